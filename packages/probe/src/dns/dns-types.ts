@@ -1,0 +1,53 @@
+import type { DnsStatus } from '@mxv/schema';
+
+export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT';
+
+/** One resource record from an answer section, decoded into what the engine uses. */
+export type DnsRecord =
+  | { type: 'MX'; name: string; ttl: number; priority: number; exchange: string }
+  | { type: 'A'; name: string; ttl: number; address: string }
+  | { type: 'AAAA'; name: string; ttl: number; address: string }
+  | { type: 'CNAME'; name: string; ttl: number; target: string }
+  | { type: 'TXT'; name: string; ttl: number; text: string }
+  | {
+      type: 'TLSA';
+      name: string;
+      ttl: number;
+      usage: number;
+      selector: number;
+      matchingType: number;
+      /** Hex of the certificate association data. */
+      data: string;
+    }
+  | { type: 'OTHER'; name: string; ttl: number; rrtype: string };
+
+/**
+ * The answer to one question, as data. `status` keeps apart what a sending MTA
+ * must keep apart: NXDOMAIN (name does not exist), NODATA (name exists, no record
+ * of this type), SERVFAIL, TIMEOUT (no resolver answered in time) and REFUSED.
+ * Rcodes outside that vocabulary (FORMERR, NOTIMP, ...) map to SERVFAIL with the
+ * rcode kept in `error`.
+ */
+export interface DnsAnswer {
+  status: DnsStatus;
+  /** Answer-section records (CNAMEs of the chain included), names lower case without trailing dot. */
+  records: DnsRecord[];
+  /** The AD bit of the response (RFC 4035 3.2.3); meaningful only from a validating resolver. */
+  authenticated: boolean;
+  /** The UDP answer had TC set and the question was asked again over TCP. */
+  usedTcp: boolean;
+  /** "host:port" of the resolver that gave this answer, null when none did. */
+  server: string | null;
+  elapsedMs: number;
+  /** Short machine-readable detail: "rcode_FORMERR", "timeout", "tcp_failed", ... or null. */
+  error: string | null;
+}
+
+export interface DnsResolver {
+  query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer>;
+}
+
+export interface DnsServerAddress {
+  host: string;
+  port: number;
+}

@@ -1,0 +1,53 @@
+import type { HostResult } from '@mxv/schema';
+
+/** One (address, port) to probe, and the name used for SNI and certificate matching. */
+export interface HostTarget {
+  ip: string;
+  port: number;
+  /** The exchange name the probe was made for: sent as SNI, and the name the certificate is matched against. */
+  exchange: string;
+}
+
+/** What the certificate says about its own names; kept so a cached probe can be matched against another exchange name. */
+export interface CertIdentity {
+  commonName: string | null;
+  /** Node's `subjectaltname` string form, e.g. "DNS:mx.example.com, IP Address:192.0.2.1". */
+  subjectAltName: string | null;
+}
+
+/**
+ * The domain-independent outcome of probing one (ip, port): everything of a
+ * HostResult except which MX record it belongs to. `certIdentity` is internal
+ * (not part of the result JSON) and lets hostnameMatch be computed per exchange.
+ */
+export type HostProbe = Omit<HostResult, 'exchange' | 'priority' | 'cached'> & {
+  probedAt: string;
+  certIdentity: CertIdentity | null;
+  /** The exchange name the probe was actually made with (SNI). */
+  probedAs: string;
+};
+
+export interface HostProber {
+  probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe>;
+}
+
+/**
+ * The politeness gate for one destination address. The in-process gate waits
+ * and always grants; the fleet gate answers "wait" so a queued job can be
+ * delayed instead of holding a worker slot while it sleeps.
+ */
+export type GateDecision = { status: 'granted'; release: () => void } | { status: 'wait'; retryAfterMs: number; reason: string };
+
+export interface PolitenessGate {
+  acquire(ip: string, signal?: AbortSignal): Promise<GateDecision>;
+}
+
+/** How the engine gets a host probe: from a cache, or by probing through the gate. */
+export type HostObtained =
+  | { status: 'probed'; probe: HostProbe }
+  | { status: 'cached'; probe: HostProbe }
+  | { status: 'deferred'; retryAfterMs: number; reason: string };
+
+export interface HostProbeSource {
+  obtain(target: HostTarget, signal?: AbortSignal): Promise<HostObtained>;
+}

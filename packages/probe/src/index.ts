@@ -1,0 +1,3 @@
+export * from './options.js';
+export * from './dns/dns-types.js';
+export * from './engine/host-types.js';

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
+export const RESULT_SCHEMA_VERSION = 1 as const;
+
+export const verdictSchema = z.enum([
+  'invalid',
+  'nxdomain',
+  'dns_error',
+  'null_mx',
+  'no_mail_host',
+  'unresolvable',
+  'unreachable',
+  'bad_banner',
+  'ok',
+]);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const dnsStatusSchema = z.enum(['NOERROR', 'NXDOMAIN', 'NODATA', 'SERVFAIL', 'TIMEOUT', 'REFUSED']);
+export type DnsStatus = z.infer<typeof dnsStatusSchema>;
+
+export const mxSourceSchema = z.enum(['mx', 'implicit', 'null', 'none']);
+export type MxSource = z.infer<typeof mxSourceSchema>;
+
+export const mxProblemSchema = z.enum(['no_address', 'cname', 'ip_literal', 'dns_error', 'null_mx_mixed', 'localhost', 'truncated']);
+export type MxProblem = z.infer<typeof mxProblemSchema>;
+
+export const connectStatusSchema = z.enum(['ok', 'refused', 'timeout', 'unreachable', 'blocked', 'error']);
+export type ConnectStatus = z.infer<typeof connectStatusSchema>;
+
+export const starttlsStatusSchema = z.enum(['ok', 'failed', 'not_offered', 'not_tried']);
+export type StarttlsStatus = z.infer<typeof starttlsStatusSchema>;
+
+export const smtpReplySchema = z.object({
+  code: z.number().int(),
+  text: z.string(),
+});
+export type SmtpReplySummary = z.infer<typeof smtpReplySchema>;
+
+export const ehloSchema = z.object({
+  code: z.number().int(),
+  /** Which greeting command produced this reply: EHLO, or HELO after EHLO was refused. */
+  command: z.enum(['EHLO', 'HELO']).optional(),
+  extensions: z.array(z.string()),
+});
+export type EhloSummary = z.infer<typeof ehloSchema>;
+
+export const tlsInfoSchema = z.object({
+  version: z.string().nullable(),
+  cipher: z.string().nullable(),
+  /** Chain trusted and within its dates; the name is not part of it. */
+  certValid: z.boolean(),
+  /** The certificate covers the exchange name. */
+  hostnameMatch: z.boolean(),
+  notAfter: z.string().nullable(),
+  error: z.string().nullable(),
+  // Beyond the contract's minimum: what a person checking a certificate wants to see.
+  notBefore: z.string().nullable().optional(),
+  subject: z.string().nullable().optional(),
+  issuer: z.string().nullable().optional(),
+  subjectAltNames: z.array(z.string()).optional(),
+  fingerprintSha256: z.string().nullable().optional(),
+  chainLength: z.number().int().optional(),
+});
+export type TlsInfo = z.infer<typeof tlsInfoSchema>;
+
+export const hostTimingsSchema = z.object({
+  connect: z.number().nullable(),
+  banner: z.number().nullable(),
+  ehlo: z.number().nullable().optional(),
+  tls: z.number().nullable(),
+  total: z.number(),
+});
+export type HostTimings = z.infer<typeof hostTimingsSchema>;
+
+export const hostResultSchema = z.object({
+  exchange: z.string(),
+  priority: z.number().int(),
+  ip: z.string(),
+  port: z.number().int(),
+  connect: connectStatusSchema,
+  banner: smtpReplySchema.nullable(),
+  ehlo: ehloSchema.nullable(),
+  starttls: starttlsStatusSchema,
+  tls: tlsInfoSchema.nullable(),
+  /** EHLO repeated over TLS (RFC 3207 4.2: the server's capabilities may differ). */
+  ehloTls: ehloSchema.nullable().optional(),
+  timingsMs: hostTimingsSchema,
+  /** A short machine-readable reason when something failed. */
+  error: z.string().nullable(),
+  /** True when this host's probe was reused from the host cache rather than made for this domain. */
+  cached: z.boolean().optional(),
+  /** When the underlying probe was made (differs from checkedAt when cached). */
+  probedAt: z.string().optional(),
+});
+export type HostResult = z.infer<typeof hostResultSchema>;
+
+export const mxRecordSchema = z.object({
+  exchange: z.string(),
+  priority: z.number().int(),
+  addresses: z.array(z.string()),
+  problems: z.array(mxProblemSchema),
+  /** TTL of the MX record itself (seconds); absent for implicit MX. */
+  ttl: z.number().int().nullable().optional(),
+  /** Shortest TTL among the exchange's A/AAAA answers. */
+  addressTtl: z.number().int().nullable().optional(),
+  /** Where the exchange's CNAME chain led, when the exchange was an alias. */
+  cnameTarget: z.string().nullable().optional(),
+  /** DNS status of the A and AAAA questions for this exchange. */
+  dns: z.object({ a: dnsStatusSchema, aaaa: dnsStatusSchema }).optional(),
+});
+export type MxRecord = z.infer<typeof mxRecordSchema>;
+
+export const checksSchema = z.object({
+  mxExists: z.boolean(),
+  mxResolves: z.boolean(),
+  smtpReachable: z.boolean(),
+  bannerValid: z.boolean(),
+  tlsSupported: z.boolean(),
+});
+export type Checks = z.infer<typeof checksSchema>;
+
+export const mxSectionSchema = z.object({
+  source: mxSourceSchema,
+  dns: dnsStatusSchema,
+  records: z.array(mxRecordSchema),
+  /** The MX answer had more records than were considered (bounded by maxMxRecords). */
+  truncated: z.boolean().optional(),
+  /** Total MX records in the answer, before the bound. */
+  totalRecords: z.number().int().optional(),
+});
+export type MxSection = z.infer<typeof mxSectionSchema>;
+
+export const checkResultSchema = z.object({
+  schema: z.literal(RESULT_SCHEMA_VERSION),
+  domain: z.string(),
+  input: z.string(),
+  checkedAt: z.string(),
+  durationMs: z.number(),
+  verdict: verdictSchema,
+  checks: checksSchema,
+  mx: mxSectionSchema,
+  hosts: z.array(hostResultSchema),
+  /** Why the input is invalid, or why DNS failed; null otherwise. */
+  error: z.string().nullable().optional(),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
