@@ -143,5 +143,7 @@ export const checkResultSchema = z.object({
   hosts: z.array(hostResultSchema),
   /** Why the input is invalid, or why DNS failed; null otherwise. */
   error: z.string().nullable().optional(),
+  /** Fleet mode: how many times the check ran before this result was stored (transient failures are retried). */
+  attempts: z.number().int().min(1).optional(),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;

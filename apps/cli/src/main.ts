@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check-command.js';
+import { demoCommand } from './commands/demo-command.js';
+import { UsageError } from './options/usage-error.js';
+
+const EXIT_OK = 0;
+const EXIT_INTERNAL = 1;
+const EXIT_USAGE = 2;
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mxv')
+    .description('Live SMTP/MX verification: does this domain\'s mail infrastructure work?')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  program.addCommand(checkCommand());
+  program.addCommand(demoCommand());
+  // Fleet commands (packages/fleet) are registered below.
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version end through here too, with exit code 0.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`mxv: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`mxv: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+const exitCode = await main(process.argv);
+// Long-running commands (worker, api) resolve only once they have shut down, so
+// exiting here never cuts work short; it ends whatever handle a library left open.
+process.stdout.write('', () => process.exit(exitCode));

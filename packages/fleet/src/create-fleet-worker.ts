@@ -1,0 +1,66 @@
+import { createEngineParts, DirectEngine, type EngineOverrides, type EngineParts, type ProbeOptionsInput } from '@mxv/probe';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './process-verify-job.js';
+import { DEFAULT_HOST_TTL_MS, RedisHostSource } from './redis-host-source.js';
+import type { FleetKeys } from './redis-keys.js';
+import { DEFAULT_POLITENESS, RedisPolitenessGate } from './redis-politeness-gate.js';
+import { DEFAULT_EVENTS_MAX_LEN, DEFAULT_RESULT_TTL_MS, ResultStore } from './result-store.js';
+import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from './verify-worker.js';
+
+export interface FleetWorkerConfig {
+  /** Engine options, as for `mxv check`; `politeness` holds the fleet-wide per-address limits. */
+  probe: ProbeOptionsInput;
+  engine?: EngineOverrides;
+  hostTtlMs?: number;
+  transientHostTtlMs?: number;
+  resultTtlMs?: number;
+  retry?: Partial<RetryPolicy>;
+  worker?: Partial<VerifyWorkerOptions>;
+}
+
+/** Time a lease or lock outlives the host budget: a probe ends within its budget, so only a dead holder's lapses. */
+const HOLDER_MARGIN_MS = 10_000;
+const DEFAULT_TRANSIENT_HOST_TTL_MS = 10_000;
+const LOCKED_RETRY_MS = 500;
+
+export type FleetWorkerSetup =
+  | { status: 'ok'; worker: VerifyWorker; parts: EngineParts; gate: RedisPolitenessGate; hosts: RedisHostSource; store: ResultStore }
+  | { status: 'invalid'; reason: string };
+
+/** Wires one worker: the same engine parts as `mxv check`, with the fleet's host cache, gate and result store. */
+export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWorkerConfig, logger: Logger): FleetWorkerSetup {
+  const setup = createEngineParts(config.probe, config.engine ?? {});
+  if (setup.status === 'invalid') return setup;
+  const parts = setup.parts;
+  const holderTtlMs = parts.options.smtp.hostBudgetMs + HOLDER_MARGIN_MS;
+  const gate = new RedisPolitenessGate(redis, keys, {
+    ...DEFAULT_POLITENESS,
+    connectionsPerSecond: parts.options.politeness.connectionsPerSecond,
+    maxConcurrentPerIp: parts.options.politeness.maxConcurrentPerIp,
+    leaseTtlMs: holderTtlMs,
+  });
+  const hosts = new RedisHostSource(redis, keys, parts.prober, gate, {
+    hostTtlMs: config.hostTtlMs ?? DEFAULT_HOST_TTL_MS,
+    transientHostTtlMs: config.transientHostTtlMs ?? DEFAULT_TRANSIENT_HOST_TTL_MS,
+    lockTtlMs: holderTtlMs,
+    lockedRetryMs: LOCKED_RETRY_MS,
+  });
+  const store = new ResultStore(redis, keys, { resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS, eventsMaxLen: DEFAULT_EVENTS_MAX_LEN });
+  const engine = new DirectEngine(parts);
+  const workerOptions = { ...DEFAULT_VERIFY_WORKER, ...config.worker };
+  // A job's lock must outlive the longest quiet stretch of its run; BullMQ renews it every half lock.
+  const worker = new VerifyWorker(
+    redis,
+    keys,
+    {
+      check: (domain, source, signal) => engine.checkWith(domain, source, signal),
+      hosts,
+      write: (result) => store.write(result),
+      retry: { ...DEFAULT_RETRY_POLICY, ...config.retry },
+    },
+    workerOptions,
+    logger,
+  );
+  return { status: 'ok', worker, parts, gate, hosts, store };
+}

@@ -1,0 +1,66 @@
+import type { Redis } from 'ioredis';
+import type { VerifyQueue } from './queue.js';
+import type { FleetKeys } from './redis-keys.js';
+import { HEARTBEAT_LIVENESS_INTERVALS } from './worker-heartbeat.js';
+
+export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+
+export interface FleetStatus {
+  at: string;
+  queue: Record<QueueState, number>;
+  /** Results written in the last full minute and the average of the last five (per minute). */
+  completedPerMinute: { lastMinute: number; lastFiveMinutesAvg: number };
+  workers: { alive: number; list: Array<Record<string, unknown>> };
+  hostsInBackoff: number;
+  hostCache: { entries: number; hits: number; misses: number; hitRatio: number | null };
+}
+
+/**
+ * Everything `mxv status` shows, read without SCAN (index ZSETs and counters,
+ * KEYS.md) so it stays cheap on a big Redis or a Cluster. Expired index entries
+ * are trimmed as a side effect.
+ */
+export async function readFleetStatus(redis: Redis, queue: VerifyQueue, keys: FleetKeys, heartbeatMs: number, now = Date.now()): Promise<FleetStatus> {
+  const counts = await queue.getJobCounts(...QUEUE_STATES);
+  const minute = Math.floor(now / 60_000);
+  const pipeline = redis.pipeline();
+  pipeline.zremrangebyscore(keys.workers, '-inf', now - heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS);
+  pipeline.zrange(keys.workers, 0, -1);
+  pipeline.zremrangebyscore(keys.backoffIndex, '-inf', now);
+  pipeline.zcard(keys.backoffIndex);
+  pipeline.zremrangebyscore(keys.hostIndex, '-inf', now);
+  pipeline.zcard(keys.hostIndex);
+  pipeline.get(keys.statHostHits);
+  pipeline.get(keys.statHostMisses);
+  for (let m = minute - 5; m < minute; m++) pipeline.get(keys.statCompleted(m));
+  const replies = (await pipeline.exec()) ?? [];
+  const value = (index: number): unknown => {
+    const [error, reply] = replies[index] ?? [null, null];
+    if (error) throw error;
+    return reply;
+  };
+  const workerIds = (value(1) as string[] | null) ?? [];
+  const perMinute = [8, 9, 10, 11, 12].map((index) => Number(value(index) ?? 0));
+  const hits = Number(value(6) ?? 0);
+  const misses = Number(value(7) ?? 0);
+  const infos = workerIds.length > 0 ? await redis.mget(...workerIds.map((id) => keys.worker(id))) : [];
+  const queueCounts = Object.fromEntries(QUEUE_STATES.map((state) => [state, counts[state] ?? 0])) as Record<QueueState, number>;
+  return {
+    at: new Date(now).toISOString(),
+    queue: queueCounts,
+    completedPerMinute: {
+      lastMinute: perMinute[4] ?? 0,
+      lastFiveMinutesAvg: Math.round((perMinute.reduce((a, b) => a + b, 0) / 5) * 10) / 10,
+    },
+    workers: {
+      alive: workerIds.length,
+      list: workerIds.map((id, index) => {
+        const raw = infos[index];
+        return raw ? (JSON.parse(raw) as Record<string, unknown>) : { id };
+      }),
+    },
+    hostsInBackoff: Number(value(3) ?? 0),
+    hostCache: { entries: Number(value(5) ?? 0), hits, misses, hitRatio: hits + misses > 0 ? hits / (hits + misses) : null },
+  };
+}

@@ -1,0 +1,15 @@
+export * from './redis-keys.js';
+export * from './redis-connection.js';
+export * from './result-store.js';
+export * from './redis-politeness-gate.js';
+export * from './redis-host-source.js';
+export * from './queue.js';
+export * from './enqueue-domains.js';
+export * from './process-verify-job.js';
+export * from './worker-heartbeat.js';
+export * from './verify-worker.js';
+export * from './fleet-status.js';
+export * from './parse-duration.js';
+export * from './create-logger.js';
+export * from './create-fleet-worker.js';
+export type { Redis } from 'ioredis';

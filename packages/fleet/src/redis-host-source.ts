@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
+import type { Redis } from 'ioredis';
+import type { FleetKeys } from './redis-keys.js';
+import type { PressureSign, RedisPolitenessGate } from './redis-politeness-gate.js';
+import { RedisScript } from './redis-script.js';
+
+export const DEFAULT_HOST_TTL_MS = 24 * 3_600_000;
+
+/** Deletes the lock only if we still own it (a lock that lapsed may belong to someone else now). */
+const RELEASE_LOCK = new RedisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+export interface RedisHostSourceOptions {
+  /** How long a host probe is shared (KEYS.md: 24 h by default). */
+  hostTtlMs: number;
+  /**
+   * How long a probe that hit a transient condition (timeout, 4xx greeting,
+   * reset) is shared: short, so the domain's retry finds a fresh probe rather
+   * than the cached failure, yet long enough that the many domains behind one
+   * struggling host in the same moment share one probe.
+   */
+  transientHostTtlMs: number;
+  /** The single-flight lock's lifetime: longer than any probe (host budget), so it lapses only if its holder died. */
+  lockTtlMs: number;
+  /** When another worker is probing the host: come back after about this long (the result will be cached by then). */
+  lockedRetryMs: number;
+}
+
+/** Whether this probe outcome may change soon, so it is cached only briefly. */
+export function isTransientProbe(probe: Pick<HostProbe, 'connect' | 'banner' | 'error'>, pressure: PressureSign): boolean {
+  return pressure.status === 'pressure' || probe.connect === 'timeout' || probe.connect === 'error';
+}
+
+/**
+ * The fleet's host cache (DESIGN: a host is probed once, then shared): the same
+ * contract as the in-process MemoryHostSource, across processes. Single flight
+ * is a lock per (ip, port); a job that finds the lock taken is deferred briefly
+ * rather than waiting in a worker slot, and on its next run reads the cache.
+ */
+export class RedisHostSource implements HostProbeSource {
+  readonly #redis: Redis;
+  readonly #keys: FleetKeys;
+  readonly #prober: HostProber;
+  readonly #gate: RedisPolitenessGate;
+  readonly #options: RedisHostSourceOptions;
+
+  constructor(redis: Redis, keys: FleetKeys, prober: HostProber, gate: RedisPolitenessGate, options: RedisHostSourceOptions) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#prober = prober;
+    this.#gate = gate;
+    this.#options = options;
+  }
+
+  async obtain(target: HostTarget, signal?: AbortSignal): Promise<HostObtained> {
+    const key = this.#keys.host(target.ip, target.port);
+    const cached = await this.#readCached(key);
+    if (cached) return cached;
+
+    const lockKey = this.#keys.hostLock(target.ip, target.port);
+    const owner = randomUUID();
+    const locked = await this.#redis.set(lockKey, owner, 'PX', this.#options.lockTtlMs, 'NX');
+    if (locked !== 'OK') {
+      return { status: 'deferred', retryAfterMs: this.#options.lockedRetryMs, reason: 'host_probe_in_flight' };
+    }
+    try {
+      // The holder before us may have stored its probe between our GET and our SET NX.
+      const raced = await this.#readCached(key);
+      if (raced) return raced;
+      const decision = await this.#gate.acquire(target.ip);
+      if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
+      let probe: HostProbe;
+      try {
+        probe = await this.#prober.probe(target, signal);
+      } finally {
+        decision.release();
+      }
+      const pressure = await this.#gate.noteOutcome(target.ip, probe);
+      const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
+      await this.#redis
+        .pipeline()
+        .set(key, JSON.stringify(probe), 'PX', ttlMs)
+        .incr(this.#keys.statHostMisses)
+        .zadd(this.#keys.hostIndex, Date.now() + ttlMs, key)
+        .exec();
+      return { status: 'probed', probe };
+    } finally {
+      await RELEASE_LOCK.run(this.#redis, [lockKey], [owner]);
+    }
+  }
+
+  async #readCached(key: string): Promise<HostObtained | null> {
+    const raw = await this.#redis.get(key);
+    if (raw === null) return null;
+    // Counted without waiting: the counter only feeds `mxv status`.
+    this.#redis.incr(this.#keys.statHostHits).catch(() => undefined);
+    return { status: 'cached', probe: JSON.parse(raw) as HostProbe };
+  }
+}

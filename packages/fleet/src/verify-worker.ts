@@ -1,0 +1,139 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { processVerifyJob, type VerifyJobDeps } from './process-verify-job.js';
+import type { VerifyJobData } from './queue.js';
+import type { FleetKeys } from './redis-keys.js';
+import { WorkerHeartbeat } from './worker-heartbeat.js';
+
+export interface VerifyWorkerOptions {
+  /** Jobs in flight in this process. */
+  concurrency: number;
+  /**
+   * BullMQ job lock: renewed every half of it while the job runs; when a worker
+   * dies (SIGKILL) its jobs are taken back after the lock lapses.
+   */
+  lockDurationMs: number;
+  /** How often this worker looks for jobs whose lock lapsed (stalled-job recovery). */
+  stalledIntervalMs: number;
+  /** A job that stalls more often than this (it keeps killing its workers) is failed instead of retried. */
+  maxStalledCount: number;
+  heartbeatMs: number;
+}
+
+export const DEFAULT_VERIFY_WORKER: VerifyWorkerOptions = {
+  concurrency: 200,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 15_000,
+  maxStalledCount: 3,
+  heartbeatMs: 5_000,
+};
+
+export type DrainOutcome = { status: 'drained'; ms: number } | { status: 'handed_back'; ms: number; jobs: number };
+
+/**
+ * One stateless worker process: a BullMQ Worker running the engine of `mxv
+ * check` with the fleet's host source. Completed and failed jobs are removed
+ * at once (the result lives under its own key), so Redis holds only work and results.
+ */
+export class VerifyWorker {
+  readonly id: string;
+  readonly #worker: Worker<VerifyJobData, void, string>;
+  readonly #heartbeat: WorkerHeartbeat;
+  readonly #logger: Logger;
+  readonly #inFlight = new Map<string, AbortController>();
+  #processed = 0;
+
+  constructor(redis: Redis, keys: FleetKeys, deps: VerifyJobDeps, options: VerifyWorkerOptions, logger: Logger) {
+    this.id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#logger = logger.child({ worker: this.id });
+    this.#heartbeat = new WorkerHeartbeat(redis, keys, this.id, options.heartbeatMs, () => ({
+      host: hostname(),
+      pid: process.pid,
+      concurrency: options.concurrency,
+      inFlight: this.#inFlight.size,
+      processed: this.#processed,
+    }));
+    this.#worker = new Worker<VerifyJobData, void, string>(keys.queueName, (job, token) => this.#run(job, token, deps), {
+      connection: redis,
+      prefix: keys.bullPrefix,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs,
+      maxStalledCount: options.maxStalledCount,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { count: 0 },
+      autorun: false,
+      name: this.id,
+    });
+    this.#worker.on('failed', (job, error) => this.#logger.error({ jobId: job?.id, domain: job?.id, err: error }, 'job failed'));
+    this.#worker.on('stalled', (jobId) => this.#logger.warn({ jobId, domain: jobId }, 'job stalled; taken back for another run'));
+    this.#worker.on('error', (error) => this.#logger.error({ err: error }, 'worker error'));
+  }
+
+  /** Starts taking jobs; resolves once the worker has stopped (after close). */
+  async run(): Promise<void> {
+    await this.#heartbeat.start();
+    this.#logger.info('worker started');
+    await this.#worker.run();
+  }
+
+  async #run(job: Job<VerifyJobData, void, string>, token: string | undefined, deps: VerifyJobDeps): Promise<void> {
+    const key = `${job.id ?? ''}:${token ?? ''}`;
+    const abort = new AbortController();
+    this.#inFlight.set(key, abort);
+    const started = Date.now();
+    try {
+      const outcome = await processVerifyJob(job, token, deps, abort.signal);
+      const log = { jobId: job.id, domain: job.id, ms: Date.now() - started };
+      if (outcome.status === 'delayed') {
+        this.#logger.debug({ ...log, why: outcome.why, delayMs: outcome.delayMs, reason: outcome.reason, attempt: outcome.attempt }, 'job delayed');
+        throw new DelayedError();
+      }
+      if (outcome.status === 'bad_job') {
+        this.#logger.error({ ...log, reason: outcome.reason }, 'bad job dropped');
+        return;
+      }
+      this.#processed += 1;
+      this.#logger.info({ ...log, verdict: outcome.result.verdict, attempts: outcome.result.attempts, write: outcome.write }, 'result stored');
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /**
+   * SIGTERM: stop taking jobs and let running ones finish for up to
+   * `drainTimeoutMs`; past that, abort them and hand them back to the queue
+   * (delayed with no delay) so another worker runs them now rather than after
+   * their lock lapses.
+   */
+  async close(drainTimeoutMs: number): Promise<DrainOutcome> {
+    const started = Date.now();
+    const closing = this.#worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      closing.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), drainTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    let handedBack = 0;
+    if (timedOut) {
+      handedBack = this.#inFlight.size;
+      this.#logger.warn({ jobs: handedBack }, 'drain timeout: handing running jobs back');
+      for (const abort of this.#inFlight.values()) abort.abort();
+      // A probe stuck past its abort still ends within its own budget; do not wait longer than one more drain period.
+      const closed = await Promise.race([closing.then(() => true), delay(drainTimeoutMs).then(() => false)]);
+      if (!closed) await this.#worker.close(true);
+    }
+    await this.#heartbeat.stop();
+    const ms = Date.now() - started;
+    this.#logger.info({ ms, handedBack }, 'worker stopped');
+    return timedOut ? { status: 'handed_back', ms, jobs: handedBack } : { status: 'drained', ms };
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

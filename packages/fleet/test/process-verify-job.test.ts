@@ -1,0 +1,92 @@
+import type { DomainCheck, HostProbeSource } from '@mxv/probe';
+import type { CheckResult } from '@mxv/schema';
+import { describe, expect, it } from 'vitest';
+import { processVerifyJob, type VerifyJobDeps, type VerifyJobHandle } from '../src/process-verify-job.js';
+import type { VerifyJobData } from '../src/queue.js';
+import { sampleResult } from './support/sample-result.js';
+
+class FakeJob implements VerifyJobHandle {
+  moves: Array<{ at: number; token?: string }> = [];
+  constructor(
+    public id: string | undefined,
+    public data: unknown = {},
+  ) {}
+  async updateData(data: VerifyJobData): Promise<void> {
+    this.data = data;
+  }
+  async moveToDelayed(timestamp: number, token?: string): Promise<void> {
+    this.moves.push({ at: timestamp, ...(token ? { token } : {}) });
+  }
+}
+
+const NOW = 1_000_000;
+const hosts: HostProbeSource = { obtain: async () => ({ status: 'deferred', retryAfterMs: 1, reason: 'unused' }) };
+
+function deps(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobDeps {
+  return {
+    check: async () => {
+      const next = outcomes.shift();
+      if (!next) throw new Error('no more outcomes');
+      return next;
+    },
+    hosts,
+    write: async (result) => {
+      written.push(result);
+      return { status: 'written' };
+    },
+    retry: { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100 },
+    now: () => NOW,
+    random: () => 0.5,
+  };
+}
+
+const transient = (domain: string) => sampleResult(domain, '2026-01-01T00:00:00.000Z', { verdict: 'dns_error', hosts: [] });
+
+describe('processVerifyJob', () => {
+  it('stores a final result with attempts = 1', async () => {
+    const written: CheckResult[] = [];
+    const job = new FakeJob('ok.test');
+    const outcome = await processVerifyJob(job, 'tok', deps([{ status: 'complete', result: sampleResult('ok.test', '2026-01-01T00:00:00.000Z') }], written));
+    expect(outcome).toMatchObject({ status: 'stored', write: 'written' });
+    expect(written[0]?.attempts).toBe(1);
+    expect(job.moves).toEqual([]);
+  });
+
+  it('delays a deferred check for the time asked plus jitter, without counting an attempt', async () => {
+    const job = new FakeJob('busy.test');
+    const outcome = await processVerifyJob(job, 'tok', deps([{ status: 'deferred', domain: 'busy.test', retryAfterMs: 700, reason: 'politeness_rate' }], []));
+    expect(outcome).toEqual({ status: 'delayed', why: 'deferred', delayMs: 750, reason: 'politeness_rate', attempt: 1 });
+    expect(job.moves).toEqual([{ at: NOW + 750, token: 'tok' }]);
+    expect(job.data).toEqual({});
+  });
+
+  it('retries a transient result with exponential backoff, then stores the last one with its attempts', async () => {
+    const written: CheckResult[] = [];
+    const job = new FakeJob('flaky.test');
+    const outcomes: DomainCheck[] = [1, 2, 3].map(() => ({ status: 'complete', result: transient('flaky.test') }));
+    const d = deps(outcomes, written);
+    expect(await processVerifyJob(job, 't', d)).toMatchObject({ status: 'delayed', why: 'transient', delayMs: 1050, attempt: 1 });
+    expect(job.data).toEqual({ t: 1 });
+    expect(await processVerifyJob(job, 't', d)).toMatchObject({ status: 'delayed', why: 'transient', delayMs: 2050, attempt: 2 });
+    expect(job.data).toEqual({ t: 2 });
+    expect(await processVerifyJob(job, 't', d)).toMatchObject({ status: 'stored' });
+    expect(written).toHaveLength(1);
+    expect(written[0]?.attempts).toBe(3);
+    expect(written[0]?.verdict).toBe('dns_error');
+  });
+
+  it('hands the job back at once when the worker is shutting down', async () => {
+    const job = new FakeJob('late.test');
+    const abort = new AbortController();
+    abort.abort();
+    const written: CheckResult[] = [];
+    const outcome = await processVerifyJob(job, 't', deps([{ status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') }], written), abort.signal);
+    expect(outcome).toMatchObject({ status: 'delayed', why: 'handed_back', delayMs: 0 });
+    expect(job.moves).toEqual([{ at: NOW, token: 't' }]);
+    expect(written).toEqual([]);
+  });
+
+  it('drops a job without an id as bad data', async () => {
+    expect(await processVerifyJob(new FakeJob(undefined), 't', deps([], []))).toEqual({ status: 'bad_job', reason: 'job without id' });
+  });
+});

@@ -1,0 +1,120 @@
+import type { HostProbe, HostProber, HostTarget } from '@mxv/probe';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisHostSource, type RedisHostSourceOptions } from '../src/redis-host-source.js';
+import { fleetKeys, type FleetKeys } from '../src/redis-keys.js';
+import { DEFAULT_POLITENESS, RedisPolitenessGate } from '../src/redis-politeness-gate.js';
+import { sampleProbe } from './support/sample-result.js';
+import { startTestRedis, type TestRedis } from './support/redis-server.js';
+
+let server: TestRedis;
+beforeAll(async () => {
+  server = await startTestRedis();
+});
+afterAll(async () => server.stop());
+beforeEach(async () => server.flush());
+
+class CountingProber implements HostProber {
+  calls: HostTarget[] = [];
+  constructor(
+    readonly delayMs: number,
+    readonly make: (target: HostTarget) => HostProbe = (target) => sampleProbe(target.ip, { probedAs: target.exchange }),
+  ) {}
+  async probe(target: HostTarget): Promise<HostProbe> {
+    this.calls.push(target);
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return this.make(target);
+  }
+}
+
+const HOST_OPTIONS: RedisHostSourceOptions = { hostTtlMs: 60_000, transientHostTtlMs: 2_000, lockTtlMs: 5_000, lockedRetryMs: 200 };
+
+/** One "worker process": its own connection, gate and source over the shared keys. */
+function source(keys: FleetKeys, prober: HostProber, rate = 100): RedisHostSource {
+  const redis = server.client();
+  const gate = new RedisPolitenessGate(redis, keys, { ...DEFAULT_POLITENESS, connectionsPerSecond: rate, maxConcurrentPerIp: 2, leaseTtlMs: 5_000 });
+  return new RedisHostSource(redis, keys, prober, gate, HOST_OPTIONS);
+}
+
+const target = (ip: string, exchange = 'mx1.example.test'): HostTarget => ({ ip, port: 25, exchange });
+
+describe('RedisHostSource', () => {
+  it('probes a host once when two workers want it at the same moment, then both reuse it', async () => {
+    const keys = fleetKeys('h1');
+    const prober = new CountingProber(200);
+    const a = source(keys, prober);
+    const b = source(keys, prober);
+    const [first, second] = await Promise.all([a.obtain(target('192.0.2.30')), b.obtain(target('192.0.2.30', 'mx2.example.test'))]);
+    const statuses = [first.status, second.status].sort();
+    expect(statuses).toEqual(['deferred', 'probed']);
+    const deferred = [first, second].find((o) => o.status === 'deferred');
+    expect(deferred).toMatchObject({ reason: 'host_probe_in_flight', retryAfterMs: 200 });
+    const later = await b.obtain(target('192.0.2.30', 'mx2.example.test'));
+    expect(later.status).toBe('cached');
+    expect(later.status === 'cached' && later.probe.ip).toBe('192.0.2.30');
+    expect(prober.calls).toHaveLength(1);
+
+    const redis = server.client();
+    expect(await redis.get(keys.hostLock('192.0.2.30', 25))).toBeNull();
+    expect(await redis.pttl(keys.host('192.0.2.30', 25))).toBeGreaterThan(55_000);
+    expect(await redis.get(keys.statHostMisses)).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await redis.get(keys.statHostHits)).toBe('1');
+    expect(await redis.zcard(keys.hostIndex)).toBe(1);
+  });
+
+  it('many workers, many domains, few hosts: one probe per host', async () => {
+    const keys = fleetKeys('h2');
+    const prober = new CountingProber(50);
+    const sources = [0, 1, 2, 3].map(() => source(keys, prober, 1000));
+    const ips = ['192.0.2.40', '192.0.2.41', '192.0.2.42'];
+    // Each "domain" retries its host until it gets it, like a deferred job coming back.
+    const domains = Array.from({ length: 60 }, async (_, i) => {
+      const mine = sources[i % sources.length] as RedisHostSource;
+      for (;;) {
+        const got = await mine.obtain(target(ips[i % ips.length] as string));
+        if (got.status !== 'deferred') return got.status;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    });
+    const outcomes = await Promise.all(domains);
+    expect(outcomes.filter((s) => s === 'probed')).toHaveLength(3);
+    expect(new Set(prober.calls.map((c) => c.ip))).toEqual(new Set(ips));
+    expect(prober.calls).toHaveLength(3);
+  });
+
+  it('a gate "wait" releases the lock and defers with the politeness delay', async () => {
+    const keys = fleetKeys('h3');
+    const prober = new CountingProber(1);
+    const a = source(keys, prober, 1);
+    expect((await a.obtain(target('192.0.2.50'))).status).toBe('probed');
+    // Same address, other port: separate cache entry, same politeness budget (1/s), so it must wait.
+    const other = await a.obtain({ ip: '192.0.2.50', port: 2525, exchange: 'mx.example.test' });
+    expect(other).toMatchObject({ status: 'deferred', reason: 'politeness_rate' });
+    expect(other.status === 'deferred' && other.retryAfterMs).toBeGreaterThan(500);
+    const redis = server.client();
+    expect(await redis.get(keys.hostLock('192.0.2.50', 2525))).toBeNull();
+    expect(prober.calls).toHaveLength(1);
+  });
+
+  it('shares a transient failure only briefly, so a retry probes again', async () => {
+    const keys = fleetKeys('h4');
+    const prober = new CountingProber(1, (t) => sampleProbe(t.ip, { connect: 'timeout', banner: null, ehlo: null, error: 'connect_timeout' }));
+    const a = source(keys, prober);
+    expect((await a.obtain(target('192.0.2.60'))).status).toBe('probed');
+    const redis = server.client();
+    const ttl = await redis.pttl(keys.host('192.0.2.60', 25));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2_000);
+  });
+
+  it('a crashed holder blocks the host only until its lock lapses', async () => {
+    const keys = fleetKeys('h5');
+    const redis = server.client();
+    await redis.set(keys.hostLock('192.0.2.70', 25), 'dead-worker', 'PX', 150);
+    const prober = new CountingProber(1);
+    const a = source(keys, prober);
+    expect((await a.obtain(target('192.0.2.70'))).status).toBe('deferred');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await a.obtain(target('192.0.2.70'))).status).toBe('probed');
+  });
+});

@@ -1,0 +1,50 @@
+import type { CheckResult, HostResult } from '@mxv/schema';
+import type { HostProbe } from '@mxv/probe';
+
+/** A complete, schema-valid result for store and worker tests. */
+export function sampleResult(domain: string, checkedAt: string, overrides: Partial<CheckResult> = {}): CheckResult {
+  const host: HostResult = {
+    exchange: `mx.${domain}`,
+    priority: 10,
+    ip: '192.0.2.1',
+    port: 25,
+    connect: 'ok',
+    banner: { code: 220, text: 'mx ESMTP' },
+    ehlo: { code: 250, extensions: ['PIPELINING'] },
+    starttls: 'not_offered',
+    tls: null,
+    timingsMs: { connect: 1, banner: 2, tls: null, total: 3 },
+    error: null,
+  };
+  return {
+    schema: 1,
+    domain,
+    input: domain,
+    checkedAt,
+    durationMs: 5,
+    verdict: 'ok',
+    checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: false },
+    mx: { source: 'mx', dns: 'NOERROR', records: [{ exchange: `mx.${domain}`, priority: 10, addresses: ['192.0.2.1'], problems: [] }] },
+    hosts: [host],
+    error: null,
+    ...overrides,
+  };
+}
+
+export function sampleProbe(ip: string, overrides: Partial<HostProbe> = {}): HostProbe {
+  return {
+    ip,
+    port: 25,
+    connect: 'ok',
+    banner: { code: 220, text: 'mx ESMTP' },
+    ehlo: { code: 250, extensions: [] },
+    starttls: 'not_offered',
+    tls: null,
+    timingsMs: { connect: 1, banner: 1, tls: null, total: 2 },
+    error: null,
+    probedAt: new Date().toISOString(),
+    certIdentity: null,
+    probedAs: 'mx.example.test',
+    ...overrides,
+  };
+}

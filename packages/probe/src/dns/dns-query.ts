@@ -1,0 +1,74 @@
+import { randomInt } from 'node:crypto';
+import * as dnsPacket from 'dns-packet';
+import type { DecodedPacket, OptAnswer } from 'dns-packet';
+import { canonicalDnsName } from './dns-name.js';
+import type { DnsQuestionType } from './dns-types.js';
+
+/** One question as sent: the id and question a response must echo to be accepted. */
+export interface DnsQuestion {
+  id: number;
+  /** Canonical name (lower case, no trailing dot). */
+  name: string;
+  type: DnsQuestionType;
+}
+
+/**
+ * A fresh random id per question (RFC 5452 4.3: the id and the source port are
+ * the only entropy an off-path spoofer has to guess).
+ */
+export function newQuestion(name: string, type: DnsQuestionType): DnsQuestion {
+  return { id: randomInt(0, 0x10000), name: canonicalDnsName(name), type };
+}
+
+export function encodeQuery(question: DnsQuestion, udpPayloadBytes: number): Buffer {
+  const opt: OptAnswer = {
+    type: 'OPT',
+    name: '.',
+    // RFC 6891 6.2.3: the requestor's largest UDP payload it can reassemble.
+    udpPayloadSize: udpPayloadBytes,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options: [],
+  };
+  return dnsPacket.encode({
+    type: 'query',
+    id: question.id,
+    // RD: we are a stub and want recursion. AD in a query (RFC 6840 5.7) asks the
+    // resolver to tell us in the response whether it validated the answer, without
+    // requesting DNSSEC records (DO) we would not use.
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
+    questions: [{ type: question.type, name: question.name, class: 'IN' }],
+    additionals: [opt],
+  });
+}
+
+export function decodePacket(bytes: Buffer): DecodedPacket | null {
+  try {
+    return dnsPacket.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A response counts only if it is a response and echoes our id and our question
+ * (RFC 5452 9.1: id, question name, type and class must all match). Anything else
+ * is a late answer to an earlier question or a spoofing attempt, and is ignored.
+ */
+export function matchesQuestion(packet: DecodedPacket, question: DnsQuestion): boolean {
+  if (!packet.flag_qr || packet.id !== question.id) return false;
+  const questions = packet.questions ?? [];
+  if (questions.length !== 1) return false;
+  const echoed = questions[0];
+  if (echoed === undefined) return false;
+  return canonicalDnsName(echoed.name) === question.name && echoed.type === question.type && (echoed.class ?? 'IN') === 'IN';
+}
+
+/** The full rcode: the header's 4 bits plus the OPT record's upper 8 bits (RFC 6891 6.1.3). */
+export function responseRcode(packet: DecodedPacket): number {
+  const low = (packet.flags ?? 0) & 0xf;
+  const opt = (packet.additionals ?? []).find((record): record is OptAnswer => record.type === 'OPT');
+  return ((opt?.extendedRcode ?? 0) << 4) | low;
+}

@@ -1,0 +1,20 @@
+import type { DecodedPacket } from 'dns-packet';
+import type { DnsSocketFailure } from './classify-socket-error.js';
+
+export type ExchangeFailure =
+  | DnsSocketFailure
+  | 'timeout'
+  | 'aborted'
+  | 'bad_server_address'
+  | 'tcp_closed'
+  | 'tcp_answer_too_large'
+  | 'tcp_malformed'
+  | 'tcp_mismatch';
+
+/** One try of one question to one server over one transport, as data. */
+export type ExchangeOutcome = { status: 'response'; packet: DecodedPacket } | { status: 'failed'; reason: ExchangeFailure };
+
+export interface ExchangeTarget {
+  host: string;
+  port: number;
+}

@@ -1,0 +1,128 @@
+import type { DnsStatus } from '@mxv/schema';
+import type { DecodedPacket } from 'dns-packet';
+import type { DnsBounds } from '../options.js';
+import { isEncodableDnsName } from './dns-name.js';
+import { newQuestion, responseRcode, type DnsQuestion } from './dns-query.js';
+import type { DnsAnswer, DnsQuestionType, DnsResolver, DnsServerAddress } from './dns-types.js';
+import { decodeRecords } from './decode-records.js';
+import type { ExchangeFailure } from './exchange-outcome.js';
+import { followCnameChain } from './follow-cname-chain.js';
+import { rcodeName } from './rcode-name.js';
+import { tcpExchange } from './tcp-exchange.js';
+import { udpExchange } from './udp-exchange.js';
+
+export interface StubResolverOptions {
+  servers: DnsServerAddress[];
+  bounds: DnsBounds;
+}
+
+/** What one try produced: a response packet (maybe via TCP), or why there was none. */
+type TryResult = { status: 'response'; packet: DecodedPacket; usedTcp: boolean } | { status: 'failed'; reason: ExchangeFailure };
+
+function serverLabel(server: DnsServerAddress): string {
+  return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
+}
+
+/**
+ * A stub resolver speaking the wire protocol itself (dns-packet over dgram/net)
+ * rather than through node:dns: c-ares may answer from its own cache, and it
+ * hides the AD bit and does not decode TLSA. Every question goes to the
+ * configured recursive resolvers in order, like resolv.conf's nameserver list
+ * (RFC 1123 6.1.3.3: retransmit, then try the next server).
+ */
+export class StubResolver implements DnsResolver {
+  private readonly servers: readonly DnsServerAddress[];
+  private readonly bounds: DnsBounds;
+
+  constructor(options: StubResolverOptions) {
+    this.servers = [...options.servers];
+    this.bounds = options.bounds;
+  }
+
+  async query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer> {
+    const started = performance.now();
+    const answer = (fields: Partial<DnsAnswer> & { status: DnsStatus }): DnsAnswer => ({
+      records: [],
+      authenticated: false,
+      usedTcp: false,
+      server: null,
+      error: null,
+      ...fields,
+      elapsedMs: Math.round(performance.now() - started),
+    });
+
+    // A name that cannot go on the wire gets no answer from anyone; say so without sending.
+    if (!isEncodableDnsName(name)) return answer({ status: 'SERVFAIL', error: 'bad_name' });
+    if (this.servers.length === 0) return answer({ status: 'TIMEOUT', error: 'no_servers' });
+
+    // RFC 1035 7.2 / glibc: SERVFAIL or REFUSED from one server may be that server's
+    // problem, so the next one is asked before the failure is reported. Kept: the
+    // most telling failure (SERVFAIL-like over REFUSED), first seen within a rank.
+    let heldFailure: DnsAnswer | null = null;
+    let lastFailure: ExchangeFailure = 'timeout';
+
+    for (const server of this.servers) {
+      for (let attempt = 0; attempt < this.bounds.attemptsPerServer; attempt++) {
+        if (signal?.aborted) return answer({ status: 'TIMEOUT', error: 'aborted' });
+        const question = newQuestion(name, type);
+        const result = await this.tryOnce(server, question, signal);
+        if (result.status === 'failed') {
+          if (result.reason === 'aborted') return answer({ status: 'TIMEOUT', error: 'aborted' });
+          lastFailure = result.reason;
+          // A literal that is not an address fails the same way every time.
+          if (result.reason === 'bad_server_address') break;
+          continue;
+        }
+        const classified = this.classify(result.packet, question, result.usedTcp, serverLabel(server), answer);
+        if (classified.final) return classified.answer;
+        if (heldFailure === null || (heldFailure.status === 'REFUSED' && classified.answer.status === 'SERVFAIL')) {
+          heldFailure = classified.answer;
+        }
+        break;
+      }
+    }
+    if (heldFailure !== null) return { ...heldFailure, elapsedMs: Math.round(performance.now() - started) };
+    return answer({ status: 'TIMEOUT', error: lastFailure });
+  }
+
+  private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
+    const common = { timeoutMs: this.bounds.queryTimeoutMs, udpPayloadBytes: this.bounds.udpPayloadBytes, signal };
+    const udp = await udpExchange(server, question, common);
+    if (udp.status === 'failed') return udp;
+    if (!udp.packet.flag_tc) return { status: 'response', packet: udp.packet, usedTcp: false };
+    // RFC 7766 5: a truncated answer is incomplete; ask the same server again over TCP.
+    const tcp = await tcpExchange(server, question, { ...common, maxAnswerBytes: this.bounds.maxTcpAnswerBytes });
+    if (tcp.status === 'failed') return tcp;
+    return { status: 'response', packet: tcp.packet, usedTcp: true };
+  }
+
+  private classify(
+    packet: DecodedPacket,
+    question: DnsQuestion,
+    usedTcp: boolean,
+    server: string,
+    answer: (fields: Partial<DnsAnswer> & { status: DnsStatus }) => DnsAnswer,
+  ): { final: boolean; answer: DnsAnswer } {
+    const records = decodeRecords(packet.answers);
+    const base = { records, authenticated: packet.flag_ad, usedTcp, server };
+    const rcode = responseRcode(packet);
+    switch (rcode) {
+      case 0: {
+        // NOERROR with nothing of the asked type at the end of the CNAME chain is
+        // NODATA (RFC 2308 2.2), which a mail sender must keep apart from an answer.
+        const owner = question.type === 'CNAME' ? question.name : followCnameChain(records, question.name).target;
+        const found = records.some((record) => record.type === question.type && record.name === owner);
+        return { final: true, answer: answer({ ...base, status: found ? 'NOERROR' : 'NODATA' }) };
+      }
+      case 3:
+        // RFC 6604 2.1: with a CNAME chain the rcode speaks of the chain's last name; still a non-existent target.
+        return { final: true, answer: answer({ ...base, status: 'NXDOMAIN' }) };
+      case 2:
+        return { final: false, answer: answer({ ...base, status: 'SERVFAIL' }) };
+      case 5:
+        return { final: false, answer: answer({ ...base, status: 'REFUSED' }) };
+      default:
+        return { final: false, answer: answer({ ...base, status: 'SERVFAIL', error: `rcode_${rcodeName(rcode)}` }) };
+    }
+  }
+}

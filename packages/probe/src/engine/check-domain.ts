@@ -1,0 +1,128 @@
+import { RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
+import type { AddressPolicy } from '../address-policy.js';
+import type { DnsResolver } from '../dns/dns-types.js';
+import { normalizeDomain } from '../normalize-domain.js';
+import type { RouteBounds } from '../options.js';
+import { resolveMailRoute } from '../resolve-mail-route.js';
+import { certCoversName } from '../smtp/tls-inspect.js';
+import type { HostObtained, HostProbe, HostProbeSource } from './host-types.js';
+import { computeChecks, computeVerdict } from './verdict.js';
+
+export interface DomainCheckDeps {
+  resolver: DnsResolver;
+  hosts: HostProbeSource;
+  policy: AddressPolicy;
+  route: RouteBounds;
+  smtpPort: number;
+  now?: () => number;
+}
+
+/**
+ * A domain check either completes, or (fleet mode) is deferred because a
+ * politeness gate said "not now" for one of its hosts: the caller re-runs it
+ * later, when the hosts already probed come from the cache.
+ */
+export type DomainCheck =
+  | { status: 'complete'; result: CheckResult }
+  | { status: 'deferred'; retryAfterMs: number; reason: string; domain: string };
+
+/** Follows one domain's mail chain (DESIGN steps 1–3): normalize, resolve, probe every host, assemble, verdict. */
+export async function checkDomain(input: string, deps: DomainCheckDeps, signal?: AbortSignal): Promise<DomainCheck> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const normalized = normalizeDomain(input);
+  if (normalized.status === 'invalid') {
+    return { status: 'complete', result: invalidResult(input, normalized.domain, normalized.reason, startedAt) };
+  }
+  const domain = normalized.domain;
+  const route = await resolveMailRoute(domain, deps.resolver, deps.route);
+
+  const slots: Array<HostResult | undefined> = new Array(route.targets.length);
+  let deferral: { retryAfterMs: number; reason: string } | null = null;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < route.targets.length && deferral === null) {
+      const index = next++;
+      const target = route.targets[index];
+      if (!target) continue;
+      const base = { exchange: target.exchange, priority: target.priority, ip: target.ip, port: deps.smtpPort };
+      const verdict = deps.policy.check(target.ip);
+      if (verdict.status === 'blocked') {
+        slots[index] = blockedHost(base);
+        continue;
+      }
+      const obtained: HostObtained = await deps.hosts.obtain({ ip: target.ip, port: deps.smtpPort, exchange: target.exchange }, signal);
+      if (obtained.status === 'deferred') {
+        deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
+        return;
+      }
+      slots[index] = hostResultFor(obtained.probe, base, obtained.status === 'cached');
+    }
+  };
+  const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, route.targets.length));
+  await Promise.all(Array.from({ length: parallel }, worker));
+  if (deferral !== null) {
+    const { retryAfterMs, reason } = deferral;
+    return { status: 'deferred', domain, retryAfterMs, reason };
+  }
+
+  const hosts = slots.filter((host): host is HostResult => host !== undefined);
+  const checks = computeChecks(route.mx, hosts);
+  return {
+    status: 'complete',
+    result: {
+      schema: RESULT_SCHEMA_VERSION,
+      domain,
+      input,
+      checkedAt: new Date(startedAt).toISOString(),
+      durationMs: Math.max(0, Math.round(now() - startedAt)),
+      verdict: computeVerdict(route.mx, checks),
+      checks,
+      mx: route.mx,
+      hosts,
+      error: route.error,
+    },
+  };
+}
+
+type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port'>;
+
+/** A cached probe may have been made under another exchange name: the name match is this exchange's own. */
+export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean): HostResult {
+  const { certIdentity, probedAs, ...shared } = probe;
+  const tls =
+    shared.tls && probedAs !== base.exchange && certIdentity
+      ? { ...shared.tls, hostnameMatch: certCoversName(certIdentity, base.exchange) }
+      : shared.tls;
+  return { ...base, ...shared, tls, ...(cached ? { cached: true } : {}) };
+}
+
+function blockedHost(base: HostBase): HostResult {
+  return {
+    ...base,
+    connect: 'blocked',
+    banner: null,
+    ehlo: null,
+    starttls: 'not_tried',
+    tls: null,
+    timingsMs: { connect: null, banner: null, tls: null, total: 0 },
+    error: 'blocked_address',
+  };
+}
+
+const EMPTY_MX: MxSection = { source: 'none', dns: 'NOERROR', records: [] };
+
+function invalidResult(input: string, domain: string, reason: string, startedAt: number): CheckResult {
+  return {
+    schema: RESULT_SCHEMA_VERSION,
+    domain,
+    input,
+    checkedAt: new Date(startedAt).toISOString(),
+    durationMs: 0,
+    verdict: 'invalid',
+    checks: { mxExists: false, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+    mx: EMPTY_MX,
+    hosts: [],
+    error: reason,
+  };
+}

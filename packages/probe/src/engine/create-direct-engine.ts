@@ -1,0 +1,100 @@
+import { createAddressPolicy, type AddressPolicy } from '../address-policy.js';
+import type { DnsResolver, DnsServerAddress } from '../dns/dns-types.js';
+import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
+import { StubResolver } from '../dns/stub-resolver.js';
+import { parseProbeOptions, type ProbeOptions, type ProbeOptionsInput } from '../options.js';
+import { SmtpHostProber } from '../smtp/probe-host.js';
+import { checkDomain, type DomainCheck } from './check-domain.js';
+import type { HostProbeSource, HostProber } from './host-types.js';
+import { LocalPolitenessGate } from './local-politeness-gate.js';
+import { MemoryHostSource } from './memory-host-source.js';
+
+export interface EngineParts {
+  options: ProbeOptions;
+  resolver: DnsResolver;
+  policy: AddressPolicy;
+  prober: HostProber;
+}
+
+export type EngineSetup = { status: 'ok'; parts: EngineParts } | { status: 'invalid'; reason: string };
+
+export interface EngineOverrides {
+  /** Extra trusted CAs for the TLS check (tests; people use NODE_EXTRA_CA_CERTS). */
+  extraCaPem?: string[];
+  resolver?: DnsResolver;
+}
+
+/** Validates options once and builds the resolver, address policy and prober shared by direct mode and workers. */
+export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOverrides = {}): EngineSetup {
+  const parsed = safeParse(input);
+  if (parsed.status === 'invalid') return parsed;
+  const options = parsed.options;
+  const policySetup = createAddressPolicy(options.allowNet);
+  if (policySetup.status === 'invalid') return { status: 'invalid', reason: `--allow-net: ${policySetup.entry}: ${policySetup.reason}` };
+
+  let resolver = overrides.resolver;
+  if (!resolver) {
+    const servers: DnsServerAddress[] = [];
+    for (const entry of options.dnsServers) {
+      const server = parseDnsServer(entry);
+      if (server.status === 'invalid') return { status: 'invalid', reason: `--dns: ${entry}: ${server.reason}` };
+      servers.push(server.server);
+    }
+    const chosen = servers.length > 0 ? servers : systemDnsServers();
+    if (chosen.length === 0) return { status: 'invalid', reason: 'no DNS resolver configured: pass --dns HOST[:PORT]' };
+    resolver = new StubResolver({ servers: chosen, bounds: options.dns });
+  }
+  const prober = new SmtpHostProber({
+    bounds: options.smtp,
+    policy: policySetup.policy,
+    ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
+  });
+  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober } };
+}
+
+function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOptions } | { status: 'invalid'; reason: string } {
+  try {
+    return { status: 'ok', options: parseProbeOptions(input) };
+  } catch (error) {
+    const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
+    const reason = issues?.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
+    return { status: 'invalid', reason: reason ?? String(error) };
+  }
+}
+
+/** Direct mode: the engine with an in-memory host cache and a local politeness gate, no Redis. */
+export class DirectEngine {
+  readonly parts: EngineParts;
+  readonly hosts: MemoryHostSource;
+
+  constructor(parts: EngineParts, hostSource?: MemoryHostSource) {
+    this.parts = parts;
+    this.hosts =
+      hostSource ??
+      new MemoryHostSource({
+        prober: parts.prober,
+        gate: new LocalPolitenessGate(parts.options.politeness),
+        ttlMs: Number.POSITIVE_INFINITY,
+        maxEntries: 100_000,
+      });
+  }
+
+  async check(input: string, signal?: AbortSignal): Promise<DomainCheck> {
+    return checkDomain(input, this.#deps(this.hosts), signal);
+  }
+
+  /** Same engine, another host source (the fleet's Redis-backed cache and gate). */
+  async checkWith(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
+    return checkDomain(input, this.#deps(hosts), signal);
+  }
+
+  #deps(hosts: HostProbeSource) {
+    return {
+      resolver: this.parts.resolver,
+      hosts,
+      policy: this.parts.policy,
+      route: this.parts.options.route,
+      smtpPort: this.parts.options.smtp.port,
+    };
+  }
+}

@@ -1,0 +1,119 @@
+import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
+import { isIpLiteralName } from './dns/ip-literal-name.js';
+
+export const INVALID_DOMAIN_REASONS = [
+  'empty',
+  'too_long',
+  'label_too_long',
+  'empty_label',
+  'bad_character',
+  'hyphen_edge',
+  'ip_address',
+  'idna_error',
+] as const;
+export type InvalidDomainReason = (typeof INVALID_DOMAIN_REASONS)[number];
+
+export type NormalizedDomain =
+  | { status: 'valid'; domain: string; input: string }
+  | {
+      status: 'invalid';
+      input: string;
+      /** Best effort (trimmed, lower case, cut to MAX_DISPLAY_CHARS), for display only. */
+      domain: string;
+      reason: InvalidDomainReason;
+    };
+
+/** RFC 1035 2.3.4 / RFC 5321 4.5.3.1.2: 255 octets on the wire is 253 in text without the trailing dot. */
+const MAX_DOMAIN_OCTETS = 253;
+const MAX_LABEL_OCTETS = 63;
+/**
+ * Longest input handed to IDNA processing. UTS #46 can map characters to nothing
+ * (soft hyphen, joiners), so a Unicode input may shrink; past this size it
+ * cannot be a name anyone meant, and it keeps the work per input bounded.
+ */
+const MAX_UNICODE_INPUT_CHARS = 1024;
+/** The `domain` of an invalid result is for display; it must not echo a megabyte back. */
+export const MAX_DISPLAY_CHARS = 256;
+
+/** RFC 5321 4.1.2 (Domain = sub-domain *("." sub-domain), Let-dig / Ldh-str) and RFC 1123 2.1. */
+const LDH_LABEL = /^[a-z0-9-]+$/;
+
+/**
+ * What people paste, reduced to the A-label form the engine works with.
+ *
+ * URLs ("https://example.com/") are NOT unpacked: the host of a web address is
+ * often not the mail domain (www.), and silently checking another name than the
+ * one given would mislead; ":" and "/" are not LDH, so they come out as
+ * `bad_character`. E-mail addresses are unpacked, because the mail domain is
+ * unambiguous: the part after the last "@" (RFC 5321 4.1.2, the local part may
+ * itself contain a quoted "@").
+ */
+export function normalizeDomain(input: string): NormalizedDomain {
+  let text = input.trim();
+  text = text.replace(/^mailto:/i, '');
+  const at = text.lastIndexOf('@');
+  if (at >= 0) text = text.slice(at + 1);
+  text = text.trim();
+  const display = text.toLowerCase().slice(0, MAX_DISPLAY_CHARS);
+  const invalid = (reason: InvalidDomainReason, domain: string = display): NormalizedDomain => ({
+    status: 'invalid',
+    input,
+    domain: domain.slice(0, MAX_DISPLAY_CHARS),
+    reason,
+  });
+
+  if (text === '') return invalid('empty');
+
+  // Address literals: "[192.0.2.1]", "[IPv6:2001:db8::1]" (RFC 5321 4.1.3), and bare addresses.
+  if (text.startsWith('[') && text.endsWith(']')) {
+    const inner = text.slice(1, -1);
+    return /^ipv6:/i.test(inner) || isIP(inner) !== 0 ? invalid('ip_address') : invalid('bad_character');
+  }
+  if (isIP(text) !== 0) return invalid('ip_address');
+
+  // One trailing dot is the root (a fully qualified name); a second would be an empty label.
+  if (text.endsWith('.')) text = text.slice(0, -1);
+  if (text === '') return invalid('empty');
+
+  let ascii: string;
+  // Only UTS #46 processing for non-ASCII input: WHATWG domainToASCII also turns
+  // numeric hosts into dotted quads, which must be caught below as ip_address.
+  if (/[^\x00-\x7f]/.test(text)) {
+    if (text.length > MAX_UNICODE_INPUT_CHARS) return invalid('too_long');
+    ascii = domainToASCII(text);
+    if (ascii === '') return invalid('idna_error');
+    // Mapping can produce a trailing dot from a full-width one (U+3002 maps to ".").
+    if (ascii.endsWith('.')) ascii = ascii.slice(0, -1);
+    if (ascii === '') return invalid('empty');
+  } else {
+    ascii = text.toLowerCase();
+  }
+  return validateAscii(ascii, input, invalid);
+}
+
+function validateAscii(
+  domain: string,
+  input: string,
+  invalid: (reason: InvalidDomainReason, domain?: string) => NormalizedDomain,
+): NormalizedDomain {
+  if (domain.length > MAX_DOMAIN_OCTETS) return invalid('too_long', domain);
+  const labels = domain.split('.');
+  for (const label of labels) {
+    if (label === '') return invalid('empty_label', domain);
+    if (label.length > MAX_LABEL_OCTETS) return invalid('label_too_long', domain);
+  }
+  for (const label of labels) {
+    if (!LDH_LABEL.test(label)) return invalid('bad_character', domain);
+    // RFC 952 / RFC 1123 2.1: a label starts and ends with a letter or digit.
+    if (label.startsWith('-') || label.endsWith('-')) return invalid('hyphen_edge', domain);
+  }
+  // 127.1, 2130706433, 0x7f000001: an address in disguise (no TLD is all-numeric, RFC 3696 2).
+  if (isIpLiteralName(domain)) return invalid('ip_address', domain);
+  // An A-label must be valid Punycode that decodes to a valid U-label (RFC 5891 5.4);
+  // round-tripping through UTS #46 checks that without a second implementation.
+  if (labels.some((label) => label.startsWith('xn--')) && domainToASCII(domain) !== domain) {
+    return invalid('idna_error', domain);
+  }
+  return { status: 'valid', domain, input };
+}

@@ -1,0 +1,95 @@
+import type { ConnectStatus } from '@mxv/schema';
+
+export type ProbePhase = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'quit';
+
+export interface ClassifiedError {
+  /** Set only for the connect phase: after connecting, `connect` stays 'ok' and the error goes in `reason`. */
+  connect?: ConnectStatus;
+  /** Short machine-readable reason for the host's `error` field. */
+  reason: string;
+  /** The underlying code, shortened (e.g. "wrong_version_number", "econnreset"), when there is one. */
+  detail?: string;
+}
+
+/** Code given to the timeouts this engine enforces itself, so they classify like the kernel's ETIMEDOUT. */
+export const OWN_TIMEOUT_CODE = 'ETIMEDOUT';
+
+/** An error standing for one of our own phase timeouts (connect, TLS handshake). */
+export function ownTimeoutError(phase: ProbePhase): Error {
+  return Object.assign(new Error(`${phase} timed out`), { code: OWN_TIMEOUT_CODE });
+}
+
+const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'ENETDOWN', 'EAFNOSUPPORT']);
+const MAX_DETAIL_CHARS = 48;
+
+function errorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : '';
+}
+
+function errorMessage(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return '';
+}
+
+/** "ERR_SSL_WRONG_VERSION_NUMBER" → "wrong_version_number": enough to tell failures apart, short enough to store. */
+function shorten(code: string): string {
+  return code
+    .replace(/^ERR_(SSL|TLS)_/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .slice(0, MAX_DETAIL_CHARS);
+}
+
+/**
+ * OpenSSL failures reach Node as ERR_SSL_* codes (alerts included:
+ * ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE, ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION),
+ * Node's own TLS checks as ERR_TLS_*; older Node versions used EPROTO with the
+ * OpenSSL text in the message.
+ */
+function isTlsError(code: string, message: string): boolean {
+  return code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || (code === 'EPROTO' && /ssl|tls|alert/i.test(message));
+}
+
+function isAbort(error: unknown, code: string): boolean {
+  return code === 'ABORT_ERR' || (error instanceof Error && error.name === 'AbortError');
+}
+
+/**
+ * The one place that turns a socket, TLS or timeout error of an SMTP
+ * conversation into data (STYLE: one classifier). A refused connection (RST to
+ * the SYN), a timeout (no answer) and an unreachable network (ICMP, no route)
+ * are kept apart because a sending MTA treats them differently.
+ */
+export function classifyError(error: unknown, phase: ProbePhase): ClassifiedError {
+  const code = errorCode(error);
+  const detail = code ? shorten(code) : undefined;
+  const withDetail = (c: Omit<ClassifiedError, 'detail'>): ClassifiedError => (detail ? { ...c, detail } : c);
+
+  if (isAbort(error, code)) return withDetail(phase === 'connect' ? { connect: 'error', reason: 'aborted' } : { reason: 'aborted' });
+
+  if (phase === 'connect') {
+    if (code === 'ECONNREFUSED') return withDetail({ connect: 'refused', reason: 'connect_refused' });
+    if (code === OWN_TIMEOUT_CODE) return withDetail({ connect: 'timeout', reason: 'connect_timeout' });
+    if (UNREACHABLE.has(code)) return withDetail({ connect: 'unreachable', reason: 'connect_unreachable' });
+    if (code === 'ECONNRESET') return withDetail({ connect: 'error', reason: 'connection_reset' });
+    return withDetail({ connect: 'error', reason: 'connect_error' });
+  }
+
+  if (phase === 'tls') {
+    // During the handshake every failure, a reset included (the server hung up on
+    // our ClientHello), is a failed handshake; the detail says which.
+    if (code === OWN_TIMEOUT_CODE) return withDetail({ reason: 'tls_timeout' });
+    return withDetail({ reason: 'tls_handshake_failed' });
+  }
+
+  if (code === OWN_TIMEOUT_CODE) return withDetail({ reason: `${phase}_timeout` });
+  if (code === 'ECONNRESET') return withDetail({ reason: 'connection_reset' });
+  if (code === 'EPIPE') return withDetail({ reason: 'broken_pipe' });
+  if (isTlsError(code, errorMessage(error))) return withDetail({ reason: 'tls_error' });
+  return withDetail({ reason: `${phase}_error` });
+}

@@ -1,0 +1,40 @@
+export interface EhloInfo {
+  /** The name the server gave for itself on the first line (RFC 5321 4.1.1.1); '' when none. */
+  domain: string;
+  /** "KEYWORD params", keyword upper-cased, params as sent, whitespace collapsed; deduplicated, in order. */
+  extensions: string[];
+}
+
+/**
+ * RFC 5321 4.1.1.1: ehlo-ok-rsp = "250" SP Domain [SP ehlo-greet] CRLF, or a
+ * multi-line reply whose first line is that and every further line is
+ * ehlo-line = ehlo-keyword *( SP ehlo-param ). Keywords are case-insensitive
+ * (2.4), so they are upper-cased to be compared; parameters are kept as sent.
+ *
+ * The keyword grammar is (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"), but real servers
+ * also send "AUTH=LOGIN PLAIN" for old clients; such lines are kept, since the
+ * point is to describe the server. Lines that do not start with a letter or digit
+ * are dropped.
+ */
+export function parseEhlo(lines: readonly string[], maxExtensions: number): EhloInfo {
+  const [first = '', ...rest] = lines;
+  const domain = first.trim().split(/\s+/, 1)[0] ?? '';
+  const extensions: string[] = [];
+  const seen = new Set<string>();
+  for (const line of rest) {
+    if (extensions.length >= maxExtensions) break;
+    const [keyword = '', ...params] = line.trim().split(/\s+/);
+    if (!/^[A-Za-z0-9]/.test(keyword)) continue;
+    const extension = [keyword.toUpperCase(), ...params].join(' ');
+    if (seen.has(extension)) continue;
+    seen.add(extension);
+    extensions.push(extension);
+  }
+  return { domain, extensions };
+}
+
+/** Whether the EHLO reply advertised `keyword` (case-insensitive, parameters ignored). */
+export function hasExtension(extensions: readonly string[], keyword: string): boolean {
+  const wanted = keyword.toUpperCase();
+  return extensions.some((e) => (e.split(' ', 1)[0] ?? '') === wanted);
+}

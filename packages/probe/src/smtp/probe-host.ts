@@ -1,0 +1,345 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
+import type { AddressPolicy } from '../address-policy.js';
+import type { CertIdentity, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
+import type { SmtpBounds } from '../options.js';
+import { classifyError, type ProbePhase } from './classify-error.js';
+import { hasExtension, parseEhlo } from './parse-ehlo.js';
+import type { SmtpReply } from './reply-reader.js';
+import { truncateUtf8 } from './reply-text.js';
+import { SmtpConnection, type Dial, type ReadResult, type TlsConnect } from './smtp-connection.js';
+import { inspectTls } from './tls-inspect.js';
+
+export interface SmtpHostProberOptions {
+  bounds: SmtpBounds;
+  policy: AddressPolicy;
+  /** PEM CA certificates trusted in addition to Node's bundled roots (tls.rootCertificates). */
+  extraCaPem?: string[];
+  dial?: Dial;
+  tlsConnect?: TlsConnect;
+  now?: () => number;
+}
+
+/** What the steps fill in, one part each; turned into a HostProbe however far the conversation got. */
+interface Draft {
+  connect: ConnectStatus;
+  banner: SmtpReplySummary | null;
+  ehlo: EhloSummary | null;
+  starttls: StarttlsStatus;
+  tls: TlsInfo | null;
+  ehloTls: EhloSummary | null;
+  certIdentity: CertIdentity | null;
+  timings: Omit<HostTimings, 'total'>;
+  error: string | null;
+}
+
+/** What a command got back; `invalid_command` and `closed` mean it was not sent. */
+type CommandResult = ReadResult | { status: 'invalid_command' };
+
+/** A step either lets the conversation go on, or ends it (politely with QUIT when the session is still sane). */
+type Step = { status: 'continue' } | { status: 'stop'; quit: boolean };
+
+const CONTINUE: Step = { status: 'continue' };
+const STOP: Step = { status: 'stop', quit: false };
+const STOP_WITH_QUIT: Step = { status: 'stop', quit: true };
+
+const defaultDial: Dial = ({ host, port }) => net.connect({ host, port, noDelay: true });
+
+/**
+ * Probes one (address, port) the way a sending MTA would start a session, and
+ * stops before any mail transaction: greeting, EHLO (or HELO), STARTTLS, EHLO
+ * again over TLS, QUIT (RFC 5321 3.1-3.3, RFC 3207). The only commands ever sent
+ * are EHLO, HELO, STARTTLS and QUIT: never MAIL, RCPT, DATA, RSET, VRFY or EXPN.
+ *
+ * The flow is a straight line of steps (zgrab2's smtp scanner); each fills its
+ * part of the result and anything gathered before a failure is kept. probe()
+ * never throws: every failure becomes `connect` + `error`.
+ */
+export class SmtpHostProber implements HostProber {
+  readonly #bounds: SmtpBounds;
+  readonly #policy: AddressPolicy;
+  readonly #ca: string[] | undefined;
+  readonly #dial: Dial;
+  readonly #tlsConnect: TlsConnect;
+  readonly #now: () => number;
+
+  constructor(options: SmtpHostProberOptions) {
+    this.#bounds = options.bounds;
+    this.#policy = options.policy;
+    // Passing `ca` replaces Node's default store, so the bundled roots are added back.
+    this.#ca = options.extraCaPem && options.extraCaPem.length > 0 ? [...tls.rootCertificates, ...options.extraCaPem] : undefined;
+    this.#dial = options.dial ?? defaultDial;
+    this.#tlsConnect = options.tlsConnect ?? tls.connect;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe> {
+    const startedAt = this.#now();
+    const draft: Draft = {
+      connect: 'error',
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried',
+      tls: null,
+      ehloTls: null,
+      certIdentity: null,
+      timings: { connect: null, banner: null, ehlo: null, tls: null },
+      error: null,
+    };
+    const finish = (): HostProbe => ({
+      ip: target.ip,
+      port: target.port,
+      connect: draft.connect,
+      banner: draft.banner,
+      ehlo: draft.ehlo,
+      starttls: draft.starttls,
+      tls: draft.tls,
+      ehloTls: draft.ehloTls,
+      timingsMs: { ...draft.timings, total: this.#elapsed(startedAt) },
+      error: draft.error,
+      probedAt: new Date(startedAt).toISOString(),
+      probedAs: target.exchange,
+      certIdentity: draft.certIdentity,
+    });
+
+    // The SSRF guard comes before any packet: a blocked address is never dialled.
+    const verdict = this.#policy.check(target.ip);
+    if (verdict.status === 'blocked') {
+      draft.connect = 'blocked';
+      draft.error = 'blocked_address';
+      return finish();
+    }
+
+    const clock = { now: this.#now, deadline: startedAt + this.#bounds.hostBudgetMs, ...(signal ? { signal } : {}) };
+    const opened = await SmtpConnection.open({
+      dial: this.#dial,
+      host: target.ip,
+      port: target.port,
+      connectTimeoutMs: this.#bounds.connectTimeoutMs,
+      bounds: this.#bounds,
+      clock,
+    });
+    if (opened.status !== 'connected') {
+      if (opened.status === 'failed') {
+        const classified = classifyError(opened.error, 'connect');
+        draft.connect = classified.connect ?? 'error';
+        draft.error = classified.reason;
+      } else {
+        // The budget (or the caller) ended the wait for the SYN-ACK: no answer yet is a timeout.
+        draft.connect = opened.status === 'budget_exceeded' ? 'timeout' : 'error';
+        draft.error = opened.status;
+      }
+      return finish();
+    }
+    draft.connect = 'ok';
+    const connectedAt = this.#now();
+    draft.timings.connect = connectedAt - startedAt;
+
+    const conn = opened.connection;
+    try {
+      const step = await this.#converse(conn, target, draft, connectedAt);
+      if (step.status === 'stop' && step.quit) await this.#quit(conn);
+    } catch {
+      // A bug must not take the caller down with it; what was gathered is kept.
+      draft.error = 'internal_error';
+    } finally {
+      conn.close();
+    }
+    return finish();
+  }
+
+  /** RFC 5321 3.1 → 4.1.1.1 → RFC 3207: the session as far as it may go. */
+  async #converse(conn: SmtpConnection, target: HostTarget, draft: Draft, connectedAt: number): Promise<Step> {
+    const greeted = await this.#greeting(conn, draft, connectedAt);
+    if (greeted.status === 'stop') return greeted;
+
+    const ehlo = await this.#ehlo(conn, draft);
+    if (ehlo.status === 'stop') return ehlo;
+
+    if (!hasExtension(draft.ehlo?.extensions ?? [], 'STARTTLS')) {
+      draft.starttls = 'not_offered';
+      return STOP_WITH_QUIT;
+    }
+    const started = await this.#starttls(conn, target, draft);
+    if (started.status === 'stop') return started;
+
+    return this.#ehloOverTls(conn, draft);
+  }
+
+  /**
+   * RFC 5321 3.1 and 4.3.1: the server speaks first. Nothing is sent before the
+   * whole greeting (a multi-line 220- included) has arrived: Postfix postscreen
+   * and similar drop clients that talk early ("pregreet").
+   */
+  async #greeting(conn: SmtpConnection, draft: Draft, connectedAt: number): Promise<Step> {
+    const read = await conn.readReply(this.#bounds.greetingTimeoutMs);
+    if (read.status !== 'reply') {
+      draft.error = this.#readFailure(read, 'greeting', 'closed_before_greeting');
+      return STOP;
+    }
+    draft.timings.banner = this.#now() - connectedAt;
+    draft.banner = this.#summary(read);
+    if (read.code === 220) return CONTINUE;
+    // 421: the server (or our own pressure on it, or a blocklist) refuses service now;
+    // 554: no service here (RFC 5321 3.1). Either way the banner says why, and
+    // the client should still QUIT politely.
+    draft.error = read.code >= 400 && read.code < 500 ? 'greeting_tempfail' : read.code >= 500 && read.code < 600 ? 'greeting_rejected' : 'greeting_unexpected';
+    return STOP_WITH_QUIT;
+  }
+
+  /** RFC 5321 4.1.1.1, with the HELO fallback of 4.1.4 for servers that reject EHLO with a 5xx. */
+  async #ehlo(conn: SmtpConnection, draft: Draft): Promise<Step> {
+    const startedAt = this.#now();
+    const ehlo = await this.#command(conn, `EHLO ${this.#bounds.heloName}`);
+    draft.timings.ehlo = this.#now() - startedAt;
+    if (ehlo.status !== 'reply') {
+      draft.error = this.#readFailure(ehlo, 'ehlo', 'closed_after_greeting');
+      return STOP;
+    }
+    if (ehlo.code === 250) {
+      draft.ehlo = { code: 250, command: 'EHLO', extensions: parseEhlo(ehlo.lines, this.#bounds.maxReplyLines).extensions };
+      return CONTINUE;
+    }
+    draft.ehlo = { code: ehlo.code, command: 'EHLO', extensions: [] };
+    if (ehlo.code < 500 || ehlo.code >= 600) {
+      draft.error = ehlo.code >= 400 && ehlo.code < 500 ? 'ehlo_tempfail' : 'ehlo_unexpected';
+      return STOP_WITH_QUIT;
+    }
+
+    const helo = await this.#command(conn, `HELO ${this.#bounds.heloName}`);
+    draft.timings.ehlo = this.#now() - startedAt;
+    if (helo.status !== 'reply') {
+      draft.error = this.#readFailure(helo, 'ehlo', 'closed_after_greeting');
+      return STOP;
+    }
+    // HELO has no extensions (RFC 5321 4.1.1.1), so STARTTLS cannot be offered.
+    draft.ehlo = { code: helo.code, command: 'HELO', extensions: [] };
+    if (helo.code !== 250) {
+      draft.error = helo.code >= 400 && helo.code < 500 ? 'helo_tempfail' : 'helo_rejected';
+      return STOP_WITH_QUIT;
+    }
+    return CONTINUE;
+  }
+
+  /** RFC 3207 4: STARTTLS, 220, then the handshake on the same connection. */
+  async #starttls(conn: SmtpConnection, target: HostTarget, draft: Draft): Promise<Step> {
+    const reply = await this.#command(conn, 'STARTTLS');
+    if (reply.status !== 'reply') {
+      draft.starttls = 'failed';
+      draft.error = this.#readFailure(reply, 'starttls', 'closed_after_starttls');
+      return STOP;
+    }
+    if (reply.code !== 220) {
+      draft.starttls = 'failed';
+      draft.error = 'starttls_rejected';
+      return STOP_WITH_QUIT;
+    }
+
+    const handshakeStart = this.#now();
+    const upgraded = await conn.upgradeToTls(this.#tlsOptions(target.exchange), this.#bounds.tlsHandshakeTimeoutMs, this.#tlsConnect);
+    draft.timings.tls = this.#now() - handshakeStart;
+    if (upgraded.status !== 'ok') {
+      draft.starttls = 'failed';
+      if (upgraded.status === 'failed') {
+        const classified = classifyError(upgraded.error, 'tls');
+        draft.error = classified.reason;
+        draft.tls = {
+          version: null,
+          cipher: null,
+          certValid: false,
+          hostnameMatch: false,
+          notAfter: null,
+          error: classified.detail ?? classified.reason,
+        };
+      } else {
+        draft.error = upgraded.status;
+      }
+      // The session state is unknown after a failed handshake: no QUIT in clear.
+      return STOP;
+    }
+    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds);
+    draft.starttls = 'ok';
+    draft.tls = inspected.tls;
+    draft.certIdentity = inspected.certIdentity;
+    return CONTINUE;
+  }
+
+  /** RFC 3207 4.2: capabilities may differ over TLS, so EHLO is asked again. */
+  async #ehloOverTls(conn: SmtpConnection, draft: Draft): Promise<Step> {
+    const ehlo = await this.#command(conn, `EHLO ${this.#bounds.heloName}`);
+    if (ehlo.status !== 'reply') {
+      draft.error = this.#readFailure(ehlo, 'ehlo', 'closed_after_tls');
+      return STOP;
+    }
+    draft.ehloTls = {
+      code: ehlo.code,
+      command: 'EHLO',
+      extensions: ehlo.code === 250 ? parseEhlo(ehlo.lines, this.#bounds.maxReplyLines).extensions : [],
+    };
+    if (ehlo.code !== 250) draft.error = ehlo.code >= 400 && ehlo.code < 500 ? 'ehlo_tls_tempfail' : 'ehlo_tls_rejected';
+    return STOP_WITH_QUIT;
+  }
+
+  /** RFC 5321 4.1.1.10: QUIT is a courtesy; wait briefly for 221, then close whatever the answer. */
+  async #quit(conn: SmtpConnection): Promise<void> {
+    if (conn.send('QUIT').status !== 'sent') return;
+    await conn.readReply(this.#bounds.quitTimeoutMs);
+  }
+
+  async #command(conn: SmtpConnection, line: string): Promise<CommandResult> {
+    const sent = conn.send(line);
+    if (sent.status !== 'sent') return sent;
+    return conn.readReply(this.#bounds.replyTimeoutMs);
+  }
+
+  /**
+   * TLS settings of an opportunistic-TLS sender (RFC 7435): it encrypts with
+   * whatever the server offers and delivers anyway, so the probe accepts old
+   * protocol versions and weak ciphers too, in order to report what such a sender
+   * actually gets instead of a failure. Nothing is enforced here:
+   * rejectUnauthorized is off and checkServerIdentity accepts everything, so
+   * socket.authorized speaks of the chain and dates alone and the name is judged
+   * apart (inspectTls).
+   */
+  #tlsOptions(exchange: string): tls.ConnectionOptions {
+    const name = exchange.replace(/\.$/, '');
+    return {
+      // RFC 6066 3: SNI carries host names only, never an address literal.
+      ...(net.isIP(name) === 0 && name !== '' ? { servername: name } : {}),
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+      ...(this.#ca ? { ca: this.#ca } : {}),
+    };
+  }
+
+  #summary(reply: SmtpReply): SmtpReplySummary {
+    return { code: reply.code, text: truncateUtf8(reply.lines.join(' ').trim(), this.#bounds.maxStoredTextBytes) };
+  }
+
+  /** A wait that produced no reply, as the host's error reason. */
+  #readFailure(read: Exclude<CommandResult, SmtpReply>, phase: ProbePhase, closedReason: string): string {
+    switch (read.status) {
+      case 'protocol_error':
+        return read.reason;
+      case 'timeout':
+        return `${phase}_timeout`;
+      case 'budget_exceeded':
+      case 'aborted':
+        return read.status;
+      case 'closed':
+        return closedReason;
+      case 'invalid_command':
+        // Only a heloName holding CR or LF gets here; refusing it keeps commands from being injected.
+        return 'invalid_helo_name';
+      case 'socket_error':
+        return classifyError(read.error, phase).reason;
+    }
+  }
+
+  #elapsed(since: number): number {
+    return Math.max(0, this.#now() - since);
+  }
+}

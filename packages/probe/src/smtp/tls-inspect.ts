@@ -1,0 +1,155 @@
+import * as tls from 'node:tls';
+import type { TlsInfo } from '@mxv/schema';
+import type { CertIdentity } from '../engine/host-types.js';
+import { stripControls, truncateUtf8 } from './reply-text.js';
+
+export interface TlsInspection {
+  tls: TlsInfo;
+  certIdentity: CertIdentity | null;
+}
+
+export interface TlsInspectBounds {
+  maxCertChain: number;
+  /** Cut for the one-line subject and issuer strings. */
+  maxStoredTextBytes: number;
+}
+
+type DnValue = string | string[] | undefined;
+
+function firstValue(value: DnValue): string | null {
+  if (Array.isArray(value)) return value[0] ?? null;
+  return value ?? null;
+}
+
+/** {CN: 'mx', O: ['a', 'b']} → "CN=mx, O=a, O=b": one line, what people read in openssl's output. */
+function describeName(name: Record<string, DnValue> | undefined, maxBytes: number): string | null {
+  if (!name || typeof name !== 'object') return null;
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(name)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) parts.push(`${key}=${v}`);
+  }
+  return parts.length > 0 ? truncateUtf8(stripControls(parts.join(', ')), maxBytes) : null;
+}
+
+function isoDate(text: string | undefined): string | null {
+  if (!text) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+}
+
+/**
+ * Split Node's subjectaltname ("DNS:a, DNS:b, IP Address:1.2.3.4"). Since Node
+ * 17 (CVE-2021-44533) an entry whose value contains a comma or quote is written
+ * as a JSON string ("DNS:\"a, b\""), so the split respects quotes.
+ */
+export function splitSubjectAltName(san: string | null | undefined): string[] {
+  if (!san) return [];
+  const entries: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < san.length; i++) {
+    const ch = san[i] ?? '';
+    if (ch === '"') quoted = !quoted;
+    if (ch === '\\' && quoted) {
+      current += ch + (san[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === ',' && !quoted) {
+      if (current.trim()) entries.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (current.trim()) entries.push(current.trim());
+  return entries;
+}
+
+/**
+ * Whether the certificate covers `name`, by Node's own rule (RFC 6125: SAN
+ * dNSName with a left-most wildcard, CN only when there is no DNS SAN, IP SANs
+ * for an address). Kept apart from the handshake so a probe made for one
+ * exchange name can be matched against another one sharing the address.
+ */
+export function certCoversName(identity: CertIdentity, name: string): boolean {
+  const cert = {
+    subject: identity.commonName !== null ? { CN: identity.commonName } : {},
+    ...(identity.subjectAltName !== null ? { subjectaltname: identity.subjectAltName } : {}),
+  } as unknown as tls.PeerCertificate;
+  try {
+    return tls.checkServerIdentity(name.replace(/\.$/, ''), cert) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Certificates from the leaf up to the last issuer Node knows; a self-signed root points at itself, hence the cycle check. */
+function chainLength(leaf: tls.DetailedPeerCertificate, max: number): number {
+  const seen = new Set<tls.DetailedPeerCertificate>();
+  let cert: tls.DetailedPeerCertificate | undefined = leaf;
+  while (cert && Object.keys(cert).length > 0 && !seen.has(cert) && seen.size < max) {
+    seen.add(cert);
+    const next: tls.DetailedPeerCertificate | undefined = cert.issuerCertificate;
+    if (next === cert || (next && next.fingerprint256 === cert.fingerprint256)) break;
+    cert = next;
+  }
+  return seen.size;
+}
+
+function authorizationCode(socket: tls.TLSSocket): string | null {
+  if (socket.authorized) return null;
+  // At run time Node stores the OpenSSL verify code as a string ("CERT_HAS_EXPIRED"); the typings say Error.
+  const err: unknown = socket.authorizationError;
+  if (typeof err === 'string') return err;
+  if (err && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const message = (err as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return 'UNKNOWN_VERIFY_ERROR';
+}
+
+/**
+ * Describe a completed handshake. `certValid` is the chain and the dates only:
+ * the connection is made with rejectUnauthorized false and a checkServerIdentity
+ * that accepts everything, so socket.authorized carries exactly that, and the
+ * name is judged separately (hostnameMatch).
+ */
+export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsInspectBounds): TlsInspection {
+  const cipher = socket.getCipher() as (tls.CipherNameAndProtocol & { standardName?: string }) | undefined;
+  const base = {
+    version: socket.getProtocol() ?? null,
+    cipher: cipher ? (cipher.standardName ?? cipher.name ?? null) : null,
+  };
+  const peer = socket.getPeerCertificate(true);
+  if (!peer || Object.keys(peer).length === 0) {
+    return {
+      tls: { ...base, certValid: false, hostnameMatch: false, notAfter: null, error: 'NO_PEER_CERTIFICATE', chainLength: 0 },
+      certIdentity: null,
+    };
+  }
+  // The certificate's size is bounded by OpenSSL's max_cert_list (100 KiB by default), so its SAN list is too.
+  const certIdentity: CertIdentity = {
+    commonName: firstValue(peer.subject?.CN as DnValue),
+    subjectAltName: peer.subjectaltname ?? null,
+  };
+  const certValid = socket.authorized;
+  return {
+    tls: {
+      ...base,
+      certValid,
+      hostnameMatch: certCoversName(certIdentity, exchange),
+      notAfter: isoDate(peer.valid_to),
+      error: authorizationCode(socket),
+      notBefore: isoDate(peer.valid_from),
+      subject: describeName(peer.subject as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
+      issuer: describeName(peer.issuer as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
+      subjectAltNames: splitSubjectAltName(peer.subjectaltname),
+      fingerprintSha256: peer.fingerprint256 ?? null,
+      chainLength: chainLength(peer, bounds.maxCertChain),
+    },
+    certIdentity,
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { HostProbe, HostProber, HostTarget } from '../src/engine/host-types.js';
+import { LocalPolitenessGate } from '../src/engine/local-politeness-gate.js';
+import { MemoryHostSource } from '../src/engine/memory-host-source.js';
+
+function fakeProbe(target: HostTarget): HostProbe {
+  return {
+    ip: target.ip,
+    port: target.port,
+    connect: 'ok',
+    banner: { code: 220, text: 'fake' },
+    ehlo: null,
+    starttls: 'not_offered',
+    tls: null,
+    timingsMs: { connect: 1, banner: 1, tls: null, total: 2 },
+    error: null,
+    probedAt: new Date().toISOString(),
+    probedAs: target.exchange,
+    certIdentity: null,
+  };
+}
+
+class CountingProber implements HostProber {
+  calls = 0;
+  active = 0;
+  peakActive = 0;
+  starts: number[] = [];
+  constructor(private readonly delayMs: number) {}
+  async probe(target: HostTarget): Promise<HostProbe> {
+    this.calls += 1;
+    this.active += 1;
+    this.peakActive = Math.max(this.peakActive, this.active);
+    this.starts.push(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    this.active -= 1;
+    return fakeProbe(target);
+  }
+}
+
+describe('MemoryHostSource', () => {
+  it('probes an (ip, port) once for concurrent and later askers', async () => {
+    const prober = new CountingProber(30);
+    const source = new MemoryHostSource({ prober, gate: new LocalPolitenessGate({ connectionsPerSecond: 100, maxConcurrentPerIp: 2 }), ttlMs: 60_000, maxEntries: 10 });
+    const target = { ip: '192.0.2.7', port: 25, exchange: 'mx.a.test' };
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => source.obtain({ ...target, exchange: `mx${i}.test` })));
+    const later = await source.obtain(target);
+    expect(prober.calls).toBe(1);
+    expect(results.filter((r) => r.status === 'probed')).toHaveLength(1);
+    expect(later.status).toBe('cached');
+    expect(source.stats).toEqual({ hits: 20, misses: 1, entries: 1 });
+  });
+
+  it('keeps a different port apart', async () => {
+    const prober = new CountingProber(1);
+    const source = new MemoryHostSource({ prober, gate: new LocalPolitenessGate({ connectionsPerSecond: 100, maxConcurrentPerIp: 2 }), ttlMs: 60_000, maxEntries: 10 });
+    await source.obtain({ ip: '192.0.2.7', port: 25, exchange: 'a.test' });
+    await source.obtain({ ip: '192.0.2.7', port: 587, exchange: 'a.test' });
+    expect(prober.calls).toBe(2);
+  });
+});
+
+describe('LocalPolitenessGate', () => {
+  it('holds concurrency and spacing per address', async () => {
+    const gate = new LocalPolitenessGate({ connectionsPerSecond: 20, maxConcurrentPerIp: 2 });
+    let active = 0;
+    let peak = 0;
+    const starts: number[] = [];
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const decision = await gate.acquire('192.0.2.9');
+        if (decision.status !== 'granted') throw new Error('local gate must grant');
+        starts.push(Date.now());
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        active -= 1;
+        decision.release();
+      }),
+    );
+    starts.sort((a, b) => a - b);
+    expect(peak).toBeLessThanOrEqual(2);
+    // 20/s means starts at least ~50 ms apart (allow timer slack of a few ms).
+    for (let i = 1; i < starts.length; i += 1) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(45);
+  });
+
+  it('does not hold back other addresses', async () => {
+    const gate = new LocalPolitenessGate({ connectionsPerSecond: 1, maxConcurrentPerIp: 1 });
+    const t0 = Date.now();
+    const decisions = await Promise.all(['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((ip) => gate.acquire(ip)));
+    expect(Date.now() - t0).toBeLessThan(200);
+    for (const d of decisions) if (d.status === 'granted') d.release();
+  });
+});

@@ -1,0 +1,138 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { INVALID_DOMAIN_REASONS, MAX_DISPLAY_CHARS, normalizeDomain } from '@mxv/probe';
+
+describe('normalizeDomain: accepted input', () => {
+  it.each([
+    ['example.com', 'example.com'],
+    ['Example.COM', 'example.com'],
+    ['  example.com  ', 'example.com'],
+    ['\texample.com\n', 'example.com'],
+    ['example.com.', 'example.com'],
+    ['mail.example.test', 'mail.example.test'],
+    ['user@Example.com', 'example.com'],
+    ['"odd@local"@example.com', 'example.com'],
+    ['mailto:someone@example.com', 'example.com'],
+    ['MAILTO:Someone@Example.Com', 'example.com'],
+    ['bücher.de', 'xn--bcher-kva.de'],
+    ['BÜCHER.de', 'xn--bcher-kva.de'],
+    ['faß.de', 'xn--fa-hia.de'], // UTS #46 nontransitional: ß is kept
+    ['例え.テスト', 'xn--r8jz45g.xn--zckzah'],
+    ['例え。テスト', 'xn--r8jz45g.xn--zckzah'], // ideographic full stop is a label separator
+    ['user@bücher.de', 'xn--bcher-kva.de'],
+    ['xn--bcher-kva.de', 'xn--bcher-kva.de'],
+    ['XN--BCHER-KVA.DE', 'xn--bcher-kva.de'],
+    ['r3---sn-abc.example.test', 'r3---sn-abc.example.test'], // "--" in positions 3-4 is not an error (CheckHyphens=false)
+    ['1password.com', '1password.com'],
+    ['123.example', '123.example'],
+    ['localhost', 'localhost'],
+    ['a'.repeat(63) + '.test', 'a'.repeat(63) + '.test'],
+    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}.`, `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`], // 253 octets
+    [`${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}.`, `${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}`],
+  ])('%j → %s', (input, domain) => {
+    expect(normalizeDomain(input)).toEqual({ status: 'valid', domain, input });
+  });
+});
+
+describe('normalizeDomain: rejected input', () => {
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['.', 'empty'],
+    ['user@', 'empty'],
+    ['mailto:', 'empty'],
+    ['a'.repeat(64) + '.test', 'label_too_long'],
+    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`, 'too_long'], // 254 octets
+    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}.`, 'too_long'], // 254 octets plus the root
+    ['a..b', 'empty_label'],
+    ['.example.com', 'empty_label'],
+    ['example.com..', 'empty_label'],
+    ['exa mple.com', 'bad_character'],
+    ['under_score.example.com', 'bad_character'],
+    ['_dmarc.example.com', 'bad_character'],
+    ['example.com/path', 'bad_character'],
+    ['https://example.com/', 'bad_character'], // URLs are not unpacked (see normalize-domain.ts)
+    ['example.com:25', 'bad_character'],
+    ['*.example.com', 'bad_character'],
+    ['-example.com', 'hyphen_edge'],
+    ['example-.com', 'hyphen_edge'],
+    ['example.-com', 'hyphen_edge'],
+    ['1.2.3.4', 'ip_address'],
+    ['1.2.3.4.', 'ip_address'],
+    ['[1.2.3.4]', 'ip_address'],
+    ['[IPv6:2001:db8::1]', 'ip_address'],
+    ['2001:db8::1', 'ip_address'],
+    ['::1', 'ip_address'],
+    ['127.1', 'ip_address'],
+    ['2130706433', 'ip_address'],
+    ['0x7f000001', 'ip_address'],
+    ['0x7f.0.0.1', 'ip_address'],
+    ['host.0x1f', 'ip_address'],
+    ['example.123', 'ip_address'],
+    ['user@192.0.2.1', 'ip_address'],
+    ['１２７.０.０.１', 'ip_address'], // full-width digits map to an address
+    ['[example.com]', 'bad_character'],
+    ['xn--zz.example', 'idna_error'], // not valid Punycode
+    ['xn--a.example', 'idna_error'],
+    ['\u200d.example', 'idna_error'], // a lone ZERO WIDTH JOINER (CONTEXTJ)
+    ['ex\u00a0ample.com', 'idna_error'], // NBSP inside: not a host character
+  ] as const)('%j → %s', (input, reason) => {
+    const result = normalizeDomain(input);
+    expect(result).toMatchObject({ status: 'invalid', reason, input });
+  });
+
+  it('keeps a bounded, lower-cased best effort for display', () => {
+    expect(normalizeDomain('  Under_Score.Example  ')).toEqual({ status: 'invalid', input: '  Under_Score.Example  ', domain: 'under_score.example', reason: 'bad_character' });
+    const huge = normalizeDomain('A'.repeat(100_000));
+    expect(huge).toMatchObject({ status: 'invalid', reason: 'too_long' });
+    expect(huge.domain.length).toBeLessThanOrEqual(MAX_DISPLAY_CHARS);
+    expect(normalizeDomain('ü'.repeat(5000))).toMatchObject({ status: 'invalid', reason: 'too_long' });
+  });
+});
+
+describe('normalizeDomain: properties', () => {
+  const anyInput = fc.oneof(
+    fc.string({ maxLength: 300 }),
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    // Strings built from domain-ish pieces reach the deeper branches more often than random text.
+    fc
+      .array(fc.oneof(fc.constantFrom('a', 'Z', '0', '9', '-', '.', '@', '_', 'ü', '。', 'xn--', '[', ']', ':', ' ', 'mailto:', '0x'), fc.string({ maxLength: 3 })), { maxLength: 40 })
+      .map((parts) => parts.join('')),
+  );
+
+  it('never throws, keeps its output bounded, and a valid output normalizes to itself', () => {
+    fc.assert(
+      fc.property(anyInput, (input) => {
+        const result = normalizeDomain(input);
+        expect(result.input).toBe(input);
+        expect(result.domain.length).toBeLessThanOrEqual(Math.max(MAX_DISPLAY_CHARS, 253));
+        if (result.status === 'valid') {
+          expect(result.domain.length).toBeGreaterThan(0);
+          expect(result.domain.length).toBeLessThanOrEqual(253);
+          expect(result.domain).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)*$/);
+          expect(normalizeDomain(result.domain)).toEqual({ status: 'valid', domain: result.domain, input: result.domain });
+        } else {
+          expect(INVALID_DOMAIN_REASONS).toContain(result.reason);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('accepts every well-formed LDH name, in any case, with or without the trailing dot', () => {
+    const letterDigit = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
+    const label = fc
+      .tuple(letterDigit, fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'.split('')), maxLength: 20 }), letterDigit)
+      .map(([first, middle, last]) => `${first}${middle}${last}`)
+      .filter((text) => !text.startsWith('xn--'));
+    const tld = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'.split('')), minLength: 2, maxLength: 10 });
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), tld, fc.boolean(), fc.boolean(), (labels, top, upper, dot) => {
+        const domain = [...labels, top].join('.');
+        const input = `${upper ? domain.toUpperCase() : domain}${dot ? '.' : ''}`;
+        expect(normalizeDomain(input)).toEqual({ status: 'valid', domain, input });
+      }),
+    );
+  });
+});

@@ -1,0 +1,390 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, type Server, type Socket } from 'node:net';
+import * as dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket, Packet } from 'dns-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dnsBoundsSchema, StubResolver, type DnsServerAddress } from '@mxv/probe';
+
+// This file's loopback block: other test files use other 127.x addresses.
+const HOST_A = '127.53.0.1';
+const HOST_B = '127.53.0.2';
+
+type Transport = 'udp' | 'tcp';
+/** What the responder does with one query: datagrams/messages to send (in order), or nothing. */
+type Handler = (query: DecodedPacket, transport: Transport) => Array<Packet | Buffer>;
+
+interface Responder {
+  server: DnsServerAddress;
+  received: Array<{ query: DecodedPacket; transport: Transport; sourcePort: number }>;
+  close(): Promise<void>;
+}
+
+const opened: Responder[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((responder) => responder.close()));
+});
+
+function bindUdp(host: string): Promise<UdpSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, host, () => resolve(socket));
+  });
+}
+
+function listenTcp(host: string, port: number, onSocket: (socket: Socket) => void): Promise<Server | null> {
+  return new Promise((resolve) => {
+    const server = createServer(onSocket);
+    server.once('error', () => resolve(null));
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** A tiny DNS responder on UDP and TCP of the same loopback port. */
+async function startResponder(host: string, handler: Handler): Promise<Responder> {
+  const received: Responder['received'] = [];
+  for (let tries = 0; tries < 20; tries++) {
+    const udp = await bindUdp(host);
+    const port = udp.address().port;
+    const sockets = new Set<Socket>();
+    const tcp = await listenTcp(host, port, (socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+      let buffered = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
+        const query = dnsPacket.decode(buffered.subarray(2, 2 + buffered.readUInt16BE(0)));
+        received.push({ query, transport: 'tcp', sourcePort: socket.remotePort ?? 0 });
+        for (const reply of handler(query, 'tcp')) {
+          const bytes = Buffer.isBuffer(reply) ? reply : dnsPacket.encode(reply);
+          const frame = Buffer.alloc(2);
+          frame.writeUInt16BE(bytes.length);
+          socket.write(Buffer.concat([frame, bytes]));
+        }
+      });
+    });
+    if (tcp === null) {
+      udp.close();
+      continue;
+    }
+    udp.on('message', (message, rinfo) => {
+      const query = dnsPacket.decode(message);
+      received.push({ query, transport: 'udp', sourcePort: rinfo.port });
+      for (const reply of handler(query, 'udp')) {
+        udp.send(Buffer.isBuffer(reply) ? reply : dnsPacket.encode(reply), rinfo.port, rinfo.address);
+      }
+    });
+    const responder: Responder = {
+      server: { host, port },
+      received,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          udp.close();
+          tcp.close(() => resolve());
+        }),
+    };
+    opened.push(responder);
+    return responder;
+  }
+  throw new Error('could not bind a UDP+TCP port pair');
+}
+
+/** A port where nothing listens: bound, then closed. */
+async function closedPort(host: string): Promise<DnsServerAddress> {
+  const socket = await bindUdp(host);
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return { host, port };
+}
+
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+function reply(query: DecodedPacket, options: { rcode?: number; answers?: Answer[]; ad?: boolean; tc?: boolean; id?: number; name?: string } = {}): Packet {
+  const question = query.questions?.[0];
+  if (question === undefined) throw new Error('query without question');
+  let flags = dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (options.rcode ?? 0);
+  if (options.ad) flags |= dnsPacket.AUTHENTIC_DATA;
+  if (options.tc) flags |= dnsPacket.TRUNCATED_RESPONSE;
+  return {
+    type: 'response',
+    id: options.id ?? query.id ?? 0,
+    flags,
+    questions: [{ ...question, name: options.name ?? question.name }],
+    answers: options.answers ?? [],
+  };
+}
+
+function bounds(overrides: Partial<ReturnType<typeof dnsBoundsSchema.parse>> = {}) {
+  return dnsBoundsSchema.parse({ queryTimeoutMs: 300, attemptsPerServer: 2, ...overrides });
+}
+
+const A = (name: string, address: string, ttl = 300): Answer => ({ type: 'A', name, ttl, data: address });
+const MX = (name: string, preference: number, exchange: string, ttl = 3600): Answer => ({ type: 'MX', name, ttl, data: { preference, exchange } });
+const CNAME = (name: string, target: string): Answer => ({ type: 'CNAME', name, ttl: 60, data: target });
+
+describe('StubResolver against a loopback responder', () => {
+  it('returns a normal answer with records decoded, lower case, without trailing dot', async () => {
+    const responder = await startResponder(HOST_A, (query) => [
+      reply(query, { answers: [MX('Mail.Example.TEST.', 10, 'MX1.Mail.Example.TEST.'), MX('mail.example.test', 20, 'mx2.mail.example.test')] }),
+    ]);
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
+    const answer = await resolver.query('mail.example.test', 'MX');
+    expect(answer).toMatchObject({
+      status: 'NOERROR',
+      authenticated: false,
+      usedTcp: false,
+      server: `${HOST_A}:${responder.server.port}`,
+      error: null,
+      records: [
+        { type: 'MX', name: 'mail.example.test', ttl: 3600, priority: 10, exchange: 'mx1.mail.example.test' },
+        { type: 'MX', name: 'mail.example.test', ttl: 3600, priority: 20, exchange: 'mx2.mail.example.test' },
+      ],
+    });
+  });
+
+  it('sends RD and AD, an EDNS(0) OPT with the configured payload size, and one question', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query, { answers: [A('a.example.test', '192.0.2.1')] })]);
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds({ udpPayloadBytes: 1400 }) });
+    await resolver.query('A.Example.Test.', 'A');
+    const query = responder.received[0]?.query;
+    expect(query?.flag_rd).toBe(true);
+    expect(query?.flag_ad).toBe(true);
+    expect(query?.flag_qr).toBe(false);
+    expect(query?.questions).toEqual([{ name: 'a.example.test', type: 'A', class: 'IN' }]);
+    const opt = query?.additionals?.find((record) => record.type === 'OPT');
+    expect(opt).toMatchObject({ type: 'OPT', udpPayloadSize: 1400, ednsVersion: 0 });
+  });
+
+  it('uses a random id and a fresh source port for each question', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query)]);
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
+    for (let i = 0; i < 8; i++) await resolver.query('ids.example.test', 'A');
+    const ids = new Set(responder.received.map((entry) => entry.query.id));
+    const ports = new Set(responder.received.map((entry) => entry.sourcePort));
+    expect(responder.received).toHaveLength(8);
+    // 8 draws from 65536 ids / ~28000 ports: a collision down to 1 distinct value is impossible in practice.
+    expect(ids.size).toBeGreaterThan(4);
+    expect(ports.size).toBeGreaterThan(4);
+  });
+
+  it('surfaces the AD bit of the response', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query, { ad: true, answers: [A('signed.example.test', '192.0.2.7')] })]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('signed.example.test', 'A');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.authenticated).toBe(true);
+  });
+
+  it('maps NXDOMAIN, even with a CNAME chain in the answer', async () => {
+    const responder = await startResponder(HOST_A, (query) => [
+      reply(query, { rcode: RCODE.NXDOMAIN, answers: [CNAME('alias.example.test', 'gone.example.test')] }),
+    ]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('alias.example.test', 'MX');
+    expect(answer.status).toBe('NXDOMAIN');
+    expect(answer.records).toEqual([{ type: 'CNAME', name: 'alias.example.test', ttl: 60, target: 'gone.example.test' }]);
+  });
+
+  it('maps NOERROR without records of the asked type to NODATA', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query)]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('empty.example.test', 'MX');
+    expect(answer.status).toBe('NODATA');
+    expect(answer.records).toEqual([]);
+  });
+
+  it('follows the CNAME chain: records of the asked type at the chain end are NOERROR, only a chain is NODATA', async () => {
+    const responder = await startResponder(HOST_A, (query) => {
+      const name = query.questions?.[0]?.name ?? '';
+      const chain = [CNAME(name, 'mid.example.test'), CNAME('mid.example.test', 'end.example.test')];
+      return [reply(query, { answers: name.startsWith('full') ? [...chain, A('end.example.test', '192.0.2.9')] : chain })];
+    });
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
+    const full = await resolver.query('full.example.test', 'A');
+    expect(full.status).toBe('NOERROR');
+    expect(full.records.map((record) => record.type)).toEqual(['CNAME', 'CNAME', 'A']);
+    const chainOnly = await resolver.query('chain.example.test', 'A');
+    expect(chainOnly.status).toBe('NODATA');
+    // An A record owned by another name than the chain end does not count.
+    const stray = await startResponder(HOST_B, (query) => [reply(query, { answers: [A('other.example.test', '192.0.2.1')] })]);
+    expect((await new StubResolver({ servers: [stray.server], bounds: bounds() }).query('x.example.test', 'A')).status).toBe('NODATA');
+  });
+
+  it('asks the next server after SERVFAIL and returns its answer', async () => {
+    const failing = await startResponder(HOST_A, (query) => [reply(query, { rcode: RCODE.SERVFAIL })]);
+    const working = await startResponder(HOST_B, (query) => [reply(query, { answers: [A('x.example.test', '192.0.2.3')] })]);
+    const answer = await new StubResolver({ servers: [failing.server, working.server], bounds: bounds() }).query('x.example.test', 'A');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.server).toBe(`${HOST_B}:${working.server.port}`);
+    // SERVFAIL is an answer: the failing server is not asked a second time.
+    expect(failing.received).toHaveLength(1);
+  });
+
+  it('returns SERVFAIL when every server fails, preferring it over REFUSED', async () => {
+    const refusing = await startResponder(HOST_A, (query) => [reply(query, { rcode: RCODE.REFUSED })]);
+    const failing = await startResponder(HOST_B, (query) => [reply(query, { rcode: RCODE.SERVFAIL })]);
+    const answer = await new StubResolver({ servers: [refusing.server, failing.server], bounds: bounds() }).query('x.example.test', 'A');
+    expect(answer.status).toBe('SERVFAIL');
+    expect(answer.server).toBe(`${HOST_B}:${failing.server.port}`);
+    expect(refusing.received).toHaveLength(1);
+  });
+
+  it('returns REFUSED after trying the other servers', async () => {
+    const refusing = await startResponder(HOST_A, (query) => [reply(query, { rcode: RCODE.REFUSED })]);
+    const silent = await startResponder(HOST_B, () => []);
+    const answer = await new StubResolver({ servers: [refusing.server, silent.server], bounds: bounds({ queryTimeoutMs: 60, attemptsPerServer: 1 }) }).query(
+      'x.example.test',
+      'A',
+    );
+    expect(answer.status).toBe('REFUSED');
+    expect(answer.server).toBe(`${HOST_A}:${refusing.server.port}`);
+    expect(silent.received).toHaveLength(1);
+  });
+
+  it.each([
+    ['FORMERR', RCODE.FORMERR],
+    ['NOTIMP', RCODE.NOTIMP],
+  ])('maps rcode %s to SERVFAIL with the rcode in error', async (name, rcode) => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query, { rcode })]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('x.example.test', 'A');
+    expect(answer).toMatchObject({ status: 'SERVFAIL', error: `rcode_${name}` });
+  });
+
+  it('gives TIMEOUT within its bounds when the server stays silent, after attemptsPerServer tries', async () => {
+    const silent = await startResponder(HOST_A, () => []);
+    const resolver = new StubResolver({ servers: [silent.server], bounds: bounds({ queryTimeoutMs: 100, attemptsPerServer: 3 }) });
+    const started = performance.now();
+    const answer = await resolver.query('slow.example.test', 'A');
+    const elapsed = performance.now() - started;
+    expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'timeout', server: null, records: [] });
+    expect(silent.received).toHaveLength(3);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(1500);
+    expect(answer.elapsedMs).toBeGreaterThanOrEqual(290);
+  });
+
+  it('reports an unreachable server (ICMP port unreachable) as TIMEOUT with the reason, without waiting out the timeout', async () => {
+    const closed = await closedPort(HOST_A);
+    const resolver = new StubResolver({ servers: [closed], bounds: bounds({ queryTimeoutMs: 5000, attemptsPerServer: 2 }) });
+    const started = performance.now();
+    const answer = await resolver.query('x.example.test', 'A');
+    expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'connection_refused', server: null });
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('moves on from an unreachable server to one that answers', async () => {
+    const closed = await closedPort(HOST_A);
+    const working = await startResponder(HOST_B, (query) => [reply(query, { answers: [A('x.example.test', '192.0.2.3')] })]);
+    const answer = await new StubResolver({ servers: [closed, working.server], bounds: bounds() }).query('x.example.test', 'A');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.server).toBe(`${HOST_B}:${working.server.port}`);
+  });
+
+  it('ignores responses with a wrong id or a different question, and takes the matching one', async () => {
+    const responder = await startResponder(HOST_A, (query) => [
+      reply(query, { id: ((query.id ?? 0) + 1) % 0x10000, answers: [A('x.example.test', '198.51.100.66')] }),
+      reply(query, { name: 'evil.example.test', answers: [A('evil.example.test', '198.51.100.67')] }),
+      Buffer.from('garbage that is not a DNS message'),
+      // Question echoed in another case: names compare case-insensitively (RFC 4343).
+      reply(query, { name: 'X.EXAMPLE.TEST', answers: [A('x.example.test', '192.0.2.5')] }),
+    ]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('x.example.test', 'A');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.records).toEqual([{ type: 'A', name: 'x.example.test', ttl: 300, address: '192.0.2.5' }]);
+  });
+
+  it('times out when only mismatched responses arrive', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query, { id: ((query.id ?? 0) + 1) % 0x10000 })]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds({ queryTimeoutMs: 80, attemptsPerServer: 1 }) }).query(
+      'x.example.test',
+      'A',
+    );
+    expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'timeout' });
+  });
+
+  it('asks again over TCP when the UDP answer is truncated', async () => {
+    const responder = await startResponder(HOST_A, (query, transport) =>
+      transport === 'udp' ? [reply(query, { tc: true })] : [reply(query, { answers: [A('big.example.test', '192.0.2.10')] })],
+    );
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('big.example.test', 'A');
+    expect(answer).toMatchObject({ status: 'NOERROR', usedTcp: true });
+    expect(answer.records).toHaveLength(1);
+    expect(responder.received.map((entry) => entry.transport)).toEqual(['udp', 'tcp']);
+    expect(responder.received[1]?.query.id).toBe(responder.received[0]?.query.id);
+  });
+
+  it('reads 1,000 MX records over TCP', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => MX('many.example.test', i, `mx${i}.many.example.test`));
+    const responder = await startResponder(HOST_A, (query, transport) =>
+      transport === 'udp' ? [reply(query, { tc: true })] : [reply(query, { answers: many })],
+    );
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('many.example.test', 'MX');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.usedTcp).toBe(true);
+    expect(answer.records).toHaveLength(1000);
+    expect(answer.records[999]).toEqual({ type: 'MX', name: 'many.example.test', ttl: 3600, priority: 999, exchange: 'mx999.many.example.test' });
+  });
+
+  it('refuses a TCP answer larger than maxTcpAnswerBytes', async () => {
+    const many = Array.from({ length: 100 }, (_, i) => MX('many.example.test', i, `mx${i}.many.example.test`));
+    const responder = await startResponder(HOST_A, (query, transport) =>
+      transport === 'udp' ? [reply(query, { tc: true })] : [reply(query, { answers: many })],
+    );
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds({ maxTcpAnswerBytes: 512, attemptsPerServer: 1 }) }).query(
+      'many.example.test',
+      'MX',
+    );
+    expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'tcp_answer_too_large', records: [] });
+  });
+
+  it('decodes the null MX exchange "." as an empty string', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query, { answers: [MX('nomail.example.test', 0, '.')] })]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('nomail.example.test', 'MX');
+    expect(answer.records).toEqual([{ type: 'MX', name: 'nomail.example.test', ttl: 3600, priority: 0, exchange: '' }]);
+  });
+
+  it('decodes AAAA, TXT and TLSA records', async () => {
+    const certificate = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
+    const responder = await startResponder(HOST_A, (query) => {
+      const type = query.questions?.[0]?.type;
+      if (type === 'AAAA') return [reply(query, { answers: [{ type: 'AAAA', name: 'v6.example.test', ttl: 30, data: '2001:db8::25' }] })];
+      if (type === 'TXT') return [reply(query, { answers: [{ type: 'TXT', name: 'v6.example.test', ttl: 30, data: ['v=spf1 ', '-all'] }] })];
+      return [
+        reply(query, {
+          answers: [{ type: 'TLSA', name: '_25._tcp.v6.example.test', ttl: 30, data: { usage: 3, selector: 1, matchingType: 1, certificate } }],
+        }),
+      ];
+    });
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
+    expect((await resolver.query('v6.example.test', 'AAAA')).records).toEqual([{ type: 'AAAA', name: 'v6.example.test', ttl: 30, address: '2001:db8::25' }]);
+    expect((await resolver.query('v6.example.test', 'TXT')).records).toEqual([{ type: 'TXT', name: 'v6.example.test', ttl: 30, text: 'v=spf1 -all' }]);
+    const tlsa = await resolver.query('_25._tcp.v6.example.test', 'TLSA');
+    expect(tlsa.status).toBe('NOERROR');
+    expect(tlsa.records).toEqual([
+      { type: 'TLSA', name: '_25._tcp.v6.example.test', ttl: 30, usage: 3, selector: 1, matchingType: 1, data: '00112233445566778899aabbccddeeff' },
+    ]);
+  });
+
+  it('stops at once when the signal is aborted', async () => {
+    const silent = await startResponder(HOST_A, () => []);
+    const resolver = new StubResolver({ servers: [silent.server], bounds: bounds({ queryTimeoutMs: 5000 }) });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = performance.now();
+    const answer = await resolver.query('x.example.test', 'A', controller.signal);
+    expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'aborted' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    const already = await resolver.query('x.example.test', 'A', AbortSignal.abort());
+    expect(already).toMatchObject({ status: 'TIMEOUT', error: 'aborted' });
+    expect(silent.received).toHaveLength(1);
+  });
+
+  it('answers without sending for a name that cannot be encoded, and with no servers', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query)]);
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
+    expect(await resolver.query(`${'a'.repeat(64)}.example.test`, 'A')).toMatchObject({ status: 'SERVFAIL', error: 'bad_name' });
+    expect(await resolver.query('a..example.test', 'A')).toMatchObject({ status: 'SERVFAIL', error: 'bad_name' });
+    expect(responder.received).toHaveLength(0);
+    expect(await new StubResolver({ servers: [], bounds: bounds() }).query('x.example.test', 'A')).toMatchObject({ status: 'TIMEOUT', error: 'no_servers' });
+  });
+});

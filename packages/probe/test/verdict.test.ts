@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { HostResult, MxSection } from '@mxv/schema';
+import { computeChecks, computeVerdict } from '../src/engine/verdict.js';
+
+const record = (addresses: string[]) => ({ exchange: 'mx.a.test', priority: 10, addresses, problems: [] });
+const host = (over: Partial<HostResult>): HostResult => ({
+  exchange: 'mx.a.test',
+  priority: 10,
+  ip: '192.0.2.1',
+  port: 25,
+  connect: 'ok',
+  banner: { code: 220, text: 'hi' },
+  ehlo: null,
+  starttls: 'not_offered',
+  tls: null,
+  timingsMs: { connect: 1, banner: 1, tls: null, total: 2 },
+  error: null,
+  ...over,
+});
+
+describe('computeVerdict (CONTRACT table, first match wins)', () => {
+  const cases: Array<[string, MxSection, HostResult[], string]> = [
+    ['NXDOMAIN', { source: 'none', dns: 'NXDOMAIN', records: [] }, [], 'nxdomain'],
+    ['SERVFAIL', { source: 'none', dns: 'SERVFAIL', records: [] }, [], 'dns_error'],
+    ['TIMEOUT', { source: 'none', dns: 'TIMEOUT', records: [] }, [], 'dns_error'],
+    ['REFUSED', { source: 'none', dns: 'REFUSED', records: [] }, [], 'dns_error'],
+    ['null MX', { source: 'null', dns: 'NOERROR', records: [{ exchange: '.', priority: 0, addresses: [], problems: [] }] }, [], 'null_mx'],
+    ['no MX no A', { source: 'none', dns: 'NODATA', records: [] }, [], 'no_mail_host'],
+    ['MX without addresses', { source: 'mx', dns: 'NOERROR', records: [record([])] }, [], 'unresolvable'],
+    ['refused everywhere', { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] }, [host({ connect: 'refused', banner: null })], 'unreachable'],
+    ['all blocked', { source: 'mx', dns: 'NOERROR', records: [record(['127.0.0.1'])] }, [host({ connect: 'blocked', banner: null })], 'unreachable'],
+    ['554 greeting', { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] }, [host({ banner: { code: 554, text: 'no' } })], 'bad_banner'],
+    ['one good of two', { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1', '192.0.2.2'])] }, [host({ connect: 'timeout', banner: null }), host({})], 'ok'],
+    ['implicit MX ok', { source: 'implicit', dns: 'NODATA', records: [record(['192.0.2.1'])] }, [host({})], 'ok'],
+  ];
+  it.each(cases)('%s', (_name, mx, hosts, verdict) => {
+    expect(computeVerdict(mx, computeChecks(mx, hosts))).toBe(verdict);
+  });
+});
+
+describe('computeChecks', () => {
+  it('counts a null MX as existing and an implicit MX as not', () => {
+    expect(computeChecks({ source: 'null', dns: 'NOERROR', records: [] }, []).mxExists).toBe(true);
+    expect(computeChecks({ source: 'implicit', dns: 'NODATA', records: [record(['192.0.2.1'])] }, []).mxExists).toBe(false);
+  });
+  it('needs a completed handshake for tlsSupported, a 220 for bannerValid', () => {
+    const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] };
+    const checks = computeChecks(mx, [host({ starttls: 'failed', banner: { code: 421, text: 'busy' } })]);
+    expect(checks).toEqual({ mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: false, tlsSupported: false });
+  });
+});

@@ -1,0 +1,34 @@
+import type { CheckResult } from '@mxv/schema';
+import type { DomainExpectation } from './world-spec.js';
+
+/** What differs between a result and what the world says it should be; empty when they agree. */
+export function expectationMismatches(result: CheckResult, expect: DomainExpectation): string[] {
+  const out: string[] = [];
+  const same = (what: string, actual: unknown, wanted: unknown): void => {
+    if (wanted !== undefined && actual !== wanted) out.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
+  };
+  same('verdict', result.verdict, expect.verdict);
+  same('mx.source', result.mx.source, expect.mxSource);
+  same('mx.dns', result.mx.dns, expect.mxDns);
+  for (const [check, wanted] of Object.entries(expect.checks ?? {})) {
+    same(`checks.${check}`, result.checks[check as keyof CheckResult['checks']], wanted);
+  }
+  for (const problem of expect.problems ?? []) {
+    if (!result.mx.records.some((record) => record.problems.includes(problem))) out.push(`no MX record has problem ${problem}`);
+  }
+  (expect.hosts ?? []).forEach((wanted, i) => {
+    const host = result.hosts[i];
+    if (!host) {
+      out.push(`host ${i}: missing`);
+      return;
+    }
+    same(`hosts[${i}].exchange`, host.exchange, wanted.exchange);
+    same(`hosts[${i}].connect`, host.connect, wanted.connect);
+    if (wanted.bannerCode !== undefined) same(`hosts[${i}].banner.code`, host.banner?.code ?? null, wanted.bannerCode);
+    same(`hosts[${i}].ehlo.command`, host.ehlo?.command, wanted.ehloCommand);
+    same(`hosts[${i}].starttls`, host.starttls, wanted.starttls);
+    same(`hosts[${i}].tls.certValid`, host.tls?.certValid, wanted.certValid);
+    same(`hosts[${i}].tls.hostnameMatch`, host.tls?.hostnameMatch, wanted.hostnameMatch);
+  });
+  return out;
+}

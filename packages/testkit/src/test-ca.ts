@@ -1,0 +1,165 @@
+// @peculiar/x509 resolves its providers through tsyringe, which needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
+import { isIP } from 'node:net';
+import { webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+// @peculiar/x509 needs a WebCrypto provider; Node's is complete for ECDSA P-256.
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type CryptoKey = webcrypto.CryptoKey;
+
+const EC_KEY: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
+const SIGNING: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface TestCaOptions {
+  /** Common name of the root; default "mxv test root CA". */
+  commonName?: string;
+  notBefore?: Date;
+  notAfter?: Date;
+}
+
+export interface IssueOptions {
+  /** DNS names and/or IP literals put in subjectAltName; the first is also the subject CN. */
+  names: string[];
+  notBefore?: Date;
+  notAfter?: Date;
+  /** Sign the leaf with its own key instead of the CA (an untrusted certificate). */
+  selfSigned?: boolean;
+  /** Intermediate CAs between the root and the leaf (0 by default), for long-chain tests. */
+  intermediates?: number;
+}
+
+export interface IssuedCert {
+  /** The leaf alone. */
+  certPem: string;
+  /** PKCS#8 PEM of the leaf's private key. */
+  keyPem: string;
+  /** Leaf followed by its intermediates, leaf first (what a TLS server sends; RFC 8446 4.4.2). */
+  chainPem: string;
+}
+
+export interface TestCa {
+  /** The root certificate, PEM; give it to a client as `ca`. */
+  certPem: string;
+  issue(opts: IssueOptions): Promise<IssuedCert>;
+}
+
+interface Signer {
+  cert: x509.X509Certificate;
+  keys: CryptoKeyPair;
+}
+
+function generateKeys(): Promise<CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+}
+
+/** Positive 16-byte serial: RFC 5280 4.1.2.2 wants it positive and at most 20 octets. */
+function randomSerial(): string {
+  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
+  return Buffer.from(bytes).toString('hex');
+}
+
+function dnEscape(value: string): string {
+  return value.replace(/([,+"\\<>;=])/g, '\\$1');
+}
+
+async function caExtensions(keys: CryptoKeyPair, issuer: Signer | null): Promise<x509.Extension[]> {
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey));
+  return extensions;
+}
+
+async function createSigner(name: string, notBefore: Date, notAfter: Date, issuer: Signer | null): Promise<Signer> {
+  const keys = await generateKeys();
+  const common = { serialNumber: randomSerial(), notBefore, notAfter, signingAlgorithm: SIGNING, extensions: await caExtensions(keys, issuer) };
+  const cert = issuer
+    ? await x509.X509CertificateGenerator.create({
+        ...common,
+        subject: `CN=${dnEscape(name)}`,
+        issuer: issuer.cert.subject,
+        publicKey: keys.publicKey,
+        signingKey: issuer.keys.privateKey,
+      })
+    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: `CN=${dnEscape(name)}`, keys });
+  return { cert, keys };
+}
+
+function sanEntries(names: string[]): x509.JsonGeneralName[] {
+  return names.map((n) => (isIP(n) ? { type: 'ip', value: n } : { type: 'dns', value: n }));
+}
+
+async function exportKeyPem(key: CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
+  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+}
+
+export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
+  const now = Date.now();
+  const root = await createSigner(
+    opts.commonName ?? 'mxv test root CA',
+    opts.notBefore ?? new Date(now - DAY_MS),
+    opts.notAfter ?? new Date(now + 3650 * DAY_MS),
+    null,
+  );
+  const certPem = root.cert.toString('pem');
+
+  async function issue(req: IssueOptions): Promise<IssuedCert> {
+    const first = req.names[0];
+    if (first === undefined) throw new Error('issue: at least one name is required');
+    const notBefore = req.notBefore ?? new Date(Date.now() - HOUR_MS);
+    const notAfter = req.notAfter ?? new Date(Date.now() + 90 * DAY_MS);
+    const keys = await generateKeys();
+
+    // Intermediates are valid for at least as long as the leaf, so an expired-leaf
+    // test fails on the leaf and nothing else.
+    const chain: Signer[] = [];
+    let issuer: Signer | null = req.selfSigned ? null : root;
+    const caNotBefore = new Date(Math.min(notBefore.getTime(), now - DAY_MS));
+    const caNotAfter = new Date(Math.max(notAfter.getTime(), now + 3650 * DAY_MS));
+    for (let i = 0; !req.selfSigned && i < (req.intermediates ?? 0); i++) {
+      issuer = await createSigner(`mxv test intermediate ${i + 1}`, caNotBefore, caNotAfter, issuer);
+      chain.unshift(issuer);
+    }
+
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(sanEntries(req.names)),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ];
+    const subject = `CN=${dnEscape(first)}`;
+    const common = { serialNumber: randomSerial(), notBefore, notAfter, signingAlgorithm: SIGNING };
+    let leaf: x509.X509Certificate;
+    if (issuer === null) {
+      leaf = await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: subject, keys, extensions });
+    } else {
+      extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey));
+      leaf = await x509.X509CertificateGenerator.create({
+        ...common,
+        subject,
+        issuer: issuer.cert.subject,
+        publicKey: keys.publicKey,
+        signingKey: issuer.keys.privateKey,
+        extensions,
+      });
+    }
+    const leafPem = leaf.toString('pem');
+    return {
+      certPem: leafPem,
+      keyPem: await exportKeyPem(keys.privateKey),
+      chainPem: [leafPem, ...chain.map((s) => s.cert.toString('pem'))].join('\n'),
+    };
+  }
+
+  return { certPem, issue };
+}

@@ -1,0 +1,193 @@
+import { normalizeName, type ZoneRecord } from './dns-records.js';
+import { startDnsServer, type DnsServer } from './dns-server.js';
+import { blockAddress, randomIpBlock } from './loopback.js';
+import { startSmtpHost, type SmtpHostHandle, type SmtpHostOptions } from './smtp-server.js';
+import { createTestCa, type IssuedCert, type TestCa } from './test-ca.js';
+import type { DomainExpectation, WorldCertSpec, WorldHostSpec, WorldRecord, WorldSpec } from './world-spec.js';
+
+export interface WorldOptions {
+  /** Reuse a CA (creating one costs a few ms; tests that start many worlds may share). */
+  ca?: TestCa;
+  /** Tries at a random shared SMTP port before giving up. */
+  portAttempts?: number;
+  /** Hosts bound at once while starting. */
+  startConcurrency?: number;
+}
+
+export interface World {
+  /** "host:port" of the world's resolver, for --dns. */
+  dns: string;
+  smtpPort: number;
+  ca: TestCa;
+  /** PEM of the CA root: trust it to make the world's valid certificates valid. */
+  caCertPem: string;
+  /** Listening hosts by address. */
+  hosts: Map<string, SmtpHostHandle>;
+  /** Every host spec id → its address (refused hosts included) and handle (null when refused). */
+  hostsById: Map<string, { ip: string; handle: SmtpHostHandle | null }>;
+  /** Domains of the spec, in order. */
+  domains: string[];
+  expectations: Map<string, DomainExpectation>;
+  /** CIDR covering the world's addresses, for --allow-net. */
+  allowNet: string[];
+  ipBlock: string;
+  dnsServer: DnsServer;
+  stop(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_PORT_ATTEMPTS = 10;
+const DEFAULT_START_CONCURRENCY = 256;
+
+function certKey(c: WorldCertSpec): string {
+  return JSON.stringify([c.names, c.variant ?? 'valid', c.intermediates ?? 0]);
+}
+
+function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
+  const now = Date.now();
+  switch (c.variant ?? 'valid') {
+    case 'expired':
+      return ca.issue({ names: c.names, notBefore: new Date(now - 90 * DAY_MS), notAfter: new Date(now - DAY_MS), intermediates: c.intermediates });
+    case 'not_yet_valid':
+      return ca.issue({ names: c.names, notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 90 * DAY_MS), intermediates: c.intermediates });
+    case 'self_signed':
+      return ca.issue({ names: c.names, selfSigned: true });
+    case 'valid':
+      return ca.issue({ names: c.names, intermediates: c.intermediates });
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function blockCidr(block: string): string {
+  return block.split('.').length === 2 ? `${block}.0.0/16` : `${block}.0/24`;
+}
+
+/**
+ * Bind every listening host on one port at its own address. With no fixed port,
+ * the first host takes a free one and the rest follow; if any address has that
+ * port taken, everything started is stopped and another port is tried.
+ */
+async function startHostsOnSharedPort(
+  hosts: Array<{ spec: WorldHostSpec; ip: string; cert: IssuedCert | undefined }>,
+  fixedPort: number | undefined,
+  attempts: number,
+  concurrency: number,
+): Promise<{ port: number; handles: Map<string, SmtpHostHandle> }> {
+  const optionsFor = (h: (typeof hosts)[number], port: number): SmtpHostOptions => ({
+    host: h.ip,
+    port,
+    behaviour: h.spec.behaviour,
+    hostname: h.spec.hostname,
+    tls: h.cert,
+    greetingDelayMs: h.spec.greetingDelayMs,
+    replyDelayMs: h.spec.replyDelayMs,
+  });
+  for (let attempt = 1; ; attempt++) {
+    const started: SmtpHostHandle[] = [];
+    try {
+      const first = hosts[0];
+      if (first === undefined) return { port: fixedPort ?? 0, handles: new Map() };
+      const head = await startSmtpHost(optionsFor(first, fixedPort ?? 0));
+      started.push(head);
+      // Every start is let finish (or fail) before deciding, so none is left running unseen.
+      let failure: unknown = null;
+      await mapLimit(hosts.slice(1), concurrency, async (h) => {
+        if (failure !== null) return;
+        try {
+          started.push(await startSmtpHost(optionsFor(h, head.port)));
+        } catch (err) {
+          failure ??= err;
+        }
+      });
+      if (failure !== null) throw failure;
+      return { port: head.port, handles: new Map(started.map((s) => [s.host, s])) };
+    } catch (err) {
+      await Promise.all(started.map((s) => s.stop()));
+      const code = (err as NodeJS.ErrnoException).code;
+      if (fixedPort !== undefined || code !== 'EADDRINUSE' || attempt >= attempts) throw err;
+    }
+  }
+}
+
+/** Start a simulated mail world: one resolver and every SMTP host of the spec, all on loopback. */
+export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Promise<World> {
+  const ipBlock = spec.ipBlock ?? randomIpBlock();
+  const ca = opts.ca ?? (await createTestCa());
+
+  // Address 0 of the block is the resolver; hosts follow in spec order.
+  const dnsHost = blockAddress(ipBlock, 0);
+  const addressOf = new Map<string, string>();
+  spec.hosts.forEach((h, i) => {
+    if (addressOf.has(h.id)) throw new Error(`world spec: duplicate host id "${h.id}"`);
+    addressOf.set(h.id, blockAddress(ipBlock, i + 1));
+  });
+
+  const certs = new Map<string, Promise<IssuedCert>>();
+  for (const h of spec.hosts) {
+    if (h.cert && !certs.has(certKey(h.cert))) certs.set(certKey(h.cert), issueFor(ca, h.cert));
+  }
+  const certByKey = new Map(await Promise.all([...certs].map(async ([k, p]) => [k, await p] as const)));
+
+  const records: Record<string, ZoneRecord[]> = {};
+  for (const [name, recs] of Object.entries(spec.records)) {
+    records[name] = recs.map((r): ZoneRecord => {
+      if (r.type !== 'A' || !('host' in r)) return r;
+      const ip = addressOf.get(r.host);
+      if (ip === undefined) throw new Error(`world spec: record of ${name} names unknown host "${r.host}"`);
+      return { type: 'A', address: ip, ttl: r.ttl };
+    });
+  }
+  const zones = spec.zones ?? [
+    ...new Set(['test', 'example', 'invalid', ...Object.keys(spec.records).map((n) => normalizeName(n).split('.').at(-1) ?? '')]),
+  ].filter((z) => z !== '');
+
+  const dnsServer = await startDnsServer({ host: dnsHost, port: spec.dnsPort ?? 0, records, behaviours: spec.dnsBehaviours, zones });
+  let hosts: Map<string, SmtpHostHandle>;
+  let smtpPort: number;
+  try {
+    const live = spec.hosts
+      .filter((h) => h.refused !== true)
+      .map((h) => ({ spec: h, ip: addressOf.get(h.id) as string, cert: h.cert ? certByKey.get(certKey(h.cert)) : undefined }));
+    ({ port: smtpPort, handles: hosts } = await startHostsOnSharedPort(
+      live,
+      spec.smtpPort,
+      opts.portAttempts ?? DEFAULT_PORT_ATTEMPTS,
+      opts.startConcurrency ?? DEFAULT_START_CONCURRENCY,
+    ));
+  } catch (err) {
+    await dnsServer.stop();
+    throw err;
+  }
+
+  const hostsById = new Map(spec.hosts.map((h) => [h.id, { ip: addressOf.get(h.id) as string, handle: hosts.get(addressOf.get(h.id) as string) ?? null }]));
+  let stopping: Promise<void> | null = null;
+  return {
+    dns: dnsServer.address,
+    smtpPort,
+    ca,
+    caCertPem: ca.certPem,
+    hosts,
+    hostsById,
+    domains: spec.domains.map((d) => d.name),
+    expectations: new Map(spec.domains.flatMap((d) => (d.expect ? [[d.name, d.expect] as const] : []))),
+    allowNet: [blockCidr(ipBlock)],
+    ipBlock,
+    dnsServer,
+    stop() {
+      stopping ??= Promise.all([dnsServer.stop(), ...[...hosts.values()].map((h) => h.stop())]).then(() => undefined);
+      return stopping;
+    },
+  };
+}
