@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests run against the TypeScript sources of workspace packages (export
+// condition "mxv-source"), not their dist, so a stale build cannot hide a change.
+const conditions = ['mxv-source', 'module', 'node', 'import', 'default'];
+
 export default defineConfig({
-  resolve: {
-    // Tests run against the TypeScript sources of workspace packages, not their dist.
-    conditions: ['mxv-source'],
-  },
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -3,6 +3,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check-command.js';
 import { demoCommand } from './commands/demo-command.js';
+import { enqueueCommand } from './commands/enqueue-command.js';
+import { showCommand } from './commands/show-command.js';
+import { statusCommand } from './commands/status-command.js';
+import { workerCommand } from './commands/worker-command.js';
 import { UsageError } from './options/usage-error.js';
 
 const EXIT_OK = 0;
@@ -16,13 +20,17 @@ function packageVersion(): string {
 
 export function buildProgram(): Command {
   const program = new Command('mxv')
-    .description('Live SMTP/MX verification: does this domain\'s mail infrastructure work?')
+    .description("Live SMTP/MX verification: does this domain's mail infrastructure work?")
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
   // Fleet commands (packages/fleet) are registered below.
+  program.addCommand(enqueueCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(showCommand());
+  program.addCommand(statusCommand());
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -19,13 +19,24 @@ export interface FleetWorkerConfig {
   worker?: Partial<VerifyWorkerOptions>;
 }
 
-/** Time a lease or lock outlives the host budget: a probe ends within its budget, so only a dead holder's lapses. */
-const HOLDER_MARGIN_MS = 10_000;
+/**
+ * Time a lease or lock outlives the host budget: a probe ends within its budget,
+ * so only a dead holder's lapses. Up to one more budget (at most 10 s): enough
+ * for event-loop stalls, short enough that a SIGKILLed worker's hosts free up soon.
+ */
+const MAX_HOLDER_MARGIN_MS = 10_000;
 const DEFAULT_TRANSIENT_HOST_TTL_MS = 10_000;
 const LOCKED_RETRY_MS = 500;
 
 export type FleetWorkerSetup =
-  | { status: 'ok'; worker: VerifyWorker; parts: EngineParts; gate: RedisPolitenessGate; hosts: RedisHostSource; store: ResultStore }
+  | {
+      status: 'ok';
+      worker: VerifyWorker;
+      parts: EngineParts;
+      gate: RedisPolitenessGate;
+      hosts: RedisHostSource;
+      store: ResultStore;
+    }
   | { status: 'invalid'; reason: string };
 
 /** Wires one worker: the same engine parts as `mxv check`, with the fleet's host cache, gate and result store. */
@@ -33,7 +44,7 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
   const setup = createEngineParts(config.probe, config.engine ?? {});
   if (setup.status === 'invalid') return setup;
   const parts = setup.parts;
-  const holderTtlMs = parts.options.smtp.hostBudgetMs + HOLDER_MARGIN_MS;
+  const holderTtlMs = parts.options.smtp.hostBudgetMs + Math.min(MAX_HOLDER_MARGIN_MS, parts.options.smtp.hostBudgetMs);
   const gate = new RedisPolitenessGate(redis, keys, {
     ...DEFAULT_POLITENESS,
     connectionsPerSecond: parts.options.politeness.connectionsPerSecond,
@@ -46,7 +57,10 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     lockTtlMs: holderTtlMs,
     lockedRetryMs: LOCKED_RETRY_MS,
   });
-  const store = new ResultStore(redis, keys, { resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS, eventsMaxLen: DEFAULT_EVENTS_MAX_LEN });
+  const store = new ResultStore(redis, keys, {
+    resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,
+    eventsMaxLen: DEFAULT_EVENTS_MAX_LEN,
+  });
   const engine = new DirectEngine(parts);
   const workerOptions = { ...DEFAULT_VERIFY_WORKER, ...config.worker };
   // A job's lock must outlive the longest quiet stretch of its run; BullMQ renews it every half lock.

@@ -49,7 +49,10 @@ export async function enqueueDomains(
 ): Promise<EnqueueSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_ENQUEUE_CHUNK;
   if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new Error('chunkSize must be a positive integer');
-  if (options.priority !== undefined && !(Number.isInteger(options.priority) && options.priority >= 1 && options.priority <= MAX_PRIORITY)) {
+  if (
+    options.priority !== undefined &&
+    !(Number.isInteger(options.priority) && options.priority >= 1 && options.priority <= MAX_PRIORITY)
+  ) {
     throw new Error(`priority must be a whole number from 1 to ${MAX_PRIORITY}`);
   }
   const now = options.now ?? Date.now;
@@ -69,7 +72,8 @@ export async function enqueueDomains(
   for await (const input of inputs) {
     summary.read += 1;
     const normalized = normalizeDomain(input);
-    const id = normalized.status === 'valid' ? jobIdFor(normalized.domain) : ({ status: 'invalid', reason: normalized.reason } as const);
+    const id =
+      normalized.status === 'valid' ? jobIdFor(normalized.domain) : ({ status: 'invalid', reason: normalized.reason } as const);
     if (id.status === 'invalid') {
       summary.invalid += 1;
       await options.onInvalid?.(input, id.reason);

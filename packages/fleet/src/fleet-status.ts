@@ -21,7 +21,13 @@ export interface FleetStatus {
  * KEYS.md) so it stays cheap on a big Redis or a Cluster. Expired index entries
  * are trimmed as a side effect.
  */
-export async function readFleetStatus(redis: Redis, queue: VerifyQueue, keys: FleetKeys, heartbeatMs: number, now = Date.now()): Promise<FleetStatus> {
+export async function readFleetStatus(
+  redis: Redis,
+  queue: VerifyQueue,
+  keys: FleetKeys,
+  heartbeatMs: number,
+  now = Date.now(),
+): Promise<FleetStatus> {
   const counts = await queue.getJobCounts(...QUEUE_STATES);
   const minute = Math.floor(now / 60_000);
   const pipeline = redis.pipeline();

@@ -40,7 +40,12 @@ export type VerifyJobOutcome =
   | { status: 'delayed'; why: 'deferred' | 'transient' | 'handed_back'; delayMs: number; reason: string; attempt: number }
   | { status: 'bad_job'; reason: string };
 
-export async function processVerifyJob(job: VerifyJobHandle, token: string | undefined, deps: VerifyJobDeps, signal?: AbortSignal): Promise<VerifyJobOutcome> {
+export async function processVerifyJob(
+  job: VerifyJobHandle,
+  token: string | undefined,
+  deps: VerifyJobDeps,
+  signal?: AbortSignal,
+): Promise<VerifyJobOutcome> {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const domain = job.id;

@@ -24,6 +24,9 @@ export async function connectRedis(url: string, connectTimeoutMs = 5_000): Promi
     return { status: 'ok', redis };
   } catch (error) {
     redis.disconnect();
-    return { status: 'failed', reason: `cannot reach Redis at ${url}: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      status: 'failed',
+      reason: `cannot reach Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

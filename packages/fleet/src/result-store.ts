@@ -59,7 +59,19 @@ export class ResultStore {
     const minuteKey = this.#keys.statCompleted(Math.floor(now / 60_000));
     await this.#redis
       .pipeline()
-      .xadd(this.#keys.events, 'MAXLEN', '~', this.#options.eventsMaxLen, '*', 'domain', result.domain, 'verdict', result.verdict, 'checkedAt', result.checkedAt)
+      .xadd(
+        this.#keys.events,
+        'MAXLEN',
+        '~',
+        this.#options.eventsMaxLen,
+        '*',
+        'domain',
+        result.domain,
+        'verdict',
+        result.verdict,
+        'checkedAt',
+        result.checkedAt,
+      )
       .incr(minuteKey)
       .expire(minuteKey, 86_400)
       .exec();

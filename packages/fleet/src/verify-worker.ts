@@ -89,7 +89,10 @@ export class VerifyWorker {
       const outcome = await processVerifyJob(job, token, deps, abort.signal);
       const log = { jobId: job.id, domain: job.id, ms: Date.now() - started };
       if (outcome.status === 'delayed') {
-        this.#logger.debug({ ...log, why: outcome.why, delayMs: outcome.delayMs, reason: outcome.reason, attempt: outcome.attempt }, 'job delayed');
+        this.#logger.debug(
+          { ...log, why: outcome.why, delayMs: outcome.delayMs, reason: outcome.reason, attempt: outcome.attempt },
+          'job delayed',
+        );
         throw new DelayedError();
       }
       if (outcome.status === 'bad_job') {
@@ -97,7 +100,10 @@ export class VerifyWorker {
         return;
       }
       this.#processed += 1;
-      this.#logger.info({ ...log, verdict: outcome.result.verdict, attempts: outcome.result.attempts, write: outcome.write }, 'result stored');
+      this.#logger.info(
+        { ...log, verdict: outcome.result.verdict, attempts: outcome.result.attempts, write: outcome.write },
+        'result stored',
+      );
     } finally {
       this.#inFlight.delete(key);
     }

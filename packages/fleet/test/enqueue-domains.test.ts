@@ -28,10 +28,14 @@ describe('enqueueDomains', () => {
   it('normalizes, drops invalid lines with their reason, and never queues a domain twice', async () => {
     const d = deps(fleetKeys('e1'));
     const invalid: Array<[string, string]> = [];
-    const summary = await enqueueDomains(d, ['Example.TEST.', 'user@example.test', 'two.test', 'not a domain', '', '12345', 'two.test'], {
-      onInvalid: (input, reason) => void invalid.push([input, reason]),
-      chunkSize: 3,
-    });
+    const summary = await enqueueDomains(
+      d,
+      ['Example.TEST.', 'user@example.test', 'two.test', 'not a domain', '', '12345', 'two.test'],
+      {
+        onInvalid: (input, reason) => void invalid.push([input, reason]),
+        chunkSize: 3,
+      },
+    );
     expect(summary).toEqual<EnqueueSummary>({ read: 7, invalid: 3, duplicates: 2, fresh: 0, enqueued: 2 });
     expect(invalid).toEqual([
       ['not a domain', 'bad_character'],
@@ -50,7 +54,10 @@ describe('enqueueDomains', () => {
     const now = Date.parse('2026-03-01T12:00:00.000Z');
     await d.store.write(sampleResult('fresh.test', '2026-03-01T11:00:00.000Z'));
     await d.store.write(sampleResult('stale.test', '2026-02-01T00:00:00.000Z'));
-    const summary = await enqueueDomains(d, ['fresh.test', 'stale.test', 'new.test'], { maxAgeMs: 24 * 3_600_000, now: () => now });
+    const summary = await enqueueDomains(d, ['fresh.test', 'stale.test', 'new.test'], {
+      maxAgeMs: 24 * 3_600_000,
+      now: () => now,
+    });
     expect(summary).toEqual({ read: 3, invalid: 0, duplicates: 0, fresh: 1, enqueued: 2 });
     const forced = await enqueueDomains(d, ['fresh.test'], { maxAgeMs: 24 * 3_600_000, force: true, now: () => now });
     expect(forced.enqueued).toBe(1);
@@ -82,7 +89,9 @@ describe('enqueueDomains', () => {
     expect(progressCalls).toBe(20);
     const bytesPerJob = (after - before) / count;
     const jobHash = Number(await d.redis.memory('USAGE', d.keys.job('domain-1.bulk.test')));
-    console.log(`enqueue: ${Math.round(count / seconds)} domains/s, ${Math.round(bytesPerJob)} B/job (used_memory), job hash ${jobHash} B`);
+    console.log(
+      `enqueue: ${Math.round(count / seconds)} domains/s, ${Math.round(bytesPerJob)} B/job (used_memory), job hash ${jobHash} B`,
+    );
     expect(bytesPerJob).toBeLessThanOrEqual(1024);
     expect(count / seconds).toBeGreaterThan(2_000);
   });

@@ -46,7 +46,11 @@ describe('processVerifyJob', () => {
   it('stores a final result with attempts = 1', async () => {
     const written: CheckResult[] = [];
     const job = new FakeJob('ok.test');
-    const outcome = await processVerifyJob(job, 'tok', deps([{ status: 'complete', result: sampleResult('ok.test', '2026-01-01T00:00:00.000Z') }], written));
+    const outcome = await processVerifyJob(
+      job,
+      'tok',
+      deps([{ status: 'complete', result: sampleResult('ok.test', '2026-01-01T00:00:00.000Z') }], written),
+    );
     expect(outcome).toMatchObject({ status: 'stored', write: 'written' });
     expect(written[0]?.attempts).toBe(1);
     expect(job.moves).toEqual([]);
@@ -54,7 +58,11 @@ describe('processVerifyJob', () => {
 
   it('delays a deferred check for the time asked plus jitter, without counting an attempt', async () => {
     const job = new FakeJob('busy.test');
-    const outcome = await processVerifyJob(job, 'tok', deps([{ status: 'deferred', domain: 'busy.test', retryAfterMs: 700, reason: 'politeness_rate' }], []));
+    const outcome = await processVerifyJob(
+      job,
+      'tok',
+      deps([{ status: 'deferred', domain: 'busy.test', retryAfterMs: 700, reason: 'politeness_rate' }], []),
+    );
     expect(outcome).toEqual({ status: 'delayed', why: 'deferred', delayMs: 750, reason: 'politeness_rate', attempt: 1 });
     expect(job.moves).toEqual([{ at: NOW + 750, token: 'tok' }]);
     expect(job.data).toEqual({});
@@ -80,13 +88,21 @@ describe('processVerifyJob', () => {
     const abort = new AbortController();
     abort.abort();
     const written: CheckResult[] = [];
-    const outcome = await processVerifyJob(job, 't', deps([{ status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') }], written), abort.signal);
+    const outcome = await processVerifyJob(
+      job,
+      't',
+      deps([{ status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') }], written),
+      abort.signal,
+    );
     expect(outcome).toMatchObject({ status: 'delayed', why: 'handed_back', delayMs: 0 });
     expect(job.moves).toEqual([{ at: NOW, token: 't' }]);
     expect(written).toEqual([]);
   });
 
   it('drops a job without an id as bad data', async () => {
-    expect(await processVerifyJob(new FakeJob(undefined), 't', deps([], []))).toEqual({ status: 'bad_job', reason: 'job without id' });
+    expect(await processVerifyJob(new FakeJob(undefined), 't', deps([], []))).toEqual({
+      status: 'bad_job',
+      reason: 'job without id',
+    });
   });
 });

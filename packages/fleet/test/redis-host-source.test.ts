@@ -26,12 +26,22 @@ class CountingProber implements HostProber {
   }
 }
 
-const HOST_OPTIONS: RedisHostSourceOptions = { hostTtlMs: 60_000, transientHostTtlMs: 2_000, lockTtlMs: 5_000, lockedRetryMs: 200 };
+const HOST_OPTIONS: RedisHostSourceOptions = {
+  hostTtlMs: 60_000,
+  transientHostTtlMs: 2_000,
+  lockTtlMs: 5_000,
+  lockedRetryMs: 200,
+};
 
 /** One "worker process": its own connection, gate and source over the shared keys. */
 function source(keys: FleetKeys, prober: HostProber, rate = 100): RedisHostSource {
   const redis = server.client();
-  const gate = new RedisPolitenessGate(redis, keys, { ...DEFAULT_POLITENESS, connectionsPerSecond: rate, maxConcurrentPerIp: 2, leaseTtlMs: 5_000 });
+  const gate = new RedisPolitenessGate(redis, keys, {
+    ...DEFAULT_POLITENESS,
+    connectionsPerSecond: rate,
+    maxConcurrentPerIp: 2,
+    leaseTtlMs: 5_000,
+  });
   return new RedisHostSource(redis, keys, prober, gate, HOST_OPTIONS);
 }
 
@@ -43,7 +53,10 @@ describe('RedisHostSource', () => {
     const prober = new CountingProber(200);
     const a = source(keys, prober);
     const b = source(keys, prober);
-    const [first, second] = await Promise.all([a.obtain(target('192.0.2.30')), b.obtain(target('192.0.2.30', 'mx2.example.test'))]);
+    const [first, second] = await Promise.all([
+      a.obtain(target('192.0.2.30')),
+      b.obtain(target('192.0.2.30', 'mx2.example.test')),
+    ]);
     const statuses = [first.status, second.status].sort();
     expect(statuses).toEqual(['deferred', 'probed']);
     const deferred = [first, second].find((o) => o.status === 'deferred');
@@ -98,7 +111,9 @@ describe('RedisHostSource', () => {
 
   it('shares a transient failure only briefly, so a retry probes again', async () => {
     const keys = fleetKeys('h4');
-    const prober = new CountingProber(1, (t) => sampleProbe(t.ip, { connect: 'timeout', banner: null, ehlo: null, error: 'connect_timeout' }));
+    const prober = new CountingProber(1, (t) =>
+      sampleProbe(t.ip, { connect: 'timeout', banner: null, ehlo: null, error: 'connect_timeout' }),
+    );
     const a = source(keys, prober);
     expect((await a.obtain(target('192.0.2.60'))).status).toBe('probed');
     const redis = server.client();

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fleetKeys } from '../src/redis-keys.js';
-import { DEFAULT_POLITENESS, pressureSign, RedisPolitenessGate, type RedisPolitenessOptions } from '../src/redis-politeness-gate.js';
+import {
+  DEFAULT_POLITENESS,
+  pressureSign,
+  RedisPolitenessGate,
+  type RedisPolitenessOptions,
+} from '../src/redis-politeness-gate.js';
 import { sampleProbe } from './support/sample-result.js';
 import { startTestRedis, type TestRedis } from './support/redis-server.js';
 
@@ -49,7 +54,14 @@ describe('RedisPolitenessGate', () => {
     const keys = fleetKeys('g1');
     const rate = 8;
     const maxOpen = 2;
-    const gates = [0, 1, 2].map(() => new RedisPolitenessGate(server.client(), keys, options({ connectionsPerSecond: rate, maxConcurrentPerIp: maxOpen, concurrencyRetryMs: 20 })));
+    const gates = [0, 1, 2].map(
+      () =>
+        new RedisPolitenessGate(
+          server.client(),
+          keys,
+          options({ connectionsPerSecond: rate, maxConcurrentPerIp: maxOpen, concurrencyRetryMs: 20 }),
+        ),
+    );
     const spans: Array<{ start: number; end: number }> = [];
     const deadline = Date.now() + 2_600;
     let waits = 0;
@@ -74,7 +86,12 @@ describe('RedisPolitenessGate', () => {
     expect(waits).toBeGreaterThan(50);
     expect(spans.length).toBeGreaterThanOrEqual(8);
     expect(peakOverlap(spans)).toBeLessThanOrEqual(maxOpen);
-    expect(peakPerWindow(spans.map((s) => s.start), 1000)).toBeLessThanOrEqual(rate);
+    expect(
+      peakPerWindow(
+        spans.map((s) => s.start),
+        1000,
+      ),
+    ).toBeLessThanOrEqual(rate);
     // With the cap binding at 2 × 300 ms holds, about 2 / 0.3 s grants a second are possible at most.
     expect(peakOverlap(spans)).toBe(maxOpen);
   });
@@ -105,7 +122,11 @@ describe('RedisPolitenessGate', () => {
 
   it("lets a dead worker's lease lapse instead of blocking the address for ever", async () => {
     const keys = fleetKeys('g3');
-    const gate = new RedisPolitenessGate(server.client(), keys, options({ connectionsPerSecond: 1000, maxConcurrentPerIp: 2, leaseTtlMs: 300, concurrencyRetryMs: 50 }));
+    const gate = new RedisPolitenessGate(
+      server.client(),
+      keys,
+      options({ connectionsPerSecond: 1000, maxConcurrentPerIp: 2, leaseTtlMs: 300, concurrencyRetryMs: 50 }),
+    );
     // Two grants never released: the process holding them was SIGKILLed.
     expect((await gate.acquire('203.0.113.5')).status).toBe('granted');
     await sleep(5);
@@ -120,7 +141,11 @@ describe('RedisPolitenessGate', () => {
   it('answers wait with the time until the next slot, and slows an address that pushed back', async () => {
     const redis = server.client();
     const keys = fleetKeys('g4');
-    const gate = new RedisPolitenessGate(redis, keys, options({ connectionsPerSecond: 10, jitterAllowanceMs: 0, backoffFactor: 4, backoffMs: 5_000 }));
+    const gate = new RedisPolitenessGate(
+      redis,
+      keys,
+      options({ connectionsPerSecond: 10, jitterAllowanceMs: 0, backoffFactor: 4, backoffMs: 5_000 }),
+    );
     const first = await gate.acquire('192.0.2.20');
     expect(first.status).toBe('granted');
     if (first.status === 'granted') first.release();
@@ -129,7 +154,10 @@ describe('RedisPolitenessGate', () => {
     expect(second.status === 'wait' && second.retryAfterMs).toBeGreaterThan(50);
     expect(second.status === 'wait' && second.retryAfterMs).toBeLessThanOrEqual(100);
 
-    const sign = await gate.noteOutcome('192.0.2.20', sampleProbe('192.0.2.20', { banner: { code: 421, text: 'too busy' }, error: 'greeting_tempfail' }));
+    const sign = await gate.noteOutcome(
+      '192.0.2.20',
+      sampleProbe('192.0.2.20', { banner: { code: 421, text: 'too busy' }, error: 'greeting_tempfail' }),
+    );
     expect(sign).toEqual({ status: 'pressure', reason: 'greeting_421' });
     const slowed = await gate.acquire('192.0.2.20');
     expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeGreaterThan(300);
@@ -150,7 +178,11 @@ describe('RedisPolitenessGate', () => {
     expect(pressureSign(sampleProbe('x', { banner: { code: 450, text: '' } })).status).toBe('pressure');
     expect(pressureSign(sampleProbe('x', { banner: null, connect: 'error', error: 'connection_reset' })).status).toBe('pressure');
     expect(pressureSign(sampleProbe('x'))).toEqual({ status: 'none' });
-    expect(pressureSign(sampleProbe('x', { banner: { code: 554, text: 'no' }, error: 'greeting_rejected' }))).toEqual({ status: 'none' });
-    expect(pressureSign(sampleProbe('x', { connect: 'refused', banner: null, error: 'connect_refused' }))).toEqual({ status: 'none' });
+    expect(pressureSign(sampleProbe('x', { banner: { code: 554, text: 'no' }, error: 'greeting_rejected' }))).toEqual({
+      status: 'none',
+    });
+    expect(pressureSign(sampleProbe('x', { connect: 'refused', banner: null, error: 'connect_refused' }))).toEqual({
+      status: 'none',
+    });
   });
 });

@@ -13,9 +13,22 @@ export * from './smtp/smtp-connection.js';
 export * from './smtp/tls-inspect.js';
 export * from './smtp/probe-host.js';
 export { StubResolver, type StubResolverOptions } from './dns/stub-resolver.js';
-export { parseDnsServer, parseDnsServerList, systemDnsServers, DEFAULT_DNS_PORT, type ParsedDnsServer, type ParsedDnsServerList } from './dns/parse-server-list.js';
+export {
+  parseDnsServer,
+  parseDnsServerList,
+  systemDnsServers,
+  DEFAULT_DNS_PORT,
+  type ParsedDnsServer,
+  type ParsedDnsServerList,
+} from './dns/parse-server-list.js';
 export { followCnameChain, type CnameChain } from './dns/follow-cname-chain.js';
 export { isIpLiteralName } from './dns/ip-literal-name.js';
-export { normalizeDomain, INVALID_DOMAIN_REASONS, MAX_DISPLAY_CHARS, type NormalizedDomain, type InvalidDomainReason } from './normalize-domain.js';
+export {
+  normalizeDomain,
+  INVALID_DOMAIN_REASONS,
+  MAX_DISPLAY_CHARS,
+  type NormalizedDomain,
+  type InvalidDomainReason,
+} from './normalize-domain.js';
 export { createAddressPolicy, type AddressPolicy, type AddressCheck, type AddressPolicySetup } from './address-policy.js';
 export { resolveMailRoute, type MailRoute, type MailRouteTarget } from './resolve-mail-route.js';

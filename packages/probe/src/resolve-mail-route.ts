@@ -23,7 +23,15 @@ export interface MailRoute {
 }
 
 const FAILED: ReadonlySet<DnsStatus> = new Set<DnsStatus>(['SERVFAIL', 'TIMEOUT', 'REFUSED']);
-const PROBLEM_ORDER: readonly MxProblem[] = ['null_mx_mixed', 'cname', 'ip_literal', 'localhost', 'dns_error', 'no_address', 'truncated'];
+const PROBLEM_ORDER: readonly MxProblem[] = [
+  'null_mx_mixed',
+  'cname',
+  'ip_literal',
+  'localhost',
+  'dns_error',
+  'no_address',
+  'truncated',
+];
 
 interface MxCandidate {
   exchange: string;
@@ -52,7 +60,15 @@ class CountingResolver {
     try {
       return await this.resolver.query(name, type, this.signal);
     } catch {
-      return { status: 'SERVFAIL', records: [], authenticated: false, usedTcp: false, server: null, elapsedMs: 0, error: 'resolver_failed' };
+      return {
+        status: 'SERVFAIL',
+        records: [],
+        authenticated: false,
+        usedTcp: false,
+        server: null,
+        elapsedMs: 0,
+        error: 'resolver_failed',
+      };
     }
   }
 }
@@ -168,7 +184,13 @@ function nullRoute(candidates: readonly MxCandidate[], totalRecords: number, tru
     isNullExchange(candidate.exchange)
       ? { exchange: '.', priority: candidate.priority, addresses: [], problems: [], ttl: candidate.ttl }
       : // RFC 7505 3: a domain with a null MX must not publish other MX records; they are listed, not used.
-        { exchange: candidate.exchange, priority: candidate.priority, addresses: [], problems: ['null_mx_mixed'], ttl: candidate.ttl },
+        {
+          exchange: candidate.exchange,
+          priority: candidate.priority,
+          addresses: [],
+          problems: ['null_mx_mixed'],
+          ttl: candidate.ttl,
+        },
   );
   return {
     mx: { source: 'null', dns: 'NOERROR', records, ...(truncated ? { truncated: true, totalRecords } : {}) },
@@ -211,7 +233,12 @@ async function describeExchange(candidate: MxCandidate, lookup: (name: string) =
  * order and each exchange's addresses, or the implicit MX, or nothing (NXDOMAIN,
  * a DNS failure, a null MX). All bounds come from RouteBounds.
  */
-export async function resolveMailRoute(domain: string, resolver: DnsResolver, bounds: RouteBounds, signal?: AbortSignal): Promise<MailRoute> {
+export async function resolveMailRoute(
+  domain: string,
+  resolver: DnsResolver,
+  bounds: RouteBounds,
+  signal?: AbortSignal,
+): Promise<MailRoute> {
   const name = canonicalDnsName(domain);
   const dns = new CountingResolver(resolver, signal);
   const answer = await dns.ask(name, 'MX');
@@ -220,7 +247,12 @@ export async function resolveMailRoute(domain: string, resolver: DnsResolver, bo
     return { mx: { source: 'none', dns: 'NXDOMAIN', records: [] }, targets: [], error: null, dnsQueries: dns.queries };
   }
   if (FAILED.has(answer.status)) {
-    return { mx: { source: 'none', dns: answer.status, records: [] }, targets: [], error: failureReason('mx', answer), dnsQueries: dns.queries };
+    return {
+      mx: { source: 'none', dns: answer.status, records: [] },
+      targets: [],
+      error: failureReason('mx', answer),
+      dnsQueries: dns.queries,
+    };
   }
 
   // The MX records belong to the end of the domain's CNAME chain (RFC 1034 3.6.2).

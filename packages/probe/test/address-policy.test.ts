@@ -76,19 +76,50 @@ describe('default policy: table', () => {
     expect(byDefault.check(ip)).toEqual({ status: 'blocked', range });
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '192.0.1.1', '100.63.255.255', '100.128.0.0', '172.15.255.255', '172.32.0.0', '198.17.255.255', '198.20.0.0', '223.255.255.255', '::ffff:8.8.8.8', '64:ff9b::8.8.8.8', '64:ff9b::101:101', '2001:200::1', '2001:4860:4860::8888', '2a00:1450:4001:80b::200e', '3ffe::1', '3fff:1000::1', '2a00:1450::8.8.8.8'])(
-    '%s is allowed',
-    (ip) => {
-      expect(byDefault.check(ip)).toEqual({ status: 'allowed' });
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '192.0.1.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '172.15.255.255',
+    '172.32.0.0',
+    '198.17.255.255',
+    '198.20.0.0',
+    '223.255.255.255',
+    '::ffff:8.8.8.8',
+    '64:ff9b::8.8.8.8',
+    '64:ff9b::101:101',
+    '2001:200::1',
+    '2001:4860:4860::8888',
+    '2a00:1450:4001:80b::200e',
+    '3ffe::1',
+    '3fff:1000::1',
+    '2a00:1450::8.8.8.8',
+  ])('%s is allowed', (ip) => {
+    expect(byDefault.check(ip)).toEqual({ status: 'allowed' });
+  });
 
-  it.each(['', ' ', 'localhost', 'example.test', '127.1', '2130706433', '0x7f000001', '0177.0.0.1', '127.000.000.001', '1.2.3.4.5', '256.1.1.1', '::ffff:0x7f.1', '[::1]', '::1/128', ' 8.8.8.8', 'gggg::1'])(
-    '%j is unparsable, so blocked',
-    (ip) => {
-      expect(byDefault.check(ip)).toEqual({ status: 'blocked', range: 'unparsable' });
-    },
-  );
+  it.each([
+    '',
+    ' ',
+    'localhost',
+    'example.test',
+    '127.1',
+    '2130706433',
+    '0x7f000001',
+    '0177.0.0.1',
+    '127.000.000.001',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '::ffff:0x7f.1',
+    '[::1]',
+    '::1/128',
+    ' 8.8.8.8',
+    'gggg::1',
+  ])('%j is unparsable, so blocked', (ip) => {
+    expect(byDefault.check(ip)).toEqual({ status: 'blocked', range: 'unparsable' });
+  });
 });
 
 describe('allowNet', () => {
@@ -112,7 +143,10 @@ describe('allowNet', () => {
     expect(lab.check('64:ff9b::7f00:1')).toEqual({ status: 'allowed' });
     expect(lab.check('::127.0.0.1')).toEqual({ status: 'allowed' });
     expect(lab.check('2002:7f00:1::1')).toEqual({ status: 'allowed' });
-    expect(lab.check('64:ff9b::a00:1')).toEqual({ status: 'blocked', range: 'nat64 64:ff9b::/96 embedding private-use 10.0.0.0/8' });
+    expect(lab.check('64:ff9b::a00:1')).toEqual({
+      status: 'blocked',
+      range: 'nat64 64:ff9b::/96 embedding private-use 10.0.0.0/8',
+    });
   });
 
   it('reads a bare address as /32 or /128 and a mapped range as its IPv4 range', () => {
@@ -146,13 +180,40 @@ describe('allowNet', () => {
 
 /** The blocked ranges, written out independently of the implementation's table. */
 const BLOCKED_V4 = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24', '192.0.2.0/24',
-  '192.31.196.0/24', '192.52.193.0/24', '192.88.99.0/24', '192.168.0.0/16', '192.175.48.0/24', '198.18.0.0/15', '198.51.100.0/24',
-  '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.31.196.0/24',
+  '192.52.193.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '192.175.48.0/24',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ];
 const BLOCKED_V6 = [
-  '::/128', '::1/128', '::/96', '64:ff9b:1::/48', '100::/64', '2001::/23', '2001:db8::/32', '2002::/16', '3fff::/20', '5f00::/16',
-  'fc00::/7', 'fe80::/10', 'fec0::/10', 'ff00::/8',
+  '::/128',
+  '::1/128',
+  '::/96',
+  '64:ff9b:1::/48',
+  '100::/64',
+  '2001::/23',
+  '2001:db8::/32',
+  '2002::/16',
+  '3fff::/20',
+  '5f00::/16',
+  'fc00::/7',
+  'fe80::/10',
+  'fec0::/10',
+  'ff00::/8',
 ];
 
 function inside(cidr: string, random: Uint8Array): string {
@@ -224,18 +285,24 @@ describe('default policy: properties', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.ipV4().filter((ip) => !inAny(ip, [...BLOCKED_V4, '255.255.255.255/32'])), (ip) => {
-        expect(byDefault.check(`64:ff9b::${ip}`)).toEqual({ status: 'allowed' });
-      }),
+      fc.property(
+        fc.ipV4().filter((ip) => !inAny(ip, [...BLOCKED_V4, '255.255.255.255/32'])),
+        (ip) => {
+          expect(byDefault.check(`64:ff9b::${ip}`)).toEqual({ status: 'allowed' });
+        },
+      ),
     );
   });
 
   it('allows random global unicast addresses outside every blocked range', () => {
     fc.assert(
-      fc.property(fc.ipV4().filter((ip) => !inAny(ip, BLOCKED_V4)), (ip) => {
-        expect(byDefault.check(ip)).toEqual({ status: 'allowed' });
-        expect(byDefault.check(`::ffff:${ip}`)).toEqual({ status: 'allowed' });
-      }),
+      fc.property(
+        fc.ipV4().filter((ip) => !inAny(ip, BLOCKED_V4)),
+        (ip) => {
+          expect(byDefault.check(ip)).toEqual({ status: 'allowed' });
+          expect(byDefault.check(`::ffff:${ip}`)).toEqual({ status: 'allowed' });
+        },
+      ),
       { numRuns: 2000 },
     );
     fc.assert(

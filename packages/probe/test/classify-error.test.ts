@@ -31,7 +31,13 @@ function firstError(socket: net.Socket): Promise<unknown> {
 
 /** Node's own shape for a syscall error, for codes that cannot be produced on loopback. */
 function sysError(code: string, syscall = 'connect'): Error {
-  return Object.assign(new Error(`${syscall} ${code} 192.0.2.1:25`), { code, errno: -1, syscall, address: '192.0.2.1', port: 25 });
+  return Object.assign(new Error(`${syscall} ${code} 192.0.2.1:25`), {
+    code,
+    errno: -1,
+    syscall,
+    address: '192.0.2.1',
+    port: 25,
+  });
 }
 
 beforeAll(async () => {
@@ -60,7 +66,9 @@ beforeAll(async () => {
   const tlsServer = tls.createServer({ key: leaf.keyPem, cert: leaf.chainPem, minVersion: 'TLSv1.3' }, () => {});
   tlsServer.on('tlsClientError', () => {});
   const alertPort = await listen(tlsServer);
-  real.alert = await firstError(tls.connect({ host: '127.0.0.1', port: alertPort, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }));
+  real.alert = await firstError(
+    tls.connect({ host: '127.0.0.1', port: alertPort, rejectUnauthorized: false, maxVersion: 'TLSv1.2' }),
+  );
 
   real.abort = AbortSignal.abort().reason;
 });
@@ -73,14 +81,54 @@ afterAll(async () => {
 describe('classifyError', () => {
   const cases: Array<[string, () => unknown, ProbePhase, ClassifiedError]> = [
     ['refused (real)', () => real.refused, 'connect', { connect: 'refused', reason: 'connect_refused', detail: 'econnrefused' }],
-    ['our connect timeout', () => ownTimeoutError('connect'), 'connect', { connect: 'timeout', reason: 'connect_timeout', detail: 'etimedout' }],
-    ['kernel connect timeout', () => sysError('ETIMEDOUT'), 'connect', { connect: 'timeout', reason: 'connect_timeout', detail: 'etimedout' }],
-    ['ENETUNREACH', () => sysError('ENETUNREACH'), 'connect', { connect: 'unreachable', reason: 'connect_unreachable', detail: 'enetunreach' }],
-    ['EHOSTUNREACH', () => sysError('EHOSTUNREACH'), 'connect', { connect: 'unreachable', reason: 'connect_unreachable', detail: 'ehostunreach' }],
-    ['EADDRNOTAVAIL', () => sysError('EADDRNOTAVAIL'), 'connect', { connect: 'unreachable', reason: 'connect_unreachable', detail: 'eaddrnotavail' }],
-    ['ENETDOWN', () => sysError('ENETDOWN'), 'connect', { connect: 'unreachable', reason: 'connect_unreachable', detail: 'enetdown' }],
-    ['reset while connecting (real)', () => real.reset, 'connect', { connect: 'error', reason: 'connection_reset', detail: 'econnreset' }],
-    ['EACCES while connecting', () => sysError('EACCES'), 'connect', { connect: 'error', reason: 'connect_error', detail: 'eacces' }],
+    [
+      'our connect timeout',
+      () => ownTimeoutError('connect'),
+      'connect',
+      { connect: 'timeout', reason: 'connect_timeout', detail: 'etimedout' },
+    ],
+    [
+      'kernel connect timeout',
+      () => sysError('ETIMEDOUT'),
+      'connect',
+      { connect: 'timeout', reason: 'connect_timeout', detail: 'etimedout' },
+    ],
+    [
+      'ENETUNREACH',
+      () => sysError('ENETUNREACH'),
+      'connect',
+      { connect: 'unreachable', reason: 'connect_unreachable', detail: 'enetunreach' },
+    ],
+    [
+      'EHOSTUNREACH',
+      () => sysError('EHOSTUNREACH'),
+      'connect',
+      { connect: 'unreachable', reason: 'connect_unreachable', detail: 'ehostunreach' },
+    ],
+    [
+      'EADDRNOTAVAIL',
+      () => sysError('EADDRNOTAVAIL'),
+      'connect',
+      { connect: 'unreachable', reason: 'connect_unreachable', detail: 'eaddrnotavail' },
+    ],
+    [
+      'ENETDOWN',
+      () => sysError('ENETDOWN'),
+      'connect',
+      { connect: 'unreachable', reason: 'connect_unreachable', detail: 'enetdown' },
+    ],
+    [
+      'reset while connecting (real)',
+      () => real.reset,
+      'connect',
+      { connect: 'error', reason: 'connection_reset', detail: 'econnreset' },
+    ],
+    [
+      'EACCES while connecting',
+      () => sysError('EACCES'),
+      'connect',
+      { connect: 'error', reason: 'connect_error', detail: 'eacces' },
+    ],
     ['not even an Error', () => 'boom', 'connect', { connect: 'error', reason: 'connect_error' }],
     ['abort while connecting', () => real.abort, 'connect', { connect: 'error', reason: 'aborted' }],
     ['reset in the greeting (real)', () => real.reset, 'greeting', { reason: 'connection_reset', detail: 'econnreset' }],
@@ -88,12 +136,27 @@ describe('classifyError', () => {
     ['EPIPE', () => sysError('EPIPE', 'write'), 'ehlo', { reason: 'broken_pipe', detail: 'epipe' }],
     ['greeting timeout', () => ownTimeoutError('greeting'), 'greeting', { reason: 'greeting_timeout', detail: 'etimedout' }],
     ['unknown error in STARTTLS', () => new Error('weird'), 'starttls', { reason: 'starttls_error' }],
-    ['wrong version number (real)', () => real.wrongVersion, 'tls', { reason: 'tls_handshake_failed', detail: 'wrong_version_number' }],
+    [
+      'wrong version number (real)',
+      () => real.wrongVersion,
+      'tls',
+      { reason: 'tls_handshake_failed', detail: 'wrong_version_number' },
+    ],
     ['alert (real)', () => real.alert, 'tls', { reason: 'tls_handshake_failed', detail: 'tlsv1_alert_protocol_version' }],
-    ['hang-up during the handshake (real)', () => real.handshakeHangup, 'tls', { reason: 'tls_handshake_failed', detail: 'econnreset' }],
+    [
+      'hang-up during the handshake (real)',
+      () => real.handshakeHangup,
+      'tls',
+      { reason: 'tls_handshake_failed', detail: 'econnreset' },
+    ],
     ['handshake timeout', () => ownTimeoutError('tls'), 'tls', { reason: 'tls_timeout', detail: 'etimedout' }],
     ['TLS error after the handshake', () => real.wrongVersion, 'ehlo', { reason: 'tls_error', detail: 'wrong_version_number' }],
-    ['old-style EPROTO', () => Object.assign(new Error('write EPROTO ssl3_read_bytes:sslv3 alert bad certificate'), { code: 'EPROTO' }), 'quit', { reason: 'tls_error', detail: 'eproto' }],
+    [
+      'old-style EPROTO',
+      () => Object.assign(new Error('write EPROTO ssl3_read_bytes:sslv3 alert bad certificate'), { code: 'EPROTO' }),
+      'quit',
+      { reason: 'tls_error', detail: 'eproto' },
+    ],
     ['null', () => null, 'quit', { reason: 'quit_error' }],
   ];
 

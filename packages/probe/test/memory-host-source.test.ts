@@ -40,9 +40,16 @@ class CountingProber implements HostProber {
 describe('MemoryHostSource', () => {
   it('probes an (ip, port) once for concurrent and later askers', async () => {
     const prober = new CountingProber(30);
-    const source = new MemoryHostSource({ prober, gate: new LocalPolitenessGate({ connectionsPerSecond: 100, maxConcurrentPerIp: 2 }), ttlMs: 60_000, maxEntries: 10 });
+    const source = new MemoryHostSource({
+      prober,
+      gate: new LocalPolitenessGate({ connectionsPerSecond: 100, maxConcurrentPerIp: 2 }),
+      ttlMs: 60_000,
+      maxEntries: 10,
+    });
     const target = { ip: '192.0.2.7', port: 25, exchange: 'mx.a.test' };
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => source.obtain({ ...target, exchange: `mx${i}.test` })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => source.obtain({ ...target, exchange: `mx${i}.test` })),
+    );
     const later = await source.obtain(target);
     expect(prober.calls).toBe(1);
     expect(results.filter((r) => r.status === 'probed')).toHaveLength(1);
@@ -52,7 +59,12 @@ describe('MemoryHostSource', () => {
 
   it('keeps a different port apart', async () => {
     const prober = new CountingProber(1);
-    const source = new MemoryHostSource({ prober, gate: new LocalPolitenessGate({ connectionsPerSecond: 100, maxConcurrentPerIp: 2 }), ttlMs: 60_000, maxEntries: 10 });
+    const source = new MemoryHostSource({
+      prober,
+      gate: new LocalPolitenessGate({ connectionsPerSecond: 100, maxConcurrentPerIp: 2 }),
+      ttlMs: 60_000,
+      maxEntries: 10,
+    });
     await source.obtain({ ip: '192.0.2.7', port: 25, exchange: 'a.test' });
     await source.obtain({ ip: '192.0.2.7', port: 587, exchange: 'a.test' });
     expect(prober.calls).toBe(2);

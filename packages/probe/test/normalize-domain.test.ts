@@ -27,8 +27,14 @@ describe('normalizeDomain: accepted input', () => {
     ['123.example', '123.example'],
     ['localhost', 'localhost'],
     ['a'.repeat(63) + '.test', 'a'.repeat(63) + '.test'],
-    [`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}.`, `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`], // 253 octets
-    [`${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}.`, `${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}`],
+    [
+      `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}.`,
+      `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`,
+    ], // 253 octets
+    [
+      `${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}.`,
+      `${'a'.repeat(61)}.${'b'.repeat(61)}.${'c'.repeat(61)}.${'d'.repeat(61)}`,
+    ],
   ])('%j → %s', (input, domain) => {
     expect(normalizeDomain(input)).toEqual({ status: 'valid', domain, input });
   });
@@ -82,7 +88,12 @@ describe('normalizeDomain: rejected input', () => {
   });
 
   it('keeps a bounded, lower-cased best effort for display', () => {
-    expect(normalizeDomain('  Under_Score.Example  ')).toEqual({ status: 'invalid', input: '  Under_Score.Example  ', domain: 'under_score.example', reason: 'bad_character' });
+    expect(normalizeDomain('  Under_Score.Example  ')).toEqual({
+      status: 'invalid',
+      input: '  Under_Score.Example  ',
+      domain: 'under_score.example',
+      reason: 'bad_character',
+    });
     const huge = normalizeDomain('A'.repeat(100_000));
     expect(huge).toMatchObject({ status: 'invalid', reason: 'too_long' });
     expect(huge.domain.length).toBeLessThanOrEqual(MAX_DISPLAY_CHARS);
@@ -97,7 +108,13 @@ describe('normalizeDomain: properties', () => {
     fc.string({ unit: 'binary', maxLength: 80 }),
     // Strings built from domain-ish pieces reach the deeper branches more often than random text.
     fc
-      .array(fc.oneof(fc.constantFrom('a', 'Z', '0', '9', '-', '.', '@', '_', 'ü', '。', 'xn--', '[', ']', ':', ' ', 'mailto:', '0x'), fc.string({ maxLength: 3 })), { maxLength: 40 })
+      .array(
+        fc.oneof(
+          fc.constantFrom('a', 'Z', '0', '9', '-', '.', '@', '_', 'ü', '。', 'xn--', '[', ']', ':', ' ', 'mailto:', '0x'),
+          fc.string({ maxLength: 3 }),
+        ),
+        { maxLength: 40 },
+      )
       .map((parts) => parts.join('')),
   );
 
@@ -123,7 +140,11 @@ describe('normalizeDomain: properties', () => {
   it('accepts every well-formed LDH name, in any case, with or without the trailing dot', () => {
     const letterDigit = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split(''));
     const label = fc
-      .tuple(letterDigit, fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'.split('')), maxLength: 20 }), letterDigit)
+      .tuple(
+        letterDigit,
+        fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'.split('')), maxLength: 20 }),
+        letterDigit,
+      )
       .map(([first, middle, last]) => `${first}${middle}${last}`)
       .filter((text) => !text.startsWith('xn--'));
     const tld = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'.split('')), minLength: 2, maxLength: 10 });

@@ -3,7 +3,10 @@ import { parseDnsServer, parseDnsServerList, systemDnsServers } from '@mxv/probe
 
 // The system configuration is replaced: reading the real resolv.conf would make the test depend on the machine.
 const systemConfig = vi.hoisted(() => ({ servers: [] as string[] }));
-vi.mock('node:dns', async (importOriginal) => ({ ...(await importOriginal<typeof import('node:dns')>()), getServers: () => systemConfig.servers }));
+vi.mock('node:dns', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('node:dns')>()),
+  getServers: () => systemConfig.servers,
+}));
 
 describe('parseDnsServer', () => {
   it.each([
@@ -70,7 +73,10 @@ describe('parseDnsServerList', () => {
   });
 
   it('names the first bad entry', () => {
-    expect(parseDnsServerList('127.0.0.1,resolver.example.test,::1')).toMatchObject({ status: 'invalid', input: 'resolver.example.test' });
+    expect(parseDnsServerList('127.0.0.1,resolver.example.test,::1')).toMatchObject({
+      status: 'invalid',
+      input: 'resolver.example.test',
+    });
     expect(parseDnsServerList('127.0.0.1,')).toMatchObject({ status: 'invalid', input: '' });
     expect(parseDnsServerList([])).toMatchObject({ status: 'invalid', reason: 'no resolver given' });
   });

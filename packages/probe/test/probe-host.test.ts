@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +15,16 @@ import {
   type SmtpHostHandle,
   type TestCa,
 } from '@mxv/testkit';
-import { createAddressPolicy, parseProbeOptions, SmtpHostProber, type AddressPolicy, type HostProbe, type SmtpBounds, type SmtpHostProberOptions } from '@mxv/probe';
+import {
+  createAddressPolicy,
+  parseProbeOptions,
+  SmtpConnection,
+  SmtpHostProber,
+  type AddressPolicy,
+  type HostProbe,
+  type SmtpBounds,
+  type SmtpHostProberOptions,
+} from '@mxv/probe';
 
 const BOUNDS: SmtpBounds = parseProbeOptions({
   smtp: {
@@ -96,17 +108,29 @@ function expectEnvelope(probe: HostProbe, host: SmtpHostHandle, exchange = 'mx.p
 
 describe('SmtpHostProber: a working server', () => {
   it('greets, EHLO, STARTTLS with a trusted certificate, EHLO again, QUIT', async () => {
-    const { host, probe, commands } = await probeHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] }, hostname: 'mx.probe.test' });
+    const { host, probe, commands } = await probeHost({
+      behaviour: 'esmtp',
+      cert: { names: ['mx.probe.test'] },
+      hostname: 'mx.probe.test',
+    });
     expectEnvelope(probe, host);
     expect(probe.connect).toBe('ok');
     expect(probe.error).toBeNull();
     expect(probe.banner).toEqual({ code: 220, text: 'mx.probe.test ESMTP mxv-testkit' });
-    expect(probe.ehlo).toEqual({ code: 250, command: 'EHLO', extensions: ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES', 'STARTTLS'] });
+    expect(probe.ehlo).toEqual({
+      code: 250,
+      command: 'EHLO',
+      extensions: ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES', 'STARTTLS'],
+    });
     expect(probe.starttls).toBe('ok');
     expect(probe.tls).toMatchObject({ certValid: true, hostnameMatch: true, error: null, subject: 'CN=mx.probe.test' });
     expect(probe.tls?.version).toMatch(/^TLSv1\.[23]$/);
     // RFC 3207 4.2: asked again over TLS, where STARTTLS is no longer offered.
-    expect(probe.ehloTls).toEqual({ code: 250, command: 'EHLO', extensions: ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'] });
+    expect(probe.ehloTls).toEqual({
+      code: 250,
+      command: 'EHLO',
+      extensions: ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'],
+    });
     expect(probe.certIdentity).toEqual({ commonName: 'mx.probe.test', subjectAltName: 'DNS:mx.probe.test' });
     expect(probe.timingsMs.connect).not.toBeNull();
     expect(probe.timingsMs.banner).not.toBeNull();
@@ -124,8 +148,14 @@ describe('SmtpHostProber: a working server', () => {
   });
 
   it('reads a whole multi-line greeting before EHLO', async () => {
-    const { host, probe, commands } = await probeHost({ behaviour: { kind: 'multiline_greeting', lines: 3 }, hostname: 'mx.probe.test' });
-    expect(probe.banner).toEqual({ code: 220, text: 'mx.probe.test ESMTP mxv-testkit line 2 of a multi-line greeting line 3 of a multi-line greeting' });
+    const { host, probe, commands } = await probeHost({
+      behaviour: { kind: 'multiline_greeting', lines: 3 },
+      hostname: 'mx.probe.test',
+    });
+    expect(probe.banner).toEqual({
+      code: 220,
+      text: 'mx.probe.test ESMTP mxv-testkit line 2 of a multi-line greeting line 3 of a multi-line greeting',
+    });
     expect(probe.ehlo?.code).toBe(250);
     expect(commands[0]).toBe('EHLO');
     expect(host.log.records[0]?.sentBeforeGreeting).toBe(false);
@@ -176,9 +206,30 @@ describe('SmtpHostProber: certificates', () => {
   });
 
   it('without extraCaPem the test CA is not trusted', async () => {
-    const { probe } = await probeHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } }, 'mx.probe.test', { extraCaPem: [] });
+    const { probe } = await probeHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } }, 'mx.probe.test', {
+      extraCaPem: [],
+    });
     expect(probe.starttls).toBe('ok');
     expect(probe.tls).toMatchObject({ certValid: false, hostnameMatch: true, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  });
+
+  it('NODE_EXTRA_CA_CERTS still counts when extraCaPem is given too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mxv-ca-'));
+    const file = join(dir, 'extra.pem');
+    writeFileSync(file, ca.certPem);
+    const saved = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = file;
+    try {
+      const unrelated = await createTestCa({ commonName: 'unrelated' });
+      const { probe } = await probeHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } }, 'mx.probe.test', {
+        extraCaPem: [unrelated.certPem],
+      });
+      expect(probe.tls).toMatchObject({ certValid: true, error: null });
+    } finally {
+      if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -339,13 +390,17 @@ describe('SmtpHostProber: not SMTP at all', () => {
 
   it('a 10 MB greeting with no newline: line_too_long, reading stops early', async () => {
     let received = 0;
-    const { probe, elapsedMs, host } = await probeHost({ behaviour: { kind: 'huge_greeting', bytes: 10 * 1024 * 1024 } }, 'mx.probe.test', {
-      dial: (o) => {
-        const socket = net.connect(o);
-        socket.on('data', (chunk: Buffer) => (received += chunk.length));
-        return socket;
+    const { probe, elapsedMs, host } = await probeHost(
+      { behaviour: { kind: 'huge_greeting', bytes: 10 * 1024 * 1024 } },
+      'mx.probe.test',
+      {
+        dial: (o) => {
+          const socket = net.connect(o);
+          socket.on('data', (chunk: Buffer) => (received += chunk.length));
+          return socket;
+        },
       },
-    });
+    );
     expect(probe.error).toBe('line_too_long');
     expect(elapsedMs).toBeLessThan(2000);
     // The connection is dropped once the bound is hit: far less than the 10 MB offered is read.
@@ -355,7 +410,9 @@ describe('SmtpHostProber: not SMTP at all', () => {
 
   it('a greeting that never ends its continuation lines: too_many_lines', async () => {
     const bounds = { ...BOUNDS, maxReplyLines: 20 };
-    const { probe } = await probeHost({ behaviour: { kind: 'endless_continuation', intervalMs: 2 } }, 'mx.probe.test', { bounds });
+    const { probe } = await probeHost({ behaviour: { kind: 'endless_continuation', intervalMs: 2 } }, 'mx.probe.test', {
+      bounds,
+    });
     expect(probe.error).toBe('too_many_lines');
   });
 
@@ -373,28 +430,48 @@ describe('SmtpHostProber: not SMTP at all', () => {
 describe('SmtpHostProber: hygiene', () => {
   it('destroys the sockets and leaves none of its listeners behind', async () => {
     const host = await startHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } });
-    const events = ['data', 'end', 'close', 'connect', 'secureConnect'];
-    const counts = (socket: net.Socket): number[] => events.map((e) => socket.listenerCount(e));
-    const seen: Array<{ socket: net.Socket; baseline: number[] }> = [];
+    const sockets: net.Socket[] = [];
     const probe = await prober({
       dial: (o) => {
         const socket = net.connect(o);
-        // Node's own listeners (e.g. its 'end' handler) are there before ours.
-        seen.push({ socket, baseline: counts(socket) });
+        sockets.push(socket);
         return socket;
       },
       tlsConnect: (options) => {
         const socket = tls.connect(options);
-        seen.push({ socket, baseline: counts(socket) });
+        sockets.push(socket);
         return socket;
       },
     }).probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' });
     expect(probe.starttls).toBe('ok');
-    expect(seen).toHaveLength(2);
-    for (const { socket, baseline } of seen) {
+    expect(sockets).toHaveLength(2);
+    for (const socket of sockets) {
       expect(socket.destroyed).toBe(true);
-      expect(counts(socket)).toEqual(baseline);
+      expect(socket.listenerCount('data')).toBe(0);
+      // Node keeps listeners of its own (net's 'end' handler, the TLS wrap's
+      // 'close' and 'connect' handlers on the wrapped socket); none of the
+      // connection's own handlers, which use its private state, may remain.
+      for (const event of ['end', 'close', 'connect', 'secureConnect']) {
+        for (const listener of socket.listeners(event))
+          expect(String(listener)).not.toMatch(/#(reader|setEnd|connected|wake|socket)\b|state \?\?=/);
+      }
     }
+  });
+
+  it('leaves no listeners on a plain conversation either', async () => {
+    const host = await startHost({ behaviour: 'no_starttls' });
+    let baseline: number[] = [];
+    let plain: net.Socket | undefined;
+    const events = ['data', 'end', 'close', 'connect'];
+    await prober({
+      dial: (o) => {
+        plain = net.connect(o);
+        baseline = events.map((e) => plain?.listenerCount(e) ?? -1);
+        return plain;
+      },
+    }).probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' });
+    expect(plain?.destroyed).toBe(true);
+    expect(events.map((e) => plain?.listenerCount(e))).toEqual(baseline);
   });
 
   it('an IP literal as exchange: no SNI, the name match judged on the address', async () => {
@@ -406,8 +483,82 @@ describe('SmtpHostProber: hygiene', () => {
   });
 
   it('a heloName with CR/LF is refused rather than sent', async () => {
-    const { probe, commands } = await probeHost({ behaviour: 'esmtp' }, 'mx.probe.test', { bounds: { ...BOUNDS, heloName: 'x\r\nMAIL FROM:<a@b.test>' } });
+    const { probe, commands } = await probeHost({ behaviour: 'esmtp' }, 'mx.probe.test', {
+      bounds: { ...BOUNDS, heloName: 'x\r\nMAIL FROM:<a@b.test>' },
+    });
     expect(probe.error).toBe('invalid_helo_name');
     expect(commands).toEqual([]);
+  });
+
+  it('a throwing dependency becomes internal_error, never a rejection', async () => {
+    const probe = await prober({
+      policy: {
+        check: () => {
+          throw new Error('policy bug');
+        },
+      },
+    }).probe({ ip: '127.0.0.1', port: 9, exchange: 'mx.probe.test' });
+    expect(probe.error).toBe('internal_error');
+    expect(probe.connect).toBe('error');
+  });
+
+  it('a TLS wrapper that throws is a failed handshake', async () => {
+    const { probe } = await probeHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } }, 'mx.probe.test', {
+      tlsConnect: () => {
+        throw Object.assign(new Error('no TLS here'), { code: 'ERR_TLS_INVALID_CONTEXT' });
+      },
+    });
+    expect(probe.starttls).toBe('failed');
+    expect(probe.error).toBe('tls_handshake_failed');
+    expect(probe.tls?.error).toBe('invalid_context');
+  });
+});
+
+describe('SmtpConnection', () => {
+  const clock = () => ({ now: Date.now, deadline: Date.now() + 3000 });
+
+  it('reads replies as data, refuses CR/LF in commands, and closes twice safely', async () => {
+    const host = await startHost({ behaviour: 'no_starttls', hostname: 'mx.conn.test' });
+    const opened = await SmtpConnection.open({
+      dial: (o) => net.connect(o),
+      host: host.host,
+      port: host.port,
+      connectTimeoutMs: 300,
+      bounds: BOUNDS,
+      clock: clock(),
+    });
+    if (opened.status !== 'connected') throw new Error(opened.status);
+    const conn = opened.connection;
+    expect(await conn.readReply(300)).toEqual({ status: 'reply', code: 220, lines: ['mx.conn.test ESMTP mxv-testkit'] });
+    expect(conn.send('EHLO a\r\nMAIL FROM:<x@y.test>')).toEqual({ status: 'invalid_command' });
+    expect(conn.send('EHLO conn.test')).toEqual({ status: 'sent' });
+    const ehlo = await conn.readReply(300);
+    expect(ehlo.status === 'reply' && ehlo.code).toBe(250);
+    // Nothing more was asked: the next wait ends by its own timeout.
+    expect(await conn.readReply(50)).toEqual({ status: 'timeout' });
+    conn.close();
+    conn.close();
+    expect(conn.send('QUIT')).toEqual({ status: 'closed' });
+    expect(await conn.readReply(50)).toEqual({ status: 'closed' });
+    expect(host.log.records[0]?.commands).toEqual(['EHLO']);
+  });
+
+  it('every wait ends at the conversation deadline', async () => {
+    const host = await startHost({ behaviour: 'silent' });
+    const deadline = Date.now() + 150;
+    const opened = await SmtpConnection.open({
+      dial: (o) => net.connect(o),
+      host: host.host,
+      port: host.port,
+      connectTimeoutMs: 300,
+      bounds: BOUNDS,
+      clock: { now: Date.now, deadline },
+    });
+    if (opened.status !== 'connected') throw new Error(opened.status);
+    expect(await opened.connection.readReply(10_000)).toEqual({ status: 'budget_exceeded' });
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline - 5);
+    expect(Date.now()).toBeLessThan(deadline + SLACK_MS);
+    expect(await opened.connection.readReply(10_000)).toEqual({ status: 'budget_exceeded' });
+    opened.connection.close();
   });
 });

@@ -17,7 +17,7 @@ function readAll(input: Buffer | string, bounds: ReplyReaderBounds = BOUNDS): Re
 }
 
 const reply = (code: number, ...lines: string[]): ReplyReaderOutput => ({ status: 'reply', code, lines });
-const error = (reason: string): ReplyReaderOutput => ({ status: 'error', reason } as ReplyReaderOutput);
+const error = (reason: string): ReplyReaderOutput => ({ status: 'error', reason }) as ReplyReaderOutput;
 
 describe('ReplyReader', () => {
   const cases: Array<[string, string | Buffer, ReplyReaderOutput[]]> = [
@@ -46,7 +46,11 @@ describe('ReplyReader', () => {
     ['line too long (complete)', `220 ${'y'.repeat(61)}\r\n`, [error('line_too_long')]],
     ['line at the limit', `220 ${'y'.repeat(60)}\r\n`, [reply(220, `${'y'.repeat(29)}…`)]],
     ['line too long (no newline)', `220 ${'y'.repeat(100)}`, [error('line_too_long')]],
-    ['reply too large', Array.from({ length: 4 }, (_, i) => `250${i < 3 ? '-' : ' '}${'z'.repeat(60)}\r\n`).join(''), [error('reply_too_large')]],
+    [
+      'reply too large',
+      Array.from({ length: 4 }, (_, i) => `250${i < 3 ? '-' : ' '}${'z'.repeat(60)}\r\n`).join(''),
+      [error('reply_too_large')],
+    ],
     ['http', 'HTTP/1.1 400 Bad Request\r\n', [error('not_smtp_http')]],
     ['http without newline', 'HTTP/1.0', [error('not_smtp_http')]],
     ['tls alert record', Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]), [error('not_smtp_tls')]],

@@ -1,6 +1,13 @@
 import type { DnsStatus } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
-import { resolveMailRoute, routeBoundsSchema, type DnsAnswer, type DnsQuestionType, type DnsRecord, type DnsResolver } from '@mxv/probe';
+import {
+  resolveMailRoute,
+  routeBoundsSchema,
+  type DnsAnswer,
+  type DnsQuestionType,
+  type DnsRecord,
+  type DnsResolver,
+} from '@mxv/probe';
 
 type Entry = { status: DnsStatus; records?: DnsRecord[]; error?: string | null };
 
@@ -13,11 +20,25 @@ class FakeResolver implements DnsResolver {
     const key = `${name} ${type}`;
     this.asked.push(key);
     const entry = this.zone[key] ?? { status: 'NXDOMAIN' };
-    return { status: entry.status, records: entry.records ?? [], authenticated: false, usedTcp: false, server: 'fake:53', elapsedMs: 0, error: entry.error ?? null };
+    return {
+      status: entry.status,
+      records: entry.records ?? [],
+      authenticated: false,
+      usedTcp: false,
+      server: 'fake:53',
+      elapsedMs: 0,
+      error: entry.error ?? null,
+    };
   }
 }
 
-const mx = (name: string, priority: number, exchange: string, ttl = 3600): DnsRecord => ({ type: 'MX', name, ttl, priority, exchange });
+const mx = (name: string, priority: number, exchange: string, ttl = 3600): DnsRecord => ({
+  type: 'MX',
+  name,
+  ttl,
+  priority,
+  exchange,
+});
 const a = (name: string, address: string, ttl = 300): DnsRecord => ({ type: 'A', name, ttl, address });
 const aaaa = (name: string, address: string, ttl = 300): DnsRecord => ({ type: 'AAAA', name, ttl, address });
 const cname = (name: string, target: string, ttl = 60): DnsRecord => ({ type: 'CNAME', name, ttl, target });
@@ -62,7 +83,10 @@ describe('resolveMailRoute: the MX question fails or says no', () => {
 describe('resolveMailRoute: MX records', () => {
   it('resolves each exchange (A first, then AAAA), in preference order, with TTLs and DNS statuses', async () => {
     const resolver = new FakeResolver({
-      'example.test MX': noerror(mx('example.test', 20, 'mx2.example.test', 1800), mx('example.test', 10, 'mx1.example.test', 3600)),
+      'example.test MX': noerror(
+        mx('example.test', 20, 'mx2.example.test', 1800),
+        mx('example.test', 10, 'mx1.example.test', 3600),
+      ),
       ...host('mx1.example.test', '192.0.2.1', '2001:db8::1', 120),
       'mx2.example.test A': noerror(a('mx2.example.test', '192.0.2.2', 50), a('mx2.example.test', '192.0.2.3', 40)),
       'mx2.example.test AAAA': NODATA,
@@ -144,7 +168,11 @@ describe('resolveMailRoute: MX records', () => {
       ...host('b.example.test', '192.0.2.2', '2001:db8::2'),
     });
     const route = await resolveMailRoute('example.test', resolver, bounds());
-    expect(route.mx.records.map((record) => `${record.priority} ${record.exchange}`)).toEqual(['10 a.example.test', '10 b.example.test', '30 a.example.test']);
+    expect(route.mx.records.map((record) => `${record.priority} ${record.exchange}`)).toEqual([
+      '10 a.example.test',
+      '10 b.example.test',
+      '30 a.example.test',
+    ]);
     expect(route.mx.records[2]?.addresses).toEqual(['192.0.2.1', '2001:db8::1']);
     expect(route.dnsQueries).toBe(5);
     expect(route.mx.truncated).toBeUndefined();
@@ -156,7 +184,11 @@ describe('resolveMailRoute: MX records', () => {
     for (const i of [1, 2, 3, 4, 5]) Object.assign(zone, host(`mx${i}.example.test`, `192.0.2.${i}`, `2001:db8::${i}`));
     const resolver = new FakeResolver(zone);
     const route = await resolveMailRoute('example.test', resolver, bounds({ maxMxRecords: 3 }));
-    expect(route.mx.records.map((record) => record.exchange)).toEqual(['mx1.example.test', 'mx2.example.test', 'mx3.example.test']);
+    expect(route.mx.records.map((record) => record.exchange)).toEqual([
+      'mx1.example.test',
+      'mx2.example.test',
+      'mx3.example.test',
+    ]);
     expect(route.mx.truncated).toBe(true);
     expect(route.mx.totalRecords).toBe(5);
     expect(resolver.asked).not.toContain('mx4.example.test A');
@@ -166,7 +198,12 @@ describe('resolveMailRoute: MX records', () => {
   it('keeps at most maxAddressesPerHost addresses (A first, deduplicated) and marks the record truncated', async () => {
     const resolver = new FakeResolver({
       'example.test MX': noerror(mx('example.test', 10, 'mx.example.test')),
-      'mx.example.test A': noerror(a('mx.example.test', '192.0.2.1'), a('mx.example.test', '192.0.2.1'), a('mx.example.test', '192.0.2.2'), a('mx.example.test', '192.0.2.3')),
+      'mx.example.test A': noerror(
+        a('mx.example.test', '192.0.2.1'),
+        a('mx.example.test', '192.0.2.1'),
+        a('mx.example.test', '192.0.2.2'),
+        a('mx.example.test', '192.0.2.3'),
+      ),
       'mx.example.test AAAA': noerror(aaaa('mx.example.test', '2001:db8::1'), aaaa('mx.example.test', '2001:db8::2')),
     });
     const route = await resolveMailRoute('example.test', resolver, bounds({ maxAddressesPerHost: 4 }));
@@ -194,7 +231,11 @@ describe('resolveMailRoute: MX records', () => {
   it('ignores address records of other owners and malformed addresses', async () => {
     const resolver = new FakeResolver({
       'example.test MX': noerror(mx('example.test', 10, 'mx.example.test')),
-      'mx.example.test A': noerror(a('other.example.test', '192.0.2.66'), a('mx.example.test', '0x7f000001'), a('mx.example.test', '192.0.2.1')),
+      'mx.example.test A': noerror(
+        a('other.example.test', '192.0.2.66'),
+        a('mx.example.test', '0x7f000001'),
+        a('mx.example.test', '192.0.2.1'),
+      ),
       'mx.example.test AAAA': noerror(aaaa('mx.example.test', '192.0.2.9')),
     });
     const route = await resolveMailRoute('example.test', resolver, bounds());
@@ -206,38 +247,60 @@ describe('resolveMailRoute: exchange problems', () => {
   it('cname: the exchange is an alias; the addresses at the end of the chain are kept', async () => {
     const resolver = new FakeResolver({
       'example.test MX': noerror(mx('example.test', 10, 'alias.example.test')),
-      'alias.example.test A': noerror(cname('alias.example.test', 'mid.example.test'), cname('mid.example.test', 'real.example.test'), a('real.example.test', '192.0.2.8', 90)),
-      'alias.example.test AAAA': { status: 'NODATA', records: [cname('alias.example.test', 'mid.example.test'), cname('mid.example.test', 'real.example.test')] },
+      'alias.example.test A': noerror(
+        cname('alias.example.test', 'mid.example.test'),
+        cname('mid.example.test', 'real.example.test'),
+        a('real.example.test', '192.0.2.8', 90),
+      ),
+      'alias.example.test AAAA': {
+        status: 'NODATA',
+        records: [cname('alias.example.test', 'mid.example.test'), cname('mid.example.test', 'real.example.test')],
+      },
     });
     const route = await resolveMailRoute('example.test', resolver, bounds());
-    expect(route.mx.records[0]).toMatchObject({ problems: ['cname'], cnameTarget: 'real.example.test', addresses: ['192.0.2.8'], addressTtl: 90 });
+    expect(route.mx.records[0]).toMatchObject({
+      problems: ['cname'],
+      cnameTarget: 'real.example.test',
+      addresses: ['192.0.2.8'],
+      addressTtl: 90,
+    });
     expect(route.targets).toEqual([{ exchange: 'alias.example.test', priority: 10, ip: '192.0.2.8' }]);
   });
 
-  it.each(['192.0.2.1', '192.0.2.1.', '[192.0.2.1]', '2130706433', '0x7f000001', '127.1', '2001:db8::1', '::ffff:127.0.0.1', 'mx.0x7f'])(
-    'ip_literal: %j is neither resolved nor turned into an address',
+  it.each([
+    '192.0.2.1',
+    '192.0.2.1.',
+    '[192.0.2.1]',
+    '2130706433',
+    '0x7f000001',
+    '127.1',
+    '2001:db8::1',
+    '::ffff:127.0.0.1',
+    'mx.0x7f',
+  ])('ip_literal: %j is neither resolved nor turned into an address', async (exchange) => {
+    const resolver = new FakeResolver({ 'example.test MX': noerror(mx('example.test', 10, exchange)) });
+    const route = await resolveMailRoute('example.test', resolver, bounds());
+    expect(route.mx.source).toBe('mx');
+    expect(route.mx.records).toHaveLength(1);
+    expect(route.mx.records[0]).toMatchObject({ addresses: [], problems: ['ip_literal', 'no_address'] });
+    expect(route.targets).toEqual([]);
+    expect(resolver.asked).toEqual(['example.test MX']);
+    expect(route.dnsQueries).toBe(1);
+  });
+
+  it.each(['localhost', 'mx.localhost'])(
+    'localhost: %s is flagged but still resolved (the address policy decides)',
     async (exchange) => {
-      const resolver = new FakeResolver({ 'example.test MX': noerror(mx('example.test', 10, exchange)) });
+      const resolver = new FakeResolver({
+        'example.test MX': noerror(mx('example.test', 10, exchange)),
+        [`${exchange} A`]: noerror(a(exchange, '127.0.0.1')),
+        [`${exchange} AAAA`]: noerror(aaaa(exchange, '::1')),
+      });
       const route = await resolveMailRoute('example.test', resolver, bounds());
-      expect(route.mx.source).toBe('mx');
-      expect(route.mx.records).toHaveLength(1);
-      expect(route.mx.records[0]).toMatchObject({ addresses: [], problems: ['ip_literal', 'no_address'] });
-      expect(route.targets).toEqual([]);
-      expect(resolver.asked).toEqual(['example.test MX']);
-      expect(route.dnsQueries).toBe(1);
+      expect(route.mx.records[0]).toMatchObject({ problems: ['localhost'], addresses: ['127.0.0.1', '::1'] });
+      expect(route.targets.map((target) => target.ip)).toEqual(['127.0.0.1', '::1']);
     },
   );
-
-  it.each(['localhost', 'mx.localhost'])('localhost: %s is flagged but still resolved (the address policy decides)', async (exchange) => {
-    const resolver = new FakeResolver({
-      'example.test MX': noerror(mx('example.test', 10, exchange)),
-      [`${exchange} A`]: noerror(a(exchange, '127.0.0.1')),
-      [`${exchange} AAAA`]: noerror(aaaa(exchange, '::1')),
-    });
-    const route = await resolveMailRoute('example.test', resolver, bounds());
-    expect(route.mx.records[0]).toMatchObject({ problems: ['localhost'], addresses: ['127.0.0.1', '::1'] });
-    expect(route.targets.map((target) => target.ip)).toEqual(['127.0.0.1', '::1']);
-  });
 
   it.each([
     ['SERVFAIL', 'TIMEOUT', ['dns_error', 'no_address']],
@@ -252,7 +315,12 @@ describe('resolveMailRoute: exchange problems', () => {
       'mx.example.test AAAA': { status: aaaaStatus },
     });
     const route = await resolveMailRoute('example.test', resolver, bounds());
-    expect(route.mx.records[0]).toMatchObject({ addresses: [], problems, addressTtl: null, dns: { a: aStatus, aaaa: aaaaStatus } });
+    expect(route.mx.records[0]).toMatchObject({
+      addresses: [],
+      problems,
+      addressTtl: null,
+      dns: { a: aStatus, aaaa: aaaaStatus },
+    });
     expect(route.mx.source).toBe('mx');
     expect(route.targets).toEqual([]);
   });
@@ -300,7 +368,11 @@ describe('resolveMailRoute: null MX (RFC 7505)', () => {
 
   it('the null MX is listed even when other records with lower preference fill maxMxRecords', async () => {
     const resolver = new FakeResolver({
-      'mixed.example.test MX': noerror(mx('mixed.example.test', 1, 'a.example.test'), mx('mixed.example.test', 2, 'b.example.test'), mx('mixed.example.test', 50, '')),
+      'mixed.example.test MX': noerror(
+        mx('mixed.example.test', 1, 'a.example.test'),
+        mx('mixed.example.test', 2, 'b.example.test'),
+        mx('mixed.example.test', 50, ''),
+      ),
     });
     const route = await resolveMailRoute('mixed.example.test', resolver, bounds({ maxMxRecords: 2 }));
     expect(route.mx.source).toBe('null');
@@ -353,7 +425,11 @@ describe('resolveMailRoute: implicit MX (RFC 5321 5.1)', () => {
   });
 
   it('NODATA and no addresses either: source none, no error', async () => {
-    const resolver = new FakeResolver({ 'empty.example.test MX': NODATA, 'empty.example.test A': NODATA, 'empty.example.test AAAA': NODATA });
+    const resolver = new FakeResolver({
+      'empty.example.test MX': NODATA,
+      'empty.example.test A': NODATA,
+      'empty.example.test AAAA': NODATA,
+    });
     const route = await resolveMailRoute('empty.example.test', resolver, bounds());
     expect(route).toEqual({ mx: { source: 'none', dns: 'NODATA', records: [] }, targets: [], error: null, dnsQueries: 3 });
   });
@@ -362,15 +438,23 @@ describe('resolveMailRoute: implicit MX (RFC 5321 5.1)', () => {
     ['TIMEOUT', 'NODATA'],
     ['NODATA', 'SERVFAIL'],
     ['REFUSED', 'REFUSED'],
-  ] as const)('NODATA and the A/AAAA lookups failed (A %s, AAAA %s): source none with implicit_lookup_failed', async (aStatus, aaaaStatus) => {
-    const resolver = new FakeResolver({
-      'flaky.example.test MX': NODATA,
-      'flaky.example.test A': { status: aStatus },
-      'flaky.example.test AAAA': { status: aaaaStatus },
-    });
-    const route = await resolveMailRoute('flaky.example.test', resolver, bounds());
-    expect(route).toEqual({ mx: { source: 'none', dns: 'NODATA', records: [] }, targets: [], error: 'implicit_lookup_failed', dnsQueries: 3 });
-  });
+  ] as const)(
+    'NODATA and the A/AAAA lookups failed (A %s, AAAA %s): source none with implicit_lookup_failed',
+    async (aStatus, aaaaStatus) => {
+      const resolver = new FakeResolver({
+        'flaky.example.test MX': NODATA,
+        'flaky.example.test A': { status: aStatus },
+        'flaky.example.test AAAA': { status: aaaaStatus },
+      });
+      const route = await resolveMailRoute('flaky.example.test', resolver, bounds());
+      expect(route).toEqual({
+        mx: { source: 'none', dns: 'NODATA', records: [] },
+        targets: [],
+        error: 'implicit_lookup_failed',
+        dnsQueries: 3,
+      });
+    },
+  );
 
   it('the implicit host keeps at most maxAddressesPerHost addresses', async () => {
     const resolver = new FakeResolver({

@@ -9,6 +9,14 @@ import { dnsBoundsSchema, StubResolver, type DnsServerAddress } from '@mxv/probe
 const HOST_A = '127.53.0.1';
 const HOST_B = '127.53.0.2';
 
+/** IPv6 loopback, when this machine has it (the v6 test is skipped otherwise, and says so). */
+const HOST_V6 = '::1';
+const hasIpv6Loopback = await new Promise<boolean>((resolve) => {
+  const probe = createSocket('udp6');
+  probe.once('error', () => resolve(false));
+  probe.bind(0, HOST_V6, () => probe.close(() => resolve(true)));
+});
+
 type Transport = 'udp' | 'tcp';
 /** What the responder does with one query: datagrams/messages to send (in order), or nothing. */
 type Handler = (query: DecodedPacket, transport: Transport) => Array<Packet | Buffer>;
@@ -26,7 +34,7 @@ afterEach(async () => {
 
 function bindUdp(host: string): Promise<UdpSocket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     socket.once('error', reject);
     socket.bind(0, host, () => resolve(socket));
   });
@@ -102,7 +110,10 @@ async function closedPort(host: string): Promise<DnsServerAddress> {
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
-function reply(query: DecodedPacket, options: { rcode?: number; answers?: Answer[]; ad?: boolean; tc?: boolean; id?: number; name?: string } = {}): Packet {
+function reply(
+  query: DecodedPacket,
+  options: { rcode?: number; answers?: Answer[]; ad?: boolean; tc?: boolean; id?: number; name?: string } = {},
+): Packet {
   const question = query.questions?.[0];
   if (question === undefined) throw new Error('query without question');
   let flags = dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (options.rcode ?? 0);
@@ -122,13 +133,20 @@ function bounds(overrides: Partial<ReturnType<typeof dnsBoundsSchema.parse>> = {
 }
 
 const A = (name: string, address: string, ttl = 300): Answer => ({ type: 'A', name, ttl, data: address });
-const MX = (name: string, preference: number, exchange: string, ttl = 3600): Answer => ({ type: 'MX', name, ttl, data: { preference, exchange } });
+const MX = (name: string, preference: number, exchange: string, ttl = 3600): Answer => ({
+  type: 'MX',
+  name,
+  ttl,
+  data: { preference, exchange },
+});
 const CNAME = (name: string, target: string): Answer => ({ type: 'CNAME', name, ttl: 60, data: target });
 
 describe('StubResolver against a loopback responder', () => {
   it('returns a normal answer with records decoded, lower case, without trailing dot', async () => {
     const responder = await startResponder(HOST_A, (query) => [
-      reply(query, { answers: [MX('Mail.Example.TEST.', 10, 'MX1.Mail.Example.TEST.'), MX('mail.example.test', 20, 'mx2.mail.example.test')] }),
+      reply(query, {
+        answers: [MX('Mail.Example.TEST.', 10, 'MX1.Mail.Example.TEST.'), MX('mail.example.test', 20, 'mx2.mail.example.test')],
+      }),
     ]);
     const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
     const answer = await resolver.query('mail.example.test', 'MX');
@@ -171,7 +189,9 @@ describe('StubResolver against a loopback responder', () => {
   });
 
   it('surfaces the AD bit of the response', async () => {
-    const responder = await startResponder(HOST_A, (query) => [reply(query, { ad: true, answers: [A('signed.example.test', '192.0.2.7')] })]);
+    const responder = await startResponder(HOST_A, (query) => [
+      reply(query, { ad: true, answers: [A('signed.example.test', '192.0.2.7')] }),
+    ]);
     const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('signed.example.test', 'A');
     expect(answer.status).toBe('NOERROR');
     expect(answer.authenticated).toBe(true);
@@ -207,13 +227,18 @@ describe('StubResolver against a loopback responder', () => {
     expect(chainOnly.status).toBe('NODATA');
     // An A record owned by another name than the chain end does not count.
     const stray = await startResponder(HOST_B, (query) => [reply(query, { answers: [A('other.example.test', '192.0.2.1')] })]);
-    expect((await new StubResolver({ servers: [stray.server], bounds: bounds() }).query('x.example.test', 'A')).status).toBe('NODATA');
+    expect((await new StubResolver({ servers: [stray.server], bounds: bounds() }).query('x.example.test', 'A')).status).toBe(
+      'NODATA',
+    );
   });
 
   it('asks the next server after SERVFAIL and returns its answer', async () => {
     const failing = await startResponder(HOST_A, (query) => [reply(query, { rcode: RCODE.SERVFAIL })]);
     const working = await startResponder(HOST_B, (query) => [reply(query, { answers: [A('x.example.test', '192.0.2.3')] })]);
-    const answer = await new StubResolver({ servers: [failing.server, working.server], bounds: bounds() }).query('x.example.test', 'A');
+    const answer = await new StubResolver({ servers: [failing.server, working.server], bounds: bounds() }).query(
+      'x.example.test',
+      'A',
+    );
     expect(answer.status).toBe('NOERROR');
     expect(answer.server).toBe(`${HOST_B}:${working.server.port}`);
     // SERVFAIL is an answer: the failing server is not asked a second time.
@@ -223,7 +248,10 @@ describe('StubResolver against a loopback responder', () => {
   it('returns SERVFAIL when every server fails, preferring it over REFUSED', async () => {
     const refusing = await startResponder(HOST_A, (query) => [reply(query, { rcode: RCODE.REFUSED })]);
     const failing = await startResponder(HOST_B, (query) => [reply(query, { rcode: RCODE.SERVFAIL })]);
-    const answer = await new StubResolver({ servers: [refusing.server, failing.server], bounds: bounds() }).query('x.example.test', 'A');
+    const answer = await new StubResolver({ servers: [refusing.server, failing.server], bounds: bounds() }).query(
+      'x.example.test',
+      'A',
+    );
     expect(answer.status).toBe('SERVFAIL');
     expect(answer.server).toBe(`${HOST_B}:${failing.server.port}`);
     expect(refusing.received).toHaveLength(1);
@@ -232,10 +260,10 @@ describe('StubResolver against a loopback responder', () => {
   it('returns REFUSED after trying the other servers', async () => {
     const refusing = await startResponder(HOST_A, (query) => [reply(query, { rcode: RCODE.REFUSED })]);
     const silent = await startResponder(HOST_B, () => []);
-    const answer = await new StubResolver({ servers: [refusing.server, silent.server], bounds: bounds({ queryTimeoutMs: 60, attemptsPerServer: 1 }) }).query(
-      'x.example.test',
-      'A',
-    );
+    const answer = await new StubResolver({
+      servers: [refusing.server, silent.server],
+      bounds: bounds({ queryTimeoutMs: 60, attemptsPerServer: 1 }),
+    }).query('x.example.test', 'A');
     expect(answer.status).toBe('REFUSED');
     expect(answer.server).toBe(`${HOST_A}:${refusing.server.port}`);
     expect(silent.received).toHaveLength(1);
@@ -252,7 +280,10 @@ describe('StubResolver against a loopback responder', () => {
 
   it('gives TIMEOUT within its bounds when the server stays silent, after attemptsPerServer tries', async () => {
     const silent = await startResponder(HOST_A, () => []);
-    const resolver = new StubResolver({ servers: [silent.server], bounds: bounds({ queryTimeoutMs: 100, attemptsPerServer: 3 }) });
+    const resolver = new StubResolver({
+      servers: [silent.server],
+      bounds: bounds({ queryTimeoutMs: 100, attemptsPerServer: 3 }),
+    });
     const started = performance.now();
     const answer = await resolver.query('slow.example.test', 'A');
     const elapsed = performance.now() - started;
@@ -295,10 +326,10 @@ describe('StubResolver against a loopback responder', () => {
 
   it('times out when only mismatched responses arrive', async () => {
     const responder = await startResponder(HOST_A, (query) => [reply(query, { id: ((query.id ?? 0) + 1) % 0x10000 })]);
-    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds({ queryTimeoutMs: 80, attemptsPerServer: 1 }) }).query(
-      'x.example.test',
-      'A',
-    );
+    const answer = await new StubResolver({
+      servers: [responder.server],
+      bounds: bounds({ queryTimeoutMs: 80, attemptsPerServer: 1 }),
+    }).query('x.example.test', 'A');
     expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'timeout' });
   });
 
@@ -322,7 +353,13 @@ describe('StubResolver against a loopback responder', () => {
     expect(answer.status).toBe('NOERROR');
     expect(answer.usedTcp).toBe(true);
     expect(answer.records).toHaveLength(1000);
-    expect(answer.records[999]).toEqual({ type: 'MX', name: 'many.example.test', ttl: 3600, priority: 999, exchange: 'mx999.many.example.test' });
+    expect(answer.records[999]).toEqual({
+      type: 'MX',
+      name: 'many.example.test',
+      ttl: 3600,
+      priority: 999,
+      exchange: 'mx999.many.example.test',
+    });
   });
 
   it('refuses a TCP answer larger than maxTcpAnswerBytes', async () => {
@@ -330,10 +367,10 @@ describe('StubResolver against a loopback responder', () => {
     const responder = await startResponder(HOST_A, (query, transport) =>
       transport === 'udp' ? [reply(query, { tc: true })] : [reply(query, { answers: many })],
     );
-    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds({ maxTcpAnswerBytes: 512, attemptsPerServer: 1 }) }).query(
-      'many.example.test',
-      'MX',
-    );
+    const answer = await new StubResolver({
+      servers: [responder.server],
+      bounds: bounds({ maxTcpAnswerBytes: 512, attemptsPerServer: 1 }),
+    }).query('many.example.test', 'MX');
     expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'tcp_answer_too_large', records: [] });
   });
 
@@ -347,21 +384,42 @@ describe('StubResolver against a loopback responder', () => {
     const certificate = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
     const responder = await startResponder(HOST_A, (query) => {
       const type = query.questions?.[0]?.type;
-      if (type === 'AAAA') return [reply(query, { answers: [{ type: 'AAAA', name: 'v6.example.test', ttl: 30, data: '2001:db8::25' }] })];
-      if (type === 'TXT') return [reply(query, { answers: [{ type: 'TXT', name: 'v6.example.test', ttl: 30, data: ['v=spf1 ', '-all'] }] })];
+      if (type === 'AAAA')
+        return [reply(query, { answers: [{ type: 'AAAA', name: 'v6.example.test', ttl: 30, data: '2001:db8::25' }] })];
+      if (type === 'TXT')
+        return [reply(query, { answers: [{ type: 'TXT', name: 'v6.example.test', ttl: 30, data: ['v=spf1 ', '-all'] }] })];
       return [
         reply(query, {
-          answers: [{ type: 'TLSA', name: '_25._tcp.v6.example.test', ttl: 30, data: { usage: 3, selector: 1, matchingType: 1, certificate } }],
+          answers: [
+            {
+              type: 'TLSA',
+              name: '_25._tcp.v6.example.test',
+              ttl: 30,
+              data: { usage: 3, selector: 1, matchingType: 1, certificate },
+            },
+          ],
         }),
       ];
     });
     const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
-    expect((await resolver.query('v6.example.test', 'AAAA')).records).toEqual([{ type: 'AAAA', name: 'v6.example.test', ttl: 30, address: '2001:db8::25' }]);
-    expect((await resolver.query('v6.example.test', 'TXT')).records).toEqual([{ type: 'TXT', name: 'v6.example.test', ttl: 30, text: 'v=spf1 -all' }]);
+    expect((await resolver.query('v6.example.test', 'AAAA')).records).toEqual([
+      { type: 'AAAA', name: 'v6.example.test', ttl: 30, address: '2001:db8::25' },
+    ]);
+    expect((await resolver.query('v6.example.test', 'TXT')).records).toEqual([
+      { type: 'TXT', name: 'v6.example.test', ttl: 30, text: 'v=spf1 -all' },
+    ]);
     const tlsa = await resolver.query('_25._tcp.v6.example.test', 'TLSA');
     expect(tlsa.status).toBe('NOERROR');
     expect(tlsa.records).toEqual([
-      { type: 'TLSA', name: '_25._tcp.v6.example.test', ttl: 30, usage: 3, selector: 1, matchingType: 1, data: '00112233445566778899aabbccddeeff' },
+      {
+        type: 'TLSA',
+        name: '_25._tcp.v6.example.test',
+        ttl: 30,
+        usage: 3,
+        selector: 1,
+        matchingType: 1,
+        data: '00112233445566778899aabbccddeeff',
+      },
     ]);
   });
 
@@ -385,6 +443,18 @@ describe('StubResolver against a loopback responder', () => {
     expect(await resolver.query(`${'a'.repeat(64)}.example.test`, 'A')).toMatchObject({ status: 'SERVFAIL', error: 'bad_name' });
     expect(await resolver.query('a..example.test', 'A')).toMatchObject({ status: 'SERVFAIL', error: 'bad_name' });
     expect(responder.received).toHaveLength(0);
-    expect(await new StubResolver({ servers: [], bounds: bounds() }).query('x.example.test', 'A')).toMatchObject({ status: 'TIMEOUT', error: 'no_servers' });
+    expect(await new StubResolver({ servers: [], bounds: bounds() }).query('x.example.test', 'A')).toMatchObject({
+      status: 'TIMEOUT',
+      error: 'no_servers',
+    });
+  });
+
+  it.skipIf(!hasIpv6Loopback)('talks to a resolver on an IPv6 address, over UDP and TCP', async () => {
+    const responder = await startResponder(HOST_V6, (query, transport) =>
+      transport === 'udp' ? [reply(query, { tc: true })] : [reply(query, { answers: [A('v6.example.test', '192.0.2.66')] })],
+    );
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('v6.example.test', 'A');
+    expect(answer).toMatchObject({ status: 'NOERROR', usedTcp: true, server: `[::1]:${responder.server.port}` });
+    expect(answer.records).toHaveLength(1);
   });
 });

@@ -21,7 +21,13 @@ afterAll(async () => {
 });
 
 /** A TLS server with the issued certificate; the client trusts `ca` only, and judges nothing itself (as the prober does). */
-async function handshake(issuer: TestCa, req: IssueOptions, exchange: string, trust: TestCa = ca, maxCertChain = BOUNDS.maxCertChain): Promise<TlsInspection> {
+async function handshake(
+  issuer: TestCa,
+  req: IssueOptions,
+  exchange: string,
+  trust: TestCa = ca,
+  maxCertChain = BOUNDS.maxCertChain,
+): Promise<TlsInspection> {
   const leaf = await issuer.issue(req);
   const server = tls.createServer({ key: leaf.keyPem, cert: leaf.chainPem }, (socket) => socket.on('error', () => {}));
   server.on('tlsClientError', () => {});
@@ -49,7 +55,11 @@ async function handshake(issuer: TestCa, req: IssueOptions, exchange: string, tr
 
 describe('inspectTls over a real handshake', () => {
   it('describes a valid certificate for the exchange', async () => {
-    const { tls: info, certIdentity } = await handshake(ca, { names: ['mx.inspect.test', 'mx2.inspect.test'] }, 'mx.inspect.test');
+    const { tls: info, certIdentity } = await handshake(
+      ca,
+      { names: ['mx.inspect.test', 'mx2.inspect.test'] },
+      'mx.inspect.test',
+    );
     expect(info.certValid).toBe(true);
     expect(info.error).toBeNull();
     expect(info.hostnameMatch).toBe(true);
@@ -67,7 +77,11 @@ describe('inspectTls over a real handshake', () => {
 
   it('an expired certificate: not valid, the name still judged apart', async () => {
     const notAfter = new Date(Date.now() - DAY_MS);
-    const { tls: info } = await handshake(ca, { names: ['mx.inspect.test'], notBefore: new Date(Date.now() - 10 * DAY_MS), notAfter }, 'mx.inspect.test');
+    const { tls: info } = await handshake(
+      ca,
+      { names: ['mx.inspect.test'], notBefore: new Date(Date.now() - 10 * DAY_MS), notAfter },
+      'mx.inspect.test',
+    );
     expect(info.certValid).toBe(false);
     expect(info.error).toBe('CERT_HAS_EXPIRED');
     expect(info.hostnameMatch).toBe(true);
@@ -119,7 +133,12 @@ describe('certCoversName', () => {
     ['wildcard', { commonName: null, subjectAltName: 'DNS:*.example.test' }, 'mx.example.test', true],
     ['wildcard is one label only', { commonName: null, subjectAltName: 'DNS:*.example.test' }, 'a.mx.example.test', false],
     ['CN when there is no SAN', { commonName: 'mx.example.test', subjectAltName: null }, 'mx.example.test', true],
-    ['CN ignored when a DNS SAN exists (RFC 6125 6.4.4)', { commonName: 'mx.example.test', subjectAltName: 'DNS:other.example.test' }, 'mx.example.test', false],
+    [
+      'CN ignored when a DNS SAN exists (RFC 6125 6.4.4)',
+      { commonName: 'mx.example.test', subjectAltName: 'DNS:other.example.test' },
+      'mx.example.test',
+      false,
+    ],
     ['IP SAN for an address', { commonName: null, subjectAltName: 'IP Address:192.0.2.1' }, '192.0.2.1', true],
     ['DNS SAN does not cover an address', { commonName: null, subjectAltName: 'DNS:mx.example.test' }, '192.0.2.1', false],
     ['nothing at all', { commonName: null, subjectAltName: null }, 'mx.example.test', false],

@@ -24,13 +24,38 @@ describe('computeVerdict (CONTRACT table, first match wins)', () => {
     ['SERVFAIL', { source: 'none', dns: 'SERVFAIL', records: [] }, [], 'dns_error'],
     ['TIMEOUT', { source: 'none', dns: 'TIMEOUT', records: [] }, [], 'dns_error'],
     ['REFUSED', { source: 'none', dns: 'REFUSED', records: [] }, [], 'dns_error'],
-    ['null MX', { source: 'null', dns: 'NOERROR', records: [{ exchange: '.', priority: 0, addresses: [], problems: [] }] }, [], 'null_mx'],
+    [
+      'null MX',
+      { source: 'null', dns: 'NOERROR', records: [{ exchange: '.', priority: 0, addresses: [], problems: [] }] },
+      [],
+      'null_mx',
+    ],
     ['no MX no A', { source: 'none', dns: 'NODATA', records: [] }, [], 'no_mail_host'],
     ['MX without addresses', { source: 'mx', dns: 'NOERROR', records: [record([])] }, [], 'unresolvable'],
-    ['refused everywhere', { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] }, [host({ connect: 'refused', banner: null })], 'unreachable'],
-    ['all blocked', { source: 'mx', dns: 'NOERROR', records: [record(['127.0.0.1'])] }, [host({ connect: 'blocked', banner: null })], 'unreachable'],
-    ['554 greeting', { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] }, [host({ banner: { code: 554, text: 'no' } })], 'bad_banner'],
-    ['one good of two', { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1', '192.0.2.2'])] }, [host({ connect: 'timeout', banner: null }), host({})], 'ok'],
+    [
+      'refused everywhere',
+      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] },
+      [host({ connect: 'refused', banner: null })],
+      'unreachable',
+    ],
+    [
+      'all blocked',
+      { source: 'mx', dns: 'NOERROR', records: [record(['127.0.0.1'])] },
+      [host({ connect: 'blocked', banner: null })],
+      'unreachable',
+    ],
+    [
+      '554 greeting',
+      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] },
+      [host({ banner: { code: 554, text: 'no' } })],
+      'bad_banner',
+    ],
+    [
+      'one good of two',
+      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1', '192.0.2.2'])] },
+      [host({ connect: 'timeout', banner: null }), host({})],
+      'ok',
+    ],
     ['implicit MX ok', { source: 'implicit', dns: 'NODATA', records: [record(['192.0.2.1'])] }, [host({})], 'ok'],
   ];
   it.each(cases)('%s', (_name, mx, hosts, verdict) => {

@@ -22,7 +22,15 @@ export type DnsStatus = z.infer<typeof dnsStatusSchema>;
 export const mxSourceSchema = z.enum(['mx', 'implicit', 'null', 'none']);
 export type MxSource = z.infer<typeof mxSourceSchema>;
 
-export const mxProblemSchema = z.enum(['no_address', 'cname', 'ip_literal', 'dns_error', 'null_mx_mixed', 'localhost', 'truncated']);
+export const mxProblemSchema = z.enum([
+  'no_address',
+  'cname',
+  'ip_literal',
+  'dns_error',
+  'null_mx_mixed',
+  'localhost',
+  'truncated',
+]);
 export type MxProblem = z.infer<typeof mxProblemSchema>;
 
 export const connectStatusSchema = z.enum(['ok', 'refused', 'timeout', 'unreachable', 'blocked', 'error']);

@@ -35,7 +35,12 @@ export function toPacketAnswer(owner: string, rec: ZoneRecord, ttl: number): Ans
         type: 'TLSA',
         name: owner,
         ttl,
-        data: { usage: rec.usage, selector: rec.selector, matchingType: rec.matchingType, certificate: Buffer.from(rec.data, 'hex') },
+        data: {
+          usage: rec.usage,
+          selector: rec.selector,
+          matchingType: rec.matchingType,
+          certificate: Buffer.from(rec.data, 'hex'),
+        },
       };
   }
 }

@@ -129,7 +129,18 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   function withOpt(resp: Packet, query: Packet): Packet {
     // Answer EDNS with EDNS (RFC 6891 7), never to a client that did not use it.
     if (clientOpt(query) !== undefined) {
-      resp.additionals = [{ type: 'OPT', name: '.', udpPayloadSize: maxUdpPayload, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] } as OptAnswer];
+      resp.additionals = [
+        {
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: maxUdpPayload,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [],
+        } as OptAnswer,
+      ];
     }
     return resp;
   }
@@ -137,11 +148,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   /** The response packet, or null for "never answer". Also returns the log outcome. */
   function respond(query: DecodedPacket, transport: 'udp' | 'tcp'): { packet: Packet | null; outcome: string; delayMs: number } {
     const opcode = (query as DecodedPacket & { opcode?: string }).opcode;
-    if (opcode !== undefined && opcode !== 'QUERY') return { packet: withOpt(header(query, 'NOTIMP'), query), outcome: 'NOTIMP', delayMs: 0 };
+    if (opcode !== undefined && opcode !== 'QUERY')
+      return { packet: withOpt(header(query, 'NOTIMP'), query), outcome: 'NOTIMP', delayMs: 0 };
     const questions = query.questions ?? [];
     const q = questions[0];
-    if (q === undefined || questions.length !== 1) return { packet: withOpt(header(query, 'FORMERR'), query), outcome: 'FORMERR', delayMs: 0 };
-    if (q.class !== undefined && q.class !== 'IN') return { packet: withOpt(header(query, 'REFUSED'), query), outcome: 'REFUSED', delayMs: 0 };
+    if (q === undefined || questions.length !== 1)
+      return { packet: withOpt(header(query, 'FORMERR'), query), outcome: 'FORMERR', delayMs: 0 };
+    if (q.class !== undefined && q.class !== 'IN')
+      return { packet: withOpt(header(query, 'REFUSED'), query), outcome: 'REFUSED', delayMs: 0 };
 
     const behaviour = store.behaviourFor(q.name, q.type);
     const delayMs = behaviour?.delayMs ?? 0;

@@ -5,7 +5,8 @@ import type { DomainExpectation } from './world-spec.js';
 export function expectationMismatches(result: CheckResult, expect: DomainExpectation): string[] {
   const out: string[] = [];
   const same = (what: string, actual: unknown, wanted: unknown): void => {
-    if (wanted !== undefined && actual !== wanted) out.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
+    if (wanted !== undefined && actual !== wanted)
+      out.push(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
   };
   same('verdict', result.verdict, expect.verdict);
   same('mx.source', result.mx.source, expect.mxSource);

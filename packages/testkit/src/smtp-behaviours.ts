@@ -34,8 +34,8 @@ export type SmtpBehaviour =
   | { kind: 'binary_garbage'; bytes?: number }
   /** A TLS fatal alert record on connect (a TLS-only service), then close. */
   | { kind: 'tls_bytes' }
-  /** Half a greeting, then a TCP RST. */
-  | { kind: 'reset_mid_reply' }
+  /** Half a greeting, then a TCP RST `afterMs` later (default 250). */
+  | { kind: 'reset_mid_reply'; afterMs?: number }
   /** "220 " and `bytes` more with no line end (default 1 MiB). */
   | { kind: 'huge_greeting'; bytes?: number }
   /** "220-" lines, `lines` of them then a final 220 and esmtp, or forever when lines is absent. */

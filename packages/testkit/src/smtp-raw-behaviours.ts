@@ -1,18 +1,23 @@
-import { randomBytes } from 'node:crypto';
 import type { SmtpBehaviour } from './smtp-behaviours.js';
 import type { SmtpConnection } from './smtp-connection.js';
+import { seededRandom } from './worlds/seeded-random.js';
 
 const TRICKLE_MS = 200;
 const GARBAGE_BYTES = 256;
 const HUGE_GREETING_BYTES = 1024 * 1024;
-/** Time for half a greeting to reach the client before the RST discards anything still queued. */
-const RESET_AFTER_MS = 20;
+/**
+ * Time for half a greeting to be read before the RST. Too short and a busy
+ * client sees the RST before its connect completes (SO_ERROR is ECONNRESET), or
+ * the kernel drops the unread bytes with the connection: no longer "mid-reply".
+ */
+const RESET_AFTER_MS = 250;
 
 /** TLS 1.2 record: content type 21 (alert), level 2 (fatal), 40 (handshake_failure); RFC 5246 6.2.1, 7.2. */
 const TLS_FATAL_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
 
 function httpResponse(): string {
-  const body = '<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n';
+  const body =
+    '<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n';
   return (
     'HTTP/1.1 400 Bad Request\r\n' +
     'Server: nginx\r\n' +
@@ -23,12 +28,16 @@ function httpResponse(): string {
   );
 }
 
-/** Random bytes that surely hold a NUL, bytes never valid in UTF-8, and a cut multi-byte sequence. */
+/**
+ * Pseudo-random bytes, the same on every run (so a failure reproduces), that
+ * open with a NUL and bytes never valid in UTF-8 (0xFF, 0xFE, a lone
+ * continuation byte) and end in a cut multi-byte sequence.
+ */
 function garbage(n: number): Buffer {
-  const buf = randomBytes(Math.max(8, n));
-  buf[1] = 0x00;
-  buf[2] = 0xff;
-  buf[3] = 0xfe;
+  const rand = seededRandom(n);
+  const buf = Buffer.alloc(Math.max(8, n));
+  for (let i = 0; i < buf.length; i++) buf[i] = Math.floor(rand() * 256);
+  buf.set([0x00, 0xff, 0xfe, 0x80], 0);
   buf[buf.length - 1] = 0xc3;
   return buf;
 }
@@ -84,7 +93,7 @@ export function playRaw(conn: SmtpConnection, b: SmtpBehaviour, hostname: string
       conn.write(TLS_FATAL_ALERT, () => conn.end());
       return true;
     case 'reset_mid_reply':
-      conn.write(`220 ${hostname} ESM`, () => conn.later(RESET_AFTER_MS, () => conn.raw.resetAndDestroy()));
+      conn.write(`220 ${hostname} ESM`, () => conn.later(b.afterMs ?? RESET_AFTER_MS, () => conn.raw.resetAndDestroy()));
       return true;
     case 'huge_greeting':
       conn.write(Buffer.concat([Buffer.from('220 '), Buffer.alloc(b.bytes ?? HUGE_GREETING_BYTES, 'A')]));

@@ -81,7 +81,9 @@ export class SmtpSession {
         return;
       case 'multiline_greeting': {
         const n = Math.max(2, b.lines ?? 3);
-        const lines = Array.from({ length: n }, (_, i) => (i === 0 ? `${name} ESMTP mxv-testkit` : `line ${i + 1} of a multi-line greeting`));
+        const lines = Array.from({ length: n }, (_, i) =>
+          i === 0 ? `${name} ESMTP mxv-testkit` : `line ${i + 1} of a multi-line greeting`,
+        );
         this.#conn.write(reply(220, lines), ready);
         return;
       }
@@ -89,7 +91,12 @@ export class SmtpSession {
         const total = b.lines;
         drip(
           this.#conn,
-          (i) => (total === undefined || i < total ? `220-${name} continuation line ${i + 1}\r\n` : i === total ? `220 ${name} ESMTP mxv-testkit\r\n` : null),
+          (i) =>
+            total === undefined || i < total
+              ? `220-${name} continuation line ${i + 1}\r\n`
+              : i === total
+                ? `220 ${name} ESMTP mxv-testkit\r\n`
+                : null,
           b.intervalMs ?? DEFAULT_DRIP_MS,
           ready,
         );
@@ -205,7 +212,8 @@ export class SmtpSession {
       const name = this.#cfg.hostname;
       drip(
         this.#conn,
-        (i) => (total === undefined || i < total ? `250-X-FILLER-${i + 1} ${name}\r\n` : i === total ? '250 SIZE 10240000\r\n' : null),
+        (i) =>
+          total === undefined || i < total ? `250-X-FILLER-${i + 1} ${name}\r\n` : i === total ? '250 SIZE 10240000\r\n' : null,
         b.intervalMs ?? DEFAULT_DRIP_MS,
         () => {
           this.#busy = false;

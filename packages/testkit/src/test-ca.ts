@@ -80,7 +80,13 @@ async function caExtensions(keys: CryptoKeyPair, issuer: Signer | null): Promise
 
 async function createSigner(name: string, notBefore: Date, notAfter: Date, issuer: Signer | null): Promise<Signer> {
   const keys = await generateKeys();
-  const common = { serialNumber: randomSerial(), notBefore, notAfter, signingAlgorithm: SIGNING, extensions: await caExtensions(keys, issuer) };
+  const common = {
+    serialNumber: randomSerial(),
+    notBefore,
+    notAfter,
+    signingAlgorithm: SIGNING,
+    extensions: await caExtensions(keys, issuer),
+  };
   const cert = issuer
     ? await x509.X509CertificateGenerator.create({
         ...common,

@@ -3,7 +3,7 @@ import { startDnsServer, type DnsServer } from './dns-server.js';
 import { blockAddress, randomIpBlock } from './loopback.js';
 import { startSmtpHost, type SmtpHostHandle, type SmtpHostOptions } from './smtp-server.js';
 import { createTestCa, type IssuedCert, type TestCa } from './test-ca.js';
-import type { DomainExpectation, WorldCertSpec, WorldHostSpec, WorldRecord, WorldSpec } from './world-spec.js';
+import type { DomainExpectation, WorldCertSpec, WorldHostSpec, WorldSpec } from './world-spec.js';
 
 export interface WorldOptions {
   /** Reuse a CA (creating one costs a few ms; tests that start many worlds may share). */
@@ -47,9 +47,19 @@ function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
   const now = Date.now();
   switch (c.variant ?? 'valid') {
     case 'expired':
-      return ca.issue({ names: c.names, notBefore: new Date(now - 90 * DAY_MS), notAfter: new Date(now - DAY_MS), intermediates: c.intermediates });
+      return ca.issue({
+        names: c.names,
+        notBefore: new Date(now - 90 * DAY_MS),
+        notAfter: new Date(now - DAY_MS),
+        intermediates: c.intermediates,
+      });
     case 'not_yet_valid':
-      return ca.issue({ names: c.names, notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 90 * DAY_MS), intermediates: c.intermediates });
+      return ca.issue({
+        names: c.names,
+        notBefore: new Date(now + DAY_MS),
+        notAfter: new Date(now + 90 * DAY_MS),
+        intermediates: c.intermediates,
+      });
     case 'self_signed':
       return ca.issue({ names: c.names, selfSigned: true });
     case 'valid':
@@ -149,11 +159,24 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
       return { type: 'A', address: ip, ttl: r.ttl };
     });
   }
-  const zones = spec.zones ?? [
-    ...new Set(['test', 'example', 'invalid', ...Object.keys(spec.records).map((n) => normalizeName(n).split('.').at(-1) ?? '')]),
-  ].filter((z) => z !== '');
+  const zones =
+    spec.zones ??
+    [
+      ...new Set([
+        'test',
+        'example',
+        'invalid',
+        ...Object.keys(spec.records).map((n) => normalizeName(n).split('.').at(-1) ?? ''),
+      ]),
+    ].filter((z) => z !== '');
 
-  const dnsServer = await startDnsServer({ host: dnsHost, port: spec.dnsPort ?? 0, records, behaviours: spec.dnsBehaviours, zones });
+  const dnsServer = await startDnsServer({
+    host: dnsHost,
+    port: spec.dnsPort ?? 0,
+    records,
+    behaviours: spec.dnsBehaviours,
+    zones,
+  });
   let hosts: Map<string, SmtpHostHandle>;
   let smtpPort: number;
   try {
@@ -171,7 +194,12 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     throw err;
   }
 
-  const hostsById = new Map(spec.hosts.map((h) => [h.id, { ip: addressOf.get(h.id) as string, handle: hosts.get(addressOf.get(h.id) as string) ?? null }]));
+  const hostsById = new Map(
+    spec.hosts.map((h) => [
+      h.id,
+      { ip: addressOf.get(h.id) as string, handle: hosts.get(addressOf.get(h.id) as string) ?? null },
+    ]),
+  );
   let stopping: Promise<void> | null = null;
   return {
     dns: dnsServer.address,

@@ -193,7 +193,12 @@ describe('greetings', () => {
     const h = await host({ behaviour: { kind: 'multiline_greeting', lines: 3 } });
     const c = await connect(h);
     const g = await c.reply();
-    expect(g?.split('\r\n').filter(Boolean).map((l) => l.slice(0, 4))).toEqual(['220-', '220-', '220 ']);
+    expect(
+      g
+        ?.split('\r\n')
+        .filter(Boolean)
+        .map((l) => l.slice(0, 4)),
+    ).toEqual(['220-', '220-', '220 ']);
     c.send('EHLO x.test\r\n');
     expect(await c.reply()).toMatch(/^250-/);
   });
@@ -256,7 +261,10 @@ describe('greetings', () => {
     await c.reply();
     c.send('STARTTLS\r\n');
     expect(await c.reply()).toMatch(/^220 /);
-    const res = await Promise.race([c.startTls({ servername: 'mx.ok.test', ca: [ca.certPem] }), new Promise((r) => setTimeout(() => r('stalled'), 400))]);
+    const res = await Promise.race([
+      c.startTls({ servername: 'mx.ok.test', ca: [ca.certPem] }),
+      new Promise((r) => setTimeout(() => r('stalled'), 400)),
+    ]);
     expect(res).toBe('stalled');
     expect(h.log.records[0]!.bytesReceived).toBeGreaterThan(10 + 100); // STARTTLS line + a ClientHello
   });

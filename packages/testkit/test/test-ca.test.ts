@@ -42,7 +42,9 @@ async function handshake(ca: TestCa, cert: IssuedCert, servername: string, stric
         socket.destroy();
         resolve({ authorized: socket.authorized, error, peerChainLength });
       });
-      socket.on('error', (err) => resolve({ authorized: false, error: String((err as NodeJS.ErrnoException).code ?? err.message), peerChainLength: 0 }));
+      socket.on('error', (err) =>
+        resolve({ authorized: false, error: String((err as NodeJS.ErrnoException).code ?? err.message), peerChainLength: 0 }),
+      );
     });
   } finally {
     server.close();
@@ -67,14 +69,22 @@ describe('createTestCa', () => {
   });
 
   it('rejects an expired leaf', async () => {
-    const cert = await ca.issue({ names: ['mx.expired.test'], notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const cert = await ca.issue({
+      names: ['mx.expired.test'],
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
     const out = await handshake(ca, cert, 'mx.expired.test');
     expect(out.authorized).toBe(false);
     expect(out.error).toBe('CERT_HAS_EXPIRED');
   });
 
   it('rejects a leaf that is not yet valid', async () => {
-    const cert = await ca.issue({ names: ['mx.future.test'], notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY) });
+    const cert = await ca.issue({
+      names: ['mx.future.test'],
+      notBefore: new Date(Date.now() + DAY),
+      notAfter: new Date(Date.now() + 30 * DAY),
+    });
     const out = await handshake(ca, cert, 'mx.future.test');
     expect(out.error).toBe('CERT_NOT_YET_VALID');
   });
@@ -89,10 +99,22 @@ describe('createTestCa', () => {
   });
 
   it('fails a strict client handshake on an expired or misnamed leaf', async () => {
-    const expired = await ca.issue({ names: ['mx.expired.test'], notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) });
-    expect(await handshake(ca, expired, 'mx.expired.test', true)).toEqual({ authorized: false, error: 'CERT_HAS_EXPIRED', peerChainLength: 0 });
+    const expired = await ca.issue({
+      names: ['mx.expired.test'],
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    expect(await handshake(ca, expired, 'mx.expired.test', true)).toEqual({
+      authorized: false,
+      error: 'CERT_HAS_EXPIRED',
+      peerChainLength: 0,
+    });
     const misnamed = await ca.issue({ names: ['mx.other.test'] });
-    expect(await handshake(ca, misnamed, 'mx.wrongname.test', true)).toEqual({ authorized: false, error: 'ERR_TLS_CERT_ALTNAME_INVALID', peerChainLength: 0 });
+    expect(await handshake(ca, misnamed, 'mx.wrongname.test', true)).toEqual({
+      authorized: false,
+      error: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      peerChainLength: 0,
+    });
   });
 
   it('makes self-signed leaves that the client does not trust', async () => {

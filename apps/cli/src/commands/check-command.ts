@@ -19,7 +19,7 @@ export function checkCommand(): Command {
   const command = new Command('check')
     .summary('check domains now, in this process (no Redis)')
     .description(
-      'Follow each domain\'s mail chain live: MX → addresses → TCP → 220 greeting → EHLO → STARTTLS/TLS → QUIT.\nNever sends mail. Prints a table on a terminal, NDJSON (one result per line, input order) with --json or when piped.',
+      "Follow each domain's mail chain live: MX → addresses → TCP → 220 greeting → EHLO → STARTTLS/TLS → QUIT.\nNever sends mail. Prints a table on a terminal, NDJSON (one result per line, input order) with --json or when piped.",
     )
     .argument('[domains...]', 'domains, e-mail addresses or Unicode names')
     .addOption(new Option('-f, --file <file>', 'read domains from FILE, one per line ("-" for stdin)'))

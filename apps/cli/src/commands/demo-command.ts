@@ -21,7 +21,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .summary('check a simulated mail world on loopback (no internet, no Redis)')
     .description(
-      'Starts the testkit\'s simulated world on 127.x loopback addresses: a resolver and one mail host per case\n(STARTTLS ok, expired or wrong-name certificates, null MX, 554/421 greetings, silent, refused, HTTP on port 25, ...),\nchecks every domain of it with the real engine, and shows each result next to what the world says it should be.',
+      "Starts the testkit's simulated world on 127.x loopback addresses: a resolver and one mail host per case\n(STARTTLS ok, expired or wrong-name certificates, null MX, 554/421 greetings, silent, refused, HTTP on port 25, ...),\nchecks every domain of it with the real engine, and shows each result next to what the world says it should be.",
     )
     .option('--json', 'print NDJSON results instead of tables')
     .addOption(new Option('--timeout-ms <n>', "budget for one host's SMTP conversation").default('4000'))
@@ -67,7 +67,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;
         }
-        const note = mismatches.length === 0 ? colors.green('  as the world expects') : colors.red(`  UNEXPECTED: ${mismatches.join('; ')}`);
+        const note =
+          mismatches.length === 0 ? colors.green('  as the world expects') : colors.red(`  UNEXPECTED: ${mismatches.join('; ')}`);
         process.stdout.write(`${renderResultTable(result, colors)}\n${note}\n\n`);
       },
     );

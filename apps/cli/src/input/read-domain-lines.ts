@@ -7,7 +7,11 @@ import type { Readable } from 'node:stream';
  * (or stdin for "-"), skipping blank lines and # comments (CONTRACT). Arguments
  * are kept as given, even empty ones: an empty domain is reported as invalid.
  */
-export async function* readDomainInputs(args: readonly string[], file: string | undefined, stdin: Readable = process.stdin): AsyncGenerator<string> {
+export async function* readDomainInputs(
+  args: readonly string[],
+  file: string | undefined,
+  stdin: Readable = process.stdin,
+): AsyncGenerator<string> {
   yield* args;
   if (file === undefined) return;
   const stream = file === '-' ? stdin : createReadStream(file);

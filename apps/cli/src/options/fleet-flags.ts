@@ -1,5 +1,13 @@
 import { Option, type Command } from 'commander';
-import { connectRedis, DEFAULT_PREFIX, DEFAULT_REDIS_URL, fleetKeys, parseDuration, type FleetKeys, type Redis } from '@mxv/fleet';
+import {
+  connectRedis,
+  DEFAULT_PREFIX,
+  DEFAULT_REDIS_URL,
+  fleetKeys,
+  parseDuration,
+  type FleetKeys,
+  type Redis,
+} from '@mxv/fleet';
 import { UsageError } from './usage-error.js';
 
 /** The flags every fleet command takes (CONTRACT: --redis / REDIS_URL). */

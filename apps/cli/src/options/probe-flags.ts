@@ -5,12 +5,16 @@ import { UsageError } from './usage-error.js';
 /** The flags every probing command understands (CONTRACT.md), each with its environment variable. */
 export function addProbeFlags(command: Command): Command {
   return command
-    .addOption(new Option('--dns <servers>', 'recursive resolvers HOST[:PORT],... (default: the system\'s)').env('MXV_DNS'))
+    .addOption(new Option('--dns <servers>', "recursive resolvers HOST[:PORT],... (default: the system's)").env('MXV_DNS'))
     .addOption(new Option('--smtp-port <n>', 'port probed on each mail host').env('MXV_SMTP_PORT').default('25'))
     .addOption(
-      new Option('--allow-net <cidrs>', 'private/loopback/reserved ranges that may be probed anyway, CIDR,...').env('MXV_ALLOW_NET'),
+      new Option('--allow-net <cidrs>', 'private/loopback/reserved ranges that may be probed anyway, CIDR,...').env(
+        'MXV_ALLOW_NET',
+      ),
     )
-    .addOption(new Option('--timeout-ms <n>', "budget for one host's whole SMTP conversation").env('MXV_TIMEOUT_MS').default('30000'))
+    .addOption(
+      new Option('--timeout-ms <n>', "budget for one host's whole SMTP conversation").env('MXV_TIMEOUT_MS').default('30000'),
+    )
     .addOption(new Option('--helo-name <name>', 'name sent with EHLO/HELO').env('MXV_HELO_NAME').default('mxv.invalid'))
     .addOption(
       new Option('--connect-timeout-ms <n>', 'timeout for the TCP connection').env('MXV_CONNECT_TIMEOUT_MS').default('10000'),

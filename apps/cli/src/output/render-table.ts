@@ -22,7 +22,9 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
   const paint = good ? colors.green : soft ? colors.yellow : colors.red;
   const lines: string[] = [];
   const why = result.error ? ` (${result.error})` : '';
-  lines.push(`${colors.bold(result.domain || JSON.stringify(result.input))}  ${paint(result.verdict)}  ${colors.dim(VERDICT_WORDS[result.verdict] + why)}  ${colors.dim(`${result.durationMs} ms`)}`);
+  lines.push(
+    `${colors.bold(result.domain || JSON.stringify(result.input))}  ${paint(result.verdict)}  ${colors.dim(VERDICT_WORDS[result.verdict] + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
+  );
   if (result.verdict === 'invalid') return lines.join('\n');
 
   const mark = (ok: boolean, label: string): string => (ok ? colors.green(`✓ ${label}`) : colors.red(`✗ ${label}`));
@@ -30,8 +32,17 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
   lines.push(
     `  ${mark(c.mxExists, 'MX exists')}  ${mark(c.mxResolves, 'resolves')}  ${mark(c.smtpReachable, 'SMTP reachable')}  ${mark(c.bannerValid, 'banner 220')}  ${mark(c.tlsSupported, 'STARTTLS')}`,
   );
-  const source = result.mx.source === 'implicit' ? ' (implicit MX: A/AAAA fallback, RFC 5321 5.1)' : result.mx.source === 'null' ? ' (null MX)' : '';
-  lines.push(colors.dim(`  MX ${result.mx.dns}${source}${result.mx.truncated ? `, ${result.mx.totalRecords} records, first ${result.mx.records.length} shown` : ''}`));
+  const source =
+    result.mx.source === 'implicit'
+      ? ' (implicit MX: A/AAAA fallback, RFC 5321 5.1)'
+      : result.mx.source === 'null'
+        ? ' (null MX)'
+        : '';
+  lines.push(
+    colors.dim(
+      `  MX ${result.mx.dns}${source}${result.mx.truncated ? `, ${result.mx.totalRecords} records, first ${result.mx.records.length} shown` : ''}`,
+    ),
+  );
 
   const rows: string[][] = [['PRI', 'EXCHANGE', 'ADDRESS', 'CONNECT', 'BANNER', 'STARTTLS', 'TLS', 'ms']];
   for (const record of result.mx.records) {
@@ -51,11 +62,23 @@ function problemText(record: MxRecord): string {
 }
 
 function hostRow(host: HostResult, record: MxRecord, colors: Colors): string[] {
-  const connect = host.connect === 'ok' ? colors.green('ok') : host.connect === 'blocked' ? colors.yellow('blocked') : colors.red(host.connect);
+  const connect =
+    host.connect === 'ok' ? colors.green('ok') : host.connect === 'blocked' ? colors.yellow('blocked') : colors.red(host.connect);
   const banner = host.banner ? (host.banner.code === 220 ? colors.green('220') : colors.red(String(host.banner.code))) : '';
-  const starttls = host.starttls === 'ok' ? colors.green('ok') : host.starttls === 'not_tried' ? colors.dim('-') : colors.yellow(host.starttls);
-  const exchange = record.problems.length > 0 ? `${host.exchange} ${colors.yellow(`(${record.problems.join(',')})`)}` : host.exchange;
-  return [String(host.priority), exchange, host.ip, connect, banner, starttls, tlsText(host, colors), String(host.timingsMs.total)];
+  const starttls =
+    host.starttls === 'ok' ? colors.green('ok') : host.starttls === 'not_tried' ? colors.dim('-') : colors.yellow(host.starttls);
+  const exchange =
+    record.problems.length > 0 ? `${host.exchange} ${colors.yellow(`(${record.problems.join(',')})`)}` : host.exchange;
+  return [
+    String(host.priority),
+    exchange,
+    host.ip,
+    connect,
+    banner,
+    starttls,
+    tlsText(host, colors),
+    String(host.timingsMs.total),
+  ];
 }
 
 function tlsText(host: HostResult, colors: Colors): string {
@@ -72,7 +95,6 @@ function tlsText(host: HostResult, colors: Colors): string {
   return parts.join(' ') + suffix;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function formatColumns(rows: string[][]): string[] {

@@ -24,7 +24,11 @@ export function sampleResult(domain: string, checkedAt: string, overrides: Parti
     durationMs: 5,
     verdict: 'ok',
     checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: false },
-    mx: { source: 'mx', dns: 'NOERROR', records: [{ exchange: `mx.${domain}`, priority: 10, addresses: ['192.0.2.1'], problems: [] }] },
+    mx: {
+      source: 'mx',
+      dns: 'NOERROR',
+      records: [{ exchange: `mx.${domain}`, priority: 10, addresses: ['192.0.2.1'], problems: [] }],
+    },
     hosts: [host],
     error: null,
     ...overrides,

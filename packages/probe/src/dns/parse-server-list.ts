@@ -5,9 +5,13 @@ import type { DnsServerAddress } from './dns-types.js';
 export const DEFAULT_DNS_PORT = 53;
 
 export type ParsedDnsServer = { status: 'ok'; server: DnsServerAddress } | { status: 'invalid'; input: string; reason: string };
-export type ParsedDnsServerList = { status: 'ok'; servers: DnsServerAddress[] } | { status: 'invalid'; input: string; reason: string };
+export type ParsedDnsServerList =
+  { status: 'ok'; servers: DnsServerAddress[] } | { status: 'invalid'; input: string; reason: string };
 
-function parsePort(text: string, input: string): { status: 'ok'; port: number } | { status: 'invalid'; input: string; reason: string } {
+function parsePort(
+  text: string,
+  input: string,
+): { status: 'ok'; port: number } | { status: 'invalid'; input: string; reason: string } {
   if (!/^[0-9]{1,5}$/.test(text)) return { status: 'invalid', input, reason: `port "${text}" is not a number from 1 to 65535` };
   const port = Number(text);
   if (port < 1 || port > 65535) return { status: 'invalid', input, reason: `port ${port} is not from 1 to 65535` };
@@ -17,7 +21,8 @@ function parsePort(text: string, input: string): { status: 'ok'; port: number } 
 function withHost(host: string, port: number, input: string): ParsedDnsServer {
   // Only address literals: a resolver given by name would need DNS to find DNS,
   // and that lookup would go through the system resolver we are meant to bypass.
-  if (isIP(host) === 0) return { status: 'invalid', input, reason: `"${host}" is not an IPv4 or IPv6 address (a resolver must be given by address)` };
+  if (isIP(host) === 0)
+    return { status: 'invalid', input, reason: `"${host}" is not an IPv4 or IPv6 address (a resolver must be given by address)` };
   return { status: 'ok', server: { host, port } };
 }
 
@@ -56,7 +61,8 @@ export function parseDnsServerList(text: string | readonly string[]): ParsedDnsS
     if (parsed.status === 'invalid') return { status: 'invalid', input: entry, reason: parsed.reason };
     servers.push(parsed.server);
   }
-  if (servers.length === 0) return { status: 'invalid', input: typeof text === 'string' ? text : text.join(','), reason: 'no resolver given' };
+  if (servers.length === 0)
+    return { status: 'invalid', input: typeof text === 'string' ? text : text.join(','), reason: 'no resolver given' };
   return { status: 'ok', servers };
 }
 

@@ -17,7 +17,11 @@ export interface TcpExchangeOptions {
  * retries over TCP when TC is set). One connection per question, closed after
  * the answer: we never pipeline.
  */
-export function tcpExchange(server: ExchangeTarget, question: DnsQuestion, options: TcpExchangeOptions): Promise<ExchangeOutcome> {
+export function tcpExchange(
+  server: ExchangeTarget,
+  question: DnsQuestion,
+  options: TcpExchangeOptions,
+): Promise<ExchangeOutcome> {
   if (isIP(server.host) === 0) return Promise.resolve({ status: 'failed', reason: 'bad_server_address' });
   if (options.signal?.aborted) return Promise.resolve({ status: 'failed', reason: 'aborted' });
   const query = encodeQuery(question, options.udpPayloadBytes);

@@ -16,7 +16,11 @@ export interface UdpExchangeOptions {
  * kernel drop datagrams from any other address and report ICMP unreachable back
  * to us as an error instead of leaving us to wait for the timeout.
  */
-export function udpExchange(server: ExchangeTarget, question: DnsQuestion, options: UdpExchangeOptions): Promise<ExchangeOutcome> {
+export function udpExchange(
+  server: ExchangeTarget,
+  question: DnsQuestion,
+  options: UdpExchangeOptions,
+): Promise<ExchangeOutcome> {
   const family = isIP(server.host);
   // The server list holds literals only; a name here would need DNS to reach DNS.
   if (family === 0) return Promise.resolve({ status: 'failed', reason: 'bad_server_address' });

@@ -23,8 +23,7 @@ export interface DomainCheckDeps {
  * later, when the hosts already probed come from the cache.
  */
 export type DomainCheck =
-  | { status: 'complete'; result: CheckResult }
-  | { status: 'deferred'; retryAfterMs: number; reason: string; domain: string };
+  { status: 'complete'; result: CheckResult } | { status: 'deferred'; retryAfterMs: number; reason: string; domain: string };
 
 /** Follows one domain's mail chain (DESIGN steps 1–3): normalize, resolve, probe every host, assemble, verdict. */
 export async function checkDomain(input: string, deps: DomainCheckDeps, signal?: AbortSignal): Promise<DomainCheck> {
@@ -32,10 +31,10 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
   const startedAt = now();
   const normalized = normalizeDomain(input);
   if (normalized.status === 'invalid') {
-    return { status: 'complete', result: invalidResult(input, normalized.domain, normalized.reason, startedAt) };
+    return { status: 'complete', result: invalidResult(boundedInput(input), normalized.domain, normalized.reason, startedAt) };
   }
   const domain = normalized.domain;
-  const route = await resolveMailRoute(domain, deps.resolver, deps.route);
+  const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
 
   const slots: Array<HostResult | undefined> = new Array(route.targets.length);
   let deferral: { retryAfterMs: number; reason: string } | null = null;
@@ -51,7 +50,10 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
         slots[index] = blockedHost(base);
         continue;
       }
-      const obtained: HostObtained = await deps.hosts.obtain({ ip: target.ip, port: deps.smtpPort, exchange: target.exchange }, signal);
+      const obtained: HostObtained = await deps.hosts.obtain(
+        { ip: target.ip, port: deps.smtpPort, exchange: target.exchange },
+        signal,
+      );
       if (obtained.status === 'deferred') {
         deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
         return;
@@ -73,7 +75,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     result: {
       schema: RESULT_SCHEMA_VERSION,
       domain,
-      input,
+      input: boundedInput(input),
       checkedAt: new Date(startedAt).toISOString(),
       durationMs: Math.max(0, Math.round(now() - startedAt)),
       verdict: computeVerdict(route.mx, checks),
@@ -108,6 +110,13 @@ function blockedHost(base: HostBase): HostResult {
     timingsMs: { connect: null, banner: null, tls: null, total: 0 },
     error: 'blocked_address',
   };
+}
+
+/** What was asked is echoed back, but a hostile multi-megabyte "domain" must not be (results are stored and served). */
+const MAX_ECHOED_INPUT_CHARS = 1024;
+
+function boundedInput(input: string): string {
+  return input.length > MAX_ECHOED_INPUT_CHARS ? `${input.slice(0, MAX_ECHOED_INPUT_CHARS)}…` : input;
 }
 
 const EMPTY_MX: MxSection = { source: 'none', dns: 'NOERROR', records: [] };

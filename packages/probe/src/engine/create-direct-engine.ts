@@ -30,7 +30,8 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
   if (parsed.status === 'invalid') return parsed;
   const options = parsed.options;
   const policySetup = createAddressPolicy(options.allowNet);
-  if (policySetup.status === 'invalid') return { status: 'invalid', reason: `--allow-net: ${policySetup.entry}: ${policySetup.reason}` };
+  if (policySetup.status === 'invalid')
+    return { status: 'invalid', reason: `--allow-net: ${policySetup.entry}: ${policySetup.reason}` };
 
   let resolver = overrides.resolver;
   if (!resolver) {

@@ -70,7 +70,8 @@ export function classifyError(error: unknown, phase: ProbePhase): ClassifiedErro
   const detail = code ? shorten(code) : undefined;
   const withDetail = (c: Omit<ClassifiedError, 'detail'>): ClassifiedError => (detail ? { ...c, detail } : c);
 
-  if (isAbort(error, code)) return withDetail(phase === 'connect' ? { connect: 'error', reason: 'aborted' } : { reason: 'aborted' });
+  if (isAbort(error, code))
+    return withDetail(phase === 'connect' ? { connect: 'error', reason: 'aborted' } : { reason: 'aborted' });
 
   if (phase === 'connect') {
     if (code === 'ECONNREFUSED') return withDetail({ connect: 'refused', reason: 'connect_refused' });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
@@ -44,6 +45,23 @@ const CONTINUE: Step = { status: 'continue' };
 const STOP: Step = { status: 'stop', quit: false };
 const STOP_WITH_QUIT: Step = { status: 'stop', quit: true };
 
+/**
+ * Passing `ca` replaces Node's default store, and with it both the bundled roots
+ * (added back from tls.rootCertificates) and the NODE_EXTRA_CA_CERTS file, which
+ * Node loads only into the default store. CONTRACT promises that variable works,
+ * so its file is read here the way Node reads it; unreadable means absent, as in
+ * Node (which only warns).
+ */
+function extraCaFromEnvironment(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return [];
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return [];
+  }
+}
+
 const defaultDial: Dial = ({ host, port }) => net.connect({ host, port, noDelay: true });
 
 /**
@@ -67,8 +85,10 @@ export class SmtpHostProber implements HostProber {
   constructor(options: SmtpHostProberOptions) {
     this.#bounds = options.bounds;
     this.#policy = options.policy;
-    // Passing `ca` replaces Node's default store, so the bundled roots are added back.
-    this.#ca = options.extraCaPem && options.extraCaPem.length > 0 ? [...tls.rootCertificates, ...options.extraCaPem] : undefined;
+    this.#ca =
+      options.extraCaPem && options.extraCaPem.length > 0
+        ? [...tls.rootCertificates, ...extraCaFromEnvironment(), ...options.extraCaPem]
+        : undefined;
     this.#dial = options.dial ?? defaultDial;
     this.#tlsConnect = options.tlsConnect ?? tls.connect;
     this.#now = options.now ?? Date.now;
@@ -87,7 +107,14 @@ export class SmtpHostProber implements HostProber {
       timings: { connect: null, banner: null, ehlo: null, tls: null },
       error: null,
     };
-    const finish = (): HostProbe => ({
+    try {
+      await this.#run(target, draft, startedAt, signal);
+    } catch {
+      // A bug (ours or an injected dependency's) must not take the caller down
+      // with it: what was gathered is kept, the reason says something broke.
+      draft.error = 'internal_error';
+    }
+    return {
       ip: target.ip,
       port: target.port,
       connect: draft.connect,
@@ -101,14 +128,15 @@ export class SmtpHostProber implements HostProber {
       probedAt: new Date(startedAt).toISOString(),
       probedAs: target.exchange,
       certIdentity: draft.certIdentity,
-    });
+    };
+  }
 
+  async #run(target: HostTarget, draft: Draft, startedAt: number, signal: AbortSignal | undefined): Promise<void> {
     // The SSRF guard comes before any packet: a blocked address is never dialled.
-    const verdict = this.#policy.check(target.ip);
-    if (verdict.status === 'blocked') {
+    if (this.#policy.check(target.ip).status === 'blocked') {
       draft.connect = 'blocked';
       draft.error = 'blocked_address';
-      return finish();
+      return;
     }
 
     const clock = { now: this.#now, deadline: startedAt + this.#bounds.hostBudgetMs, ...(signal ? { signal } : {}) };
@@ -130,7 +158,7 @@ export class SmtpHostProber implements HostProber {
         draft.connect = opened.status === 'budget_exceeded' ? 'timeout' : 'error';
         draft.error = opened.status;
       }
-      return finish();
+      return;
     }
     draft.connect = 'ok';
     const connectedAt = this.#now();
@@ -140,13 +168,9 @@ export class SmtpHostProber implements HostProber {
     try {
       const step = await this.#converse(conn, target, draft, connectedAt);
       if (step.status === 'stop' && step.quit) await this.#quit(conn);
-    } catch {
-      // A bug must not take the caller down with it; what was gathered is kept.
-      draft.error = 'internal_error';
     } finally {
       conn.close();
     }
-    return finish();
   }
 
   /** RFC 5321 3.1 → 4.1.1.1 → RFC 3207: the session as far as it may go. */
@@ -184,7 +208,12 @@ export class SmtpHostProber implements HostProber {
     // 421: the server (or our own pressure on it, or a blocklist) refuses service now;
     // 554: no service here (RFC 5321 3.1). Either way the banner says why, and
     // the client should still QUIT politely.
-    draft.error = read.code >= 400 && read.code < 500 ? 'greeting_tempfail' : read.code >= 500 && read.code < 600 ? 'greeting_rejected' : 'greeting_unexpected';
+    draft.error =
+      read.code >= 400 && read.code < 500
+        ? 'greeting_tempfail'
+        : read.code >= 500 && read.code < 600
+          ? 'greeting_rejected'
+          : 'greeting_unexpected';
     return STOP_WITH_QUIT;
   }
 
@@ -237,7 +266,11 @@ export class SmtpHostProber implements HostProber {
     }
 
     const handshakeStart = this.#now();
-    const upgraded = await conn.upgradeToTls(this.#tlsOptions(target.exchange), this.#bounds.tlsHandshakeTimeoutMs, this.#tlsConnect);
+    const upgraded = await conn.upgradeToTls(
+      this.#tlsOptions(target.exchange),
+      this.#bounds.tlsHandshakeTimeoutMs,
+      this.#tlsConnect,
+    );
     draft.timings.tls = this.#now() - handshakeStart;
     if (upgraded.status !== 'ok') {
       draft.starttls = 'failed';

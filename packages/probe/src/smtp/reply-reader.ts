@@ -155,7 +155,13 @@ export class ReplyReader {
 
     // RFC 5321 4.2: Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF
     const sep = len > 3 ? line[3] : undefined;
-    if (len < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) || (sep !== undefined && sep !== SP && sep !== DASH)) {
+    if (
+      len < 3 ||
+      !isDigit(line[0]) ||
+      !isDigit(line[1]) ||
+      !isDigit(line[2]) ||
+      (sep !== undefined && sep !== SP && sep !== DASH)
+    ) {
       return this.#fail('malformed_reply');
     }
     const code = ((line[0] ?? 0) - 0x30) * 100 + ((line[1] ?? 0) - 0x30) * 10 + ((line[2] ?? 0) - 0x30);

@@ -184,7 +184,8 @@ export class SmtpConnection {
 
     switch (outcome.status) {
       case 'ok':
-        if (this.#closed) return { status: 'failed', error: Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }) };
+        if (this.#closed)
+          return { status: 'failed', error: Object.assign(new Error('connection closed'), { code: 'ECONNRESET' }) };
         this.#attach(secure);
         return { status: 'ok', socket: secure };
       case 'timeout':
@@ -257,7 +258,10 @@ export class SmtpConnection {
         resolve(value);
       };
       const onAbort = (): void => finish({ status: 'aborted' });
-      const timer = setTimeout(() => finish(byBudget ? { status: 'budget_exceeded' } : { status: 'timeout' }), Math.max(0, Math.min(timeoutMs, remaining)));
+      const timer = setTimeout(
+        () => finish(byBudget ? { status: 'budget_exceeded' } : { status: 'timeout' }),
+        Math.max(0, Math.min(timeoutMs, remaining)),
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#wake = () => {
         const value = poll();

@@ -17,9 +17,19 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     { id: 'ok-mx1', behaviour: 'esmtp', hostname: 'mx1.ok.test', cert: { names: ['mx1.ok.test'] } },
     { id: 'ok-relay', behaviour: 'esmtp', hostname: 'relay.ok.test', cert: { names: ['relay.ok.test', 'mx2.ok.test'] } },
     { id: 'no-starttls', behaviour: 'no_starttls', hostname: 'mx.no-starttls.test' },
-    { id: 'expired', behaviour: 'esmtp', hostname: 'mx.expired-cert.test', cert: { names: ['mx.expired-cert.test'], variant: 'expired' } },
+    {
+      id: 'expired',
+      behaviour: 'esmtp',
+      hostname: 'mx.expired-cert.test',
+      cert: { names: ['mx.expired-cert.test'], variant: 'expired' },
+    },
     { id: 'wrong-name', behaviour: 'esmtp', hostname: 'mx.wrong-name-cert.test', cert: { names: ['mail.someone-else.example'] } },
-    { id: 'self-signed', behaviour: 'esmtp', hostname: 'mx.self-signed.test', cert: { names: ['mx.self-signed.test'], variant: 'self_signed' } },
+    {
+      id: 'self-signed',
+      behaviour: 'esmtp',
+      hostname: 'mx.self-signed.test',
+      cert: { names: ['mx.self-signed.test'], variant: 'self_signed' },
+    },
     { id: 'implicit', behaviour: 'esmtp', hostname: 'implicit-mx.test', cert: { names: ['implicit-mx.test'] } },
     { id: 'g554', behaviour: 'greeting_554', hostname: 'mx.greeting-554.test' },
     { id: 'g421', behaviour: 'greeting_421', hostname: 'mx.greeting-421.test' },
@@ -27,12 +37,27 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     { id: 'refused', behaviour: 'esmtp', refused: true },
     { id: 'http', behaviour: 'http' },
     { id: 'garbage', behaviour: 'binary_garbage' },
-    { id: 'ehlo-refused', behaviour: 'ehlo_refused', hostname: 'mx.ehlo-refused.test', cert: { names: ['mx.ehlo-refused.test'] } },
+    {
+      id: 'ehlo-refused',
+      behaviour: 'ehlo_refused',
+      hostname: 'mx.ehlo-refused.test',
+      cert: { names: ['mx.ehlo-refused.test'] },
+    },
     { id: 'starttls-refused', behaviour: 'starttls_refused', hostname: 'mx.starttls-refused.test' },
     { id: 'garbage-tls', behaviour: 'garbage_after_starttls', hostname: 'mx.garbage-after-starttls.test' },
     { id: 'tls-stall', behaviour: 'tls_stall', hostname: 'mx.tls-stall.test' },
-    { id: 'multiline', behaviour: 'multiline_greeting', hostname: 'mx.multiline-greeting.test', cert: { names: ['mx.multiline-greeting.test'] } },
-    { id: 'truncated', behaviour: 'esmtp', hostname: 'mx1.truncated-mx.test', cert: { names: ['mx1.truncated-mx.test', 'mx2.truncated-mx.test'] } },
+    {
+      id: 'multiline',
+      behaviour: 'multiline_greeting',
+      hostname: 'mx.multiline-greeting.test',
+      cert: { names: ['mx.multiline-greeting.test'] },
+    },
+    {
+      id: 'truncated',
+      behaviour: 'esmtp',
+      hostname: 'mx1.truncated-mx.test',
+      cert: { names: ['mx1.truncated-mx.test', 'mx2.truncated-mx.test'] },
+    },
     { id: 'shared', behaviour: 'esmtp', hostname: 'mx.shared-hosting.example', cert: { names: ['mx.shared-hosting.example'] } },
     { id: 'down-primary', behaviour: 'esmtp', refused: true },
     { id: 'up-backup', behaviour: 'esmtp', hostname: 'mx2.first-mx-down.test', cert: { names: ['mx2.first-mx-down.test'] } },
@@ -127,7 +152,11 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'no-starttls.test',
       description: 'greets and answers EHLO, but offers no STARTTLS',
-      expect: { verdict: 'ok', checks: { ...allTrue, tlsSupported: false }, hosts: [{ connect: 'ok', bannerCode: 220, starttls: 'not_offered' }] },
+      expect: {
+        verdict: 'ok',
+        checks: { ...allTrue, tlsSupported: false },
+        hosts: [{ connect: 'ok', bannerCode: 220, starttls: 'not_offered' }],
+      },
     },
     {
       name: 'expired-cert.test',
@@ -147,7 +176,13 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'null-mx.test',
       description: 'null MX "0 ." (RFC 7505): accepts no mail',
-      expect: { verdict: 'null_mx', mxSource: 'null', mxDns: 'NOERROR', checks: { mxExists: true, smtpReachable: false }, hosts: [] },
+      expect: {
+        verdict: 'null_mx',
+        mxSource: 'null',
+        mxDns: 'NOERROR',
+        checks: { mxExists: true, smtpReachable: false },
+        hosts: [],
+      },
     },
     {
       name: 'implicit-mx.test',
@@ -163,15 +198,35 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'no-mail-host.test',
       description: 'the name exists but has no MX and no address (NODATA)',
-      expect: { verdict: 'no_mail_host', mxSource: 'none', mxDns: 'NODATA', checks: { mxExists: false, mxResolves: false }, hosts: [] },
+      expect: {
+        verdict: 'no_mail_host',
+        mxSource: 'none',
+        mxDns: 'NODATA',
+        checks: { mxExists: false, mxResolves: false },
+        hosts: [],
+      },
     },
     { name: 'does-not-exist.test', description: 'NXDOMAIN', expect: { verdict: 'nxdomain', mxDns: 'NXDOMAIN', hosts: [] } },
-    { name: 'servfail.test', description: 'the resolver answers SERVFAIL', expect: { verdict: 'dns_error', mxDns: 'SERVFAIL', hosts: [] } },
-    { name: 'dns-timeout.test', description: 'the resolver never answers', expect: { verdict: 'dns_error', mxDns: 'TIMEOUT', hosts: [] } },
+    {
+      name: 'servfail.test',
+      description: 'the resolver answers SERVFAIL',
+      expect: { verdict: 'dns_error', mxDns: 'SERVFAIL', hosts: [] },
+    },
+    {
+      name: 'dns-timeout.test',
+      description: 'the resolver never answers',
+      expect: { verdict: 'dns_error', mxDns: 'TIMEOUT', hosts: [] },
+    },
     {
       name: 'dangling-mx.test',
       description: 'the MX names a host that does not exist',
-      expect: { verdict: 'unresolvable', mxSource: 'mx', checks: { mxExists: true, mxResolves: false }, problems: ['no_address'], hosts: [] },
+      expect: {
+        verdict: 'unresolvable',
+        mxSource: 'mx',
+        checks: { mxExists: true, mxResolves: false },
+        problems: ['no_address'],
+        hosts: [],
+      },
     },
     {
       name: 'ip-literal-mx.test',
@@ -196,12 +251,20 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'refused.test',
       description: 'nothing listens: connection refused',
-      expect: { verdict: 'unreachable', checks: { mxResolves: true, smtpReachable: false }, hosts: [{ connect: 'refused', bannerCode: null }] },
+      expect: {
+        verdict: 'unreachable',
+        checks: { mxResolves: true, smtpReachable: false },
+        hosts: [{ connect: 'refused', bannerCode: null }],
+      },
     },
     {
       name: 'blocked.test',
       description: 'the MX resolves to 0.0.0.0, which is never probed',
-      expect: { verdict: 'unreachable', checks: { mxResolves: true, smtpReachable: false }, hosts: [{ connect: 'blocked', bannerCode: null }] },
+      expect: {
+        verdict: 'unreachable',
+        checks: { mxResolves: true, smtpReachable: false },
+        hosts: [{ connect: 'blocked', bannerCode: null }],
+      },
     },
     {
       name: 'http-on-25.test',
@@ -221,7 +284,11 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'ehlo-refused.test',
       description: '500 to EHLO, 250 to HELO (so no STARTTLS)',
-      expect: { verdict: 'ok', checks: { ...allTrue, tlsSupported: false }, hosts: [{ bannerCode: 220, ehloCommand: 'HELO', starttls: 'not_offered' }] },
+      expect: {
+        verdict: 'ok',
+        checks: { ...allTrue, tlsSupported: false },
+        hosts: [{ bannerCode: 220, ehloCommand: 'HELO', starttls: 'not_offered' }],
+      },
     },
     {
       name: 'starttls-refused.test',
@@ -241,7 +308,11 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'multiline-greeting.test',
       description: 'a three-line 220 greeting',
-      expect: { verdict: 'ok', checks: allTrue, hosts: [{ bannerCode: 220, starttls: 'ok', certValid: true, hostnameMatch: true }] },
+      expect: {
+        verdict: 'ok',
+        checks: allTrue,
+        hosts: [{ bannerCode: 220, starttls: 'ok', certValid: true, hostnameMatch: true }],
+      },
     },
     {
       name: 'closes-after-greeting.test',
@@ -256,9 +327,20 @@ export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPo
     {
       name: 'first-mx-down.test',
       description: 'the preferred MX refuses connections, the backup works',
-      expect: { verdict: 'ok', checks: allTrue, hosts: [{ exchange: 'mx1.first-mx-down.test', connect: 'refused' }, { exchange: 'mx2.first-mx-down.test', connect: 'ok', starttls: 'ok' }] },
+      expect: {
+        verdict: 'ok',
+        checks: allTrue,
+        hosts: [
+          { exchange: 'mx1.first-mx-down.test', connect: 'refused' },
+          { exchange: 'mx2.first-mx-down.test', connect: 'ok', starttls: 'ok' },
+        ],
+      },
     },
-    { name: 'shop.test', description: 'on a shared mail host (also blog.test, club.example)', expect: { verdict: 'ok', checks: allTrue } },
+    {
+      name: 'shop.test',
+      description: 'on a shared mail host (also blog.test, club.example)',
+      expect: { verdict: 'ok', checks: allTrue },
+    },
     { name: 'blog.test', description: 'on a shared mail host', expect: { verdict: 'ok', checks: allTrue } },
     { name: 'club.example', description: 'on a shared mail host', expect: { verdict: 'ok', checks: allTrue } },
     { name: 'not a domain!', description: 'not a domain name at all', expect: { verdict: 'invalid', hosts: [] } },

@@ -21,12 +21,29 @@ function query(name: string, type: RecordType, opts: AskOptions): Packet {
     additionals:
       opts.edns === undefined
         ? []
-        : [{ type: 'OPT', name: '.', udpPayloadSize: opts.edns, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+        : [
+            {
+              type: 'OPT',
+              name: '.',
+              udpPayloadSize: opts.edns,
+              extendedRcode: 0,
+              ednsVersion: 0,
+              flags: 0,
+              flag_do: false,
+              options: [],
+            },
+          ],
   };
 }
 
 /** One UDP question; resolves null on timeout. Also reports the raw size. */
-export function askUdp(host: string, port: number, name: string, type: RecordType, opts: AskOptions = {}): Promise<{ packet: Decoded; bytes: number } | null> {
+export function askUdp(
+  host: string,
+  port: number,
+  name: string,
+  type: RecordType,
+  opts: AskOptions = {},
+): Promise<{ packet: Decoded; bytes: number } | null> {
   return sendUdpRaw(host, port, dnsPacket.encode(query(name, type, opts)), opts.timeoutMs ?? 1000).then((buf) =>
     buf === null ? null : { packet: dnsPacket.decode(buf) as Decoded, bytes: buf.length },
   );
@@ -49,7 +66,12 @@ export function sendUdpRaw(host: string, port: number, msg: Buffer, timeoutMs: n
 }
 
 /** Several questions over one TCP connection (RFC 7766 pipelining); resolves with answers in arrival order, or null on timeout. */
-export function askTcp(host: string, port: number, questions: Array<[string, RecordType]>, opts: AskOptions = {}): Promise<Decoded[] | null> {
+export function askTcp(
+  host: string,
+  port: number,
+  questions: Array<[string, RecordType]>,
+  opts: AskOptions = {},
+): Promise<Decoded[] | null> {
   return new Promise((resolve) => {
     const out: Decoded[] = [];
     const sock = net.connect({ host, port });

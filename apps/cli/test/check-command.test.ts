@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkResultSchema, type CheckResult } from '@mxv/schema';
+import { demoWorldSpec, expectationMismatches, startWorld, type World } from '@mxv/testkit';
+import { runCli } from './run-cli.js';
+
+let world: World;
+let caFile: string;
+
+beforeAll(async () => {
+  world = await startWorld(demoWorldSpec());
+  caFile = join(mkdtempSync(join(tmpdir(), 'mxv-cli-test-')), 'ca.pem');
+  writeFileSync(caFile, world.caCertPem);
+});
+afterAll(async () => {
+  await world?.stop();
+});
+
+function worldFlags(): string[] {
+  return ['--dns', world.dns, '--smtp-port', String(world.smtpPort), '--timeout-ms', '1500', '--dns-timeout-ms', '500'];
+}
+
+function parseLines(stdout: string): CheckResult[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => checkResultSchema.parse(JSON.parse(line)));
+}
+
+function totalConnections(): number {
+  let total = 0;
+  for (const host of world.hosts.values()) total += host.log.totalConnections;
+  return total;
+}
+
+describe('mxv check --json against the simulated world', () => {
+  it('reports every demo domain as the world expects, in input order, as contract JSON', async () => {
+    const run = await runCli(['check', '--json', '--allow-net', world.allowNet.join(','), ...worldFlags(), ...world.domains], {
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const results = parseLines(run.stdout);
+    expect(results.map((r) => r.input)).toEqual(world.domains);
+    const problems = results.flatMap((result) => {
+      const expected = world.expectations.get(result.input);
+      return expected ? expectationMismatches(result, expected).map((m) => `${result.input}: ${m}`) : [];
+    });
+    expect(problems).toEqual([]);
+    // One verdict of each kind at least.
+    expect(new Set(results.map((r) => r.verdict))).toEqual(
+      new Set(['invalid', 'nxdomain', 'dns_error', 'null_mx', 'no_mail_host', 'unresolvable', 'unreachable', 'bad_banner', 'ok']),
+    );
+  });
+
+  it('connects to nothing without --allow-net: loopback hosts are reported blocked', async () => {
+    const before = totalConnections();
+    const run = await runCli(['check', '--json', ...worldFlags(), 'ok.test', 'implicit-mx.test', 'shop.test']);
+    expect(run.code).toBe(0);
+    const results = parseLines(run.stdout);
+    expect(results.map((r) => r.verdict)).toEqual(['unreachable', 'unreachable', 'unreachable']);
+    for (const result of results) {
+      expect(result.hosts.length).toBeGreaterThan(0);
+      for (const host of result.hosts) expect(host).toMatchObject({ connect: 'blocked', error: 'blocked_address' });
+    }
+    expect(totalConnections()).toBe(before);
+  });
+
+  it('reads --file and stdin, skipping blanks and comments, keeping empty arguments as invalid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mxv-cli-list-'));
+    const file = join(dir, 'domains.txt');
+    writeFileSync(file, '# a comment\n\nnull-mx.test\n  NXDOMAIN.TEST.  \n');
+    const fromFile = await runCli(['check', '--json', ...worldFlags(), '', '--file', file]);
+    expect(fromFile.code).toBe(0);
+    const results = parseLines(fromFile.stdout);
+    expect(results.map((r) => [r.input, r.domain, r.verdict])).toEqual([
+      ['', '', 'invalid'],
+      ['null-mx.test', 'null-mx.test', 'null_mx'],
+      ['NXDOMAIN.TEST.', 'nxdomain.test', 'nxdomain'],
+    ]);
+    const fromStdin = await runCli(['check', '--json', ...worldFlags(), '--file', '-'], {
+      stdin: 'null-mx.test\n#x\nuser@Null-MX.test\n',
+    });
+    expect(parseLines(fromStdin.stdout).map((r) => [r.domain, r.verdict])).toEqual([
+      ['null-mx.test', 'null_mx'],
+      ['null-mx.test', 'null_mx'],
+    ]);
+  });
+
+  it('prints a readable table when asked for no JSON on a terminal-less run? no: NDJSON when piped', async () => {
+    const run = await runCli(['check', ...worldFlags(), 'null-mx.test']);
+    expect(() => JSON.parse(run.stdout.trim())).not.toThrow();
+  });
+});
+
+describe('mxv check usage', () => {
+  it.each([
+    [['check'], 'give at least one domain'],
+    [['check', '--smtp-port', 'abc', 'a.test'], '--smtp-port must be a whole number'],
+    [['check', '--allow-net', '10.0.0.0/99', 'a.test'], '--allow-net'],
+    [['check', '--dns', 'not a server', 'a.test'], '--dns'],
+    [['check', '--no-such-flag', 'a.test'], 'unknown option'],
+    [['frobnicate'], 'unknown command'],
+  ])('%j exits 2 with a message', async (args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+  });
+
+  it('--version and --help exit 0', async () => {
+    expect((await runCli(['--version'])).code).toBe(0);
+    const help = await runCli(['check', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--allow-net');
+  });
+});

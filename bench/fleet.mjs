@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+/**
+ * Fleet benchmark (issue 3): prints figures, asserts nothing.
+ *
+ * Run from the repository root, after a build (`./mxv --version` or `npx tsc -b` builds):
+ *
+ *   node bench/fleet.mjs [--domains 20000] [--hosts 2000] [--workers 2] [--concurrency 300]
+ *                        [--rate-per-ip 50] [--max-conn-per-ip 4]
+ *   (or bench/fleet, which builds first)
+ *
+ * Plain JavaScript over the built packages (packages/{fleet,testkit}/dist and
+ * apps/cli/dist), so it needs no TypeScript loader. It starts a private
+ * redis-server on a free loopback port (no persistence), the simulated mail
+ * world in this process (bulkWorldSpec: a third of the domains on a 4-address
+ * big provider, some hosts slow, some refusing), enqueues with `mxv enqueue`,
+ * and runs `mxv worker` processes until every domain has a result; then once
+ * more with a warm host cache.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { bulkWorldSpec, startWorld } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { connectRedis, fleetKeys, createVerifyQueue } = await import(join(root, 'packages/fleet/dist/index.js'));
+const CLI = join(root, 'apps/cli/dist/main.js');
+
+const { values: args } = parseArgs({
+  options: {
+    domains: { type: 'string', default: '20000' },
+    hosts: { type: 'string', default: '2000' },
+    workers: { type: 'string', default: '2' },
+    concurrency: { type: 'string', default: '300' },
+    'rate-per-ip': { type: 'string', default: '50' },
+    'max-conn-per-ip': { type: 'string', default: '4' },
+  },
+});
+const DOMAINS = Number(args.domains);
+const HOSTS = Number(args.hosts);
+const WORKERS = Number(args.workers);
+const RATE = Number(args['rate-per-ip']);
+const MAX_CONN = Number(args['max-conn-per-ip']);
+
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
+
+async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const connected = await connectRedis(url, 500);
+    if (connected.status === 'ok') return { child, url, redis: connected.redis };
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error('redis-server did not start');
+}
+
+function run(argv, env = {}) {
+  const child = spawn(process.execPath, [CLI, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** utime + stime (ms) and peak RSS (VmHWM, bytes) of a live process, from /proc. */
+function processUsage(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuMs: ticks * 10, peakRss: hwm ? Number(hwm[1]) * 1024 : NaN };
+}
+
+async function waitForEvents(redis, key, target, label) {
+  const started = performance.now();
+  let last = 0;
+  for (;;) {
+    const count = await redis.xlen(key);
+    if (count >= target) return (performance.now() - started) / 1000;
+    if (performance.now() - last > 5000) {
+      last = performance.now();
+      log(`${label}: ${count}/${target} results`);
+    }
+    await sleep(100);
+  }
+}
+
+const memoryUsed = async (redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'mxv-bench-fleet-'));
+  log(`starting world: ${DOMAINS} domains over ${HOSTS} host addresses…`);
+  const spec = bulkWorldSpec({
+    domains: DOMAINS,
+    hosts: HOSTS,
+    bigProviderHosts: 4,
+    bigProviderShare: 1 / 3,
+    slowShare: 0.05,
+    slowDelayMs: 1500,
+    unreachableShare: 0.05,
+  });
+  const world = await startWorld(spec);
+  const { child: redisChild, url, redis } = await startRedis();
+  const prefix = 'bench';
+  const keys = fleetKeys(prefix);
+  const listFile = join(dir, 'domains.txt');
+  writeFileSync(listFile, `${world.domains.join('\n')}\n`);
+  writeFileSync(join(dir, 'ca.pem'), world.caCertPem);
+  const fleet = ['--redis', url, '--prefix', prefix];
+
+  // 1. Enqueue, and what a queued domain costs in Redis.
+  const before = await memoryUsed(redis);
+  const enqueued = await run(['enqueue', '--json', '-f', listFile, ...fleet]);
+  if (enqueued.code !== 0) throw new Error(`enqueue failed: ${enqueued.stderr}`);
+  const summary = JSON.parse(enqueued.stdout);
+  const after = await memoryUsed(redis);
+  const sampleJob = Number(await redis.memory('USAGE', keys.job(world.domains[0])));
+
+  // 2. Workers, cold host cache.
+  const workerArgs = [
+    'worker',
+    ...fleet,
+    '--dns',
+    world.dns,
+    '--smtp-port',
+    String(world.smtpPort),
+    '--allow-net',
+    world.allowNet.join(','),
+    '--concurrency',
+    args.concurrency,
+    '--rate-per-ip',
+    String(RATE),
+    '--max-conn-per-ip',
+    String(MAX_CONN),
+    '--timeout-ms',
+    '4000',
+    '--dns-timeout-ms',
+    '1000',
+    '--log-level',
+    'warn',
+  ];
+  const workers = Array.from({ length: WORKERS }, (_, i) => {
+    const child = spawn(process.execPath, [CLI, ...workerArgs], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-20_000)));
+    child.on('exit', (code) => code !== 0 && code !== null && log(`worker ${i} exited ${code}: ${stderr.slice(-2000)}`));
+    return child;
+  });
+  log('workers started; cold run…');
+  const coldSeconds = await waitForEvents(redis, keys.events, DOMAINS, 'cold');
+  const coldUsage = workers.map((w) => processUsage(w.pid));
+
+  let connections = 0;
+  let peakRate = 0;
+  let peakConcurrent = 0;
+  let peakRateAddress = '';
+  for (const [ip, host] of world.hosts) {
+    connections += host.log.total;
+    const rate = host.log.peakNewPerWindow(1000);
+    if (rate > peakRate) [peakRate, peakRateAddress] = [rate, ip];
+    peakConcurrent = Math.max(peakConcurrent, host.log.peakConcurrent);
+  }
+  const referenced = new Set();
+  for (const name of world.domains)
+    for (const record of spec.records[name] ?? []) if (record.type === 'MX') referenced.add(record.exchange);
+  const distinctLive = [...referenced].filter((exchange) => world.hostsById.get(exchange)?.handle).length;
+  const probes = Number(await redis.get(keys.statHostMisses));
+
+  // 3. Warm host cache: the same domains again (--force; the host probes are still cached).
+  for (const host of world.hosts.values()) host.log.clear();
+  const warmEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
+  if (warmEnqueue.code !== 0) throw new Error(`enqueue failed: ${warmEnqueue.stderr}`);
+  const warmSeconds = await waitForEvents(redis, keys.events, 2 * DOMAINS, 'warm');
+  let warmConnections = 0;
+  for (const host of world.hosts.values()) warmConnections += host.log.total;
+  const warmUsage = workers.map((w) => processUsage(w.pid));
+
+  const queue = createVerifyQueue(redis, keys);
+  const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  await queue.close();
+  for (const w of workers) w.kill('SIGTERM');
+  const codes = await Promise.all(
+    workers.map((w) => (w.exitCode !== null ? w.exitCode : once(w, 'exit').then(([code]) => code))),
+  );
+
+  const cpuCold = coldUsage.reduce((a, u) => a + u.cpuMs, 0);
+  const cpuWarm = warmUsage.reduce((a, u) => a + u.cpuMs, 0) - cpuCold;
+  const figures = [
+    [
+      'setup',
+      `${DOMAINS} domains, ${HOSTS} host addresses (4 big-provider addresses with ~1/3 of the domains, ~5% slow 1.5 s greeting, ~5% refusing), ${WORKERS} worker processes × concurrency ${args.concurrency}`,
+    ],
+    [
+      'politeness used',
+      `--rate-per-ip ${RATE} --max-conn-per-ip ${MAX_CONN} (bench setting so the run takes minutes, not the production default 1/s, 2)`,
+    ],
+    ['machine', `${(await import('node:os')).cpus().length} CPUs (world, Redis, producer and workers share them)`],
+    [
+      'enqueue',
+      `${summary.enqueued} enqueued in ${summary.seconds} s = ${Math.round(summary.read / summary.seconds)} domains/s (mxv enqueue, incl. ~1 s process start)`,
+    ],
+    [
+      'redis bytes per queued job',
+      `${Math.round((after - before) / summary.enqueued)} B (used_memory delta / jobs); MEMORY USAGE of one job hash ${sampleJob} B`,
+    ],
+    ['cold run wall time', `${coldSeconds.toFixed(1)} s = ${Math.round(DOMAINS / coldSeconds)} domains/s`],
+    ['worker CPU per domain (cold)', `${(cpuCold / DOMAINS).toFixed(2)} ms`],
+    [
+      'host probes vs distinct hosts',
+      `${probes} probes (Redis counter), ${connections} connections seen by the simulated servers, ${referenced.size} distinct mail hosts (${distinctLive} listening)`,
+    ],
+    ['highest per-address new connections/s', `${peakRate} (address ${peakRateAddress}; limit ${RATE})`],
+    ['highest per-address concurrency', `${peakConcurrent} (limit ${MAX_CONN})`],
+    [
+      'warm run wall time',
+      `${warmSeconds.toFixed(1)} s = ${Math.round(DOMAINS / warmSeconds)} domains/s; ${warmConnections} new connections`,
+    ],
+    ['worker CPU per domain (warm)', `${(cpuWarm / DOMAINS).toFixed(2)} ms`],
+    ['peak RSS per worker', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
+    ['queue left', JSON.stringify(counts)],
+    ['worker exit codes (SIGTERM)', codes.join(', ')],
+  ];
+  const width = Math.max(...figures.map(([k]) => k.length));
+  process.stdout.write(`mxv fleet benchmark\n${figures.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`);
+
+  redis.disconnect();
+  redisChild.kill('SIGTERM');
+  await world.stop();
+}
+
+await main();
+process.exit(0);
