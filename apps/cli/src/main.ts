@@ -31,6 +31,7 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(showCommand());
   program.addCommand(statusCommand());
+  // API command (apps/api) is registered below.
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
