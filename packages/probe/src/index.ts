@@ -8,7 +8,7 @@ export * from './engine/memory-host-source.js';
 export * from './engine/create-direct-engine.js';
 export * from './smtp/reply-reader.js';
 export * from './smtp/parse-ehlo.js';
-export * from './smtp/classify-error.js';
+export * from './classify-error.js';
 export * from './smtp/smtp-connection.js';
 export * from './smtp/tls-inspect.js';
 export * from './smtp/probe-host.js';

@@ -170,3 +170,17 @@ describe('classifyError', () => {
     expect(detail).toMatch(/^[a-z0-9_]{1,48}$/);
   });
 });
+
+describe('classifyDnsSocketError', () => {
+  it.each([
+    ['ECONNREFUSED', 'connection_refused'],
+    ['ECONNRESET', 'connection_refused'],
+    ['ENETUNREACH', 'unreachable'],
+    ['EHOSTUNREACH', 'unreachable'],
+    ['EMFILE', 'socket_error'],
+    ['', 'socket_error'],
+  ])('%s → %s', async (code, reason) => {
+    const { classifyDnsSocketError } = await import('@mxv/probe');
+    expect(classifyDnsSocketError(Object.assign(new Error('x'), { code }))).toBe(reason);
+  });
+});

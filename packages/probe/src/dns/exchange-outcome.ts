@@ -1,5 +1,5 @@
 import type { DecodedPacket } from 'dns-packet';
-import type { DnsSocketFailure } from './classify-socket-error.js';
+import type { DnsSocketFailure } from '../classify-error.js';
 
 export type ExchangeFailure =
   | DnsSocketFailure

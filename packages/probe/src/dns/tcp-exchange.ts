@@ -1,5 +1,5 @@
 import { createConnection, isIP } from 'node:net';
-import { classifySocketError } from './classify-socket-error.js';
+import { classifyDnsSocketError } from '../classify-error.js';
 import { decodePacket, encodeQuery, matchesQuestion, type DnsQuestion } from './dns-query.js';
 import type { ExchangeOutcome, ExchangeTarget } from './exchange-outcome.js';
 
@@ -49,7 +49,7 @@ export function tcpExchange(
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
     socket.on('connect', () => socket.write(framed));
-    socket.on('error', (error) => finish({ status: 'failed', reason: classifySocketError(error) }));
+    socket.on('error', (error) => finish({ status: 'failed', reason: classifyDnsSocketError(error) }));
     socket.on('close', () => finish({ status: 'failed', reason: 'tcp_closed' }));
     socket.on('data', (chunk: Buffer) => {
       // Bounded: at most 2 + maxAnswerBytes plus one chunk is ever held.

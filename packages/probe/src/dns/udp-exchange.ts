@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { classifySocketError } from './classify-socket-error.js';
+import { classifyDnsSocketError } from '../classify-error.js';
 import { decodePacket, encodeQuery, matchesQuestion, type DnsQuestion } from './dns-query.js';
 import type { ExchangeOutcome, ExchangeTarget } from './exchange-outcome.js';
 
@@ -49,7 +49,7 @@ export function udpExchange(
     const timer = setTimeout(() => finish({ status: 'failed', reason: 'timeout' }), options.timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    socket.on('error', (error) => finish({ status: 'failed', reason: classifySocketError(error) }));
+    socket.on('error', (error) => finish({ status: 'failed', reason: classifyDnsSocketError(error) }));
     socket.on('message', (message) => {
       const packet = decodePacket(message);
       // Undecodable or unmatched datagrams are ignored: the real answer may still come.
@@ -58,7 +58,7 @@ export function udpExchange(
     socket.connect(server.port, server.host, () => {
       if (settled) return;
       socket.send(query, (error) => {
-        if (error) finish({ status: 'failed', reason: classifySocketError(error) });
+        if (error) finish({ status: 'failed', reason: classifyDnsSocketError(error) });
       });
     });
   });

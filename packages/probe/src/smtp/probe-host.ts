@@ -5,7 +5,7 @@ import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, Starttl
 import type { AddressPolicy } from '../address-policy.js';
 import type { CertIdentity, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
 import type { SmtpBounds } from '../options.js';
-import { classifyError, type ProbePhase } from './classify-error.js';
+import { classifyError, type ProbePhase } from '../classify-error.js';
 import { hasExtension, parseEhlo } from './parse-ehlo.js';
 import type { SmtpReply } from './reply-reader.js';
 import { truncateUtf8 } from './reply-text.js';

@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
-import { ownTimeoutError } from './classify-error.js';
+import { ownTimeoutError } from '../classify-error.js';
 import { ReplyReader, type ReplyErrorReason, type ReplyReaderBounds, type SmtpReply } from './reply-reader.js';
 
 /** Why a wait ended without what it waited for. */

@@ -2,6 +2,9 @@ import type { ConnectStatus } from '@mxv/schema';
 
 export type ProbePhase = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'quit';
 
+/** Why one DNS exchange (a UDP or TCP try) failed at the socket level. */
+export type DnsSocketFailure = 'connection_refused' | 'unreachable' | 'socket_error';
+
 export interface ClassifiedError {
   /** Set only for the connect phase: after connecting, `connect` stays 'ok' and the error goes in `reason`. */
   connect?: ConnectStatus;
@@ -60,8 +63,20 @@ function isAbort(error: unknown, code: string): boolean {
 }
 
 /**
+ * A socket error of a DNS exchange. ECONNREFUSED on a connected UDP socket is
+ * the ICMP port-unreachable the kernel reports back (nothing listens there); on
+ * TCP it is a reset to the SYN, as is an ECONNRESET before any answer.
+ */
+export function classifyDnsSocketError(error: unknown): DnsSocketFailure {
+  const code = errorCode(error);
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return 'connection_refused';
+  if (UNREACHABLE.has(code)) return 'unreachable';
+  return 'socket_error';
+}
+
+/**
  * The one place that turns a socket, TLS or timeout error of an SMTP
- * conversation into data (STYLE: one classifier). A refused connection (RST to
+ * conversation (and, through classifyDnsSocketError, of a DNS exchange) into data (STYLE: one classifier). A refused connection (RST to
  * the SYN), a timeout (no answer) and an unreachable network (ICMP, no route)
  * are kept apart because a sending MTA treats them differently.
  */
