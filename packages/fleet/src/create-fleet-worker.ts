@@ -7,6 +7,10 @@ import type { FleetKeys } from './redis-keys.js';
 import { DEFAULT_POLITENESS, RedisPolitenessGate } from './redis-politeness-gate.js';
 import { DEFAULT_EVENTS_MAX_LEN, DEFAULT_RESULT_TTL_MS, ResultStore } from './result-store.js';
 import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from './verify-worker.js';
+import { MeteredHostSource } from './metrics/metered-host-source.js';
+import { MeteredResolver } from './metrics/metered-resolver.js';
+import { createMetricsRegistry } from './metrics/metrics-registry.js';
+import { createWorkMetrics, type WorkMetrics } from './metrics/work-metrics.js';
 
 export interface FleetWorkerConfig {
   /** Engine options, as for `mxv check`; `politeness` holds the fleet-wide per-address limits. */
@@ -17,6 +21,8 @@ export interface FleetWorkerConfig {
   resultTtlMs?: number;
   retry?: Partial<RetryPolicy>;
   worker?: Partial<VerifyWorkerOptions>;
+  /** Where the work is counted (`mxv worker --metrics-port` serves its registry); a private registry when absent. */
+  metrics?: WorkMetrics;
 }
 
 /**
@@ -36,6 +42,7 @@ export type FleetWorkerSetup =
       gate: RedisPolitenessGate;
       hosts: RedisHostSource;
       store: ResultStore;
+      metrics: WorkMetrics;
     }
   | { status: 'invalid'; reason: string };
 
@@ -61,20 +68,24 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,
     eventsMaxLen: DEFAULT_EVENTS_MAX_LEN,
   });
-  const engine = new DirectEngine(parts);
+  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
+  // Metrics are taken at the engine's interfaces (resolver, host source), so the engine itself knows nothing of them.
+  const engine = new DirectEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) });
   const workerOptions = { ...DEFAULT_VERIFY_WORKER, ...config.worker };
   // A job's lock must outlive the longest quiet stretch of its run; BullMQ renews it every half lock.
   const worker = new VerifyWorker(
     redis,
     keys,
     {
-      check: (domain, source, signal) => engine.checkWith(domain, source, signal),
+      check: (domain, source, signal) =>
+        engine.checkWith(domain, new MeteredHostSource(source, metrics, logger, { jobId: domain, domain }), signal),
       hosts,
       write: (result) => store.write(result),
       retry: { ...DEFAULT_RETRY_POLICY, ...config.retry },
     },
     workerOptions,
     logger,
+    metrics,
   );
-  return { status: 'ok', worker, parts, gate, hosts, store };
+  return { status: 'ok', worker, parts, gate, hosts, store, metrics };
 }

@@ -13,3 +13,4 @@ export * from './parse-duration.js';
 export * from './create-logger.js';
 export * from './create-fleet-worker.js';
 export type { Redis } from 'ioredis';
+export * from './metrics/index.js';

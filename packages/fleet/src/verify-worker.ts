@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { processVerifyJob, type VerifyJobDeps } from './process-verify-job.js';
 import type { VerifyJobData } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
+import { recordJobOutcome } from './metrics/record-job-outcome.js';
+import type { WorkMetrics } from './metrics/work-metrics.js';
 import { WorkerHeartbeat } from './worker-heartbeat.js';
 
 export interface VerifyWorkerOptions {
@@ -44,10 +46,22 @@ export class VerifyWorker {
   readonly #heartbeat: WorkerHeartbeat;
   readonly #logger: Logger;
   readonly #inFlight = new Map<string, AbortController>();
+  readonly #metrics: WorkMetrics | null;
+  readonly #concurrency: number;
   #processed = 0;
+  #state: 'idle' | 'running' | 'closing' = 'idle';
 
-  constructor(redis: Redis, keys: FleetKeys, deps: VerifyJobDeps, options: VerifyWorkerOptions, logger: Logger) {
+  constructor(
+    redis: Redis,
+    keys: FleetKeys,
+    deps: VerifyJobDeps,
+    options: VerifyWorkerOptions,
+    logger: Logger,
+    metrics: WorkMetrics | null = null,
+  ) {
     this.id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#metrics = metrics;
+    this.#concurrency = options.concurrency;
     this.#logger = logger.child({ worker: this.id });
     this.#heartbeat = new WorkerHeartbeat(redis, keys, this.id, options.heartbeatMs, () => ({
       host: hostname(),
@@ -76,6 +90,7 @@ export class VerifyWorker {
   /** Starts taking jobs; resolves once the worker has stopped (after close). */
   async run(): Promise<void> {
     await this.#heartbeat.start();
+    this.#state = 'running';
     this.#logger.info('worker started');
     await this.#worker.run();
   }
@@ -86,7 +101,14 @@ export class VerifyWorker {
     this.#inFlight.set(key, abort);
     const started = Date.now();
     try {
-      const outcome = await processVerifyJob(job, token, deps, abort.signal);
+      let outcome: Awaited<ReturnType<typeof processVerifyJob>>;
+      try {
+        outcome = await processVerifyJob(job, token, deps, abort.signal);
+      } catch (error) {
+        this.#metrics?.jobsFailed.inc({ reason: 'error' });
+        throw error;
+      }
+      if (this.#metrics) recordJobOutcome(this.#metrics, outcome);
       const log = { jobId: job.id, domain: job.id, ms: Date.now() - started };
       if (outcome.status === 'delayed') {
         this.#logger.debug(
@@ -115,8 +137,19 @@ export class VerifyWorker {
    * (delayed with no delay) so another worker runs them now rather than after
    * their lock lapses.
    */
+  /** Jobs running now and the configured concurrency (the worker's saturation gauges). */
+  load(): { inFlight: number; concurrency: number } {
+    return { inFlight: this.#inFlight.size, concurrency: this.#concurrency };
+  }
+
+  /** Taking jobs (readiness): false before run() and from the moment a drain starts. */
+  isTakingJobs(): boolean {
+    return this.#state === 'running' && this.#worker.isRunning();
+  }
+
   async close(drainTimeoutMs: number): Promise<DrainOutcome> {
     const started = Date.now();
+    this.#state = 'closing';
     const closing = this.#worker.close();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([

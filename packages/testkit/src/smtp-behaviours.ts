@@ -1,9 +1,12 @@
+import { HOSTILE_BEHAVIOUR_KINDS, type HostileBehaviour } from './smtp-hostile-behaviours.js';
+
 /**
  * What a simulated SMTP host does on its port, one named value each. The ESMTP
  * family follows RFC 5321 and RFC 3207; the rest are the broken and hostile
  * servers a prober meets on port 25 in the wild.
  */
 export type SmtpBehaviour =
+  | HostileBehaviour
   /** A well-behaved server: 220, EHLO (STARTTLS offered when `tls` is given), STARTTLS, QUIT. */
   | { kind: 'esmtp' }
   /** As esmtp, but STARTTLS is never offered (and refused with 502 if tried). */
@@ -75,6 +78,7 @@ export const SMTP_BEHAVIOUR_KINDS: readonly SmtpBehaviourKind[] = [
   'ehlo_never_ends',
   'tls_stall',
   'pregreet_check',
+  ...HOSTILE_BEHAVIOUR_KINDS,
 ];
 
 /** A kind name stands for the behaviour with its default parameters. */

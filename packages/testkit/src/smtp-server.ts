@@ -3,6 +3,7 @@ import * as tls from 'node:tls';
 import { ConnectionLog } from './connection-log.js';
 import { toBehaviour, type SmtpBehaviour, type SmtpBehaviourKind } from './smtp-behaviours.js';
 import { SmtpConnection } from './smtp-connection.js';
+import { playHostile } from './smtp-hostile-behaviours.js';
 import { playRaw } from './smtp-raw-behaviours.js';
 import { SmtpSession } from './smtp-session.js';
 
@@ -82,7 +83,7 @@ export async function startSmtpHost(opts: SmtpHostOptions): Promise<SmtpHostHand
     const conn = new SmtpConnection(socket, log);
     open.add(conn);
     socket.on('close', () => open.delete(conn));
-    if (playRaw(conn, behaviour, hostname)) return;
+    if (playRaw(conn, behaviour, hostname) || playHostile(conn, behaviour, hostname)) return;
     new SmtpSession(conn, {
       hostname,
       behaviour,

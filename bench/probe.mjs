@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+/**
+ * Probe engine benchmark (issue 2): prints figures, asserts nothing.
+ *
+ *   node bench/probe.mjs [--hosts 300] [--domains 5000] [--concurrency 500]
+ *   (after a build: ./mxv --version builds; or run bench/probe, which builds first)
+ *
+ * 1. CPU milliseconds per host probe, with and without STARTTLS/TLS: the real
+ *    SmtpHostProber in a child process (so the simulated servers' CPU is not
+ *    counted) against `--hosts` simulated hosts of each kind.
+ * 2. Domains per second for `--domains` domains on the simulated world with
+ *    `mxv check --json --concurrency 500`, the real CLI in a child process, with
+ *    its CPU time and peak RSS (VmHWM) read from /proc.
+ * Everything runs on loopback (127.x) with the testkit resolver as --dns.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { bulkWorldSpec, startWorld } = await import(join(root, 'packages/testkit/dist/index.js'));
+const CLI = join(root, 'apps/cli/dist/main.js');
+const { values: args } = parseArgs({
+  options: {
+    hosts: { type: 'string', default: '300' },
+    domains: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '500' },
+  },
+});
+const hostCount = Number(args.hosts);
+const domainCount = Number(args.domains);
+const concurrency = Number(args.concurrency);
+const work = mkdtempSync(join(tmpdir(), 'mxv-bench-probe-'));
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function runChild(argv, { stdoutFile } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let peakRssKiB = 0;
+    let cpuTicks = 0;
+    const sample = () => {
+      try {
+        const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const hwm = /VmHWM:\s+(\d+)/.exec(status);
+        if (hwm) peakRssKiB = Math.max(peakRssKiB, Number(hwm[1]));
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        cpuTicks = Number(stat[11]) + Number(stat[12]);
+      } catch {
+        /* the process has just exited */
+      }
+    };
+    const timer = setInterval(sample, 20);
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      if (stdoutFile) writeFileSync(stdoutFile, out);
+      if (code !== 0) reject(new Error(`child exited ${code}: ${err.slice(0, 2000)}`));
+      else resolve({ out, peakRssKiB, cpuMs: (cpuTicks * 1000) / CLOCK_TICKS });
+    });
+  });
+}
+
+async function cpuPerProbe(tls) {
+  const world = await startWorld(
+    bulkWorldSpec({ domains: 0, hosts: hostCount, bigProviderHosts: 0, slowShare: 0, unreachableShare: 0, tls, seed: 7 }),
+  );
+  try {
+    const targets = [...world.hosts.values()].map((h) => ({ ip: h.host, port: world.smtpPort, exchange: h.hostname }));
+    const jobFile = join(work, `probe-${tls}.json`);
+    writeFileSync(
+      jobFile,
+      JSON.stringify({ targets, port: world.smtpPort, allowNet: world.allowNet, caPem: world.caCertPem, concurrency: 50 }),
+    );
+    const { out } = await runChild([join(root, 'bench/probe-cpu-child.mjs'), jobFile]);
+    return JSON.parse(out);
+  } finally {
+    await world.stop();
+  }
+}
+
+console.log(`mxv probe benchmark — node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+const withTls = await cpuPerProbe(true);
+const withoutTls = await cpuPerProbe(false);
+const perProbe = (r) => (r.cpuMs / r.probes).toFixed(2);
+console.log(`\n1. CPU per host probe (${hostCount} hosts each, 50 at once, prober process only)`);
+console.log(
+  `   with STARTTLS + TLS 1.3 + EHLO again : ${perProbe(withTls)} ms CPU/probe   (${withTls.probes} probes in ${withTls.wallMs.toFixed(0)} ms; ${JSON.stringify(withTls.statuses)})`,
+);
+console.log(
+  `   without STARTTLS (plain EHLO, QUIT)  : ${perProbe(withoutTls)} ms CPU/probe   (${withoutTls.probes} probes in ${withoutTls.wallMs.toFixed(0)} ms; ${JSON.stringify(withoutTls.statuses)})`,
+);
+
+// 2. The real CLI over a bulk world: domains share hosts like real ones do.
+const bulkHosts = Math.max(50, Math.round(domainCount / 10));
+const world = await startWorld(
+  bulkWorldSpec({ domains: domainCount, hosts: bulkHosts, slowShare: 0.02, slowDelayMs: 500, unreachableShare: 0.02, seed: 11 }),
+);
+try {
+  const list = join(work, 'domains.txt');
+  writeFileSync(list, world.domains.join('\n') + '\n');
+  const caFile = join(work, 'ca.pem');
+  writeFileSync(caFile, world.caCertPem);
+  process.env.NODE_EXTRA_CA_CERTS = caFile;
+  const t0 = performance.now();
+  const run = await runChild(
+    [
+      CLI,
+      'check',
+      '--json',
+      '--file',
+      list,
+      '--concurrency',
+      String(concurrency),
+      '--dns',
+      world.dns,
+      '--allow-net',
+      world.allowNet.join(','),
+      '--smtp-port',
+      String(world.smtpPort),
+      '--timeout-ms',
+      '5000',
+    ],
+    { stdoutFile: join(work, 'results.ndjson') },
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  const lines = run.out.trim().split('\n');
+  const verdicts = {};
+  for (const line of lines) {
+    const v = JSON.parse(line).verdict;
+    verdicts[v] = (verdicts[v] ?? 0) + 1;
+  }
+  console.log(
+    `\n2. mxv check --json --concurrency ${concurrency}: ${domainCount} domains over ${bulkHosts} host addresses (a third on a 4-address provider; 2% slow, 2% refusing)`,
+  );
+  console.log(`   results            : ${lines.length} (${JSON.stringify(verdicts)})`);
+  console.log(
+    `   wall time          : ${wallS.toFixed(2)} s  → ${(lines.length / wallS).toFixed(0)} domains/s (process start included)`,
+  );
+  console.log(`   CLI CPU            : ${run.cpuMs.toFixed(0)} ms  → ${(run.cpuMs / lines.length).toFixed(2)} ms CPU/domain`);
+  console.log(`   peak RSS (VmHWM)   : ${(run.peakRssKiB / 1024).toFixed(0)} MiB`);
+  console.log(
+    `   note: politeness is in force (≤ 2 connections open and ≤ 1 new connection/s per address); each host is probed once and shared.`,
+  );
+} finally {
+  await world.stop();
+}

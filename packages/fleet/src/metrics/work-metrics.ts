@@ -1,0 +1,111 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { NETWORK_BUCKETS_SECONDS } from './metric-buckets.js';
+import {
+  DELAY_REASON_LABELS,
+  FAILURE_REASON_LABELS,
+  PHASE_LABELS,
+  VERDICT_LABELS,
+  type DelayReasonLabel,
+  type FailureReasonLabel,
+  type PhaseLabel,
+} from './metric-labels.js';
+
+/** What a worker counts about the work it does (metric names in docs/operations.md). */
+export interface WorkMetrics {
+  jobsCompleted: Counter<'verdict'>;
+  jobsRetried: Counter<'verdict'>;
+  jobsDelayed: Counter<'reason'>;
+  jobsDelayedSeconds: Counter<'reason'>;
+  jobsHandedBack: Counter;
+  jobsFailed: Counter<'reason'>;
+  hostProbes: Counter<'connect' | 'greeting' | 'starttls'>;
+  hostCacheHits: Counter;
+  hostCacheMisses: Counter;
+  dnsAnswers: Counter<'type' | 'rcode'>;
+  phaseSeconds: Histogram<'phase'>;
+}
+
+export function createWorkMetrics(registry: Registry): WorkMetrics {
+  const registers = [registry];
+  const metrics: WorkMetrics = {
+    jobsCompleted: new Counter({
+      name: 'mxv_jobs_completed_total',
+      help: 'Domains whose result was stored, by verdict (a domain that is down is a completed job).',
+      labelNames: ['verdict'],
+      registers,
+    }),
+    jobsRetried: new Counter({
+      name: 'mxv_jobs_retried_total',
+      help: 'Transient results (DNS failure, timeouts, 4xx greetings) scheduled to run again, by the verdict of the run.',
+      labelNames: ['verdict'],
+      registers,
+    }),
+    jobsDelayed: new Counter({
+      name: 'mxv_jobs_delayed_total',
+      help: 'Job runs put back in the delayed set because a destination address was busy (politeness) or being probed by another worker.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    jobsDelayedSeconds: new Counter({
+      name: 'mxv_jobs_delayed_seconds_total',
+      help: 'Sum of the delays given to jobs put back in the delayed set, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    jobsHandedBack: new Counter({
+      name: 'mxv_jobs_handed_back_total',
+      help: 'Running jobs aborted at the end of a drain and handed back to the queue.',
+      registers,
+    }),
+    jobsFailed: new Counter({
+      name: 'mxv_jobs_failed_total',
+      help: 'Jobs that ended without a result through a fault of ours (processor error, unusable job).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    hostProbes: new Counter({
+      name: 'mxv_host_probes_total',
+      help: 'SMTP conversations held by this worker (host cache misses), by TCP connect status, greeting class and STARTTLS outcome.',
+      labelNames: ['connect', 'greeting', 'starttls'],
+      registers,
+    }),
+    hostCacheHits: new Counter({
+      name: 'mxv_host_cache_hits_total',
+      help: 'Host probes taken from the fleet-wide host cache.',
+      registers,
+    }),
+    hostCacheMisses: new Counter({
+      name: 'mxv_host_cache_misses_total',
+      help: 'Host probes made because the host cache had none.',
+      registers,
+    }),
+    dnsAnswers: new Counter({
+      name: 'mxv_dns_answers_total',
+      help: 'DNS questions asked, by question type and answer status (NOERROR, NXDOMAIN, NODATA, SERVFAIL, TIMEOUT, REFUSED).',
+      labelNames: ['type', 'rcode'],
+      registers,
+    }),
+    phaseSeconds: new Histogram({
+      name: 'mxv_phase_duration_seconds',
+      help: 'Time per phase: dns (one question), connect (TCP), greeting (connect to 220), tls_handshake, host (one SMTP conversation), domain (a whole check).',
+      labelNames: ['phase'],
+      buckets: [...NETWORK_BUCKETS_SECONDS],
+      registers,
+    }),
+  };
+  // Series that exist from the start at 0: rate() then sees the first increment instead of starting from it.
+  for (const verdict of VERDICT_LABELS) {
+    metrics.jobsCompleted.inc({ verdict }, 0);
+    metrics.jobsRetried.inc({ verdict }, 0);
+  }
+  for (const reason of DELAY_REASON_LABELS) {
+    metrics.jobsDelayed.inc({ reason } satisfies Record<'reason', DelayReasonLabel>, 0);
+    metrics.jobsDelayedSeconds.inc({ reason }, 0);
+  }
+  for (const reason of FAILURE_REASON_LABELS) metrics.jobsFailed.inc({ reason } satisfies Record<'reason', FailureReasonLabel>, 0);
+  for (const phase of PHASE_LABELS) metrics.phaseSeconds.zero({ phase } satisfies Record<'phase', PhaseLabel>);
+  metrics.hostCacheHits.inc(0);
+  metrics.hostCacheMisses.inc(0);
+  metrics.jobsHandedBack.inc(0);
+  return metrics;
+}
