@@ -9,7 +9,11 @@ export type QueueState = (typeof QUEUE_STATES)[number];
 export interface FleetStatus {
   at: string;
   queue: Record<QueueState, number>;
-  /** Results written in the last full minute and the average of the last five (per minute). */
+  /**
+   * Results written in the last 60 s (the current minute's counter plus the part
+   * of the previous minute's that falls inside the window, assuming it was even)
+   * and the average per minute over the last five full minutes.
+   */
   completedPerMinute: { lastMinute: number; lastFiveMinutesAvg: number };
   workers: { alive: number; list: Array<Record<string, unknown>> };
   hostsInBackoff: number;
@@ -39,7 +43,7 @@ export async function readFleetStatus(
   pipeline.zcard(keys.hostIndex);
   pipeline.get(keys.statHostHits);
   pipeline.get(keys.statHostMisses);
-  for (let m = minute - 5; m < minute; m++) pipeline.get(keys.statCompleted(m));
+  for (let m = minute - 5; m <= minute; m++) pipeline.get(keys.statCompleted(m));
   const replies = (await pipeline.exec()) ?? [];
   const value = (index: number): unknown => {
     const [error, reply] = replies[index] ?? [null, null];
@@ -48,6 +52,8 @@ export async function readFleetStatus(
   };
   const workerIds = (value(1) as string[] | null) ?? [];
   const perMinute = [8, 9, 10, 11, 12].map((index) => Number(value(index) ?? 0));
+  const currentMinute = Number(value(13) ?? 0);
+  const elapsedShare = (now % 60_000) / 60_000;
   const hits = Number(value(6) ?? 0);
   const misses = Number(value(7) ?? 0);
   const infos = workerIds.length > 0 ? await redis.mget(...workerIds.map((id) => keys.worker(id))) : [];
@@ -56,7 +62,7 @@ export async function readFleetStatus(
     at: new Date(now).toISOString(),
     queue: queueCounts,
     completedPerMinute: {
-      lastMinute: perMinute[4] ?? 0,
+      lastMinute: Math.round(currentMinute + (perMinute[4] ?? 0) * (1 - elapsedShare)),
       lastFiveMinutesAvg: Math.round((perMinute.reduce((a, b) => a + b, 0) / 5) * 10) / 10,
     },
     workers: {

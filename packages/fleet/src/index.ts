@@ -14,3 +14,7 @@ export * from './create-logger.js';
 export * from './create-fleet-worker.js';
 export type { Redis } from 'ioredis';
 export * from './metrics/index.js';
+export type { Logger } from 'pino';
+export * from './read-result-json.js';
+export * from './request-check.js';
+export * from './result-event-feed.js';

@@ -54,7 +54,7 @@ function renderStatus(s: FleetStatus, prefix: string): string {
   const lines = [
     `mxv fleet "${prefix}" at ${s.at}`,
     `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  completed ${q.completed}`,
-    `results   ${s.completedPerMinute.lastMinute}/min last minute, ${s.completedPerMinute.lastFiveMinutesAvg}/min over 5 minutes`,
+    `results   ${s.completedPerMinute.lastMinute} in the last 60 s, ${s.completedPerMinute.lastFiveMinutesAvg}/min over the 5 minutes before`,
     `workers   ${s.workers.alive} alive`,
     ...s.workers.list.map(
       (w) =>

@@ -1,17 +1,26 @@
 import { Command, Option } from 'commander';
 import {
-  createFleetLogger,
   createFleetWorker,
+  createMetricsRegistry,
+  createVerifyQueue,
+  createWorkMetrics,
   DEFAULT_HOST_TTL_MS,
   DEFAULT_RESULT_TTL_MS,
   DEFAULT_RETRY_POLICY,
   DEFAULT_VERIFY_WORKER,
+  HEARTBEAT_LIVENESS_INTERVALS,
+  readFleetGauges,
+  registerFleetGauges,
+  registerWorkerGauges,
+  startMetricsServer,
+  type MetricsServer,
 } from '@mxv/fleet';
+import { addLogFlags, loggerFromFlags, type LogFlagValues } from '../options/log-flags.js';
 import { addFleetFlags, connectFleet, durationFlag, type FleetFlagValues } from '../options/fleet-flags.js';
 import { addProbeFlags, integerFlag, probeOptionsFromFlags, type ProbeFlagValues } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 
-interface WorkerFlags extends FleetFlagValues, ProbeFlagValues {
+interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagValues {
   concurrency: string;
   ratePerIp: string;
   maxConnPerIp: string;
@@ -23,7 +32,8 @@ interface WorkerFlags extends FleetFlagValues, ProbeFlagValues {
   lockMs: string;
   stalledIntervalMs: string;
   heartbeatMs: string;
-  logLevel: string;
+  metricsPort?: string;
+  metricsHost: string;
 }
 
 export function workerCommand(): Command {
@@ -88,10 +98,16 @@ export function workerCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace')
-        .env('MXV_LOG_LEVEL')
-        .default('info'),
+      new Option('--metrics-port <n>', 'serve /metrics, /healthz and /readyz on this port (0: any free port)').env(
+        'MXV_METRICS_PORT',
+      ),
+    )
+    .addOption(
+      new Option('--metrics-host <host>', 'address the metrics server listens on')
+        .env('MXV_METRICS_HOST')
+        .default('127.0.0.1'),
     );
+  addLogFlags(command);
   addProbeFlags(command);
   addFleetFlags(command);
   return command.action(async (flags: WorkerFlags) => {
@@ -103,9 +119,6 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   const rate = Number(flags.ratePerIp);
   if (!/^\d+(\.\d+)?$/.test(flags.ratePerIp.trim()) || !(rate > 0 && rate <= 1000)) {
     throw new UsageError(`--rate-per-ip must be a number above 0 and at most 1000, got "${flags.ratePerIp}"`);
-  }
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(flags.logLevel)) {
-    throw new UsageError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent; got "${flags.logLevel}"`);
   }
   const probe = {
     ...probeOptionsFromFlags(flags),
@@ -128,14 +141,36 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   };
   if (config.resultTtlMs < 1_000) throw new UsageError('--result-ttl must be at least 1s');
   const drainTimeoutMs = integerFlag('--drain-timeout-ms', flags.drainTimeoutMs, 0, 3_600_000);
+  const metricsPort = flags.metricsPort === undefined ? null : integerFlag('--metrics-port', flags.metricsPort, 0, 65_535);
+  const logger = loggerFromFlags(flags);
   const { redis, keys } = await connectFleet(flags);
-  const logger = createFleetLogger(flags.logLevel);
-  const setup = createFleetWorker(redis, keys, config, logger);
+  const registry = createMetricsRegistry();
+  const setup = createFleetWorker(redis, keys, { ...config, metrics: createWorkMetrics(registry) }, logger);
   if (setup.status === 'invalid') {
     redis.disconnect();
     throw new UsageError(setup.reason);
   }
   const { worker } = setup;
+  const queue = createVerifyQueue(redis, keys);
+  let metricsServer: MetricsServer | null = null;
+  if (metricsPort !== null) {
+    registerWorkerGauges(registry, () => worker.load());
+    const livenessMs = config.worker.heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS;
+    registerFleetGauges(registry, () => readFleetGauges(redis, queue, keys, livenessMs));
+    const started = await startMetricsServer({
+      registry,
+      host: flags.metricsHost,
+      port: metricsPort,
+      ready: () => worker.isTakingJobs() && redis.status === 'ready',
+    });
+    if (started.status === 'failed') {
+      await queue.close();
+      redis.disconnect();
+      throw new UsageError(`--metrics-port ${metricsPort} on ${flags.metricsHost}: ${started.reason}`);
+    }
+    metricsServer = started.server;
+    logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics served');
+  }
   let stopping: Promise<unknown> | null = null;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -148,6 +183,9 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     await worker.run();
     if (stopping) await stopping;
   } finally {
+    // Served until the drain is over, so the last scrape sees the last jobs.
+    await metricsServer?.close();
+    await queue.close();
     redis.disconnect();
   }
 }

@@ -1,0 +1,27 @@
+/**
+ * Every error the API answers with, in one registry: the code is the stable
+ * part a client may switch on, the status its HTTP status, and the message
+ * what a person reads. A 5xx answer carries only this message, never the
+ * internal error behind it.
+ */
+export const ERROR_CODES = {
+  bad_request: { status: 400, message: 'The request does not match the route schema' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON' },
+  invalid_domain: { status: 400, message: 'That is not a domain name' },
+  too_many_domains: { status: 400, message: 'Too many domains in one request' },
+  unauthorized: { status: 401, message: 'This route needs Authorization: Bearer <token>' },
+  forbidden: { status: 403, message: 'The token is not valid for this route' },
+  write_api_disabled: { status: 403, message: 'No API token is configured, so write routes are disabled (set --token or MXV_API_TOKEN)' },
+  not_found: { status: 404, message: 'No result for this domain yet' },
+  route_not_found: { status: 404, message: 'No such route' },
+  method_not_allowed: { status: 405, message: 'Method not allowed on this route' },
+  body_too_large: { status: 413, message: 'The request body is too large' },
+  unsupported_media_type: { status: 415, message: 'Send the body as application/json' },
+  rate_limited: { status: 429, message: 'Too many requests from this client; retry later' },
+  internal: { status: 500, message: 'Internal error' },
+  redis_unavailable: { status: 503, message: 'The result store is not reachable right now' },
+  too_many_streams: { status: 503, message: 'Too many event streams are open; retry later' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];

@@ -1,0 +1,169 @@
+import type { Redis } from 'ioredis';
+import type { FleetKeys } from './redis-keys.js';
+
+/** One entry of the `<prefix>:events` stream (KEYS.md): a result was written. */
+export interface ResultEvent {
+  /** Stream entry id. */
+  id: string;
+  domain: string;
+  verdict: string;
+  checkedAt: string;
+}
+
+export interface ResultEventFeedOptions {
+  /** XREAD BLOCK time: how long an idle feed takes to notice its last listener left. */
+  blockMs: number;
+  /** Entries read per XREAD. */
+  batch: number;
+  /** Listeners at once, across all domains; past it subscribe answers "full". */
+  maxListeners: number;
+  /** Pause before reading again after a Redis error. */
+  errorBackoffMs: number;
+}
+
+export const DEFAULT_RESULT_EVENT_FEED: ResultEventFeedOptions = {
+  blockMs: 5_000,
+  batch: 500,
+  maxListeners: 1_000,
+  errorBackoffMs: 500,
+};
+
+export type ResultEventListener = (event: ResultEvent) => void;
+export type FeedSubscription = { status: 'ok'; unsubscribe: () => void } | { status: 'full' } | { status: 'closed' };
+
+/**
+ * Fans the events stream out to in-process listeners (the API's SSE
+ * streams) with one blocking XREAD on one dedicated connection, however many
+ * listeners wait: a connection per stream would let clients open Redis
+ * connections at will. The reader runs only while someone listens. It starts
+ * from the stream's last entry *before* subscribe returns, so a listener that
+ * then reads the stored result cannot miss a write that lands in between: the
+ * write is either in what it read or in an event after that entry.
+ */
+export class ResultEventFeed {
+  readonly #reader: Redis;
+  readonly #key: string;
+  readonly #options: ResultEventFeedOptions;
+  readonly #listeners = new Map<string, Set<ResultEventListener>>();
+  #count = 0;
+  /** True from the moment a read loop is started until it decides (synchronously) to stop. */
+  #active = false;
+  #loopDone: Promise<void> = Promise.resolve();
+  #starting: Promise<void> | null = null;
+  #closed = false;
+
+  /** `reader` is used for blocking reads only: give the feed a connection of its own. */
+  constructor(reader: Redis, keys: FleetKeys, options: Partial<ResultEventFeedOptions> = {}) {
+    this.#reader = reader;
+    this.#key = keys.events;
+    this.#options = { ...DEFAULT_RESULT_EVENT_FEED, ...options };
+    if (!(this.#options.maxListeners >= 1)) throw new Error('maxListeners must be at least 1');
+    if (!(this.#options.blockMs >= 1)) throw new Error('blockMs must be at least 1');
+  }
+
+  /** Listeners now (all domains). */
+  get listenerCount(): number {
+    return this.#count;
+  }
+
+  async subscribe(domain: string, listener: ResultEventListener): Promise<FeedSubscription> {
+    if (this.#closed) return { status: 'closed' };
+    if (this.#count >= this.#options.maxListeners) return { status: 'full' };
+    let set = this.#listeners.get(domain);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(domain, set);
+    }
+    set.add(listener);
+    this.#count += 1;
+    let active = true;
+    const unsubscribe = (): void => {
+      if (!active) return;
+      active = false;
+      this.#count -= 1;
+      const current = this.#listeners.get(domain);
+      current?.delete(listener);
+      if (current?.size === 0) this.#listeners.delete(domain);
+    };
+    try {
+      await this.#ensureRunning();
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    return { status: 'ok', unsubscribe };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#count = 0;
+    // Interrupts a pending XREAD BLOCK; the loop sees #closed and ends.
+    this.#reader.disconnect();
+    await this.#loopDone.catch(() => undefined);
+  }
+
+  #ensureRunning(): Promise<void> {
+    if (this.#active) return Promise.resolve();
+    if (this.#starting) return this.#starting;
+    this.#starting = (async () => {
+      try {
+        const last = (await this.#reader.xrevrange(this.#key, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>;
+        const fromId = last[0]?.[0] ?? '0-0';
+        this.#active = true;
+        this.#loopDone = this.#loop(fromId);
+      } finally {
+        this.#starting = null;
+      }
+    })();
+    return this.#starting;
+  }
+
+  async #loop(fromId: string): Promise<void> {
+    let lastId = fromId;
+    for (;;) {
+      // Decided and recorded in the same tick: a subscribe after this starts a new loop.
+      if (this.#closed || this.#count === 0) {
+        this.#active = false;
+        return;
+      }
+      let reply: Array<[string, Array<[string, string[]]>]> | null;
+      try {
+        reply = (await this.#reader.xread(
+          'COUNT',
+          this.#options.batch,
+          'BLOCK',
+          this.#options.blockMs,
+          'STREAMS',
+          this.#key,
+          lastId,
+        )) as Array<[string, Array<[string, string[]]>]> | null;
+      } catch {
+        if (this.#closed) return;
+        await new Promise((resolve) => setTimeout(resolve, this.#options.errorBackoffMs));
+        continue;
+      }
+      for (const [, entries] of reply ?? []) {
+        for (const [id, fields] of entries) {
+          lastId = id;
+          const event = toEvent(id, fields);
+          const listeners = this.#listeners.get(event.domain);
+          // Copy: a listener usually unsubscribes while being called.
+          if (listeners) for (const listener of [...listeners]) listener(event);
+        }
+      }
+    }
+  }
+}
+
+/** The latest result events, newest first (the lookup page's "recently checked"). */
+export async function readRecentResultEvents(redis: Redis, keys: FleetKeys, count: number): Promise<ResultEvent[]> {
+  const entries = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', count)) as Array<[string, string[]]>;
+  return entries.map(([id, fields]) => toEvent(id, fields));
+}
+
+function toEvent(id: string, fields: string[]): ResultEvent {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  return { id, domain: map.get('domain') ?? '', verdict: map.get('verdict') ?? '', checkedAt: map.get('checkedAt') ?? '' };
+}
