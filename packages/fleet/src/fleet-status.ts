@@ -22,7 +22,7 @@ export interface FleetStatus {
 
 /**
  * Everything `mxv status` shows, read without SCAN (index ZSETs and counters,
- * KEYS.md) so it stays cheap on a big Redis or a Cluster. Expired index entries
+ * README "Redis key layout") so it stays cheap on a big Redis or a Cluster. Expired index entries
  * are trimmed as a side effect.
  */
 export async function readFleetStatus(

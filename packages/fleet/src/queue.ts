@@ -7,7 +7,7 @@ import type { FleetKeys } from './redis-keys.js';
 export const VERIFY_JOB_NAME = 'check';
 
 /**
- * A job's data, kept minimal (Redis bytes per queued domain, KEYS.md): the job
+ * A job's data, kept minimal (Redis bytes per queued domain, README "Redis key layout"): the job
  * id is the normalized domain, so the data only carries the retry count of
  * transient results (`t`, absent on the first run). Politeness deferrals do not
  * count as attempts.

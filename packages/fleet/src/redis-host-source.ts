@@ -14,7 +14,7 @@ return 0
 `);
 
 export interface RedisHostSourceOptions {
-  /** How long a host probe is shared (KEYS.md: 24 h by default). */
+  /** How long a host probe is shared (README "Redis key layout": 24 h by default). */
   hostTtlMs: number;
   /**
    * How long a probe that hit a transient condition (timeout, 4xx greeting,

@@ -1,5 +1,5 @@
 /**
- * Every Redis key the fleet uses, in one place (KEYS.md documents them).
+ * Every Redis key the fleet uses, in one place (README "Redis key layout" documents them).
  *
  * Redis Cluster: keys that one Lua script touches together share a hash tag
  * (the part in braces decides the slot). A domain's result is tagged by the

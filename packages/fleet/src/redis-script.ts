@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 /**
  * A Lua script run by its SHA (EVALSHA), loaded on first NOSCRIPT: the script
  * text crosses the wire once per server, not once per call. Every key a script
- * touches is passed in KEYS and shares one hash tag (Redis Cluster, KEYS.md).
+ * touches is passed in KEYS and shares one hash tag (Redis Cluster, README "Redis key layout").
  */
 export class RedisScript {
   readonly #source: string;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
 
-/** One entry of the `<prefix>:events` stream (KEYS.md): a result was written. */
+/** One entry of the `<prefix>:events` stream (README "Redis key layout"): a result was written. */
 export interface ResultEvent {
   /** Stream entry id. */
   id: string;

@@ -25,7 +25,7 @@ return 1
 `);
 
 export interface ResultStoreOptions {
-  /** How long a stored result lives (KEYS.md: 30 days by default). */
+  /** How long a stored result lives (README "Redis key layout": 30 days by default). */
   resultTtlMs: number;
   /** Approximate cap of the events stream (XADD MAXLEN ~). */
   eventsMaxLen: number;
