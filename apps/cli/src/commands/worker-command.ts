@@ -36,6 +36,9 @@ interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagValues {
   metricsHost: string;
 }
 
+/** Beyond twice the drain time, the time left to close connections before a stuck shutdown gives up. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 export function workerCommand(): Command {
   const command = new Command('worker')
     .summary('run one stateless fleet worker')
@@ -103,9 +106,7 @@ export function workerCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--metrics-host <host>', 'address the metrics server listens on')
-        .env('MXV_METRICS_HOST')
-        .default('127.0.0.1'),
+      new Option('--metrics-host <host>', 'address the metrics server listens on').env('MXV_METRICS_HOST').default('127.0.0.1'),
     );
   addLogFlags(command);
   addProbeFlags(command);
@@ -173,12 +174,26 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   }
   let stopping: Promise<unknown> | null = null;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal means "now": whatever still runs is recovered as stalled by another worker.
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(0);
+    }
     logger.info({ signal, drainTimeoutMs }, 'draining');
     stopping = worker.close(drainTimeoutMs);
+    // The drain is bounded even when Redis is gone: closing BullMQ and the
+    // heartbeat wait on Redis commands that ioredis would retry forever. Past
+    // this deadline the jobs still held are re-run by stalled-job recovery.
+    setTimeout(
+      () => {
+        logger.warn({ redis: redis.status }, 'shutdown still waiting (Redis unreachable?): exiting');
+        process.exit(0);
+      },
+      2 * drainTimeoutMs + SHUTDOWN_GRACE_MS,
+    ).unref();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   try {
     await worker.run();
     if (stopping) await stopping;
