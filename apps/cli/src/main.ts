@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { apiCommand } from './commands/api-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { enqueueCommand } from './commands/enqueue-command.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(showCommand());
   program.addCommand(statusCommand());
   // API command (apps/api) is registered below.
+  program.addCommand(apiCommand());
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

@@ -31,7 +31,8 @@ export interface FleetWorkerConfig {
  * for event-loop stalls, short enough that a SIGKILLed worker's hosts free up soon.
  */
 const MAX_HOLDER_MARGIN_MS = 10_000;
-const DEFAULT_TRANSIENT_HOST_TTL_MS = 10_000;
+/** Shorter than the first retry of a transient result (5 s), so the retry probes afresh. */
+const DEFAULT_TRANSIENT_HOST_TTL_MS = 3_000;
 const LOCKED_RETRY_MS = 500;
 
 export type FleetWorkerSetup =

@@ -28,7 +28,13 @@ export function createFleetLogger(
   if (pretty) {
     return pino(
       base,
-      pinoPretty({ destination: 2, sync: true, colorize: !process.env['NO_COLOR'], translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' }),
+      pinoPretty({
+        destination: 2,
+        sync: true,
+        colorize: !process.env['NO_COLOR'],
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid',
+      }),
     );
   }
   return pino(base, pino.destination({ fd: 2, sync: true }));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TRANSIENT_HOST_ERRORS } from '@mxv/probe';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
@@ -31,7 +32,12 @@ export interface RedisHostSourceOptions {
 
 /** Whether this probe outcome may change soon, so it is cached only briefly. */
 export function isTransientProbe(probe: Pick<HostProbe, 'connect' | 'banner' | 'error'>, pressure: PressureSign): boolean {
-  return pressure.status === 'pressure' || probe.connect === 'timeout' || probe.connect === 'error';
+  return (
+    pressure.status === 'pressure' ||
+    probe.connect === 'timeout' ||
+    probe.connect === 'error' ||
+    (probe.error !== null && TRANSIENT_HOST_ERRORS.has(probe.error))
+  );
 }
 
 /**

@@ -215,7 +215,8 @@ describe('hostile servers: each one ends with the right reason within its bound'
     }
     c.check?.(probe);
     // Nothing but the conversation's own verbs ever reached the server.
-    for (const rec of host.log.records) for (const verb of rec.commands) expect(['EHLO', 'HELO', 'STARTTLS', 'QUIT']).toContain(verb);
+    for (const rec of host.log.records)
+      for (const verb of rec.commands) expect(['EHLO', 'HELO', 'STARTTLS', 'QUIT']).toContain(verb);
   });
 
   it('NUL bytes and invalid UTF-8 inside well-framed replies: described, cleaned, JSON-safe', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostResult, MxSection } from '@mxv/schema';
-import { computeChecks, computeVerdict } from '../src/engine/verdict.js';
+import { computeChecks, computeVerdict, isTransientResult } from '../src/engine/verdict.js';
 
 const record = (addresses: string[]) => ({ exchange: 'mx.a.test', priority: 10, addresses, problems: [] });
 const host = (over: Partial<HostResult>): HostResult => ({
@@ -72,5 +72,25 @@ describe('computeChecks', () => {
     const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] };
     const checks = computeChecks(mx, [host({ starttls: 'failed', banner: { code: 421, text: 'busy' } })]);
     expect(checks).toEqual({ mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: false, tlsSupported: false });
+  });
+});
+
+describe('isTransientResult', () => {
+  const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] };
+  const resultOf = (hosts: HostResult[], verdict: string) => ({ verdict: verdict as never, hosts, checks: computeChecks(mx, hosts) });
+  it.each([
+    ['silent server (greeting timeout)', [host({ banner: null, error: 'greeting_timeout' })], 'bad_banner', true],
+    ['421 greeting', [host({ banner: { code: 421, text: 'busy' }, error: 'greeting_tempfail' })], 'bad_banner', true],
+    ['connect timeout', [host({ connect: 'timeout', banner: null, error: 'connect_timeout' })], 'unreachable', true],
+    ['554 greeting', [host({ banner: { code: 554, text: 'no' }, error: 'greeting_rejected' })], 'bad_banner', false],
+    ['refused', [host({ connect: 'refused', banner: null, error: 'connect_refused' })], 'unreachable', false],
+    ['ok without TLS because of a TLS timeout', [host({ starttls: 'failed', error: 'tls_timeout' })], 'ok', true],
+    ['ok without STARTTLS offered', [host({})], 'ok', false],
+    ['ok with TLS, another host timed out', [host({ starttls: 'ok' }), host({ connect: 'timeout', banner: null, error: 'connect_timeout' })], 'ok', false],
+  ])('%s → %s', (_name, hosts, verdict, transient) => {
+    expect(isTransientResult(resultOf(hosts as HostResult[], verdict as string))).toBe(transient);
+  });
+  it('always retries a DNS failure', () => {
+    expect(isTransientResult({ verdict: 'dns_error', hosts: [], checks: computeChecks(mx, []) })).toBe(true);
   });
 });

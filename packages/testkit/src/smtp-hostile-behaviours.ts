@@ -27,7 +27,9 @@ function dirtyGreeting(hostname: string): string {
 }
 
 function dirtyEhlo(hostname: string): string {
-  return [`250-${hostname} ${NUL}${BAD_UTF8}`, `250-X-${NUL}NUL-INSIDE`, `250-STARTTLS${NUL}`, '250 8BITMIME'].join('\r\n') + '\r\n';
+  return (
+    [`250-${hostname} ${NUL}${BAD_UTF8}`, `250-X-${NUL}NUL-INSIDE`, `250-STARTTLS${NUL}`, '250 8BITMIME'].join('\r\n') + '\r\n'
+  );
 }
 
 /** Lines of the client, CRLF or LF framed; a line longer than `max` is answered as an error. */

@@ -11,7 +11,10 @@ export const ERROR_CODES = {
   too_many_domains: { status: 400, message: 'Too many domains in one request' },
   unauthorized: { status: 401, message: 'This route needs Authorization: Bearer <token>' },
   forbidden: { status: 403, message: 'The token is not valid for this route' },
-  write_api_disabled: { status: 403, message: 'No API token is configured, so write routes are disabled (set --token or MXV_API_TOKEN)' },
+  write_api_disabled: {
+    status: 403,
+    message: 'No API token is configured, so write routes are disabled (set --token or MXV_API_TOKEN)',
+  },
   not_found: { status: 404, message: 'No result for this domain yet' },
   route_not_found: { status: 404, message: 'No such route' },
   method_not_allowed: { status: 405, message: 'Method not allowed on this route' },

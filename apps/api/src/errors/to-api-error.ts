@@ -23,7 +23,9 @@ export function toApiError(thrown: unknown, limits: { maxDomainsPerRequest: numb
       return new ApiError('too_many_domains', { message: `At most ${limits.maxDomainsPerRequest} domains per request` });
     }
     const where = error.validationContext ?? 'request';
-    return new ApiError('bad_request', { message: `${where}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.trim() });
+    return new ApiError('bad_request', {
+      message: `${where}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.trim(),
+    });
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -38,7 +40,8 @@ export function toApiError(thrown: unknown, limits: { maxDomainsPerRequest: numb
       break;
   }
   // Fastify's JSON parser reports a syntax error as a 400 SyntaxError.
-  if (error.statusCode === 400 && (error.name === 'SyntaxError' || thrown instanceof SyntaxError)) return new ApiError('invalid_json');
+  if (error.statusCode === 400 && (error.name === 'SyntaxError' || thrown instanceof SyntaxError))
+    return new ApiError('invalid_json');
   if (isRedisUnavailable(error)) return new ApiError('redis_unavailable');
   return new ApiError('internal');
 }

@@ -29,6 +29,7 @@ interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagValues {
   attempts: string;
   retryBaseMs: string;
   drainTimeoutMs: string;
+  redisWaitMs: string;
   lockMs: string;
   stalledIntervalMs: string;
   heartbeatMs: string;
@@ -79,6 +80,11 @@ export function workerCommand(): Command {
       new Option('--retry-base-ms <n>', 'delay before the first re-run of a transient result; doubles').default(
         String(DEFAULT_RETRY_POLICY.retryBaseMs),
       ),
+    )
+    .addOption(
+      new Option('--redis-wait-ms <n>', 'at start, how long to wait for an unreachable Redis before giving up')
+        .env('MXV_REDIS_WAIT_MS')
+        .default('60000'),
     )
     .addOption(
       new Option('--drain-timeout-ms <n>', 'on SIGTERM, how long running jobs may finish')
@@ -144,7 +150,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   const drainTimeoutMs = integerFlag('--drain-timeout-ms', flags.drainTimeoutMs, 0, 3_600_000);
   const metricsPort = flags.metricsPort === undefined ? null : integerFlag('--metrics-port', flags.metricsPort, 0, 65_535);
   const logger = loggerFromFlags(flags);
-  const { redis, keys } = await connectFleet(flags);
+  const { redis, keys } = await connectFleet(flags, { waitMs: integerFlag('--redis-wait-ms', flags.redisWaitMs, 0, 3_600_000) });
   const registry = createMetricsRegistry();
   const setup = createFleetWorker(redis, keys, { ...config, metrics: createWorkMetrics(registry) }, logger);
   if (setup.status === 'invalid') {

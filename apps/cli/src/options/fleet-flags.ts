@@ -27,17 +27,29 @@ export interface FleetConnection {
   keys: FleetKeys;
 }
 
-/** Connects or explains: a Redis that cannot be reached is a usage problem the person can fix (exit 2). */
-export async function connectFleet(flags: FleetFlagValues): Promise<FleetConnection> {
+const REDIS_WAIT_STEP_MS = 1_000;
+
+/**
+ * Connects or explains: a Redis that cannot be reached is a usage problem the
+ * person can fix (exit 2). Long-running processes (worker, api) pass
+ * `waitMs`: started by an orchestrator next to a Redis that is still coming up
+ * (or restarting), they wait for it instead of exiting at once.
+ */
+export async function connectFleet(flags: FleetFlagValues, options: { waitMs?: number } = {}): Promise<FleetConnection> {
   let keys: FleetKeys;
   try {
     keys = fleetKeys(flags.prefix);
   } catch (error) {
     throw new UsageError(`--prefix: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const connected = await connectRedis(flags.redis);
-  if (connected.status === 'failed') throw new UsageError(`${connected.reason} (set --redis URL or REDIS_URL)`);
-  return { redis: connected.redis, keys };
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (let attempt = 1; ; attempt += 1) {
+    const connected = await connectRedis(flags.redis);
+    if (connected.status === 'ok') return { redis: connected.redis, keys };
+    if (Date.now() >= deadline) throw new UsageError(`${connected.reason} (set --redis URL or REDIS_URL)`);
+    if (attempt === 1) process.stderr.write(`mxv: ${connected.reason}; waiting for it…\n`);
+    await new Promise((resolve) => setTimeout(resolve, REDIS_WAIT_STEP_MS));
+  }
 }
 
 export function durationFlag(name: string, raw: string): number {

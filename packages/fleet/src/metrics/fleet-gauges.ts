@@ -23,18 +23,25 @@ export function registerFleetGauges(
   read: () => Promise<FleetGauges>,
   cacheMs: number = DEFAULT_FLEET_GAUGE_CACHE_MS,
 ): FleetGaugeHandle {
-  const cache = new ScrapeCache(read, cacheMs);
-  const registers = [registry];
+  // Registered after the gauges, so a scrape shows the failure of its own read.
   const readErrors = new Counter({
     name: 'mxv_fleet_state_read_errors_total',
-    help: 'Scrapes whose read of the fleet state from Redis failed (the fleet gauges kept their previous values).',
-    registers,
+    help: 'Reads of the fleet state from Redis that failed (the fleet gauges kept their previous values).',
+    registers: [],
   });
+  const cache = new ScrapeCache(async () => {
+    try {
+      return await read();
+    } catch (error) {
+      readErrors.inc();
+      throw error;
+    }
+  }, cacheMs);
+  const registers = [registry];
   const current = async (): Promise<FleetGauges | null> => {
     try {
       return await cache.get();
     } catch {
-      readErrors.inc();
       return null;
     }
   };
@@ -85,6 +92,7 @@ export function registerFleetGauges(
     },
   });
   readErrors.inc(0);
+  registry.registerMetric(readErrors);
   return { cache };
 }
 

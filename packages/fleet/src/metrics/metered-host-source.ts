@@ -21,7 +21,12 @@ export class MeteredHostSource implements HostProbeSource {
   readonly #logger: Logger | null;
   readonly #context: ProbeLogContext | null;
 
-  constructor(inner: HostProbeSource, metrics: WorkMetrics, logger: Logger | null = null, context: ProbeLogContext | null = null) {
+  constructor(
+    inner: HostProbeSource,
+    metrics: WorkMetrics,
+    logger: Logger | null = null,
+    context: ProbeLogContext | null = null,
+  ) {
     this.#inner = inner;
     this.#metrics = metrics;
     this.#logger = logger;
@@ -55,7 +60,10 @@ export class MeteredHostSource implements HostProbeSource {
 }
 
 /** One probe's outcome and phase times. Phases the conversation never reached have null timings and are not observed. */
-export function recordHostProbe(metrics: WorkMetrics, probe: Pick<HostProbe, 'connect' | 'banner' | 'starttls' | 'timingsMs'>): void {
+export function recordHostProbe(
+  metrics: WorkMetrics,
+  probe: Pick<HostProbe, 'connect' | 'banner' | 'starttls' | 'timingsMs'>,
+): void {
   metrics.hostProbes.inc({
     connect: boundedLabel(probe.connect, CONNECT_LABELS),
     greeting: greetingLabel(probe.banner),

@@ -48,7 +48,9 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     }
     if (path === '/readyz') {
       const ready = options.ready();
-      response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(ready ? 'ready\n' : 'not ready\n');
+      response
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(ready ? 'ready\n' : 'not ready\n');
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try /metrics, /healthz, /readyz\n');

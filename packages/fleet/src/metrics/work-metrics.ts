@@ -4,6 +4,7 @@ import {
   DELAY_REASON_LABELS,
   FAILURE_REASON_LABELS,
   PHASE_LABELS,
+  RETRIED_VERDICT_LABELS,
   VERDICT_LABELS,
   type DelayReasonLabel,
   type FailureReasonLabel,
@@ -94,15 +95,14 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
     }),
   };
   // Series that exist from the start at 0: rate() then sees the first increment instead of starting from it.
-  for (const verdict of VERDICT_LABELS) {
-    metrics.jobsCompleted.inc({ verdict }, 0);
-    metrics.jobsRetried.inc({ verdict }, 0);
-  }
+  for (const verdict of VERDICT_LABELS) metrics.jobsCompleted.inc({ verdict }, 0);
+  for (const verdict of RETRIED_VERDICT_LABELS) metrics.jobsRetried.inc({ verdict }, 0);
   for (const reason of DELAY_REASON_LABELS) {
     metrics.jobsDelayed.inc({ reason } satisfies Record<'reason', DelayReasonLabel>, 0);
     metrics.jobsDelayedSeconds.inc({ reason }, 0);
   }
-  for (const reason of FAILURE_REASON_LABELS) metrics.jobsFailed.inc({ reason } satisfies Record<'reason', FailureReasonLabel>, 0);
+  for (const reason of FAILURE_REASON_LABELS)
+    metrics.jobsFailed.inc({ reason } satisfies Record<'reason', FailureReasonLabel>, 0);
   for (const phase of PHASE_LABELS) metrics.phaseSeconds.zero({ phase } satisfies Record<'phase', PhaseLabel>);
   metrics.hostCacheHits.inc(0);
   metrics.hostCacheMisses.inc(0);

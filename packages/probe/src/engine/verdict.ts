@@ -27,11 +27,33 @@ export function computeVerdict(mx: MxSection, checks: Checks): Exclude<Verdict, 
   return 'ok';
 }
 
-/** True when the verdict may change on a retry soon (fleet retries these before storing a final result). */
-export function isTransientResult(result: Pick<CheckResult, 'verdict' | 'hosts'>): boolean {
+/**
+ * Host failures that say "not now" rather than "no": timeouts, a 4xx greeting
+ * or EHLO, resets and early closes. Servers answer so under load, to greylist
+ * or rate-limit a client, and our own pressure causes them too, so a result
+ * built on them is retried before it is stored (fleet) instead of reporting a
+ * "bad banner" or "no TLS" that a minute later would not be true.
+ */
+export const TRANSIENT_HOST_ERRORS: ReadonlySet<string> = new Set([
+  'connect_timeout',
+  'greeting_timeout',
+  'greeting_tempfail',
+  'closed_before_greeting',
+  'connection_reset',
+  'budget_exceeded',
+  'ehlo_timeout',
+  'ehlo_tempfail',
+  'starttls_timeout',
+  'tls_timeout',
+]);
+
+/** True when the result may well change on a retry soon (the fleet retries these before storing a final result). */
+export function isTransientResult(result: Pick<CheckResult, 'verdict' | 'hosts' | 'checks'>): boolean {
   if (result.verdict === 'dns_error') return true;
-  if (result.verdict === 'bad_banner' || result.verdict === 'unreachable') {
-    return result.hosts.some((host) => host.error === 'greeting_tempfail' || host.connect === 'timeout');
-  }
-  return false;
+  // A clean result with TLS has nothing a retry could improve.
+  if (result.verdict === 'ok' && result.checks.tlsSupported) return false;
+  if (result.verdict !== 'ok' && result.verdict !== 'bad_banner' && result.verdict !== 'unreachable') return false;
+  return result.hosts.some(
+    (host) => host.connect === 'timeout' || (host.error !== null && TRANSIENT_HOST_ERRORS.has(host.error)),
+  );
 }

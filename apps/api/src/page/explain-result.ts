@@ -1,0 +1,169 @@
+import type { CheckResult, Verdict } from '@mxv/schema';
+import { html, type SafeHtml } from './html.js';
+
+export type Tone = 'good' | 'warn' | 'bad';
+
+/** The verdict in words, and its tone: what the domain's owner reads first. */
+export function verdictWords(result: CheckResult): { words: string; tone: Tone } {
+  const words: Record<Verdict, string> = {
+    ok: result.checks.tlsSupported
+      ? 'Mail can be delivered, encrypted with STARTTLS'
+      : 'Mail can be delivered, but without encryption',
+    invalid: 'Not a domain name',
+    nxdomain: 'This domain does not exist',
+    dns_error: 'DNS did not answer the MX question',
+    null_mx: 'This domain accepts no mail (null MX)',
+    no_mail_host: 'No mail host: no MX and no address',
+    unresolvable: 'The mail hosts have no address',
+    unreachable: 'No mail host accepts connections',
+    bad_banner: 'The mail hosts do not greet with 220',
+  };
+  const tone: Tone =
+    result.verdict === 'ok' ? (result.checks.tlsSupported ? 'good' : 'warn') : result.verdict === 'null_mx' ? 'warn' : 'bad';
+  return { words: words[result.verdict], tone };
+}
+
+export interface Note {
+  title: string;
+  body: SafeHtml;
+  kind: 'warn' | 'info';
+}
+
+/**
+ * What a domain administrator should know and fix, in plain words. Every
+ * interpolated value is escaped by `html` (exchange names come from DNS).
+ */
+export function explainResult(result: CheckResult): Note[] {
+  const notes: Note[] = [];
+  const add = (kind: Note['kind'], title: string, body: SafeHtml): void => {
+    notes.push({ kind, title, body });
+  };
+  switch (result.verdict) {
+    case 'nxdomain':
+      add(
+        'warn',
+        'The domain does not exist',
+        html`The DNS answers NXDOMAIN for this name. Check the spelling, or whether the registration has lapsed.`,
+      );
+      break;
+    case 'dns_error':
+      add(
+        'warn',
+        'DNS failed',
+        html`The name servers of this domain did not answer the MX question (${result.mx.dns}). Senders retry for a while and then
+        bounce. Check that every name server of the domain answers, and that DNSSEC signatures are valid.`,
+      );
+      break;
+    case 'null_mx':
+      add(
+        'info',
+        'Null MX: no mail on purpose',
+        html`The domain publishes a null MX (<code>MX 0 .</code>, RFC 7505): it declares that it receives no mail, so senders
+          bounce at once instead of retrying for days. If this domain should receive mail, replace the null MX with MX records
+          that name your mail servers.`,
+      );
+      break;
+    case 'no_mail_host':
+      add(
+        'warn',
+        'Nowhere to deliver',
+        html`There are no MX records and no A/AAAA address to fall back to. Publish MX records naming your mail servers (or a null
+        MX if the domain never receives mail).`,
+      );
+      break;
+    case 'unresolvable':
+      add(
+        'warn',
+        'Dangling MX',
+        html`The MX records name hosts that have no A/AAAA address, so senders cannot connect anywhere. Fix the names in the MX
+        records or add address records for them.`,
+      );
+      break;
+    case 'unreachable':
+      add(
+        'warn',
+        'No host accepted a connection',
+        html`Every mail host has an address, but none accepted a TCP connection on port ${result.hosts[0]?.port ?? 25} (refused,
+        timed out, or not tried because the address is not public). Check that the mail server runs, that port 25 is open in its
+        firewall, and that the hosting provider does not block it.`,
+      );
+      break;
+    case 'bad_banner':
+      add(
+        'warn',
+        'No proper greeting',
+        html`Hosts accepted the connection but none greeted with <code>220</code>: a 554 means the server refuses to talk, a 421
+          that it is too busy or closing, and anything else that port 25 is not an SMTP server. See each host below.`,
+      );
+      break;
+    default:
+      break;
+  }
+  if (result.mx.source === 'implicit') {
+    add(
+      'info',
+      'Implicit MX',
+      html`There are no MX records, so senders fall back to the domain's own A/AAAA address (RFC 5321 section 5.1). That works,
+      but it is usually an accident: publish an MX record that names the mail host.`,
+    );
+  }
+  const blocked = result.hosts.filter((h) => h.connect === 'blocked');
+  if (blocked.length > 0) {
+    add(
+      'warn',
+      'Addresses that are not public',
+      html`${blocked.map((h) => h.ip).join(', ')} ${blocked.length === 1 ? 'is' : 'are'} in a private, loopback or reserved range
+      (10/8, 127/8, 192.168/16, fc00::/7, …). Nobody on the internet can deliver there, so mxv does not connect either. Point the
+      MX at a public address.`,
+    );
+  }
+  for (const record of result.mx.records) {
+    for (const problem of record.problems) {
+      const text = mxProblemText(problem, record.exchange, record.cnameTarget ?? null);
+      if (text) add('warn', `MX ${record.exchange}`, text);
+    }
+  }
+  const reachable = result.hosts.filter((h) => h.banner?.code === 220);
+  if (result.verdict === 'ok' && !result.checks.tlsSupported) {
+    add(
+      'warn',
+      'No encryption',
+      html`No mail host completed STARTTLS (RFC 3207), so mail to this domain travels in clear text. Enable STARTTLS with a
+      certificate for the MX name.`,
+    );
+  }
+  const badCerts = reachable.filter((h) => h.tls && (!h.tls.certValid || !h.tls.hostnameMatch));
+  if (badCerts.length > 0) {
+    add(
+      'warn',
+      'Certificate problems',
+      html`${badCerts.map((h) => h.exchange).join(', ')}: the certificate is
+      ${badCerts.some((h) => h.tls && !h.tls.certValid) ? 'not trusted or out of its dates' : 'for another name'}. Most senders
+      encrypt anyway, but senders that enforce MTA-STS or DANE will not deliver. Install a certificate from a trusted CA that
+      covers the MX name.`,
+    );
+  }
+  return notes;
+}
+
+function mxProblemText(problem: string, exchange: string, cnameTarget: string | null): SafeHtml | null {
+  switch (problem) {
+    case 'cname':
+      return html`${exchange} is an alias${cnameTarget ? html` for ${cnameTarget}` : ''}. RFC 2181 section 10.3 says an MX must
+      name a host directly; most senders follow the alias anyway, some do not.`;
+    case 'ip_literal':
+      return html`The MX names an IP address (${exchange}), not a host name. Senders treat it as a name and fail; publish a host
+      name with an A/AAAA record.`;
+    case 'no_address':
+      return html`${exchange} has no A/AAAA address: this MX leads nowhere.`;
+    case 'localhost':
+      return html`The MX points at localhost: senders would deliver to themselves.`;
+    case 'null_mx_mixed':
+      return html`A null MX is published next to other MX records; RFC 7505 forbids the mix, so the domain is treated as accepting
+      no mail.`;
+    case 'dns_error':
+      return html`The address lookup of ${exchange} failed.`;
+    default:
+      return null;
+  }
+}

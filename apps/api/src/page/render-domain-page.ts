@@ -1,0 +1,261 @@
+import type { CheckResult, Checks, HostResult } from '@mxv/schema';
+import { explainResult, verdictWords } from './explain-result.js';
+import { html, type SafeHtml } from './html.js';
+import { renderLayout } from './render-layout.js';
+
+const CHECK_LABELS: Array<[keyof Checks, string]> = [
+  ['mxExists', 'MX exists'],
+  ['mxResolves', 'MX resolves'],
+  ['smtpReachable', 'SMTP reachable'],
+  ['bannerValid', 'Banner valid'],
+  ['tlsSupported', 'TLS supported'],
+];
+
+const CONNECT_WORDS: Record<HostResult['connect'], { text: string; tone: string }> = {
+  ok: { text: 'connected', tone: 'ok' },
+  refused: { text: 'refused', tone: 'bad' },
+  timeout: { text: 'timed out', tone: 'bad' },
+  unreachable: { text: 'unreachable', tone: 'bad' },
+  blocked: { text: 'not public, not tried', tone: 'warn' },
+  error: { text: 'error', tone: 'bad' },
+};
+
+const STARTTLS_WORDS: Record<HostResult['starttls'], { text: string; tone: string }> = {
+  ok: { text: 'STARTTLS ok', tone: 'ok' },
+  failed: { text: 'STARTTLS failed', tone: 'bad' },
+  not_offered: { text: 'no STARTTLS', tone: 'warn' },
+  not_tried: { text: 'STARTTLS not tried', tone: '' },
+};
+
+export interface DomainPageInput {
+  domain: string;
+  result: CheckResult | null;
+  nonce: string;
+  now: number;
+  /** A check was just queued (the no-JS path): say so, and let the script follow it. */
+  queued: { events: string } | null;
+}
+
+export function renderDomainPage(input: DomainPageInput): string {
+  const { domain } = input;
+  return renderLayout({
+    title: `${domain} · mail check · mxv`,
+    nonce: input.nonce,
+    query: domain,
+    body: renderDomainMain(input),
+  });
+}
+
+/** Only the page's <main>: what the live update swaps in (no head, so no style or script to vet). */
+export function renderDomainMain(input: DomainPageInput): SafeHtml {
+  return input.result ? resultBody(input.result, input) : missingBody(input.domain, input);
+}
+
+function refreshForm(domain: string, label: string): SafeHtml {
+  return html`<form method="post" action="/d/${encodeURIComponent(domain)}/refresh" data-refresh>
+    <button type="submit">${label}</button>
+  </form>`;
+}
+
+function queuedLine(input: DomainPageInput): string {
+  return input.queued ? 'A new check is queued. Reload this page in a few seconds to see it.' : '';
+}
+
+function missingBody(domain: string, input: DomainPageInput): SafeHtml {
+  return html`<main data-domain="${domain}" data-events="${input.queued?.events ?? ''}">
+    <h1>${domain}</h1>
+    <p class="sub">No result for this domain yet.</p>
+    <section class="card verdict" aria-label="verdict">
+      <div>
+        <p class="words">Not checked yet</p>
+        <p class="why">Start a check: the mail route is followed live, and this page shows the result when it lands.</p>
+        <p class="live" id="live-status" role="status">${queuedLine(input)}</p>
+      </div>
+      ${refreshForm(domain, 'Check now')}
+    </section>
+  </main>`;
+}
+
+function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
+  const { words, tone } = verdictWords(result);
+  const notes = explainResult(result);
+  return html`<main
+    data-domain="${result.domain}"
+    data-checked-at="${result.checkedAt}"
+    data-events="${input.queued?.events ?? ''}"
+  >
+    <h1>${result.domain}</h1>
+    <p class="sub">
+      ${result.input !== result.domain ? html`asked as <code>${result.input}</code> · ` : ''}checked
+      <time datetime="${result.checkedAt}" title="${result.checkedAt}">${ago(result.checkedAt, input.now)}</time> in
+      ${Math.round(result.durationMs)} ms${result.attempts && result.attempts > 1 ? ` · ${result.attempts} attempts` : ''}
+    </p>
+    <section class="card verdict ${tone}" aria-label="verdict">
+      <div>
+        <p class="words" id="verdict" data-verdict="${result.verdict}">${words}</p>
+        <p class="why">verdict <code>${result.verdict}</code>${result.error ? html` · <code>${result.error}</code>` : ''}</p>
+        <p class="live" id="live-status" role="status">${queuedLine(input)}</p>
+      </div>
+      ${refreshForm(result.domain, 'Check again')}
+    </section>
+    <ul class="checks" aria-label="checks">
+      ${CHECK_LABELS.map(
+        ([key, label]) =>
+          html`<li class="${result.checks[key] ? 'pass' : 'fail'}" data-check="${key}">
+            <span class="mark" aria-hidden="true"><b>${result.checks[key] ? '✓' : '✕'}</b></span
+            >${label}<span class="visually-hidden">: ${result.checks[key] ? 'pass' : 'fail'}</span>
+          </li>`,
+      )}
+    </ul>
+    ${notes.length > 0 ? html`<div class="notes">${notes.map((n) => html`<div class="note ${n.kind}"><strong>${n.title}.</strong> ${n.body}</div>`)}</div>` : ''}
+    ${mxSection(result)}
+    ${
+      result.hosts.length > 0
+        ? html`<h2>Mail hosts</h2>
+            <div class="hosts">${result.hosts.map((h) => hostCard(h, input.now))}</div>`
+        : ''
+    }
+  </main>`;
+}
+
+function mxSection(result: CheckResult): SafeHtml {
+  const source = {
+    mx: 'Published',
+    implicit: 'No MX records: the implicit MX (the domain’s own address)',
+    null: 'Null MX',
+    none: 'No MX records',
+  }[result.mx.source];
+  if (result.mx.records.length === 0) {
+    return html`<h2>MX records</h2>
+      <p class="sub">${source} · DNS <code>${result.mx.dns}</code></p>`;
+  }
+  return html`<h2>MX records</h2>
+    <p class="sub">
+      ${source} · DNS
+      <code>${result.mx.dns}</code
+      >${result.mx.truncated ? ` · ${result.mx.totalRecords ?? '?'} records, the first ${result.mx.records.length} considered` : ''}
+    </p>
+    <div class="scroll">
+      <table id="mx-table">
+        <thead>
+          <tr>
+            <th>Priority</th>
+            <th>Exchange</th>
+            <th>Addresses</th>
+            <th>Problems</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${result.mx.records.map(
+            (r) =>
+              html`<tr>
+                <td>${r.priority}</td>
+                <td class="mono">
+                  ${r.exchange}${r.cnameTarget ? html`<br /><span class="legend">alias for ${r.cnameTarget}</span>` : ''}
+                </td>
+                <td class="mono">
+                  ${r.addresses.length > 0 ? r.addresses.map((a, i) => html`${i > 0 ? html`<br />` : ''}${a}`) : html`<span class="tag bad">none</span>`}
+                </td>
+                <td>
+                  ${r.problems.length > 0 ? r.problems.map((p) => html`<span class="tag warn">${p}</span>`) : html`<span class="legend">—</span>`}
+                </td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+}
+
+function hostCard(host: HostResult, now: number): SafeHtml {
+  const connect = CONNECT_WORDS[host.connect];
+  const starttls = STARTTLS_WORDS[host.starttls];
+  const tls = host.tls;
+  const rows: SafeHtml[] = [];
+  const row = (label: string, value: SafeHtml | string): void => {
+    rows.push(
+      html`<dt>${label}</dt>
+        <dd>${value}</dd>`,
+    );
+  };
+  if (host.banner) row('Greeting', html`<code>${host.banner.code}</code> <span class="mono">${host.banner.text}</span>`);
+  if (host.ehlo) {
+    row(
+      host.ehlo.command ?? 'EHLO',
+      html`<code>${host.ehlo.code}</code> ${host.ehlo.extensions.map((e) => html`<span class="tag">${e}</span>`)}`,
+    );
+  }
+  row('STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
+  if (tls) {
+    row('TLS', html`${tls.version ?? '?'} · <span class="mono">${tls.cipher ?? '?'}</span>`);
+    if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
+    if (tls.issuer) row('Issuer', html`<span class="mono">${tls.issuer}</span>`);
+    if (tls.notAfter) row('Expires', expiry(tls.notAfter, now));
+    row(
+      'Name match',
+      html`<span class="tag ${tls.hostnameMatch ? 'ok' : 'bad'}"
+        >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
+      >`,
+    );
+    row(
+      'Chain',
+      html`<span class="tag ${tls.certValid ? 'ok' : 'bad'}">${tls.certValid ? 'trusted' : 'not trusted'}</span
+        >${tls.error ? html` <code>${tls.error}</code>` : ''}`,
+    );
+  }
+  if (host.error) row('Problem', html`<code>${host.error}</code>`);
+  row('Timings', timings(host));
+  return html`<article class="card host" data-exchange="${host.exchange}" data-ip="${host.ip}">
+    <h3>
+      ${host.exchange}
+      <span class="tag ${connect.tone}">${connect.text}</span
+      >${host.cached ? html`<span class="tag" title="probe shared with other domains on this host${host.probedAt ? `, made ${host.probedAt}` : ''}">shared probe</span>` : ''}
+    </h3>
+    <p class="where">priority ${host.priority} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port}</p>
+    <dl class="kv">${rows}</dl>
+  </article>`;
+}
+
+function timings(host: HostResult): SafeHtml {
+  const t = host.timingsMs;
+  const parts: Array<[string, string, number | null | undefined]> = [
+    ['c', 'connect', t.connect],
+    ['b', 'greeting', t.banner],
+    ['e', 'EHLO', t.ehlo],
+    ['t', 'TLS', t.tls],
+  ];
+  const total = Math.max(t.total, 1);
+  // SVG geometry rather than style="width:…": the page's CSP allows no inline style attributes.
+  let x = 0;
+  const rects = parts.map(([cls, , ms]) => {
+    if (!ms) return '';
+    const width = Math.min(100 - x, (ms / total) * 100);
+    const rect = html`<rect class="${cls}" x="${x.toFixed(2)}" y="0" width="${width.toFixed(2)}" height="8"></rect>`;
+    x += width;
+    return rect;
+  });
+  return html`<span class="mono">${Math.round(t.total)} ms total</span>
+    <svg class="bars" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">${rects}</svg>
+    <div class="legend">
+      ${parts.map(([cls, label, ms]) => (ms !== null && ms !== undefined ? html`<i class="${cls}"></i>${label} ${Math.round(ms)} ms` : ''))}
+    </div>`;
+}
+
+function expiry(notAfter: string, now: number): SafeHtml {
+  const leftMs = Date.parse(notAfter) - now;
+  if (!Number.isFinite(leftMs)) return html`<span class="mono">${notAfter}</span>`;
+  // Whole days, counted away from the expiry in both directions.
+  const days = Math.floor(Math.abs(leftMs) / 86_400_000);
+  const tone = leftMs < 0 ? 'bad' : days < 14 ? 'warn' : 'ok';
+  const words = leftMs < 0 ? `expired ${days} days ago` : `${days} days left`;
+  return html`<span class="tag ${tone}">${words}</span> <span class="legend">${notAfter.slice(0, 10)}</span>`;
+}
+
+export function ago(iso: string, now: number): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (!Number.isFinite(seconds)) return iso;
+  if (seconds < 5) return 'just now';
+  if (seconds < 90) return `${seconds} seconds ago`;
+  if (seconds < 5_400) return `${Math.round(seconds / 60)} minutes ago`;
+  if (seconds < 129_600) return `${Math.round(seconds / 3600)} hours ago`;
+  return `${Math.round(seconds / 86_400)} days ago`;
+}

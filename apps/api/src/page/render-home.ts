@@ -1,0 +1,58 @@
+import type { ResultEvent } from '@mxv/fleet';
+import { html } from './html.js';
+import { renderLayout } from './render-layout.js';
+
+const VERDICT_TONE: Record<string, string> = { ok: 'ok', null_mx: 'warn' };
+
+export interface HomePageInput {
+  nonce: string;
+  recent: ResultEvent[];
+  query?: string;
+  error?: string;
+}
+
+/** The search box, and the domains checked last (from the events stream). */
+export function renderHome(input: HomePageInput): string {
+  const body = html`<main>
+    <section class="hero">
+      <h1>Does this domain's mail work?</h1>
+      <p class="sub">
+        MX records, addresses, port 25, the SMTP greeting, EHLO and STARTTLS, checked live. Type a domain or an e-mail address.
+      </p>
+      <form class="search" method="get" action="/lookup" role="search">
+        <input
+          name="q"
+          type="search"
+          value="${input.query ?? ''}"
+          placeholder="example.com"
+          aria-label="Domain"
+          autocapitalize="off"
+          autocomplete="off"
+          spellcheck="false"
+          required
+          maxlength="1024"
+          autofocus
+        />
+        <button type="submit">Check</button>
+      </form>
+      ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
+    </section>
+    ${
+      input.recent.length > 0
+        ? html`<h2>Recently checked</h2>
+            <ul class="recent">
+              ${input.recent.map(
+                (e) =>
+                  html`<li>
+                    <a href="/d/${encodeURIComponent(e.domain)}"
+                      ><span class="mono">${e.domain}</span
+                      ><span class="tag ${VERDICT_TONE[e.verdict] ?? 'bad'}">${e.verdict}</span></a
+                    >
+                  </li>`,
+              )}
+            </ul>`
+        : ''
+    }
+  </main>`;
+  return renderLayout({ title: 'mxv · mail check', nonce: input.nonce, body, hero: true });
+}

@@ -1,0 +1,50 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyInstance } from 'fastify';
+import { ERROR_CODES } from '../errors/error-codes.js';
+import { tokenAuth } from '../plugins/token-auth.js';
+import type { ApiServices } from '../services/api-services.js';
+
+export const ADMIN_QUEUES_PATH = '/admin/queues';
+
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * bull-board under /admin/queues, behind the write API's token. Browsers get a
+ * Basic challenge (any user name, the token as password), so a person can open
+ * it without a header-setting extension; scripts send the Bearer header.
+ */
+export async function adminQueues(app: FastifyInstance, services: ApiServices): Promise<void> {
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', tokenAuth(services.token, { basic: true }));
+    // The dashboard's page asks a font CDN for its fonts: same-origin only, so an
+    // offline machine does not wait on it and the admin's visit is nobody else's business.
+    admin.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('content-security-policy', DASHBOARD_CSP);
+      return payload;
+    });
+    const serverAdapter = new FastifyAdapter();
+    serverAdapter.setBasePath(ADMIN_QUEUES_PATH);
+    createBullBoard({
+      queues: [new BullMQAdapter(services.queue)],
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'mxv queues' } },
+    });
+    // bull-board's own handler answers with the stack; ours says "internal" and logs it.
+    serverAdapter.setErrorHandler((error) => {
+      admin.log.error({ err: error }, 'queue dashboard failed');
+      return { status: 500, body: { error: { code: 'internal', message: ERROR_CODES.internal.message } } };
+    });
+    await admin.register(serverAdapter.registerPlugin(), { prefix: ADMIN_QUEUES_PATH });
+  });
+}

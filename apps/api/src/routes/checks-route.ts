@@ -1,0 +1,54 @@
+import { enqueueDomains } from '@mxv/fleet';
+import type { FastifyInstance } from 'fastify';
+import { tokenAuth } from '../plugins/token-auth.js';
+import {
+  checksBodySchema,
+  checksResponseSchema,
+  errorResponses,
+  routeSchema,
+  type ChecksBody,
+  type ChecksResponse,
+} from '../schemas/api-schemas.js';
+import type { ApiServices } from '../services/api-services.js';
+import { parseDomain } from './parse-domain.js';
+
+export async function checksRoute(app: FastifyInstance, services: ApiServices): Promise<void> {
+  app.post<{ Body: ChecksBody }>(
+    '/v1/checks',
+    {
+      onRequest: tokenAuth(services.token),
+      schema: {
+        summary: 'Bulk-enqueue domains (as mxv enqueue)',
+        description: `At most ${services.limits.maxDomainsPerRequest} domains and ${services.limits.bodyLimitBytes} bytes per request. Invalid inputs are counted and listed, never queued; a domain already queued is a duplicate; with maxAge, a domain with a younger stored result is skipped as fresh.`,
+        tags: ['fleet'],
+        security: [{ bearer: [] }],
+        body: routeSchema(checksBodySchema(services.limits)),
+        response: {
+          200: { description: 'counts, like mxv enqueue --json', ...routeSchema(checksResponseSchema) },
+          ...errorResponses(400, 401, 403, 413, 415, 429, 503),
+        },
+      },
+    },
+    async (request): Promise<ChecksResponse> => {
+      const invalidInputs: ChecksResponse['invalidInputs'] = [];
+      const valid: string[] = [];
+      for (const input of request.body.domains) {
+        const parsed = parseDomain(input);
+        if (parsed.status === 'valid') valid.push(parsed.domain);
+        else invalidInputs.push({ input: parsed.input, reason: parsed.reason });
+      }
+      const summary = await enqueueDomains(services, valid, {
+        ...(request.body.maxAge !== undefined ? { maxAgeMs: request.body.maxAge * 1000 } : {}),
+        ...(request.body.priority !== undefined ? { priority: request.body.priority } : {}),
+      });
+      return {
+        read: request.body.domains.length,
+        invalid: invalidInputs.length,
+        duplicates: summary.duplicates,
+        fresh: summary.fresh,
+        enqueued: summary.enqueued,
+        invalidInputs,
+      };
+    },
+  );
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { readRecentResultEvents, type ResultEvent } from '@mxv/fleet';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { pageCsp } from '../page/render-layout.js';
+import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
+import { renderHome } from '../page/render-home.js';
+import type { ApiServices } from '../services/api-services.js';
+import { refresh } from './domain-routes.js';
+import { domainOrThrow, parseDomain } from './parse-domain.js';
+
+const RECENT_EVENTS_READ = 200;
+const RECENT_SHOWN = 24;
+
+/** Marks a route as a page: its errors are rendered as HTML (see the error handler). */
+const PAGE = { page: true } as const;
+
+/** The lookup page: server-rendered, works without JavaScript; the inline script only adds live updates. */
+export async function pageRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
+  // The no-JS "check again" form posts urlencoded; its body carries nothing we need.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1024 }, (_request, _body, done) =>
+    done(null, {}),
+  );
+
+  app.get('/', { config: PAGE, schema: { hide: true } }, async (_request, reply) => {
+    const recent = await recentDomains(services);
+    return sendPage(reply, 200, (nonce) => renderHome({ nonce, recent }));
+  });
+
+  app.get<{ Querystring: { q?: string } }>(
+    '/lookup',
+    {
+      config: PAGE,
+      schema: { hide: true, querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 2048 } } } },
+    },
+    async (request, reply) => {
+      const q = request.query.q ?? '';
+      const parsed = parseDomain(q);
+      if (parsed.status === 'valid') return reply.redirect(`/d/${encodeURIComponent(parsed.domain)}`, 303);
+      const recent = await recentDomains(services);
+      return sendPage(reply, 400, (nonce) =>
+        renderHome({ nonce, recent, query: q, error: `“${q.slice(0, 200)}” is not a domain name (${parsed.reason}).` }),
+      );
+    },
+  );
+
+  app.get<{ Params: { domain: string }; Querystring: { queued?: string; part?: string } }>(
+    '/d/:domain',
+    { config: PAGE, schema: { hide: true } },
+    async (request, reply) => {
+      const domain = domainOrThrow(request.params.domain);
+      if (domain !== request.params.domain) return reply.redirect(`/d/${encodeURIComponent(domain)}`, 301);
+      const stored = await services.store.get(domain);
+      const result = stored.status === 'found' ? stored.result : null;
+      const queued =
+        request.query.queued !== undefined
+          ? {
+              events: `/v1/domains/${encodeURIComponent(domain)}/events${result ? `?after=${encodeURIComponent(result.checkedAt)}` : ''}`,
+            }
+          : null;
+      const page = { domain, result, now: Date.now(), queued };
+      // ?part=main: the fragment the page's script swaps in when a new result lands.
+      if (request.query.part === 'main') return sendPage(reply, 200, (nonce) => renderDomainMain({ ...page, nonce }).value);
+      return sendPage(reply, 200, (nonce) => renderDomainPage({ ...page, nonce }));
+    },
+  );
+
+  app.post<{ Params: { domain: string } }>(
+    '/d/:domain/refresh',
+    { config: PAGE, schema: { hide: true } },
+    async (request, reply) => {
+      const domain = domainOrThrow(request.params.domain);
+      const queued = await refresh(services, domain, 0);
+      const wantsJson = (request.headers.accept ?? '').includes('application/json');
+      if (wantsJson) {
+        return queued
+          ? reply.send(queued)
+          : reply.send({
+              domain,
+              status: 'fresh',
+              message: `Checked less than ${Math.round(services.limits.minRefreshAgeMs / 1000)} seconds ago; that result is shown.`,
+            });
+      }
+      return reply.redirect(`/d/${encodeURIComponent(domain)}${queued ? '?queued=1' : ''}`, 303);
+    },
+  );
+}
+
+/** Headers every page gets: a fresh CSP nonce, no sniffing, no caching, no referrer. */
+export function sendPage(reply: FastifyReply, status: number, render: (nonce: string) => string): FastifyReply {
+  const nonce = randomBytes(16).toString('base64');
+  return reply
+    .code(status)
+    .header('content-security-policy', pageCsp(nonce))
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(render(nonce));
+}
+
+async function recentDomains(services: ApiServices): Promise<ResultEvent[]> {
+  const events = await readRecentResultEvents(services.redis, services.keys, RECENT_EVENTS_READ);
+  const seen = new Set<string>();
+  const recent: ResultEvent[] = [];
+  for (const event of events) {
+    if (seen.has(event.domain)) continue;
+    seen.add(event.domain);
+    recent.push(event);
+    if (recent.length >= RECENT_SHOWN) break;
+  }
+  return recent;
+}

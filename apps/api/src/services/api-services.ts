@@ -1,0 +1,62 @@
+import { createVerifyQueue, fleetKeys, ResultEventFeed, ResultStore, type FleetKeys, type VerifyQueue } from '@mxv/fleet';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ApiLimits, ApiOptions } from '../api-options.js';
+
+/** What the routes use, built once per app (Fastify's "services" layer: between the plugins and the routes). */
+export interface ApiServices {
+  redis: Redis;
+  keys: FleetKeys;
+  store: ResultStore;
+  queue: VerifyQueue;
+  feed: ResultEventFeed;
+  registry: Registry;
+  token: string | null;
+  limits: ApiLimits;
+  close(): Promise<void>;
+}
+
+export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiServices {
+  const keys = fleetKeys(options.prefix);
+  const owned: Redis[] = [];
+  let redis: Redis;
+  if (typeof options.redis === 'string') {
+    // A bounded retry and a command timeout: while Redis is away, requests fail
+    // fast with 503 instead of waiting in ioredis' offline queue.
+    redis = new Redis(options.redis, {
+      maxRetriesPerRequest: 1,
+      commandTimeout: limits.redisCommandTimeoutMs,
+      // Concurrent requests' GETs leave in one write: fewer syscalls on both sides under load.
+      enableAutoPipelining: true,
+    });
+    redis.on('error', () => undefined);
+    owned.push(redis);
+  } else {
+    redis = options.redis;
+  }
+  // XREAD BLOCK waits longer than any command timeout: the feed gets its own connection without one.
+  const reader = redis.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null });
+  reader.on('error', () => undefined);
+  const feed = new ResultEventFeed(reader, keys, { maxListeners: limits.maxEventStreams });
+  const queue = createVerifyQueue(redis, keys);
+  // Failures reach the routes as rejected commands (503); the queue's own 'error' events would only be printed.
+  queue.on('error', () => undefined);
+  const registry = options.registry ?? new Registry();
+  // Process metrics unless the caller's registry has them already (prom-client refuses a second registration).
+  if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+  return {
+    redis,
+    keys,
+    store: new ResultStore(redis, keys),
+    queue,
+    feed,
+    registry,
+    token: options.token ?? null,
+    limits,
+    async close() {
+      await feed.close();
+      await queue.close();
+      for (const connection of owned) connection.disconnect();
+    },
+  };
+}

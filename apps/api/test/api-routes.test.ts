@@ -1,0 +1,356 @@
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkResultSchema } from '@mxv/schema';
+import { buildApiApp, ERROR_CODES } from '../src/index.js';
+import { queuedCount, sampleResult, startTestRedis, testApi, TOKEN, waitFor, type TestApi, type TestRedis } from './support.js';
+
+let server: TestRedis;
+let api: TestApi;
+
+const isoAgo = (ms: number): string => new Date(Date.now() - ms).toISOString();
+const json = (payload: string): Record<string, unknown> => JSON.parse(payload) as Record<string, unknown>;
+const errorOf = (payload: string): { code: string; message: string; reason?: string } =>
+  (JSON.parse(payload) as { error: { code: string; message: string; reason?: string } }).error;
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  api = await testApi(server, 'routes', { maxDomainsPerRequest: 5, bodyLimitBytes: 2_048 });
+});
+afterAll(async () => {
+  await api?.close();
+  await server?.stop();
+});
+
+describe('GET /v1/domains/{domain}', () => {
+  it('returns the stored result with its age, for any input form mxv check accepts', async () => {
+    await api.store.write(sampleResult('ok.test', isoAgo(90_000)));
+    for (const input of ['ok.test', 'OK.Test.', encodeURIComponent('postmaster@ok.test')]) {
+      const res = await api.app.inject(`/v1/domains/${input}`);
+      expect(res.statusCode, input).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      const body = json(res.body);
+      expect(checkResultSchema.parse(body).domain).toBe('ok.test');
+      expect(body['ageSeconds']).toBeGreaterThanOrEqual(89);
+      expect(body['ageSeconds']).toBeLessThan(120);
+      expect(Number(res.headers['age'])).toBe(body['ageSeconds']);
+    }
+  });
+
+  it('normalizes Unicode to the A-label', async () => {
+    await api.store.write(sampleResult('xn--bcher-kva.test', isoAgo(1_000)));
+    const res = await api.app.inject(`/v1/domains/${encodeURIComponent('Bücher.test')}`);
+    expect(res.statusCode).toBe(200);
+    expect(json(res.body)['domain']).toBe('xn--bcher-kva.test');
+  });
+
+  it('answers 400 with a reason for input that is not a domain', async () => {
+    for (const [input, reason] of [
+      ['-bad-.test', 'hyphen_edge'],
+      ['a..b.test', 'empty_label'],
+      ['192.0.2.1', 'ip_address'],
+      ['x'.repeat(64) + '.test', 'label_too_long'],
+    ] as const) {
+      const res = await api.app.inject(`/v1/domains/${encodeURIComponent(input)}`);
+      expect(res.statusCode, input).toBe(400);
+      expect(errorOf(res.body)).toMatchObject({ code: 'invalid_domain', reason });
+    }
+  });
+
+  it('answers 404 JSON for a domain without a result', async () => {
+    const res = await api.app.inject('/v1/domains/never-checked.test');
+    expect(res.statusCode).toBe(404);
+    expect(errorOf(res.body).code).toBe('not_found');
+  });
+
+  it('refresh: serves a fresh result, enqueues a stale or missing one once (202), deduplicated', async () => {
+    await api.store.write(sampleResult('fresh.test', isoAgo(10_000)));
+    await api.store.write(sampleResult('stale.test', isoAgo(7_200_000)));
+    const before = await queuedCount(api.queue);
+
+    const fresh = await api.app.inject('/v1/domains/fresh.test?refresh=true&maxAge=3600');
+    expect(fresh.statusCode).toBe(200);
+    expect(json(fresh.body)['domain']).toBe('fresh.test');
+    expect(await queuedCount(api.queue)).toBe(before);
+
+    const first = await api.app.inject('/v1/domains/stale.test?refresh=true&maxAge=60');
+    expect(first.statusCode).toBe(202);
+    const queued = json(first.body);
+    expect(queued).toMatchObject({
+      domain: 'stale.test',
+      status: 'queued',
+      enqueued: true,
+      job: { id: 'stale.test', state: 'waiting' },
+    });
+    expect(queued['events']).toBe(`/v1/domains/stale.test/events?after=${encodeURIComponent(queued['checkedAt'] as string)}`);
+    const again = await api.app.inject('/v1/domains/STALE.test?refresh=true&maxAge=60');
+    expect(again.statusCode).toBe(202);
+    expect(json(again.body)).toMatchObject({ enqueued: false, job: { state: 'waiting' } });
+
+    const missing = await api.app.inject('/v1/domains/missing.test?refresh=true');
+    expect(missing.statusCode).toBe(202);
+    expect(json(missing.body)).toMatchObject({ enqueued: true, checkedAt: null, events: '/v1/domains/missing.test/events' });
+    expect(await queuedCount(api.queue)).toBe(before + 2);
+  });
+
+  it('rejects a bad query with 400 bad_request', async () => {
+    const res = await api.app.inject('/v1/domains/ok.test?maxAge=-5');
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res.body).code).toBe('bad_request');
+  });
+});
+
+describe('GET /v1/domains/{domain}/events', () => {
+  it('delivers the result when a worker writes it, then closes', async () => {
+    const listeners = api.app.mxv.feed.listenerCount;
+    const pending = api.app.inject('/v1/domains/sse.test/events');
+    await waitFor('the stream to subscribe', () => api.app.mxv.feed.listenerCount === listeners + 1);
+    // Another domain's result does not end this stream.
+    await api.store.write(sampleResult('other-sse.test', new Date().toISOString()));
+    await api.store.write(sampleResult('sse.test', new Date().toISOString(), { verdict: 'unreachable' }));
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+    const match = /event: result\ndata: (.*)\n\n$/.exec(res.body);
+    expect(match, res.body).not.toBeNull();
+    const result = checkResultSchema.parse(JSON.parse(match?.[1] ?? 'null'));
+    expect(result).toMatchObject({ domain: 'sse.test', verdict: 'unreachable' });
+    expect(res.body.match(/event: result/g)).toHaveLength(1);
+    expect(api.app.mxv.feed.listenerCount).toBe(listeners);
+  });
+
+  it('delivers at once a stored result newer than ?after', async () => {
+    const checkedAt = new Date().toISOString();
+    await api.store.write(sampleResult('after.test', checkedAt));
+    const res = await api.app.inject(`/v1/domains/after.test/events?after=${encodeURIComponent(isoAgo(60_000))}`);
+    expect(res.body).toContain('event: result');
+    expect(res.body).toContain(`"checkedAt":"${checkedAt}"`);
+  });
+
+  it('ends with a timeout event when no result comes, and frees its listener', async () => {
+    const listeners = api.app.mxv.feed.listenerCount;
+    const started = Date.now();
+    const res = await api.app.inject('/v1/domains/quiet.test/events');
+    expect(res.body).toMatch(/event: timeout\n/);
+    expect(res.body).not.toContain('event: result');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(api.app.mxv.feed.listenerCount).toBe(listeners);
+  });
+
+  it('over real HTTP: the stream stays open while waiting, and a client that leaves frees its listener', async () => {
+    const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    const listeners = api.app.mxv.feed.listenerCount;
+    const chunks: string[] = [];
+    const request = get(`${address}/v1/domains/leaving.test/events`, (response) => {
+      response.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+      response.on('error', () => undefined);
+    });
+    request.on('error', () => undefined);
+    await waitFor('the stream to subscribe', () => api.app.mxv.feed.listenerCount === listeners + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(api.app.mxv.feed.listenerCount).toBe(listeners + 1);
+    expect(chunks.join('')).toContain(': waiting for a result of leaving.test');
+    request.destroy();
+    await waitFor('the listener to go', () => api.app.mxv.feed.listenerCount === listeners);
+  });
+
+  it('400 for an invalid domain or after', async () => {
+    expect((await api.app.inject('/v1/domains/bad..test/events')).statusCode).toBe(400);
+    const res = await api.app.inject('/v1/domains/ok.test/events?after=yesterday');
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res.body).code).toBe('bad_request');
+  });
+});
+
+describe('POST /v1/checks', () => {
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    api.app.inject({
+      method: 'POST',
+      url: '/v1/checks',
+      payload: body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  it('401 without a token and 403 with a wrong one; nothing is enqueued', async () => {
+    const before = await queuedCount(api.queue);
+    const body = JSON.stringify({ domains: ['unauth1.test', 'unauth2.test'] });
+    const missing = await post(body);
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(errorOf(missing.body).code).toBe('unauthorized');
+    const wrong = await post(body, { authorization: 'Bearer not-the-token' });
+    expect(wrong.statusCode).toBe(403);
+    expect(errorOf(wrong.body).code).toBe('forbidden');
+    // A wrong token is refused before the body is read: even an oversized one.
+    const big = await post('x'.repeat(10_000), { authorization: 'Bearer nope' });
+    expect(big.statusCode).toBe(403);
+    expect(await queuedCount(api.queue)).toBe(before);
+  });
+
+  it('enqueues with counts like mxv enqueue, deduplicated, invalid inputs listed', async () => {
+    const res = await post(
+      JSON.stringify({ domains: ['bulk1.test', 'BULK1.test.', 'bulk2.test', 'not a domain', '12345'] }),
+      auth,
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res.body)).toEqual({
+      read: 5,
+      invalid: 2,
+      duplicates: 1,
+      fresh: 0,
+      enqueued: 2,
+      invalidInputs: [
+        { input: 'not a domain', reason: 'bad_character' },
+        { input: '12345', reason: expect.any(String) },
+      ],
+    });
+    expect(await api.queue.getJobState('bulk1.test')).toBe('waiting');
+    const again = await post(JSON.stringify({ domains: ['bulk1.test'] }), auth);
+    expect(json(again.body)).toMatchObject({ duplicates: 1, enqueued: 0 });
+  });
+
+  it('skips fresh results with maxAge', async () => {
+    await api.store.write(sampleResult('young.test', isoAgo(5_000)));
+    const res = await post(JSON.stringify({ domains: ['young.test'], maxAge: 3600 }), auth);
+    expect(json(res.body)).toMatchObject({ fresh: 1, enqueued: 0 });
+  });
+
+  it('bounds requests: too many domains 400, body too large 413, invalid JSON 400, wrong type 415', async () => {
+    const before = await queuedCount(api.queue);
+    const many = await post(
+      JSON.stringify({ domains: ['a1.test', 'a2.test', 'a3.test', 'a4.test', 'a5.test', 'a6.test'] }),
+      auth,
+    );
+    expect(many.statusCode).toBe(400);
+    expect(errorOf(many.body).code).toBe('too_many_domains');
+    const large = await post(JSON.stringify({ domains: ['x'.repeat(3_000)] }), auth);
+    expect(large.statusCode).toBe(413);
+    expect(errorOf(large.body).code).toBe('body_too_large');
+    const broken = await post('{"domains": [', auth);
+    expect(broken.statusCode).toBe(400);
+    expect(errorOf(broken.body).code).toBe('invalid_json');
+    const text = await post('<a/>', { ...auth, 'content-type': 'application/xml' });
+    expect(text.statusCode).toBe(415);
+    expect(errorOf(text.body).code).toBe('unsupported_media_type');
+    const shape = await post(JSON.stringify({ domains: [{ name: 'a.test' }] }), auth);
+    expect(shape.statusCode).toBe(400);
+    expect(errorOf(shape.body).code).toBe('bad_request');
+    expect(await queuedCount(api.queue)).toBe(before);
+  });
+});
+
+describe('operations', () => {
+  it('healthz, readyz, metrics', async () => {
+    expect(json((await api.app.inject('/healthz')).body)).toEqual({ status: 'ok' });
+    const ready = await api.app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(json(ready.body)['status']).toBe('ready');
+    const metrics = await api.app.inject('/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('unknown routes are 404 JSON with a code', async () => {
+    const res = await api.app.inject('/v2/nothing');
+    expect(res.statusCode).toBe(404);
+    expect(errorOf(res.body).code).toBe('route_not_found');
+  });
+
+  it('every error code of the registry has a 4xx/5xx status and a message', () => {
+    for (const [code, entry] of Object.entries(ERROR_CODES)) {
+      expect(entry.status, code).toBeGreaterThanOrEqual(400);
+      expect(entry.message.length, code).toBeGreaterThan(5);
+    }
+  });
+
+  it('serves an OpenAPI 3.1 document generated from the route schemas', async () => {
+    const res = await api.app.inject('/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = json(res.body) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/healthz', '/metrics', '/readyz', '/v1/checks', '/v1/domains/{domain}', '/v1/domains/{domain}/events'].sort(),
+    );
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses).length, `${method} ${path}`).toBeGreaterThan(0);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          expect(response.content, `${method} ${path} ${status}`).toBeDefined();
+        }
+      }
+    }
+    const ok = doc.paths['/v1/domains/{domain}']?.['get']?.responses['200']?.content?.['application/json']?.schema as {
+      properties: Record<string, { enum?: string[] }>;
+      required: string[];
+    };
+    // The response schema is the contract's zod schema: the verdicts come from it.
+    expect(ok.properties['verdict']?.enum).toContain('null_mx');
+    expect(ok.required).toEqual(expect.arrayContaining(['schema', 'domain', 'checks', 'mx', 'hosts', 'ageSeconds']));
+    const checks = doc.paths['/v1/checks']?.['post'] as unknown as { security: unknown };
+    expect(checks.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('bull-board under /admin/queues needs the token (Bearer or Basic)', async () => {
+    const none = await api.app.inject('/admin/queues');
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Basic/);
+    const wrong = await api.app.inject({ url: '/admin/queues/api/queues', headers: { authorization: 'Bearer wrong-token' } });
+    expect(wrong.statusCode).toBe(403);
+    const page = await api.app.inject({ url: '/admin/queues', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const basic = Buffer.from(`admin:${TOKEN}`).toString('base64');
+    const queues = await api.app.inject({ url: '/admin/queues/api/queues', headers: { authorization: `Basic ${basic}` } });
+    expect(queues.statusCode).toBe(200);
+    expect(queues.body).toContain('"name":"verify"');
+  });
+});
+
+describe('limits and failures', () => {
+  it('rate-limits per client with 429 rate_limited', async () => {
+    const limited = await testApi(server, 'ratelimit', { rateLimitPerMinute: 3 });
+    try {
+      const codes = [];
+      for (let i = 0; i < 4; i++) codes.push((await limited.app.inject('/v1/domains/ok.test')).statusCode);
+      expect(codes).toEqual([404, 404, 404, 429]);
+      const res = await limited.app.inject('/v1/domains/ok.test');
+      expect(errorOf(res.body).code).toBe('rate_limited');
+      expect(res.headers['retry-after']).toBeDefined();
+      // Probes are not limited.
+      expect((await limited.app.inject('/healthz')).statusCode).toBe(200);
+      const other = await limited.app.inject({ url: '/v1/domains/ok.test', remoteAddress: '127.0.0.9' });
+      expect(other.statusCode).toBe(404);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('a lost Redis is 503 redis_unavailable, without internals', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const app = await buildApiApp({ redis: `redis://127.0.0.1:${port}`, limits: { redisCommandTimeoutMs: 300 } });
+    try {
+      const res = await app.inject('/v1/domains/ok.test');
+      expect(res.statusCode).toBe(503);
+      expect(errorOf(res.body)).toEqual({ code: 'redis_unavailable', message: ERROR_CODES.redis_unavailable.message });
+      expect((await app.inject('/readyz')).statusCode).toBe(503);
+      expect((await app.inject('/healthz')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses bad options at build time', async () => {
+    await expect(buildApiApp({ redis: server.url, token: 'short' })).rejects.toThrow(/at least 8/);
+    await expect(buildApiApp({ redis: server.url, limits: { maxDomainsPerRequest: 0 } })).rejects.toThrow(/maxDomainsPerRequest/);
+  });
+});

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostResult } from '@mxv/schema';
+import { queuedCount, sampleResult, startTestRedis, testApi, type TestApi, type TestRedis } from './support.js';
+
+let server: TestRedis;
+let api: TestApi;
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  api = await testApi(server, 'page');
+});
+afterAll(async () => {
+  await api?.close();
+  await server?.stop();
+});
+
+const XSS = `<script>alert(1)</script><img src=x onerror=alert(2)>"'`;
+
+function hostileHost(domain: string): HostResult {
+  return {
+    exchange: `mx.${domain}`,
+    priority: 10,
+    ip: '192.0.2.7',
+    port: 25,
+    connect: 'ok',
+    banner: { code: 220, text: `mx ESMTP ${XSS}` },
+    ehlo: { code: 250, extensions: ['PIPELINING', `X-EVIL"><svg onload=alert(3)>`] },
+    starttls: 'ok',
+    tls: {
+      version: 'TLSv1.3',
+      cipher: 'TLS_AES_256_GCM_SHA384',
+      certValid: false,
+      hostnameMatch: false,
+      notAfter: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+      error: 'CERT_HAS_EXPIRED',
+      subject: `CN=${XSS}`,
+      issuer: 'CN=Evil CA',
+    },
+    timingsMs: { connect: 2, banner: 30, ehlo: 4, tls: 20, total: 60 },
+    error: null,
+  };
+}
+
+describe('lookup page', () => {
+  it('GET / is a search form that works without JavaScript, with a strict CSP', async () => {
+    await api.store.write(sampleResult('recent.test', new Date().toISOString()));
+    const res = await api.app.inject('/');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9+/=]+'/);
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    // Every script and style element carries this response's nonce.
+    expect(res.body.split('<script').length).toBe(res.body.split(`<script nonce="${nonce}"`).length);
+    expect(res.body.split('<style').length).toBe(res.body.split(`<style nonce="${nonce}"`).length);
+    expect(res.body).toContain('<form class="search" method="get" action="/lookup"');
+    expect(res.body).toContain('href="/d/recent.test"');
+    expect(res.body).not.toMatch(/https?:\/\//);
+  });
+
+  it('/lookup redirects any accepted input form to the domain page; bad input is a 400 page', async () => {
+    const res = await api.app.inject(`/lookup?q=${encodeURIComponent(' Postmaster@Recent.TEST ')}`);
+    expect(res.statusCode).toBe(303);
+    expect(res.headers['location']).toBe('/d/recent.test');
+    const bad = await api.app.inject(`/lookup?q=${encodeURIComponent('not a domain')}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('is not a domain name (bad_character)');
+    expect((await api.app.inject('/d/Recent.Test')).headers['location']).toBe('/d/recent.test');
+    const invalid = await api.app.inject('/d/bad..test');
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.headers['content-type']).toMatch(/^text\/html/);
+  });
+
+  it('shows the checks, the verdict in words, the MX table and host details', async () => {
+    const result = sampleResult('shown.test', new Date(Date.now() - 120_000).toISOString());
+    await api.store.write(result);
+    const res = await api.app.inject('/d/shown.test');
+    expect(res.statusCode).toBe(200);
+    const body = res.body;
+    expect(body).toContain('Mail can be delivered, but without encryption');
+    for (const check of ['mxExists', 'mxResolves', 'smtpReachable', 'bannerValid']) {
+      expect(body).toContain(`<li class="pass" data-check="${check}">`);
+    }
+    expect(body).toContain('<li class="fail" data-check="tlsSupported">');
+    expect(body).toMatch(/<table id="mx-table">[\s\S]*<td>10<\/td>\s*<td class="mono">\s*mx\.shown\.test[\s\S]*192\.0\.2\.1/);
+    expect(body).toContain('2 minutes ago');
+    expect(body).toContain('No encryption');
+    expect(body).toContain('action="/d/shown.test/refresh"');
+  });
+
+  it('escapes attacker-controlled banners, EHLO keywords and certificate names', async () => {
+    const domain = 'hostile.test';
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [hostileHost(domain)] }));
+    const res = await api.app.inject(`/d/${domain}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('<script>alert(1)');
+    expect(res.body).not.toContain('<img src=x');
+    expect(res.body).not.toContain('<svg onload');
+    expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;');
+    expect(res.body).toContain('X-EVIL&quot;&gt;&lt;svg onload=alert(3)&gt;');
+    expect(res.body).toContain('expired 3 days ago');
+    expect(res.body).toContain('does not cover mx.hostile.test');
+    expect(res.body).toContain('Certificate problems');
+  });
+
+  it('explains null MX, implicit MX, blocked and unreachable hosts', async () => {
+    const now = new Date().toISOString();
+    await api.store.write(
+      sampleResult('nullmx.test', now, {
+        verdict: 'null_mx',
+        checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: { source: 'null', dns: 'NOERROR', records: [] },
+        hosts: [],
+      }),
+    );
+    const blockedHost = {
+      ...hostileHost('blocked.test'),
+      ip: '10.0.0.5',
+      connect: 'blocked' as const,
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried' as const,
+      tls: null,
+      error: 'blocked_address',
+    };
+    await api.store.write(
+      sampleResult('blocked.test', now, {
+        verdict: 'unreachable',
+        checks: { mxExists: false, mxResolves: true, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: {
+          source: 'implicit',
+          dns: 'NOERROR',
+          records: [{ exchange: 'blocked.test', priority: 0, addresses: ['10.0.0.5'], problems: [] }],
+        },
+        hosts: [blockedHost],
+      }),
+    );
+    const nullPage = (await api.app.inject('/d/nullmx.test')).body;
+    expect(nullPage).toContain('This domain accepts no mail (null MX)');
+    expect(nullPage).toContain('RFC 7505');
+    const blockedPage = (await api.app.inject('/d/blocked.test')).body;
+    expect(blockedPage).toContain('No mail host accepts connections');
+    expect(blockedPage).toContain('Implicit MX');
+    expect(blockedPage).toContain('10.0.0.5 is in a private, loopback or reserved range');
+    expect(blockedPage).toContain('port 25 is open');
+    expect(blockedPage).toContain('not public, not tried');
+  });
+
+  it('an unknown domain offers a first check', async () => {
+    const res = await api.app.inject('/d/unknown.test');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Not checked yet');
+    expect(res.body).toContain('Check now');
+  });
+
+  it('"check again" without JavaScript queues a check and redirects; with fetch it answers JSON', async () => {
+    await api.store.write(sampleResult('again.test', new Date(Date.now() - 5_000).toISOString()));
+    const before = await queuedCount(api.queue);
+    const form = await api.app.inject({
+      method: 'POST',
+      url: '/d/again.test/refresh',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
+    expect(form.statusCode).toBe(303);
+    expect(form.headers['location']).toBe('/d/again.test?queued=1');
+    expect(await queuedCount(api.queue)).toBe(before + 1);
+    const page = await api.app.inject('/d/again.test?queued=1');
+    expect(page.body).toContain('A new check is queued');
+    expect(page.body).toMatch(/data-events="\/v1\/domains\/again\.test\/events\?after=/);
+    const js = await api.app.inject({ method: 'POST', url: '/d/again.test/refresh', headers: { accept: 'application/json' } });
+    expect(js.statusCode).toBe(200);
+    expect(JSON.parse(js.body)).toMatchObject({ status: 'queued', enqueued: false, job: { id: 'again.test' } });
+    expect(await queuedCount(api.queue)).toBe(before + 1);
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis } from '@mxv/fleet';
+import { checkResultSchema } from '@mxv/schema';
+import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
+import { runCli } from './run-cli.js';
+
+/** `mxv demo --once`: the whole fleet on the simulated world, on whatever Redis it finds, and the direct-mode fallback. */
+
+let server: TestRedis;
+beforeAll(async () => {
+  server = await startTestRedis();
+});
+afterAll(async () => server?.stop());
+
+const withoutRedisUrl = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
+  const env = { ...process.env, ...extra };
+  delete env['REDIS_URL'];
+  return env;
+};
+
+function results(stdout: string) {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => checkResultSchema.parse(JSON.parse(line)));
+}
+
+describe('mxv demo', () => {
+  it('starts a private redis-server, workers and the API, checks the world through the queue, stops everything', async () => {
+    const run = await runCli(['demo', '--once', '--json', '--port', '0'], { env: withoutRedisUrl(), timeoutMs: 90_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/started a private redis-server at redis:\/\/127\.0\.0\.1:\d+/);
+    const checked = results(run.stdout);
+    expect(checked.length).toBe(32);
+    expect(checked.every((r) => r.attempts === 1)).toBe(true);
+    expect(checked.find((r) => r.domain === 'ok.test')?.verdict).toBe('ok');
+    expect(run.stderr).toMatch(/33\/33 domains done in [\d.]+ s by 2 workers through Redis; 33 as the world expects, 0 not/);
+    expect(run.stderr).toMatch(/Lookup page: +http:\/\/127\.0\.0\.1:\d+\//);
+    // The private Redis is gone with the demo.
+    const url = /redis-server at (redis:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr)?.[1] ?? '';
+    expect((await connectRedis(url, 500)).status).toBe('failed');
+  });
+
+  it('uses REDIS_URL when it answers, under a fresh prefix that it removes at the end', async () => {
+    await server.flush();
+    const run = await runCli(['demo', '--once', '--port', '0', '--workers', '1'], {
+      env: { ...process.env, REDIS_URL: server.url },
+      timeoutMs: 90_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`using Redis at ${server.url}`);
+    expect(run.stdout).toMatch(/^ok\.test +ok /m);
+    expect(run.stdout).toMatch(/^null-mx\.test +null_mx /m);
+    expect(run.stderr).toContain('33 as the world expects');
+    const admin = server.client();
+    expect(await admin.dbsize()).toBe(0);
+  });
+
+  it('without any Redis, says how to get one and checks in direct mode', async () => {
+    const run = await runCli(['demo', '--once', '--json'], {
+      env: withoutRedisUrl({ PATH: '/nonexistent' }),
+      timeoutMs: 90_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('None was found, so it falls back to direct mode');
+    expect(run.stderr).toContain('apt-get install redis-server');
+    // Direct mode checks the invalid input too (as mxv check does).
+    expect(results(run.stdout).length).toBe(33);
+    expect(run.stderr).toMatch(/33 domains checked; 33 as expected/);
+  });
+});

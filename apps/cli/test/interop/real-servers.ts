@@ -1,0 +1,349 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as net from 'node:net';
+
+/**
+ * Real mail servers and a real resolver from Debian's packages, each started
+ * with a configuration of its own in a temporary directory, listening on
+ * loopback only, never delivering anything (issue 6, "Real mail servers").
+ */
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+export interface PostfixService {
+  ip: string;
+  hostname: string;
+  /** RFC 3207 STARTTLS offered (may) or not (none). */
+  tls: TlsFiles | null;
+}
+
+export interface Running {
+  stop(): Promise<void>;
+  /** The server's own log, for failure messages. */
+  log(): string;
+}
+
+function run(cmd: string, args: string[]): string {
+  const out = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${out.status}\n${out.stdout}${out.stderr}`);
+  return out.stdout + out.stderr;
+}
+
+export function hasBinary(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+function readable(dir: string): void {
+  // The MTAs drop privileges: their users must traverse the directory and read the config.
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+}
+
+async function waitListening(ip: string, port: number, what: string, log: () => string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: ip, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} not listening on ${ip}:${port}\n${log()}`);
+}
+
+/**
+ * Postfix with its own config directory (`postfix -c DIR start`): one smtpd per
+ * address on port 25, nothing delivered (no local domains, default transport
+ * "error"), no DNS lookups of its own (peer names are not looked up).
+ */
+export async function startPostfix(dir: string, services: PostfixService[]): Promise<Running> {
+  readable(dir);
+  const conf = join(dir, 'conf');
+  const data = join(dir, 'data');
+  for (const d of [conf, join(dir, 'spool'), data]) mkdirSync(d, { recursive: true });
+  execFileSync('chown', ['postfix:postfix', data]);
+  const maillog = join(dir, 'maillog');
+  writeFileSync(
+    join(conf, 'main.cf'),
+    [
+      'compatibility_level = 3.6',
+      `queue_directory = ${join(dir, 'spool')}`,
+      `data_directory = ${data}`,
+      'mail_owner = postfix',
+      'setgid_group = postdrop',
+      'myhostname = postfix.interop.test',
+      'mydestination =',
+      'relay_domains =',
+      'local_recipient_maps =',
+      'alias_maps =',
+      'alias_database =',
+      'default_transport = error',
+      'local_transport = error',
+      // Postfix checks inet_interfaces against interface addresses; lo carries only 127.0.0.1/8,
+      // so the per-address binding is done in master.cf instead.
+      'inet_interfaces = all',
+      'inet_protocols = ipv4',
+      'smtpd_peername_lookup = no',
+      'disable_dns_lookups = yes',
+      'smtpd_banner = $myhostname ESMTP Postfix',
+      `maillog_file = ${maillog}`,
+      `maillog_file_prefixes = ${dir}`,
+      'biff = no',
+      '',
+    ].join('\n'),
+  );
+  const lines = services.map((s) => {
+    const tls = s.tls
+      ? `-o smtpd_tls_security_level=may -o smtpd_tls_cert_file=${s.tls.certFile} -o smtpd_tls_key_file=${s.tls.keyFile}`
+      : '-o smtpd_tls_security_level=none';
+    return `${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`;
+  });
+  writeFileSync(
+    join(conf, 'master.cf'),
+    [
+      ...lines,
+      'anvil unix - - n - 1 anvil',
+      'tlsmgr unix - - n 1000? 1 tlsmgr',
+      'proxymap unix - - n - - proxymap',
+      'postlog unix-dgram n - n - 1 postlogd',
+      '',
+    ].join('\n'),
+  );
+  const log = (): string => (existsSync(maillog) ? readFileSync(maillog, 'utf8') : '(no maillog)');
+  run('postfix', ['-c', conf, 'start']);
+  for (const s of services) await waitListening(s.ip, 25, 'postfix', log);
+  return {
+    log,
+    async stop() {
+      spawnSync('postfix', ['-c', conf, 'stop']);
+    },
+  };
+}
+
+const EXIM_CACHE = join(tmpdir(), 'mxv-exim-debs');
+
+/**
+ * Exim conflicts with Postfix as a Debian package, but its binary runs beside
+ * it: the .debs are downloaded (Debian's registry) and unpacked, once per machine.
+ */
+export function eximBinary(): string {
+  const binary = join(EXIM_CACHE, 'root', 'usr', 'sbin', 'exim4');
+  if (existsSync(binary)) return binary;
+  mkdirSync(EXIM_CACHE, { recursive: true });
+  chmodSync(EXIM_CACHE, 0o777); // apt's _apt user downloads into it
+  run('sh', ['-c', `cd ${EXIM_CACHE} && apt-get download -q exim4-daemon-light exim4-base`]);
+  for (const deb of readdirSync(EXIM_CACHE).filter((f) => f.endsWith('.deb'))) {
+    run('dpkg', ['-x', join(EXIM_CACHE, deb), join(EXIM_CACHE, 'root')]);
+  }
+  return binary;
+}
+
+function ensureEximUser(): void {
+  if (spawnSync('id', ['Debian-exim']).status === 0) return;
+  run('useradd', [
+    '--system',
+    '--user-group',
+    '--no-create-home',
+    '--home-dir',
+    '/nonexistent',
+    '--shell',
+    '/usr/sbin/nologin',
+    'Debian-exim',
+  ]);
+}
+
+/** Exim on one address, port 25 (`-bd -oX ADDR.25`), STARTTLS with the given certificate, refusing every recipient. */
+export async function startExim(dir: string, ip: string, hostname: string, tls: TlsFiles): Promise<Running> {
+  const binary = eximBinary();
+  ensureEximUser();
+  readable(dir);
+  const spool = join(dir, 'spool');
+  const logDir = join(dir, 'log');
+  for (const d of [spool, logDir]) mkdirSync(d, { recursive: true });
+  for (const path of [spool, logDir, tls.certFile, tls.keyFile]) execFileSync('chown', ['Debian-exim:Debian-exim', path]);
+  const config = join(dir, 'exim.conf');
+  writeFileSync(
+    config,
+    [
+      `primary_hostname = ${hostname}`,
+      `spool_directory = ${spool}`,
+      `log_file_path = ${logDir}/%slog`,
+      'exim_user = Debian-exim',
+      'exim_group = Debian-exim',
+      'never_users = root',
+      'keep_environment =',
+      // No reverse lookups or ident callbacks of the client: Exim asks nothing of anyone.
+      'host_lookup =',
+      'rfc1413_hosts =',
+      'domainlist local_domains =',
+      'acl_smtp_rcpt = acl_check_rcpt',
+      'tls_advertise_hosts = *',
+      `tls_certificate = ${tls.certFile}`,
+      `tls_privatekey = ${tls.keyFile}`,
+      'begin acl',
+      'acl_check_rcpt:',
+      '  deny message = no mail here',
+      'begin routers',
+      'begin transports',
+      '',
+    ].join('\n'),
+  );
+  // -bdf: the -bd daemon kept in the foreground, so it is our child and ends with it.
+  const child: ChildProcess = spawn(binary, ['-C', config, '-bdf', '-oX', `${ip}.25`, '-oP', join(dir, 'exim.pid')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => {
+    const main = join(logDir, 'mainlog');
+    const panic = join(logDir, 'paniclog');
+    return [
+      output,
+      existsSync(main) ? readFileSync(main, 'utf8') : '',
+      existsSync(panic) ? readFileSync(panic, 'utf8') : '',
+    ].join('\n');
+  };
+  await waitListening(ip, 25, 'exim', log);
+  return {
+    log,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface UnboundSetup {
+  ip: string;
+  port: number;
+  /** zone → "ip@port" of its authoritative server (the testkit's). */
+  stubs: Record<string, string>;
+}
+
+/**
+ * Unbound as the recursive resolver in front of the testkit's server: the test
+ * zones are stub zones; the root hints point at a dead loopback address, so a
+ * name outside them can never send a query off this machine.
+ */
+export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Running & { address: string }> {
+  readable(dir);
+  const logFile = join(dir, 'unbound.log');
+  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+  const stubs = Object.entries(setup.stubs).flatMap(([zone, addr]) => [
+    'stub-zone:',
+    `  name: "${zone}."`,
+    `  stub-addr: ${addr}`,
+  ]);
+  const zoneLines = Object.keys(setup.stubs).flatMap((zone) => [`  domain-insecure: "${zone}."`]);
+  writeFileSync(
+    join(dir, 'unbound.conf'),
+    [
+      'server:',
+      `  interface: ${setup.ip}`,
+      `  port: ${setup.port}`,
+      '  do-ip6: no',
+      '  do-not-query-localhost: no',
+      '  username: ""',
+      '  chroot: ""',
+      `  directory: "${dir}"`,
+      `  pidfile: "${join(dir, 'unbound.pid')}"`,
+      `  root-hints: "${join(dir, 'root.hints')}"`,
+      '  use-syslog: no',
+      `  logfile: "${logFile}"`,
+      '  verbosity: 1',
+      // No DNSSEC validator: the test zones are unsigned and there is no trust anchor here.
+      '  module-config: "iterator"',
+      '  access-control: 127.0.0.0/8 allow',
+      // Unbound answers .test itself (RFC 6761) unless told not to.
+      '  local-zone: "test." nodefault',
+      '  qname-minimisation: no',
+      '  num-threads: 1',
+      // Short timeouts: a silent authoritative server becomes SERVFAIL in seconds, not minutes.
+      '  infra-cache-max-rtt: 500',
+      '  outbound-msg-retry: 2',
+      '  cache-max-ttl: 0',
+      '  cache-max-negative-ttl: 0',
+      ...zoneLines,
+      ...stubs,
+      'remote-control:',
+      '  control-enable: no',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('unbound', ['-d', '-c', join(dir, 'unbound.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  await waitListening(setup.ip, setup.port, 'unbound', log);
+  return {
+    address: `${setup.ip}:${setup.port}`,
+    log,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface SwaksView {
+  banner: string | null;
+  ehlo: string[];
+  tlsVersion: string | null;
+  tlsCipher: string | null;
+  raw: string;
+}
+
+/** What swaks sees: greeting, EHLO keywords (before TLS), and the TLS version and cipher. */
+export function swaks(ip: string, tls: boolean): SwaksView {
+  const args = ['--server', `${ip}:25`, '--quit-after', 'EHLO', '--helo', 'swaks.interop.test', '-4', '--timeout', '10'];
+  if (tls) args.push('--tls');
+  const out = spawnSync('swaks', args, { encoding: 'utf8' });
+  const raw = out.stdout + out.stderr;
+  const replies = raw.split('\n').filter((l) => l.startsWith('<-  '));
+  const banner = replies.find((l) => /^<- {2}220[ -]/.test(l))?.slice(8) ?? null;
+  const ehloLines = replies.filter((l) => /^<- {2}250[ -]/.test(l)).map((l) => l.slice(8));
+  const cipher = /TLS started with cipher ([^:]+):([^:]+):/.exec(raw);
+  return { banner, ehlo: ehloLines.slice(1), tlsVersion: cipher?.[1] ?? null, tlsCipher: cipher?.[2] ?? null, raw };
+}
+
+export interface OpensslView {
+  protocol: string | null;
+  cipher: string | null;
+  verifyCode: number | null;
+  raw: string;
+}
+
+/** openssl s_client -starttls smtp: protocol, cipher and verify result against the CA and the name. */
+export function opensslStarttls(ip: string, name: string, caFile: string): OpensslView {
+  const out = spawnSync(
+    'openssl',
+    ['s_client', '-starttls', 'smtp', '-connect', `${ip}:25`, '-servername', name, '-CAfile', caFile, '-verify_hostname', name],
+    { encoding: 'utf8', input: '', timeout: 15_000 },
+  );
+  const raw = out.stdout + out.stderr;
+  // "New, TLSv1.3, Cipher is X" is always printed; the SSL-Session block only once a TLS 1.3
+  // ticket has arrived, which depends on timing.
+  const summary = /^New, (\S+), Cipher is (\S+)/m.exec(raw);
+  return {
+    protocol: summary?.[1] ?? null,
+    cipher: summary?.[2] ?? null,
+    verifyCode: Number(/Verify return code: (\d+)/.exec(raw)?.[1] ?? NaN),
+    raw,
+  };
+}

@@ -1,0 +1,165 @@
+import * as net from 'node:net';
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorld, type World, type WorldRecord, type WorldSpec } from '@mxv/testkit';
+import { createEngineParts, DirectEngine } from '@mxv/probe';
+
+/**
+ * Issue 6, "Address policy", the real thing: listening servers on loopback, a
+ * resolver that points mail at them in every address form, and the engine with
+ * the default policy. Nothing may reach them; then, with --allow-net, the same
+ * servers are reached (so the zero is the policy's doing, not a broken setup).
+ */
+
+let world: World;
+let plain: net.Server;
+let plainIp: string;
+let plainConnections = 0;
+
+function v4Parts(ip: string): number[] {
+  return ip.split('.').map(Number);
+}
+
+/** The same IPv4 address as IPv4-mapped and IPv4-compatible IPv6, and in the NAT64 well-known prefix. */
+function v6Forms(ip: string): string[] {
+  const [a = 0, b = 0, c = 0, d = 0] = v4Parts(ip);
+  const hex = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  return [`::ffff:${ip}`, `::ffff:${hex}`, `64:ff9b::${hex}`, `::${hex}`];
+}
+
+async function listenPlain(port: number): Promise<void> {
+  // 127.0.0.x: where ordinary local services live, the SSRF target that matters most.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    plainIp = `127.0.0.${randomInt(2, 254)}`;
+    plain = net.createServer((socket) => {
+      plainConnections++;
+      socket.destroy();
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        plain.once('error', reject);
+        plain.listen(port, plainIp, () => resolve());
+      });
+      return;
+    } catch {
+      plain.close();
+    }
+  }
+  throw new Error('no free 127.0.0.x address for the plain listener');
+}
+
+function spec(): WorldSpec {
+  const records: Record<string, WorldRecord[]> = {
+    'mx.a.test': [{ type: 'A', host: 'h1' }],
+    'a.test': [{ type: 'MX', priority: 10, exchange: 'mx.a.test' }],
+    // No MX: the implicit MX (RFC 5321 5.1) is the domain's own address.
+    'implicit.test': [{ type: 'A', host: 'h2' }],
+  };
+  return {
+    hosts: [
+      { id: 'h1', behaviour: 'esmtp', hostname: 'mx.a.test' },
+      { id: 'h2', behaviour: 'esmtp', hostname: 'implicit.test' },
+    ],
+    records,
+    domains: [],
+  };
+}
+
+function engine(allowNet: string[]): DirectEngine {
+  const setup = createEngineParts({
+    dnsServers: [world.dns],
+    allowNet,
+    smtp: { port: world.smtpPort, hostBudgetMs: 2000, connectTimeoutMs: 300, greetingTimeoutMs: 500, replyTimeoutMs: 500 },
+    dns: { queryTimeoutMs: 500 },
+    route: { maxAddressesPerHost: 8, maxHostsPerDomain: 64 },
+  });
+  if (setup.status !== 'ok') throw new Error(setup.reason);
+  return new DirectEngine(setup.parts);
+}
+
+function connectionsSeen(): number {
+  return [...world.hosts.values()].reduce((n, h) => n + h.log.total, 0) + plainConnections;
+}
+
+beforeAll(async () => {
+  world = await startWorld(spec());
+  await listenPlain(world.smtpPort);
+  const h1 = world.hostsById.get('h1')?.ip as string;
+  // Every address form of the live hosts and of the plain listener, as A and AAAA records.
+  const forms = (ip: string) => [
+    { type: 'A' as const, address: ip },
+    ...v6Forms(ip).map((address) => ({ type: 'AAAA' as const, address })),
+  ];
+  world.dnsServer.setRecords('mx.forms.test', [...forms(h1), ...forms(plainIp)]);
+  world.dnsServer.setRecords('forms.test', [{ type: 'MX', priority: 10, exchange: 'mx.forms.test' }]);
+  world.dnsServer.setRecords('mx.local.test', [{ type: 'A', address: plainIp }]);
+  world.dnsServer.setRecords('local.test', [{ type: 'MX', priority: 10, exchange: 'mx.local.test' }]);
+});
+
+afterAll(async () => {
+  plain?.close();
+  await world?.stop();
+});
+
+describe('address policy on real loopback listeners', () => {
+  it('the default policy: every host blocked, zero connections seen by any listener', async () => {
+    const strict = engine([]);
+    for (const domain of ['a.test', 'implicit.test', 'forms.test', 'local.test']) {
+      const outcome = await strict.check(domain);
+      if (outcome.status !== 'complete') throw new Error('deferred');
+      const { result } = outcome;
+      expect(result.hosts.length, domain).toBeGreaterThan(0);
+      for (const host of result.hosts) {
+        expect([host.ip, host.connect, host.error, host.timingsMs.connect]).toEqual([
+          host.ip,
+          'blocked',
+          'blocked_address',
+          null,
+        ]);
+      }
+      expect(result.verdict).toBe('unreachable');
+      expect(result.checks.smtpReachable).toBe(false);
+    }
+    // Give a stray SYN the time to arrive before counting.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(connectionsSeen()).toBe(0);
+  });
+
+  it('every form of the addresses was put to the policy (mapped, compatible, NAT64)', async () => {
+    const outcome = await engine([]).check('forms.test');
+    if (outcome.status !== 'complete') throw new Error('deferred');
+    const ips = outcome.result.hosts.map((h) => h.ip);
+    const h1 = world.hostsById.get('h1')?.ip as string;
+    // Per listener: the IPv4 address, one IPv4-mapped address (both spellings are the same
+    // address, kept once), the NAT64 form and the IPv4-compatible form.
+    expect(ips).toHaveLength(8);
+    expect(ips).toEqual(expect.arrayContaining([h1, plainIp]));
+    expect(ips.filter((ip) => ip.toLowerCase().startsWith('::ffff:'))).toHaveLength(2);
+    expect(ips.filter((ip) => ip.toLowerCase().startsWith('64:ff9b::'))).toHaveLength(2);
+    expect(ips.filter((ip) => /^::[0-9a-f]{1,4}:[0-9a-f]{1,4}$/i.test(ip))).toHaveLength(2);
+    expect(connectionsSeen()).toBe(0);
+  });
+
+  it('--allow-net 127.0.0.0/8 lets the same engine reach the same listeners', async () => {
+    const open = engine(['127.0.0.0/8']);
+    const a = await open.check('a.test');
+    const local = await open.check('local.test');
+    if (a.status !== 'complete' || local.status !== 'complete') throw new Error('deferred');
+    expect(a.result.verdict).toBe('ok');
+    expect(local.result.hosts[0]?.connect).toBe('ok');
+    expect(world.hostsById.get('h1')?.handle?.log.total).toBe(1);
+    expect(plainConnections).toBe(1);
+  });
+
+  it('an allow entry for one /32 opens that address only', async () => {
+    const before = connectionsSeen();
+    const h2 = world.hostsById.get('h2')?.ip as string;
+    const narrow = engine([`${h2}/32`]);
+    const a = await narrow.check('a.test');
+    const implicit = await narrow.check('implicit.test');
+    if (a.status !== 'complete' || implicit.status !== 'complete') throw new Error('deferred');
+    expect(a.result.hosts.every((h) => h.connect === 'blocked')).toBe(true);
+    expect(implicit.result.verdict).toBe('ok');
+    expect(connectionsSeen()).toBe(before + 1);
+  });
+});
