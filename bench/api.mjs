@@ -11,6 +11,8 @@
  * same run: both servers in one child process (so the load generator does not
  * share their event loop), autocannon here, rounds alternating bare / API.
  * The figure that matters is the ratio of requests per second (target ≥ 0.7).
+ * A third server, the same API with its 1 s result cache off (a Redis GET per
+ * request), is measured alongside for comparison.
  */
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -130,15 +132,20 @@ async function serve() {
   connected.redis.disconnect();
   const api = await buildApiApp({ redis: args.redis, prefix: 'bench', limits: { rateLimitPerMinute: 0 } });
   await api.listen({ host: '127.0.0.1', port: 0 });
+  // For comparison: the same route reading Redis on every request (result cache off).
+  const uncached = await buildApiApp({ redis: args.redis, prefix: 'bench', limits: { rateLimitPerMinute: 0, resultCacheMs: 0 } });
+  await uncached.listen({ host: '127.0.0.1', port: 0 });
   // The same bytes the API answers with (the stored JSON plus ageSeconds), as a constant.
   const constant = `${JSON.stringify(result(domainName(0), checkedAt)).slice(0, -1)},"ageSeconds":0}`;
   const bare = Fastify({ logger: false });
   bare.get('/v1/domains/:domain', async (_request, reply) => reply.type('application/json; charset=utf-8').send(constant));
   await bare.listen({ host: '127.0.0.1', port: 0 });
   const url = (app) => `http://127.0.0.1:${app.server.address().port}`;
-  process.stdout.write(`${JSON.stringify({ api: url(api), bare: url(bare), bytes: Buffer.byteLength(constant) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ api: url(api), uncached: url(uncached), bare: url(bare), bytes: Buffer.byteLength(constant) })}\n`,
+  );
   process.on('SIGTERM', async () => {
-    await Promise.all([api.close(), bare.close()]);
+    await Promise.all([api.close(), uncached.close(), bare.close()]);
     process.exit(0);
   });
 }
@@ -172,9 +179,10 @@ async function main() {
     // Warm both (JIT, connections, Redis) before measuring.
     await run(servers.bare);
     await run(servers.api);
-    const totals = { bare: [], api: [] };
+    await run(servers.uncached);
+    const totals = { bare: [], api: [], uncached: [] };
     for (let round = 0; round < Number(args.rounds); round++) {
-      for (const which of ['bare', 'api']) {
+      for (const which of ['bare', 'api', 'uncached']) {
         const outcome = await run(servers[which]);
         if (outcome.non2xx > 0 || outcome.errors > 0) log(`${which}: ${outcome.non2xx} non-2xx, ${outcome.errors} errors`);
         totals[which].push(outcome);
@@ -190,12 +198,16 @@ async function main() {
     });
     const bare = summary(totals.bare);
     const api = summary(totals.api);
+    const uncached = summary(totals.uncached);
     const row = (name, s) =>
       `${name.padEnd(34)}${String(Math.round(s.rps)).padStart(9)}${String(s.p50).padStart(9)}${String(s.p99).padStart(9)}`;
     console.log(`${'route'.padEnd(34)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
     console.log(row('bare Fastify, constant', bare));
     console.log(row('GET /v1/domains/{domain} (cached)', api));
-    console.log(`ratio api/bare: ${(api.rps / bare.rps).toFixed(2)} (target >= 0.7)`);
+    console.log(row('  same, Redis read every request', uncached));
+    console.log(
+      `ratio api/bare: ${(api.rps / bare.rps).toFixed(2)} (target >= 0.7); Redis every request: ${(uncached.rps / bare.rps).toFixed(2)}`,
+    );
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit').catch(() => undefined);

@@ -23,6 +23,10 @@ export interface ApiLimits {
   minRefreshAgeMs: number;
   /** Redis command timeout of the API's connection: a stuck Redis answers 503 instead of hanging requests. */
   redisCommandTimeoutMs: number;
+  /** GET /v1/domains/{domain} may answer from memory for this long after reading Redis (0: always read). */
+  resultCacheMs: number;
+  /** Results held by that cache at most. */
+  resultCacheEntries: number;
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = {
@@ -35,6 +39,8 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
   eventKeepAliveMs: 15_000,
   minRefreshAgeMs: 60_000,
   redisCommandTimeoutMs: 2_000,
+  resultCacheMs: 1_000,
+  resultCacheEntries: 10_000,
 };
 
 const apiLimitsSchema = z.object({
@@ -51,6 +57,8 @@ const apiLimitsSchema = z.object({
   eventKeepAliveMs: z.number().int().min(100).max(600_000),
   minRefreshAgeMs: z.number().int().min(0),
   redisCommandTimeoutMs: z.number().int().min(10).max(600_000),
+  resultCacheMs: z.number().int().min(0).max(60_000),
+  resultCacheEntries: z.number().int().min(1).max(10_000_000),
 });
 
 export interface ApiOptions {

@@ -93,6 +93,31 @@ describe('GET /v1/domains/{domain}', () => {
     expect(await queuedCount(api.queue)).toBe(before + 2);
   });
 
+  it('answers hot reads from a short cache: never more than resultCacheMs behind Redis', async () => {
+    const cached = await testApi(server, 'cache', { resultCacheMs: 400 });
+    try {
+      const first = isoAgo(60_000);
+      await cached.store.write(sampleResult('hot.test', first));
+      const checkedAt = async (url = '/v1/domains/hot.test') => json((await cached.app.inject(url)).body)['checkedAt'];
+      expect(await checkedAt()).toBe(first);
+      const second = isoAgo(1_000);
+      await cached.store.write(sampleResult('hot.test', second));
+      expect(await checkedAt()).toBe(first);
+      // A refresh looks at Redis (and the stored result is fresh enough: 200, not 202).
+      expect(await checkedAt('/v1/domains/hot.test?refresh=true&maxAge=3600')).toBe(second);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect(await checkedAt()).toBe(second);
+      // A miss is cached too, and expires the same way.
+      expect((await cached.app.inject('/v1/domains/later.test')).statusCode).toBe(404);
+      await cached.store.write(sampleResult('later.test', second));
+      expect((await cached.app.inject('/v1/domains/later.test')).statusCode).toBe(404);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      expect((await cached.app.inject('/v1/domains/later.test')).statusCode).toBe(200);
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('rejects a bad query with 400 bad_request', async () => {
     const res = await api.app.inject('/v1/domains/ok.test?maxAge=-5');
     expect(res.statusCode).toBe(400);

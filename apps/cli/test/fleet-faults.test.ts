@@ -55,7 +55,9 @@ describe('fleet faults (real processes, real Redis)', () => {
     // A killed worker's in-flight jobs may be re-run (at-least-once), never more than it held.
     expect(figures.phases.killWorker?.duplicates).toBeLessThanOrEqual(200);
     expect(figures.phases.restartRedis?.workersExit).toEqual([0, 0, 0]);
-    expect(figures.phases.restartRedis?.reconnectSeconds).not.toBeNull();
+    // Workers wrote results again after the restart (unless everything was already stored before it).
+    const restart = figures.phases.restartRedis as Phase & { storedBeforeRestart?: number };
+    if ((restart.storedBeforeRestart ?? 0) < DOMAINS) expect(restart.reconnectSeconds).not.toBeNull();
     const term = figures.phases.sigterm as Phase;
     expect(term.exitCode).toBe(0);
     expect(term.drainSeconds).toBeLessThan((term.drainBoundSeconds ?? 0) + 2);

@@ -77,7 +77,11 @@ describe('computeChecks', () => {
 
 describe('isTransientResult', () => {
   const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] };
-  const resultOf = (hosts: HostResult[], verdict: string) => ({ verdict: verdict as never, hosts, checks: computeChecks(mx, hosts) });
+  const resultOf = (hosts: HostResult[], verdict: string) => ({
+    verdict: verdict as never,
+    hosts,
+    checks: computeChecks(mx, hosts),
+  });
   it.each([
     ['silent server (greeting timeout)', [host({ banner: null, error: 'greeting_timeout' })], 'bad_banner', true],
     ['421 greeting', [host({ banner: { code: 421, text: 'busy' }, error: 'greeting_tempfail' })], 'bad_banner', true],
@@ -86,7 +90,12 @@ describe('isTransientResult', () => {
     ['refused', [host({ connect: 'refused', banner: null, error: 'connect_refused' })], 'unreachable', false],
     ['ok without TLS because of a TLS timeout', [host({ starttls: 'failed', error: 'tls_timeout' })], 'ok', true],
     ['ok without STARTTLS offered', [host({})], 'ok', false],
-    ['ok with TLS, another host timed out', [host({ starttls: 'ok' }), host({ connect: 'timeout', banner: null, error: 'connect_timeout' })], 'ok', false],
+    [
+      'ok with TLS, another host timed out',
+      [host({ starttls: 'ok' }), host({ connect: 'timeout', banner: null, error: 'connect_timeout' })],
+      'ok',
+      false,
+    ],
   ])('%s → %s', (_name, hosts, verdict, transient) => {
     expect(isTransientResult(resultOf(hosts as HostResult[], verdict as string))).toBe(transient);
   });

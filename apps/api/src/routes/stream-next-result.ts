@@ -44,6 +44,8 @@ export async function streamNextResult(
       const raw = await readResultJson(services.redis, services.keys, domain);
       const checkedAt = raw === null ? null : checkedAtOfJson(raw);
       if (raw === null || checkedAt === null || !newer(checkedAt)) return;
+      // A client that heard of the new result and then GETs it must not get the cached one.
+      services.results.delete(domain);
       finish(`${eventId ? `id: ${eventId}\n` : ''}event: result\ndata: ${raw}\n\n`);
     } catch (error) {
       request.log.warn({ err: error, domain }, 'event stream: result read failed');

@@ -2,6 +2,7 @@ import { createVerifyQueue, fleetKeys, ResultEventFeed, ResultStore, type FleetK
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ApiLimits, ApiOptions } from '../api-options.js';
+import { ResultCache } from './result-cache.js';
 
 /** What the routes use, built once per app (Fastify's "services" layer: between the plugins and the routes). */
 export interface ApiServices {
@@ -13,6 +14,8 @@ export interface ApiServices {
   registry: Registry;
   token: string | null;
   limits: ApiLimits;
+  /** Hot reads of GET /v1/domains/{domain}. */
+  results: ResultCache;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiSe
     registry,
     token: options.token ?? null,
     limits,
+    results: new ResultCache(limits.resultCacheMs, limits.resultCacheEntries),
     async close() {
       await feed.close();
       await queue.close();

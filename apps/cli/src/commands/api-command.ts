@@ -23,6 +23,7 @@ interface ApiFlags extends FleetFlagValues, LogFlagValues {
   maxDomains: string;
   bodyLimit: string;
   minRefreshAge: string;
+  resultCacheMs: string;
   trustProxy?: boolean;
 }
 
@@ -30,7 +31,7 @@ export function apiCommand(): Command {
   const command = new Command('api')
     .summary('serve the HTTP API and the lookup page')
     .description(
-      "Serves the fleet's results: GET /v1/domains/{domain} (JSON), the lookup page at /, POST /v1/checks (bulk\nenqueue, needs the token), /admin/queues (queue dashboard, needs the token), /healthz, /readyz, /metrics and\n/openapi.json. Without a token the write routes answer 403. SIGTERM/SIGINT stop it. See docs/api.md.",
+      "Serves the fleet's results: GET /v1/domains/{domain} (JSON), the lookup page at /, POST /v1/checks (bulk enqueue, needs the token), /admin/queues (queue dashboard, needs the token), /healthz, /readyz, /metrics and /openapi.json. Without a token the write routes answer 403. SIGTERM/SIGINT stop it. See docs/api.md.",
     )
     .addOption(new Option('--host <host>', 'address to listen on').env('MXV_API_HOST').default('127.0.0.1'))
     .addOption(new Option('--port <n>', 'port to listen on (0: a free one)').env('MXV_API_PORT').default('8080'))
@@ -48,6 +49,12 @@ export function apiCommand(): Command {
       new Option('--min-refresh-age <duration>', 'a refresh never re-checks a result younger than this').default(
         `${DEFAULT_API_LIMITS.minRefreshAgeMs / 1000}s`,
       ),
+    )
+    .addOption(
+      new Option(
+        '--result-cache-ms <n>',
+        'GET /v1/domains/{domain} may answer from memory this long after reading Redis (0: off)',
+      ).default(String(DEFAULT_API_LIMITS.resultCacheMs)),
     )
     .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)');
   addLogFlags(command);
@@ -98,6 +105,7 @@ async function runApi(flags: ApiFlags): Promise<void> {
         maxDomainsPerRequest: integerFlag('--max-domains', flags.maxDomains, 1, 100_000),
         bodyLimitBytes: integerFlag('--body-limit', flags.bodyLimit, 1_024, 64 * 1024 * 1024),
         minRefreshAgeMs: durationFlag('--min-refresh-age', flags.minRefreshAge),
+        resultCacheMs: integerFlag('--result-cache-ms', flags.resultCacheMs, 0, 60_000),
       },
     });
   } catch (error) {

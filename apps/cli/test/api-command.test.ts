@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
+import { CLI_MAIN, runCli } from './run-cli.js';
+
+let server: TestRedis;
+beforeAll(async () => {
+  server = await startTestRedis();
+});
+afterAll(async () => server?.stop());
+
+describe('mxv api', () => {
+  it('serves until SIGTERM, then exits 0', async () => {
+    const child = spawn(process.execPath, [CLI_MAIN, 'api', '--redis', server.url, '--port', '0', '--log-level', 'warn'], {
+      env: { ...process.env, MXV_API_TOKEN: 'cli-test-token-123' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL: ${stderr}`)), 15_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /mxv api: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
+      const checks = await fetch(`${url}/v1/checks`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer cli-test-token-123', 'content-type': 'application/json' },
+        body: JSON.stringify({ domains: ['cli.test'] }),
+      });
+      expect(await checks.json()).toMatchObject({ enqueued: 1 });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('exits 2 with a message when Redis does not answer or the token is too short', async () => {
+    const down = await runCli(['api', '--redis', 'redis://127.0.0.1:1', '--port', '0']);
+    expect(down.code).toBe(2);
+    expect(down.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
+    const short = await runCli(['api', '--redis', server.url, '--token', 'short']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('at least 8 characters');
+  });
+});
