@@ -21,7 +21,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { bulkWorldSpec, startWorld, freeLoopbackPort } = await import(join(root, 'packages/testkit/dist/index.js'));
 const { connectRedis, fleetKeys, ResultStore } = await import(join(root, 'packages/fleet/dist/index.js'));
 const CLI = join(root, 'apps/cli/dist/main.js');
 
@@ -50,15 +49,6 @@ const SILENCE_MS = Number(args['silence-ms']);
 const DRAIN_MS = 5000;
 const PHASE_TIMEOUT_MS = Math.max(60_000, DOMAINS * 30);
 const log = (text) => process.stderr.write(`faults: ${text}\n`);
-
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** redis-server with append-only persistence in `dir`; start() again after stop() reloads the AOF. */
 function redisServer(port, dir) {
@@ -129,7 +119,7 @@ async function main() {
     tls: false,
   });
   const world = await startWorld(spec);
-  const redis = redisServer(await freePort(), dir);
+  const redis = redisServer(await freeLoopbackPort(), dir);
   let client = await redis.start();
   const listFile = join(dir, 'domains.txt');
   writeFileSync(listFile, `${world.domains.join('\n')}\n`);

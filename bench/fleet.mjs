@@ -19,7 +19,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { bulkWorldSpec, startWorld, freeLoopbackPort } = await import(join(root, 'packages/testkit/dist/index.js'));
 const { connectRedis, fleetKeys, createVerifyQueue } = await import(join(root, 'packages/fleet/dist/index.js'));
 const CLI = join(root, 'apps/cli/dist/main.js');
 
@@ -50,17 +49,8 @@ const MAX_CONN = Number(args['max-conn-per-ip']);
 
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
-async function freePort() {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function startRedis() {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],

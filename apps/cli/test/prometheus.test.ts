@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoWorldSpec, startWorld, type World } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
 import { CLI_MAIN, runCli } from './run-cli.js';
+import { freeLoopbackPort } from '@mxv/testkit';
 
 /**
  * A real Prometheus (Debian package `prometheus`, installed by .ci/run) scrapes
@@ -52,18 +52,6 @@ afterAll(async () => {
 function promtool(args: string[]): { code: number | null; output: string } {
   const run = spawnSync('promtool', args, { cwd: join(DEPLOY, 'prometheus'), encoding: 'utf8' });
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitFor<T>(what: string, check: () => Promise<T | null>, timeoutMs: number): Promise<T> {
@@ -176,7 +164,7 @@ describe('Prometheus and the shipped files', () => {
     const api = startLogged(['api', ...fleet, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'], {});
     const [workerPort, apiPort] = await Promise.all([worker.port, api.port]);
 
-    const promPort = await freePort();
+    const promPort = await freeLoopbackPort();
     const base = `http://127.0.0.1:${promPort}`;
     writeFileSync(
       join(dir, 'prometheus.yml'),

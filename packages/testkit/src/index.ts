@@ -11,3 +11,4 @@ export * from './world-spec.js';
 export * from './world.js';
 export * from './worlds/demo-world.js';
 export * from './worlds/bulk-world.js';
+export * from './free-port.js';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectRedis, type FleetKeys } from '@mxv/fleet';
+import { freeLoopbackPort } from '@mxv/testkit';
 
 export type DemoRedis =
   | { status: 'external'; url: string; stop: () => Promise<void> }
@@ -43,7 +43,7 @@ export async function findOrStartRedis(url: string | undefined): Promise<DemoRed
 type StartOutcome = { status: 'ok'; redis: DemoRedis } | { status: 'missing'; why: string } | { status: 'failed'; why: string };
 
 async function startRedisServer(): Promise<StartOutcome> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), 'mxv-demo-redis-'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
   let child: ChildProcess;
@@ -111,16 +111,4 @@ export async function deletePrefix(url: string, keys: FleetKeys): Promise<void> 
   } finally {
     redis.disconnect();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freeLoopbackPort } from '@mxv/testkit';
 
 /**
  * A private redis-server for one test file, on a free loopback port, with no
@@ -19,7 +19,7 @@ export interface TestRedis {
 export async function startTestRedis(): Promise<TestRedis> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     try {
       return await launch(port);
     } catch (error) {
@@ -95,16 +95,4 @@ async function waitReady(child: ChildProcess, port: number): Promise<void> {
   }
   child.kill('SIGKILL');
   throw new Error(`redis-server on port ${port} not ready in time`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
