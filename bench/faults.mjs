@@ -221,6 +221,7 @@ async function main() {
       lost: DOMAINS - results.length,
       duplicates: Math.max(0, writes - results.length),
       wrongVerdicts: wrong,
+      ...(wrong > 0 ? { wrongKinds } : {}),
     };
   }
 

@@ -100,6 +100,28 @@ describe('isTransientResult', () => {
     expect(isTransientResult(resultOf(hosts as HostResult[], verdict as string))).toBe(transient);
   });
   it('always retries a DNS failure', () => {
-    expect(isTransientResult({ verdict: 'dns_error', hosts: [], checks: computeChecks(mx, []) })).toBe(true);
+    expect(isTransientResult({ verdict: 'dns_error', hosts: [], checks: computeChecks(mx, []), mx, error: null })).toBe(true);
+  });
+  it('retries "unresolvable" when the address lookups failed, not when they said there is no address', () => {
+    const failed: MxSection = {
+      source: 'mx',
+      dns: 'NOERROR',
+      records: [{ ...record([]), problems: ['dns_error', 'no_address'] }],
+    };
+    const empty: MxSection = { source: 'mx', dns: 'NOERROR', records: [{ ...record([]), problems: ['no_address'] }] };
+    expect(
+      isTransientResult({ verdict: 'unresolvable', hosts: [], checks: computeChecks(failed, []), mx: failed, error: null }),
+    ).toBe(true);
+    expect(
+      isTransientResult({ verdict: 'unresolvable', hosts: [], checks: computeChecks(empty, []), mx: empty, error: null }),
+    ).toBe(false);
+  });
+  it('retries "no mail host" when the implicit A/AAAA lookups failed', () => {
+    const none: MxSection = { source: 'none', dns: 'NODATA', records: [] };
+    const checks = computeChecks(none, []);
+    expect(isTransientResult({ verdict: 'no_mail_host', hosts: [], checks, mx: none, error: 'implicit_lookup_failed' })).toBe(
+      true,
+    );
+    expect(isTransientResult({ verdict: 'no_mail_host', hosts: [], checks, mx: none, error: null })).toBe(false);
   });
 });

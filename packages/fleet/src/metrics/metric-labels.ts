@@ -9,7 +9,14 @@ import { connectStatusSchema, dnsStatusSchema, starttlsStatusSchema, verdictSche
 
 export const VERDICT_LABELS: readonly string[] = verdictSchema.options;
 /** Verdicts a transient result can have (isTransientResult): the ones a retry is counted under. */
-export const RETRIED_VERDICT_LABELS: readonly string[] = ['dns_error', 'unreachable', 'bad_banner', 'ok'];
+export const RETRIED_VERDICT_LABELS: readonly string[] = [
+  'dns_error',
+  'unresolvable',
+  'no_mail_host',
+  'unreachable',
+  'bad_banner',
+  'ok',
+];
 export const CONNECT_LABELS: readonly string[] = connectStatusSchema.options;
 export const STARTTLS_LABELS: readonly string[] = starttlsStatusSchema.options;
 export const DNS_RCODE_LABELS: readonly string[] = dnsStatusSchema.options;

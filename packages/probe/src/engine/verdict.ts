@@ -48,8 +48,13 @@ export const TRANSIENT_HOST_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /** True when the result may well change on a retry soon (the fleet retries these before storing a final result). */
-export function isTransientResult(result: Pick<CheckResult, 'verdict' | 'hosts' | 'checks'>): boolean {
+export function isTransientResult(result: Pick<CheckResult, 'verdict' | 'hosts' | 'checks' | 'mx' | 'error'>): boolean {
   if (result.verdict === 'dns_error') return true;
+  // The MX question was answered but the address questions failed (SERVFAIL,
+  // timeout): "unresolvable" or "no mail host" would be a guess, not an answer.
+  if (result.verdict === 'unresolvable' || result.verdict === 'no_mail_host') {
+    return result.error === 'implicit_lookup_failed' || result.mx.records.some((record) => record.problems.includes('dns_error'));
+  }
   // A clean result with TLS has nothing a retry could improve.
   if (result.verdict === 'ok' && result.checks.tlsSupported) return false;
   if (result.verdict !== 'ok' && result.verdict !== 'bad_banner' && result.verdict !== 'unreachable') return false;
