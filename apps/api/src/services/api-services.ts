@@ -1,6 +1,14 @@
-import { createVerifyQueue, fleetKeys, ResultEventFeed, ResultStore, type FleetKeys, type VerifyQueue } from '@mxv/fleet';
+import {
+  createMetricsRegistry,
+  createVerifyQueue,
+  fleetKeys,
+  ResultEventFeed,
+  ResultStore,
+  type FleetKeys,
+  type VerifyQueue,
+} from '@mxv/fleet';
 import { Redis } from 'ioredis';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { ApiLimits, ApiOptions } from '../api-options.js';
 import { ResultCache } from './result-cache.js';
 
@@ -44,9 +52,8 @@ export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiSe
   const queue = createVerifyQueue(redis, keys);
   // Failures reach the routes as rejected commands (503); the queue's own 'error' events would only be printed.
   queue.on('error', () => undefined);
-  const registry = options.registry ?? new Registry();
-  // Process metrics unless the caller's registry has them already (prom-client refuses a second registration).
-  if (!registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+  // A caller's registry (mxv api) comes with the fleet's process metrics (mxv_ prefix) already.
+  const registry = options.registry ?? createMetricsRegistry();
   return {
     redis,
     keys,
