@@ -215,7 +215,9 @@ async function describeExchange(candidate: MxCandidate, lookup: (name: string) =
   // RFC 2181 10.3: an MX must not point at an alias. MTAs mostly follow it anyway, so
   // the addresses are kept and the alias is reported.
   if (host.cnameTarget !== null) problems.add('cname');
-  if (FAILED.has(host.dns.a) && FAILED.has(host.dns.aaaa)) problems.add('dns_error');
+  // Either question unanswered (SERVFAIL, timeout, refused) means the address
+  // list may be incomplete: said as a problem even when the other one answered.
+  if (FAILED.has(host.dns.a) || FAILED.has(host.dns.aaaa)) problems.add('dns_error');
   if (host.addresses.length === 0) problems.add('no_address');
   if (host.truncated) problems.add('truncated');
   return {

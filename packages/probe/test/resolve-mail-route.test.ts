@@ -305,7 +305,7 @@ describe('resolveMailRoute: exchange problems', () => {
   it.each([
     ['SERVFAIL', 'TIMEOUT', ['dns_error', 'no_address']],
     ['REFUSED', 'SERVFAIL', ['dns_error', 'no_address']],
-    ['TIMEOUT', 'NODATA', ['no_address']],
+    ['TIMEOUT', 'NODATA', ['dns_error', 'no_address']],
     ['NODATA', 'NODATA', ['no_address']],
     ['NXDOMAIN', 'NXDOMAIN', ['no_address']],
   ] as const)('A %s and AAAA %s → %j', async (aStatus, aaaaStatus, problems) => {
@@ -325,14 +325,14 @@ describe('resolveMailRoute: exchange problems', () => {
     expect(route.targets).toEqual([]);
   });
 
-  it('one failed lookup beside a working one still gives the addresses it has', async () => {
+  it('one failed lookup beside a working one gives the addresses it has, and says the list may be incomplete', async () => {
     const resolver = new FakeResolver({
       'example.test MX': noerror(mx('example.test', 10, 'mx.example.test')),
       'mx.example.test A': noerror(a('mx.example.test', '192.0.2.1')),
       'mx.example.test AAAA': { status: 'TIMEOUT', error: 'timeout' },
     });
     const route = await resolveMailRoute('example.test', resolver, bounds());
-    expect(route.mx.records[0]).toMatchObject({ addresses: ['192.0.2.1'], problems: [], dns: { a: 'NOERROR', aaaa: 'TIMEOUT' } });
+    expect(route.mx.records[0]).toMatchObject({ addresses: ['192.0.2.1'], problems: ['dns_error'], dns: { a: 'NOERROR', aaaa: 'TIMEOUT' } });
   });
 });
 
