@@ -1,7 +1,9 @@
 /**
  * Runs `work` over a stream of inputs with at most `concurrency` in flight and
  * hands results to `emit` in input order. Reading stays at most a bounded window
- * ahead of the slowest unfinished item, so a list of millions runs in constant memory.
+ * ahead of the slowest unfinished item, so a list of millions runs in constant
+ * memory. Waiting is one promise woken by whichever task finishes (not a
+ * Promise.race over every running task, which costs O(concurrency) per input).
  */
 export async function runOrdered<I, O>(
   inputs: AsyncIterable<I>,
@@ -9,33 +11,54 @@ export async function runOrdered<I, O>(
   work: (input: I, index: number) => Promise<O>,
   emit: (output: O, index: number) => void,
 ): Promise<number> {
-  const window = Math.max(1, concurrency) * 4;
+  const limit = Math.max(1, concurrency);
+  const window = limit * 4;
   const done = new Map<number, O>();
-  const running = new Set<Promise<void>>();
+  let running = 0;
   let nextToEmit = 0;
   let count = 0;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
 
+  const progress = (): Promise<void> => new Promise((resolve) => (wake = resolve));
   const flush = (): void => {
-    for (let output = done.get(nextToEmit); output !== undefined || done.has(nextToEmit); output = done.get(nextToEmit)) {
+    while (done.has(nextToEmit)) {
+      const output = done.get(nextToEmit) as O;
       done.delete(nextToEmit);
-      emit(output as O, nextToEmit);
+      emit(output, nextToEmit);
       nextToEmit += 1;
     }
+  };
+  const settle = (): void => {
+    running -= 1;
+    const resume = wake;
+    wake = null;
+    resume?.();
   };
 
   for await (const input of inputs) {
     const index = count++;
-    const task = work(input, index).then((output) => {
-      done.set(index, output);
-      flush();
-    });
-    const tracked: Promise<void> = task.finally(() => running.delete(tracked));
-    running.add(tracked);
-    while (running.size >= concurrency || index - nextToEmit >= window) {
-      await Promise.race(running);
-    }
+    running += 1;
+    work(input, index).then(
+      (output) => {
+        done.set(index, output);
+        try {
+          flush();
+        } catch (error) {
+          failure ??= { error };
+        }
+        settle();
+      },
+      (error: unknown) => {
+        failure ??= { error };
+        settle();
+      },
+    );
+    while (failure === null && (running >= limit || index - nextToEmit >= window)) await progress();
+    if (failure !== null) break;
   }
-  await Promise.all(running);
+  while (running > 0) await progress();
+  if (failure !== null) throw (failure as { error: unknown }).error;
   flush();
   return count;
 }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { runOrdered } from '../src/input/ordered-pool.js';
+
+async function* numbers(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i += 1) yield i;
+}
+
+describe('runOrdered', () => {
+  it('emits in input order with bounded concurrency', async () => {
+    let active = 0;
+    let peak = 0;
+    const emitted: number[] = [];
+    const count = await runOrdered(
+      numbers(200),
+      7,
+      async (n) => {
+        active += 1;
+        peak = Math.max(peak, active);
+        await new Promise((resolve) => setTimeout(resolve, (n * 7919) % 5));
+        active -= 1;
+        return n * 2;
+      },
+      (out) => emitted.push(out),
+    );
+    expect(count).toBe(200);
+    expect(emitted).toEqual(Array.from({ length: 200 }, (_, i) => i * 2));
+    expect(peak).toBeLessThanOrEqual(7);
+    expect(peak).toBeGreaterThan(1);
+  });
+
+  it('does not read far ahead of a slow item', async () => {
+    let read = 0;
+    async function* counted(): AsyncGenerator<number> {
+      for (let i = 0; i < 1000; i += 1) {
+        read = i + 1;
+        yield i;
+      }
+    }
+    let readWhenFirstDone = 0;
+    await runOrdered(
+      counted(),
+      4,
+      async (n) => {
+        if (n === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          readWhenFirstDone = read;
+        }
+        return n;
+      },
+      () => undefined,
+    );
+    // The window is 4 × concurrency past the unfinished first item.
+    expect(readWhenFirstDone).toBeLessThanOrEqual(4 * 4 + 2);
+  });
+
+  it('rejects with the first failure and waits for what runs', async () => {
+    let finished = 0;
+    await expect(
+      runOrdered(
+        numbers(50),
+        5,
+        async (n) => {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          finished += 1;
+          if (n === 10) throw new Error('boom');
+          return n;
+        },
+        () => undefined,
+      ),
+    ).rejects.toThrow('boom');
+    expect(finished).toBeGreaterThanOrEqual(11);
+  });
+});
