@@ -64,7 +64,7 @@ const apiLimitsSchema = z.object({
 export interface ApiOptions {
   /** A Redis URL (the API opens and closes its connections) or a connection the caller owns and closes. */
   redis: string | Redis;
-  /** Key prefix of the fleet (KEYS.md), default `mxv`. */
+  /** Key prefix of the fleet (README "Redis key layout"), default `mxv`. */
   prefix?: string;
   /** Bearer token of the write API and the queue dashboard; null/undefined: both are disabled. */
   token?: string | null;
