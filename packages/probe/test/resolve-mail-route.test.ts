@@ -332,7 +332,11 @@ describe('resolveMailRoute: exchange problems', () => {
       'mx.example.test AAAA': { status: 'TIMEOUT', error: 'timeout' },
     });
     const route = await resolveMailRoute('example.test', resolver, bounds());
-    expect(route.mx.records[0]).toMatchObject({ addresses: ['192.0.2.1'], problems: ['dns_error'], dns: { a: 'NOERROR', aaaa: 'TIMEOUT' } });
+    expect(route.mx.records[0]).toMatchObject({
+      addresses: ['192.0.2.1'],
+      problems: ['dns_error'],
+      dns: { a: 'NOERROR', aaaa: 'TIMEOUT' },
+    });
   });
 });
 
