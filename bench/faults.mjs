@@ -28,7 +28,9 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld, freeLoopbackPort } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { bulkWorldSpec, startWorld, freeLoopbackPort, worldProbeFlags } = await import(
+  join(root, 'packages/testkit/dist/index.js')
+);
 const { connectRedis, fleetKeys, ResultStore } = await import(join(root, 'packages/fleet/dist/index.js'));
 const CLI = join(root, 'apps/cli/dist/main.js');
 
@@ -135,12 +137,7 @@ async function main() {
         redis.url,
         '--prefix',
         prefix,
-        '--dns',
-        world.dns,
-        '--smtp-port',
-        String(world.smtpPort),
-        '--allow-net',
-        world.allowNet.join(','),
+        ...worldProbeFlags(world),
         '--concurrency',
         args.concurrency,
         '--rate-per-ip',

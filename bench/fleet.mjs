@@ -27,7 +27,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld, freeLoopbackPort } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { bulkWorldSpec, startWorld, freeLoopbackPort, worldProbeFlags } = await import(
+  join(root, 'packages/testkit/dist/index.js')
+);
 const { connectRedis, fleetKeys, createVerifyQueue } = await import(join(root, 'packages/fleet/dist/index.js'));
 const CLI = join(root, 'apps/cli/dist/main.js');
 
@@ -133,12 +135,7 @@ async function main() {
   const workerArgs = [
     'worker',
     ...fleet,
-    '--dns',
-    world.dns,
-    '--smtp-port',
-    String(world.smtpPort),
-    '--allow-net',
-    world.allowNet.join(','),
+    ...worldProbeFlags(world),
     '--concurrency',
     args.concurrency,
     '--rate-per-ip',

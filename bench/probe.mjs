@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld } = await import(join(root, 'packages/testkit/dist/index.js'));
+const { bulkWorldSpec, startWorld, worldProbeFlags } = await import(join(root, 'packages/testkit/dist/index.js'));
 const CLI = join(root, 'apps/cli/dist/main.js');
 const { values: args } = parseArgs({
   options: {
@@ -119,12 +119,7 @@ try {
       list,
       '--concurrency',
       String(concurrency),
-      '--dns',
-      world.dns,
-      '--allow-net',
-      world.allowNet.join(','),
-      '--smtp-port',
-      String(world.smtpPort),
+      ...worldProbeFlags(world),
       '--timeout-ms',
       '5000',
     ],

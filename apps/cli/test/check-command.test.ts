@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { demoWorldSpec, expectationMismatches, startWorld, type World } from '@mxv/testkit';
+import { demoWorldSpec, expectationMismatches, startWorld, worldProbeFlags, type World } from '@mxv/testkit';
 import { runCli } from './run-cli.js';
 
 let world: World;
@@ -19,7 +19,8 @@ afterAll(async () => {
 });
 
 function worldFlags(): string[] {
-  return ['--dns', world.dns, '--smtp-port', String(world.smtpPort), '--timeout-ms', '1500', '--dns-timeout-ms', '500'];
+  // Without --allow-net: each test opts the world's loopback block in itself, or shows that it is blocked.
+  return [...worldProbeFlags(world, false), '--timeout-ms', '1500', '--dns-timeout-ms', '500'];
 }
 
 function parseLines(stdout: string): CheckResult[] {

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
 import { checkResultSchema } from '@mxv/schema';
-import { startWorld, type World, type WorldDomainSpec, type WorldHostSpec, type WorldRecord, type WorldSpec } from '@mxv/testkit';
+import {
+  startWorld,
+  type World,
+  type WorldDomainSpec,
+  type WorldHostSpec,
+  type WorldRecord,
+  type WorldSpec,
+  worldProbeFlags,
+} from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
 import { CLI_MAIN, runCli } from './run-cli.js';
 
@@ -80,12 +88,7 @@ function startWorker(
     CLI_MAIN,
     'worker',
     ...fleetFlags(prefix),
-    '--dns',
-    world.dns,
-    '--smtp-port',
-    String(world.smtpPort),
-    '--allow-net',
-    world.allowNet.join(','),
+    ...worldProbeFlags(world),
     '--timeout-ms',
     '3000',
     '--dns-timeout-ms',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoWorldSpec, startWorld, type World } from '@mxv/testkit';
+import { demoWorldSpec, startWorld, type World, worldProbeFlags } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
 import { CLI_MAIN, runCli } from './run-cli.js';
 import { freeLoopbackPort } from '@mxv/testkit';
@@ -136,12 +136,7 @@ describe('Prometheus and the shipped files', () => {
       [
         'worker',
         ...fleet,
-        '--dns',
-        world.dns,
-        '--smtp-port',
-        String(world.smtpPort),
-        '--allow-net',
-        world.allowNet.join(','),
+        ...worldProbeFlags(world),
         '--timeout-ms',
         '1500',
         '--dns-timeout-ms',

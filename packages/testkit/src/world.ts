@@ -219,3 +219,12 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     },
   };
 }
+
+/**
+ * The `mxv` flags that point a probing command at this world: its resolver, its
+ * SMTP port and, unless `allow` is false, its address block opted in past the
+ * address policy (the world lives on loopback, which is blocked by default).
+ */
+export function worldProbeFlags(world: Pick<World, 'dns' | 'smtpPort' | 'allowNet'>, allow = true): string[] {
+  return ['--dns', world.dns, '--smtp-port', String(world.smtpPort), ...(allow ? ['--allow-net', world.allowNet.join(',')] : [])];
+}
