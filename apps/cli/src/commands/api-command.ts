@@ -1,17 +1,15 @@
 import { Command, Option } from 'commander';
 import { startApiServer, DEFAULT_API_LIMITS } from '@mxv/api';
 import {
-  connectRedis,
   createMetricsRegistry,
   createVerifyQueue,
   DEFAULT_VERIFY_WORKER,
-  fleetKeys,
   HEARTBEAT_LIVENESS_INTERVALS,
   readFleetGauges,
   registerFleetGauges,
 } from '@mxv/fleet';
 import { addLogFlags, loggerFromFlags, type LogFlagValues } from '../options/log-flags.js';
-import { addFleetFlags, durationFlag, type FleetFlagValues } from '../options/fleet-flags.js';
+import { addFleetFlags, connectFleet, durationFlag, type FleetFlagValues } from '../options/fleet-flags.js';
 import { integerFlag } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 
@@ -69,17 +67,9 @@ async function runApi(flags: ApiFlags): Promise<void> {
   const port = integerFlag('--port', flags.port, 0, 65_535);
   const token = flags.token?.trim() || null;
   if (token !== null && token.length < 8) throw new UsageError('--token / MXV_API_TOKEN must be at least 8 characters');
-  let keys;
-  try {
-    keys = fleetKeys(flags.prefix);
-  } catch (error) {
-    throw new UsageError(`--prefix: ${error instanceof Error ? error.message : String(error)}`);
-  }
   // Fail at start with a clear message rather than serve 503s from the first request.
-  const probe = await connectRedis(flags.redis);
-  if (probe.status === 'failed') throw new UsageError(`${probe.reason} (set --redis URL or REDIS_URL)`);
+  const { redis: gaugeRedis, keys } = await connectFleet(flags);
   // That connection stays open for the fleet gauges of /metrics (queue depth, workers, back-off), read at scrape time.
-  const gaugeRedis = probe.redis;
   const queue = createVerifyQueue(gaugeRedis, keys);
   queue.on('error', () => undefined);
   const registry = createMetricsRegistry();
