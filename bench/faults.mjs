@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld, freeLoopbackPort, worldProbeFlags } = await import(
+const { bulkWorldSpec, startWorld, freeLoopbackPort, startRedisServer, worldProbeFlags } = await import(
   join(root, 'packages/testkit/dist/index.js')
 );
 const { connectRedis, fleetKeys, ResultStore } = await import(join(root, 'packages/fleet/dist/index.js'));
@@ -54,49 +54,19 @@ const log = (text) => process.stderr.write(`faults: ${text}\n`);
 
 /** redis-server with append-only persistence in `dir`; start() again after stop() reloads the AOF. */
 function redisServer(port, dir) {
-  let child = null;
-  const url = `redis://127.0.0.1:${port}`;
+  let server = null;
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--appendonly',
-          'yes',
-          '--appendfsync',
-          'everysec',
-          '--save',
-          '',
-        ],
-        { stdio: 'ignore' },
-      );
-      for (let i = 0; i < 200; i++) {
-        const connected = await connectRedis(url, 500);
-        if (connected.status === 'ok') {
-          // Ready means the AOF is loaded: PING answers LOADING until then.
-          try {
-            await connected.redis.ping();
-            return connected.redis;
-          } catch {
-            connected.redis.disconnect();
-          }
-        }
-        await sleep(50);
-      }
-      throw new Error('redis-server did not start');
+      const started = await startRedisServer({ port, dir, appendOnly: true, readyTimeoutMs: 30_000 });
+      if (started.status !== 'ok') throw new Error(started.why);
+      server = started.server;
+      const connected = await connectRedis(server.url, 2_000);
+      if (connected.status !== 'ok') throw new Error(connected.reason);
+      return connected.redis;
     },
     async stop(signal = 'SIGTERM') {
-      if (!child || child.exitCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill(signal);
-      await exited;
+      await server?.stop(signal);
     },
   };
 }

@@ -27,7 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { bulkWorldSpec, startWorld, freeLoopbackPort, worldProbeFlags } = await import(
+const { bulkWorldSpec, startWorld, startRedisServer, worldProbeFlags } = await import(
   join(root, 'packages/testkit/dist/index.js')
 );
 const { connectRedis, fleetKeys, createVerifyQueue } = await import(join(root, 'packages/fleet/dist/index.js'));
@@ -52,20 +52,11 @@ const MAX_CONN = Number(args['max-conn-per-ip']);
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
 async function startRedis() {
-  const port = await freeLoopbackPort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const connected = await connectRedis(url, 500);
-    if (connected.status === 'ok') return { child, url, redis: connected.redis };
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error('redis-server did not start');
+  const started = await startRedisServer();
+  if (started.status !== 'ok') throw new Error(started.why);
+  const connected = await connectRedis(started.server.url, 2_000);
+  if (connected.status !== 'ok') throw new Error(connected.reason);
+  return { server: started.server, url: started.server.url, redis: connected.redis };
 }
 
 function run(argv, env = {}) {
@@ -115,7 +106,7 @@ async function main() {
     unreachableShare: 0.05,
   });
   const world = await startWorld(spec);
-  const { child: redisChild, url, redis } = await startRedis();
+  const { server: redisServer, url, redis } = await startRedis();
   const prefix = 'bench';
   const keys = fleetKeys(prefix);
   const listFile = join(dir, 'domains.txt');
@@ -237,7 +228,7 @@ async function main() {
   process.stdout.write(`mxv fleet benchmark\n${figures.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`);
 
   redis.disconnect();
-  redisChild.kill('SIGTERM');
+  await redisServer.stop();
   await world.stop();
 }
 

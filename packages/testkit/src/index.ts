@@ -12,3 +12,4 @@ export * from './world.js';
 export * from './worlds/demo-world.js';
 export * from './worlds/bulk-world.js';
 export * from './free-port.js';
+export * from './redis-server.js';

@@ -1,9 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectRedis, type FleetKeys } from '@mxv/fleet';
-import { freeLoopbackPort } from '@mxv/testkit';
+import { startRedisServer } from '@mxv/testkit';
 
 export type DemoRedis =
   | { status: 'external'; url: string; stop: () => Promise<void> }
@@ -31,67 +27,10 @@ export async function findOrStartRedis(url: string | undefined): Promise<DemoRed
     }
     process.stderr.write(`mxv demo: ${connected.reason}; trying a local redis-server instead\n`);
   }
-  let lastError = 'redis-server did not start';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const started = await startRedisServer();
-    if (started.status !== 'failed') return started.status === 'ok' ? started.redis : { status: 'none', why: started.why };
-    lastError = started.why;
-  }
-  return { status: 'none', why: lastError };
-}
-
-type StartOutcome = { status: 'ok'; redis: DemoRedis } | { status: 'missing'; why: string } | { status: 'failed'; why: string };
-
-async function startRedisServer(): Promise<StartOutcome> {
-  const port = await freeLoopbackPort();
-  const dir = mkdtempSync(join(tmpdir(), 'mxv-demo-redis-'));
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
-      { stdio: 'ignore' },
-    );
-  } catch (error) {
-    cleanup();
-    return { status: 'missing', why: String(error) };
-  }
-  const spawnError = new Promise<string>((resolve) => child.once('error', (error) => resolve(error.message)));
-  const url = `redis://127.0.0.1:${port}`;
-  let abandoned = false;
-  const ready = (async (): Promise<boolean> => {
-    const deadline = Date.now() + 5_000;
-    while (!abandoned && Date.now() < deadline && child.exitCode === null) {
-      const connected = await connectRedis(url, 500);
-      if (connected.status === 'ok') {
-        connected.redis.disconnect();
-        return true;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return false;
-  })();
-  const outcome = await Promise.race([ready.then((ok) => ({ ok })), spawnError.then((why) => ({ ok: false, why }))]);
-  abandoned = true;
-  if ('why' in outcome) {
-    cleanup();
-    return { status: 'missing', why: `redis-server is not installed (${outcome.why})` };
-  }
-  if (!outcome.ok) {
-    child.kill('SIGKILL');
-    cleanup();
-    return { status: 'failed', why: `redis-server on port ${port} did not become ready` };
-  }
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    cleanup();
-  };
-  return { status: 'ok', redis: { status: 'started', url, stop } };
+  const started = await startRedisServer();
+  if (started.status !== 'ok') return { status: 'none', why: started.why };
+  const { url: startedUrl, stop } = started.server;
+  return { status: 'started', url: startedUrl, stop: () => stop() };
 }
 
 /** Removes every key of a demo's prefix from a Redis the demo did not start (SCAN, not KEYS: it may be big). */
