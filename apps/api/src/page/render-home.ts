@@ -1,6 +1,6 @@
 import type { ResultEvent } from '@mxv/fleet';
 import { html } from './html.js';
-import { renderLayout } from './render-layout.js';
+import { renderLayout, renderSearchForm } from './render-layout.js';
 
 const VERDICT_TONE: Record<string, string> = { ok: 'ok', null_mx: 'warn' };
 
@@ -19,22 +19,7 @@ export function renderHome(input: HomePageInput): string {
       <p class="sub">
         MX records, addresses, port 25, the SMTP greeting, EHLO and STARTTLS, checked live. Type a domain or an e-mail address.
       </p>
-      <form class="search" method="get" action="/lookup" role="search">
-        <input
-          name="q"
-          type="search"
-          value="${input.query ?? ''}"
-          placeholder="example.com"
-          aria-label="Domain"
-          autocapitalize="off"
-          autocomplete="off"
-          spellcheck="false"
-          required
-          maxlength="1024"
-          autofocus
-        />
-        <button type="submit">Check</button>
-      </form>
+      ${renderSearchForm(input.query, { placeholder: 'example.com', autofocus: true })}
       ${input.error ? html`<p class="error" role="alert">${input.error}</p>` : ''}
     </section>
     ${

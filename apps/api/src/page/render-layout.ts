@@ -12,22 +12,28 @@ export interface LayoutInput {
   hero?: boolean;
 }
 
-export function renderLayout(input: LayoutInput): string {
-  const search = html`<form class="search" method="get" action="/lookup" role="search">
+/** The lookup form: in the header of every page, and large on the home page. */
+export function renderSearchForm(query: string | undefined, options: { placeholder: string; autofocus: boolean }): SafeHtml {
+  return html`<form class="search" method="get" action="/lookup" role="search">
     <input
       name="q"
       type="search"
-      value="${input.query ?? ''}"
-      placeholder="example.com or someone@example.com"
+      value="${query ?? ''}"
+      placeholder="${options.placeholder}"
       aria-label="Domain"
       autocapitalize="off"
       autocomplete="off"
       spellcheck="false"
       required
       maxlength="1024"
+      ${options.autofocus ? raw('autofocus') : ''}
     />
     <button type="submit">Check</button>
   </form>`;
+}
+
+export function renderLayout(input: LayoutInput): string {
+  const search = renderSearchForm(input.query, { placeholder: 'example.com or someone@example.com', autofocus: false });
   return html`<!doctype html>
     <html lang="en">
       <head>

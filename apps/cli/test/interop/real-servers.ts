@@ -217,12 +217,7 @@ export async function startExim(dir: string, ip: string, hostname: string, tls: 
   await waitListening(ip, 25, 'exim', log);
   return {
     log,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 
@@ -292,12 +287,7 @@ export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Ru
   return {
     address: `${setup.ip}:${setup.port}`,
     log,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }
 
@@ -346,4 +336,12 @@ export function opensslStarttls(ip: string, name: string, caFile: string): Opens
     verifyCode: Number(/Verify return code: (\d+)/.exec(raw)?.[1] ?? NaN),
     raw,
   };
+}
+
+/** SIGTERM a server we started and wait for it to be gone. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
