@@ -1,13 +1,13 @@
 import { createEngineParts, DirectEngine, type EngineOverrides, type EngineParts, type ProbeOptionsInput } from '@mxv/probe';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './process-verify-job.js';
+import { FleetDomainChecker } from './fleet-domain-checker.js';
+import { DEFAULT_RETRY_POLICY, VerifyJobProcessor, type RetryPolicy } from './process-verify-job.js';
 import { DEFAULT_HOST_TTL_MS, RedisHostSource } from './redis-host-source.js';
 import type { FleetKeys } from './redis-keys.js';
 import { DEFAULT_POLITENESS, RedisPolitenessGate } from './redis-politeness-gate.js';
 import { DEFAULT_EVENTS_MAX_LEN, DEFAULT_RESULT_TTL_MS, ResultStore } from './result-store.js';
 import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from './verify-worker.js';
-import { MeteredHostSource } from './metrics/metered-host-source.js';
 import { MeteredResolver } from './metrics/metered-resolver.js';
 import { createMetricsRegistry } from './metrics/metrics-registry.js';
 import { createWorkMetrics, type WorkMetrics } from './metrics/work-metrics.js';
@@ -47,11 +47,17 @@ export type FleetWorkerSetup =
     }
   | { status: 'invalid'; reason: string };
 
-/** Wires one worker: the same engine parts as `mxv check`, with the fleet's host cache, gate and result store. */
+/**
+ * Wires one worker, in the order a job meets the pieces: VerifyWorker (BullMQ)
+ * → VerifyJobProcessor (retries, delays) → FleetDomainChecker (the engine of
+ * `mxv check` with RedisHostSource, which holds RedisPolitenessGate) →
+ * ResultStore. Built here from the inside out.
+ */
 export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWorkerConfig, logger: Logger): FleetWorkerSetup {
   const setup = createEngineParts(config.probe, config.engine ?? {});
   if (setup.status === 'invalid') return setup;
   const parts = setup.parts;
+  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
   const holderTtlMs = parts.options.smtp.hostBudgetMs + Math.min(MAX_HOLDER_MARGIN_MS, parts.options.smtp.hostBudgetMs);
   const gate = new RedisPolitenessGate(redis, keys, {
     ...DEFAULT_POLITENESS,
@@ -64,29 +70,17 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     transientHostTtlMs: config.transientHostTtlMs ?? DEFAULT_TRANSIENT_HOST_TTL_MS,
     lockTtlMs: holderTtlMs,
     lockedRetryMs: LOCKED_RETRY_MS,
+    invalidEntries: metrics.hostCacheInvalidEntries,
   });
+  // Metrics are taken at the engine's interfaces (resolver, host source), so the engine itself knows nothing of them.
+  const engine = new DirectEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) });
+  const checker = new FleetDomainChecker(engine, hosts, metrics, logger);
   const store = new ResultStore(redis, keys, {
     resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,
     eventsMaxLen: DEFAULT_EVENTS_MAX_LEN,
   });
-  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
-  // Metrics are taken at the engine's interfaces (resolver, host source), so the engine itself knows nothing of them.
-  const engine = new DirectEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) });
-  const workerOptions = { ...DEFAULT_VERIFY_WORKER, ...config.worker };
+  const processor = new VerifyJobProcessor(checker, store, { ...DEFAULT_RETRY_POLICY, ...config.retry });
   // A job's lock must outlive the longest quiet stretch of its run; BullMQ renews it every half lock.
-  const worker = new VerifyWorker(
-    redis,
-    keys,
-    {
-      check: (domain, source, signal) =>
-        engine.checkWith(domain, new MeteredHostSource(source, metrics, logger, { jobId: domain, domain }), signal),
-      hosts,
-      write: (result) => store.write(result),
-      retry: { ...DEFAULT_RETRY_POLICY, ...config.retry },
-    },
-    workerOptions,
-    logger,
-    metrics,
-  );
+  const worker = new VerifyWorker(redis, keys, processor, { ...DEFAULT_VERIFY_WORKER, ...config.worker }, logger, metrics);
   return { status: 'ok', worker, parts, gate, hosts, store, metrics };
 }

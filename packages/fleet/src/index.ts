@@ -15,6 +15,6 @@ export * from './create-fleet-worker.js';
 export type { Redis } from 'ioredis';
 export * from './metrics/index.js';
 export type { Logger } from 'pino';
-export * from './read-result-json.js';
+export * from './fleet-domain-checker.js';
 export * from './request-check.js';
 export * from './result-event-feed.js';

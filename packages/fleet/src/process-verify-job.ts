@@ -1,4 +1,4 @@
-import { isTransientResult, type DomainCheck, type HostProbeSource } from '@mxv/probe';
+import { isTransientResult, type DomainCheck } from '@mxv/probe';
 import type { CheckResult } from '@mxv/schema';
 import { verifyJobDataSchema, type VerifyJobData } from './queue.js';
 import type { WriteOutcome } from './result-store.js';
@@ -22,58 +22,92 @@ export interface VerifyJobHandle {
   moveToDelayed(timestamp: number, token?: string): Promise<void>;
 }
 
-export interface VerifyJobDeps {
-  check: (domain: string, hosts: HostProbeSource, signal?: AbortSignal) => Promise<DomainCheck>;
-  hosts: HostProbeSource;
-  write: (result: CheckResult) => Promise<WriteOutcome>;
-  retry: RetryPolicy;
-  now?: () => number;
-  random?: () => number;
+/** Runs the engine on one domain: FleetDomainChecker in a worker, a fake in tests. */
+export interface DomainChecker {
+  check(domain: string, signal?: AbortSignal): Promise<DomainCheck>;
+}
+
+/** Stores a final result: ResultStore in a worker, a fake in tests. */
+export interface ResultWriter {
+  write(result: CheckResult): Promise<WriteOutcome>;
+}
+
+export interface VerifyJobClock {
+  now: () => number;
+  /** 0 ≤ x < 1, for the jitter. */
+  random: () => number;
 }
 
 /**
  * What happened to one job run; the BullMQ wrapper turns `delayed` into
  * DelayedError (the job waits in the delayed set, not in a worker slot).
+ * `rejected`: the store refused the result (it does not match the schema): a
+ * fault of ours that a re-run would repeat, so the job ends without a result.
  */
 export type VerifyJobOutcome =
-  | { status: 'stored'; result: CheckResult; write: WriteOutcome['status'] }
+  | { status: 'stored'; result: CheckResult; write: 'written' | 'kept_newer' }
   | { status: 'delayed'; why: 'deferred' | 'transient' | 'handed_back'; delayMs: number; reason: string; attempt: number }
+  | { status: 'rejected'; result: CheckResult; reason: string }
   | { status: 'bad_job'; reason: string };
 
-export async function processVerifyJob(
-  job: VerifyJobHandle,
-  token: string | undefined,
-  deps: VerifyJobDeps,
-  signal?: AbortSignal,
-): Promise<VerifyJobOutcome> {
-  const now = deps.now ?? Date.now;
-  const random = deps.random ?? Math.random;
-  const domain = job.id;
-  if (!domain) return { status: 'bad_job', reason: 'job without id' };
-  const data = verifyJobDataSchema.safeParse(job.data ?? {});
-  const previousRuns = data.success ? (data.data.t ?? 0) : 0;
-  const attempt = previousRuns + 1;
-  const jitter = (): number => Math.floor(random() * deps.retry.jitterMs);
+/**
+ * One run of one verify job, from the job to the stored result: read the job
+ * (the id is the domain, the data counts earlier runs), check the domain
+ * (DomainChecker), then either put the job back (deferred host, transient
+ * result, shutdown) or write the result (ResultWriter). Queue mechanics stay
+ * behind VerifyJobHandle; the outcome is returned as data.
+ */
+export class VerifyJobProcessor {
+  readonly #checker: DomainChecker;
+  readonly #store: ResultWriter;
+  readonly #retry: RetryPolicy;
+  readonly #clock: VerifyJobClock;
 
-  const outcome = await deps.check(domain, deps.hosts, signal);
-  if (signal?.aborted) {
-    // Draining past its deadline: hand the job back at once instead of letting its lock lapse.
-    await job.moveToDelayed(now(), token);
-    return { status: 'delayed', why: 'handed_back', delayMs: 0, reason: 'worker_shutdown', attempt };
+  constructor(
+    checker: DomainChecker,
+    store: ResultWriter,
+    retry: RetryPolicy,
+    clock: VerifyJobClock = { now: Date.now, random: Math.random },
+  ) {
+    this.#checker = checker;
+    this.#store = store;
+    this.#retry = retry;
+    this.#clock = clock;
   }
-  if (outcome.status === 'deferred') {
-    const delayMs = Math.max(1, outcome.retryAfterMs) + jitter();
-    await job.moveToDelayed(now() + delayMs, token);
-    return { status: 'delayed', why: 'deferred', delayMs, reason: outcome.reason, attempt };
+
+  async process(job: VerifyJobHandle, token: string | undefined, signal?: AbortSignal): Promise<VerifyJobOutcome> {
+    const { now } = this.#clock;
+    const domain = job.id;
+    if (!domain) return { status: 'bad_job', reason: 'job without id' };
+    const data = verifyJobDataSchema.safeParse(job.data ?? {});
+    const previousRuns = data.success ? (data.data.t ?? 0) : 0;
+    const attempt = previousRuns + 1;
+
+    const outcome = await this.#checker.check(domain, signal);
+    if (signal?.aborted) {
+      // Draining past its deadline: hand the job back at once instead of letting its lock lapse.
+      await job.moveToDelayed(now(), token);
+      return { status: 'delayed', why: 'handed_back', delayMs: 0, reason: 'worker_shutdown', attempt };
+    }
+    if (outcome.status === 'deferred') {
+      const delayMs = Math.max(1, outcome.retryAfterMs) + this.#jitter();
+      await job.moveToDelayed(now() + delayMs, token);
+      return { status: 'delayed', why: 'deferred', delayMs, reason: outcome.reason, attempt };
+    }
+    const result = outcome.result;
+    if (isTransientResult(result) && attempt < this.#retry.maxAttempts) {
+      const delayMs = this.#retry.retryBaseMs * 2 ** previousRuns + this.#jitter();
+      await job.updateData({ t: attempt });
+      await job.moveToDelayed(now() + delayMs, token);
+      return { status: 'delayed', why: 'transient', delayMs, reason: result.verdict, attempt };
+    }
+    const stored: CheckResult = { ...result, attempts: attempt };
+    const write = await this.#store.write(stored);
+    if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
+    return { status: 'stored', result: stored, write: write.status };
   }
-  const result = outcome.result;
-  if (isTransientResult(result) && attempt < deps.retry.maxAttempts) {
-    const delayMs = deps.retry.retryBaseMs * 2 ** previousRuns + jitter();
-    await job.updateData({ t: attempt });
-    await job.moveToDelayed(now() + delayMs, token);
-    return { status: 'delayed', why: 'transient', delayMs, reason: result.verdict, attempt };
+
+  #jitter(): number {
+    return Math.floor(this.#clock.random() * this.#retry.jitterMs);
   }
-  const stored: CheckResult = { ...result, attempts: attempt };
-  const write = await deps.write(stored);
-  return { status: 'stored', result: stored, write: write.status };
 }

@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { TRANSIENT_HOST_ERRORS } from '@mxv/probe';
+import { hostProbeSchema, TRANSIENT_HOST_ERRORS } from '@mxv/probe';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
+import type { Counter } from 'prom-client';
 import type { FleetKeys } from './redis-keys.js';
 import type { PressureSign, RedisPolitenessGate } from './redis-politeness-gate.js';
-import { RedisScript } from './redis-script.js';
 
 export const DEFAULT_HOST_TTL_MS = 24 * 3_600_000;
 
 /** Deletes the lock only if we still own it (a lock that lapsed may belong to someone else now). */
-const RELEASE_LOCK = new RedisScript(`
+const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`);
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** RELEASE_LOCK, defined by RedisHostSource: 1 when the lock was ours and is gone. */
+    mxvReleaseHostLock(lock: string, owner: string): Result<number, Context>;
+  }
+}
 
 export interface RedisHostSourceOptions {
   /** How long a host probe is shared (README "Redis key layout": 24 h by default). */
@@ -28,7 +35,15 @@ export interface RedisHostSourceOptions {
   lockTtlMs: number;
   /** When another worker is probing the host: come back after about this long (the result will be cached by then). */
   lockedRetryMs: number;
+  /**
+   * Counts cache entries that did not parse as a host probe (`mxv_host_cache_invalid_entries_total`):
+   * written by another version of mxv, or not by mxv at all. Not counted when absent.
+   */
+  invalidEntries?: Counter | null;
 }
+
+/** What a read of the host cache found: an entry that does not parse is a miss that says so. */
+type CacheRead = { status: 'hit'; probe: HostProbe } | { status: 'miss' } | { status: 'invalid' };
 
 /** Whether this probe outcome may change soon, so it is cached only briefly. */
 export function isTransientProbe(probe: Pick<HostProbe, 'connect' | 'banner' | 'error'>, pressure: PressureSign): boolean {
@@ -59,12 +74,15 @@ export class RedisHostSource implements HostProbeSource {
     this.#prober = prober;
     this.#gate = gate;
     this.#options = options;
+    redis.defineCommand('mxvReleaseHostLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
   }
 
   async obtain(target: HostTarget, signal?: AbortSignal): Promise<HostObtained> {
     const key = this.#keys.host(target.ip, target.port);
-    const cached = await this.#readCached(key);
-    if (cached) return cached;
+    const cached = await this.#readCached(key, target);
+    if (cached.status === 'hit') return { status: 'cached', probe: cached.probe };
+    // Counted once, here: the entry is then probed afresh and overwritten like any miss.
+    if (cached.status === 'invalid') this.#options.invalidEntries?.inc();
 
     const lockKey = this.#keys.hostLock(target.ip, target.port);
     const owner = randomUUID();
@@ -74,8 +92,8 @@ export class RedisHostSource implements HostProbeSource {
     }
     try {
       // The holder before us may have stored its probe between our GET and our SET NX.
-      const raced = await this.#readCached(key);
-      if (raced) return raced;
+      const raced = await this.#readCached(key, target);
+      if (raced.status === 'hit') return { status: 'cached', probe: raced.probe };
       const decision = await this.#gate.acquire(target.ip);
       if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
       let probe: HostProbe;
@@ -94,15 +112,30 @@ export class RedisHostSource implements HostProbeSource {
         .exec();
       return { status: 'probed', probe };
     } finally {
-      await RELEASE_LOCK.run(this.#redis, [lockKey], [owner]);
+      await this.#redis.mxvReleaseHostLock(lockKey, owner);
     }
   }
 
-  async #readCached(key: string): Promise<HostObtained | null> {
+  /**
+   * The cached probe of `target`, parsed: an entry from an older (or newer)
+   * version of mxv, or for another (ip, port), would otherwise feed every
+   * worker a wrong shape for the whole of its TTL.
+   */
+  async #readCached(key: string, target: HostTarget): Promise<CacheRead> {
     const raw = await this.#redis.get(key);
-    if (raw === null) return null;
+    if (raw === null) return { status: 'miss' };
+    const parsed = hostProbeSchema.safeParse(parseJson(raw));
+    if (!parsed.success || parsed.data.ip !== target.ip || parsed.data.port !== target.port) return { status: 'invalid' };
     // Counted without waiting: the counter only feeds `mxv status`.
     this.#redis.incr(this.#keys.statHostHits).catch(() => undefined);
-    return { status: 'cached', probe: JSON.parse(raw) as HostProbe };
+    return { status: 'hit', probe: parsed.data };
+  }
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
   }
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GateDecision, HostProbe, PolitenessGate } from '@mxv/probe';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
-import { RedisScript } from './redis-script.js';
 
 /**
  * Fleet-wide politeness per destination address, one Lua script per decision.
@@ -27,7 +26,7 @@ import { RedisScript } from './redis-script.js';
  *
  * Returns {1} when granted, {0, retryAfterMs, reason} when not.
  */
-const ACQUIRE = new RedisScript(`
+const ACQUIRE = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -48,10 +47,10 @@ redis.call('SET', KEYS[1], tostring(now + interval), 'PX', math.ceil(interval) +
 redis.call('ZADD', KEYS[2], now + leaseTtl, ARGV[4])
 redis.call('PEXPIRE', KEYS[2], leaseTtl + 1000)
 return {1}
-`);
+`;
 
 /** Starts a back-off (or extends it) and pushes the next slot one slowed interval ahead. */
-const BACK_OFF = new RedisScript(`
+const BACK_OFF = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -61,7 +60,32 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if nextAt < now + slowed then redis.call('SET', KEYS[1], tostring(now + slowed), 'PX', math.ceil(slowed) + 1000) end
 return now + tonumber(ARGV[3])
-`);
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** ACQUIRE, defined by RedisPolitenessGate: keys next, leases, backoff; {1} or {0, retryAfterMs, reason}. */
+    mxvPoliteAcquire(
+      next: string,
+      leases: string,
+      backoff: string,
+      intervalMs: number,
+      maxOpen: number,
+      leaseTtlMs: number,
+      token: string,
+      concurrencyRetryMs: number,
+    ): Result<[number, number?, string?], Context>;
+    /** BACK_OFF, defined by RedisPolitenessGate: keys next, backoff; the back-off's end (ms, Redis clock). */
+    mxvPoliteBackOff(
+      next: string,
+      backoff: string,
+      intervalMs: number,
+      factor: number,
+      backoffMs: number,
+      reason: string,
+    ): Result<number, Context>;
+  }
+}
 
 export interface RedisPolitenessOptions {
   /** New connections per second to one address, fleet-wide. */
@@ -128,15 +152,23 @@ export class RedisPolitenessGate implements PolitenessGate {
     this.#keys = keys;
     this.#options = options;
     this.#intervalMs = (1000 + options.jitterAllowanceMs) / options.connectionsPerSecond;
+    // ioredis runs these by EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or flushed server).
+    redis.defineCommand('mxvPoliteAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    redis.defineCommand('mxvPoliteBackOff', { numberOfKeys: 2, lua: BACK_OFF });
   }
 
   async acquire(ip: string): Promise<GateDecision> {
     const token = randomUUID();
-    const reply = (await ACQUIRE.run(
-      this.#redis,
-      [this.#keys.politeNext(ip), this.#keys.politeLeases(ip), this.#keys.backoff(ip)],
-      [this.#intervalMs, this.#options.maxConcurrentPerIp, this.#options.leaseTtlMs, token, this.#options.concurrencyRetryMs],
-    )) as [number, number?, string?];
+    const reply = await this.#redis.mxvPoliteAcquire(
+      this.#keys.politeNext(ip),
+      this.#keys.politeLeases(ip),
+      this.#keys.backoff(ip),
+      this.#intervalMs,
+      this.#options.maxConcurrentPerIp,
+      this.#options.leaseTtlMs,
+      token,
+      this.#options.concurrencyRetryMs,
+    );
     if (reply[0] === 1) {
       let released = false;
       return {
@@ -161,10 +193,13 @@ export class RedisPolitenessGate implements PolitenessGate {
     const sign = pressureSign(probe);
     if (sign.status === 'none') return sign;
     const until = Number(
-      await BACK_OFF.run(
-        this.#redis,
-        [this.#keys.politeNext(ip), this.#keys.backoff(ip)],
-        [this.#intervalMs, this.#options.backoffFactor, this.#options.backoffMs, sign.reason],
+      await this.#redis.mxvPoliteBackOff(
+        this.#keys.politeNext(ip),
+        this.#keys.backoff(ip),
+        this.#intervalMs,
+        this.#options.backoffFactor,
+        this.#options.backoffMs,
+        sign.reason,
       ),
     );
     // The index is in another slot (Cluster), so it is updated outside the script; it only feeds `mxv status`.

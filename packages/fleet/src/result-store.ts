@@ -1,7 +1,7 @@
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
-import { RedisScript } from './redis-script.js';
+import { checkedAtOf } from './stored-result-fields.js';
 
 export const DEFAULT_RESULT_TTL_MS = 30 * 24 * 3_600_000;
 export const DEFAULT_EVENTS_MAX_LEN = 100_000;
@@ -9,10 +9,10 @@ export const DEFAULT_EVENTS_MAX_LEN = 100_000;
 /**
  * Compare-and-set on checkedAt: delivery is at-least-once, so a redelivered or
  * late (older) result must never replace a newer one. toISOString() is fixed
- * width for years 0–9999, so the strings compare like the instants.
- * Returns 1 when written, 0 when the stored result is as new or newer.
+ * width for years 0–9999, so the strings compare like the instants (write()
+ * accepts no other form). Returns 1 when written, 0 when the stored result is as new or newer.
  */
-const WRITE_IF_NEWER = new RedisScript(`
+const WRITE_IF_NEWER = `
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, stored = pcall(cjson.decode, current)
@@ -22,7 +22,14 @@ if current then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
-`);
+`;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** WRITE_IF_NEWER, defined by ResultStore (EVALSHA, EVAL on NOSCRIPT: ioredis defineCommand). */
+    mxvWriteResultIfNewer(key: string, json: string, checkedAt: string, ttlMs: number): Result<number, Context>;
+  }
+}
 
 export interface ResultStoreOptions {
   /** How long a stored result lives (README "Redis key layout": 30 days by default). */
@@ -32,9 +39,30 @@ export interface ResultStoreOptions {
 }
 
 export type StoredResult = { status: 'found'; result: CheckResult } | { status: 'not_found'; domain: string };
-export type WriteOutcome = { status: 'written' } | { status: 'kept_newer' };
 
-/** The one module that writes results, and the one that reads them (the API and `mxv show` go through here). */
+/**
+ * A stored result as Redis holds it, for readers that pass it on without
+ * parsing (the API's hot path, the SSE stream). `bytes` are exactly what write()
+ * stored; checkedAt is read out of them in one place (stored-result-fields.ts).
+ * `unreadable`: something is stored that this store did not write (no checkedAt,
+ * not a JSON object): served as no result rather than as broken JSON.
+ */
+export type RawStoredResult =
+  | { status: 'found'; domain: string; bytes: Buffer; checkedAt: string; checkedAtMs: number }
+  | { status: 'not_found'; domain: string }
+  | { status: 'unreadable'; domain: string };
+
+/** `invalid`: the result does not match the schema (or its checkedAt is not an ISO 8601 instant); nothing was stored. */
+export type WriteOutcome = { status: 'written' } | { status: 'kept_newer' } | { status: 'invalid'; reason: string };
+
+const CLOSING_BRACE = 0x7d;
+
+/**
+ * The one module that writes results and reads them back: the worker writes
+ * through it, the API, the page, `mxv show` and `mxv enqueue --max-age` read
+ * through it. Nothing is stored that does not match the result schema, so a
+ * reader that serves the bytes as they are serves a valid result.
+ */
 export class ResultStore {
   readonly #redis: Redis;
   readonly #keys: FleetKeys;
@@ -45,13 +73,18 @@ export class ResultStore {
     this.#keys = keys;
     this.#options = { resultTtlMs: DEFAULT_RESULT_TTL_MS, eventsMaxLen: DEFAULT_EVENTS_MAX_LEN, ...options };
     if (!(this.#options.resultTtlMs >= 1_000)) throw new Error('resultTtlMs must be at least 1000');
+    // Defining twice on one connection (two stores) only replaces the same script.
+    redis.defineCommand('mxvWriteResultIfNewer', { numberOfKeys: 1, lua: WRITE_IF_NEWER });
   }
 
   async write(result: CheckResult, now: number = Date.now()): Promise<WriteOutcome> {
-    const written = await WRITE_IF_NEWER.run(
-      this.#redis,
-      [this.#keys.result(result.domain)],
-      [JSON.stringify(result), result.checkedAt, this.#options.resultTtlMs],
+    const invalid = whyInvalid(result);
+    if (invalid !== null) return { status: 'invalid', reason: invalid };
+    const written = await this.#redis.mxvWriteResultIfNewer(
+      this.#keys.result(result.domain),
+      JSON.stringify(result),
+      result.checkedAt,
+      this.#options.resultTtlMs,
     );
     if (written !== 1) return { status: 'kept_newer' };
     // The event and the counter live in other slots (Cluster), so they follow the
@@ -83,37 +116,63 @@ export class ResultStore {
     return stored ?? { status: 'not_found', domain };
   }
 
-  /** One round trip for many domains (pipelined GETs: the keys may sit in different Cluster slots). */
+  /** One round trip for many domains (pipelined GETs: the keys may sit in different Cluster slots), parsed with the schema. */
   async getMany(domains: readonly string[]): Promise<StoredResult[]> {
-    if (domains.length === 0) return [];
-    const pipeline = this.#redis.pipeline();
-    for (const domain of domains) pipeline.get(this.#keys.result(domain));
-    const replies = (await pipeline.exec()) ?? [];
+    const raws = await this.#readMany(domains);
     return domains.map((domain, index) => {
-      const [error, raw] = replies[index] ?? [null, null];
-      if (error) throw error;
-      if (typeof raw !== 'string') return { status: 'not_found', domain };
-      return { status: 'found', result: checkResultSchema.parse(JSON.parse(raw)) };
+      const raw = raws[index];
+      if (raw === null || raw === undefined) return { status: 'not_found', domain };
+      return { status: 'found', result: checkResultSchema.parse(JSON.parse(raw.toString('utf8'))) };
     });
+  }
+
+  /** The stored bytes as they are, with the checkedAt the fast path needs (no parse, no re-serialization). */
+  async readRaw(domain: string): Promise<RawStoredResult> {
+    const [raw] = await this.#readMany([domain]);
+    if (raw === null || raw === undefined) return { status: 'not_found', domain };
+    const checkedAt = raw.at(-1) === CLOSING_BRACE ? checkedAtOf(raw) : null;
+    const checkedAtMs = checkedAt === null ? Number.NaN : Date.parse(checkedAt);
+    if (checkedAt === null || !Number.isFinite(checkedAtMs)) return { status: 'unreadable', domain };
+    return { status: 'found', domain, bytes: raw, checkedAt, checkedAtMs };
   }
 
   /**
    * checkedAt (ms) of each domain's stored result, null when none: what `--max-age`
-   * compares. Read with a pattern rather than a full parse: enqueue asks this for
-   * every line of a million-line file. The top-level checkedAt is the only key of that name.
+   * compares. Read out of the bytes rather than by a full parse: enqueue asks
+   * this for every line of a million-line file.
    */
   async checkedAtMany(domains: readonly string[]): Promise<Array<number | null>> {
+    const raws = await this.#readMany(domains);
+    return raws.map((raw) => {
+      const checkedAt = raw === null ? null : checkedAtOf(raw);
+      const at = checkedAt === null ? Number.NaN : Date.parse(checkedAt);
+      return Number.isFinite(at) ? at : null;
+    });
+  }
+
+  async #readMany(domains: readonly string[]): Promise<Array<Buffer | null>> {
     if (domains.length === 0) return [];
     const pipeline = this.#redis.pipeline();
-    for (const domain of domains) pipeline.get(this.#keys.result(domain));
+    for (const domain of domains) pipeline.getBuffer(this.#keys.result(domain));
     const replies = (await pipeline.exec()) ?? [];
     return domains.map((_, index) => {
       const [error, raw] = replies[index] ?? [null, null];
       if (error) throw error;
-      if (typeof raw !== 'string') return null;
-      const match = /"checkedAt":"([^"]+)"/.exec(raw);
-      const at = match?.[1] ? Date.parse(match[1]) : Number.NaN;
-      return Number.isFinite(at) ? at : null;
+      return Buffer.isBuffer(raw) ? raw : null;
     });
   }
+}
+
+/** Why a result may not be stored, or null. The compare-and-set compares checkedAt as a string, so only toISOString()'s form is accepted. */
+function whyInvalid(result: CheckResult): string | null {
+  const parsed = checkResultSchema.safeParse(result);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `schema: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`;
+  }
+  const at = Date.parse(result.checkedAt);
+  if (!Number.isFinite(at) || new Date(at).toISOString() !== result.checkedAt) {
+    return `checkedAt: not an ISO 8601 instant in toISOString() form (${JSON.stringify(result.checkedAt.slice(0, 40))})`;
+  }
+  return null;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { processVerifyJob, type VerifyJobDeps } from './process-verify-job.js';
+import type { VerifyJobOutcome, VerifyJobProcessor } from './process-verify-job.js';
 import type { VerifyJobData } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import { recordJobOutcome } from './metrics/record-job-outcome.js';
@@ -36,9 +36,12 @@ export const DEFAULT_VERIFY_WORKER: VerifyWorkerOptions = {
 export type DrainOutcome = { status: 'drained'; ms: number } | { status: 'handed_back'; ms: number; jobs: number };
 
 /**
- * One stateless worker process: a BullMQ Worker running the engine of `mxv
- * check` with the fleet's host source. Completed and failed jobs are removed
- * at once (the result lives under its own key), so Redis holds only work and results.
+ * One stateless worker process, step 1 of a job: a BullMQ Worker that hands
+ * each job to VerifyJobProcessor (which checks the domain through
+ * FleetDomainChecker and writes the result to ResultStore), then turns the
+ * outcome into what BullMQ understands (DelayedError), metrics and a log line.
+ * Completed and failed jobs are removed at once (the result lives under its own
+ * key), so Redis holds only work and results.
  */
 export class VerifyWorker {
   readonly id: string;
@@ -48,18 +51,20 @@ export class VerifyWorker {
   readonly #inFlight = new Map<string, AbortController>();
   readonly #metrics: WorkMetrics | null;
   readonly #concurrency: number;
+  readonly #processor: VerifyJobProcessor;
   #processed = 0;
   #state: 'idle' | 'running' | 'closing' = 'idle';
 
   constructor(
     redis: Redis,
     keys: FleetKeys,
-    deps: VerifyJobDeps,
+    processor: VerifyJobProcessor,
     options: VerifyWorkerOptions,
     logger: Logger,
     metrics: WorkMetrics | null = null,
   ) {
     this.id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#processor = processor;
     this.#metrics = metrics;
     this.#concurrency = options.concurrency;
     this.#logger = logger.child({ worker: this.id });
@@ -70,7 +75,7 @@ export class VerifyWorker {
       inFlight: this.#inFlight.size,
       processed: this.#processed,
     }));
-    this.#worker = new Worker<VerifyJobData, void, string>(keys.queueName, (job, token) => this.#run(job, token, deps), {
+    this.#worker = new Worker<VerifyJobData, void, string>(keys.queueName, (job, token) => this.#run(job, token), {
       connection: redis,
       prefix: keys.bullPrefix,
       concurrency: options.concurrency,
@@ -95,15 +100,15 @@ export class VerifyWorker {
     await this.#worker.run();
   }
 
-  async #run(job: Job<VerifyJobData, void, string>, token: string | undefined, deps: VerifyJobDeps): Promise<void> {
+  async #run(job: Job<VerifyJobData, void, string>, token: string | undefined): Promise<void> {
     const key = `${job.id ?? ''}:${token ?? ''}`;
     const abort = new AbortController();
     this.#inFlight.set(key, abort);
     const started = Date.now();
     try {
-      let outcome: Awaited<ReturnType<typeof processVerifyJob>>;
+      let outcome: VerifyJobOutcome;
       try {
-        outcome = await processVerifyJob(job, token, deps, abort.signal);
+        outcome = await this.#processor.process(job, token, abort.signal);
       } catch (error) {
         this.#metrics?.jobsFailed.inc({ reason: 'error' });
         throw error;
@@ -121,6 +126,11 @@ export class VerifyWorker {
         this.#logger.error({ ...log, reason: outcome.reason }, 'bad job dropped');
         return;
       }
+      if (outcome.status === 'rejected') {
+        // The engine made a result the schema refuses: our bug, and a re-run would repeat it.
+        this.#logger.error({ ...log, verdict: outcome.result.verdict, reason: outcome.reason }, 'result rejected by the store');
+        return;
+      }
       this.#processed += 1;
       this.#logger.info(
         { ...log, verdict: outcome.result.verdict, attempts: outcome.result.attempts, write: outcome.write },
@@ -131,12 +141,6 @@ export class VerifyWorker {
     }
   }
 
-  /**
-   * SIGTERM: stop taking jobs and let running ones finish for up to
-   * `drainTimeoutMs`; past that, abort them and hand them back to the queue
-   * (delayed with no delay) so another worker runs them now rather than after
-   * their lock lapses.
-   */
   /** Jobs running now and the configured concurrency (the worker's saturation gauges). */
   load(): { inFlight: number; concurrency: number } {
     return { inFlight: this.#inFlight.size, concurrency: this.#concurrency };
@@ -147,6 +151,12 @@ export class VerifyWorker {
     return this.#state === 'running' && this.#worker.isRunning();
   }
 
+  /**
+   * SIGTERM: stop taking jobs and let running ones finish for up to
+   * `drainTimeoutMs`; past that, abort them and hand them back to the queue
+   * (delayed with no delay) so another worker runs them now rather than after
+   * their lock lapses.
+   */
   async close(drainTimeoutMs: number): Promise<DrainOutcome> {
     const started = Date.now();
     this.#state = 'closing';

@@ -75,6 +75,7 @@ describe('metric definitions', () => {
       'mxv_host_probes_total',
       'mxv_host_cache_hits_total',
       'mxv_host_cache_misses_total',
+      'mxv_host_cache_invalid_entries_total',
       'mxv_dns_answers_total',
       'mxv_phase_duration_seconds',
       'mxv_queue_jobs',

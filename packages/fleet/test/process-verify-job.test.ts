@@ -1,7 +1,7 @@
-import type { DomainCheck, HostProbeSource } from '@mxv/probe';
+import type { DomainCheck } from '@mxv/probe';
 import type { CheckResult } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
-import { processVerifyJob, type VerifyJobDeps, type VerifyJobHandle } from '../src/process-verify-job.js';
+import { VerifyJobProcessor, type VerifyJobHandle } from '../src/process-verify-job.js';
 import type { VerifyJobData } from '../src/queue.js';
 import { sampleResult } from './support/sample-result.js';
 
@@ -20,37 +20,39 @@ class FakeJob implements VerifyJobHandle {
 }
 
 const NOW = 1_000_000;
-const hosts: HostProbeSource = { obtain: async () => ({ status: 'deferred', retryAfterMs: 1, reason: 'unused' }) };
-
-function deps(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobDeps {
-  return {
-    check: async () => {
+/** A processor over scripted engine outcomes and a store that records what it is asked to write. */
+function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobProcessor {
+  const checker = {
+    check: async (): Promise<DomainCheck> => {
       const next = outcomes.shift();
       if (!next) throw new Error('no more outcomes');
       return next;
     },
-    hosts,
-    write: async (result) => {
-      written.push(result);
-      return { status: 'written' };
-    },
-    retry: { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100 },
-    now: () => NOW,
-    random: () => 0.5,
   };
+  const store = {
+    write: async (result: CheckResult) => {
+      written.push(result);
+      return { status: 'written' } as const;
+    },
+  };
+  return new VerifyJobProcessor(
+    checker,
+    store,
+    { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100 },
+    { now: () => NOW, random: () => 0.5 },
+  );
 }
 
 const transient = (domain: string) => sampleResult(domain, '2026-01-01T00:00:00.000Z', { verdict: 'dns_error', hosts: [] });
 
-describe('processVerifyJob', () => {
+describe('VerifyJobProcessor', () => {
   it('stores a final result with attempts = 1', async () => {
     const written: CheckResult[] = [];
     const job = new FakeJob('ok.test');
-    const outcome = await processVerifyJob(
-      job,
-      'tok',
-      deps([{ status: 'complete', result: sampleResult('ok.test', '2026-01-01T00:00:00.000Z') }], written),
-    );
+    const outcome = await processor(
+      [{ status: 'complete', result: sampleResult('ok.test', '2026-01-01T00:00:00.000Z') }],
+      written,
+    ).process(job, 'tok');
     expect(outcome).toMatchObject({ status: 'stored', write: 'written' });
     expect(written[0]?.attempts).toBe(1);
     expect(job.moves).toEqual([]);
@@ -58,11 +60,10 @@ describe('processVerifyJob', () => {
 
   it('delays a deferred check for the time asked plus jitter, without counting an attempt', async () => {
     const job = new FakeJob('busy.test');
-    const outcome = await processVerifyJob(
-      job,
-      'tok',
-      deps([{ status: 'deferred', domain: 'busy.test', retryAfterMs: 700, reason: 'politeness_rate' }], []),
-    );
+    const outcome = await processor(
+      [{ status: 'deferred', domain: 'busy.test', retryAfterMs: 700, reason: 'politeness_rate' }],
+      [],
+    ).process(job, 'tok');
     expect(outcome).toEqual({ status: 'delayed', why: 'deferred', delayMs: 750, reason: 'politeness_rate', attempt: 1 });
     expect(job.moves).toEqual([{ at: NOW + 750, token: 'tok' }]);
     expect(job.data).toEqual({});
@@ -72,12 +73,12 @@ describe('processVerifyJob', () => {
     const written: CheckResult[] = [];
     const job = new FakeJob('flaky.test');
     const outcomes: DomainCheck[] = [1, 2, 3].map(() => ({ status: 'complete', result: transient('flaky.test') }));
-    const d = deps(outcomes, written);
-    expect(await processVerifyJob(job, 't', d)).toMatchObject({ status: 'delayed', why: 'transient', delayMs: 1050, attempt: 1 });
+    const p = processor(outcomes, written);
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'transient', delayMs: 1050, attempt: 1 });
     expect(job.data).toEqual({ t: 1 });
-    expect(await processVerifyJob(job, 't', d)).toMatchObject({ status: 'delayed', why: 'transient', delayMs: 2050, attempt: 2 });
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'transient', delayMs: 2050, attempt: 2 });
     expect(job.data).toEqual({ t: 2 });
-    expect(await processVerifyJob(job, 't', d)).toMatchObject({ status: 'stored' });
+    expect(await p.process(job, 't')).toMatchObject({ status: 'stored' });
     expect(written).toHaveLength(1);
     expect(written[0]?.attempts).toBe(3);
     expect(written[0]?.verdict).toBe('dns_error');
@@ -88,21 +89,36 @@ describe('processVerifyJob', () => {
     const abort = new AbortController();
     abort.abort();
     const written: CheckResult[] = [];
-    const outcome = await processVerifyJob(
-      job,
-      't',
-      deps([{ status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') }], written),
-      abort.signal,
-    );
+    const outcome = await processor(
+      [{ status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') }],
+      written,
+    ).process(job, 't', abort.signal);
     expect(outcome).toMatchObject({ status: 'delayed', why: 'handed_back', delayMs: 0 });
     expect(job.moves).toEqual([{ at: NOW, token: 't' }]);
     expect(written).toEqual([]);
   });
 
   it('drops a job without an id as bad data', async () => {
-    expect(await processVerifyJob(new FakeJob(undefined), 't', deps([], []))).toEqual({
+    expect(await processor([], []).process(new FakeJob(undefined), 't')).toEqual({
       status: 'bad_job',
       reason: 'job without id',
     });
+  });
+
+  it('reports a result the store refuses as rejected, not stored', async () => {
+    const job = new FakeJob('broken.test');
+    const checker = {
+      check: async (): Promise<DomainCheck> => ({
+        status: 'complete',
+        result: sampleResult('broken.test', '2026-01-01T00:00:00.000Z'),
+      }),
+    };
+    const store = { write: async () => ({ status: 'invalid', reason: 'schema: verdict: bad' }) as const };
+    const outcome = await new VerifyJobProcessor(checker, store, { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0 }).process(
+      job,
+      't',
+    );
+    expect(outcome).toMatchObject({ status: 'rejected', reason: 'schema: verdict: bad' });
+    expect(job.moves).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import type { HostProbe, HostProber, HostTarget } from '@mxv/probe';
+import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisHostSource, type RedisHostSourceOptions } from '../src/redis-host-source.js';
 import { fleetKeys, type FleetKeys } from '../src/redis-keys.js';
@@ -34,7 +35,7 @@ const HOST_OPTIONS: RedisHostSourceOptions = {
 };
 
 /** One "worker process": its own connection, gate and source over the shared keys. */
-function source(keys: FleetKeys, prober: HostProber, rate = 100): RedisHostSource {
+function source(keys: FleetKeys, prober: HostProber, rate = 100, invalidEntries: Counter | null = null): RedisHostSource {
   const redis = server.client();
   const gate = new RedisPolitenessGate(redis, keys, {
     ...DEFAULT_POLITENESS,
@@ -42,7 +43,7 @@ function source(keys: FleetKeys, prober: HostProber, rate = 100): RedisHostSourc
     maxConcurrentPerIp: 2,
     leaseTtlMs: 5_000,
   });
-  return new RedisHostSource(redis, keys, prober, gate, HOST_OPTIONS);
+  return new RedisHostSource(redis, keys, prober, gate, { ...HOST_OPTIONS, invalidEntries });
 }
 
 const target = (ip: string, exchange = 'mx1.example.test'): HostTarget => ({ ip, port: 25, exchange });
@@ -131,5 +132,41 @@ describe('RedisHostSource', () => {
     expect((await a.obtain(target('192.0.2.70'))).status).toBe('deferred');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await a.obtain(target('192.0.2.70'))).status).toBe('probed');
+  });
+
+  it.each([
+    ['garbage', 'not json at all'],
+    ['an older shape', JSON.stringify({ ip: '192.0.2.80', port: 25, connected: true, greeting: '220 hi' })],
+    ['another host', JSON.stringify(sampleProbe('192.0.2.99'))],
+  ])('treats a cache entry of %s as a miss: probes again, overwrites it and counts it', async (_name, entry) => {
+    const keys = fleetKeys('h6');
+    const redis = server.client();
+    await redis.set(keys.host('192.0.2.80', 25), entry, 'PX', 60_000);
+    const invalid = new Counter({ name: 'test_invalid_entries_total', help: 'test', registers: [new Registry()] });
+    const prober = new CountingProber(1);
+    const a = source(keys, prober, 100, invalid);
+    const first = await a.obtain(target('192.0.2.80'));
+    expect(first.status).toBe('probed');
+    expect(prober.calls).toHaveLength(1);
+    expect((await invalid.get()).values[0]?.value).toBe(1);
+    const stored: unknown = JSON.parse((await redis.get(keys.host('192.0.2.80', 25))) ?? 'null');
+    expect(stored).toMatchObject({ ip: '192.0.2.80', port: 25, connect: 'ok', probedAs: 'mx1.example.test' });
+    // The overwritten entry is a hit for the next domain: no second probe, nothing more counted.
+    expect((await a.obtain(target('192.0.2.80'))).status).toBe('cached');
+    expect(prober.calls).toHaveLength(1);
+    expect((await invalid.get()).values[0]?.value).toBe(1);
+  });
+
+  it('keeps its scripts working after SCRIPT FLUSH (lock release, gate)', async () => {
+    const keys = fleetKeys('h7');
+    const redis = server.client();
+    const prober = new CountingProber(1);
+    const a = source(keys, prober);
+    expect((await a.obtain(target('192.0.2.90'))).status).toBe('probed');
+    await redis.script('FLUSH');
+    // Both the gate's ACQUIRE and the lock's RELEASE run again, by EVAL after NOSCRIPT.
+    expect((await a.obtain(target('192.0.2.91'))).status).toBe('probed');
+    expect(await redis.get(keys.hostLock('192.0.2.91', 25))).toBeNull();
+    expect(prober.calls).toHaveLength(2);
   });
 });

@@ -1,3 +1,4 @@
+import type { CheckResult } from '@mxv/schema';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fleetKeys } from '../src/redis-keys.js';
 import { ResultStore } from '../src/result-store.js';
@@ -63,5 +64,54 @@ describe('ResultStore', () => {
     await store.write(sampleResult('d.test', '2026-01-01T00:00:00.000Z'), now);
     await store.write(sampleResult('e.test', '2026-01-01T00:00:00.000Z'), now);
     expect(await redis.get(keys.statCompleted(Math.floor(now / 60_000)))).toBe('2');
+  });
+
+  it('refuses a result that does not match the schema: nothing stored, no event, the outcome says why', async () => {
+    const redis = server.client();
+    const keys = fleetKeys('t5');
+    const store = new ResultStore(redis, keys);
+    const wrongVerdict = { ...sampleResult('f.test', '2026-01-01T00:00:00.000Z'), verdict: 'fine' } as unknown as CheckResult;
+    const outcome = await store.write(wrongVerdict);
+    expect(outcome.status).toBe('invalid');
+    expect(outcome.status === 'invalid' && outcome.reason).toMatch(/^schema: verdict: /);
+    // checkedAt is compared as a string by the compare-and-set: only toISOString()'s form may be stored.
+    const localTime = sampleResult('f.test', '2026-01-01 00:00:00');
+    expect(await store.write(localTime)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/^checkedAt: /) });
+    expect(await redis.exists(keys.result('f.test'))).toBe(0);
+    expect(await redis.xlen(keys.events)).toBe(0);
+    expect(await store.get('f.test')).toEqual({ status: 'not_found', domain: 'f.test' });
+  });
+
+  it('reads the stored bytes exactly as written, with checkedAt read out of them', async () => {
+    const redis = server.client();
+    const keys = fleetKeys('t6');
+    const store = new ResultStore(redis, keys);
+    // Non-ASCII text and a quote in a string: the bytes must come back untouched.
+    const result = sampleResult('g.test', '2026-01-02T03:04:05.678Z', { input: 'G.test "ü"' });
+    await store.write(result);
+    const raw = await store.readRaw('g.test');
+    expect(raw.status).toBe('found');
+    if (raw.status !== 'found') return;
+    expect(raw.bytes.equals((await redis.getBuffer(keys.result('g.test'))) as Buffer)).toBe(true);
+    expect(raw.bytes.toString('utf8')).toBe(JSON.stringify(result));
+    expect(raw.checkedAt).toBe('2026-01-02T03:04:05.678Z');
+    expect(raw.checkedAtMs).toBe(Date.parse('2026-01-02T03:04:05.678Z'));
+    expect(await store.readRaw('none.test')).toEqual({ status: 'not_found', domain: 'none.test' });
+    // Something this store did not write is not served as a result.
+    await redis.set(keys.result('h.test'), 'not json');
+    expect(await store.readRaw('h.test')).toEqual({ status: 'unreadable', domain: 'h.test' });
+  });
+
+  it('keeps working after SCRIPT FLUSH (ioredis reloads the script on NOSCRIPT)', async () => {
+    const redis = server.client();
+    const keys = fleetKeys('t7');
+    const store = new ResultStore(redis, keys);
+    expect(await store.write(sampleResult('i.test', '2026-01-01T00:00:00.000Z'))).toEqual({ status: 'written' });
+    await redis.script('FLUSH');
+    expect(await store.write(sampleResult('i.test', '2026-01-02T00:00:00.000Z'))).toEqual({ status: 'written' });
+    await redis.script('FLUSH');
+    expect(await store.write(sampleResult('i.test', '2026-01-01T12:00:00.000Z'))).toEqual({ status: 'kept_newer' });
+    const got = await store.get('i.test');
+    expect(got.status === 'found' && got.result.checkedAt).toBe('2026-01-02T00:00:00.000Z');
   });
 });

@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readRecentResultEvents, type ResultEvent } from '@mxv/fleet';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pageCsp } from '../page/render-layout.js';
 import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
 import { renderHome } from '../page/render-home.js';
 import type { ApiServices } from '../services/api-services.js';
-import { refresh } from './domain-routes.js';
+import { recentDomains } from '../services/recent-domains.js';
+import { refreshCheck } from '../services/refresh-check.js';
 import { domainOrThrow, parseDomain } from './parse-domain.js';
-
-const RECENT_EVENTS_READ = 200;
-const RECENT_SHOWN = 24;
 
 /** Marks a route as a page: its errors are rendered as HTML (see the error handler). */
 const PAGE = { page: true } as const;
@@ -69,7 +66,7 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
     { config: PAGE, schema: { hide: true } },
     async (request, reply) => {
       const domain = domainOrThrow(request.params.domain);
-      const queued = await refresh(services, domain, 0);
+      const queued = await refreshCheck(services, domain, 0);
       const wantsJson = (request.headers.accept ?? '').includes('application/json');
       if (wantsJson) {
         return queued
@@ -96,17 +93,4 @@ export function sendPage(reply: FastifyReply, status: number, render: (nonce: st
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(render(nonce));
-}
-
-async function recentDomains(services: ApiServices): Promise<ResultEvent[]> {
-  const events = await readRecentResultEvents(services.redis, services.keys, RECENT_EVENTS_READ);
-  const seen = new Set<string>();
-  const recent: ResultEvent[] = [];
-  for (const event of events) {
-    if (seen.has(event.domain)) continue;
-    seen.add(event.domain);
-    recent.push(event);
-    if (recent.length >= RECENT_SHOWN) break;
-  }
-  return recent;
 }

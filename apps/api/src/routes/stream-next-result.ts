@@ -1,4 +1,4 @@
-import { checkedAtOfJson, readResultJson, type ResultEvent } from '@mxv/fleet';
+import type { ResultEvent } from '@mxv/fleet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import type { ApiServices } from '../services/api-services.js';
@@ -41,12 +41,11 @@ export async function streamNextResult(
     if (finished || delivering) return;
     delivering = true;
     try {
-      const raw = await readResultJson(services.redis, services.keys, domain);
-      const checkedAt = raw === null ? null : checkedAtOfJson(raw);
-      if (raw === null || checkedAt === null || !newer(checkedAt)) return;
+      const stored = await services.store.readRaw(domain);
+      if (stored.status !== 'found' || !newer(stored.checkedAt)) return;
       // A client that heard of the new result and then GETs it must not get the cached one.
-      services.results.delete(domain);
-      finish(`${eventId ? `id: ${eventId}\n` : ''}event: result\ndata: ${raw}\n\n`);
+      services.answers.forget(domain);
+      finish(`${eventId ? `id: ${eventId}\n` : ''}event: result\ndata: ${stored.bytes.toString('utf8')}\n\n`);
     } catch (error) {
       request.log.warn({ err: error, domain }, 'event stream: result read failed');
       finish('event: error\ndata: {"code":"redis_unavailable"}\n\n');

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ApiLimits, ApiOptions } from '../api-options.js';
 import { ResultCache } from './result-cache.js';
+import { ResultAnswers } from './result-answers.js';
 
 /** What the routes use, built once per app (Fastify's "services" layer: between the plugins and the routes). */
 export interface ApiServices {
@@ -22,8 +23,8 @@ export interface ApiServices {
   registry: Registry;
   token: string | null;
   limits: ApiLimits;
-  /** Hot reads of GET /v1/domains/{domain}. */
-  results: ResultCache;
+  /** Hot reads of GET /v1/domains/{domain}: stored bytes through a micro-cache. */
+  answers: ResultAnswers;
   close(): Promise<void>;
 }
 
@@ -54,16 +55,17 @@ export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiSe
   queue.on('error', () => undefined);
   // A caller's registry (mxv api) comes with the fleet's process metrics (mxv_ prefix) already.
   const registry = options.registry ?? createMetricsRegistry();
+  const store = new ResultStore(redis, keys);
   return {
     redis,
     keys,
-    store: new ResultStore(redis, keys),
+    store,
     queue,
     feed,
     registry,
     token: options.token ?? null,
     limits,
-    results: new ResultCache(limits.resultCacheMs, limits.resultCacheEntries),
+    answers: new ResultAnswers(store, new ResultCache(limits.resultCacheMs, limits.resultCacheEntries)),
     async close() {
       await feed.close();
       await queue.close();

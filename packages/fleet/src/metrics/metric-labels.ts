@@ -26,8 +26,8 @@ export const DNS_TYPE_LABELS: readonly DnsQuestionType[] = ['MX', 'A', 'AAAA', '
 export const DELAY_REASON_LABELS = ['politeness_rate', 'politeness_concurrency', 'host_probe_in_flight', 'other'] as const;
 export type DelayReasonLabel = (typeof DELAY_REASON_LABELS)[number];
 
-/** Why a job ended without a stored result: the processor threw, or the job itself was unusable. */
-export const FAILURE_REASON_LABELS = ['error', 'bad_job'] as const;
+/** Why a job ended without a stored result: the processor threw, the job itself was unusable, or the store refused the result. */
+export const FAILURE_REASON_LABELS = ['error', 'bad_job', 'invalid_result'] as const;
 export type FailureReasonLabel = (typeof FAILURE_REASON_LABELS)[number];
 
 /** Phases of the latency histogram. */

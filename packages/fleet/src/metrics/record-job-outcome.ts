@@ -32,5 +32,8 @@ export function recordJobOutcome(metrics: WorkMetrics, outcome: VerifyJobOutcome
     case 'bad_job':
       metrics.jobsFailed.inc({ reason: 'bad_job' });
       return;
+    case 'rejected':
+      metrics.jobsFailed.inc({ reason: 'invalid_result' });
+      return;
   }
 }

@@ -22,6 +22,7 @@ export interface WorkMetrics {
   hostProbes: Counter<'connect' | 'greeting' | 'starttls'>;
   hostCacheHits: Counter;
   hostCacheMisses: Counter;
+  hostCacheInvalidEntries: Counter;
   dnsAnswers: Counter<'type' | 'rcode'>;
   phaseSeconds: Histogram<'phase'>;
 }
@@ -80,6 +81,11 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
       help: 'Host probes made because the host cache had none.',
       registers,
     }),
+    hostCacheInvalidEntries: new Counter({
+      name: 'mxv_host_cache_invalid_entries_total',
+      help: 'Host cache entries that did not parse as a host probe (another version of mxv wrote them): treated as misses, probed again and overwritten.',
+      registers,
+    }),
     dnsAnswers: new Counter({
       name: 'mxv_dns_answers_total',
       help: 'DNS questions asked, by question type and answer status (NOERROR, NXDOMAIN, NODATA, SERVFAIL, TIMEOUT, REFUSED).',
@@ -106,6 +112,7 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
   for (const phase of PHASE_LABELS) metrics.phaseSeconds.zero({ phase } satisfies Record<'phase', PhaseLabel>);
   metrics.hostCacheHits.inc(0);
   metrics.hostCacheMisses.inc(0);
+  metrics.hostCacheInvalidEntries.inc(0);
   metrics.jobsHandedBack.inc(0);
   return metrics;
 }

@@ -1,4 +1,5 @@
-import type { HostResult } from '@mxv/schema';
+import { hostResultSchema } from '@mxv/schema';
+import { z } from 'zod';
 
 /** One (address, port) to probe, and the name used for SNI and certificate matching. */
 export interface HostTarget {
@@ -9,23 +10,27 @@ export interface HostTarget {
 }
 
 /** What the certificate says about its own names; kept so a cached probe can be matched against another exchange name. */
-export interface CertIdentity {
-  commonName: string | null;
+export const certIdentitySchema = z.object({
+  commonName: z.string().nullable(),
   /** Node's `subjectaltname` string form, e.g. "DNS:mx.example.com, IP Address:192.0.2.1". */
-  subjectAltName: string | null;
-}
+  subjectAltName: z.string().nullable(),
+});
+export type CertIdentity = z.infer<typeof certIdentitySchema>;
 
 /**
  * The domain-independent outcome of probing one (ip, port): everything of a
  * HostResult except which MX record it belongs to. `certIdentity` is internal
  * (not part of the result JSON) and lets hostnameMatch be computed per exchange.
+ * A schema, not only a type: the fleet's host cache holds these as JSON that
+ * another version of mxv may have written, and parses them before use.
  */
-export type HostProbe = Omit<HostResult, 'exchange' | 'priority' | 'cached'> & {
-  probedAt: string;
-  certIdentity: CertIdentity | null;
+export const hostProbeSchema = hostResultSchema.omit({ exchange: true, priority: true, cached: true }).extend({
+  probedAt: z.string(),
+  certIdentity: certIdentitySchema.nullable(),
   /** The exchange name the probe was actually made with (SNI). */
-  probedAs: string;
-};
+  probedAs: z.string(),
+});
+export type HostProbe = z.infer<typeof hostProbeSchema>;
 
 export interface HostProber {
   probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe>;

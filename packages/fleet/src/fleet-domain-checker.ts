@@ -1,0 +1,31 @@
+import type { DirectEngine, DomainCheck } from '@mxv/probe';
+import type { Logger } from 'pino';
+import type { RedisHostSource } from './redis-host-source.js';
+import { MeteredHostSource } from './metrics/metered-host-source.js';
+import type { WorkMetrics } from './metrics/work-metrics.js';
+
+/**
+ * Step 2 of a job (after VerifyWorker, before ResultStore): the engine of `mxv
+ * check` run on one domain with the fleet's host cache (RedisHostSource, which
+ * holds the politeness gate) in place of the in-memory one. The host source is
+ * wrapped per run so that its metrics and log lines name the job.
+ */
+export class FleetDomainChecker {
+  readonly #engine: DirectEngine;
+  readonly #hosts: RedisHostSource;
+  readonly #metrics: WorkMetrics;
+  readonly #logger: Logger;
+
+  constructor(engine: DirectEngine, hosts: RedisHostSource, metrics: WorkMetrics, logger: Logger) {
+    this.#engine = engine;
+    this.#hosts = hosts;
+    this.#metrics = metrics;
+    this.#logger = logger;
+  }
+
+  /** `domain` is the job id: already normalized by enqueue, normalized again by the engine (a no-op then). */
+  async check(domain: string, signal?: AbortSignal): Promise<DomainCheck> {
+    const hosts = new MeteredHostSource(this.#hosts, this.#metrics, this.#logger, { jobId: domain, domain });
+    return this.#engine.checkWith(domain, hosts, signal);
+  }
+}
