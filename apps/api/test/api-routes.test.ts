@@ -37,6 +37,20 @@ describe('GET /v1/domains/{domain}', () => {
     }
   });
 
+  it('serves the stored bytes as they are, ageSeconds added; something the store did not write is no result', async () => {
+    const result = sampleResult('bytes.test', isoAgo(5_000), { input: 'Bytes.test "ü"' });
+    await api.store.write(result);
+    const res = await api.app.inject('/v1/domains/bytes.test');
+    expect(res.statusCode).toBe(200);
+    const stored = JSON.stringify(result);
+    expect(res.body.startsWith(stored.slice(0, -1))).toBe(true);
+    expect(res.body).toMatch(/^.*,"ageSeconds":\d+}$/s);
+    await api.redis.set(api.keys.result('junk.test'), '{"not":"a result"');
+    const junk = await api.app.inject('/v1/domains/junk.test');
+    expect(junk.statusCode).toBe(404);
+    expect(errorOf(junk.body).code).toBe('not_found');
+  });
+
   it('normalizes Unicode to the A-label', async () => {
     await api.store.write(sampleResult('xn--bcher-kva.test', isoAgo(1_000)));
     const res = await api.app.inject(`/v1/domains/${encodeURIComponent('Bücher.test')}`);
