@@ -212,6 +212,7 @@ export class SmtpHostProber implements HostProber {
       return CONTINUE;
     }
     draft.ehlo = { code: ehlo.code, command: 'EHLO', extensions: [] };
+    // Only a 5xx says "no EHLO here"; a 4xx is the server failing now, and HELO would fare no better.
     if (replyClass(ehlo.code) !== 'permanent') {
       draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tempfail', otherwise: 'ehlo_unexpected' });
       return STOP_WITH_QUIT;
@@ -291,8 +292,9 @@ export class SmtpHostProber implements HostProber {
       command: 'EHLO',
       extensions: ehlo.code === 250 ? parseEhlo(ehlo.lines, this.#bounds.maxReplyLines).extensions : [],
     };
-    if (ehlo.code !== 250)
+    if (ehlo.code !== 250) {
       draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tls_tempfail', otherwise: 'ehlo_tls_rejected' });
+    }
     return STOP_WITH_QUIT;
   }
 
