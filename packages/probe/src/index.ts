@@ -8,9 +8,11 @@ export * from './engine/memory-host-source.js';
 export * from './engine/create-direct-engine.js';
 export * from './smtp/reply-reader.js';
 export * from './smtp/parse-ehlo.js';
+export * from './smtp/reply-class.js';
 export * from './classify-error.js';
 export * from './smtp/smtp-connection.js';
 export * from './smtp/tls-inspect.js';
+export { createProbeSecureContext, starttlsOptions } from './smtp/tls-context.js';
 export * from './smtp/probe-host.js';
 export { StubResolver, type StubResolverOptions } from './dns/stub-resolver.js';
 export {

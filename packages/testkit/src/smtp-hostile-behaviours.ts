@@ -1,4 +1,4 @@
-import type { SmtpConnection } from './smtp-connection.js';
+import type { ServerConnection } from './server-connection.js';
 
 /**
  * Hostile servers the base behaviours do not cover: an SMTP dialogue that is
@@ -50,7 +50,7 @@ function lineReader(onLine: (line: string) => void, max = 4096): (chunk: Buffer)
 }
 
 /** Plays the hostile behaviours; false for every other kind (played elsewhere). */
-export function playHostile(conn: SmtpConnection, b: { kind: string }, hostname: string): boolean {
+export function playHostile(conn: ServerConnection, b: { kind: string }, hostname: string): boolean {
   if (b.kind !== 'dirty_text') return false;
   // Reading starts at once so an early command is recorded (and answered) in order, not lost.
   conn.consume(

@@ -1,5 +1,5 @@
 import type { SmtpBehaviour } from './smtp-behaviours.js';
-import type { SmtpConnection } from './smtp-connection.js';
+import type { ServerConnection } from './server-connection.js';
 import { seededRandom } from './worlds/seeded-random.js';
 
 const TRICKLE_MS = 200;
@@ -46,7 +46,7 @@ function garbage(n: number): Buffer {
  * The behaviours that never hold an SMTP dialogue. Returns false for the
  * behaviours the ESMTP session plays.
  */
-export function playRaw(conn: SmtpConnection, b: SmtpBehaviour, hostname: string): boolean {
+export function playRaw(conn: ServerConnection, b: SmtpBehaviour, hostname: string): boolean {
   switch (b.kind) {
     case 'silent':
       conn.consume(null);

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConnectionLog } from './connection-log.js';
 import { toBehaviour, type SmtpBehaviour, type SmtpBehaviourKind } from './smtp-behaviours.js';
-import { SmtpConnection } from './smtp-connection.js';
+import { ServerConnection } from './server-connection.js';
 import { playHostile } from './smtp-hostile-behaviours.js';
 import { playRaw } from './smtp-raw-behaviours.js';
 import { SmtpSession } from './smtp-session.js';
@@ -72,7 +72,7 @@ export async function startSmtpHost(opts: SmtpHostOptions): Promise<SmtpHostHand
   let behaviour = toBehaviour(opts.behaviour);
   const secureContext = opts.tls ? contextFor(opts.tls) : null;
   const log = new ConnectionLog();
-  const open = new Set<SmtpConnection>();
+  const open = new Set<ServerConnection>();
   let stopped = false;
 
   const server = net.createServer((socket) => {
@@ -80,7 +80,7 @@ export async function startSmtpHost(opts: SmtpHostOptions): Promise<SmtpHostHand
       socket.destroy();
       return;
     }
-    const conn = new SmtpConnection(socket, log);
+    const conn = new ServerConnection(socket, log);
     open.add(conn);
     socket.on('close', () => open.delete(conn));
     if (playRaw(conn, behaviour, hostname) || playHostile(conn, behaviour, hostname)) return;

@@ -1,6 +1,6 @@
 import type * as tls from 'node:tls';
 import type { SmtpBehaviour } from './smtp-behaviours.js';
-import type { SmtpConnection } from './smtp-connection.js';
+import type { ServerConnection } from './server-connection.js';
 
 export interface SessionConfig {
   hostname: string;
@@ -22,7 +22,7 @@ const PREGREET_DELAY_MS = 300;
 const TOO_LONG = '\u0000too-long';
 
 /** Write `line(i)` for i = 0, 1, … every intervalMs until it gives null, then call done. */
-function drip(conn: SmtpConnection, line: (i: number) => string | null, intervalMs: number, done: () => void): void {
+function drip(conn: ServerConnection, line: (i: number) => string | null, intervalMs: number, done: () => void): void {
   const step = (i: number): void => {
     const text = line(i);
     if (text === null) return done();
@@ -42,7 +42,7 @@ function reply(code: number, lines: string[]): string {
  * (RFC 2920) gets its replies in sequence.
  */
 export class SmtpSession {
-  readonly #conn: SmtpConnection;
+  readonly #conn: ServerConnection;
   readonly #cfg: SessionConfig;
   #partial = '';
   #discarding = false;
@@ -52,7 +52,7 @@ export class SmtpSession {
   #halted = false;
   #rejecting = false;
 
-  constructor(conn: SmtpConnection, cfg: SessionConfig) {
+  constructor(conn: ServerConnection, cfg: SessionConfig) {
     this.#conn = conn;
     this.#cfg = cfg;
   }

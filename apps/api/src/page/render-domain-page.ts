@@ -1,6 +1,7 @@
-import type { CheckResult, Checks, HostResult } from '@mxv/schema';
+import type { CheckResult, Checks } from '@mxv/schema';
 import { explainResult, verdictWords } from './explain-result.js';
 import { html, type SafeHtml } from './html.js';
+import { renderHostCard } from './render-host-card.js';
 import { renderLayout } from './render-layout.js';
 
 const CHECK_LABELS: Array<[keyof Checks, string]> = [
@@ -10,22 +11,6 @@ const CHECK_LABELS: Array<[keyof Checks, string]> = [
   ['bannerValid', 'Banner valid'],
   ['tlsSupported', 'TLS supported'],
 ];
-
-const CONNECT_WORDS: Record<HostResult['connect'], { text: string; tone: string }> = {
-  ok: { text: 'connected', tone: 'ok' },
-  refused: { text: 'refused', tone: 'bad' },
-  timeout: { text: 'timed out', tone: 'bad' },
-  unreachable: { text: 'unreachable', tone: 'bad' },
-  blocked: { text: 'not public, not tried', tone: 'warn' },
-  error: { text: 'error', tone: 'bad' },
-};
-
-const STARTTLS_WORDS: Record<HostResult['starttls'], { text: string; tone: string }> = {
-  ok: { text: 'STARTTLS ok', tone: 'ok' },
-  failed: { text: 'STARTTLS failed', tone: 'bad' },
-  not_offered: { text: 'no STARTTLS', tone: 'warn' },
-  not_tried: { text: 'STARTTLS not tried', tone: '' },
-};
 
 export interface DomainPageInput {
   domain: string;
@@ -112,7 +97,7 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
     ${
       result.hosts.length > 0
         ? html`<h2>Mail hosts</h2>
-            <div class="hosts">${result.hosts.map((h) => hostCard(h, input.now))}</div>`
+            <div class="hosts">${result.hosts.map((h) => renderHostCard(h, input.now))}</div>`
         : ''
     }
   </main>`;
@@ -164,90 +149,6 @@ function mxSection(result: CheckResult): SafeHtml {
         </tbody>
       </table>
     </div>`;
-}
-
-function hostCard(host: HostResult, now: number): SafeHtml {
-  const connect = CONNECT_WORDS[host.connect];
-  const starttls = STARTTLS_WORDS[host.starttls];
-  const tls = host.tls;
-  const rows: SafeHtml[] = [];
-  const row = (label: string, value: SafeHtml | string): void => {
-    rows.push(
-      html`<dt>${label}</dt>
-        <dd>${value}</dd>`,
-    );
-  };
-  if (host.banner) row('Greeting', html`<code>${host.banner.code}</code> <span class="mono">${host.banner.text}</span>`);
-  if (host.ehlo) {
-    row(
-      host.ehlo.command ?? 'EHLO',
-      html`<code>${host.ehlo.code}</code> ${host.ehlo.extensions.map((e) => html`<span class="tag">${e}</span>`)}`,
-    );
-  }
-  row('STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
-  if (tls) {
-    row('TLS', html`${tls.version ?? '?'} · <span class="mono">${tls.cipher ?? '?'}</span>`);
-    if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
-    if (tls.issuer) row('Issuer', html`<span class="mono">${tls.issuer}</span>`);
-    if (tls.notAfter) row('Expires', expiry(tls.notAfter, now));
-    row(
-      'Name match',
-      html`<span class="tag ${tls.hostnameMatch ? 'ok' : 'bad'}"
-        >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
-      >`,
-    );
-    row(
-      'Chain',
-      html`<span class="tag ${tls.certValid ? 'ok' : 'bad'}">${tls.certValid ? 'trusted' : 'not trusted'}</span
-        >${tls.error ? html` <code>${tls.error}</code>` : ''}`,
-    );
-  }
-  if (host.error) row('Problem', html`<code>${host.error}</code>`);
-  row('Timings', timings(host));
-  return html`<article class="card host" data-exchange="${host.exchange}" data-ip="${host.ip}">
-    <h3>
-      ${host.exchange}
-      <span class="tag ${connect.tone}">${connect.text}</span
-      >${host.cached ? html`<span class="tag" title="probe shared with other domains on this host${host.probedAt ? `, made ${host.probedAt}` : ''}">shared probe</span>` : ''}
-    </h3>
-    <p class="where">priority ${host.priority} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port}</p>
-    <dl class="kv">${rows}</dl>
-  </article>`;
-}
-
-function timings(host: HostResult): SafeHtml {
-  const t = host.timingsMs;
-  const parts: Array<[string, string, number | null | undefined]> = [
-    ['c', 'connect', t.connect],
-    ['b', 'greeting', t.banner],
-    ['e', 'EHLO', t.ehlo],
-    ['t', 'TLS', t.tls],
-  ];
-  const total = Math.max(t.total, 1);
-  // SVG geometry rather than style="width:…": the page's CSP allows no inline style attributes.
-  let x = 0;
-  const rects = parts.map(([cls, , ms]) => {
-    if (!ms) return '';
-    const width = Math.min(100 - x, (ms / total) * 100);
-    const rect = html`<rect class="${cls}" x="${x.toFixed(2)}" y="0" width="${width.toFixed(2)}" height="8"></rect>`;
-    x += width;
-    return rect;
-  });
-  return html`<span class="mono">${Math.round(t.total)} ms total</span>
-    <svg class="bars" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">${rects}</svg>
-    <div class="legend">
-      ${parts.map(([cls, label, ms]) => (ms !== null && ms !== undefined ? html`<i class="${cls}"></i>${label} ${Math.round(ms)} ms` : ''))}
-    </div>`;
-}
-
-function expiry(notAfter: string, now: number): SafeHtml {
-  const leftMs = Date.parse(notAfter) - now;
-  if (!Number.isFinite(leftMs)) return html`<span class="mono">${notAfter}</span>`;
-  // Whole days, counted away from the expiry in both directions.
-  const days = Math.floor(Math.abs(leftMs) / 86_400_000);
-  const tone = leftMs < 0 ? 'bad' : days < 14 ? 'warn' : 'ok';
-  const words = leftMs < 0 ? `expired ${days} days ago` : `${days} days left`;
-  return html`<span class="tag ${tone}">${words}</span> <span class="legend">${notAfter.slice(0, 10)}</span>`;
 }
 
 export function ago(iso: string, now: number): string {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
@@ -7,9 +6,11 @@ import type { CertIdentity, HostProbe, HostProber, HostTarget } from '../engine/
 import type { SmtpBounds } from '../options.js';
 import { classifyError, type ProbePhase } from '../classify-error.js';
 import { hasExtension, parseEhlo } from './parse-ehlo.js';
+import { replyClass, unwantedReplyReason } from './reply-class.js';
 import type { SmtpReply } from './reply-reader.js';
 import { truncateUtf8 } from './reply-text.js';
 import { SmtpConnection, type Dial, type ReadResult, type TlsConnect } from './smtp-connection.js';
+import { createProbeSecureContext, starttlsOptions } from './tls-context.js';
 import { inspectTls } from './tls-inspect.js';
 
 export interface SmtpHostProberOptions {
@@ -45,23 +46,6 @@ const CONTINUE: Step = { status: 'continue' };
 const STOP: Step = { status: 'stop', quit: false };
 const STOP_WITH_QUIT: Step = { status: 'stop', quit: true };
 
-/**
- * Passing `ca` replaces Node's default store, and with it both the bundled roots
- * (added back from tls.rootCertificates) and the NODE_EXTRA_CA_CERTS file, which
- * Node loads only into the default store. CONTRACT promises that variable works,
- * so its file is read here the way Node reads it; unreadable means absent, as in
- * Node (which only warns).
- */
-function extraCaFromEnvironment(): string[] {
-  const file = process.env.NODE_EXTRA_CA_CERTS;
-  if (!file) return [];
-  try {
-    return [readFileSync(file, 'utf8')];
-  } catch {
-    return [];
-  }
-}
-
 const defaultDial: Dial = ({ host, port }) => net.connect({ host, port, noDelay: true });
 
 /**
@@ -77,11 +61,7 @@ const defaultDial: Dial = ({ host, port }) => net.connect({ host, port, noDelay:
 export class SmtpHostProber implements HostProber {
   readonly #bounds: SmtpBounds;
   readonly #policy: AddressPolicy;
-  /**
-   * Built once: handing `ca` (or protocol and cipher settings) to every
-   * tls.connect makes Node parse the whole root store again for each
-   * handshake, which measured ~100 ms of CPU per probe (bench/probe.mjs).
-   */
+  /** Built once per prober, shared by every handshake (see createProbeSecureContext for the cost of doing otherwise). */
   readonly #secureContext: tls.SecureContext;
   readonly #dial: Dial;
   readonly #tlsConnect: TlsConnect;
@@ -90,11 +70,7 @@ export class SmtpHostProber implements HostProber {
   constructor(options: SmtpHostProberOptions) {
     this.#bounds = options.bounds;
     this.#policy = options.policy;
-    const ca =
-      options.extraCaPem && options.extraCaPem.length > 0
-        ? [...tls.rootCertificates, ...extraCaFromEnvironment(), ...options.extraCaPem]
-        : undefined;
-    this.#secureContext = tls.createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ...(ca ? { ca } : {}) });
+    this.#secureContext = createProbeSecureContext(options.extraCaPem);
     this.#dial = options.dial ?? defaultDial;
     this.#tlsConnect = options.tlsConnect ?? tls.connect;
     this.#now = options.now ?? Date.now;
@@ -214,12 +190,11 @@ export class SmtpHostProber implements HostProber {
     // 421: the server (or our own pressure on it, or a blocklist) refuses service now;
     // 554: no service here (RFC 5321 3.1). Either way the banner says why, and
     // the client should still QUIT politely.
-    draft.error =
-      read.code >= 400 && read.code < 500
-        ? 'greeting_tempfail'
-        : read.code >= 500 && read.code < 600
-          ? 'greeting_rejected'
-          : 'greeting_unexpected';
+    draft.error = unwantedReplyReason(read.code, {
+      transient: 'greeting_tempfail',
+      permanent: 'greeting_rejected',
+      otherwise: 'greeting_unexpected',
+    });
     return STOP_WITH_QUIT;
   }
 
@@ -237,8 +212,9 @@ export class SmtpHostProber implements HostProber {
       return CONTINUE;
     }
     draft.ehlo = { code: ehlo.code, command: 'EHLO', extensions: [] };
-    if (ehlo.code < 500 || ehlo.code >= 600) {
-      draft.error = ehlo.code >= 400 && ehlo.code < 500 ? 'ehlo_tempfail' : 'ehlo_unexpected';
+    // Only a 5xx says "no EHLO here"; a 4xx is the server failing now, and HELO would fare no better.
+    if (replyClass(ehlo.code) !== 'permanent') {
+      draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tempfail', otherwise: 'ehlo_unexpected' });
       return STOP_WITH_QUIT;
     }
 
@@ -251,7 +227,7 @@ export class SmtpHostProber implements HostProber {
     // HELO has no extensions (RFC 5321 4.1.1.1), so STARTTLS cannot be offered.
     draft.ehlo = { code: helo.code, command: 'HELO', extensions: [] };
     if (helo.code !== 250) {
-      draft.error = helo.code >= 400 && helo.code < 500 ? 'helo_tempfail' : 'helo_rejected';
+      draft.error = unwantedReplyReason(helo.code, { transient: 'helo_tempfail', otherwise: 'helo_rejected' });
       return STOP_WITH_QUIT;
     }
     return CONTINUE;
@@ -273,7 +249,7 @@ export class SmtpHostProber implements HostProber {
 
     const handshakeStart = this.#now();
     const upgraded = await conn.upgradeToTls(
-      this.#tlsOptions(target.exchange),
+      starttlsOptions(target.exchange, this.#secureContext),
       this.#bounds.tlsHandshakeTimeoutMs,
       this.#tlsConnect,
     );
@@ -316,7 +292,9 @@ export class SmtpHostProber implements HostProber {
       command: 'EHLO',
       extensions: ehlo.code === 250 ? parseEhlo(ehlo.lines, this.#bounds.maxReplyLines).extensions : [],
     };
-    if (ehlo.code !== 250) draft.error = ehlo.code >= 400 && ehlo.code < 500 ? 'ehlo_tls_tempfail' : 'ehlo_tls_rejected';
+    if (ehlo.code !== 250) {
+      draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tls_tempfail', otherwise: 'ehlo_tls_rejected' });
+    }
     return STOP_WITH_QUIT;
   }
 
@@ -330,27 +308,6 @@ export class SmtpHostProber implements HostProber {
     const sent = conn.send(line);
     if (sent.status !== 'sent') return sent;
     return conn.readReply(this.#bounds.replyTimeoutMs);
-  }
-
-  /**
-   * TLS settings of an opportunistic-TLS sender (RFC 7435): it encrypts with
-   * whatever the server offers and delivers anyway, so the probe accepts old
-   * protocol versions and weak ciphers too, in order to report what such a sender
-   * actually gets instead of a failure. Nothing is enforced here:
-   * rejectUnauthorized is off and checkServerIdentity accepts everything, so
-   * socket.authorized speaks of the chain and dates alone and the name is judged
-   * apart (inspectTls).
-   */
-  #tlsOptions(exchange: string): tls.ConnectionOptions {
-    const name = exchange.replace(/\.$/, '');
-    return {
-      // RFC 6066 3: SNI carries host names only, never an address literal.
-      ...(net.isIP(name) === 0 && name !== '' ? { servername: name } : {}),
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-      // minVersion 'TLSv1' and ciphers 'DEFAULT:@SECLEVEL=0' live in the shared context.
-      secureContext: this.#secureContext,
-    };
   }
 
   #summary(reply: SmtpReply): SmtpReplySummary {

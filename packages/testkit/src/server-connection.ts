@@ -3,10 +3,13 @@ import * as tls from 'node:tls';
 import type { ConnectionLog, ConnectionRecord } from './connection-log.js';
 
 /**
- * One accepted connection: the socket in use (plain, then TLS after STARTTLS),
- * the timers that play it (cleared when it closes), and its log record.
+ * The simulated server's side of one accepted connection: the socket in use
+ * (plain, then TLS after STARTTLS), the timers that play it (cleared when it
+ * closes), and its log record. The SMTP dialogue itself is SmtpSession's (or a
+ * raw/hostile behaviour's); this only moves bytes. Not to be confused with the
+ * probe's client-side SmtpConnection.
  */
-export class SmtpConnection {
+export class ServerConnection {
   readonly raw: net.Socket;
   readonly rec: ConnectionRecord;
   #stream: net.Socket | tls.TLSSocket;

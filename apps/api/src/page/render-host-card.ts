@@ -1,0 +1,79 @@
+import type { HostResult } from '@mxv/schema';
+import { html, type SafeHtml } from './html.js';
+import { renderTimings } from './render-timings.js';
+
+const CONNECT_WORDS: Record<HostResult['connect'], { text: string; tone: string }> = {
+  ok: { text: 'connected', tone: 'ok' },
+  refused: { text: 'refused', tone: 'bad' },
+  timeout: { text: 'timed out', tone: 'bad' },
+  unreachable: { text: 'unreachable', tone: 'bad' },
+  blocked: { text: 'not public, not tried', tone: 'warn' },
+  error: { text: 'error', tone: 'bad' },
+};
+
+const STARTTLS_WORDS: Record<HostResult['starttls'], { text: string; tone: string }> = {
+  ok: { text: 'STARTTLS ok', tone: 'ok' },
+  failed: { text: 'STARTTLS failed', tone: 'bad' },
+  not_offered: { text: 'no STARTTLS', tone: 'warn' },
+  not_tried: { text: 'STARTTLS not tried', tone: '' },
+};
+
+/** One probed host as a card: what it said at each step, its certificate, and its timings. `now` dates the expiry. */
+export function renderHostCard(host: HostResult, now: number): SafeHtml {
+  const connect = CONNECT_WORDS[host.connect];
+  const starttls = STARTTLS_WORDS[host.starttls];
+  const tls = host.tls;
+  const rows: SafeHtml[] = [];
+  const row = (label: string, value: SafeHtml | string): void => {
+    rows.push(
+      html`<dt>${label}</dt>
+        <dd>${value}</dd>`,
+    );
+  };
+  if (host.banner) row('Greeting', html`<code>${host.banner.code}</code> <span class="mono">${host.banner.text}</span>`);
+  if (host.ehlo) {
+    row(
+      host.ehlo.command ?? 'EHLO',
+      html`<code>${host.ehlo.code}</code> ${host.ehlo.extensions.map((e) => html`<span class="tag">${e}</span>`)}`,
+    );
+  }
+  row('STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
+  if (tls) {
+    row('TLS', html`${tls.version ?? '?'} · <span class="mono">${tls.cipher ?? '?'}</span>`);
+    if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
+    if (tls.issuer) row('Issuer', html`<span class="mono">${tls.issuer}</span>`);
+    if (tls.notAfter) row('Expires', expiry(tls.notAfter, now));
+    row(
+      'Name match',
+      html`<span class="tag ${tls.hostnameMatch ? 'ok' : 'bad'}"
+        >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
+      >`,
+    );
+    row(
+      'Chain',
+      html`<span class="tag ${tls.certValid ? 'ok' : 'bad'}">${tls.certValid ? 'trusted' : 'not trusted'}</span
+        >${tls.error ? html` <code>${tls.error}</code>` : ''}`,
+    );
+  }
+  if (host.error) row('Problem', html`<code>${host.error}</code>`);
+  row('Timings', renderTimings(host.timingsMs));
+  return html`<article class="card host" data-exchange="${host.exchange}" data-ip="${host.ip}">
+    <h3>
+      ${host.exchange}
+      <span class="tag ${connect.tone}">${connect.text}</span
+      >${host.cached ? html`<span class="tag" title="probe shared with other domains on this host${host.probedAt ? `, made ${host.probedAt}` : ''}">shared probe</span>` : ''}
+    </h3>
+    <p class="where">priority ${host.priority} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port}</p>
+    <dl class="kv">${rows}</dl>
+  </article>`;
+}
+
+function expiry(notAfter: string, now: number): SafeHtml {
+  const leftMs = Date.parse(notAfter) - now;
+  if (!Number.isFinite(leftMs)) return html`<span class="mono">${notAfter}</span>`;
+  // Whole days, counted away from the expiry in both directions.
+  const days = Math.floor(Math.abs(leftMs) / 86_400_000);
+  const tone = leftMs < 0 ? 'bad' : days < 14 ? 'warn' : 'ok';
+  const words = leftMs < 0 ? `expired ${days} days ago` : `${days} days left`;
+  return html`<span class="tag ${tone}">${words}</span> <span class="legend">${notAfter.slice(0, 10)}</span>`;
+}

@@ -1,0 +1,412 @@
+import type { DnsBehaviour } from '../dns-zone.js';
+import type { WorldDomainSpec, WorldHostSpec, WorldRecord } from '../world-spec.js';
+
+/** A host of a scenario, with its fixed place in the world's address block. */
+export interface SlottedHost extends WorldHostSpec {
+  /**
+   * The host gets the block's address number `slot` (1 is the first after the
+   * resolver). Fixed by hand rather than by the scenario's position, so that
+   * adding or moving a scenario never moves another host to a new address; a
+   * new host takes the next free number.
+   */
+  slot: number;
+}
+
+/**
+ * One domain of the demo world with what it should get, and what is behind it:
+ * its DNS records and behaviours, and the SMTP hosts they lead to. A host
+ * shared by several domains is defined by the first of them.
+ */
+export interface DemoScenario extends WorldDomainSpec {
+  hosts?: SlottedHost[];
+  records?: Record<string, WorldRecord[]>;
+  dnsBehaviours?: Record<string, DnsBehaviour>;
+}
+
+const mx = (priority: number, exchange: string): WorldRecord => ({ type: 'MX', priority, exchange });
+const at = (host: string): WorldRecord => ({ type: 'A', host });
+
+/** The common shape: `domain` has one MX, `exchange`, whose address is that of host `hostId`. */
+function oneMx(domain: string, exchange: string, hostId: string): Record<string, WorldRecord[]> {
+  return { [domain]: [mx(10, exchange)], [exchange]: [at(hostId)] };
+}
+
+const allTrue = { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: true };
+const noTls = { ...allTrue, tlsSupported: false };
+const badBanner = { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: false, tlsSupported: false };
+
+/**
+ * The demo world's scenarios, in the order the demo lists its domains: one per
+ * verdict and per host status the engine can meet, with readable names.
+ * Expectations assume the engine trusts the world's CA (NODE_EXTRA_CA_CERTS or
+ * its CA option), is allowed the world's block (`world.allowNet`), and probes
+ * `world.smtpPort`.
+ *
+ * Not simulated: connect "timeout", "unreachable" and "error" need a network
+ * path that drops or rejects packets, which loopback has not.
+ */
+export const DEMO_SCENARIOS: DemoScenario[] = [
+  {
+    name: 'ok.test',
+    description: 'two MX (10, 20), valid STARTTLS on both; mx2 is a CNAME',
+    expect: {
+      verdict: 'ok',
+      mxSource: 'mx',
+      mxDns: 'NOERROR',
+      checks: allTrue,
+      problems: ['cname'],
+      hosts: [
+        { exchange: 'mx1.ok.test', connect: 'ok', bannerCode: 220, starttls: 'ok', certValid: true, hostnameMatch: true },
+        { exchange: 'mx2.ok.test', connect: 'ok', bannerCode: 220, starttls: 'ok', certValid: true, hostnameMatch: true },
+      ],
+    },
+    hosts: [
+      { slot: 1, id: 'ok-mx1', behaviour: 'esmtp', hostname: 'mx1.ok.test', cert: { names: ['mx1.ok.test'] } },
+      {
+        slot: 2,
+        id: 'ok-relay',
+        behaviour: 'esmtp',
+        hostname: 'relay.ok.test',
+        cert: { names: ['relay.ok.test', 'mx2.ok.test'] },
+      },
+    ],
+    records: {
+      'ok.test': [mx(10, 'mx1.ok.test'), mx(20, 'mx2.ok.test')],
+      'mx1.ok.test': [at('ok-mx1')],
+      // RFC 2181 10.3 forbids an MX pointing at an alias; MTAs follow it anyway.
+      'mx2.ok.test': [{ type: 'CNAME', target: 'relay.ok.test' }],
+      'relay.ok.test': [at('ok-relay')],
+    },
+  },
+  {
+    name: 'no-starttls.test',
+    description: 'greets and answers EHLO, but offers no STARTTLS',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ connect: 'ok', bannerCode: 220, starttls: 'not_offered' }] },
+    hosts: [{ slot: 3, id: 'no-starttls', behaviour: 'no_starttls', hostname: 'mx.no-starttls.test' }],
+    records: oneMx('no-starttls.test', 'mx.no-starttls.test', 'no-starttls'),
+  },
+  {
+    name: 'expired-cert.test',
+    description: 'STARTTLS works, the certificate expired yesterday',
+    expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: false, hostnameMatch: true }] },
+    hosts: [
+      {
+        slot: 4,
+        id: 'expired',
+        behaviour: 'esmtp',
+        hostname: 'mx.expired-cert.test',
+        cert: { names: ['mx.expired-cert.test'], variant: 'expired' },
+      },
+    ],
+    records: oneMx('expired-cert.test', 'mx.expired-cert.test', 'expired'),
+  },
+  {
+    name: 'wrong-name-cert.test',
+    description: 'trusted certificate for another name',
+    expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: true, hostnameMatch: false }] },
+    hosts: [
+      {
+        slot: 5,
+        id: 'wrong-name',
+        behaviour: 'esmtp',
+        hostname: 'mx.wrong-name-cert.test',
+        cert: { names: ['mail.someone-else.example'] },
+      },
+    ],
+    records: oneMx('wrong-name-cert.test', 'mx.wrong-name-cert.test', 'wrong-name'),
+  },
+  {
+    name: 'self-signed.test',
+    description: 'self-signed certificate',
+    expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: false, hostnameMatch: true }] },
+    hosts: [
+      {
+        slot: 6,
+        id: 'self-signed',
+        behaviour: 'esmtp',
+        hostname: 'mx.self-signed.test',
+        cert: { names: ['mx.self-signed.test'], variant: 'self_signed' },
+      },
+    ],
+    records: oneMx('self-signed.test', 'mx.self-signed.test', 'self-signed'),
+  },
+  {
+    name: 'null-mx.test',
+    description: 'null MX "0 ." (RFC 7505): accepts no mail',
+    expect: {
+      verdict: 'null_mx',
+      mxSource: 'null',
+      mxDns: 'NOERROR',
+      checks: { mxExists: true, smtpReachable: false },
+      hosts: [],
+    },
+    records: { 'null-mx.test': [mx(0, '.')] },
+  },
+  {
+    name: 'implicit-mx.test',
+    description: 'no MX, an A record: the domain is its own mail host (RFC 5321 5.1)',
+    expect: {
+      verdict: 'ok',
+      mxSource: 'implicit',
+      mxDns: 'NODATA',
+      checks: { ...allTrue, mxExists: false },
+      hosts: [{ exchange: 'implicit-mx.test', connect: 'ok', starttls: 'ok', certValid: true, hostnameMatch: true }],
+    },
+    hosts: [{ slot: 7, id: 'implicit', behaviour: 'esmtp', hostname: 'implicit-mx.test', cert: { names: ['implicit-mx.test'] } }],
+    records: { 'implicit-mx.test': [at('implicit')] },
+  },
+  {
+    name: 'no-mail-host.test',
+    description: 'the name exists but has no MX and no address (NODATA)',
+    expect: {
+      verdict: 'no_mail_host',
+      mxSource: 'none',
+      mxDns: 'NODATA',
+      checks: { mxExists: false, mxResolves: false },
+      hosts: [],
+    },
+    // The name exists with no records at all: NODATA for MX, A and AAAA.
+    records: { 'no-mail-host.test': [] },
+  },
+  // No record at all: the resolver answers NXDOMAIN.
+  { name: 'does-not-exist.test', description: 'NXDOMAIN', expect: { verdict: 'nxdomain', mxDns: 'NXDOMAIN', hosts: [] } },
+  {
+    name: 'servfail.test',
+    description: 'the resolver answers SERVFAIL',
+    expect: { verdict: 'dns_error', mxDns: 'SERVFAIL', hosts: [] },
+    records: { 'servfail.test': [mx(10, 'mx.servfail.test')] },
+    dnsBehaviours: { 'servfail.test': { fail: 'servfail' } },
+  },
+  {
+    name: 'dns-timeout.test',
+    description: 'the resolver never answers',
+    expect: { verdict: 'dns_error', mxDns: 'TIMEOUT', hosts: [] },
+    records: { 'dns-timeout.test': [mx(10, 'mx.dns-timeout.test')] },
+    dnsBehaviours: { 'dns-timeout.test': { fail: 'timeout' } },
+  },
+  {
+    name: 'dangling-mx.test',
+    description: 'the MX names a host that does not exist',
+    expect: {
+      verdict: 'unresolvable',
+      mxSource: 'mx',
+      checks: { mxExists: true, mxResolves: false },
+      problems: ['no_address'],
+      hosts: [],
+    },
+    // mx.dangling-mx.test does not exist: NXDOMAIN for its A and AAAA.
+    records: { 'dangling-mx.test': [mx(10, 'mx.dangling-mx.test')] },
+  },
+  {
+    name: 'ip-literal-mx.test',
+    description: 'the MX is an IP address, not a name',
+    expect: { verdict: 'unresolvable', mxSource: 'mx', problems: ['ip_literal', 'no_address'], hosts: [] },
+    // An address where a name must be (RFC 5321 5.1); loopback, should anything ever connect to it.
+    records: { 'ip-literal-mx.test': [mx(10, '127.0.0.25')] },
+  },
+  {
+    name: 'greeting-554.test',
+    description: '"554 No SMTP service here" greeting',
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: 554 }] },
+    hosts: [{ slot: 8, id: 'g554', behaviour: 'greeting_554', hostname: 'mx.greeting-554.test' }],
+    records: oneMx('greeting-554.test', 'mx.greeting-554.test', 'g554'),
+  },
+  {
+    name: 'greeting-421.test',
+    description: '421 greeting, then the server closes',
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: 421 }] },
+    hosts: [{ slot: 9, id: 'g421', behaviour: 'greeting_421', hostname: 'mx.greeting-421.test' }],
+    records: oneMx('greeting-421.test', 'mx.greeting-421.test', 'g421'),
+  },
+  {
+    name: 'silent.test',
+    description: 'accepts the connection and never greets (greeting timeout)',
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: null }] },
+    hosts: [{ slot: 10, id: 'silent', behaviour: 'silent' }],
+    records: oneMx('silent.test', 'mx.silent.test', 'silent'),
+  },
+  {
+    name: 'refused.test',
+    description: 'nothing listens: connection refused',
+    expect: {
+      verdict: 'unreachable',
+      checks: { mxResolves: true, smtpReachable: false },
+      hosts: [{ connect: 'refused', bannerCode: null }],
+    },
+    hosts: [{ slot: 11, id: 'refused', behaviour: 'esmtp', refused: true }],
+    records: oneMx('refused.test', 'mx.refused.test', 'refused'),
+  },
+  {
+    name: 'blocked.test',
+    description: 'the MX resolves to 0.0.0.0, which is never probed',
+    expect: {
+      verdict: 'unreachable',
+      checks: { mxResolves: true, smtpReachable: false },
+      hosts: [{ connect: 'blocked', bannerCode: null }],
+    },
+    // 0.0.0.0/8 is "this network" (RFC 791 3.2): never probed, whatever --allow-net says about the world's block.
+    records: { 'blocked.test': [mx(10, 'mx.blocked.test')], 'mx.blocked.test': [{ type: 'A', address: '0.0.0.0' }] },
+  },
+  {
+    name: 'http-on-25.test',
+    description: 'a web server on port 25: silent until spoken to',
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: null }] },
+    hosts: [{ slot: 12, id: 'http', behaviour: 'http' }],
+    records: oneMx('http-on-25.test', 'www.http-on-25.test', 'http'),
+  },
+  {
+    name: 'binary-garbage.test',
+    description: 'random bytes instead of a greeting',
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: null }] },
+    hosts: [{ slot: 13, id: 'garbage', behaviour: 'binary_garbage' }],
+    records: oneMx('binary-garbage.test', 'mx.binary-garbage.test', 'garbage'),
+  },
+  {
+    name: 'reset-mid-greeting.test',
+    description: 'half a greeting, then a TCP reset',
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: null }] },
+    hosts: [{ slot: 23, id: 'reset', behaviour: 'reset_mid_reply', hostname: 'mx.reset-mid-greeting.test' }],
+    records: oneMx('reset-mid-greeting.test', 'mx.reset-mid-greeting.test', 'reset'),
+  },
+  {
+    name: 'ehlo-refused.test',
+    description: '500 to EHLO, 250 to HELO (so no STARTTLS)',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ bannerCode: 220, ehloCommand: 'HELO', starttls: 'not_offered' }] },
+    hosts: [
+      {
+        slot: 14,
+        id: 'ehlo-refused',
+        behaviour: 'ehlo_refused',
+        hostname: 'mx.ehlo-refused.test',
+        cert: { names: ['mx.ehlo-refused.test'] },
+      },
+    ],
+    records: oneMx('ehlo-refused.test', 'mx.ehlo-refused.test', 'ehlo-refused'),
+  },
+  {
+    name: 'starttls-refused.test',
+    description: 'STARTTLS offered, 454 when used',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ bannerCode: 220, starttls: 'failed' }] },
+    hosts: [{ slot: 15, id: 'starttls-refused', behaviour: 'starttls_refused', hostname: 'mx.starttls-refused.test' }],
+    records: oneMx('starttls-refused.test', 'mx.starttls-refused.test', 'starttls-refused'),
+  },
+  {
+    name: 'garbage-after-starttls.test',
+    description: '220 to STARTTLS, then plain text instead of TLS',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ bannerCode: 220, starttls: 'failed' }] },
+    hosts: [{ slot: 16, id: 'garbage-tls', behaviour: 'garbage_after_starttls', hostname: 'mx.garbage-after-starttls.test' }],
+    records: oneMx('garbage-after-starttls.test', 'mx.garbage-after-starttls.test', 'garbage-tls'),
+  },
+  {
+    name: 'tls-stall.test',
+    description: '220 to STARTTLS, then the handshake never progresses',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ bannerCode: 220, starttls: 'failed' }] },
+    hosts: [{ slot: 17, id: 'tls-stall', behaviour: 'tls_stall', hostname: 'mx.tls-stall.test' }],
+    records: oneMx('tls-stall.test', 'mx.tls-stall.test', 'tls-stall'),
+  },
+  {
+    name: 'multiline-greeting.test',
+    description: 'a three-line 220 greeting',
+    expect: {
+      verdict: 'ok',
+      checks: allTrue,
+      hosts: [{ bannerCode: 220, starttls: 'ok', certValid: true, hostnameMatch: true }],
+    },
+    hosts: [
+      {
+        slot: 18,
+        id: 'multiline',
+        behaviour: 'multiline_greeting',
+        hostname: 'mx.multiline-greeting.test',
+        cert: { names: ['mx.multiline-greeting.test'] },
+      },
+    ],
+    records: oneMx('multiline-greeting.test', 'mx.multiline-greeting.test', 'multiline'),
+  },
+  {
+    name: 'closes-after-greeting.test',
+    description: 'greets with 220, then hangs up before EHLO',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ connect: 'ok', bannerCode: 220 }] },
+    hosts: [
+      { slot: 24, id: 'close-after-greeting', behaviour: 'close_after_greeting', hostname: 'mx.closes-after-greeting.test' },
+    ],
+    records: oneMx('closes-after-greeting.test', 'mx.closes-after-greeting.test', 'close-after-greeting'),
+  },
+  {
+    name: 'truncated-mx.test',
+    description: 'the MX answer comes truncated over UDP: the engine must retry over TCP',
+    expect: { verdict: 'ok', mxSource: 'mx', mxDns: 'NOERROR', checks: allTrue },
+    hosts: [
+      {
+        slot: 19,
+        id: 'truncated',
+        behaviour: 'esmtp',
+        hostname: 'mx1.truncated-mx.test',
+        cert: { names: ['mx1.truncated-mx.test', 'mx2.truncated-mx.test'] },
+      },
+    ],
+    records: {
+      'truncated-mx.test': [mx(10, 'mx1.truncated-mx.test'), mx(20, 'mx2.truncated-mx.test')],
+      'mx1.truncated-mx.test': [at('truncated')],
+      'mx2.truncated-mx.test': [at('truncated')],
+    },
+    // The MX answer is sent truncated over UDP; the engine must ask again over TCP.
+    dnsBehaviours: { 'truncated-mx.test': { truncate: true, types: ['MX'] } },
+  },
+  {
+    name: 'first-mx-down.test',
+    description: 'the preferred MX refuses connections, the backup works',
+    expect: {
+      verdict: 'ok',
+      checks: allTrue,
+      hosts: [
+        { exchange: 'mx1.first-mx-down.test', connect: 'refused' },
+        { exchange: 'mx2.first-mx-down.test', connect: 'ok', starttls: 'ok' },
+      ],
+    },
+    hosts: [
+      { slot: 21, id: 'down-primary', behaviour: 'esmtp', refused: true },
+      {
+        slot: 22,
+        id: 'up-backup',
+        behaviour: 'esmtp',
+        hostname: 'mx2.first-mx-down.test',
+        cert: { names: ['mx2.first-mx-down.test'] },
+      },
+    ],
+    records: {
+      'first-mx-down.test': [mx(10, 'mx1.first-mx-down.test'), mx(20, 'mx2.first-mx-down.test')],
+      'mx1.first-mx-down.test': [at('down-primary')],
+      'mx2.first-mx-down.test': [at('up-backup')],
+    },
+  },
+  {
+    // Three domains on one mail host, as on shared hosting: the case the host cache is for.
+    name: 'shop.test',
+    description: 'on a shared mail host (also blog.test, club.example)',
+    expect: { verdict: 'ok', checks: allTrue },
+    hosts: [
+      {
+        slot: 20,
+        id: 'shared',
+        behaviour: 'esmtp',
+        hostname: 'mx.shared-hosting.example',
+        cert: { names: ['mx.shared-hosting.example'] },
+      },
+    ],
+    records: { 'shop.test': [mx(10, 'mx.shared-hosting.example')], 'mx.shared-hosting.example': [at('shared')] },
+  },
+  {
+    name: 'blog.test',
+    description: 'on a shared mail host',
+    expect: { verdict: 'ok', checks: allTrue },
+    records: { 'blog.test': [mx(10, 'mx.shared-hosting.example')] },
+  },
+  {
+    name: 'club.example',
+    description: 'on a shared mail host',
+    expect: { verdict: 'ok', checks: allTrue },
+    records: { 'club.example': [mx(10, 'mx.shared-hosting.example')] },
+  },
+  { name: 'not a domain!', description: 'not a domain name at all', expect: { verdict: 'invalid', hosts: [] } },
+];
