@@ -149,7 +149,7 @@ const domainsOf = (suffix: string): string[] => world.domains.filter((d) => d.en
 describe('mxv worker fleet', () => {
   it('two workers check every domain once and probe each shared host once', async () => {
     clearLogs();
-    const prefix = 'shared';
+    const prefix = redisServer.prefix('shared');
     const domains = domainsOf('.shared.test');
     const workers = [startWorker(prefix), startWorker(prefix)];
     await enqueue(prefix, domains);
@@ -204,7 +204,7 @@ describe('mxv worker fleet', () => {
 
   it('holds the per-address limits fleet-wide when every domain has to connect', async () => {
     clearLogs();
-    const prefix = 'polite';
+    const prefix = redisServer.prefix('polite');
     const domains = domainsOf('.polite.test');
     // --host-ttl 1ms: no reuse, so 16 domains × 2 hosts means 16 connections to each provider address.
     const extra = ['--host-ttl', '1ms', '--rate-per-ip', '4', '--max-conn-per-ip', '2'];
@@ -222,7 +222,7 @@ describe('mxv worker fleet', () => {
   });
 
   it("a SIGKILLed worker's jobs still complete on another worker", async () => {
-    const prefix = 'kill';
+    const prefix = redisServer.prefix('kill');
     const domains = domainsOf('.kill.test');
     const keys = fleetKeys(prefix);
     const queue = createVerifyQueue(redis, keys);
@@ -243,7 +243,7 @@ describe('mxv worker fleet', () => {
   });
 
   it('SIGTERM drains: running jobs finish, the rest stay queued, exit 0', async () => {
-    const prefix = 'term';
+    const prefix = redisServer.prefix('term');
     const domains = domainsOf('.term.test');
     const keys = fleetKeys(prefix);
     const queue = createVerifyQueue(redis, keys);
