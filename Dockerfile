@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # mxv: one image for every role (worker, api, enqueue, status, check); the
 # command line picks the role. Build: docker build -t mxv .
 #

@@ -34,11 +34,12 @@ let workerRun: Promise<void>;
 let api: ApiServer;
 let context: BrowserContext;
 let profile: string;
-const keys = fleetKeys('browser');
+let keys = fleetKeys('browser');
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
   [server, world] = await Promise.all([startTestRedis(), startWorld(demoWorldSpec())]);
+  keys = fleetKeys(server.prefix('browser'));
   redis = server.client();
   const setup = createFleetWorker(
     redis,

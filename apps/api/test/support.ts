@@ -17,8 +17,9 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** An app on a private Redis, under its own key prefix (each test file starts its own redis-server). */
-export async function testApi(server: TestRedis, prefix: string, limits: Partial<ApiLimits> = {}): Promise<TestApi> {
+/** An app under its own key prefix (made unique to the file by server.prefix() when Redis is shared). */
+export async function testApi(server: TestRedis, name: string, limits: Partial<ApiLimits> = {}): Promise<TestApi> {
+  const prefix = server.prefix(name);
   const app = await buildApiApp({
     redis: server.url,
     prefix,

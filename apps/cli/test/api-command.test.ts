@@ -12,7 +12,7 @@ afterAll(async () => server?.stop());
 describe('mxv api', () => {
   it('serves until SIGTERM, then exits 0', async () => {
     const child = spawn(process.execPath, [CLI_MAIN, 'api', '--redis', server.url, '--port', '0', '--log-level', 'warn'], {
-      env: { ...process.env, MXV_API_TOKEN: 'cli-test-token-123' },
+      env: { ...process.env, MXV_API_TOKEN: 'cli-test-token-123', MXV_PREFIX: server.prefix('api') },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

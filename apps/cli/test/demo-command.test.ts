@@ -8,7 +8,7 @@ import { runCli } from './run-cli.js';
 
 let server: TestRedis;
 beforeAll(async () => {
-  server = await startTestRedis();
+  server = await startTestRedis({ own: true }); // counts every key at the end
 });
 afterAll(async () => server?.stop());
 

@@ -6,7 +6,7 @@ import { CLI_MAIN } from './run-cli.js';
 
 describe('mxv worker shutdown', () => {
   it('exits 0 within its bound on SIGTERM even when Redis has gone away', async () => {
-    const redis = await startTestRedis();
+    const redis = await startTestRedis({ own: true }); // it stops the server
     const drainMs = 500;
     // No job is ever taken: the resolver address is never asked.
     const worker = spawn(

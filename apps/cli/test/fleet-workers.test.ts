@@ -149,7 +149,7 @@ const domainsOf = (suffix: string): string[] => world.domains.filter((d) => d.en
 describe('mxv worker fleet', () => {
   it('two workers check every domain once and probe each shared host once', async () => {
     clearLogs();
-    const prefix = 'shared';
+    const prefix = redisServer.prefix('shared');
     const domains = domainsOf('.shared.test');
     const workers = [startWorker(prefix), startWorker(prefix)];
     await enqueue(prefix, domains);
@@ -204,7 +204,7 @@ describe('mxv worker fleet', () => {
 
   it('holds the per-address limits fleet-wide when every domain has to connect', async () => {
     clearLogs();
-    const prefix = 'polite';
+    const prefix = redisServer.prefix('polite');
     const domains = domainsOf('.polite.test');
     // --host-ttl 1ms: (almost) no reuse, so nearly every domain connects to each provider address.
     // Single flight may still hand one probe to a domain that asked in the same millisecond (the
@@ -232,7 +232,7 @@ describe('mxv worker fleet', () => {
   });
 
   it("a SIGKILLed worker's jobs still complete on another worker", async () => {
-    const prefix = 'kill';
+    const prefix = redisServer.prefix('kill');
     const domains = domainsOf('.kill.test');
     const keys = fleetKeys(prefix);
     const queue = createVerifyQueue(redis, keys);
@@ -253,7 +253,7 @@ describe('mxv worker fleet', () => {
   });
 
   it('SIGTERM drains: running jobs finish, the rest stay queued, exit 0', async () => {
-    const prefix = 'term';
+    const prefix = redisServer.prefix('term');
     const domains = domainsOf('.term.test');
     const keys = fleetKeys(prefix);
     const queue = createVerifyQueue(redis, keys);

@@ -130,7 +130,7 @@ describe('Prometheus and the shipped files', () => {
   });
 
   it('a real Prometheus scrapes a worker and the API, evaluates every rule, and answers every dashboard query', async () => {
-    const prefix = 'prom';
+    const prefix = redisServer.prefix('prom');
     const fleet = ['--redis', redisServer.url, '--prefix', prefix];
     const worker = startLogged(
       [

@@ -26,7 +26,7 @@ function deps(keys: FleetKeys) {
 
 describe('enqueueDomains', () => {
   it('normalizes, drops invalid lines with their reason, and never queues a domain twice', async () => {
-    const d = deps(fleetKeys('e1'));
+    const d = deps(fleetKeys(server.prefix('e1')));
     const invalid: Array<[string, string]> = [];
     const summary = await enqueueDomains(
       d,
@@ -50,7 +50,7 @@ describe('enqueueDomains', () => {
   });
 
   it('skips domains with a result younger than max-age unless forced', async () => {
-    const d = deps(fleetKeys('e2'));
+    const d = deps(fleetKeys(server.prefix('e2')));
     const now = Date.parse('2026-03-01T12:00:00.000Z');
     await d.store.write(sampleResult('fresh.test', '2026-03-01T11:00:00.000Z'));
     await d.store.write(sampleResult('stale.test', '2026-02-01T00:00:00.000Z'));
@@ -64,7 +64,7 @@ describe('enqueueDomains', () => {
   });
 
   it('passes the priority to BullMQ', async () => {
-    const d = deps(fleetKeys('e3'));
+    const d = deps(fleetKeys(server.prefix('e3')));
     await enqueueDomains(d, ['low.test'], { priority: 10 });
     await enqueueDomains(d, ['high.test'], { priority: 1 });
     const job = await d.queue.getJob('high.test');
@@ -74,7 +74,7 @@ describe('enqueueDomains', () => {
   });
 
   it('streams a large input in chunks, fast, within 1 KiB of Redis per queued domain', async () => {
-    const d = deps(fleetKeys('e4'));
+    const d = deps(fleetKeys(server.prefix('e4')));
     const count = 20_000;
     async function* lines(): AsyncGenerator<string> {
       for (let i = 0; i < count; i++) yield `domain-${i}.bulk.test`;

@@ -65,7 +65,7 @@ describe('ScrapeCache', () => {
 describe('fleet gauges', () => {
   it('read queue depth, live workers, back-off and cache entries from Redis, once per TTL for many scrapers', async () => {
     const redis = server.client();
-    const keys = fleetKeys('gauges');
+    const keys = fleetKeys(server.prefix('gauges'));
     const queue = createVerifyQueue(redis, keys);
     queues.push(queue);
     await queue.addBulk([

@@ -50,7 +50,7 @@ const target = (ip: string, exchange = 'mx1.example.test'): HostTarget => ({ ip,
 
 describe('RedisHostSource', () => {
   it('probes a host once when two workers want it at the same moment, then both reuse it', async () => {
-    const keys = fleetKeys('h1');
+    const keys = fleetKeys(server.prefix('h1'));
     const prober = new CountingProber(200);
     const a = source(keys, prober);
     const b = source(keys, prober);
@@ -77,7 +77,7 @@ describe('RedisHostSource', () => {
   });
 
   it('many workers, many domains, few hosts: one probe per host', async () => {
-    const keys = fleetKeys('h2');
+    const keys = fleetKeys(server.prefix('h2'));
     const prober = new CountingProber(50);
     const sources = [0, 1, 2, 3].map(() => source(keys, prober, 1000));
     const ips = ['192.0.2.40', '192.0.2.41', '192.0.2.42'];
@@ -97,7 +97,7 @@ describe('RedisHostSource', () => {
   });
 
   it('a gate "wait" releases the lock and defers with the politeness delay', async () => {
-    const keys = fleetKeys('h3');
+    const keys = fleetKeys(server.prefix('h3'));
     const prober = new CountingProber(1);
     const a = source(keys, prober, 1);
     expect((await a.obtain(target('192.0.2.50'))).status).toBe('probed');
@@ -111,7 +111,7 @@ describe('RedisHostSource', () => {
   });
 
   it('shares a transient failure only briefly, so a retry probes again', async () => {
-    const keys = fleetKeys('h4');
+    const keys = fleetKeys(server.prefix('h4'));
     const prober = new CountingProber(1, (t) =>
       sampleProbe(t.ip, { connect: 'timeout', banner: null, ehlo: null, error: 'connect_timeout' }),
     );
@@ -124,7 +124,7 @@ describe('RedisHostSource', () => {
   });
 
   it('a crashed holder blocks the host only until its lock lapses', async () => {
-    const keys = fleetKeys('h5');
+    const keys = fleetKeys(server.prefix('h5'));
     const redis = server.client();
     await redis.set(keys.hostLock('192.0.2.70', 25), 'dead-worker', 'PX', 150);
     const prober = new CountingProber(1);

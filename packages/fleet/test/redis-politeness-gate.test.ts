@@ -51,7 +51,7 @@ function peakPerWindow(times: number[], windowMs: number): number {
 
 describe('RedisPolitenessGate', () => {
   it('holds rate and concurrency across many acquirers on separate connections', async () => {
-    const keys = fleetKeys('g1');
+    const keys = fleetKeys(server.prefix('g1'));
     const rate = 8;
     const maxOpen = 2;
     const gates = [0, 1, 2].map(
@@ -97,7 +97,7 @@ describe('RedisPolitenessGate', () => {
   });
 
   it('keeps the new-connection rate per address, independently for each address', async () => {
-    const keys = fleetKeys('g2');
+    const keys = fleetKeys(server.prefix('g2'));
     const gate = new RedisPolitenessGate(server.client(), keys, options({ connectionsPerSecond: 5, maxConcurrentPerIp: 100 }));
     const grants: Record<string, number[]> = { a: [], b: [] };
     const deadline = Date.now() + 1_500;
@@ -121,7 +121,7 @@ describe('RedisPolitenessGate', () => {
   });
 
   it("lets a dead worker's lease lapse instead of blocking the address for ever", async () => {
-    const keys = fleetKeys('g3');
+    const keys = fleetKeys(server.prefix('g3'));
     const gate = new RedisPolitenessGate(
       server.client(),
       keys,
@@ -140,7 +140,7 @@ describe('RedisPolitenessGate', () => {
 
   it('answers wait with the time until the next slot, and slows an address that pushed back', async () => {
     const redis = server.client();
-    const keys = fleetKeys('g4');
+    const keys = fleetKeys(server.prefix('g4'));
     const gate = new RedisPolitenessGate(
       redis,
       keys,

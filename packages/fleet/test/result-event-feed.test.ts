@@ -20,7 +20,7 @@ const blockedReaders = async (): Promise<number> => {
 
 describe('ResultEventFeed', () => {
   it('fans one blocking reader out to many listeners, each domain to its own', async () => {
-    const keys = fleetKeys('feed1');
+    const keys = fleetKeys(server.prefix('feed1'));
     const store = new ResultStore(server.client(), keys);
     const feed = new ResultEventFeed(server.client(), keys, { blockMs: 200 });
     const got = new Map<string, ResultEvent[]>();
@@ -60,7 +60,7 @@ describe('ResultEventFeed', () => {
   });
 
   it('refuses listeners past its bound', async () => {
-    const feed = new ResultEventFeed(server.client(), fleetKeys('feed2'), { blockMs: 100, maxListeners: 2 });
+    const feed = new ResultEventFeed(server.client(), fleetKeys(server.prefix('feed2')), { blockMs: 100, maxListeners: 2 });
     const a = await feed.subscribe('a.test', () => undefined);
     const b = await feed.subscribe('b.test', () => undefined);
     expect([a.status, b.status]).toEqual(['ok', 'ok']);
@@ -71,7 +71,7 @@ describe('ResultEventFeed', () => {
   });
 
   it('lists recent events newest first', async () => {
-    const keys = fleetKeys('feed3');
+    const keys = fleetKeys(server.prefix('feed3'));
     const store = new ResultStore(server.client(), keys);
     await store.write(sampleResult('first.test', '2026-01-01T00:00:00.000Z'));
     await store.write(sampleResult('second.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' }));

@@ -15,7 +15,7 @@ beforeEach(async () => server.flush());
 describe('ResultStore', () => {
   it('keeps the newest result whatever the order of writes (at-least-once delivery)', async () => {
     const redis = server.client();
-    const keys = fleetKeys('t1');
+    const keys = fleetKeys(server.prefix('t1'));
     const store = new ResultStore(redis, keys);
     const newer = sampleResult('a.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' });
     const older = sampleResult('a.test', '2026-01-01T00:00:00.000Z');
@@ -37,18 +37,18 @@ describe('ResultStore', () => {
 
   it('stores under the domain hash tag with the configured TTL', async () => {
     const redis = server.client();
-    const keys = fleetKeys('t2');
+    const keys = fleetKeys(server.prefix('t2'));
     const store = new ResultStore(redis, keys, { resultTtlMs: 60_000 });
     await store.write(sampleResult('b.test', '2026-01-01T00:00:00.000Z'));
-    expect(keys.result('b.test')).toBe('t2:result:{b.test}');
-    const ttl = await redis.pttl('t2:result:{b.test}');
+    expect(keys.result('b.test')).toBe(`${server.prefix('t2')}:result:{b.test}`);
+    const ttl = await redis.pttl(`${server.prefix('t2')}:result:{b.test}`);
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
   it('reads many at once, in order, and says which are missing', async () => {
     const redis = server.client();
-    const store = new ResultStore(redis, fleetKeys('t3'));
+    const store = new ResultStore(redis, fleetKeys(server.prefix('t3')));
     await store.write(sampleResult('c.test', '2026-01-01T00:00:00.000Z'));
     const many = await store.getMany(['x.test', 'c.test']);
     expect(many.map((entry) => entry.status)).toEqual(['not_found', 'found']);
@@ -58,7 +58,7 @@ describe('ResultStore', () => {
 
   it('counts written results per minute for mxv status', async () => {
     const redis = server.client();
-    const keys = fleetKeys('t4');
+    const keys = fleetKeys(server.prefix('t4'));
     const store = new ResultStore(redis, keys);
     const now = Date.parse('2026-05-05T10:00:30.000Z');
     await store.write(sampleResult('d.test', '2026-01-01T00:00:00.000Z'), now);
