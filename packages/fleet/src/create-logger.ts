@@ -1,12 +1,11 @@
-import pinoPretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+// pino-pretty (and its ~30 files) is loaded only when a person watches the logs: a
+// worker logging JSON under an orchestrator, restarted often, should not pay for it.
+const require = createRequire(import.meta.url);
 
-export function isLogLevel(value: string): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value);
-}
+export { LOG_LEVELS, isLogLevel, type LogLevel } from './log-levels.js';
 
 export interface FleetLoggerOptions {
   /** Human-readable lines (pino-pretty) instead of JSON; by default when stderr is a terminal. */
@@ -26,6 +25,7 @@ export function createFleetLogger(
   const pretty = options.pretty ?? process.stderr.isTTY === true;
   const base = { level, base: { pid: process.pid } };
   if (pretty) {
+    const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
     return pino(
       base,
       pinoPretty({

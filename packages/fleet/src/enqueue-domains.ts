@@ -6,7 +6,9 @@ import type { ResultStore } from './result-store.js';
 
 export const DEFAULT_ENQUEUE_CHUNK = 1_000;
 /** BullMQ's priority range: 1 is the highest, 2^21 the lowest; 0 means none (plain FIFO). */
-export const MAX_PRIORITY = 2_097_152;
+import { MAX_PRIORITY } from './bounds.js';
+
+export { MAX_PRIORITY };
 
 export interface EnqueueOptions {
   /** Lines per addBulk call (one round trip each). */

@@ -1,5 +1,7 @@
 import { isTransientResult, type DomainCheck } from '@mxv/probe';
+import { defaultsOf } from '@mxv/probe/bounds';
 import type { CheckResult } from '@mxv/schema';
+import { RETRY_BOUNDS } from './bounds.js';
 import { verifyJobDataSchema, type VerifyJobData } from './queue.js';
 import type { WriteOutcome } from './result-store.js';
 
@@ -12,7 +14,8 @@ export interface RetryPolicy {
   jitterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, retryBaseMs: 5_000, jitterMs: 500 };
+/** Written once, with the ranges the CLI checks, in bounds.ts. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = defaultsOf(RETRY_BOUNDS);
 
 /** What the processor needs of a BullMQ job: an interface, so the logic is tested without a queue. */
 export interface VerifyJobHandle {

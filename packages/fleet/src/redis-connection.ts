@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export { DEFAULT_REDIS_URL } from './bounds.js';
 
 export type RedisConnect = { status: 'ok'; redis: Redis } | { status: 'failed'; reason: string };
 

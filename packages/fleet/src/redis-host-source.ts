@@ -6,7 +6,7 @@ import type { Counter } from 'prom-client';
 import type { FleetKeys } from './redis-keys.js';
 import type { PressureSign, RedisPolitenessGate } from './redis-politeness-gate.js';
 
-export const DEFAULT_HOST_TTL_MS = 24 * 3_600_000;
+export { DEFAULT_HOST_TTL_MS } from './bounds.js';
 
 /** Deletes the lock only if we still own it (a lock that lapsed may belong to someone else now). */
 const RELEASE_LOCK = `

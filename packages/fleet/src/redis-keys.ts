@@ -8,7 +8,9 @@
  * BullMQ's own scripts touch all of a queue's keys at once, so its prefix is
  * the tag `{<prefix>}` and the whole queue lives in one slot.
  */
-export const DEFAULT_PREFIX = 'mxv';
+import { DEFAULT_PREFIX } from './bounds.js';
+
+export { DEFAULT_PREFIX };
 export const QUEUE_NAME = 'verify';
 
 export interface FleetKeys {

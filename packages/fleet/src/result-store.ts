@@ -3,7 +3,9 @@ import type { Redis, Result } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
 import { checkedAtOf } from './stored-result-fields.js';
 
-export const DEFAULT_RESULT_TTL_MS = 30 * 24 * 3_600_000;
+import { DEFAULT_RESULT_TTL_MS } from './bounds.js';
+
+export { DEFAULT_RESULT_TTL_MS };
 export const DEFAULT_EVENTS_MAX_LEN = 100_000;
 
 /**

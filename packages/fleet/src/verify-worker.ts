@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
+import { defaultsOf } from '@mxv/probe/bounds';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { VerifyJobOutcome, VerifyJobProcessor } from './process-verify-job.js';
+import { VERIFY_WORKER_BOUNDS } from './bounds.js';
 import type { VerifyJobData } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import { recordJobOutcome } from './metrics/record-job-outcome.js';
@@ -25,13 +27,8 @@ export interface VerifyWorkerOptions {
   heartbeatMs: number;
 }
 
-export const DEFAULT_VERIFY_WORKER: VerifyWorkerOptions = {
-  concurrency: 200,
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 15_000,
-  maxStalledCount: 3,
-  heartbeatMs: 5_000,
-};
+/** Written once, with the ranges the CLI checks, in bounds.ts. */
+export const DEFAULT_VERIFY_WORKER: VerifyWorkerOptions = defaultsOf(VERIFY_WORKER_BOUNDS);
 
 export type DrainOutcome = { status: 'drained'; ms: number } | { status: 'handed_back'; ms: number; jobs: number };
 

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import type * as IpAddr from 'ipaddr.js';
 
-type IPv4 = ipaddr.IPv4;
-type IPv6 = ipaddr.IPv6;
+// CommonJS, so required rather than imported: see dns/dns-query.ts (start-up time).
+const ipaddr = createRequire(import.meta.url)('ipaddr.js') as typeof IpAddr;
+
+type IPv4 = IpAddr.IPv4;
+type IPv6 = IpAddr.IPv6;
 type Address = IPv4 | IPv6;
 
 export type AddressCheck = { status: 'allowed' } | { status: 'blocked'; range: string };

@@ -1,4 +1,6 @@
 export * from './options.js';
+export * from './bounds.js';
+export * from './bound-schema.js';
 export * from './dns/dns-types.js';
 export * from './engine/host-types.js';
 export * from './engine/verdict.js';

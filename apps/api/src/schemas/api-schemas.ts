@@ -1,4 +1,5 @@
 import { checkResultSchema } from '@mxv/schema';
+import { MAX_DURATION_MS, MAX_PRIORITY } from '@mxv/fleet/bounds';
 import { z } from 'zod';
 import { ERROR_CODE_LIST } from '../errors/error-codes.js';
 
@@ -72,10 +73,10 @@ export const checksBodySchema = (limits: { maxDomainsPerRequest: number; maxInpu
       .number()
       .int()
       .min(0)
-      .max(10 * 365 * 86_400)
+      .max(MAX_DURATION_MS / 1000)
       .optional(),
-    /** BullMQ priority, 1 (highest) to 2097152. */
-    priority: z.number().int().min(1).max(2_097_152).optional(),
+    /** BullMQ priority, 1 (highest) to MAX_PRIORITY (2097152). */
+    priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
   });
 export type ChecksBody = z.infer<ReturnType<typeof checksBodySchema>>;
 

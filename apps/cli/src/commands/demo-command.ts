@@ -1,21 +1,8 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { fleetKeys } from '@mxv/fleet';
-import { DirectEngine, createEngineParts } from '@mxv/probe';
-import type { CheckResult } from '@mxv/schema';
-import { demoWorldSpec, expectationMismatches, startWorld, type World } from '@mxv/testkit';
-import pc from 'picocolors';
-import { runOrdered } from '../input/ordered-pool.js';
-import { integerFlag } from '../options/probe-flags.js';
-import { UsageError } from '../options/usage-error.js';
-import { renderResultTable } from '../output/render-table.js';
-import { deletePrefix, findOrStartRedis, HOW_TO_GET_REDIS } from '../demo/demo-redis.js';
-import { runFleetDemo, type RunningFleetDemo } from '../demo/fleet-demo.js';
+import { DEMO_BOUNDS } from '../options/cli-bounds.js';
+import { boundDefault } from '../options/number-flag.js';
 
-interface DemoFlags {
+export interface DemoFlags {
   json?: boolean;
   timeoutMs: string;
   serve?: boolean;
@@ -34,140 +21,23 @@ export function demoCommand(): Command {
       "Starts the testkit's simulated world on 127.x loopback addresses: a resolver and one mail host per case\n(STARTTLS ok, expired or wrong-name certificates, null MX, 554/421 greetings, silent, refused, HTTP on port 25, ...).\nThen the fleet: a Redis (REDIS_URL if it answers, under a fresh prefix removed at the end; else a private\nredis-server if one is installed), workers, the API and the lookup page; the world's domains go through the\nqueue, and each result is shown next to what the world says it should be. It keeps serving the lookup page\nuntil Ctrl-C (--once: exit after the summary). Without any Redis it says how to get one and checks in direct mode.",
     )
     .option('--json', 'print NDJSON results instead of tables')
-    .addOption(new Option('--timeout-ms <n>', "budget for one host's SMTP conversation").default('4000'))
+    .addOption(
+      new Option('--timeout-ms <n>', "budget for one host's SMTP conversation").default(boundDefault(DEMO_BOUNDS.hostBudgetMs)),
+    )
     .option('--once', 'exit after the summary instead of serving the lookup page')
     .option('--direct', 'skip the fleet: check in this process, no Redis (the demo of mxv check)')
     .option('--serve', 'direct mode: keep the world running afterwards so you can run mxv check against it (Ctrl-C stops)')
     .addOption(new Option('--redis <url>', 'a Redis to use (a fresh key prefix, removed at the end)').env('REDIS_URL'))
-    .addOption(new Option('--workers <n>', 'workers started in this process').default('2'))
+    .addOption(new Option('--workers <n>', 'workers started in this process').default(boundDefault(DEMO_BOUNDS.workers)))
     .addOption(new Option('--host <host>', 'address of the lookup page and API').default('127.0.0.1'))
-    .addOption(new Option('--port <n>', 'port of the lookup page and API (a free one if taken; 0: any)').default('8080'))
-    .action(async (flags: DemoFlags) => runDemo(flags));
-}
-
-async function runDemo(flags: DemoFlags): Promise<void> {
-  if (flags.direct) return runDirectDemo(flags);
-  const hostBudgetMs = integerFlag('--timeout-ms', flags.timeoutMs, 500, 600_000);
-  const workers = integerFlag('--workers', flags.workers, 1, 32);
-  const port = integerFlag('--port', flags.port, 0, 65_535);
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
-  const redis = await findOrStartRedis(flags.redis);
-  if (redis.status === 'none') {
-    process.stderr.write(`${colors.yellow(HOW_TO_GET_REDIS)}\n(${redis.why})\n\n`);
-    return runDirectDemo(flags);
-  }
-  process.stderr.write(
-    colors.dim(
-      `${redis.status === 'started' ? `started a private redis-server at ${redis.url}` : `using Redis at ${redis.url}`}; starting the simulated mail world on loopback…\n`,
-    ),
-  );
-  // A fresh prefix: the demo never reads or overwrites another fleet's keys on a shared Redis.
-  const keys = fleetKeys(`demo-${randomBytes(4).toString('hex')}`);
-  const world = await startWorld(demoWorldSpec());
-  let demo: RunningFleetDemo | null = null;
-  try {
-    demo = await runFleetDemo({
-      world,
-      redisUrl: redis.url,
-      keys,
-      workers,
-      hostBudgetMs,
-      host: flags.host,
-      port,
-      json: flags.json === true,
-      colors,
-      waitMs: Math.max(30_000, hostBudgetMs * 6),
+    .addOption(
+      new Option('--port <n>', 'port of the lookup page and API (a free one if taken; 0: any)').default(
+        boundDefault(DEMO_BOUNDS.port),
+      ),
+    )
+    .action(async (flags: DemoFlags) => {
+      // The simulated world (certificates, DNS, SMTP servers), the fleet and the API load only when the demo runs.
+      const { runDemo } = await import('./run-demo.js');
+      await runDemo(flags);
     });
-    const url = demo.api.url;
-    process.stderr.write(
-      [
-        '',
-        `${colors.bold('Lookup page:')}     ${url}/   (e.g. ${url}/d/ok.test)`,
-        `${colors.bold('API:')}             curl ${url}/v1/domains/ok.test   (OpenAPI: ${url}/openapi.json)`,
-        `${colors.bold('Queue dashboard:')} ${url}/admin/queues   (any user name, password ${demo.token})`,
-        '',
-      ].join('\n'),
-    );
-    if (!flags.once) {
-      process.stderr.write('Serving until Ctrl-C…\n');
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      process.stderr.write(colors.dim('stopping the API, the workers, the world and Redis…\n'));
-    }
-  } finally {
-    await demo?.stop();
-    await world.stop();
-    if (redis.status === 'external') await deletePrefix(redis.url, keys);
-    await redis.stop();
-  }
-}
-
-async function runDirectDemo(flags: DemoFlags): Promise<void> {
-  const hostBudgetMs = integerFlag('--timeout-ms', flags.timeoutMs, 500, 600_000);
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
-  process.stderr.write(colors.dim('starting the simulated mail world on loopback…\n'));
-  const world = await startWorld(demoWorldSpec());
-  try {
-    const setup = createEngineParts(
-      {
-        dnsServers: [world.dns],
-        allowNet: world.allowNet,
-        smtp: { port: world.smtpPort, hostBudgetMs, greetingTimeoutMs: hostBudgetMs, replyTimeoutMs: hostBudgetMs },
-        dns: { queryTimeoutMs: 1000, attemptsPerServer: 1 },
-      },
-      { extraCaPem: [world.caCertPem] },
-    );
-    if (setup.status === 'invalid') throw new UsageError(setup.reason);
-    const engine = new DirectEngine(setup.parts);
-    let agreed = 0;
-    const disagreements: string[] = [];
-    const count = await runOrdered(
-      (async function* () {
-        yield* world.domains;
-      })(),
-      16,
-      async (domain) => {
-        const outcome = await engine.check(domain);
-        if (outcome.status !== 'complete') throw new Error(`internal: direct check deferred (${outcome.reason})`);
-        return outcome.result;
-      },
-      (result: CheckResult) => {
-        const expected = world.expectations.get(result.input);
-        const mismatches = expected ? expectationMismatches(result, expected) : [];
-        if (mismatches.length === 0) agreed += 1;
-        else disagreements.push(`${result.input}: ${mismatches.join('; ')}`);
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify(result)}\n`);
-          return;
-        }
-        const note =
-          mismatches.length === 0 ? colors.green('  as the world expects') : colors.red(`  UNEXPECTED: ${mismatches.join('; ')}`);
-        process.stdout.write(`${renderResultTable(result, colors)}\n${note}\n\n`);
-      },
-    );
-    const stats = engine.hosts.stats;
-    process.stderr.write(
-      `${count} domains checked; ${agreed} as expected, ${disagreements.length} not; ${stats.misses} host probes, ${stats.hits} reused from the host cache\n`,
-    );
-    for (const line of disagreements) process.stderr.write(colors.red(`  ${line}\n`));
-    if (flags.serve) await serveUntilInterrupted(world, colors);
-  } finally {
-    await world.stop();
-  }
-}
-
-async function serveUntilInterrupted(world: World, colors: ReturnType<typeof pc.createColors>): Promise<void> {
-  const caFile = join(mkdtempSync(join(tmpdir(), 'mxv-demo-')), 'ca.pem');
-  writeFileSync(caFile, world.caCertPem);
-  process.stderr.write(
-    `\nThe world keeps running. In another terminal, try:\n  ${colors.bold(
-      `NODE_EXTRA_CA_CERTS=${caFile} ./mxv check --dns ${world.dns} --allow-net ${world.allowNet.join(',')} --smtp-port ${world.smtpPort} ok.test null-mx.test`,
-    )}\nCtrl-C stops it.\n`,
-  );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
 }

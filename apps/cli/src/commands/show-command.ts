@@ -1,19 +1,10 @@
 import { Command, Option } from 'commander';
-import { ResultStore, type StoredResult } from '@mxv/fleet';
-import { normalizeDomain } from '@mxv/probe';
-import pc from 'picocolors';
-import { readDomainInputs } from '../input/read-domain-lines.js';
-import { addFleetFlags, connectFleet, type FleetFlagValues } from '../options/fleet-flags.js';
-import { UsageError } from '../options/usage-error.js';
-import { renderResultTable } from '../output/render-table.js';
+import { addFleetFlags, type FleetFlagValues } from '../options/fleet-flags.js';
 
-interface ShowFlags extends FleetFlagValues {
+export interface ShowFlags extends FleetFlagValues {
   file?: string;
   json?: boolean;
 }
-
-/** Domains read per round trip to Redis. */
-const SHOW_BATCH = 500;
 
 export function showCommand(): Command {
   const command = new Command('show')
@@ -26,60 +17,7 @@ export function showCommand(): Command {
     .option('--json', 'print NDJSON (the default when stdout is not a terminal)');
   addFleetFlags(command);
   return command.action(async (domains: string[], flags: ShowFlags) => {
+    const { runShow } = await import('./run-show.js');
     await runShow(domains, flags);
   });
-}
-
-type Line = { status: 'invalid'; input: string; reason: string } | { status: 'lookup'; domain: string };
-
-async function runShow(domains: string[], flags: ShowFlags): Promise<void> {
-  if (domains.length === 0 && flags.file === undefined) {
-    throw new UsageError('give at least one domain, or --file FILE (- for stdin); see mxv show --help');
-  }
-  const asJson = flags.json === true || process.stdout.isTTY !== true;
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
-  const { redis, keys } = await connectFleet(flags);
-  const store = new ResultStore(redis, keys);
-  let batch: Line[] = [];
-  const flush = async (): Promise<void> => {
-    const lookups = batch.flatMap((line) => (line.status === 'lookup' ? [line.domain] : []));
-    const found = await store.getMany(lookups);
-    let next = 0;
-    for (const line of batch) {
-      if (line.status === 'invalid') {
-        if (asJson) process.stdout.write(`${JSON.stringify({ input: line.input, status: 'invalid', error: line.reason })}\n`);
-        else process.stderr.write(`${JSON.stringify(line.input)}: not a domain name (${line.reason})\n`);
-        continue;
-      }
-      print(found[next++] ?? { status: 'not_found', domain: line.domain }, asJson, colors);
-    }
-    batch = [];
-  };
-  try {
-    for await (const input of readDomainInputs(domains, flags.file)) {
-      const normalized = normalizeDomain(input);
-      batch.push(
-        normalized.status === 'valid'
-          ? { status: 'lookup', domain: normalized.domain }
-          : { status: 'invalid', input, reason: normalized.reason },
-      );
-      if (batch.length >= SHOW_BATCH) await flush();
-    }
-    await flush();
-  } finally {
-    redis.disconnect();
-  }
-}
-
-function print(stored: StoredResult, asJson: boolean, colors: ReturnType<typeof pc.createColors>): void {
-  if (stored.status === 'not_found') {
-    if (asJson) process.stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'not_found' })}\n`);
-    else process.stderr.write(`${stored.domain}: no stored result (queue it with: mxv enqueue ${stored.domain})\n`);
-    return;
-  }
-  process.stdout.write(
-    asJson
-      ? `${JSON.stringify(stored.result)}\n`
-      : `${renderResultTable(stored.result, colors)}\n${colors.dim(`  checked ${stored.result.checkedAt}, ${stored.result.attempts ?? 1} attempt(s)`)}\n\n`,
-  );
 }

@@ -1,0 +1,74 @@
+import { startApiServer, API_LIMIT_BOUNDS, MIN_TOKEN_CHARS } from '@mxv/api';
+import {
+  createMetricsRegistry,
+  createVerifyQueue,
+  DEFAULT_VERIFY_WORKER,
+  HEARTBEAT_LIVENESS_INTERVALS,
+  readFleetGauges,
+  registerFleetGauges,
+} from '@mxv/fleet';
+import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
+import { connectFleet } from '../options/connect-fleet.js';
+import { durationFlag } from '../options/fleet-flags.js';
+import { loggerFromFlags } from '../options/logger-from-flags.js';
+import { boundFlag } from '../options/number-flag.js';
+import { UsageError } from '../options/usage-error.js';
+import type { ApiFlags } from './api-command.js';
+
+export async function runApi(flags: ApiFlags): Promise<void> {
+  const logger = loggerFromFlags(flags);
+  const port = boundFlag('--port', flags.port, LISTEN_PORT_BOUND);
+  const token = flags.token?.trim() || null;
+  if (token !== null && token.length < MIN_TOKEN_CHARS) {
+    throw new UsageError(`--token / MXV_API_TOKEN must be at least ${MIN_TOKEN_CHARS} characters`);
+  }
+  // Fail at start with a clear message rather than serve 503s from the first request.
+  const { redis: gaugeRedis, keys } = await connectFleet(flags);
+  // That connection stays open for the fleet gauges of /metrics (queue depth, workers, back-off), read at scrape time.
+  const queue = createVerifyQueue(gaugeRedis, keys);
+  queue.on('error', () => undefined);
+  const registry = createMetricsRegistry();
+  const livenessMs = DEFAULT_VERIFY_WORKER.heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS;
+  registerFleetGauges(registry, () => readFleetGauges(gaugeRedis, queue, keys, livenessMs));
+  const closeGauges = async (): Promise<void> => {
+    await queue.close();
+    gaugeRedis.disconnect();
+  };
+  let server;
+  try {
+    server = await startApiServer({
+      redis: flags.redis,
+      prefix: flags.prefix,
+      token,
+      host: flags.host,
+      port,
+      logger,
+      registry,
+      trustProxy: flags.trustProxy === true,
+      limits: {
+        rateLimitPerMinute: boundFlag('--rate-limit', flags.rateLimit, API_LIMIT_BOUNDS.rateLimitPerMinute),
+        maxDomainsPerRequest: boundFlag('--max-domains', flags.maxDomains, API_LIMIT_BOUNDS.maxDomainsPerRequest),
+        bodyLimitBytes: boundFlag('--body-limit', flags.bodyLimit, API_LIMIT_BOUNDS.bodyLimitBytes),
+        minRefreshAgeMs: durationFlag('--min-refresh-age', flags.minRefreshAge),
+        resultCacheMs: boundFlag('--result-cache-ms', flags.resultCacheMs, API_LIMIT_BOUNDS.resultCacheMs),
+      },
+    });
+  } catch (error) {
+    await closeGauges();
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UsageError(`cannot listen on ${flags.host}:${port} (${code}); choose another --host/--port`);
+    }
+    throw error;
+  }
+  logger.info({ url: server.url, writeApi: token !== null }, 'api listening');
+  process.stderr.write(
+    `mxv api: ${server.url}/ (lookup page), ${server.url}/openapi.json${token === null ? '; no token: POST /v1/checks and /admin/queues are disabled' : ''}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  await closeGauges();
+}

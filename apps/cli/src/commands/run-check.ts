@@ -1,0 +1,52 @@
+import { DirectEngine, createEngineParts } from '@mxv/probe';
+import type { CheckResult, Verdict } from '@mxv/schema';
+import pc from 'picocolors';
+import { readDomainInputs } from '../input/read-domain-lines.js';
+import { runOrdered } from '../input/ordered-pool.js';
+import { CHECK_BOUNDS } from '../options/cli-bounds.js';
+import { boundFlag } from '../options/number-flag.js';
+import { probeOptionsFromFlags } from '../options/probe-flags.js';
+import { UsageError } from '../options/usage-error.js';
+import { ProgressLine } from '../output/progress-line.js';
+import { renderResultTable } from '../output/render-table.js';
+import type { CheckFlags } from './check-command.js';
+
+export async function runCheck(domains: string[], flags: CheckFlags): Promise<void> {
+  if (domains.length === 0 && flags.file === undefined) {
+    throw new UsageError('give at least one domain, or --file FILE (- for stdin); see mxv check --help');
+  }
+  const concurrency = boundFlag('--concurrency', flags.concurrency, CHECK_BOUNDS.concurrency);
+  const setup = createEngineParts(probeOptionsFromFlags(flags));
+  if (setup.status === 'invalid') throw new UsageError(setup.reason);
+  const engine = new DirectEngine(setup.parts);
+
+  const asJson = flags.json === true || process.stdout.isTTY !== true;
+  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
+  const progress = new ProgressLine();
+  const tally = new Map<Verdict, number>();
+  let finished = 0;
+
+  const total = await runOrdered(
+    readDomainInputs(domains, flags.file),
+    concurrency,
+    async (input) => {
+      const outcome = await engine.check(input);
+      finished += 1;
+      progress.update(`checked ${finished}…`);
+      // Direct mode's gate waits instead of deferring, so a check always completes here.
+      if (outcome.status !== 'complete') throw new Error(`internal: direct check deferred (${outcome.reason})`);
+      return outcome.result;
+    },
+    (result: CheckResult) => {
+      tally.set(result.verdict, (tally.get(result.verdict) ?? 0) + 1);
+      progress.clear();
+      process.stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
+    },
+  );
+  progress.clear();
+  if (!asJson && total > 1) {
+    const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
+    const cache = engine.hosts.stats;
+    process.stdout.write(colors.dim(`${total} domains: ${mix}; ${cache.misses} host probes, ${cache.hits} reused\n`));
+  }
+}

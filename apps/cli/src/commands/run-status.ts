@@ -1,0 +1,68 @@
+import { createVerifyQueue, readFleetStatus, VERIFY_WORKER_BOUNDS, type FleetStatus } from '@mxv/fleet';
+import { STATUS_BOUNDS } from '../options/cli-bounds.js';
+import { connectFleet } from '../options/connect-fleet.js';
+import { boundFlag } from '../options/number-flag.js';
+import type { StatusFlags } from './status-command.js';
+
+export async function runStatus(flags: StatusFlags): Promise<void> {
+  const heartbeatMs = boundFlag('--heartbeat-ms', flags.heartbeatMs, VERIFY_WORKER_BOUNDS.heartbeatMs);
+  const watchSeconds =
+    flags.watch === undefined
+      ? null
+      : flags.watch === true
+        ? STATUS_BOUNDS.watchSeconds.default
+        : boundFlag('--watch', flags.watch, STATUS_BOUNDS.watchSeconds);
+  const { redis, keys } = await connectFleet(flags);
+  const queue = createVerifyQueue(redis, keys);
+  const interactive = process.stdout.isTTY === true;
+  try {
+    for (;;) {
+      const status = await readFleetStatus(redis, queue, keys, heartbeatMs);
+      if (flags.json) process.stdout.write(`${JSON.stringify(status)}\n`);
+      else
+        process.stdout.write(
+          `${watchSeconds !== null && interactive ? '\u001b[H\u001b[2J' : ''}${renderStatus(status, keys.prefix)}\n`,
+        );
+      if (watchSeconds === null) break;
+      const interrupted = await sleepUnlessInterrupted(watchSeconds * 1000);
+      if (interrupted) break;
+    }
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+function renderStatus(s: FleetStatus, prefix: string): string {
+  const q = s.queue;
+  const ratio = s.hostCache.hitRatio === null ? 'n/a' : `${(s.hostCache.hitRatio * 100).toFixed(1)}%`;
+  const lines = [
+    `mxv fleet "${prefix}" at ${s.at}`,
+    `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  completed ${q.completed}`,
+    `results   ${s.completedPerMinute.lastMinute} in the last 60 s, ${s.completedPerMinute.lastFiveMinutesAvg}/min over the 5 minutes before`,
+    `workers   ${s.workers.alive} alive`,
+    ...s.workers.list.map(
+      (w) =>
+        `          ${String(w['id'] ?? '?')}  in flight ${String(w['inFlight'] ?? '?')}/${String(w['concurrency'] ?? '?')}  done ${String(w['processed'] ?? '?')}`,
+    ),
+    `back-off  ${s.hostsInBackoff} address(es) slowed down`,
+    `hosts     ${s.hostCache.entries} cached, hit ratio ${ratio} (${s.hostCache.hits} hits, ${s.hostCache.misses} probes)`,
+  ];
+  return lines.join('\n');
+}
+
+function sleepUnlessInterrupted(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onSignal = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(false);
+    }, ms);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,119 @@
+import {
+  createFleetWorker,
+  createMetricsRegistry,
+  createVerifyQueue,
+  createWorkMetrics,
+  HEARTBEAT_LIVENESS_INTERVALS,
+  readFleetGauges,
+  registerFleetGauges,
+  registerWorkerGauges,
+  RESULT_TTL_BOUND,
+  RETRY_BOUNDS,
+  startMetricsServer,
+  VERIFY_WORKER_BOUNDS,
+  WORKER_PROCESS_BOUNDS,
+  type MetricsServer,
+} from '@mxv/fleet';
+import { POLITENESS_BOUNDS } from '@mxv/probe';
+import { connectFleet } from '../options/connect-fleet.js';
+import { durationFlag } from '../options/fleet-flags.js';
+import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
+import { loggerFromFlags } from '../options/logger-from-flags.js';
+import { boundFlag } from '../options/number-flag.js';
+import { probeOptionsFromFlags } from '../options/probe-flags.js';
+import { UsageError } from '../options/usage-error.js';
+import type { WorkerFlags } from './worker-command.js';
+
+/** Beyond twice the drain time, the time left to close connections before a stuck shutdown gives up. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
+export async function runWorker(flags: WorkerFlags): Promise<void> {
+  const probe = {
+    ...probeOptionsFromFlags(flags),
+    politeness: {
+      connectionsPerSecond: boundFlag('--rate-per-ip', flags.ratePerIp, POLITENESS_BOUNDS.connectionsPerSecond),
+      maxConcurrentPerIp: boundFlag('--max-conn-per-ip', flags.maxConnPerIp, POLITENESS_BOUNDS.maxConcurrentPerIp),
+    },
+  };
+  const config = {
+    probe,
+    hostTtlMs: durationFlag('--host-ttl', flags.hostTtl),
+    resultTtlMs: durationFlag('--result-ttl', flags.resultTtl),
+    retry: {
+      maxAttempts: boundFlag('--attempts', flags.attempts, RETRY_BOUNDS.maxAttempts),
+      retryBaseMs: boundFlag('--retry-base-ms', flags.retryBaseMs, RETRY_BOUNDS.retryBaseMs),
+    },
+    worker: {
+      concurrency: boundFlag('--concurrency', flags.concurrency, VERIFY_WORKER_BOUNDS.concurrency),
+      lockDurationMs: boundFlag('--lock-ms', flags.lockMs, VERIFY_WORKER_BOUNDS.lockDurationMs),
+      stalledIntervalMs: boundFlag('--stalled-interval-ms', flags.stalledIntervalMs, VERIFY_WORKER_BOUNDS.stalledIntervalMs),
+      heartbeatMs: boundFlag('--heartbeat-ms', flags.heartbeatMs, VERIFY_WORKER_BOUNDS.heartbeatMs),
+    },
+  };
+  if (config.resultTtlMs < RESULT_TTL_BOUND.min)
+    throw new UsageError(`--result-ttl must be at least ${RESULT_TTL_BOUND.min / 1000}s`);
+  const drainTimeoutMs = boundFlag('--drain-timeout-ms', flags.drainTimeoutMs, WORKER_PROCESS_BOUNDS.drainTimeoutMs);
+  const metricsPort = flags.metricsPort === undefined ? null : boundFlag('--metrics-port', flags.metricsPort, LISTEN_PORT_BOUND);
+  const logger = loggerFromFlags(flags);
+  const { redis, keys } = await connectFleet(flags, {
+    waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
+  });
+  const registry = createMetricsRegistry();
+  const setup = createFleetWorker(redis, keys, { ...config, metrics: createWorkMetrics(registry) }, logger);
+  if (setup.status === 'invalid') {
+    redis.disconnect();
+    throw new UsageError(setup.reason);
+  }
+  const { worker } = setup;
+  const queue = createVerifyQueue(redis, keys);
+  let metricsServer: MetricsServer | null = null;
+  if (metricsPort !== null) {
+    registerWorkerGauges(registry, () => worker.load());
+    const livenessMs = config.worker.heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS;
+    registerFleetGauges(registry, () => readFleetGauges(redis, queue, keys, livenessMs));
+    const started = await startMetricsServer({
+      registry,
+      host: flags.metricsHost,
+      port: metricsPort,
+      ready: () => worker.isTakingJobs() && redis.status === 'ready',
+    });
+    if (started.status === 'failed') {
+      await queue.close();
+      redis.disconnect();
+      throw new UsageError(`--metrics-port ${metricsPort} on ${flags.metricsHost}: ${started.reason}`);
+    }
+    metricsServer = started.server;
+    logger.info({ host: metricsServer.host, port: metricsServer.port }, 'metrics served');
+  }
+  let stopping: Promise<unknown> | null = null;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      // A second signal means "now": whatever still runs is recovered as stalled by another worker.
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(0);
+    }
+    logger.info({ signal, drainTimeoutMs }, 'draining');
+    stopping = worker.close(drainTimeoutMs);
+    // The drain is bounded even when Redis is gone: closing BullMQ and the
+    // heartbeat wait on Redis commands that ioredis would retry forever. Past
+    // this deadline the jobs still held are re-run by stalled-job recovery.
+    setTimeout(
+      () => {
+        logger.warn({ redis: redis.status }, 'shutdown still waiting (Redis unreachable?): exiting');
+        process.exit(0);
+      },
+      2 * drainTimeoutMs + SHUTDOWN_GRACE_MS,
+    ).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await worker.run();
+    if (stopping) await stopping;
+  } finally {
+    // Served until the drain is over, so the last scrape sees the last jobs.
+    await metricsServer?.close();
+    await queue.close();
+    redis.disconnect();
+  }
+}

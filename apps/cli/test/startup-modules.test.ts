@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CLI_MAIN } from './run-cli.js';
+
+// The counter of bench/startup: an --import preload that lists every ESM and CommonJS file a process loads.
+const COUNTER = fileURLToPath(new URL('../../../bench/lib/loaded-modules.mjs', import.meta.url));
+/** What only the fleet, the API or the demo need: `mxv --version` and `mxv check` must load none of it. */
+const HEAVY =
+  /\/(packages\/fleet|apps\/api|packages\/testkit)\/|\/node_modules\/(bullmq|ioredis|fastify|@fastify|@bull-board|pino|pino-pretty|prom-client|@peculiar|tsyringe|reflect-metadata)\//;
+
+/** The light entry points (`@mxv/fleet/bounds`, `@mxv/api/bounds`): plain tables the flag definitions read. */
+const LIGHT = /\/(packages\/fleet|apps\/api)\/(dist|src)\/(bounds|api-bounds|parse-duration|log-levels)\.[jt]s$/;
+
+function heavy(files: string[]): string[] {
+  return files.filter((f) => HEAVY.test(f) && !LIGHT.test(f));
+}
+
+function loadedFiles(args: string[]): string[] {
+  const file = join(mkdtempSync(join(tmpdir(), 'mxv-startup-test-')), 'modules.txt');
+  writeFileSync(file, '');
+  const run = spawnSync(process.execPath, ['--import', COUNTER, CLI_MAIN, ...args], {
+    env: { ...process.env, MXV_LOADED_MODULES_FILE: file, NO_COLOR: '1' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return [
+    ...new Set(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.length > 0),
+    ),
+  ];
+}
+
+describe('start-up loads only what the command runs', () => {
+  it('mxv --version loads commander and the command definitions, nothing of the engine', () => {
+    const files = loadedFiles(['--version']);
+    expect(files.some((f) => f.includes('/commander/'))).toBe(true);
+    expect([...heavy(files), ...files.filter((f) => f.includes('/node_modules/zod/'))]).toEqual([]);
+    // Guard against a new barrel import: today about 30 files.
+    expect(files.length).toBeLessThan(60);
+  });
+
+  it('mxv check DOMAIN loads the engine (probe, schema, zod) and nothing from fleet, api or testkit', () => {
+    // An invalid name is checked without any network: the result is verdict "invalid".
+    const files = loadedFiles(['check', '--json', '--dns', '127.0.0.1:9', '..invalid..']);
+    expect(files.some((f) => f.includes('/packages/probe/'))).toBe(true);
+    expect(files.some((f) => f.includes('/packages/schema/'))).toBe(true);
+    expect(heavy(files)).toEqual([]);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Every numeric bound of the engine as plain data: its range and its default.
+ * This is the one place they are written. `options.ts` builds the zod schemas
+ * from these tables and the CLI builds its flags (defaults, range checks,
+ * messages) from them. No imports, on purpose: `mxv --help` loads this module
+ * and nothing else of the engine (`@mxv/probe/bounds`).
+ */
+
+/** A number option: the inclusive range (`min` exclusive when `minExclusive`), the default, and whether it is whole. */
+export interface NumberBound {
+  readonly min: number;
+  readonly max: number;
+  readonly default: number;
+  /** Whole numbers only; default true. */
+  readonly integer?: boolean;
+  /** `min` itself is out of range (a rate of 0 would never connect). */
+  readonly minExclusive?: boolean;
+}
+
+/** Defaults of a table of bounds, as the options object they describe. */
+export function defaultsOf<T extends Record<string, NumberBound>>(table: T): { [K in keyof T]: number } {
+  const out: Record<string, number> = {};
+  for (const [key, bound] of Object.entries(table)) out[key] = bound.default;
+  return out as { [K in keyof T]: number };
+}
+
+/** The words for a bound's range, as flags and schemas say it: "a whole number from 1 to 65535". */
+export function describeBound(bound: NumberBound): string {
+  if (bound.minExclusive) return `a number above ${bound.min} and at most ${bound.max}`;
+  return `${bound.integer === false ? 'a number' : 'a whole number'} from ${bound.min} to ${bound.max}`;
+}
+
+export const SMTP_BOUNDS = {
+  /** Port probed on each mail host (CONTRACT: --smtp-port). */
+  port: { min: 1, max: 65_535, default: 25 },
+  /** Budget for one host's whole conversation (CONTRACT: --timeout-ms). */
+  hostBudgetMs: { min: 100, max: 600_000, default: 30_000 },
+  connectTimeoutMs: { min: 50, max: 120_000, default: 10_000 },
+  /** RFC 5321 4.5.3.2.1 allows 5 minutes; a checker that waits that long is useless, and the budget caps it anyway. */
+  greetingTimeoutMs: { min: 50, max: 600_000, default: 20_000 },
+  /** Per reply to EHLO/HELO/STARTTLS/QUIT. */
+  replyTimeoutMs: { min: 50, max: 600_000, default: 10_000 },
+  tlsHandshakeTimeoutMs: { min: 50, max: 120_000, default: 10_000 },
+  /** QUIT is a courtesy: wait this long for 221, then close anyway. */
+  quitTimeoutMs: { min: 0, max: 60_000, default: 2_000 },
+  /** RFC 5321 4.5.3.1.5 says 512 octets per reply line; real servers exceed it, so allow some slack. */
+  maxLineBytes: { min: 64, max: 1_048_576, default: 4096 },
+  /** Bytes of one whole (multi-line) reply. */
+  maxReplyBytes: { min: 256, max: 16_777_216, default: 65_536 },
+  maxReplyLines: { min: 1, max: 100_000, default: 200 },
+  /** Text of a reply kept in the result (the rest is cut, with an ellipsis). */
+  maxStoredTextBytes: { min: 16, max: 65_536, default: 1024 },
+  /** Peer certificates walked when describing the chain. */
+  maxCertChain: { min: 1, max: 100, default: 16 },
+} as const satisfies Record<string, NumberBound>;
+
+/** Name sent with EHLO/HELO (RFC 5321 4.1.1.1): a domain, so at most 255 characters. */
+export const HELO_NAME = { minChars: 1, maxChars: 255, default: 'mxv.invalid' } as const;
+
+export const DNS_BOUNDS = {
+  /** Per-try timeout for one question to one resolver. */
+  queryTimeoutMs: { min: 50, max: 60_000, default: 2_500 },
+  /** Tries per resolver before moving to the next one. */
+  attemptsPerServer: { min: 1, max: 10, default: 2 },
+  /** EDNS(0) UDP payload size advertised (1232: the DNS flag day 2020 value). */
+  udpPayloadBytes: { min: 512, max: 4096, default: 1232 },
+  /** Largest TCP answer accepted (after a truncated UDP answer). */
+  maxTcpAnswerBytes: { min: 512, max: 65_535, default: 65_535 },
+} as const satisfies Record<string, NumberBound>;
+
+export const ROUTE_BOUNDS = {
+  /** MX records considered, in priority order; the rest are counted, not probed. */
+  maxMxRecords: { min: 1, max: 1000, default: 16 },
+  /** Addresses probed per exchange (A and AAAA together). */
+  maxAddressesPerHost: { min: 1, max: 64, default: 4 },
+  /** (exchange, address) pairs probed per domain. */
+  maxHostsPerDomain: { min: 1, max: 1000, default: 16 },
+  /** Hosts of one domain probed at the same time. */
+  hostConcurrencyPerDomain: { min: 1, max: 64, default: 4 },
+} as const satisfies Record<string, NumberBound>;
+
+export const POLITENESS_BOUNDS = {
+  /** New connections per second to one destination address. */
+  connectionsPerSecond: { min: 0, minExclusive: true, max: 1000, default: 1, integer: false },
+  /** Connections open at once to one destination address. */
+  maxConcurrentPerIp: { min: 1, max: 1000, default: 2 },
+} as const satisfies Record<string, NumberBound>;
