@@ -1,4 +1,4 @@
-import { createEngineParts, DirectEngine, type EngineOverrides, type EngineParts, type ProbeOptionsInput } from '@mxv/probe';
+import { createEngineParts, MailCheckEngine, type EngineOverrides, type EngineParts, type ProbeOptionsInput } from '@mxv/probe';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FleetDomainChecker } from './fleet-domain-checker.js';
@@ -73,7 +73,7 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     invalidEntries: metrics.hostCacheInvalidEntries,
   });
   // Metrics are taken at the engine's interfaces (resolver, host source), so the engine itself knows nothing of them.
-  const engine = new DirectEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) });
+  const engine = new MailCheckEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) });
   const checker = new FleetDomainChecker(engine, hosts, metrics, logger);
   const store = new ResultStore(redis, keys, {
     resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,

@@ -1,4 +1,4 @@
-import type { DirectEngine, DomainCheck } from '@mxv/probe';
+import type { DomainCheck, MailCheckEngine } from '@mxv/probe';
 import type { Logger } from 'pino';
 import type { RedisHostSource } from './redis-host-source.js';
 import { MeteredHostSource } from './metrics/metered-host-source.js';
@@ -11,12 +11,12 @@ import type { WorkMetrics } from './metrics/work-metrics.js';
  * wrapped per run so that its metrics and log lines name the job.
  */
 export class FleetDomainChecker {
-  readonly #engine: DirectEngine;
+  readonly #engine: MailCheckEngine;
   readonly #hosts: RedisHostSource;
   readonly #metrics: WorkMetrics;
   readonly #logger: Logger;
 
-  constructor(engine: DirectEngine, hosts: RedisHostSource, metrics: WorkMetrics, logger: Logger) {
+  constructor(engine: MailCheckEngine, hosts: RedisHostSource, metrics: WorkMetrics, logger: Logger) {
     this.#engine = engine;
     this.#hosts = hosts;
     this.#metrics = metrics;
@@ -26,6 +26,6 @@ export class FleetDomainChecker {
   /** `domain` is the job id: already normalized by enqueue, normalized again by the engine (a no-op then). */
   async check(domain: string, signal?: AbortSignal): Promise<DomainCheck> {
     const hosts = new MeteredHostSource(this.#hosts, this.#metrics, this.#logger, { jobId: domain, domain });
-    return this.#engine.checkWith(domain, hosts, signal);
+    return this.#engine.check(domain, hosts, signal);
   }
 }

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World, type WorldRecord, type WorldSpec } from '@mxv/testkit';
-import { createEngineParts, DirectEngine } from '@mxv/probe';
+import { createEngineParts, createInProcessHostSource, MailCheckEngine, type DomainCheck } from '@mxv/probe';
 
 /**
  * Issue 6, "Address policy", the real thing: listening servers on loopback, a
@@ -65,7 +65,8 @@ function spec(): WorldSpec {
   };
 }
 
-function engine(allowNet: string[]): DirectEngine {
+/** The engine with its own in-process host cache, as `mxv check` runs it. */
+function engine(allowNet: string[]): { check(domain: string): Promise<DomainCheck> } {
   const setup = createEngineParts({
     dnsServers: [world.dns],
     allowNet,
@@ -74,7 +75,9 @@ function engine(allowNet: string[]): DirectEngine {
     route: { maxAddressesPerHost: 8, maxHostsPerDomain: 64 },
   });
   if (setup.status !== 'ok') throw new Error(setup.reason);
-  return new DirectEngine(setup.parts);
+  const engine = new MailCheckEngine(setup.parts);
+  const hosts = createInProcessHostSource(setup.parts);
+  return { check: (domain) => engine.check(domain, hosts) };
 }
 
 function connectionsSeen(): number {

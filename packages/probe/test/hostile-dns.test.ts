@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { startWorld, type World, type WorldRecord, type WorldSpec } from '@mxv/testkit';
-import { createEngineParts, DirectEngine } from '@mxv/probe';
+import { createEngineParts, createInProcessHostSource, MailCheckEngine, type MemoryHostSource } from '@mxv/probe';
 
 /**
  * Issue 6, "Hostile DNS": through the whole engine (stub resolver → mail route →
@@ -80,7 +80,8 @@ function spec(): WorldSpec {
 }
 
 let world: World;
-let engine: DirectEngine;
+let engine: MailCheckEngine;
+let hosts: MemoryHostSource;
 
 beforeAll(async () => {
   world = await startWorld(spec());
@@ -95,7 +96,8 @@ beforeAll(async () => {
     { extraCaPem: [world.caCertPem] },
   );
   if (setup.status !== 'ok') throw new Error(setup.reason);
-  engine = new DirectEngine(setup.parts);
+  engine = new MailCheckEngine(setup.parts);
+  hosts = createInProcessHostSource(setup.parts);
 });
 
 afterAll(async () => {
@@ -104,7 +106,7 @@ afterAll(async () => {
 
 async function check(domain: string): Promise<{ result: CheckResult; elapsedMs: number }> {
   const started = Date.now();
-  const outcome = await engine.check(domain);
+  const outcome = await engine.check(domain, hosts);
   const elapsedMs = Date.now() - started;
   if (outcome.status !== 'complete') throw new Error(`deferred: ${outcome.reason}`);
   // Whatever the DNS said, the result is a valid contract object.

@@ -1,4 +1,4 @@
-import { DirectEngine, createEngineParts } from '@mxv/probe';
+import { MailCheckEngine, createEngineParts, createInProcessHostSource } from '@mxv/probe';
 import type { CheckResult, Verdict } from '@mxv/schema';
 import pc from 'picocolors';
 import { readDomainInputs } from '../input/read-domain-lines.js';
@@ -18,7 +18,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   const concurrency = boundFlag('--concurrency', flags.concurrency, CHECK_BOUNDS.concurrency);
   const setup = createEngineParts(probeOptionsFromFlags(flags));
   if (setup.status === 'invalid') throw new UsageError(setup.reason);
-  const engine = new DirectEngine(setup.parts);
+  const engine = new MailCheckEngine(setup.parts);
+  const hosts = createInProcessHostSource(setup.parts);
 
   const asJson = flags.json === true || process.stdout.isTTY !== true;
   const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
@@ -30,7 +31,7 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
     readDomainInputs(domains, flags.file),
     concurrency,
     async (input) => {
-      const outcome = await engine.check(input);
+      const outcome = await engine.check(input, hosts);
       finished += 1;
       progress.update(`checked ${finished}…`);
       // Direct mode's gate waits instead of deferring, so a check always completes here.
@@ -46,7 +47,7 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   progress.clear();
   if (!asJson && total > 1) {
     const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
-    const cache = engine.hosts.stats;
+    const cache = hosts.stats;
     process.stdout.write(colors.dim(`${total} domains: ${mix}; ${cache.misses} host probes, ${cache.hits} reused\n`));
   }
 }

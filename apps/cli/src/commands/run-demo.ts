@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fleetKeys } from '@mxv/fleet';
-import { DirectEngine, createEngineParts } from '@mxv/probe';
+import { MailCheckEngine, createEngineParts, createInProcessHostSource } from '@mxv/probe';
 import type { CheckResult } from '@mxv/schema';
 import { demoWorldSpec, expectationMismatches, startWorld, type World } from '@mxv/testkit';
 import pc from 'picocolors';
@@ -91,7 +91,8 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
       { extraCaPem: [world.caCertPem] },
     );
     if (setup.status === 'invalid') throw new UsageError(setup.reason);
-    const engine = new DirectEngine(setup.parts);
+    const engine = new MailCheckEngine(setup.parts);
+    const hosts = createInProcessHostSource(setup.parts);
     let agreed = 0;
     const disagreements: string[] = [];
     const count = await runOrdered(
@@ -100,7 +101,7 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
       })(),
       16,
       async (domain) => {
-        const outcome = await engine.check(domain);
+        const outcome = await engine.check(domain, hosts);
         if (outcome.status !== 'complete') throw new Error(`internal: direct check deferred (${outcome.reason})`);
         return outcome.result;
       },
@@ -118,7 +119,7 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
         process.stdout.write(`${renderResultTable(result, colors)}\n${note}\n\n`);
       },
     );
-    const stats = engine.hosts.stats;
+    const stats = hosts.stats;
     process.stderr.write(
       `${count} domains checked; ${agreed} as expected, ${disagreements.length} not; ${stats.misses} host probes, ${stats.hits} reused from the host cache\n`,
     );

@@ -4,10 +4,7 @@ import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
 import { StubResolver } from '../dns/stub-resolver.js';
 import { parseProbeOptions, type ProbeOptions, type ProbeOptionsInput } from '../options.js';
 import { SmtpHostProber } from '../smtp/probe-host.js';
-import { checkDomain, type DomainCheck } from './check-domain.js';
-import type { HostProbeSource, HostProber } from './host-types.js';
-import { LocalPolitenessGate } from './local-politeness-gate.js';
-import { MemoryHostSource } from './memory-host-source.js';
+import type { HostProber } from './host-types.js';
 
 export interface EngineParts {
   options: ProbeOptions;
@@ -24,7 +21,11 @@ export interface EngineOverrides {
   resolver?: DnsResolver;
 }
 
-/** Validates options once and builds the resolver, address policy and prober shared by direct mode and workers. */
+/**
+ * Validates options once and builds what every check shares: the resolver, the
+ * address policy and the SMTP prober. Direct mode and fleet workers build the
+ * same parts; only the host source they hand to MailCheckEngine differs.
+ */
 export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOverrides = {}): EngineSetup {
   const parsed = safeParse(input);
   if (parsed.status === 'invalid') return parsed;
@@ -60,42 +61,5 @@ function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOpti
     const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
     const reason = issues?.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
     return { status: 'invalid', reason: reason ?? String(error) };
-  }
-}
-
-/** Direct mode: the engine with an in-memory host cache and a local politeness gate, no Redis. */
-export class DirectEngine {
-  readonly parts: EngineParts;
-  readonly hosts: MemoryHostSource;
-
-  constructor(parts: EngineParts, hostSource?: MemoryHostSource) {
-    this.parts = parts;
-    this.hosts =
-      hostSource ??
-      new MemoryHostSource({
-        prober: parts.prober,
-        gate: new LocalPolitenessGate(parts.options.politeness),
-        ttlMs: Number.POSITIVE_INFINITY,
-        maxEntries: 100_000,
-      });
-  }
-
-  async check(input: string, signal?: AbortSignal): Promise<DomainCheck> {
-    return checkDomain(input, this.#deps(this.hosts), signal);
-  }
-
-  /** Same engine, another host source (the fleet's Redis-backed cache and gate). */
-  async checkWith(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
-    return checkDomain(input, this.#deps(hosts), signal);
-  }
-
-  #deps(hosts: HostProbeSource) {
-    return {
-      resolver: this.parts.resolver,
-      hosts,
-      policy: this.parts.policy,
-      route: this.parts.options.route,
-      smtpPort: this.parts.options.smtp.port,
-    };
   }
 }

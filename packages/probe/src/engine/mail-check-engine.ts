@@ -1,0 +1,29 @@
+import { checkDomain, type DomainCheck } from './check-domain.js';
+import type { EngineParts } from './create-engine-parts.js';
+import type { HostProbeSource } from './host-types.js';
+
+/**
+ * The engine of both modes: a function from a domain to a result, over the
+ * parts built once (resolver, address policy, prober). Where host probes come
+ * from is the caller's: direct mode passes its in-process cache
+ * (createInProcessHostSource), a fleet worker the Redis-backed one with the
+ * fleet-wide politeness gate.
+ */
+export class MailCheckEngine {
+  readonly parts: EngineParts;
+
+  constructor(parts: EngineParts) {
+    this.parts = parts;
+  }
+
+  async check(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
+    const deps = {
+      resolver: this.parts.resolver,
+      hosts,
+      policy: this.parts.policy,
+      route: this.parts.options.route,
+      smtpPort: this.parts.options.smtp.port,
+    };
+    return checkDomain(input, deps, signal);
+  }
+}
