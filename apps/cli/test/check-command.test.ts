@@ -56,6 +56,42 @@ describe('mxv check --json against the simulated world', () => {
     );
   });
 
+  it('every result carries every contract field, the security ones null rather than omitted', async () => {
+    const run = await runCli(
+      ['check', '--json', '--checks', 'none', '--allow-net', world.allowNet.join(','), ...worldFlags(), 'ok.test', 'bad domain'],
+      {
+        env: { NODE_EXTRA_CA_CERTS: caFile },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const raw = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(raw).toHaveLength(2);
+    for (const result of raw) {
+      expect(Object.keys(result)).toEqual(expect.arrayContaining(['security', 'submission']));
+      expect(result['security']).toEqual({ dane: null, mtaSts: null, tlsRpt: null, spf: null, dmarc: null });
+      expect(result['submission']).toBeNull();
+      expect(result['mx']).toHaveProperty('dnssec', null);
+    }
+    const hosts = raw[0]?.['hosts'] as Array<Record<string, unknown>>;
+    expect(hosts.length).toBeGreaterThan(0);
+    for (const host of hosts) {
+      expect(host).toMatchObject({ tlsMode: 'starttls', dane: null, mtaSts: null, ptr: null, dnsbl: null });
+    }
+  });
+
+  it('--checks takes all, none or known names; anything else is a usage error (exit 2)', async () => {
+    for (const bad of ['dane,nonsense', '', 'all,none', 'spf;dmarc']) {
+      const run = await runCli(['check', '--checks', bad, ...worldFlags(), 'ok.test']);
+      expect(run.code, bad).toBe(2);
+      expect(run.stderr, bad).toMatch(
+        /--checks takes all, none or a list of dnssec,dane,mta-sts,tls-rpt,spf,dmarc,ptr,dnsbl,submission/,
+      );
+    }
+  });
+
   it('connects to nothing without --allow-net: loopback hosts are reported blocked', async () => {
     const before = totalConnections();
     const run = await runCli(['check', '--json', ...worldFlags(), 'ok.test', 'implicit-mx.test', 'shop.test']);

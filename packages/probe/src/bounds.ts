@@ -57,6 +57,13 @@ export const SMTP_BOUNDS = {
 /** Name sent with EHLO/HELO (RFC 5321 4.1.1.1): a domain, so at most 255 characters. */
 export const HELO_NAME = { minChars: 1, maxChars: 255, default: 'mxv.invalid' } as const;
 
+/**
+ * What `--checks` chooses among, besides the mail route itself (CONTRACT.md),
+ * in the contract's order; `all` (the default) runs every one, `none` only the
+ * mail route. `@mxv/schema` has the same names as a zod enum (checkNameSchema).
+ */
+export const CHECK_NAMES = ['dnssec', 'dane', 'mta-sts', 'tls-rpt', 'spf', 'dmarc', 'ptr', 'dnsbl', 'submission'] as const;
+
 export const DNS_BOUNDS = {
   /** Per-try timeout for one question to one resolver. */
   queryTimeoutMs: { min: 50, max: 60_000, default: 2_500 },

@@ -1,7 +1,8 @@
+import { checkNameSchema } from '@mxv/schema';
 import { z } from 'zod';
 
 import { boundsSchema } from './bound-schema.js';
-import { DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
+import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
 
 /**
  * Every timeout and size bound of the engine, named, with its default (written
@@ -31,6 +32,8 @@ export const probeOptionsSchema = z.object({
   dns: dnsBoundsSchema.prefault({}),
   route: routeBoundsSchema.prefault({}),
   politeness: politenessSchema.prefault({}),
+  /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
+  checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
 });
 export type ProbeOptions = z.infer<typeof probeOptionsSchema>;
 export type ProbeOptionsInput = z.input<typeof probeOptionsSchema>;

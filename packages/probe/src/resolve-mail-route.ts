@@ -1,5 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { DnsStatus, MxProblem, MxRecord, MxSection } from '@mxv/schema';
+
+export type RouteMx = Omit<MxSection, 'dnssec'>;
 import { canonicalDnsName } from './dns/dns-name.js';
 import type { DnsAnswer, DnsQuestionType, DnsResolver } from './dns/dns-types.js';
 import { followCnameChain } from './dns/follow-cname-chain.js';
@@ -14,7 +16,8 @@ export interface MailRouteTarget {
 }
 
 export interface MailRoute {
-  mx: MxSection;
+  /** The MX section as DNS answered it; its DNSSEC state is the caller's to add (a check of its own). */
+  mx: RouteMx;
   targets: MailRouteTarget[];
   /** Why no route could be found because of DNS, as a short machine-readable reason; null otherwise. */
   error: string | null;

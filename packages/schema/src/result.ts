@@ -1,4 +1,15 @@
 import { z } from 'zod';
+import {
+  dnsblEntrySchema,
+  dnssecStatusSchema,
+  hostDaneSchema,
+  hostMtaStsSchema,
+  hostPtrSchema,
+  NO_SECURITY,
+  securitySectionSchema,
+  submissionServiceSchema,
+  tlsModeSchema,
+} from './security.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
 export const RESULT_SCHEMA_VERSION = 1 as const;
@@ -100,6 +111,12 @@ export const hostResultSchema = z.object({
   cached: z.boolean().optional(),
   /** When the underlying probe was made (differs from checkedAt when cached). */
   probedAt: z.string().optional(),
+  // Mail security and reputation (CONTRACT.md): null when not checked.
+  tlsMode: tlsModeSchema.default('starttls'),
+  dane: hostDaneSchema.nullable().default(null),
+  mtaSts: hostMtaStsSchema.nullable().default(null),
+  ptr: hostPtrSchema.nullable().default(null),
+  dnsbl: z.array(dnsblEntrySchema).nullable().default(null),
 });
 export type HostResult = z.infer<typeof hostResultSchema>;
 
@@ -136,6 +153,8 @@ export const mxSectionSchema = z.object({
   truncated: z.boolean().optional(),
   /** Total MX records in the answer, before the bound. */
   totalRecords: z.number().int().optional(),
+  /** DNSSEC state of the MX answer (null: not checked). */
+  dnssec: dnssecStatusSchema.nullable().default(null),
 });
 export type MxSection = z.infer<typeof mxSectionSchema>;
 
@@ -153,5 +172,8 @@ export const checkResultSchema = z.object({
   error: z.string().nullable().optional(),
   /** Fleet mode: how many times the check ran before this result was stored (transient failures are retried). */
   attempts: z.number().int().min(1).optional(),
+  security: securitySectionSchema.default(NO_SECURITY),
+  /** RFC 6186 submission services (null: not checked). */
+  submission: z.array(submissionServiceSchema).nullable().default(null),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
-import { DNS_BOUNDS, HELO_NAME, SMTP_BOUNDS } from '@mxv/probe/bounds';
+import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, SMTP_BOUNDS } from '@mxv/probe/bounds';
 import type { ProbeOptionsInput } from '@mxv/probe';
 import { boundDefault, boundFlag } from './number-flag.js';
+import { UsageError } from './usage-error.js';
 
 /** The flags every probing command understands (CONTRACT.md), each with its environment variable. */
 export function addProbeFlags(command: Command): Command {
@@ -30,6 +31,11 @@ export function addProbeFlags(command: Command): Command {
       new Option('--dns-timeout-ms <n>', 'timeout for one DNS try')
         .env('MXV_DNS_TIMEOUT_MS')
         .default(boundDefault(DNS_BOUNDS.queryTimeoutMs)),
+    )
+    .addOption(
+      new Option('--checks <list>', `checks run besides the mail route: ${CHECK_NAMES.join(',')}, all or none`)
+        .env('MXV_CHECKS')
+        .default('all'),
     );
 }
 
@@ -41,6 +47,7 @@ export interface ProbeFlagValues {
   heloName: string;
   connectTimeoutMs: string;
   dnsTimeoutMs: string;
+  checks: string;
 }
 
 export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput {
@@ -58,7 +65,24 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
       ),
     },
     dns: { queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs) },
+    checks: checksFlag(flags.checks),
   };
+}
+
+type CheckName = (typeof CHECK_NAMES)[number];
+
+/** `--checks`: `all`, `none`, or a list of check names (any order, repeats ignored); anything else is a usage error. */
+export function checksFlag(raw: string): CheckName[] {
+  const words = splitList(raw.toLowerCase());
+  if (words.length === 1 && words[0] === 'all') return [...CHECK_NAMES];
+  if (words.length === 1 && words[0] === 'none') return [];
+  const known = new Set<string>(CHECK_NAMES);
+  const unknown = words.filter((word) => !known.has(word));
+  if (words.length === 0 || unknown.length > 0) {
+    const shown = unknown.length > 0 ? `unknown check "${unknown[0]}"` : 'an empty list';
+    throw new UsageError(`--checks takes all, none or a list of ${CHECK_NAMES.join(',')}; got ${shown}`);
+  }
+  return CHECK_NAMES.filter((name) => words.includes(name));
 }
 
 export function splitList(value: string | undefined): string[] {

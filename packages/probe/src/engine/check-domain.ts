@@ -1,4 +1,4 @@
-import { RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
+import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { normalizeDomain } from '../normalize-domain.js';
@@ -80,9 +80,11 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       durationMs: Math.max(0, Math.round(now() - startedAt)),
       verdict: computeVerdict(route.mx, checks),
       checks,
-      mx: route.mx,
+      mx: { ...route.mx, dnssec: null },
       hosts,
       error: route.error,
+      security: NO_SECURITY,
+      submission: null,
     },
   };
 }
@@ -96,7 +98,7 @@ export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean)
     shared.tls && probedAs !== base.exchange && certIdentity
       ? { ...shared.tls, hostnameMatch: certCoversName(certIdentity, base.exchange) }
       : shared.tls;
-  return { ...base, ...shared, tls, ...(cached ? { cached: true } : {}) };
+  return { ...base, ...shared, tls, mtaSts: null, ...(cached ? { cached: true } : {}) };
 }
 
 function blockedHost(base: HostBase): HostResult {
@@ -109,6 +111,11 @@ function blockedHost(base: HostBase): HostResult {
     tls: null,
     timingsMs: { connect: null, banner: null, tls: null, total: 0 },
     error: 'blocked_address',
+    tlsMode: 'starttls',
+    dane: null,
+    mtaSts: null,
+    ptr: null,
+    dnsbl: null,
   };
 }
 
@@ -119,7 +126,7 @@ function boundedInput(input: string): string {
   return input.length > MAX_ECHOED_INPUT_CHARS ? `${input.slice(0, MAX_ECHOED_INPUT_CHARS)}…` : input;
 }
 
-const EMPTY_MX: MxSection = { source: 'none', dns: 'NOERROR', records: [] };
+const EMPTY_MX: MxSection = { source: 'none', dns: 'NOERROR', records: [], dnssec: null };
 
 function invalidResult(input: string, domain: string, reason: string, startedAt: number): CheckResult {
   return {
@@ -133,5 +140,7 @@ function invalidResult(input: string, domain: string, reason: string, startedAt:
     mx: EMPTY_MX,
     hosts: [],
     error: reason,
+    security: NO_SECURITY,
+    submission: null,
   };
 }

@@ -19,12 +19,13 @@ export type CertIdentity = z.infer<typeof certIdentitySchema>;
 
 /**
  * The domain-independent outcome of probing one (ip, port): everything of a
- * HostResult except which MX record it belongs to. `certIdentity` is internal
+ * HostResult except which MX record it belongs to (and its MTA-STS match,
+ * which depends on the domain's policy). `certIdentity` is internal
  * (not part of the result JSON) and lets hostnameMatch be computed per exchange.
  * A schema, not only a type: the fleet's host cache holds these as JSON that
  * another version of mxv may have written, and parses them before use.
  */
-export const hostProbeSchema = hostResultSchema.omit({ exchange: true, priority: true, cached: true }).extend({
+export const hostProbeSchema = hostResultSchema.omit({ exchange: true, priority: true, cached: true, mtaSts: true }).extend({
   probedAt: z.string(),
   certIdentity: certIdentitySchema.nullable(),
   /** The exchange name the probe was actually made with (SNI). */

@@ -1,7 +1,7 @@
 import type { Checks, CheckResult, HostResult, MxSection, Verdict } from '@mxv/schema';
 
 /** The five checks of CONTRACT.md, computed from the MX section and the host results. */
-export function computeChecks(mx: MxSection, hosts: readonly HostResult[]): Checks {
+export function computeChecks(mx: Omit<MxSection, 'dnssec'>, hosts: readonly HostResult[]): Checks {
   return {
     // A null MX counts as existing; the implicit A/AAAA fallback does not (CONTRACT).
     mxExists: mx.source === 'mx' || mx.source === 'null',
@@ -16,7 +16,7 @@ export function computeChecks(mx: MxSection, hosts: readonly HostResult[]): Chec
  * CONTRACT.md's verdict table, first match wins. `invalid` is decided before any
  * DNS work and never reaches here.
  */
-export function computeVerdict(mx: MxSection, checks: Checks): Exclude<Verdict, 'invalid'> {
+export function computeVerdict(mx: Omit<MxSection, 'dnssec'>, checks: Checks): Exclude<Verdict, 'invalid'> {
   if (mx.dns === 'NXDOMAIN') return 'nxdomain';
   if (mx.dns === 'SERVFAIL' || mx.dns === 'TIMEOUT' || mx.dns === 'REFUSED') return 'dns_error';
   if (mx.source === 'null') return 'null_mx';

@@ -108,6 +108,10 @@ export class SmtpHostProber implements HostProber {
       timingsMs: { ...draft.timings, total: this.#elapsed(startedAt) },
       error: draft.error,
       probedAt: new Date(startedAt).toISOString(),
+      tlsMode: 'starttls',
+      dane: null,
+      ptr: null,
+      dnsbl: null,
       probedAs: target.exchange,
       certIdentity: draft.certIdentity,
     };

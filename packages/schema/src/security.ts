@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/*
+ * The mail security and reputation fields of a result (CONTRACT.md, "Mail
+ * security and reputation"). Every result carries them: a check that was not
+ * asked for (--checks) or could not apply is null, never omitted. Results
+ * stored by an older mxv lack them; they parse as null ("not checked").
+ */
+
+/** The names `--checks` accepts, in the contract's order. */
+export const checkNameSchema = z.enum(['dnssec', 'dane', 'mta-sts', 'tls-rpt', 'spf', 'dmarc', 'ptr', 'dnsbl', 'submission']);
+export type CheckName = z.infer<typeof checkNameSchema>;
+
+/** DNSSEC state of an answer, read from a validating resolver (AD bit), never validated by mxv itself. */
+export const dnssecStatusSchema = z.enum(['secure', 'insecure', 'bogus', 'unknown']);
+export type DnssecStatus = z.infer<typeof dnssecStatusSchema>;
+
+/** How TLS starts on a port: STARTTLS after EHLO, or a TLS handshake first (RFC 8314, port 465). */
+export const tlsModeSchema = z.enum(['starttls', 'implicit']);
+export type TlsMode = z.infer<typeof tlsModeSchema>;
+
+export const tlsaRecordSchema = z.object({
+  usage: z.number().int().min(0).max(255),
+  selector: z.number().int().min(0).max(255),
+  matchingType: z.number().int().min(0).max(255),
+  /** The certificate association data, lower-case hex. */
+  data: z.string(),
+});
+export type TlsaRecord = z.infer<typeof tlsaRecordSchema>;
+
+export const hostDaneStatusSchema = z.enum(['pass', 'fail', 'none', 'not_applicable', 'dns_error']);
+export const daneFailReasonSchema = z.enum(['no_starttls', 'tls_failed', 'no_match', 'unusable_records']);
+export const hostDaneSchema = z.object({
+  status: hostDaneStatusSchema,
+  tlsa: z.array(tlsaRecordSchema),
+  /** Why it failed (or, beyond the contract's minimum, why it does not apply); null when it passed. */
+  reason: z.string().nullable(),
+});
+export type HostDane = z.infer<typeof hostDaneSchema>;
+
+/** Per host: the exchange matches the MTA-STS policy and its TLS is PKIX-valid for the name. */
+export const hostMtaStsSchema = z.enum(['pass', 'fail']);
+
+export const fcrdnsStatusSchema = z.enum(['pass', 'fail', 'none', 'dns_error']);
+export const hostPtrSchema = z.object({
+  names: z.array(z.string()),
+  fcrdns: fcrdnsStatusSchema,
+});
+export type HostPtr = z.infer<typeof hostPtrSchema>;
+
+export const dnsblStatusSchema = z.enum(['listed', 'not_listed', 'error']);
+export const dnsblEntrySchema = z.object({
+  zone: z.string(),
+  status: dnsblStatusSchema,
+  codes: z.array(z.string()),
+  reason: z.string().nullable(),
+});
+export type DnsblEntry = z.infer<typeof dnsblEntrySchema>;
+
+export const securityDaneSchema = z.enum(['pass', 'fail', 'none', 'not_applicable']);
+
+export const mtaStsModeSchema = z.enum(['enforce', 'testing', 'none']);
+export const mtaStsSchema = z.object({
+  status: z.enum(['none', 'valid', 'invalid']),
+  id: z.string().nullable(),
+  mode: mtaStsModeSchema.nullable(),
+  mx: z.array(z.string()),
+  maxAge: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type MtaSts = z.infer<typeof mtaStsSchema>;
+
+export const tlsRptSchema = z.object({
+  status: z.enum(['none', 'valid', 'invalid']),
+  rua: z.array(z.string()),
+  error: z.string().nullable(),
+});
+export type TlsRpt = z.infer<typeof tlsRptSchema>;
+
+export const spfSchema = z.object({
+  status: z.enum(['none', 'valid', 'permerror', 'temperror']),
+  record: z.string().nullable(),
+  error: z.string().nullable(),
+  /** DNS lookups the record needs (RFC 7208 4.6.4 allows 10); beyond the contract's minimum. */
+  lookups: z.number().int().nullable().optional(),
+});
+export type Spf = z.infer<typeof spfSchema>;
+
+export const dmarcSchema = z.object({
+  status: z.enum(['none', 'valid', 'invalid']),
+  record: z.string().nullable(),
+  policy: z.string().nullable(),
+  error: z.string().nullable(),
+  // Beyond the contract's minimum, when the record has them.
+  subdomainPolicy: z.string().nullable().optional(),
+  pct: z.number().int().nullable().optional(),
+  rua: z.array(z.string()).optional(),
+  /** The name the record was found at: `_dmarc.<domain>` or the organizational domain's. */
+  foundAt: z.string().nullable().optional(),
+});
+export type Dmarc = z.infer<typeof dmarcSchema>;
+
+export const securitySectionSchema = z.object({
+  dane: securityDaneSchema.nullable().default(null),
+  mtaSts: mtaStsSchema.nullable().default(null),
+  tlsRpt: tlsRptSchema.nullable().default(null),
+  spf: spfSchema.nullable().default(null),
+  dmarc: dmarcSchema.nullable().default(null),
+});
+export type SecuritySection = z.infer<typeof securitySectionSchema>;
+
+/** Every security check null: not asked for, or not applicable (an invalid input, a domain that does not exist). */
+export const NO_SECURITY: SecuritySection = { dane: null, mtaSts: null, tlsRpt: null, spf: null, dmarc: null };
+
+export const submissionServiceSchema = z.object({
+  service: z.enum(['submission', 'submissions']),
+  target: z.string(),
+  port: z.number().int(),
+  priority: z.number().int(),
+  weight: z.number().int(),
+});
+export type SubmissionService = z.infer<typeof submissionServiceSchema>;
