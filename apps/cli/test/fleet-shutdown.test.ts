@@ -21,7 +21,7 @@ describe('mxv worker shutdown', () => {
         '--heartbeat-ms',
         '200',
         '--log-level',
-        'warn',
+        'info',
       ],
       {
         env: { ...process.env, REDIS_URL: redis.url, MXV_PREFIX: `shutdown-${process.pid}` },
@@ -31,7 +31,13 @@ describe('mxv worker shutdown', () => {
     let stderr = '';
     worker.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Started means its signal handlers are in place: a fixed sleep is not enough on a loaded machine,
+      // where a SIGTERM that arrives before them ends the process by the signal (exit code null).
+      const deadline = Date.now() + 20_000;
+      while (!stderr.includes('worker started') && worker.exitCode === null && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(stderr, 'the worker logs its start').toContain('worker started');
       expect(worker.exitCode).toBeNull();
       await redis.stop();
       await new Promise((resolve) => setTimeout(resolve, 300));

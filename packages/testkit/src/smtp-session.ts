@@ -22,12 +22,24 @@ const PREGREET_DELAY_MS = 300;
 const TOO_LONG = '\u0000too-long';
 
 /** Write `line(i)` for i = 0, 1, … every intervalMs until it gives null, then call done. */
+/** Lines written per timer tick when a drip has no interval: a server that floods, not one paced by timer ticks. */
+const FLOOD_LINES_PER_TICK = 256;
+
 function drip(conn: ServerConnection, line: (i: number) => string | null, intervalMs: number, done: () => void): void {
-  const step = (i: number): void => {
-    const text = line(i);
-    if (text === null) return done();
+  // Timers fire at most once a millisecond (more on a busy machine), so interval 0 writes a batch per tick.
+  const perTick = intervalMs === 0 ? FLOOD_LINES_PER_TICK : 1;
+  const step = (first: number): void => {
+    let text = '';
+    for (let i = first; i < first + perTick; i++) {
+      const next = line(i);
+      if (next === null) {
+        if (text !== '') conn.write(text);
+        return done();
+      }
+      text += next;
+    }
     conn.write(text);
-    conn.later(intervalMs, () => step(i + 1));
+    conn.later(intervalMs, () => step(first + perTick));
   };
   step(0);
 }
