@@ -413,5 +413,11 @@ describe('limits and failures', () => {
   it('refuses bad options at build time', async () => {
     await expect(buildApiApp({ redis: server.url, token: 'short' })).rejects.toThrow(/at least 8/);
     await expect(buildApiApp({ redis: server.url, limits: { maxDomainsPerRequest: 0 } })).rejects.toThrow(/maxDomainsPerRequest/);
+    await expect(
+      buildApiApp({ redis: server.url, limits: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } }),
+    ).rejects.toThrow(/headersTimeoutMs must not exceed/);
+    await expect(
+      buildApiApp({ redis: server.url, limits: { connectionTimeoutMs: 10_000, eventKeepAliveMs: 15_000 } }),
+    ).rejects.toThrow(/connectionTimeoutMs must exceed/);
   });
 });
