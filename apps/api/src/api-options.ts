@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@mxv/fleet';
 import type { Registry } from 'prom-client';
-import { boundsSchema } from '@mxv/probe';
-import { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, MIN_TOKEN_CHARS, type ApiLimits } from './api-bounds.js';
+import { boundsSchema, createAddressPolicy } from '@mxv/probe';
+import { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, MIN_TOKEN_CHARS, TRUST_PROXY_HOPS_BOUND, type ApiLimits } from './api-bounds.js';
 
 export { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, type ApiLimits } from './api-bounds.js';
 
@@ -20,9 +20,16 @@ export interface ApiOptions {
   registry?: Registry;
   /** Request logs; default none. */
   logger?: Logger;
-  /** Take the client address from X-Forwarded-For (behind a reverse proxy): it keys the rate limit. */
-  trustProxy?: boolean;
+  /**
+   * Which proxies may set the client address through X-Forwarded-For (it keys
+   * every per-client limit): a hop count (the last N hops are our own proxies)
+   * or the addresses/CIDR ranges of our proxies. Undefined: none, the socket's
+   * peer is the client. Never "every hop": a client would choose its own key.
+   */
+  trustProxy?: TrustProxy;
 }
+
+export type TrustProxy = { hops: number } | { ranges: readonly string[] };
 
 export type ApiOptionsCheck = { status: 'ok'; limits: ApiLimits } | { status: 'invalid'; reason: string };
 
@@ -32,8 +39,34 @@ export function resolveApiLimits(options: ApiOptions): ApiOptionsCheck {
     const issue = parsed.error.issues[0];
     return { status: 'invalid', reason: `limits.${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}` };
   }
+  if (parsed.data.headersTimeoutMs > parsed.data.requestTimeoutMs) {
+    return { status: 'invalid', reason: 'limits.headersTimeoutMs must not exceed limits.requestTimeoutMs' };
+  }
+  if (parsed.data.connectionTimeoutMs <= parsed.data.eventKeepAliveMs) {
+    return {
+      status: 'invalid',
+      reason: 'limits.connectionTimeoutMs must exceed limits.eventKeepAliveMs (idle SSE streams would be cut)',
+    };
+  }
+  const proxy = checkTrustProxy(options.trustProxy);
+  if (proxy !== null) return { status: 'invalid', reason: proxy };
   if (options.token !== undefined && options.token !== null && options.token.length < MIN_TOKEN_CHARS) {
     return { status: 'invalid', reason: `the API token must be at least ${MIN_TOKEN_CHARS} characters` };
   }
   return { status: 'ok', limits: parsed.data };
+}
+
+/** Null when `trustProxy` is usable, else what is wrong with it. */
+function checkTrustProxy(trust: TrustProxy | undefined): string | null {
+  if (trust === undefined) return null;
+  if ('hops' in trust) {
+    const { min, max } = TRUST_PROXY_HOPS_BOUND;
+    return Number.isInteger(trust.hops) && trust.hops >= min && trust.hops <= max
+      ? null
+      : `trustProxy.hops must be a whole number from ${min} to ${max}`;
+  }
+  if (trust.ranges.length === 0) return 'trustProxy.ranges must name at least one address or CIDR range';
+  // The same address/CIDR parser as --allow-net: one notion of a range in the whole tool.
+  const parsed = createAddressPolicy(trust.ranges);
+  return parsed.status === 'invalid' ? `trustProxy.ranges: "${parsed.entry}": ${parsed.reason}` : null;
 }

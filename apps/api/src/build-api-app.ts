@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { resolveApiLimits, type ApiOptions } from './api-options.js';
+import { resolveApiLimits, type ApiOptions, type TrustProxy } from './api-options.js';
 import { ApiError } from './errors/api-error.js';
 import { installErrorHandler } from './plugins/error-handler.js';
 import { adminQueues, ADMIN_QUEUES_PATH } from './routes/admin-queues.js';
@@ -12,6 +12,18 @@ import { pageRoutes } from './routes/page-routes.js';
 import { createApiServices, type ApiServices } from './services/api-services.js';
 
 export const API_VERSION = '1.0.0';
+
+/**
+ * Fastify's trustProxy for our setting. A hop count is a function: Fastify 5
+ * turns a bare number into "trust nothing" (it cannot tell a proxy from a
+ * direct client), so we say what the count means, as proxy-addr does: the
+ * socket's peer and the N-1 addresses before it in X-Forwarded-For are proxies.
+ */
+function trustProxyOption(trust: TrustProxy): string[] | ((address: string, hop: number) => boolean) {
+  if ('ranges' in trust) return [...trust.ranges];
+  const hops = trust.hops;
+  return (_address, hop) => hop < hops;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,7 +58,13 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: limits.bodyLimitBytes,
-    trustProxy: options.trustProxy === true,
+    // A hop count or our proxies' ranges, never `true`: trusting every hop lets a client pick its own rate-limit key.
+    ...(options.trustProxy ? { trustProxy: trustProxyOption(options.trustProxy) } : {}),
+    // Slow clients (slowloris, trickled bodies) are cut: whole request, headers, idle socket, idle keep-alive.
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
     // A domain in a path may be percent-encoded Unicode: up to 9 bytes per character.
     routerOptions: { maxParamLength: limits.maxInputChars * 3 },
     // SSE streams would hold close() open until they time out.

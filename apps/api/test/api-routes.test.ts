@@ -77,34 +77,47 @@ describe('GET /v1/domains/{domain}', () => {
     expect(errorOf(res.body).code).toBe('not_found');
   });
 
-  it('refresh: serves a fresh result, enqueues a stale or missing one once (202), deduplicated', async () => {
+  it('refresh: POST serves a fresh result, enqueues a stale or missing one once (202), deduplicated', async () => {
     await api.store.write(sampleResult('fresh.test', isoAgo(10_000)));
     await api.store.write(sampleResult('stale.test', isoAgo(7_200_000)));
     const before = await queuedCount(api.queue);
+    const refresh = (path: string) => api.app.inject({ method: 'POST', url: path });
 
-    const fresh = await api.app.inject('/v1/domains/fresh.test?refresh=true&maxAge=3600');
+    const fresh = await refresh('/v1/domains/fresh.test/refresh?maxAge=3600');
     expect(fresh.statusCode).toBe(200);
     expect(json(fresh.body)['domain']).toBe('fresh.test');
     expect(await queuedCount(api.queue)).toBe(before);
 
-    const first = await api.app.inject('/v1/domains/stale.test?refresh=true&maxAge=60');
+    const first = await refresh('/v1/domains/stale.test/refresh?maxAge=60');
     expect(first.statusCode).toBe(202);
     const queued = json(first.body);
     expect(queued).toMatchObject({
       domain: 'stale.test',
       status: 'queued',
       enqueued: true,
-      job: { id: 'stale.test', state: 'waiting' },
+      job: { id: 'stale.test', state: 'prioritized' },
     });
     expect(queued['events']).toBe(`/v1/domains/stale.test/events?after=${encodeURIComponent(queued['checkedAt'] as string)}`);
-    const again = await api.app.inject('/v1/domains/STALE.test?refresh=true&maxAge=60');
+    const again = await refresh('/v1/domains/STALE.test/refresh?maxAge=60');
     expect(again.statusCode).toBe(202);
-    expect(json(again.body)).toMatchObject({ enqueued: false, job: { state: 'waiting' } });
+    expect(json(again.body)).toMatchObject({ enqueued: false, job: { state: 'prioritized' } });
 
-    const missing = await api.app.inject('/v1/domains/missing.test?refresh=true');
+    const missing = await refresh('/v1/domains/missing.test/refresh');
     expect(missing.statusCode).toBe(202);
     expect(json(missing.body)).toMatchObject({ enqueued: true, checkedAt: null, events: '/v1/domains/missing.test/events' });
     expect(await queuedCount(api.queue)).toBe(before + 2);
+  });
+
+  it('GET never queues: refresh=true answers 400 refresh_needs_post', async () => {
+    await api.store.write(sampleResult('safe-get.test', isoAgo(7_200_000)));
+    const before = await queuedCount(api.queue);
+    for (const url of ['/v1/domains/safe-get.test?refresh=true', '/v1/domains/never-seen.test?refresh=true&maxAge=0']) {
+      const res = await api.app.inject(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(errorOf(res.body).code).toBe('refresh_needs_post');
+    }
+    expect(await queuedCount(api.queue)).toBe(before);
+    expect((await api.app.inject('/v1/domains/safe-get.test?refresh=false')).statusCode).toBe(200);
   });
 
   it('answers hot reads from a short cache: never more than resultCacheMs behind Redis', async () => {
@@ -118,7 +131,8 @@ describe('GET /v1/domains/{domain}', () => {
       await cached.store.write(sampleResult('hot.test', second));
       expect(await checkedAt()).toBe(first);
       // A refresh looks at Redis (and the stored result is fresh enough: 200, not 202).
-      expect(await checkedAt('/v1/domains/hot.test?refresh=true&maxAge=3600')).toBe(second);
+      const refreshed = await cached.app.inject({ method: 'POST', url: '/v1/domains/hot.test/refresh?maxAge=3600' });
+      expect(json(refreshed.body)['checkedAt']).toBe(second);
       await new Promise((resolve) => setTimeout(resolve, 450));
       expect(await checkedAt()).toBe(second);
       // A miss is cached too, and expires the same way.
@@ -313,7 +327,15 @@ describe('operations', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/readyz', '/v1/checks', '/v1/domains/{domain}', '/v1/domains/{domain}/events'].sort(),
+      [
+        '/healthz',
+        '/metrics',
+        '/readyz',
+        '/v1/checks',
+        '/v1/domains/{domain}',
+        '/v1/domains/{domain}/events',
+        '/v1/domains/{domain}/refresh',
+      ].sort(),
     );
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
@@ -391,5 +413,11 @@ describe('limits and failures', () => {
   it('refuses bad options at build time', async () => {
     await expect(buildApiApp({ redis: server.url, token: 'short' })).rejects.toThrow(/at least 8/);
     await expect(buildApiApp({ redis: server.url, limits: { maxDomainsPerRequest: 0 } })).rejects.toThrow(/maxDomainsPerRequest/);
+    await expect(
+      buildApiApp({ redis: server.url, limits: { headersTimeoutMs: 20_000, requestTimeoutMs: 10_000 } }),
+    ).rejects.toThrow(/headersTimeoutMs must not exceed/);
+    await expect(
+      buildApiApp({ redis: server.url, limits: { connectionTimeoutMs: 10_000, eventKeepAliveMs: 15_000 } }),
+    ).rejects.toThrow(/connectionTimeoutMs must exceed/);
   });
 });

@@ -42,10 +42,21 @@ describe('mxv api', () => {
     expect(await exited).toBe(0);
   });
 
-  it('exits 2 with a message when Redis does not answer or the token is too short', async () => {
+  it('exits 2 with a message when Redis does not answer, a limit or --trust-proxy is bad, or the token is too short', async () => {
     const down = await runCli(['api', '--redis', 'redis://127.0.0.1:1', '--port', '0']);
     expect(down.code).toBe(2);
     expect(down.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
+    for (const [flags, message] of [
+      [['--trust-proxy', 'lots'], '--trust-proxy must be a hop count from 1 to 32 or proxy addresses/CIDR ranges'],
+      [['--trust-proxy', '0'], '--trust-proxy must be a hop count from 1 to 32'],
+      [['--trust-proxy', '10.0.0.0/8,10.1.0.0/99'], '"10.1.0.0/99"'],
+      [['--anonymous-checks', '-1'], '--anonymous-checks must be'],
+      [['--headers-timeout-ms', '20000', '--request-timeout-ms', '10000'], 'headersTimeoutMs must not exceed'],
+    ] as const) {
+      const bad = await runCli(['api', '--redis', 'redis://127.0.0.1:1', '--port', '0', ...flags]);
+      expect(bad.code, flags.join(' ')).toBe(2);
+      expect(bad.stderr, flags.join(' ')).toContain(message);
+    }
     const short = await runCli(['api', '--redis', server.url, '--token', 'short']);
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('at least 8 characters');

@@ -14,8 +14,8 @@ export { parseDuration, MAX_DURATION_MS, type DurationParse } from './parse-dura
 export const DEFAULT_PREFIX = 'mxv';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** BullMQ's largest priority (2^21); 1 is the highest. */
-export const MAX_PRIORITY = 2_097_152;
+/** BullMQ's lowest priority, 2^21 - 1 (Job.validateOptions refuses 2^21); 1 is the highest. */
+export const MAX_PRIORITY = 2_097_151;
 
 /** How long a host probe is shared through the host cache. */
 export const DEFAULT_HOST_TTL_MS = 24 * 3_600_000;

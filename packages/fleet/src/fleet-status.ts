@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { readAnonymousRefusals, type AnonymousRefusalReason } from './anonymous-checks.js';
 import type { VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import { HEARTBEAT_LIVENESS_INTERVALS } from './worker-heartbeat.js';
@@ -18,6 +19,8 @@ export interface FleetStatus {
   workers: { alive: number; list: Array<Record<string, unknown>> };
   hostsInBackoff: number;
   hostCache: { entries: number; hits: number; misses: number; hitRatio: number | null };
+  /** Live checks without a token that the API refused, by budget, since the counters were created. */
+  anonymousChecksRefused: Record<AnonymousRefusalReason, number>;
 }
 
 /**
@@ -32,7 +35,10 @@ export async function readFleetStatus(
   heartbeatMs: number,
   now = Date.now(),
 ): Promise<FleetStatus> {
-  const counts = await queue.getJobCounts(...QUEUE_STATES);
+  const [counts, anonymousChecksRefused] = await Promise.all([
+    queue.getJobCounts(...QUEUE_STATES),
+    readAnonymousRefusals(redis, keys),
+  ]);
   const minute = Math.floor(now / 60_000);
   const pipeline = redis.pipeline();
   pipeline.zremrangebyscore(keys.workers, '-inf', now - heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS);
@@ -74,5 +80,6 @@ export async function readFleetStatus(
     },
     hostsInBackoff: Number(value(3) ?? 0),
     hostCache: { entries: Number(value(5) ?? 0), hits, misses, hitRatio: hits + misses > 0 ? hits / (hits + misses) : null },
+    anonymousChecksRefused,
   };
 }

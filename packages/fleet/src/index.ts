@@ -17,6 +17,7 @@ export * from './metrics/index.js';
 export type { Logger } from 'pino';
 export * from './fleet-domain-checker.js';
 export * from './request-check.js';
+export * from './anonymous-checks.js';
 export * from './result-event-feed.js';
 export { VERIFY_WORKER_BOUNDS, RETRY_BOUNDS, WORKER_PROCESS_BOUNDS, RESULT_TTL_BOUND } from './bounds.js';
 export { MAX_DURATION_MS } from './parse-duration.js';

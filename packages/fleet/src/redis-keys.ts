@@ -47,6 +47,10 @@ export interface FleetKeys {
   readonly statHostMisses: string;
   /** Results written in one wall-clock minute (epoch minute), expiring after a day. */
   statCompleted(epochMinute: number): string;
+  /** Hash reason -> count of anonymous live checks the API refused (per_client, fleet_wide), for `mxv status`. */
+  readonly statAnonymousRefused: string;
+  /** Key prefix of the API's anonymous live-check budgets (rate-limiter-flexible adds `:<client>` or `:fleet`). */
+  readonly anonymousBudget: string;
 }
 
 export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
@@ -72,5 +76,7 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     statHostHits: `${p}:stats:host-hits`,
     statHostMisses: `${p}:stats:host-misses`,
     statCompleted: (epochMinute) => `${p}:stats:completed:${epochMinute}`,
+    statAnonymousRefused: `${p}:stats:anonymous-refused`,
+    anonymousBudget: `${p}:anonymous-budget`,
   };
 }

@@ -9,6 +9,7 @@ import {
   NETWORK_BUCKETS_SECONDS,
   recordHostProbe,
   recordJobOutcome,
+  registerAnonymousCheckMetrics,
   registerFleetGauges,
   registerWorkerGauges,
   type FleetGauges,
@@ -32,6 +33,7 @@ function fullRegistry(): { registry: ReturnType<typeof createMetricsRegistry>; m
   const metrics = createWorkMetrics(registry);
   registerWorkerGauges(registry, () => ({ inFlight: 0, concurrency: 10 }));
   registerFleetGauges(registry, async () => FLEET);
+  registerAnonymousCheckMetrics(registry).refused('per_client');
   return { registry, metrics };
 }
 

@@ -9,11 +9,19 @@ export const ERROR_CODES = {
   invalid_json: { status: 400, message: 'The request body is not valid JSON' },
   invalid_domain: { status: 400, message: 'That is not a domain name' },
   too_many_domains: { status: 400, message: 'Too many domains in one request' },
+  refresh_needs_post: {
+    status: 400,
+    message: 'GET never queues a check: POST /v1/domains/{domain}/refresh (maxAge in the query) to request one',
+  },
   unauthorized: { status: 401, message: 'This route needs Authorization: Bearer <token>' },
   forbidden: { status: 403, message: 'The token is not valid for this route' },
   write_api_disabled: {
     status: 403,
     message: 'No API token is configured, so write routes are disabled (set --token or MXV_API_TOKEN)',
+  },
+  cross_origin: {
+    status: 403,
+    message: 'State-changing requests from another site are refused (Origin / Sec-Fetch-Site is not this site)',
   },
   not_found: { status: 404, message: 'No result for this domain yet' },
   route_not_found: { status: 404, message: 'No such route' },
@@ -21,6 +29,11 @@ export const ERROR_CODES = {
   body_too_large: { status: 413, message: 'The request body is too large' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json' },
   rate_limited: { status: 429, message: 'Too many requests from this client; retry later' },
+  live_check_limited: {
+    status: 429,
+    message: 'Too many live checks without a token; retry later, or send Authorization: Bearer <token>',
+  },
+  too_many_client_streams: { status: 429, message: 'This client has too many event streams open; close one and retry' },
   internal: { status: 500, message: 'Internal error' },
   redis_unavailable: { status: 503, message: 'The result store is not reachable right now' },
   too_many_streams: { status: 503, message: 'Too many event streams are open; retry later' },

@@ -18,7 +18,7 @@ export function installErrorHandler(app: FastifyInstance, limits: { maxDomainsPe
     if (isPageRoute(request)) {
       const nonce = randomBytes(16).toString('base64');
       const body = html`<main>
-        <h1>${error.statusCode === 400 ? 'Not a domain name' : 'Something went wrong'}</h1>
+        <h1>${pageHeading(error)}</h1>
         <p class="sub">${error.message}</p>
         <p><a href="/">Search again</a></p>
       </main>`;
@@ -34,6 +34,11 @@ export function installErrorHandler(app: FastifyInstance, limits: { maxDomainsPe
   app.setNotFoundHandler(async () => {
     throw new ApiError('route_not_found');
   });
+}
+
+function pageHeading(error: ApiError): string {
+  if (error.code === 'live_check_limited') return 'Too many checks right now';
+  return error.statusCode === 400 ? 'Not a domain name' : 'Something went wrong';
 }
 
 function isPageRoute(request: FastifyRequest): boolean {

@@ -50,3 +50,15 @@ function credentials(header: string | undefined, basic: boolean): string | null 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
+
+/**
+ * What an Authorization header says about a route open to everyone where a
+ * token lifts limits (the live-check routes): none given, the token, or
+ * something else (a wrong token is refused, never served as anonymous).
+ */
+export function bearerStatus(token: string | null, header: string | undefined): 'absent' | 'valid' | 'invalid' {
+  if (header === undefined || header === '') return 'absent';
+  const presented = credentials(header, false);
+  if (presented === null || token === null) return 'invalid';
+  return timingSafeEqual(digest(presented), digest(token)) ? 'valid' : 'invalid';
+}

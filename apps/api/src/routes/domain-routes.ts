@@ -10,13 +10,19 @@ import {
   storedResultSchema,
 } from '../schemas/api-schemas.js';
 import type { ApiServices } from '../services/api-services.js';
+import { sameOriginGuard } from '../plugins/same-origin-guard.js';
 import { refreshCheck } from '../services/refresh-check.js';
+import { liveCheckCaller } from './live-check-caller.js';
 import { streamNextResult } from './stream-next-result.js';
 import { domainOrThrow } from './parse-domain.js';
 
 interface DomainRoute {
   Params: { domain: string };
   Querystring: { refresh?: boolean; maxAge?: number };
+}
+interface RefreshRoute {
+  Params: { domain: string };
+  Querystring: { maxAge?: number };
 }
 interface EventsRoute {
   Params: { domain: string };
@@ -32,26 +38,59 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       schema: {
         summary: 'The latest result of a domain, with its age',
         description:
-          'Any input form `mxv check` accepts (case, trailing dot, Unicode, an e-mail address). `refresh=true` enqueues a deduplicated check when the stored result is older than `maxAge` seconds (or missing) and answers 202.',
+          'Any input form `mxv check` accepts (case, trailing dot, Unicode, an e-mail address). A GET never changes anything: `refresh=true` answers 400 `refresh_needs_post` (use POST /v1/domains/{domain}/refresh).',
         tags: ['results'],
         params,
         querystring: routeSchema(domainQuerySchema),
         response: {
           200: { description: 'the stored result (schema 1) plus ageSeconds', ...routeSchema(storedResultSchema) },
-          202: { description: 'a check is queued', ...routeSchema(refreshQueuedSchema) },
           ...errorResponses(400, 404, 429, 503),
         },
       },
     },
     async (request, reply) => {
       const domain = domainOrThrow(request.params.domain);
-      const refreshing = request.query.refresh === true;
-      if (refreshing) {
-        const queued = await refreshCheck(services, domain, (request.query.maxAge ?? 0) * 1000);
-        if (queued) return reply.code(202).send(queued);
-      }
-      // A refresh has just looked at Redis: answer from it too, not from the cache.
-      const answer = await services.answers.latest(domain, Date.now(), { bypassCache: refreshing });
+      // GET is safe (RFC 9110 9.2.1): a link, a prefetch or another site's <img> must not make the fleet connect anywhere.
+      if (request.query.refresh === true) throw new ApiError('refresh_needs_post');
+      const answer = await services.answers.latest(domain, Date.now());
+      if (answer.status === 'not_found') throw new ApiError('not_found', { message: `No result for ${domain} yet` });
+      return reply
+        .header('age', String(answer.ageSeconds))
+        .header('cache-control', 'no-cache')
+        .type('application/json; charset=utf-8')
+        .send(answer.body);
+    },
+  );
+
+  app.post<RefreshRoute>(
+    '/v1/domains/:domain/refresh',
+    {
+      onRequest: sameOriginGuard(['application/json']),
+      schema: {
+        summary: 'Check a domain now (when its stored result is older than maxAge)',
+        description: `Queues a deduplicated check when the stored result is older than \`maxAge\` seconds (never younger than ${Math.round(services.limits.minRefreshAgeMs / 1000)} s) or missing, and answers 202; otherwise answers 200 with the stored result. Without a token, checks that queue a job are limited to ${services.limits.anonymousChecksPerMinute} a minute per client and ${services.limits.anonymousChecksFleetPerMinute} a minute for all clients (429 \`live_check_limited\` with Retry-After) and wait behind other work; \`Authorization: Bearer <token>\` lifts that. No body, or a JSON one (ignored); requests from other sites are refused (403 \`cross_origin\`).`,
+        tags: ['results'],
+        params,
+        querystring: routeSchema(domainQuerySchema.pick({ maxAge: true })),
+        response: {
+          200: { description: 'the stored result is young enough: it, plus ageSeconds', ...routeSchema(storedResultSchema) },
+          202: { description: 'a check is queued', ...routeSchema(refreshQueuedSchema) },
+          ...errorResponses(400, 403, 404, 415, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const domain = domainOrThrow(request.params.domain);
+      const outcome = await refreshCheck(
+        services,
+        domain,
+        (request.query.maxAge ?? 0) * 1000,
+        liveCheckCaller(request, services),
+      );
+      if (outcome.status === 'refused') throw outcome.error;
+      if (outcome.status === 'queued') return reply.code(202).send(outcome.queued);
+      // The refresh has just looked at Redis: answer from it too, not from the cache.
+      const answer = await services.answers.latest(domain, Date.now(), { bypassCache: true });
       if (answer.status === 'not_found') throw new ApiError('not_found', { message: `No result for ${domain} yet` });
       return reply
         .header('age', String(answer.ageSeconds))

@@ -3,9 +3,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pageCsp } from '../page/render-layout.js';
 import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
 import { renderHome } from '../page/render-home.js';
+import { sameOriginGuard } from '../plugins/same-origin-guard.js';
+import { sendApiError } from '../plugins/send-api-error.js';
 import type { ApiServices } from '../services/api-services.js';
 import { recentDomains } from '../services/recent-domains.js';
 import { refreshCheck } from '../services/refresh-check.js';
+import { liveCheckCaller } from './live-check-caller.js';
 import { domainOrThrow, parseDomain } from './parse-domain.js';
 
 /** Marks a route as a page: its errors are rendered as HTML (see the error handler). */
@@ -63,11 +66,18 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
 
   app.post<{ Params: { domain: string } }>(
     '/d/:domain/refresh',
-    { config: PAGE, schema: { hide: true } },
+    // The page's form posts urlencoded, its script posts no body; anything else, or another site, is refused.
+    { config: PAGE, schema: { hide: true }, onRequest: sameOriginGuard(['application/x-www-form-urlencoded']) },
     async (request, reply) => {
       const domain = domainOrThrow(request.params.domain);
-      const queued = await refreshCheck(services, domain, 0);
+      const outcome = await refreshCheck(services, domain, 0, liveCheckCaller(request, services));
       const wantsJson = (request.headers.accept ?? '').includes('application/json');
+      // The script reads the JSON error's message; a form gets the HTML error page (the error handler).
+      if (outcome.status === 'refused') {
+        if (wantsJson) return sendApiError(request, reply, outcome.error);
+        throw outcome.error;
+      }
+      const queued = outcome.status === 'queued' ? outcome.queued : null;
       if (wantsJson) {
         return queued
           ? reply.send(queued)

@@ -5,9 +5,10 @@ import type { ApiServices } from '../services/api-services.js';
 
 /**
  * One SSE stream: wait for a result of `domain` newer than `after`, send it as
- * one `result` event, close. Bounded three ways: a cap on open streams (the
- * feed refuses past it), a timeout, and cleanup on client disconnect (the
- * listener, the timers). Redis work per stream is one GET when its event comes,
+ * one `result` event, close. Bounded four ways: a cap on open streams (the
+ * feed refuses past it), a cap per client address (so one client cannot take
+ * every slot), a timeout no longer than the rate window, and cleanup on client
+ * disconnect (the listener, the timers, the client's slot). Redis work per stream is one GET when its event comes,
  * never a connection (the feed shares one blocking reader).
  */
 export async function streamNextResult(
@@ -19,6 +20,13 @@ export async function streamNextResult(
 ): Promise<void> {
   const afterIso = after === null ? null : isoOrThrow(after);
   const { limits } = services;
+  const release = services.streamSlots.acquire(request.ip);
+  if (release === null) {
+    throw new ApiError('too_many_client_streams', {
+      message: `This client has ${limits.maxEventStreamsPerClient} event streams open already; close one and retry`,
+      headers: { 'retry-after': String(Math.ceil(limits.eventStreamTimeoutMs / 1000)) },
+    });
+  }
   let finished = false;
   let delivering = false;
   // Until the response is hijacked and its headers written, an event is only noted.
@@ -31,6 +39,7 @@ export async function streamNextResult(
   const finish = (lastWords: string): void => {
     if (finished) return;
     finished = true;
+    release();
     clearInterval(timers.keepAlive);
     clearTimeout(timers.timeout);
     unsubscribe();
@@ -55,12 +64,21 @@ export async function streamNextResult(
   };
 
   // Subscribe before reading the store: a result written in between is then in the read or in an event after it.
-  const subscription = await services.feed.subscribe(domain, (event: ResultEvent) => {
-    if (!newer(event.checkedAt)) return;
-    if (streaming) void deliver(event.id);
-    else noted = { id: event.id };
-  });
-  if (subscription.status !== 'ok') throw new ApiError('too_many_streams');
+  let subscription: Awaited<ReturnType<typeof services.feed.subscribe>>;
+  try {
+    subscription = await services.feed.subscribe(domain, (event: ResultEvent) => {
+      if (!newer(event.checkedAt)) return;
+      if (streaming) void deliver(event.id);
+      else noted = { id: event.id };
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (subscription.status !== 'ok') {
+    release();
+    throw new ApiError('too_many_streams');
+  }
   unsubscribe = subscription.unsubscribe;
 
   reply.hijack();

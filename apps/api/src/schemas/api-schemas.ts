@@ -75,7 +75,7 @@ export const checksBodySchema = (limits: { maxDomainsPerRequest: number; maxInpu
       .min(0)
       .max(MAX_DURATION_MS / 1000)
       .optional(),
-    /** BullMQ priority, 1 (highest) to MAX_PRIORITY (2097152). */
+    /** BullMQ priority, 1 (highest) to MAX_PRIORITY (2097151). */
     priority: z.number().int().min(1).max(MAX_PRIORITY).optional(),
   });
 export type ChecksBody = z.infer<ReturnType<typeof checksBodySchema>>;

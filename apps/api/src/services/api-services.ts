@@ -2,6 +2,7 @@ import {
   createMetricsRegistry,
   createVerifyQueue,
   fleetKeys,
+  registerAnonymousCheckMetrics,
   ResultEventFeed,
   ResultStore,
   type FleetKeys,
@@ -10,6 +11,8 @@ import {
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ApiLimits, ApiOptions } from '../api-options.js';
+import { ClientStreamSlots } from './client-stream-slots.js';
+import { LiveCheckBudget } from './live-check-budget.js';
 import { ResultCache } from './result-cache.js';
 import { ResultAnswers } from './result-answers.js';
 
@@ -25,6 +28,10 @@ export interface ApiServices {
   limits: ApiLimits;
   /** Hot reads of GET /v1/domains/{domain}: stored bytes through a micro-cache. */
   answers: ResultAnswers;
+  /** Live checks without a token: per-client and fleet-wide budgets in Redis. */
+  liveChecks: LiveCheckBudget;
+  /** Event streams per client address (the feed caps the total). */
+  streamSlots: ClientStreamSlots;
   close(): Promise<void>;
 }
 
@@ -66,6 +73,8 @@ export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiSe
     token: options.token ?? null,
     limits,
     answers: new ResultAnswers(store, new ResultCache(limits.resultCacheMs, limits.resultCacheEntries)),
+    liveChecks: new LiveCheckBudget(redis, keys, limits, registerAnonymousCheckMetrics(registry)),
+    streamSlots: new ClientStreamSlots(limits.maxEventStreamsPerClient),
     async close() {
       await feed.close();
       await queue.close();

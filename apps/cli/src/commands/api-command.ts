@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { API_LIMIT_BOUNDS, DEFAULT_API_HOST, DEFAULT_API_PORT } from '@mxv/api/bounds';
+import { API_LIMIT_BOUNDS, DEFAULT_API_HOST, DEFAULT_API_PORT, type ApiLimits } from '@mxv/api/bounds';
 import { addLogFlags, type LogFlagValues } from '../options/log-flags.js';
 import { addFleetFlags, type FleetFlagValues } from '../options/fleet-flags.js';
 import { boundDefault } from '../options/number-flag.js';
@@ -13,8 +13,35 @@ export interface ApiFlags extends FleetFlagValues, LogFlagValues {
   bodyLimit: string;
   minRefreshAge: string;
   resultCacheMs: string;
-  trustProxy?: boolean;
+  trustProxy?: string | boolean;
+  /** The values of API_LIMIT_FLAGS, under commander's name for each flag. */
+  [flag: string]: string | boolean | undefined;
 }
+
+/**
+ * Flags that set one API limit each, as whole numbers checked against its
+ * bound (issue 14: live-check budgets, stream caps, slow-client timeouts).
+ */
+export const API_LIMIT_FLAGS = [
+  [
+    '--anonymous-checks <n>',
+    'anonymousChecksPerMinute',
+    'live checks without a token that queue a job, per client address per minute (0: none)',
+  ],
+  [
+    '--anonymous-checks-fleet <n>',
+    'anonymousChecksFleetPerMinute',
+    'the same for all clients of all API processes together, per minute (0: none)',
+  ],
+  ['--max-streams <n>', 'maxEventStreams', 'live-update (SSE) streams open at once'],
+  ['--max-streams-per-client <n>', 'maxEventStreamsPerClient', 'live-update streams one client address may hold open'],
+  ['--stream-timeout-ms <n>', 'eventStreamTimeoutMs', 'a live-update stream with no result ends after this long'],
+  ['--request-timeout-ms <n>', 'requestTimeoutMs', 'time to receive a whole request (headers and body)'],
+  ['--headers-timeout-ms <n>', 'headersTimeoutMs', 'time to receive the request headers (at most --request-timeout-ms)'],
+  ['--connection-timeout-ms <n>', 'connectionTimeoutMs', 'a connection silent both ways this long is closed'],
+  ['--keep-alive-timeout-ms <n>', 'keepAliveTimeoutMs', 'an idle keep-alive connection is closed after this long'],
+  ['--timeout-check-interval-ms <n>', 'timeoutCheckIntervalMs', 'how often requests are checked against the two timeouts above'],
+] as const satisfies ReadonlyArray<readonly [string, keyof ApiLimits, string]>;
 
 export function apiCommand(): Command {
   const command = new Command('api')
@@ -47,7 +74,15 @@ export function apiCommand(): Command {
         'GET /v1/domains/{domain} may answer from memory this long after reading Redis (0: off)',
       ).default(boundDefault(API_LIMIT_BOUNDS.resultCacheMs)),
     )
-    .option('--trust-proxy', 'take the client address from X-Forwarded-For (behind a reverse proxy)');
+    .addOption(
+      new Option(
+        '--trust-proxy [hops|cidrs]',
+        'take the client address from X-Forwarded-For, set by this many proxies in front (bare: 1) or by proxies in these ranges (CIDR,...)',
+      ).env('MXV_API_TRUST_PROXY'),
+    );
+  for (const [flag, limit, description] of API_LIMIT_FLAGS) {
+    command.addOption(new Option(flag, description).default(boundDefault(API_LIMIT_BOUNDS[limit])));
+  }
   addLogFlags(command);
   addFleetFlags(command);
   return command.action(async (flags: ApiFlags) => {

@@ -1,4 +1,4 @@
-import { startApiServer, API_LIMIT_BOUNDS, MIN_TOKEN_CHARS } from '@mxv/api';
+import { resolveApiLimits, startApiServer, API_LIMIT_BOUNDS, MIN_TOKEN_CHARS, type ApiLimits } from '@mxv/api';
 import {
   createMetricsRegistry,
   createVerifyQueue,
@@ -13,12 +13,32 @@ import { durationFlag } from '../options/fleet-flags.js';
 import { loggerFromFlags } from '../options/logger-from-flags.js';
 import { boundFlag } from '../options/number-flag.js';
 import { UsageError } from '../options/usage-error.js';
-import type { ApiFlags } from './api-command.js';
+import { Option } from 'commander';
+import { trustProxyFlag } from '../options/trust-proxy-flag.js';
+import { API_LIMIT_FLAGS, type ApiFlags } from './api-command.js';
 
 export async function runApi(flags: ApiFlags): Promise<void> {
   const logger = loggerFromFlags(flags);
   const port = boundFlag('--port', flags.port, LISTEN_PORT_BOUND);
   const token = flags.token?.trim() || null;
+  const trustProxy = trustProxyFlag(flags.trustProxy);
+  const limits: Partial<ApiLimits> = {
+    rateLimitPerMinute: boundFlag('--rate-limit', flags.rateLimit, API_LIMIT_BOUNDS.rateLimitPerMinute),
+    maxDomainsPerRequest: boundFlag('--max-domains', flags.maxDomains, API_LIMIT_BOUNDS.maxDomainsPerRequest),
+    bodyLimitBytes: boundFlag('--body-limit', flags.bodyLimit, API_LIMIT_BOUNDS.bodyLimitBytes),
+    minRefreshAgeMs: durationFlag('--min-refresh-age', flags.minRefreshAge),
+    resultCacheMs: boundFlag('--result-cache-ms', flags.resultCacheMs, API_LIMIT_BOUNDS.resultCacheMs),
+    ...Object.fromEntries(
+      API_LIMIT_FLAGS.map(([flag, limit]) => {
+        const name = flag.split(' ')[0] ?? flag;
+        // Commander stores a flag's value under its camel-cased name.
+        return [limit, boundFlag(name, String(flags[new Option(flag).attributeName()]), API_LIMIT_BOUNDS[limit])];
+      }),
+    ),
+  };
+  // Limits that bound each other (headers within the request timeout, ...) are checked once, where the API checks them.
+  const checked = resolveApiLimits({ redis: flags.redis, limits, ...(trustProxy ? { trustProxy } : {}) });
+  if (checked.status === 'invalid') throw new UsageError(`mxv api: ${checked.reason}`);
   if (token !== null && token.length < MIN_TOKEN_CHARS) {
     throw new UsageError(`--token / MXV_API_TOKEN must be at least ${MIN_TOKEN_CHARS} characters`);
   }
@@ -44,14 +64,8 @@ export async function runApi(flags: ApiFlags): Promise<void> {
       port,
       logger,
       registry,
-      trustProxy: flags.trustProxy === true,
-      limits: {
-        rateLimitPerMinute: boundFlag('--rate-limit', flags.rateLimit, API_LIMIT_BOUNDS.rateLimitPerMinute),
-        maxDomainsPerRequest: boundFlag('--max-domains', flags.maxDomains, API_LIMIT_BOUNDS.maxDomainsPerRequest),
-        bodyLimitBytes: boundFlag('--body-limit', flags.bodyLimit, API_LIMIT_BOUNDS.bodyLimitBytes),
-        minRefreshAgeMs: durationFlag('--min-refresh-age', flags.minRefreshAge),
-        resultCacheMs: boundFlag('--result-cache-ms', flags.resultCacheMs, API_LIMIT_BOUNDS.resultCacheMs),
-      },
+      ...(trustProxy ? { trustProxy } : {}),
+      limits,
     });
   } catch (error) {
     await closeGauges();

@@ -47,6 +47,7 @@ function renderStatus(s: FleetStatus, prefix: string): string {
     ),
     `back-off  ${s.hostsInBackoff} address(es) slowed down`,
     `hosts     ${s.hostCache.entries} cached, hit ratio ${ratio} (${s.hostCache.hits} hits, ${s.hostCache.misses} probes)`,
+    `api       anonymous live checks refused: ${s.anonymousChecksRefused.per_client} per client, ${s.anonymousChecksRefused.fleet_wide} fleet-wide`,
   ];
   return lines.join('\n');
 }
