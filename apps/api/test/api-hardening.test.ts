@@ -19,7 +19,7 @@ const MARK = 'echo-marker-7f3a';
 
 beforeAll(async () => {
   server = await startTestRedis();
-  api = await testApi(server, 'hardening', { bodyLimitBytes: 2_048, eventStreamTimeoutMs: 800 });
+  api = await testApi(server, 'hardening', { bodyLimitBytes: 2_048, maxDomainsPerRequest: 5, eventStreamTimeoutMs: 800 });
   const address = new URL(await api.app.listen({ host: '127.0.0.1', port: 0 }));
   base = { host: address.hostname, port: Number(address.port) };
 });
@@ -146,8 +146,9 @@ describe('bounded input', () => {
       expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'bad_request' } });
     }
     // The limits still answer with their own code, and a good body still passes.
-    const many = await post(JSON.stringify({ domains: Array.from({ length: 1_001 }, (_, i) => `d${i}.test`) }));
-    expect(many.statusCode).toBe(413);
+    const many = await post(JSON.stringify({ domains: Array.from({ length: 6 }, (_, i) => `d${i}.test`) }));
+    expect(many.statusCode).toBe(400);
+    expect(JSON.parse(many.body)).toMatchObject({ error: { code: 'too_many_domains' } });
     const ok = await post('{"domains":["strict.test"],"maxAge":60}');
     expect(ok.statusCode, ok.body).toBe(200);
   });

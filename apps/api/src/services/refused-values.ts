@@ -2,6 +2,8 @@ import type { InvalidEventReason, Logger, UnreadableReason } from '@mxv/fleet';
 import { Counter, type Registry } from 'prom-client';
 
 const METRIC = 'mxv_api_stored_values_refused_total';
+const RESULT_REASONS: readonly UnreadableReason[] = ['line_break', 'not_json', 'no_checked_at', 'schema'];
+const EVENT_REASONS: readonly InvalidEventReason[] = ['bad_id', 'bad_domain', 'bad_checked_at'];
 
 /** What the store and the event feed call when they refuse a stored value. */
 export interface RefusedValues {
@@ -25,6 +27,9 @@ export function refusedValues(registry: Registry, logger: Logger | undefined): R
       labelNames: ['kind', 'reason'],
       registers: [registry],
     });
+  // Series that exist from the start at 0: an alert on increase() sees the first refusal.
+  for (const reason of RESULT_REASONS) counter.inc({ kind: 'result', reason }, 0);
+  for (const reason of EVENT_REASONS) counter.inc({ kind: 'event', reason }, 0);
   return {
     onUnreadable(domain, reason) {
       counter.inc({ kind: 'result', reason });
