@@ -36,68 +36,101 @@ export async function* readDomainInputs(
       : { status: 'line', text: arg };
   }
   if (file === undefined) return;
-  const stream = file === '-' ? stdin : createReadStream(file);
-  for await (const line of splitLines(stream, maxLineBytes)) {
-    const input = toInput(line, maxLineBytes);
-    if (input !== null) yield input;
+  const stream: AsyncIterable<Buffer | string> = file === '-' ? stdin : createReadStream(file);
+  const lines = new LineSplitter(maxLineBytes);
+  for await (const chunk of stream) {
+    // One async step per chunk, not per line: a million-line file reads as fast as with readline.
+    for (const line of lines.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)) {
+      const input = toInput(line, maxLineBytes);
+      if (input !== null) yield input;
+    }
   }
+  // The last line may end without a newline.
+  const last = lines.end();
+  const input = last === null ? null : toInput(last, maxLineBytes);
+  if (input !== null) yield input;
 }
 
-/** A line as read: its first `maxLineBytes + 1` bytes at most, its whole length, and whether it ends with \r. */
+/**
+ * A line as read: its first `maxLineBytes + 1` bytes at most (`buffer` from
+ * `start` to `end`: offsets, because a subarray per line costs more than the
+ * rest of the reading), its whole length, and whether it ends with \r.
+ */
 interface RawLine {
-  head: Buffer;
+  buffer: Buffer;
+  start: number;
+  end: number;
   bytes: number;
   endsWithCr: boolean;
 }
 
 /** Splits a byte stream on \n, keeping at most maxLineBytes + 1 bytes of each line (one more tells "too long" apart). */
-async function* splitLines(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<RawLine> {
-  const keep = maxLineBytes + 1;
-  let parts: Buffer[] = [];
-  let held = 0;
-  let bytes = 0;
-  let endsWithCr = false;
-  const take = (piece: Buffer): void => {
-    bytes += piece.length;
-    if (piece.length > 0) endsWithCr = piece[piece.length - 1] === CARRIAGE_RETURN;
-    if (held >= keep) return;
-    const kept = piece.length > keep - held ? piece.subarray(0, keep - held) : piece;
-    // Copy a kept slice: a subarray would pin the whole chunk (64 KiB) per line.
-    parts.push(Buffer.from(kept));
-    held += kept.length;
-  };
-  const finish = (): RawLine => {
-    const line = { head: Buffer.concat(parts, held), bytes, endsWithCr };
-    parts = [];
-    held = 0;
-    bytes = 0;
-    endsWithCr = false;
-    return line;
-  };
-  for await (const chunk of stream) {
-    const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+class LineSplitter {
+  readonly #keep: number;
+  /** The start of a line that continues in the next chunk, copied (a subarray would pin the whole chunk). */
+  #parts: Buffer[] = [];
+  #held = 0;
+  #bytes = 0;
+  #endsWithCr = false;
+
+  constructor(maxLineBytes: number) {
+    this.#keep = maxLineBytes + 1;
+  }
+
+  /** The lines this chunk completes. Their heads may share the chunk's memory: decode them before the next push. */
+  push(data: Buffer): RawLine[] {
+    const lines: RawLine[] = [];
     let start = 0;
     for (let end = data.indexOf(NEWLINE, start); end >= 0; end = data.indexOf(NEWLINE, start)) {
-      take(data.subarray(start, end));
-      yield finish();
+      if (this.#bytes === 0) {
+        // The usual case, a whole line inside one chunk: no copy.
+        const bytes = end - start;
+        const endsWithCr = bytes > 0 && data[end - 1] === CARRIAGE_RETURN;
+        lines.push({ buffer: data, start, end: start + Math.min(bytes, this.#keep), bytes, endsWithCr });
+      } else {
+        this.#take(data.subarray(start, end));
+        lines.push(this.#finish());
+      }
       start = end + 1;
     }
-    if (start < data.length) take(data.subarray(start));
+    if (start < data.length) this.#take(data.subarray(start));
+    return lines;
   }
-  // The last line may end without a newline.
-  if (bytes > 0) yield finish();
+
+  end(): RawLine | null {
+    return this.#bytes > 0 ? this.#finish() : null;
+  }
+
+  #take(piece: Buffer): void {
+    this.#bytes += piece.length;
+    if (piece.length > 0) this.#endsWithCr = piece[piece.length - 1] === CARRIAGE_RETURN;
+    if (this.#held >= this.#keep) return;
+    const kept = piece.subarray(0, this.#keep - this.#held);
+    this.#parts.push(Buffer.from(kept));
+    this.#held += kept.length;
+  }
+
+  #finish(): RawLine {
+    const head = Buffer.concat(this.#parts, this.#held);
+    const line = { buffer: head, start: 0, end: head.length, bytes: this.#bytes, endsWithCr: this.#endsWithCr };
+    this.#parts = [];
+    this.#held = 0;
+    this.#bytes = 0;
+    this.#endsWithCr = false;
+    return line;
+  }
 }
 
 function toInput(line: RawLine, maxLineBytes: number): DomainInput | null {
   // CRLF files: the \r before \n belongs to the line ending, not the domain.
   const bytes = line.endsWithCr ? line.bytes - 1 : line.bytes;
   if (bytes > maxLineBytes) {
-    const text = displayPrefix(line.head, maxLineBytes);
+    const text = displayPrefix(line.buffer.subarray(line.start, line.end), maxLineBytes);
     // A long comment is still a comment.
     if (text.trimStart().startsWith('#')) return null;
     return { status: 'too_long', text, bytes };
   }
-  const text = line.head.toString('utf8', 0, bytes).trim();
+  const text = line.buffer.toString('utf8', line.start, line.start + bytes).trim();
   if (text === '' || text.startsWith('#')) return null;
   return { status: 'line', text };
 }
