@@ -3,7 +3,9 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { resolveApiLimits, type ApiOptions, type TrustProxy } from './api-options.js';
 import { ApiError } from './errors/api-error.js';
-import { installErrorHandler } from './plugins/error-handler.js';
+import { answerClientError } from './plugins/client-error.js';
+import { frameworkErrorHandler, installErrorHandler } from './plugins/error-handler.js';
+import { installRequestGuards } from './plugins/request-guards.js';
 import { adminQueues, ADMIN_QUEUES_PATH } from './routes/admin-queues.js';
 import { checksRoute } from './routes/checks-route.js';
 import { domainRoutes } from './routes/domain-routes.js';
@@ -69,11 +71,19 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
     routerOptions: { maxParamLength: limits.maxInputChars * 3 },
     // SSE streams would hold close() open until they time out.
     forceCloseConnections: true,
-    return503OnClosing: true,
+    // Answered by installRequestGuards in our error shape instead.
+    return503OnClosing: false,
+    // Errors Fastify and Node raise before a route runs, answered in our shape without echoing the URL.
+    frameworkErrors: frameworkErrorHandler(limits),
+    // Called only once listening, so `app` is set by then.
+    clientErrorHandler: (error, socket) => answerClientError(app.log, error, socket),
   }) as unknown as FastifyInstance;
 
   // Plugins.
   installErrorHandler(app, limits);
+  installRequestGuards(app);
+  // Bodies are JSON (the page's form parser is its own): text/plain is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
   if (limits.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
       global: true,

@@ -10,6 +10,12 @@ import { MAX_PRIORITY } from './bounds.js';
 
 export { MAX_PRIORITY };
 
+/**
+ * One input line: a string to normalize, or one the reader already rejected
+ * (a line longer than it holds): counted and reported as invalid like any other.
+ */
+export type EnqueueInput = string | { status: 'rejected'; input: string; reason: string };
+
 export interface EnqueueOptions {
   /** Lines per addBulk call (one round trip each). */
   chunkSize?: number;
@@ -46,7 +52,7 @@ export interface EnqueueSummary {
  */
 export async function enqueueDomains(
   deps: { queue: VerifyQueue; redis: Redis; keys: FleetKeys; store: ResultStore },
-  inputs: AsyncIterable<string> | Iterable<string>,
+  inputs: AsyncIterable<EnqueueInput> | Iterable<EnqueueInput>,
   options: EnqueueOptions = {},
 ): Promise<EnqueueSummary> {
   const chunkSize = options.chunkSize ?? DEFAULT_ENQUEUE_CHUNK;
@@ -73,12 +79,14 @@ export async function enqueueDomains(
 
   for await (const input of inputs) {
     summary.read += 1;
-    const normalized = normalizeDomain(input);
+    const text = typeof input === 'string' ? input : input.input;
+    const normalized =
+      typeof input === 'string' ? normalizeDomain(input) : ({ status: 'invalid', reason: input.reason } as const);
     const id =
       normalized.status === 'valid' ? jobIdFor(normalized.domain) : ({ status: 'invalid', reason: normalized.reason } as const);
     if (id.status === 'invalid') {
       summary.invalid += 1;
-      await options.onInvalid?.(input, id.reason);
+      await options.onInvalid?.(text, id.reason);
       continue;
     }
     if (seenInChunk.has(id.jobId)) {

@@ -19,7 +19,12 @@ export interface ResultEventFeedOptions {
   maxListeners: number;
   /** Pause before reading again after a Redis error. */
   errorBackoffMs: number;
+  /** Told of every stream entry skipped because it is not an event the store writes (the API logs and counts them). */
+  onInvalidEvent?: (id: string, reason: InvalidEventReason) => void;
 }
+
+/** Why an entry of the events stream is skipped (written by something else than ResultStore). */
+export type InvalidEventReason = 'bad_id' | 'bad_domain' | 'bad_checked_at';
 
 export const DEFAULT_RESULT_EVENT_FEED: ResultEventFeedOptions = {
   blockMs: 5_000,
@@ -43,7 +48,8 @@ export type FeedSubscription = { status: 'ok'; unsubscribe: () => void } | { sta
 export class ResultEventFeed {
   readonly #reader: Redis;
   readonly #key: string;
-  readonly #options: ResultEventFeedOptions;
+  readonly #options: Omit<ResultEventFeedOptions, 'onInvalidEvent'>;
+  readonly #onInvalidEvent: (id: string, reason: InvalidEventReason) => void;
   readonly #listeners = new Map<string, Set<ResultEventListener>>();
   #count = 0;
   /** True from the moment a read loop is started until it decides (synchronously) to stop. */
@@ -56,7 +62,9 @@ export class ResultEventFeed {
   constructor(reader: Redis, keys: FleetKeys, options: Partial<ResultEventFeedOptions> = {}) {
     this.#reader = reader;
     this.#key = keys.events;
-    this.#options = { ...DEFAULT_RESULT_EVENT_FEED, ...options };
+    const { onInvalidEvent, ...bounds } = options;
+    this.#options = { ...DEFAULT_RESULT_EVENT_FEED, ...bounds };
+    this.#onInvalidEvent = onInvalidEvent ?? (() => undefined);
     if (!(this.#options.maxListeners >= 1)) throw new Error('maxListeners must be at least 1');
     if (!(this.#options.blockMs >= 1)) throw new Error('blockMs must be at least 1');
   }
@@ -147,9 +155,13 @@ export class ResultEventFeed {
         for (const [id, fields] of entries) {
           lastId = id;
           const event = toEvent(id, fields);
-          const listeners = this.#listeners.get(event.domain);
+          if (event.status === 'invalid') {
+            this.#onInvalidEvent(id.slice(0, 64), event.reason);
+            continue;
+          }
+          const listeners = this.#listeners.get(event.event.domain);
           // Copy: a listener usually unsubscribes while being called.
-          if (listeners) for (const listener of [...listeners]) listener(event);
+          if (listeners) for (const listener of [...listeners]) listener(event.event);
         }
       }
     }
@@ -159,11 +171,33 @@ export class ResultEventFeed {
 /** The latest result events, newest first (the lookup page's "recently checked"). */
 export async function readRecentResultEvents(redis: Redis, keys: FleetKeys, count: number): Promise<ResultEvent[]> {
   const entries = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', count)) as Array<[string, string[]]>;
-  return entries.map(([id, fields]) => toEvent(id, fields));
+  return entries.flatMap(([id, fields]) => {
+    const event = toEvent(id, fields);
+    return event.status === 'valid' ? [event.event] : [];
+  });
 }
 
-function toEvent(id: string, fields: string[]): ResultEvent {
+/** A stream entry id as Redis makes them (ms-seq): the SSE `id:` line repeats it. */
+const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
+/** A domain as the store keys it: an A-label, lower case (RFC 1035 2.3.4: 253 octets at most). */
+const STORED_DOMAIN = /^[a-z0-9.-]{1,253}$/;
+
+/**
+ * An entry as ResultStore.write adds it, checked field by field: the events
+ * stream may hold entries from another version or an operator's XADD, and
+ * what it says reaches SSE streams and the lookup page.
+ */
+function toEvent(
+  id: string,
+  fields: string[],
+): { status: 'valid'; event: ResultEvent } | { status: 'invalid'; reason: InvalidEventReason } {
+  if (!ENTRY_ID.test(id)) return { status: 'invalid', reason: 'bad_id' };
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
-  return { id, domain: map.get('domain') ?? '', verdict: map.get('verdict') ?? '', checkedAt: map.get('checkedAt') ?? '' };
+  const domain = map.get('domain') ?? '';
+  const checkedAt = map.get('checkedAt') ?? '';
+  if (!STORED_DOMAIN.test(domain)) return { status: 'invalid', reason: 'bad_domain' };
+  const at = Date.parse(checkedAt);
+  if (!Number.isFinite(at) || new Date(at).toISOString() !== checkedAt) return { status: 'invalid', reason: 'bad_checked_at' };
+  return { status: 'valid', event: { id, domain, verdict: map.get('verdict') ?? '', checkedAt } };
 }

@@ -38,26 +38,52 @@ export interface ResultStoreOptions {
   resultTtlMs: number;
   /** Approximate cap of the events stream (XADD MAXLEN ~). */
   eventsMaxLen: number;
+  /** Told of every stored value a read refused (the API logs and counts them). */
+  onUnreadable?: (domain: string, reason: UnreadableReason) => void;
 }
 
-export type StoredResult = { status: 'found'; result: CheckResult } | { status: 'not_found'; domain: string };
+/**
+ * Why a stored value is refused: `not_json` (not a JSON object), `line_break`
+ * (raw CR or LF bytes: JSON.stringify never writes them, and served as they are
+ * they would end an SSE `data:` line and start an event of the writer's choosing),
+ * `no_checked_at`, `schema` (JSON, but not a result of this schema).
+ */
+export type UnreadableReason = 'not_json' | 'line_break' | 'no_checked_at' | 'schema';
+
+/** `unreadable`: something is stored that this store did not write (another version, an operator): never served. */
+export type StoredResult =
+  | { status: 'found'; result: CheckResult }
+  | { status: 'not_found'; domain: string }
+  | { status: 'unreadable'; domain: string; reason: UnreadableReason };
 
 /**
  * A stored result as Redis holds it, for readers that pass it on without
  * parsing (the API's hot path, the SSE stream). `bytes` are exactly what write()
  * stored; checkedAt is read out of them in one place (stored-result-fields.ts).
  * `unreadable`: something is stored that this store did not write (no checkedAt,
- * not a JSON object): served as no result rather than as broken JSON.
+ * not a JSON object, raw line breaks): served as no result rather than as it is.
  */
 export type RawStoredResult =
   | { status: 'found'; domain: string; bytes: Buffer; checkedAt: string; checkedAtMs: number }
   | { status: 'not_found'; domain: string }
-  | { status: 'unreadable'; domain: string };
+  | { status: 'unreadable'; domain: string; reason: UnreadableReason };
 
 /** `invalid`: the result does not match the schema (or its checkedAt is not an ISO 8601 instant); nothing was stored. */
 export type WriteOutcome = { status: 'written' } | { status: 'kept_newer' } | { status: 'invalid'; reason: string };
 
 const CLOSING_BRACE = 0x7d;
+const LINE_FEED = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/** The stored bytes as a JSON object, or null when they are not one. */
+function parseJsonObject(raw: Buffer): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(raw.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The one module that writes results and reads them back: the worker writes
@@ -68,12 +94,15 @@ const CLOSING_BRACE = 0x7d;
 export class ResultStore {
   readonly #redis: Redis;
   readonly #keys: FleetKeys;
-  readonly #options: ResultStoreOptions;
+  readonly #options: Omit<ResultStoreOptions, 'onUnreadable'>;
+  readonly #onUnreadable: (domain: string, reason: UnreadableReason) => void;
 
   constructor(redis: Redis, keys: FleetKeys, options: Partial<ResultStoreOptions> = {}) {
     this.#redis = redis;
     this.#keys = keys;
-    this.#options = { resultTtlMs: DEFAULT_RESULT_TTL_MS, eventsMaxLen: DEFAULT_EVENTS_MAX_LEN, ...options };
+    const { onUnreadable, ...bounds } = options;
+    this.#options = { resultTtlMs: DEFAULT_RESULT_TTL_MS, eventsMaxLen: DEFAULT_EVENTS_MAX_LEN, ...bounds };
+    this.#onUnreadable = onUnreadable ?? (() => undefined);
     if (!(this.#options.resultTtlMs >= 1_000)) throw new Error('resultTtlMs must be at least 1000');
     // Defining twice on one connection (two stores) only replaces the same script.
     redis.defineCommand('mxvWriteResultIfNewer', { numberOfKeys: 1, lua: WRITE_IF_NEWER });
@@ -121,10 +150,13 @@ export class ResultStore {
   /** One round trip for many domains (pipelined GETs: the keys may sit in different Cluster slots), parsed with the schema. */
   async getMany(domains: readonly string[]): Promise<StoredResult[]> {
     const raws = await this.#readMany(domains);
-    return domains.map((domain, index) => {
+    return domains.map((domain, index): StoredResult => {
       const raw = raws[index];
       if (raw === null || raw === undefined) return { status: 'not_found', domain };
-      return { status: 'found', result: checkResultSchema.parse(JSON.parse(raw.toString('utf8'))) };
+      const json = parseJsonObject(raw);
+      const parsed = json === null ? null : checkResultSchema.safeParse(json);
+      if (parsed?.success === true) return { status: 'found', result: parsed.data };
+      return this.#unreadable(domain, json === null ? 'not_json' : 'schema');
     });
   }
 
@@ -132,10 +164,18 @@ export class ResultStore {
   async readRaw(domain: string): Promise<RawStoredResult> {
     const [raw] = await this.#readMany([domain]);
     if (raw === null || raw === undefined) return { status: 'not_found', domain };
-    const checkedAt = raw.at(-1) === CLOSING_BRACE ? checkedAtOf(raw) : null;
+    // The bytes go out as they are (an HTTP body, an SSE data line): they must be one line of JSON.
+    if (raw.includes(LINE_FEED) || raw.includes(CARRIAGE_RETURN)) return this.#unreadable(domain, 'line_break');
+    if (raw.at(-1) !== CLOSING_BRACE || parseJsonObject(raw) === null) return this.#unreadable(domain, 'not_json');
+    const checkedAt = checkedAtOf(raw);
     const checkedAtMs = checkedAt === null ? Number.NaN : Date.parse(checkedAt);
-    if (checkedAt === null || !Number.isFinite(checkedAtMs)) return { status: 'unreadable', domain };
+    if (checkedAt === null || !Number.isFinite(checkedAtMs)) return this.#unreadable(domain, 'no_checked_at');
     return { status: 'found', domain, bytes: raw, checkedAt, checkedAtMs };
+  }
+
+  #unreadable(domain: string, reason: UnreadableReason): { status: 'unreadable'; domain: string; reason: UnreadableReason } {
+    this.#onUnreadable(domain, reason);
+    return { status: 'unreadable', domain, reason };
   }
 
   /**

@@ -81,4 +81,29 @@ describe('ResultEventFeed', () => {
       ['first.test', 'ok'],
     ]);
   });
+
+  it('skips stream entries it did not write (bad id, domain or checkedAt) and reports each', async () => {
+    const keys = fleetKeys(server.prefix('feed-invalid'));
+    const redis = server.client();
+    const invalid: string[] = [];
+    const feed = new ResultEventFeed(server.client(), keys, {
+      blockMs: 200,
+      onInvalidEvent: (_id, reason) => invalid.push(reason),
+    });
+    const got: ResultEvent[] = [];
+    const sub = await feed.subscribe('x.test', (event) => got.push(event));
+    if (sub.status !== 'ok') throw new Error(sub.status);
+    const at = new Date().toISOString();
+    await redis.xadd(keys.events, '*', 'domain', 'x.test', 'verdict', 'ok', 'checkedAt', 'not a time');
+    await redis.xadd(keys.events, '*', 'domain', 'x.test\nevent: injected', 'verdict', 'ok', 'checkedAt', at);
+    await redis.xadd(keys.events, '*', 'domain', 'x.test', 'verdict', 'ok', 'checkedAt', at);
+    const deadline = Date.now() + 3_000;
+    while (got.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    sub.unsubscribe();
+    await feed.close();
+    expect(got.map((event) => [event.domain, event.checkedAt])).toEqual([['x.test', at]]);
+    expect(invalid).toEqual(['bad_checked_at', 'bad_domain']);
+    // The lookup page's "recently checked" list skips them too.
+    expect((await readRecentResultEvents(redis, keys, 10)).map((event) => event.domain)).toEqual(['x.test']);
+  });
 });

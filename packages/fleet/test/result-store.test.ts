@@ -99,7 +99,7 @@ describe('ResultStore', () => {
     expect(await store.readRaw('none.test')).toEqual({ status: 'not_found', domain: 'none.test' });
     // Something this store did not write is not served as a result.
     await redis.set(keys.result('h.test'), 'not json');
-    expect(await store.readRaw('h.test')).toEqual({ status: 'unreadable', domain: 'h.test' });
+    expect(await store.readRaw('h.test')).toEqual({ status: 'unreadable', domain: 'h.test', reason: 'not_json' });
   });
 
   it('keeps working after SCRIPT FLUSH (ioredis reloads the script on NOSCRIPT)', async () => {
@@ -113,5 +113,29 @@ describe('ResultStore', () => {
     expect(await store.write(sampleResult('i.test', '2026-01-01T12:00:00.000Z'))).toEqual({ status: 'kept_newer' });
     const got = await store.get('i.test');
     expect(got.status === 'found' && got.result.checkedAt).toBe('2026-01-02T00:00:00.000Z');
+  });
+
+  it('refuses stored values that are not one line of JSON or not a result, and says so once per read', async () => {
+    const redis = server.client();
+    const keys = fleetKeys('t8');
+    const refused: string[] = [];
+    const store = new ResultStore(redis, keys, { onUnreadable: (domain, reason) => refused.push(`${domain} ${reason}`) });
+    const valid = JSON.stringify(sampleResult('j.test', '2026-01-02T03:04:05.678Z'));
+    // Ends with "}" and carries a checkedAt, so a byte-level check alone would serve it;
+    // on an SSE stream its line breaks would start a second event.
+    await redis.set(keys.result('j.test'), `${valid.slice(0, -1)}}\n\nevent: injected\ndata: {}`);
+    await redis.set(keys.result('k.test'), '{"checkedAt":"2026-01-02T03:04:05.678Z", oops}');
+    await redis.set(keys.result('l.test'), '{"checkedAt":"2026-01-02T03:04:05.678Z"}');
+    expect(await store.readRaw('j.test')).toEqual({ status: 'unreadable', domain: 'j.test', reason: 'line_break' });
+    expect(await store.readRaw('k.test')).toEqual({ status: 'unreadable', domain: 'k.test', reason: 'not_json' });
+    // JSON with a checkedAt is enough for the byte path (the store validated what it wrote)...
+    expect((await store.readRaw('l.test')).status).toBe('found');
+    // ...the parsing path checks the schema, and answers instead of throwing.
+    expect(await store.getMany(['j.test', 'k.test', 'l.test'])).toEqual([
+      { status: 'unreadable', domain: 'j.test', reason: 'not_json' },
+      { status: 'unreadable', domain: 'k.test', reason: 'not_json' },
+      { status: 'unreadable', domain: 'l.test', reason: 'schema' },
+    ]);
+    expect(refused).toEqual(['j.test line_break', 'k.test not_json', 'j.test not_json', 'k.test not_json', 'l.test schema']);
   });
 });

@@ -239,3 +239,43 @@ export function createAddressPolicy(allowNet: readonly string[]): AddressPolicyS
   };
   return { status: 'ok', policy };
 }
+
+export type AddressFamily = 'IPv4' | 'IPv6';
+
+/**
+ * The address families whose whole space --allow-net covers, alone or
+ * together (0.0.0.0/0, ::/0, ::ffff:0:0/96, or 0.0.0.0/1 + 128.0.0.0/1): for
+ * those the SSRF guard is off, which people must be told (it is easy to mean
+ * "my lab network" and type a /0). Entries that do not parse are ignored here;
+ * createAddressPolicy reports them.
+ */
+export function guardOffFamilies(allowNet: readonly string[]): AddressFamily[] {
+  const spans: Record<AddressFamily, Array<[bigint, bigint]>> = { IPv4: [], IPv6: [] };
+  for (const entry of allowNet) {
+    const parsed = parseAllowEntry(entry);
+    if (parsed.status === 'invalid') continue;
+    const { network, prefix } = parsed.allow;
+    const bits = network.kind() === 'ipv4' ? 32 : 128;
+    const size = 1n << BigInt(bits - prefix);
+    const start = (toBigInt(network) / size) * size;
+    spans[network.kind() === 'ipv4' ? 'IPv4' : 'IPv6'].push([start, start + size]);
+  }
+  const families: AddressFamily[] = [];
+  if (coversWhole(spans.IPv4, 1n << 32n)) families.push('IPv4');
+  if (coversWhole(spans.IPv6, 1n << 128n)) families.push('IPv6');
+  return families;
+}
+
+function toBigInt(address: Address): bigint {
+  return address.toByteArray().reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
+}
+
+/** Whether half-open spans [start, end) together cover [0, total). */
+function coversWhole(spans: Array<[bigint, bigint]>, total: bigint): boolean {
+  let reached = 0n;
+  for (const [start, end] of [...spans].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    if (start > reached) return false;
+    if (end > reached) reached = end;
+  }
+  return reached >= total;
+}

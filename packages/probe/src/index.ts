@@ -36,5 +36,12 @@ export {
   type NormalizedDomain,
   type InvalidDomainReason,
 } from './normalize-domain.js';
-export { createAddressPolicy, type AddressPolicy, type AddressCheck, type AddressPolicySetup } from './address-policy.js';
+export {
+  createAddressPolicy,
+  guardOffFamilies,
+  type AddressFamily,
+  type AddressPolicy,
+  type AddressCheck,
+  type AddressPolicySetup,
+} from './address-policy.js';
 export { resolveMailRoute, type MailRoute, type MailRouteTarget } from './resolve-mail-route.js';

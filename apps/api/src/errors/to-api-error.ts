@@ -33,6 +33,11 @@ export function toApiError(thrown: unknown, limits: { maxDomainsPerRequest: numb
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request');
+    // The router's own errors carry the raw URL in their message: never passed on.
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('bad_url');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('uri_too_long');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('invalid_json');
@@ -43,7 +48,15 @@ export function toApiError(thrown: unknown, limits: { maxDomainsPerRequest: numb
   if (error.statusCode === 400 && (error.name === 'SyntaxError' || thrown instanceof SyntaxError))
     return new ApiError('invalid_json');
   if (isRedisUnavailable(error)) return new ApiError('redis_unavailable');
+  // Any other client error Fastify raises (its message may echo the request): a plain 400.
+  if (typeof error.code === 'string' && error.code.startsWith('FST_') && isClientStatus(error.statusCode)) {
+    return new ApiError('bad_request', { message: 'The request is not valid' });
+  }
   return new ApiError('internal');
+}
+
+function isClientStatus(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** ioredis failures that mean "Redis is not there right now" rather than a bug. */

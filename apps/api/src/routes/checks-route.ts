@@ -10,6 +10,7 @@ import {
   type ChecksResponse,
 } from '../schemas/api-schemas.js';
 import type { ApiServices } from '../services/api-services.js';
+import { zodBodyCompiler } from '../schemas/zod-body-validator.js';
 import { parseDomain } from './parse-domain.js';
 
 export async function checksRoute(app: FastifyInstance, services: ApiServices): Promise<void> {
@@ -17,6 +18,8 @@ export async function checksRoute(app: FastifyInstance, services: ApiServices): 
     '/v1/checks',
     {
       onRequest: tokenAuth(services.token),
+      // Strict JSON: no coercion of "a.test" into ["a.test"] (see zodBodyCompiler).
+      validatorCompiler: zodBodyCompiler(checksBodySchema(services.limits)),
       schema: {
         summary: 'Bulk-enqueue domains (as mxv enqueue)',
         description: `At most ${services.limits.maxDomainsPerRequest} domains and ${services.limits.bodyLimitBytes} bytes per request. Invalid inputs are counted and listed, never queued; a domain already queued is a duplicate; with maxAge, a domain with a younger stored result is skipped as fresh.`,

@@ -2,6 +2,7 @@ import type { ResultEvent } from '@mxv/fleet';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import type { ApiServices } from '../services/api-services.js';
+import { sseEvent } from './sse-event.js';
 
 /**
  * One SSE stream: wait for a result of `domain` newer than `after`, send it as
@@ -54,7 +55,7 @@ export async function streamNextResult(
       if (stored.status !== 'found' || !newer(stored.checkedAt)) return;
       // A client that heard of the new result and then GETs it must not get the cached one.
       services.answers.forget(domain);
-      finish(`${eventId ? `id: ${eventId}\n` : ''}event: result\ndata: ${stored.bytes.toString('utf8')}\n\n`);
+      finish(sseEvent('result', stored.bytes.toString('utf8'), eventId || null));
     } catch (error) {
       request.log.warn({ err: error, domain }, 'event stream: result read failed');
       finish('event: error\ndata: {"code":"redis_unavailable"}\n\n');
@@ -88,6 +89,7 @@ export async function streamNextResult(
     connection: 'keep-alive',
     // nginx buffers responses unless told not to; an event must leave at once.
     'x-accel-buffering': 'no',
+    'x-content-type-options': 'nosniff',
   });
   res.write(`retry: 3000\n: waiting for a result of ${domain}\n\n`);
   // The response's 'close' (not the request's: that one fires once a GET's empty body is read) means the client left.

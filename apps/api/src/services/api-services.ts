@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { ApiLimits, ApiOptions } from '../api-options.js';
 import { ClientStreamSlots } from './client-stream-slots.js';
 import { LiveCheckBudget } from './live-check-budget.js';
+import { refusedValues } from './refused-values.js';
 import { ResultCache } from './result-cache.js';
 import { ResultAnswers } from './result-answers.js';
 
@@ -56,13 +57,17 @@ export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiSe
   // XREAD BLOCK waits longer than any command timeout: the feed gets its own connection without one.
   const reader = redis.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null });
   reader.on('error', () => undefined);
-  const feed = new ResultEventFeed(reader, keys, { maxListeners: limits.maxEventStreams });
+  // A caller's registry (mxv api) comes with the fleet's process metrics (mxv_ prefix) already.
+  const registry = options.registry ?? createMetricsRegistry();
+  const refused = refusedValues(registry, options.logger);
+  const feed = new ResultEventFeed(reader, keys, {
+    maxListeners: limits.maxEventStreams,
+    onInvalidEvent: refused.onInvalidEvent,
+  });
   const queue = createVerifyQueue(redis, keys);
   // Failures reach the routes as rejected commands (503); the queue's own 'error' events would only be printed.
   queue.on('error', () => undefined);
-  // A caller's registry (mxv api) comes with the fleet's process metrics (mxv_ prefix) already.
-  const registry = options.registry ?? createMetricsRegistry();
-  const store = new ResultStore(redis, keys);
+  const store = new ResultStore(redis, keys, { onUnreadable: refused.onUnreadable });
   return {
     redis,
     keys,

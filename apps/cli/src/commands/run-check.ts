@@ -1,10 +1,11 @@
-import { MailCheckEngine, createEngineParts, createInProcessHostSource } from '@mxv/probe';
+import { MailCheckEngine, createEngineParts, createInProcessHostSource, rejectedInputResult } from '@mxv/probe';
 import type { CheckResult, Verdict } from '@mxv/schema';
 import pc from 'picocolors';
 import { readDomainInputs } from '../input/read-domain-lines.js';
 import { runOrdered } from '../input/ordered-pool.js';
 import { CHECK_BOUNDS } from '../options/cli-bounds.js';
 import { boundFlag } from '../options/number-flag.js';
+import { guardOffWarning } from '../options/guard-off-warning.js';
 import { probeOptionsFromFlags } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 import { ProgressLine } from '../output/progress-line.js';
@@ -16,8 +17,11 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
     throw new UsageError('give at least one domain, or --file FILE (- for stdin); see mxv check --help');
   }
   const concurrency = boundFlag('--concurrency', flags.concurrency, CHECK_BOUNDS.concurrency);
-  const setup = createEngineParts(probeOptionsFromFlags(flags));
+  const probeOptions = probeOptionsFromFlags(flags);
+  const setup = createEngineParts(probeOptions);
   if (setup.status === 'invalid') throw new UsageError(setup.reason);
+  const guardOff = guardOffWarning(probeOptions.allowNet ?? []);
+  if (guardOff !== null) process.stderr.write(`mxv: warning: ${guardOff}\n`);
   const engine = new MailCheckEngine(setup.parts);
   const hosts = createInProcessHostSource(setup.parts);
 
@@ -31,7 +35,11 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
     readDomainInputs(domains, flags.file),
     concurrency,
     async (input) => {
-      const outcome = await engine.check(input, hosts);
+      if (input.status === 'too_long') {
+        finished += 1;
+        return rejectedInputResult(input.text, 'too_long');
+      }
+      const outcome = await engine.check(input.text, hosts);
       finished += 1;
       progress.update(`checked ${finished}…`);
       // Direct mode's gate waits instead of deferring, so a check always completes here.

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createVerifyQueue, enqueueDomains, MAX_PRIORITY, ResultStore, type EnqueueSummary } from '@mxv/fleet';
-import { readDomainInputs } from '../input/read-domain-lines.js';
+import { createVerifyQueue, enqueueDomains, MAX_PRIORITY, ResultStore, type EnqueueInput, type EnqueueSummary } from '@mxv/fleet';
+import { readDomainInputs, type DomainInput } from '../input/read-domain-lines.js';
 import { connectFleet } from '../options/connect-fleet.js';
 import { durationFlag } from '../options/fleet-flags.js';
 import { boundFlag } from '../options/number-flag.js';
@@ -27,7 +27,7 @@ export async function runEnqueue(domains: string[], flags: EnqueueFlags): Promis
   try {
     summary = await enqueueDomains(
       { queue, redis, keys, store: new ResultStore(redis, keys) },
-      readDomainInputs(domains, flags.file),
+      enqueueInputs(readDomainInputs(domains, flags.file)),
       {
         ...(priority !== undefined ? { priority } : {}),
         ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
@@ -57,6 +57,13 @@ export async function runEnqueue(domains: string[], flags: EnqueueFlags): Promis
     process.stdout.write(
       `read ${summary.read}, invalid ${summary.invalid}, duplicates ${summary.duplicates}, fresh ${summary.fresh}, enqueued ${summary.enqueued} in ${seconds.toFixed(2)} s (${rate(summary.read, started)} domains/s)\n`,
     );
+  }
+}
+
+/** An over-long line reaches the queue's counts as an invalid input, never as a name. */
+async function* enqueueInputs(inputs: AsyncIterable<DomainInput>): AsyncGenerator<EnqueueInput> {
+  for await (const input of inputs) {
+    yield input.status === 'line' ? input.text : { status: 'rejected', input: input.text, reason: 'too_long' };
   }
 }
 

@@ -37,11 +37,12 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
   };
   try {
     for await (const input of readDomainInputs(domains, flags.file)) {
-      const normalized = normalizeDomain(input);
+      const normalized =
+        input.status === 'too_long' ? ({ status: 'invalid', reason: 'too_long' } as const) : normalizeDomain(input.text);
       batch.push(
         normalized.status === 'valid'
           ? { status: 'lookup', domain: normalized.domain }
-          : { status: 'invalid', input, reason: normalized.reason },
+          : { status: 'invalid', input: input.text, reason: normalized.reason },
       );
       if (batch.length >= SHOW_BATCH) await flush();
     }
@@ -55,6 +56,16 @@ function print(stored: StoredResult, asJson: boolean, colors: ReturnType<typeof 
   if (stored.status === 'not_found') {
     if (asJson) process.stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'not_found' })}\n`);
     else process.stderr.write(`${stored.domain}: no stored result (queue it with: mxv enqueue ${stored.domain})\n`);
+    return;
+  }
+  if (stored.status === 'unreadable') {
+    // Written by something else than this version's store: never printed as a result.
+    if (asJson)
+      process.stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'unreadable', error: stored.reason })}\n`);
+    else
+      process.stderr.write(
+        `${stored.domain}: the stored value is not a result (${stored.reason}); check it again with: mxv enqueue --force ${stored.domain}\n`,
+      );
     return;
   }
   process.stdout.write(

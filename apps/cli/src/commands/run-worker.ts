@@ -20,6 +20,7 @@ import { durationFlag } from '../options/fleet-flags.js';
 import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
 import { loggerFromFlags } from '../options/logger-from-flags.js';
 import { boundFlag } from '../options/number-flag.js';
+import { guardOffWarning } from '../options/guard-off-warning.js';
 import { probeOptionsFromFlags } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 import type { WorkerFlags } from './worker-command.js';
@@ -55,6 +56,8 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   const drainTimeoutMs = boundFlag('--drain-timeout-ms', flags.drainTimeoutMs, WORKER_PROCESS_BOUNDS.drainTimeoutMs);
   const metricsPort = flags.metricsPort === undefined ? null : boundFlag('--metrics-port', flags.metricsPort, LISTEN_PORT_BOUND);
   const logger = loggerFromFlags(flags);
+  const guardOff = guardOffWarning(probe.allowNet ?? []);
+  if (guardOff !== null) logger.warn({ allowNet: probe.allowNet }, guardOff);
   const { redis, keys } = await connectFleet(flags, {
     waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
   });

@@ -9,6 +9,16 @@ export const CHECK_BOUNDS = {
   concurrency: { min: 1, max: 10_000, default: 32 },
 } as const satisfies Record<string, NumberBound>;
 
+/**
+ * Bounds of the domain lists read by check, enqueue and show (--file, stdin,
+ * arguments). A domain is at most 253 octets (RFC 1035 2.3.4) and an e-mail
+ * address a few hundred; 1,024 bytes is the API's default `maxInputChars` too.
+ * A longer line is reported as invalid (too_long) and never held in memory.
+ */
+export const INPUT_BOUNDS = {
+  maxLineBytes: { min: 253, max: 8_192, default: 1_024 },
+} as const satisfies Record<string, NumberBound>;
+
 export const DEMO_BOUNDS = {
   /** The demo's hosts answer at once or never: a short budget keeps it quick. */
   hostBudgetMs: { min: 500, max: 600_000, default: 4_000 },

@@ -52,8 +52,16 @@ export interface ProbeFlagValues {
 
 export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput {
   const hostBudgetMs = boundFlag('--timeout-ms', flags.timeoutMs, SMTP_BOUNDS.hostBudgetMs);
+  const dnsServers = splitList(flags.dns);
+  // "--dns ," would otherwise fall back to the system resolver without a word: a
+  // test or a bench meant to stay on loopback would then ask the real DNS.
+  if (flags.dns !== undefined && dnsServers.length === 0) {
+    throw new UsageError(
+      `--dns / MXV_DNS names no resolver (got "${flags.dns}"); give HOST[:PORT],... or leave it unset for the system's`,
+    );
+  }
   return {
-    dnsServers: splitList(flags.dns),
+    dnsServers,
     allowNet: splitList(flags.allowNet),
     smtp: {
       port: boundFlag('--smtp-port', flags.smtpPort, SMTP_BOUNDS.port),

@@ -1,7 +1,7 @@
 import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
-import { normalizeDomain } from '../normalize-domain.js';
+import { MAX_DISPLAY_CHARS, normalizeDomain, type InvalidDomainReason } from '../normalize-domain.js';
 import type { RouteBounds } from '../options.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
@@ -124,6 +124,16 @@ const MAX_ECHOED_INPUT_CHARS = 1024;
 
 function boundedInput(input: string): string {
   return input.length > MAX_ECHOED_INPUT_CHARS ? `${input.slice(0, MAX_ECHOED_INPUT_CHARS)}…` : input;
+}
+
+/**
+ * The result of an input rejected before it reached the engine (a line of a
+ * list longer than the reader holds): the same `invalid` result a bad domain
+ * gets, so a list's output has one line per input whatever was wrong with it.
+ */
+export function rejectedInputResult(input: string, reason: InvalidDomainReason, at: number = Date.now()): CheckResult {
+  const display = input.trim().toLowerCase().slice(0, MAX_DISPLAY_CHARS);
+  return invalidResult(boundedInput(input), display, reason, at);
 }
 
 const EMPTY_MX: MxSection = { source: 'none', dns: 'NOERROR', records: [], dnssec: null };
