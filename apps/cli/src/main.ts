@@ -5,6 +5,7 @@ import { apiCommand } from './commands/api-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { enqueueCommand } from './commands/enqueue-command.js';
+import { historyCommand } from './commands/history-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { workerCommand } from './commands/worker-command.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(showCommand());
   program.addCommand(statusCommand());
+  program.addCommand(historyCommand());
   // API command (apps/api) is registered below.
   program.addCommand(apiCommand());
   for (const sub of program.commands) sub.exitOverride();

@@ -20,3 +20,5 @@ export * from './request-check.js';
 export * from './result-event-feed.js';
 export { VERIFY_WORKER_BOUNDS, RETRY_BOUNDS, WORKER_PROCESS_BOUNDS, RESULT_TTL_BOUND } from './bounds.js';
 export { MAX_DURATION_MS } from './parse-duration.js';
+export * from './history/result-changes.js';
+export * from './history/change-record.js';

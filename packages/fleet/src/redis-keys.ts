@@ -22,7 +22,9 @@ export interface FleetKeys {
   job(jobId: string): string;
   /** Latest result of a domain: JSON string with a TTL. */
   result(domain: string): string;
-  /** Capped stream of "result written" events: {domain, verdict, checkedAt}. */
+  /** A domain's change records, newest first (LIST of JSON, capped, same TTL and hash tag as its result). */
+  history(domain: string): string;
+  /** Capped stream of events: "result written" {domain, verdict, checkedAt}; `type` changed / expiring for the others. */
   readonly events: string;
   /** Cached HostProbe JSON of (ip, port), with a TTL. */
   host(ip: string, port: number): string;
@@ -59,6 +61,7 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     queueName: QUEUE_NAME,
     job: (jobId) => `${bullPrefix}:${QUEUE_NAME}:${jobId}`,
     result: (domain) => `${p}:result:{${domain}}`,
+    history: (domain) => `${p}:history:{${domain}}`,
     events: `${p}:events`,
     host: (ip, port) => `${p}:host:{${ip}}:${port}`,
     hostLock: (ip, port) => `${p}:host:{${ip}}:${port}:lock`,

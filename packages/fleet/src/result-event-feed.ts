@@ -1,10 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
 
-/** One entry of the `<prefix>:events` stream (README "Redis key layout"): a result was written. */
+/**
+ * One entry of the `<prefix>:events` stream (README "Redis key layout"):
+ * `result` a result was written; `changed` it differs from the one before
+ * (`changes`: JSON of the changed paths); `expiring` a watched domain's
+ * certificate crossed a threshold (`days`).
+ */
 export interface ResultEvent {
   /** Stream entry id. */
   id: string;
+  type: string;
   domain: string;
   verdict: string;
   checkedAt: string;
@@ -156,14 +162,21 @@ export class ResultEventFeed {
   }
 }
 
-/** The latest result events, newest first (the lookup page's "recently checked"). */
+/** The latest result events (of type `result`), newest first, among the last `count` entries (the lookup page's "recently checked"). */
 export async function readRecentResultEvents(redis: Redis, keys: FleetKeys, count: number): Promise<ResultEvent[]> {
   const entries = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', count)) as Array<[string, string[]]>;
-  return entries.map(([id, fields]) => toEvent(id, fields));
+  return entries.map(([id, fields]) => toEvent(id, fields)).filter((event) => event.type === 'result');
 }
 
 function toEvent(id: string, fields: string[]): ResultEvent {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
-  return { id, domain: map.get('domain') ?? '', verdict: map.get('verdict') ?? '', checkedAt: map.get('checkedAt') ?? '' };
+  return {
+    id,
+    // Entries written before events had a type are results.
+    type: map.get('type') ?? 'result',
+    domain: map.get('domain') ?? '',
+    verdict: map.get('verdict') ?? '',
+    checkedAt: map.get('checkedAt') ?? '',
+  };
 }

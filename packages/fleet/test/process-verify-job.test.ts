@@ -32,7 +32,7 @@ function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobPr
   const store = {
     write: async (result: CheckResult) => {
       written.push(result);
-      return { status: 'written' } as const;
+      return { status: 'written', changes: [] } as const;
     },
   };
   return new VerifyJobProcessor(
