@@ -61,3 +61,13 @@ export const WORKER_PROCESS_BOUNDS = {
   /** On SIGTERM, how long running jobs may finish. */
   drainTimeoutMs: { min: 0, max: 3_600_000, default: 30_000 },
 } as const satisfies Record<string, NumberBound>;
+
+export {
+  WATCH_EVERY_BOUND,
+  WATCH_TICK_BOUNDS,
+  WEBHOOK_BOUNDS,
+  EXPIRY_THRESHOLD_DAYS,
+  EXPIRY_GAUGE_DAYS,
+  MAX_WEBHOOK_URL_CHARS,
+} from './watch/watch-bounds.js';
+export { HISTORY_MAX_BOUND, DEFAULT_HISTORY_MAX } from './history/history-bounds.js';

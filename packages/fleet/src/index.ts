@@ -22,3 +22,14 @@ export { VERIFY_WORKER_BOUNDS, RETRY_BOUNDS, WORKER_PROCESS_BOUNDS, RESULT_TTL_B
 export { MAX_DURATION_MS } from './parse-duration.js';
 export * from './history/result-changes.js';
 export * from './history/change-record.js';
+export * from './watch/watch-list.js';
+export * from './watch/watch-tick.js';
+export * from './watch/watch-follower.js';
+export * from './watch/watch-scheduler.js';
+export * from './watch/watch-gauges.js';
+export * from './watch/watch-bounds.js';
+export * from './webhook/webhook-queue.js';
+export * from './webhook/deliver-webhook.js';
+export * from './webhook/webhook-worker.js';
+export * from './watch/watch-runtime.js';
+export * from './webhook/webhook-url.js';

@@ -12,6 +12,7 @@ import { DEFAULT_PREFIX } from './bounds.js';
 
 export { DEFAULT_PREFIX };
 export const QUEUE_NAME = 'verify';
+export const WEBHOOK_QUEUE_NAME = 'webhook';
 
 export interface FleetKeys {
   readonly prefix: string;
@@ -40,6 +41,16 @@ export interface FleetKeys {
   backoff(ip: string): string;
   /** ZSET ip -> back-off end (ms), for `mxv status`. */
   readonly backoffIndex: string;
+  /** BullMQ queue of webhook deliveries (same prefix and slot as the verify queue). */
+  readonly webhookQueueName: string;
+  /** Watch list: ZSET domain -> next due time (ms). Shares the hash tag `{watch}` with watchConfig (one script touches both). */
+  readonly watchDue: string;
+  /** Watch list: HASH domain -> compact JSON {e: every ms, w?: webhook URL}. */
+  readonly watchConfig: string;
+  /** ZSET watched domain -> earliest certificate notAfter (ms), for the expiry gauge. */
+  readonly watchCertExpiry: string;
+  /** HASH watched domain -> "notAfter|days" of the last expiry threshold raised, so each is raised once. */
+  readonly watchExpiryRaised: string;
   /** ZSET worker id -> last heartbeat (ms). */
   readonly workers: string;
   /** JSON about one worker (host, pid, concurrency, started), with a TTL. */
@@ -70,6 +81,11 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     politeLeases: (ip) => `${p}:polite:{${ip}}:leases`,
     backoff: (ip) => `${p}:backoff:{${ip}}`,
     backoffIndex: `${p}:backoff-index`,
+    webhookQueueName: WEBHOOK_QUEUE_NAME,
+    watchDue: `${p}:watch:{watch}:due`,
+    watchConfig: `${p}:watch:{watch}:config`,
+    watchCertExpiry: `${p}:watch:{watch}:cert-expiry`,
+    watchExpiryRaised: `${p}:watch:{watch}:expiry-raised`,
     workers: `${p}:workers`,
     worker: (id) => `${p}:worker:${id}`,
     statHostHits: `${p}:stats:host-hits`,

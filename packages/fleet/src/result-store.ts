@@ -3,7 +3,8 @@ import type { Redis, Result } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
 import { checkedAtOf } from './stored-result-fields.js';
 import { resultChanges, type FieldChange } from './history/result-changes.js';
-import { DEFAULT_HISTORY_MAX, type ChangeRecord } from './history/change-record.js';
+import type { ChangeRecord } from './history/change-record.js';
+import { DEFAULT_HISTORY_MAX } from './history/history-bounds.js';
 
 import { DEFAULT_RESULT_TTL_MS } from './bounds.js';
 

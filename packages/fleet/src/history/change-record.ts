@@ -2,9 +2,7 @@ import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from '../redis-keys.js';
 
-/** Change records kept per domain unless configured otherwise (the newest). */
-export const DEFAULT_HISTORY_MAX = 50;
-export const HISTORY_MAX_BOUND = { min: 1, max: 10_000, default: DEFAULT_HISTORY_MAX } as const;
+export { DEFAULT_HISTORY_MAX, HISTORY_MAX_BOUND } from './history-bounds.js';
 
 const changeValueSchema: z.ZodType<unknown> = z.union([
   z.string(),
