@@ -127,8 +127,8 @@ export class WebhookDeliverer {
     }
     if (candidates.length === 0) return { status: 'unresolved', reason: 'no_address' };
     for (const ip of candidates) if (this.#policy.check(ip).status === 'allowed') return { status: 'ok', ip };
-    const check = this.#policy.check(candidates[0] as string);
-    return { status: 'blocked', reason: `blocked_address${check.status === 'blocked' ? `:${check.range}` : ''}` };
+    // The same reason a probe gives a blocked host (connect "blocked"): every address is in a range --allow-net does not cover.
+    return { status: 'blocked', reason: 'blocked_address' };
   }
 }
 
