@@ -118,13 +118,19 @@ try {
   const rows = [
     ['domains', DOMAINS],
     ['change records', `${records} (${CHANGES} per domain; cap ${DEFAULT_HISTORY_MAX})`],
-    ['result bytes / domain', `${Math.round((afterResults - base) / DOMAINS)} B (used_memory delta); MEMORY USAGE of one result ${sampleResult} B`],
+    [
+      'result bytes / domain',
+      `${Math.round((afterResults - base) / DOMAINS)} B (used_memory delta); MEMORY USAGE of one result ${sampleResult} B`,
+    ],
     [
       'history bytes / domain',
       `${Math.round((afterHistory - afterResults) / DOMAINS)} B for ${CHANGES} records (${Math.round((afterHistory - afterResults) / Math.max(records, 1))} B / record); MEMORY USAGE of one history ${sampleHistory} B`,
     ],
     ['total bytes / domain', `${Math.round((afterHistory - base) / DOMAINS)} B with history`],
-    ['projected, 50 records', `${Math.round((afterResults - base) / DOMAINS + (50 * (afterHistory - afterResults)) / Math.max(records, 1))} B / domain`],
+    [
+      'projected, 50 records',
+      `${Math.round((afterResults - base) / DOMAINS + (50 * (afterHistory - afterResults)) / Math.max(records, 1))} B / domain`,
+    ],
     ['first writes', `${Math.round(DOMAINS / first.seconds)} / s`],
     ['writes with a change', `${Math.round(records / seconds)} / s (read, diff, compare-and-set + append)`],
   ];

@@ -85,9 +85,15 @@ try {
 
   const rows = [
     ['watches', WATCHES],
-    ['bytes / watch', `${Math.round((afterAdd - base) / WATCHES)} B (used_memory delta: config hash + due zset; half with a webhook URL)`],
+    [
+      'bytes / watch',
+      `${Math.round((afterAdd - base) / WATCHES)} B (used_memory delta: config hash + due zset; half with a webhook URL)`,
+    ],
     ['adds', `${Math.round(WATCHES / addSeconds)} watches / s`],
-    ['tick', `${moved} moved in ${tickSeconds.toFixed(2)} s = ${Math.round(moved / tickSeconds)} domains / s (${TICKS} loops, batch ${BATCH})`],
+    [
+      'tick',
+      `${moved} moved in ${tickSeconds.toFixed(2)} s = ${Math.round(moved / tickSeconds)} domains / s (${TICKS} loops, batch ${BATCH})`,
+    ],
     [
       'tick CPU / domain',
       `Redis ${((redisMs * 1000) / moved).toFixed(1)} µs, ticking process ${((nodeMs * 1000) / moved).toFixed(1)} µs: ${Math.round(moved / (Math.max(redisMs, nodeMs) / 1000))} domains / s where each has a core (load average now ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`,
