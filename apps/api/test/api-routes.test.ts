@@ -313,7 +313,16 @@ describe('operations', () => {
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/healthz', '/metrics', '/readyz', '/v1/checks', '/v1/domains/{domain}', '/v1/domains/{domain}/events'].sort(),
+      [
+        '/healthz',
+        '/metrics',
+        '/readyz',
+        '/v1/checks',
+        '/v1/domains/{domain}',
+        '/v1/domains/{domain}/events',
+        '/v1/domains/{domain}/history',
+        '/v1/watches',
+      ].sort(),
     );
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
