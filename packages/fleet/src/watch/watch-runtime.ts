@@ -43,8 +43,10 @@ export class WatchRuntime {
     this.#logger = logger;
     this.verifyQueue = createVerifyQueue(redis, keys);
     this.webhookQueue = createWebhookQueue(redis, keys);
-    this.verifyQueue.on('error', (error) => logger.warn({ err: error }, 'verify queue error'));
-    this.webhookQueue.on('error', (error) => logger.warn({ err: error }, 'webhook queue error'));
+    // Their failures reach the tick and the follower as rejected commands (logged there); the
+    // queues' own 'error' events would repeat every reconnect attempt while Redis is away.
+    this.verifyQueue.on('error', () => undefined);
+    this.webhookQueue.on('error', () => undefined);
     this.#scheduler = new WatchScheduler(new WatchTick(redis, keys, this.verifyQueue, config.tick), config.tick.tickMs, logger);
     this.#webhooks =
       config.webhookSecret === null
