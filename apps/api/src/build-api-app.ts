@@ -10,6 +10,8 @@ import { adminQueues, ADMIN_QUEUES_PATH } from './routes/admin-queues.js';
 import { checksRoute } from './routes/checks-route.js';
 import { domainRoutes } from './routes/domain-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { historyRoutes } from './routes/history-routes.js';
+import { watchRoutes } from './routes/watch-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
 import { createApiServices, type ApiServices } from './services/api-services.js';
 
@@ -123,6 +125,8 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
   await app.register(async (scope) => healthRoutes(scope, services));
   await app.register(async (scope) => domainRoutes(scope, services));
   await app.register(async (scope) => checksRoute(scope, services));
+  await app.register(async (scope) => historyRoutes(scope, services));
+  await app.register(async (scope) => watchRoutes(scope, services));
   await app.register(async (scope) => pageRoutes(scope, services));
   await app.register(async (scope) => adminQueues(scope, services));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -335,6 +335,8 @@ describe('operations', () => {
         '/v1/domains/{domain}',
         '/v1/domains/{domain}/events',
         '/v1/domains/{domain}/refresh',
+        '/v1/domains/{domain}/history',
+        '/v1/watches',
       ].sort(),
     );
     for (const [path, operations] of Object.entries(doc.paths)) {

@@ -5,6 +5,8 @@ import { apiCommand } from './commands/api-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { demoCommand } from './commands/demo-command.js';
 import { enqueueCommand } from './commands/enqueue-command.js';
+import { historyCommand } from './commands/history-command.js';
+import { watchCommand } from './commands/watch-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { workerCommand } from './commands/worker-command.js';
@@ -32,9 +34,14 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(showCommand());
   program.addCommand(statusCommand());
+  program.addCommand(historyCommand());
+  program.addCommand(watchCommand());
   // API command (apps/api) is registered below.
   program.addCommand(apiCommand());
-  for (const sub of program.commands) sub.exitOverride();
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    for (const nested of sub.commands) nested.exitOverride();
+  }
   return program;
 }
 

@@ -11,6 +11,10 @@ import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from '.
 import { MeteredResolver } from './metrics/metered-resolver.js';
 import { createMetricsRegistry } from './metrics/metrics-registry.js';
 import { createWorkMetrics, type WorkMetrics } from './metrics/work-metrics.js';
+import { DEFAULT_HISTORY_MAX } from './history/history-bounds.js';
+import { WatchFollower } from './watch/watch-follower.js';
+import { DEFAULT_WEBHOOK_OPTIONS, WatchRuntime, type WebhookOptions } from './watch/watch-runtime.js';
+import { DEFAULT_WATCH_TICK, type WatchTickOptions } from './watch/watch-tick.js';
 
 export interface FleetWorkerConfig {
   /** Engine options, as for `mxv check`; `politeness` holds the fleet-wide per-address limits. */
@@ -23,6 +27,10 @@ export interface FleetWorkerConfig {
   worker?: Partial<VerifyWorkerOptions>;
   /** Where the work is counted (`mxv worker --metrics-port` serves its registry); a private registry when absent. */
   metrics?: WorkMetrics;
+  /** Change records kept per domain. */
+  historyMax?: number;
+  /** The watch tick and webhook deliveries (README "Watching domains"). */
+  watch?: Partial<{ tick: Partial<WatchTickOptions>; webhook: Partial<WebhookOptions>; webhookSecret: string | null }>;
 }
 
 /**
@@ -44,6 +52,8 @@ export type FleetWorkerSetup =
       hosts: RedisHostSource;
       store: ResultStore;
       metrics: WorkMetrics;
+      /** Started and stopped by the caller around worker.run(). */
+      watch: WatchRuntime;
     }
   | { status: 'invalid'; reason: string };
 
@@ -78,9 +88,32 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
   const store = new ResultStore(redis, keys, {
     resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,
     eventsMaxLen: DEFAULT_EVENTS_MAX_LEN,
+    historyMax: config.historyMax ?? DEFAULT_HISTORY_MAX,
   });
-  const processor = new VerifyJobProcessor(checker, store, { ...DEFAULT_RETRY_POLICY, ...config.retry });
+  const webhook = { ...DEFAULT_WEBHOOK_OPTIONS, ...config.watch?.webhook };
+  const watch = new WatchRuntime(
+    redis,
+    keys,
+    parts,
+    { tick: { ...DEFAULT_WATCH_TICK, ...config.watch?.tick }, webhook, webhookSecret: config.watch?.webhookSecret ?? null },
+    logger,
+  );
+  const follower = new WatchFollower(
+    redis,
+    keys,
+    watch.webhookQueue,
+    { attempts: webhook.attempts, backoffMs: webhook.backoffMs },
+    DEFAULT_EVENTS_MAX_LEN,
+    logger,
+  );
+  const processor = new VerifyJobProcessor(
+    checker,
+    store,
+    { ...DEFAULT_RETRY_POLICY, ...config.retry },
+    { now: Date.now, random: Math.random },
+    follower,
+  );
   // A job's lock must outlive the longest quiet stretch of its run; BullMQ renews it every half lock.
   const worker = new VerifyWorker(redis, keys, processor, { ...DEFAULT_VERIFY_WORKER, ...config.worker }, logger, metrics);
-  return { status: 'ok', worker, parts, gate, hosts, store, metrics };
+  return { status: 'ok', worker, parts, gate, hosts, store, metrics, watch };
 }

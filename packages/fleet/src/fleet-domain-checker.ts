@@ -1,4 +1,4 @@
-import type { DomainCheck, MailCheckEngine } from '@mxv/probe';
+import type { DomainCheck, HostProbeSource, MailCheckEngine } from '@mxv/probe';
 import type { Logger } from 'pino';
 import type { RedisHostSource } from './redis-host-source.js';
 import { MeteredHostSource } from './metrics/metered-host-source.js';
@@ -24,8 +24,14 @@ export class FleetDomainChecker {
   }
 
   /** `domain` is the job id: already normalized by enqueue, normalized again by the engine (a no-op then). */
-  async check(domain: string, signal?: AbortSignal): Promise<DomainCheck> {
-    const hosts = new MeteredHostSource(this.#hosts, this.#metrics, this.#logger, { jobId: domain, domain });
+  async check(domain: string, signal?: AbortSignal, options: { maxHostAgeMs?: number } = {}): Promise<DomainCheck> {
+    const { maxHostAgeMs } = options;
+    // A watched re-check: a probe older than the watch's interval would hide the change the watch is for.
+    const source: HostProbeSource =
+      maxHostAgeMs === undefined
+        ? this.#hosts
+        : { obtain: (target, abort) => this.#hosts.obtain(target, abort, { maxAgeMs: maxHostAgeMs }) };
+    const hosts = new MeteredHostSource(source, this.#metrics, this.#logger, { jobId: domain, domain });
     return this.#engine.check(domain, hosts, signal);
   }
 }

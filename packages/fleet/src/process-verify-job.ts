@@ -4,6 +4,7 @@ import type { CheckResult } from '@mxv/schema';
 import { RETRY_BOUNDS } from './bounds.js';
 import { verifyJobDataSchema, type VerifyJobData } from './queue.js';
 import type { WriteOutcome } from './result-store.js';
+import type { FieldChange } from './history/result-changes.js';
 
 export interface RetryPolicy {
   /** Runs of a domain whose result is transient, the last one stored whatever it says. */
@@ -27,12 +28,21 @@ export interface VerifyJobHandle {
 
 /** Runs the engine on one domain: FleetDomainChecker in a worker, a fake in tests. */
 export interface DomainChecker {
-  check(domain: string, signal?: AbortSignal): Promise<DomainCheck>;
+  /** `maxHostAgeMs`: cached host probes older than this are not reused (a watched re-check). */
+  check(domain: string, signal?: AbortSignal, options?: { maxHostAgeMs?: number }): Promise<DomainCheck>;
 }
 
 /** Stores a final result: ResultStore in a worker, a fake in tests. */
 export interface ResultWriter {
   write(result: CheckResult): Promise<WriteOutcome>;
+}
+
+/**
+ * What follows a written result (the watch list's webhooks and certificate
+ * expiry): called after the write, never for a kept_newer or rejected one.
+ */
+export interface StoredResultFollower {
+  afterWrite(result: CheckResult, changes: FieldChange[]): Promise<void>;
 }
 
 export interface VerifyJobClock {
@@ -65,17 +75,20 @@ export class VerifyJobProcessor {
   readonly #store: ResultWriter;
   readonly #retry: RetryPolicy;
   readonly #clock: VerifyJobClock;
+  readonly #follower: StoredResultFollower | null;
 
   constructor(
     checker: DomainChecker,
     store: ResultWriter,
     retry: RetryPolicy,
     clock: VerifyJobClock = { now: Date.now, random: Math.random },
+    follower: StoredResultFollower | null = null,
   ) {
     this.#checker = checker;
     this.#store = store;
     this.#retry = retry;
     this.#clock = clock;
+    this.#follower = follower;
   }
 
   async process(job: VerifyJobHandle, token: string | undefined, signal?: AbortSignal): Promise<VerifyJobOutcome> {
@@ -84,9 +97,10 @@ export class VerifyJobProcessor {
     if (!domain) return { status: 'bad_job', reason: 'job without id' };
     const data = verifyJobDataSchema.safeParse(job.data ?? {});
     const previousRuns = data.success ? (data.data.t ?? 0) : 0;
+    const maxHostAgeMs = data.success ? data.data.a : undefined;
     const attempt = previousRuns + 1;
 
-    const outcome = await this.#checker.check(domain, signal);
+    const outcome = await this.#checker.check(domain, signal, maxHostAgeMs !== undefined ? { maxHostAgeMs } : {});
     if (signal?.aborted) {
       // Draining past its deadline: hand the job back at once instead of letting its lock lapse.
       await job.moveToDelayed(now(), token);
@@ -100,13 +114,15 @@ export class VerifyJobProcessor {
     const result = outcome.result;
     if (isTransientResult(result) && attempt < this.#retry.maxAttempts) {
       const delayMs = this.#retry.retryBaseMs * 2 ** previousRuns + this.#jitter();
-      await job.updateData({ t: attempt });
+      await job.updateData({ ...(maxHostAgeMs !== undefined ? { a: maxHostAgeMs } : {}), t: attempt });
       await job.moveToDelayed(now() + delayMs, token);
       return { status: 'delayed', why: 'transient', delayMs, reason: result.verdict, attempt };
     }
     const stored: CheckResult = { ...result, attempts: attempt };
     const write = await this.#store.write(stored);
     if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
+    // A failure here fails the job (BullMQ keeps it): the result and its history are stored already, a re-run compares against them.
+    if (write.status === 'written' && this.#follower) await this.#follower.afterWrite(stored, write.changes);
     return { status: 'stored', result: stored, write: write.status };
   }
 

@@ -12,7 +12,14 @@ export const VERIFY_JOB_NAME = 'check';
  * transient results (`t`, absent on the first run). Politeness deferrals do not
  * count as attempts.
  */
-export const verifyJobDataSchema = z.object({ t: z.number().int().min(0).optional() });
+export const verifyJobDataSchema = z.object({
+  t: z.number().int().min(0).optional(),
+  /**
+   * A watched re-check (the watch's interval, ms): host probes older than this
+   * are probed afresh instead of reused, so the check sees the world as it is now.
+   */
+  a: z.number().int().min(1).optional(),
+});
 export type VerifyJobData = z.infer<typeof verifyJobDataSchema>;
 
 export type VerifyQueue = Queue<VerifyJobData, void, string>;

@@ -77,9 +77,14 @@ export class RedisHostSource implements HostProbeSource {
     redis.defineCommand('mxvReleaseHostLock', { numberOfKeys: 1, lua: RELEASE_LOCK });
   }
 
-  async obtain(target: HostTarget, signal?: AbortSignal): Promise<HostObtained> {
+  /**
+   * `maxAgeMs`: a cached probe made longer ago than this is treated as a miss
+   * (probed afresh through the lock and the politeness gate, then shared like
+   * any probe). A watched re-check passes its interval.
+   */
+  async obtain(target: HostTarget, signal?: AbortSignal, options: { maxAgeMs?: number } = {}): Promise<HostObtained> {
     const key = this.#keys.host(target.ip, target.port);
-    const cached = await this.#readCached(key, target);
+    const cached = await this.#readCached(key, target, options.maxAgeMs);
     if (cached.status === 'hit') return { status: 'cached', probe: cached.probe };
     // Counted once, here: the entry is then probed afresh and overwritten like any miss.
     if (cached.status === 'invalid') this.#options.invalidEntries?.inc();
@@ -92,7 +97,7 @@ export class RedisHostSource implements HostProbeSource {
     }
     try {
       // The holder before us may have stored its probe between our GET and our SET NX.
-      const raced = await this.#readCached(key, target);
+      const raced = await this.#readCached(key, target, options.maxAgeMs);
       if (raced.status === 'hit') return { status: 'cached', probe: raced.probe };
       const decision = await this.#gate.acquire(target.ip);
       if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
@@ -121,11 +126,12 @@ export class RedisHostSource implements HostProbeSource {
    * version of mxv, or for another (ip, port), would otherwise feed every
    * worker a wrong shape for the whole of its TTL.
    */
-  async #readCached(key: string, target: HostTarget): Promise<CacheRead> {
+  async #readCached(key: string, target: HostTarget, maxAgeMs?: number): Promise<CacheRead> {
     const raw = await this.#redis.get(key);
     if (raw === null) return { status: 'miss' };
     const parsed = hostProbeSchema.safeParse(parseJson(raw));
     if (!parsed.success || parsed.data.ip !== target.ip || parsed.data.port !== target.port) return { status: 'invalid' };
+    if (maxAgeMs !== undefined && !(Date.now() - Date.parse(parsed.data.probedAt) <= maxAgeMs)) return { status: 'miss' };
     // Counted without waiting: the counter only feeds `mxv status`.
     this.#redis.incr(this.#keys.statHostHits).catch(() => undefined);
     return { status: 'hit', probe: parsed.data };

@@ -12,6 +12,7 @@ import { DEFAULT_PREFIX } from './bounds.js';
 
 export { DEFAULT_PREFIX };
 export const QUEUE_NAME = 'verify';
+export const WEBHOOK_QUEUE_NAME = 'webhook';
 
 export interface FleetKeys {
   readonly prefix: string;
@@ -22,7 +23,9 @@ export interface FleetKeys {
   job(jobId: string): string;
   /** Latest result of a domain: JSON string with a TTL. */
   result(domain: string): string;
-  /** Capped stream of "result written" events: {domain, verdict, checkedAt}. */
+  /** A domain's change records, newest first (LIST of JSON, capped, same TTL and hash tag as its result). */
+  history(domain: string): string;
+  /** Capped stream of events: "result written" {domain, verdict, checkedAt}; `type` changed / expiring for the others. */
   readonly events: string;
   /** Cached HostProbe JSON of (ip, port), with a TTL. */
   host(ip: string, port: number): string;
@@ -38,6 +41,16 @@ export interface FleetKeys {
   backoff(ip: string): string;
   /** ZSET ip -> back-off end (ms), for `mxv status`. */
   readonly backoffIndex: string;
+  /** BullMQ queue of webhook deliveries (same prefix and slot as the verify queue). */
+  readonly webhookQueueName: string;
+  /** Watch list: ZSET domain -> next due time (ms). Shares the hash tag `{watch}` with watchConfig (one script touches both). */
+  readonly watchDue: string;
+  /** Watch list: HASH domain -> compact JSON {e: every ms, w?: webhook URL}. */
+  readonly watchConfig: string;
+  /** ZSET watched domain -> earliest certificate notAfter (ms), for the expiry gauge. */
+  readonly watchCertExpiry: string;
+  /** HASH watched domain -> "notAfter|days" of the last expiry threshold raised, so each is raised once. */
+  readonly watchExpiryRaised: string;
   /** ZSET worker id -> last heartbeat (ms). */
   readonly workers: string;
   /** JSON about one worker (host, pid, concurrency, started), with a TTL. */
@@ -63,6 +76,7 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     queueName: QUEUE_NAME,
     job: (jobId) => `${bullPrefix}:${QUEUE_NAME}:${jobId}`,
     result: (domain) => `${p}:result:{${domain}}`,
+    history: (domain) => `${p}:history:{${domain}}`,
     events: `${p}:events`,
     host: (ip, port) => `${p}:host:{${ip}}:${port}`,
     hostLock: (ip, port) => `${p}:host:{${ip}}:${port}:lock`,
@@ -71,6 +85,11 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     politeLeases: (ip) => `${p}:polite:{${ip}}:leases`,
     backoff: (ip) => `${p}:backoff:{${ip}}`,
     backoffIndex: `${p}:backoff-index`,
+    webhookQueueName: WEBHOOK_QUEUE_NAME,
+    watchDue: `${p}:watch:{watch}:due`,
+    watchConfig: `${p}:watch:{watch}:config`,
+    watchCertExpiry: `${p}:watch:{watch}:cert-expiry`,
+    watchExpiryRaised: `${p}:watch:{watch}:expiry-raised`,
     workers: `${p}:workers`,
     worker: (id) => `${p}:worker:${id}`,
     statHostHits: `${p}:stats:host-hits`,

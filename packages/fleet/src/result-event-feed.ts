@@ -1,10 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
 
-/** One entry of the `<prefix>:events` stream (README "Redis key layout"): a result was written. */
+/**
+ * One entry of the `<prefix>:events` stream (README "Redis key layout"):
+ * `result` a result was written; `changed` it differs from the one before
+ * (`changes`: JSON of the changed paths); `expiring` a watched domain's
+ * certificate crossed a threshold (`days`).
+ */
 export interface ResultEvent {
   /** Stream entry id. */
   id: string;
+  type: string;
   domain: string;
   verdict: string;
   checkedAt: string;
@@ -168,12 +174,12 @@ export class ResultEventFeed {
   }
 }
 
-/** The latest result events, newest first (the lookup page's "recently checked"). */
+/** The latest result events (of type `result`), newest first, among the last `count` entries (the lookup page's "recently checked"). */
 export async function readRecentResultEvents(redis: Redis, keys: FleetKeys, count: number): Promise<ResultEvent[]> {
   const entries = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', count)) as Array<[string, string[]]>;
   return entries.flatMap(([id, fields]) => {
     const event = toEvent(id, fields);
-    return event.status === 'valid' ? [event.event] : [];
+    return event.status === 'valid' && event.event.type === 'result' ? [event.event] : [];
   });
 }
 
@@ -199,5 +205,9 @@ function toEvent(
   if (!STORED_DOMAIN.test(domain)) return { status: 'invalid', reason: 'bad_domain' };
   const at = Date.parse(checkedAt);
   if (!Number.isFinite(at) || new Date(at).toISOString() !== checkedAt) return { status: 'invalid', reason: 'bad_checked_at' };
-  return { status: 'valid', event: { id, domain, verdict: map.get('verdict') ?? '', checkedAt } };
+  // Entries written before events had a type are results.
+  return {
+    status: 'valid',
+    event: { id, type: map.get('type') ?? 'result', domain, verdict: map.get('verdict') ?? '', checkedAt },
+  };
 }

@@ -2,6 +2,9 @@ import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import type { Redis, Result } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
 import { checkedAtOf } from './stored-result-fields.js';
+import { resultChanges, type FieldChange } from './history/result-changes.js';
+import type { ChangeRecord } from './history/change-record.js';
+import { DEFAULT_HISTORY_MAX } from './history/history-bounds.js';
 
 import { DEFAULT_RESULT_TTL_MS } from './bounds.js';
 
@@ -12,24 +15,55 @@ export const DEFAULT_EVENTS_MAX_LEN = 100_000;
  * Compare-and-set on checkedAt: delivery is at-least-once, so a redelivered or
  * late (older) result must never replace a newer one. toISOString() is fixed
  * width for years 0–9999, so the strings compare like the instants (write()
- * accepts no other form). Returns 1 when written, 0 when the stored result is as new or newer.
+ * accepts no other form).
+ *
+ * The history append is part of the same step: the caller computed the change
+ * record against the result it read (ARGV[4] is that result's checkedAt, '' when
+ * none), and the write goes through only if that is still the stored one. So a
+ * retried or duplicate write (same checkedAt: refused) never adds a record twice,
+ * and a record always describes the two results that followed each other.
+ * Returns 1 when written, 0 when the stored result is as new or newer, -1 when
+ * another result was stored since the caller read (read again and retry).
  */
 const WRITE_IF_NEWER = `
 local current = redis.call('GET', KEYS[1])
+local currentAt = ''
 if current then
   local ok, stored = pcall(cjson.decode, current)
-  if ok and type(stored) == 'table' and type(stored.checkedAt) == 'string' and stored.checkedAt >= ARGV[2] then
-    return 0
+  if ok and type(stored) == 'table' and type(stored.checkedAt) == 'string' then
+    currentAt = stored.checkedAt
   end
 end
+if currentAt ~= '' and currentAt >= ARGV[2] then
+  return 0
+end
+if currentAt ~= ARGV[4] then
+  return -1
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if ARGV[5] ~= '' then
+  redis.call('LPUSH', KEYS[2], ARGV[5])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1)
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
 return 1
 `;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** WRITE_IF_NEWER, defined by ResultStore (EVALSHA, EVAL on NOSCRIPT: ioredis defineCommand). */
-    mxvWriteResultIfNewer(key: string, json: string, checkedAt: string, ttlMs: number): Result<number, Context>;
+    mxvWriteResultIfNewer(
+      key: string,
+      historyKey: string,
+      json: string,
+      checkedAt: string,
+      ttlMs: number,
+      previousCheckedAt: string,
+      changeRecord: string,
+      historyMax: number,
+    ): Result<number, Context>;
   }
 }
 
@@ -40,6 +74,8 @@ export interface ResultStoreOptions {
   eventsMaxLen: number;
   /** Told of every stored value a read refused (the API logs and counts them). */
   onUnreadable?: (domain: string, reason: UnreadableReason) => void;
+  /** Change records kept per domain (the newest; README "History"). */
+  historyMax: number;
 }
 
 /**
@@ -68,8 +104,12 @@ export type RawStoredResult =
   | { status: 'not_found'; domain: string }
   | { status: 'unreadable'; domain: string; reason: UnreadableReason };
 
-/** `invalid`: the result does not match the schema (or its checkedAt is not an ISO 8601 instant); nothing was stored. */
-export type WriteOutcome = { status: 'written' } | { status: 'kept_newer' } | { status: 'invalid'; reason: string };
+/**
+ * `invalid`: the result does not match the schema (or its checkedAt is not an ISO 8601 instant); nothing was stored.
+ * `written.changes`: what changed since the result it replaced (empty for a first result or when nothing that matters changed).
+ */
+export type WriteOutcome =
+  { status: 'written'; changes: FieldChange[] } | { status: 'kept_newer' } | { status: 'invalid'; reason: string };
 
 const CLOSING_BRACE = 0x7d;
 const LINE_FEED = 0x0a;
@@ -84,6 +124,13 @@ function parseJsonObject(raw: Buffer): Record<string, unknown> | null {
     return null;
   }
 }
+/**
+ * Compare-and-set rounds before a write gives up. Each lost round means another
+ * result of the domain was stored meanwhile, so the rounds are bounded by the
+ * writers racing (the job id dedup keeps those to one or two in practice); this
+ * only stops a livelock that would be a bug.
+ */
+const MAX_WRITE_ATTEMPTS = 100;
 
 /**
  * The one module that writes results and reads them back: the worker writes
@@ -101,27 +148,51 @@ export class ResultStore {
     this.#redis = redis;
     this.#keys = keys;
     const { onUnreadable, ...bounds } = options;
-    this.#options = { resultTtlMs: DEFAULT_RESULT_TTL_MS, eventsMaxLen: DEFAULT_EVENTS_MAX_LEN, ...bounds };
+    this.#options = {
+      resultTtlMs: DEFAULT_RESULT_TTL_MS,
+      eventsMaxLen: DEFAULT_EVENTS_MAX_LEN,
+      historyMax: DEFAULT_HISTORY_MAX,
+      ...bounds,
+    };
     this.#onUnreadable = onUnreadable ?? (() => undefined);
     if (!(this.#options.resultTtlMs >= 1_000)) throw new Error('resultTtlMs must be at least 1000');
+    if (!(Number.isInteger(this.#options.historyMax) && this.#options.historyMax >= 1)) {
+      throw new Error('historyMax must be a positive integer');
+    }
     // Defining twice on one connection (two stores) only replaces the same script.
-    redis.defineCommand('mxvWriteResultIfNewer', { numberOfKeys: 1, lua: WRITE_IF_NEWER });
+    redis.defineCommand('mxvWriteResultIfNewer', { numberOfKeys: 2, lua: WRITE_IF_NEWER });
   }
 
   async write(result: CheckResult, now: number = Date.now()): Promise<WriteOutcome> {
     const invalid = whyInvalid(result);
     if (invalid !== null) return { status: 'invalid', reason: invalid };
-    const written = await this.#redis.mxvWriteResultIfNewer(
-      this.#keys.result(result.domain),
-      JSON.stringify(result),
-      result.checkedAt,
-      this.#options.resultTtlMs,
-    );
-    if (written !== 1) return { status: 'kept_newer' };
-    // The event and the counter live in other slots (Cluster), so they follow the
-    // write instead of joining its script; a crash in between loses one event, never the result.
+    const json = JSON.stringify(result);
+    let changes: FieldChange[] = [];
+    for (let attempt = 1; ; attempt += 1) {
+      const previous = await this.#readPrevious(result.domain);
+      if (previous.checkedAt !== '' && previous.checkedAt >= result.checkedAt) return { status: 'kept_newer' };
+      changes = previous.result ? resultChanges(previous.result, result) : [];
+      const record: ChangeRecord | null = changes.length > 0 ? { at: result.checkedAt, changes } : null;
+      const written = await this.#redis.mxvWriteResultIfNewer(
+        this.#keys.result(result.domain),
+        this.#keys.history(result.domain),
+        json,
+        result.checkedAt,
+        this.#options.resultTtlMs,
+        previous.checkedAt,
+        record ? JSON.stringify(record) : '',
+        this.#options.historyMax,
+      );
+      if (written === 0) return { status: 'kept_newer' };
+      if (written === 1) break;
+      // -1: another worker stored a result of this domain between our read and our write; each retry follows a write that happened.
+      if (attempt >= MAX_WRITE_ATTEMPTS)
+        throw new Error(`result of ${result.domain}: the stored result kept changing under the write`);
+    }
+    // The events and the counter live in other slots (Cluster), so they follow the
+    // write instead of joining its script; a crash in between loses one event, never the result or its history.
     const minuteKey = this.#keys.statCompleted(Math.floor(now / 60_000));
-    await this.#redis
+    const pipeline = this.#redis
       .pipeline()
       .xadd(
         this.#keys.events,
@@ -135,11 +206,40 @@ export class ResultStore {
         result.verdict,
         'checkedAt',
         result.checkedAt,
-      )
-      .incr(minuteKey)
-      .expire(minuteKey, 86_400)
-      .exec();
-    return { status: 'written' };
+      );
+    if (changes.length > 0) {
+      pipeline.xadd(
+        this.#keys.events,
+        'MAXLEN',
+        '~',
+        this.#options.eventsMaxLen,
+        '*',
+        'type',
+        'changed',
+        'domain',
+        result.domain,
+        'verdict',
+        result.verdict,
+        'checkedAt',
+        result.checkedAt,
+        'changes',
+        JSON.stringify(changes),
+      );
+    }
+    await pipeline.incr(minuteKey).expire(minuteKey, 86_400).exec();
+    return { status: 'written', changes };
+  }
+
+  /** The stored result the next one is compared with; checkedAt '' when none (or unreadable: then there is nothing to compare). */
+  async #readPrevious(domain: string): Promise<{ checkedAt: string; result: CheckResult | null }> {
+    const [raw] = await this.#readMany([domain]);
+    if (raw === null || raw === undefined) return { checkedAt: '', result: null };
+    const json = parseJson(raw.toString('utf8'));
+    const parsed = checkResultSchema.safeParse(json);
+    if (parsed.success) return { checkedAt: parsed.data.checkedAt, result: parsed.data };
+    // Not a result we can compare, but the script still compares its checkedAt: pass the one it will see.
+    const checkedAt = json !== null && typeof json === 'object' ? (json as { checkedAt?: unknown }).checkedAt : undefined;
+    return { checkedAt: typeof checkedAt === 'string' ? checkedAt : '', result: null };
   }
 
   async get(domain: string): Promise<StoredResult> {
@@ -217,4 +317,12 @@ function whyInvalid(result: CheckResult): string | null {
     return `checkedAt: not an ISO 8601 instant in toISOString() form (${JSON.stringify(result.checkedAt.slice(0, 40))})`;
   }
   return null;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -32,7 +32,7 @@ function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobPr
   const store = {
     write: async (result: CheckResult) => {
       written.push(result);
-      return { status: 'written' } as const;
+      return { status: 'written', changes: [] } as const;
     },
   };
   return new VerifyJobProcessor(
@@ -120,5 +120,35 @@ describe('VerifyJobProcessor', () => {
     );
     expect(outcome).toMatchObject({ status: 'rejected', reason: 'schema: verdict: bad' });
     expect(job.moves).toEqual([]);
+  });
+});
+
+describe('VerifyJobProcessor and watches', () => {
+  it('passes a watched job’s interval as the oldest host probe to reuse, keeps it across retries, and hands written changes on', async () => {
+    const asked: Array<{ maxHostAgeMs?: number }> = [];
+    const outcomes: DomainCheck[] = [
+      { status: 'complete', result: transient('w.test') },
+      { status: 'complete', result: sampleResult('w.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' }) },
+    ];
+    const changes = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
+    const followed: Array<[string, unknown]> = [];
+    const p = new VerifyJobProcessor(
+      {
+        check: async (_domain, _signal, options = {}) => {
+          asked.push(options);
+          return outcomes.shift() as DomainCheck;
+        },
+      },
+      { write: async () => ({ status: 'written', changes }) as const },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0 },
+      { now: () => NOW, random: () => 0 },
+      { afterWrite: async (result, written) => void followed.push([result.domain, written]) },
+    );
+    const job = new FakeJob('w.test', { a: 60_000 });
+    expect((await p.process(job, 't')).status).toBe('delayed');
+    expect(job.data).toEqual({ a: 60_000, t: 1 });
+    expect((await p.process(job, 't')).status).toBe('stored');
+    expect(asked).toEqual([{ maxHostAgeMs: 60_000 }, { maxHostAgeMs: 60_000 }]);
+    expect(followed).toEqual([['w.test', changes]]);
   });
 });

@@ -76,6 +76,20 @@ describe('RedisHostSource', () => {
     expect(await redis.zcard(keys.hostIndex)).toBe(1);
   });
 
+  it('a watched re-check treats a probe older than its interval as a miss, and shares the fresh one', async () => {
+    const keys = fleetKeys(server.prefix('fresh'));
+    const prober = new CountingProber(1);
+    const hosts = source(keys, prober);
+    const old = sampleProbe('192.0.2.40', { probedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    await server.client().set(keys.host('192.0.2.40', 25), JSON.stringify(old), 'PX', 60_000);
+    expect((await hosts.obtain(target('192.0.2.40'))).status).toBe('cached');
+    expect((await hosts.obtain(target('192.0.2.40'), undefined, { maxAgeMs: 60_000 })).status).toBe('probed');
+    expect(prober.calls).toHaveLength(1);
+    // The fresh probe replaced the old one for everybody, watched or not.
+    expect((await hosts.obtain(target('192.0.2.40'), undefined, { maxAgeMs: 60_000 })).status).toBe('cached');
+    expect(prober.calls).toHaveLength(1);
+  });
+
   it('many workers, many domains, few hosts: one probe per host', async () => {
     const keys = fleetKeys(server.prefix('h2'));
     const prober = new CountingProber(50);

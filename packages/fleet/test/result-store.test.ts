@@ -19,7 +19,7 @@ describe('ResultStore', () => {
     const store = new ResultStore(redis, keys);
     const newer = sampleResult('a.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' });
     const older = sampleResult('a.test', '2026-01-01T00:00:00.000Z');
-    expect(await store.write(newer)).toEqual({ status: 'written' });
+    expect(await store.write(newer)).toEqual({ status: 'written', changes: [] });
     expect(await store.write(older)).toEqual({ status: 'kept_newer' });
     // A redelivery of the same run is a no-op, not a second event.
     expect(await store.write(newer)).toEqual({ status: 'kept_newer' });
@@ -30,7 +30,10 @@ describe('ResultStore', () => {
     const [[, fields] = ['', []]] = await redis.xrange(keys.events, '-', '+');
     expect(fields).toEqual(['domain', 'a.test', 'verdict', 'unreachable', 'checkedAt', '2026-01-02T00:00:00.000Z']);
     const newest = sampleResult('a.test', '2026-01-03T00:00:00.000Z', { attempts: 2 });
-    expect(await store.write(newest)).toEqual({ status: 'written' });
+    expect(await store.write(newest)).toEqual({
+      status: 'written',
+      changes: [{ path: 'verdict', from: 'unreachable', to: 'ok' }],
+    });
     const again = await store.get('a.test');
     expect(again.status === 'found' && again.result.attempts).toBe(2);
   });
@@ -106,9 +109,9 @@ describe('ResultStore', () => {
     const redis = server.client();
     const keys = fleetKeys('t7');
     const store = new ResultStore(redis, keys);
-    expect(await store.write(sampleResult('i.test', '2026-01-01T00:00:00.000Z'))).toEqual({ status: 'written' });
+    expect(await store.write(sampleResult('i.test', '2026-01-01T00:00:00.000Z'))).toEqual({ status: 'written', changes: [] });
     await redis.script('FLUSH');
-    expect(await store.write(sampleResult('i.test', '2026-01-02T00:00:00.000Z'))).toEqual({ status: 'written' });
+    expect(await store.write(sampleResult('i.test', '2026-01-02T00:00:00.000Z'))).toEqual({ status: 'written', changes: [] });
     await redis.script('FLUSH');
     expect(await store.write(sampleResult('i.test', '2026-01-01T12:00:00.000Z'))).toEqual({ status: 'kept_newer' });
     const got = await store.get('i.test');

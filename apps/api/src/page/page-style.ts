@@ -42,6 +42,9 @@ h2{font-size:18px;margin:32px 0 10px}
 .note strong{color:var(--warn)}
 .note.info{background:var(--card)}
 .note.info strong{color:var(--accent)}
+.timeline{list-style:none;padding:0;display:grid;gap:10px}
+.timeline>li{padding:10px 14px;border-radius:12px;background:var(--card);border:1px solid var(--line)}
+.timeline ul{margin:6px 0 0;padding-left:18px}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
 table{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);border-radius:14px;overflow:hidden}
 th,td{text-align:left;padding:10px 12px;border-bottom:1px solid var(--line);vertical-align:top}

@@ -1,6 +1,8 @@
+import type { ChangeRecord } from '@mxv/fleet';
 import type { CheckResult, Checks } from '@mxv/schema';
 import { explainResult, verdictWords } from './explain-result.js';
 import { html, type SafeHtml } from './html.js';
+import { renderHistory } from './render-history.js';
 import { renderHostCard } from './render-host-card.js';
 import { renderLayout } from './render-layout.js';
 
@@ -19,6 +21,8 @@ export interface DomainPageInput {
   now: number;
   /** A check was just queued (the no-JS path): say so, and let the script follow it. */
   queued: { events: string } | null;
+  /** The domain's change records, newest first (none when absent). */
+  history?: readonly ChangeRecord[];
 }
 
 export function renderDomainPage(input: DomainPageInput): string {
@@ -100,6 +104,7 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
             <div class="hosts">${result.hosts.map((h) => renderHostCard(h, input.now))}</div>`
         : ''
     }
+    ${renderHistory(input.history ?? [])}
   </main>`;
 }
 

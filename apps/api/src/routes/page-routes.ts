@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readHistory } from '@mxv/fleet';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pageCsp } from '../page/render-layout.js';
 import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
@@ -49,7 +50,10 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
     async (request, reply) => {
       const domain = domainOrThrow(request.params.domain);
       if (domain !== request.params.domain) return reply.redirect(`/d/${encodeURIComponent(domain)}`, 301);
-      const stored = await services.store.get(domain);
+      const [stored, history] = await Promise.all([
+        services.store.get(domain),
+        readHistory(services.redis, services.keys, domain),
+      ]);
       const result = stored.status === 'found' ? stored.result : null;
       const queued =
         request.query.queued !== undefined
@@ -57,7 +61,7 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
               events: `/v1/domains/${encodeURIComponent(domain)}/events${result ? `?after=${encodeURIComponent(result.checkedAt)}` : ''}`,
             }
           : null;
-      const page = { domain, result, now: Date.now(), queued };
+      const page = { domain, result, now: Date.now(), queued, history: history.changes };
       // ?part=main: the fragment the page's script swaps in when a new result lands.
       if (request.query.part === 'main') return sendPage(reply, 200, (nonce) => renderDomainMain({ ...page, nonce }).value);
       return sendPage(reply, 200, (nonce) => renderDomainPage({ ...page, nonce }));

@@ -6,6 +6,9 @@ import {
   HEARTBEAT_LIVENESS_INTERVALS,
   readFleetGauges,
   registerFleetGauges,
+  createWebhookQueue,
+  registerWatchGauges,
+  webhookQueueCounts,
 } from '@mxv/fleet';
 import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
 import { connectFleet } from '../options/connect-fleet.js';
@@ -50,7 +53,11 @@ export async function runApi(flags: ApiFlags): Promise<void> {
   const registry = createMetricsRegistry();
   const livenessMs = DEFAULT_VERIFY_WORKER.heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS;
   registerFleetGauges(registry, () => readFleetGauges(gaugeRedis, queue, keys, livenessMs));
+  const webhooks = createWebhookQueue(gaugeRedis, keys);
+  webhooks.on('error', () => undefined);
+  registerWatchGauges(registry, gaugeRedis, keys, async () => (await webhookQueueCounts(webhooks)).failed);
   const closeGauges = async (): Promise<void> => {
+    await webhooks.close();
     await queue.close();
     gaugeRedis.disconnect();
   };

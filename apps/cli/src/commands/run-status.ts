@@ -1,4 +1,5 @@
 import { createVerifyQueue, readFleetStatus, VERIFY_WORKER_BOUNDS, type FleetStatus } from '@mxv/fleet';
+import { readWatchStatus, renderWatchStatus } from './watch-status.js';
 import { STATUS_BOUNDS } from '../options/cli-bounds.js';
 import { connectFleet } from '../options/connect-fleet.js';
 import { boundFlag } from '../options/number-flag.js';
@@ -17,11 +18,14 @@ export async function runStatus(flags: StatusFlags): Promise<void> {
   const interactive = process.stdout.isTTY === true;
   try {
     for (;;) {
-      const status = await readFleetStatus(redis, queue, keys, heartbeatMs);
-      if (flags.json) process.stdout.write(`${JSON.stringify(status)}\n`);
+      const [status, watches] = await Promise.all([
+        readFleetStatus(redis, queue, keys, heartbeatMs),
+        readWatchStatus(redis, keys),
+      ]);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ ...status, watches })}\n`);
       else
         process.stdout.write(
-          `${watchSeconds !== null && interactive ? '\u001b[H\u001b[2J' : ''}${renderStatus(status, keys.prefix)}\n`,
+          `${watchSeconds !== null && interactive ? '\u001b[H\u001b[2J' : ''}${renderStatus(status, keys.prefix)}\n${renderWatchStatus(watches)}\n`,
         );
       if (watchSeconds === null) break;
       const interrupted = await sleepUnlessInterrupted(watchSeconds * 1000);

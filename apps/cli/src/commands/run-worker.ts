@@ -12,6 +12,11 @@ import {
   startMetricsServer,
   VERIFY_WORKER_BOUNDS,
   WORKER_PROCESS_BOUNDS,
+  HISTORY_MAX_BOUND,
+  WATCH_TICK_BOUNDS,
+  WEBHOOK_BOUNDS,
+  registerWatchGauges,
+  webhookQueueCounts,
   type MetricsServer,
 } from '@mxv/fleet';
 import { POLITENESS_BOUNDS } from '@mxv/probe';
@@ -51,6 +56,17 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       heartbeatMs: boundFlag('--heartbeat-ms', flags.heartbeatMs, VERIFY_WORKER_BOUNDS.heartbeatMs),
     },
   };
+  const watch = {
+    tick: { tickMs: boundFlag('--watch-tick-ms', flags.watchTickMs, WATCH_TICK_BOUNDS.tickMs) },
+    webhook: {
+      attempts: boundFlag('--webhook-attempts', flags.webhookAttempts, WEBHOOK_BOUNDS.attempts),
+      backoffMs: boundFlag('--webhook-backoff-ms', flags.webhookBackoffMs, WEBHOOK_BOUNDS.backoffMs),
+      timeoutMs: boundFlag('--webhook-timeout-ms', flags.webhookTimeoutMs, WEBHOOK_BOUNDS.timeoutMs),
+    },
+    // Read from the environment only: a secret on the command line would show in `ps`.
+    webhookSecret: process.env['MXV_WEBHOOK_SECRET'] || null,
+  };
+  const historyMax = boundFlag('--history-max', flags.historyMax, HISTORY_MAX_BOUND);
   if (config.resultTtlMs < RESULT_TTL_BOUND.min)
     throw new UsageError(`--result-ttl must be at least ${RESULT_TTL_BOUND.min / 1000}s`);
   const drainTimeoutMs = boundFlag('--drain-timeout-ms', flags.drainTimeoutMs, WORKER_PROCESS_BOUNDS.drainTimeoutMs);
@@ -62,7 +78,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
   });
   const registry = createMetricsRegistry();
-  const setup = createFleetWorker(redis, keys, { ...config, metrics: createWorkMetrics(registry) }, logger);
+  const setup = createFleetWorker(redis, keys, { ...config, historyMax, watch, metrics: createWorkMetrics(registry) }, logger);
   if (setup.status === 'invalid') {
     redis.disconnect();
     throw new UsageError(setup.reason);
@@ -74,6 +90,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     registerWorkerGauges(registry, () => worker.load());
     const livenessMs = config.worker.heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS;
     registerFleetGauges(registry, () => readFleetGauges(redis, queue, keys, livenessMs));
+    registerWatchGauges(registry, redis, keys, async () => (await webhookQueueCounts(setup.watch.webhookQueue)).failed);
     const started = await startMetricsServer({
       registry,
       host: flags.metricsHost,
@@ -110,10 +127,12 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  setup.watch.start();
   try {
     await worker.run();
     if (stopping) await stopping;
   } finally {
+    await setup.watch.stop();
     // Served until the drain is over, so the last scrape sees the last jobs.
     await metricsServer?.close();
     await queue.close();

@@ -5,6 +5,9 @@ import {
   RETRY_BOUNDS,
   VERIFY_WORKER_BOUNDS,
   WORKER_PROCESS_BOUNDS,
+  HISTORY_MAX_BOUND,
+  WATCH_TICK_BOUNDS,
+  WEBHOOK_BOUNDS,
 } from '@mxv/fleet/bounds';
 import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
 import { addLogFlags, type LogFlagValues } from '../options/log-flags.js';
@@ -27,13 +30,18 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   heartbeatMs: string;
   metricsPort?: string;
   metricsHost: string;
+  historyMax: string;
+  watchTickMs: string;
+  webhookAttempts: string;
+  webhookBackoffMs: string;
+  webhookTimeoutMs: string;
 }
 
 export function workerCommand(): Command {
   const command = new Command('worker')
     .summary('run one stateless fleet worker')
     .description(
-      'Take domains from the queue and check them with the engine of `mxv check`, sharing host probes and\nper-address politeness limits with every other worker through Redis. Results go to Redis (see mxv show).\nSIGTERM/SIGINT drain: no new jobs, running ones finish (up to --drain-timeout-ms, then they are handed back).\nLogs are JSON lines on stderr.',
+      'Take domains from the queue and check them with the engine of `mxv check`, sharing host probes and\nper-address politeness limits with every other worker through Redis. Results go to Redis (see mxv show).\nSIGTERM/SIGINT drain: no new jobs, running ones finish (up to --drain-timeout-ms, then they are handed back).\nEvery worker also moves due watches into the queue and, when MXV_WEBHOOK_SECRET is set, delivers webhooks.\nLogs are JSON lines on stderr.',
     )
     .addOption(
       new Option('-c, --concurrency <n>', 'jobs in flight in this process')
@@ -102,6 +110,31 @@ export function workerCommand(): Command {
     )
     .addOption(
       new Option('--metrics-host <host>', 'address the metrics server listens on').env('MXV_METRICS_HOST').default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--history-max <n>', 'change records kept per domain (mxv history)')
+        .env('MXV_HISTORY_MAX')
+        .default(boundDefault(HISTORY_MAX_BOUND)),
+    )
+    .addOption(
+      new Option('--watch-tick-ms <n>', 'how often this worker moves due watches into the queue').default(
+        boundDefault(WATCH_TICK_BOUNDS.tickMs),
+      ),
+    )
+    .addOption(
+      new Option('--webhook-attempts <n>', 'delivery attempts before a webhook becomes a dead letter').default(
+        boundDefault(WEBHOOK_BOUNDS.attempts),
+      ),
+    )
+    .addOption(
+      new Option('--webhook-backoff-ms <n>', 'first webhook retry delay; doubles each attempt').default(
+        boundDefault(WEBHOOK_BOUNDS.backoffMs),
+      ),
+    )
+    .addOption(
+      new Option('--webhook-timeout-ms <n>', 'budget of one webhook attempt (resolve, connect, send, read the answer)').default(
+        boundDefault(WEBHOOK_BOUNDS.timeoutMs),
+      ),
     );
   addLogFlags(command);
   addProbeFlags(command);

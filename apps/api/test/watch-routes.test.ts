@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WatchList } from '@mxv/fleet';
+import { startTestRedis, testApi, TOKEN, type TestApi, type TestRedis } from './support.js';
+
+let server: TestRedis;
+let api: TestApi;
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+beforeAll(async () => {
+  server = await startTestRedis();
+  api = await testApi(server, 'watches');
+});
+afterAll(async () => {
+  await api?.close();
+  await server?.stop();
+});
+
+describe('/v1/watches', () => {
+  it('needs the token', async () => {
+    for (const method of ['GET', 'POST', 'DELETE'] as const) {
+      const res = await api.app.inject({
+        method,
+        url: '/v1/watches',
+        ...(method === 'GET' ? {} : { payload: { domains: ['a.test'] } }),
+      });
+      expect(res.statusCode, method).toBe(401);
+    }
+  });
+
+  it('adds, lists and removes watches like mxv watch', async () => {
+    const add = await api.app.inject({
+      method: 'POST',
+      url: '/v1/watches',
+      headers: auth,
+      payload: { domains: ['A.test', 'postmaster@b.test', 'not a domain'], every: 3600, webhook: 'https://hooks.example/mxv' },
+    });
+    expect(add.statusCode, add.body).toBe(200);
+    expect(JSON.parse(add.body)).toMatchObject({ added: 2, updated: 0, invalidInputs: [{ input: 'not a domain' }] });
+    expect(await new WatchList(api.redis, api.keys).get('a.test')).toEqual({ e: 3_600_000, w: 'https://hooks.example/mxv' });
+
+    const list = await api.app.inject({ method: 'GET', url: '/v1/watches', headers: auth });
+    const watches = (JSON.parse(list.body) as { watches: Array<{ domain: string; every: number; webhook: string }> }).watches;
+    expect(watches.map((w) => [w.domain, w.every, w.webhook]).sort()).toEqual([
+      ['a.test', 3600, 'https://hooks.example/mxv'],
+      ['b.test', 3600, 'https://hooks.example/mxv'],
+    ]);
+
+    const removed = await api.app.inject({
+      method: 'DELETE',
+      url: '/v1/watches',
+      headers: auth,
+      payload: { domains: ['a.test'] },
+    });
+    expect(JSON.parse(removed.body)).toMatchObject({ removed: 1 });
+  });
+
+  it('refuses an interval under 10 s and a webhook that is not http(s)', async () => {
+    const short = await api.app.inject({
+      method: 'POST',
+      url: '/v1/watches',
+      headers: auth,
+      payload: { domains: ['a.test'], every: 5 },
+    });
+    expect(short.statusCode).toBe(400);
+    const ftp = await api.app.inject({
+      method: 'POST',
+      url: '/v1/watches',
+      headers: auth,
+      payload: { domains: ['a.test'], webhook: 'ftp://x.test/' },
+    });
+    expect(ftp.statusCode).toBe(400);
+    expect(JSON.parse(ftp.body)).toMatchObject({ error: { code: 'bad_request' } });
+  });
+});
