@@ -100,6 +100,11 @@ export const hostResultSchema = z.object({
   connect: connectStatusSchema,
   banner: smtpReplySchema.nullable(),
   ehlo: ehloSchema.nullable(),
+  /**
+   * Whether TLS was established. On an implicit-TLS port (tlsMode "implicit")
+   * no STARTTLS is sent: "ok"/"failed" is the handshake made first, and `ehlo`
+   * is the one EHLO, sent inside TLS.
+   */
   starttls: starttlsStatusSchema,
   tls: tlsInfoSchema.nullable(),
   /** EHLO repeated over TLS (RFC 3207 4.2: the server's capabilities may differ). */

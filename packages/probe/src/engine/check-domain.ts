@@ -1,11 +1,12 @@
-import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
+import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection, type TlsMode } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { normalizeDomain } from '../normalize-domain.js';
 import type { RouteBounds } from '../options.js';
+import type { ProbePort } from '../port-list.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
-import type { HostObtained, HostProbe, HostProbeSource } from './host-types.js';
+import type { HostObtained, HostProbe, HostProbeSource, HostTarget } from './host-types.js';
 import { computeChecks, computeVerdict } from './verdict.js';
 
 export interface DomainCheckDeps {
@@ -13,7 +14,8 @@ export interface DomainCheckDeps {
   hosts: HostProbeSource;
   policy: AddressPolicy;
   route: RouteBounds;
-  smtpPort: number;
+  /** Ports probed on each host; the first is the delivery port the verdict is computed over. */
+  ports: readonly ProbePort[];
   now?: () => number;
 }
 
@@ -36,40 +38,26 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
   const domain = normalized.domain;
   const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
 
-  const slots: Array<HostResult | undefined> = new Array(route.targets.length);
-  let deferral: { retryAfterMs: number; reason: string } | null = null;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < route.targets.length && deferral === null) {
-      const index = next++;
-      const target = route.targets[index];
-      if (!target) continue;
-      const base = { exchange: target.exchange, priority: target.priority, ip: target.ip, port: deps.smtpPort };
-      const verdict = deps.policy.check(target.ip);
-      if (verdict.status === 'blocked') {
-        slots[index] = blockedHost(base);
-        continue;
-      }
-      const obtained: HostObtained = await deps.hosts.obtain(
-        { ip: target.ip, port: deps.smtpPort, exchange: target.exchange },
-        signal,
-      );
-      if (obtained.status === 'deferred') {
-        deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
-        return;
-      }
-      slots[index] = hostResultFor(obtained.probe, base, obtained.status === 'cached');
-    }
-  };
-  const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, route.targets.length));
-  await Promise.all(Array.from({ length: parallel }, worker));
-  if (deferral !== null) {
-    const { retryAfterMs, reason } = deferral;
+  // Every (exchange, address) on every port, ports in --ports order under each address.
+  const jobs: HostJob[] = route.targets.flatMap((target) =>
+    deps.ports.map((p) => ({
+      target: { ip: target.ip, port: p.port, tlsMode: p.tlsMode, exchange: target.exchange },
+      base: { exchange: target.exchange, priority: target.priority, ip: target.ip, port: p.port },
+    })),
+  );
+  const probed = await probeHosts(jobs, deps, signal);
+  if (probed.status === 'deferred') {
+    const { retryAfterMs, reason } = probed;
     return { status: 'deferred', domain, retryAfterMs, reason };
   }
 
-  const hosts = slots.filter((host): host is HostResult => host !== undefined);
-  const checks = computeChecks(route.mx, hosts);
+  const hosts = probed.hosts;
+  const delivery = deps.ports[0];
+  // CONTRACT: the verdict and the five checks are about delivery, so only the first port's hosts count.
+  const checks = computeChecks(
+    route.mx,
+    hosts.filter((host) => host.port === delivery?.port && host.tlsMode === delivery.tlsMode),
+  );
   return {
     status: 'complete',
     result: {
@@ -91,6 +79,47 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
 
 type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port'>;
 
+/** One probe to make for this domain, and where its result goes. */
+interface HostJob {
+  target: HostTarget;
+  base: HostBase;
+}
+
+type HostsProbed = { status: 'complete'; hosts: HostResult[] } | { status: 'deferred'; retryAfterMs: number; reason: string };
+
+/**
+ * Probes the jobs, at most hostConcurrencyPerDomain at once, results in job
+ * order. A blocked address is never handed to the host source; the first
+ * "wait" of a politeness gate stops the rest (the caller defers the domain).
+ */
+async function probeHosts(jobs: readonly HostJob[], deps: DomainCheckDeps, signal?: AbortSignal): Promise<HostsProbed> {
+  const slots: Array<HostResult | undefined> = new Array(jobs.length);
+  // Written by the workers (TypeScript cannot see that through the closure, hence the holder object).
+  const state: { deferral: { retryAfterMs: number; reason: string } | null } = { deferral: null };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length && state.deferral === null) {
+      const job = jobs[next++];
+      const index = next - 1;
+      if (!job) continue;
+      if (deps.policy.check(job.target.ip).status === 'blocked') {
+        slots[index] = blockedHost(job.base, job.target.tlsMode);
+        continue;
+      }
+      const obtained: HostObtained = await deps.hosts.obtain(job.target, signal);
+      if (obtained.status === 'deferred') {
+        state.deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
+        return;
+      }
+      slots[index] = hostResultFor(obtained.probe, job.base, obtained.status === 'cached');
+    }
+  };
+  const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, jobs.length));
+  await Promise.all(Array.from({ length: parallel }, worker));
+  if (state.deferral !== null) return { status: 'deferred', ...state.deferral };
+  return { status: 'complete', hosts: slots.filter((host): host is HostResult => host !== undefined) };
+}
+
 /** A cached probe may have been made under another exchange name: the name match is this exchange's own. */
 export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean): HostResult {
   const { certIdentity, probedAs, ...shared } = probe;
@@ -101,7 +130,7 @@ export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean)
   return { ...base, ...shared, tls, mtaSts: null, ...(cached ? { cached: true } : {}) };
 }
 
-function blockedHost(base: HostBase): HostResult {
+function blockedHost(base: HostBase, tlsMode: TlsMode): HostResult {
   return {
     ...base,
     connect: 'blocked',
@@ -111,7 +140,7 @@ function blockedHost(base: HostBase): HostResult {
     tls: null,
     timingsMs: { connect: null, banner: null, tls: null, total: 0 },
     error: 'blocked_address',
-    tlsMode: 'starttls',
+    tlsMode,
     dane: null,
     mtaSts: null,
     ptr: null,
