@@ -122,6 +122,13 @@ export const hostResultSchema = z.object({
   mtaSts: hostMtaStsSchema.nullable().default(null),
   ptr: hostPtrSchema.nullable().default(null),
   dnsbl: z.array(dnsblEntrySchema).nullable().default(null),
+  /**
+   * Beyond the contract's minimum: present when this host is an RFC 6186 SRV
+   * target of the domain's `submission` list rather than a mail exchange
+   * (`exchange` is then the SRV target, `priority` its SRV priority). Such
+   * hosts never count for the verdict or the five checks.
+   */
+  service: submissionServiceSchema.shape.service.optional(),
 });
 export type HostResult = z.infer<typeof hostResultSchema>;
 

@@ -1,10 +1,19 @@
-import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection, type TlsMode } from '@mxv/schema';
+import {
+  NO_SECURITY,
+  RESULT_SCHEMA_VERSION,
+  type CheckName,
+  type CheckResult,
+  type HostResult,
+  type MxSection,
+  type TlsMode,
+} from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { normalizeDomain } from '../normalize-domain.js';
 import type { RouteBounds } from '../options.js';
 import type { ProbePort } from '../port-list.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
+import { resolveSubmission, type SubmissionDiscovery } from '../resolve-submission.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
 import type { HostObtained, HostProbe, HostProbeSource, HostTarget } from './host-types.js';
 import { computeChecks, computeVerdict } from './verdict.js';
@@ -16,6 +25,8 @@ export interface DomainCheckDeps {
   route: RouteBounds;
   /** Ports probed on each host; the first is the delivery port the verdict is computed over. */
   ports: readonly ProbePort[];
+  /** Which checks run besides the mail route (CONTRACT: --checks); absent ones stay null. */
+  checks: readonly CheckName[];
   now?: () => number;
 }
 
@@ -36,7 +47,11 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     return { status: 'complete', result: invalidResult(boundedInput(input), normalized.domain, normalized.reason, startedAt) };
   }
   const domain = normalized.domain;
-  const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
+  // The SRV questions go out beside the MX question (DESIGN: per-domain facts in parallel).
+  const [route, submission] = await Promise.all([
+    resolveMailRoute(domain, deps.resolver, deps.route, signal),
+    deps.checks.includes('submission') ? resolveSubmission(domain, deps.resolver, deps.route, signal) : null,
+  ]);
 
   // Every (exchange, address) on every port, ports in --ports order under each address.
   const jobs: HostJob[] = route.targets.flatMap((target) =>
@@ -45,6 +60,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       base: { exchange: target.exchange, priority: target.priority, ip: target.ip, port: p.port },
     })),
   );
+  if (submission) jobs.push(...submissionJobs(submission, deps.route.maxHostsPerDomain));
   const probed = await probeHosts(jobs, deps, signal);
   if (probed.status === 'deferred') {
     const { retryAfterMs, reason } = probed;
@@ -53,10 +69,11 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
 
   const hosts = probed.hosts;
   const delivery = deps.ports[0];
-  // CONTRACT: the verdict and the five checks are about delivery, so only the first port's hosts count.
+  // CONTRACT: the verdict and the five checks are about delivery: the mail
+  // exchanges on the first port, never the other ports or the submission servers.
   const checks = computeChecks(
     route.mx,
-    hosts.filter((host) => host.port === delivery?.port && host.tlsMode === delivery.tlsMode),
+    hosts.filter((host) => host.service === undefined && host.port === delivery?.port && host.tlsMode === delivery.tlsMode),
   );
   return {
     status: 'complete',
@@ -72,17 +89,32 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       hosts,
       error: route.error,
       security: NO_SECURITY,
-      submission: null,
+      submission: submission ? submission.services : null,
     },
   };
 }
 
-type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port'>;
+type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port' | 'service'>;
 
 /** One probe to make for this domain, and where its result goes. */
 interface HostJob {
   target: HostTarget;
   base: HostBase;
+}
+
+/**
+ * The submission servers' (target, address) pairs, in the order listed, at
+ * most `maxHosts` of them (the same bound as the exchanges': a zone of
+ * thousands of SRV targets must not fan one check out).
+ */
+function submissionJobs(submission: SubmissionDiscovery, maxHosts: number): HostJob[] {
+  const jobs = submission.targets.flatMap((t) =>
+    t.addresses.map((ip) => ({
+      target: { ip, port: t.port, tlsMode: t.tlsMode, exchange: t.target },
+      base: { exchange: t.target, priority: t.priority, ip, port: t.port, service: t.service },
+    })),
+  );
+  return jobs.slice(0, maxHosts);
 }
 
 type HostsProbed = { status: 'complete'; hosts: HostResult[] } | { status: 'deferred'; retryAfterMs: number; reason: string };

@@ -27,12 +27,14 @@ export type CertIdentity = z.infer<typeof certIdentitySchema>;
  * A schema, not only a type: the fleet's host cache holds these as JSON that
  * another version of mxv may have written, and parses them before use.
  */
-export const hostProbeSchema = hostResultSchema.omit({ exchange: true, priority: true, cached: true, mtaSts: true }).extend({
-  probedAt: z.string(),
-  certIdentity: certIdentitySchema.nullable(),
-  /** The exchange name the probe was actually made with (SNI). */
-  probedAs: z.string(),
-});
+export const hostProbeSchema = hostResultSchema
+  .omit({ exchange: true, priority: true, cached: true, mtaSts: true, service: true })
+  .extend({
+    probedAt: z.string(),
+    certIdentity: certIdentitySchema.nullable(),
+    /** The exchange name the probe was actually made with (SNI). */
+    probedAs: z.string(),
+  });
 export type HostProbe = z.infer<typeof hostProbeSchema>;
 
 export interface HostProber {

@@ -23,6 +23,7 @@ export class MailCheckEngine {
       policy: this.parts.policy,
       route: this.parts.options.route,
       ports: this.parts.options.ports,
+      checks: this.parts.options.checks,
     };
     return checkDomain(input, deps, signal);
   }
