@@ -92,6 +92,17 @@ describe('lookup page: ports and submission', () => {
     expect(submission).toContain('&lt;script&gt;');
   });
 
+  it('a proxy failure is explained as the probe’s, not the host’s', () => {
+    const page = render(
+      result({
+        verdict: 'unreachable',
+        hosts: [host({ connect: 'error', banner: null, error: 'proxy_refused:5', starttls: 'not_tried' })],
+      }),
+    );
+    expect(page).toContain('The probe’s proxy failed');
+    expect(page).toContain('proxy_refused:5');
+  });
+
   it('none advertised is said so', () => {
     expect(render(result({ submission: [] }))).toContain('No mail submission service advertised');
   });
