@@ -159,6 +159,32 @@ describe('proxy failures are the proxy’s, bounded, never the host’s', () => 
     expect(proxy.authAttempts).toEqual([['u', false]]);
   });
 
+  it('a failed handshake keeps no credentials anywhere in the error it hands on', async () => {
+    const proxy = await fakeProxy({ kind: 'relay' }, { username: 'u', password: 'p' });
+    const dialed = await new Socks5Dialer(
+      endpoint(proxy, { username: 'u', password: 'hunter2-secret' }),
+      new DirectDialer(),
+    ).dial({
+      host: smtp.host,
+      port: smtp.port,
+      timeoutMs: 1000,
+    });
+    expect(dialed.status).toBe('failed');
+    const error = dialed.status === 'failed' ? (dialed.error as ProxyError) : null;
+    expect(error).toBeInstanceOf(ProxyError);
+    const seen = new Set<unknown>();
+    const dump = JSON.stringify(error, (_k, v: unknown) => {
+      if (typeof v === 'object' && v !== null) {
+        if (seen.has(v)) return undefined;
+        seen.add(v);
+        if (v instanceof Error) return { ...v, message: v.message, cause: (v as { cause?: unknown }).cause };
+      }
+      return v;
+    });
+    expect(dump).toContain('Authentication failed');
+    expect(dump).not.toContain('hunter2-secret');
+  });
+
   it('nothing listens at the proxy → proxy_unreachable, not the host refusing', async () => {
     const port = await freeLoopbackPort(blockAddress(block, 99));
     const probe = await probeThrough({ host: blockAddress(block, 99), port, auth: null });

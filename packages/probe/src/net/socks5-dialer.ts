@@ -58,7 +58,9 @@ export class Socks5Dialer implements Dialer {
     } catch (error) {
       socket.destroy();
       if (signal?.aborted) return { status: 'aborted' };
-      return { status: 'failed', error: new ProxyError('handshake', error) };
+      // Only the message goes on: the `socks` error carries the client's options, the password included.
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'failed', error: new ProxyError('handshake', new Error(message)) };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
