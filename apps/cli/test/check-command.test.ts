@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { demoWorldSpec, expectationMismatches, startWorld, worldProbeFlags, type World } from '@mxv/testkit';
+import {
+  blockAddress,
+  demoWorldSpec,
+  expectationMismatches,
+  startSocks5Server,
+  startWorld,
+  worldProbeFlags,
+  type World,
+} from '@mxv/testkit';
 import { runCli } from './run-cli.js';
 
 let world: World;
@@ -32,7 +40,7 @@ function parseLines(stdout: string): CheckResult[] {
 
 function totalConnections(): number {
   let total = 0;
-  for (const host of world.hosts.values()) total += host.log.totalConnections;
+  for (const host of world.hosts.values()) total += host.log.total;
   return total;
 }
 
@@ -105,6 +113,49 @@ describe('mxv check --json against the simulated world', () => {
     expect(totalConnections()).toBe(before);
   });
 
+  it('--proxy: every connection goes through the SOCKS5 proxy, to addresses only; blocked ones never reach it', async () => {
+    // The proxy lives at an address of the world's own block, beyond its hosts.
+    const proxy = await startSocks5Server({ host: blockAddress(world.ipBlock, 60_000), behaviour: { kind: 'relay' } });
+    try {
+      const before = totalConnections();
+      const allowed = await runCli(
+        ['check', '--json', '--allow-net', world.allowNet.join(','), '--proxy', proxy.url, ...worldFlags(), 'ok.test'],
+        { env: { NODE_EXTRA_CA_CERTS: caFile } },
+      );
+      expect(allowed.code).toBe(0);
+      const [result] = parseLines(allowed.stdout);
+      expect(result?.verdict).toBe('ok');
+      const probed = result?.hosts.filter((h) => h.connect === 'ok') ?? [];
+      expect(probed.length).toBeGreaterThan(0);
+      expect(proxy.requests).toEqual(expect.arrayContaining(probed.map((h) => `${h.ip}:${h.port}`)));
+      expect(proxy.requests.every((r) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(r))).toBe(true);
+      expect(proxy.connections).toBe(totalConnections() - before);
+
+      const seen = proxy.connections;
+      const blocked = await runCli(['check', '--json', '--proxy', proxy.url, ...worldFlags(), 'ok.test']);
+      expect(parseLines(blocked.stdout)[0]?.verdict).toBe('unreachable');
+      expect(proxy.connections).toBe(seen);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('--proxy down: the hosts are not reported refused or timed out, but as the proxy failing', async () => {
+    const run = await runCli([
+      'check',
+      '--json',
+      '--allow-net',
+      world.allowNet.join(','),
+      '--proxy',
+      `socks5://${blockAddress(world.ipBlock, 60_001)}:9`,
+      ...worldFlags(),
+      'ok.test',
+    ]);
+    expect(run.code).toBe(0);
+    const [result] = parseLines(run.stdout);
+    expect(result?.hosts.map((h) => [h.connect, h.error])).toEqual(result?.hosts.map(() => ['error', 'proxy_unreachable']));
+  });
+
   it('reads --file and stdin, skipping blanks and comments, keeping empty arguments as invalid', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mxv-cli-list-'));
     const file = join(dir, 'domains.txt');
@@ -139,11 +190,34 @@ describe('mxv check usage', () => {
     [['check', '--allow-net', '10.0.0.0/99', 'a.test'], '--allow-net'],
     [['check', '--dns', 'not a server', 'a.test'], '--dns'],
     [['check', '--no-such-flag', 'a.test'], 'unknown option'],
+    [
+      ['check', '--ports', '0', 'a.test'],
+      '--ports takes a list like 25,587,465 (N/tls: implicit TLS); got port 0 is out of range',
+    ],
+    [['check', '--ports', '25,65536', 'a.test'], 'port 65536 is out of range'],
+    [['check', '--ports', '25,587,25', 'a.test'], 'port 25 is listed twice'],
+    [['check', '--ports', '25/tls', 'a.test'], 'port 25 is relay: TLS there is STARTTLS only'],
+    [['check', '--ports', 'smtp,submission', 'a.test'], '"smtp" is not a port'],
+    [['check', '--ports', ',', 'a.test'], 'got an empty list'],
+    [['check', '--ports', '25', '--smtp-port', '25', 'a.test'], 'not both'],
+    [['check', '--proxy', 'socks5://127.0.0.1', 'a.test'], '--proxy: no proxy port'],
+    [['check', '--proxy', 'socks5://127.0.0.1:0', 'a.test'], '--proxy: the proxy port must be 1 to 65535'],
+    [['check', '--proxy', 'http://127.0.0.1:3128', 'a.test'], '--proxy: http proxies are not supported'],
     [['frobnicate'], 'unknown command'],
   ])('%j exits 2 with a message', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
+  });
+
+  it('proxy credentials appear neither in a usage error nor in --help', async () => {
+    const bad = await runCli(['check', '--proxy', 'https://user:hunter2@127.0.0.1:3128', 'a.test']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--proxy');
+    expect(bad.stderr + bad.stdout).not.toContain('hunter2');
+    const help = await runCli(['check', '--help'], { env: { MXV_PROXY: 'socks5://user:hunter2@127.0.0.1:1080' } });
+    expect(help.stdout).toContain('--proxy');
+    expect(help.stdout).not.toContain('hunter2');
   });
 
   it('--version and --help exit 0', async () => {

@@ -10,6 +10,7 @@ import {
   hasBinary,
   opensslStarttls,
   startExim,
+  startMicrosocks,
   startPostfix,
   startUnbound,
   swaks,
@@ -27,7 +28,7 @@ import { runCli } from './run-cli.js';
  * .ci/run; CI runs it as root.
  */
 
-const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'apt-get', 'dpkg'].filter((b) => !hasBinary(b));
+const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'microsocks', 'apt-get', 'dpkg'].filter((b) => !hasBinary(b));
 const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (port 25)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
 if (reason !== null) console.warn(`interop-mta: skipped: ${reason}`);
@@ -40,6 +41,7 @@ const ip = {
   postfixWrongName: `${block}.3`,
   exim: `${block}.4`,
   auth: `${block}.60`,
+  socks: `${block}.70`,
   unbound: `${block}.53`,
 };
 const NAMES = {
@@ -95,6 +97,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         [NAMES.postfixWrongName]: [{ type: 'A', address: ip.postfixWrongName }],
         [NAMES.exim]: [{ type: 'A', address: ip.exim }],
         'mail.silent.test': mx('mx.silent.test'),
+        // RFC 6186: the submission services of one Postfix, on 587 (STARTTLS) and 465 (implicit TLS).
+        'submit.interop.test': mx(NAMES.postfixTls),
+        '_submission._tcp.submit.interop.test': [{ type: 'SRV', priority: 0, weight: 1, port: 587, target: NAMES.postfixTls }],
+        '_submissions._tcp.submit.interop.test': [{ type: 'SRV', priority: 0, weight: 1, port: 465, target: NAMES.postfixTls }],
       },
       // The authoritative server of silent.test never answers: Unbound must give up on it.
       behaviours: { 'mail.silent.test': { fail: 'timeout' } },
@@ -102,7 +108,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
 
     servers.push(
       await startPostfix(join(dir, 'postfix'), [
-        { ip: ip.postfixTls, hostname: NAMES.postfixTls, tls: valid },
+        { ip: ip.postfixTls, hostname: NAMES.postfixTls, tls: valid, submission: true },
         { ip: ip.postfixPlain, hostname: NAMES.postfixPlain, tls: null },
         { ip: ip.postfixWrongName, hostname: NAMES.postfixWrongName, tls: wrongName },
       ]),
@@ -204,6 +210,124 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(host.ehlo?.extensions).not.toContain('STARTTLS');
     expect(swaks(ip.postfixPlain, true).raw).toMatch(/STARTTLS/);
   });
+
+  it('--ports 25,587,465 against Postfix: STARTTLS on 25 and 587, implicit TLS on 465 (smtpd_tls_wrappermode), as openssl sees them', async () => {
+    const cli = await runCli(
+      [
+        'check',
+        '--json',
+        '--dns',
+        unbound.address,
+        '--ports',
+        '25,587,465',
+        '--checks',
+        'none',
+        '--allow-net',
+        `${block}.0/24`,
+        '--timeout-ms',
+        '8000',
+        'pf-tls.interop.test',
+      ],
+      { env: { NODE_EXTRA_CA_CERTS: caFile } },
+    );
+    expect(cli.code, cli.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(cli.stdout));
+    expect(result.verdict).toBe('ok');
+    expect(
+      result.hosts.map((h) => [
+        h.port,
+        h.tlsMode,
+        h.connect,
+        h.banner?.text,
+        h.starttls,
+        h.tls?.certValid,
+        h.tls?.hostnameMatch,
+        h.error,
+      ]),
+    ).toEqual([
+      [25, 'starttls', 'ok', `${NAMES.postfixTls} ESMTP Postfix`, 'ok', true, true, null],
+      [587, 'starttls', 'ok', `${NAMES.postfixTls} ESMTP Postfix`, 'ok', true, true, null],
+      [465, 'implicit', 'ok', `${NAMES.postfixTls} ESMTP Postfix`, 'ok', true, true, null],
+    ]);
+    // Inside TLS on 465, Postfix offers no STARTTLS (there is nothing to start), and AUTH-free submission still answers EHLO.
+    const implicit = result.hosts[2];
+    expect(implicit?.ehlo?.code).toBe(250);
+    expect(implicit?.ehlo?.extensions).not.toContain('STARTTLS');
+    for (const host of result.hosts) {
+      const ssl = opensslStarttls(ip.postfixTls, NAMES.postfixTls, caFile, host.port);
+      expect(ssl.verifyCode, ssl.raw).toBe(0);
+      expect(host.tls?.version).toBe(ssl.protocol);
+      expect(host.tls?.cipher).toBe(ssl.cipher);
+    }
+  }, 60_000);
+
+  it('RFC 6186 SRV through Unbound: the submission services listed and probed, apart from the verdict', async () => {
+    const cli = await runCli(
+      [
+        'check',
+        '--json',
+        '--dns',
+        unbound.address,
+        '--checks',
+        'submission',
+        '--allow-net',
+        `${block}.0/24`,
+        'submit.interop.test',
+      ],
+      { env: { NODE_EXTRA_CA_CERTS: caFile } },
+    );
+    expect(cli.code, cli.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(cli.stdout));
+    expect(result.submission).toEqual([
+      { service: 'submission', target: NAMES.postfixTls, port: 587, priority: 0, weight: 1 },
+      { service: 'submissions', target: NAMES.postfixTls, port: 465, priority: 0, weight: 1 },
+    ]);
+    expect(result.hosts.map((h) => [h.service ?? null, h.port, h.tlsMode, h.connect, h.starttls])).toEqual([
+      [null, 25, 'starttls', 'ok', 'ok'],
+      ['submission', 587, 'starttls', 'ok', 'ok'],
+      ['submissions', 465, 'implicit', 'ok', 'ok'],
+    ]);
+  }, 60_000);
+
+  it('--proxy through a real SOCKS5 proxy (microsocks) to Postfix: the same answer, one onward connection per port', async () => {
+    const proxy = await startMicrosocks(ip.socks, 1080);
+    try {
+      const cli = await runCli(
+        [
+          'check',
+          '--json',
+          '--dns',
+          unbound.address,
+          '--ports',
+          '25,465',
+          '--checks',
+          'none',
+          '--proxy',
+          proxy.url,
+          '--allow-net',
+          `${block}.0/24`,
+          'pf-tls.interop.test',
+        ],
+        { env: { NODE_EXTRA_CA_CERTS: caFile } },
+      );
+      expect(cli.code, cli.stderr).toBe(0);
+      const result = checkResultSchema.parse(JSON.parse(cli.stdout));
+      expect(result.hosts.map((h) => [h.port, h.connect, h.banner?.code, h.starttls, h.error])).toEqual([
+        [25, 'ok', 220, 'ok', null],
+        [465, 'ok', 220, 'ok', null],
+      ]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(
+        proxy
+          .connectedTo()
+          .map((line) => /connected to (\S+)/.exec(line)?.[1])
+          .sort(),
+        proxy.log(),
+      ).toEqual([`${ip.postfixTls}:25`, `${ip.postfixTls}:465`].sort());
+    } finally {
+      await proxy.stop();
+    }
+  }, 60_000);
 
   it('Postfix and Exim greet as themselves', () => {
     expect(hostOf('pf-tls.interop.test').host.banner?.text).toBe(`${NAMES.postfixTls} ESMTP Postfix`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hostProbeSchema, TRANSIENT_HOST_ERRORS } from '@mxv/probe';
+import { hostProbeSchema, isTransientHostError, portLabel } from '@mxv/probe';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
 import type { Redis, Result } from 'ioredis';
 import type { Counter } from 'prom-client';
@@ -51,7 +51,7 @@ export function isTransientProbe(probe: Pick<HostProbe, 'connect' | 'banner' | '
     pressure.status === 'pressure' ||
     probe.connect === 'timeout' ||
     probe.connect === 'error' ||
-    (probe.error !== null && TRANSIENT_HOST_ERRORS.has(probe.error))
+    isTransientHostError(probe.error)
   );
 }
 
@@ -83,13 +83,13 @@ export class RedisHostSource implements HostProbeSource {
    * any probe). A watched re-check passes its interval.
    */
   async obtain(target: HostTarget, signal?: AbortSignal, options: { maxAgeMs?: number } = {}): Promise<HostObtained> {
-    const key = this.#keys.host(target.ip, target.port);
+    const key = this.#keys.host(target.ip, portLabel(target));
     const cached = await this.#readCached(key, target, options.maxAgeMs);
     if (cached.status === 'hit') return { status: 'cached', probe: cached.probe };
     // Counted once, here: the entry is then probed afresh and overwritten like any miss.
     if (cached.status === 'invalid') this.#options.invalidEntries?.inc();
 
-    const lockKey = this.#keys.hostLock(target.ip, target.port);
+    const lockKey = this.#keys.hostLock(target.ip, portLabel(target));
     const owner = randomUUID();
     const locked = await this.#redis.set(lockKey, owner, 'PX', this.#options.lockTtlMs, 'NX');
     if (locked !== 'OK') {
@@ -130,7 +130,13 @@ export class RedisHostSource implements HostProbeSource {
     const raw = await this.#redis.get(key);
     if (raw === null) return { status: 'miss' };
     const parsed = hostProbeSchema.safeParse(parseJson(raw));
-    if (!parsed.success || parsed.data.ip !== target.ip || parsed.data.port !== target.port) return { status: 'invalid' };
+    if (
+      !parsed.success ||
+      parsed.data.ip !== target.ip ||
+      parsed.data.port !== target.port ||
+      parsed.data.tlsMode !== target.tlsMode
+    )
+      return { status: 'invalid' };
     if (maxAgeMs !== undefined && !(Date.now() - Date.parse(parsed.data.probedAt) <= maxAgeMs)) return { status: 'miss' };
     // Counted without waiting: the counter only feeds `mxv status`.
     this.#redis.incr(this.#keys.statHostHits).catch(() => undefined);

@@ -27,10 +27,10 @@ export interface FleetKeys {
   history(domain: string): string;
   /** Capped stream of events: "result written" {domain, verdict, checkedAt}; `type` changed / expiring for the others. */
   readonly events: string;
-  /** Cached HostProbe JSON of (ip, port), with a TTL. */
-  host(ip: string, port: number): string;
+  /** Cached HostProbe JSON of (ip, port), with a TTL; `port` is its label ("25", "465", "2465/tls": portLabel). */
+  host(ip: string, port: number | string): string;
   /** Single-flight lock of that host's probe (SET NX PX, value = owner token). */
-  hostLock(ip: string, port: number): string;
+  hostLock(ip: string, port: number | string): string;
   /** ZSET host cache key -> expiry ms, so `mxv status` can count cached hosts without SCAN. */
   readonly hostIndex: string;
   /** Politeness: the next time (ms, Redis clock) a new connection to ip may start. */

@@ -46,7 +46,7 @@ function source(keys: FleetKeys, prober: HostProber, rate = 100, invalidEntries:
   return new RedisHostSource(redis, keys, prober, gate, { ...HOST_OPTIONS, invalidEntries });
 }
 
-const target = (ip: string, exchange = 'mx1.example.test'): HostTarget => ({ ip, port: 25, exchange });
+const target = (ip: string, exchange = 'mx1.example.test'): HostTarget => ({ ip, port: 25, tlsMode: 'starttls', exchange });
 
 describe('RedisHostSource', () => {
   it('probes a host once when two workers want it at the same moment, then both reuse it', async () => {
@@ -116,7 +116,7 @@ describe('RedisHostSource', () => {
     const a = source(keys, prober, 1);
     expect((await a.obtain(target('192.0.2.50'))).status).toBe('probed');
     // Same address, other port: separate cache entry, same politeness budget (1/s), so it must wait.
-    const other = await a.obtain({ ip: '192.0.2.50', port: 2525, exchange: 'mx.example.test' });
+    const other = await a.obtain({ ip: '192.0.2.50', port: 2525, tlsMode: 'starttls', exchange: 'mx.example.test' });
     expect(other).toMatchObject({ status: 'deferred', reason: 'politeness_rate' });
     expect(other.status === 'deferred' && other.retryAfterMs).toBeGreaterThan(500);
     const redis = server.client();

@@ -82,6 +82,12 @@ export const ROUTE_BOUNDS = {
   maxAddressesPerHost: { min: 1, max: 64, default: 4 },
   /** (exchange, address) pairs probed per domain. */
   maxHostsPerDomain: { min: 1, max: 1000, default: 16 },
+  /**
+   * Targets of one RFC 6186 SRV service (`_submission._tcp`, `_submissions._tcp`)
+   * probed; the rest are counted, not probed. A domain has one or two real ones;
+   * a zone listing thousands must not turn one check into thousands of probes.
+   */
+  maxSrvTargetsPerService: { min: 1, max: 64, default: 8 },
   /** Hosts of one domain probed at the same time. */
   hostConcurrencyPerDomain: { min: 1, max: 64, default: 4 },
 } as const satisfies Record<string, NumberBound>;

@@ -1,4 +1,5 @@
 import type { ConnectStatus } from '@mxv/schema';
+import { ProxyError } from './net/proxy-error.js';
 
 export type ProbePhase = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'tls' | 'quit';
 
@@ -63,6 +64,46 @@ function isAbort(error: unknown, code: string): boolean {
 }
 
 /**
+ * RFC 1928 6: the REP field of a SOCKS5 reply, by the name the `socks` package
+ * puts in its rejection message ("Socks5 proxy rejected connection - HostUnreachable").
+ */
+const SOCKS5_REPLY_CODES: Readonly<Record<string, number>> = {
+  Failure: 1,
+  NotAllowed: 2,
+  NetworkUnreachable: 3,
+  HostUnreachable: 4,
+  ConnectionRefused: 5,
+  TTLExpired: 6,
+  CommandNotSupported: 7,
+  AddressNotSupported: 8,
+};
+
+/**
+ * A proxy failure, never the mail host's: `connect` is always "error" (not
+ * refused/timeout/unreachable, which would say the host is down) and the
+ * reason names the proxy: `proxy_unreachable`, `proxy_auth_failed`,
+ * `proxy_refused:N` (N the SOCKS5 reply code), `proxy_timeout`, `proxy_error`.
+ */
+function classifyProxyError(error: ProxyError): ClassifiedError {
+  const causeCode = errorCode(error.cause);
+  const detail = causeCode ? { detail: shorten(causeCode) } : {};
+  if (error.stage === 'reach') return { connect: 'error', reason: 'proxy_unreachable', ...detail };
+  const message = errorMessage(error.cause);
+  const rejected = /^Socks5 proxy rejected connection - (\w+)/.exec(message);
+  if (rejected?.[1]) {
+    const code = SOCKS5_REPLY_CODES[rejected[1]];
+    return { connect: 'error', reason: code === undefined ? 'proxy_refused' : `proxy_refused:${code}` };
+  }
+  // "Authentication failed": wrong credentials; "no accepted authentication type": the
+  // proxy wants a method we do not offer (it demands credentials we were not given).
+  if (/Authentication failed|no accepted authentication type|unknown authentication type/i.test(message))
+    return { connect: 'error', reason: 'proxy_auth_failed' };
+  if (/timed out/i.test(message)) return { connect: 'error', reason: 'proxy_timeout' };
+  // Closed mid-handshake, an answer that is not SOCKS5: the proxy is broken, the host unknown.
+  return { connect: 'error', reason: 'proxy_error', ...detail };
+}
+
+/**
  * A socket error of a DNS exchange. ECONNREFUSED on a connected UDP socket is
  * the ICMP port-unreachable the kernel reports back (nothing listens there); on
  * TCP it is a reset to the SYN, as is an ECONNRESET before any answer.
@@ -89,6 +130,7 @@ export function classifyError(error: unknown, phase: ProbePhase): ClassifiedErro
     return withDetail(phase === 'connect' ? { connect: 'error', reason: 'aborted' } : { reason: 'aborted' });
 
   if (phase === 'connect') {
+    if (error instanceof ProxyError) return classifyProxyError(error);
     if (code === 'ECONNREFUSED') return withDetail({ connect: 'refused', reason: 'connect_refused' });
     if (code === OWN_TIMEOUT_CODE) return withDetail({ connect: 'timeout', reason: 'connect_timeout' });
     if (UNREACHABLE.has(code)) return withDetail({ connect: 'unreachable', reason: 'connect_unreachable' });

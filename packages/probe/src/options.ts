@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import { boundsSchema } from './bound-schema.js';
 import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
+import { defaultTlsMode, MAX_PORTS, RELAY_PORT, type ProbePort } from './port-list.js';
 
 /**
  * Every timeout and size bound of the engine, named, with its default (written
@@ -23,7 +24,20 @@ export type RouteBounds = z.infer<typeof routeBoundsSchema>;
 export const politenessSchema = boundsSchema(POLITENESS_BOUNDS);
 export type Politeness = z.infer<typeof politenessSchema>;
 
-export const probeOptionsSchema = z.object({
+export const probePortSchema = z.object({
+  port: z.number().int().min(SMTP_BOUNDS.port.min).max(SMTP_BOUNDS.port.max),
+  tlsMode: z.enum(['starttls', 'implicit']),
+});
+
+/** The ports of each host (port-list.ts says why each rule): at least one, at most MAX_PORTS, each port once, no implicit TLS on 25. */
+const portListSchema = z
+  .array(probePortSchema)
+  .min(1)
+  .max(MAX_PORTS)
+  .refine((ports) => new Set(ports.map((p) => p.port)).size === ports.length, 'a port is listed twice')
+  .refine((ports) => !ports.some((p) => p.port === RELAY_PORT && p.tlsMode === 'implicit'), 'port 25 is STARTTLS only');
+
+const probeOptionsObject = z.object({
   /** Recursive resolvers, "host" or "host:port" or "[v6]:port"; empty means the system's. */
   dnsServers: z.array(z.string()).default([]),
   /** CIDR ranges that may be probed although private, loopback or reserved. */
@@ -34,7 +48,27 @@ export const probeOptionsSchema = z.object({
   politeness: politenessSchema.prefault({}),
   /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
   checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
+  /**
+   * Ports probed on each mail host, the first being the delivery port the
+   * verdict is computed over (CONTRACT: --ports). Absent: `smtp.port` alone,
+   * in its default mode (465 implicit TLS, any other STARTTLS).
+   */
+  ports: portListSchema.optional(),
+  /**
+   * `socks5://[user:pass@]host:port` (CONTRACT: --proxy): every SMTP connection
+   * goes through it. Parsed (and refused with a reason that never repeats the
+   * credentials) by createEngineParts, like the resolvers.
+   */
+  proxy: z.string().nullable().default(null),
 });
+
+/** `ports` is always filled in after parsing, so nothing below needs to know about `smtp.port`. */
+export const probeOptionsSchema = probeOptionsObject.transform(
+  (options): Omit<typeof options, 'ports'> & { ports: ProbePort[] } => ({
+    ...options,
+    ports: options.ports ?? [{ port: options.smtp.port, tlsMode: defaultTlsMode(options.smtp.port) }],
+  }),
+);
 export type ProbeOptions = z.infer<typeof probeOptionsSchema>;
 export type ProbeOptionsInput = z.input<typeof probeOptionsSchema>;
 

@@ -42,7 +42,7 @@ interface MxCandidate {
   ttl: number;
 }
 
-interface HostAddresses {
+export interface HostAddresses {
   addresses: string[];
   truncated: boolean;
   addressTtl: number | null;
@@ -51,7 +51,7 @@ interface HostAddresses {
 }
 
 /** Counts questions, and turns a resolver that breaks its never-throw contract into a SERVFAIL. */
-class CountingResolver {
+export class CountingResolver {
   queries = 0;
   constructor(
     private readonly resolver: DnsResolver,
@@ -102,7 +102,7 @@ function addressRecords(answer: DnsAnswer, type: 'A' | 'AAAA', owner: string): A
 }
 
 /** A and AAAA of one name, asked in parallel; A first in the result (the order RFC 6724 does not fix, but stable output needs one). */
-async function lookupHost(name: string, dns: CountingResolver, maxAddresses: number): Promise<HostAddresses> {
+export async function lookupHost(name: string, dns: CountingResolver, maxAddresses: number): Promise<HostAddresses> {
   const [a, aaaa] = await Promise.all([dns.ask(name, 'A'), dns.ask(name, 'AAAA')]);
   const aChain = followCnameChain(a.records, name);
   const aaaaChain = followCnameChain(aaaa.records, name);

@@ -106,7 +106,7 @@ async function startHost(behaviour: SmtpBehaviour | SmtpBehaviourKind, cert?: Is
 
 async function timedProbe(host: SmtpHostHandle): Promise<{ probe: HostProbe; elapsedMs: number }> {
   const started = Date.now();
-  const probe = await prober.probe({ ip: host.host, port: host.port, exchange: 'mx.hostile.test' });
+  const probe = await prober.probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.hostile.test' });
   return { probe, elapsedMs: Date.now() - started };
 }
 
@@ -277,7 +277,9 @@ describe('hostile servers: each one ends with the right reason within its bound'
     const fdsBefore = openFds();
     const started = Date.now();
     const probes = await Promise.all(
-      Array.from({ length: 1000 }, () => patient.probe({ ip: host.host, port: host.port, exchange: 'mx.hostile.test' })),
+      Array.from({ length: 1000 }, () =>
+        patient.probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.hostile.test' }),
+      ),
     );
     const elapsedMs = Date.now() - started;
     const byError = new Map<string | null, number>();
@@ -357,7 +359,7 @@ describe('hostile servers: 1,000 probes against a mix', () => {
       while (next < total) {
         const i = next++;
         const host = mix[i % mix.length] as SmtpHostHandle;
-        const probe = await prober.probe({ ip: host.host, port: host.port, exchange: 'mx.hostile.test' });
+        const probe = await prober.probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.hostile.test' });
         errors[i] = probe.error;
         details[i] = probe.tls?.error ?? null;
       }

@@ -46,7 +46,7 @@ describe('MemoryHostSource', () => {
       ttlMs: 60_000,
       maxEntries: 10,
     });
-    const target = { ip: '192.0.2.7', port: 25, exchange: 'mx.a.test' };
+    const target = { ip: '192.0.2.7', port: 25, tlsMode: 'starttls', exchange: 'mx.a.test' };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => source.obtain({ ...target, exchange: `mx${i}.test` })),
     );
@@ -65,8 +65,8 @@ describe('MemoryHostSource', () => {
       ttlMs: 60_000,
       maxEntries: 10,
     });
-    await source.obtain({ ip: '192.0.2.7', port: 25, exchange: 'a.test' });
-    await source.obtain({ ip: '192.0.2.7', port: 587, exchange: 'a.test' });
+    await source.obtain({ ip: '192.0.2.7', port: 25, tlsMode: 'starttls', exchange: 'a.test' });
+    await source.obtain({ ip: '192.0.2.7', port: 587, tlsMode: 'starttls', exchange: 'a.test' });
     expect(prober.calls).toBe(2);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '@mxv/testkit';
 import {
   createAddressPolicy,
+  DirectDialer,
   parseProbeOptions,
   SmtpConnection,
   SmtpHostProber,
@@ -99,7 +100,7 @@ function prober(overrides: Partial<SmtpHostProberOptions> = {}): SmtpHostProber 
 async function probeHost(setup: HostSetup, exchange = 'mx.probe.test', overrides: Partial<SmtpHostProberOptions> = {}) {
   const host = await startHost(setup);
   const started = Date.now();
-  const probe = await prober(overrides).probe({ ip: host.host, port: host.port, exchange });
+  const probe = await prober(overrides).probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange });
   return { host, probe, elapsedMs: Date.now() - started, commands: host.log.records.flatMap((r) => r.commands) };
 }
 
@@ -305,11 +306,11 @@ describe('SmtpHostProber: connection failures', () => {
     let dialled = 0;
     const probe = await prober({
       policy: strict.policy,
-      dial: (o) => {
+      dialer: new DirectDialer((o) => {
         dialled++;
         return net.connect(o);
-      },
-    }).probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' });
+      }),
+    }).probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.probe.test' });
     expect(probe.connect).toBe('blocked');
     expect(probe.error).toBe('blocked_address');
     expect(probe.starttls).toBe('not_tried');
@@ -320,7 +321,12 @@ describe('SmtpHostProber: connection failures', () => {
 
   it('connect timeout: a socket that never connects', async () => {
     const started = Date.now();
-    const probe = await prober({ dial: () => new net.Socket() }).probe({ ip: '127.0.0.1', port: 9, exchange: 'mx.probe.test' });
+    const probe = await prober({ dialer: new DirectDialer(() => new net.Socket()) }).probe({
+      ip: '127.0.0.1',
+      port: 9,
+      tlsMode: 'starttls',
+      exchange: 'mx.probe.test',
+    });
     expect(probe.connect).toBe('timeout');
     expect(probe.error).toBe('connect_timeout');
     expect(Date.now() - started).toBeLessThan(BOUNDS.connectTimeoutMs + slack.ms());
@@ -374,7 +380,10 @@ describe('SmtpHostProber: connection failures', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
-    const probe = await prober().probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' }, controller.signal);
+    const probe = await prober().probe(
+      { ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.probe.test' },
+      controller.signal,
+    );
     // The reason tells an abort from the greeting timeout; the time says it stopped at the abort.
     expect(probe.error).toBe('aborted');
     expect(Date.now() - started).toBeLessThan(50 + slack.ms());
@@ -400,11 +409,11 @@ describe('SmtpHostProber: not SMTP at all', () => {
       { behaviour: { kind: 'huge_greeting', bytes: 10 * 1024 * 1024 } },
       'mx.probe.test',
       {
-        dial: (o) => {
+        dialer: new DirectDialer((o) => {
           const socket = net.connect(o);
           socket.on('data', (chunk: Buffer) => (received += chunk.length));
           return socket;
-        },
+        }),
       },
     );
     expect(probe.error).toBe('line_too_long');
@@ -438,17 +447,17 @@ describe('SmtpHostProber: hygiene', () => {
     const host = await startHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } });
     const sockets: net.Socket[] = [];
     const probe = await prober({
-      dial: (o) => {
+      dialer: new DirectDialer((o) => {
         const socket = net.connect(o);
         sockets.push(socket);
         return socket;
-      },
+      }),
       tlsConnect: (options) => {
         const socket = tls.connect(options);
         sockets.push(socket);
         return socket;
       },
-    }).probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' });
+    }).probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.probe.test' });
     expect(probe.starttls).toBe('ok');
     expect(sockets).toHaveLength(2);
     for (const socket of sockets) {
@@ -470,12 +479,12 @@ describe('SmtpHostProber: hygiene', () => {
     let plain: net.Socket | undefined;
     const events = ['data', 'end', 'close', 'connect'];
     await prober({
-      dial: (o) => {
+      dialer: new DirectDialer((o) => {
         plain = net.connect(o);
         baseline = events.map((e) => plain?.listenerCount(e) ?? -1);
         return plain;
-      },
-    }).probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' });
+      }),
+    }).probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.probe.test' });
     expect(plain?.destroyed).toBe(true);
     expect(events.map((e) => plain?.listenerCount(e))).toEqual(baseline);
   });
@@ -490,7 +499,7 @@ describe('SmtpHostProber: hygiene', () => {
       },
     });
     for (let i = 0; i < 2; i++) {
-      const probe = await shared.probe({ ip: host.host, port: host.port, exchange: 'mx.probe.test' });
+      const probe = await shared.probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.probe.test' });
       expect(probe.tls?.certValid).toBe(true);
     }
     expect(contexts).toHaveLength(2);
@@ -500,7 +509,7 @@ describe('SmtpHostProber: hygiene', () => {
 
   it('an IP literal as exchange: no SNI, the name match judged on the address', async () => {
     const host = await startHost({ behaviour: 'esmtp', cert: { names: ['mx.probe.test'] } });
-    const probe = await prober().probe({ ip: host.host, port: host.port, exchange: host.host });
+    const probe = await prober().probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: host.host });
     expect(probe.starttls).toBe('ok');
     expect(probe.tls?.hostnameMatch).toBe(false);
     expect(probe.probedAs).toBe(host.host);
@@ -521,7 +530,7 @@ describe('SmtpHostProber: hygiene', () => {
           throw new Error('policy bug');
         },
       },
-    }).probe({ ip: '127.0.0.1', port: 9, exchange: 'mx.probe.test' });
+    }).probe({ ip: '127.0.0.1', port: 9, tlsMode: 'starttls', exchange: 'mx.probe.test' });
     expect(probe.error).toBe('internal_error');
     expect(probe.connect).toBe('error');
   });
@@ -544,7 +553,7 @@ describe('SmtpConnection', () => {
   it('reads replies as data, refuses CR/LF in commands, and closes twice safely', async () => {
     const host = await startHost({ behaviour: 'no_starttls', hostname: 'mx.conn.test' });
     const opened = await SmtpConnection.open({
-      dial: (o) => net.connect(o),
+      dialer: new DirectDialer(),
       host: host.host,
       port: host.port,
       connectTimeoutMs: 300,
@@ -571,7 +580,7 @@ describe('SmtpConnection', () => {
     const host = await startHost({ behaviour: 'silent' });
     const deadline = Date.now() + 150;
     const opened = await SmtpConnection.open({
-      dial: (o) => net.connect(o),
+      dialer: new DirectDialer(),
       host: host.host,
       port: host.port,
       connectTimeoutMs: 300,

@@ -88,6 +88,10 @@ describe('isTransientResult', () => {
     ['connect timeout', [host({ connect: 'timeout', banner: null, error: 'connect_timeout' })], 'unreachable', true],
     ['554 greeting', [host({ banner: { code: 554, text: 'no' }, error: 'greeting_rejected' })], 'bad_banner', false],
     ['refused', [host({ connect: 'refused', banner: null, error: 'connect_refused' })], 'unreachable', false],
+    // A proxy failure says nothing final about the host: retried, never stored as final (issue 11).
+    ['proxy down', [host({ connect: 'error', banner: null, error: 'proxy_unreachable' })], 'unreachable', true],
+    ['proxy refused the CONNECT', [host({ connect: 'error', banner: null, error: 'proxy_refused:5' })], 'unreachable', true],
+    ['proxy wants credentials', [host({ connect: 'error', banner: null, error: 'proxy_auth_failed' })], 'unreachable', true],
     ['ok without TLS because of a TLS timeout', [host({ starttls: 'failed', error: 'tls_timeout' })], 'ok', true],
     ['ok without STARTTLS offered', [host({})], 'ok', false],
     [

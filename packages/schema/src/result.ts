@@ -100,6 +100,11 @@ export const hostResultSchema = z.object({
   connect: connectStatusSchema,
   banner: smtpReplySchema.nullable(),
   ehlo: ehloSchema.nullable(),
+  /**
+   * Whether TLS was established. On an implicit-TLS port (tlsMode "implicit")
+   * no STARTTLS is sent: "ok"/"failed" is the handshake made first, and `ehlo`
+   * is the one EHLO, sent inside TLS.
+   */
   starttls: starttlsStatusSchema,
   tls: tlsInfoSchema.nullable(),
   /** EHLO repeated over TLS (RFC 3207 4.2: the server's capabilities may differ). */
@@ -117,6 +122,13 @@ export const hostResultSchema = z.object({
   mtaSts: hostMtaStsSchema.nullable().default(null),
   ptr: hostPtrSchema.nullable().default(null),
   dnsbl: z.array(dnsblEntrySchema).nullable().default(null),
+  /**
+   * Beyond the contract's minimum: present when this host is an RFC 6186 SRV
+   * target of the domain's `submission` list rather than a mail exchange
+   * (`exchange` is then the SRV target, `priority` its SRV priority). Such
+   * hosts never count for the verdict or the five checks.
+   */
+  service: submissionServiceSchema.shape.service.optional(),
 });
 export type HostResult = z.infer<typeof hostResultSchema>;
 

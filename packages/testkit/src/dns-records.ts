@@ -7,6 +7,14 @@ export type ZoneRecord =
   | { type: 'AAAA'; address: string; ttl?: number }
   | { type: 'CNAME'; target: string; ttl?: number }
   | { type: 'TXT'; text: string | string[]; ttl?: number }
+  | {
+      type: 'SRV';
+      priority: number;
+      weight: number;
+      port: number;
+      /** "." means "not offered" (RFC 2782). */ target: string;
+      ttl?: number;
+    }
   | { type: 'TLSA'; usage: number; selector: number; matchingType: number; /** Hex. */ data: string; ttl?: number };
 
 export type ZoneRecordType = ZoneRecord['type'];
@@ -30,6 +38,13 @@ export function toPacketAnswer(owner: string, rec: ZoneRecord, ttl: number): Ans
       return { type: 'CNAME', name: owner, ttl, data: rec.target };
     case 'TXT':
       return { type: 'TXT', name: owner, ttl, data: rec.text };
+    case 'SRV':
+      return {
+        type: 'SRV',
+        name: owner,
+        ttl,
+        data: { priority: rec.priority, weight: rec.weight, port: rec.port, target: rec.target },
+      };
     case 'TLSA':
       return {
         type: 'TLSA',

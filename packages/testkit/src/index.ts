@@ -14,3 +14,4 @@ export * from './worlds/bulk-world.js';
 export * from './free-port.js';
 export * from './redis-server.js';
 export * from './scheduling-slack.js';
+export * from './socks5-server.js';

@@ -22,6 +22,12 @@ export interface SmtpHostOptions {
   behaviour: SmtpBehaviour | SmtpBehaviourKind;
   /** Certificate for STARTTLS; without it the esmtp family does not offer STARTTLS. */
   tls?: SmtpTlsMaterial;
+  /**
+   * Implicit TLS (RFC 8314, port 465): the handshake comes first, then the
+   * session inside it (with no STARTTLS). Needs `tls`. Raw and hostile
+   * behaviours still play in clear, so a client meets them inside its handshake.
+   */
+  implicitTls?: boolean;
   /** Name in the greeting and EHLO reply; default "mx.testkit.invalid". */
   hostname?: string;
   /** Wait before the greeting (a slow or tarpitting server). */
@@ -84,14 +90,20 @@ export async function startSmtpHost(opts: SmtpHostOptions): Promise<SmtpHostHand
     open.add(conn);
     socket.on('close', () => open.delete(conn));
     if (playRaw(conn, behaviour, hostname) || playHostile(conn, behaviour, hostname)) return;
-    new SmtpSession(conn, {
+    const session = new SmtpSession(conn, {
       hostname,
       behaviour,
       secureContext,
       greetingDelayMs: opts.greetingDelayMs ?? 0,
       replyDelayMs: opts.replyDelayMs ?? 0,
       maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE,
-    }).start();
+    });
+    if (opts.implicitTls && secureContext) {
+      conn.detachPlain();
+      conn.upgrade(secureContext, () => session.start());
+    } else {
+      session.start();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -26,6 +26,12 @@ export interface WorldHostSpec {
   replyDelayMs?: number;
   /** The host gets an address but nothing listens there: connections are refused. */
   refused?: boolean;
+  /**
+   * More ports this host listens on besides the world's SMTP port, e.g. a
+   * submission port with STARTTLS and one with implicit TLS (RFC 8314), for
+   * `--ports` and RFC 6186 SRV targets. Same behaviour and certificate.
+   */
+  extraPorts?: Array<{ port: number; implicitTls?: boolean }>;
 }
 
 /** What the engine should report for one host of a domain (fields left out are not checked). */

@@ -23,6 +23,8 @@ export interface World {
   caCertPem: string;
   /** Listening hosts by address. */
   hosts: Map<string, SmtpHostHandle>;
+  /** The listeners of the hosts' `extraPorts`. */
+  extraHosts: SmtpHostHandle[];
   /** Every host spec id → its address (refused hosts included) and handle (null when refused). */
   hostsById: Map<string, { ip: string; handle: SmtpHostHandle | null }>;
   /** Domains of the spec, in order. */
@@ -131,6 +133,39 @@ async function startHostsOnSharedPort(
   }
 }
 
+/** The `extraPorts` listeners of every live host (fixed ports, each host on its own address). */
+async function startExtraPorts(
+  specs: readonly WorldHostSpec[],
+  addressOf: ReadonlyMap<string, string>,
+  certByKey: ReadonlyMap<string, IssuedCert>,
+): Promise<SmtpHostHandle[]> {
+  const started: SmtpHostHandle[] = [];
+  try {
+    for (const spec of specs) {
+      if (spec.refused === true) continue;
+      const cert = spec.cert ? certByKey.get(certKey(spec.cert)) : undefined;
+      for (const extra of spec.extraPorts ?? []) {
+        started.push(
+          await startSmtpHost({
+            host: addressOf.get(spec.id) as string,
+            port: extra.port,
+            behaviour: spec.behaviour,
+            hostname: spec.hostname,
+            tls: cert,
+            implicitTls: extra.implicitTls === true,
+            greetingDelayMs: spec.greetingDelayMs,
+            replyDelayMs: spec.replyDelayMs,
+          }),
+        );
+      }
+    }
+    return started;
+  } catch (err) {
+    await Promise.all(started.map((h) => h.stop()));
+    throw err;
+  }
+}
+
 /** Start a simulated mail world: one resolver and every SMTP host of the spec, all on loopback. */
 export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Promise<World> {
   const ipBlock = spec.ipBlock ?? randomIpBlock();
@@ -193,6 +228,13 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     await dnsServer.stop();
     throw err;
   }
+  let extraHosts: SmtpHostHandle[];
+  try {
+    extraHosts = await startExtraPorts(spec.hosts, addressOf, certByKey);
+  } catch (err) {
+    await Promise.all([dnsServer.stop(), ...[...hosts.values()].map((h) => h.stop())]);
+    throw err;
+  }
 
   const hostsById = new Map(
     spec.hosts.map((h) => [
@@ -207,6 +249,7 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     ca,
     caCertPem: ca.certPem,
     hosts,
+    extraHosts,
     hostsById,
     domains: spec.domains.map((d) => d.name),
     expectations: new Map(spec.domains.flatMap((d) => (d.expect ? [[d.name, d.expect] as const] : []))),
@@ -214,7 +257,9 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     ipBlock,
     dnsServer,
     stop() {
-      stopping ??= Promise.all([dnsServer.stop(), ...[...hosts.values()].map((h) => h.stop())]).then(() => undefined);
+      stopping ??= Promise.all([dnsServer.stop(), ...[...hosts.values(), ...extraHosts].map((h) => h.stop())]).then(
+        () => undefined,
+      );
       return stopping;
     },
   };

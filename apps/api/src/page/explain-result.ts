@@ -117,6 +117,18 @@ export function explainResult(result: CheckResult): Note[] {
       MX at a public address.`,
     );
   }
+  // Issue 11: a failing egress proxy is mxv's problem, not the domain's; say so before anyone blames the mail host.
+  const viaProxy = result.hosts.filter((h) => h.error?.startsWith('proxy_') === true);
+  if (viaProxy.length > 0) {
+    add(
+      'info',
+      'The probe’s proxy failed',
+      html`This check went out through a SOCKS5 proxy, and the proxy failed for
+      ${viaProxy.length === 1 ? 'one host' : `${viaProxy.length} hosts`}
+      (${[...new Set(viaProxy.map((h) => h.error))].join(', ')}). That says nothing about the mail host itself; the check is
+      retried.`,
+    );
+  }
   for (const record of result.mx.records) {
     for (const problem of record.problems) {
       const text = mxProblemText(problem, record.exchange, record.cnameTarget ?? null);

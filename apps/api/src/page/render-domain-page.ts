@@ -4,6 +4,7 @@ import { explainResult, verdictWords } from './explain-result.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHistory } from './render-history.js';
 import { renderHostCard } from './render-host-card.js';
+import { renderSubmission } from './render-submission.js';
 import { renderLayout } from './render-layout.js';
 
 const CHECK_LABELS: Array<[keyof Checks, string]> = [
@@ -68,6 +69,8 @@ function missingBody(domain: string, input: DomainPageInput): SafeHtml {
 function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
   const { words, tone } = verdictWords(result);
   const notes = explainResult(result);
+  // Submission servers (RFC 6186) get their own block below.
+  const mailHosts = result.hosts.filter((host) => host.service === undefined);
   return html`<main
     data-domain="${result.domain}"
     data-checked-at="${result.checkedAt}"
@@ -99,12 +102,12 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
     ${notes.length > 0 ? html`<div class="notes">${notes.map((n) => html`<div class="note ${n.kind}"><strong>${n.title}.</strong> ${n.body}</div>`)}</div>` : ''}
     ${mxSection(result)}
     ${
-      result.hosts.length > 0
+      mailHosts.length > 0
         ? html`<h2>Mail hosts</h2>
-            <div class="hosts">${result.hosts.map((h) => renderHostCard(h, input.now))}</div>`
+            <div class="hosts">${mailHosts.map((h) => renderHostCard(h, input.now))}</div>`
         : ''
     }
-    ${renderHistory(input.history ?? [])}
+    ${renderSubmission(result, input.now)} ${renderHistory(input.history ?? [])}
   </main>`;
 }
 

@@ -18,10 +18,19 @@ const STARTTLS_WORDS: Record<HostResult['starttls'], { text: string; tone: strin
   not_tried: { text: 'STARTTLS not tried', tone: '' },
 };
 
+/** With implicit TLS (RFC 8314) no STARTTLS is sent: the same field says whether the handshake made first completed. */
+const IMPLICIT_TLS_WORDS: Record<HostResult['starttls'], { text: string; tone: string }> = {
+  ok: { text: 'implicit TLS ok', tone: 'ok' },
+  failed: { text: 'implicit TLS failed', tone: 'bad' },
+  not_offered: { text: 'no TLS', tone: 'warn' },
+  not_tried: { text: 'TLS not tried', tone: '' },
+};
+
 /** One probed host as a card: what it said at each step, its certificate, and its timings. `now` dates the expiry. */
 export function renderHostCard(host: HostResult, now: number): SafeHtml {
   const connect = CONNECT_WORDS[host.connect];
-  const starttls = STARTTLS_WORDS[host.starttls];
+  const implicit = host.tlsMode === 'implicit';
+  const starttls = (implicit ? IMPLICIT_TLS_WORDS : STARTTLS_WORDS)[host.starttls];
   const tls = host.tls;
   const rows: SafeHtml[] = [];
   const row = (label: string, value: SafeHtml | string): void => {
@@ -37,7 +46,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       html`<code>${host.ehlo.code}</code> ${host.ehlo.extensions.map((e) => html`<span class="tag">${e}</span>`)}`,
     );
   }
-  row('STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
+  row(implicit ? 'TLS first' : 'STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
   if (tls) {
     row('TLS', html`${tls.version ?? '?'} · <span class="mono">${tls.cipher ?? '?'}</span>`);
     if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
@@ -57,13 +66,21 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   }
   if (host.error) row('Problem', html`<code>${host.error}</code>`);
   row('Timings', renderTimings(host.timingsMs));
-  return html`<article class="card host" data-exchange="${host.exchange}" data-ip="${host.ip}">
+  const role = host.service ? `${host.service} service` : `priority ${host.priority}`;
+  const mode = implicit ? 'implicit TLS' : 'STARTTLS';
+  return html`<article
+    class="card host"
+    data-exchange="${host.exchange}"
+    data-ip="${host.ip}"
+    data-port="${host.port}"
+    data-tls-mode="${host.tlsMode}"
+  >
     <h3>
       ${host.exchange}
       <span class="tag ${connect.tone}">${connect.text}</span
       >${host.cached ? html`<span class="tag" title="probe shared with other domains on this host${host.probedAt ? `, made ${host.probedAt}` : ''}">shared probe</span>` : ''}
     </h3>
-    <p class="where">priority ${host.priority} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port}</p>
+    <p class="where">${role} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port} · ${mode}</p>
     <dl class="kv">${rows}</dl>
   </article>`;
 }

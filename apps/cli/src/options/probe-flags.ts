@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, SMTP_BOUNDS } from '@mxv/probe/bounds';
 import type { ProbeOptionsInput } from '@mxv/probe';
+import { defaultTlsMode, parsePortList, type ProbePort } from '@mxv/probe/ports';
 import { boundDefault, boundFlag } from './number-flag.js';
 import { UsageError } from './usage-error.js';
 
@@ -9,7 +10,16 @@ export function addProbeFlags(command: Command): Command {
   return command
     .addOption(new Option('--dns <servers>', "recursive resolvers HOST[:PORT],... (default: the system's)").env('MXV_DNS'))
     .addOption(
-      new Option('--smtp-port <n>', 'port probed on each mail host').env('MXV_SMTP_PORT').default(boundDefault(SMTP_BOUNDS.port)),
+      new Option(
+        '--ports <list>',
+        'ports probed on each mail host, e.g. 25,587,465; 465 or N/tls is implicit TLS (default: 25)',
+      ).env('MXV_PORTS'),
+    )
+    .addOption(new Option('--smtp-port <n>', 'one port probed on each mail host: the same as --ports N').env('MXV_SMTP_PORT'))
+    .addOption(
+      new Option('--proxy <url>', 'send every SMTP connection through this SOCKS5 proxy: socks5://[user:pass@]host:port').env(
+        'MXV_PROXY',
+      ),
     )
     .addOption(
       new Option('--allow-net <cidrs>', 'private/loopback/reserved ranges that may be probed anyway, CIDR,...').env(
@@ -41,7 +51,9 @@ export function addProbeFlags(command: Command): Command {
 
 export interface ProbeFlagValues {
   dns?: string;
-  smtpPort: string;
+  smtpPort?: string;
+  ports?: string;
+  proxy?: string;
   allowNet?: string;
   timeoutMs: string;
   heloName: string;
@@ -63,8 +75,9 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
   return {
     dnsServers,
     allowNet: splitList(flags.allowNet),
+    ports: portsFlag(flags),
+    proxy: flags.proxy ?? null,
     smtp: {
-      port: boundFlag('--smtp-port', flags.smtpPort, SMTP_BOUNDS.port),
       hostBudgetMs,
       heloName: flags.heloName,
       connectTimeoutMs: Math.min(
@@ -75,6 +88,25 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
     dns: { queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs) },
     checks: checksFlag(flags.checks),
   };
+}
+
+/**
+ * `--ports LIST`, or `--smtp-port N` (which is `--ports N`). Both at once is a
+ * usage error, whether from flags or the environment: which one was meant
+ * cannot be guessed, and silently preferring one would probe ports nobody asked for.
+ */
+export function portsFlag(flags: Pick<ProbeFlagValues, 'ports' | 'smtpPort'>): ProbePort[] | undefined {
+  if (flags.ports !== undefined && flags.smtpPort !== undefined)
+    throw new UsageError('give --ports (MXV_PORTS) or --smtp-port (MXV_SMTP_PORT), not both: --smtp-port N is --ports N');
+  if (flags.smtpPort !== undefined) {
+    const port = boundFlag('--smtp-port', flags.smtpPort, SMTP_BOUNDS.port);
+    return [{ port, tlsMode: defaultTlsMode(port) }];
+  }
+  if (flags.ports === undefined) return undefined;
+  const parsed = parsePortList(flags.ports);
+  if (parsed.status === 'invalid')
+    throw new UsageError(`--ports takes a list like 25,587,465 (N/tls: implicit TLS); got ${parsed.reason}`);
+  return parsed.ports;
 }
 
 type CheckName = (typeof CHECK_NAMES)[number];

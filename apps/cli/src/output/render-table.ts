@@ -44,35 +44,72 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
     ),
   );
 
-  const rows: string[][] = [['PRI', 'EXCHANGE', 'ADDRESS', 'CONNECT', 'BANNER', 'STARTTLS', 'TLS', 'ms']];
+  // The PORT column only when it says something: more than one port, or not the usual 25.
+  const showPort = result.hosts.some((host) => host.port !== 25 || host.tlsMode === 'implicit' || host.service !== undefined);
+  const rows: string[][] = [
+    ['PRI', 'EXCHANGE', 'ADDRESS', ...(showPort ? ['PORT'] : []), 'CONNECT', 'BANNER', 'STARTTLS', 'TLS', 'ms'],
+  ];
   for (const record of result.mx.records) {
-    const hosts = result.hosts.filter((host) => host.exchange === record.exchange && host.priority === record.priority);
+    const hosts = result.hosts.filter(
+      (host) => host.service === undefined && host.exchange === record.exchange && host.priority === record.priority,
+    );
     if (hosts.length === 0) {
-      rows.push([String(record.priority), record.exchange, colors.red(problemText(record)), '', '', '', '', '']);
+      rows.push([
+        String(record.priority),
+        record.exchange,
+        colors.red(problemText(record)),
+        ...(showPort ? [''] : []),
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
       continue;
     }
-    for (const host of hosts) rows.push(hostRow(host, record, colors));
+    for (const host of hosts)
+      rows.push(hostRow(host, String(host.priority), hostExchange(host, record, colors), showPort, colors));
+  }
+  // Submission servers (RFC 6186) in the same columns, their service where the MX priority goes.
+  for (const host of result.hosts) {
+    if (host.service !== undefined) rows.push(hostRow(host, host.service, host.exchange, showPort, colors));
   }
   if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  if (result.submission) lines.push(submissionLine(result.submission, colors));
   return lines.join('\n');
+}
+
+/** The "Submission" block: the RFC 6186 services the domain advertises, in one line. */
+function submissionLine(services: NonNullable<CheckResult['submission']>, colors: Colors): string {
+  if (services.length === 0) return colors.dim('  Submission: none advertised (no _submission/_submissions SRV)');
+  const listed = services.map((s) => `${s.service} ${s.target}:${s.port}${s.service === 'submissions' ? ' (implicit TLS)' : ''}`);
+  return `  ${colors.dim('Submission:')} ${listed.join(', ')}`;
+}
+
+/** "465/tls" for implicit TLS (RFC 8314), the bare number for plain SMTP + STARTTLS. */
+function portText(host: HostResult): string {
+  return host.tlsMode === 'implicit' ? `${host.port}/tls` : String(host.port);
 }
 
 function problemText(record: MxRecord): string {
   return record.problems.length > 0 ? record.problems.join(', ') : 'not probed';
 }
 
-function hostRow(host: HostResult, record: MxRecord, colors: Colors): string[] {
+function hostExchange(host: HostResult, record: MxRecord, colors: Colors): string {
+  return record.problems.length > 0 ? `${host.exchange} ${colors.yellow(`(${record.problems.join(',')})`)}` : host.exchange;
+}
+
+function hostRow(host: HostResult, first: string, exchange: string, showPort: boolean, colors: Colors): string[] {
   const connect =
     host.connect === 'ok' ? colors.green('ok') : host.connect === 'blocked' ? colors.yellow('blocked') : colors.red(host.connect);
   const banner = host.banner ? (host.banner.code === 220 ? colors.green('220') : colors.red(String(host.banner.code))) : '';
   const starttls =
     host.starttls === 'ok' ? colors.green('ok') : host.starttls === 'not_tried' ? colors.dim('-') : colors.yellow(host.starttls);
-  const exchange =
-    record.problems.length > 0 ? `${host.exchange} ${colors.yellow(`(${record.problems.join(',')})`)}` : host.exchange;
   return [
-    String(host.priority),
+    first,
     exchange,
     host.ip,
+    ...(showPort ? [portText(host)] : []),
     connect,
     banner,
     starttls,

@@ -20,6 +20,11 @@ export interface PostfixService {
   hostname: string;
   /** RFC 3207 STARTTLS offered (may) or not (none). */
   tls: TlsFiles | null;
+  /**
+   * Also the submission ports (needs `tls`): 587 with STARTTLS required, and
+   * 465 with TLS first (smtpd_tls_wrappermode, RFC 8314 implicit TLS).
+   */
+  submission?: boolean;
 }
 
 export interface Running {
@@ -102,11 +107,16 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
       '',
     ].join('\n'),
   );
-  const lines = services.map((s) => {
-    const tls = s.tls
-      ? `-o smtpd_tls_security_level=may -o smtpd_tls_cert_file=${s.tls.certFile} -o smtpd_tls_key_file=${s.tls.keyFile}`
-      : '-o smtpd_tls_security_level=none';
-    return `${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`;
+  const lines = services.flatMap((s) => {
+    const files = s.tls ? `-o smtpd_tls_cert_file=${s.tls.certFile} -o smtpd_tls_key_file=${s.tls.keyFile}` : '';
+    const tls = s.tls ? `-o smtpd_tls_security_level=may ${files}` : '-o smtpd_tls_security_level=none';
+    const relay = `${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`;
+    if (!s.submission || !s.tls) return [relay];
+    return [
+      relay,
+      `${s.ip}:587 inet n - n - - smtpd -o myhostname=${s.hostname} -o smtpd_tls_security_level=encrypt ${files}`,
+      `${s.ip}:465 inet n - n - - smtpd -o myhostname=${s.hostname} -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt ${files}`,
+    ];
   });
   writeFileSync(
     join(conf, 'master.cf'),
@@ -121,7 +131,9 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
   );
   const log = (): string => (existsSync(maillog) ? readFileSync(maillog, 'utf8') : '(no maillog)');
   run('postfix', ['-c', conf, 'start']);
-  for (const s of services) await waitListening(s.ip, 25, 'postfix', log);
+  for (const s of services) {
+    for (const port of s.submission && s.tls ? [25, 587, 465] : [25]) await waitListening(s.ip, port, 'postfix', log);
+  }
   return {
     log,
     async stop() {
@@ -320,10 +332,12 @@ export interface OpensslView {
 }
 
 /** openssl s_client -starttls smtp: protocol, cipher and verify result against the CA and the name. */
-export function opensslStarttls(ip: string, name: string, caFile: string): OpensslView {
+/** `port` 465 is implicit TLS (no -starttls: the handshake comes first); any other port STARTTLS. */
+export function opensslStarttls(ip: string, name: string, caFile: string, port = 25): OpensslView {
+  const starttls = port === 465 ? [] : ['-starttls', 'smtp'];
   const out = spawnSync(
     'openssl',
-    ['s_client', '-starttls', 'smtp', '-connect', `${ip}:25`, '-servername', name, '-CAfile', caFile, '-verify_hostname', name],
+    ['s_client', ...starttls, '-connect', `${ip}:${port}`, '-servername', name, '-CAfile', caFile, '-verify_hostname', name],
     { encoding: 'utf8', input: '', timeout: 15_000 },
   );
   const raw = out.stdout + out.stderr;
@@ -335,6 +349,25 @@ export function opensslStarttls(ip: string, name: string, caFile: string): Opens
     cipher: summary?.[2] ?? null,
     verifyCode: Number(/Verify return code: (\d+)/.exec(raw)?.[1] ?? NaN),
     raw,
+  };
+}
+
+/**
+ * Debian's microsocks, a real SOCKS5 proxy, on one address; its log has one
+ * "connected to IP:PORT" line per connection it made onwards.
+ */
+export async function startMicrosocks(ip: string, port: number): Promise<Running & { url: string; connectedTo(): string[] }> {
+  const child: ChildProcess = spawn('microsocks', ['-i', ip, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output;
+  await waitListening(ip, port, 'microsocks', log);
+  return {
+    url: `socks5://${ip}:${port}`,
+    connectedTo: () => output.split('\n').filter((line) => line.includes('connected to')),
+    log,
+    stop: () => stopChild(child),
   };
 }
 

@@ -34,6 +34,16 @@ export function decodeRecord(answer: Answer): DnsRecord | null {
         matchingType: answer.data.matchingType,
         data: answer.data.certificate.toString('hex'),
       };
+    case 'SRV':
+      return {
+        type: 'SRV',
+        name,
+        ttl,
+        priority: answer.data.priority ?? 0,
+        weight: answer.data.weight ?? 0,
+        port: answer.data.port,
+        target: canonicalDnsName(answer.data.target),
+      };
     default:
       return { type: 'OTHER', name, ttl, rrtype: String(answer.type) };
   }

@@ -1,6 +1,6 @@
 import type { DnsStatus } from '@mxv/schema';
 
-export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT';
+export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT' | 'SRV';
 
 /** One resource record from an answer section, decoded into what the engine uses. */
 export type DnsRecord =
@@ -19,6 +19,8 @@ export type DnsRecord =
       /** Hex of the certificate association data. */
       data: string;
     }
+  /** RFC 2782; `target` "" is the root ".": the service is decidedly not offered. */
+  | { type: 'SRV'; name: string; ttl: number; priority: number; weight: number; port: number; target: string }
   | { type: 'OTHER'; name: string; ttl: number; rrtype: string };
 
 /**

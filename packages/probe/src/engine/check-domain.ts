@@ -1,11 +1,21 @@
-import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
+import {
+  NO_SECURITY,
+  RESULT_SCHEMA_VERSION,
+  type CheckName,
+  type CheckResult,
+  type HostResult,
+  type MxSection,
+  type TlsMode,
+} from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { MAX_DISPLAY_CHARS, normalizeDomain, type InvalidDomainReason } from '../normalize-domain.js';
 import type { RouteBounds } from '../options.js';
+import type { ProbePort } from '../port-list.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
+import { resolveSubmission, type SubmissionDiscovery } from '../resolve-submission.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
-import type { HostObtained, HostProbe, HostProbeSource } from './host-types.js';
+import type { HostObtained, HostProbe, HostProbeSource, HostTarget } from './host-types.js';
 import { computeChecks, computeVerdict } from './verdict.js';
 
 export interface DomainCheckDeps {
@@ -13,7 +23,10 @@ export interface DomainCheckDeps {
   hosts: HostProbeSource;
   policy: AddressPolicy;
   route: RouteBounds;
-  smtpPort: number;
+  /** Ports probed on each host; the first is the delivery port the verdict is computed over. */
+  ports: readonly ProbePort[];
+  /** Which checks run besides the mail route (CONTRACT: --checks); absent ones stay null. */
+  checks: readonly CheckName[];
   now?: () => number;
 }
 
@@ -34,42 +47,34 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     return { status: 'complete', result: invalidResult(boundedInput(input), normalized.domain, normalized.reason, startedAt) };
   }
   const domain = normalized.domain;
-  const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
+  // The SRV questions go out beside the MX question (DESIGN: per-domain facts in parallel).
+  const [route, submission] = await Promise.all([
+    resolveMailRoute(domain, deps.resolver, deps.route, signal),
+    deps.checks.includes('submission') ? resolveSubmission(domain, deps.resolver, deps.route, signal) : null,
+  ]);
 
-  const slots: Array<HostResult | undefined> = new Array(route.targets.length);
-  let deferral: { retryAfterMs: number; reason: string } | null = null;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < route.targets.length && deferral === null) {
-      const index = next++;
-      const target = route.targets[index];
-      if (!target) continue;
-      const base = { exchange: target.exchange, priority: target.priority, ip: target.ip, port: deps.smtpPort };
-      const verdict = deps.policy.check(target.ip);
-      if (verdict.status === 'blocked') {
-        slots[index] = blockedHost(base);
-        continue;
-      }
-      const obtained: HostObtained = await deps.hosts.obtain(
-        { ip: target.ip, port: deps.smtpPort, exchange: target.exchange },
-        signal,
-      );
-      if (obtained.status === 'deferred') {
-        deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
-        return;
-      }
-      slots[index] = hostResultFor(obtained.probe, base, obtained.status === 'cached');
-    }
-  };
-  const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, route.targets.length));
-  await Promise.all(Array.from({ length: parallel }, worker));
-  if (deferral !== null) {
-    const { retryAfterMs, reason } = deferral;
+  // Every (exchange, address) on every port, ports in --ports order under each address.
+  const jobs: HostJob[] = route.targets.flatMap((target) =>
+    deps.ports.map((p) => ({
+      target: { ip: target.ip, port: p.port, tlsMode: p.tlsMode, exchange: target.exchange },
+      base: { exchange: target.exchange, priority: target.priority, ip: target.ip, port: p.port },
+    })),
+  );
+  if (submission) jobs.push(...submissionJobs(submission, deps.route.maxHostsPerDomain));
+  const probed = await probeHosts(jobs, deps, signal);
+  if (probed.status === 'deferred') {
+    const { retryAfterMs, reason } = probed;
     return { status: 'deferred', domain, retryAfterMs, reason };
   }
 
-  const hosts = slots.filter((host): host is HostResult => host !== undefined);
-  const checks = computeChecks(route.mx, hosts);
+  const hosts = probed.hosts;
+  const delivery = deps.ports[0];
+  // CONTRACT: the verdict and the five checks are about delivery: the mail
+  // exchanges on the first port, never the other ports or the submission servers.
+  const checks = computeChecks(
+    route.mx,
+    hosts.filter((host) => host.service === undefined && host.port === delivery?.port && host.tlsMode === delivery.tlsMode),
+  );
   return {
     status: 'complete',
     result: {
@@ -84,12 +89,68 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       hosts,
       error: route.error,
       security: NO_SECURITY,
-      submission: null,
+      submission: submission ? submission.services : null,
     },
   };
 }
 
-type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port'>;
+type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port' | 'service'>;
+
+/** One probe to make for this domain, and where its result goes. */
+interface HostJob {
+  target: HostTarget;
+  base: HostBase;
+}
+
+/**
+ * The submission servers' (target, address) pairs, in the order listed, at
+ * most `maxHosts` of them (the same bound as the exchanges': a zone of
+ * thousands of SRV targets must not fan one check out).
+ */
+function submissionJobs(submission: SubmissionDiscovery, maxHosts: number): HostJob[] {
+  const jobs = submission.targets.flatMap((t) =>
+    t.addresses.map((ip) => ({
+      target: { ip, port: t.port, tlsMode: t.tlsMode, exchange: t.target },
+      base: { exchange: t.target, priority: t.priority, ip, port: t.port, service: t.service },
+    })),
+  );
+  return jobs.slice(0, maxHosts);
+}
+
+type HostsProbed = { status: 'complete'; hosts: HostResult[] } | { status: 'deferred'; retryAfterMs: number; reason: string };
+
+/**
+ * Probes the jobs, at most hostConcurrencyPerDomain at once, results in job
+ * order. A blocked address is never handed to the host source; the first
+ * "wait" of a politeness gate stops the rest (the caller defers the domain).
+ */
+async function probeHosts(jobs: readonly HostJob[], deps: DomainCheckDeps, signal?: AbortSignal): Promise<HostsProbed> {
+  const slots: Array<HostResult | undefined> = new Array(jobs.length);
+  // Written by the workers (TypeScript cannot see that through the closure, hence the holder object).
+  const state: { deferral: { retryAfterMs: number; reason: string } | null } = { deferral: null };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length && state.deferral === null) {
+      const job = jobs[next++];
+      const index = next - 1;
+      if (!job) continue;
+      if (deps.policy.check(job.target.ip).status === 'blocked') {
+        slots[index] = blockedHost(job.base, job.target.tlsMode);
+        continue;
+      }
+      const obtained: HostObtained = await deps.hosts.obtain(job.target, signal);
+      if (obtained.status === 'deferred') {
+        state.deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
+        return;
+      }
+      slots[index] = hostResultFor(obtained.probe, job.base, obtained.status === 'cached');
+    }
+  };
+  const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, jobs.length));
+  await Promise.all(Array.from({ length: parallel }, worker));
+  if (state.deferral !== null) return { status: 'deferred', ...state.deferral };
+  return { status: 'complete', hosts: slots.filter((host): host is HostResult => host !== undefined) };
+}
 
 /** A cached probe may have been made under another exchange name: the name match is this exchange's own. */
 export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean): HostResult {
@@ -101,7 +162,7 @@ export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean)
   return { ...base, ...shared, tls, mtaSts: null, ...(cached ? { cached: true } : {}) };
 }
 
-function blockedHost(base: HostBase): HostResult {
+function blockedHost(base: HostBase, tlsMode: TlsMode): HostResult {
   return {
     ...base,
     connect: 'blocked',
@@ -111,7 +172,7 @@ function blockedHost(base: HostBase): HostResult {
     tls: null,
     timingsMs: { connect: null, banner: null, tls: null, total: 0 },
     error: 'blocked_address',
-    tlsMode: 'starttls',
+    tlsMode,
     dane: null,
     mtaSts: null,
     ptr: null,

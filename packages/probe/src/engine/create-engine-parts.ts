@@ -3,6 +3,10 @@ import type { DnsResolver, DnsServerAddress } from '../dns/dns-types.js';
 import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
 import { StubResolver } from '../dns/stub-resolver.js';
 import { parseProbeOptions, type ProbeOptions, type ProbeOptionsInput } from '../options.js';
+import type { Dialer } from '../net/dialer.js';
+import { DirectDialer } from '../net/direct-dialer.js';
+import { parseProxyUrl } from '../net/proxy-url.js';
+import { Socks5Dialer } from '../net/socks5-dialer.js';
 import { SmtpHostProber } from '../smtp/probe-host.js';
 import type { HostProber } from './host-types.js';
 
@@ -19,6 +23,8 @@ export interface EngineOverrides {
   /** Extra trusted CAs for the TLS check (tests; people use NODE_EXTRA_CA_CERTS). */
   extraCaPem?: string[];
   resolver?: DnsResolver;
+  /** How the prober connects (tests); otherwise direct, or through `options.proxy`. */
+  dialer?: Dialer;
 }
 
 /**
@@ -46,9 +52,16 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     if (chosen.length === 0) return { status: 'invalid', reason: 'no DNS resolver configured: pass --dns HOST[:PORT]' };
     resolver = new StubResolver({ servers: chosen, bounds: options.dns });
   }
+  let dialer = overrides.dialer;
+  if (!dialer && options.proxy !== null) {
+    const proxy = parseProxyUrl(options.proxy);
+    if (proxy.status === 'invalid') return { status: 'invalid', reason: `--proxy: ${proxy.reason}` };
+    dialer = new Socks5Dialer(proxy.proxy, new DirectDialer());
+  }
   const prober = new SmtpHostProber({
     bounds: options.smtp,
     policy: policySetup.policy,
+    ...(dialer ? { dialer } : {}),
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
   });
   return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober } };

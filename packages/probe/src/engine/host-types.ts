@@ -1,10 +1,12 @@
-import { hostResultSchema } from '@mxv/schema';
+import { hostResultSchema, type TlsMode } from '@mxv/schema';
 import { z } from 'zod';
 
-/** One (address, port) to probe, and the name used for SNI and certificate matching. */
+/** One (address, port) to probe, how TLS starts there, and the name used for SNI and certificate matching. */
 export interface HostTarget {
   ip: string;
   port: number;
+  /** STARTTLS after EHLO, or the TLS handshake first (RFC 8314 implicit TLS, port 465). */
+  tlsMode: TlsMode;
   /** The exchange name the probe was made for: sent as SNI, and the name the certificate is matched against. */
   exchange: string;
 }
@@ -25,12 +27,14 @@ export type CertIdentity = z.infer<typeof certIdentitySchema>;
  * A schema, not only a type: the fleet's host cache holds these as JSON that
  * another version of mxv may have written, and parses them before use.
  */
-export const hostProbeSchema = hostResultSchema.omit({ exchange: true, priority: true, cached: true, mtaSts: true }).extend({
-  probedAt: z.string(),
-  certIdentity: certIdentitySchema.nullable(),
-  /** The exchange name the probe was actually made with (SNI). */
-  probedAs: z.string(),
-});
+export const hostProbeSchema = hostResultSchema
+  .omit({ exchange: true, priority: true, cached: true, mtaSts: true, service: true })
+  .extend({
+    probedAt: z.string(),
+    certIdentity: certIdentitySchema.nullable(),
+    /** The exchange name the probe was actually made with (SNI). */
+    probedAs: z.string(),
+  });
 export type HostProbe = z.infer<typeof hostProbeSchema>;
 
 export interface HostProber {

@@ -22,7 +22,8 @@ export class MailCheckEngine {
       hosts,
       policy: this.parts.policy,
       route: this.parts.options.route,
-      smtpPort: this.parts.options.smtp.port,
+      ports: this.parts.options.ports,
+      checks: this.parts.options.checks,
     };
     return checkDomain(input, deps, signal);
   }

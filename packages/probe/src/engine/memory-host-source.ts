@@ -1,3 +1,4 @@
+import { portLabel } from '../port-list.js';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget, PolitenessGate } from './host-types.js';
 
 export interface MemoryHostSourceOptions {
@@ -76,7 +77,12 @@ export class MemoryHostSource implements HostProbeSource {
   }
 }
 
-/** Cache identity of a host probe: the address and port, not the name (DESIGN: a host is probed once, then shared). */
-export function hostKey(target: Pick<HostTarget, 'ip' | 'port'>): string {
-  return target.ip.includes(':') ? `[${target.ip}]:${target.port}` : `${target.ip}:${target.port}`;
+/**
+ * Cache identity of a host probe: the address and port (with its TLS mode when
+ * it is not the port's usual one: portLabel), not the name (DESIGN: a host is
+ * probed once, then shared).
+ */
+export function hostKey(target: Pick<HostTarget, 'ip' | 'port' | 'tlsMode'>): string {
+  const port = portLabel(target);
+  return target.ip.includes(':') ? `[${target.ip}]:${port}` : `${target.ip}:${port}`;
 }

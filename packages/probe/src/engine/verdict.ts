@@ -47,6 +47,15 @@ export const TRANSIENT_HOST_ERRORS: ReadonlySet<string> = new Set([
   'tls_timeout',
 ]);
 
+/**
+ * A host error that says "not now": one of TRANSIENT_HOST_ERRORS, or any
+ * proxy failure (`proxy_*`): the proxy being down or refusing says nothing
+ * final about the mail host, so such a result is retried, never stored as final.
+ */
+export function isTransientHostError(reason: string | null): boolean {
+  return reason !== null && (TRANSIENT_HOST_ERRORS.has(reason) || reason.startsWith('proxy_'));
+}
+
 /** True when the result may well change on a retry soon (the fleet retries these before storing a final result). */
 export function isTransientResult(result: Pick<CheckResult, 'verdict' | 'hosts' | 'checks' | 'mx' | 'error'>): boolean {
   if (result.verdict === 'dns_error') return true;
@@ -58,7 +67,5 @@ export function isTransientResult(result: Pick<CheckResult, 'verdict' | 'hosts' 
   // A clean result with TLS has nothing a retry could improve.
   if (result.verdict === 'ok' && result.checks.tlsSupported) return false;
   if (result.verdict !== 'ok' && result.verdict !== 'bad_banner' && result.verdict !== 'unreachable') return false;
-  return result.hosts.some(
-    (host) => host.connect === 'timeout' || (host.error !== null && TRANSIENT_HOST_ERRORS.has(host.error)),
-  );
+  return result.hosts.some((host) => host.connect === 'timeout' || isTransientHostError(host.error));
 }

@@ -1,4 +1,3 @@
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
@@ -9,7 +8,9 @@ import { hasExtension, parseEhlo } from './parse-ehlo.js';
 import { replyClass, unwantedReplyReason } from './reply-class.js';
 import type { SmtpReply } from './reply-reader.js';
 import { truncateUtf8 } from './reply-text.js';
-import { SmtpConnection, type Dial, type ReadResult, type TlsConnect } from './smtp-connection.js';
+import type { Dialer } from '../net/dialer.js';
+import { DirectDialer } from '../net/direct-dialer.js';
+import { SmtpConnection, type ReadResult, type TlsConnect } from './smtp-connection.js';
 import { createProbeSecureContext, starttlsOptions } from './tls-context.js';
 import { inspectTls } from './tls-inspect.js';
 
@@ -18,7 +19,8 @@ export interface SmtpHostProberOptions {
   policy: AddressPolicy;
   /** PEM CA certificates trusted in addition to Node's bundled roots (tls.rootCertificates). */
   extraCaPem?: string[];
-  dial?: Dial;
+  /** How connections are opened: directly (the default) or through a proxy (Socks5Dialer). */
+  dialer?: Dialer;
   tlsConnect?: TlsConnect;
   now?: () => number;
 }
@@ -46,12 +48,12 @@ const CONTINUE: Step = { status: 'continue' };
 const STOP: Step = { status: 'stop', quit: false };
 const STOP_WITH_QUIT: Step = { status: 'stop', quit: true };
 
-const defaultDial: Dial = ({ host, port }) => net.connect({ host, port, noDelay: true });
-
 /**
  * Probes one (address, port) the way a sending MTA would start a session, and
  * stops before any mail transaction: greeting, EHLO (or HELO), STARTTLS, EHLO
- * again over TLS, QUIT (RFC 5321 3.1-3.3, RFC 3207). The only commands ever sent
+ * again over TLS, QUIT (RFC 5321 3.1-3.3, RFC 3207); on an implicit-TLS port
+ * (RFC 8314, 465) the handshake comes first and the same session runs inside
+ * it, without STARTTLS. The only commands ever sent
  * are EHLO, HELO, STARTTLS and QUIT: never MAIL, RCPT, DATA, RSET, VRFY or EXPN.
  *
  * The flow is a straight line of steps (zgrab2's smtp scanner); each fills its
@@ -63,7 +65,7 @@ export class SmtpHostProber implements HostProber {
   readonly #policy: AddressPolicy;
   /** Built once per prober, shared by every handshake (see createProbeSecureContext for the cost of doing otherwise). */
   readonly #secureContext: tls.SecureContext;
-  readonly #dial: Dial;
+  readonly #dialer: Dialer;
   readonly #tlsConnect: TlsConnect;
   readonly #now: () => number;
 
@@ -71,7 +73,7 @@ export class SmtpHostProber implements HostProber {
     this.#bounds = options.bounds;
     this.#policy = options.policy;
     this.#secureContext = createProbeSecureContext(options.extraCaPem);
-    this.#dial = options.dial ?? defaultDial;
+    this.#dialer = options.dialer ?? new DirectDialer();
     this.#tlsConnect = options.tlsConnect ?? tls.connect;
     this.#now = options.now ?? Date.now;
   }
@@ -108,7 +110,7 @@ export class SmtpHostProber implements HostProber {
       timingsMs: { ...draft.timings, total: this.#elapsed(startedAt) },
       error: draft.error,
       probedAt: new Date(startedAt).toISOString(),
-      tlsMode: 'starttls',
+      tlsMode: target.tlsMode,
       dane: null,
       ptr: null,
       dnsbl: null,
@@ -127,7 +129,7 @@ export class SmtpHostProber implements HostProber {
 
     const clock = { now: this.#now, deadline: startedAt + this.#bounds.hostBudgetMs, ...(signal ? { signal } : {}) };
     const opened = await SmtpConnection.open({
-      dial: this.#dial,
+      dialer: this.#dialer,
       host: target.ip,
       port: target.port,
       connectTimeoutMs: this.#bounds.connectTimeoutMs,
@@ -159,13 +161,26 @@ export class SmtpHostProber implements HostProber {
     }
   }
 
-  /** RFC 5321 3.1 → 4.1.1.1 → RFC 3207: the session as far as it may go. */
+  /**
+   * RFC 5321 3.1 → 4.1.1.1 → RFC 3207: the session as far as it may go. On an
+   * implicit-TLS port only the opening differs (RFC 8314 3.3): the handshake
+   * first, then the same greeting and EHLO inside TLS, and no STARTTLS.
+   */
   async #converse(conn: SmtpConnection, target: HostTarget, draft: Draft, connectedAt: number): Promise<Step> {
-    const greeted = await this.#greeting(conn, draft, connectedAt);
+    let greetingFrom = connectedAt;
+    if (target.tlsMode === 'implicit') {
+      const secured = await this.#handshake(conn, target, draft);
+      if (secured.status === 'stop') return secured;
+      greetingFrom = this.#now();
+    }
+
+    const greeted = await this.#greeting(conn, draft, greetingFrom);
     if (greeted.status === 'stop') return greeted;
 
     const ehlo = await this.#ehlo(conn, draft);
     if (ehlo.status === 'stop') return ehlo;
+    // Already inside TLS: there is nothing to upgrade, whatever EHLO advertised.
+    if (target.tlsMode === 'implicit') return STOP_WITH_QUIT;
 
     if (!hasExtension(draft.ehlo?.extensions ?? [], 'STARTTLS')) {
       draft.starttls = 'not_offered';
@@ -250,7 +265,15 @@ export class SmtpHostProber implements HostProber {
       draft.error = 'starttls_rejected';
       return STOP_WITH_QUIT;
     }
+    return this.#handshake(conn, target, draft);
+  }
 
+  /**
+   * The TLS handshake, after STARTTLS's 220 or (implicit TLS) right after
+   * connecting, with the same certificate checks either way. `starttls` says
+   * whether TLS was established, whichever way it started.
+   */
+  async #handshake(conn: SmtpConnection, target: HostTarget, draft: Draft): Promise<Step> {
     const handshakeStart = this.#now();
     const upgraded = await conn.upgradeToTls(
       starttlsOptions(target.exchange, this.#secureContext),

@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { ownTimeoutError } from '../classify-error.js';
+import type { Dialer } from '../net/dialer.js';
 import { ReplyReader, type ReplyErrorReason, type ReplyReaderBounds, type SmtpReply } from './reply-reader.js';
 
 /** Why a wait ended without what it waited for. */
@@ -25,7 +26,6 @@ export type UpgradeResult =
   | { status: 'budget_exceeded' }
   | { status: 'aborted' };
 
-export type Dial = (options: { host: string; port: number }) => net.Socket;
 export type TlsConnect = (options: tls.ConnectionOptions) => tls.TLSSocket;
 
 /** The host-level budget: every wait of one conversation ends by `deadline` (same clock as `now`). */
@@ -36,7 +36,7 @@ export interface ConversationClock {
 }
 
 export interface OpenOptions {
-  dial: Dial;
+  dialer: Dialer;
   host: string;
   port: number;
   connectTimeoutMs: number;
@@ -59,7 +59,6 @@ export class SmtpConnection {
   #socket: net.Socket;
   readonly #reader: ReplyReader;
   readonly #clock: ConversationClock;
-  #connected = false;
   #end: StreamEnd | null = null;
   #closed = false;
   #wake: (() => void) | null = null;
@@ -69,10 +68,6 @@ export class SmtpConnection {
     // Hold further bytes in the kernel while a reply waits to be read: a peer that
     // floods replies costs at most one chunk of parsed output.
     if (this.#reader.hasOutput) this.#socket.pause();
-    this.#wake?.();
-  };
-  readonly #onConnect = (): void => {
-    this.#connected = true;
     this.#wake?.();
   };
   readonly #onEnd = (): void => this.#setEnd({ status: 'closed' });
@@ -86,36 +81,35 @@ export class SmtpConnection {
     this.#clock = clock;
     socket.on('error', swallow);
     this.#attach(socket);
-    socket.once('connect', this.#onConnect);
   }
 
-  /** Connect, waiting at most connectTimeoutMs (and never past the budget). */
+  /**
+   * Connect through the dialer (directly or through a proxy), waiting at most
+   * connectTimeoutMs and never past the budget.
+   */
   static async open(o: OpenOptions): Promise<OpenResult> {
-    let socket: net.Socket;
-    try {
-      socket = o.dial({ host: o.host, port: o.port });
-    } catch (error) {
-      return { status: 'failed', error };
-    }
-    const connection = new SmtpConnection(socket, o.bounds, o.clock);
-    if (!socket.pending && !socket.connecting && !socket.destroyed) connection.#connected = true;
-    const outcome = await connection.#wait(o.connectTimeoutMs, () => {
-      if (connection.#connected) return { status: 'connected' as const };
-      if (connection.#end) return connection.#end;
-      return null;
+    const { clock } = o;
+    if (clock.signal?.aborted) return { status: 'aborted' };
+    const remaining = clock.deadline - clock.now();
+    if (remaining <= 0) return { status: 'budget_exceeded' };
+    const byBudget = remaining <= o.connectTimeoutMs;
+    const dialed = await o.dialer.dial({
+      host: o.host,
+      port: o.port,
+      timeoutMs: Math.min(o.connectTimeoutMs, remaining),
+      ...(clock.signal ? { signal: clock.signal } : {}),
     });
-    socket.removeListener('connect', connection.#onConnect);
-    if (outcome.status === 'connected') return { status: 'connected', connection };
-    connection.close();
-    switch (outcome.status) {
+    switch (dialed.status) {
+      case 'connected':
+        // Listeners go on before any macrotask runs, so bytes the peer sent
+        // along with the connection (or a proxy's reply) are not missed.
+        return { status: 'connected', connection: new SmtpConnection(dialed.socket, o.bounds, clock) };
       case 'timeout':
-        return { status: 'failed', error: ownTimeoutError('connect') };
-      case 'closed':
-        return { status: 'failed', error: Object.assign(new Error('closed while connecting'), { code: 'ECONNRESET' }) };
-      case 'socket_error':
-        return { status: 'failed', error: outcome.error };
-      default:
-        return outcome;
+        // No answer yet: the budget ended the wait, or the connect timeout did.
+        return byBudget ? { status: 'budget_exceeded' } : { status: 'failed', error: ownTimeoutError('connect') };
+      case 'failed':
+      case 'aborted':
+        return dialed;
     }
   }
 
@@ -221,7 +215,6 @@ export class SmtpConnection {
     socket.removeListener('end', this.#onEnd);
     socket.removeListener('close', this.#onClose);
     socket.removeListener('error', this.#onError);
-    socket.removeListener('connect', this.#onConnect);
   }
 
   #setEnd(end: StreamEnd): void {

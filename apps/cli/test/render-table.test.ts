@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { checkResultSchema, type CheckResult, type HostResult } from '@mxv/schema';
+import { renderResultTable } from '../src/output/render-table.js';
+
+/** Issue 11: the check table shows the port and TLS mode of each probe, and the submission services, compactly. */
+
+const plain = { green: String, red: String, yellow: String, dim: String, bold: String, cyan: String };
+
+function host(overrides: Partial<HostResult>): HostResult {
+  return {
+    exchange: 'mx.t.test',
+    priority: 10,
+    ip: '192.0.2.1',
+    port: 25,
+    connect: 'ok',
+    banner: { code: 220, text: 'mx ESMTP' },
+    ehlo: { code: 250, extensions: [] },
+    starttls: 'ok',
+    tls: null,
+    timingsMs: { connect: 1, banner: 2, tls: 3, total: 9 },
+    error: null,
+    tlsMode: 'starttls',
+    dane: null,
+    mtaSts: null,
+    ptr: null,
+    dnsbl: null,
+    ...overrides,
+  };
+}
+
+function result(overrides: Partial<CheckResult>): CheckResult {
+  return checkResultSchema.parse({
+    schema: 1,
+    domain: 't.test',
+    input: 't.test',
+    checkedAt: new Date().toISOString(),
+    durationMs: 5,
+    verdict: 'ok',
+    checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: true },
+    mx: {
+      source: 'mx',
+      dns: 'NOERROR',
+      records: [{ exchange: 'mx.t.test', priority: 10, addresses: ['192.0.2.1'], problems: [] }],
+    },
+    hosts: [host({})],
+    error: null,
+    ...overrides,
+  });
+}
+
+describe('check table', () => {
+  it('port 25 only, submission not checked: no PORT column, no Submission line (as before)', () => {
+    const table = renderResultTable(result({ submission: null }), plain);
+    expect(table).not.toContain('PORT');
+    expect(table).not.toContain('Submission');
+  });
+
+  it('several ports: a PORT column, 465 marked /tls; submission hosts under their service', () => {
+    const table = renderResultTable(
+      result({
+        hosts: [
+          host({}),
+          host({ port: 587 }),
+          host({ port: 465, tlsMode: 'implicit' }),
+          host({ exchange: 'mail.t.test', priority: 0, ip: '192.0.2.9', port: 465, tlsMode: 'implicit', service: 'submissions' }),
+        ],
+        submission: [{ service: 'submissions', target: 'mail.t.test', port: 465, priority: 0, weight: 1 }],
+      }),
+      plain,
+    );
+    const lines = table.split('\n');
+    expect(lines.find((l) => l.includes('EXCHANGE'))).toMatch(/ADDRESS\s+PORT\s+CONNECT/);
+    expect(lines.filter((l) => /^\s+10\s+mx\.t\.test\s+192\.0\.2\.1\s+(25|587|465\/tls)\s+ok/.test(l))).toHaveLength(3);
+    expect(lines.some((l) => /^\s+submissions\s+mail\.t\.test\s+192\.0\.2\.9\s+465\/tls\s+ok/.test(l))).toBe(true);
+    expect(lines.at(-1)).toBe('  Submission: submissions mail.t.test:465 (implicit TLS)');
+  });
+
+  it('none advertised says so in one line', () => {
+    expect(renderResultTable(result({ submission: [] }), plain)).toContain('Submission: none advertised');
+  });
+});
