@@ -15,6 +15,17 @@ export type CheckName = z.infer<typeof checkNameSchema>;
 export const dnssecStatusSchema = z.enum(['secure', 'insecure', 'bogus', 'unknown']);
 export type DnssecStatus = z.infer<typeof dnssecStatusSchema>;
 
+/**
+ * Beyond the contract's minimum: the resolver's Extended DNS Error (RFC 8914)
+ * about a DNSSEC answer, which says why it is bogus (7: signature expired,
+ * 9: DNSKEY missing, 10: RRSIGs missing, ...). `text` is the resolver's own words.
+ */
+export const extendedDnsErrorSchema = z.object({
+  code: z.number().int().min(0).max(65_535),
+  text: z.string().nullable(),
+});
+export type ExtendedDnsError = z.infer<typeof extendedDnsErrorSchema>;
+
 /** How TLS starts on a port: STARTTLS after EHLO, or a TLS handshake first (RFC 8314, port 465). */
 export const tlsModeSchema = z.enum(['starttls', 'implicit']);
 export type TlsMode = z.infer<typeof tlsModeSchema>;
@@ -35,6 +46,13 @@ export const hostDaneSchema = z.object({
   tlsa: z.array(tlsaRecordSchema),
   /** Why it failed (or, beyond the contract's minimum, why it does not apply); null when it passed. */
   reason: z.string().nullable(),
+  // Beyond the contract's minimum:
+  /** The TLSA owner name asked: `_<port>._tcp.<exchange>` (RFC 7672 2.2.3). */
+  name: z.string().optional(),
+  /** The record that authenticated the server, when it passed. */
+  matched: tlsaRecordSchema.nullable().optional(),
+  /** TLSA records in the answer beyond those listed (bounded by maxTlsaRecords). */
+  omitted: z.number().int().optional(),
 });
 export type HostDane = z.infer<typeof hostDaneSchema>;
 

@@ -1,10 +1,20 @@
-import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
+import {
+  NO_SECURITY,
+  RESULT_SCHEMA_VERSION,
+  type CheckName,
+  type CheckResult,
+  type HostResult,
+  type MxSection,
+} from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
+import { CHECK_NAMES, defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { ResolverValidation } from '../dns/resolver-validation.js';
 import { normalizeDomain } from '../normalize-domain.js';
-import type { RouteBounds } from '../options.js';
+import type { DaneBounds, RouteBounds } from '../options.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
+import { finishDomainSecurity, startDomainSecurity } from './domain-security.js';
 import type { HostObtained, HostProbe, HostProbeSource } from './host-types.js';
 import { computeChecks, computeVerdict } from './verdict.js';
 
@@ -15,6 +25,11 @@ export interface DomainCheckDeps {
   route: RouteBounds;
   smtpPort: number;
   now?: () => number;
+  /** Which checks run besides the mail route (--checks); all when absent. */
+  checks?: readonly CheckName[];
+  /** Remembers per TLD whether the resolver validates; share one per resolver (a fresh one asks again). */
+  validation?: ResolverValidation;
+  dane?: DaneBounds;
 }
 
 /**
@@ -35,8 +50,21 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
   }
   const domain = normalized.domain;
   const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
+  const daneBounds = deps.dane ?? defaultsOf(DANE_BOUNDS);
+  const pendingSecurity = startDomainSecurity(
+    domain,
+    route,
+    {
+      resolver: deps.resolver,
+      validation: deps.validation ?? new ResolverValidation(deps.resolver),
+      checks: new Set(deps.checks ?? CHECK_NAMES),
+      smtpPort: deps.smtpPort,
+      dane: daneBounds,
+    },
+    signal,
+  );
 
-  const slots: Array<HostResult | undefined> = new Array(route.targets.length);
+  const slots: Array<{ result: HostResult; probe: HostProbe | null } | undefined> = new Array(route.targets.length);
   let deferral: { retryAfterMs: number; reason: string } | null = null;
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -47,7 +75,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       const base = { exchange: target.exchange, priority: target.priority, ip: target.ip, port: deps.smtpPort };
       const verdict = deps.policy.check(target.ip);
       if (verdict.status === 'blocked') {
-        slots[index] = blockedHost(base);
+        slots[index] = { result: blockedHost(base), probe: null };
         continue;
       }
       const obtained: HostObtained = await deps.hosts.obtain(
@@ -58,17 +86,24 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
         deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
         return;
       }
-      slots[index] = hostResultFor(obtained.probe, base, obtained.status === 'cached');
+      slots[index] = { result: hostResultFor(obtained.probe, base, obtained.status === 'cached'), probe: obtained.probe };
     }
   };
   const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, route.targets.length));
   await Promise.all(Array.from({ length: parallel }, worker));
   if (deferral !== null) {
     const { retryAfterMs, reason } = deferral;
+    // The DNSSEC/DANE questions still in flight settle on their own (they never reject); the re-run asks again.
     return { status: 'deferred', domain, retryAfterMs, reason };
   }
 
-  const hosts = slots.filter((host): host is HostResult => host !== undefined);
+  const security = await finishDomainSecurity(
+    pendingSecurity,
+    route,
+    slots.filter((slot) => slot !== undefined),
+    { dane: daneBounds },
+  );
+  const hosts = security.hosts;
   const checks = computeChecks(route.mx, hosts);
   return {
     status: 'complete',
@@ -80,10 +115,10 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       durationMs: Math.max(0, Math.round(now() - startedAt)),
       verdict: computeVerdict(route.mx, checks),
       checks,
-      mx: { ...route.mx, dnssec: null },
+      mx: { ...route.mx, dnssec: security.dnssec, ...(security.dnssecEde ? { dnssecEde: security.dnssecEde } : {}) },
       hosts,
       error: route.error,
-      security: NO_SECURITY,
+      security: { ...NO_SECURITY, dane: security.dane },
       submission: null,
     },
   };
@@ -93,7 +128,7 @@ type HostBase = Pick<HostResult, 'exchange' | 'priority' | 'ip' | 'port'>;
 
 /** A cached probe may have been made under another exchange name: the name match is this exchange's own. */
 export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean): HostResult {
-  const { certIdentity, probedAs, ...shared } = probe;
+  const { certIdentity, probedAs, chainDigests: _chainDigests, ...shared } = probe;
   const tls =
     shared.tls && probedAs !== base.exchange && certIdentity
       ? { ...shared.tls, hostnameMatch: certCoversName(certIdentity, base.exchange) }

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
-import type { CertIdentity, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
+import type { CertIdentity, ChainDigest, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
 import type { SmtpBounds } from '../options.js';
 import { classifyError, type ProbePhase } from '../classify-error.js';
 import { hasExtension, parseEhlo } from './parse-ehlo.js';
@@ -32,6 +32,7 @@ interface Draft {
   tls: TlsInfo | null;
   ehloTls: EhloSummary | null;
   certIdentity: CertIdentity | null;
+  chainDigests: ChainDigest[] | null;
   timings: Omit<HostTimings, 'total'>;
   error: string | null;
 }
@@ -86,6 +87,7 @@ export class SmtpHostProber implements HostProber {
       tls: null,
       ehloTls: null,
       certIdentity: null,
+      chainDigests: null,
       timings: { connect: null, banner: null, ehlo: null, tls: null },
       error: null,
     };
@@ -114,6 +116,7 @@ export class SmtpHostProber implements HostProber {
       dnsbl: null,
       probedAs: target.exchange,
       certIdentity: draft.certIdentity,
+      chainDigests: draft.chainDigests,
     };
   }
 
@@ -277,10 +280,11 @@ export class SmtpHostProber implements HostProber {
       // The session state is unknown after a failed handshake: no QUIT in clear.
       return STOP;
     }
-    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds);
+    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds, this.#now());
     draft.starttls = 'ok';
     draft.tls = inspected.tls;
     draft.certIdentity = inspected.certIdentity;
+    draft.chainDigests = inspected.chainDigests;
     return CONTINUE;
   }
 
