@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { SMTP_PORT_TOKEN, startDnsServer, startWorld, type DnsServer, type World, type WorldSpec } from '@mxv/testkit';
+import { SMTP_PORT_TOKEN, startDnsServer, startWorld, type World, type WorldSpec } from '@mxv/testkit';
 import {
   createEngineParts,
   createInProcessHostSource,
