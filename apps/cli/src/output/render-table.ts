@@ -1,5 +1,6 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
 import pc from 'picocolors';
+import { renderSecurityLine } from './render-security-line.js';
 
 type Colors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
 
@@ -54,6 +55,8 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
     for (const host of hosts) rows.push(hostRow(host, record, colors));
   }
   if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  const security = renderSecurityLine(result, colors);
+  if (security !== null) lines.push(security);
   return lines.join('\n');
 }
 
