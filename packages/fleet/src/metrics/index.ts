@@ -9,3 +9,4 @@ export * from './scrape-cache.js';
 export * from './read-fleet-gauges.js';
 export * from './fleet-gauges.js';
 export * from './metrics-server.js';
+export * from './security-metrics.js';
