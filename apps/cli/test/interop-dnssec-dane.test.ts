@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { createTestCa, tlsaForChain, type IssuedCert } from '@mxv/testkit';
 import { hasBinary, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
-import { dig, makeKey, signZone, startNsd } from './interop/signed-zones.js';
+import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
 import { runCli } from './run-cli.js';
 
 /**
@@ -16,11 +16,21 @@ import { runCli } from './run-cli.js';
  * key, expired signatures), Unbound validating in front of it from the test
  * trust anchor, Postfix presenting certificates matched by TLSA 3 1 1 and
  * 2 1 1 records and one that matches nothing. mxv's verdicts are cross-checked
- * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd) and `ldns-dane verify` on the
- * same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
+ * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
+ * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
  */
 
-const missing = ['postfix', 'unbound', 'nsd', 'ldns-signzone', 'ldns-keygen', 'ldns-dane', 'dig'].filter((b) => !hasBinary(b));
+const missing = [
+  'postfix',
+  'posttls-finger',
+  'unshare',
+  'unbound',
+  'nsd',
+  'ldns-signzone',
+  'ldns-keygen',
+  'ldns-dane',
+  'dig',
+].filter((b) => !hasBinary(b));
 const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (ports 25, 53)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
 if (reason !== null) console.warn(`interop-dnssec-dane: skipped: ${reason}`);
@@ -159,6 +169,12 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       expect(() =>
         execFileSync('ldns-dane', ['-r', ip.unbound, '-c', chainFile, 'verify', exchange, '25'], { encoding: 'utf8' }),
       ).not.toThrow();
+      // Postfix's own DANE client, over STARTTLS on the same server.
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, domain);
+      expect(finger, finger).toMatch(/Verified TLS connection established/);
+      expect(finger, finger).toMatch(
+        key === 'ee' ? /Matched DANE EE certificate at depth 0/ : /Matched DANE TA certificate at depth 1/,
+      );
     }
   });
 
@@ -176,6 +192,10 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         },
       ),
     ).toThrow();
+    const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'nomatch.test');
+    expect(finger, finger).toMatch(/TLS connection established/);
+    expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+    expect(finger, finger).toMatch(/no matching DANE TLSA records/);
   });
 
   it('an insecure delegation: NOERROR without AD for dig, insecure for mxv, and the TLSA of its MX cannot count', () => {

@@ -113,3 +113,26 @@ export function dig(
   const ede = /; EDE: ([^\n]+)/.exec(text)?.[1] ?? null;
   return { status, flags, ede, text };
 }
+
+/**
+ * `posttls-finger -l dane DOMAIN` as Postfix's own DANE client sees the domain:
+ * MX, addresses and TLSA through `resolver` (glibc reads /etc/resolv.conf only,
+ * so it runs in a private mount namespace where that file names our Unbound,
+ * with `trust-ad` so the AD bit reaches the client), Postfix settings from `configDir`.
+ */
+export function posttlsFinger(dir: string, configDir: string, resolver: string, domain: string): string {
+  const resolvConf = join(dir, 'resolv.conf');
+  writeFileSync(resolvConf, `nameserver ${resolver}\noptions trust-ad edns0\n`);
+  const script = 'mount --bind "$1" /etc/resolv.conf && exec posttls-finger -c -l dane -o disable_dns_lookups=no "$2"';
+  try {
+    return execFileSync('unshare', ['-m', 'sh', '-c', script, 'sh', resolvConf, domain], {
+      encoding: 'utf8',
+      env: { ...process.env, MAIL_CONFIG: configDir },
+      timeout: 20_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    return `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+  }
+}
