@@ -130,13 +130,10 @@ export function renderSecurity(result: CheckResult): SafeHtml | '' {
 /** DANE of one host, for its card: the status, the reason in words, and the TLSA records. */
 export function renderHostDane(dane: HostDane): SafeHtml {
   const tag = DANE_TAGS[dane.status];
-  const records = dane.tlsa.map(
-    (record) =>
-      html`<br /><span class="mono"
-          >${record.usage} ${record.selector} ${record.matchingType}
-          ${record.data.length > 24 ? `${record.data.slice(0, 24)}…` : record.data}</span
-        >`,
-  );
+  const records = dane.tlsa.map((record) => {
+    const data = record.data.length > 24 ? `${record.data.slice(0, 24)}…` : record.data;
+    return html`<br /><span class="mono">${`${record.usage} ${record.selector} ${record.matchingType} ${data}`}</span>`;
+  });
   return html`<span class="tag ${tag.tone}">${tag.text}</span>
     ${dane.status === 'pass' || dane.status === 'none' ? '' : daneReasonWords(dane.reason)}${records}`;
 }
