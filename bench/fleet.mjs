@@ -5,7 +5,7 @@
  * Run from the repository root, after a build (`./mxv --version` or `npx tsc -b` builds):
  *
  *   node bench/fleet.mjs [--domains 20000] [--hosts 2000] [--workers 2] [--concurrency 300]
- *                        [--rate-per-ip 50] [--max-conn-per-ip 4]
+ *                        [--rate-per-ip 50] [--max-conn-per-ip 4] [--checks all --checks none]
  *   (or bench/fleet, which builds first)
  *
  * Plain JavaScript over the built packages (packages/{fleet,testkit}/dist and
@@ -14,7 +14,12 @@
  * world in this process (bulkWorldSpec: a third of the domains on a 4-address
  * big provider, some hosts slow, some refusing), enqueues with `mxv enqueue`,
  * and runs `mxv worker` processes until every domain has a result; then once
- * more with a warm host cache.
+ * more with a warm host cache, both with the first `--checks` value (default
+ * all). With several values (default: all, then none), the same domains run
+ * once more per value on the still-warm host cache, each time with fresh
+ * workers started with it, so the throughputs are printed side by side with
+ * their ratio under the same conditions. The world's TLDs are DNSSEC-signed, so the DNSSEC and DANE checks do
+ * their real work.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -41,6 +46,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '300' },
     'rate-per-ip': { type: 'string', default: '50' },
     'max-conn-per-ip': { type: 'string', default: '4' },
+    checks: { type: 'string', multiple: true, default: ['all', 'none'] },
   },
 });
 const DOMAINS = Number(args.domains);
@@ -105,7 +111,8 @@ async function main() {
     slowDelayMs: 1500,
     unreachableShare: 0.05,
   });
-  const world = await startWorld(spec);
+  // Signed TLDs, as nearly all real ones are: the DNSSEC and DANE checks see AD answers and ask for TLSA.
+  const world = await startWorld({ ...spec, dnssec: { test: { state: 'secure' }, example: { state: 'secure' } } });
   const { server: redisServer, url, redis } = await startRedis();
   const prefix = 'bench';
   const keys = fleetKeys(prefix);
@@ -140,17 +147,24 @@ async function main() {
     '--log-level',
     'warn',
   ];
-  const workers = Array.from({ length: WORKERS }, (_, i) => {
-    const child = spawn(process.execPath, [CLI, ...workerArgs], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  const startWorkers = (checks) =>
+    Array.from({ length: WORKERS }, (_, i) => {
+      const child = spawn(process.execPath, [CLI, ...workerArgs, '--checks', checks], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-20_000)));
+      child.on('exit', (code) => code !== 0 && code !== null && log(`worker ${i} exited ${code}: ${stderr.slice(-2000)}`));
+      return child;
     });
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-20_000)));
-    child.on('exit', (code) => code !== 0 && code !== null && log(`worker ${i} exited ${code}: ${stderr.slice(-2000)}`));
-    return child;
-  });
-  log('workers started; cold run…');
+  const stopWorkers = (children) => {
+    for (const w of children) w.kill('SIGTERM');
+    return Promise.all(children.map((w) => (w.exitCode !== null ? w.exitCode : once(w, 'exit').then(([code]) => code))));
+  };
+  const [firstChecks = 'all', ...otherChecks] = args.checks;
+  let workers = startWorkers(firstChecks);
+  log(`workers started (--checks ${firstChecks}); cold run…`);
   const coldSeconds = await waitForEvents(redis, keys.events, DOMAINS, 'cold');
   const coldUsage = workers.map((w) => processUsage(w.pid));
 
@@ -179,13 +193,23 @@ async function main() {
   for (const host of world.hosts.values()) warmConnections += host.log.total;
   const warmUsage = workers.map((w) => processUsage(w.pid));
 
+  // 4. The same warm run under each --checks value, each with fresh workers (so CPU is theirs alone, start-up included alike).
+  let codes = await stopWorkers(workers);
+  const comparisons = [];
+  let done = 2 * DOMAINS;
+  for (const checks of otherChecks.length > 0 ? args.checks : []) {
+    workers = startWorkers(checks);
+    const again = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
+    if (again.code !== 0) throw new Error(`enqueue failed: ${again.stderr}`);
+    done += DOMAINS;
+    const seconds = await waitForEvents(redis, keys.events, done, `warm, --checks ${checks}`);
+    const cpu = workers.map((w) => processUsage(w.pid)).reduce((a, u) => a + u.cpuMs, 0);
+    comparisons.push({ checks, seconds, cpu });
+    codes = await stopWorkers(workers);
+  }
   const queue = createVerifyQueue(redis, keys);
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
   await queue.close();
-  for (const w of workers) w.kill('SIGTERM');
-  const codes = await Promise.all(
-    workers.map((w) => (w.exitCode !== null ? w.exitCode : once(w, 'exit').then(([code]) => code))),
-  );
 
   const cpuCold = coldUsage.reduce((a, u) => a + u.cpuMs, 0);
   const cpuWarm = warmUsage.reduce((a, u) => a + u.cpuMs, 0) - cpuCold;
@@ -207,6 +231,7 @@ async function main() {
       'redis bytes per queued job',
       `${Math.round((after - before) / summary.enqueued)} B (used_memory delta / jobs); MEMORY USAGE of one job hash ${sampleJob} B`,
     ],
+    ['checks (cold and warm runs)', `--checks ${firstChecks}`],
     ['cold run wall time', `${coldSeconds.toFixed(1)} s = ${Math.round(DOMAINS / coldSeconds)} domains/s`],
     ['worker CPU per domain (cold)', `${(cpuCold / DOMAINS).toFixed(2)} ms`],
     [
@@ -220,6 +245,13 @@ async function main() {
       `${warmSeconds.toFixed(1)} s = ${Math.round(DOMAINS / warmSeconds)} domains/s; ${warmConnections} new connections`,
     ],
     ['worker CPU per domain (warm)', `${(cpuWarm / DOMAINS).toFixed(2)} ms`],
+    ...comparisons.flatMap(({ checks, seconds, cpu }) => [
+      [
+        `fresh workers, warm, --checks ${checks}`,
+        `${seconds.toFixed(1)} s = ${Math.round(DOMAINS / seconds)} domains/s = ${(comparisons[0].seconds / seconds).toFixed(2)}× the throughput of --checks ${comparisons[0].checks}`,
+      ],
+      [`worker CPU per domain (--checks ${checks})`, `${(cpu / DOMAINS).toFixed(2)} ms (start-up included)`],
+    ]),
     ['peak RSS per worker', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
     ['queue left', JSON.stringify(counts)],
     ['worker exit codes (SIGTERM)', codes.join(', ')],

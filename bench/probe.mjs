@@ -2,7 +2,7 @@
 /**
  * Probe engine benchmark (issue 2): prints figures, asserts nothing.
  *
- *   node bench/probe.mjs [--hosts 300] [--domains 5000] [--concurrency 500]
+ *   node bench/probe.mjs [--hosts 300] [--domains 5000] [--concurrency 500] [--checks none --checks all]
  *   (after a build: ./mxv --version builds; or run bench/probe, which builds first)
  *
  * 1. CPU milliseconds per host probe, with and without STARTTLS/TLS: the real
@@ -10,7 +10,10 @@
  *    counted) against `--hosts` simulated hosts of each kind.
  * 2. Domains per second for `--domains` domains on the simulated world with
  *    `mxv check --json --concurrency 500`, the real CLI in a child process, with
- *    its CPU time and peak RSS (VmHWM) read from /proc.
+ *    its CPU time and peak RSS (VmHWM) read from /proc; once per `--checks`
+ *    value (default: none, then all), on the same world, and the throughput
+ *    ratio of each run to the first. The world's TLD is DNSSEC-signed, so the
+ *    DNSSEC and DANE checks do their real work (AD answers, TLSA per exchange).
  * Everything runs on loopback (127.x) with the testkit resolver as --dns.
  */
 import { spawn } from 'node:child_process';
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     hosts: { type: 'string', default: '300' },
     domains: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '500' },
+    checks: { type: 'string', multiple: true, default: ['none', 'all'] },
   },
 });
 const hostCount = Number(args.hosts);
@@ -100,15 +104,26 @@ console.log(
 
 // 2. The real CLI over a bulk world: domains share hosts like real ones do.
 const bulkHosts = Math.max(50, Math.round(domainCount / 10));
-const world = await startWorld(
-  bulkWorldSpec({ domains: domainCount, hosts: bulkHosts, slowShare: 0.02, slowDelayMs: 500, unreachableShare: 0.02, seed: 11 }),
-);
-try {
-  const list = join(work, 'domains.txt');
-  writeFileSync(list, world.domains.join('\n') + '\n');
-  const caFile = join(work, 'ca.pem');
-  writeFileSync(caFile, world.caCertPem);
-  process.env.NODE_EXTRA_CA_CERTS = caFile;
+const world = await startWorld({
+  ...bulkWorldSpec({
+    domains: domainCount,
+    hosts: bulkHosts,
+    slowShare: 0.02,
+    slowDelayMs: 500,
+    unreachableShare: 0.02,
+    seed: 11,
+  }),
+  // Signed TLDs, as nearly all real ones are: the DNSSEC and DANE checks see AD answers and ask for TLSA.
+  dnssec: { test: { state: 'secure' }, example: { state: 'secure' } },
+});
+const list = join(work, 'domains.txt');
+writeFileSync(list, world.domains.join('\n') + '\n');
+const caFile = join(work, 'ca.pem');
+writeFileSync(caFile, world.caCertPem);
+process.env.NODE_EXTRA_CA_CERTS = caFile;
+
+/** One `mxv check` run over the whole list; returns its domains per second. */
+async function checkRun(checks) {
   const t0 = performance.now();
   const run = await runChild(
     [
@@ -122,6 +137,8 @@ try {
       ...worldProbeFlags(world),
       '--timeout-ms',
       '5000',
+      '--checks',
+      checks,
     ],
     { stdoutFile: join(work, 'results.ndjson') },
   );
@@ -133,7 +150,7 @@ try {
     verdicts[v] = (verdicts[v] ?? 0) + 1;
   }
   console.log(
-    `\n2. mxv check --json --concurrency ${concurrency}: ${domainCount} domains over ${bulkHosts} host addresses (a third on a 4-address provider; 2% slow, 2% refusing)`,
+    `\n2. mxv check --json --concurrency ${concurrency} --checks ${checks}: ${domainCount} domains over ${bulkHosts} host addresses (a third on a 4-address provider; 2% slow, 2% refusing)`,
   );
   console.log(`   results            : ${lines.length} (${JSON.stringify(verdicts)})`);
   console.log(
@@ -144,6 +161,22 @@ try {
   console.log(
     `   note: politeness is in force (≤ 2 connections open and ≤ 1 new connection/s per address); each host is probed once and shared.`,
   );
+  return { checks, perSecond: lines.length / wallS, cpuPerDomain: run.cpuMs / lines.length };
+}
+
+try {
+  const runs = [];
+  for (const checks of args.checks) runs.push(await checkRun(checks));
+  const [first, ...others] = runs;
+  if (first && others.length > 0) {
+    console.log(`
+   throughput relative to --checks ${first.checks} (${first.perSecond.toFixed(0)} domains/s):`);
+    for (const run of others) {
+      console.log(
+        `   --checks ${run.checks}: ${run.perSecond.toFixed(0)} domains/s = ${(run.perSecond / first.perSecond).toFixed(2)}×, CPU ${(run.cpuPerDomain / first.cpuPerDomain).toFixed(2)}× per domain`,
+      );
+    }
+  }
 } finally {
   await world.stop();
 }

@@ -18,7 +18,19 @@ import {
 import { sampleProbe, sampleResult } from './support/sample-result.js';
 
 /** Every label name any mxv metric may carry: closed vocabularies only, never a domain or an address. */
-const ALLOWED_LABELS = new Set(['verdict', 'reason', 'connect', 'greeting', 'starttls', 'type', 'rcode', 'phase', 'state']);
+const ALLOWED_LABELS = new Set([
+  'verdict',
+  'reason',
+  'connect',
+  'greeting',
+  'starttls',
+  'type',
+  'rcode',
+  'phase',
+  'state',
+  'check',
+  'status',
+]);
 
 const FLEET: FleetGauges = {
   queue: { waiting: 1, prioritized: 0, active: 2, delayed: 3, failed: 0 },
@@ -80,6 +92,7 @@ describe('metric definitions', () => {
       'mxv_host_cache_invalid_entries_total',
       'mxv_dns_answers_total',
       'mxv_phase_duration_seconds',
+      'mxv_security_checks_total',
       'mxv_queue_jobs',
       'mxv_workers_alive',
       'mxv_worker_last_heartbeat_timestamp_seconds',
@@ -148,6 +161,29 @@ describe('recording', () => {
     const domain = await series(registry, 'mxv_phase_duration_seconds_bucket');
     expect(domain.get('{le="1",phase="domain"}')).toBe(0);
     expect(domain.get('{le="2.5",phase="domain"}')).toBe(2);
+  });
+
+  it('counts each security check of a stored result by status; a check that did not run is not counted', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    const metrics = createWorkMetrics(registry);
+    const base = sampleResult('a.test', new Date().toISOString());
+    const secure = {
+      ...base,
+      mx: { ...base.mx, dnssec: 'secure' as const },
+      security: { dane: 'pass' as const, mtaSts: null, tlsRpt: null, spf: null, dmarc: null },
+    };
+    recordJobOutcome(metrics, { status: 'stored', result: secure, write: 'written' });
+    recordJobOutcome(metrics, {
+      status: 'stored',
+      result: { ...secure, security: { ...secure.security, dane: null } },
+      write: 'written',
+    });
+    const counted = await series(registry, 'mxv_security_checks_total');
+    expect(counted.get('{check="dnssec",status="secure"}')).toBe(2);
+    expect(counted.get('{check="dane",status="pass"}')).toBe(1);
+    // Every status of the checks this module reads exists from the start.
+    expect(counted.get('{check="dnssec",status="bogus"}')).toBe(0);
+    expect(counted.get('{check="dane",status="not_applicable"}')).toBe(0);
   });
 
   it('times the phases a probe reached, and no conversation for a blocked address', async () => {

@@ -92,6 +92,13 @@ export const ROUTE_BOUNDS = {
   hostConcurrencyPerDomain: { min: 1, max: 64, default: 4 },
 } as const satisfies Record<string, NumberBound>;
 
+export const DANE_BOUNDS = {
+  /** TLSA records of one exchange considered (and listed); the rest are counted. RFC 7671 expects a handful. */
+  maxTlsaRecords: { min: 1, max: 1000, default: 32 },
+  /** Bytes of one record's data shown in the result (a full certificate, 3 0 0, runs to a few KB). */
+  maxShownTlsaDataBytes: { min: 32, max: 65_535, default: 2048 },
+} as const satisfies Record<string, NumberBound>;
+
 export const POLITENESS_BOUNDS = {
   /** New connections per second to one destination address. */
   connectionsPerSecond: { min: 0, minExclusive: true, max: 1000, default: 1, integer: false },

@@ -2,7 +2,7 @@ import { checkNameSchema } from '@mxv/schema';
 import { z } from 'zod';
 
 import { boundsSchema } from './bound-schema.js';
-import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
+import { CHECK_NAMES, DANE_BOUNDS, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
 import { defaultTlsMode, MAX_PORTS, RELAY_PORT, type ProbePort } from './port-list.js';
 
 /**
@@ -20,6 +20,9 @@ export type DnsBounds = z.infer<typeof dnsBoundsSchema>;
 
 export const routeBoundsSchema = boundsSchema(ROUTE_BOUNDS);
 export type RouteBounds = z.infer<typeof routeBoundsSchema>;
+
+export const daneBoundsSchema = boundsSchema(DANE_BOUNDS);
+export type DaneBounds = z.infer<typeof daneBoundsSchema>;
 
 export const politenessSchema = boundsSchema(POLITENESS_BOUNDS);
 export type Politeness = z.infer<typeof politenessSchema>;
@@ -46,6 +49,7 @@ const probeOptionsObject = z.object({
   dns: dnsBoundsSchema.prefault({}),
   route: routeBoundsSchema.prefault({}),
   politeness: politenessSchema.prefault({}),
+  dane: daneBoundsSchema.prefault({}),
   /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
   checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
   /**

@@ -23,7 +23,18 @@ export interface MailRoute {
   error: string | null;
   /** Questions asked to the resolver for this route. */
   dnsQueries: number;
+  /** What the DNSSEC checks read: the MX answer itself, and which exchanges' address answers all had AD. */
+  dnssec: RouteDnssec;
 }
+
+export interface RouteDnssec {
+  /** The answer to the MX question. */
+  mxAnswer: DnsAnswer | null;
+  /** Names whose A and AAAA answers all had AD (RFC 7672 2.2.2: DANE needs secure addresses; a secure denial of one type counts). */
+  secureExchanges: ReadonlySet<string>;
+}
+
+type RouteWithoutDnssec = Omit<MailRoute, 'dnssec'>;
 
 const FAILED: ReadonlySet<DnsStatus> = new Set<DnsStatus>(['SERVFAIL', 'TIMEOUT', 'REFUSED']);
 const PROBLEM_ORDER: readonly MxProblem[] = [
@@ -53,12 +64,24 @@ export interface HostAddresses {
 /** Counts questions, and turns a resolver that breaks its never-throw contract into a SERVFAIL. */
 export class CountingResolver {
   queries = 0;
+  mxAnswer: DnsAnswer | null = null;
+  /** Per name asked for A/AAAA: whether every such answer was authenticated. */
+  readonly addressesAuthenticated = new Map<string, boolean>();
   constructor(
     private readonly resolver: DnsResolver,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
   async ask(name: string, type: DnsQuestionType): Promise<DnsAnswer> {
+    const answer = await this.#ask(name, type);
+    if (type === 'MX') this.mxAnswer = answer;
+    if (type === 'A' || type === 'AAAA') {
+      this.addressesAuthenticated.set(name, (this.addressesAuthenticated.get(name) ?? true) && answer.authenticated);
+    }
+    return answer;
+  }
+
+  async #ask(name: string, type: DnsQuestionType): Promise<DnsAnswer> {
     this.queries++;
     try {
       return await this.resolver.query(name, type, this.signal);
@@ -149,7 +172,7 @@ function failureReason(prefix: string, answer: DnsAnswer): string {
 }
 
 /** RFC 5321 5.1: no MX records, so the domain itself is the mail host (implicit MX, preference 0). */
-async function implicitRoute(domain: string, dns: CountingResolver, bounds: RouteBounds): Promise<MailRoute> {
+async function implicitRoute(domain: string, dns: CountingResolver, bounds: RouteBounds): Promise<RouteWithoutDnssec> {
   const host = await lookupHost(domain, dns, bounds.maxAddressesPerHost);
   if (host.addresses.length === 0) {
     // Empty because the name has no address, or because the lookups failed: only the latter is an error.
@@ -182,7 +205,12 @@ async function implicitRoute(domain: string, dns: CountingResolver, bounds: Rout
 }
 
 /** RFC 7505: a null MX says the domain accepts no mail; nothing is resolved or probed. */
-function nullRoute(candidates: readonly MxCandidate[], totalRecords: number, truncated: boolean, dnsQueries: number): MailRoute {
+function nullRoute(
+  candidates: readonly MxCandidate[],
+  totalRecords: number,
+  truncated: boolean,
+  dnsQueries: number,
+): RouteWithoutDnssec {
   const records: MxRecord[] = candidates.map((candidate) =>
     isNullExchange(candidate.exchange)
       ? { exchange: '.', priority: candidate.priority, addresses: [], problems: [], ttl: candidate.ttl }
@@ -244,8 +272,14 @@ export async function resolveMailRoute(
   bounds: RouteBounds,
   signal?: AbortSignal,
 ): Promise<MailRoute> {
-  const name = canonicalDnsName(domain);
   const dns = new CountingResolver(resolver, signal);
+  const route = await routeOf(canonicalDnsName(domain), dns, bounds);
+  const secureExchanges = new Set<string>();
+  for (const [name, authenticated] of dns.addressesAuthenticated) if (authenticated) secureExchanges.add(name);
+  return { ...route, dnssec: { mxAnswer: dns.mxAnswer, secureExchanges } };
+}
+
+async function routeOf(name: string, dns: CountingResolver, bounds: RouteBounds): Promise<RouteWithoutDnssec> {
   const answer = await dns.ask(name, 'MX');
 
   if (answer.status === 'NXDOMAIN') {

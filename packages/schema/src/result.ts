@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   dnsblEntrySchema,
   dnssecStatusSchema,
+  extendedDnsErrorSchema,
   hostDaneSchema,
   hostMtaStsSchema,
   hostPtrSchema,
@@ -167,6 +168,8 @@ export const mxSectionSchema = z.object({
   totalRecords: z.number().int().optional(),
   /** DNSSEC state of the MX answer (null: not checked). */
   dnssec: dnssecStatusSchema.nullable().default(null),
+  /** Beyond the contract's minimum: why, in the resolver's words (RFC 8914), when it said. */
+  dnssecEde: extendedDnsErrorSchema.nullable().optional(),
 });
 export type MxSection = z.infer<typeof mxSectionSchema>;
 

@@ -15,6 +15,55 @@ export type CheckName = z.infer<typeof checkNameSchema>;
 export const dnssecStatusSchema = z.enum(['secure', 'insecure', 'bogus', 'unknown']);
 export type DnssecStatus = z.infer<typeof dnssecStatusSchema>;
 
+/**
+ * Beyond the contract's minimum: the resolver's Extended DNS Error (RFC 8914)
+ * about a DNSSEC answer, which says why it is bogus (7: signature expired,
+ * 9: DNSKEY missing, 10: RRSIGs missing, ...). `text` is the resolver's own words.
+ */
+export const extendedDnsErrorSchema = z.object({
+  code: z.number().int().min(0).max(65_535),
+  text: z.string().nullable(),
+});
+export type ExtendedDnsError = z.infer<typeof extendedDnsErrorSchema>;
+
+/**
+ * Names of the RFC 8914 INFO-CODEs (IANA "Extended DNS Error Codes"), for
+ * people: the table and the page say "signature expired", not "7".
+ */
+export const EDE_INFO_CODE_NAMES: Readonly<Record<number, string>> = {
+  0: 'other error',
+  1: 'unsupported DNSKEY algorithm',
+  2: 'unsupported DS digest type',
+  3: 'stale answer',
+  4: 'forged answer',
+  5: 'DNSSEC indeterminate',
+  6: 'DNSSEC bogus',
+  7: 'signature expired',
+  8: 'signature not yet valid',
+  9: 'DNSKEY missing',
+  10: 'RRSIGs missing',
+  11: 'no zone key bit set',
+  12: 'NSEC missing',
+  13: 'cached error',
+  14: 'not ready',
+  15: 'blocked',
+  16: 'censored',
+  17: 'filtered',
+  18: 'prohibited',
+  19: 'stale NXDOMAIN answer',
+  20: 'not authoritative',
+  21: 'not supported',
+  22: 'no reachable authority',
+  23: 'network error',
+  24: 'invalid data',
+};
+
+/** An EDE in words: the code's name, and the resolver's own text when it differs. */
+export function describeExtendedDnsError(ede: ExtendedDnsError): string {
+  const name = EDE_INFO_CODE_NAMES[ede.code] ?? `extended DNS error ${ede.code}`;
+  return ede.text && ede.text.toLowerCase() !== name ? `${name}: ${ede.text}` : name;
+}
+
 /** How TLS starts on a port: STARTTLS after EHLO, or a TLS handshake first (RFC 8314, port 465). */
 export const tlsModeSchema = z.enum(['starttls', 'implicit']);
 export type TlsMode = z.infer<typeof tlsModeSchema>;
@@ -35,6 +84,13 @@ export const hostDaneSchema = z.object({
   tlsa: z.array(tlsaRecordSchema),
   /** Why it failed (or, beyond the contract's minimum, why it does not apply); null when it passed. */
   reason: z.string().nullable(),
+  // Beyond the contract's minimum:
+  /** The TLSA owner name asked: `_<port>._tcp.<exchange>` (RFC 7672 2.2.3). */
+  name: z.string().optional(),
+  /** The record that authenticated the server, when it passed. */
+  matched: tlsaRecordSchema.nullable().optional(),
+  /** TLSA records in the answer beyond those listed (bounded by maxTlsaRecords). */
+  omitted: z.number().int().optional(),
 });
 export type HostDane = z.infer<typeof hostDaneSchema>;
 

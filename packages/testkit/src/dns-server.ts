@@ -2,10 +2,10 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { DecodedPacket, OptAnswer, Packet } from 'dns-packet';
-import { ZoneStore, type DnsBehaviour, type Resolution } from './dns-zone.js';
+import { ZoneStore, type DnsBehaviour, type Resolution, type ZoneDnssec } from './dns-zone.js';
 import type { ZoneRecord } from './dns-records.js';
 
-export type { DnsBehaviour } from './dns-zone.js';
+export type { DnsBehaviour, ZoneDnssec } from './dns-zone.js';
 
 export interface DnsServerOptions {
   /** Loopback address to bind, e.g. "127.53.0.1" or "::1". */
@@ -29,6 +29,14 @@ export interface DnsServerOptions {
   maxLogEntries?: number;
   /** Tries at finding a port free for both UDP and TCP when port is 0. */
   bindAttempts?: number;
+  /** How a validating resolver judges each zone (zones listed are added); unlisted zones are insecure. */
+  dnssec?: Record<string, ZoneDnssec>;
+  /**
+   * Play a validating resolver (default): AD on secure answers to an asker that
+   * sets AD or DO (RFC 6840 5.7), SERVFAIL with an EDE for bogus ones unless CD.
+   * false plays one that does not validate: never AD, bogus answered as data.
+   */
+  validating?: boolean;
 }
 
 export interface DnsQueryLogEntry {
@@ -51,6 +59,7 @@ export interface DnsServer {
   getRecords(name: string): ZoneRecord[] | undefined;
   setBehaviour(name: string, behaviour: DnsBehaviour | null): void;
   addZone(zone: string): void;
+  setZoneDnssec(zone: string, dnssec: ZoneDnssec | null): void;
   /** Entries in arrival order (bounded by maxLogEntries). */
   readonly queryLog: readonly DnsQueryLogEntry[];
   /** Every query seen, including those past the log bound. */
@@ -60,6 +69,15 @@ export interface DnsServer {
 }
 
 const DNS_HEADER_BYTES = 12;
+/** EDNS option code of an Extended DNS Error (RFC 8914 4). */
+const EDE_OPTION = 15;
+
+/** RFC 8914 2: INFO-CODE (16 bits) then EXTRA-TEXT in UTF-8. */
+function edeData(code: number, text: string | undefined): Buffer {
+  const head = Buffer.alloc(2);
+  head.writeUInt16BE(code, 0);
+  return Buffer.concat([head, Buffer.from(text ?? '', 'utf8')]);
+}
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 type Rcode = keyof typeof RCODE;
 const CLASSIC_UDP_LIMIT = 512;
@@ -84,6 +102,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   });
   for (const [name, recs] of entries(opts.records)) store.setRecords(name, recs);
   for (const [name, b] of entries(opts.behaviours)) store.setBehaviour(name, b);
+  for (const [zone, d] of entries(opts.dnssec)) store.setZoneDnssec(zone, d);
+  const validating = opts.validating ?? true;
 
   const maxUdpPayload = opts.maxUdpPayload ?? 4096;
   const tcpIdleMs = opts.tcpIdleMs ?? 10_000;
@@ -126,7 +146,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     return query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
   }
 
-  function withOpt(resp: Packet, query: Packet): Packet {
+  function withOpt(resp: Packet, query: Packet, options: Array<{ code: number; data: Buffer }> = []): Packet {
     // Answer EDNS with EDNS (RFC 6891 7), never to a client that did not use it.
     if (clientOpt(query) !== undefined) {
       resp.additionals = [
@@ -138,7 +158,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           ednsVersion: 0,
           flags: 0,
           flag_do: false,
-          options: [],
+          options,
         } as OptAnswer,
       ];
     }
@@ -163,7 +183,17 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     if (res.status === 'timeout') return { packet: null, outcome: 'none', delayMs };
     if (res.status === 'fail') return { packet: withOpt(header(query, res.rcode), query), outcome: res.rcode, delayMs };
 
-    const full = withOpt(header(query, res.rcode), query);
+    // The validating resolver's verdict (RFC 4035 3.2): CD asks it not to validate.
+    const flags = query.flags ?? 0;
+    const cd = (flags & dnsPacket.CHECKING_DISABLED) !== 0;
+    if (validating && !cd && res.dnssec.state === 'bogus') {
+      const ede = res.dnssec.ede;
+      const options = ede === undefined ? [] : [{ code: EDE_OPTION, data: edeData(ede.code, ede.text) }];
+      return { packet: withOpt(header(query, 'SERVFAIL'), query, options), outcome: 'SERVFAIL', delayMs };
+    }
+    const wantsAd = (flags & dnsPacket.AUTHENTIC_DATA) !== 0 || clientOpt(query)?.flag_do === true;
+    const ad = validating && !cd && wantsAd && res.dnssec.state === 'secure' ? dnsPacket.AUTHENTIC_DATA : 0;
+    const full = withOpt(header(query, res.rcode, ad), query);
     full.answers = res.answers;
     full.authorities = res.authorities;
     if (transport === 'tcp') {
@@ -253,6 +283,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     getRecords: (name) => store.getRecords(name),
     setBehaviour: (name, b) => store.setBehaviour(name, b),
     addZone: (zone) => store.addZone(zone),
+    setZoneDnssec: (zone, d) => store.setZoneDnssec(zone, d),
     queryLog: log,
     queryCount: () => count,
     clearLog: () => {

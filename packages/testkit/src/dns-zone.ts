@@ -18,6 +18,18 @@ export interface DnsBehaviour {
   types?: string[];
 }
 
+/**
+ * How a validating resolver would judge a zone's answers (the testkit signs
+ * nothing: it plays the resolver's verdict). secure: AD set; insecure: no AD
+ * (an unsigned zone or an insecure delegation); bogus: SERVFAIL unless the
+ * asker sets CD, with an Extended DNS Error (RFC 8914) saying why.
+ */
+export interface ZoneDnssec {
+  state: 'secure' | 'insecure' | 'bogus';
+  /** Sent with a bogus zone's SERVFAIL, e.g. { code: 7, text: 'signature expired' }. */
+  ede?: { code: number; text?: string };
+}
+
 export interface ZoneOptions {
   /**
    * Zones this resolver knows; names under none of them are REFUSED (so a test
@@ -38,7 +50,7 @@ export interface ZoneOptions {
 }
 
 export type Resolution =
-  | { status: 'answer'; rcode: 'NOERROR' | 'NXDOMAIN'; answers: Answer[]; authorities: Answer[] }
+  | { status: 'answer'; rcode: 'NOERROR' | 'NXDOMAIN'; answers: Answer[]; authorities: Answer[]; dnssec: ZoneDnssec }
   | { status: 'fail'; rcode: 'SERVFAIL' | 'REFUSED' }
   | { status: 'timeout' };
 
@@ -59,6 +71,7 @@ export class ZoneStore {
   /** How many stored names sit below each name: names with descendants exist (RFC 8020 empty non-terminals). */
   readonly #descendants = new Map<string, number>();
   readonly #zones: Set<string>;
+  readonly #dnssec = new Map<string, ZoneDnssec>();
   readonly #opts: ZoneOptions;
 
   constructor(opts: ZoneOptions) {
@@ -86,6 +99,25 @@ export class ZoneStore {
     }
     this.#records.set(key, [...records]);
     if (!had) for (const a of ancestors(key)) this.#descendants.set(a, (this.#descendants.get(a) ?? 0) + 1);
+  }
+
+  /** Set how a validating resolver judges `zone` (added as a zone if new); null makes it insecure again. */
+  setZoneDnssec(zone: string, dnssec: ZoneDnssec | null): void {
+    const key = normalizeName(zone);
+    this.#zones.add(key);
+    if (dnssec === null) this.#dnssec.delete(key);
+    else this.#dnssec.set(key, { ...dnssec });
+  }
+
+  /** The verdict over every zone an answer came from: one bogus zone makes it bogus, all secure make it secure. */
+  #judge(zones: ReadonlySet<string>): ZoneDnssec {
+    let secure = zones.size > 0;
+    for (const zone of zones) {
+      const state = this.#dnssec.get(zone);
+      if (state?.state === 'bogus') return state;
+      if (state?.state !== 'secure') secure = false;
+    }
+    return { state: secure ? 'secure' : 'insecure' };
   }
 
   getRecords(name: string): ZoneRecord[] | undefined {
@@ -151,6 +183,7 @@ export class ZoneStore {
     let current = normalizeName(questionName);
     let owner = questionName.endsWith('.') ? questionName.slice(0, -1) : questionName;
     const seen = new Set<string>();
+    const visited = new Set<string>();
 
     for (let hop = 0; ; hop++) {
       const failure = this.behaviourFor(current, qtype)?.fail;
@@ -163,21 +196,28 @@ export class ZoneStore {
         // No TLD is all-numeric (RFC 3696 2): a real resolver gets NXDOMAIN from the
         // root for an IP address asked as a name, so answer that with the root's SOA.
         if (/^[0-9]+$/.test(current.slice(current.lastIndexOf('.') + 1))) {
-          return { status: 'answer', rcode: 'NXDOMAIN', answers, authorities: [this.#soa('.', ttl0)] };
+          return {
+            status: 'answer',
+            rcode: 'NXDOMAIN',
+            answers,
+            authorities: [this.#soa('.', ttl0)],
+            dnssec: { state: 'insecure' },
+          };
         }
         return answers.length > 0 ? { status: 'fail', rcode: 'SERVFAIL' } : { status: 'fail', rcode: 'REFUSED' };
       }
 
+      visited.add(zone);
       const ttlOf = (rec: ZoneRecord): number => (ttl0 ? 0 : (rec.ttl ?? this.#opts.defaultTtl));
       const records = this.#records.get(current) ?? [];
       const matching = records.filter((r) => qtype === 'ANY' || r.type === qtype);
       if (matching.length > 0) {
         for (const r of matching) answers.push(toPacketAnswer(owner, r, ttlOf(r)));
-        return { status: 'answer', rcode: 'NOERROR', answers, authorities: [] };
+        return { status: 'answer', rcode: 'NOERROR', answers, authorities: [], dnssec: this.#judge(visited) };
       }
       if (qtype === 'SOA' && current === zone) {
         answers.push(this.#soa(zone, ttl0));
-        return { status: 'answer', rcode: 'NOERROR', answers, authorities: [] };
+        return { status: 'answer', rcode: 'NOERROR', answers, authorities: [], dnssec: this.#judge(visited) };
       }
       const cname = records.find((r): r is Extract<ZoneRecord, { type: 'CNAME' }> => r.type === 'CNAME');
       if (cname !== undefined) {
@@ -186,14 +226,14 @@ export class ZoneStore {
         const next = normalizeName(cname.target);
         if (hop + 1 >= this.#opts.maxCnameHops || seen.has(next)) {
           if (this.#opts.onCnameLimit === 'servfail') return { status: 'fail', rcode: 'SERVFAIL' };
-          return { status: 'answer', rcode: 'NOERROR', answers, authorities: [] };
+          return { status: 'answer', rcode: 'NOERROR', answers, authorities: [], dnssec: this.#judge(visited) };
         }
         current = next;
         owner = next;
         continue;
       }
       const rcode = this.#exists(current) ? 'NOERROR' : 'NXDOMAIN';
-      return { status: 'answer', rcode, answers, authorities: [this.#soa(zone, ttl0)] };
+      return { status: 'answer', rcode, answers, authorities: [this.#soa(zone, ttl0)], dnssec: this.#judge(visited) };
     }
   }
 }

@@ -11,6 +11,8 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
   same('verdict', result.verdict, expect.verdict);
   same('mx.source', result.mx.source, expect.mxSource);
   same('mx.dns', result.mx.dns, expect.mxDns);
+  same('mx.dnssec', result.mx.dnssec, expect.mxDnssec);
+  same('security.dane', result.security.dane, expect.dane);
   for (const [check, wanted] of Object.entries(expect.checks ?? {})) {
     same(`checks.${check}`, result.checks[check as keyof CheckResult['checks']], wanted);
   }
@@ -30,6 +32,8 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     same(`hosts[${i}].starttls`, host.starttls, wanted.starttls);
     same(`hosts[${i}].tls.certValid`, host.tls?.certValid, wanted.certValid);
     same(`hosts[${i}].tls.hostnameMatch`, host.tls?.hostnameMatch, wanted.hostnameMatch);
+    if (wanted.dane !== undefined) same(`hosts[${i}].dane.status`, host.dane?.status ?? null, wanted.dane);
+    if (wanted.daneReason !== undefined) same(`hosts[${i}].dane.reason`, host.dane?.reason ?? null, wanted.daneReason);
   });
   return out;
 }

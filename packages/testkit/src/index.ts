@@ -15,3 +15,4 @@ export * from './free-port.js';
 export * from './redis-server.js';
 export * from './scheduling-slack.js';
 export * from './socks5-server.js';
+export * from './tlsa-for-cert.js';

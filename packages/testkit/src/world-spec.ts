@@ -1,10 +1,31 @@
-import type { Checks, ConnectStatus, DnsStatus, MxProblem, MxSource, StarttlsStatus, Verdict } from '@mxv/schema';
+import type {
+  Checks,
+  ConnectStatus,
+  DnssecStatus,
+  DnsStatus,
+  HostDane,
+  MxProblem,
+  MxSource,
+  SecuritySection,
+  StarttlsStatus,
+  Verdict,
+} from '@mxv/schema';
+
+type HostDaneStatus = HostDane['status'];
 import type { ZoneRecord } from './dns-records.js';
-import type { DnsBehaviour } from './dns-zone.js';
+import type { DnsBehaviour, ZoneDnssec } from './dns-zone.js';
+import type { TlsaFields, TlsaSubject } from './tlsa-for-cert.js';
 import type { SmtpBehaviour, SmtpBehaviourKind } from './smtp-behaviours.js';
 
-/** A record of the world's DNS; `{ type: 'A', host }` stands for the loopback address given to that host. */
-export type WorldRecord = ZoneRecord | { type: 'A'; host: string; ttl?: number };
+/**
+ * A record of the world's DNS; `{ type: 'A', host }` stands for the loopback
+ * address given to that host, `{ type: 'TLSA', host, of }` for the TLSA record
+ * of that host's certificate (`of` the leaf, or the issuer above it).
+ */
+export type WorldRecord =
+  | ZoneRecord
+  | { type: 'A'; host: string; ttl?: number }
+  | (TlsaFields & { type: 'TLSA'; host: string; of: TlsaSubject; ttl?: number });
 
 export interface WorldCertSpec {
   /** DNS names (and/or IPs) in the certificate. */
@@ -44,6 +65,9 @@ export interface HostExpectation {
   starttls?: StarttlsStatus;
   certValid?: boolean;
   hostnameMatch?: boolean;
+  /** hosts[].dane.status; null: DANE said nothing about this host. */
+  dane?: HostDaneStatus | null;
+  daneReason?: string | null;
 }
 
 /** What the engine should say about a domain; tests and `mxv demo` compare against it. */
@@ -56,6 +80,9 @@ export interface DomainExpectation {
   problems?: MxProblem[];
   /** Matched in order against the result's hosts (which are in priority order). */
   hosts?: HostExpectation[];
+  mxDnssec?: DnssecStatus | null;
+  /** security.dane */
+  dane?: SecuritySection['dane'];
 }
 
 export interface WorldDomainSpec {
@@ -76,7 +103,13 @@ export interface WorldSpec {
   /** Zones the resolver serves; default: the last label of every name, plus test/example/invalid. */
   zones?: string[];
   hosts: WorldHostSpec[];
+  /** Names may contain SMTP_PORT_TOKEN (`_{smtpPort}._tcp.mx.example.test`): the world's SMTP port, known once its hosts listen. */
   records: Record<string, WorldRecord[]>;
   dnsBehaviours?: Record<string, DnsBehaviour>;
+  /** How the world's validating resolver judges each zone (zones listed are served); unlisted zones are insecure. */
+  dnssec?: Record<string, ZoneDnssec>;
   domains: WorldDomainSpec[];
 }
+
+/** Stands for the world's SMTP port in a record's or behaviour's name (TLSA owners are `_<port>._tcp.<host>`, RFC 6698 3). */
+export const SMTP_PORT_TOKEN = '{smtpPort}';

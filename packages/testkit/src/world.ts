@@ -3,7 +3,8 @@ import { startDnsServer, type DnsServer } from './dns-server.js';
 import { blockAddress, randomIpBlock } from './loopback.js';
 import { startSmtpHost, type SmtpHostHandle, type SmtpHostOptions } from './smtp-server.js';
 import { createTestCa, type IssuedCert, type TestCa } from './test-ca.js';
-import type { DomainExpectation, WorldCertSpec, WorldHostSpec, WorldSpec } from './world-spec.js';
+import { tlsaForChain } from './tlsa-for-cert.js';
+import { SMTP_PORT_TOKEN, type DomainExpectation, type WorldCertSpec, type WorldHostSpec, type WorldSpec } from './world-spec.js';
 
 export interface WorldOptions {
   /** Reuse a CA (creating one costs a few ms; tests that start many worlds may share). */
@@ -188,7 +189,13 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
   const records: Record<string, ZoneRecord[]> = {};
   for (const [name, recs] of Object.entries(spec.records)) {
     records[name] = recs.map((r): ZoneRecord => {
-      if (r.type !== 'A' || !('host' in r)) return r;
+      if (!('host' in r)) return r;
+      if (r.type === 'TLSA') {
+        const host = spec.hosts.find((h) => h.id === r.host);
+        const cert = host?.cert ? certByKey.get(certKey(host.cert)) : undefined;
+        if (cert === undefined) throw new Error(`world spec: TLSA of ${name} names host "${r.host}" without a certificate`);
+        return { ...tlsaForChain(cert.chainPem, r, r.of), ttl: r.ttl };
+      }
       const ip = addressOf.get(r.host);
       if (ip === undefined) throw new Error(`world spec: record of ${name} names unknown host "${r.host}"`);
       return { type: 'A', address: ip, ttl: r.ttl };
@@ -205,12 +212,18 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
       ]),
     ].filter((z) => z !== '');
 
+  // Names that carry the SMTP port are served once the hosts listen and the port is known.
+  const portNamed = Object.keys(records).filter((name) => name.includes(SMTP_PORT_TOKEN));
+  const portNamedBehaviours = Object.keys(spec.dnsBehaviours ?? {}).filter((name) => name.includes(SMTP_PORT_TOKEN));
   const dnsServer = await startDnsServer({
     host: dnsHost,
     port: spec.dnsPort ?? 0,
-    records,
-    behaviours: spec.dnsBehaviours,
+    records: Object.fromEntries(Object.entries(records).filter(([name]) => !portNamed.includes(name))),
+    behaviours: Object.fromEntries(
+      Object.entries(spec.dnsBehaviours ?? {}).filter(([name]) => !portNamedBehaviours.includes(name)),
+    ),
     zones,
+    ...(spec.dnssec ? { dnssec: spec.dnssec } : {}),
   });
   let hosts: Map<string, SmtpHostHandle>;
   let smtpPort: number;
@@ -234,6 +247,12 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
   } catch (err) {
     await Promise.all([dnsServer.stop(), ...[...hosts.values()].map((h) => h.stop())]);
     throw err;
+  }
+
+  for (const name of portNamed) dnsServer.setRecords(name.replace(SMTP_PORT_TOKEN, String(smtpPort)), records[name] ?? []);
+  for (const name of portNamedBehaviours) {
+    const behaviour = spec.dnsBehaviours?.[name];
+    if (behaviour) dnsServer.setBehaviour(name.replace(SMTP_PORT_TOKEN, String(smtpPort)), behaviour);
   }
 
   const hostsById = new Map(

@@ -6,6 +6,7 @@ import { renderHistory } from './render-history.js';
 import { renderHostCard } from './render-host-card.js';
 import { renderSubmission } from './render-submission.js';
 import { renderLayout } from './render-layout.js';
+import { renderSecurity } from './render-security.js';
 
 const CHECK_LABELS: Array<[keyof Checks, string]> = [
   ['mxExists', 'MX exists'],
@@ -100,7 +101,7 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
       )}
     </ul>
     ${notes.length > 0 ? html`<div class="notes">${notes.map((n) => html`<div class="note ${n.kind}"><strong>${n.title}.</strong> ${n.body}</div>`)}</div>` : ''}
-    ${mxSection(result)}
+    ${mxSection(result)} ${renderSecurity(result)}
     ${
       mailHosts.length > 0
         ? html`<h2>Mail hosts</h2>

@@ -1,5 +1,6 @@
 import type { HostResult } from '@mxv/schema';
 import { html, type SafeHtml } from './html.js';
+import { renderHostDane } from './render-security.js';
 import { renderTimings } from './render-timings.js';
 
 const CONNECT_WORDS: Record<HostResult['connect'], { text: string; tone: string }> = {
@@ -64,6 +65,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
         >${tls.error ? html` <code>${tls.error}</code>` : ''}`,
     );
   }
+  if (host.dane) row('DANE', renderHostDane(host.dane));
   if (host.error) row('Problem', html`<code>${host.error}</code>`);
   row('Timings', renderTimings(host.timingsMs));
   const role = host.service ? `${host.service} service` : `priority ${host.priority}`;

@@ -238,6 +238,11 @@ export interface UnboundSetup {
   port: number;
   /** zone → "ip@port" of its authoritative server (the testkit's). */
   stubs: Record<string, string>;
+  /**
+   * DS or DNSKEY records (zone-file lines) to validate from: with any, Unbound
+   * validates DNSSEC (and sends RFC 8914 Extended DNS Errors); without, it does not.
+   */
+  trustAnchors?: string[];
 }
 
 /**
@@ -254,7 +259,11 @@ export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Ru
     `  name: "${zone}."`,
     `  stub-addr: ${addr}`,
   ]);
-  const zoneLines = Object.keys(setup.stubs).flatMap((zone) => [`  domain-insecure: "${zone}."`]);
+  const anchors = setup.trustAnchors ?? [];
+  const validating = anchors.length > 0;
+  const zoneLines = validating
+    ? [...anchors.map((anchor) => `  trust-anchor: "${anchor}"`), '  ede: yes', '  val-log-level: 2']
+    : Object.keys(setup.stubs).flatMap((zone) => [`  domain-insecure: "${zone}."`]);
   writeFileSync(
     join(dir, 'unbound.conf'),
     [
@@ -271,8 +280,8 @@ export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Ru
       '  use-syslog: no',
       `  logfile: "${logFile}"`,
       '  verbosity: 1',
-      // No DNSSEC validator: the test zones are unsigned and there is no trust anchor here.
-      '  module-config: "iterator"',
+      // No DNSSEC validator unless trust anchors are given: the usual test zones are unsigned.
+      validating ? '  module-config: "validator iterator"' : '  module-config: "iterator"',
       '  access-control: 127.0.0.0/8 allow',
       // Unbound answers .test itself (RFC 6761) unless told not to.
       '  local-zone: "test." nodefault',

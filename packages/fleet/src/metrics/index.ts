@@ -10,3 +10,4 @@ export * from './read-fleet-gauges.js';
 export * from './fleet-gauges.js';
 export * from './metrics-server.js';
 export * from './anonymous-check-metrics.js';
+export * from './security-metrics.js';

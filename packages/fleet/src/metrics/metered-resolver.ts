@@ -1,4 +1,4 @@
-import type { DnsAnswer, DnsQuestionType, DnsResolver } from '@mxv/probe';
+import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver } from '@mxv/probe';
 import { boundedLabel, DNS_RCODE_LABELS, DNS_TYPE_LABELS } from './metric-labels.js';
 import type { WorkMetrics } from './work-metrics.js';
 
@@ -17,8 +17,8 @@ export class MeteredResolver implements DnsResolver {
     this.#metrics = metrics;
   }
 
-  async query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer> {
-    const answer = await this.#inner.query(name, type, signal);
+  async query(name: string, type: DnsQuestionType, signal?: AbortSignal, options?: DnsQueryOptions): Promise<DnsAnswer> {
+    const answer = await this.#inner.query(name, type, signal, options);
     this.#metrics.dnsAnswers.inc({
       type: boundedLabel(type, DNS_TYPE_LABELS),
       rcode: boundedLabel(answer.status, DNS_RCODE_LABELS),

@@ -20,7 +20,7 @@ export const RETRIED_VERDICT_LABELS: readonly string[] = [
 export const CONNECT_LABELS: readonly string[] = connectStatusSchema.options;
 export const STARTTLS_LABELS: readonly string[] = starttlsStatusSchema.options;
 export const DNS_RCODE_LABELS: readonly string[] = dnsStatusSchema.options;
-export const DNS_TYPE_LABELS: readonly DnsQuestionType[] = ['MX', 'A', 'AAAA', 'CNAME', 'TLSA', 'TXT'];
+export const DNS_TYPE_LABELS: readonly DnsQuestionType[] = ['MX', 'A', 'AAAA', 'CNAME', 'TLSA', 'TXT', 'SOA'];
 
 /** Why a job went back to the delayed set without a result (politeness gate reasons, host single-flight). */
 export const DELAY_REASON_LABELS = ['politeness_rate', 'politeness_concurrency', 'host_probe_in_flight', 'other'] as const;

@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { NETWORK_BUCKETS_SECONDS } from './metric-buckets.js';
+import { createSecurityChecksCounter, type SecurityChecksCounter } from './security-metrics.js';
 import {
   DELAY_REASON_LABELS,
   FAILURE_REASON_LABELS,
@@ -25,6 +26,7 @@ export interface WorkMetrics {
   hostCacheInvalidEntries: Counter;
   dnsAnswers: Counter<'type' | 'rcode'>;
   phaseSeconds: Histogram<'phase'>;
+  securityChecks: SecurityChecksCounter;
 }
 
 export function createWorkMetrics(registry: Registry): WorkMetrics {
@@ -99,6 +101,7 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
       buckets: [...NETWORK_BUCKETS_SECONDS],
       registers,
     }),
+    securityChecks: createSecurityChecksCounter(registry),
   };
   // Series that exist from the start at 0: rate() then sees the first increment instead of starting from it.
   for (const verdict of VERDICT_LABELS) metrics.jobsCompleted.inc({ verdict }, 0);

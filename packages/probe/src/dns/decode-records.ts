@@ -8,6 +8,10 @@ function txtText(data: unknown): string {
   return parts.map((part) => (Buffer.isBuffer(part) ? part.toString('utf8') : String(part))).join('');
 }
 
+function isOctet(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 255;
+}
+
 /** One decoded answer-section record in the engine's shape; OPT pseudo-records are skipped. */
 export function decodeRecord(answer: Answer): DnsRecord | null {
   if (answer.type === 'OPT') return null;
@@ -24,16 +28,23 @@ export function decodeRecord(answer: Answer): DnsRecord | null {
       return { type: 'MX', name, ttl, priority: answer.data.preference ?? 0, exchange: canonicalDnsName(answer.data.exchange) };
     case 'TXT':
       return { type: 'TXT', name, ttl, text: txtText(answer.data) };
-    case 'TLSA':
+    case 'TLSA': {
+      // dns-packet reads the three octets and the rest whatever the RDLENGTH says: a record shorter
+      // than its fixed fields (RFC 6698 2.1) must not become a TLSA with undefined fields.
+      const { usage, selector, matchingType, certificate } = answer.data as Partial<typeof answer.data>;
+      if (![usage, selector, matchingType].every(isOctet) || !Buffer.isBuffer(certificate)) {
+        return { type: 'OTHER', name, ttl, rrtype: 'TLSA' };
+      }
       return {
         type: 'TLSA',
         name,
         ttl,
-        usage: answer.data.usage,
-        selector: answer.data.selector,
-        matchingType: answer.data.matchingType,
-        data: answer.data.certificate.toString('hex'),
+        usage: usage as number,
+        selector: selector as number,
+        matchingType: matchingType as number,
+        data: certificate.toString('hex'),
       };
+    }
     case 'SRV':
       return {
         type: 'SRV',

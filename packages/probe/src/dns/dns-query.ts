@@ -2,12 +2,20 @@ import { randomInt } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { DecodedPacket, OptAnswer } from 'dns-packet';
 import { canonicalDnsName } from './dns-name.js';
-import type { DnsQuestionType } from './dns-types.js';
+import type { DnsExtendedError, DnsQuestionType } from './dns-types.js';
 
 // dns-packet is CommonJS: required, not imported. Node 20 scans every CommonJS
 // file imported from ESM for its export names; that scan was a fifth of the
 // start-up of `mxv check` (bench/startup), and require() skips it.
 const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof import('dns-packet');
+
+/** The DO bit of the OPT record's flags (RFC 3225 3). */
+const DNSSEC_OK = 0x8000;
+
+/** EDNS option code of an Extended DNS Error (RFC 8914 4). */
+const EDE_OPTION_CODE = 15;
+/** EXTRA-TEXT kept from an EDE: it is for people, and a hostile resolver could send 64 KB of it. */
+const MAX_EDE_TEXT_CHARS = 256;
 
 /** One question as sent: the id and question a response must echo to be accepted. */
 export interface DnsQuestion {
@@ -15,14 +23,16 @@ export interface DnsQuestion {
   /** Canonical name (lower case, no trailing dot). */
   name: string;
   type: DnsQuestionType;
+  /** CD=1: the resolver is asked not to validate (RFC 4035 3.2.2). */
+  checkingDisabled?: boolean;
 }
 
 /**
  * A fresh random id per question (RFC 5452 4.3: the id and the source port are
  * the only entropy an off-path spoofer has to guess).
  */
-export function newQuestion(name: string, type: DnsQuestionType): DnsQuestion {
-  return { id: randomInt(0, 0x10000), name: canonicalDnsName(name), type };
+export function newQuestion(name: string, type: DnsQuestionType, checkingDisabled = false): DnsQuestion {
+  return { id: randomInt(0, 0x10000), name: canonicalDnsName(name), type, ...(checkingDisabled ? { checkingDisabled } : {}) };
 }
 
 export function encodeQuery(question: DnsQuestion, udpPayloadBytes: number): Buffer {
@@ -33,17 +43,21 @@ export function encodeQuery(question: DnsQuestion, udpPayloadBytes: number): Buf
     udpPayloadSize: udpPayloadBytes,
     extendedRcode: 0,
     ednsVersion: 0,
-    flags: 0,
-    flag_do: false,
+    // DO (RFC 3225): some validating resolvers set AD only for a DNSSEC-aware asker
+    // (RFC 6840 5.7 lets the AD query bit do it, but not every resolver reads it).
+    flags: DNSSEC_OK,
+    flag_do: true,
     options: [],
   };
   return dnsPacket.encode({
     type: 'query',
     id: question.id,
     // RD: we are a stub and want recursion. AD in a query (RFC 6840 5.7) asks the
-    // resolver to tell us in the response whether it validated the answer, without
-    // requesting DNSSEC records (DO) we would not use.
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
+    // resolver to tell us in the response whether it validated the answer.
+    flags:
+      dnsPacket.RECURSION_DESIRED |
+      dnsPacket.AUTHENTIC_DATA |
+      (question.checkingDisabled === true ? dnsPacket.CHECKING_DISABLED : 0),
     questions: [{ type: question.type, name: question.name, class: 'IN' }],
     additionals: [opt],
   });
@@ -76,4 +90,25 @@ export function responseRcode(packet: DecodedPacket): number {
   const low = (packet.flags ?? 0) & 0xf;
   const opt = (packet.additionals ?? []).find((record): record is OptAnswer => record.type === 'OPT');
   return ((opt?.extendedRcode ?? 0) << 4) | low;
+}
+
+/**
+ * The first Extended DNS Error of a response (RFC 8914 2: INFO-CODE, then
+ * EXTRA-TEXT in UTF-8), or null. A malformed option (shorter than its code) is
+ * ignored: it says nothing we could trust.
+ */
+export function extendedError(packet: DecodedPacket): DnsExtendedError | null {
+  const opt = (packet.additionals ?? []).find((record): record is OptAnswer => record.type === 'OPT');
+  // dns-packet's typings know only the options it decodes; any other code arrives as raw { code, data }.
+  for (const option of (opt?.options ?? []) as Array<{ code?: number; data?: unknown }>) {
+    const data = option.data;
+    if (option.code !== EDE_OPTION_CODE || !Buffer.isBuffer(data) || data.length < 2) continue;
+    const text = data
+      .subarray(2)
+      .toString('utf8')
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .slice(0, MAX_EDE_TEXT_CHARS);
+    return { code: data.readUInt16BE(0), text: text === '' ? null : text };
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 import type { DnsStatus } from '@mxv/schema';
 
-export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT' | 'SRV';
+export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT' | 'SRV' | 'SOA';
 
 /** One resource record from an answer section, decoded into what the engine uses. */
 export type DnsRecord =
@@ -43,10 +43,26 @@ export interface DnsAnswer {
   elapsedMs: number;
   /** Short machine-readable detail: "rcode_FORMERR", "timeout", "tcp_failed", ... or null. */
   error: string | null;
+  /** The resolver's Extended DNS Error (RFC 8914), when it sent one: why it failed (or answered as it did). */
+  ede?: DnsExtendedError | null;
+}
+
+/** RFC 8914 2: an INFO-CODE (6: DNSSEC Bogus, 7: Signature Expired, 9: DNSKEY Missing, ...) and optional text. */
+export interface DnsExtendedError {
+  code: number;
+  text: string | null;
+}
+
+export interface DnsQueryOptions {
+  /**
+   * Ask with CD=1 (RFC 4035 3.2.2): the resolver answers without validating.
+   * Asked only after a SERVFAIL, to tell a DNSSEC-bogus answer from a broken zone.
+   */
+  checkingDisabled?: boolean;
 }
 
 export interface DnsResolver {
-  query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer>;
+  query(name: string, type: DnsQuestionType, signal?: AbortSignal, options?: DnsQueryOptions): Promise<DnsAnswer>;
 }
 
 export interface DnsServerAddress {

@@ -2,8 +2,8 @@ import type { DnsStatus } from '@mxv/schema';
 import type { DecodedPacket } from 'dns-packet';
 import type { DnsBounds } from '../options.js';
 import { isEncodableDnsName } from './dns-name.js';
-import { newQuestion, responseRcode, type DnsQuestion } from './dns-query.js';
-import type { DnsAnswer, DnsQuestionType, DnsResolver, DnsServerAddress } from './dns-types.js';
+import { extendedError, newQuestion, responseRcode, type DnsQuestion } from './dns-query.js';
+import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver, DnsServerAddress } from './dns-types.js';
 import { decodeRecords } from './decode-records.js';
 import type { ExchangeFailure } from './exchange-outcome.js';
 import { followCnameChain } from './follow-cname-chain.js';
@@ -39,7 +39,7 @@ export class StubResolver implements DnsResolver {
     this.bounds = options.bounds;
   }
 
-  async query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer> {
+  async query(name: string, type: DnsQuestionType, signal?: AbortSignal, options: DnsQueryOptions = {}): Promise<DnsAnswer> {
     const started = performance.now();
     const answer = (fields: Partial<DnsAnswer> & { status: DnsStatus }): DnsAnswer => ({
       records: [],
@@ -64,7 +64,7 @@ export class StubResolver implements DnsResolver {
     for (const server of this.servers) {
       for (let attempt = 0; attempt < this.bounds.attemptsPerServer; attempt++) {
         if (signal?.aborted) return answer({ status: 'TIMEOUT', error: 'aborted' });
-        const question = newQuestion(name, type);
+        const question = newQuestion(name, type, options.checkingDisabled === true);
         const result = await this.tryOnce(server, question, signal);
         if (result.status === 'failed') {
           if (result.reason === 'aborted') return answer({ status: 'TIMEOUT', error: 'aborted' });
@@ -104,7 +104,7 @@ export class StubResolver implements DnsResolver {
     answer: (fields: Partial<DnsAnswer> & { status: DnsStatus }) => DnsAnswer,
   ): { final: boolean; answer: DnsAnswer } {
     const records = decodeRecords(packet.answers);
-    const base = { records, authenticated: packet.flag_ad, usedTcp, server };
+    const base = { records, authenticated: packet.flag_ad, usedTcp, server, ede: extendedError(packet) };
     const rcode = responseRcode(packet);
     switch (rcode) {
       case 0: {

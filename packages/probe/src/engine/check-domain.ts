@@ -8,13 +8,16 @@ import {
   type TlsMode,
 } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
+import { defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { ResolverValidation } from '../dns/resolver-validation.js';
 import { MAX_DISPLAY_CHARS, normalizeDomain, type InvalidDomainReason } from '../normalize-domain.js';
-import type { RouteBounds } from '../options.js';
+import type { DaneBounds, RouteBounds } from '../options.js';
 import type { ProbePort } from '../port-list.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
 import { resolveSubmission, type SubmissionDiscovery } from '../resolve-submission.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
+import { finishDomainSecurity, startDomainSecurity } from './domain-security.js';
 import type { HostObtained, HostProbe, HostProbeSource, HostTarget } from './host-types.js';
 import { computeChecks, computeVerdict } from './verdict.js';
 
@@ -28,6 +31,9 @@ export interface DomainCheckDeps {
   /** Which checks run besides the mail route (CONTRACT: --checks); absent ones stay null. */
   checks: readonly CheckName[];
   now?: () => number;
+  /** Remembers per TLD whether the resolver validates; share one per resolver (a fresh one asks again). */
+  validation?: ResolverValidation;
+  dane?: DaneBounds;
 }
 
 /**
@@ -61,20 +67,42 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     })),
   );
   if (submission) jobs.push(...submissionJobs(submission, deps.route.maxHostsPerDomain));
+  const delivery = deps.ports[0] ?? { port: 25, tlsMode: 'starttls' as const };
+  // CONTRACT: the verdict, the five checks and DANE (RFC 7672: SMTP to an MX) are about
+  // delivery: the mail exchanges on the first port, never the other ports or the submission servers.
+  const isDelivery = (host: Pick<HostResult, 'service' | 'port' | 'tlsMode'>): boolean =>
+    host.service === undefined && host.port === delivery.port && host.tlsMode === delivery.tlsMode;
+
+  // The DNSSEC and TLSA questions go out while the hosts are probed (they need nothing from the probes).
+  const daneBounds = deps.dane ?? defaultsOf(DANE_BOUNDS);
+  const pendingSecurity = startDomainSecurity(
+    domain,
+    route,
+    {
+      resolver: deps.resolver,
+      validation: deps.validation ?? new ResolverValidation(deps.resolver),
+      checks: new Set(deps.checks),
+      smtpPort: delivery.port,
+      dane: daneBounds,
+    },
+    signal,
+  );
   const probed = await probeHosts(jobs, deps, signal);
   if (probed.status === 'deferred') {
     const { retryAfterMs, reason } = probed;
+    // The DNSSEC/DANE questions still in flight settle on their own (they never reject); the re-run asks again.
     return { status: 'deferred', domain, retryAfterMs, reason };
   }
 
-  const hosts = probed.hosts;
-  const delivery = deps.ports[0];
-  // CONTRACT: the verdict and the five checks are about delivery: the mail
-  // exchanges on the first port, never the other ports or the submission servers.
-  const checks = computeChecks(
-    route.mx,
-    hosts.filter((host) => host.service === undefined && host.port === delivery?.port && host.tlsMode === delivery.tlsMode),
+  // DANE is judged on the delivery hosts only: the others keep `dane: null`.
+  const security = await finishDomainSecurity(
+    pendingSecurity,
+    route,
+    probed.hosts.map((slot) => (isDelivery(slot.result) ? slot : { result: slot.result, probe: null })),
+    { dane: daneBounds },
   );
+  const hosts = security.hosts;
+  const checks = computeChecks(route.mx, hosts.filter(isDelivery));
   return {
     status: 'complete',
     result: {
@@ -85,10 +113,10 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       durationMs: Math.max(0, Math.round(now() - startedAt)),
       verdict: computeVerdict(route.mx, checks),
       checks,
-      mx: { ...route.mx, dnssec: null },
+      mx: { ...route.mx, dnssec: security.dnssec, ...(security.dnssecEde ? { dnssecEde: security.dnssecEde } : {}) },
       hosts,
       error: route.error,
-      security: NO_SECURITY,
+      security: { ...NO_SECURITY, dane: security.dane },
       submission: submission ? submission.services : null,
     },
   };
@@ -117,7 +145,13 @@ function submissionJobs(submission: SubmissionDiscovery, maxHosts: number): Host
   return jobs.slice(0, maxHosts);
 }
 
-type HostsProbed = { status: 'complete'; hosts: HostResult[] } | { status: 'deferred'; retryAfterMs: number; reason: string };
+/** A host's result, and the probe it came from (null when blocked): DANE matches against the probe's chain. */
+interface ProbedHost {
+  result: HostResult;
+  probe: HostProbe | null;
+}
+
+type HostsProbed = { status: 'complete'; hosts: ProbedHost[] } | { status: 'deferred'; retryAfterMs: number; reason: string };
 
 /**
  * Probes the jobs, at most hostConcurrencyPerDomain at once, results in job
@@ -125,7 +159,7 @@ type HostsProbed = { status: 'complete'; hosts: HostResult[] } | { status: 'defe
  * "wait" of a politeness gate stops the rest (the caller defers the domain).
  */
 async function probeHosts(jobs: readonly HostJob[], deps: DomainCheckDeps, signal?: AbortSignal): Promise<HostsProbed> {
-  const slots: Array<HostResult | undefined> = new Array(jobs.length);
+  const slots: Array<ProbedHost | undefined> = new Array(jobs.length);
   // Written by the workers (TypeScript cannot see that through the closure, hence the holder object).
   const state: { deferral: { retryAfterMs: number; reason: string } | null } = { deferral: null };
   let next = 0;
@@ -135,7 +169,7 @@ async function probeHosts(jobs: readonly HostJob[], deps: DomainCheckDeps, signa
       const index = next - 1;
       if (!job) continue;
       if (deps.policy.check(job.target.ip).status === 'blocked') {
-        slots[index] = blockedHost(job.base, job.target.tlsMode);
+        slots[index] = { result: blockedHost(job.base, job.target.tlsMode), probe: null };
         continue;
       }
       const obtained: HostObtained = await deps.hosts.obtain(job.target, signal);
@@ -143,18 +177,18 @@ async function probeHosts(jobs: readonly HostJob[], deps: DomainCheckDeps, signa
         state.deferral = { retryAfterMs: obtained.retryAfterMs, reason: obtained.reason };
         return;
       }
-      slots[index] = hostResultFor(obtained.probe, job.base, obtained.status === 'cached');
+      slots[index] = { result: hostResultFor(obtained.probe, job.base, obtained.status === 'cached'), probe: obtained.probe };
     }
   };
   const parallel = Math.min(deps.route.hostConcurrencyPerDomain, Math.max(1, jobs.length));
   await Promise.all(Array.from({ length: parallel }, worker));
   if (state.deferral !== null) return { status: 'deferred', ...state.deferral };
-  return { status: 'complete', hosts: slots.filter((host): host is HostResult => host !== undefined) };
+  return { status: 'complete', hosts: slots.filter((host): host is ProbedHost => host !== undefined) };
 }
 
 /** A cached probe may have been made under another exchange name: the name match is this exchange's own. */
 export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean): HostResult {
-  const { certIdentity, probedAs, ...shared } = probe;
+  const { certIdentity, probedAs, chainDigests: _chainDigests, ...shared } = probe;
   const tls =
     shared.tls && probedAs !== base.exchange && certIdentity
       ? { ...shared.tls, hostnameMatch: certCoversName(certIdentity, base.exchange) }

@@ -19,6 +19,17 @@ export const certIdentitySchema = z.object({
 });
 export type CertIdentity = z.infer<typeof certIdentitySchema>;
 
+/** One certificate of the presented chain, as DANE matches it (see smtp/cert-chain-digests.ts); hex digests. */
+export const chainDigestSchema = z.object({
+  certSha256: z.string(),
+  certSha512: z.string(),
+  spkiSha256: z.string(),
+  spkiSha512: z.string(),
+  /** The leaf chains up to this certificate (true for the leaf itself). */
+  leafChains: z.boolean(),
+});
+export type ChainDigest = z.infer<typeof chainDigestSchema>;
+
 /**
  * The domain-independent outcome of probing one (ip, port): everything of a
  * HostResult except which MX record it belongs to (and its MTA-STS match,
@@ -34,6 +45,12 @@ export const hostProbeSchema = hostResultSchema
     certIdentity: certIdentitySchema.nullable(),
     /** The exchange name the probe was actually made with (SNI). */
     probedAs: z.string(),
+    /**
+     * Internal: the presented chain's digests, leaf first, so the DANE match
+     * against any exchange's TLSA records is computed per exchange from a shared
+     * probe. null: no handshake, or a cached probe from an mxv that did not keep it.
+     */
+    chainDigests: z.array(chainDigestSchema).nullable().default(null),
   });
 export type HostProbe = z.infer<typeof hostProbeSchema>;
 

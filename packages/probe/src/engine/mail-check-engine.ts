@@ -1,3 +1,4 @@
+import { ResolverValidation } from '../dns/resolver-validation.js';
 import { checkDomain, type DomainCheck } from './check-domain.js';
 import type { EngineParts } from './create-engine-parts.js';
 import type { HostProbeSource } from './host-types.js';
@@ -11,9 +12,12 @@ import type { HostProbeSource } from './host-types.js';
  */
 export class MailCheckEngine {
   readonly parts: EngineParts;
+  /** Whether the resolver validates DNSSEC, learnt once per TLD for every check of this engine. */
+  readonly #validation: ResolverValidation;
 
   constructor(parts: EngineParts) {
     this.parts = parts;
+    this.#validation = new ResolverValidation(parts.resolver);
   }
 
   async check(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
@@ -24,6 +28,8 @@ export class MailCheckEngine {
       route: this.parts.options.route,
       ports: this.parts.options.ports,
       checks: this.parts.options.checks,
+      validation: this.#validation,
+      dane: this.parts.options.dane,
     };
     return checkDomain(input, deps, signal);
   }

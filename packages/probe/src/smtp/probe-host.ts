@@ -1,7 +1,7 @@
 import * as tls from 'node:tls';
 import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
-import type { CertIdentity, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
+import type { CertIdentity, ChainDigest, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
 import type { SmtpBounds } from '../options.js';
 import { classifyError, type ProbePhase } from '../classify-error.js';
 import { hasExtension, parseEhlo } from './parse-ehlo.js';
@@ -34,6 +34,7 @@ interface Draft {
   tls: TlsInfo | null;
   ehloTls: EhloSummary | null;
   certIdentity: CertIdentity | null;
+  chainDigests: ChainDigest[] | null;
   timings: Omit<HostTimings, 'total'>;
   error: string | null;
 }
@@ -88,6 +89,7 @@ export class SmtpHostProber implements HostProber {
       tls: null,
       ehloTls: null,
       certIdentity: null,
+      chainDigests: null,
       timings: { connect: null, banner: null, ehlo: null, tls: null },
       error: null,
     };
@@ -116,6 +118,7 @@ export class SmtpHostProber implements HostProber {
       dnsbl: null,
       probedAs: target.exchange,
       certIdentity: draft.certIdentity,
+      chainDigests: draft.chainDigests,
     };
   }
 
@@ -300,10 +303,11 @@ export class SmtpHostProber implements HostProber {
       // The session state is unknown after a failed handshake: no QUIT in clear.
       return STOP;
     }
-    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds);
+    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds, this.#now());
     draft.starttls = 'ok';
     draft.tls = inspected.tls;
     draft.certIdentity = inspected.certIdentity;
+    draft.chainDigests = inspected.chainDigests;
     return CONTINUE;
   }
 

@@ -1,11 +1,13 @@
 import * as tls from 'node:tls';
 import type { TlsInfo } from '@mxv/schema';
-import type { CertIdentity } from '../engine/host-types.js';
+import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
+import { chainDigests } from './cert-chain-digests.js';
 import { stripControls, truncateUtf8 } from './reply-text.js';
 
 export interface TlsInspection {
   tls: TlsInfo;
   certIdentity: CertIdentity | null;
+  chainDigests: ChainDigest[] | null;
 }
 
 export interface TlsInspectBounds {
@@ -117,7 +119,7 @@ function authorizationCode(socket: tls.TLSSocket): string | null {
  * that accepts everything, so socket.authorized carries exactly that, and the
  * name is judged separately (hostnameMatch).
  */
-export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsInspectBounds): TlsInspection {
+export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsInspectBounds, now = Date.now()): TlsInspection {
   const cipher = socket.getCipher() as (tls.CipherNameAndProtocol & { standardName?: string }) | undefined;
   const base = {
     version: socket.getProtocol() ?? null,
@@ -128,6 +130,7 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
     return {
       tls: { ...base, certValid: false, hostnameMatch: false, notAfter: null, error: 'NO_PEER_CERTIFICATE', chainLength: 0 },
       certIdentity: null,
+      chainDigests: null,
     };
   }
   // The certificate's size is bounded by OpenSSL's max_cert_list (100 KiB by default), so its SAN list is too.
@@ -151,5 +154,6 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       chainLength: chainLength(peer, bounds.maxCertChain),
     },
     certIdentity,
+    chainDigests: chainDigests(peer, bounds.maxCertChain, now),
   };
 }

@@ -1,5 +1,5 @@
-import type { DnsBehaviour } from '../dns-zone.js';
-import type { WorldDomainSpec, WorldHostSpec, WorldRecord } from '../world-spec.js';
+import type { DnsBehaviour, ZoneDnssec } from '../dns-zone.js';
+import { SMTP_PORT_TOKEN, type WorldDomainSpec, type WorldHostSpec, type WorldRecord } from '../world-spec.js';
 
 /** A host of a scenario, with its fixed place in the world's address block. */
 export interface SlottedHost extends WorldHostSpec {
@@ -21,6 +21,8 @@ export interface DemoScenario extends WorldDomainSpec {
   hosts?: SlottedHost[];
   records?: Record<string, WorldRecord[]>;
   dnsBehaviours?: Record<string, DnsBehaviour>;
+  /** Zones of this scenario and how the world's validating resolver judges them (the TLD `test` is secure). */
+  dnssec?: Record<string, ZoneDnssec>;
 }
 
 const mx = (priority: number, exchange: string): WorldRecord => ({ type: 'MX', priority, exchange });
@@ -30,6 +32,10 @@ const at = (host: string): WorldRecord => ({ type: 'A', host });
 function oneMx(domain: string, exchange: string, hostId: string): Record<string, WorldRecord[]> {
   return { [domain]: [mx(10, exchange)], [exchange]: [at(hostId)] };
 }
+
+/** The TLSA owner of an exchange on the world's SMTP port (RFC 7672 2.2.3). */
+const tlsaOf = (exchange: string): string => `_${SMTP_PORT_TOKEN}._tcp.${exchange}`;
+const tlsaEe = (host: string): WorldRecord => ({ type: 'TLSA', host, of: 'leaf', usage: 3, selector: 1, matchingType: 1 });
 
 const allTrue = { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: true };
 const noTls = { ...allTrue, tlsSupported: false };
@@ -409,4 +415,105 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: { 'club.example': [mx(10, 'mx.shared-hosting.example')] },
   },
   { name: 'not a domain!', description: 'not a domain name at all', expect: { verdict: 'invalid', hosts: [] } },
+  // DNSSEC and DANE (RFC 7672): the TLD `test` is signed, so every `.test` answer is secure unless its zone says otherwise.
+  {
+    name: 'dane-ee.test',
+    description: 'DNSSEC-signed; TLSA 3 1 1 matches the server key (DANE-EE)',
+    expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'pass', hosts: [{ starttls: 'ok', dane: 'pass' }] },
+    hosts: [{ slot: 25, id: 'dane-ee', behaviour: 'esmtp', hostname: 'mx.dane-ee.test', cert: { names: ['mx.dane-ee.test'] } }],
+    records: { ...oneMx('dane-ee.test', 'mx.dane-ee.test', 'dane-ee'), [tlsaOf('mx.dane-ee.test')]: [tlsaEe('dane-ee')] },
+  },
+  {
+    name: 'dane-ta.test',
+    description: 'TLSA 2 1 1 matches the intermediate CA the server sends (DANE-TA); the leaf names the MX',
+    expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'pass', hosts: [{ dane: 'pass' }] },
+    hosts: [
+      {
+        slot: 26,
+        id: 'dane-ta',
+        behaviour: 'esmtp',
+        hostname: 'mx.dane-ta.test',
+        cert: { names: ['mx.dane-ta.test'], intermediates: 1 },
+      },
+    ],
+    records: {
+      ...oneMx('dane-ta.test', 'mx.dane-ta.test', 'dane-ta'),
+      [tlsaOf('mx.dane-ta.test')]: [{ type: 'TLSA', host: 'dane-ta', of: 'issuer', usage: 2, selector: 1, matchingType: 1 }],
+    },
+  },
+  {
+    name: 'dane-mismatch.test',
+    description: 'signed TLSA 3 1 1 that matches no certificate the server presents',
+    expect: { verdict: 'ok', dane: 'fail', hosts: [{ dane: 'fail', daneReason: 'no_match' }] },
+    hosts: [
+      {
+        slot: 27,
+        id: 'dane-mismatch',
+        behaviour: 'esmtp',
+        hostname: 'mx.dane-mismatch.test',
+        cert: { names: ['mx.dane-mismatch.test'] },
+      },
+    ],
+    records: {
+      ...oneMx('dane-mismatch.test', 'mx.dane-mismatch.test', 'dane-mismatch'),
+      [tlsaOf('mx.dane-mismatch.test')]: [{ type: 'TLSA', usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }],
+    },
+  },
+  {
+    name: 'dane-no-starttls.test',
+    description: 'signed TLSA, but the server offers no STARTTLS (DANE makes TLS mandatory)',
+    expect: { verdict: 'ok', dane: 'fail', hosts: [{ starttls: 'not_offered', dane: 'fail', daneReason: 'no_starttls' }] },
+    hosts: [{ slot: 28, id: 'dane-plain', behaviour: 'no_starttls', hostname: 'mx.dane-no-starttls.test' }],
+    records: {
+      ...oneMx('dane-no-starttls.test', 'mx.dane-no-starttls.test', 'dane-plain'),
+      [tlsaOf('mx.dane-no-starttls.test')]: [{ type: 'TLSA', usage: 3, selector: 1, matchingType: 1, data: 'cd'.repeat(32) }],
+    },
+  },
+  {
+    name: 'dane-unusable.test',
+    description: 'signed TLSA with PKIX-EE (usage 1) only, which SMTP cannot use (RFC 7672 3.1.3)',
+    expect: { verdict: 'ok', dane: 'fail', hosts: [{ dane: 'fail', daneReason: 'unusable_records' }] },
+    records: {
+      'dane-unusable.test': [mx(10, 'mx.dane-unusable.test')],
+      'mx.dane-unusable.test': [at('dane-ee')],
+      [tlsaOf('mx.dane-unusable.test')]: [{ type: 'TLSA', host: 'dane-ee', of: 'leaf', usage: 1, selector: 1, matchingType: 1 }],
+    },
+  },
+  {
+    name: 'dane-none.test',
+    description: 'DNSSEC-signed, no TLSA records: DANE not published',
+    expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'none', hosts: [{ dane: 'none' }] },
+    records: oneMx('dane-none.test', 'mx.dane-none.test', 'dane-ee'),
+  },
+  {
+    name: 'dane-lookup-fails.test',
+    description: 'signed MX, but the TLSA question gets SERVFAIL: a sender must not deliver (RFC 7672 2.2.1)',
+    expect: { verdict: 'ok', dane: 'fail', hosts: [{ dane: 'dns_error' }] },
+    records: oneMx('dane-lookup-fails.test', 'mx.dane-lookup-fails.test', 'dane-ee'),
+    dnsBehaviours: { [tlsaOf('mx.dane-lookup-fails.test')]: { fail: 'servfail' } },
+  },
+  {
+    name: 'insecure.test',
+    description: 'an unsigned zone under the signed TLD (insecure delegation): its TLSA cannot count',
+    expect: { verdict: 'ok', mxDnssec: 'insecure', dane: 'not_applicable', hosts: [{ dane: 'not_applicable' }] },
+    records: {
+      'insecure.test': [mx(10, 'mx.insecure.test')],
+      'mx.insecure.test': [at('dane-ee')],
+      [tlsaOf('mx.insecure.test')]: [tlsaEe('dane-ee')],
+    },
+    dnssec: { 'insecure.test': { state: 'insecure' } },
+  },
+  {
+    name: 'bogus.test',
+    description: 'signatures expired: the validating resolver answers SERVFAIL (EDE 7), CD=1 gets the data',
+    expect: { verdict: 'dns_error', mxDnssec: 'bogus', hosts: [] },
+    records: { 'bogus.test': [mx(10, 'mx.dane-ee.test')] },
+    dnssec: { 'bogus.test': { state: 'bogus', ede: { code: 7, text: 'signature expired' } } },
+  },
+  {
+    name: 'unsigned-tld.example',
+    description: 'under an unsigned TLD: no answer has AD, so whether the resolver validates cannot be told',
+    expect: { verdict: 'ok', mxDnssec: 'unknown', dane: 'not_applicable' },
+    records: { 'unsigned-tld.example': [mx(10, 'mx.dane-ee.test')] },
+  },
 ];

@@ -1,4 +1,4 @@
-import type { DnsBehaviour } from '../dns-zone.js';
+import type { DnsBehaviour, ZoneDnssec } from '../dns-zone.js';
 import type { WorldHostSpec, WorldRecord, WorldSpec } from '../world-spec.js';
 import { DEMO_SCENARIOS, type DemoScenario } from './demo-scenarios.js';
 
@@ -27,17 +27,22 @@ function hostsBySlot(scenarios: readonly DemoScenario[]): WorldHostSpec[] {
 /** Puts scenarios together into one world spec: domains in scenario order, hosts in slot order. */
 function assembleScenarios(
   scenarios: readonly DemoScenario[],
-): Pick<WorldSpec, 'hosts' | 'records' | 'dnsBehaviours' | 'domains'> {
+): Required<Pick<WorldSpec, 'hosts' | 'records' | 'dnsBehaviours' | 'domains' | 'dnssec'>> {
   const records: Record<string, WorldRecord[]> = {};
   const dnsBehaviours: Record<string, DnsBehaviour> = {};
+  // The demo's TLD is signed, as nearly every real one is: a validating resolver
+  // authenticates it, which is how mxv tells "insecure" from "unknown".
+  const dnssec: Record<string, ZoneDnssec> = { test: { state: 'secure' } };
   for (const scenario of scenarios) {
     mergeNamed(records, scenario.records, 'records');
     mergeNamed(dnsBehaviours, scenario.dnsBehaviours, 'DNS behaviour');
+    mergeNamed(dnssec, scenario.dnssec, 'DNSSEC state');
   }
   return {
     hosts: hostsBySlot(scenarios),
     records,
     dnsBehaviours,
+    dnssec,
     domains: scenarios.map(({ name, description, expect }) => ({ name, description, expect })),
   };
 }
@@ -47,6 +52,15 @@ function assembleScenarios(
  * meet (DEMO_SCENARIOS says which, and what each should get).
  */
 export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPort?: number } = {}): WorldSpec {
-  const { hosts, records, dnsBehaviours, domains } = assembleScenarios(DEMO_SCENARIOS);
-  return { ipBlock: opts.ipBlock, smtpPort: opts.smtpPort, dnsPort: opts.dnsPort, hosts, records, dnsBehaviours, domains };
+  const { hosts, records, dnsBehaviours, dnssec, domains } = assembleScenarios(DEMO_SCENARIOS);
+  return {
+    ipBlock: opts.ipBlock,
+    smtpPort: opts.smtpPort,
+    dnsPort: opts.dnsPort,
+    hosts,
+    records,
+    dnsBehaviours,
+    dnssec,
+    domains,
+  };
 }

@@ -1,0 +1,229 @@
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkResultSchema, type CheckResult } from '@mxv/schema';
+import { createTestCa, tlsaForChain, type IssuedCert } from '@mxv/testkit';
+import { hasBinary, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
+import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
+import { runCli } from './run-cli.js';
+
+/**
+ * Issue 10, DNSSEC and DANE against real servers: NSD serving zones signed with
+ * ldns-signzone (a secure zone, an insecure delegation, a DS that matches no
+ * key, expired signatures), Unbound validating in front of it from the test
+ * trust anchor, Postfix presenting certificates matched by TLSA 3 1 1 and
+ * 2 1 1 records and one that matches nothing. mxv's verdicts are cross-checked
+ * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
+ * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
+ */
+
+const missing = [
+  'postfix',
+  'posttls-finger',
+  'unshare',
+  'unbound',
+  'nsd',
+  'ldns-signzone',
+  'ldns-keygen',
+  'ldns-dane',
+  'dig',
+].filter((b) => !hasBinary(b));
+const isRoot = process.getuid?.() === 0;
+const reason = !isRoot ? 'needs root (ports 25, 53)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
+if (reason !== null) console.warn(`interop-dnssec-dane: skipped: ${reason}`);
+
+const block = `127.${randomInt(1, 255)}.${randomInt(1, 255)}`;
+const ip = { ee: `${block}.1`, ta: `${block}.2`, nomatch: `${block}.3`, nsd: `${block}.60`, unbound: `${block}.53` };
+const DOMAINS = ['ee.test', 'ta.test', 'nomatch.test', 'insecure.test', 'badds.test', 'expired.test'];
+
+let dir: string;
+let nsd: Running;
+let unbound: Running & { address: string };
+let postfix: Running;
+const certs = new Map<string, { issued: IssuedCert; chainFile: string }>();
+const results = new Map<string, CheckResult>();
+
+function zoneFile(name: string, lines: string[]): string {
+  const file = `${name}.zone`;
+  writeFileSync(
+    join(dir, file),
+    [`$ORIGIN ${name}.`, '$TTL 60', `@ SOA ns.test. hostmaster.test. 1 3600 600 86400 60`, '@ NS ns.test.', ...lines, ''].join(
+      '\n',
+    ),
+  );
+  return file;
+}
+
+function tlsaLine(owner: string, chainPem: string, usage: number, of: 'leaf' | 'issuer'): string {
+  const record = tlsaForChain(chainPem, { usage, selector: 1, matchingType: 1 }, of);
+  if (record.type !== 'TLSA') throw new Error('not a TLSA record');
+  return `${owner} TLSA ${record.usage} ${record.selector} ${record.matchingType} ${record.data}`;
+}
+
+function logs(): string {
+  return [nsd, unbound, postfix].map((s) => s?.log().slice(-3000)).join('\n----\n');
+}
+
+describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbound and Postfix', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mxv-interop-dane-'));
+    chmodSync(dir, 0o755);
+    const ca = await createTestCa({ commonName: 'mxv DANE interop CA' });
+    for (const [key, names, intermediates] of [
+      ['ee', ['mx1.ee.test'], 0],
+      ['ta', ['mx2.ta.test'], 1],
+      ['nomatch', ['mx3.nomatch.test'], 0],
+    ] as const) {
+      const issued = await ca.issue({ names: [...names], intermediates });
+      const chainFile = join(dir, `${key}.crt`);
+      writeFileSync(chainFile, issued.chainPem);
+      writeFileSync(join(dir, `${key}.key`), issued.keyPem, { mode: 0o600 });
+      certs.set(key, { issued, chainFile });
+    }
+    const chain = (key: string): string => certs.get(key)?.issued.chainPem ?? '';
+
+    const testKey = makeKey(dir, 'test');
+    const baddsKey = makeKey(dir, 'badds.test');
+    const strayKey = makeKey(dir, 'badds.test');
+    const expiredKey = makeKey(dir, 'expired.test');
+    const parent = zoneFile('test', [
+      `ns A ${ip.nsd}`,
+      'ee MX 10 mx1.ee.test.',
+      `mx1.ee A ${ip.ee}`,
+      tlsaLine('_25._tcp.mx1.ee', chain('ee'), 3, 'leaf'),
+      'ta MX 10 mx2.ta.test.',
+      `mx2.ta A ${ip.ta}`,
+      tlsaLine('_25._tcp.mx2.ta', chain('ta'), 2, 'issuer'),
+      'nomatch MX 10 mx3.nomatch.test.',
+      `mx3.nomatch A ${ip.nomatch}`,
+      `_25._tcp.mx3.nomatch TLSA 3 1 1 ${'00'.repeat(32)}`,
+      // An insecure delegation: no DS.
+      'insecure NS ns.test.',
+      // A DS that matches none of the child's keys.
+      'badds NS ns.test.',
+      strayKey.ds.replace(/^badds\.test\.\s+(\d+\s+)?(IN\s+)?/, 'badds '),
+      'expired NS ns.test.',
+      expiredKey.ds.replace(/^expired\.test\.\s+(\d+\s+)?(IN\s+)?/, 'expired '),
+    ]);
+    const child = (name: string): string => zoneFile(name, ['@ MX 10 mx1.ee.test.']);
+    const zones = [
+      { name: 'test', file: signZone(dir, parent, testKey) },
+      { name: 'insecure.test', file: child('insecure.test') },
+      { name: 'badds.test', file: signZone(dir, child('badds.test'), baddsKey) },
+      { name: 'expired.test', file: signZone(dir, child('expired.test'), expiredKey, true) },
+    ];
+    execFileSync('chmod', ['-R', 'a+rX', dir]);
+    nsd = await startNsd(dir, ip.nsd, 53, zones);
+    unbound = await startUnbound(join(dir), {
+      ip: ip.unbound,
+      port: 53,
+      stubs: { test: `${ip.nsd}@53` },
+      trustAnchors: [testKey.ds],
+    });
+    postfix = await startPostfix(dir, [
+      { ip: ip.ee, hostname: 'mx1.ee.test', tls: { certFile: join(dir, 'ee.crt'), keyFile: join(dir, 'ee.key') } },
+      { ip: ip.ta, hostname: 'mx2.ta.test', tls: { certFile: join(dir, 'ta.crt'), keyFile: join(dir, 'ta.key') } },
+      {
+        ip: ip.nomatch,
+        hostname: 'mx3.nomatch.test',
+        tls: { certFile: join(dir, 'nomatch.crt'), keyFile: join(dir, 'nomatch.key') },
+      },
+    ]);
+    const run = await runCli(['check', '--json', '--dns', unbound.address, '--allow-net', `${block}.0/24`, ...DOMAINS], {
+      timeoutMs: 45_000,
+    });
+    if (run.code !== 0) throw new Error(`mxv check exited ${run.code}: ${run.stderr}\n${logs()}`);
+    for (const line of run.stdout.trim().split('\n')) {
+      const result = checkResultSchema.parse(JSON.parse(line));
+      results.set(result.domain, result);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([postfix?.stop(), unbound?.stop(), nsd?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const result = (domain: string): CheckResult => {
+    const found = results.get(domain);
+    if (!found) throw new Error(`no result for ${domain}\n${logs()}`);
+    return found;
+  };
+  const digMx = (domain: string, extra: string[] = []) => dig(ip.unbound, 53, domain, 'MX', extra);
+
+  it('a signed zone: AD for dig, secure for mxv; TLSA 3 1 1 and 2 1 1 pass, as ldns-dane says', () => {
+    for (const [domain, exchange, key] of [
+      ['ee.test', 'mx1.ee.test', 'ee'],
+      ['ta.test', 'mx2.ta.test', 'ta'],
+    ] as const) {
+      expect(digMx(domain).flags, domain).toContain('ad');
+      const checked = result(domain);
+      expect(checked.mx.dnssec, domain).toBe('secure');
+      expect(checked.hosts[0]?.dane, `${domain}\n${logs()}`).toMatchObject({ status: 'pass' });
+      expect(checked.security.dane).toBe('pass');
+      // ldns-dane reads the same TLSA through the same resolver and verifies the same chain.
+      const chainFile = certs.get(key)?.chainFile ?? '';
+      expect(() =>
+        execFileSync('ldns-dane', ['-r', ip.unbound, '-c', chainFile, 'verify', exchange, '25'], { encoding: 'utf8' }),
+      ).not.toThrow();
+      // Postfix's own DANE client, over STARTTLS on the same server.
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, domain);
+      expect(finger, finger).toMatch(/Verified TLS connection established/);
+      expect(finger, finger).toMatch(
+        key === 'ee' ? /Matched DANE EE certificate at depth 0/ : /Matched DANE TA certificate at depth 1/,
+      );
+    }
+  });
+
+  it('a TLSA record that matches nothing: fail no_match for mxv, failure for ldns-dane', () => {
+    const checked = result('nomatch.test');
+    expect(checked.mx.dnssec).toBe('secure');
+    expect(checked.hosts[0]?.dane).toMatchObject({ status: 'fail', reason: 'no_match' });
+    expect(checked.security.dane).toBe('fail');
+    expect(() =>
+      execFileSync(
+        'ldns-dane',
+        ['-r', ip.unbound, '-c', certs.get('nomatch')?.chainFile ?? '', 'verify', 'mx3.nomatch.test', '25'],
+        {
+          stdio: 'pipe',
+        },
+      ),
+    ).toThrow();
+    const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'nomatch.test');
+    expect(finger, finger).toMatch(/TLS connection established/);
+    expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+    expect(finger, finger).toMatch(/no matching DANE TLSA records/);
+  });
+
+  it('an insecure delegation: NOERROR without AD for dig, insecure for mxv, and the TLSA of its MX cannot count', () => {
+    const answer = digMx('insecure.test');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.flags).not.toContain('ad');
+    const checked = result('insecure.test');
+    expect(checked.mx.dnssec).toBe('insecure');
+    expect(checked.hosts[0]?.dane).toMatchObject({ status: 'not_applicable', reason: 'mx_not_secure' });
+  });
+
+  it('a DS matching no key and expired signatures: SERVFAIL, data with +cd, bogus for mxv with the EDE dig shows', () => {
+    for (const domain of ['badds.test', 'expired.test']) {
+      const answer = digMx(domain);
+      expect(answer.status, domain).toBe('SERVFAIL');
+      expect(digMx(domain, ['+cd']).status, domain).toBe('NOERROR');
+      const checked = result(domain);
+      expect(checked.verdict).toBe('dns_error');
+      expect(checked.mx.dnssec, domain).toBe('bogus');
+      // Both carry a DNSSEC EDE (RFC 8914 codes 1-12). Not always the same one: after a first failure
+      // Unbound marks the key bad and says 6 ("DNSSEC Bogus", key marked invalid) where it first said why.
+      const digCode = Number(/^(\d+)/.exec(answer.ede ?? '')?.[1]);
+      expect(digCode, `${domain}: ${answer.ede}`).toBeGreaterThanOrEqual(1);
+      expect(digCode).toBeLessThanOrEqual(12);
+      expect(checked.mx.dnssecEde?.code, `${domain}: dig says ${answer.ede}`).toBeGreaterThanOrEqual(1);
+      expect(checked.mx.dnssecEde?.code).toBeLessThanOrEqual(12);
+    }
+    // mxv asked first, and got why: the signatures expired (dig, asking later, gets the cached 6).
+    expect(result('expired.test').mx.dnssecEde?.code).toBe(7);
+  });
+});

@@ -1,0 +1,65 @@
+import type { ChainDigest } from '../engine/host-types.js';
+import type { TlsaCandidate } from './tlsa-lookup.js';
+
+/** RFC 7218 mnemonics of the fields mxv acts on. */
+const DANE_TA = 2;
+const DANE_EE = 3;
+/** Digest lengths in bytes of matching types 1 (SHA2-256) and 2 (SHA2-512), RFC 6698 2.1.3. */
+const DIGEST_BYTES: Readonly<Record<number, number>> = { 1: 32, 2: 64 };
+
+/**
+ * Whether a record can authenticate an SMTP server (RFC 7672 3.1.3): usages
+ * PKIX-TA(0) and PKIX-EE(1) are not, since SMTP has no agreed set of trust
+ * anchors; unknown usages, selectors or matching types are not (RFC 6698 4.1);
+ * and neither is a digest of the wrong length, which can never match.
+ */
+export function isUsableTlsa(record: TlsaCandidate): boolean {
+  if (record.usage !== DANE_TA && record.usage !== DANE_EE) return false;
+  if (record.selector !== 0 && record.selector !== 1) return false;
+  if (record.matchingType === 0) return record.data.length > 0;
+  const bytes = DIGEST_BYTES[record.matchingType];
+  return bytes !== undefined && record.data.length === bytes * 2;
+}
+
+/** RFC 6698 2.1.2-2.1.3: the selected part (certificate or SPKI), compared as the matching type says. */
+function matchesCert(record: TlsaCandidate, cert: ChainDigest): boolean {
+  const full = record.selector === 0;
+  switch (record.matchingType) {
+    case 0:
+      // Exact match of the DER, compared by SHA-256 of both (the DER is not kept).
+      return record.dataSha256 === (full ? cert.certSha256 : cert.spkiSha256);
+    case 1:
+      return record.data === (full ? cert.certSha256 : cert.spkiSha256);
+    case 2:
+      return record.data === (full ? cert.certSha512 : cert.spkiSha512);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The first usable record that authenticates the presented chain, or null.
+ * DANE-EE(3) matches the leaf only and ignores names and dates (RFC 7672
+ * 3.1.1). DANE-TA(2) matches any certificate of the chain the leaf chains up to,
+ * and then the leaf must name the exchange (`nameMatches`, RFC 7672 3.2.3).
+ */
+export function matchTlsa(
+  records: readonly TlsaCandidate[],
+  chain: readonly ChainDigest[],
+  nameMatches: () => boolean,
+): TlsaCandidate | null {
+  const leaf = chain[0];
+  if (leaf === undefined) return null;
+  let named: boolean | undefined;
+  for (const record of records) {
+    if (!isUsableTlsa(record)) continue;
+    if (record.usage === DANE_EE) {
+      if (matchesCert(record, leaf)) return record;
+      continue;
+    }
+    if (!chain.some((cert) => cert.leafChains && matchesCert(record, cert))) continue;
+    named ??= nameMatches();
+    if (named) return record;
+  }
+  return null;
+}

@@ -1,0 +1,72 @@
+import type { TlsaRecord } from '@mxv/schema';
+import { createHash } from 'node:crypto';
+import type { DaneBounds } from '../options.js';
+import type { DnsAnswer, DnsResolver } from '../dns/dns-types.js';
+import { followCnameChain } from '../dns/follow-cname-chain.js';
+
+/** A TLSA record as matched: the whole data (hex) and its SHA-256, which an exact-match record is compared by. */
+export interface TlsaCandidate extends TlsaRecord {
+  dataSha256: string;
+}
+
+/** What `_<port>._tcp.<exchange>` TLSA answered (RFC 7672 2.2). */
+export type TlsaLookup =
+  | {
+      status: 'found';
+      name: string;
+      /** The first maxTlsaRecords records, in answer order. */
+      records: TlsaCandidate[];
+      /** Records in the answer, before the bound. */
+      total: number;
+      authenticated: boolean;
+    }
+  | { status: 'none'; name: string; authenticated: boolean }
+  | { status: 'dns_error'; name: string; reason: string };
+
+/** RFC 7672 2.2.3: the TLSA owner for SMTP on `port` at `exchange`. */
+export function tlsaName(exchange: string, port: number): string {
+  return `_${port}._tcp.${exchange}`;
+}
+
+/**
+ * Ask for an exchange's TLSA records. A CNAME at the owner is followed by the
+ * resolver; the records kept are those owned by the end of the chain. Records
+ * past `maxTlsaRecords` are counted, not kept (a hostile zone may publish a
+ * thousand), and a never-throw resolver contract is not trusted blindly.
+ */
+export async function lookupTlsa(
+  exchange: string,
+  port: number,
+  resolver: DnsResolver,
+  bounds: DaneBounds,
+  signal?: AbortSignal,
+): Promise<TlsaLookup> {
+  const name = tlsaName(exchange, port);
+  let answer: DnsAnswer;
+  try {
+    answer = await resolver.query(name, 'TLSA', signal);
+  } catch {
+    return { status: 'dns_error', name, reason: 'tlsa_resolver_failed' };
+  }
+  if (answer.status === 'NXDOMAIN' || answer.status === 'NODATA') {
+    return { status: 'none', name, authenticated: answer.authenticated };
+  }
+  if (answer.status !== 'NOERROR') return { status: 'dns_error', name, reason: `tlsa_${answer.status.toLowerCase()}` };
+  const owner = followCnameChain(answer.records, name).target;
+  const records: TlsaCandidate[] = [];
+  let total = 0;
+  for (const record of answer.records) {
+    if (record.type !== 'TLSA' || record.name !== owner) continue;
+    total++;
+    if (records.length >= bounds.maxTlsaRecords) continue;
+    records.push({
+      usage: record.usage,
+      selector: record.selector,
+      matchingType: record.matchingType,
+      data: record.data,
+      dataSha256: createHash('sha256').update(Buffer.from(record.data, 'hex')).digest('hex'),
+    });
+  }
+  if (total === 0) return { status: 'none', name, authenticated: answer.authenticated };
+  return { status: 'found', name, records, total, authenticated: answer.authenticated };
+}

@@ -1,0 +1,90 @@
+import type { CheckName, ExtendedDnsError, DnssecStatus, HostResult, SecuritySection } from '@mxv/schema';
+import { aggregateDane } from '../dane/aggregate-dane.js';
+import { hostDane } from '../dane/host-dane.js';
+import { lookupTlsa, type TlsaLookup } from '../dane/tlsa-lookup.js';
+import { answerDnssec, type AnswerDnssec } from '../dns/answer-dnssec.js';
+import type { DnsResolver } from '../dns/dns-types.js';
+import type { ResolverValidation } from '../dns/resolver-validation.js';
+import type { DaneBounds } from '../options.js';
+import type { MailRoute } from '../resolve-mail-route.js';
+import type { HostProbe } from './host-types.js';
+
+export interface DomainSecurityDeps {
+  resolver: DnsResolver;
+  validation: ResolverValidation;
+  checks: ReadonlySet<CheckName>;
+  smtpPort: number;
+  dane: DaneBounds;
+}
+
+/** The DNSSEC and DANE questions of one domain, asked while its hosts are probed (they need nothing from the probes). */
+export interface PendingSecurity {
+  mxDnssec: Promise<AnswerDnssec | null>;
+  /** One TLSA lookup per exchange that has a host to probe; null when DANE is not asked for. */
+  tlsa: Map<string, Promise<TlsaLookup>> | null;
+}
+
+export interface DomainSecurity {
+  dnssec: DnssecStatus | null;
+  dnssecEde: ExtendedDnsError | null;
+  hosts: HostResult[];
+  dane: SecuritySection['dane'];
+}
+
+export function startDomainSecurity(
+  domain: string,
+  route: MailRoute,
+  deps: DomainSecurityDeps,
+  signal?: AbortSignal,
+): PendingSecurity {
+  const mxAnswer = route.dnssec.mxAnswer;
+  const mxDnssec =
+    deps.checks.has('dnssec') && mxAnswer !== null
+      ? answerDnssec(mxAnswer, { name: domain, type: 'MX' }, deps.resolver, deps.validation, signal)
+      : Promise.resolve(null);
+  if (!deps.checks.has('dane')) return { mxDnssec, tlsa: null };
+  const tlsa = new Map<string, Promise<TlsaLookup>>();
+  for (const target of route.targets) {
+    if (!tlsa.has(target.exchange)) {
+      tlsa.set(target.exchange, lookupTlsa(target.exchange, deps.smtpPort, deps.resolver, deps.dane, signal));
+    }
+  }
+  return { mxDnssec, tlsa };
+}
+
+/** Adds each host's DANE result (computed per exchange from a probe that may be shared) and the domain's summaries. */
+export async function finishDomainSecurity(
+  pending: PendingSecurity,
+  route: MailRoute,
+  hosts: ReadonlyArray<{ result: HostResult; probe: HostProbe | null }>,
+  deps: Pick<DomainSecurityDeps, 'dane'>,
+): Promise<DomainSecurity> {
+  const mxDnssec = await pending.mxDnssec;
+  const base = { dnssec: mxDnssec?.status ?? null, dnssecEde: mxDnssec?.ede ?? null };
+  const tlsa = pending.tlsa;
+  if (tlsa === null) return { ...base, hosts: hosts.map((host) => host.result), dane: null };
+
+  const mxSecure = route.dnssec.mxAnswer?.authenticated === true;
+  const cnameTargets = new Map(route.mx.records.map((record) => [record.exchange, record.cnameTarget ?? null]));
+  const withDane = await Promise.all(
+    hosts.map(async ({ result, probe }): Promise<HostResult> => {
+      const lookup = tlsa.get(result.exchange);
+      if (lookup === undefined || probe === null) return result;
+      const cnameTarget = cnameTargets.get(result.exchange) ?? null;
+      const dane = hostDane(
+        await lookup,
+        {
+          host: result,
+          chainDigests: probe.chainDigests,
+          certIdentity: probe.certIdentity,
+          names: cnameTarget === null ? [result.exchange] : [result.exchange, cnameTarget],
+          mxSecure,
+          addressesSecure: route.dnssec.secureExchanges.has(result.exchange),
+        },
+        deps.dane.maxShownTlsaDataBytes,
+      );
+      return { ...result, dane };
+    }),
+  );
+  return { ...base, hosts: withDane, dane: aggregateDane(withDane) };
+}

@@ -1,0 +1,72 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import type * as tls from 'node:tls';
+import type { ChainDigest } from '../engine/host-types.js';
+
+function digest(algorithm: 'sha256' | 'sha512', bytes: Buffer): string {
+  return createHash(algorithm).update(bytes).digest('hex');
+}
+
+/** Within its dates at `now`: RFC 7671 5.2.1 keeps date checks for DANE-TA chains (only DANE-EE ignores them). */
+function withinDates(cert: X509Certificate, now: number): boolean {
+  return Date.parse(cert.validFrom) <= now && now <= Date.parse(cert.validTo);
+}
+
+/** The peer's certificates leaf first, by Node's issuer links, bounded, cycles cut (a self-signed root is its own issuer). */
+function peerChain(leaf: tls.DetailedPeerCertificate, max: number): Buffer[] {
+  const raws: Buffer[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = leaf;
+  while (cert && Buffer.isBuffer(cert.raw) && raws.length < max && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    raws.push(cert.raw);
+    cert = cert.issuerCertificate;
+  }
+  return raws;
+}
+
+/**
+ * What DANE (RFC 6698 2.1, RFC 7671) matches a TLSA record against, per
+ * certificate of the presented chain: SHA-256 and SHA-512 of the whole
+ * certificate and of its SubjectPublicKeyInfo. Digests rather than the DER
+ * itself, so the host cache stays small: an exact-match record (matching type 0)
+ * is compared by the SHA-256 of its data, which is equal exactly when the bytes
+ * are. `leafChains` says whether the leaf chains up to that certificate by
+ * issuer names and signatures with every certificate below it within its dates
+ * (what a DANE-TA match needs, RFC 7671 5.2.2); it is computed here, once per
+ * probe, because the chain's DER is not kept.
+ */
+export function chainDigests(peer: tls.DetailedPeerCertificate, maxCertChain: number, now: number): ChainDigest[] {
+  let certs: X509Certificate[];
+  try {
+    certs = peerChain(peer, maxCertChain).map((raw) => new X509Certificate(raw));
+  } catch {
+    // A certificate OpenSSL accepted in the handshake but X509Certificate cannot parse: nothing to match.
+    return [];
+  }
+  const digests: ChainDigest[] = [];
+  let chainsSoFar = true;
+  for (let i = 0; i < certs.length; i++) {
+    const cert = certs[i] as X509Certificate;
+    if (i > 0) {
+      const below = certs[i - 1] as X509Certificate;
+      chainsSoFar = chainsSoFar && withinDates(below, now) && issuedAndSigned(below, cert);
+    }
+    const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+    digests.push({
+      certSha256: digest('sha256', cert.raw),
+      certSha512: digest('sha512', cert.raw),
+      spkiSha256: digest('sha256', spki),
+      spkiSha512: digest('sha512', spki),
+      leafChains: chainsSoFar,
+    });
+  }
+  return digests;
+}
+
+function issuedAndSigned(child: X509Certificate, issuer: X509Certificate): boolean {
+  try {
+    return child.checkIssued(issuer) && child.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+}

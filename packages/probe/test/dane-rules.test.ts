@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { HostResult } from '@mxv/schema';
+import { aggregateDane } from '../src/dane/aggregate-dane.js';
+import { decodeRecord } from '../src/dns/decode-records.js';
+import { hostDane, type DaneHostFacts } from '../src/dane/host-dane.js';
+import { isUsableTlsa, matchTlsa } from '../src/dane/match-tlsa.js';
+import type { TlsaCandidate, TlsaLookup } from '../src/dane/tlsa-lookup.js';
+import type { ChainDigest } from '../src/engine/host-types.js';
+
+const hex = (byte: string, bytes: number): string => byte.repeat(bytes);
+const leaf: ChainDigest = {
+  certSha256: hex('a1', 32),
+  certSha512: hex('a2', 64),
+  spkiSha256: hex('a3', 32),
+  spkiSha512: hex('a4', 64),
+  leafChains: true,
+};
+const issuer: ChainDigest = { ...leaf, certSha256: hex('b1', 32), spkiSha256: hex('b3', 32), leafChains: true };
+const stranger: ChainDigest = { ...issuer, spkiSha256: hex('c3', 32), leafChains: false };
+
+function record(usage: number, selector: number, matchingType: number, data: string, dataSha256 = ''): TlsaCandidate {
+  return { usage, selector, matchingType, data, dataSha256 };
+}
+
+describe('isUsableTlsa (RFC 7672 3.1.3, RFC 6698 4.1)', () => {
+  it.each([
+    [record(3, 1, 1, hex('00', 32)), true],
+    [record(2, 0, 2, hex('00', 64)), true],
+    [record(3, 0, 0, 'ab'), true],
+    [record(0, 1, 1, hex('00', 32)), false],
+    [record(1, 1, 1, hex('00', 32)), false],
+    [record(4, 1, 1, hex('00', 32)), false],
+    [record(3, 2, 1, hex('00', 32)), false],
+    [record(3, 1, 3, hex('00', 32)), false],
+    [record(3, 1, 1, hex('00', 31)), false],
+    [record(3, 1, 2, hex('00', 32)), false],
+    [record(3, 1, 0, ''), false],
+  ])('%o → %s', (candidate, usable) => {
+    expect(isUsableTlsa(candidate)).toBe(usable);
+  });
+});
+
+describe('matchTlsa', () => {
+  const named = (): boolean => true;
+  const unnamed = (): boolean => false;
+  it('DANE-EE matches the leaf by every selector and matching type, whatever the name', () => {
+    expect(matchTlsa([record(3, 1, 1, leaf.spkiSha256)], [leaf], unnamed)).not.toBeNull();
+    expect(matchTlsa([record(3, 0, 1, leaf.certSha256)], [leaf], unnamed)).not.toBeNull();
+    expect(matchTlsa([record(3, 1, 2, leaf.spkiSha512)], [leaf], unnamed)).not.toBeNull();
+    expect(matchTlsa([record(3, 0, 0, 'beef', leaf.certSha256)], [leaf], unnamed)).not.toBeNull();
+    expect(matchTlsa([record(3, 1, 1, issuer.spkiSha256)], [leaf, issuer], named)).toBeNull();
+  });
+  it('DANE-TA matches a certificate the leaf chains to, and then needs the name', () => {
+    expect(matchTlsa([record(2, 1, 1, issuer.spkiSha256)], [leaf, issuer], named)).not.toBeNull();
+    expect(matchTlsa([record(2, 1, 1, issuer.spkiSha256)], [leaf, issuer], unnamed)).toBeNull();
+    expect(matchTlsa([record(2, 1, 1, stranger.spkiSha256)], [leaf, stranger], named)).toBeNull();
+  });
+  it('unusable records never match, and an empty chain matches nothing', () => {
+    expect(matchTlsa([record(1, 1, 1, leaf.spkiSha256)], [leaf], named)).toBeNull();
+    expect(matchTlsa([record(3, 1, 1, leaf.spkiSha256)], [], named)).toBeNull();
+  });
+});
+
+describe('hostDane', () => {
+  const found = (records: TlsaCandidate[], authenticated = true): TlsaLookup => ({
+    status: 'found',
+    name: '_25._tcp.mx.a.test',
+    records,
+    total: records.length,
+    authenticated,
+  });
+  const facts = (over: Partial<DaneHostFacts> = {}, host: Partial<DaneHostFacts['host']> = {}): DaneHostFacts => ({
+    host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test', ...host },
+    chainDigests: [leaf],
+    certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
+    names: ['mx.a.test'],
+    mxSecure: true,
+    addressesSecure: true,
+    ...over,
+  });
+  const good = [record(3, 1, 1, leaf.spkiSha256)];
+  it.each<[string, TlsaLookup, DaneHostFacts, string | null, string | null]>([
+    ['pass', found(good), facts(), 'pass', null],
+    ['no TLSA', { status: 'none', name: 'n', authenticated: true }, facts(), 'none', null],
+    ['MX insecure', found(good), facts({ mxSecure: false }), 'not_applicable', 'mx_not_secure'],
+    ['address insecure', found(good), facts({ addressesSecure: false }), 'not_applicable', 'address_not_secure'],
+    ['TLSA insecure', found(good, false), facts(), 'not_applicable', 'tlsa_not_secure'],
+    ['no STARTTLS', found(good), facts({}, { starttls: 'not_offered' }), 'fail', 'no_starttls'],
+    ['handshake failed', found(good), facts({}, { starttls: 'failed' }), 'fail', 'tls_failed'],
+    ['only PKIX usages', found([record(1, 1, 1, leaf.spkiSha256)]), facts(), 'fail', 'unusable_records'],
+    ['no match', found([record(3, 1, 1, hex('ff', 32))]), facts(), 'fail', 'no_match'],
+    ['lookup failed, secure', { status: 'dns_error', name: 'n', reason: 'tlsa_servfail' }, facts(), 'dns_error', 'tlsa_servfail'],
+    [
+      'lookup failed, insecure',
+      { status: 'dns_error', name: 'n', reason: 'tlsa_servfail' },
+      facts({ mxSecure: false }),
+      'not_applicable',
+      'mx_not_secure',
+    ],
+  ])('%s', (_label, lookup, hostFacts, status, reason) => {
+    const dane = hostDane(lookup, hostFacts, 64);
+    expect(dane?.status ?? null).toBe(status);
+    expect(dane?.reason ?? null).toBe(reason);
+  });
+  it('a host never reached says nothing', () => {
+    expect(hostDane(found(good), facts({}, { connect: 'refused', starttls: 'not_tried' }), 64)).toBeNull();
+  });
+});
+
+describe('aggregateDane', () => {
+  const hosts = (...statuses: Array<NonNullable<HostResult['dane']>['status'] | null>): Array<Pick<HostResult, 'dane'>> =>
+    statuses.map((status) => ({ dane: status === null ? null : { status, tlsa: [], reason: null } }));
+  it.each([
+    [hosts(), null],
+    [hosts(null), null],
+    [hosts('none', 'none'), 'none'],
+    [hosts('pass', 'none'), 'pass'],
+    [hosts('pass', 'fail'), 'fail'],
+    [hosts('pass', 'dns_error'), 'fail'],
+    [hosts('not_applicable', 'none'), 'not_applicable'],
+    [hosts('pass', 'not_applicable'), 'pass'],
+  ])('%o → %s', (list, expected) => {
+    expect(aggregateDane(list)).toBe(expected);
+  });
+});
+
+describe('decodeRecord: TLSA fields', () => {
+  it('a well-formed TLSA keeps its fields; one without its fixed octets is not a TLSA', () => {
+    const certificate = Buffer.from('abcd', 'hex');
+    expect(
+      decodeRecord({
+        type: 'TLSA',
+        name: '_25._tcp.mx.a.test',
+        ttl: 60,
+        data: { usage: 3, selector: 1, matchingType: 1, certificate },
+      }),
+    ).toMatchObject({ type: 'TLSA', usage: 3, selector: 1, matchingType: 1, data: 'abcd' });
+    const broken = { usage: 3, selector: undefined, matchingType: undefined, certificate: undefined } as unknown as {
+      usage: number;
+      selector: number;
+      matchingType: number;
+      certificate: Buffer;
+    };
+    expect(decodeRecord({ type: 'TLSA', name: 'x', ttl: 60, data: broken })).toEqual({
+      type: 'OTHER',
+      name: 'x',
+      ttl: 60,
+      rrtype: 'TLSA',
+    });
+  });
+});
