@@ -2,7 +2,7 @@ import { checkNameSchema } from '@mxv/schema';
 import { z } from 'zod';
 
 import { boundsSchema } from './bound-schema.js';
-import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
+import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLICY_BOUNDS, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
 
 /**
  * Every timeout and size bound of the engine, named, with its default (written
@@ -23,6 +23,9 @@ export type RouteBounds = z.infer<typeof routeBoundsSchema>;
 export const politenessSchema = boundsSchema(POLITENESS_BOUNDS);
 export type Politeness = z.infer<typeof politenessSchema>;
 
+export const policyBoundsSchema = boundsSchema(POLICY_BOUNDS);
+export type PolicyBounds = z.infer<typeof policyBoundsSchema>;
+
 export const probeOptionsSchema = z.object({
   /** Recursive resolvers, "host" or "host:port" or "[v6]:port"; empty means the system's. */
   dnsServers: z.array(z.string()).default([]),
@@ -32,6 +35,7 @@ export const probeOptionsSchema = z.object({
   dns: dnsBoundsSchema.prefault({}),
   route: routeBoundsSchema.prefault({}),
   politeness: politenessSchema.prefault({}),
+  policy: policyBoundsSchema.prefault({}),
   /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
   checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
 });

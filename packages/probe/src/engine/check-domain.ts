@@ -1,8 +1,18 @@
-import { NO_SECURITY, RESULT_SCHEMA_VERSION, type CheckResult, type HostResult, type MxSection } from '@mxv/schema';
+import {
+  NO_SECURITY,
+  RESULT_SCHEMA_VERSION,
+  type CheckName,
+  type CheckResult,
+  type HostResult,
+  type MxSection,
+} from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { normalizeDomain } from '../normalize-domain.js';
-import type { RouteBounds } from '../options.js';
+import type { PolicyBounds, RouteBounds } from '../options.js';
+import { hostMtaSts } from '../policy/check-mta-sts.js';
+import { gatherDomainPolicies, type DomainPolicies } from '../policy/gather-domain-policies.js';
+import type { StsPolicySource } from '../policy/sts-policy-source.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
 import type { HostObtained, HostProbe, HostProbeSource } from './host-types.js';
@@ -14,6 +24,11 @@ export interface DomainCheckDeps {
   policy: AddressPolicy;
   route: RouteBounds;
   smtpPort: number;
+  /** The checks asked for besides the mail route (--checks). */
+  checks: readonly CheckName[];
+  policyBounds: PolicyBounds;
+  /** Where MTA-STS policies come from (a cache, or a fetch through it). */
+  stsPolicies: StsPolicySource;
   now?: () => number;
 }
 
@@ -34,6 +49,14 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     return { status: 'complete', result: invalidResult(boundedInput(input), normalized.domain, normalized.reason, startedAt) };
   }
   const domain = normalized.domain;
+  // The domain's policy records are looked up beside the mail route, not after it.
+  const policies = gatherDomainPolicies(
+    domain,
+    { resolver: deps.resolver, stsPolicies: deps.stsPolicies, bounds: deps.policyBounds, checks: deps.checks },
+    signal,
+  );
+  // Awaited below; a deferred check leaves it behind, and must not leave an unhandled rejection with it.
+  policies.catch(() => undefined);
   const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
 
   const slots: Array<HostResult | undefined> = new Array(route.targets.length);
@@ -68,7 +91,11 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     return { status: 'deferred', domain, retryAfterMs, reason };
   }
 
-  const hosts = slots.filter((host): host is HostResult => host !== undefined);
+  // A name that does not exist has no policies to speak of (NO_SECURITY: not applicable).
+  const domainPolicies: DomainPolicies = route.mx.dns === 'NXDOMAIN' ? NO_SECURITY : await policies;
+  const hosts = slots
+    .filter((host): host is HostResult => host !== undefined)
+    .map((host) => ({ ...host, mtaSts: hostMtaSts(domainPolicies.mtaSts, host) }));
   const checks = computeChecks(route.mx, hosts);
   return {
     status: 'complete',
@@ -83,7 +110,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       mx: { ...route.mx, dnssec: null },
       hosts,
       error: route.error,
-      security: NO_SECURITY,
+      security: { ...NO_SECURITY, ...domainPolicies },
       submission: null,
     },
   };

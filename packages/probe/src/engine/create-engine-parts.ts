@@ -3,6 +3,7 @@ import type { DnsResolver, DnsServerAddress } from '../dns/dns-types.js';
 import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
 import { StubResolver } from '../dns/stub-resolver.js';
 import { parseProbeOptions, type ProbeOptions, type ProbeOptionsInput } from '../options.js';
+import { HttpsStsPolicyFetcher, type StsPolicyFetcher } from '../policy/fetch-sts-policy.js';
 import { SmtpHostProber } from '../smtp/probe-host.js';
 import type { HostProber } from './host-types.js';
 
@@ -11,6 +12,8 @@ export interface EngineParts {
   resolver: DnsResolver;
   policy: AddressPolicy;
   prober: HostProber;
+  /** Fetches MTA-STS policies (through the address policy, like SMTP probes); a policy source caches what it returns. */
+  stsFetcher: StsPolicyFetcher;
 }
 
 export type EngineSetup = { status: 'ok'; parts: EngineParts } | { status: 'invalid'; reason: string };
@@ -19,6 +22,8 @@ export interface EngineOverrides {
   /** Extra trusted CAs for the TLS check (tests; people use NODE_EXTRA_CA_CERTS). */
   extraCaPem?: string[];
   resolver?: DnsResolver;
+  /** Port of the MTA-STS policy hosts: 443 (RFC 8461 3.3) unless the simulated world serves them elsewhere. */
+  mtaStsPort?: number;
 }
 
 /**
@@ -51,7 +56,14 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     policy: policySetup.policy,
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
   });
-  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober } };
+  const stsFetcher = new HttpsStsPolicyFetcher({
+    resolver,
+    policy: policySetup.policy,
+    bounds: options.policy,
+    ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
+    ...(overrides.mtaStsPort !== undefined ? { port: overrides.mtaStsPort } : {}),
+  });
+  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher } };
 }
 
 function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOptions } | { status: 'invalid'; reason: string } {

@@ -1,19 +1,35 @@
+import { MemoryStsPolicySource } from '../policy/memory-sts-policy-source.js';
+import type { StsPolicySource } from '../policy/sts-policy-source.js';
 import { checkDomain, type DomainCheck } from './check-domain.js';
 import type { EngineParts } from './create-engine-parts.js';
 import type { HostProbeSource } from './host-types.js';
+
+export interface EngineSources {
+  /** Where MTA-STS policies are cached: in process by default; the fleet passes its Redis-backed source. */
+  stsPolicies?: StsPolicySource;
+}
 
 /**
  * The engine of both modes: a function from a domain to a result, over the
  * parts built once (resolver, address policy, prober). Where host probes come
  * from is the caller's: direct mode passes its in-process cache
  * (createInProcessHostSource), a fleet worker the Redis-backed one with the
- * fleet-wide politeness gate.
+ * fleet-wide politeness gate. MTA-STS policies likewise: an in-process cache
+ * unless the caller gives another source.
  */
 export class MailCheckEngine {
   readonly parts: EngineParts;
+  readonly stsPolicies: StsPolicySource;
 
-  constructor(parts: EngineParts) {
+  constructor(parts: EngineParts, sources: EngineSources = {}) {
     this.parts = parts;
+    this.stsPolicies =
+      sources.stsPolicies ??
+      new MemoryStsPolicySource({
+        fetcher: parts.stsFetcher,
+        maxCacheSeconds: parts.options.policy.mtaStsMaxCacheSeconds,
+        maxEntries: parts.options.policy.mtaStsMemoryEntries,
+      });
   }
 
   async check(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
@@ -23,6 +39,9 @@ export class MailCheckEngine {
       policy: this.parts.policy,
       route: this.parts.options.route,
       smtpPort: this.parts.options.smtp.port,
+      checks: this.parts.options.checks,
+      policyBounds: this.parts.options.policy,
+      stsPolicies: this.stsPolicies,
     };
     return checkDomain(input, deps, signal);
   }
