@@ -119,6 +119,8 @@ export const POLICY_BOUNDS = {
   mtaStsMaxHeaderBytes: { min: 1024, max: 65_536, default: 16_384 },
   /** A cached policy lives its max_age (RFC 8461 3.2), never longer than this. */
   mtaStsMaxCacheSeconds: { min: 1, max: 31_557_600, default: 86_400 },
+  /** Port of the policy hosts. RFC 8461 3.3 fixes 443; another only for the simulated world (`--mta-sts-port`, hidden). */
+  mtaStsPort: { min: 1, max: 65_535, default: 443 },
   /** Policies kept by the in-process cache of one direct-mode run. */
   mtaStsMemoryEntries: { min: 1, max: 10_000_000, default: 100_000 },
 } as const satisfies Record<string, NumberBound>;

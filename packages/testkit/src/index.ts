@@ -13,3 +13,4 @@ export * from './worlds/demo-world.js';
 export * from './worlds/bulk-world.js';
 export * from './free-port.js';
 export * from './redis-server.js';
+export * from './https-policy-server.js';

@@ -1,6 +1,7 @@
 import type { Checks, ConnectStatus, DnsStatus, MxProblem, MxSource, StarttlsStatus, Verdict } from '@mxv/schema';
 import type { ZoneRecord } from './dns-records.js';
 import type { DnsBehaviour } from './dns-zone.js';
+import type { PolicyServerBehaviour } from './https-policy-server.js';
 import type { SmtpBehaviour, SmtpBehaviourKind } from './smtp-behaviours.js';
 
 /** A record of the world's DNS; `{ type: 'A', host }` stands for the loopback address given to that host. */
@@ -28,6 +29,15 @@ export interface WorldHostSpec {
   refused?: boolean;
 }
 
+/** An HTTPS host of the world (an MTA-STS policy host, `mta-sts.<domain>`), addressed by records like an SMTP host. */
+export interface WorldPolicyServerSpec {
+  /** How records refer to it (`{ type: 'A', host: id }`); unique among hosts and policy servers. */
+  id: string;
+  /** Its certificate, issued by the world's CA. */
+  cert: WorldCertSpec;
+  behaviour: PolicyServerBehaviour;
+}
+
 /** What the engine should report for one host of a domain (fields left out are not checked). */
 export interface HostExpectation {
   exchange?: string;
@@ -38,6 +48,7 @@ export interface HostExpectation {
   starttls?: StarttlsStatus;
   certValid?: boolean;
   hostnameMatch?: boolean;
+  mtaSts?: 'pass' | 'fail' | null;
 }
 
 /** What the engine should say about a domain; tests and `mxv demo` compare against it. */
@@ -48,6 +59,16 @@ export interface DomainExpectation {
   checks?: Partial<Checks>;
   /** Problems that must appear on some MX record. */
   problems?: MxProblem[];
+  /** Security statuses the result must show (`null`: not checked); fields left out are not checked. */
+  security?: {
+    mtaSts?: 'none' | 'valid' | 'invalid';
+    /** The MTA-STS error, when invalid. */
+    mtaStsError?: string;
+    tlsRpt?: 'none' | 'valid' | 'invalid';
+    spf?: 'none' | 'valid' | 'permerror' | 'temperror';
+    spfError?: string;
+    dmarc?: 'none' | 'valid' | 'invalid';
+  };
   /** Matched in order against the result's hosts (which are in priority order). */
   hosts?: HostExpectation[];
 }
@@ -70,6 +91,8 @@ export interface WorldSpec {
   /** Zones the resolver serves; default: the last label of every name, plus test/example/invalid. */
   zones?: string[];
   hosts: WorldHostSpec[];
+  /** HTTPS policy hosts; they take addresses after the SMTP hosts and share one port (the world's httpsPort). */
+  policyServers?: WorldPolicyServerSpec[];
   records: Record<string, WorldRecord[]>;
   dnsBehaviours?: Record<string, DnsBehaviour>;
   domains: WorldDomainSpec[];

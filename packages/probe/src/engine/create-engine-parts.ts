@@ -22,8 +22,6 @@ export interface EngineOverrides {
   /** Extra trusted CAs for the TLS check (tests; people use NODE_EXTRA_CA_CERTS). */
   extraCaPem?: string[];
   resolver?: DnsResolver;
-  /** Port of the MTA-STS policy hosts: 443 (RFC 8461 3.3) unless the simulated world serves them elsewhere. */
-  mtaStsPort?: number;
 }
 
 /**
@@ -61,7 +59,7 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     policy: policySetup.policy,
     bounds: options.policy,
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
-    ...(overrides.mtaStsPort !== undefined ? { port: overrides.mtaStsPort } : {}),
+    port: options.policy.mtaStsPort,
   });
   return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher } };
 }

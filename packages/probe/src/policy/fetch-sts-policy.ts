@@ -29,7 +29,7 @@ export interface HttpsStsPolicyFetcherOptions {
   bounds: StsFetchBounds;
   /** Trusted besides the system's roots (tests; people use NODE_EXTRA_CA_CERTS). */
   extraCaPem?: string[];
-  /** 443 (RFC 8461 3.3); another port only for the simulated world, which cannot bind 443 on every address. */
+  /** 443 (RFC 8461 3.3); another port only for the simulated world, which cannot count on binding 443. */
   port?: number;
 }
 

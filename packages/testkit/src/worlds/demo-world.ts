@@ -27,7 +27,7 @@ function hostsBySlot(scenarios: readonly DemoScenario[]): WorldHostSpec[] {
 /** Puts scenarios together into one world spec: domains in scenario order, hosts in slot order. */
 function assembleScenarios(
   scenarios: readonly DemoScenario[],
-): Pick<WorldSpec, 'hosts' | 'records' | 'dnsBehaviours' | 'domains'> {
+): Pick<WorldSpec, 'hosts' | 'records' | 'dnsBehaviours' | 'domains' | 'policyServers'> {
   const records: Record<string, WorldRecord[]> = {};
   const dnsBehaviours: Record<string, DnsBehaviour> = {};
   for (const scenario of scenarios) {
@@ -36,6 +36,7 @@ function assembleScenarios(
   }
   return {
     hosts: hostsBySlot(scenarios),
+    policyServers: scenarios.flatMap((s) => s.policyServers ?? []),
     records,
     dnsBehaviours,
     domains: scenarios.map(({ name, description, expect }) => ({ name, description, expect })),
@@ -47,6 +48,15 @@ function assembleScenarios(
  * meet (DEMO_SCENARIOS says which, and what each should get).
  */
 export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPort?: number } = {}): WorldSpec {
-  const { hosts, records, dnsBehaviours, domains } = assembleScenarios(DEMO_SCENARIOS);
-  return { ipBlock: opts.ipBlock, smtpPort: opts.smtpPort, dnsPort: opts.dnsPort, hosts, records, dnsBehaviours, domains };
+  const { hosts, policyServers, records, dnsBehaviours, domains } = assembleScenarios(DEMO_SCENARIOS);
+  return {
+    ipBlock: opts.ipBlock,
+    smtpPort: opts.smtpPort,
+    dnsPort: opts.dnsPort,
+    hosts,
+    policyServers,
+    records,
+    dnsBehaviours,
+    domains,
+  };
 }
