@@ -17,7 +17,20 @@ import {
 import { sampleProbe, sampleResult } from './support/sample-result.js';
 
 /** Every label name any mxv metric may carry: closed vocabularies only, never a domain or an address. */
-const ALLOWED_LABELS = new Set(['verdict', 'reason', 'connect', 'greeting', 'starttls', 'type', 'rcode', 'phase', 'state']);
+const ALLOWED_LABELS = new Set([
+  'verdict',
+  'reason',
+  'connect',
+  'greeting',
+  'starttls',
+  'type',
+  'rcode',
+  'phase',
+  'state',
+  'check',
+  'status',
+  'outcome',
+]);
 
 const FLEET: FleetGauges = {
   queue: { waiting: 1, prioritized: 0, active: 2, delayed: 3, failed: 0 },
@@ -77,6 +90,7 @@ describe('metric definitions', () => {
       'mxv_host_cache_misses_total',
       'mxv_host_cache_invalid_entries_total',
       'mxv_dns_answers_total',
+      'mxv_mta_sts_policy_fetches_total',
       'mxv_phase_duration_seconds',
       'mxv_queue_jobs',
       'mxv_workers_alive',

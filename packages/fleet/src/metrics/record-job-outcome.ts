@@ -1,5 +1,6 @@
 import type { VerifyJobOutcome } from '../process-verify-job.js';
 import { boundedLabel, delayReasonLabel, VERDICT_LABELS } from './metric-labels.js';
+import { recordSecurityChecks } from './security-metrics.js';
 import type { WorkMetrics } from './work-metrics.js';
 
 /**
@@ -13,6 +14,7 @@ export function recordJobOutcome(metrics: WorkMetrics, outcome: VerifyJobOutcome
       const verdict = boundedLabel(outcome.result.verdict, VERDICT_LABELS);
       metrics.jobsCompleted.inc({ verdict });
       metrics.phaseSeconds.observe({ phase: 'domain' }, outcome.result.durationMs / 1000);
+      recordSecurityChecks(metrics.security, outcome.result);
       return;
     }
     case 'delayed': {
