@@ -3,6 +3,7 @@ import { explainResult, verdictWords } from './explain-result.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHostCard } from './render-host-card.js';
 import { renderLayout } from './render-layout.js';
+import { renderSecurity } from './render-security.js';
 
 const CHECK_LABELS: Array<[keyof Checks, string]> = [
   ['mxExists', 'MX exists'],
@@ -93,7 +94,7 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
       )}
     </ul>
     ${notes.length > 0 ? html`<div class="notes">${notes.map((n) => html`<div class="note ${n.kind}"><strong>${n.title}.</strong> ${n.body}</div>`)}</div>` : ''}
-    ${mxSection(result)}
+    ${mxSection(result)} ${renderSecurity(result)}
     ${
       result.hosts.length > 0
         ? html`<h2>Mail hosts</h2>

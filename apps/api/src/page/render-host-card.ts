@@ -55,6 +55,14 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
         >${tls.error ? html` <code>${tls.error}</code>` : ''}`,
     );
   }
+  if (host.mtaSts !== null && host.mtaSts !== undefined) {
+    row(
+      'MTA-STS',
+      html`<span class="tag ${host.mtaSts === 'pass' ? 'ok' : 'bad'}"
+        >${host.mtaSts === 'pass' ? 'in the policy, certificate valid' : 'not in the policy, or certificate not valid for it'}</span
+      >`,
+    );
+  }
   if (host.error) row('Problem', html`<code>${host.error}</code>`);
   row('Timings', renderTimings(host.timingsMs));
   return html`<article class="card host" data-exchange="${host.exchange}" data-ip="${host.ip}">
