@@ -109,6 +109,6 @@ describe('security metrics', () => {
     const after = await registry.metrics();
     expect(after).toContain('mxv_security_checks_total{check="spf",status="permerror"} 1');
     expect(after).toContain('mxv_security_checks_total{check="tls-rpt",status="valid"} 1');
-    expect(after).not.toContain('check="mta-sts"');
+    expect(after).toContain('mxv_security_checks_total{check="mta-sts",status="valid"} 0');
   });
 });

@@ -27,6 +27,16 @@ export const SECURITY_STATUS_LABELS = [
   'unknown',
 ] as const;
 
+/** The statuses each check can have (CONTRACT): the series created at 0 before any work. */
+export const SECURITY_CHECK_STATUSES: Record<(typeof SECURITY_CHECK_LABELS)[number], readonly string[]> = {
+  dnssec: ['secure', 'insecure', 'bogus', 'unknown'],
+  dane: ['pass', 'fail', 'none', 'not_applicable'],
+  'mta-sts': ['none', 'valid', 'invalid'],
+  'tls-rpt': ['none', 'valid', 'invalid'],
+  spf: ['none', 'valid', 'permerror', 'temperror'],
+  dmarc: ['none', 'valid', 'invalid'],
+};
+
 /** What became of one MTA-STS policy fetch: a class of the policy's `error`, never the error text itself. */
 export const STS_FETCH_OUTCOME_LABELS = [
   'ok',
@@ -65,7 +75,11 @@ export function createSecurityMetrics(registry: Registry): SecurityMetrics {
       registers,
     }),
   };
+  // Series that exist from the start at 0, so rate() sees the first increment (as in work-metrics.ts).
   for (const outcome of STS_FETCH_OUTCOME_LABELS) metrics.mtaStsPolicyFetches.inc({ outcome }, 0);
+  for (const [check, statuses] of Object.entries(SECURITY_CHECK_STATUSES)) {
+    for (const status of statuses) metrics.securityChecks.inc({ check, status }, 0);
+  }
   return metrics;
 }
 
