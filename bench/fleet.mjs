@@ -5,7 +5,7 @@
  * Run from the repository root, after a build (`./mxv --version` or `npx tsc -b` builds):
  *
  *   node bench/fleet.mjs [--domains 20000] [--hosts 2000] [--workers 2] [--concurrency 300]
- *                        [--rate-per-ip 50] [--max-conn-per-ip 4]
+ *                        [--rate-per-ip 50] [--max-conn-per-ip 4] [--checks all]
  *   (or bench/fleet, which builds first)
  *
  * Plain JavaScript over the built packages (packages/{fleet,testkit}/dist and
@@ -14,7 +14,11 @@
  * world in this process (bulkWorldSpec: a third of the domains on a 4-address
  * big provider, some hosts slow, some refusing), enqueues with `mxv enqueue`,
  * and runs `mxv worker` processes until every domain has a result; then once
- * more with a warm host cache.
+ * more with a warm host cache. The world publishes SPF, DMARC and TLS-RPT for
+ * every domain and MTA-STS for one big-provider domain in ten; the cold and the
+ * first warm run use `--checks` (default all), then new workers with
+ * `--checks none` run the same domains warm once more, so the cost of the
+ * security checks is the ratio of the two warm runs.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -41,6 +45,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '300' },
     'rate-per-ip': { type: 'string', default: '50' },
     'max-conn-per-ip': { type: 'string', default: '4' },
+    checks: { type: 'string', default: 'all' },
   },
 });
 const DOMAINS = Number(args.domains);
@@ -104,6 +109,7 @@ async function main() {
     slowShare: 0.05,
     slowDelayMs: 1500,
     unreachableShare: 0.05,
+    policies: true,
   });
   const world = await startWorld(spec);
   const { server: redisServer, url, redis } = await startRedis();
@@ -123,8 +129,10 @@ async function main() {
   const sampleJob = Number(await redis.memory('USAGE', keys.job(world.domains[0])));
 
   // 2. Workers, cold host cache.
-  const workerArgs = [
+  const workerArgs = (checks) => [
     'worker',
+    '--checks',
+    checks,
     ...fleet,
     ...worldProbeFlags(world),
     '--concurrency',
@@ -140,17 +148,25 @@ async function main() {
     '--log-level',
     'warn',
   ];
-  const workers = Array.from({ length: WORKERS }, (_, i) => {
-    const child = spawn(process.execPath, [CLI, ...workerArgs], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
-      stdio: ['ignore', 'ignore', 'pipe'],
+  const startWorkers = (checks) =>
+    Array.from({ length: WORKERS }, (_, i) => {
+      const child = spawn(process.execPath, [CLI, ...workerArgs(checks)], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-20_000)));
+      child.on('exit', (code) => code !== 0 && code !== null && log(`worker ${i} exited ${code}: ${stderr.slice(-2000)}`));
+      return child;
     });
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr = (stderr + c).slice(-20_000)));
-    child.on('exit', (code) => code !== 0 && code !== null && log(`worker ${i} exited ${code}: ${stderr.slice(-2000)}`));
-    return child;
-  });
-  log('workers started; cold run…');
+  const stopWorkers = (children) => {
+    for (const w of children) w.kill('SIGTERM');
+    return Promise.all(children.map((w) => (w.exitCode !== null ? w.exitCode : once(w, 'exit').then(([code]) => code))));
+  };
+  const policyRequests = () => [...world.policyServers.values()].reduce((sum, server) => sum + server.requests.length, 0);
+  const stsDomains = world.domains.filter((d) => (spec.records[`_mta-sts.${d}`] ?? []).length > 0).length;
+  const workers = startWorkers(args.checks);
+  log(`workers started (--checks ${args.checks}); cold run…`);
   const coldSeconds = await waitForEvents(redis, keys.events, DOMAINS, 'cold');
   const coldUsage = workers.map((w) => processUsage(w.pid));
 
@@ -169,6 +185,7 @@ async function main() {
     for (const record of spec.records[name] ?? []) if (record.type === 'MX') referenced.add(record.exchange);
   const distinctLive = [...referenced].filter((exchange) => world.hostsById.get(exchange)?.handle).length;
   const probes = Number(await redis.get(keys.statHostMisses));
+  const coldFetches = policyRequests();
 
   // 3. Warm host cache: the same domains again (--force; the host probes are still cached).
   for (const host of world.hosts.values()) host.log.clear();
@@ -178,14 +195,22 @@ async function main() {
   let warmConnections = 0;
   for (const host of world.hosts.values()) warmConnections += host.log.total;
   const warmUsage = workers.map((w) => processUsage(w.pid));
+  const warmFetches = policyRequests() - coldFetches;
+  const codes = await stopWorkers(workers);
+
+  // 4. Warm again, with new workers that run no security check (--checks none): the baseline of the ratio.
+  const plainWorkers = startWorkers('none');
+  // Let them start (about a second) before the clock does, as the first warm run's workers had.
+  await sleep(2_000);
+  const plainEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
+  if (plainEnqueue.code !== 0) throw new Error(`enqueue failed: ${plainEnqueue.stderr}`);
+  const plainSeconds = await waitForEvents(redis, keys.events, 3 * DOMAINS, 'warm, --checks none');
+  const plainUsage = plainWorkers.map((w) => processUsage(w.pid));
+  const plainCodes = await stopWorkers(plainWorkers);
 
   const queue = createVerifyQueue(redis, keys);
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
   await queue.close();
-  for (const w of workers) w.kill('SIGTERM');
-  const codes = await Promise.all(
-    workers.map((w) => (w.exitCode !== null ? w.exitCode : once(w, 'exit').then(([code]) => code))),
-  );
 
   const cpuCold = coldUsage.reduce((a, u) => a + u.cpuMs, 0);
   const cpuWarm = warmUsage.reduce((a, u) => a + u.cpuMs, 0) - cpuCold;
@@ -216,13 +241,22 @@ async function main() {
     ['highest per-address new connections/s', `${peakRate} (address ${peakRateAddress}; limit ${RATE})`],
     ['highest per-address concurrency', `${peakConcurrent} (limit ${MAX_CONN})`],
     [
-      'warm run wall time',
+      `warm run wall time (--checks ${args.checks})`,
       `${warmSeconds.toFixed(1)} s = ${Math.round(DOMAINS / warmSeconds)} domains/s; ${warmConnections} new connections`,
     ],
     ['worker CPU per domain (warm)', `${(cpuWarm / DOMAINS).toFixed(2)} ms`],
+    [
+      'MTA-STS policy fetches',
+      `${coldFetches} cold, ${warmFetches} warm; ${stsDomains} distinct (domain, policy id) pairs in the world`,
+    ],
+    [
+      'warm run, --checks none',
+      `${plainSeconds.toFixed(1)} s = ${Math.round(DOMAINS / plainSeconds)} domains/s; worker CPU per domain ${(plainUsage.reduce((a, u) => a + u.cpuMs, 0) / DOMAINS).toFixed(2)} ms`,
+    ],
+    [`warm throughput, --checks ${args.checks} vs none`, `${(plainSeconds / warmSeconds).toFixed(2)}×`],
     ['peak RSS per worker', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
     ['queue left', JSON.stringify(counts)],
-    ['worker exit codes (SIGTERM)', codes.join(', ')],
+    ['worker exit codes (SIGTERM)', [...codes, ...plainCodes].join(', ')],
   ];
   const width = Math.max(...figures.map(([k]) => k.length));
   process.stdout.write(`mxv fleet benchmark\n${figures.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n')}\n`);
