@@ -31,7 +31,7 @@ describe('mxv demo', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/started a private redis-server at redis:\/\/127\.0\.0\.1:\d+/);
     const checked = results(run.stdout);
-    expect(checked.length).toBe(32);
+    expect(checked.length).toBe(38);
     expect(checked.every((r) => r.attempts === 1)).toBe(true);
     expect(checked.find((r) => r.domain === 'ok.test')?.verdict).toBe('ok');
     expect(run.stderr).toMatch(/39\/39 domains done in [\d.]+ s by 2 workers through Redis; 39 as the world expects, 0 not/);
