@@ -55,3 +55,4 @@ export * from './policy/sts-policy-source.js';
 export * from './policy/memory-sts-policy-source.js';
 export * from './policy/check-mta-sts.js';
 export * from './policy/gather-domain-policies.js';
+export { MemoResolver } from './dns/memo-resolver.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDmarc, checkSpf, checkTlsRpt, defaultsOf, POLICY_BOUNDS } from '@mxv/probe';
+import { checkDmarc, checkSpf, checkTlsRpt, defaultsOf, MemoResolver, POLICY_BOUNDS } from '@mxv/probe';
 import { a, FakeResolver, txt, type FakeZone } from './fake-txt-resolver.js';
 
 const bounds = defaultsOf(POLICY_BOUNDS);
@@ -182,5 +182,19 @@ describe('checkTlsRpt', () => {
     ],
   ] as const)('%j', async (zone, expected) => {
     expect(await checkTlsRpt('x.test', new FakeResolver(zone as FakeZone), bounds)).toEqual(expected);
+  });
+});
+
+describe('MemoResolver', () => {
+  it('asks a question once per check, whoever asks it and however it is spelled', async () => {
+    const inner = new FakeResolver({ 'x.test': [{ type: 'MX', name: 'x.test', ttl: 1, priority: 1, exchange: 'mx.x.test' }] });
+    const memo = new MemoResolver(inner);
+    const [a, b] = await Promise.all([memo.query('x.test', 'MX'), memo.query('X.TEST.', 'MX')]);
+    expect(a).toBe(b);
+    await memo.query('x.test', 'A');
+    expect(inner.questions).toEqual([
+      { name: 'x.test', type: 'MX' },
+      { name: 'x.test', type: 'A' },
+    ]);
   });
 });

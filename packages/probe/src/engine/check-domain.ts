@@ -8,6 +8,7 @@ import {
 } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { MemoResolver } from '../dns/memo-resolver.js';
 import { normalizeDomain } from '../normalize-domain.js';
 import type { PolicyBounds, RouteBounds } from '../options.js';
 import { hostMtaSts } from '../policy/check-mta-sts.js';
@@ -49,15 +50,17 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     return { status: 'complete', result: invalidResult(boundedInput(input), normalized.domain, normalized.reason, startedAt) };
   }
   const domain = normalized.domain;
+  // Questions asked twice within this check (the route's and SPF's MX of the domain) are asked once.
+  const resolver = new MemoResolver(deps.resolver);
   // The domain's policy records are looked up beside the mail route, not after it.
   const policies = gatherDomainPolicies(
     domain,
-    { resolver: deps.resolver, stsPolicies: deps.stsPolicies, bounds: deps.policyBounds, checks: deps.checks },
+    { resolver, stsPolicies: deps.stsPolicies, bounds: deps.policyBounds, checks: deps.checks },
     signal,
   );
   // Awaited below; a deferred check leaves it behind, and must not leave an unhandled rejection with it.
   policies.catch(() => undefined);
-  const route = await resolveMailRoute(domain, deps.resolver, deps.route, signal);
+  const route = await resolveMailRoute(domain, resolver, deps.route, signal);
 
   const slots: Array<HostResult | undefined> = new Array(route.targets.length);
   let deferral: { retryAfterMs: number; reason: string } | null = null;
