@@ -121,6 +121,14 @@ export const POLICY_BOUNDS = {
   mtaStsMaxCacheSeconds: { min: 1, max: 31_557_600, default: 86_400 },
   /** Port of the policy hosts. RFC 8461 3.3 fixes 443; another only for the simulated world (`--mta-sts-port`, hidden). */
   mtaStsPort: { min: 1, max: 65_535, default: 443 },
+  /**
+   * Records many domains share (SPF include/redirect targets such as a mail
+   * provider's `_spf.` chain, the organizational domain's DMARC record) are kept
+   * in process for their DNS TTL, never longer than this. 0 turns it off.
+   */
+  sharedRecordCacheSeconds: { min: 0, max: 86_400, default: 300 },
+  /** Shared records kept at most (the oldest go first). */
+  sharedRecordCacheEntries: { min: 1, max: 10_000_000, default: 10_000 },
   /** Policies kept by the in-process cache of one direct-mode run. */
   mtaStsMemoryEntries: { min: 1, max: 10_000_000, default: 100_000 },
 } as const satisfies Record<string, NumberBound>;

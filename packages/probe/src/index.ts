@@ -56,3 +56,4 @@ export * from './policy/memory-sts-policy-source.js';
 export * from './policy/check-mta-sts.js';
 export * from './policy/gather-domain-policies.js';
 export { MemoResolver } from './dns/memo-resolver.js';
+export { TtlCacheResolver, type TtlCacheResolverOptions } from './dns/ttl-cache-resolver.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDmarc, checkSpf, checkTlsRpt, defaultsOf, MemoResolver, POLICY_BOUNDS } from '@mxv/probe';
+import { checkDmarc, checkSpf, checkTlsRpt, defaultsOf, MemoResolver, POLICY_BOUNDS, TtlCacheResolver } from '@mxv/probe';
 import { a, FakeResolver, txt, type FakeZone } from './fake-txt-resolver.js';
 
 const bounds = defaultsOf(POLICY_BOUNDS);
@@ -196,5 +196,36 @@ describe('MemoResolver', () => {
       { name: 'x.test', type: 'MX' },
       { name: 'x.test', type: 'A' },
     ]);
+  });
+});
+
+describe('TtlCacheResolver', () => {
+  it('keeps definite answers for their TTL (bounded), shares one in flight, asks again after', async () => {
+    let now = 0;
+    const inner = new FakeResolver({
+      '_spf.provider.test': [{ type: 'TXT', name: '_spf.provider.test', ttl: 30, text: 'v=spf1 -all' }],
+      'broken.test': 'SERVFAIL',
+    });
+    const cache = new TtlCacheResolver(inner, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10, now: () => now });
+    await Promise.all([cache.query('_spf.provider.test', 'TXT'), cache.query('_spf.provider.test', 'TXT')]);
+    now = 29_000;
+    await cache.query('_spf.provider.test', 'TXT');
+    expect(inner.questions).toHaveLength(1);
+    now = 31_000;
+    await cache.query('_spf.provider.test', 'TXT');
+    expect(inner.questions).toHaveLength(2);
+    await cache.query('broken.test', 'TXT');
+    await cache.query('broken.test', 'TXT');
+    expect(inner.questions).toHaveLength(4);
+  });
+
+  it('SPF asks a provider include once for many customers; their own records each time', async () => {
+    const zone: FakeZone = { '_spf.provider.test': txt('_spf.provider.test', 'v=spf1 ip4:192.0.2.0/24 -all') };
+    for (const d of ['a.test', 'b.test', 'c.test']) zone[d] = txt(d, 'v=spf1 include:_spf.provider.test -all');
+    const inner = new FakeResolver(zone);
+    const shared = new TtlCacheResolver(inner, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10 });
+    for (const d of ['a.test', 'b.test', 'c.test'])
+      expect(await checkSpf(d, inner, bounds, undefined, shared)).toMatchObject({ status: 'valid', lookups: 1 });
+    expect(inner.questions.map((q) => q.name)).toEqual(['a.test', '_spf.provider.test', 'b.test', 'c.test']);
   });
 });

@@ -30,6 +30,8 @@ export interface DomainCheckDeps {
   policyBounds: PolicyBounds;
   /** Where MTA-STS policies come from (a cache, or a fetch through it). */
   stsPolicies: StsPolicySource;
+  /** For records many domains share (SPF include targets, organizational DMARC): a TTL cache over the resolver. */
+  sharedResolver?: DnsResolver;
   now?: () => number;
 }
 
@@ -55,7 +57,13 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
   // The domain's policy records are looked up beside the mail route, not after it.
   const policies = gatherDomainPolicies(
     domain,
-    { resolver, stsPolicies: deps.stsPolicies, bounds: deps.policyBounds, checks: deps.checks },
+    {
+      resolver,
+      stsPolicies: deps.stsPolicies,
+      bounds: deps.policyBounds,
+      checks: deps.checks,
+      ...(deps.sharedResolver ? { sharedResolver: deps.sharedResolver } : {}),
+    },
     signal,
   );
   // Awaited below; a deferred check leaves it behind, and must not leave an unhandled rejection with it.

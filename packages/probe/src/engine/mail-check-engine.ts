@@ -1,3 +1,5 @@
+import type { DnsResolver } from '../dns/dns-types.js';
+import { TtlCacheResolver } from '../dns/ttl-cache-resolver.js';
 import { MemoryStsPolicySource } from '../policy/memory-sts-policy-source.js';
 import type { StsPolicySource } from '../policy/sts-policy-source.js';
 import { checkDomain, type DomainCheck } from './check-domain.js';
@@ -20,6 +22,8 @@ export interface EngineSources {
 export class MailCheckEngine {
   readonly parts: EngineParts;
   readonly stsPolicies: StsPolicySource;
+  /** Records many domains share (SPF include targets, organizational DMARC), kept for their TTL, bounded. */
+  readonly #sharedResolver: DnsResolver;
 
   constructor(parts: EngineParts, sources: EngineSources = {}) {
     this.parts = parts;
@@ -30,6 +34,13 @@ export class MailCheckEngine {
         maxCacheSeconds: parts.options.policy.mtaStsMaxCacheSeconds,
         maxEntries: parts.options.policy.mtaStsMemoryEntries,
       });
+    const { sharedRecordCacheSeconds, sharedRecordCacheEntries } = parts.options.policy;
+    this.#sharedResolver = new TtlCacheResolver(parts.resolver, {
+      maxSeconds: sharedRecordCacheSeconds,
+      // RFC 2308 5: negative answers are cached too; without the SOA minimum at hand, one minute at most.
+      negativeSeconds: Math.min(60, sharedRecordCacheSeconds),
+      maxEntries: sharedRecordCacheEntries,
+    });
   }
 
   async check(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
@@ -42,6 +53,7 @@ export class MailCheckEngine {
       checks: this.parts.options.checks,
       policyBounds: this.parts.options.policy,
       stsPolicies: this.stsPolicies,
+      sharedResolver: this.#sharedResolver,
     };
     return checkDomain(input, deps, signal);
   }

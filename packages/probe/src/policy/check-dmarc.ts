@@ -13,12 +13,19 @@ type AtName = { status: 'absent' } | { status: 'result'; dmarc: Dmarc };
  * at `_dmarc.<organizational domain>`. More than one record at a name means no
  * usable policy; mxv says `invalid` with the reason rather than pretend `none`.
  */
-export async function checkDmarc(domain: string, resolver: DnsResolver, bounds: TxtBounds, signal?: AbortSignal): Promise<Dmarc> {
+export async function checkDmarc(
+  domain: string,
+  resolver: DnsResolver,
+  bounds: TxtBounds,
+  signal?: AbortSignal,
+  /** For the organizational domain's record, which all its subdomains share: possibly cached. */
+  shared: DnsResolver = resolver,
+): Promise<Dmarc> {
   const own = await recordAt(`_dmarc.${domain}`, resolver, bounds, signal);
   if (own.status === 'result') return own.dmarc;
   const org = await organizationalDomain(domain);
   if (org !== null && org !== domain) {
-    const inherited = await recordAt(`_dmarc.${org}`, resolver, bounds, signal);
+    const inherited = await recordAt(`_dmarc.${org}`, shared, bounds, signal);
     if (inherited.status === 'result') return inherited.dmarc;
   }
   return { status: 'none', record: null, policy: null, error: null, foundAt: null };

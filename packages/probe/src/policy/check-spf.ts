@@ -17,6 +17,12 @@ export interface SpfBounds extends TxtBounds {
 const TAG = 'v=spf1';
 
 /** What the walk over a record and everything it includes found: the counts, and the first error met in order. */
+/** The domain's own questions, and those about the records it includes (a provider's, shared by its customers). */
+interface Resolvers {
+  own: DnsResolver;
+  shared: DnsResolver;
+}
+
 interface Walk {
   lookups: number;
   voids: number;
@@ -33,7 +39,14 @@ interface Walk {
  * (7.1) names a different domain per sender, so it is counted but not followed;
  * ptr needs the sender's address, so it is counted and not asked.
  */
-export async function checkSpf(domain: string, resolver: DnsResolver, bounds: SpfBounds, signal?: AbortSignal): Promise<Spf> {
+export async function checkSpf(
+  domain: string,
+  resolver: DnsResolver,
+  bounds: SpfBounds,
+  signal?: AbortSignal,
+  /** For the records of other domains (include and redirect targets): shared by many domains, so possibly cached. */
+  shared: DnsResolver = resolver,
+): Promise<Spf> {
   const top = await lookupTaggedTxt(resolver, domain, TAG, bounds, signal);
   const none: Spf = { status: 'none', record: null, error: null, lookups: null };
   if (top.status === 'absent') return none;
@@ -45,7 +58,7 @@ export async function checkSpf(domain: string, resolver: DnsResolver, bounds: Sp
   if (top.records.length > 1) return { status: 'permerror', record, error: 'multiple_records', lookups: null };
 
   const walk: Walk = { lookups: 0, voids: 0, questions: 1, error: null };
-  await walkRecord(record, domain, [domain.toLowerCase()], walk, resolver, bounds, signal);
+  await walkRecord(record, domain, [domain.toLowerCase()], walk, { own: resolver, shared }, bounds, signal);
   const status = walk.error?.status ?? 'valid';
   return { status, record, error: walk.error?.reason ?? null, lookups: walk.lookups };
 }
@@ -95,10 +108,11 @@ async function walkRecord(
   domain: string,
   path: string[],
   walk: Walk,
-  resolver: DnsResolver,
+  resolvers: Resolvers,
   bounds: SpfBounds,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const resolver = path.length > 1 ? resolvers.shared : resolvers.own;
   const parsed = parseSpfRecord(record);
   if (parsed.status === 'invalid') {
     fail(walk, 'permerror', parsed.error);
@@ -111,7 +125,7 @@ async function walkRecord(
     const target = mechanism.domain ?? domain;
     if (mechanism.kind === 'ptr' || hasMacro(target)) continue;
     if (mechanism.kind === 'include') {
-      await follow(target, 'include', path, walk, resolver, bounds, signal);
+      await follow(target, 'include', path, walk, resolvers, bounds, signal);
     } else if (mechanism.kind === 'mx') {
       if ((await ask(walk, resolver, bounds, target, 'MX', signal)) === 'void') countVoid(walk);
     } else if (mechanism.kind === 'exists') {
@@ -125,7 +139,7 @@ async function walkRecord(
   // RFC 7208 6.1: redirect is ignored when the record has an `all` mechanism.
   if (redirect !== null && !mechanisms.some((mechanism) => mechanism.kind === 'all')) {
     countLookup(walk);
-    if (!hasMacro(redirect)) await follow(redirect, 'redirect', path, walk, resolver, bounds, signal);
+    if (!hasMacro(redirect)) await follow(redirect, 'redirect', path, walk, resolvers, bounds, signal);
   }
 }
 
@@ -135,7 +149,7 @@ async function follow(
   how: 'include' | 'redirect',
   path: string[],
   walk: Walk,
-  resolver: DnsResolver,
+  resolvers: Resolvers,
   bounds: SpfBounds,
   signal: AbortSignal | undefined,
 ): Promise<void> {
@@ -144,12 +158,12 @@ async function follow(
   if (path.length > bounds.maxSpfDepth) return fail(walk, 'permerror', `${how}_too_deep`);
   if (walk.questions >= bounds.maxSpfQuestions) return fail(walk, 'permerror', 'question_limit');
   walk.questions += 1;
-  const found = await lookupTaggedTxt(resolver, name, TAG, bounds, signal);
+  const found = await lookupTaggedTxt(resolvers.shared, name, TAG, bounds, signal);
   if (found.status === 'dns_error') return fail(walk, 'temperror', `dns_${found.dns.toLowerCase()}`);
   if (found.status === 'too_large') return fail(walk, 'permerror', found.reason);
   // RFC 7208 4.6.4: a name that does not exist counts as a void lookup too.
   if (found.status === 'absent') countVoid(walk);
   if (found.status === 'absent' || found.records.length === 0) return fail(walk, 'permerror', `${how}_none`);
   if (found.records.length > 1) return fail(walk, 'permerror', `${how}_multiple_records`);
-  await walkRecord(found.records[0] ?? '', name, [...path, name], walk, resolver, bounds, signal);
+  await walkRecord(found.records[0] ?? '', name, [...path, name], walk, resolvers, bounds, signal);
 }

@@ -11,6 +11,8 @@ export type DomainPolicies = Pick<SecuritySection, 'mtaSts' | 'tlsRpt' | 'spf' |
 
 export interface DomainPolicyDeps {
   resolver: DnsResolver;
+  /** For records many domains share (SPF include targets, organizational DMARC): a TTL-cached resolver. */
+  sharedResolver?: DnsResolver;
   stsPolicies: StsPolicySource;
   bounds: PolicyBounds;
   /** The checks asked for (--checks); one not asked for stays null. */
@@ -24,12 +26,13 @@ export async function gatherDomainPolicies(
   signal?: AbortSignal,
 ): Promise<DomainPolicies> {
   const { resolver, bounds } = deps;
+  const shared = deps.sharedResolver ?? resolver;
   const asked = (name: CheckName): boolean => deps.checks.includes(name);
   const [mtaSts, tlsRpt, spf, dmarc] = await Promise.all([
     asked('mta-sts') ? checkMtaSts(domain, resolver, deps.stsPolicies, bounds, signal) : null,
     asked('tls-rpt') ? checkTlsRpt(domain, resolver, bounds, signal) : null,
-    asked('spf') ? checkSpf(domain, resolver, bounds, signal) : null,
-    asked('dmarc') ? checkDmarc(domain, resolver, bounds, signal) : null,
+    asked('spf') ? checkSpf(domain, resolver, bounds, signal, shared) : null,
+    asked('dmarc') ? checkDmarc(domain, resolver, bounds, signal, shared) : null,
   ]);
   return { mtaSts, tlsRpt, spf, dmarc };
 }
