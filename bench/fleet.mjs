@@ -189,6 +189,8 @@ async function main() {
 
   // 3. Warm host cache: the same domains again (--force; the host probes are still cached).
   for (const host of world.hosts.values()) host.log.clear();
+  const warmDnsBefore = world.dnsServer.queryCount();
+  const warmCpuBefore = process.cpuUsage();
   const warmEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
   if (warmEnqueue.code !== 0) throw new Error(`enqueue failed: ${warmEnqueue.stderr}`);
   const warmSeconds = await waitForEvents(redis, keys.events, 2 * DOMAINS, 'warm');
@@ -196,16 +198,23 @@ async function main() {
   for (const host of world.hosts.values()) warmConnections += host.log.total;
   const warmUsage = workers.map((w) => processUsage(w.pid));
   const warmFetches = policyRequests() - coldFetches;
+  const warmWorldCpu = process.cpuUsage(warmCpuBefore);
+  const warmDns = world.dnsServer.queryCount() - warmDnsBefore;
   const codes = await stopWorkers(workers);
 
   // 4. Warm again, with new workers that run no security check (--checks none): the baseline of the ratio.
   const plainWorkers = startWorkers('none');
   // Let them start (about a second) before the clock does, as the first warm run's workers had.
   await sleep(2_000);
+  const plainDnsBefore = world.dnsServer.queryCount();
+  const plainCpuBefore = process.cpuUsage();
   const plainEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
   if (plainEnqueue.code !== 0) throw new Error(`enqueue failed: ${plainEnqueue.stderr}`);
   const plainSeconds = await waitForEvents(redis, keys.events, 3 * DOMAINS, 'warm, --checks none');
   const plainUsage = plainWorkers.map((w) => processUsage(w.pid));
+  const plainWorldCpu = process.cpuUsage(plainCpuBefore);
+  const plainDns = world.dnsServer.queryCount() - plainDnsBefore;
+  const cpuSeconds = (usage) => (usage.user + usage.system) / 1e6;
   const plainCodes = await stopWorkers(plainWorkers);
 
   const queue = createVerifyQueue(redis, keys);
@@ -252,6 +261,14 @@ async function main() {
     [
       'warm run, --checks none',
       `${plainSeconds.toFixed(1)} s = ${Math.round(DOMAINS / plainSeconds)} domains/s; worker CPU per domain ${(plainUsage.reduce((a, u) => a + u.cpuMs, 0) / DOMAINS).toFixed(2)} ms`,
+    ],
+    [
+      'DNS questions per domain (warm)',
+      `${(warmDns / DOMAINS).toFixed(1)} with --checks ${args.checks}, ${(plainDns / DOMAINS).toFixed(1)} with none`,
+    ],
+    [
+      'simulated world CPU (this process, warm)',
+      `${cpuSeconds(warmWorldCpu).toFixed(1)} s in ${warmSeconds.toFixed(1)} s with --checks ${args.checks}, ${cpuSeconds(plainWorldCpu).toFixed(1)} s in ${plainSeconds.toFixed(1)} s with none`,
     ],
     [`warm throughput, --checks ${args.checks} vs none`, `${(plainSeconds / warmSeconds).toFixed(2)}×`],
     ['peak RSS per worker', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
