@@ -50,6 +50,7 @@ beforeAll(async () => {
         allowNet: world.allowNet,
         smtp: { port: world.smtpPort, hostBudgetMs: 3_000 },
         dns: { queryTimeoutMs: 1_000, attemptsPerServer: 1 },
+        policy: { mtaStsPort: world.httpsPort },
         politeness: { connectionsPerSecond: 50, maxConcurrentPerIp: 4 },
       },
       engine: { extraCaPem: [world.caCertPem] },

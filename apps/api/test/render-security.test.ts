@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkResultSchema, type CheckResult } from '@mxv/schema';
+import { checkResultSchema, NO_SECURITY, type CheckResult, type SecuritySection } from '@mxv/schema';
 import { sampleResult } from '../../../packages/fleet/test/support/sample-result.js';
 import { renderDomainMain } from '../src/page/render-domain-page.js';
+import { renderSecurity } from '../src/page/render-security.js';
+import { renderHostCard } from '../src/page/render-host-card.js';
 
 const XSS = `<script>alert(1)</script>`;
 
@@ -55,9 +57,71 @@ describe('lookup page: Mail security', () => {
         };
       }),
     );
-    expect(html).toMatch(/DANE \(TLSA\)<\/dt>\s*<dd[^>]*><span class="tag bad">fail<\/span>/);
+    expect(html).toMatch(/<td>DANE \(TLSA\)<\/td>\s*<td><span class="tag bad">fail<\/span>/);
     expect(html).toContain('No TLSA record matches the certificate');
     expect(html).toContain('<dt>DANE</dt>');
     expect(html).toContain('3 1 1 abababababababababababab…');
+  });
+});
+
+const HOSTILE = `<script>alert(1)</script>"'`;
+
+function section(security: Partial<SecuritySection>): string {
+  return String(renderSecurity(withSecurity((r) => ({ ...r, security: { ...NO_SECURITY, ...security } }))));
+}
+
+describe('the Mail security section', () => {
+  it('is absent when no policy check ran', () => {
+    expect(section({})).toBe('');
+  });
+
+  it('has one row per mechanism checked, with its status and what it says', () => {
+    const out = section({
+      mtaSts: { status: 'valid', id: '2026', mode: 'enforce', mx: ['mx.example.test'], maxAge: 86400, error: null },
+      tlsRpt: { status: 'none', rua: [], error: null },
+      spf: { status: 'valid', record: 'v=spf1 mx -all', error: null, lookups: 1 },
+      dmarc: { status: 'valid', record: 'v=DMARC1; p=reject', policy: 'reject', error: null, foundAt: '_dmarc.example.test' },
+    });
+    for (const key of ['mta-sts', 'tls-rpt', 'spf', 'dmarc']) expect(out).toContain(`data-security="${key}"`);
+    expect(out).toContain('valid, enforce');
+    expect(out).toContain('1 of 10 DNS lookups');
+    expect(out).toContain('valid, p=reject');
+    expect(out).toContain('nobody receives TLS failure reports');
+  });
+
+  it('explains failures in plain words, and escapes what came from DNS', () => {
+    const out = section({
+      mtaSts: { status: 'invalid', id: '1', mode: null, mx: [], maxAge: null, error: 'fetch_http_404' },
+      spf: { status: 'permerror', record: `v=spf1 ${HOSTILE}`, error: 'too_many_lookups', lookups: 12 },
+      dmarc: { status: 'invalid', record: `v=DMARC1; p=${HOSTILE}`, policy: null, error: 'policy_invalid' },
+    });
+    expect(out).toContain('answered HTTP 404 instead of 200');
+    expect(out).toContain('more than 10 DNS lookups');
+    expect(out).toContain('p= must be none, quarantine or reject');
+    expect(out).not.toContain('<script>');
+    expect(out).toContain('&lt;script&gt;');
+  });
+
+  it('host cards say whether the host passes the MTA-STS policy', () => {
+    const host = {
+      exchange: 'mx.example.test',
+      priority: 10,
+      ip: '192.0.2.1',
+      port: 25,
+      connect: 'ok' as const,
+      banner: null,
+      ehlo: null,
+      starttls: 'ok' as const,
+      tls: null,
+      timingsMs: { connect: 1, banner: null, tls: null, total: 1 },
+      error: null,
+      tlsMode: null,
+      dane: null,
+      ptr: null,
+      dnsbl: null,
+    };
+    expect(String(renderHostCard({ ...host, mtaSts: 'pass' }, Date.now()))).toContain('in the policy, certificate valid');
+    expect(String(renderHostCard({ ...host, mtaSts: 'fail' }, Date.now()))).toContain('not in the policy');
+    expect(String(renderHostCard({ ...host, mtaSts: null }, Date.now()))).not.toContain('MTA-STS');
   });
 });

@@ -272,6 +272,16 @@ describe('Prometheus and the shipped files', () => {
     expect(value(of('Hosts in back-off'))).toBeGreaterThanOrEqual(1);
     expect(value(await query(base, 'sum(increase(mxv_jobs_retried_total{verdict="dns_error"}[1m]))'))).toBeGreaterThan(0);
     expect(value(of('Worker CPU'))).toBeGreaterThan(0);
+    // The demo world's policy domains: every check counted by status, every policy host fetched (ok, 404, TLS, redirect).
+    const seen = (samples: PromVector[], label: (s: PromVector) => string): Set<string> =>
+      new Set(samples.filter((s) => Number(s.value[1]) > 0).map(label));
+    const security = seen(of('Security checks by status'), (s) => `${s.metric['check']} ${s.metric['status']}`);
+    for (const pair of ['mta-sts valid', 'mta-sts invalid', 'spf permerror', 'dmarc valid', 'tls-rpt none']) {
+      expect(security.has(pair), pair).toBe(true);
+    }
+    // Counted from 0 for every outcome: only a rate above 0 says a fetch ended so.
+    const fetches = seen(of('MTA-STS policy fetches'), (s) => s.metric['outcome'] ?? '');
+    for (const outcome of ['ok', 'http_status', 'tls_error', 'redirect']) expect(fetches.has(outcome), outcome).toBe(true);
 
     // Logs: one JSON object per event, a domain that is down is info, not an error of ours.
     const events = worker

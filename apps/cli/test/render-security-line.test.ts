@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
-import type { CheckResult } from '@mxv/schema';
+import { NO_SECURITY, type CheckResult } from '@mxv/schema';
 import { sampleResult } from '../../../packages/fleet/test/support/sample-result.js';
 import { renderSecurityLine } from '../src/output/render-security-line.js';
 
@@ -22,12 +22,12 @@ describe('renderSecurityLine', () => {
   });
 
   it('DNSSEC and DANE side by side; bogus with the resolver’s reason', () => {
-    expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'pass'), plain)).toBe('  DNSSEC secure · DANE pass');
+    expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'pass'), plain)).toBe('  security  DNSSEC secure · DANE pass');
     expect(renderSecurityLine(withSecurity({ dnssec: 'bogus', dnssecEde: { code: 9, text: null } }, null), plain)).toBe(
-      '  DNSSEC bogus (DNSKEY missing)',
+      '  security  DNSSEC bogus (DNSKEY missing)',
     );
     expect(renderSecurityLine(withSecurity({ dnssec: 'insecure' }, 'not_applicable'), plain)).toBe(
-      '  DNSSEC insecure · DANE n/a (TLSA not DNSSEC-secure)',
+      '  security  DNSSEC insecure · DANE n/a (TLSA not DNSSEC-secure)',
     );
   });
 
@@ -37,7 +37,41 @@ describe('renderSecurityLine', () => {
     if (!host) throw new Error('sample has a host');
     const failing = { ...host, dane: { status: 'fail' as const, tlsa: [], reason: 'no_match' } };
     expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'fail', [failing]), plain)).toBe(
-      `  DNSSEC secure · DANE fail (${host.exchange}: no_match)`,
+      `  security  DNSSEC secure · DANE fail (${host.exchange}: no_match)`,
     );
+  });
+});
+
+/** A result whose DNSSEC and DANE did not run, with the given policy checks. */
+function withPolicies(security: CheckResult['security']): CheckResult {
+  const base = sampleResult('a.test', '2026-11-30T00:00:00.000Z');
+  return { ...base, mx: { ...base.mx, dnssec: null }, security };
+}
+
+describe('the security line of the check table', () => {
+  it('is absent when no policy check ran', () => {
+    expect(renderSecurityLine(withPolicies(NO_SECURITY), plain)).toBeNull();
+  });
+
+  it('shows each mechanism that ran, compactly', () => {
+    const line = renderSecurityLine(
+      withPolicies({
+        ...NO_SECURITY,
+        mtaSts: { status: 'valid', id: '1', mode: 'enforce', mx: [], maxAge: 1, error: null },
+        tlsRpt: { status: 'invalid', rua: [], error: 'rua_missing' },
+        spf: { status: 'valid', record: 'v=spf1 -all', error: null, lookups: 4 },
+        dmarc: { status: 'valid', record: 'v=DMARC1; p=none', policy: 'none', error: null },
+      }),
+      plain,
+    );
+    expect(line).toBe('  security  MTA-STS enforce · TLS-RPT invalid (rua_missing) · SPF ok (4 lookups) · DMARC p=none');
+  });
+
+  it('leaves out what was not asked for', () => {
+    const line = renderSecurityLine(
+      withPolicies({ ...NO_SECURITY, spf: { status: 'permerror', record: null, error: 'multiple_records', lookups: null } }),
+      plain,
+    );
+    expect(line).toBe('  security  SPF permerror (multiple_records)');
   });
 });

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { FleetDomainChecker } from './fleet-domain-checker.js';
 import { DEFAULT_RETRY_POLICY, VerifyJobProcessor, type RetryPolicy } from './process-verify-job.js';
 import { DEFAULT_HOST_TTL_MS, RedisHostSource } from './redis-host-source.js';
+import { RedisStsPolicySource } from './redis-sts-policy-source.js';
+import { MeteredStsFetcher } from './metrics/metered-sts-fetcher.js';
 import type { FleetKeys } from './redis-keys.js';
 import { DEFAULT_POLITENESS, RedisPolitenessGate } from './redis-politeness-gate.js';
 import { DEFAULT_EVENTS_MAX_LEN, DEFAULT_RESULT_TTL_MS, ResultStore } from './result-store.js';
@@ -83,7 +85,10 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     invalidEntries: metrics.hostCacheInvalidEntries,
   });
   // Metrics are taken at the engine's interfaces (resolver, host source), so the engine itself knows nothing of them.
-  const engine = new MailCheckEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) });
+  const stsPolicies = new RedisStsPolicySource(redis, keys, new MeteredStsFetcher(parts.stsFetcher, metrics.security), {
+    maxCacheSeconds: parts.options.policy.mtaStsMaxCacheSeconds,
+  });
+  const engine = new MailCheckEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) }, { stsPolicies });
   const checker = new FleetDomainChecker(engine, hosts, metrics, logger);
   const store = new ResultStore(redis, keys, {
     resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,

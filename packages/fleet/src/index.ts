@@ -3,6 +3,7 @@ export * from './redis-connection.js';
 export * from './result-store.js';
 export * from './redis-politeness-gate.js';
 export * from './redis-host-source.js';
+export * from './redis-sts-policy-source.js';
 export * from './queue.js';
 export * from './enqueue-domains.js';
 export * from './process-verify-job.js';

@@ -3,7 +3,7 @@
  *
  * Redis Cluster: keys that one Lua script touches together share a hash tag
  * (the part in braces decides the slot). A domain's result is tagged by the
- * domain, a host's cache entry and lock by the address, politeness state and
+ * domain (its MTA-STS policy too), a host's cache entry and lock by the address, politeness state and
  * back-off by the address too (one script reads and writes them atomically).
  * BullMQ's own scripts touch all of a queue's keys at once, so its prefix is
  * the tag `{<prefix>}` and the whole queue lives in one slot.
@@ -29,6 +29,8 @@ export interface FleetKeys {
   readonly events: string;
   /** Cached HostProbe JSON of (ip, port), with a TTL; `port` is its label ("25", "465", "2465/tls": portLabel). */
   host(ip: string, port: number | string): string;
+  /** Cached MTA-STS policy JSON of (domain, policy id), with a TTL of its max_age (bounded). */
+  stsPolicy(domain: string, id: string): string;
   /** Single-flight lock of that host's probe (SET NX PX, value = owner token). */
   hostLock(ip: string, port: number | string): string;
   /** ZSET host cache key -> expiry ms, so `mxv status` can count cached hosts without SCAN. */
@@ -79,6 +81,7 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     history: (domain) => `${p}:history:{${domain}}`,
     events: `${p}:events`,
     host: (ip, port) => `${p}:host:{${ip}}:${port}`,
+    stsPolicy: (domain, id) => `${p}:sts-policy:{${domain}}:${id}`,
     hostLock: (ip, port) => `${p}:host:{${ip}}:${port}:lock`,
     hostIndex: `${p}:host-index`,
     politeNext: (ip) => `${p}:polite:{${ip}}:next`,

@@ -30,6 +30,7 @@ const ALLOWED_LABELS = new Set([
   'state',
   'check',
   'status',
+  'outcome',
 ]);
 
 const FLEET: FleetGauges = {
@@ -91,6 +92,7 @@ describe('metric definitions', () => {
       'mxv_host_cache_misses_total',
       'mxv_host_cache_invalid_entries_total',
       'mxv_dns_answers_total',
+      'mxv_mta_sts_policy_fetches_total',
       'mxv_phase_duration_seconds',
       'mxv_security_checks_total',
       'mxv_queue_jobs',

@@ -105,3 +105,43 @@ export const POLITENESS_BOUNDS = {
   /** Connections open at once to one destination address. */
   maxConcurrentPerIp: { min: 1, max: 1000, default: 2 },
 } as const satisfies Record<string, NumberBound>;
+
+/**
+ * The domain policy checks (MTA-STS, TLS-RPT, SPF, DMARC): everything read from
+ * DNS or fetched over HTTPS for them is bounded here. The SPF limits of RFC 7208
+ * 4.6.4 themselves (10 lookups, 2 void lookups) are the RFC's, not options:
+ * see policy/spf-limits.ts.
+ */
+export const POLICY_BOUNDS = {
+  /** TXT records at one name looked at; more is an error (a DNS answer is at most 64 KiB anyway). */
+  maxTxtRecords: { min: 1, max: 1000, default: 64 },
+  /**
+   * Bytes of one relevant TXT record (its strings joined, RFC 7208 3.3). RFC 7208
+   * 3.4 advises SPF records fit a 512-byte UDP answer; real ones reach a few hundred.
+   */
+  maxTxtRecordBytes: { min: 256, max: 65_535, default: 4096 },
+  /** DNS questions one SPF evaluation may ask in all (includes, redirects, a/mx/exists targets). */
+  maxSpfQuestions: { min: 1, max: 1000, default: 40 },
+  /** Nesting of include/redirect followed; RFC 7208 4.6.4's 10 lookups cap it anyway. */
+  maxSpfDepth: { min: 1, max: 100, default: 12 },
+  /** Whole MTA-STS policy fetch: connect, TLS, request, body (RFC 8461 3.3: senders SHOULD impose a timeout). */
+  mtaStsFetchTimeoutMs: { min: 100, max: 120_000, default: 10_000 },
+  /** RFC 8461 3.3: "a maximum size (such as 64 KiB)" for the policy body. */
+  mtaStsMaxPolicyBytes: { min: 1024, max: 1_048_576, default: 65_536 },
+  /** Status line and headers of the policy response together. */
+  mtaStsMaxHeaderBytes: { min: 1024, max: 65_536, default: 16_384 },
+  /** A cached policy lives its max_age (RFC 8461 3.2), never longer than this. */
+  mtaStsMaxCacheSeconds: { min: 1, max: 31_557_600, default: 86_400 },
+  /** Port of the policy hosts. RFC 8461 3.3 fixes 443; another only for the simulated world (`--mta-sts-port`, hidden). */
+  mtaStsPort: { min: 1, max: 65_535, default: 443 },
+  /**
+   * Records many domains share (SPF include/redirect targets such as a mail
+   * provider's `_spf.` chain, the organizational domain's DMARC record) are kept
+   * in process for their DNS TTL, never longer than this. 0 turns it off.
+   */
+  sharedRecordCacheSeconds: { min: 0, max: 86_400, default: 300 },
+  /** Shared records kept at most (the oldest go first). */
+  sharedRecordCacheEntries: { min: 1, max: 10_000_000, default: 10_000 },
+  /** Policies kept by the in-process cache of one direct-mode run. */
+  mtaStsMemoryEntries: { min: 1, max: 10_000_000, default: 100_000 },
+} as const satisfies Record<string, NumberBound>;

@@ -151,3 +151,36 @@ export function classifyError(error: unknown, phase: ProbePhase): ClassifiedErro
   if (isTlsError(code, errorMessage(error))) return withDetail({ reason: 'tls_error' });
   return withDetail({ reason: `${phase}_error` });
 }
+
+/** Certificate verification codes of OpenSSL/Node that mean "no chain to a trusted root". */
+const UNTRUSTED_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+]);
+
+/**
+ * The error of an MTA-STS policy fetch (HTTPS, RFC 8461 3.3) as the policy's
+ * `error`: the certificate problems a sender must refuse kept apart (untrusted,
+ * wrong name, expired), then the socket failures as for SMTP.
+ */
+export function classifyPolicyFetchError(error: unknown): string {
+  const code = errorCode(error);
+  if (isAbort(error, code) || code === OWN_TIMEOUT_CODE) return 'fetch_timeout';
+  if (UNTRUSTED_CERT.has(code)) return 'fetch_tls_untrusted';
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'fetch_tls_name_mismatch';
+  if (code === 'CERT_HAS_EXPIRED') return 'fetch_tls_expired';
+  if (code === 'CERT_NOT_YET_VALID') return 'fetch_tls_not_yet_valid';
+  if (code === 'ECONNREFUSED') return 'fetch_connect_refused';
+  if (UNREACHABLE.has(code)) return 'fetch_connect_unreachable';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'fetch_connection_reset';
+  if (code === 'HPE_HEADER_OVERFLOW') return 'fetch_headers_too_large';
+  if (code.startsWith('HPE_')) return 'fetch_http_malformed';
+  if (isTlsError(code, errorMessage(error))) return 'fetch_tls_failed';
+  return 'fetch_failed';
+}

@@ -51,3 +51,22 @@ export {
   type AddressPolicySetup,
 } from './address-policy.js';
 export { resolveMailRoute, type MailRoute, type MailRouteTarget } from './resolve-mail-route.js';
+export * from './policy/txt-lookup.js';
+export * from './policy/tag-list.js';
+export * from './policy/spf-record.js';
+export * from './policy/check-spf.js';
+export * from './policy/dmarc-record.js';
+export * from './policy/check-dmarc.js';
+export * from './policy/organizational-domain.js';
+export * from './policy/tls-rpt-record.js';
+export * from './policy/check-tls-rpt.js';
+export * from './policy/sts-txt-record.js';
+export * from './policy/sts-policy.js';
+export * from './policy/mx-pattern.js';
+export * from './policy/fetch-sts-policy.js';
+export * from './policy/sts-policy-source.js';
+export * from './policy/memory-sts-policy-source.js';
+export * from './policy/check-mta-sts.js';
+export * from './policy/gather-domain-policies.js';
+export { MemoResolver } from './dns/memo-resolver.js';
+export { TtlCacheResolver, type TtlCacheResolverOptions } from './dns/ttl-cache-resolver.js';

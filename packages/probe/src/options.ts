@@ -2,7 +2,16 @@ import { checkNameSchema } from '@mxv/schema';
 import { z } from 'zod';
 
 import { boundsSchema } from './bound-schema.js';
-import { CHECK_NAMES, DANE_BOUNDS, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
+import {
+  CHECK_NAMES,
+  DANE_BOUNDS,
+  DNS_BOUNDS,
+  HELO_NAME,
+  POLICY_BOUNDS,
+  POLITENESS_BOUNDS,
+  ROUTE_BOUNDS,
+  SMTP_BOUNDS,
+} from './bounds.js';
 import { defaultTlsMode, MAX_PORTS, RELAY_PORT, type ProbePort } from './port-list.js';
 
 /**
@@ -27,6 +36,9 @@ export type DaneBounds = z.infer<typeof daneBoundsSchema>;
 export const politenessSchema = boundsSchema(POLITENESS_BOUNDS);
 export type Politeness = z.infer<typeof politenessSchema>;
 
+export const policyBoundsSchema = boundsSchema(POLICY_BOUNDS);
+export type PolicyBounds = z.infer<typeof policyBoundsSchema>;
+
 export const probePortSchema = z.object({
   port: z.number().int().min(SMTP_BOUNDS.port.min).max(SMTP_BOUNDS.port.max),
   tlsMode: z.enum(['starttls', 'implicit']),
@@ -50,6 +62,7 @@ const probeOptionsObject = z.object({
   route: routeBoundsSchema.prefault({}),
   politeness: politenessSchema.prefault({}),
   dane: daneBoundsSchema.prefault({}),
+  policy: policyBoundsSchema.prefault({}),
   /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
   checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
   /**

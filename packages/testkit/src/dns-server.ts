@@ -262,7 +262,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     });
   });
   const makeUdp = (): dgram.Socket => {
-    const udp = dgram.createSocket(net.isIPv6(opts.host) ? 'udp6' : 'udp4');
+    // A large receive buffer (the kernel caps it at net.core.rmem_max): a benchmark's
+    // burst of questions must queue, not be dropped into the askers' retry timeouts.
+    const udp = dgram.createSocket({ type: net.isIPv6(opts.host) ? 'udp6' : 'udp4', recvBufferSize: UDP_RECEIVE_BUFFER_BYTES });
     udp.on('message', (msg, rinfo) => {
       handle(msg, 'udp', formatAddress(rinfo.address, rinfo.port), (out) => {
         if (!stopped) udp.send(out, rinfo.port, rinfo.address);
@@ -305,6 +307,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
  * tries the same; something else may hold that port for TCP, so try again with
  * a fresh UDP socket (a dgram socket cannot be bound twice).
  */
+const UDP_RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
+
 async function bindBoth(
   makeUdp: () => dgram.Socket,
   tcp: net.Server,

@@ -19,6 +19,13 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
   for (const problem of expect.problems ?? []) {
     if (!result.mx.records.some((record) => record.problems.includes(problem))) out.push(`no MX record has problem ${problem}`);
   }
+  const security = expect.security ?? {};
+  same('security.mtaSts.status', result.security.mtaSts?.status ?? null, security.mtaSts);
+  same('security.mtaSts.error', result.security.mtaSts?.error ?? null, security.mtaStsError);
+  same('security.tlsRpt.status', result.security.tlsRpt?.status ?? null, security.tlsRpt);
+  same('security.spf.status', result.security.spf?.status ?? null, security.spf);
+  same('security.spf.error', result.security.spf?.error ?? null, security.spfError);
+  same('security.dmarc.status', result.security.dmarc?.status ?? null, security.dmarc);
   (expect.hosts ?? []).forEach((wanted, i) => {
     const host = result.hosts[i];
     if (!host) {
@@ -34,6 +41,7 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     same(`hosts[${i}].tls.hostnameMatch`, host.tls?.hostnameMatch, wanted.hostnameMatch);
     if (wanted.dane !== undefined) same(`hosts[${i}].dane.status`, host.dane?.status ?? null, wanted.dane);
     if (wanted.daneReason !== undefined) same(`hosts[${i}].dane.reason`, host.dane?.reason ?? null, wanted.daneReason);
+    same(`hosts[${i}].mtaSts`, host.mtaSts, wanted.mtaSts);
   });
   return out;
 }

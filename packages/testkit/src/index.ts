@@ -16,3 +16,4 @@ export * from './redis-server.js';
 export * from './scheduling-slack.js';
 export * from './socks5-server.js';
 export * from './tlsa-for-cert.js';
+export * from './https-policy-server.js';

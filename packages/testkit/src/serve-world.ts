@@ -69,11 +69,12 @@ async function main(): Promise<void> {
   out.write(`mail world up: ${world.domains.length} domains, ${world.hosts.size} SMTP hosts\n`);
   out.write(`  DNS resolver  ${world.dns}\n`);
   out.write(`  SMTP port     ${world.smtpPort}\n`);
+  out.write(`  HTTPS port    ${world.httpsPort} (MTA-STS policy hosts)\n`);
   out.write(`  addresses     ${world.allowNet.join(', ')}\n`);
   out.write(`  CA cert       ${caFile}\n`);
   out.write(`  domain list   ${domainsFile}\n\n`);
   out.write(
-    `try:\n  NODE_EXTRA_CA_CERTS=${caFile} ./mxv check --dns ${world.dns} --smtp-port ${world.smtpPort} --allow-net ${world.allowNet.join(',')} --file ${domainsFile}\n\n`,
+    `try:\n  NODE_EXTRA_CA_CERTS=${caFile} ./mxv check --dns ${world.dns} --smtp-port ${world.smtpPort} --mta-sts-port ${world.httpsPort} --allow-net ${world.allowNet.join(',')} --file ${domainsFile}\n\n`,
   );
   if (args.bulk === undefined) {
     for (const d of spec.domains)

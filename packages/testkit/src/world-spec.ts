@@ -14,6 +14,7 @@ import type {
 type HostDaneStatus = HostDane['status'];
 import type { ZoneRecord } from './dns-records.js';
 import type { DnsBehaviour, ZoneDnssec } from './dns-zone.js';
+import type { PolicyServerBehaviour } from './https-policy-server.js';
 import type { TlsaFields, TlsaSubject } from './tlsa-for-cert.js';
 import type { SmtpBehaviour, SmtpBehaviourKind } from './smtp-behaviours.js';
 
@@ -55,6 +56,15 @@ export interface WorldHostSpec {
   extraPorts?: Array<{ port: number; implicitTls?: boolean }>;
 }
 
+/** An HTTPS host of the world (an MTA-STS policy host, `mta-sts.<domain>`), addressed by records like an SMTP host. */
+export interface WorldPolicyServerSpec {
+  /** How records refer to it (`{ type: 'A', host: id }`); unique among hosts and policy servers. */
+  id: string;
+  /** Its certificate, issued by the world's CA. */
+  cert: WorldCertSpec;
+  behaviour: PolicyServerBehaviour;
+}
+
 /** What the engine should report for one host of a domain (fields left out are not checked). */
 export interface HostExpectation {
   exchange?: string;
@@ -68,6 +78,7 @@ export interface HostExpectation {
   /** hosts[].dane.status; null: DANE said nothing about this host. */
   dane?: HostDaneStatus | null;
   daneReason?: string | null;
+  mtaSts?: 'pass' | 'fail' | null;
 }
 
 /** What the engine should say about a domain; tests and `mxv demo` compare against it. */
@@ -78,6 +89,16 @@ export interface DomainExpectation {
   checks?: Partial<Checks>;
   /** Problems that must appear on some MX record. */
   problems?: MxProblem[];
+  /** Security statuses the result must show (`null`: not checked); fields left out are not checked. */
+  security?: {
+    mtaSts?: 'none' | 'valid' | 'invalid';
+    /** The MTA-STS error, when invalid. */
+    mtaStsError?: string;
+    tlsRpt?: 'none' | 'valid' | 'invalid';
+    spf?: 'none' | 'valid' | 'permerror' | 'temperror';
+    spfError?: string;
+    dmarc?: 'none' | 'valid' | 'invalid';
+  };
   /** Matched in order against the result's hosts (which are in priority order). */
   hosts?: HostExpectation[];
   mxDnssec?: DnssecStatus | null;
@@ -103,6 +124,8 @@ export interface WorldSpec {
   /** Zones the resolver serves; default: the last label of every name, plus test/example/invalid. */
   zones?: string[];
   hosts: WorldHostSpec[];
+  /** HTTPS policy hosts; they take addresses after the SMTP hosts and share one port (the world's httpsPort). */
+  policyServers?: WorldPolicyServerSpec[];
   /** Names may contain SMTP_PORT_TOKEN (`_{smtpPort}._tcp.mx.example.test`): the world's SMTP port, known once its hosts listen. */
   records: Record<string, WorldRecord[]>;
   dnsBehaviours?: Record<string, DnsBehaviour>;

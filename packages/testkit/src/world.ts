@@ -1,10 +1,18 @@
 import { normalizeName, type ZoneRecord } from './dns-records.js';
 import { startDnsServer, type DnsServer } from './dns-server.js';
+import { startPolicyServer, type PolicyServerHandle } from './https-policy-server.js';
 import { blockAddress, randomIpBlock } from './loopback.js';
 import { startSmtpHost, type SmtpHostHandle, type SmtpHostOptions } from './smtp-server.js';
 import { createTestCa, type IssuedCert, type TestCa } from './test-ca.js';
 import { tlsaForChain } from './tlsa-for-cert.js';
-import { SMTP_PORT_TOKEN, type DomainExpectation, type WorldCertSpec, type WorldHostSpec, type WorldSpec } from './world-spec.js';
+import {
+  SMTP_PORT_TOKEN,
+  type DomainExpectation,
+  type WorldCertSpec,
+  type WorldHostSpec,
+  type WorldPolicyServerSpec,
+  type WorldSpec,
+} from './world-spec.js';
 
 export interface WorldOptions {
   /** Reuse a CA (creating one costs a few ms; tests that start many worlds may share). */
@@ -19,6 +27,10 @@ export interface World {
   /** "host:port" of the world's resolver, for --dns. */
   dns: string;
   smtpPort: number;
+  /** The port every policy server of the world listens on (0 when there is none). */
+  httpsPort: number;
+  /** Policy servers by spec id. */
+  policyServers: Map<string, PolicyServerHandle>;
   ca: TestCa;
   /** PEM of the CA root: trust it to make the world's valid certificates valid. */
   caCertPem: string;
@@ -167,6 +179,35 @@ async function startExtraPorts(
   }
 }
 
+/** Every policy server on one port at its own address, tried again on another port if one address has it taken. */
+async function startPolicyServersOnSharedPort(
+  servers: Array<{ spec: WorldPolicyServerSpec; ip: string; cert: IssuedCert }>,
+  attempts: number,
+): Promise<{ port: number; handles: Map<string, PolicyServerHandle> }> {
+  for (let attempt = 1; ; attempt++) {
+    const started: PolicyServerHandle[] = [];
+    try {
+      let port = 0;
+      for (const s of servers) {
+        const handle = await startPolicyServer({
+          host: s.ip,
+          port,
+          certPem: s.cert.certPem,
+          keyPem: s.cert.keyPem,
+          chainPem: s.cert.chainPem,
+          behaviour: s.spec.behaviour,
+        });
+        started.push(handle);
+        port = handle.port;
+      }
+      return { port, handles: new Map(servers.map((s, i) => [s.spec.id, started[i] as PolicyServerHandle])) };
+    } catch (err) {
+      await Promise.all(started.map((s) => s.stop()));
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= attempts) throw err;
+    }
+  }
+}
+
 /** Start a simulated mail world: one resolver and every SMTP host of the spec, all on loopback. */
 export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Promise<World> {
   const ipBlock = spec.ipBlock ?? randomIpBlock();
@@ -180,9 +221,15 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     addressOf.set(h.id, blockAddress(ipBlock, i + 1));
   });
 
+  const policySpecs = spec.policyServers ?? [];
+  policySpecs.forEach((p, i) => {
+    if (addressOf.has(p.id)) throw new Error(`world spec: duplicate host id "${p.id}"`);
+    addressOf.set(p.id, blockAddress(ipBlock, spec.hosts.length + i + 1));
+  });
+
   const certs = new Map<string, Promise<IssuedCert>>();
-  for (const h of spec.hosts) {
-    if (h.cert && !certs.has(certKey(h.cert))) certs.set(certKey(h.cert), issueFor(ca, h.cert));
+  for (const c of [...spec.hosts.map((h) => h.cert), ...policySpecs.map((p) => p.cert)]) {
+    if (c && !certs.has(certKey(c))) certs.set(certKey(c), issueFor(ca, c));
   }
   const certByKey = new Map(await Promise.all([...certs].map(async ([k, p]) => [k, await p] as const)));
 
@@ -248,6 +295,21 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     await Promise.all([dnsServer.stop(), ...[...hosts.values()].map((h) => h.stop())]);
     throw err;
   }
+  let policyServers: Map<string, PolicyServerHandle>;
+  let httpsPort: number;
+  try {
+    ({ port: httpsPort, handles: policyServers } = await startPolicyServersOnSharedPort(
+      policySpecs.map((p) => ({
+        spec: p,
+        ip: addressOf.get(p.id) as string,
+        cert: certByKey.get(certKey(p.cert)) as IssuedCert,
+      })),
+      opts.portAttempts ?? DEFAULT_PORT_ATTEMPTS,
+    ));
+  } catch (err) {
+    await Promise.all([dnsServer.stop(), ...[...hosts.values(), ...extraHosts].map((h) => h.stop())]);
+    throw err;
+  }
 
   for (const name of portNamed) dnsServer.setRecords(name.replace(SMTP_PORT_TOKEN, String(smtpPort)), records[name] ?? []);
   for (const name of portNamedBehaviours) {
@@ -265,6 +327,8 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
   return {
     dns: dnsServer.address,
     smtpPort,
+    httpsPort,
+    policyServers,
     ca,
     caCertPem: ca.certPem,
     hosts,
@@ -276,9 +340,11 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
     ipBlock,
     dnsServer,
     stop() {
-      stopping ??= Promise.all([dnsServer.stop(), ...[...hosts.values(), ...extraHosts].map((h) => h.stop())]).then(
-        () => undefined,
-      );
+      stopping ??= Promise.all([
+        dnsServer.stop(),
+        ...[...hosts.values(), ...extraHosts].map((h) => h.stop()),
+        ...[...policyServers.values()].map((p) => p.stop()),
+      ]).then(() => undefined);
       return stopping;
     },
   };
@@ -286,9 +352,16 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
 
 /**
  * The `mxv` flags that point a probing command at this world: its resolver, its
- * SMTP port and, unless `allow` is false, its address block opted in past the
+ * SMTP port, its policy hosts' port and, unless `allow` is false, its address block opted in past the
  * address policy (the world lives on loopback, which is blocked by default).
  */
-export function worldProbeFlags(world: Pick<World, 'dns' | 'smtpPort' | 'allowNet'>, allow = true): string[] {
-  return ['--dns', world.dns, '--smtp-port', String(world.smtpPort), ...(allow ? ['--allow-net', world.allowNet.join(',')] : [])];
+export function worldProbeFlags(world: Pick<World, 'dns' | 'smtpPort' | 'allowNet' | 'httpsPort'>, allow = true): string[] {
+  return [
+    '--dns',
+    world.dns,
+    '--smtp-port',
+    String(world.smtpPort),
+    ...(world.httpsPort > 0 ? ['--mta-sts-port', String(world.httpsPort)] : []),
+    ...(allow ? ['--allow-net', world.allowNet.join(',')] : []),
+  ];
 }

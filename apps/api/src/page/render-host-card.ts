@@ -66,6 +66,14 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     );
   }
   if (host.dane) row('DANE', renderHostDane(host.dane));
+  if (host.mtaSts !== null && host.mtaSts !== undefined) {
+    row(
+      'MTA-STS',
+      html`<span class="tag ${host.mtaSts === 'pass' ? 'ok' : 'bad'}"
+        >${host.mtaSts === 'pass' ? 'in the policy, certificate valid' : 'not in the policy, or certificate not valid for it'}</span
+      >`,
+    );
+  }
   if (host.error) row('Problem', html`<code>${host.error}</code>`);
   row('Timings', renderTimings(host.timingsMs));
   const role = host.service ? `${host.service} service` : `priority ${host.priority}`;

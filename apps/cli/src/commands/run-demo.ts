@@ -87,6 +87,7 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
         allowNet: world.allowNet,
         smtp: { port: world.smtpPort, hostBudgetMs, greetingTimeoutMs: hostBudgetMs, replyTimeoutMs: hostBudgetMs },
         dns: { queryTimeoutMs: 1000, attemptsPerServer: 1 },
+        policy: { mtaStsPort: world.httpsPort },
       },
       { extraCaPem: [world.caCertPem] },
     );

@@ -64,6 +64,7 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<RunningFl
           allowNet: world.allowNet,
           smtp: { port: world.smtpPort, hostBudgetMs: budget, greetingTimeoutMs: budget, replyTimeoutMs: budget },
           dns: { queryTimeoutMs: 1000, attemptsPerServer: 1 },
+          policy: { mtaStsPort: world.httpsPort },
           politeness: { connectionsPerSecond: 20, maxConcurrentPerIp: 4 },
         },
         engine: { extraCaPem: [world.caCertPem] },

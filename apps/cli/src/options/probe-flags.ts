@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, SMTP_BOUNDS } from '@mxv/probe/bounds';
+import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLICY_BOUNDS, SMTP_BOUNDS } from '@mxv/probe/bounds';
 import type { ProbeOptionsInput } from '@mxv/probe';
 import { defaultTlsMode, parsePortList, type ProbePort } from '@mxv/probe/ports';
 import { boundDefault, boundFlag } from './number-flag.js';
@@ -46,6 +46,12 @@ export function addProbeFlags(command: Command): Command {
       new Option('--checks <list>', `checks run besides the mail route: ${CHECK_NAMES.join(',')}, all or none`)
         .env('MXV_CHECKS')
         .default('all'),
+    )
+    .addOption(
+      // Hidden: RFC 8461 fixes 443; the simulated world serves its policy hosts on a free port instead.
+      new Option('--mta-sts-port <n>', 'port of the MTA-STS policy hosts (tests only)')
+        .default(boundDefault(POLICY_BOUNDS.mtaStsPort))
+        .hideHelp(),
     );
 }
 
@@ -60,6 +66,7 @@ export interface ProbeFlagValues {
   connectTimeoutMs: string;
   dnsTimeoutMs: string;
   checks: string;
+  mtaStsPort: string;
 }
 
 export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput {
@@ -87,6 +94,7 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
     },
     dns: { queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs) },
     checks: checksFlag(flags.checks),
+    policy: { mtaStsPort: boundFlag('--mta-sts-port', flags.mtaStsPort, POLICY_BOUNDS.mtaStsPort) },
   };
 }
 

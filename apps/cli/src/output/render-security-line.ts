@@ -1,4 +1,4 @@
-import { describeExtendedDnsError, type CheckResult } from '@mxv/schema';
+import { describeExtendedDnsError, type CheckResult, type Dmarc, type MtaSts, type Spf, type TlsRpt } from '@mxv/schema';
 import type pc from 'picocolors';
 
 export type SecurityColors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim'>;
@@ -9,7 +9,8 @@ type Part = (result: CheckResult, colors: SecurityColors) => string | null;
 /** DNSSEC of the MX answer: secure (AD), insecure, bogus (with the resolver's reason), unknown. */
 export const dnssecPart: Part = (result, colors) => {
   const state = result.mx.dnssec;
-  if (state === null) return null;
+  // undefined: a result stored by an mxv that had no DNSSEC check.
+  if (state === null || state === undefined) return null;
   const word = `DNSSEC ${state}`;
   if (state === 'secure') return colors.green(word);
   if (state === 'bogus')
@@ -32,10 +33,48 @@ export const danePart: Part = (result, colors) => {
 };
 
 /** The mechanisms in the order the line shows them; a new one is one more function here. */
-const PARTS: readonly Part[] = [dnssecPart, danePart];
+const PARTS: readonly Part[] = [
+  dnssecPart,
+  danePart,
+  (result, colors) => mtaStsPart(result.security.mtaSts, colors),
+  (result, colors) => tlsRptPart(result.security.tlsRpt, colors),
+  (result, colors) => spfPart(result.security.spf, colors),
+  (result, colors) => dmarcPart(result.security.dmarc, colors),
+];
 
 /** The compact per-domain security line of the `mxv check` table, or null when no security check ran. */
 export function renderSecurityLine(result: CheckResult, colors: SecurityColors): string | null {
   const parts = PARTS.map((part) => part(result, colors)).filter((part): part is string => part !== null);
-  return parts.length > 0 ? `  ${parts.join(colors.dim(' · '))}` : null;
+  return parts.length > 0 ? `  ${colors.dim('security')}  ${parts.join(colors.dim(' · '))}` : null;
+}
+
+export function mtaStsPart(mtaSts: MtaSts | null, colors: SecurityColors): string | null {
+  if (mtaSts === null) return null;
+  if (mtaSts.status === 'none') return colors.dim('MTA-STS none');
+  if (mtaSts.status === 'invalid') return colors.red(`MTA-STS invalid (${mtaSts.error ?? '?'})`);
+  const mode = mtaSts.mode ?? '?';
+  return mode === 'enforce' ? colors.green('MTA-STS enforce') : colors.yellow(`MTA-STS ${mode}`);
+}
+
+export function tlsRptPart(tlsRpt: TlsRpt | null, colors: SecurityColors): string | null {
+  if (tlsRpt === null) return null;
+  if (tlsRpt.status === 'none') return colors.dim('TLS-RPT none');
+  if (tlsRpt.status === 'invalid') return colors.red(`TLS-RPT invalid (${tlsRpt.error ?? '?'})`);
+  return colors.green('TLS-RPT ok');
+}
+
+export function spfPart(spf: Spf | null, colors: SecurityColors): string | null {
+  if (spf === null) return null;
+  if (spf.status === 'none') return colors.yellow('SPF none');
+  const lookups = spf.lookups === null || spf.lookups === undefined ? '' : ` (${spf.lookups} lookups)`;
+  if (spf.status === 'valid') return colors.green(`SPF ok${lookups}`);
+  return colors.red(`SPF ${spf.status} (${spf.error ?? '?'})`);
+}
+
+export function dmarcPart(dmarc: Dmarc | null, colors: SecurityColors): string | null {
+  if (dmarc === null) return null;
+  if (dmarc.status === 'none') return colors.yellow('DMARC none');
+  if (dmarc.status === 'invalid') return colors.red(`DMARC invalid (${dmarc.error ?? '?'})`);
+  const policy = dmarc.policy ?? '?';
+  return policy === 'none' ? colors.yellow('DMARC p=none') : colors.green(`DMARC ${policy}`);
 }

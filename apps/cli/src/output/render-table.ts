@@ -127,6 +127,8 @@ function tlsText(host: HostResult, colors: Colors): string {
   const parts = [tls.version ?? '?'];
   parts.push(tls.certValid ? colors.green('cert ok') : colors.red(`cert ${tls.error ?? 'invalid'}`));
   parts.push(tls.hostnameMatch ? colors.green('name ok') : colors.red('name mismatch'));
+  // RFC 8461 4: the exchange is in the domain's MTA-STS policy and its certificate is valid for it.
+  if (host.mtaSts !== null) parts.push(host.mtaSts === 'pass' ? colors.green('sts ok') : colors.red('sts fail'));
   if (tls.notAfter) {
     const days = Math.floor((Date.parse(tls.notAfter) - Date.now()) / 86_400_000);
     parts.push(days < 0 ? colors.red(`expired ${-days}d ago`) : days < 14 ? colors.yellow(`${days}d left`) : `${days}d left`);

@@ -5,6 +5,8 @@ export * from './work-metrics.js';
 export * from './metered-resolver.js';
 export * from './metered-host-source.js';
 export * from './record-job-outcome.js';
+export * from './security-metrics.js';
+export * from './metered-sts-fetcher.js';
 export * from './scrape-cache.js';
 export * from './read-fleet-gauges.js';
 export * from './fleet-gauges.js';

@@ -14,7 +14,7 @@ export function recordJobOutcome(metrics: WorkMetrics, outcome: VerifyJobOutcome
       const verdict = boundedLabel(outcome.result.verdict, VERDICT_LABELS);
       metrics.jobsCompleted.inc({ verdict });
       metrics.phaseSeconds.observe({ phase: 'domain' }, outcome.result.durationMs / 1000);
-      recordSecurityChecks(metrics.securityChecks, outcome.result);
+      recordSecurityChecks(metrics.security, outcome.result);
       return;
     }
     case 'delayed': {

@@ -1,45 +1,116 @@
-import { checkNameSchema, dnssecStatusSchema, securityDaneSchema, type CheckName, type CheckResult } from '@mxv/schema';
+import { NO_SECURITY, type CheckResult } from '@mxv/schema';
 import { Counter, type Registry } from 'prom-client';
 import { boundedLabel } from './metric-labels.js';
 
-/**
- * `mxv_security_checks_total{check, status}`: each security check's outcomes
- * per stored result. Labels stay closed vocabularies: `check` a --checks name,
- * `status` a status of that check's schema (anything else counts as "other").
- * A check that did not run (null) is not counted.
+/*
+ * The mail security checks as counters, with closed label vocabularies (no
+ * domain, no address): which check, which status; how MTA-STS policy fetches
+ * went (a fetch is a cache miss: fetches over time against checks show the
+ * policy cache at work).
  */
-export type SecurityChecksCounter = Counter<'check' | 'status'>;
 
-/** What one check came to in one result, or null when it did not run. */
-type CheckOutcome = (result: CheckResult) => string | null;
+/** Checks counted by mxv_security_checks_total, named as `--checks` names them. */
+export const SECURITY_CHECK_LABELS = ['dnssec', 'dane', 'mta-sts', 'tls-rpt', 'spf', 'dmarc'] as const;
+/** Every status any of those checks can have (CONTRACT "Mail security and reputation"). */
+export const SECURITY_STATUS_LABELS = [
+  'none',
+  'valid',
+  'invalid',
+  'permerror',
+  'temperror',
+  'pass',
+  'fail',
+  'not_applicable',
+  'secure',
+  'insecure',
+  'bogus',
+  'unknown',
+] as const;
 
-/** One reader per check, each with the statuses it can yield; the other checks add theirs here. */
-const OUTCOMES: Partial<Record<CheckName, { read: CheckOutcome; statuses: readonly string[] }>> = {
-  // `?? null`: a result built by hand (tests, an older peer) may lack the fields the schema defaults.
-  dnssec: { read: (result) => result.mx.dnssec ?? null, statuses: dnssecStatusSchema.options },
-  dane: {
-    read: (result) => (result.security as CheckResult['security'] | undefined)?.dane ?? null,
-    statuses: securityDaneSchema.options,
-  },
+/** The statuses each check can have (CONTRACT): the series created at 0 before any work. */
+export const SECURITY_CHECK_STATUSES: Record<(typeof SECURITY_CHECK_LABELS)[number], readonly string[]> = {
+  dnssec: ['secure', 'insecure', 'bogus', 'unknown'],
+  dane: ['pass', 'fail', 'none', 'not_applicable'],
+  'mta-sts': ['none', 'valid', 'invalid'],
+  'tls-rpt': ['none', 'valid', 'invalid'],
+  spf: ['none', 'valid', 'permerror', 'temperror'],
+  dmarc: ['none', 'valid', 'invalid'],
 };
 
-export function createSecurityChecksCounter(registry: Registry): SecurityChecksCounter {
-  const counter = new Counter({
-    name: 'mxv_security_checks_total',
-    help: 'Security checks of stored results by check (dnssec: of the MX answer; dane: over the hosts) and status.',
-    labelNames: ['check', 'status'],
-    registers: [registry],
-  });
-  // Series that exist from the start at 0, so rate() sees the first one.
-  for (const check of checkNameSchema.options) {
-    for (const status of OUTCOMES[check]?.statuses ?? []) counter.inc({ check, status }, 0);
-  }
-  return counter;
+/** What became of one MTA-STS policy fetch: a class of the policy's `error`, never the error text itself. */
+export const STS_FETCH_OUTCOME_LABELS = [
+  'ok',
+  'policy_invalid',
+  'http_status',
+  'redirect',
+  'content_type',
+  'too_large',
+  'timeout',
+  'tls_error',
+  'connect_error',
+  'dns_error',
+  'blocked_address',
+  'other',
+] as const;
+export type StsFetchOutcomeLabel = (typeof STS_FETCH_OUTCOME_LABELS)[number];
+
+export interface SecurityMetrics {
+  securityChecks: Counter<'check' | 'status'>;
+  mtaStsPolicyFetches: Counter<'outcome'>;
 }
 
-export function recordSecurityChecks(counter: SecurityChecksCounter, result: CheckResult): void {
-  for (const [check, outcome] of Object.entries(OUTCOMES)) {
-    const status = outcome.read(result);
-    if (status !== null) counter.inc({ check, status: boundedLabel(status, outcome.statuses) });
+export function createSecurityMetrics(registry: Registry): SecurityMetrics {
+  const registers = [registry];
+  const metrics: SecurityMetrics = {
+    securityChecks: new Counter({
+      name: 'mxv_security_checks_total',
+      help: 'Mail security checks in stored results, by check (--checks name) and status; checks not asked for are not counted.',
+      labelNames: ['check', 'status'],
+      registers,
+    }),
+    mtaStsPolicyFetches: new Counter({
+      name: 'mxv_mta_sts_policy_fetches_total',
+      help: 'MTA-STS policy fetches over HTTPS (policy cache misses), by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    }),
+  };
+  // Series that exist from the start at 0, so rate() sees the first increment (as in work-metrics.ts).
+  for (const outcome of STS_FETCH_OUTCOME_LABELS) metrics.mtaStsPolicyFetches.inc({ outcome }, 0);
+  for (const [check, statuses] of Object.entries(SECURITY_CHECK_STATUSES)) {
+    for (const status of statuses) metrics.securityChecks.inc({ check, status }, 0);
   }
+  return metrics;
+}
+
+/** A policy fetch's error (`fetch_http_404`, `fetch_tls_untrusted`, `policy_mode`, ...) as its outcome class. */
+export function stsFetchOutcomeLabel(error: string | null): StsFetchOutcomeLabel {
+  if (error === null) return 'ok';
+  if (error.startsWith('policy_')) return 'policy_invalid';
+  if (error === 'fetch_redirect') return 'redirect';
+  if (error === 'fetch_content_type') return 'content_type';
+  if (error === 'fetch_too_large' || error === 'fetch_headers_too_large') return 'too_large';
+  if (error === 'fetch_timeout') return 'timeout';
+  if (error === 'blocked_address') return 'blocked_address';
+  if (error.startsWith('fetch_http_')) return 'http_status';
+  if (error.startsWith('fetch_tls_')) return 'tls_error';
+  if (error.startsWith('fetch_connect') || error === 'fetch_connection_reset') return 'connect_error';
+  if (error.startsWith('fetch_dns_')) return 'dns_error';
+  return 'other';
+}
+
+/** Counts the security checks a stored result carries (one per check that ran). */
+export function recordSecurityChecks(metrics: SecurityMetrics, result: Pick<CheckResult, 'security' | 'mx'>): void {
+  const count = (check: (typeof SECURITY_CHECK_LABELS)[number], status: string | null | undefined): void => {
+    if (status === null || status === undefined) return;
+    metrics.securityChecks.inc({ check, status: boundedLabel(status, SECURITY_STATUS_LABELS) });
+  };
+  // A result object built by an older mxv (not through the schema's defaults) may lack the section: nothing ran.
+  const security = (result.security as CheckResult['security'] | undefined) ?? NO_SECURITY;
+  count('dnssec', (result.mx as Partial<CheckResult['mx']>).dnssec);
+  count('dane', security.dane);
+  count('mta-sts', security.mtaSts?.status);
+  count('tls-rpt', security.tlsRpt?.status);
+  count('spf', security.spf?.status);
+  count('dmarc', security.dmarc?.status);
 }

@@ -1,6 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { NETWORK_BUCKETS_SECONDS } from './metric-buckets.js';
-import { createSecurityChecksCounter, type SecurityChecksCounter } from './security-metrics.js';
 import {
   DELAY_REASON_LABELS,
   FAILURE_REASON_LABELS,
@@ -11,6 +10,7 @@ import {
   type FailureReasonLabel,
   type PhaseLabel,
 } from './metric-labels.js';
+import { createSecurityMetrics, type SecurityMetrics } from './security-metrics.js';
 
 /** What a worker counts about the work it does (metric names in docs/operations.md). */
 export interface WorkMetrics {
@@ -26,7 +26,8 @@ export interface WorkMetrics {
   hostCacheInvalidEntries: Counter;
   dnsAnswers: Counter<'type' | 'rcode'>;
   phaseSeconds: Histogram<'phase'>;
-  securityChecks: SecurityChecksCounter;
+  /** Mail security checks and MTA-STS policy fetches (security-metrics.ts). */
+  security: SecurityMetrics;
 }
 
 export function createWorkMetrics(registry: Registry): WorkMetrics {
@@ -101,7 +102,7 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
       buckets: [...NETWORK_BUCKETS_SECONDS],
       registers,
     }),
-    securityChecks: createSecurityChecksCounter(registry),
+    security: createSecurityMetrics(registry),
   };
   // Series that exist from the start at 0: rate() then sees the first increment instead of starting from it.
   for (const verdict of VERDICT_LABELS) metrics.jobsCompleted.inc({ verdict }, 0);

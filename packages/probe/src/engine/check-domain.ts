@@ -10,9 +10,13 @@ import {
 import type { AddressPolicy } from '../address-policy.js';
 import { defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { MemoResolver } from '../dns/memo-resolver.js';
 import { ResolverValidation } from '../dns/resolver-validation.js';
 import { MAX_DISPLAY_CHARS, normalizeDomain, type InvalidDomainReason } from '../normalize-domain.js';
-import type { DaneBounds, RouteBounds } from '../options.js';
+import type { DaneBounds, PolicyBounds, RouteBounds } from '../options.js';
+import { hostMtaSts } from '../policy/check-mta-sts.js';
+import { gatherDomainPolicies, type DomainPolicies } from '../policy/gather-domain-policies.js';
+import type { StsPolicySource } from '../policy/sts-policy-source.js';
 import type { ProbePort } from '../port-list.js';
 import { resolveMailRoute } from '../resolve-mail-route.js';
 import { resolveSubmission, type SubmissionDiscovery } from '../resolve-submission.js';
@@ -34,6 +38,11 @@ export interface DomainCheckDeps {
   /** Remembers per TLD whether the resolver validates; share one per resolver (a fresh one asks again). */
   validation?: ResolverValidation;
   dane?: DaneBounds;
+  policyBounds: PolicyBounds;
+  /** Where MTA-STS policies come from (a cache, or a fetch through it). */
+  stsPolicies: StsPolicySource;
+  /** For records many domains share (SPF include targets, organizational DMARC): a TTL cache over the resolver. */
+  sharedResolver?: DnsResolver;
 }
 
 /**
@@ -53,10 +62,26 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     return { status: 'complete', result: invalidResult(boundedInput(input), normalized.domain, normalized.reason, startedAt) };
   }
   const domain = normalized.domain;
+  // Questions asked twice within this check (the route's and SPF's MX of the domain) are asked once.
+  const resolver = new MemoResolver(deps.resolver);
+  // The domain's policy records (MTA-STS, TLS-RPT, SPF, DMARC) are looked up beside the mail route, not after it.
+  const policies = gatherDomainPolicies(
+    domain,
+    {
+      resolver,
+      stsPolicies: deps.stsPolicies,
+      bounds: deps.policyBounds,
+      checks: deps.checks,
+      ...(deps.sharedResolver ? { sharedResolver: deps.sharedResolver } : {}),
+    },
+    signal,
+  );
+  // Awaited below; a deferred check leaves it behind, and must not leave an unhandled rejection with it.
+  policies.catch(() => undefined);
   // The SRV questions go out beside the MX question (DESIGN: per-domain facts in parallel).
   const [route, submission] = await Promise.all([
-    resolveMailRoute(domain, deps.resolver, deps.route, signal),
-    deps.checks.includes('submission') ? resolveSubmission(domain, deps.resolver, deps.route, signal) : null,
+    resolveMailRoute(domain, resolver, deps.route, signal),
+    deps.checks.includes('submission') ? resolveSubmission(domain, resolver, deps.route, signal) : null,
   ]);
 
   // Every (exchange, address) on every port, ports in --ports order under each address.
@@ -101,7 +126,12 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     probed.hosts.map((slot) => (isDelivery(slot.result) ? slot : { result: slot.result, probe: null })),
     { dane: daneBounds },
   );
-  const hosts = security.hosts;
+  // A name that does not exist has no policies to speak of (NO_SECURITY: not applicable).
+  const domainPolicies: DomainPolicies = route.mx.dns === 'NXDOMAIN' ? NO_SECURITY : await policies;
+  // MTA-STS (RFC 8461) is about delivery to the MX hosts too: the others keep `mtaSts: null`.
+  const hosts = security.hosts.map((host) =>
+    isDelivery(host) ? { ...host, mtaSts: hostMtaSts(domainPolicies.mtaSts, host) } : host,
+  );
   const checks = computeChecks(route.mx, hosts.filter(isDelivery));
   return {
     status: 'complete',
@@ -116,7 +146,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
       mx: { ...route.mx, dnssec: security.dnssec, ...(security.dnssecEde ? { dnssecEde: security.dnssecEde } : {}) },
       hosts,
       error: route.error,
-      security: { ...NO_SECURITY, dane: security.dane },
+      security: { ...NO_SECURITY, ...domainPolicies, dane: security.dane },
       submission: submission ? submission.services : null,
     },
   };

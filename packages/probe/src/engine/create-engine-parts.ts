@@ -7,6 +7,7 @@ import type { Dialer } from '../net/dialer.js';
 import { DirectDialer } from '../net/direct-dialer.js';
 import { parseProxyUrl } from '../net/proxy-url.js';
 import { Socks5Dialer } from '../net/socks5-dialer.js';
+import { HttpsStsPolicyFetcher, type StsPolicyFetcher } from '../policy/fetch-sts-policy.js';
 import { SmtpHostProber } from '../smtp/probe-host.js';
 import type { HostProber } from './host-types.js';
 
@@ -15,6 +16,8 @@ export interface EngineParts {
   resolver: DnsResolver;
   policy: AddressPolicy;
   prober: HostProber;
+  /** Fetches MTA-STS policies (through the address policy, like SMTP probes); a policy source caches what it returns. */
+  stsFetcher: StsPolicyFetcher;
 }
 
 export type EngineSetup = { status: 'ok'; parts: EngineParts } | { status: 'invalid'; reason: string };
@@ -64,7 +67,14 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     ...(dialer ? { dialer } : {}),
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
   });
-  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober } };
+  const stsFetcher = new HttpsStsPolicyFetcher({
+    resolver,
+    policy: policySetup.policy,
+    bounds: options.policy,
+    ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
+    port: options.policy.mtaStsPort,
+  });
+  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher } };
 }
 
 function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOptions } | { status: 'invalid'; reason: string } {

@@ -1,5 +1,11 @@
 import type { DnsBehaviour, ZoneDnssec } from '../dns-zone.js';
-import { SMTP_PORT_TOKEN, type WorldDomainSpec, type WorldHostSpec, type WorldRecord } from '../world-spec.js';
+import {
+  SMTP_PORT_TOKEN,
+  type WorldDomainSpec,
+  type WorldHostSpec,
+  type WorldPolicyServerSpec,
+  type WorldRecord,
+} from '../world-spec.js';
 
 /** A host of a scenario, with its fixed place in the world's address block. */
 export interface SlottedHost extends WorldHostSpec {
@@ -23,6 +29,8 @@ export interface DemoScenario extends WorldDomainSpec {
   dnsBehaviours?: Record<string, DnsBehaviour>;
   /** Zones of this scenario and how the world's validating resolver judges them (the TLD `test` is secure). */
   dnssec?: Record<string, ZoneDnssec>;
+  /** HTTPS policy hosts (MTA-STS); they take addresses after every SMTP host, in scenario order. */
+  policyServers?: WorldPolicyServerSpec[];
 }
 
 const mx = (priority: number, exchange: string): WorldRecord => ({ type: 'MX', priority, exchange });
@@ -40,6 +48,144 @@ const tlsaEe = (host: string): WorldRecord => ({ type: 'TLSA', host, of: 'leaf',
 const allTrue = { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: true };
 const noTls = { ...allTrue, tlsSupported: false };
 const badBanner = { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: false, tlsSupported: false };
+
+const txt = (text: string): WorldRecord => ({ type: 'TXT', text });
+const SHARED_MX = 'mx.shared-hosting.example';
+const stsPolicy = (mode: string, ...mxPatterns: string[]): string =>
+  ['version: STSv1', `mode: ${mode}`, ...mxPatterns.map((m) => `mx: ${m}`), 'max_age: 86400', ''].join('\r\n');
+
+/** A domain on the shared mail host with an MTA-STS TXT record and a policy host (`mta-sts.<domain>`) of its own. */
+function stsDomain(
+  domain: string,
+  id: string,
+  server: Omit<WorldPolicyServerSpec, 'id' | 'cert'> & { cert?: WorldPolicyServerSpec['cert'] },
+) {
+  const serverId = `sts-${domain}`;
+  return {
+    policyServers: [{ id: serverId, cert: server.cert ?? { names: [`mta-sts.${domain}`] }, behaviour: server.behaviour }],
+    records: {
+      [domain]: [mx(10, SHARED_MX)],
+      [`_mta-sts.${domain}`]: [txt(`v=STSv1; id=${id};`)],
+      [`mta-sts.${domain}`]: [at(serverId)],
+    },
+  };
+}
+
+/**
+ * The mail security policies (MTA-STS, TLS-RPT, SPF, DMARC): one domain per
+ * status of each, all on the shared mail host of shop.test (whose certificate
+ * is valid for mx.shared-hosting.example), so they add no SMTP host. Every
+ * earlier domain publishes none of them: that is their `none`.
+ */
+const POLICY_SCENARIOS: DemoScenario[] = [
+  (() => {
+    const sts = stsDomain('policies-ok.test', '20261130', {
+      behaviour: { kind: 'policy', body: stsPolicy('enforce', SHARED_MX) },
+    });
+    return {
+      name: 'policies-ok.test',
+      description: 'MTA-STS enforce (host passes), TLS-RPT, SPF and DMARC all valid',
+      expect: {
+        verdict: 'ok',
+        checks: allTrue,
+        security: { mtaSts: 'valid', tlsRpt: 'valid', spf: 'valid', dmarc: 'valid' },
+        hosts: [{ exchange: SHARED_MX, mtaSts: 'pass' }],
+      },
+      policyServers: sts.policyServers,
+      records: {
+        ...sts.records,
+        'policies-ok.test': [
+          mx(10, SHARED_MX),
+          txt('v=spf1 mx include:_spf.policies-ok.test -all'),
+          // RFC 7208 3.3: the strings of one record are joined.
+          { type: 'TXT', text: ['google-site-verification=', 'abc123'] },
+        ],
+        '_spf.policies-ok.test': [txt('v=spf1 ip4:192.0.2.0/24 ~all')],
+        '_smtp._tls.policies-ok.test': [txt('v=TLSRPTv1; rua=mailto:tls-reports@policies-ok.test')],
+        '_dmarc.policies-ok.test': [txt('v=DMARC1; p=reject; rua=mailto:dmarc@policies-ok.test; pct=100')],
+      },
+    };
+  })(),
+  (() => {
+    const sts = stsDomain('policies-broken.test', 'v2', {
+      behaviour: { kind: 'policy', body: stsPolicy('testing', '*.elsewhere.example') },
+    });
+    return {
+      name: 'policies-broken.test',
+      description: 'MTA-STS testing, MX not in the policy (host fails); TLS-RPT without rua; SPF include loop; DMARC garbage',
+      expect: {
+        verdict: 'ok',
+        checks: allTrue,
+        security: { mtaSts: 'valid', tlsRpt: 'invalid', spf: 'permerror', spfError: 'include_loop', dmarc: 'invalid' },
+        hosts: [{ exchange: SHARED_MX, mtaSts: 'fail' }],
+      },
+      policyServers: sts.policyServers,
+      records: {
+        ...sts.records,
+        'policies-broken.test': [mx(10, SHARED_MX), txt('v=spf1 include:_spf.policies-broken.test -all')],
+        '_spf.policies-broken.test': [txt('v=spf1 include:policies-broken.test')],
+        '_smtp._tls.policies-broken.test': [txt('v=TLSRPTv1;')],
+        '_dmarc.policies-broken.test': [txt('v=DMARC1; p=sometimes; pct=lots')],
+      },
+    };
+  })(),
+  (() => {
+    const sts = stsDomain('sts-404.test', '1', { behaviour: { kind: 'status', code: 404 } });
+    return {
+      name: 'sts-404.test',
+      description: 'MTA-STS record, but the policy host answers 404; SPF over the 10-lookup limit',
+      expect: {
+        verdict: 'ok',
+        security: { mtaSts: 'invalid', mtaStsError: 'fetch_http_404', spf: 'permerror', spfError: 'too_many_lookups' },
+        hosts: [{ exchange: SHARED_MX, mtaSts: null }],
+      },
+      policyServers: sts.policyServers,
+      records: {
+        ...sts.records,
+        'sts-404.test': [mx(10, SHARED_MX), txt(`v=spf1 ${Array.from({ length: 11 }, () => 'mx').join(' ')} -all`)],
+      },
+    };
+  })(),
+  (() => {
+    const sts = stsDomain('sts-untrusted.test', '1', {
+      cert: { names: ['mta-sts.sts-untrusted.test'], variant: 'self_signed' },
+      behaviour: { kind: 'policy', body: stsPolicy('enforce', SHARED_MX) },
+    });
+    return {
+      name: 'sts-untrusted.test',
+      description: 'MTA-STS policy host with a self-signed certificate; SPF include meets SERVFAIL (temperror)',
+      expect: {
+        verdict: 'ok',
+        security: { mtaSts: 'invalid', mtaStsError: 'fetch_tls_untrusted', spf: 'temperror' },
+        hosts: [{ exchange: SHARED_MX, mtaSts: null }],
+      },
+      policyServers: sts.policyServers,
+      records: { ...sts.records, 'sts-untrusted.test': [mx(10, SHARED_MX), txt('v=spf1 include:servfail.test -all')] },
+    };
+  })(),
+  (() => {
+    const sts = stsDomain('sts-redirect.test', '1', {
+      behaviour: { kind: 'redirect', location: 'https://mta-sts.policies-ok.test/.well-known/mta-sts.txt' },
+    });
+    return {
+      name: 'sts-redirect.test',
+      description: 'MTA-STS policy host redirects (RFC 8461 3.3: not followed)',
+      expect: { verdict: 'ok', security: { mtaSts: 'invalid', mtaStsError: 'fetch_redirect' } },
+      policyServers: sts.policyServers,
+      records: sts.records,
+    };
+  })(),
+  {
+    name: 'mail.org-policies.test',
+    description: 'two MTA-STS TXT records; DMARC found at the organizational domain (org-policies.test)',
+    expect: { verdict: 'ok', security: { mtaSts: 'invalid', mtaStsError: 'txt_multiple', dmarc: 'valid' } },
+    records: {
+      'mail.org-policies.test': [mx(10, SHARED_MX)],
+      '_mta-sts.mail.org-policies.test': [txt('v=STSv1; id=1'), txt('v=STSv1; id=2')],
+      '_dmarc.org-policies.test': [txt('v=DMARC1; p=quarantine; sp=none')],
+    },
+  },
+];
 
 /**
  * The demo world's scenarios, in the order the demo lists its domains: one per
@@ -516,4 +662,5 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     expect: { verdict: 'ok', mxDnssec: 'unknown', dane: 'not_applicable' },
     records: { 'unsigned-tld.example': [mx(10, 'mx.dane-ee.test')] },
   },
+  ...POLICY_SCENARIOS,
 ];

@@ -27,7 +27,7 @@ function hostsBySlot(scenarios: readonly DemoScenario[]): WorldHostSpec[] {
 /** Puts scenarios together into one world spec: domains in scenario order, hosts in slot order. */
 function assembleScenarios(
   scenarios: readonly DemoScenario[],
-): Required<Pick<WorldSpec, 'hosts' | 'records' | 'dnsBehaviours' | 'domains' | 'dnssec'>> {
+): Required<Pick<WorldSpec, 'hosts' | 'records' | 'dnsBehaviours' | 'domains' | 'dnssec' | 'policyServers'>> {
   const records: Record<string, WorldRecord[]> = {};
   const dnsBehaviours: Record<string, DnsBehaviour> = {};
   // The demo's TLD is signed, as nearly every real one is: a validating resolver
@@ -40,6 +40,7 @@ function assembleScenarios(
   }
   return {
     hosts: hostsBySlot(scenarios),
+    policyServers: scenarios.flatMap((s) => s.policyServers ?? []),
     records,
     dnsBehaviours,
     dnssec,
@@ -52,12 +53,13 @@ function assembleScenarios(
  * meet (DEMO_SCENARIOS says which, and what each should get).
  */
 export function demoWorldSpec(opts: { ipBlock?: string; smtpPort?: number; dnsPort?: number } = {}): WorldSpec {
-  const { hosts, records, dnsBehaviours, dnssec, domains } = assembleScenarios(DEMO_SCENARIOS);
+  const { hosts, policyServers, records, dnsBehaviours, dnssec, domains } = assembleScenarios(DEMO_SCENARIOS);
   return {
     ipBlock: opts.ipBlock,
     smtpPort: opts.smtpPort,
     dnsPort: opts.dnsPort,
     hosts,
+    policyServers,
     records,
     dnsBehaviours,
     dnssec,

@@ -1,0 +1,74 @@
+/**
+ * The machine-readable errors of the mail security policies (MTA-STS, TLS-RPT,
+ * SPF, DMARC) in plain words for the lookup page: what is wrong and what to do.
+ * An error not listed here (a newer mxv) is shown as its code alone.
+ */
+const WORDS: Record<string, string> = {
+  // The TXT record itself.
+  txt_multiple: 'There is more than one MTA-STS TXT record; senders then use none. Keep exactly one.',
+  txt_syntax: 'The TXT record is not of the form v=STSv1; id=…;.',
+  txt_id: 'The id of the TXT record must be 1 to 32 letters and digits.',
+  txt_too_many: 'The name has more TXT records than mxv reads; most of them are probably stale.',
+  txt_too_long: 'The record is longer than mxv reads (and longer than most receivers accept).',
+  multiple_records: 'There is more than one record of this kind; receivers then use none. Keep exactly one.',
+  // Fetching the policy.
+  blocked_address: 'The policy host has only private or reserved addresses, which a public sender cannot reach.',
+  fetch_timeout: 'The policy host did not send the whole policy in time.',
+  fetch_redirect: 'The policy host answered with a redirect; senders must not follow it (RFC 8461 3.3). Serve the file itself.',
+  fetch_content_type: 'The policy was not served as text/plain.',
+  fetch_too_large: 'The policy is larger than 64 KiB.',
+  fetch_headers_too_large: 'The HTTP headers of the policy answer are too large.',
+  fetch_tls_untrusted: 'The certificate of the policy host is not signed by a trusted authority.',
+  fetch_tls_name_mismatch: 'The certificate of the policy host does not cover its name (mta-sts.<domain>).',
+  fetch_tls_expired: 'The certificate of the policy host has expired.',
+  fetch_tls_not_yet_valid: 'The certificate of the policy host is not valid yet.',
+  fetch_tls_failed: 'The TLS handshake with the policy host failed.',
+  fetch_connect_refused: 'The policy host refused the HTTPS connection.',
+  fetch_connect_unreachable: 'The policy host could not be reached.',
+  fetch_connection_reset: 'The policy host closed the connection before the policy was complete.',
+  fetch_dns_nxdomain: 'The policy host name (mta-sts.<domain>) does not exist.',
+  fetch_dns_nodata: 'The policy host name (mta-sts.<domain>) has no address.',
+  // The policy file.
+  policy_syntax: 'The policy file is not a list of "key: value" lines (or holds control bytes).',
+  policy_version: 'The policy file does not start with version: STSv1.',
+  policy_mode: 'The policy mode must be enforce, testing or none.',
+  policy_max_age: 'The max_age of the policy is missing or over a year.',
+  policy_mx_missing: 'The policy lists no mx pattern.',
+  policy_mx_invalid: 'An mx pattern of the policy is not a host name (a wildcard may only be the whole first label).',
+  // TLS-RPT.
+  rua_missing: 'The record has no rua= (where reports go).',
+  rua_invalid: 'A report address is not a mailto: or https: URI.',
+  syntax: 'The record does not follow the tag=value; syntax, or does not start with its version tag.',
+  // SPF.
+  too_many_lookups:
+    'Evaluating the record takes more than 10 DNS lookups (RFC 7208 4.6.4): receivers answer permerror. Flatten includes.',
+  too_many_void_lookups: 'More than two names in the record do not exist (RFC 7208 4.6.4).',
+  include_loop: 'An include leads back to a record already being evaluated.',
+  redirect_loop: 'A redirect leads back to a record already being evaluated.',
+  include_none: 'An included domain publishes no SPF record.',
+  redirect_none: 'The redirect= domain publishes no SPF record.',
+  include_multiple_records: 'An included domain publishes more than one SPF record.',
+  include_too_deep: 'Includes are nested too deeply.',
+  question_limit: 'The record needs more DNS questions than mxv asks for one domain.',
+  unknown_mechanism: 'The record has a mechanism SPF does not define.',
+  bad_domain_spec: 'A mechanism names something that is not a domain.',
+  bad_ip_network: 'An ip4:/ip6: network (or a prefix length) is malformed.',
+  bad_macro: 'A macro (%{…}) is malformed.',
+  duplicate_modifier: 'redirect= or exp= appears more than once.',
+  too_many_mx_records: 'An mx mechanism names a domain with more than 10 MX records.',
+  // DMARC.
+  policy_missing: 'The record has no p= tag.',
+  policy_invalid: 'p= must be none, quarantine or reject.',
+  sp_invalid: 'sp= must be none, quarantine or reject.',
+  pct_invalid: 'pct= must be a whole number from 0 to 100.',
+};
+
+export function explainPolicyError(error: string): string | null {
+  if (WORDS[error] !== undefined) return WORDS[error];
+  if (error.startsWith('fetch_http_'))
+    return `The policy host answered HTTP ${error.slice('fetch_http_'.length)} instead of 200.`;
+  if (error.startsWith('dns_') || error.startsWith('txt_dns_') || error.startsWith('fetch_dns_')) {
+    return 'A DNS question for this record failed; receivers retry later.';
+  }
+  return null;
+}

@@ -1,0 +1,66 @@
+import type { DnsAnswer, DnsQuestionType, DnsResolver } from './dns-types.js';
+
+export interface TtlCacheResolverOptions {
+  /** An answer is kept for the smallest TTL of its records, never longer than this (seconds). */
+  maxSeconds: number;
+  /** A negative answer (NXDOMAIN, NODATA) carries no record TTL here: kept this long at most (seconds). */
+  negativeSeconds: number;
+  maxEntries: number;
+  now?: () => number;
+}
+
+/**
+ * A small TTL cache in front of the resolver, for the records many domains
+ * share: a mail provider's SPF include chain (`include:_spf.google.com` leads
+ * to three more TXT records for every one of its customers) and an
+ * organizational domain's DMARC record. Only definite answers are kept
+ * (NOERROR, NXDOMAIN, NODATA); failures are asked again. The engine uses it for
+ * those shared names only: a domain's own records are asked afresh each check.
+ */
+export class TtlCacheResolver implements DnsResolver {
+  readonly #inner: DnsResolver;
+  readonly #options: TtlCacheResolverOptions;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, { answer: Promise<DnsAnswer>; expiresAt: number }>();
+
+  constructor(inner: DnsResolver, options: TtlCacheResolverOptions) {
+    this.#inner = inner;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer> {
+    if (this.#options.maxSeconds <= 0) return this.#inner.query(name, type, signal);
+    const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
+    const known = this.#entries.get(key);
+    if (known && known.expiresAt > this.#now()) return known.answer;
+    // Shared while in flight (a burst of one provider's customers asks once); kept only if definite.
+    const asked = this.#inner.query(name, type, signal);
+    this.#remember(key, asked, this.#now() + 60_000);
+    void asked.then(
+      (answer) => {
+        const seconds = this.#keepSeconds(answer);
+        if (seconds <= 0) this.#entries.delete(key);
+        else this.#remember(key, asked, this.#now() + seconds * 1000);
+      },
+      () => this.#entries.delete(key),
+    );
+    return asked;
+  }
+
+  #keepSeconds(answer: DnsAnswer): number {
+    if (answer.status === 'NXDOMAIN' || answer.status === 'NODATA') {
+      return Math.min(this.#options.negativeSeconds, this.#options.maxSeconds);
+    }
+    if (answer.status !== 'NOERROR' || answer.records.length === 0) return 0;
+    return Math.min(this.#options.maxSeconds, ...answer.records.map((record) => record.ttl));
+  }
+
+  #remember(key: string, answer: Promise<DnsAnswer>, expiresAt: number): void {
+    if (!this.#entries.has(key) && this.#entries.size >= this.#options.maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, { answer, expiresAt });
+  }
+}

@@ -1,0 +1,147 @@
+import { request, type RequestOptions } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { rootCertificates } from 'node:tls';
+import type { AddressPolicy } from '../address-policy.js';
+import { classifyPolicyFetchError } from '../classify-error.js';
+import { followCnameChain } from '../dns/follow-cname-chain.js';
+import type { DnsResolver } from '../dns/dns-types.js';
+
+/** RFC 8461 3.3: the policy is at this path of `mta-sts.<domain>`, over HTTPS only. */
+export const STS_POLICY_PATH = '/.well-known/mta-sts.txt';
+const HTTPS_PORT = 443;
+
+export interface StsFetchBounds {
+  mtaStsFetchTimeoutMs: number;
+  mtaStsMaxPolicyBytes: number;
+  mtaStsMaxHeaderBytes: number;
+}
+
+/** The policy body, or why there is none (a short machine-readable error: `fetch_http_404`, `blocked_address`, ...). */
+export type StsFetch = { status: 'ok'; body: string } | { status: 'failed'; error: string };
+
+export interface StsPolicyFetcher {
+  fetch(domain: string, signal?: AbortSignal): Promise<StsFetch>;
+}
+
+export interface HttpsStsPolicyFetcherOptions {
+  resolver: DnsResolver;
+  policy: AddressPolicy;
+  bounds: StsFetchBounds;
+  /** Trusted besides the system's roots (tests; people use NODE_EXTRA_CA_CERTS). */
+  extraCaPem?: string[];
+  /** 443 (RFC 8461 3.3); another port only for the simulated world, which cannot count on binding 443. */
+  port?: number;
+}
+
+/**
+ * Fetches `https://mta-sts.<domain>/.well-known/mta-sts.txt` the way the SMTP
+ * probe connects: the name resolved by our own resolver, the address checked
+ * by the address policy (the policy host is chosen by whoever controls the
+ * domain: an SSRF vector like any MX), then a connection to that very address
+ * with SNI and the certificate checked against the name. No redirects (RFC
+ * 8461 3.3: "MUST NOT follow redirects"), 200 and text/plain only, the body
+ * and headers size-capped, the whole exchange under one timeout.
+ */
+export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
+  readonly #options: HttpsStsPolicyFetcherOptions;
+  readonly #ca: string[] | undefined;
+
+  constructor(options: HttpsStsPolicyFetcherOptions) {
+    this.#options = options;
+    this.#ca = options.extraCaPem && options.extraCaPem.length > 0 ? [...rootCertificates, ...options.extraCaPem] : undefined;
+  }
+
+  async fetch(domain: string, signal?: AbortSignal): Promise<StsFetch> {
+    const host = `mta-sts.${domain}`;
+    const address = await this.#address(host, signal);
+    if (address.status === 'failed') return address;
+    const timeout = AbortSignal.timeout(this.#options.bounds.mtaStsFetchTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    return this.#get(host, address.ip, combined);
+  }
+
+  /** The first address of the name that the address policy allows; none allowed is `blocked_address`. */
+  async #address(
+    host: string,
+    signal?: AbortSignal,
+  ): Promise<{ status: 'ok'; ip: string } | { status: 'failed'; error: string }> {
+    const answers = await Promise.all([
+      this.#options.resolver.query(host, 'A', signal),
+      this.#options.resolver.query(host, 'AAAA', signal),
+    ]);
+    const ips: string[] = [];
+    for (const answer of answers) {
+      const owner = followCnameChain(answer.records, host).target;
+      for (const record of answer.records) {
+        if ((record.type === 'A' || record.type === 'AAAA') && record.name === owner) ips.push(record.address);
+      }
+    }
+    if (ips.length === 0) {
+      const failed = answers.find((answer) => answer.status !== 'NOERROR' && answer.status !== 'NODATA') ?? answers[0];
+      return { status: 'failed', error: `fetch_dns_${(failed?.status ?? 'NODATA').toLowerCase()}` };
+    }
+    const allowed = ips.find((ip) => this.#options.policy.check(ip).status === 'allowed');
+    return allowed === undefined ? { status: 'failed', error: 'blocked_address' } : { status: 'ok', ip: allowed };
+  }
+
+  #get(host: string, ip: string, signal: AbortSignal): Promise<StsFetch> {
+    const { bounds } = this.#options;
+    const options: RequestOptions = {
+      host: ip,
+      port: this.#options.port ?? HTTPS_PORT,
+      // The certificate is checked against servername (Node's checkServerIdentity), not against the address.
+      servername: host,
+      path: STS_POLICY_PATH,
+      method: 'GET',
+      headers: { Host: host, Accept: 'text/plain', 'User-Agent': 'mxv' },
+      agent: false,
+      rejectUnauthorized: true,
+      maxHeaderSize: bounds.mtaStsMaxHeaderBytes,
+      signal,
+      ...(this.#ca ? { ca: this.#ca } : {}),
+    };
+    return new Promise<StsFetch>((resolve) => {
+      let settled = false;
+      const finish = (outcome: StsFetch): void => {
+        if (settled) return;
+        settled = true;
+        req.destroy();
+        resolve(outcome);
+      };
+      const req = request(options, (res) => readBody(res, bounds.mtaStsMaxPolicyBytes, finish));
+      req.on('error', (error) =>
+        finish({ status: 'failed', error: signal.aborted ? 'fetch_timeout' : classifyPolicyFetchError(error) }),
+      );
+      req.end();
+    });
+  }
+}
+
+/** RFC 8461 3.3: only a 200 with media type text/plain is a policy; redirects are not followed. */
+function readBody(res: IncomingMessage, maxBytes: number, finish: (outcome: StsFetch) => void): void {
+  const code = res.statusCode ?? 0;
+  if (code >= 300 && code < 400) return finish({ status: 'failed', error: 'fetch_redirect' });
+  if (code !== 200) return finish({ status: 'failed', error: `fetch_http_${code}` });
+  const mediaType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'text/plain') return finish({ status: 'failed', error: 'fetch_content_type' });
+  const declared = Number(res.headers['content-length'] ?? 0);
+  if (declared > maxBytes) return finish({ status: 'failed', error: 'fetch_too_large' });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) return finish({ status: 'failed', error: 'fetch_too_large' });
+    chunks.push(chunk);
+  });
+  res.on('end', () => {
+    try {
+      // A policy is text; bytes that are not UTF-8 are a broken policy, not something to guess at.
+      finish({ status: 'ok', body: new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) });
+    } catch {
+      finish({ status: 'failed', error: 'policy_syntax' });
+    }
+  });
+  res.on('error', (error) => finish({ status: 'failed', error: classifyPolicyFetchError(error) }));
+  // Closed before the end of the body (a no-op once 'end' has finished it).
+  res.on('close', () => finish({ status: 'failed', error: 'fetch_connection_reset' }));
+}

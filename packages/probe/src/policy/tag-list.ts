@@ -1,0 +1,54 @@
+/**
+ * The `tag=value; tag=value` lists of DMARC (RFC 7489 6.4), MTA-STS's TXT
+ * record (RFC 8461 3.1) and TLS-RPT (RFC 8460 3), all after DKIM's tag-list
+ * (RFC 6376 3.2): whitespace around tags and values is allowed, a trailing `;`
+ * too, a tag without `=` or a repeated tag is not.
+ */
+export type TagList =
+  | { status: 'ok'; tags: ReadonlyArray<readonly [name: string, value: string]> }
+  | { status: 'invalid'; error: 'tag_syntax' | 'duplicate_tag' };
+
+const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export function parseTagList(text: string): TagList {
+  const tags: Array<readonly [string, string]> = [];
+  const seen = new Set<string>();
+  const parts = text.split(';');
+  for (const [index, raw] of parts.entries()) {
+    const part = raw.trim();
+    if (part === '') {
+      // Only the last part may be empty: "v=DMARC1; p=none;" is fine, "v=DMARC1;; p=none" is not.
+      if (index === parts.length - 1 && index > 0) continue;
+      return { status: 'invalid', error: 'tag_syntax' };
+    }
+    const eq = part.indexOf('=');
+    if (eq <= 0) return { status: 'invalid', error: 'tag_syntax' };
+    const name = part.slice(0, eq).trim();
+    if (!TAG_NAME.test(name)) return { status: 'invalid', error: 'tag_syntax' };
+    const key = name.toLowerCase();
+    if (seen.has(key)) return { status: 'invalid', error: 'duplicate_tag' };
+    seen.add(key);
+    tags.push([key, part.slice(eq + 1).trim()]);
+  }
+  return { status: 'ok', tags };
+}
+
+/** The value of a tag (names are lower case in a parsed list), or undefined. */
+export function tagValue(list: Extract<TagList, { status: 'ok' }>, name: string): string | undefined {
+  return list.tags.find(([key]) => key === name)?.[1];
+}
+
+/**
+ * A list of report URIs (DMARC rua/ruf, TLS-RPT rua): comma-separated, each a
+ * URI with a scheme. DMARC allows a size suffix after `!` (RFC 7489 6.2), kept as written.
+ */
+export function parseUriList(value: string, schemes: readonly string[]): string[] | null {
+  const uris = value.split(',').map((uri) => uri.trim());
+  if (uris.length === 0 || uris.some((uri) => uri === '')) return null;
+  for (const uri of uris) {
+    const colon = uri.indexOf(':');
+    if (colon <= 0 || uri.length === colon + 1) return null;
+    if (!schemes.includes(uri.slice(0, colon).toLowerCase())) return null;
+  }
+  return uris;
+}

@@ -1,0 +1,18 @@
+import { parseTagList, parseUriList, tagValue } from './tag-list.js';
+
+/** RFC 8460 3: `v=TLSRPTv1; rua=<mailto: or https: URIs, comma-separated>`, v first, rua required. */
+export type TlsRptRecord =
+  { status: 'ok'; rua: string[] } | { status: 'invalid'; error: 'syntax' | 'rua_missing' | 'rua_invalid' };
+
+const RUA_SCHEMES = ['mailto', 'https'] as const;
+
+export function parseTlsRptRecord(text: string): TlsRptRecord {
+  const list = parseTagList(text);
+  if (list.status === 'invalid') return { status: 'invalid', error: 'syntax' };
+  const first = list.tags[0];
+  if (first?.[0] !== 'v' || first[1] !== 'TLSRPTv1') return { status: 'invalid', error: 'syntax' };
+  const rua = tagValue(list, 'rua');
+  if (rua === undefined) return { status: 'invalid', error: 'rua_missing' };
+  const uris = parseUriList(rua, RUA_SCHEMES);
+  return uris === null ? { status: 'invalid', error: 'rua_invalid' } : { status: 'ok', rua: uris };
+}
