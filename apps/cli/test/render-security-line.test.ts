@@ -11,7 +11,7 @@ function withSecurity(mx: Partial<CheckResult['mx']>, dane: CheckResult['securit
   return {
     ...base,
     mx: { ...base.mx, ...mx },
-    security: { ...base.security, dane },
+    security: { ...NO_SECURITY, ...base.security, dane },
     hosts: hosts.length > 0 ? hosts : base.hosts,
   };
 }

@@ -36,10 +36,10 @@ export const danePart: Part = (result, colors) => {
 const PARTS: readonly Part[] = [
   dnssecPart,
   danePart,
-  (result, colors) => mtaStsPart(result.security.mtaSts, colors),
-  (result, colors) => tlsRptPart(result.security.tlsRpt, colors),
-  (result, colors) => spfPart(result.security.spf, colors),
-  (result, colors) => dmarcPart(result.security.dmarc, colors),
+  (result, colors) => mtaStsPart(result.security.mtaSts ?? null, colors),
+  (result, colors) => tlsRptPart(result.security.tlsRpt ?? null, colors),
+  (result, colors) => spfPart(result.security.spf ?? null, colors),
+  (result, colors) => dmarcPart(result.security.dmarc ?? null, colors),
 ];
 
 /** The compact per-domain security line of the `mxv check` table, or null when no security check ran. */
