@@ -51,3 +51,16 @@ export {
   type AddressPolicySetup,
 } from './address-policy.js';
 export { resolveMailRoute, type MailRoute, type MailRouteTarget } from './resolve-mail-route.js';
+export { reverseDnsName, reversedAddressLabels } from './reputation/reverse-name.js';
+export { lookupPtr, type PtrBounds } from './reputation/ptr-lookup.js';
+export { lookupDnsbl, dnsblQueryName, type DnsblBounds, type DnsblErrorReason } from './reputation/dnsbl-lookup.js';
+export { checkDnsblZone, dnsblZoneSchema, type DnsblZoneCheck } from './reputation/dnsbl-zone.js';
+export {
+  AddressReputation,
+  type AddressFacts,
+  type ReputationObserver,
+  type ReputationWanted,
+  type ReputationBounds,
+} from './reputation/address-reputation.js';
+export { ReputationProber } from './reputation/reputation-prober.js';
+export { ReputationHostSource, reputationWanted } from './reputation/reputation-host-source.js';

@@ -2,7 +2,18 @@ import { checkNameSchema } from '@mxv/schema';
 import { z } from 'zod';
 
 import { boundsSchema } from './bound-schema.js';
-import { CHECK_NAMES, DANE_BOUNDS, DNS_BOUNDS, HELO_NAME, POLITENESS_BOUNDS, ROUTE_BOUNDS, SMTP_BOUNDS } from './bounds.js';
+import {
+  CHECK_NAMES,
+  DANE_BOUNDS,
+  DNS_BOUNDS,
+  HELO_NAME,
+  MAX_DNSBL_ZONES,
+  POLITENESS_BOUNDS,
+  REPUTATION_BOUNDS,
+  ROUTE_BOUNDS,
+  SMTP_BOUNDS,
+} from './bounds.js';
+import { dnsblZoneSchema } from './reputation/dnsbl-zone.js';
 import { defaultTlsMode, MAX_PORTS, RELAY_PORT, type ProbePort } from './port-list.js';
 
 /**
@@ -23,6 +34,9 @@ export type RouteBounds = z.infer<typeof routeBoundsSchema>;
 
 export const daneBoundsSchema = boundsSchema(DANE_BOUNDS);
 export type DaneBounds = z.infer<typeof daneBoundsSchema>;
+
+export const reputationBoundsSchema = boundsSchema(REPUTATION_BOUNDS);
+export type ReputationBoundsOptions = z.infer<typeof reputationBoundsSchema>;
 
 export const politenessSchema = boundsSchema(POLITENESS_BOUNDS);
 export type Politeness = z.infer<typeof politenessSchema>;
@@ -50,6 +64,16 @@ const probeOptionsObject = z.object({
   route: routeBoundsSchema.prefault({}),
   politeness: politenessSchema.prefault({}),
   dane: daneBoundsSchema.prefault({}),
+  reputation: reputationBoundsSchema.prefault({}),
+  /**
+   * DNS block lists each mail host's address is looked up in (CONTRACT: --dnsbl, RFC 5782);
+   * none by default: public lists refuse public resolvers and want a data feed at volume.
+   */
+  dnsbl: z
+    .array(dnsblZoneSchema)
+    .max(MAX_DNSBL_ZONES)
+    .default([])
+    .transform((zones) => [...new Set(zones)]),
   /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
   checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
   /**

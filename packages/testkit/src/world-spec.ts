@@ -53,6 +53,8 @@ export interface WorldHostSpec {
    * `--ports` and RFC 6186 SRV targets. Same behaviour and certificate.
    */
   extraPorts?: Array<{ port: number; implicitTls?: boolean }>;
+  /** PTR names of the host's address (its in-addr.arpa name); none: the reverse name does not exist. */
+  ptr?: string[];
 }
 
 /** What the engine should report for one host of a domain (fields left out are not checked). */

@@ -43,6 +43,11 @@ export function addProbeFlags(command: Command): Command {
         .default(boundDefault(DNS_BOUNDS.queryTimeoutMs)),
     )
     .addOption(
+      new Option('--dnsbl <zones>', "DNS block lists to look each mail host's address up in (RFC 5782), ZONE,... (default: none)").env(
+        'MXV_DNSBL',
+      ),
+    )
+    .addOption(
       new Option('--checks <list>', `checks run besides the mail route: ${CHECK_NAMES.join(',')}, all or none`)
         .env('MXV_CHECKS')
         .default('all'),
@@ -60,6 +65,7 @@ export interface ProbeFlagValues {
   connectTimeoutMs: string;
   dnsTimeoutMs: string;
   checks: string;
+  dnsbl?: string;
 }
 
 export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput {
@@ -87,6 +93,8 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
     },
     dns: { queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs) },
     checks: checksFlag(flags.checks),
+    // Each zone is validated with the other options (dnsbl-zone.ts): garbage is a usage error.
+    dnsbl: splitList(flags.dnsbl),
   };
 }
 

@@ -9,12 +9,17 @@ import { parseProxyUrl } from '../net/proxy-url.js';
 import { Socks5Dialer } from '../net/socks5-dialer.js';
 import { SmtpHostProber } from '../smtp/probe-host.js';
 import type { HostProber } from './host-types.js';
+import { AddressReputation, type ReputationObserver } from '../reputation/address-reputation.js';
+import { ReputationProber } from '../reputation/reputation-prober.js';
+import { reputationWanted } from '../reputation/reputation-host-source.js';
 
 export interface EngineParts {
   options: ProbeOptions;
   resolver: DnsResolver;
   policy: AddressPolicy;
   prober: HostProber;
+  /** PTR/FCrDNS and block-list lookups per address, shared by the prober and the engine (reputation-host-source.ts). */
+  reputation: AddressReputation;
 }
 
 export type EngineSetup = { status: 'ok'; parts: EngineParts } | { status: 'invalid'; reason: string };
@@ -25,6 +30,8 @@ export interface EngineOverrides {
   resolver?: DnsResolver;
   /** How the prober connects (tests); otherwise direct, or through `options.proxy`. */
   dialer?: Dialer;
+  /** Told of each PTR and block-list lookup (the fleet's metrics). */
+  reputationObserver?: ReputationObserver;
 }
 
 /**
@@ -58,13 +65,15 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     if (proxy.status === 'invalid') return { status: 'invalid', reason: `--proxy: ${proxy.reason}` };
     dialer = new Socks5Dialer(proxy.proxy, new DirectDialer());
   }
-  const prober = new SmtpHostProber({
+  const smtpProber = new SmtpHostProber({
     bounds: options.smtp,
     policy: policySetup.policy,
     ...(dialer ? { dialer } : {}),
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
   });
-  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober } };
+  const reputation = new AddressReputation(resolver, options.reputation, overrides.reputationObserver ?? null);
+  const prober = new ReputationProber(smtpProber, reputation, reputationWanted(options.checks, options.dnsbl));
+  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, reputation } };
 }
 
 function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOptions } | { status: 'invalid'; reason: string } {

@@ -2,6 +2,7 @@ import { ResolverValidation } from '../dns/resolver-validation.js';
 import { checkDomain, type DomainCheck } from './check-domain.js';
 import type { EngineParts } from './create-engine-parts.js';
 import type { HostProbeSource } from './host-types.js';
+import { ReputationHostSource, reputationWanted } from '../reputation/reputation-host-source.js';
 
 /**
  * The engine of both modes: a function from a domain to a result, over the
@@ -23,7 +24,12 @@ export class MailCheckEngine {
   async check(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
     const deps = {
       resolver: this.parts.resolver,
-      hosts,
+      // Per-address facts as this engine asked them, whatever the cache holds (reputation-host-source.ts).
+      hosts: new ReputationHostSource(
+        hosts,
+        this.parts.reputation,
+        reputationWanted(this.parts.options.checks, this.parts.options.dnsbl),
+      ),
       policy: this.parts.policy,
       route: this.parts.options.route,
       ports: this.parts.options.ports,
