@@ -11,6 +11,7 @@ import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from '.
 import { MeteredResolver } from './metrics/metered-resolver.js';
 import { createMetricsRegistry } from './metrics/metrics-registry.js';
 import { createWorkMetrics, type WorkMetrics } from './metrics/work-metrics.js';
+import { reputationObserver } from './metrics/reputation-metrics.js';
 import { DEFAULT_HISTORY_MAX } from './history/history-bounds.js';
 import { WatchFollower } from './watch/watch-follower.js';
 import { DEFAULT_WEBHOOK_OPTIONS, WatchRuntime, type WebhookOptions } from './watch/watch-runtime.js';
@@ -64,10 +65,10 @@ export type FleetWorkerSetup =
  * ResultStore. Built here from the inside out.
  */
 export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWorkerConfig, logger: Logger): FleetWorkerSetup {
-  const setup = createEngineParts(config.probe, config.engine ?? {});
+  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
+  const setup = createEngineParts(config.probe, { reputationObserver: reputationObserver(metrics.reputation), ...config.engine });
   if (setup.status === 'invalid') return setup;
   const parts = setup.parts;
-  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
   const holderTtlMs = parts.options.smtp.hostBudgetMs + Math.min(MAX_HOLDER_MARGIN_MS, parts.options.smtp.hostBudgetMs);
   const gate = new RedisPolitenessGate(redis, keys, {
     ...DEFAULT_POLITENESS,

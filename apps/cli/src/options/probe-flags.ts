@@ -43,9 +43,10 @@ export function addProbeFlags(command: Command): Command {
         .default(boundDefault(DNS_BOUNDS.queryTimeoutMs)),
     )
     .addOption(
-      new Option('--dnsbl <zones>', "DNS block lists to look each mail host's address up in (RFC 5782), ZONE,... (default: none)").env(
-        'MXV_DNSBL',
-      ),
+      new Option(
+        '--dnsbl <zones>',
+        "DNS block lists to look each mail host's address up in (RFC 5782), ZONE,... (default: none)",
+      ).env('MXV_DNSBL'),
     )
     .addOption(
       new Option('--checks <list>', `checks run besides the mail route: ${CHECK_NAMES.join(',')}, all or none`)

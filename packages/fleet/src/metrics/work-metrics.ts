@@ -1,6 +1,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { NETWORK_BUCKETS_SECONDS } from './metric-buckets.js';
 import { createSecurityChecksCounter, type SecurityChecksCounter } from './security-metrics.js';
+import { createReputationMetrics, type ReputationMetrics } from './reputation-metrics.js';
 import {
   DELAY_REASON_LABELS,
   FAILURE_REASON_LABELS,
@@ -27,6 +28,7 @@ export interface WorkMetrics {
   dnsAnswers: Counter<'type' | 'rcode'>;
   phaseSeconds: Histogram<'phase'>;
   securityChecks: SecurityChecksCounter;
+  reputation: ReputationMetrics;
 }
 
 export function createWorkMetrics(registry: Registry): WorkMetrics {
@@ -102,6 +104,7 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
       registers,
     }),
     securityChecks: createSecurityChecksCounter(registry),
+    reputation: createReputationMetrics(registry),
   };
   // Series that exist from the start at 0: rate() then sees the first increment instead of starting from it.
   for (const verdict of VERDICT_LABELS) metrics.jobsCompleted.inc({ verdict }, 0);
