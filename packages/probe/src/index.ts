@@ -64,3 +64,12 @@ export {
 } from './reputation/address-reputation.js';
 export { ReputationProber } from './reputation/reputation-prober.js';
 export { ReputationHostSource, reputationWanted } from './reputation/reputation-host-source.js';
+export {
+  parseCanary,
+  checkCanary,
+  type CanaryTarget,
+  type CanaryParse,
+  type CanaryOutcome,
+  type CanaryCheckOptions,
+} from './net/canary-check.js';
+export { ResolverValidation } from './dns/resolver-validation.js';
