@@ -161,4 +161,45 @@ describe('a worker whose egress breaks', () => {
     expect(await readyz(metricsPort)).toBe(200);
     expect(logs).toContain('egress broken');
   }, 90_000);
+
+  it('a worker that cannot reach the canary at start starts paused, and SIGTERM still ends it cleanly', async () => {
+    const prefix = redisServer.prefix('egress-start');
+    const canaryIp = world.hostsById.get('canary')?.ip as string;
+    const child = spawn(
+      process.execPath,
+      [
+        CLI_MAIN,
+        'worker',
+        '--redis',
+        redisServer.url,
+        '--prefix',
+        prefix,
+        ...worldProbeFlags(world),
+        // Nothing listens on port 9 of the canary's address.
+        '--canary',
+        `${canaryIp}:9`,
+        '--heartbeat-ms',
+        '300',
+        '--drain-timeout-ms',
+        '1000',
+        '--log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    children.add(child);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor('the worker paused for egress', async () => (await workerEgress(prefix)).includes('paused'), 15_000);
+    const enqueue = await runCli(['enqueue', '--json', '-f', '-', '--redis', redisServer.url, '--prefix', prefix], {
+      stdin: DOMAINS[0] ?? '',
+    });
+    expect(enqueue.code, enqueue.stderr).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Paused: the job is still queued, not stored.
+    expect((await new ResultStore(redis, fleetKeys(prefix)).getMany([DOMAINS[0] ?? '']))[0]?.status).toBe('not_found');
+    const started = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 60_000);
 });
