@@ -22,7 +22,7 @@ export function doctorCommand(): Command {
   return new Command('doctor')
     .summary('can this machine probe mail servers, and will what it sees be true?')
     .description(
-      "Check the resolvers (answer? validate DNSSEC?), outbound SMTP (a connection to --canary, through --proxy if\ngiven), the egress address (--egress-ip or --whoami-name) and its PTR/FCrDNS against --helo-name, whether it is on\nthe --dnsbl lists, each list's RFC 5782 test points (dnsbl:ZONE), and Redis when --redis is given.\nExit 0 when no check failed, 1 otherwise.",
+      "Check the resolvers (do they answer, do they validate DNSSEC), outbound SMTP (a connection to --canary, through --proxy if given), the egress address (--egress-ip or --whoami-name) and its PTR/FCrDNS against --helo-name, whether it is on the --dnsbl lists, each list's RFC 5782 test points (dnsbl:ZONE), and Redis when --redis is given. Exit 0 when no check failed, 1 otherwise.",
     )
     .option('--json', 'print {"checks":[{"name","status","detail"}]}')
     .addOption(new Option('--dns <servers>', "recursive resolvers HOST[:PORT],... (default: the system's)").env('MXV_DNS'))
