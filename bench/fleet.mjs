@@ -57,6 +57,31 @@ const MAX_CONN = Number(args['max-conn-per-ip']);
 
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
+/** The block list the workers are given (--dnsbl): under the world's `test` zone, so every address is NXDOMAIN. */
+const BENCH_DNSBL = 'bl.bench.test';
+
+/**
+ * PTR and block-list questions of the cold run, from the world resolver's query
+ * log: a host address is looked up once for all its domains (host cache), so
+ * questions / distinct addresses should be 1 each.
+ */
+function reputationQuestions(dns) {
+  const ptrNames = new Set();
+  const dnsblNames = new Set();
+  let ptr = 0;
+  let dnsbl = 0;
+  for (const entry of dns.queryLog) {
+    if (entry.type === 'PTR') {
+      ptr += 1;
+      ptrNames.add(entry.name.toLowerCase());
+    } else if (entry.type === 'A' && entry.name.toLowerCase().endsWith(`.${BENCH_DNSBL}`)) {
+      dnsbl += 1;
+      dnsblNames.add(entry.name.toLowerCase());
+    }
+  }
+  return { ptr, dnsbl, ptrNames: ptrNames.size, dnsblNames: dnsblNames.size, complete: dns.queryCount() === dns.queryLog.length };
+}
+
 async function startRedis() {
   const started = await startRedisServer();
   if (started.status !== 'ok') throw new Error(started.why);
@@ -146,6 +171,9 @@ async function main() {
     '1000',
     '--log-level',
     'warn',
+    // A block list to look every mail host address up in (the world's resolver answers NXDOMAIN: not listed).
+    '--dnsbl',
+    BENCH_DNSBL,
   ];
   const startWorkers = (checks) =>
     Array.from({ length: WORKERS }, (_, i) => {
@@ -163,9 +191,11 @@ async function main() {
     return Promise.all(children.map((w) => (w.exitCode !== null ? w.exitCode : once(w, 'exit').then(([code]) => code))));
   };
   const [firstChecks = 'all', ...otherChecks] = args.checks;
+  world.dnsServer.clearLog();
   let workers = startWorkers(firstChecks);
   log(`workers started (--checks ${firstChecks}); cold run…`);
   const coldSeconds = await waitForEvents(redis, keys.events, DOMAINS, 'cold');
+  const reputation = reputationQuestions(world.dnsServer);
   const coldUsage = workers.map((w) => processUsage(w.pid));
 
   let connections = 0;
@@ -237,6 +267,10 @@ async function main() {
     [
       'host probes vs distinct hosts',
       `${probes} probes (Redis counter), ${connections} connections seen by the simulated servers, ${referenced.size} distinct mail hosts (${distinctLive} listening)`,
+    ],
+    [
+      'PTR / block-list questions per address (cold)',
+      `${reputation.ptr} PTR and ${reputation.dnsbl} ${BENCH_DNSBL} questions for ${reputation.ptrNames} / ${reputation.dnsblNames} distinct addresses = ${(reputation.ptr / Math.max(1, reputation.ptrNames)).toFixed(2)} / ${(reputation.dnsbl / Math.max(1, reputation.dnsblNames)).toFixed(2)} per address (1 each expected, not per domain)${reputation.complete ? '' : '; query log truncated: lower bounds'}`,
     ],
     ['highest per-address new connections/s', `${peakRate} (address ${peakRateAddress}; limit ${RATE})`],
     ['highest per-address concurrency', `${peakConcurrent} (limit ${MAX_CONN})`],

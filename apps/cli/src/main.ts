@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { apiCommand } from './commands/api-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { demoCommand } from './commands/demo-command.js';
+import { doctorCommand } from './commands/doctor-command.js';
 import { enqueueCommand } from './commands/enqueue-command.js';
 import { historyCommand } from './commands/history-command.js';
 import { watchCommand } from './commands/watch-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
+  program.addCommand(doctorCommand());
   // Fleet commands (packages/fleet) are registered below.
   program.addCommand(enqueueCommand());
   program.addCommand(workerCommand());
@@ -48,7 +50,8 @@ export function buildProgram(): Command {
 async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return EXIT_OK;
+    // A command that ran but found a failure says so through process.exitCode (mxv doctor: 1).
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version end through here too, with exit code 0.

@@ -260,6 +260,10 @@ describe('Prometheus and the shipped files', () => {
       new Set(['waiting', 'prioritized', 'active', 'delayed', 'failed']),
     );
     expect(value(of('Workers alive'))).toBe(1);
+    // A worker without --canary is never paused for egress; its PTR lookups are counted by outcome.
+    expect(value(of('Worker egress (1 ok, 0 paused: canary unreachable)'))).toBe(1);
+    const ptrNone = of('PTR and block-list lookups').find((s) => s.metric['fcrdns'] === 'none');
+    expect(Number(ptrNone?.value[1])).toBeGreaterThan(0);
     const p95 = new Map(of('Phase latency p95').map((s) => [s.metric['phase'], Number(s.value[1])]));
     for (const phase of ['dns', 'connect', 'greeting', 'tls_handshake', 'host', 'domain']) {
       expect(Number.isFinite(p95.get(phase)), `p95 ${phase}`).toBe(true);

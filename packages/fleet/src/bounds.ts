@@ -110,3 +110,17 @@ export const MAX_WEBHOOK_URL_CHARS = 2_048;
 /** Change records kept per domain unless configured otherwise (the newest). */
 export const DEFAULT_HISTORY_MAX = 50;
 export const HISTORY_MAX_BOUND = { min: 1, max: 10_000, default: DEFAULT_HISTORY_MAX } as const satisfies NumberBound;
+
+/** The egress guard of a worker with --canary (egress/egress-guard.ts). */
+export const EGRESS_BOUNDS = {
+  /**
+   * Fresh host probes in a row that could not connect (timeout, unreachable,
+   * refused, proxy error) from which on a failed result is stored only once the
+   * canary confirmed our egress after it. 1: every such result is confirmed (at
+   * most one canary check a second); more: fewer checks, but up to that many
+   * results right after an outage may be stored before the worker notices.
+   */
+  consecutiveFailures: { min: 1, max: 10_000, default: 1 },
+  /** How often a paused worker asks the canary again. */
+  recheckMs: { min: 100, max: 600_000, default: 15_000 },
+} as const satisfies Record<string, NumberBound>;

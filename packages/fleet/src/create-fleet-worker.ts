@@ -1,4 +1,14 @@
-import { createEngineParts, MailCheckEngine, type EngineOverrides, type EngineParts, type ProbeOptionsInput } from '@mxv/probe';
+import {
+  checkCanary,
+  createEngineParts,
+  MailCheckEngine,
+  type CanaryTarget,
+  type EngineOverrides,
+  type EngineParts,
+  type ProbeOptionsInput,
+} from '@mxv/probe';
+import { EgressGuard } from './egress/egress-guard.js';
+import { egressDialer } from './egress/egress-dialer.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FleetDomainChecker } from './fleet-domain-checker.js';
@@ -13,6 +23,7 @@ import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from '.
 import { MeteredResolver } from './metrics/metered-resolver.js';
 import { createMetricsRegistry } from './metrics/metrics-registry.js';
 import { createWorkMetrics, type WorkMetrics } from './metrics/work-metrics.js';
+import { reputationObserver } from './metrics/reputation-metrics.js';
 import { DEFAULT_HISTORY_MAX } from './history/history-bounds.js';
 import { WatchFollower } from './watch/watch-follower.js';
 import { DEFAULT_WEBHOOK_OPTIONS, WatchRuntime, type WebhookOptions } from './watch/watch-runtime.js';
@@ -33,6 +44,8 @@ export interface FleetWorkerConfig {
   historyMax?: number;
   /** The watch tick and webhook deliveries (README "Watching domains"). */
   watch?: Partial<{ tick: Partial<WatchTickOptions>; webhook: Partial<WebhookOptions>; webhookSecret: string | null }>;
+  /** With a canary, the worker pauses while its own egress is broken (README "When the worker cannot see"). */
+  egress?: { canary: CanaryTarget; consecutiveFailures: number; recheckMs: number } | null;
 }
 
 /**
@@ -56,6 +69,8 @@ export type FleetWorkerSetup =
       metrics: WorkMetrics;
       /** Started and stopped by the caller around worker.run(). */
       watch: WatchRuntime;
+      /** Started (the canary asked once) before worker.run(), stopped after; null without --canary. */
+      egress: EgressGuard | null;
     }
   | { status: 'invalid'; reason: string };
 
@@ -66,10 +81,10 @@ export type FleetWorkerSetup =
  * ResultStore. Built here from the inside out.
  */
 export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWorkerConfig, logger: Logger): FleetWorkerSetup {
-  const setup = createEngineParts(config.probe, config.engine ?? {});
+  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
+  const setup = createEngineParts(config.probe, { reputationObserver: reputationObserver(metrics.reputation), ...config.engine });
   if (setup.status === 'invalid') return setup;
   const parts = setup.parts;
-  const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
   const holderTtlMs = parts.options.smtp.hostBudgetMs + Math.min(MAX_HOLDER_MARGIN_MS, parts.options.smtp.hostBudgetMs);
   const gate = new RedisPolitenessGate(redis, keys, {
     ...DEFAULT_POLITENESS,
@@ -111,14 +126,32 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     DEFAULT_EVENTS_MAX_LEN,
     logger,
   );
+  // The worker is told of the guard's verdicts once it exists; the guard asks the canary the way the prober connects.
+  let worker: VerifyWorker | null = null;
+  const egressConfig = config.egress ?? null;
+  const egress = egressConfig
+    ? new EgressGuard({
+        checkCanary: () =>
+          checkCanary(egressConfig.canary, {
+            dialer: egressDialer(parts.options.proxy, config.engine?.dialer),
+            resolver: parts.resolver,
+            connectTimeoutMs: parts.options.smtp.connectTimeoutMs,
+            greetingTimeoutMs: parts.options.smtp.greetingTimeoutMs,
+          }),
+        consecutiveFailures: egressConfig.consecutiveFailures,
+        recheckMs: egressConfig.recheckMs,
+        onChange: (ok, detail) => worker?.setEgress(ok, detail),
+      })
+    : null;
   const processor = new VerifyJobProcessor(
     checker,
     store,
     { ...DEFAULT_RETRY_POLICY, ...config.retry },
     { now: Date.now, random: Math.random },
     follower,
+    egress,
   );
   // A job's lock must outlive the longest quiet stretch of its run; BullMQ renews it every half lock.
-  const worker = new VerifyWorker(redis, keys, processor, { ...DEFAULT_VERIFY_WORKER, ...config.worker }, logger, metrics);
-  return { status: 'ok', worker, parts, gate, hosts, store, metrics, watch };
+  worker = new VerifyWorker(redis, keys, processor, { ...DEFAULT_VERIFY_WORKER, ...config.worker }, logger, metrics);
+  return { status: 'ok', worker, parts, gate, hosts, store, metrics, watch, egress };
 }

@@ -45,6 +45,11 @@ export interface StoredResultFollower {
   afterWrite(result: CheckResult, changes: FieldChange[]): Promise<void>;
 }
 
+/** Whether a result may be stored, or was gathered while our own egress was in doubt (egress/egress-guard.ts). */
+export interface EgressJudge {
+  judge(result: CheckResult, startedAt: number): Promise<'final' | 'in_doubt'>;
+}
+
 export interface VerifyJobClock {
   now: () => number;
   /** 0 ≤ x < 1, for the jitter. */
@@ -59,7 +64,14 @@ export interface VerifyJobClock {
  */
 export type VerifyJobOutcome =
   | { status: 'stored'; result: CheckResult; write: 'written' | 'kept_newer' }
-  | { status: 'delayed'; why: 'deferred' | 'transient' | 'handed_back'; delayMs: number; reason: string; attempt: number }
+  | {
+      status: 'delayed';
+      /** egress: the result was gathered while the worker's egress was in doubt; the run does not count as an attempt. */
+      why: 'deferred' | 'transient' | 'handed_back' | 'egress';
+      delayMs: number;
+      reason: string;
+      attempt: number;
+    }
   | { status: 'rejected'; result: CheckResult; reason: string }
   | { status: 'bad_job'; reason: string };
 
@@ -76,6 +88,7 @@ export class VerifyJobProcessor {
   readonly #retry: RetryPolicy;
   readonly #clock: VerifyJobClock;
   readonly #follower: StoredResultFollower | null;
+  readonly #egress: EgressJudge | null;
 
   constructor(
     checker: DomainChecker,
@@ -83,7 +96,9 @@ export class VerifyJobProcessor {
     retry: RetryPolicy,
     clock: VerifyJobClock = { now: Date.now, random: Math.random },
     follower: StoredResultFollower | null = null,
+    egress: EgressJudge | null = null,
   ) {
+    this.#egress = egress;
     this.#checker = checker;
     this.#store = store;
     this.#retry = retry;
@@ -99,6 +114,7 @@ export class VerifyJobProcessor {
     const previousRuns = data.success ? (data.data.t ?? 0) : 0;
     const maxHostAgeMs = data.success ? data.data.a : undefined;
     const attempt = previousRuns + 1;
+    const startedAt = now();
 
     const outcome = await this.#checker.check(domain, signal, maxHostAgeMs !== undefined ? { maxHostAgeMs } : {});
     if (signal?.aborted) {
@@ -112,6 +128,12 @@ export class VerifyJobProcessor {
       return { status: 'delayed', why: 'deferred', delayMs, reason: outcome.reason, attempt };
     }
     const result = outcome.result;
+    if (this.#egress && (await this.#egress.judge(result, startedAt)) === 'in_doubt') {
+      // Not the hosts' fault, maybe: run again once egress is known good, without spending an attempt.
+      const delayMs = this.#retry.retryBaseMs + this.#jitter();
+      await job.moveToDelayed(now() + delayMs, token);
+      return { status: 'delayed', why: 'egress', delayMs, reason: 'egress_in_doubt', attempt };
+    }
     if (isTransientResult(result) && attempt < this.#retry.maxAttempts) {
       const delayMs = this.#retry.retryBaseMs * 2 ** previousRuns + this.#jitter();
       await job.updateData({ ...(maxHostAgeMs !== undefined ? { a: maxHostAgeMs } : {}), t: attempt });

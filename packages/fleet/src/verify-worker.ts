@@ -51,6 +51,12 @@ export class VerifyWorker {
   readonly #processor: VerifyJobProcessor;
   #processed = 0;
   #state: 'idle' | 'running' | 'closing' = 'idle';
+  /** Paused by the egress guard: our own egress is broken, so the jobs wait in the queue (egress/egress-guard.ts). */
+  #egressPaused = false;
+  #egressDetail: string | null = null;
+  /** Settles when close() is done: run() waits on it, since BullMQ's own run() also returns on pause. */
+  readonly #closed: Promise<void>;
+  #markClosed: () => void = () => undefined;
 
   constructor(
     redis: Redis,
@@ -60,6 +66,7 @@ export class VerifyWorker {
     logger: Logger,
     metrics: WorkMetrics | null = null,
   ) {
+    this.#closed = new Promise((resolve) => (this.#markClosed = resolve));
     this.id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.#processor = processor;
     this.#metrics = metrics;
@@ -71,6 +78,9 @@ export class VerifyWorker {
       concurrency: options.concurrency,
       inFlight: this.#inFlight.size,
       processed: this.#processed,
+      // `mxv status` shows these: a worker paused for egress is alive but takes no jobs.
+      egress: this.#egressPaused ? 'paused' : 'ok',
+      ...(this.#egressPaused && this.#egressDetail ? { egressDetail: this.#egressDetail } : {}),
     }));
     this.#worker = new Worker<VerifyJobData, void, string>(keys.queueName, (job, token) => this.#run(job, token), {
       connection: redis,
@@ -94,7 +104,34 @@ export class VerifyWorker {
     await this.#heartbeat.start();
     this.#state = 'running';
     this.#logger.info('worker started');
+    if (this.#egressPaused) await this.#worker.pause(true);
     await this.#worker.run();
+    // BullMQ's run() also returns when the worker is paused (its main loop ends, and
+    // resume() starts it again by itself): this worker has stopped only once closed.
+    if (this.#egressPaused || this.#worker.isPaused()) await this.#closed;
+  }
+
+  /**
+   * The egress guard's verdict: false stops taking jobs (those running finish
+   * and are judged by the guard), true takes them again. Reported through the
+   * heartbeat (`mxv status`), readiness and `mxv_worker_egress_ok`.
+   */
+  setEgress(ok: boolean, detail: string): void {
+    if (ok === !this.#egressPaused) return;
+    this.#egressPaused = !ok;
+    this.#egressDetail = detail;
+    this.#metrics?.egressOk.set(ok ? 1 : 0);
+    if (ok) this.#logger.info({ detail }, 'egress works again: taking jobs');
+    else this.#logger.warn({ detail }, 'egress broken: paused, jobs stay queued');
+    void this.#heartbeat.beat().catch(() => undefined);
+    if (this.#state !== 'running') return;
+    if (ok) void this.#worker.resume();
+    else void this.#worker.pause(true);
+  }
+
+  /** Paused because the canary cannot be reached. */
+  isEgressPaused(): boolean {
+    return this.#egressPaused;
   }
 
   async #run(job: Job<VerifyJobData, void, string>, token: string | undefined): Promise<void> {
@@ -145,7 +182,7 @@ export class VerifyWorker {
 
   /** Taking jobs (readiness): false before run() and from the moment a drain starts. */
   isTakingJobs(): boolean {
-    return this.#state === 'running' && this.#worker.isRunning();
+    return this.#state === 'running' && !this.#egressPaused && this.#worker.isRunning();
   }
 
   /**
@@ -174,6 +211,7 @@ export class VerifyWorker {
       if (!closed) await this.#worker.close(true);
     }
     await this.#heartbeat.stop();
+    this.#markClosed();
     const ms = Date.now() - started;
     this.#logger.info({ ms, handedBack }, 'worker stopped');
     return timedOut ? { status: 'handed_back', ms, jobs: handedBack } : { status: 'drained', ms };

@@ -99,6 +99,21 @@ export const DANE_BOUNDS = {
   maxShownTlsaDataBytes: { min: 32, max: 65_535, default: 2048 },
 } as const satisfies Record<string, NumberBound>;
 
+export const REPUTATION_BOUNDS = {
+  /**
+   * PTR names of one address followed forward (FCrDNS). An address has one PTR
+   * in practice; a hostile zone may publish a hundred, and each costs two questions.
+   */
+  maxPtrNames: { min: 1, max: 100, default: 10 },
+  /** A records of one block-list answer kept as codes (RFC 5782 2.1 uses one; a hostile list may send a thousand). */
+  maxDnsblCodes: { min: 1, max: 256, default: 8 },
+  /** Characters of a block list's TXT reason kept in the result. */
+  maxDnsblReasonChars: { min: 16, max: 4096, default: 512 },
+} as const satisfies Record<string, NumberBound>;
+
+/** Block lists one run may ask (CONTRACT: --dnsbl): each is one question per address. */
+export const MAX_DNSBL_ZONES = 16;
+
 export const POLITENESS_BOUNDS = {
   /** New connections per second to one destination address. */
   connectionsPerSecond: { min: 0, minExclusive: true, max: 1000, default: 1, integer: false },

@@ -70,3 +70,25 @@ export * from './policy/check-mta-sts.js';
 export * from './policy/gather-domain-policies.js';
 export { MemoResolver } from './dns/memo-resolver.js';
 export { TtlCacheResolver, type TtlCacheResolverOptions } from './dns/ttl-cache-resolver.js';
+export { reverseDnsName, reversedAddressLabels } from './reputation/reverse-name.js';
+export { lookupPtr, type PtrBounds } from './reputation/ptr-lookup.js';
+export { lookupDnsbl, dnsblQueryName, type DnsblBounds, type DnsblErrorReason } from './reputation/dnsbl-lookup.js';
+export { checkDnsblZone, dnsblZoneSchema, type DnsblZoneCheck } from './reputation/dnsbl-zone.js';
+export {
+  AddressReputation,
+  type AddressFacts,
+  type ReputationObserver,
+  type ReputationWanted,
+  type ReputationBounds,
+} from './reputation/address-reputation.js';
+export { ReputationProber } from './reputation/reputation-prober.js';
+export { ReputationHostSource, reputationWanted } from './reputation/reputation-host-source.js';
+export {
+  parseCanary,
+  checkCanary,
+  type CanaryTarget,
+  type CanaryParse,
+  type CanaryOutcome,
+  type CanaryCheckOptions,
+} from './net/canary-check.js';
+export { ResolverValidation } from './dns/resolver-validation.js';

@@ -7,11 +7,14 @@ import {
   DANE_BOUNDS,
   DNS_BOUNDS,
   HELO_NAME,
+  MAX_DNSBL_ZONES,
   POLICY_BOUNDS,
   POLITENESS_BOUNDS,
+  REPUTATION_BOUNDS,
   ROUTE_BOUNDS,
   SMTP_BOUNDS,
 } from './bounds.js';
+import { dnsblZoneSchema } from './reputation/dnsbl-zone.js';
 import { defaultTlsMode, MAX_PORTS, RELAY_PORT, type ProbePort } from './port-list.js';
 
 /**
@@ -32,6 +35,9 @@ export type RouteBounds = z.infer<typeof routeBoundsSchema>;
 
 export const daneBoundsSchema = boundsSchema(DANE_BOUNDS);
 export type DaneBounds = z.infer<typeof daneBoundsSchema>;
+
+export const reputationBoundsSchema = boundsSchema(REPUTATION_BOUNDS);
+export type ReputationBoundsOptions = z.infer<typeof reputationBoundsSchema>;
 
 export const politenessSchema = boundsSchema(POLITENESS_BOUNDS);
 export type Politeness = z.infer<typeof politenessSchema>;
@@ -63,6 +69,16 @@ const probeOptionsObject = z.object({
   politeness: politenessSchema.prefault({}),
   dane: daneBoundsSchema.prefault({}),
   policy: policyBoundsSchema.prefault({}),
+  reputation: reputationBoundsSchema.prefault({}),
+  /**
+   * DNS block lists each mail host's address is looked up in (CONTRACT: --dnsbl, RFC 5782);
+   * none by default: public lists refuse public resolvers and want a data feed at volume.
+   */
+  dnsbl: z
+    .array(dnsblZoneSchema)
+    .max(MAX_DNSBL_ZONES)
+    .default([])
+    .transform((zones) => [...new Set(zones)]),
   /** Which checks run besides the mail route (CONTRACT: --checks); all by default. */
   checks: z.array(checkNameSchema).default([...CHECK_NAMES]),
   /**

@@ -7,6 +7,8 @@ export type ZoneRecord =
   | { type: 'AAAA'; address: string; ttl?: number }
   | { type: 'CNAME'; target: string; ttl?: number }
   | { type: 'TXT'; text: string | string[]; ttl?: number }
+  /** Owned by an in-addr.arpa / ip6.arpa name (RFC 1035 3.5, RFC 3596 2.5). */
+  | { type: 'PTR'; target: string; ttl?: number }
   | {
       type: 'SRV';
       priority: number;
@@ -38,6 +40,8 @@ export function toPacketAnswer(owner: string, rec: ZoneRecord, ttl: number): Ans
       return { type: 'CNAME', name: owner, ttl, data: rec.target };
     case 'TXT':
       return { type: 'TXT', name: owner, ttl, data: rec.text };
+    case 'PTR':
+      return { type: 'PTR', name: owner, ttl, data: rec.target };
     case 'SRV':
       return {
         type: 'SRV',

@@ -54,6 +54,8 @@ export interface WorldHostSpec {
    * `--ports` and RFC 6186 SRV targets. Same behaviour and certificate.
    */
   extraPorts?: Array<{ port: number; implicitTls?: boolean }>;
+  /** PTR names of the host's address (its in-addr.arpa name); none: the reverse name does not exist. */
+  ptr?: string[];
 }
 
 /** An HTTPS host of the world (an MTA-STS policy host, `mta-sts.<domain>`), addressed by records like an SMTP host. */

@@ -248,6 +248,13 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
       return { type: 'A', address: ip, ttl: r.ttl };
     });
   }
+  // A host's `ptr` names live at its address's reverse name.
+  for (const h of spec.hosts) {
+    const ip = addressOf.get(h.id);
+    if (h.ptr === undefined || ip === undefined) continue;
+    const owner = `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+    records[owner] = [...(records[owner] ?? []), ...h.ptr.map((target): ZoneRecord => ({ type: 'PTR', target }))];
+  }
   const zones =
     spec.zones ??
     [
@@ -255,6 +262,8 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
         'test',
         'example',
         'invalid',
+        // Reverse names (PTR of the hosts, RFC 1035 3.5): served, so an address without PTR is NXDOMAIN, not REFUSED.
+        'arpa',
         ...Object.keys(spec.records).map((n) => normalizeName(n).split('.').at(-1) ?? ''),
       ]),
     ].filter((z) => z !== '');

@@ -1,6 +1,7 @@
 import type { HostResult } from '@mxv/schema';
 import { html, type SafeHtml } from './html.js';
 import { renderHostDane } from './render-security.js';
+import { renderHostDnsbl, renderHostPtr } from './render-host-reputation.js';
 import { renderTimings } from './render-timings.js';
 
 const CONNECT_WORDS: Record<HostResult['connect'], { text: string; tone: string }> = {
@@ -74,6 +75,8 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       >`,
     );
   }
+  if (host.ptr) row('Reverse DNS', renderHostPtr(host.ptr));
+  if (host.dnsbl) row('Block lists', renderHostDnsbl(host.dnsbl));
   if (host.error) row('Problem', html`<code>${host.error}</code>`);
   row('Timings', renderTimings(host.timingsMs));
   const role = host.service ? `${host.service} service` : `priority ${host.priority}`;

@@ -39,15 +39,17 @@ export async function runStatus(flags: StatusFlags): Promise<void> {
 
 function renderStatus(s: FleetStatus, prefix: string): string {
   const q = s.queue;
+  // A worker paused for egress is alive (heartbeat) but takes no jobs: worker-heartbeat.ts, egress-guard.ts.
+  const pausedForEgress = s.workers.list.filter((w) => w['egress'] === 'paused').length;
   const ratio = s.hostCache.hitRatio === null ? 'n/a' : `${(s.hostCache.hitRatio * 100).toFixed(1)}%`;
   const lines = [
     `mxv fleet "${prefix}" at ${s.at}`,
     `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  completed ${q.completed}`,
     `results   ${s.completedPerMinute.lastMinute} in the last 60 s, ${s.completedPerMinute.lastFiveMinutesAvg}/min over the 5 minutes before`,
-    `workers   ${s.workers.alive} alive`,
+    `workers   ${s.workers.alive} alive${pausedForEgress > 0 ? `, ${pausedForEgress} PAUSED for egress (canary unreachable)` : ''}`,
     ...s.workers.list.map(
       (w) =>
-        `          ${String(w['id'] ?? '?')}  in flight ${String(w['inFlight'] ?? '?')}/${String(w['concurrency'] ?? '?')}  done ${String(w['processed'] ?? '?')}`,
+        `          ${String(w['id'] ?? '?')}  in flight ${String(w['inFlight'] ?? '?')}/${String(w['concurrency'] ?? '?')}  done ${String(w['processed'] ?? '?')}${w['egress'] === 'paused' ? `  PAUSED for egress: ${String(w['egressDetail'] ?? 'canary unreachable')}` : ''}`,
     ),
     `back-off  ${s.hostsInBackoff} address(es) slowed down`,
     `hosts     ${s.hostCache.entries} cached, hit ratio ${ratio} (${s.hostCache.hits} hits, ${s.hostCache.misses} probes)`,

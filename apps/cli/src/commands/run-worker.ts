@@ -15,11 +15,12 @@ import {
   HISTORY_MAX_BOUND,
   WATCH_TICK_BOUNDS,
   WEBHOOK_BOUNDS,
+  EGRESS_BOUNDS,
   registerWatchGauges,
   webhookQueueCounts,
   type MetricsServer,
 } from '@mxv/fleet';
-import { POLITENESS_BOUNDS } from '@mxv/probe';
+import { parseCanary, POLITENESS_BOUNDS, type CanaryTarget } from '@mxv/probe';
 import { connectFleet } from '../options/connect-fleet.js';
 import { durationFlag } from '../options/fleet-flags.js';
 import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
@@ -66,6 +67,17 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     // Read from the environment only: a secret on the command line would show in `ps`.
     webhookSecret: process.env['MXV_WEBHOOK_SECRET'] || null,
   };
+  let canary: CanaryTarget | null = null;
+  if (flags.canary !== undefined) {
+    const parsed = parseCanary(flags.canary);
+    if (parsed.status === 'invalid') throw new UsageError(`--canary: ${parsed.reason}`);
+    canary = parsed.canary;
+  }
+  const egress = canary && {
+    canary,
+    consecutiveFailures: boundFlag('--egress-failures', flags.egressFailures, EGRESS_BOUNDS.consecutiveFailures),
+    recheckMs: boundFlag('--canary-recheck-ms', flags.canaryRecheckMs, EGRESS_BOUNDS.recheckMs),
+  };
   const historyMax = boundFlag('--history-max', flags.historyMax, HISTORY_MAX_BOUND);
   if (config.resultTtlMs < RESULT_TTL_BOUND.min)
     throw new UsageError(`--result-ttl must be at least ${RESULT_TTL_BOUND.min / 1000}s`);
@@ -78,7 +90,12 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
   });
   const registry = createMetricsRegistry();
-  const setup = createFleetWorker(redis, keys, { ...config, historyMax, watch, metrics: createWorkMetrics(registry) }, logger);
+  const setup = createFleetWorker(
+    redis,
+    keys,
+    { ...config, historyMax, watch, egress, metrics: createWorkMetrics(registry) },
+    logger,
+  );
   if (setup.status === 'invalid') {
     redis.disconnect();
     throw new UsageError(setup.reason);
@@ -129,9 +146,12 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   setup.watch.start();
   try {
+    // The canary is asked before the first job: a worker that cannot reach it starts paused.
+    await setup.egress?.start();
     await worker.run();
     if (stopping) await stopping;
   } finally {
+    setup.egress?.stop();
     await setup.watch.stop();
     // Served until the drain is over, so the last scrape sees the last jobs.
     await metricsServer?.close();

@@ -8,6 +8,7 @@ import {
   HISTORY_MAX_BOUND,
   WATCH_TICK_BOUNDS,
   WEBHOOK_BOUNDS,
+  EGRESS_BOUNDS,
 } from '@mxv/fleet/bounds';
 import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
 import { addLogFlags, type LogFlagValues } from '../options/log-flags.js';
@@ -35,6 +36,9 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   webhookAttempts: string;
   webhookBackoffMs: string;
   webhookTimeoutMs: string;
+  canary?: string;
+  egressFailures: string;
+  canaryRecheckMs: string;
 }
 
 export function workerCommand(): Command {
@@ -134,6 +138,22 @@ export function workerCommand(): Command {
     .addOption(
       new Option('--webhook-timeout-ms <n>', 'budget of one webhook attempt (resolve, connect, send, read the answer)').default(
         boundDefault(WEBHOOK_BOUNDS.timeoutMs),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--canary <host[:port]>',
+        'a mail server known to answer: checked at start and after many failed connections; while it cannot be reached the worker pauses',
+      ).env('MXV_CANARY'),
+    )
+    .addOption(
+      new Option('--egress-failures <n>', 'fresh host probes in a row without a connection before the canary is asked')
+        .env('MXV_EGRESS_FAILURES')
+        .default(boundDefault(EGRESS_BOUNDS.consecutiveFailures)),
+    )
+    .addOption(
+      new Option('--canary-recheck-ms <n>', 'how often a worker paused for egress asks the canary again').default(
+        boundDefault(EGRESS_BOUNDS.recheckMs),
       ),
     );
   addLogFlags(command);

@@ -43,6 +43,12 @@ export function addProbeFlags(command: Command): Command {
         .default(boundDefault(DNS_BOUNDS.queryTimeoutMs)),
     )
     .addOption(
+      new Option(
+        '--dnsbl <zones>',
+        "DNS block lists to look each mail host's address up in (RFC 5782), ZONE,... (default: none)",
+      ).env('MXV_DNSBL'),
+    )
+    .addOption(
       new Option('--checks <list>', `checks run besides the mail route: ${CHECK_NAMES.join(',')}, all or none`)
         .env('MXV_CHECKS')
         .default('all'),
@@ -67,6 +73,7 @@ export interface ProbeFlagValues {
   dnsTimeoutMs: string;
   checks: string;
   mtaStsPort: string;
+  dnsbl?: string;
 }
 
 export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput {
@@ -95,6 +102,8 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
     dns: { queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs) },
     checks: checksFlag(flags.checks),
     policy: { mtaStsPort: boundFlag('--mta-sts-port', flags.mtaStsPort, POLICY_BOUNDS.mtaStsPort) },
+    // Each zone is validated with the other options (dnsbl-zone.ts): garbage is a usage error.
+    dnsbl: splitList(flags.dnsbl),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
 import pc from 'picocolors';
+import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
 
 type Colors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
@@ -76,6 +77,7 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
     if (host.service !== undefined) rows.push(hostRow(host, host.service, host.exchange, showPort, colors));
   }
   if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  lines.push(...renderReputationLines(result, colors));
   const security = renderSecurityLine(result, colors);
   if (security !== null) lines.push(security);
   if (result.submission) lines.push(submissionLine(result.submission, colors));

@@ -13,3 +13,4 @@ export * from './fleet-gauges.js';
 export * from './metrics-server.js';
 export * from './anonymous-check-metrics.js';
 export * from './security-metrics.js';
+export * from './reputation-metrics.js';

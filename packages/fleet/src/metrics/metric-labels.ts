@@ -23,7 +23,13 @@ export const DNS_RCODE_LABELS: readonly string[] = dnsStatusSchema.options;
 export const DNS_TYPE_LABELS: readonly DnsQuestionType[] = ['MX', 'A', 'AAAA', 'CNAME', 'TLSA', 'TXT', 'SOA'];
 
 /** Why a job went back to the delayed set without a result (politeness gate reasons, host single-flight). */
-export const DELAY_REASON_LABELS = ['politeness_rate', 'politeness_concurrency', 'host_probe_in_flight', 'other'] as const;
+export const DELAY_REASON_LABELS = [
+  'politeness_rate',
+  'politeness_concurrency',
+  'host_probe_in_flight',
+  'egress_in_doubt',
+  'other',
+] as const;
 export type DelayReasonLabel = (typeof DELAY_REASON_LABELS)[number];
 
 /** Why a job ended without a stored result: the processor threw, the job itself was unusable, or the store refused the result. */

@@ -1,5 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { NETWORK_BUCKETS_SECONDS } from './metric-buckets.js';
+import { createReputationMetrics, type ReputationMetrics } from './reputation-metrics.js';
 import {
   DELAY_REASON_LABELS,
   FAILURE_REASON_LABELS,
@@ -28,6 +29,9 @@ export interface WorkMetrics {
   phaseSeconds: Histogram<'phase'>;
   /** Mail security checks and MTA-STS policy fetches (security-metrics.ts). */
   security: SecurityMetrics;
+  reputation: ReputationMetrics;
+  /** 1 while the worker's egress works (or is not guarded), 0 while it is paused for egress. */
+  egressOk: Gauge;
 }
 
 export function createWorkMetrics(registry: Registry): WorkMetrics {
@@ -103,6 +107,12 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
       registers,
     }),
     security: createSecurityMetrics(registry),
+    reputation: createReputationMetrics(registry),
+    egressOk: new Gauge({
+      name: 'mxv_worker_egress_ok',
+      help: 'Whether this worker can reach its --canary mail server (1) or is paused because its own egress is broken (0).',
+      registers,
+    }),
   };
   // Series that exist from the start at 0: rate() then sees the first increment instead of starting from it.
   for (const verdict of VERDICT_LABELS) metrics.jobsCompleted.inc({ verdict }, 0);
@@ -118,5 +128,6 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
   metrics.hostCacheMisses.inc(0);
   metrics.hostCacheInvalidEntries.inc(0);
   metrics.jobsHandedBack.inc(0);
+  metrics.egressOk.set(1);
   return metrics;
 }

@@ -23,6 +23,8 @@ export function decodeRecord(answer: Answer): DnsRecord | null {
       return { type: answer.type, name, ttl, address: answer.data };
     case 'CNAME':
       return { type: 'CNAME', name, ttl, target: canonicalDnsName(answer.data) };
+    case 'PTR':
+      return { type: 'PTR', name, ttl, target: canonicalDnsName(answer.data) };
     case 'MX':
       // The null MX exchange "." (RFC 7505) canonicalizes to "".
       return { type: 'MX', name, ttl, priority: answer.data.preference ?? 0, exchange: canonicalDnsName(answer.data.exchange) };

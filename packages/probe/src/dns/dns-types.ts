@@ -1,6 +1,6 @@
 import type { DnsStatus } from '@mxv/schema';
 
-export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT' | 'SRV' | 'SOA';
+export type DnsQuestionType = 'MX' | 'A' | 'AAAA' | 'CNAME' | 'TLSA' | 'TXT' | 'SRV' | 'SOA' | 'PTR';
 
 /** One resource record from an answer section, decoded into what the engine uses. */
 export type DnsRecord =
@@ -9,6 +9,8 @@ export type DnsRecord =
   | { type: 'AAAA'; name: string; ttl: number; address: string }
   | { type: 'CNAME'; name: string; ttl: number; target: string }
   | { type: 'TXT'; name: string; ttl: number; text: string }
+  /** RFC 1035 3.3.12: the name an address (as an in-addr.arpa / ip6.arpa owner) points to. */
+  | { type: 'PTR'; name: string; ttl: number; target: string }
   | {
       type: 'TLSA';
       name: string;

@@ -10,6 +10,9 @@ import { Socks5Dialer } from '../net/socks5-dialer.js';
 import { HttpsStsPolicyFetcher, type StsPolicyFetcher } from '../policy/fetch-sts-policy.js';
 import { SmtpHostProber } from '../smtp/probe-host.js';
 import type { HostProber } from './host-types.js';
+import { AddressReputation, type ReputationObserver } from '../reputation/address-reputation.js';
+import { ReputationProber } from '../reputation/reputation-prober.js';
+import { reputationWanted } from '../reputation/reputation-host-source.js';
 
 export interface EngineParts {
   options: ProbeOptions;
@@ -18,6 +21,8 @@ export interface EngineParts {
   prober: HostProber;
   /** Fetches MTA-STS policies (through the address policy, like SMTP probes); a policy source caches what it returns. */
   stsFetcher: StsPolicyFetcher;
+  /** PTR/FCrDNS and block-list lookups per address, shared by the prober and the engine (reputation-host-source.ts). */
+  reputation: AddressReputation;
 }
 
 export type EngineSetup = { status: 'ok'; parts: EngineParts } | { status: 'invalid'; reason: string };
@@ -28,6 +33,8 @@ export interface EngineOverrides {
   resolver?: DnsResolver;
   /** How the prober connects (tests); otherwise direct, or through `options.proxy`. */
   dialer?: Dialer;
+  /** Told of each PTR and block-list lookup (the fleet's metrics). */
+  reputationObserver?: ReputationObserver;
 }
 
 /**
@@ -61,12 +68,14 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     if (proxy.status === 'invalid') return { status: 'invalid', reason: `--proxy: ${proxy.reason}` };
     dialer = new Socks5Dialer(proxy.proxy, new DirectDialer());
   }
-  const prober = new SmtpHostProber({
+  const smtpProber = new SmtpHostProber({
     bounds: options.smtp,
     policy: policySetup.policy,
     ...(dialer ? { dialer } : {}),
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
   });
+  const reputation = new AddressReputation(resolver, options.reputation, overrides.reputationObserver ?? null);
+  const prober = new ReputationProber(smtpProber, reputation, reputationWanted(options.checks, options.dnsbl));
   const stsFetcher = new HttpsStsPolicyFetcher({
     resolver,
     policy: policySetup.policy,
@@ -74,7 +83,7 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
     port: options.policy.mtaStsPort,
   });
-  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher } };
+  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher, reputation } };
 }
 
 function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOptions } | { status: 'invalid'; reason: string } {

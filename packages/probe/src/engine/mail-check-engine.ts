@@ -6,6 +6,7 @@ import type { StsPolicySource } from '../policy/sts-policy-source.js';
 import { checkDomain, type DomainCheck } from './check-domain.js';
 import type { EngineParts } from './create-engine-parts.js';
 import type { HostProbeSource } from './host-types.js';
+import { ReputationHostSource, reputationWanted } from '../reputation/reputation-host-source.js';
 
 export interface EngineSources {
   /** Where MTA-STS policies are cached: in process by default; the fleet passes its Redis-backed source. */
@@ -50,7 +51,12 @@ export class MailCheckEngine {
   async check(input: string, hosts: HostProbeSource, signal?: AbortSignal): Promise<DomainCheck> {
     const deps = {
       resolver: this.parts.resolver,
-      hosts,
+      // Per-address facts as this engine asked them, whatever the cache holds (reputation-host-source.ts).
+      hosts: new ReputationHostSource(
+        hosts,
+        this.parts.reputation,
+        reputationWanted(this.parts.options.checks, this.parts.options.dnsbl),
+      ),
       policy: this.parts.policy,
       route: this.parts.options.route,
       ports: this.parts.options.ports,

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { HostResult } from '@mxv/schema';
+import { renderHostCard } from '../src/page/render-host-card.js';
+
+/** Issue 11 "Reputation and reach": PTR/FCrDNS and block-list status on the lookup page's host cards. */
+
+const XSS = `<script>alert(1)</script>`;
+
+function host(overrides: Partial<HostResult>): HostResult {
+  return {
+    exchange: 'mx.rep.test',
+    priority: 10,
+    ip: '192.0.2.1',
+    port: 25,
+    connect: 'ok',
+    banner: { code: 220, text: 'mx ESMTP' },
+    ehlo: { code: 250, extensions: ['PIPELINING'] },
+    starttls: 'ok',
+    tls: null,
+    timingsMs: { connect: 1, banner: 2, tls: 3, total: 9 },
+    error: null,
+    tlsMode: 'starttls',
+    dane: null,
+    mtaSts: null,
+    ptr: null,
+    dnsbl: null,
+    ...overrides,
+  };
+}
+
+describe('host card: reverse DNS and block lists', () => {
+  it('shows the PTR names, FCrDNS and each list, escaping what the lists say', () => {
+    const card = String(
+      renderHostCard(
+        host({
+          ptr: { names: ['mx.rep.test'], fcrdns: 'pass' },
+          dnsbl: [
+            { zone: 'bl.example', status: 'listed', codes: ['127.0.0.2'], reason: XSS },
+            { zone: 'other.example', status: 'not_listed', codes: [], reason: null },
+            { zone: 'busy.example', status: 'error', codes: ['127.255.255.254'], reason: 'list_refused' },
+          ],
+        }),
+        Date.now(),
+      ),
+    );
+    expect(card).toContain('Reverse DNS');
+    expect(card).toContain('forward-confirmed');
+    expect(card).toContain('mx.rep.test');
+    expect(card).toMatch(/bl\.example<\/span> <span class="tag bad">listed/);
+    expect(card).toContain('not listed');
+    expect(card).toContain('list_refused');
+    expect(card).not.toContain(XSS);
+    expect(card).toContain('&lt;script&gt;');
+  });
+
+  it('says nothing when the checks did not run', () => {
+    const card = String(renderHostCard(host({}), Date.now()));
+    expect(card).not.toContain('Reverse DNS');
+    expect(card).not.toContain('Block lists');
+  });
+
+  it('no PTR is a warning', () => {
+    expect(String(renderHostCard(host({ ptr: { names: [], fcrdns: 'none' } }), Date.now()))).toContain('no PTR');
+  });
+});
