@@ -1,6 +1,7 @@
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import type { Redis, Result } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';
+import { eventEntryFields } from './event-entry.js';
 import { checkedAtOf } from './stored-result-fields.js';
 import { resultChanges, type FieldChange } from './history/result-changes.js';
 import type { ChangeRecord } from './history/change-record.js';
@@ -192,38 +193,17 @@ export class ResultStore {
     // The events and the counter live in other slots (Cluster), so they follow the
     // write instead of joining its script; a crash in between loses one event, never the result or its history.
     const minuteKey = this.#keys.statCompleted(Math.floor(now / 60_000));
-    const pipeline = this.#redis
-      .pipeline()
-      .xadd(
-        this.#keys.events,
-        'MAXLEN',
-        '~',
-        this.#options.eventsMaxLen,
-        '*',
-        'domain',
-        result.domain,
-        'verdict',
-        result.verdict,
-        'checkedAt',
-        result.checkedAt,
-      );
+    const events = this.#keys.events;
+    const maxLen = this.#options.eventsMaxLen;
+    const pipeline = this.#redis.pipeline().xadd(events, 'MAXLEN', '~', maxLen, '*', ...eventEntryFields(result, null));
     if (changes.length > 0) {
       pipeline.xadd(
-        this.#keys.events,
+        events,
         'MAXLEN',
         '~',
-        this.#options.eventsMaxLen,
+        maxLen,
         '*',
-        'type',
-        'changed',
-        'domain',
-        result.domain,
-        'verdict',
-        result.verdict,
-        'checkedAt',
-        result.checkedAt,
-        'changes',
-        JSON.stringify(changes),
+        ...eventEntryFields(result, 'changed', { changes: JSON.stringify(changes) }),
       );
     }
     await pipeline.incr(minuteKey).expire(minuteKey, 86_400).exec();

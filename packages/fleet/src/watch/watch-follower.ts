@@ -7,6 +7,7 @@ import type { FleetKeys } from '../redis-keys.js';
 import { changedBody, WEBHOOK_JOB_NAME, webhookJobId, type WebhookQueue } from '../webhook/webhook-queue.js';
 import { EXPIRY_THRESHOLD_DAYS } from './watch-bounds.js';
 import { parseConfig } from './watch-list.js';
+import { eventEntryFields } from '../event-entry.js';
 
 const DAY_MS = 86_400_000;
 
@@ -104,25 +105,8 @@ export class WatchFollower implements StoredResultFollower {
     if (lowest === undefined) return;
     const raised = await this.#redis.mxvRaiseExpiry(this.#keys.watchExpiryRaised, result.domain, notAfter, lowest);
     if (raised !== 1) return;
-    await this.#redis.xadd(
-      this.#keys.events,
-      'MAXLEN',
-      '~',
-      this.#eventsMaxLen,
-      '*',
-      'type',
-      'expiring',
-      'domain',
-      result.domain,
-      'verdict',
-      result.verdict,
-      'checkedAt',
-      result.checkedAt,
-      'notAfter',
-      notAfter,
-      'days',
-      String(lowest),
-    );
+    const fields = eventEntryFields(result, 'expiring', { notAfter, days: String(lowest) });
+    await this.#redis.xadd(this.#keys.events, 'MAXLEN', '~', this.#eventsMaxLen, '*', ...fields);
     this.#logger.info({ domain: result.domain, notAfter, days: lowest }, 'certificate expiring');
   }
 }
