@@ -6,7 +6,11 @@
  * exactly one verify job: duplicates are jobs beyond one per domain, or a
  * watch claimed twice.
  *
- *   bench/watch [--watches 200000] [--ticks 2] [--batch 1000]
+ *   bench/watch [--watches 200000] [--ticks 2] [--batch 1000] [--processes]
+ *
+ * With --processes each tick loop runs in a process of its own, as each
+ * worker runs its tick in a fleet (one Node thread no longer carries every
+ * loop's BullMQ work); the clock starts once every process is connected.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,12 +28,34 @@ const { values: args } = parseArgs({
     watches: { type: 'string', default: '200000' },
     ticks: { type: 'string', default: '2' },
     batch: { type: 'string', default: '1000' },
+    processes: { type: 'boolean', default: false },
+    // Internal: a tick process started by --processes (the Redis URL).
+    child: { type: 'string' },
   },
 });
 const WATCHES = Number(args.watches);
 const TICKS = Number(args.ticks);
 const BATCH = Number(args.batch);
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
+
+if (args.child !== undefined) {
+  // A tick process: connect, say ready, tick on "go", report what it moved and its CPU.
+  const connected = await connectRedis(args.child, 2_000);
+  if (connected.status !== 'ok') throw new Error(connected.reason);
+  const keys = fleetKeys('bench');
+  const tick = new WatchTick(connected.redis, keys, createVerifyQueue(connected.redis, keys), {
+    batch: BATCH,
+    maxPerTick: 10_000_000,
+  });
+  process.stdout.write('ready\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  const cpuBefore = process.cpuUsage();
+  const summary = await tick.run(() => 1_000);
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(`${JSON.stringify({ moved: summary.moved, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+  connected.redis.disconnect();
+  process.exit(0);
+}
 
 const started = await startRedisServer();
 if (started.status !== 'ok') throw new Error(started.why);
@@ -66,15 +92,58 @@ try {
     const info = await redis.info('cpu');
     return (Number(/used_cpu_user:([\d.]+)/.exec(info)[1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)[1])) * 1000;
   };
-  const cpuBefore = await redisCpu();
-  const nodeBefore = process.cpuUsage();
-  const tickStarted = performance.now();
-  const summaries = await Promise.all(ticks.map((tick) => tick.run(() => 1_000)));
-  const tickSeconds = (performance.now() - tickStarted) / 1000;
-  const redisMs = (await redisCpu()) - cpuBefore;
-  const nodeUsage = process.cpuUsage(nodeBefore);
-  const nodeMs = (nodeUsage.user + nodeUsage.system) / 1000;
-  const moved = summaries.reduce((sum, s) => sum + s.moved, 0);
+  let tickSeconds;
+  let redisMs;
+  let nodeMs;
+  // CPU of the busiest ticking process: with a core each, the slowest of them bounds the rate.
+  let busiestMs;
+  let moved;
+  if (args.processes) {
+    const { spawn } = await import('node:child_process');
+    const children = Array.from({ length: TICKS }, () =>
+      spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', started.server.url, '--batch', String(BATCH)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
+    const lines = children.map((child) => {
+      const queue = [];
+      let waiting = null;
+      let buffer = '';
+      child.stdout.on('data', (chunk) => {
+        buffer += chunk;
+        for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, i);
+          buffer = buffer.slice(i + 1);
+          if (waiting) {
+            waiting(line);
+            waiting = null;
+          } else queue.push(line);
+        }
+      });
+      return () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => (waiting = resolve)));
+    });
+    await Promise.all(lines.map((next) => next()));
+    const cpuBefore = await redisCpu();
+    const tickStarted = performance.now();
+    for (const child of children) child.stdin.write('go\n');
+    const reports = (await Promise.all(lines.map((next) => next()))).map((line) => JSON.parse(line));
+    tickSeconds = (performance.now() - tickStarted) / 1000;
+    redisMs = (await redisCpu()) - cpuBefore;
+    nodeMs = reports.reduce((sum, r) => sum + r.cpuMs, 0);
+    busiestMs = Math.max(...reports.map((r) => r.cpuMs));
+    moved = reports.reduce((sum, r) => sum + r.moved, 0);
+  } else {
+    const cpuBefore = await redisCpu();
+    const nodeBefore = process.cpuUsage();
+    const tickStarted = performance.now();
+    const summaries = await Promise.all(ticks.map((tick) => tick.run(() => 1_000)));
+    tickSeconds = (performance.now() - tickStarted) / 1000;
+    redisMs = (await redisCpu()) - cpuBefore;
+    const nodeUsage = process.cpuUsage(nodeBefore);
+    nodeMs = (nodeUsage.user + nodeUsage.system) / 1000;
+    busiestMs = nodeMs;
+    moved = summaries.reduce((sum, s) => sum + s.moved, 0);
+  }
   const queue = createVerifyQueue(redis, keys);
   const jobs = await queue.count();
   const stillDue = await redis.zcount(keys.watchDue, '-inf', 1_000);
@@ -92,11 +161,11 @@ try {
     ['adds', `${Math.round(WATCHES / addSeconds)} watches / s`],
     [
       'tick',
-      `${moved} moved in ${tickSeconds.toFixed(2)} s = ${Math.round(moved / tickSeconds)} domains / s (${TICKS} loops, batch ${BATCH})`,
+      `${moved} moved in ${tickSeconds.toFixed(2)} s = ${Math.round(moved / tickSeconds)} domains / s (${TICKS} loops${args.processes ? ' in as many processes' : ' in this process'}, batch ${BATCH})`,
     ],
     [
       'tick CPU / domain',
-      `Redis ${((redisMs * 1000) / moved).toFixed(1)} µs, ticking process ${((nodeMs * 1000) / moved).toFixed(1)} µs: ${Math.round(moved / (Math.max(redisMs, nodeMs) / 1000))} domains / s where each has a core (load average now ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`,
+      `Redis ${((redisMs * 1000) / moved).toFixed(1)} µs, ticking process${args.processes ? 'es' : ''} ${((nodeMs * 1000) / moved).toFixed(1)} µs: ${Math.round(moved / (Math.max(redisMs, busiestMs) / 1000))} domains / s where each has a core (load average now ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs)`,
     ],
     ['duplicates', `${moved - WATCHES + (jobs - WATCHES)} (claimed ${moved}, jobs ${jobs}, still due ${stillDue})`],
     ['due again, jobs waiting', `${again.moved} moved, jobs ${jobsAfter} (dedup by job id: ${jobsAfter - jobs} new)`],
