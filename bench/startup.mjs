@@ -89,6 +89,8 @@ const cases = [
   { name: 'mxv --version', argv: [CLI, '--version'] },
   { name: 'mxv check --help', argv: [CLI, 'check', '--help'] },
   { name: 'mxv check ok.test', argv: [CLI, 'check', '--json', ...probeFlags, 'ok.test'] },
+  // The same with only the mail route: what the security and reputation checks add.
+  { name: 'mxv check --checks none', argv: [CLI, 'check', '--json', '--checks', 'none', ...probeFlags, 'ok.test'] },
 ];
 
 try {

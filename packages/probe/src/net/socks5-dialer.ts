@@ -1,8 +1,11 @@
-import { SocksClient } from 'socks';
 import { ownTimeoutError } from '../classify-error.js';
 import type { Dialer, DialRequest, DialResult } from './dialer.js';
 import { ProxyError } from './proxy-error.js';
 import type { ProxyEndpoint } from './proxy-url.js';
+
+/** Loaded on the first proxied connection: `mxv check` without --proxy does not pay for it at start-up. */
+let socksModule: Promise<typeof import('socks')> | null = null;
+const loadSocks = (): Promise<typeof import('socks')> => (socksModule ??= import('socks'));
 
 /**
  * Every connection through a SOCKS5 proxy (RFC 1928, RFC 1929 for
@@ -41,6 +44,7 @@ export class Socks5Dialer implements Dialer {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      const { SocksClient } = await loadSocks();
       await SocksClient.createConnection({
         command: 'connect',
         destination: { host: request.host, port: request.port },
