@@ -1,31 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult, type HostResult } from '@mxv/schema';
 import { renderDomainMain } from '../src/page/render-domain-page.js';
+import { sampleHost } from '../../../packages/fleet/test/support/sample-result.js';
 
 /** Issue 11 "Everywhere a user looks": port and TLS mode per host card, and the Submission block. */
 
 const XSS = `<script>alert(1)</script>`;
 
 function host(overrides: Partial<HostResult>): HostResult {
-  return {
-    exchange: 'mx.sub.test',
-    priority: 10,
-    ip: '192.0.2.1',
-    port: 25,
-    connect: 'ok',
-    banner: { code: 220, text: 'mx ESMTP' },
-    ehlo: { code: 250, extensions: ['PIPELINING'] },
-    starttls: 'ok',
-    tls: null,
-    timingsMs: { connect: 1, banner: 2, tls: 3, total: 9 },
-    error: null,
-    tlsMode: 'starttls',
-    dane: null,
-    mtaSts: null,
-    ptr: null,
-    dnsbl: null,
-    ...overrides,
-  };
+  return sampleHost('sub.test', { ...overrides });
 }
 
 function result(overrides: Partial<CheckResult>): CheckResult {

@@ -1,31 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult, type HostResult } from '@mxv/schema';
 import { renderResultTable } from '../src/output/render-table.js';
+import { sampleHost } from '../../../packages/fleet/test/support/sample-result.js';
 
 /** Issue 11: the check table shows the port and TLS mode of each probe, and the submission services, compactly. */
 
 const plain = { green: String, red: String, yellow: String, dim: String, bold: String, cyan: String };
 
 function host(overrides: Partial<HostResult>): HostResult {
-  return {
-    exchange: 'mx.t.test',
-    priority: 10,
-    ip: '192.0.2.1',
-    port: 25,
-    connect: 'ok',
-    banner: { code: 220, text: 'mx ESMTP' },
-    ehlo: { code: 250, extensions: [] },
-    starttls: 'ok',
-    tls: null,
-    timingsMs: { connect: 1, banner: 2, tls: 3, total: 9 },
-    error: null,
-    tlsMode: 'starttls',
-    dane: null,
-    mtaSts: null,
-    ptr: null,
-    dnsbl: null,
-    ...overrides,
-  };
+  return sampleHost('t.test', { ehlo: { code: 250, extensions: [] }, ...overrides });
 }
 
 function result(overrides: Partial<CheckResult>): CheckResult {

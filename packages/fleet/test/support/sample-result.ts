@@ -35,6 +35,29 @@ export function sampleResult(domain: string, checkedAt: string, overrides: Parti
   };
 }
 
+/** One complete host of a result (every contract field, security and reputation null), for rendering tests. */
+export function sampleHost(domain: string, overrides: Partial<HostResult> = {}): HostResult {
+  return {
+    exchange: `mx.${domain}`,
+    priority: 10,
+    ip: '192.0.2.1',
+    port: 25,
+    connect: 'ok',
+    banner: { code: 220, text: 'mx ESMTP' },
+    ehlo: { code: 250, extensions: ['PIPELINING'] },
+    starttls: 'ok',
+    tls: null,
+    timingsMs: { connect: 1, banner: 2, tls: 3, total: 9 },
+    error: null,
+    tlsMode: 'starttls',
+    dane: null,
+    mtaSts: null,
+    ptr: null,
+    dnsbl: null,
+    ...overrides,
+  };
+}
+
 export function sampleProbe(ip: string, overrides: Partial<HostProbe> = {}): HostProbe {
   return {
     ip,
