@@ -12,7 +12,9 @@
  * apps/cli/dist), so it needs no TypeScript loader. It starts a private
  * redis-server on a free loopback port (no persistence), the simulated mail
  * world in this process (bulkWorldSpec: a third of the domains on a 4-address
- * big provider, some hosts slow, some refusing), enqueues with `mxv enqueue`,
+ * big provider, some hosts slow, some refusing; SPF, DMARC and TLS-RPT records
+ * for every domain, MTA-STS for one big-provider domain in ten, its policy
+ * fetched once per (domain, policy id)), enqueues with `mxv enqueue`,
  * and runs `mxv worker` processes until every domain has a result; then once
  * more with a warm host cache, both with the first `--checks` value (default
  * all). With several values (default: all, then none), the same domains run
@@ -20,6 +22,15 @@
  * workers started with it, so the throughputs are printed side by side with
  * their ratio under the same conditions. The world's TLDs are DNSSEC-signed, so the DNSSEC and DANE checks do
  * their real work.
+ *
+ * A run is over when the queue holds no job (waiting, active, delayed): every
+ * domain has its result, transient ones after their retries.
+ *
+ * Last, the yardstick (issue 13): the same domains enqueued the same way
+ * (`mxv enqueue`) under another prefix of the same Redis, drained by as many
+ * processes of a BullMQ Worker that does nothing (bench/lib/noop-drain-worker.mjs),
+ * timed like the cold run (from the processes' spawn to the last job): the
+ * fleet's domains/s are printed as a ratio of its jobs/s.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -47,6 +58,10 @@ const { values: args } = parseArgs({
     'rate-per-ip': { type: 'string', default: '50' },
     'max-conn-per-ip': { type: 'string', default: '4' },
     checks: { type: 'string', multiple: true, default: ['all', 'none'] },
+    // Node flags for the worker processes only, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+    'worker-node-options': { type: 'string', default: '' },
+    // Skip the no-op drain (profiling runs).
+    'no-noop': { type: 'boolean', default: false },
   },
 });
 const DOMAINS = Number(args.domains);
@@ -90,6 +105,8 @@ async function startRedis() {
   return { server: started.server, url: started.server.url, redis: connected.redis };
 }
 
+const NOOP_WORKER = join(root, 'bench/lib/noop-drain-worker.mjs');
+
 function run(argv, env = {}) {
   const child = spawn(process.execPath, [CLI, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -108,18 +125,60 @@ function processUsage(pid) {
   return { cpuMs: ticks * 10, peakRss: hwm ? Number(hwm[1]) * 1024 : NaN };
 }
 
-async function waitForEvents(redis, key, target, label) {
+/**
+ * Seconds until the queue holds no job (waiting, active, delayed or
+ * prioritized): every domain enqueued before the call has its result. The
+ * events stream is no count of results (a result that changed adds a `changed`
+ * entry, and the stream is capped).
+ */
+async function waitForDrain(queue, label) {
   const started = performance.now();
-  let last = 0;
+  let last = performance.now();
   for (;;) {
-    const count = await redis.xlen(key);
-    if (count >= target) return (performance.now() - started) / 1000;
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children');
+    const left = Object.values(counts).reduce((a, b) => a + b, 0);
+    if (left === 0) return (performance.now() - started) / 1000;
     if (performance.now() - last > 5000) {
       last = performance.now();
-      log(`${label}: ${count}/${target} results`);
+      log(`${label}: ${left} jobs left`);
     }
-    await sleep(100);
+    await sleep(50);
   }
+}
+
+/**
+ * Enqueues the list with `mxv enqueue` under the prefix `noop`, then times
+ * WORKERS no-op worker processes from their spawn until the queue is empty.
+ */
+async function noopDrain(url, listFile, total) {
+  const prefix = 'noop';
+  const keys = fleetKeys(prefix);
+  const enqueued = await run(['enqueue', '--json', '-f', listFile, '--redis', url, '--prefix', prefix]);
+  if (enqueued.code !== 0) throw new Error(`enqueue (no-op) failed: ${enqueued.stderr}`);
+  const connected = await connectRedis(url, 2_000);
+  if (connected.status !== 'ok') throw new Error(connected.reason);
+  const queue = createVerifyQueue(connected.redis, keys);
+  const started = performance.now();
+  const children = Array.from({ length: WORKERS }, () => {
+    const child = spawn(process.execPath, [NOOP_WORKER, url, prefix, args.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    return { child, output: () => stdout };
+  });
+  await waitForDrain(queue, 'no-op drain');
+  const seconds = (performance.now() - started) / 1000;
+  // VmHWM: the peak over the process' life, read before it exits.
+  const peakRss = children.map(({ child }) => processUsage(child.pid).peakRss);
+  for (const { child } of children) child.kill('SIGTERM');
+  await Promise.all(children.map(({ child }) => once(child, 'exit')));
+  const reports = children.map(({ output }) => JSON.parse(output()));
+  const completed = reports.reduce((a, r) => a + r.completed, 0);
+  const first = Math.min(...reports.map((r) => r.firstMs));
+  const last = Math.max(...reports.map((r) => r.lastMs));
+  await queue.close();
+  connected.redis.disconnect();
+  if (completed !== total) log(`no-op drain: ${completed} completions for ${total} jobs`);
+  return { seconds, steadyRate: (completed - 1) / Math.max(0.001, (last - first) / 1000), peakRss };
 }
 
 const memoryUsed = async (redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
@@ -135,6 +194,8 @@ async function main() {
     slowShare: 0.05,
     slowDelayMs: 1500,
     unreachableShare: 0.05,
+    // SPF, DMARC and TLS-RPT for every domain, MTA-STS for one big-provider domain in ten: the security checks do their work.
+    policies: true,
   });
   // Signed TLDs, as nearly all real ones are: the DNSSEC and DANE checks see AD answers and ask for TLSA.
   const world = await startWorld({ ...spec, dnssec: { test: { state: 'secure' }, example: { state: 'secure' } } });
@@ -145,6 +206,7 @@ async function main() {
   writeFileSync(listFile, `${world.domains.join('\n')}\n`);
   writeFileSync(join(dir, 'ca.pem'), world.caCertPem);
   const fleet = ['--redis', url, '--prefix', prefix];
+  const queue = createVerifyQueue(redis, keys);
 
   // 1. Enqueue, and what a queued domain costs in Redis.
   const before = await memoryUsed(redis);
@@ -177,7 +239,8 @@ async function main() {
   ];
   const startWorkers = (checks) =>
     Array.from({ length: WORKERS }, (_, i) => {
-      const child = spawn(process.execPath, [CLI, ...workerArgs, '--checks', checks], {
+      const nodeFlags = args['worker-node-options'].split(' ').filter(Boolean);
+      const child = spawn(process.execPath, [...nodeFlags, CLI, ...workerArgs, '--checks', checks], {
         env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -194,7 +257,7 @@ async function main() {
   world.dnsServer.clearLog();
   let workers = startWorkers(firstChecks);
   log(`workers started (--checks ${firstChecks}); cold run…`);
-  const coldSeconds = await waitForEvents(redis, keys.events, DOMAINS, 'cold');
+  const coldSeconds = await waitForDrain(queue, 'cold');
   const reputation = reputationQuestions(world.dnsServer);
   const coldUsage = workers.map((w) => processUsage(w.pid));
 
@@ -213,33 +276,43 @@ async function main() {
     for (const record of spec.records[name] ?? []) if (record.type === 'MX') referenced.add(record.exchange);
   const distinctLive = [...referenced].filter((exchange) => world.hostsById.get(exchange)?.handle).length;
   const probes = Number(await redis.get(keys.statHostMisses));
+  const policyRequests = () => [...world.policyServers.values()].reduce((sum, server) => sum + server.requests.length, 0);
+  const stsPairs = world.domains.filter((d) => (spec.records[`_mta-sts.${d}`] ?? []).length > 0).length;
+  const coldFetches = policyRequests();
 
   // 3. Warm host cache: the same domains again (--force; the host probes are still cached).
   for (const host of world.hosts.values()) host.log.clear();
   const warmEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
   if (warmEnqueue.code !== 0) throw new Error(`enqueue failed: ${warmEnqueue.stderr}`);
-  const warmSeconds = await waitForEvents(redis, keys.events, 2 * DOMAINS, 'warm');
+  const warmSeconds = await waitForDrain(queue, 'warm');
   let warmConnections = 0;
   for (const host of world.hosts.values()) warmConnections += host.log.total;
   const warmUsage = workers.map((w) => processUsage(w.pid));
+  const warmFetches = policyRequests() - coldFetches;
 
   // 4. The same warm run under each --checks value, each with fresh workers (so CPU is theirs alone, start-up included alike).
   let codes = await stopWorkers(workers);
   const comparisons = [];
-  let done = 2 * DOMAINS;
   for (const checks of otherChecks.length > 0 ? args.checks : []) {
     workers = startWorkers(checks);
     const again = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
     if (again.code !== 0) throw new Error(`enqueue failed: ${again.stderr}`);
-    done += DOMAINS;
-    const seconds = await waitForEvents(redis, keys.events, done, `warm, --checks ${checks}`);
-    const cpu = workers.map((w) => processUsage(w.pid)).reduce((a, u) => a + u.cpuMs, 0);
-    comparisons.push({ checks, seconds, cpu });
+    const seconds = await waitForDrain(queue, `warm, --checks ${checks}`);
+    const usage = workers.map((w) => processUsage(w.pid));
+    const cpu = usage.reduce((a, u) => a + u.cpuMs, 0);
+    comparisons.push({ checks, seconds, cpu, peakRss: usage.map((u) => u.peakRss) });
     codes = await stopWorkers(workers);
   }
-  const queue = createVerifyQueue(redis, keys);
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
   await queue.close();
+
+  // 5. The no-op drain: what BullMQ alone moves here, with the fleet's workers stopped.
+  const noop = args['no-noop']
+    ? { seconds: Number.NaN, steadyRate: Number.NaN, peakRss: [] }
+    : await noopDrain(url, listFile, DOMAINS);
+  const warmRate = DOMAINS / warmSeconds;
+  const coldRate = DOMAINS / coldSeconds;
+  const noopRate = DOMAINS / noop.seconds;
 
   const cpuCold = coldUsage.reduce((a, u) => a + u.cpuMs, 0);
   const cpuWarm = warmUsage.reduce((a, u) => a + u.cpuMs, 0) - cpuCold;
@@ -255,7 +328,7 @@ async function main() {
     ['machine', `${(await import('node:os')).cpus().length} CPUs (world, Redis, producer and workers share them)`],
     [
       'enqueue',
-      `${summary.enqueued} enqueued in ${summary.seconds} s = ${Math.round(summary.read / summary.seconds)} domains/s (mxv enqueue, incl. ~1 s process start)`,
+      `${summary.enqueued} enqueued in ${summary.seconds} s = ${Math.round(summary.read / summary.seconds)} domains/s (mxv enqueue, from connected to done)`,
     ],
     [
       'redis bytes per queued job',
@@ -286,7 +359,26 @@ async function main() {
       ],
       [`worker CPU per domain (--checks ${checks})`, `${(cpu / DOMAINS).toFixed(2)} ms (start-up included)`],
     ]),
-    ['peak RSS per worker', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
+    [
+      'MTA-STS policy fetches',
+      `${coldFetches} cold, ${warmFetches} warm; ${stsPairs} distinct (domain, policy id) pairs in the world`,
+    ],
+    [
+      'no-op BullMQ drain',
+      `${noop.seconds.toFixed(1)} s = ${Math.round(noopRate)} jobs/s (${WORKERS} processes × concurrency ${args.concurrency}, from spawn; ${Math.round(noop.steadyRate)} jobs/s first to last completion)`,
+    ],
+    [
+      'ratio to the no-op drain',
+      `warm ${(warmRate / noopRate).toFixed(2)}×, cold ${(coldRate / noopRate).toFixed(2)}×${comparisons
+        .map(({ checks, seconds }) => `, fresh warm --checks ${checks} ${(DOMAINS / seconds / noopRate).toFixed(2)}×`)
+        .join('')}`,
+    ],
+    ['peak RSS per worker (cold + warm run)', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
+    ...comparisons.map(({ checks, peakRss }) => [
+      `peak RSS per worker (--checks ${checks})`,
+      peakRss.map((b) => `${Math.round(b / 1048576)} MiB`).join(', '),
+    ]),
+    ['peak RSS per no-op worker', noop.peakRss.map((b) => `${Math.round(b / 1048576)} MiB`).join(', ')],
     ['queue left', JSON.stringify(counts)],
     ['worker exit codes (SIGTERM)', codes.join(', ')],
   ];
