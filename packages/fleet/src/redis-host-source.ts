@@ -67,6 +67,8 @@ export class RedisHostSource implements HostProbeSource {
   readonly #prober: HostProber;
   readonly #gate: RedisPolitenessGate;
   readonly #options: RedisHostSourceOptions;
+  /** Cache hits not yet added to the shared counter: one INCRBY per event-loop turn instead of one INCR per hit. */
+  #unsentHits = 0;
 
   constructor(redis: Redis, keys: FleetKeys, prober: HostProber, gate: RedisPolitenessGate, options: RedisHostSourceOptions) {
     this.#redis = redis;
@@ -109,12 +111,13 @@ export class RedisHostSource implements HostProbeSource {
       }
       const pressure = await this.#gate.noteOutcome(target.ip, probe);
       const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
-      await this.#redis
-        .pipeline()
-        .set(key, JSON.stringify(probe), 'PX', ttlMs)
-        .incr(this.#keys.statHostMisses)
-        .zadd(this.#keys.hostIndex, Date.now() + ttlMs, key)
-        .exec();
+      // Three slots (the entry by its address, the counter, the index): separate commands, not one
+      // pipeline, which a Cluster refuses across slots; an auto-pipelined connection sends them in one write.
+      await Promise.all([
+        this.#redis.set(key, JSON.stringify(probe), 'PX', ttlMs),
+        this.#redis.incr(this.#keys.statHostMisses),
+        this.#redis.zadd(this.#keys.hostIndex, Date.now() + ttlMs, key),
+      ]);
       return { status: 'probed', probe };
     } finally {
       await this.#redis.mxvReleaseHostLock(lockKey, owner);
@@ -138,9 +141,23 @@ export class RedisHostSource implements HostProbeSource {
     )
       return { status: 'invalid' };
     if (maxAgeMs !== undefined && !(Date.now() - Date.parse(parsed.data.probedAt) <= maxAgeMs)) return { status: 'miss' };
-    // Counted without waiting: the counter only feeds `mxv status`.
-    this.#redis.incr(this.#keys.statHostHits).catch(() => undefined);
+    this.#countHit();
     return { status: 'hit', probe: parsed.data };
+  }
+
+  /**
+   * Counted without waiting (the counter only feeds `mxv status`), and summed
+   * over the hits of one event-loop turn: with hundreds of jobs in flight, many
+   * hits land in the same turn and cost one command.
+   */
+  #countHit(): void {
+    this.#unsentHits += 1;
+    if (this.#unsentHits > 1) return;
+    setImmediate(() => {
+      const hits = this.#unsentHits;
+      this.#unsentHits = 0;
+      this.#redis.incrby(this.#keys.statHostHits, hits).catch(() => undefined);
+    });
   }
 }
 

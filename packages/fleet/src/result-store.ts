@@ -144,6 +144,8 @@ export class ResultStore {
   readonly #keys: FleetKeys;
   readonly #options: Omit<ResultStoreOptions, 'onUnreadable'>;
   readonly #onUnreadable: (domain: string, reason: UnreadableReason) => void;
+  /** Results written and not yet added to their minute's counter, by counter key (one INCRBY per key and event-loop turn). */
+  readonly #uncounted = new Map<string, number>();
 
   constructor(redis: Redis, keys: FleetKeys, options: Partial<ResultStoreOptions> = {}) {
     this.#redis = redis;
@@ -192,28 +194,57 @@ export class ResultStore {
     }
     // The events and the counter live in other slots (Cluster), so they follow the
     // write instead of joining its script; a crash in between loses one event, never the result or its history.
+    // Sent as separate commands, not one pipeline: a Cluster pipeline must stay within one slot, and on an
+    // auto-pipelined connection they leave in the same write as the other jobs' commands anyway.
     const minuteKey = this.#keys.statCompleted(Math.floor(now / 60_000));
     const events = this.#keys.events;
     const maxLen = this.#options.eventsMaxLen;
-    const pipeline = this.#redis.pipeline().xadd(events, 'MAXLEN', '~', maxLen, '*', ...eventEntryFields(result, null));
+    const sent: Array<Promise<unknown>> = [
+      this.#redis.xadd(events, 'MAXLEN', '~', maxLen, '*', ...eventEntryFields(result, null)),
+    ];
     if (changes.length > 0) {
-      pipeline.xadd(
-        events,
-        'MAXLEN',
-        '~',
-        maxLen,
-        '*',
-        ...eventEntryFields(result, 'changed', { changes: JSON.stringify(changes) }),
+      sent.push(
+        this.#redis.xadd(
+          events,
+          'MAXLEN',
+          '~',
+          maxLen,
+          '*',
+          ...eventEntryFields(result, 'changed', { changes: JSON.stringify(changes) }),
+        ),
       );
     }
-    await pipeline.incr(minuteKey).expire(minuteKey, 86_400).exec();
+    await Promise.all(sent);
+    this.#countCompleted(minuteKey);
     return { status: 'written', changes };
+  }
+
+  /**
+   * Adds one to the results-per-minute counter (`mxv status` rates), summed over
+   * the writes of one event-loop turn: with hundreds of jobs in flight, one
+   * INCRBY stands for many. Not awaited, as a counter that only feeds a rate; the
+   * key's expiry is set by the INCRBY that created it.
+   */
+  #countCompleted(minuteKey: string): void {
+    const pending = this.#uncounted.get(minuteKey) ?? 0;
+    this.#uncounted.set(minuteKey, pending + 1);
+    if (this.#uncounted.size > 1 || pending > 0) return;
+    setImmediate(() => {
+      for (const [key, count] of this.#uncounted) {
+        this.#redis
+          .incrby(key, count)
+          .then((total) => (total === count ? this.#redis.expire(key, 86_400) : 0))
+          .catch(() => undefined);
+      }
+      this.#uncounted.clear();
+    });
   }
 
   /** The stored result the next one is compared with; checkedAt '' when none (or unreadable: then there is nothing to compare). */
   async #readPrevious(domain: string): Promise<{ checkedAt: string; result: CheckResult | null }> {
-    const [raw] = await this.#readMany([domain]);
-    if (raw === null || raw === undefined) return { checkedAt: '', result: null };
+    // One GET, not a pipeline of one: ioredis builds a pipeline object per call, costly on a connection with many scripts.
+    const raw = await this.#redis.getBuffer(this.#keys.result(domain));
+    if (raw === null) return { checkedAt: '', result: null };
     const json = parseJson(raw.toString('utf8'));
     const parsed = checkResultSchema.safeParse(json);
     if (parsed.success) return { checkedAt: parsed.data.checkedAt, result: parsed.data };

@@ -1,6 +1,6 @@
 import type { HostProbe, HostProber, HostTarget } from '@mxv/probe';
 import { Counter, Registry } from 'prom-client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisHostSource, type RedisHostSourceOptions } from '../src/redis-host-source.js';
 import { fleetKeys, type FleetKeys } from '../src/redis-keys.js';
 import { DEFAULT_POLITENESS, RedisPolitenessGate } from '../src/redis-politeness-gate.js';
@@ -74,6 +74,25 @@ describe('RedisHostSource', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await redis.get(keys.statHostHits)).toBe('1');
     expect(await redis.zcard(keys.hostIndex)).toBe(1);
+  });
+
+  it('jobs in flight in one worker that share a host probe it once, and their hits, summed per turn, all count', async () => {
+    const keys = fleetKeys(server.prefix('one-worker'));
+    const prober = new CountingProber(50);
+    const shared = source(keys, prober);
+    // Issued in the same turn, as a worker's jobs in flight are.
+    const first = await Promise.all(Array.from({ length: 12 }, () => shared.obtain(target('192.0.2.31'))));
+    expect(first.filter((o) => o.status === 'probed')).toHaveLength(1);
+    expect(first.filter((o) => o.status === 'deferred')).toHaveLength(11);
+    expect(prober.calls).toHaveLength(1);
+    const again = await Promise.all(Array.from({ length: 12 }, () => shared.obtain(target('192.0.2.31'))));
+    expect(again.every((o) => o.status === 'cached')).toBe(true);
+    expect(prober.calls).toHaveLength(1);
+    const redis = server.client();
+    await vi.waitFor(async () => expect(await redis.get(keys.statHostHits)).toBe('12'));
+    expect(await redis.get(keys.statHostMisses)).toBe('1');
+    expect(await redis.zcard(keys.hostIndex)).toBe(1);
+    expect(await redis.get(keys.hostLock('192.0.2.31', 25))).toBeNull();
   });
 
   it('a watched re-check treats a probe older than its interval as a miss, and shares the fresh one', async () => {

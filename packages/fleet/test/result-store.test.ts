@@ -1,5 +1,5 @@
 import type { CheckResult } from '@mxv/schema';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fleetKeys } from '../src/redis-keys.js';
 import { ResultStore } from '../src/result-store.js';
 import { sampleResult } from './support/sample-result.js';
@@ -59,14 +59,27 @@ describe('ResultStore', () => {
     expect(await store.checkedAtMany(['c.test', 'x.test'])).toEqual([Date.parse('2026-01-01T00:00:00.000Z'), null]);
   });
 
-  it('counts written results per minute for mxv status', async () => {
+  it('counts written results per minute for mxv status, writes of one turn summed, the counter expiring after a day', async () => {
     const redis = server.client();
     const keys = fleetKeys(server.prefix('t4'));
     const store = new ResultStore(redis, keys);
     const now = Date.parse('2026-05-05T10:00:30.000Z');
+    const key = keys.statCompleted(Math.floor(now / 60_000));
     await store.write(sampleResult('d.test', '2026-01-01T00:00:00.000Z'), now);
     await store.write(sampleResult('e.test', '2026-01-01T00:00:00.000Z'), now);
-    expect(await redis.get(keys.statCompleted(Math.floor(now / 60_000)))).toBe('2');
+    await vi.waitFor(async () => expect(await redis.get(key)).toBe('2'));
+    const ttl = await redis.ttl(key);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+    // Written in the same turns: counted by shared INCRBYs, none lost, none twice.
+    const domains = Array.from({ length: 20 }, (_, i) => `batch${i}.test`);
+    await Promise.all(domains.map((d) => store.write(sampleResult(d, '2026-01-01T00:00:00.000Z'), now)));
+    await vi.waitFor(async () => expect(await redis.get(key)).toBe('22'));
+    // The next minute is a new key with its own expiry.
+    await store.write(sampleResult('f.test', '2026-01-01T00:00:00.000Z'), now + 60_000);
+    const next = keys.statCompleted(Math.floor(now / 60_000) + 1);
+    await vi.waitFor(async () => expect(await redis.get(next)).toBe('1'));
+    expect(await redis.ttl(next)).toBeGreaterThan(86_000);
   });
 
   it('refuses a result that does not match the schema: nothing stored, no event, the outcome says why', async () => {
