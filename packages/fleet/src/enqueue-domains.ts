@@ -47,7 +47,8 @@ export interface EnqueueSummary {
 /**
  * Streams domains into the queue in constant memory: one chunk at a time is
  * normalized, checked against existing jobs and stored results (two pipelined
- * round trips), and added with one addBulk. The job id is the domain, so even a
+ * round trips), and added with one addBulk; while Redis adds a chunk, the next
+ * one is read and normalized (two chunks in memory at most). The job id is the domain, so even a
  * duplicate that slips past the check between two producers is ignored by BullMQ.
  */
 export async function enqueueDomains(
@@ -67,14 +68,19 @@ export async function enqueueDomains(
   const summary: EnqueueSummary = { read: 0, invalid: 0, duplicates: 0, fresh: 0, enqueued: 0 };
   let chunk: string[] = [];
   let seenInChunk = new Set<string>();
+  // The chunk Redis is adding while the next one is read and normalized: one in flight at most,
+  // and each chunk's existence check follows the previous chunk's add, so duplicates count as before.
+  let inFlight: Promise<void> = Promise.resolve();
 
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const domains = chunk;
     chunk = [];
     seenInChunk = new Set();
-    await addChunk(deps, domains, options, now(), summary);
-    options.onProgress?.(summary);
+    await inFlight;
+    inFlight = addChunk(deps, domains, options, now(), summary).then(() => options.onProgress?.(summary));
+    // Awaited by the next flush (or at the end), which rethrows; this only keeps a failure from being unhandled meanwhile.
+    inFlight.catch(() => undefined);
   };
 
   for await (const input of inputs) {
@@ -98,6 +104,7 @@ export async function enqueueDomains(
     if (chunk.length >= chunkSize) await flush();
   }
   await flush();
+  await inFlight;
   return summary;
 }
 
