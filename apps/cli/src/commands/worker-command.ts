@@ -26,6 +26,7 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   retryBaseMs: string;
   drainTimeoutMs: string;
   redisWaitMs: string;
+  heapGrowthPercent: string;
   lockMs: string;
   stalledIntervalMs: string;
   heartbeatMs: string;
@@ -91,6 +92,14 @@ export function workerCommand(): Command {
       new Option('--drain-timeout-ms <n>', 'on SIGTERM, how long running jobs may finish')
         .env('MXV_DRAIN_TIMEOUT_MS')
         .default(boundDefault(WORKER_PROCESS_BOUNDS.drainTimeoutMs)),
+    )
+    .addOption(
+      new Option(
+        '--heap-growth-percent <n>',
+        "how far the V8 heap may grow past its live size after a full GC, in percent (0: V8's own heuristic)",
+      )
+        .env('MXV_HEAP_GROWTH_PERCENT')
+        .default(boundDefault(WORKER_PROCESS_BOUNDS.heapGrowthPercent)),
     )
     .addOption(
       new Option('--lock-ms <n>', "job lock; a killed worker's jobs run again after it lapses").default(
