@@ -112,7 +112,7 @@ export class RedisHostSource implements HostProbeSource {
       const pressure = await this.#gate.noteOutcome(target.ip, probe);
       const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
       // Three slots (the entry by its address, the counter, the index): separate commands, not one
-      // pipeline, which a Cluster refuses across slots; an auto-pipelined connection sends them in one write.
+      // pipeline, which a Cluster refuses across slots.
       await Promise.all([
         this.#redis.set(key, JSON.stringify(probe), 'PX', ttlMs),
         this.#redis.incr(this.#keys.statHostMisses),

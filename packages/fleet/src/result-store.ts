@@ -194,8 +194,7 @@ export class ResultStore {
     }
     // The events and the counter live in other slots (Cluster), so they follow the
     // write instead of joining its script; a crash in between loses one event, never the result or its history.
-    // Sent as separate commands, not one pipeline: a Cluster pipeline must stay within one slot, and on an
-    // auto-pipelined connection they leave in the same write as the other jobs' commands anyway.
+    // Sent as separate commands, not one pipeline: a Cluster pipeline must stay within one slot.
     const minuteKey = this.#keys.statCompleted(Math.floor(now / 60_000));
     const events = this.#keys.events;
     const maxLen = this.#options.eventsMaxLen;
@@ -222,8 +221,8 @@ export class ResultStore {
   /**
    * Adds one to the results-per-minute counter (`mxv status` rates), summed over
    * the writes of one event-loop turn: with hundreds of jobs in flight, one
-   * INCRBY stands for many. Not awaited, as a counter that only feeds a rate; the
-   * key's expiry is set by the INCRBY that created it.
+   * INCRBY (and one EXPIRE) stands for many. Not awaited, as a counter that only
+   * feeds a rate.
    */
   #countCompleted(minuteKey: string): void {
     const pending = this.#uncounted.get(minuteKey) ?? 0;
@@ -231,10 +230,8 @@ export class ResultStore {
     if (this.#uncounted.size > 1 || pending > 0) return;
     setImmediate(() => {
       for (const [key, count] of this.#uncounted) {
-        this.#redis
-          .incrby(key, count)
-          .then((total) => (total === count ? this.#redis.expire(key, 86_400) : 0))
-          .catch(() => undefined);
+        this.#redis.incrby(key, count).catch(() => undefined);
+        this.#redis.expire(key, 86_400).catch(() => undefined);
       }
       this.#uncounted.clear();
     });
