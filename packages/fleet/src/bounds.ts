@@ -64,11 +64,11 @@ export const WORKER_PROCESS_BOUNDS = {
    * How far V8 lets the heap grow past what a full GC found live, in percent
    * (V8's `--heap-growing-percent`, set by the worker at start). V8's own
    * heuristic (0 here) lets a busy worker's heap reach three to four times its
-   * live size, mostly garbage awaiting collection: about 250 MiB RSS at
-   * concurrency 300 for 50 MiB live. 40 holds it near 160 MiB for a few more
-   * full GCs (README "Benchmarks").
+   * live size, mostly garbage awaiting collection: about 260 MiB RSS at
+   * concurrency 300 for 50 MiB live. 100 holds it near 185 MiB for about 10 %
+   * more CPU per domain; 40 near 165 MiB for about 20 % (README "Benchmarks").
    */
-  heapGrowthPercent: { min: 0, max: 1_000, default: 40 },
+  heapGrowthPercent: { min: 0, max: 1_000, default: 100 },
 } as const satisfies Record<string, NumberBound>;
 
 // Watches, webhook deliveries and history (docs/watching.md). Written here, not
