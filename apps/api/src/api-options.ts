@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@mxv/fleet';
 import type { Registry } from 'prom-client';
-import { boundsSchema, createAddressPolicy } from '@mxv/probe';
+import { createAddressPolicy } from '@mxv/probe';
+import { boundsSchema } from '@mxv/probe/schemas';
 import { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, MIN_TOKEN_CHARS, TRUST_PROXY_HOPS_BOUND, type ApiLimits } from './api-bounds.js';
 
 export { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, type ApiLimits } from './api-bounds.js';

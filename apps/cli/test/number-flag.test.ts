@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { API_LIMIT_BOUNDS } from '@mxv/api/bounds';
 import { RETRY_BOUNDS, VERIFY_WORKER_BOUNDS, WORKER_PROCESS_BOUNDS } from '@mxv/fleet/bounds';
 import { DNS_BOUNDS, POLITENESS_BOUNDS, SMTP_BOUNDS, type NumberBound } from '@mxv/probe/bounds';
-import { boundsSchema } from '@mxv/probe';
+import { boundsSchema } from '@mxv/probe/schemas';
 import { CHECK_BOUNDS, DEMO_BOUNDS } from '../src/options/cli-bounds.js';
 import { boundFlag } from '../src/options/number-flag.js';
 import { UsageError } from '../src/options/usage-error.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { hostProbeSchema, isTransientHostError, portLabel } from '@mxv/probe';
+import { isTransientHostError, portLabel } from '@mxv/probe';
+import { hostProbeSchema } from '@mxv/probe/schemas';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
 import type { Redis, Result } from 'ioredis';
 import type { Counter } from 'prom-client';

@@ -1,4 +1,5 @@
-import { cachedStsPolicySchema, fetchStsPolicy, stsCacheSeconds } from '@mxv/probe';
+import { fetchStsPolicy, stsCacheSeconds } from '@mxv/probe';
+import { cachedStsPolicySchema } from '@mxv/probe/schemas';
 import type { CachedStsPolicy, StsPolicyFetcher, StsPolicyObtained, StsPolicySource } from '@mxv/probe';
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './redis-keys.js';

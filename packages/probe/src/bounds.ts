@@ -1,7 +1,7 @@
 /**
  * Every numeric bound of the engine as plain data: its range and its default.
- * This is the one place they are written. `options.ts` builds the zod schemas
- * from these tables and the CLI builds its flags (defaults, range checks,
+ * This is the one place they are written. `options.ts` checks option objects
+ * against these tables and the CLI builds its flags (defaults, range checks,
  * messages) from them. No imports, on purpose: `mxv --help` loads this module
  * and nothing else of the engine (`@mxv/probe/bounds`).
  */

@@ -1,6 +1,5 @@
 export * from './options.js';
 export * from './bounds.js';
-export * from './bound-schema.js';
 export * from './dns/dns-types.js';
 export * from './engine/host-types.js';
 export * from './engine/verdict.js';
@@ -73,7 +72,7 @@ export { TtlCacheResolver, type TtlCacheResolverOptions } from './dns/ttl-cache-
 export { reverseDnsName, reversedAddressLabels } from './reputation/reverse-name.js';
 export { lookupPtr, type PtrBounds } from './reputation/ptr-lookup.js';
 export { lookupDnsbl, dnsblQueryName, type DnsblBounds, type DnsblErrorReason } from './reputation/dnsbl-lookup.js';
-export { checkDnsblZone, dnsblZoneSchema, type DnsblZoneCheck } from './reputation/dnsbl-zone.js';
+export { checkDnsblZone, type DnsblZoneCheck } from './reputation/dnsbl-zone.js';
 export {
   AddressReputation,
   type AddressFacts,

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dnsBoundsSchema, StubResolver, type DnsServerAddress } from '@mxv/probe';
+import { boundValues, DNS_BOUNDS, StubResolver, type DnsBounds, type DnsServerAddress } from '@mxv/probe';
 
 // This file's loopback block: other test files use other 127.x addresses.
 const HOST_A = '127.53.0.1';
@@ -128,8 +128,8 @@ function reply(
   };
 }
 
-function bounds(overrides: Partial<ReturnType<typeof dnsBoundsSchema.parse>> = {}) {
-  return dnsBoundsSchema.parse({ queryTimeoutMs: 300, attemptsPerServer: 2, ...overrides });
+function bounds(overrides: Partial<DnsBounds> = {}) {
+  return boundValues(DNS_BOUNDS, { queryTimeoutMs: 300, attemptsPerServer: 2, ...overrides });
 }
 
 const A = (name: string, address: string, ttl = 300): Answer => ({ type: 'A', name, ttl, data: address });

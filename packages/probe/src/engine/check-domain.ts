@@ -1,12 +1,5 @@
-import {
-  NO_SECURITY,
-  RESULT_SCHEMA_VERSION,
-  type CheckName,
-  type CheckResult,
-  type HostResult,
-  type MxSection,
-  type TlsMode,
-} from '@mxv/schema';
+import type { CheckName, CheckResult, HostResult, MxSection, TlsMode } from '@mxv/schema';
+import { NO_SECURITY, RESULT_SCHEMA_VERSION } from '@mxv/schema/values';
 import type { AddressPolicy } from '../address-policy.js';
 import { defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
