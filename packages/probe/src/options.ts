@@ -125,7 +125,8 @@ export function boundValues<T extends Record<string, NumberBound>>(
   given: Partial<Record<keyof T, unknown>> | undefined = {},
   path = '',
 ): BoundValues<T> {
-  if (given === null || typeof given !== 'object') throw new InvalidOption(`${path || 'bounds'}: expected an object`);
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    throw new InvalidOption(`${path || 'bounds'}: expected an object`);
   const out: Record<string, number> = {};
   for (const [key, bound] of Object.entries(table)) {
     const value = (given as Record<string, unknown>)[key];
@@ -232,8 +233,14 @@ function proxy(value: unknown): string | null {
   return value;
 }
 
-/** A value as an error message shows it: short, and never a whole pasted blob. */
+/**
+ * A value as an error message shows it: short, and never a whole pasted blob.
+ * Objects are named by kind only: their own toString (if any) is the caller's
+ * code, and may throw or say anything.
+ */
 function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && (typeof value === 'object' || typeof value === 'function')) return `a ${typeof value}`;
   const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -71,7 +71,18 @@ describe('readProbeOptions', () => {
   it('refuses what is not a number where a number belongs, whatever it is', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.constant(Number.NaN), fc.constant(Infinity), fc.object()),
+        fc.oneof(
+          fc.string(),
+          fc.boolean(),
+          fc.constant(null),
+          fc.constant(Number.NaN),
+          fc.constant(Infinity),
+          fc.object(),
+          fc.array(fc.integer()),
+          // An object whose own toString is no function (String() of it throws): found by this property.
+          fc.constant({ toString: [] }),
+          fc.constant(Object.create(null) as object),
+        ),
         (value) => {
           expect(reasonOf({ smtp: { hostBudgetMs: value } })).toMatch(
             /^smtp\.hostBudgetMs: expected a whole number from 100 to 600000, got /,
@@ -93,6 +104,7 @@ describe('readProbeOptions', () => {
     );
     expect(reasonOf({ proxy: 42 })).toMatch(/^proxy:/);
     expect(reasonOf({ smtp: 'fast' })).toBe('smtp: expected an object');
+    expect(reasonOf({ dns: [2500] })).toBe('dns: expected an object');
     expect(reasonOf(null)).toBe('options: expected an object');
   });
 
