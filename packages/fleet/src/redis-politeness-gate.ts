@@ -1,21 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import type { GateDecision, HostProbe, PolitenessGate } from '@mxv/probe';
+import {
+  politenessGroups,
+  type GateDecision,
+  type GateTarget,
+  type HostProbe,
+  type PolitenessGate,
+  type PolitenessLimit,
+  type PolitenessScope,
+} from '@mxv/probe';
+import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
 import type { Redis, Result } from 'ioredis';
+import type { Counter } from 'prom-client';
+import { POLITENESS_GROUP_BOUNDS } from './bounds.js';
 import type { FleetKeys } from './redis-keys.js';
 
 /**
- * Fleet-wide politeness per destination address, one Lua script per decision.
+ * Fleet-wide politeness per destination address and per group of addresses
+ * (provider, network: politeness-groups.ts in the probe), one Lua script per decision.
  *
- * Why our own script rather than rate-limiter-flexible + redis-semaphore: the two
+ * Why our own script rather than rate-limiter-flexible + redis-semaphore: the
  * limits must be decided together. Taken apart, a worker can win a rate token and
  * then lose the semaphore (the token is spent for nothing and the address sees a
- * longer gap than configured), or win the semaphore and then wait on the rate
- * while holding a concurrency slot that another job could have used. Two
- * libraries also mean two to four round trips per connection; this is one
- * (measured on a loaded 2-CPU machine over loopback: 0.3 ms per acquire + release,
- * about 17,600 acquires/s from one client), and it answers
- * "wait N ms" instead of sleeping, which is what a queue that delays jobs needs.
+ * longer gap than configured), or win the address and then wait on its provider
+ * while holding the address's slot. Several libraries also mean several round
+ * trips per connection; this is one, and it answers "wait N ms" instead of
+ * sleeping, which is what a queue that delays jobs needs.
  *
+ * Each scope of a connection (its address, its provider group if it has one, its
+ * network group) has the same three keys, and the script checks every scope
+ * before it writes any: a grant takes a token of each, a refusal takes none.
  * - Rate: `next` holds the earliest time the next connection may start (Redis's
  *   own clock, so workers with skewed clocks agree). A grant moves it one
  *   interval (1000 / rate ms, times the back-off factor) ahead.
@@ -23,68 +36,105 @@ import type { FleetKeys } from './redis-keys.js';
  *   never releases its lease; it lapses after `leaseTtlMs` (longer than any probe)
  *   instead of blocking the address for ever.
  * - Back-off: while `backoff` exists, the interval is multiplied by its factor.
+ * All of them share one hash tag (redis-keys.ts), so on a Cluster the script's
+ * keys are in one slot.
  *
- * Returns {1} when granted, {0, retryAfterMs, reason} when not.
+ * KEYS: the group-grants ZSET of this minute, then (next, leases, backoff) per scope.
+ * ARGV: leaseTtlMs, token, concurrencyRetryMs, grantsTtlMs, then (scope, intervalMs,
+ * maxOpen, index member or "") per scope. Returns {1} when granted, {0,
+ * retryAfterMs, scope, "rate" | "concurrency"} when not: the scope that asks for
+ * the longest wait (the connection cannot start before every scope allows it).
  */
 const ACQUIRE = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local maxOpen = tonumber(ARGV[2])
-local leaseTtl = tonumber(ARGV[3])
-local factor = tonumber(redis.call('HGET', KEYS[3], 'factor') or '1') or 1
-if factor > 1 then interval = interval * factor end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= maxOpen then
-  return {0, math.max(tonumber(ARGV[5]), math.ceil(interval)), 'concurrency'}
+local leaseTtl = tonumber(ARGV[1])
+local concurrencyRetry = tonumber(ARGV[3])
+local scopes = (#KEYS - 1) / 3
+local intervals = {}
+local longest, refusedScope, refusedKind = 0, nil, nil
+for i = 0, scopes - 1 do
+  local nextKey, leasesKey, backoffKey = KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i]
+  local interval = tonumber(ARGV[6 + 4 * i])
+  local factor = tonumber(redis.call('HGET', backoffKey, 'factor') or '1') or 1
+  if factor > 1 then interval = interval * factor end
+  intervals[i] = interval
+  redis.call('ZREMRANGEBYSCORE', leasesKey, '-inf', now)
+  if redis.call('ZCARD', leasesKey) >= tonumber(ARGV[7 + 4 * i]) then
+    local wait = math.max(concurrencyRetry, math.ceil(interval))
+    if wait > longest then longest, refusedScope, refusedKind = wait, ARGV[5 + 4 * i], 'concurrency' end
+  end
+  local nextAt = tonumber(redis.call('GET', nextKey) or '0') or 0
+  if nextAt > now and math.ceil(nextAt - now) > longest then
+    longest, refusedScope, refusedKind = math.ceil(nextAt - now), ARGV[5 + 4 * i], 'rate'
+  end
 end
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if nextAt > now then
-  return {0, math.ceil(nextAt - now), 'rate'}
+if refusedScope then return {0, longest, refusedScope, refusedKind} end
+for i = 0, scopes - 1 do
+  local nextKey, leasesKey = KEYS[2 + 3 * i], KEYS[3 + 3 * i]
+  redis.call('SET', nextKey, tostring(now + intervals[i]), 'PX', math.ceil(intervals[i]) + 1000)
+  redis.call('ZADD', leasesKey, now + leaseTtl, ARGV[2])
+  redis.call('PEXPIRE', leasesKey, leaseTtl + 1000)
+  local member = ARGV[8 + 4 * i]
+  if member ~= '' then redis.call('ZINCRBY', KEYS[1], 1, member) end
 end
-redis.call('SET', KEYS[1], tostring(now + interval), 'PX', math.ceil(interval) + 1000)
-redis.call('ZADD', KEYS[2], now + leaseTtl, ARGV[4])
-redis.call('PEXPIRE', KEYS[2], leaseTtl + 1000)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
 return {1}
 `;
 
-/** Starts a back-off (or extends it) and pushes the next slot one slowed interval ahead. */
+/**
+ * Starts a back-off (or extends it) on every scope of the connection that saw
+ * pressure, pushes each scope's next slot one slowed interval ahead, and records
+ * the back-off in the index `mxv status` reads (trimmed of ended ones here).
+ *
+ * KEYS: address back-off index, group back-off index, then (next, backoff) per scope.
+ * ARGV: factor, backoffMs, reason, then (intervalMs, index member, scope) per scope.
+ * Returns the back-off's end (ms, Redis clock).
+ */
 const BACK_OFF = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local slowed = tonumber(ARGV[1]) * tonumber(ARGV[2])
-redis.call('HSET', KEYS[2], 'factor', ARGV[2], 'until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if nextAt < now + slowed then redis.call('SET', KEYS[1], tostring(now + slowed), 'PX', math.ceil(slowed) + 1000) end
-return now + tonumber(ARGV[3])
+local factor = tonumber(ARGV[1])
+local duration = tonumber(ARGV[2])
+local untilAt = now + duration
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+for i = 0, (#KEYS - 2) / 2 - 1 do
+  local nextKey, backoffKey = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+  local slowed = tonumber(ARGV[4 + 3 * i]) * factor
+  redis.call('HSET', backoffKey, 'factor', ARGV[1], 'until', untilAt, 'reason', ARGV[3])
+  redis.call('PEXPIRE', backoffKey, duration)
+  local nextAt = tonumber(redis.call('GET', nextKey) or '0') or 0
+  if nextAt < now + slowed then redis.call('SET', nextKey, tostring(now + slowed), 'PX', math.ceil(slowed) + 1000) end
+  if ARGV[6 + 3 * i] == 'address' then
+    redis.call('ZADD', KEYS[1], untilAt, ARGV[5 + 3 * i])
+  else
+    redis.call('ZADD', KEYS[2], untilAt, ARGV[5 + 3 * i])
+  end
+end
+return untilAt
 `;
+
+/** Group grants are counted per wall-clock minute; `mxv status` reads this minute's and the one before. */
+const GROUP_GRANTS_TTL_MS = 3 * 60_000;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** ACQUIRE, defined by RedisPolitenessGate: keys next, leases, backoff; {1} or {0, retryAfterMs, reason}. */
-    mxvPoliteAcquire(
-      next: string,
-      leases: string,
-      backoff: string,
-      intervalMs: number,
-      maxOpen: number,
-      leaseTtlMs: number,
-      token: string,
-      concurrencyRetryMs: number,
-    ): Result<[number, number?, string?], Context>;
-    /** BACK_OFF, defined by RedisPolitenessGate: keys next, backoff; the back-off's end (ms, Redis clock). */
-    mxvPoliteBackOff(
-      next: string,
-      backoff: string,
-      intervalMs: number,
-      factor: number,
-      backoffMs: number,
-      reason: string,
-    ): Result<number, Context>;
+    /** ACQUIRE, defined by RedisPolitenessGate: {1} or {0, retryAfterMs, scope, kind}. */
+    mxvPoliteAcquire(...keysThenArgs: Array<string | number>): Result<[number, number?, string?, string?], Context>;
+    /** BACK_OFF, defined by RedisPolitenessGate: the back-off's end (ms, Redis clock). */
+    mxvPoliteBackOff(...keysThenArgs: Array<string | number>): Result<number, Context>;
   }
+}
+
+/** The limits of one group kind, fleet-wide. */
+export interface GroupLimits {
+  /** New connections per second to all addresses of one group. */
+  connectionsPerSecond: number;
+  /** Connections open at once to one group. */
+  maxConcurrent: number;
 }
 
 export interface RedisPolitenessOptions {
@@ -92,11 +142,15 @@ export interface RedisPolitenessOptions {
   connectionsPerSecond: number;
   /** Connections open at once to one address, fleet-wide. */
   maxConcurrentPerIp: number;
+  /** Addresses of exchanges under one registrable domain (politeness-groups.ts). */
+  provider: GroupLimits;
+  /** Addresses in one /24 (IPv4) or /48 (IPv6). */
+  network: GroupLimits;
   /** A lease lapses after this long if its holder died; must exceed the longest probe (host budget). */
   leaseTtlMs: number;
   /** How long to come back after when the address is at its concurrency cap (no one knows when a slot frees). */
   concurrencyRetryMs: number;
-  /** The rate is divided by this while an address is backed off. */
+  /** The rate is divided by this while an address (or group) is backed off. */
   backoffFactor: number;
   /** How long a back-off lasts after the last sign of pressure. */
   backoffMs: number;
@@ -108,16 +162,36 @@ export interface RedisPolitenessOptions {
    * late by up to `slack` ms and the next is on time.
    */
   jitterAllowanceMs: number;
+  /** Counts each refusal by scope and limit (`mxv_politeness_waits_total`); not counted when absent. */
+  waits?: Counter<'scope' | 'limit'> | null;
 }
 
 export const DEFAULT_POLITENESS: Omit<RedisPolitenessOptions, 'leaseTtlMs'> = {
-  connectionsPerSecond: 1,
-  maxConcurrentPerIp: 2,
+  connectionsPerSecond: POLITENESS_BOUNDS.connectionsPerSecond.default,
+  maxConcurrentPerIp: POLITENESS_BOUNDS.maxConcurrentPerIp.default,
+  provider: {
+    connectionsPerSecond: POLITENESS_GROUP_BOUNDS.providerConnectionsPerSecond.default,
+    maxConcurrent: POLITENESS_GROUP_BOUNDS.providerMaxConcurrent.default,
+  },
+  network: {
+    connectionsPerSecond: POLITENESS_GROUP_BOUNDS.networkConnectionsPerSecond.default,
+    maxConcurrent: POLITENESS_GROUP_BOUNDS.networkMaxConcurrent.default,
+  },
   concurrencyRetryMs: 500,
   backoffFactor: 4,
   backoffMs: 10 * 60_000,
   jitterAllowanceMs: 100,
 };
+
+/** One scope a connection counts against: its keys' id, its spacing and cap, its member in the status indexes. */
+interface ScopeOfConnection {
+  scope: PolitenessScope;
+  id: string;
+  intervalMs: number;
+  maxOpen: number;
+  /** "<scope>:<group>" for a group (the grants and back-off indexes), the address itself for the address. */
+  member: string;
+}
 
 export type PressureSign = { status: 'pressure'; reason: string } | { status: 'none' };
 
@@ -141,34 +215,38 @@ export class RedisPolitenessGate implements PolitenessGate {
   readonly #redis: Redis;
   readonly #keys: FleetKeys;
   readonly #options: RedisPolitenessOptions;
-  readonly #intervalMs: number;
+  readonly #intervalMs: Record<PolitenessScope, number>;
 
   constructor(redis: Redis, keys: FleetKeys, options: RedisPolitenessOptions) {
-    if (!(options.connectionsPerSecond > 0)) throw new Error('connectionsPerSecond must be > 0');
-    if (!(Number.isInteger(options.maxConcurrentPerIp) && options.maxConcurrentPerIp >= 1))
-      throw new Error('maxConcurrentPerIp must be >= 1');
+    requireLimits('', options.connectionsPerSecond, options.maxConcurrentPerIp);
+    requireLimits('provider.', options.provider.connectionsPerSecond, options.provider.maxConcurrent);
+    requireLimits('network.', options.network.connectionsPerSecond, options.network.maxConcurrent);
     if (!(options.backoffFactor >= 1)) throw new Error('backoffFactor must be >= 1');
     this.#redis = redis;
     this.#keys = keys;
     this.#options = options;
-    this.#intervalMs = (1000 + options.jitterAllowanceMs) / options.connectionsPerSecond;
+    const spacing = 1000 + options.jitterAllowanceMs;
+    this.#intervalMs = {
+      address: spacing / options.connectionsPerSecond,
+      provider: spacing / options.provider.connectionsPerSecond,
+      network: spacing / options.network.connectionsPerSecond,
+    };
     // ioredis runs these by EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or flushed server).
-    redis.defineCommand('mxvPoliteAcquire', { numberOfKeys: 3, lua: ACQUIRE });
-    redis.defineCommand('mxvPoliteBackOff', { numberOfKeys: 2, lua: BACK_OFF });
+    redis.defineCommand('mxvPoliteAcquire', { lua: ACQUIRE });
+    redis.defineCommand('mxvPoliteBackOff', { lua: BACK_OFF });
   }
 
-  async acquire(ip: string): Promise<GateDecision> {
+  async acquire(target: GateTarget): Promise<GateDecision> {
+    const scopes = await this.#scopesOf(target);
     const token = randomUUID();
-    const reply = await this.#redis.mxvPoliteAcquire(
-      this.#keys.politeNext(ip),
-      this.#keys.politeLeases(ip),
-      this.#keys.backoff(ip),
-      this.#intervalMs,
-      this.#options.maxConcurrentPerIp,
-      this.#options.leaseTtlMs,
-      token,
-      this.#options.concurrencyRetryMs,
-    );
+    const keys = [this.#keys.groupGrants(Math.floor(Date.now() / 60_000))];
+    const args: Array<string | number> = [this.#options.leaseTtlMs, token, this.#options.concurrencyRetryMs, GROUP_GRANTS_TTL_MS];
+    for (const s of scopes) {
+      keys.push(this.#keys.politeNext(s.scope, s.id), this.#keys.politeLeases(s.scope, s.id), this.#keys.backoff(s.scope, s.id));
+      args.push(s.scope, s.intervalMs, s.maxOpen, s.scope === 'address' ? '' : s.member);
+    }
+    // Without numberOfKeys in defineCommand, ioredis takes the key count as the first argument.
+    const reply = await this.#redis.mxvPoliteAcquire(keys.length, ...keys, ...args);
     if (reply[0] === 1) {
       let released = false;
       return {
@@ -176,34 +254,92 @@ export class RedisPolitenessGate implements PolitenessGate {
         release: () => {
           if (released) return;
           released = true;
-          // Fire and forget: if this fails the lease lapses by itself after leaseTtlMs.
-          this.#redis.zrem(this.#keys.politeLeases(ip), token).catch(() => undefined);
+          // Fire and forget: if this fails the leases lapse by themselves after leaseTtlMs.
+          const pipeline = this.#redis.pipeline();
+          for (const s of scopes) pipeline.zrem(this.#keys.politeLeases(s.scope, s.id), token);
+          pipeline.exec().catch(() => undefined);
         },
       };
     }
+    const limit = refusedLimit(reply[2], reply[3]);
+    this.#options.waits?.inc({ scope: limit.scope, limit: limit.kind });
     return {
       status: 'wait',
       retryAfterMs: Math.max(1, Number(reply[1] ?? this.#options.concurrencyRetryMs)),
-      reason: `politeness_${reply[2] ?? 'wait'}`,
+      reason: waitReason(limit),
+      limit,
     };
   }
 
-  /** After a probe: slow the address down for a while if it pushed back. */
-  async noteOutcome(ip: string, probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>): Promise<PressureSign> {
+  /**
+   * After a probe: if the server pushed back, slow down its address and the
+   * groups it belongs to (provider, network) for `backoffMs`: each one's rate
+   * divided by `backoffFactor`, its next slot pushed one slowed interval ahead.
+   */
+  async noteOutcome(target: GateTarget, probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>): Promise<PressureSign> {
     const sign = pressureSign(probe);
     if (sign.status === 'none') return sign;
-    const until = Number(
-      await this.#redis.mxvPoliteBackOff(
-        this.#keys.politeNext(ip),
-        this.#keys.backoff(ip),
-        this.#intervalMs,
-        this.#options.backoffFactor,
-        this.#options.backoffMs,
-        sign.reason,
-      ),
-    );
-    // The index is in another slot (Cluster), so it is updated outside the script; it only feeds `mxv status`.
-    await this.#redis.zadd(this.#keys.backoffIndex, until, ip);
+    const scopes = await this.#scopesOf(target);
+    const keys = [this.#keys.backoffIndex, this.#keys.groupBackoffIndex];
+    const args: Array<string | number> = [this.#options.backoffFactor, this.#options.backoffMs, sign.reason];
+    for (const s of scopes) {
+      keys.push(this.#keys.politeNext(s.scope, s.id), this.#keys.backoff(s.scope, s.id));
+      args.push(s.intervalMs, s.member, s.scope);
+    }
+    await this.#redis.mxvPoliteBackOff(keys.length, ...keys, ...args);
     return sign;
   }
+
+  /** The address, then the groups it has (an exchange that is an address literal has no provider group). */
+  async #scopesOf(target: GateTarget): Promise<ScopeOfConnection[]> {
+    const groups = await politenessGroups(target);
+    const scopes: ScopeOfConnection[] = [
+      {
+        scope: 'address',
+        id: target.ip,
+        intervalMs: this.#intervalMs.address,
+        maxOpen: this.#options.maxConcurrentPerIp,
+        member: target.ip,
+      },
+    ];
+    if (groups.provider !== null)
+      scopes.push({
+        scope: 'provider',
+        id: groups.provider,
+        intervalMs: this.#intervalMs.provider,
+        maxOpen: this.#options.provider.maxConcurrent,
+        member: `provider:${groups.provider}`,
+      });
+    if (groups.network !== null)
+      scopes.push({
+        scope: 'network',
+        id: groups.network,
+        intervalMs: this.#intervalMs.network,
+        maxOpen: this.#options.network.maxConcurrent,
+        member: `network:${groups.network}`,
+      });
+    return scopes;
+  }
+}
+
+function requireLimits(prefix: string, connectionsPerSecond: number, maxOpen: number): void {
+  if (!(connectionsPerSecond > 0 && Number.isFinite(connectionsPerSecond)))
+    throw new Error(`${prefix}connectionsPerSecond must be > 0`);
+  if (!(Number.isInteger(maxOpen) && maxOpen >= 1)) throw new Error(`${prefix}max concurrent must be a whole number >= 1`);
+}
+
+function refusedLimit(scope: string | undefined, kind: string | undefined): PolitenessLimit {
+  return {
+    scope: scope === 'provider' || scope === 'network' ? scope : 'address',
+    kind: kind === 'concurrency' ? 'concurrency' : 'rate',
+  };
+}
+
+/**
+ * The deferral reason (`mxv_jobs_delayed_total{reason}`): the address's own limits
+ * keep their names from before the groups (`politeness_rate`), a group's say which
+ * (`politeness_provider_rate`).
+ */
+export function waitReason(limit: PolitenessLimit): string {
+  return limit.scope === 'address' ? `politeness_${limit.kind}` : `politeness_${limit.scope}_${limit.kind}`;
 }
