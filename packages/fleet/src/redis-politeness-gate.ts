@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  networkGroup,
   politenessGroups,
   type GateDecision,
   type GateTarget,
@@ -117,6 +118,12 @@ end
 return untilAt
 `;
 
+/** Removes one connection's lease from each of its scopes (KEYS: the leases ZSETs; ARGV[1]: the token): one command, not one per scope. */
+const RELEASE = `
+for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 0
+`;
+
 /** Group grants are counted per wall-clock minute; `mxv status` reads this minute's and the one before. */
 const GROUP_GRANTS_TTL_MS = 3 * 60_000;
 
@@ -124,6 +131,8 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     /** ACQUIRE, defined by RedisPolitenessGate: {1} or {0, retryAfterMs, scope, kind}. */
     mxvPoliteAcquire(...keysThenArgs: Array<string | number>): Result<[number, number?, string?, string?], Context>;
+    /** RELEASE, defined by RedisPolitenessGate. */
+    mxvPoliteRelease(...keysThenArgs: Array<string | number>): Result<number, Context>;
     /** BACK_OFF, defined by RedisPolitenessGate: the back-off's end (ms, Redis clock). */
     mxvPoliteBackOff(...keysThenArgs: Array<string | number>): Result<number, Context>;
   }
@@ -216,6 +225,7 @@ export class RedisPolitenessGate implements PolitenessGate {
   readonly #keys: FleetKeys;
   readonly #options: RedisPolitenessOptions;
   readonly #intervalMs: Record<PolitenessScope, number>;
+  readonly #groups = new GroupsMemo();
 
   constructor(redis: Redis, keys: FleetKeys, options: RedisPolitenessOptions) {
     requireLimits('', options.connectionsPerSecond, options.maxConcurrentPerIp);
@@ -233,6 +243,7 @@ export class RedisPolitenessGate implements PolitenessGate {
     };
     // ioredis runs these by EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or flushed server).
     redis.defineCommand('mxvPoliteAcquire', { lua: ACQUIRE });
+    redis.defineCommand('mxvPoliteRelease', { lua: RELEASE });
     redis.defineCommand('mxvPoliteBackOff', { lua: BACK_OFF });
   }
 
@@ -241,8 +252,11 @@ export class RedisPolitenessGate implements PolitenessGate {
     const token = randomUUID();
     const keys = [this.#keys.groupGrants(Math.floor(Date.now() / 60_000))];
     const args: Array<string | number> = [this.#options.leaseTtlMs, token, this.#options.concurrencyRetryMs, GROUP_GRANTS_TTL_MS];
+    const leases: string[] = [];
     for (const s of scopes) {
-      keys.push(this.#keys.politeNext(s.scope, s.id), this.#keys.politeLeases(s.scope, s.id), this.#keys.backoff(s.scope, s.id));
+      const leasesKey = this.#keys.politeLeases(s.scope, s.id);
+      leases.push(leasesKey);
+      keys.push(this.#keys.politeNext(s.scope, s.id), leasesKey, this.#keys.backoff(s.scope, s.id));
       args.push(s.scope, s.intervalMs, s.maxOpen, s.scope === 'address' ? '' : s.member);
     }
     // Without numberOfKeys in defineCommand, ioredis takes the key count as the first argument.
@@ -255,9 +269,7 @@ export class RedisPolitenessGate implements PolitenessGate {
           if (released) return;
           released = true;
           // Fire and forget: if this fails the leases lapse by themselves after leaseTtlMs.
-          const pipeline = this.#redis.pipeline();
-          for (const s of scopes) pipeline.zrem(this.#keys.politeLeases(s.scope, s.id), token);
-          pipeline.exec().catch(() => undefined);
+          this.#redis.mxvPoliteRelease(leases.length, ...leases, token).catch(() => undefined);
         },
       };
     }
@@ -292,7 +304,7 @@ export class RedisPolitenessGate implements PolitenessGate {
 
   /** The address, then the groups it has (an exchange that is an address literal has no provider group). */
   async #scopesOf(target: GateTarget): Promise<ScopeOfConnection[]> {
-    const groups = await politenessGroups(target);
+    const groups = await this.#groups.of(target);
     const scopes: ScopeOfConnection[] = [
       {
         scope: 'address',
@@ -319,6 +331,28 @@ export class RedisPolitenessGate implements PolitenessGate {
         member: `network:${groups.network}`,
       });
     return scopes;
+  }
+}
+
+/** Entries of the exchange -> provider memo: the exchanges a worker meets again and again, bounded. */
+const PROVIDER_MEMO_ENTRIES = 10_000;
+
+/**
+ * The groups of a connection, with the provider of each exchange remembered
+ * (a PSL lookup and an IDN conversion per acquire were the gate's largest
+ * cost in the process). Bounded: when full it starts afresh, which costs one
+ * lookup per exchange again, never a wrong group.
+ */
+class GroupsMemo {
+  readonly #providers = new Map<string, string | null>();
+
+  async of(target: GateTarget): Promise<{ provider: string | null; network: string | null }> {
+    const known = this.#providers.get(target.exchange);
+    if (known !== undefined) return { provider: known, network: networkGroup(target.ip) };
+    const groups = await politenessGroups(target);
+    if (this.#providers.size >= PROVIDER_MEMO_ENTRIES) this.#providers.clear();
+    this.#providers.set(target.exchange, groups.provider);
+    return groups;
   }
 }
 
