@@ -39,11 +39,11 @@ export interface FleetKeys {
   readonly hostIndex: string;
   /** The hash tag every politeness and back-off key shares (one slot: the scripts touch an address and its groups at once). */
   readonly politeTag: string;
-  /** Politeness: the next time (ms, Redis clock) a new connection to this address or group may start. */
-  politeNext(scope: PolitenessScope, id: string): string;
+  /** Politeness: ZSET of the connections granted to this address or group in its last rate window, score = grant time (ms, Redis clock). */
+  politeRecent(scope: PolitenessScope, id: string): string;
   /** Politeness: ZSET of open connection leases to this address or group, score = lease expiry (ms). */
   politeLeases(scope: PolitenessScope, id: string): string;
-  /** Adaptive back-off of this address or group: hash {factor, until, reason}, expires with the back-off. */
+  /** Adaptive back-off of this address or group: hash {factor, until, reason, notBefore}, expires with the back-off. */
   backoff(scope: PolitenessScope, id: string): string;
   /** ZSET address -> back-off end (ms), for `mxv status`. */
   readonly backoffIndex: string;
@@ -94,7 +94,7 @@ export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
     hostLock: (ip, port) => `${p}:host:{${ip}}:${port}:lock`,
     hostIndex: `${p}:host-index`,
     politeTag,
-    politeNext: (scope, id) => `${p}:polite:${politeTag}:${scope}:${id}:next`,
+    politeRecent: (scope, id) => `${p}:polite:${politeTag}:${scope}:${id}:recent`,
     politeLeases: (scope, id) => `${p}:polite:${politeTag}:${scope}:${id}:leases`,
     backoff: (scope, id) => `${p}:polite:${politeTag}:${scope}:${id}:backoff`,
     backoffIndex: `${p}:polite:${politeTag}:backoff-index`,

@@ -30,19 +30,24 @@ import type { FleetKeys } from './redis-keys.js';
  * Each scope of a connection (its address, its provider group if it has one, its
  * network group) has the same three keys, and the script checks every scope
  * before it writes any: a grant takes a token of each, a refusal takes none.
- * - Rate: `next` holds the earliest time the next connection may start (Redis's
- *   own clock, so workers with skewed clocks agree). A grant moves it one
- *   interval (1000 / rate ms, times the back-off factor) ahead.
+ * - Rate: `recent` is a ZSET of the grants of the last window (Redis's own
+ *   clock, so workers with skewed clocks agree); a scope allows `allowance`
+ *   grants per window. An address allows 1 per 1000 / rate ms: its grants are
+ *   spaced. A group allows floor(rate) per second (1 per 1000 / rate ms below
+ *   one a second): the few exchanges of one provider that one domain needs can
+ *   be probed at once, and the group still never sees more than its rate in
+ *   any second.
  * - Concurrency: a ZSET of leases scored by expiry. A worker killed with SIGKILL
  *   never releases its lease; it lapses after `leaseTtlMs` (longer than any probe)
  *   instead of blocking the address for ever.
- * - Back-off: while `backoff` exists, the interval is multiplied by its factor.
+ * - Back-off: while `backoff` exists, the window is multiplied by its factor,
+ *   and no grant comes before its `notBefore`.
  * All of them share one hash tag (redis-keys.ts), so on a Cluster the script's
  * keys are in one slot.
  *
- * KEYS: the group-grants ZSET of this minute, then (next, leases, backoff) per scope.
- * ARGV: leaseTtlMs, token, concurrencyRetryMs, grantsTtlMs, then (scope, intervalMs,
- * maxOpen, index member or "") per scope. Returns {1} when granted, {0,
+ * KEYS: the group-grants ZSET of this minute, then (recent, leases, backoff) per scope.
+ * ARGV: leaseTtlMs, token, concurrencyRetryMs, grantsTtlMs, then (scope, windowMs,
+ * allowance, maxOpen, index member or "") per scope. Returns {1} when granted, {0,
  * retryAfterMs, scope, "rate" | "concurrency"} when not: the scope that asks for
  * the longest wait (the connection cannot start before every scope allows it).
  */
@@ -53,31 +58,40 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local leaseTtl = tonumber(ARGV[1])
 local concurrencyRetry = tonumber(ARGV[3])
 local scopes = (#KEYS - 1) / 3
-local intervals = {}
+local windows = {}
 local longest, refusedScope, refusedKind = 0, nil, nil
 for i = 0, scopes - 1 do
-  local nextKey, leasesKey, backoffKey = KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i]
-  local interval = tonumber(ARGV[6 + 4 * i])
-  local factor = tonumber(redis.call('HGET', backoffKey, 'factor') or '1') or 1
-  if factor > 1 then interval = interval * factor end
-  intervals[i] = interval
+  local recentKey, leasesKey, backoffKey = KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i]
+  local scope = ARGV[5 + 5 * i]
+  local window = tonumber(ARGV[6 + 5 * i])
+  local allowance = tonumber(ARGV[7 + 5 * i])
+  local backoff = redis.call('HMGET', backoffKey, 'factor', 'notBefore')
+  local factor = tonumber(backoff[1] or '1') or 1
+  if factor > 1 then window = window * factor end
+  windows[i] = window
   redis.call('ZREMRANGEBYSCORE', leasesKey, '-inf', now)
-  if redis.call('ZCARD', leasesKey) >= tonumber(ARGV[7 + 4 * i]) then
-    local wait = math.max(concurrencyRetry, math.ceil(interval))
-    if wait > longest then longest, refusedScope, refusedKind = wait, ARGV[5 + 4 * i], 'concurrency' end
+  if redis.call('ZCARD', leasesKey) >= tonumber(ARGV[8 + 5 * i]) then
+    local wait = math.max(concurrencyRetry, math.ceil(window / allowance))
+    if wait > longest then longest, refusedScope, refusedKind = wait, scope, 'concurrency' end
   end
-  local nextAt = tonumber(redis.call('GET', nextKey) or '0') or 0
-  if nextAt > now and math.ceil(nextAt - now) > longest then
-    longest, refusedScope, refusedKind = math.ceil(nextAt - now), ARGV[5 + 4 * i], 'rate'
+  local rateWait = 0
+  redis.call('ZREMRANGEBYSCORE', recentKey, '-inf', now - window)
+  if redis.call('ZCARD', recentKey) >= allowance then
+    local oldest = redis.call('ZRANGE', recentKey, 0, 0, 'WITHSCORES')
+    rateWait = math.ceil(tonumber(oldest[2]) + window - now)
   end
+  local notBefore = tonumber(backoff[2] or '0') or 0
+  if notBefore > now then rateWait = math.max(rateWait, math.ceil(notBefore - now)) end
+  if rateWait > longest then longest, refusedScope, refusedKind = rateWait, scope, 'rate' end
 end
 if refusedScope then return {0, longest, refusedScope, refusedKind} end
 for i = 0, scopes - 1 do
-  local nextKey, leasesKey = KEYS[2 + 3 * i], KEYS[3 + 3 * i]
-  redis.call('SET', nextKey, tostring(now + intervals[i]), 'PX', math.ceil(intervals[i]) + 1000)
+  local recentKey, leasesKey = KEYS[2 + 3 * i], KEYS[3 + 3 * i]
+  redis.call('ZADD', recentKey, now, ARGV[2])
+  redis.call('PEXPIRE', recentKey, math.ceil(windows[i]) + 1000)
   redis.call('ZADD', leasesKey, now + leaseTtl, ARGV[2])
   redis.call('PEXPIRE', leasesKey, leaseTtl + 1000)
-  local member = ARGV[8 + 4 * i]
+  local member = ARGV[9 + 5 * i]
   if member ~= '' then redis.call('ZINCRBY', KEYS[1], 1, member) end
 end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
@@ -86,11 +100,12 @@ return {1}
 
 /**
  * Starts a back-off (or extends it) on every scope of the connection that saw
- * pressure, pushes each scope's next slot one slowed interval ahead, and records
- * the back-off in the index `mxv status` reads (trimmed of ended ones here).
+ * pressure: its window is multiplied by the factor, and its next grant is put
+ * off by one slowed slot (window × factor / allowance) at once. Records the
+ * back-off in the indexes `mxv status` reads (trimmed of ended ones here).
  *
- * KEYS: address back-off index, group back-off index, then (next, backoff) per scope.
- * ARGV: factor, backoffMs, reason, then (intervalMs, index member, scope) per scope.
+ * KEYS: address back-off index, group back-off index, then backoff per scope.
+ * ARGV: factor, backoffMs, reason, then (windowMs, allowance, index member, scope) per scope.
  * Returns the back-off's end (ms, Redis clock).
  */
 const BACK_OFF = `
@@ -102,17 +117,16 @@ local duration = tonumber(ARGV[2])
 local untilAt = now + duration
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-for i = 0, (#KEYS - 2) / 2 - 1 do
-  local nextKey, backoffKey = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
-  local slowed = tonumber(ARGV[4 + 3 * i]) * factor
-  redis.call('HSET', backoffKey, 'factor', ARGV[1], 'until', untilAt, 'reason', ARGV[3])
+for i = 0, #KEYS - 3 do
+  local backoffKey = KEYS[3 + i]
+  local slot = tonumber(ARGV[4 + 4 * i]) * factor / tonumber(ARGV[5 + 4 * i])
+  local notBefore = math.max(tonumber(redis.call('HGET', backoffKey, 'notBefore') or '0') or 0, now + math.ceil(slot))
+  redis.call('HSET', backoffKey, 'factor', ARGV[1], 'until', untilAt, 'reason', ARGV[3], 'notBefore', notBefore)
   redis.call('PEXPIRE', backoffKey, duration)
-  local nextAt = tonumber(redis.call('GET', nextKey) or '0') or 0
-  if nextAt < now + slowed then redis.call('SET', nextKey, tostring(now + slowed), 'PX', math.ceil(slowed) + 1000) end
-  if ARGV[6 + 3 * i] == 'address' then
-    redis.call('ZADD', KEYS[1], untilAt, ARGV[5 + 3 * i])
+  if ARGV[7 + 4 * i] == 'address' then
+    redis.call('ZADD', KEYS[1], untilAt, ARGV[6 + 4 * i])
   else
-    redis.call('ZADD', KEYS[2], untilAt, ARGV[5 + 3 * i])
+    redis.call('ZADD', KEYS[2], untilAt, ARGV[6 + 4 * i])
   end
 end
 return untilAt
@@ -192,11 +206,17 @@ export const DEFAULT_POLITENESS: Omit<RedisPolitenessOptions, 'leaseTtlMs'> = {
   jitterAllowanceMs: 100,
 };
 
-/** One scope a connection counts against: its keys' id, its spacing and cap, its member in the status indexes. */
+/** How many grants a scope allows per window: 1 per 1000 / rate ms for an address, floor(rate) per second for a group. */
+interface RateWindow {
+  windowMs: number;
+  allowance: number;
+}
+
+/** One scope a connection counts against: its keys' id, its rate window and cap, its member in the status indexes. */
 interface ScopeOfConnection {
   scope: PolitenessScope;
   id: string;
-  intervalMs: number;
+  rate: RateWindow;
   maxOpen: number;
   /** "<scope>:<group>" for a group (the grants and back-off indexes), the address itself for the address. */
   member: string;
@@ -224,7 +244,7 @@ export class RedisPolitenessGate implements PolitenessGate {
   readonly #redis: Redis;
   readonly #keys: FleetKeys;
   readonly #options: RedisPolitenessOptions;
-  readonly #intervalMs: Record<PolitenessScope, number>;
+  readonly #rate: Record<PolitenessScope, RateWindow>;
   readonly #groups = new GroupsMemo();
 
   constructor(redis: Redis, keys: FleetKeys, options: RedisPolitenessOptions) {
@@ -235,11 +255,11 @@ export class RedisPolitenessGate implements PolitenessGate {
     this.#redis = redis;
     this.#keys = keys;
     this.#options = options;
-    const spacing = 1000 + options.jitterAllowanceMs;
-    this.#intervalMs = {
-      address: spacing / options.connectionsPerSecond,
-      provider: spacing / options.provider.connectionsPerSecond,
-      network: spacing / options.network.connectionsPerSecond,
+    const second = 1000 + options.jitterAllowanceMs;
+    this.#rate = {
+      address: { windowMs: second / options.connectionsPerSecond, allowance: 1 },
+      provider: groupWindow(second, options.provider.connectionsPerSecond),
+      network: groupWindow(second, options.network.connectionsPerSecond),
     };
     // ioredis runs these by EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or flushed server).
     redis.defineCommand('mxvPoliteAcquire', { lua: ACQUIRE });
@@ -256,8 +276,8 @@ export class RedisPolitenessGate implements PolitenessGate {
     for (const s of scopes) {
       const leasesKey = this.#keys.politeLeases(s.scope, s.id);
       leases.push(leasesKey);
-      keys.push(this.#keys.politeNext(s.scope, s.id), leasesKey, this.#keys.backoff(s.scope, s.id));
-      args.push(s.scope, s.intervalMs, s.maxOpen, s.scope === 'address' ? '' : s.member);
+      keys.push(this.#keys.politeRecent(s.scope, s.id), leasesKey, this.#keys.backoff(s.scope, s.id));
+      args.push(s.scope, s.rate.windowMs, s.rate.allowance, s.maxOpen, s.scope === 'address' ? '' : s.member);
     }
     // Without numberOfKeys in defineCommand, ioredis takes the key count as the first argument.
     const reply = await this.#redis.mxvPoliteAcquire(keys.length, ...keys, ...args);
@@ -286,7 +306,8 @@ export class RedisPolitenessGate implements PolitenessGate {
   /**
    * After a probe: if the server pushed back, slow down its address and the
    * groups it belongs to (provider, network) for `backoffMs`: each one's rate
-   * divided by `backoffFactor`, its next slot pushed one slowed interval ahead.
+   * divided by `backoffFactor` (its window that much longer), its next grant
+   * put off by one slowed slot.
    */
   async noteOutcome(target: GateTarget, probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>): Promise<PressureSign> {
     const sign = pressureSign(probe);
@@ -295,8 +316,8 @@ export class RedisPolitenessGate implements PolitenessGate {
     const keys = [this.#keys.backoffIndex, this.#keys.groupBackoffIndex];
     const args: Array<string | number> = [this.#options.backoffFactor, this.#options.backoffMs, sign.reason];
     for (const s of scopes) {
-      keys.push(this.#keys.politeNext(s.scope, s.id), this.#keys.backoff(s.scope, s.id));
-      args.push(s.intervalMs, s.member, s.scope);
+      keys.push(this.#keys.backoff(s.scope, s.id));
+      args.push(s.rate.windowMs, s.rate.allowance, s.member, s.scope);
     }
     await this.#redis.mxvPoliteBackOff(keys.length, ...keys, ...args);
     return sign;
@@ -309,7 +330,7 @@ export class RedisPolitenessGate implements PolitenessGate {
       {
         scope: 'address',
         id: target.ip,
-        intervalMs: this.#intervalMs.address,
+        rate: this.#rate.address,
         maxOpen: this.#options.maxConcurrentPerIp,
         member: target.ip,
       },
@@ -318,7 +339,7 @@ export class RedisPolitenessGate implements PolitenessGate {
       scopes.push({
         scope: 'provider',
         id: groups.provider,
-        intervalMs: this.#intervalMs.provider,
+        rate: this.#rate.provider,
         maxOpen: this.#options.provider.maxConcurrent,
         member: `provider:${groups.provider}`,
       });
@@ -326,7 +347,7 @@ export class RedisPolitenessGate implements PolitenessGate {
       scopes.push({
         scope: 'network',
         id: groups.network,
-        intervalMs: this.#intervalMs.network,
+        rate: this.#rate.network,
         maxOpen: this.#options.network.maxConcurrent,
         member: `network:${groups.network}`,
       });
@@ -354,6 +375,18 @@ class GroupsMemo {
     this.#providers.set(target.exchange, groups.provider);
     return groups;
   }
+}
+
+/**
+ * A group's rate as a window: floor(rate) grants per second (plus the jitter
+ * slack), or one per 1000 / rate ms below one a second. A fraction above one is
+ * dropped (2.5 a second allows 2): what is promised is "never more than the
+ * rate in any second", and bursts of up to the allowance are what let one
+ * domain's exchanges of one provider be probed together.
+ */
+function groupWindow(second: number, connectionsPerSecond: number): RateWindow {
+  if (connectionsPerSecond < 1) return { windowMs: second / connectionsPerSecond, allowance: 1 };
+  return { windowMs: second, allowance: Math.floor(connectionsPerSecond) };
 }
 
 function requireLimits(prefix: string, connectionsPerSecond: number, maxOpen: number): void {

@@ -35,8 +35,8 @@ function politeKeysOf(keys: FleetKeys, ip: string, provider: string, network: st
     keys.groupGrants(1),
     keys.backoffIndex,
     keys.groupBackoffIndex,
-    ...(['next', 'leases', 'backoff'] as const).flatMap((kind) => {
-      const of = kind === 'next' ? keys.politeNext : kind === 'leases' ? keys.politeLeases : keys.backoff;
+    ...(['recent', 'leases', 'backoff'] as const).flatMap((kind) => {
+      const of = kind === 'recent' ? keys.politeRecent : kind === 'leases' ? keys.politeLeases : keys.backoff;
       return [of('address', ip), of('provider', provider), of('network', network)];
     }),
   ];
@@ -69,7 +69,7 @@ describe('RedisPolitenessGate: provider and network groups', () => {
     ];
     expect(new Set(all.map(hashTag))).toEqual(new Set(['fleet-a-polite']));
     // Another prefix is another slot (several fleets on one Cluster do not share one).
-    expect(hashTag(fleetKeys('fleet-b').politeNext('address', '198.51.100.7'))).toBe('fleet-b-polite');
+    expect(hashTag(fleetKeys('fleet-b').politeRecent('address', '198.51.100.7'))).toBe('fleet-b-polite');
   });
 
   it('refuses on the provider without taking the address token or the network token (atomic)', async () => {
@@ -86,9 +86,9 @@ describe('RedisPolitenessGate: provider and network groups', () => {
       limit: { scope: 'provider', kind: 'concurrency' },
     });
     // Nothing of the refused connection was written: no address slot, no lease, no network token.
-    expect(await redis.exists(keys.politeNext('address', '203.0.113.9'))).toBe(0);
+    expect(await redis.exists(keys.politeRecent('address', '203.0.113.9'))).toBe(0);
     expect(await redis.exists(keys.politeLeases('address', '203.0.113.9'))).toBe(0);
-    expect(await redis.exists(keys.politeNext('network', '203.0.113.0/24'))).toBe(0);
+    expect(await redis.exists(keys.politeRecent('network', '203.0.113.0/24'))).toBe(0);
     expect(await redis.exists(keys.politeLeases('network', '203.0.113.0/24'))).toBe(0);
     expect(await redis.zcard(keys.politeLeases('provider', 'big.example'))).toBe(1);
     const minute = keys.groupGrants(Math.floor(Date.now() / 60_000));
@@ -241,12 +241,12 @@ describe('RedisPolitenessGate: provider and network groups', () => {
   it('backs off the whole provider and network group after pressure on one address, and lists them', async () => {
     const redis = server.client();
     const keys = fleetKeys(server.prefix('backoff'));
-    const groupRate = 10;
+    // 4 grants a second to the provider: 4 per 1000 ms window (no jitter slack in these tests).
     const gate = new RedisPolitenessGate(
       redis,
       keys,
       options({
-        provider: { connectionsPerSecond: groupRate, maxConcurrent: 100 },
+        provider: { connectionsPerSecond: 4, maxConcurrent: 100 },
         network: { connectionsPerSecond: 1000, maxConcurrent: 100 },
         backoffFactor: 4,
         backoffMs: 5_000,
@@ -268,30 +268,57 @@ describe('RedisPolitenessGate: provider and network groups', () => {
     expect(await redis.zrange(keys.backoffIndex, 0, -1)).toEqual(['192.0.2.20']);
     expect(await redis.zrange(keys.groupBackoffIndex, 0, -1)).toEqual(['network:192.0.2.0/24', 'provider:pushy.example']);
 
-    // Another address of the same provider, in another /24: slowed by its provider's back-off.
-    // The group's next slot was pushed one slowed interval (4 × 100 ms) ahead.
+    // Another address of the same provider, in another /24: its provider's next grant was put off
+    // by one slowed slot (1000 ms window × 4 / 4 grants).
     const other = { ip: '198.51.100.20', exchange: 'mx2.pushy.example' };
     const slowed = await gate.acquire(other);
     expect(slowed).toMatchObject({ status: 'wait', limit: { scope: 'provider', kind: 'rate' } });
-    expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeGreaterThan(200);
-    expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeLessThanOrEqual(400);
+    expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeGreaterThan(500);
+    expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeLessThanOrEqual(1_000);
     await sleep((slowed.status === 'wait' ? slowed.retryAfterMs : 0) + 10);
-    const granted = await gate.acquire(other);
-    expect(granted.status).toBe('granted');
-    // And from then on, grants to the provider are a quarter of its rate apart.
-    const next = await gate.acquire({ ip: '203.0.113.20', exchange: 'mx3.pushy.example' });
-    expect(next).toMatchObject({ status: 'wait', limit: { scope: 'provider', kind: 'rate' } });
-    expect(next.status === 'wait' && next.retryAfterMs).toBeGreaterThan(300);
+    // From then on the provider allows its 4 grants per 4 s instead of per second: two more now, not a third.
+    const held = [];
+    for (const ip of ['198.51.100.20', '203.0.113.20', '203.0.113.21']) {
+      const decision = await gate.acquire({ ip, exchange: 'mx2.pushy.example' });
+      expect(decision.status, ip).toBe('granted');
+      held.push(decision);
+    }
+    const fifth = await gate.acquire({ ip: '203.0.113.22', exchange: 'mx3.pushy.example' });
+    expect(fifth).toMatchObject({ status: 'wait', limit: { scope: 'provider', kind: 'rate' } });
+    // The oldest of the window (the first grant, about a second ago) leaves it after 4 s.
+    expect(fifth.status === 'wait' && fifth.retryAfterMs).toBeGreaterThan(1_500);
     // An unrelated provider in an unrelated network is not slowed.
     expect((await gate.acquire({ ip: '203.0.114.1', exchange: 'mx.calm.example' })).status).toBe('granted');
 
     const status = await readPolitenessStatus(redis, keys);
     expect(status.groupsInBackoff).toBe(2);
     const pushy = status.busiestGroups.find((g) => g.group === 'pushy.example');
-    expect(pushy).toMatchObject({ scope: 'provider', grants: 2, open: 1 });
-    expect(Date.parse(pushy?.backedOffUntil ?? '')).toBeGreaterThan(Date.now() + 4_000);
+    expect(pushy).toMatchObject({ scope: 'provider', grants: 4, open: 3 });
+    expect(Date.parse(pushy?.backedOffUntil ?? '')).toBeGreaterThan(Date.now() + 3_000);
     expect(status.busiestGroups[0]?.group).toBe('pushy.example');
     expect(status.busiestGroups.find((g) => g.group === 'calm.example')).toMatchObject({ grants: 1, backedOffUntil: null });
+    for (const decision of held) if (decision.status === 'granted') decision.release();
+  });
+
+  it('lets the exchanges one domain needs of a provider start together, never more than its rate in a second', async () => {
+    const keys = fleetKeys(server.prefix('burst'));
+    const gate = new RedisPolitenessGate(
+      server.client(),
+      keys,
+      options({ provider: { connectionsPerSecond: 3, maxConcurrent: 100 }, network: UNBOUND }),
+    );
+    // Three exchanges of one provider asked at the same moment (as one domain's hosts are): all start.
+    const together = await Promise.all(
+      ['alpha', 'beta', 'gamma'].map((name, i) =>
+        gate.acquire({ ip: `198.51.${100 + i}.1`, exchange: `${name}.mx.wide.example` }),
+      ),
+    );
+    expect(together.map((d) => d.status)).toEqual(['granted', 'granted', 'granted']);
+    // The fourth in the same second waits for the first to leave the window.
+    const fourth = await gate.acquire({ ip: '198.51.103.1', exchange: 'delta.mx.wide.example' });
+    expect(fourth).toMatchObject({ status: 'wait', reason: 'politeness_provider_rate' });
+    expect(fourth.status === 'wait' && fourth.retryAfterMs).toBeGreaterThan(500);
+    expect(fourth.status === 'wait' && fourth.retryAfterMs).toBeLessThanOrEqual(1_000);
   });
 
   it('ranks the busiest groups by grants over this minute and the last, at most the shown count', async () => {
