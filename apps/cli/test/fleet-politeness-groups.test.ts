@@ -30,6 +30,8 @@ const BIG = ['big1', 'big2', 'big3', 'big4'];
 /** Three providers, one exchange each, in the same /24 as everything else. */
 const NEIGHBOURS = ['alpha', 'beta', 'gamma'];
 const GREETING_DELAY_MS = 400;
+/** Each fleet test: worker start-up, 18-24 domains at 3 connections a second, drain; room for a loaded machine. */
+const FLEET_TEST_MS = 90_000;
 
 let world: World;
 let redisServer: TestRedis;
@@ -181,82 +183,90 @@ interface StatusGroups {
 }
 
 describe('mxv worker: politeness per provider and per network', () => {
-  it("holds a provider's limits across its addresses, fleet-wide, each address within its own", async () => {
-    clearLogs();
-    const prefix = redisServer.prefix('provider');
-    const domains = domainsOf('.big.test');
-    // Four addresses × 2 a second and 2 open would allow 8 and 8; the provider allows 3 and 2.
-    const flags = [
-      ...ADDRESS_FLAGS,
-      '--rate-per-provider',
-      '3',
-      '--max-conn-per-provider',
-      '2',
-      '--rate-per-network',
-      '1000',
-      '--max-conn-per-network',
-      '1000',
-    ];
-    const workers = [startWorker(prefix, flags), startWorker(prefix, flags), startWorker(prefix, flags)];
-    await enqueue(prefix, domains);
-    await waitForResults(prefix, domains, 60_000);
+  it(
+    "holds a provider's limits across its addresses, fleet-wide, each address within its own",
+    async () => {
+      clearLogs();
+      const prefix = redisServer.prefix('provider');
+      const domains = domainsOf('.big.test');
+      // Four addresses × 2 a second and 2 open would allow 8 and 8; the provider allows 3 and 2.
+      const flags = [
+        ...ADDRESS_FLAGS,
+        '--rate-per-provider',
+        '3',
+        '--max-conn-per-provider',
+        '2',
+        '--rate-per-network',
+        '1000',
+        '--max-conn-per-network',
+        '1000',
+      ];
+      const workers = [startWorker(prefix, flags), startWorker(prefix, flags), startWorker(prefix, flags)];
+      await enqueue(prefix, domains);
+      await waitForResults(prefix, domains, 60_000);
 
-    const all = BIG.flatMap(logOf);
-    // More connections than the provider's rate allows in a second, or its limit was never put to the test.
-    expect(all.length).toBeGreaterThan(6);
-    expect(peakNewPerWindow(all), 'provider new connections per second').toBeLessThanOrEqual(3);
-    expect(peakConcurrent(all), 'provider concurrent connections').toBeLessThanOrEqual(2);
-    // With 400 ms greetings and 3 grants a second, two conversations overlap: the cap was reached.
-    expect(peakConcurrent(all)).toBe(2);
-    for (const id of BIG) {
-      expect(peakNewPerWindow(logOf(id)), `${id} new connections per second`).toBeLessThanOrEqual(2);
-      expect(peakConcurrent(logOf(id)), `${id} concurrent connections`).toBeLessThanOrEqual(2);
-    }
-    // No other provider was touched.
-    for (const id of NEIGHBOURS) expect(logOf(id)).toHaveLength(0);
+      const all = BIG.flatMap(logOf);
+      // More connections than the provider's rate allows in a second, or its limit was never put to the test.
+      expect(all.length).toBeGreaterThan(6);
+      expect(peakNewPerWindow(all), 'provider new connections per second').toBeLessThanOrEqual(3);
+      expect(peakConcurrent(all), 'provider concurrent connections').toBeLessThanOrEqual(2);
+      // With 400 ms greetings and 3 grants a second, two conversations overlap: the cap was reached.
+      expect(peakConcurrent(all)).toBe(2);
+      for (const id of BIG) {
+        expect(peakNewPerWindow(logOf(id)), `${id} new connections per second`).toBeLessThanOrEqual(2);
+        expect(peakConcurrent(logOf(id)), `${id} concurrent connections`).toBeLessThanOrEqual(2);
+      }
+      // No other provider was touched.
+      for (const id of NEIGHBOURS) expect(logOf(id)).toHaveLength(0);
 
-    // `mxv status` names the provider among the busiest groups, with every grant it got.
-    const status = await runCli(['status', '--json', '--heartbeat-ms', '300', ...fleetFlags(prefix)]);
-    expect(status.code, status.stderr).toBe(0);
-    const groups = (JSON.parse(status.stdout) as StatusGroups).politeness.busiestGroups;
-    expect(groups.find((g) => g.scope === 'provider' && g.group === 'bigmail.test')?.grants).toBe(all.length);
-    const text = await runCli(['status', '--heartbeat-ms', '300', ...fleetFlags(prefix)]);
-    expect(text.stdout).toMatch(/provider\s+bigmail\.test\s+\d+ granted/);
+      // `mxv status` names the provider among the busiest groups, with every grant it got.
+      const status = await runCli(['status', '--json', '--heartbeat-ms', '300', ...fleetFlags(prefix)]);
+      expect(status.code, status.stderr).toBe(0);
+      const groups = (JSON.parse(status.stdout) as StatusGroups).politeness.busiestGroups;
+      expect(groups.find((g) => g.scope === 'provider' && g.group === 'bigmail.test')?.grants).toBe(all.length);
+      const text = await runCli(['status', '--heartbeat-ms', '300', ...fleetFlags(prefix)]);
+      expect(text.stdout).toMatch(/provider\s+bigmail\.test\s+\d+ granted/);
 
-    for (const worker of workers) worker.child.kill('SIGTERM');
-    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
-  });
+      for (const worker of workers) worker.child.kill('SIGTERM');
+      expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
+    },
+    FLEET_TEST_MS,
+  );
 
-  it("holds a network's limits across the providers in one /24, fleet-wide", async () => {
-    clearLogs();
-    const prefix = redisServer.prefix('network');
-    const domains = domainsOf('.near.test');
-    const flags = [
-      ...ADDRESS_FLAGS,
-      '--rate-per-provider',
-      '1000',
-      '--max-conn-per-provider',
-      '1000',
-      '--rate-per-network',
-      '3',
-      '--max-conn-per-network',
-      '2',
-    ];
-    const workers = [startWorker(prefix, flags), startWorker(prefix, flags)];
-    await enqueue(prefix, domains);
-    await waitForResults(prefix, domains, 60_000);
+  it(
+    "holds a network's limits across the providers in one /24, fleet-wide",
+    async () => {
+      clearLogs();
+      const prefix = redisServer.prefix('network');
+      const domains = domainsOf('.near.test');
+      const flags = [
+        ...ADDRESS_FLAGS,
+        '--rate-per-provider',
+        '1000',
+        '--max-conn-per-provider',
+        '1000',
+        '--rate-per-network',
+        '3',
+        '--max-conn-per-network',
+        '2',
+      ];
+      const workers = [startWorker(prefix, flags), startWorker(prefix, flags)];
+      await enqueue(prefix, domains);
+      await waitForResults(prefix, domains, 60_000);
 
-    const all = NEIGHBOURS.flatMap(logOf);
-    expect(all.length).toBeGreaterThan(6);
-    expect(peakNewPerWindow(all), '/24 new connections per second').toBeLessThanOrEqual(3);
-    expect(peakConcurrent(all), '/24 concurrent connections').toBeLessThanOrEqual(2);
-    for (const id of NEIGHBOURS) {
-      expect(peakNewPerWindow(logOf(id)), `${id} new connections per second`).toBeLessThanOrEqual(2);
-      expect(peakConcurrent(logOf(id)), `${id} concurrent connections`).toBeLessThanOrEqual(2);
-    }
-    for (const worker of workers) worker.child.kill('SIGTERM');
-    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
-  });
+      const all = NEIGHBOURS.flatMap(logOf);
+      expect(all.length).toBeGreaterThan(6);
+      expect(peakNewPerWindow(all), '/24 new connections per second').toBeLessThanOrEqual(3);
+      expect(peakConcurrent(all), '/24 concurrent connections').toBeLessThanOrEqual(2);
+      for (const id of NEIGHBOURS) {
+        expect(peakNewPerWindow(logOf(id)), `${id} new connections per second`).toBeLessThanOrEqual(2);
+        expect(peakConcurrent(logOf(id)), `${id} concurrent connections`).toBeLessThanOrEqual(2);
+      }
+      for (const worker of workers) worker.child.kill('SIGTERM');
+      expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+    },
+    FLEET_TEST_MS,
+  );
 
   it('refuses group limits that are zero, negative, not numbers or huge (exit 2, before connecting)', async () => {
     // Every value of every flag is table-tested against its bound in number-flag.test.ts; this is the wiring.
