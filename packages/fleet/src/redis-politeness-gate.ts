@@ -16,6 +16,13 @@ import { POLITENESS_GROUP_BOUNDS } from './bounds.js';
 import type { FleetKeys } from './redis-keys.js';
 import { ACQUIRE, BACK_OFF, GROUP_GRANTS_TTL_MS, RELEASE } from './redis-politeness-scripts.js';
 
+/**
+ * The gate's decision, a GateDecision with the time of a grant on Redis's clock:
+ * the instant the limits were decided at, the same for every worker.
+ */
+export type RedisGateDecision =
+  Extract<GateDecision, { status: 'wait' }> | (Extract<GateDecision, { status: 'granted' }> & { grantedAtMs: number });
+
 /** The limits of one group kind, fleet-wide. */
 export interface GroupLimits {
   /** New connections per second to all addresses of one group. */
@@ -161,7 +168,7 @@ export class RedisPolitenessGate implements PolitenessGate {
     redis.defineCommand('mxvPoliteBackOff', { lua: BACK_OFF });
   }
 
-  async acquire(target: GateTarget): Promise<GateDecision> {
+  async acquire(target: GateTarget): Promise<RedisGateDecision> {
     const scopes = await this.#scopesOf(target);
     const token = randomUUID();
     const keys = [this.#keys.groupGrants(Math.floor(Date.now() / 60_000))];
@@ -179,6 +186,7 @@ export class RedisPolitenessGate implements PolitenessGate {
       let released = false;
       return {
         status: 'granted',
+        grantedAtMs: reply[1],
         release: () => {
           if (released) return;
           released = true;
@@ -191,7 +199,7 @@ export class RedisPolitenessGate implements PolitenessGate {
     this.#options.waits?.inc({ scope: limit.scope, limit: limit.kind });
     return {
       status: 'wait',
-      retryAfterMs: Math.max(1, Number(reply[1] ?? this.#options.concurrencyRetryMs)),
+      retryAfterMs: Math.max(1, Number(reply[1])),
       reason: waitReason(limit),
       limit,
     };

@@ -8,7 +8,7 @@ import type { Result } from 'ioredis';
 /**
  * KEYS: the group-grants ZSET of this minute, then (recent, leases, backoff) per scope.
  * ARGV: leaseTtlMs, token, concurrencyRetryMs, grantsTtlMs, then (scope, windowMs,
- * allowance, maxOpen, index member or "") per scope. Returns {1} when granted, {0,
+ * allowance, maxOpen, index member or "") per scope. Returns {1, grant time} when granted, {0,
  * retryAfterMs, scope, "rate" | "concurrency"} when not: the scope that asks for
  * the longest wait (the connection cannot start before every scope allows it).
  */
@@ -58,7 +58,7 @@ for i = 0, scopes - 1 do
   if member ~= '' then redis.call('ZINCRBY', KEYS[1], 1, member) end
 end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
-return {1}
+return {1, now}
 `;
 
 /**
@@ -106,8 +106,8 @@ export const GROUP_GRANTS_TTL_MS = 3 * 60_000;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** ACQUIRE, defined by RedisPolitenessGate: {1} or {0, retryAfterMs, scope, kind}. */
-    mxvPoliteAcquire(...keysThenArgs: Array<string | number>): Result<[number, number?, string?, string?], Context>;
+    /** ACQUIRE, defined by RedisPolitenessGate: {1, grantedAtMs} or {0, retryAfterMs, scope, kind}. */
+    mxvPoliteAcquire(...keysThenArgs: Array<string | number>): Result<[number, number, string?, string?], Context>;
     /** RELEASE, defined by RedisPolitenessGate. */
     mxvPoliteRelease(...keysThenArgs: Array<string | number>): Result<number, Context>;
     /** BACK_OFF, defined by RedisPolitenessGate: the back-off's end (ms, Redis clock). */

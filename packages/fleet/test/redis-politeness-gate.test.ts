@@ -68,7 +68,7 @@ describe('RedisPolitenessGate', () => {
           options({ connectionsPerSecond: rate, maxConcurrentPerIp: maxOpen, concurrencyRetryMs: 20 }),
         ),
     );
-    const spans: Array<{ start: number; end: number }> = [];
+    const spans: Array<{ start: number; end: number; grantedAt: number }> = [];
     const deadline = Date.now() + 2_600;
     let waits = 0;
     const acquirer = async (index: number): Promise<void> => {
@@ -84,7 +84,8 @@ describe('RedisPolitenessGate', () => {
         const start = Date.now();
         // Hold the connection longer than the rate interval, so the concurrency cap binds too.
         await sleep(300);
-        spans.push({ start, end: Date.now() });
+        // start/end inside the grant (overlaps within what was granted); grantedAt on Redis's clock (the rate's instant).
+        spans.push({ start, end: Date.now(), grantedAt: decision.grantedAtMs });
         decision.release();
       }
     };
@@ -94,7 +95,7 @@ describe('RedisPolitenessGate', () => {
     expect(peakOverlap(spans)).toBeLessThanOrEqual(maxOpen);
     expect(
       peakPerWindow(
-        spans.map((s) => s.start),
+        spans.map((s) => s.grantedAt),
         1000,
       ),
     ).toBeLessThanOrEqual(rate);
@@ -113,7 +114,7 @@ describe('RedisPolitenessGate', () => {
           while (Date.now() < deadline) {
             const decision = await gate.acquire(to(name === 'a' ? '192.0.2.10' : '192.0.2.11'));
             if (decision.status === 'granted') {
-              grants[name]?.push(Date.now());
+              grants[name]?.push(decision.grantedAtMs);
               decision.release();
             } else await sleep(Math.min(decision.retryAfterMs, 10));
           }
