@@ -1,3 +1,9 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeLoopbackPort } from '@mxv/testkit';
+import { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readPolitenessStatus } from '../src/politeness-status.js';
@@ -70,6 +76,60 @@ describe('RedisPolitenessGate: provider and network groups', () => {
     expect(new Set(all.map(hashTag))).toEqual(new Set(['fleet-a-polite']));
     // Another prefix is another slot (several fleets on one Cluster do not share one).
     expect(hashTag(fleetKeys('fleet-b').politeRecent('address', '198.51.100.7'))).toBe('fleet-b-polite');
+  });
+
+  it("puts them in one slot by Redis Cluster's own hashing (CLUSTER KEYSLOT of a cluster-enabled redis-server)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mxv-keyslot-'));
+    const port = await freeLoopbackPort();
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
+    // No retries of its own: the loop below waits until the server answers.
+    const node = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // Refused connections while it starts reach connect() below; the event would only be logged.
+    node.on('error', () => undefined);
+    try {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await node.connect();
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await sleep(50);
+        }
+      }
+      const keys = fleetKeys('mxv');
+      const slotOf = async (key: string) => Number(await node.call('CLUSTER', 'KEYSLOT', key));
+      const all = [
+        ...politeKeysOf(keys, '198.51.100.7', 'google.com', '198.51.100.0/24'),
+        ...politeKeysOf(keys, '2001:db8:1::25', 'xn--e1afmkfd.xn--p1ai', '2001:db8:1::/48'),
+      ];
+      const slots = new Set(await Promise.all(all.map(slotOf)));
+      expect(slots.size).toBe(1);
+      expect([...slots][0]).toBe(await slotOf('{mxv-polite}'));
+    } finally {
+      node.disconnect();
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses on the provider without taking the address token or the network token (atomic)', async () => {
