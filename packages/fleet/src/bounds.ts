@@ -54,6 +54,29 @@ export const RETRY_BOUNDS = {
   jitterMs: { min: 0, max: 3_600_000, default: 500 },
 } as const satisfies Record<string, NumberBound>;
 
+/**
+ * Politeness per group of addresses, fleet-wide, on top of the per-address
+ * limits (POLITENESS_BOUNDS of the probe: 1 new connection/s, 2 open). A big
+ * provider runs dozens of MX addresses and a /24 can hold as many hosts: with
+ * the per-address limit alone the fleet could open dozens of connections a
+ * second to one operator, far more than any single sender does. The defaults
+ * let a group see 3 (provider) or 2 (network) times what one address may: the
+ * few connections a polite sender opens, wherever its addresses are.
+ */
+export const POLITENESS_GROUP_BOUNDS = {
+  /** New connections per second to all addresses of exchanges under one registrable domain. */
+  providerConnectionsPerSecond: { min: 0, minExclusive: true, max: 10_000, default: 3, integer: false },
+  /** Connections open at once to one provider group. */
+  providerMaxConcurrent: { min: 1, max: 10_000, default: 6 },
+  /** New connections per second to one /24 (IPv4) or /48 (IPv6). */
+  networkConnectionsPerSecond: { min: 0, minExclusive: true, max: 10_000, default: 2, integer: false },
+  /** Connections open at once to one network group. */
+  networkMaxConcurrent: { min: 1, max: 10_000, default: 4 },
+} as const satisfies Record<string, NumberBound>;
+
+/** Groups `mxv status` lists as the busiest (by grants in the last minute or two). */
+export const BUSIEST_GROUPS_SHOWN = 10;
+
 /** The worker process around the worker: start-up and shutdown. */
 export const WORKER_PROCESS_BOUNDS = {
   /** At start, how long to wait for an unreachable Redis before giving up. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { readAnonymousRefusals, type AnonymousRefusalReason } from './anonymous-checks.js';
+import { readPolitenessStatus, type PolitenessStatus } from './politeness-status.js';
 import type { VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import { HEARTBEAT_LIVENESS_INTERVALS } from './worker-heartbeat.js';
@@ -18,6 +19,8 @@ export interface FleetStatus {
   completedPerMinute: { lastMinute: number; lastFiveMinutesAvg: number };
   workers: { alive: number; list: Array<Record<string, unknown>> };
   hostsInBackoff: number;
+  /** Provider and network groups: how many are backed off, and the busiest (politeness-status.ts). */
+  politeness: PolitenessStatus;
   hostCache: { entries: number; hits: number; misses: number; hitRatio: number | null };
   /** Live checks without a token that the API refused, by budget, since the counters were created. */
   anonymousChecksRefused: Record<AnonymousRefusalReason, number>;
@@ -35,9 +38,10 @@ export async function readFleetStatus(
   heartbeatMs: number,
   now = Date.now(),
 ): Promise<FleetStatus> {
-  const [counts, anonymousChecksRefused] = await Promise.all([
+  const [counts, anonymousChecksRefused, politeness] = await Promise.all([
     queue.getJobCounts(...QUEUE_STATES),
     readAnonymousRefusals(redis, keys),
+    readPolitenessStatus(redis, keys, now),
   ]);
   const minute = Math.floor(now / 60_000);
   const pipeline = redis.pipeline();
@@ -79,6 +83,7 @@ export async function readFleetStatus(
       }),
     },
     hostsInBackoff: Number(value(3) ?? 0),
+    politeness,
     hostCache: { entries: Number(value(5) ?? 0), hits, misses, hitRatio: hits + misses > 0 ? hits / (hits + misses) : null },
     anonymousChecksRefused,
   };

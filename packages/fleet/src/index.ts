@@ -10,6 +10,7 @@ export * from './process-verify-job.js';
 export * from './worker-heartbeat.js';
 export * from './verify-worker.js';
 export * from './fleet-status.js';
+export * from './politeness-status.js';
 export * from './parse-duration.js';
 export * from './create-logger.js';
 export * from './create-fleet-worker.js';
@@ -20,7 +21,15 @@ export * from './fleet-domain-checker.js';
 export * from './request-check.js';
 export * from './anonymous-checks.js';
 export * from './result-event-feed.js';
-export { VERIFY_WORKER_BOUNDS, RETRY_BOUNDS, WORKER_PROCESS_BOUNDS, RESULT_TTL_BOUND, EGRESS_BOUNDS } from './bounds.js';
+export {
+  VERIFY_WORKER_BOUNDS,
+  RETRY_BOUNDS,
+  WORKER_PROCESS_BOUNDS,
+  RESULT_TTL_BOUND,
+  EGRESS_BOUNDS,
+  POLITENESS_GROUP_BOUNDS,
+  BUSIEST_GROUPS_SHOWN,
+} from './bounds.js';
 export { MAX_DURATION_MS } from './parse-duration.js';
 export * from './history/result-changes.js';
 export * from './history/change-record.js';

@@ -100,7 +100,7 @@ export class RedisHostSource implements HostProbeSource {
       // The holder before us may have stored its probe between our GET and our SET NX.
       const raced = await this.#readCached(key, target, options.maxAgeMs);
       if (raced.status === 'hit') return { status: 'cached', probe: raced.probe };
-      const decision = await this.#gate.acquire(target.ip);
+      const decision = await this.#gate.acquire(target);
       if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
       let probe: HostProbe;
       try {
@@ -108,7 +108,7 @@ export class RedisHostSource implements HostProbeSource {
       } finally {
         decision.release();
       }
-      const pressure = await this.#gate.noteOutcome(target.ip, probe);
+      const pressure = await this.#gate.noteOutcome(target, probe);
       const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
       await this.#redis
         .pipeline()

@@ -16,6 +16,7 @@ import {
   WATCH_TICK_BOUNDS,
   WEBHOOK_BOUNDS,
   EGRESS_BOUNDS,
+  POLITENESS_GROUP_BOUNDS,
   registerWatchGauges,
   webhookQueueCounts,
   type MetricsServer,
@@ -42,8 +43,31 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       maxConcurrentPerIp: boundFlag('--max-conn-per-ip', flags.maxConnPerIp, POLITENESS_BOUNDS.maxConcurrentPerIp),
     },
   };
+  const groups = {
+    provider: {
+      connectionsPerSecond: boundFlag(
+        '--rate-per-provider',
+        flags.ratePerProvider,
+        POLITENESS_GROUP_BOUNDS.providerConnectionsPerSecond,
+      ),
+      maxConcurrent: boundFlag(
+        '--max-conn-per-provider',
+        flags.maxConnPerProvider,
+        POLITENESS_GROUP_BOUNDS.providerMaxConcurrent,
+      ),
+    },
+    network: {
+      connectionsPerSecond: boundFlag(
+        '--rate-per-network',
+        flags.ratePerNetwork,
+        POLITENESS_GROUP_BOUNDS.networkConnectionsPerSecond,
+      ),
+      maxConcurrent: boundFlag('--max-conn-per-network', flags.maxConnPerNetwork, POLITENESS_GROUP_BOUNDS.networkMaxConcurrent),
+    },
+  };
   const config = {
     probe,
+    groups,
     hostTtlMs: durationFlag('--host-ttl', flags.hostTtl),
     resultTtlMs: durationFlag('--result-ttl', flags.resultTtl),
     retry: {

@@ -12,6 +12,8 @@ export interface FleetGauges {
   /** Newest worker heartbeat (epoch seconds), 0 when no worker has one. */
   lastHeartbeatSeconds: number;
   hostsInBackoff: number;
+  /** Provider and network groups slowed down now. */
+  groupsInBackoff: number;
   hostCacheEntries: number;
 }
 
@@ -36,6 +38,7 @@ export async function readFleetGauges(
       .zrevrange(keys.workers, 0, 0, 'WITHSCORES')
       .zcount(keys.backoffIndex, now, '+inf')
       .zcount(keys.hostIndex, now, '+inf')
+      .zcount(keys.groupBackoffIndex, now, '+inf')
       .exec()) ?? [];
   const value = (index: number): unknown => {
     const [error, reply] = replies[index] ?? [null, null];
@@ -49,5 +52,6 @@ export async function readFleetGauges(
     lastHeartbeatSeconds: newest[1] === undefined ? 0 : Number(newest[1]) / 1000,
     hostsInBackoff: Number(value(2) ?? 0),
     hostCacheEntries: Number(value(3) ?? 0),
+    groupsInBackoff: Number(value(4) ?? 0),
   };
 }

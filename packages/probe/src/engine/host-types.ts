@@ -28,15 +28,34 @@ export interface HostProber {
   probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe>;
 }
 
+/** The limits a connection passes: its destination address, then the groups that address belongs to (politeness-groups.ts). */
+export type PolitenessScope = 'address' | 'provider' | 'network';
+export const POLITENESS_SCOPES: readonly PolitenessScope[] = ['address', 'provider', 'network'];
+
+/** Which limit refused a connection: the scope, and whether its rate or its concurrency cap. */
+export interface PolitenessLimit {
+  scope: PolitenessScope;
+  kind: 'rate' | 'concurrency';
+}
+
 /**
- * The politeness gate for one destination address. The in-process gate waits
- * and always grants; the fleet gate answers "wait" so a queued job can be
- * delayed instead of holding a worker slot while it sleeps.
+ * What a gate needs to know of a connection: the address it goes to, and the
+ * exchange name it is made for (the fleet gate groups exchanges by provider).
  */
-export type GateDecision = { status: 'granted'; release: () => void } | { status: 'wait'; retryAfterMs: number; reason: string };
+export type GateTarget = Pick<HostTarget, 'ip' | 'exchange'>;
+
+/**
+ * The politeness gate for one connection. The in-process gate waits and always
+ * grants; the fleet gate answers "wait" (with the limit that refused, null when
+ * the wait is not a limit's: an abort) so a queued job can be delayed instead of
+ * holding a worker slot while it sleeps.
+ */
+export type GateDecision =
+  | { status: 'granted'; release: () => void }
+  | { status: 'wait'; retryAfterMs: number; reason: string; limit: PolitenessLimit | null };
 
 export interface PolitenessGate {
-  acquire(ip: string, signal?: AbortSignal): Promise<GateDecision>;
+  acquire(target: GateTarget, signal?: AbortSignal): Promise<GateDecision>;
 }
 
 /** How the engine gets a host probe: from a cache, or by probing through the gate. */
