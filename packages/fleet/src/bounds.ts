@@ -96,6 +96,12 @@ export const WATCH_TICK_BOUNDS = {
   tickMs: { min: 50, max: 3_600_000, default: 1_000 },
   /** Watches claimed per script call (and per addBulk into the verify queue). */
   batch: { min: 1, max: 10_000, default: 1_000 },
+  /**
+   * Batches one tick keeps in flight at once: while Redis runs one batch's
+   * addBulk, the worker builds the next (bench/watch). Each holds its claim
+   * until enqueued, so this many batches are at stake if the worker dies.
+   */
+  lanes: { min: 1, max: 16, default: 2 },
   /** Watches one tick moves at most, so one worker's tick never runs unbounded. */
   maxPerTick: { min: 1, max: 10_000_000, default: 200_000 },
   /**

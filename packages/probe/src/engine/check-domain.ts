@@ -34,7 +34,7 @@ export interface DomainCheckDeps {
   policyBounds: PolicyBounds;
   /** Where MTA-STS policies come from (a cache, or a fetch through it). */
   stsPolicies: StsPolicySource;
-  /** For records many domains share (SPF include targets, organizational DMARC): a TTL cache over the resolver. */
+  /** For records many domains share (SPF include targets, organizational DMARC, exchanges' TLSA): a TTL cache over the resolver. */
   sharedResolver?: DnsResolver;
 }
 
@@ -98,6 +98,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     route,
     {
       resolver: deps.resolver,
+      tlsaResolver: deps.sharedResolver ?? deps.resolver,
       validation: deps.validation ?? new ResolverValidation(deps.resolver),
       checks: new Set(deps.checks),
       smtpPort: delivery.port,
