@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GateDecision, HostProbe, PolitenessGate } from '@mxv/probe';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 
 /**
@@ -138,12 +139,12 @@ export function pressureSign(probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>
 }
 
 export class RedisPolitenessGate implements PolitenessGate {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #options: RedisPolitenessOptions;
   readonly #intervalMs: number;
 
-  constructor(redis: Redis, keys: FleetKeys, options: RedisPolitenessOptions) {
+  constructor(redis: FleetRedis, keys: FleetKeys, options: RedisPolitenessOptions) {
     if (!(options.connectionsPerSecond > 0)) throw new Error('connectionsPerSecond must be > 0');
     if (!(Number.isInteger(options.maxConcurrentPerIp) && options.maxConcurrentPerIp >= 1))
       throw new Error('maxConcurrentPerIp must be >= 1');
