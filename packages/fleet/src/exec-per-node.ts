@@ -52,7 +52,31 @@ export async function execPerNode(redis: FleetRedis, commands: readonly KeyedCom
       });
     }),
   );
+  // A pipeline gets no redirection from ioredis (it retries one only when every command failed
+  // alike): after a master restart or a failover the client may still route a slot to a
+  // connection it dropped, and the server answers MOVED. Each such command goes again on its
+  // own, which ioredis does redirect, and the slot map is refreshed for the next pipelines.
+  const redirected = replies.flatMap((reply, index) => (reply && isRedirection(reply[0]) ? [index] : []));
+  if (redirected.length > 0) {
+    redis.refreshSlotsCache();
+    await Promise.all(
+      redirected.map(async (index) => {
+        const [name, ...args] = commands[index] as KeyedCommand;
+        const method = (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name];
+        if (typeof method !== 'function') return;
+        try {
+          replies[index] = [null, await method.apply(redis, args)];
+        } catch (error) {
+          replies[index] = [error instanceof Error ? error : new Error(String(error)), null];
+        }
+      }),
+    );
+  }
   return replies;
+}
+
+function isRedirection(error: Error | null): boolean {
+  return error !== null && /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(error.message);
 }
 
 /** The reply of one command, its error thrown. */

@@ -60,6 +60,23 @@ function clientFor(target: RedisTarget, options: RedisClientOptions): FleetRedis
  * attempt is bounded so a wrong URL is reported instead of retried forever.
  * A Cluster also learns its slot map before this returns.
  */
+/**
+ * How a fleet process's Cluster client rides out a master that is away (a
+ * restart, a failover): every retry of a command (connection closed, MOVED to
+ * a node still coming back, CLUSTERDOWN) counts against `maxRedirections`, and
+ * ioredis' defaults (16, MOVED followed at once) give up in under a second,
+ * failing the job in hand. Spaced retries and a budget of 600 wait about a
+ * minute, longer than cluster-node-timeout's 15 s default, the way a worker
+ * on one Redis waits for it (maxRetriesPerRequest: null).
+ */
+export const FLEET_CLUSTER_RETRIES = {
+  maxRedirections: 600,
+  retryDelayOnMoved: 100,
+  retryDelayOnFailover: 200,
+  retryDelayOnClusterDown: 300,
+  retryDelayOnTryAgain: 100,
+} as const satisfies ClusterOptions;
+
 export async function connectRedis(
   url: string,
   connectTimeoutMs = 5_000,
@@ -68,7 +85,7 @@ export async function connectRedis(
   const created = createRedisClient(url, {
     cluster: options.cluster === true,
     redis: { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: connectTimeoutMs },
-    clusterOptions: { lazyConnect: true },
+    clusterOptions: { lazyConnect: true, ...FLEET_CLUSTER_RETRIES },
   });
   if (created.status === 'invalid') return { status: 'failed', reason: created.reason };
   const redis = created.redis;

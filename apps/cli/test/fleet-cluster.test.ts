@@ -1,0 +1,240 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, connectRedis, fleetKeys, keySlot, ResultStore, type FleetRedis } from '@mxv/fleet';
+import {
+  startRedisCluster,
+  startWorld,
+  type RedisClusterHandle,
+  type World,
+  type WorldDomainSpec,
+  type WorldHostSpec,
+  type WorldRecord,
+  worldProbeFlags,
+} from '@mxv/testkit';
+import { CLI_MAIN, runCli } from './run-cli.js';
+
+/**
+ * Issue 13, "Redis Cluster": real `mxv worker` processes on a real three-master
+ * Redis Cluster (append-only on) with the queue in three shards, the simulated
+ * world behind them. A worker is killed with SIGKILL and a master restarted
+ * (SIGTERM, then started again on its port and directory) in the middle of the
+ * run: every domain still ends with its one stored result, the workers
+ * reconnect by themselves, and the per-address limits hold, as the simulated
+ * servers' own connection logs count them.
+ */
+
+const DOMAINS = 300;
+const HOSTS = 12;
+const SHARDS = 3;
+const RATE_PER_IP = 5;
+const MAX_CONN_PER_IP = 2;
+const PREFIX = 'clu';
+
+let world: World;
+let cluster: RedisClusterHandle;
+let redis: FleetRedis;
+let dir: string;
+const children = new Set<ChildProcess>();
+
+function worldSpec(): { hosts: WorldHostSpec[]; records: Record<string, WorldRecord[]>; domains: WorldDomainSpec[] } {
+  const hosts: WorldHostSpec[] = [];
+  const records: Record<string, WorldRecord[]> = {};
+  for (let i = 0; i < HOSTS; i++) {
+    const hostname = `mx${i}.provider.test`;
+    // A short greeting delay: connections overlap, so the concurrency limit is put to the test.
+    hosts.push({ id: `h${i}`, behaviour: 'esmtp', hostname, greetingDelayMs: 150 });
+    records[hostname] = [{ type: 'A', host: `h${i}` }];
+  }
+  const domains: WorldDomainSpec[] = [];
+  for (let i = 0; i < DOMAINS; i++) {
+    const name = `d${i}.cluster.test`;
+    records[name] = [{ type: 'MX', priority: 10, exchange: `mx${i % HOSTS}.provider.test` }];
+    domains.push({ name });
+  }
+  return { hosts, records, domains };
+}
+
+beforeAll(async () => {
+  const started = await startRedisCluster({ masters: 3, appendOnly: true });
+  if (started.status !== 'ok') throw new Error(`Redis Cluster: ${started.why}`);
+  cluster = started.cluster;
+  world = await startWorld(worldSpec());
+  const connected = await connectRedis(cluster.url);
+  if (connected.status !== 'ok') throw new Error(connected.reason);
+  redis = connected.redis;
+  dir = mkdtempSync(join(tmpdir(), 'mxv-cluster-test-'));
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  redis?.disconnect();
+  await Promise.all([world?.stop(), cluster?.stop()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const fleetFlags = (extra: string[] = []): string[] => ['--redis', cluster.url, '--prefix', PREFIX, ...extra];
+
+function startWorker(): { child: ChildProcess; exited: Promise<number | null>; logs: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      CLI_MAIN,
+      'worker',
+      ...fleetFlags(),
+      ...worldProbeFlags(world),
+      '--checks',
+      'none',
+      // Every domain connects (no reuse of a host probe), so politeness is what paces the run.
+      '--host-ttl',
+      '1ms',
+      '--rate-per-ip',
+      String(RATE_PER_IP),
+      '--max-conn-per-ip',
+      String(MAX_CONN_PER_IP),
+      '--timeout-ms',
+      '3000',
+      '--dns-timeout-ms',
+      '1000',
+      '--lock-ms',
+      '2000',
+      '--stalled-interval-ms',
+      '1000',
+      '--heartbeat-ms',
+      '300',
+      '--concurrency',
+      '30',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  children.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8000)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, logs: () => stderr };
+}
+
+let lastReadError = '';
+async function storedCount(): Promise<number> {
+  try {
+    const found = await new ResultStore(redis, fleetKeys(PREFIX, SHARDS)).getMany(world.domains);
+    return found.filter((entry) => entry.status === 'found').length;
+  } catch (error) {
+    // A master restarting: ask again.
+    lastReadError = String(error);
+    return -1;
+  }
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  detail: () => string | Promise<string> = () => '',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}: ${await detail()}`);
+}
+
+describe('the fleet on a Redis Cluster', () => {
+  it('computes the slot of a key as the cluster does', async () => {
+    const keys = fleetKeys(PREFIX, SHARDS);
+    const samples = [
+      ...keys.shardPrefixes.map((prefix) => `${prefix}:verify:wait`),
+      keys.result('example.test'),
+      keys.events,
+      keys.config,
+      'plain',
+      'a{}b',
+      '{}',
+      '{{x}}',
+      'x{y',
+      'ünïcode{é}',
+    ];
+    for (const key of samples) expect(keySlot(key), key).toBe(await redis.cluster('KEYSLOT', key));
+  });
+
+  it('three shards on three masters; a worker killed and a master restarted mid-run: one result per domain, limits held', async () => {
+    const keys = fleetKeys(PREFIX, SHARDS);
+    // Each shard's tag is served by a different master.
+    expect(redis).toBeInstanceOf(Cluster);
+    const owners = keys.shardPrefixes.map((prefix) => (redis as Cluster).slots[keySlot(prefix)]?.[0]);
+    expect(new Set(owners).size).toBe(SHARDS);
+
+    const file = join(dir, 'domains.txt');
+    writeFileSync(file, `${world.domains.join('\n')}\n`);
+    const enqueued = await runCli(['enqueue', '--json', '-f', file, ...fleetFlags(['--shards', String(SHARDS)])]);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+    expect(JSON.parse(enqueued.stdout)).toMatchObject({ read: DOMAINS, enqueued: DOMAINS, invalid: 0 });
+    // Enqueued twice: every domain is a duplicate of its own job, in its own shard.
+    const again = await runCli(['enqueue', '--json', '-f', file, ...fleetFlags()]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ enqueued: 0, duplicates: DOMAINS });
+    // A producer with another shard count is refused: it would place domains where nobody reads.
+    const mismatch = await runCli(['enqueue', 'x.cluster.test', ...fleetFlags(['--shards', '2'])]);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toMatch(/has 3 shards/);
+
+    const before = await runCli(['status', '--json', ...fleetFlags()]);
+    expect(before.code, before.stderr).toBe(0);
+    const queued = JSON.parse(before.stdout) as { queue: { waiting: number }; shards: Array<{ queue: { waiting: number } }> };
+    expect(queued.queue.waiting).toBe(DOMAINS);
+    expect(queued.shards).toHaveLength(SHARDS);
+    // Placed by hash: every shard holds a fair part (300 / 3 = 100 each on average).
+    for (const shard of queued.shards) expect(shard.queue.waiting).toBeGreaterThan(60);
+
+    for (const host of world.hosts.values()) host.log.clear();
+    const workers = [startWorker(), startWorker(), startWorker()];
+    await waitFor('a fifth of the results', async () => (await storedCount()) >= DOMAINS / 5, 30_000);
+    workers[0]?.child.kill('SIGKILL');
+    await waitFor('two fifths of the results', async () => (await storedCount()) >= (2 * DOMAINS) / 5, 30_000);
+    const beforeRestart = await storedCount();
+    await cluster.restart(1);
+    await waitFor(
+      'every result',
+      async () => (await storedCount()) === DOMAINS,
+      40_000,
+      async () =>
+        `${await storedCount()} stored (${lastReadError}); status ${(await runCli(['status', '--json', ...fleetFlags()])).stdout}; logs ${workers.map((worker) => worker.logs()).join('\n')}`,
+    );
+    // Work was left for after the restart, so the workers did reconnect and go on.
+    expect(beforeRestart).toBeLessThan(DOMAINS);
+
+    const stored = await new ResultStore(redis, keys).getMany(world.domains);
+    for (const entry of stored) {
+      expect(entry.status).toBe('found');
+      if (entry.status === 'found') expect(entry.result.verdict, entry.result.domain).toBe('ok');
+    }
+    // Re-runs (the killed worker's jobs, locks that lapsed while a master was away) write a
+    // domain's result again, never a second one: at most what the workers held in flight.
+    const writes = await redis.xlen(keys.events);
+    expect(writes).toBeGreaterThanOrEqual(DOMAINS);
+    expect(writes - DOMAINS).toBeLessThanOrEqual(3 * 30);
+    // Politeness held on every address, across the kill and the restart.
+    let connections = 0;
+    for (const host of world.hosts.values()) {
+      connections += host.log.total;
+      expect(host.log.peakNewPerWindow(1000), 'new connections per second to one address').toBeLessThanOrEqual(RATE_PER_IP);
+      expect(host.log.peakConcurrent, 'connections at once to one address').toBeLessThanOrEqual(MAX_CONN_PER_IP);
+    }
+    // Every domain connected (no reuse): more than the limits allow in one second, or they were never tested.
+    expect(connections).toBeGreaterThanOrEqual(DOMAINS * 0.9);
+
+    const after = await runCli(['status', '--json', '--heartbeat-ms', '300', ...fleetFlags()]);
+    expect(after.code, after.stderr).toBe(0);
+    const status = JSON.parse(after.stdout) as { queue: Record<string, number>; workers: { alive: number } };
+    expect(status.queue['waiting']! + status.queue['active']! + status.queue['delayed']! + status.queue['failed']!).toBe(0);
+    expect(status.workers.alive).toBe(2);
+
+    for (const worker of workers.slice(1)) worker.child.kill('SIGTERM');
+    const exits = await Promise.all(workers.slice(1).map((worker) => worker.exited));
+    expect(exits, workers.map((worker) => worker.logs()).join('\n')).toEqual([0, 0]);
+  }, 90_000);
+});
