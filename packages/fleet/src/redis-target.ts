@@ -29,6 +29,9 @@ const DEFAULT_REDIS_PORT = 6379;
 export function parseRedisTarget(raw: string, options: { cluster?: boolean } = {}): RedisTargetParse {
   const text = raw.trim();
   const clusterScheme = /^rediss?\+cluster:\/\//i.test(text);
+  if (!clusterScheme && /^[a-z][a-z0-9.-]*\+cluster:/i.test(text)) {
+    return invalid(raw, 'expected redis+cluster://host:port,... or rediss+cluster:// for TLS');
+  }
   if (!clusterScheme && options.cluster !== true) {
     // One server: the URL goes to ioredis as it always did (unix socket paths too); only a list of nodes is caught here.
     if (/^rediss?:\/\/[^/?#]*,/i.test(text)) {
