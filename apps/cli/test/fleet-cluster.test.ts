@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { checkResultSchema } from '@mxv/schema';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, connectRedis, fleetKeys, keySlot, ResultStore, type FleetRedis } from '@mxv/fleet';
+import { Cluster, connectRedis, createVerifyQueue, fleetKeys, keySlot, ResultStore, type FleetRedis } from '@mxv/fleet';
 import {
   startRedisCluster,
   startWorld,
@@ -237,4 +238,64 @@ describe('the fleet on a Redis Cluster', () => {
     const exits = await Promise.all(workers.slice(1).map((worker) => worker.exited));
     expect(exits, workers.map((worker) => worker.logs()).join('\n')).toEqual([0, 0]);
   }, 90_000);
+
+  it('show, history and the API read and enqueue through the Cluster, into the right shard', async () => {
+    const show = await runCli(['show', '--json', ...fleetFlags(), 'd1.cluster.test', 'd2.cluster.test']);
+    expect(show.code, show.stderr).toBe(0);
+    const shown = show.stdout
+      .trim()
+      .split('\n')
+      .map((line) => checkResultSchema.parse(JSON.parse(line)));
+    expect(shown.map((result) => result.domain)).toEqual(['d1.cluster.test', 'd2.cluster.test']);
+    const history = await runCli(['history', '--json', ...fleetFlags(), 'd1.cluster.test']);
+    expect(history.code, history.stderr).toBe(0);
+
+    const token = 'cluster-test-token-123';
+    const child = spawn(process.execPath, [CLI_MAIN, 'api', ...fleetFlags(), '--port', '0', '--log-level', 'warn'], {
+      env: { ...process.env, MXV_API_TOKEN: token },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.add(child);
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL: ${stderr}`)), 15_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /mxv api: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr);
+        if (match?.[1]) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const queue = createVerifyQueue(redis, fleetKeys(PREFIX, SHARDS));
+    try {
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
+      const found = await fetch(`${url}/v1/domains/d3.cluster.test`);
+      expect(found.status).toBe(200);
+      expect(await found.json()).toMatchObject({ domain: 'd3.cluster.test', verdict: 'ok' });
+      const fresh = ['new-a.cluster.test', 'new-b.cluster.test', 'new-c.cluster.test', 'new-d.cluster.test'];
+      const checks = await fetch(`${url}/v1/checks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ domains: fresh }),
+      });
+      expect(await checks.json()).toMatchObject({ enqueued: fresh.length });
+      const keys = fleetKeys(PREFIX, SHARDS);
+      for (const domain of fresh) {
+        // Queued in its own shard, and nowhere else.
+        const shards = await Promise.all(queue.shards.map((shard) => shard.getJob(domain)));
+        expect(shards.map((job) => job?.id ?? null)).toEqual(
+          [0, 1, 2].map((shard) => (shard === keys.shardOf(domain) ? domain : null)),
+        );
+      }
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/mxv_queue_jobs\{state="waiting"\} 4/);
+    } finally {
+      await queue.close();
+      child.kill('SIGTERM');
+    }
+    expect(await exited, stderr).toBe(0);
+  }, 30_000);
 });
