@@ -122,7 +122,12 @@ function startWorker(): { child: ChildProcess; exited: Promise<number | null>; l
 let lastReadError = '';
 async function storedCount(): Promise<number> {
   try {
-    const found = await new ResultStore(redis, fleetKeys(PREFIX, SHARDS)).getMany(world.domains);
+    // Bounded: while a master is away a read may wait for it (the client retries), and the caller polls again.
+    let timer: NodeJS.Timeout | undefined;
+    const found = await Promise.race([
+      new ResultStore(redis, fleetKeys(PREFIX, SHARDS)).getMany(world.domains),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('read took over 5 s')), 5_000))),
+    ]).finally(() => clearTimeout(timer));
     return found.filter((entry) => entry.status === 'found').length;
   } catch (error) {
     // A master restarting: ask again.
@@ -193,9 +198,11 @@ describe('the fleet on a Redis Cluster', () => {
 
     for (const host of world.hosts.values()) host.log.clear();
     const workers = [startWorker(), startWorker(), startWorker()];
-    await waitFor('a fifth of the results', async () => (await storedCount()) >= DOMAINS / 5, 30_000);
+    const progress = async (): Promise<string> =>
+      `${await storedCount()} stored (${lastReadError}); logs ${workers.map((worker) => worker.logs().slice(-1500)).join('\n')}`;
+    await waitFor('a fifth of the results', async () => (await storedCount()) >= DOMAINS / 5, 30_000, progress);
     workers[0]?.child.kill('SIGKILL');
-    await waitFor('two fifths of the results', async () => (await storedCount()) >= (2 * DOMAINS) / 5, 30_000);
+    await waitFor('two fifths of the results', async () => (await storedCount()) >= (2 * DOMAINS) / 5, 30_000, progress);
     const beforeRestart = await storedCount();
     await cluster.restart(1);
     await waitFor(
@@ -249,6 +256,14 @@ describe('the fleet on a Redis Cluster', () => {
     expect(shown.map((result) => result.domain)).toEqual(['d1.cluster.test', 'd2.cluster.test']);
     const history = await runCli(['history', '--json', ...fleetFlags(), 'd1.cluster.test']);
     expect(history.code, history.stderr).toBe(0);
+    const doctor = await runCli(['doctor', '--json', '--redis', cluster.url, '--dns', world.dns]);
+    const redisCheck = (
+      JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }
+    ).checks.find((check) => check.name === 'redis');
+    expect(redisCheck).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(/Redis Cluster: 3 master\(s\), cluster_state:ok/),
+    });
 
     const token = 'cluster-test-token-123';
     const child = spawn(process.execPath, [CLI_MAIN, 'api', ...fleetFlags(), '--port', '0', '--log-level', 'warn'], {
