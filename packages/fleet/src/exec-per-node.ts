@@ -78,10 +78,3 @@ export async function execPerNode(redis: FleetRedis, commands: readonly KeyedCom
 function isRedirection(error: Error | null): boolean {
   return error !== null && /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(error.message);
 }
-
-/** The reply of one command, its error thrown. */
-export function replyAt(replies: PipelineReplies, index: number): unknown {
-  const [error, reply] = replies[index] ?? [null, null];
-  if (error) throw error;
-  return reply;
-}
