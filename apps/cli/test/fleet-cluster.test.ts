@@ -284,6 +284,10 @@ describe('the fleet on a Redis Cluster', () => {
     expect(shown.map((result) => result.domain)).toEqual(['d1.cluster.test', 'd2.cluster.test']);
     const history = await runCli(['history', '--json', ...fleetFlags(), 'd1.cluster.test']);
     expect(history.code, history.stderr).toBe(0);
+    // Each shard's BullMQ worker takes at least one job at a time: fewer slots than shards would leave one unread.
+    const narrow = await runCli(['worker', ...fleetFlags(), ...worldProbeFlags(world), '--concurrency', '2']);
+    expect(narrow.code).toBe(2);
+    expect(narrow.stderr).toMatch(/--concurrency 2 is below the fleet's 3 shards/);
     const doctor = await runCli(['doctor', '--json', '--redis', cluster.url, '--dns', world.dns]);
     const redisCheck = (
       JSON.parse(doctor.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }
