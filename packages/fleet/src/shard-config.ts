@@ -10,10 +10,10 @@ export type ShardAgreement =
  * The shard count every producer and consumer of one fleet must share: a
  * domain's shard is its hash modulo the count, so two counts would place one
  * domain in two queues (dedup by job id lost) or leave shards nobody reads.
- * The first process that writes (enqueue, worker, api, watch) stores its count
+ * The first process that writes (enqueue, worker, api) stores its count
  * in `<prefix>:config` (HSETNX: the first one wins); afterwards a different
  * `--shards` is refused and an absent one means the stored count. Readers
- * (status, show, history) never store: without a stored count they use 1.
+ * (status, show, history, watch) never store: without a stored count they use 1.
  */
 export async function agreeOnShards(
   redis: FleetRedis,

@@ -32,7 +32,7 @@ export async function runWatchAdd(domains: string[], flags: WatchFlags): Promise
     if (checked.status === 'invalid') throw new UsageError(`--webhook: ${checked.reason}`);
     webhook = checked.url;
   }
-  const { redis, keys } = await connectFleet(flags, { storesShards: true });
+  const { redis, keys } = await connectFleet(flags);
   const list = new WatchList(redis, keys);
   const total: WatchAddSummary = { added: 0, updated: 0 };
   let inputs: InputSummary;
@@ -55,7 +55,7 @@ export async function runWatchAdd(domains: string[], flags: WatchFlags): Promise
 
 export async function runWatchRemove(domains: string[], flags: WatchFlags): Promise<void> {
   requireInput(domains, flags, 'remove');
-  const { redis, keys } = await connectFleet(flags, { storesShards: true });
+  const { redis, keys } = await connectFleet(flags);
   const list = new WatchList(redis, keys);
   let removed = 0;
   let inputs: InputSummary;
@@ -71,7 +71,7 @@ export async function runWatchRemove(domains: string[], flags: WatchFlags): Prom
 }
 
 export async function runWatchList(flags: WatchFlags): Promise<void> {
-  const { redis, keys } = await connectFleet(flags, { storesShards: true });
+  const { redis, keys } = await connectFleet(flags);
   try {
     for await (const watch of new WatchList(redis, keys).list()) {
       const due = watch.dueAt === null ? null : new Date(watch.dueAt).toISOString();
@@ -87,7 +87,7 @@ export async function runWatchList(flags: WatchFlags): Promise<void> {
 }
 
 export async function runWatchReplay(flags: WatchFlags): Promise<void> {
-  const { redis, keys } = await connectFleet(flags, { storesShards: true });
+  const { redis, keys } = await connectFleet(flags);
   const queue = createWebhookQueue(redis, keys);
   try {
     const replayed = await replayDeadLetters(queue);

@@ -13,9 +13,9 @@ const REDIS_WAIT_STEP_MS = 1_000;
 export interface ConnectFleetOptions {
   waitMs?: number;
   /**
-   * Whether this command puts work in or takes it out (enqueue, worker, api,
-   * watch): it stores its shard count when the fleet has none yet. Readers
-   * (status, show, history) only read it.
+   * Whether this command puts work in or takes it out (enqueue, worker, api):
+   * it stores its shard count when the fleet has none yet. The others
+   * (status, show, history, watch: the watch list is not the queue) only read it.
    */
   storesShards?: boolean;
 }
