@@ -17,6 +17,14 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** BullMQ's lowest priority, 2^21 - 1 (Job.validateOptions refuses 2^21); 1 is the highest. */
 export const MAX_PRIORITY = 2_097_151;
 
+/**
+ * Shards of the verify queue (`--shards`): each is a BullMQ queue under its own
+ * hash tag, so a Redis Cluster spreads them over its masters. Every worker
+ * process runs one BullMQ Worker (one blocking connection) per shard, hence a
+ * modest maximum: more shards than masters buys nothing but connections.
+ */
+export const SHARDS_BOUND = { min: 1, max: 64, default: 1 } as const satisfies NumberBound;
+
 /** How long a host probe is shared through the host cache. */
 export const DEFAULT_HOST_TTL_MS = 24 * 3_600_000;
 /** How long a stored result lives. */

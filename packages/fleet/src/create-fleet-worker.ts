@@ -9,7 +9,7 @@ import {
 } from '@mxv/probe';
 import { EgressGuard } from './egress/egress-guard.js';
 import { egressDialer } from './egress/egress-dialer.js';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { Logger } from 'pino';
 import { FleetDomainChecker } from './fleet-domain-checker.js';
 import { DEFAULT_RETRY_POLICY, VerifyJobProcessor, type RetryPolicy } from './process-verify-job.js';
@@ -82,7 +82,12 @@ export type FleetWorkerSetup =
  * `mxv check` with RedisHostSource, which holds RedisPolitenessGate) →
  * ResultStore. Built here from the inside out.
  */
-export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWorkerConfig, logger: Logger): FleetWorkerSetup {
+export function createFleetWorker(
+  redis: FleetRedis,
+  keys: FleetKeys,
+  config: FleetWorkerConfig,
+  logger: Logger,
+): FleetWorkerSetup {
   const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
   const setup = createEngineParts(config.probe, { reputationObserver: reputationObserver(metrics.reputation), ...config.engine });
   if (setup.status === 'invalid') return setup;

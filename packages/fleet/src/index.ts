@@ -15,6 +15,7 @@ export * from './parse-duration.js';
 export * from './create-logger.js';
 export * from './create-fleet-worker.js';
 export type { Redis } from 'ioredis';
+export { Cluster } from 'ioredis';
 export * from './metrics/index.js';
 export type { Logger } from 'pino';
 export * from './fleet-domain-checker.js';
@@ -29,6 +30,7 @@ export {
   EGRESS_BOUNDS,
   POLITENESS_GROUP_BOUNDS,
   BUSIEST_GROUPS_SHOWN,
+  SHARDS_BOUND,
 } from './bounds.js';
 export { MAX_DURATION_MS } from './parse-duration.js';
 export * from './history/result-changes.js';
@@ -45,3 +47,8 @@ export * from './webhook/webhook-worker.js';
 export * from './watch/watch-runtime.js';
 export * from './webhook/webhook-url.js';
 export * from './egress/egress-guard.js';
+export * from './redis-target.js';
+export * from './queue-shards.js';
+export * from './key-slot.js';
+export * from './exec-per-node.js';
+export * from './shard-config.js';

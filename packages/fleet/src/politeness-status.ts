@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import { BUSIEST_GROUPS_SHOWN } from './bounds.js';
 import type { FleetKeys } from './redis-keys.js';
 
@@ -32,7 +32,7 @@ export interface PolitenessStatus {
  * Ended back-offs are trimmed from their index as a side effect.
  */
 export async function readPolitenessStatus(
-  redis: Redis,
+  redis: FleetRedis,
   keys: FleetKeys,
   now = Date.now(),
   shown = BUSIEST_GROUPS_SHOWN,

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { isTransientHostError, portLabel } from '@mxv/probe';
 import { hostProbeSchema } from '@mxv/probe/schemas';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import { execPerNode } from './exec-per-node.js';
+import type { FleetRedis } from './redis-connection.js';
 import type { Counter } from 'prom-client';
 import type { FleetKeys } from './redis-keys.js';
 import type { PressureSign, RedisPolitenessGate } from './redis-politeness-gate.js';
@@ -63,13 +65,19 @@ export function isTransientProbe(probe: Pick<HostProbe, 'connect' | 'banner' | '
  * rather than waiting in a worker slot, and on its next run reads the cache.
  */
 export class RedisHostSource implements HostProbeSource {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #prober: HostProber;
   readonly #gate: RedisPolitenessGate;
   readonly #options: RedisHostSourceOptions;
 
-  constructor(redis: Redis, keys: FleetKeys, prober: HostProber, gate: RedisPolitenessGate, options: RedisHostSourceOptions) {
+  constructor(
+    redis: FleetRedis,
+    keys: FleetKeys,
+    prober: HostProber,
+    gate: RedisPolitenessGate,
+    options: RedisHostSourceOptions,
+  ) {
     this.#redis = redis;
     this.#keys = keys;
     this.#prober = prober;
@@ -110,12 +118,12 @@ export class RedisHostSource implements HostProbeSource {
       }
       const pressure = await this.#gate.noteOutcome(target, probe);
       const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
-      await this.#redis
-        .pipeline()
-        .set(key, JSON.stringify(probe), 'PX', ttlMs)
-        .incr(this.#keys.statHostMisses)
-        .zadd(this.#keys.hostIndex, Date.now() + ttlMs, key)
-        .exec();
+      // Three slots on a Cluster (the entry, the counter, the index): grouped per master.
+      await execPerNode(this.#redis, [
+        ['set', key, JSON.stringify(probe), 'PX', ttlMs],
+        ['incr', this.#keys.statHostMisses],
+        ['zadd', this.#keys.hostIndex, Date.now() + ttlMs, key],
+      ]);
       return { status: 'probed', probe };
     } finally {
       await this.#redis.mxvReleaseHostLock(lockKey, owner);

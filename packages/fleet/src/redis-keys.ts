@@ -7,10 +7,13 @@
  * and back-off key shares one tag, `{<prefix>-polite}`: one script takes an address's and its
  * groups' tokens together (README "Redis key layout" says what that one slot costs).
  * BullMQ's own scripts touch all of a queue's keys at once, so its prefix is
- * the tag `{<prefix>}` and the whole queue lives in one slot.
+ * a hash tag and a whole queue lives in one slot: the verify queue is split
+ * into shards (`--shards`), each its own BullMQ queue under its own tag
+ * (queue-shards.ts), so that a Cluster spreads them over its masters.
  */
 import type { PolitenessScope } from '@mxv/probe';
 import { DEFAULT_PREFIX } from './bounds.js';
+import { shardOfJob, shardPrefixes } from './queue-shards.js';
 
 export { DEFAULT_PREFIX };
 export const QUEUE_NAME = 'verify';
@@ -18,10 +21,18 @@ export const WEBHOOK_QUEUE_NAME = 'webhook';
 
 export interface FleetKeys {
   readonly prefix: string;
-  /** BullMQ `prefix` option: `{mxv}` so every queue key lands in one slot. */
+  /** BullMQ `prefix` option of shard 0 and of the webhook queue: `{mxv}` so every key of a queue lands in one slot. */
   readonly bullPrefix: string;
   readonly queueName: string;
-  /** BullMQ's own hash of one job (for measurements and dedupe checks). */
+  /** How many shards the verify queue has (1: the single queue `{mxv}` of a fleet without shards). */
+  readonly shardCount: number;
+  /** BullMQ `prefix` of each shard, shard 0 first (it is `bullPrefix`). */
+  readonly shardPrefixes: readonly string[];
+  /** The shard a job (a normalized domain) is placed in: a stable hash of its id, so every producer agrees. */
+  shardOf(jobId: string): number;
+  /** HASH of settings every process of the fleet must agree on: `shards`. */
+  readonly config: string;
+  /** BullMQ's own hash of one job, in the job's shard (for measurements and dedupe checks). */
   job(jobId: string): string;
   /** Latest result of a domain: JSON string with a TTL. */
   result(domain: string): string;
@@ -76,16 +87,21 @@ export interface FleetKeys {
   readonly anonymousBudget: string;
 }
 
-export function fleetKeys(prefix: string = DEFAULT_PREFIX): FleetKeys {
+export function fleetKeys(prefix: string = DEFAULT_PREFIX, shardCount = 1): FleetKeys {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new Error(`prefix must be 1-64 of [A-Za-z0-9_.-], got "${prefix}"`);
   const p = prefix;
-  const bullPrefix = `{${p}}`;
+  const prefixes = shardPrefixes(p, shardCount);
+  const bullPrefix = prefixes[0] ?? `{${p}}`;
   const politeTag = `{${p}-polite}`;
   return {
     prefix: p,
     bullPrefix,
     queueName: QUEUE_NAME,
-    job: (jobId) => `${bullPrefix}:${QUEUE_NAME}:${jobId}`,
+    shardCount,
+    shardPrefixes: prefixes,
+    shardOf: (jobId) => shardOfJob(jobId, shardCount),
+    config: `${p}:config`,
+    job: (jobId) => `${prefixes[shardOfJob(jobId, shardCount)] ?? bullPrefix}:${QUEUE_NAME}:${jobId}`,
     result: (domain) => `${p}:result:{${domain}}`,
     history: (domain) => `${p}:history:{${domain}}`,
     events: `${p}:events`,

@@ -10,7 +10,7 @@ import {
   type PolitenessScope,
 } from '@mxv/probe';
 import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { Counter } from 'prom-client';
 import { POLITENESS_GROUP_BOUNDS } from './bounds.js';
 import type { FleetKeys } from './redis-keys.js';
@@ -142,13 +142,13 @@ export function pressureSign(probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>
  * keys are in one slot (the scripts: redis-politeness-scripts.ts).
  */
 export class RedisPolitenessGate implements PolitenessGate {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #options: RedisPolitenessOptions;
   readonly #rate: Record<PolitenessScope, RateWindow>;
   readonly #groups = new GroupsMemo();
 
-  constructor(redis: Redis, keys: FleetKeys, options: RedisPolitenessOptions) {
+  constructor(redis: FleetRedis, keys: FleetKeys, options: RedisPolitenessOptions) {
     requireLimits('', options.connectionsPerSecond, options.maxConcurrentPerIp);
     requireLimits('provider.', options.provider.connectionsPerSecond, options.provider.maxConcurrent);
     requireLimits('network.', options.network.connectionsPerSecond, options.network.maxConcurrent);

@@ -74,7 +74,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     checkResolvers(servers, dnsBounds, flags.dnsTestName),
     checkOutboundSmtp(inputs),
     checkProxy(proxy, connectTimeoutMs),
-    checkRedis(flags.redis ?? null),
+    checkRedis(flags.redis ?? null, flags.redisCluster === true),
     findEgressAddress(inputs).then(async (found) => [found.check, ...(await checkEgressReputation(inputs, found.ip))]),
     Promise.all(zones.map((zone) => checkDnsblHealth(zone, resolver, inputs.reputation))),
   ]);

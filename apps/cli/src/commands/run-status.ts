@@ -45,6 +45,12 @@ function renderStatus(s: FleetStatus, prefix: string): string {
   const lines = [
     `mxv fleet "${prefix}" at ${s.at}`,
     `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  completed ${q.completed}`,
+    ...(s.shards.length > 1
+      ? s.shards.map(
+          (shard, index) =>
+            `  shard ${index} ${shard.prefix}  waiting ${shard.queue.waiting + shard.queue.prioritized}  active ${shard.queue.active}  delayed ${shard.queue.delayed}  failed ${shard.queue.failed}`,
+        )
+      : []),
     `results   ${s.completedPerMinute.lastMinute} in the last 60 s, ${s.completedPerMinute.lastFiveMinutesAvg}/min over the 5 minutes before`,
     `workers   ${s.workers.alive} alive${pausedForEgress > 0 ? `, ${pausedForEgress} PAUSED for egress (canary unreachable)` : ''}`,
     ...s.workers.list.map(

@@ -112,7 +112,15 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   if (guardOff !== null) logger.warn({ allowNet: probe.allowNet }, guardOff);
   const { redis, keys } = await connectFleet(flags, {
     waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
+    storesShards: true,
   });
+  if (config.worker.concurrency < keys.shardCount) {
+    redis.disconnect();
+    // Each shard's BullMQ Worker takes at least one job at a time (verify-worker.ts concurrencyShares).
+    throw new UsageError(
+      `--concurrency ${config.worker.concurrency} is below the fleet's ${keys.shardCount} shards: give at least ${keys.shardCount}`,
+    );
+  }
   const registry = createMetricsRegistry();
   const setup = createFleetWorker(
     redis,

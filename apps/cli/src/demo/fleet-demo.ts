@@ -8,7 +8,7 @@ import {
   enqueueDomains,
   ResultStore,
   type FleetKeys,
-  type Redis,
+  type FleetRedis,
   type VerifyWorker,
 } from '@mxv/fleet';
 import type { CheckResult } from '@mxv/schema';
@@ -43,8 +43,8 @@ export interface RunningFleetDemo {
 /** Workers and the API in this process, the world's domains through the queue, the summary when they are all stored. */
 export async function runFleetDemo(options: FleetDemoOptions): Promise<RunningFleetDemo> {
   const { world, keys, colors } = options;
-  const connections: Redis[] = [];
-  const connect = async (): Promise<Redis> => {
+  const connections: FleetRedis[] = [];
+  const connect = async (): Promise<FleetRedis> => {
     const connected = await connectRedis(options.redisUrl);
     if (connected.status === 'failed') throw new Error(connected.reason);
     connections.push(connected.redis);

@@ -1,4 +1,5 @@
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import { defaultsOf } from '@mxv/probe/bounds';
 import type { VerifyQueue } from '../queue.js';
 import type { FleetKeys } from '../redis-keys.js';
@@ -65,14 +66,14 @@ export interface TickSummary {
  * Redis adds another's.
  */
 export class WatchTick {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #queue: VerifyQueue;
   readonly #options: WatchTickOptions;
   readonly #random: () => number;
 
   constructor(
-    redis: Redis,
+    redis: FleetRedis,
     keys: FleetKeys,
     queue: VerifyQueue,
     options: Partial<WatchTickOptions> = {},
