@@ -2,7 +2,7 @@
 /**
  * Probe engine benchmark (issue 2): prints figures, asserts nothing.
  *
- *   node bench/probe.mjs [--hosts 300] [--domains 5000] [--concurrency 500] [--checks none --checks all]
+ *   node bench/probe.mjs [--hosts 300] [--domains 5000] [--concurrency 500] [--checks none --checks all] [--cpu-prof DIR]
  *   (after a build: ./mxv --version builds; or run bench/probe, which builds first)
  *
  * 1. CPU milliseconds per host probe, with and without STARTTLS/TLS: the real
@@ -14,6 +14,8 @@
  *    value (default: none, then all), on the same world, and the throughput
  *    ratio of each run to the first. The world's TLD is DNSSEC-signed, so the
  *    DNSSEC and DANE checks do their real work (AD answers, TLSA per exchange).
+ * `--cpu-prof DIR` writes a V8 CPU profile of each `mxv check` run into DIR
+ * (node --cpu-prof; open it in Chrome DevTools), for finding where the time goes.
  * Everything runs on loopback (127.x) with the testkit resolver as --dns.
  */
 import { spawn } from 'node:child_process';
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     domains: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '500' },
     checks: { type: 'string', multiple: true, default: ['none', 'all'] },
+    'cpu-prof': { type: 'string' },
   },
 });
 const hostCount = Number(args.hosts);
@@ -124,9 +127,14 @@ process.env.NODE_EXTRA_CA_CERTS = caFile;
 
 /** One `mxv check` run over the whole list; returns its domains per second. */
 async function checkRun(checks) {
+  world.dnsServer.clearLog();
+  const questionsBefore = world.dnsServer.queryCount();
   const t0 = performance.now();
   const run = await runChild(
     [
+      ...(args['cpu-prof']
+        ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`, `--cpu-prof-name=check-${checks}.cpuprofile`]
+        : []),
       CLI,
       'check',
       '--json',
@@ -158,6 +166,12 @@ async function checkRun(checks) {
   );
   console.log(`   CLI CPU            : ${run.cpuMs.toFixed(0)} ms  → ${(run.cpuMs / lines.length).toFixed(2)} ms CPU/domain`);
   console.log(`   peak RSS (VmHWM)   : ${(run.peakRssKiB / 1024).toFixed(0)} MiB`);
+  const questions = world.dnsServer.queryCount() - questionsBefore;
+  const byType = {};
+  for (const entry of world.dnsServer.queryLog) byType[entry.type] = (byType[entry.type] ?? 0) + 1;
+  console.log(
+    `   DNS questions      : ${questions} → ${(questions / lines.length).toFixed(2)} per domain (${JSON.stringify(byType)})`,
+  );
   console.log(
     `   note: politeness is in force (≤ 2 connections open and ≤ 1 new connection/s per address); each host is probed once and shared.`,
   );

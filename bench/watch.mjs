@@ -6,11 +6,13 @@
  * exactly one verify job: duplicates are jobs beyond one per domain, or a
  * watch claimed twice.
  *
- *   bench/watch [--watches 200000] [--ticks 2] [--batch 1000] [--processes]
+ *   bench/watch [--watches 200000] [--ticks 2] [--batch 1000] [--processes] [--cpu-prof DIR]
  *
  * With --processes each tick loop runs in a process of its own, as each
  * worker runs its tick in a fleet (one Node thread no longer carries every
  * loop's BullMQ work); the clock starts once every process is connected.
+ * With --processes, `--cpu-prof DIR` writes a V8 CPU profile of each tick
+ * process into DIR (node --cpu-prof), for finding where its time goes.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     ticks: { type: 'string', default: '2' },
     batch: { type: 'string', default: '1000' },
     processes: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
     // Internal: a tick process started by --processes (the Redis URL).
     child: { type: 'string' },
   },
@@ -101,9 +104,18 @@ try {
   if (args.processes) {
     const { spawn } = await import('node:child_process');
     const children = Array.from({ length: TICKS }, () =>
-      spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', started.server.url, '--batch', String(BATCH)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      }),
+      spawn(
+        process.execPath,
+        [
+          ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+          fileURLToPath(import.meta.url),
+          '--child',
+          started.server.url,
+          '--batch',
+          String(BATCH),
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      ),
     );
     const lines = children.map((child) => {
       const queue = [];

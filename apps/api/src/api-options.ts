@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import type { Logger } from '@mxv/fleet';
+import type { FleetRedis, Logger } from '@mxv/fleet';
 import type { Registry } from 'prom-client';
-import { boundsSchema, createAddressPolicy } from '@mxv/probe';
+import { createAddressPolicy } from '@mxv/probe';
+import { boundsSchema } from '@mxv/probe/schemas';
 import { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, MIN_TOKEN_CHARS, TRUST_PROXY_HOPS_BOUND, type ApiLimits } from './api-bounds.js';
 
 export { API_LIMIT_BOUNDS, DEFAULT_API_LIMITS, type ApiLimits } from './api-bounds.js';
@@ -10,9 +10,13 @@ const apiLimitsSchema = boundsSchema(API_LIMIT_BOUNDS);
 
 export interface ApiOptions {
   /** A Redis URL (the API opens and closes its connections) or a connection the caller owns and closes. */
-  redis: string | Redis;
+  redis: string | FleetRedis;
+  /** The URL names Redis Cluster nodes whatever its scheme (`--redis-cluster`). */
+  redisCluster?: boolean;
   /** Key prefix of the fleet (README "Redis key layout"), default `mxv`. */
   prefix?: string;
+  /** Queue shards of the fleet (as agreed in `<prefix>:config`; `mxv api` reads it there), default 1. */
+  shards?: number;
   /** Bearer token of the write API and the queue dashboard; null/undefined: both are disabled. */
   token?: string | null;
   limits?: Partial<ApiLimits>;

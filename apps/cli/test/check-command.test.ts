@@ -189,6 +189,7 @@ describe('mxv check usage', () => {
     [['check', '--smtp-port', 'abc', 'a.test'], '--smtp-port must be a whole number'],
     [['check', '--allow-net', '10.0.0.0/99', 'a.test'], '--allow-net'],
     [['check', '--dns', 'not a server', 'a.test'], '--dns'],
+    [['check', '--dns-questions-per-socket', '0', 'a.test'], '--dns-questions-per-socket must be a whole number from 1 to 1024'],
     [['check', '--no-such-flag', 'a.test'], 'unknown option'],
     [
       ['check', '--ports', '0', 'a.test'],

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, domainHistorySchema, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
 import { startWorld, type World, worldProbeFlags } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
 
 /**
  * Watches end to end: real `mxv worker` processes, a simulated world whose
@@ -125,6 +125,8 @@ function startWorker(prefix: string): ChildProcess {
       '3',
       '--webhook-backoff-ms',
       '100',
+      // Both hosts share the world's /24 and are re-checked every second: group limits out of the way.
+      ...LIFTED_GROUP_LIMITS,
       '--log-level',
       'warn',
     ],

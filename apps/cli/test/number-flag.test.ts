@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { API_LIMIT_BOUNDS } from '@mxv/api/bounds';
-import { RETRY_BOUNDS, VERIFY_WORKER_BOUNDS, WORKER_PROCESS_BOUNDS } from '@mxv/fleet/bounds';
+import { POLITENESS_GROUP_BOUNDS, RETRY_BOUNDS, VERIFY_WORKER_BOUNDS, WORKER_PROCESS_BOUNDS } from '@mxv/fleet/bounds';
 import { DNS_BOUNDS, POLITENESS_BOUNDS, SMTP_BOUNDS, type NumberBound } from '@mxv/probe/bounds';
-import { boundsSchema } from '@mxv/probe';
+import { boundsSchema } from '@mxv/probe/schemas';
 import { CHECK_BOUNDS, DEMO_BOUNDS } from '../src/options/cli-bounds.js';
 import { boundFlag } from '../src/options/number-flag.js';
 import { UsageError } from '../src/options/usage-error.js';
@@ -15,6 +15,10 @@ const FLAGS: [flag: string, bound: NumberBound][] = [
   ['--dns-timeout-ms', DNS_BOUNDS.queryTimeoutMs],
   ['--rate-per-ip', POLITENESS_BOUNDS.connectionsPerSecond],
   ['--max-conn-per-ip', POLITENESS_BOUNDS.maxConcurrentPerIp],
+  ['--rate-per-provider', POLITENESS_GROUP_BOUNDS.providerConnectionsPerSecond],
+  ['--max-conn-per-provider', POLITENESS_GROUP_BOUNDS.providerMaxConcurrent],
+  ['--rate-per-network', POLITENESS_GROUP_BOUNDS.networkConnectionsPerSecond],
+  ['--max-conn-per-network', POLITENESS_GROUP_BOUNDS.networkMaxConcurrent],
   ['--concurrency', VERIFY_WORKER_BOUNDS.concurrency],
   ['--lock-ms', VERIFY_WORKER_BOUNDS.lockDurationMs],
   ['--stalled-interval-ms', VERIFY_WORKER_BOUNDS.stalledIntervalMs],

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoWorldSpec, startWorld, type World, worldProbeFlags } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
 import { freeLoopbackPort } from '@mxv/testkit';
 
 /**
@@ -149,6 +149,8 @@ describe('Prometheus and the shipped files', () => {
         '500',
         '--concurrency',
         '20',
+        // The demo world's hosts all sit in one /24: the group limits would make this a test of them.
+        ...LIFTED_GROUP_LIMITS,
         '--metrics-port',
         '0',
         '--log-level',

@@ -32,3 +32,19 @@ export function runCli(
     child.stdin.end(options.stdin ?? '');
   });
 }
+
+/**
+ * `mxv worker` flags that lift the provider and network group limits: a simulated
+ * world's hosts share one /24 of loopback, so a test about something else would
+ * otherwise run at the pace of the network group's defaults (2/s, 4 open).
+ */
+export const LIFTED_GROUP_LIMITS = [
+  '--rate-per-provider',
+  '10000',
+  '--max-conn-per-provider',
+  '10000',
+  '--rate-per-network',
+  '10000',
+  '--max-conn-per-network',
+  '10000',
+];

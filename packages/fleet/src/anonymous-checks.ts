@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import { MAX_PRIORITY } from './bounds.js';
 import type { FleetKeys } from './redis-keys.js';
 
@@ -17,13 +17,13 @@ export type AnonymousRefusalReason = (typeof ANONYMOUS_REFUSAL_REASONS)[number];
  */
 export const ANONYMOUS_CHECK_PRIORITY = MAX_PRIORITY;
 
-/** Counts one refusal in Redis, so `mxv status` shows the fleet's total whichever API process refused. */
-export async function recordAnonymousRefusal(redis: Redis, keys: FleetKeys, reason: AnonymousRefusalReason): Promise<void> {
+/** Counts one refusal in FleetRedis, so `mxv status` shows the fleet's total whichever API process refused. */
+export async function recordAnonymousRefusal(redis: FleetRedis, keys: FleetKeys, reason: AnonymousRefusalReason): Promise<void> {
   await redis.hincrby(keys.statAnonymousRefused, reason, 1);
 }
 
 /** Refusals by reason since the counters were created (every reason present, 0 when never refused). */
-export async function readAnonymousRefusals(redis: Redis, keys: FleetKeys): Promise<Record<AnonymousRefusalReason, number>> {
+export async function readAnonymousRefusals(redis: FleetRedis, keys: FleetKeys): Promise<Record<AnonymousRefusalReason, number>> {
   const values = await redis.hmget(keys.statAnonymousRefused, ...ANONYMOUS_REFUSAL_REASONS);
   return Object.fromEntries(ANONYMOUS_REFUSAL_REASONS.map((reason, index) => [reason, Number(values[index] ?? 0)])) as Record<
     AnonymousRefusalReason,

@@ -17,6 +17,14 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** BullMQ's lowest priority, 2^21 - 1 (Job.validateOptions refuses 2^21); 1 is the highest. */
 export const MAX_PRIORITY = 2_097_151;
 
+/**
+ * Shards of the verify queue (`--shards`): each is a BullMQ queue under its own
+ * hash tag, so a Redis Cluster spreads them over its masters. Every worker
+ * process runs one BullMQ Worker (one blocking connection) per shard, hence a
+ * modest maximum: more shards than masters buys nothing but connections.
+ */
+export const SHARDS_BOUND = { min: 1, max: 64, default: 1 } as const satisfies NumberBound;
+
 /** How long a host probe is shared through the host cache. */
 export const DEFAULT_HOST_TTL_MS = 24 * 3_600_000;
 /** How long a stored result lives. */
@@ -54,6 +62,29 @@ export const RETRY_BOUNDS = {
   jitterMs: { min: 0, max: 3_600_000, default: 500 },
 } as const satisfies Record<string, NumberBound>;
 
+/**
+ * Politeness per group of addresses, fleet-wide, on top of the per-address
+ * limits (POLITENESS_BOUNDS of the probe: 1 new connection/s, 2 open). A big
+ * provider runs dozens of MX addresses and a /24 can hold as many hosts: with
+ * the per-address limit alone the fleet could open dozens of connections a
+ * second to one operator, far more than any single sender does. The defaults
+ * let a group see 3 (provider) or 2 (network) times what one address may: the
+ * few connections a polite sender opens, wherever its addresses are.
+ */
+export const POLITENESS_GROUP_BOUNDS = {
+  /** New connections per second to all addresses of exchanges under one registrable domain. */
+  providerConnectionsPerSecond: { min: 0, minExclusive: true, max: 10_000, default: 3, integer: false },
+  /** Connections open at once to one provider group. */
+  providerMaxConcurrent: { min: 1, max: 10_000, default: 6 },
+  /** New connections per second to one /24 (IPv4) or /48 (IPv6). */
+  networkConnectionsPerSecond: { min: 0, minExclusive: true, max: 10_000, default: 2, integer: false },
+  /** Connections open at once to one network group. */
+  networkMaxConcurrent: { min: 1, max: 10_000, default: 4 },
+} as const satisfies Record<string, NumberBound>;
+
+/** Groups `mxv status` lists as the busiest (by grants in the last minute or two). */
+export const BUSIEST_GROUPS_SHOWN = 10;
+
 /** The worker process around the worker: start-up and shutdown. */
 export const WORKER_PROCESS_BOUNDS = {
   /** At start, how long to wait for an unreachable Redis before giving up. */
@@ -82,6 +113,12 @@ export const WATCH_TICK_BOUNDS = {
   tickMs: { min: 50, max: 3_600_000, default: 1_000 },
   /** Watches claimed per script call (and per addBulk into the verify queue). */
   batch: { min: 1, max: 10_000, default: 1_000 },
+  /**
+   * Batches one tick keeps in flight at once: while Redis runs one batch's
+   * addBulk, the worker builds the next (bench/watch). Each holds its claim
+   * until enqueued, so this many batches are at stake if the worker dies.
+   */
+  lanes: { min: 1, max: 16, default: 2 },
   /** Watches one tick moves at most, so one worker's tick never runs unbounded. */
   maxPerTick: { min: 1, max: 10_000_000, default: 200_000 },
   /**

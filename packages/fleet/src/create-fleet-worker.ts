@@ -9,7 +9,7 @@ import {
 } from '@mxv/probe';
 import { EgressGuard } from './egress/egress-guard.js';
 import { egressDialer } from './egress/egress-dialer.js';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { Logger } from 'pino';
 import { FleetDomainChecker } from './fleet-domain-checker.js';
 import { DEFAULT_RETRY_POLICY, VerifyJobProcessor, type RetryPolicy } from './process-verify-job.js';
@@ -17,7 +17,7 @@ import { DEFAULT_HOST_TTL_MS, RedisHostSource } from './redis-host-source.js';
 import { RedisStsPolicySource } from './redis-sts-policy-source.js';
 import { MeteredStsFetcher } from './metrics/metered-sts-fetcher.js';
 import type { FleetKeys } from './redis-keys.js';
-import { DEFAULT_POLITENESS, RedisPolitenessGate } from './redis-politeness-gate.js';
+import { DEFAULT_POLITENESS, RedisPolitenessGate, type RedisPolitenessOptions } from './redis-politeness-gate.js';
 import { DEFAULT_EVENTS_MAX_LEN, DEFAULT_RESULT_TTL_MS, ResultStore } from './result-store.js';
 import { DEFAULT_VERIFY_WORKER, VerifyWorker, type VerifyWorkerOptions } from './verify-worker.js';
 import { MeteredResolver } from './metrics/metered-resolver.js';
@@ -32,6 +32,8 @@ import { DEFAULT_WATCH_TICK, type WatchTickOptions } from './watch/watch-tick.js
 export interface FleetWorkerConfig {
   /** Engine options, as for `mxv check`; `politeness` holds the fleet-wide per-address limits. */
   probe: ProbeOptionsInput;
+  /** Fleet-wide limits per provider and per network group (defaults: POLITENESS_GROUP_BOUNDS). */
+  groups?: Partial<Pick<RedisPolitenessOptions, 'provider' | 'network'>>;
   engine?: EngineOverrides;
   hostTtlMs?: number;
   transientHostTtlMs?: number;
@@ -80,7 +82,12 @@ export type FleetWorkerSetup =
  * `mxv check` with RedisHostSource, which holds RedisPolitenessGate) →
  * ResultStore. Built here from the inside out.
  */
-export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWorkerConfig, logger: Logger): FleetWorkerSetup {
+export function createFleetWorker(
+  redis: FleetRedis,
+  keys: FleetKeys,
+  config: FleetWorkerConfig,
+  logger: Logger,
+): FleetWorkerSetup {
   const metrics = config.metrics ?? createWorkMetrics(createMetricsRegistry({ defaultMetrics: false }));
   const setup = createEngineParts(config.probe, { reputationObserver: reputationObserver(metrics.reputation), ...config.engine });
   if (setup.status === 'invalid') return setup;
@@ -90,7 +97,9 @@ export function createFleetWorker(redis: Redis, keys: FleetKeys, config: FleetWo
     ...DEFAULT_POLITENESS,
     connectionsPerSecond: parts.options.politeness.connectionsPerSecond,
     maxConcurrentPerIp: parts.options.politeness.maxConcurrentPerIp,
+    ...config.groups,
     leaseTtlMs: holderTtlMs,
+    waits: metrics.politenessWaits,
   });
   const hosts = new RedisHostSource(redis, keys, parts.prober, gate, {
     hostTtlMs: config.hostTtlMs ?? DEFAULT_HOST_TTL_MS,

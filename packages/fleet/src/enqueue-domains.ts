@@ -1,5 +1,6 @@
 import { normalizeDomain } from '@mxv/probe';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
+import { execPerNode } from './exec-per-node.js';
 import { jobIdFor, VERIFY_JOB_NAME, type VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import type { ResultStore } from './result-store.js';
@@ -52,7 +53,7 @@ export interface EnqueueSummary {
  * duplicate that slips past the check between two producers is ignored by BullMQ.
  */
 export async function enqueueDomains(
-  deps: { queue: VerifyQueue; redis: Redis; keys: FleetKeys; store: ResultStore },
+  deps: { queue: VerifyQueue; redis: FleetRedis; keys: FleetKeys; store: ResultStore },
   inputs: AsyncIterable<EnqueueInput> | Iterable<EnqueueInput>,
   options: EnqueueOptions = {},
 ): Promise<EnqueueSummary> {
@@ -109,17 +110,20 @@ export async function enqueueDomains(
 }
 
 async function addChunk(
-  deps: { queue: VerifyQueue; redis: Redis; keys: FleetKeys; store: ResultStore },
+  deps: { queue: VerifyQueue; redis: FleetRedis; keys: FleetKeys; store: ResultStore },
   domains: string[],
   options: EnqueueOptions,
   nowMs: number,
   summary: EnqueueSummary,
 ): Promise<void> {
-  const existence = deps.redis.pipeline();
-  for (const domain of domains) existence.exists(deps.keys.job(domain));
+  // Jobs live in their shard's slot: with shards on a Cluster, one pipeline per master.
+  const existence = execPerNode(
+    deps.redis,
+    domains.map((domain) => ['exists', deps.keys.job(domain)] as const),
+  );
   const checkFreshness = options.maxAgeMs !== undefined && options.force !== true;
   const [exists, checkedAt] = await Promise.all([
-    existence.exec(),
+    existence,
     checkFreshness ? deps.store.checkedAtMany(domains) : Promise.resolve(null),
   ]);
   const toAdd: string[] = [];

@@ -1,5 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
+import { execPerNode, type KeyedCommand } from './exec-per-node.js';
 import { readAnonymousRefusals, type AnonymousRefusalReason } from './anonymous-checks.js';
+import { readPolitenessStatus, type PolitenessStatus } from './politeness-status.js';
 import type { VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import { HEARTBEAT_LIVENESS_INTERVALS } from './worker-heartbeat.js';
@@ -9,7 +11,10 @@ export type QueueState = (typeof QUEUE_STATES)[number];
 
 export interface FleetStatus {
   at: string;
+  /** Jobs per state, summed over the queue shards. */
   queue: Record<QueueState, number>;
+  /** The same per shard, shard 0 first, with its BullMQ prefix (one entry on a fleet without shards). */
+  shards: Array<{ prefix: string; queue: Record<QueueState, number> }>;
   /**
    * Results written in the last 60 s (the current minute's counter plus the part
    * of the previous minute's that falls inside the window, assuming it was even)
@@ -18,6 +23,8 @@ export interface FleetStatus {
   completedPerMinute: { lastMinute: number; lastFiveMinutesAvg: number };
   workers: { alive: number; list: Array<Record<string, unknown>> };
   hostsInBackoff: number;
+  /** Provider and network groups: how many are backed off, and the busiest (politeness-status.ts). */
+  politeness: PolitenessStatus;
   hostCache: { entries: number; hits: number; misses: number; hitRatio: number | null };
   /** Live checks without a token that the API refused, by budget, since the counters were created. */
   anonymousChecksRefused: Record<AnonymousRefusalReason, number>;
@@ -29,28 +36,31 @@ export interface FleetStatus {
  * are trimmed as a side effect.
  */
 export async function readFleetStatus(
-  redis: Redis,
+  redis: FleetRedis,
   queue: VerifyQueue,
   keys: FleetKeys,
   heartbeatMs: number,
   now = Date.now(),
 ): Promise<FleetStatus> {
-  const [counts, anonymousChecksRefused] = await Promise.all([
-    queue.getJobCounts(...QUEUE_STATES),
+  const [counts, anonymousChecksRefused, politeness] = await Promise.all([
+    queue.getJobCountsPerShard(...QUEUE_STATES),
     readAnonymousRefusals(redis, keys),
+    readPolitenessStatus(redis, keys, now),
   ]);
   const minute = Math.floor(now / 60_000);
-  const pipeline = redis.pipeline();
-  pipeline.zremrangebyscore(keys.workers, '-inf', now - heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS);
-  pipeline.zrange(keys.workers, 0, -1);
-  pipeline.zremrangebyscore(keys.backoffIndex, '-inf', now);
-  pipeline.zcard(keys.backoffIndex);
-  pipeline.zremrangebyscore(keys.hostIndex, '-inf', now);
-  pipeline.zcard(keys.hostIndex);
-  pipeline.get(keys.statHostHits);
-  pipeline.get(keys.statHostMisses);
-  for (let m = minute - 5; m <= minute; m++) pipeline.get(keys.statCompleted(m));
-  const replies = (await pipeline.exec()) ?? [];
+  // Keys in many slots: one pipeline per master on a Cluster.
+  const commands: KeyedCommand[] = [
+    ['zremrangebyscore', keys.workers, '-inf', now - heartbeatMs * HEARTBEAT_LIVENESS_INTERVALS],
+    ['zrange', keys.workers, 0, -1],
+    ['zremrangebyscore', keys.backoffIndex, '-inf', now],
+    ['zcard', keys.backoffIndex],
+    ['zremrangebyscore', keys.hostIndex, '-inf', now],
+    ['zcard', keys.hostIndex],
+    ['get', keys.statHostHits],
+    ['get', keys.statHostMisses],
+  ];
+  for (let m = minute - 5; m <= minute; m++) commands.push(['get', keys.statCompleted(m)]);
+  const replies = await execPerNode(redis, commands);
   const value = (index: number): unknown => {
     const [error, reply] = replies[index] ?? [null, null];
     if (error) throw error;
@@ -62,11 +72,22 @@ export async function readFleetStatus(
   const elapsedShare = (now % 60_000) / 60_000;
   const hits = Number(value(6) ?? 0);
   const misses = Number(value(7) ?? 0);
-  const infos = workerIds.length > 0 ? await redis.mget(...workerIds.map((id) => keys.worker(id))) : [];
-  const queueCounts = Object.fromEntries(QUEUE_STATES.map((state) => [state, counts[state] ?? 0])) as Record<QueueState, number>;
+  // Not MGET: each worker's key is in its own slot (CROSSSLOT on a Cluster).
+  const infoReplies = await execPerNode(
+    redis,
+    workerIds.map((id): KeyedCommand => ['get', keys.worker(id)]),
+  );
+  const infos = infoReplies.map(([error, reply]) => (error || typeof reply !== 'string' ? null : reply));
+  const shardCounts = counts.map(
+    (shard) => Object.fromEntries(QUEUE_STATES.map((state) => [state, shard[state] ?? 0])) as Record<QueueState, number>,
+  );
+  const queueCounts = Object.fromEntries(
+    QUEUE_STATES.map((state) => [state, shardCounts.reduce((sum, shard) => sum + shard[state], 0)]),
+  ) as Record<QueueState, number>;
   return {
     at: new Date(now).toISOString(),
     queue: queueCounts,
+    shards: shardCounts.map((shard, index) => ({ prefix: keys.shardPrefixes[index] ?? '', queue: shard })),
     completedPerMinute: {
       lastMinute: Math.round(currentMinute + (perMinute[4] ?? 0) * (1 - elapsedShare)),
       lastFiveMinutesAvg: Math.round((perMinute.reduce((a, b) => a + b, 0) / 5) * 10) / 10,
@@ -79,6 +100,7 @@ export async function readFleetStatus(
       }),
     },
     hostsInBackoff: Number(value(3) ?? 0),
+    politeness,
     hostCache: { entries: Number(value(5) ?? 0), hits, misses, hitRatio: hits + misses > 0 ? hits / (hits + misses) : null },
     anonymousChecksRefused,
   };

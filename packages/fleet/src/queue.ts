@@ -1,6 +1,6 @@
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Queue, type Job, type JobType } from 'bullmq';
 import { z } from 'zod';
+import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 
 /** The BullMQ job name of a domain check. */
@@ -22,10 +22,102 @@ export const verifyJobDataSchema = z.object({
 });
 export type VerifyJobData = z.infer<typeof verifyJobDataSchema>;
 
-export type VerifyQueue = Queue<VerifyJobData, void, string>;
+/** One shard: a plain BullMQ queue under the shard's hash tag. */
+export type VerifyQueueShard = Queue<VerifyJobData, void, string>;
 
-export function createVerifyQueue(redis: Redis, keys: FleetKeys): VerifyQueue {
-  return new Queue<VerifyJobData, void, string>(keys.queueName, { connection: redis, prefix: keys.bullPrefix });
+export interface VerifyJobRequest {
+  name: string;
+  data: VerifyJobData;
+  opts: { jobId: string; priority?: number };
+}
+
+/**
+ * The verify queue as producers and `mxv status` see it, whatever the shard
+ * count: a job goes to the shard of its id (`keys.shardOf`), counts are summed
+ * over the shards. With one shard this is exactly the BullMQ queue `{mxv}`.
+ */
+export class VerifyQueue {
+  readonly shards: readonly VerifyQueueShard[];
+  readonly #keys: FleetKeys;
+
+  constructor(redis: FleetRedis, keys: FleetKeys) {
+    this.#keys = keys;
+    this.shards = keys.shardPrefixes.map(
+      (prefix) => new Queue<VerifyJobData, void, string>(keys.queueName, { connection: redis, prefix }),
+    );
+  }
+
+  shardFor(jobId: string): VerifyQueueShard {
+    const shard = this.shards[this.#keys.shardOf(jobId)];
+    if (!shard) throw new Error(`no shard for ${jobId}`);
+    return shard;
+  }
+
+  /** One addBulk per shard involved (each is one script call in one slot), all at once. */
+  async addBulk(jobs: readonly VerifyJobRequest[]): Promise<void> {
+    if (this.shards.length === 1) {
+      await this.shards[0]?.addBulk([...jobs]);
+      return;
+    }
+    const perShard = new Map<VerifyQueueShard, VerifyJobRequest[]>();
+    for (const job of jobs) {
+      const shard = this.shardFor(job.opts.jobId);
+      const list = perShard.get(shard);
+      if (list) list.push(job);
+      else perShard.set(shard, [job]);
+    }
+    await Promise.all([...perShard].map(([shard, list]) => shard.addBulk(list)));
+  }
+
+  getJob(jobId: string): Promise<Job<VerifyJobData, void, string> | undefined> {
+    return this.shardFor(jobId).getJob(jobId);
+  }
+
+  getJobState(jobId: string): ReturnType<VerifyQueueShard['getJobState']> {
+    return this.shardFor(jobId).getJobState(jobId);
+  }
+
+  /** Jobs waiting, prioritized or delayed (BullMQ's Queue.count), summed over the shards. */
+  async count(): Promise<number> {
+    const counts = await Promise.all(this.shards.map((shard) => shard.count()));
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Jobs waiting to run (not prioritized, not delayed), every shard's. */
+  async getWaiting(): Promise<Array<Job<VerifyJobData, void, string>>> {
+    return (await Promise.all(this.shards.map((shard) => shard.getWaiting()))).flat();
+  }
+
+  /** Jobs waiting with a priority, every shard's. */
+  async getPrioritized(): Promise<Array<Job<VerifyJobData, void, string>>> {
+    return (await Promise.all(this.shards.map((shard) => shard.getPrioritized()))).flat();
+  }
+
+  /** Counts per state, summed over the shards. */
+  async getJobCounts(...states: JobType[]): Promise<Record<string, number>> {
+    const perShard = await this.getJobCountsPerShard(...states);
+    const total: Record<string, number> = {};
+    for (const counts of perShard) for (const [state, n] of Object.entries(counts)) total[state] = (total[state] ?? 0) + n;
+    return total;
+  }
+
+  /** Counts per state of each shard, shard 0 first. */
+  getJobCountsPerShard(...states: JobType[]): Promise<Array<Record<string, number>>> {
+    return Promise.all(this.shards.map((shard) => shard.getJobCounts(...states)));
+  }
+
+  on(event: 'error', listener: (error: Error) => void): this {
+    for (const shard of this.shards) shard.on(event, listener);
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.shards.map((shard) => shard.close()));
+  }
+}
+
+export function createVerifyQueue(redis: FleetRedis, keys: FleetKeys): VerifyQueue {
+  return new VerifyQueue(redis, keys);
 }
 
 export type JobIdCheck = { status: 'ok'; jobId: string } | { status: 'invalid'; reason: string };

@@ -1,32 +1,130 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { describeRedisTarget, parseRedisTarget, type RedisTarget } from './redis-target.js';
 
 export { DEFAULT_REDIS_URL } from './bounds.js';
 
-export type RedisConnect = { status: 'ok'; redis: Redis } | { status: 'failed'; reason: string };
+/**
+ * The fleet's Redis client: one server or a Redis Cluster. Every module takes
+ * this type, and runs the same on both as long as each script and each
+ * multi-key command stays in one slot (README "Redis key layout") and
+ * pipelines whose keys may live on different masters go through
+ * `execPerNode`.
+ */
+export type FleetRedis = Redis | Cluster;
+
+export type RedisConnect = { status: 'ok'; redis: FleetRedis } | { status: 'failed'; reason: string };
+
+export interface RedisClientOptions {
+  /** `--redis-cluster`: the URL's hosts are cluster seeds even without `redis+cluster://`. */
+  cluster?: boolean;
+  /** Per-connection ioredis options (for a Cluster, given to each node's connection). */
+  redis?: Omit<RedisOptions, 'port' | 'host' | 'path' | 'sentinels' | 'retryStrategy' | 'enableOfflineQueue' | 'readOnly'>;
+  /** Cluster-level ioredis options (auto-pipelining, retries on CLUSTERDOWN). */
+  clusterOptions?: Omit<ClusterOptions, 'redisOptions'>;
+}
+
+export type RedisClientCreate = { status: 'ok'; redis: FleetRedis; described: string } | { status: 'invalid'; reason: string };
+
+/**
+ * A client for a URL, not yet connected when `lazyConnect` is set. A cluster
+ * URL becomes an ioredis Cluster whose nodes get `options.redis`; anything
+ * else goes to ioredis as it always did.
+ */
+export function createRedisClient(url: string, options: RedisClientOptions = {}): RedisClientCreate {
+  const parsed = parseRedisTarget(url, { cluster: options.cluster === true });
+  if (parsed.status === 'invalid') return parsed;
+  const target = parsed.target;
+  try {
+    return { status: 'ok', redis: clientFor(target, options), described: describeRedisTarget(target) };
+  } catch (error) {
+    return { status: 'invalid', reason: `bad Redis URL "${url}": ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function clientFor(target: RedisTarget, options: RedisClientOptions): FleetRedis {
+  if (target.mode === 'single') return new Redis(target.url, { ...options.redis });
+  return new Cluster(target.nodes, {
+    ...options.clusterOptions,
+    redisOptions: {
+      ...options.redis,
+      ...(target.username !== null ? { username: target.username } : {}),
+      ...(target.password !== null ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+  });
+}
 
 /**
  * One ioredis connection for the fleet. `maxRetriesPerRequest: null` is what
  * BullMQ requires of a connection its Worker blocks on; the first connection
  * attempt is bounded so a wrong URL is reported instead of retried forever.
+ * A Cluster also learns its slot map before this returns.
  */
-export async function connectRedis(url: string, connectTimeoutMs = 5_000): Promise<RedisConnect> {
-  let redis: Redis;
-  try {
-    redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: connectTimeoutMs });
-  } catch (error) {
-    return { status: 'failed', reason: `bad Redis URL "${url}": ${error instanceof Error ? error.message : String(error)}` };
-  }
+/**
+ * How a fleet process's Cluster client rides out a master that is away (a
+ * restart, a failover): every retry of a command (connection closed, MOVED to
+ * a node still coming back, CLUSTERDOWN) counts against `maxRedirections`, and
+ * ioredis' defaults (16, MOVED followed at once) give up in under a second,
+ * failing the job in hand. Spaced retries and a budget of 600 wait about a
+ * minute, longer than cluster-node-timeout's 15 s default, the way a worker
+ * on one Redis waits for it (maxRetriesPerRequest: null).
+ */
+export const FLEET_CLUSTER_RETRIES = {
+  maxRedirections: 600,
+  retryDelayOnMoved: 100,
+  retryDelayOnFailover: 200,
+  retryDelayOnClusterDown: 300,
+  retryDelayOnTryAgain: 100,
+} as const satisfies ClusterOptions;
+
+export async function connectRedis(
+  url: string,
+  connectTimeoutMs = 5_000,
+  options: { cluster?: boolean } = {},
+): Promise<RedisConnect> {
+  const created = createRedisClient(url, {
+    cluster: options.cluster === true,
+    redis: { maxRetriesPerRequest: null, lazyConnect: true, connectTimeout: connectTimeoutMs },
+    clusterOptions: { lazyConnect: true, ...FLEET_CLUSTER_RETRIES },
+  });
+  if (created.status === 'invalid') return { status: 'failed', reason: created.reason };
+  const redis = created.redis;
   // Without a listener ioredis prints every reconnect error; callers see failures through commands instead.
   redis.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await redis.connect();
-    await redis.ping();
+    // A Cluster whose seeds are all down retries by itself; the race bounds the first attempt.
+    await Promise.race([
+      redis.connect().then(() => redis.ping()),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      }),
+    ]);
     return { status: 'ok', redis };
   } catch (error) {
     redis.disconnect();
     return {
       status: 'failed',
-      reason: `cannot reach Redis at ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      reason: `cannot reach Redis at ${created.described}: ${error instanceof Error ? error.message : String(error)}`,
     };
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * A second connection to the same Redis with some options changed (the API's
+ * XREAD BLOCK reader needs no command timeout): `duplicate` takes different
+ * arguments on a Cluster.
+ */
+export function duplicateRedis(redis: FleetRedis, overrides: RedisClientOptions['redis']): FleetRedis {
+  if (redis instanceof Cluster) {
+    return redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, ...overrides } });
+  }
+  return redis.duplicate({ ...overrides });
+}
+
+/** Every master of a Cluster (what SCAN, INFO or DBSIZE must visit one by one), or the one server. */
+export function masterConnections(redis: FleetRedis): Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }

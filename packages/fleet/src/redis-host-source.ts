@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { hostProbeSchema, isTransientHostError, portLabel } from '@mxv/probe';
+import { isTransientHostError, portLabel } from '@mxv/probe';
+import { hostProbeSchema } from '@mxv/probe/schemas';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import { execPerNode } from './exec-per-node.js';
+import type { FleetRedis } from './redis-connection.js';
 import type { Counter } from 'prom-client';
 import type { FleetKeys } from './redis-keys.js';
 import type { PressureSign, RedisPolitenessGate } from './redis-politeness-gate.js';
@@ -62,7 +65,7 @@ export function isTransientProbe(probe: Pick<HostProbe, 'connect' | 'banner' | '
  * rather than waiting in a worker slot, and on its next run reads the cache.
  */
 export class RedisHostSource implements HostProbeSource {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #prober: HostProber;
   readonly #gate: RedisPolitenessGate;
@@ -70,7 +73,13 @@ export class RedisHostSource implements HostProbeSource {
   /** Cache hits not yet added to the shared counter: one INCRBY per event-loop turn instead of one INCR per hit. */
   #unsentHits = 0;
 
-  constructor(redis: Redis, keys: FleetKeys, prober: HostProber, gate: RedisPolitenessGate, options: RedisHostSourceOptions) {
+  constructor(
+    redis: FleetRedis,
+    keys: FleetKeys,
+    prober: HostProber,
+    gate: RedisPolitenessGate,
+    options: RedisHostSourceOptions,
+  ) {
     this.#redis = redis;
     this.#keys = keys;
     this.#prober = prober;
@@ -101,7 +110,7 @@ export class RedisHostSource implements HostProbeSource {
       // The holder before us may have stored its probe between our GET and our SET NX.
       const raced = await this.#readCached(key, target, options.maxAgeMs);
       if (raced.status === 'hit') return { status: 'cached', probe: raced.probe };
-      const decision = await this.#gate.acquire(target.ip);
+      const decision = await this.#gate.acquire(target);
       if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
       let probe: HostProbe;
       try {
@@ -109,14 +118,13 @@ export class RedisHostSource implements HostProbeSource {
       } finally {
         decision.release();
       }
-      const pressure = await this.#gate.noteOutcome(target.ip, probe);
+      const pressure = await this.#gate.noteOutcome(target, probe);
       const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
-      // Three slots (the entry by its address, the counter, the index): separate commands, not one
-      // pipeline, which a Cluster refuses across slots.
-      await Promise.all([
-        this.#redis.set(key, JSON.stringify(probe), 'PX', ttlMs),
-        this.#redis.incr(this.#keys.statHostMisses),
-        this.#redis.zadd(this.#keys.hostIndex, Date.now() + ttlMs, key),
+      // Three slots on a Cluster (the entry, the counter, the index): grouped per master.
+      await execPerNode(this.#redis, [
+        ['set', key, JSON.stringify(probe), 'PX', ttlMs],
+        ['incr', this.#keys.statHostMisses],
+        ['zadd', this.#keys.hostIndex, Date.now() + ttlMs, key],
       ]);
       return { status: 'probed', probe };
     } finally {

@@ -1,90 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import type { GateDecision, HostProbe, PolitenessGate } from '@mxv/probe';
-import type { Redis, Result } from 'ioredis';
+import {
+  networkGroup,
+  politenessGroups,
+  type GateDecision,
+  type GateTarget,
+  type HostProbe,
+  type PolitenessGate,
+  type PolitenessLimit,
+  type PolitenessScope,
+} from '@mxv/probe';
+import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
+import type { FleetRedis } from './redis-connection.js';
+import type { Counter } from 'prom-client';
+import { POLITENESS_GROUP_BOUNDS } from './bounds.js';
 import type { FleetKeys } from './redis-keys.js';
+import { ACQUIRE, BACK_OFF, GROUP_GRANTS_TTL_MS, RELEASE } from './redis-politeness-scripts.js';
 
 /**
- * Fleet-wide politeness per destination address, one Lua script per decision.
- *
- * Why our own script rather than rate-limiter-flexible + redis-semaphore: the two
- * limits must be decided together. Taken apart, a worker can win a rate token and
- * then lose the semaphore (the token is spent for nothing and the address sees a
- * longer gap than configured), or win the semaphore and then wait on the rate
- * while holding a concurrency slot that another job could have used. Two
- * libraries also mean two to four round trips per connection; this is one
- * (measured on a loaded 2-CPU machine over loopback: 0.3 ms per acquire + release,
- * about 17,600 acquires/s from one client), and it answers
- * "wait N ms" instead of sleeping, which is what a queue that delays jobs needs.
- *
- * - Rate: `next` holds the earliest time the next connection may start (Redis's
- *   own clock, so workers with skewed clocks agree). A grant moves it one
- *   interval (1000 / rate ms, times the back-off factor) ahead.
- * - Concurrency: a ZSET of leases scored by expiry. A worker killed with SIGKILL
- *   never releases its lease; it lapses after `leaseTtlMs` (longer than any probe)
- *   instead of blocking the address for ever.
- * - Back-off: while `backoff` exists, the interval is multiplied by its factor.
- *
- * Returns {1} when granted, {0, retryAfterMs, reason} when not.
+ * The gate's decision, a GateDecision with the time of a grant on Redis's clock:
+ * the instant the limits were decided at, the same for every worker.
  */
-const ACQUIRE = `
-if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local maxOpen = tonumber(ARGV[2])
-local leaseTtl = tonumber(ARGV[3])
-local factor = tonumber(redis.call('HGET', KEYS[3], 'factor') or '1') or 1
-if factor > 1 then interval = interval * factor end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= maxOpen then
-  return {0, math.max(tonumber(ARGV[5]), math.ceil(interval)), 'concurrency'}
-end
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if nextAt > now then
-  return {0, math.ceil(nextAt - now), 'rate'}
-end
-redis.call('SET', KEYS[1], tostring(now + interval), 'PX', math.ceil(interval) + 1000)
-redis.call('ZADD', KEYS[2], now + leaseTtl, ARGV[4])
-redis.call('PEXPIRE', KEYS[2], leaseTtl + 1000)
-return {1}
-`;
+export type RedisGateDecision =
+  Extract<GateDecision, { status: 'wait' }> | (Extract<GateDecision, { status: 'granted' }> & { grantedAtMs: number });
 
-/** Starts a back-off (or extends it) and pushes the next slot one slowed interval ahead. */
-const BACK_OFF = `
-if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local slowed = tonumber(ARGV[1]) * tonumber(ARGV[2])
-redis.call('HSET', KEYS[2], 'factor', ARGV[2], 'until', now + tonumber(ARGV[3]), 'reason', ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-local nextAt = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
-if nextAt < now + slowed then redis.call('SET', KEYS[1], tostring(now + slowed), 'PX', math.ceil(slowed) + 1000) end
-return now + tonumber(ARGV[3])
-`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    /** ACQUIRE, defined by RedisPolitenessGate: keys next, leases, backoff; {1} or {0, retryAfterMs, reason}. */
-    mxvPoliteAcquire(
-      next: string,
-      leases: string,
-      backoff: string,
-      intervalMs: number,
-      maxOpen: number,
-      leaseTtlMs: number,
-      token: string,
-      concurrencyRetryMs: number,
-    ): Result<[number, number?, string?], Context>;
-    /** BACK_OFF, defined by RedisPolitenessGate: keys next, backoff; the back-off's end (ms, Redis clock). */
-    mxvPoliteBackOff(
-      next: string,
-      backoff: string,
-      intervalMs: number,
-      factor: number,
-      backoffMs: number,
-      reason: string,
-    ): Result<number, Context>;
-  }
+/** The limits of one group kind, fleet-wide. */
+export interface GroupLimits {
+  /** New connections per second to all addresses of one group. */
+  connectionsPerSecond: number;
+  /** Connections open at once to one group. */
+  maxConcurrent: number;
 }
 
 export interface RedisPolitenessOptions {
@@ -92,11 +36,15 @@ export interface RedisPolitenessOptions {
   connectionsPerSecond: number;
   /** Connections open at once to one address, fleet-wide. */
   maxConcurrentPerIp: number;
+  /** Addresses of exchanges under one registrable domain (politeness-groups.ts). */
+  provider: GroupLimits;
+  /** Addresses in one /24 (IPv4) or /48 (IPv6). */
+  network: GroupLimits;
   /** A lease lapses after this long if its holder died; must exceed the longest probe (host budget). */
   leaseTtlMs: number;
   /** How long to come back after when the address is at its concurrency cap (no one knows when a slot frees). */
   concurrencyRetryMs: number;
-  /** The rate is divided by this while an address is backed off. */
+  /** The rate is divided by this while an address (or group) is backed off. */
   backoffFactor: number;
   /** How long a back-off lasts after the last sign of pressure. */
   backoffMs: number;
@@ -108,16 +56,42 @@ export interface RedisPolitenessOptions {
    * late by up to `slack` ms and the next is on time.
    */
   jitterAllowanceMs: number;
+  /** Counts each refusal by scope and limit (`mxv_politeness_waits_total`); not counted when absent. */
+  waits?: Counter<'scope' | 'limit'> | null;
 }
 
 export const DEFAULT_POLITENESS: Omit<RedisPolitenessOptions, 'leaseTtlMs'> = {
-  connectionsPerSecond: 1,
-  maxConcurrentPerIp: 2,
+  connectionsPerSecond: POLITENESS_BOUNDS.connectionsPerSecond.default,
+  maxConcurrentPerIp: POLITENESS_BOUNDS.maxConcurrentPerIp.default,
+  provider: {
+    connectionsPerSecond: POLITENESS_GROUP_BOUNDS.providerConnectionsPerSecond.default,
+    maxConcurrent: POLITENESS_GROUP_BOUNDS.providerMaxConcurrent.default,
+  },
+  network: {
+    connectionsPerSecond: POLITENESS_GROUP_BOUNDS.networkConnectionsPerSecond.default,
+    maxConcurrent: POLITENESS_GROUP_BOUNDS.networkMaxConcurrent.default,
+  },
   concurrencyRetryMs: 500,
   backoffFactor: 4,
   backoffMs: 10 * 60_000,
   jitterAllowanceMs: 100,
 };
+
+/** How many grants a scope allows per window: 1 per 1000 / rate ms for an address, floor(rate) per second for a group. */
+interface RateWindow {
+  windowMs: number;
+  allowance: number;
+}
+
+/** One scope a connection counts against: its keys' id, its rate window and cap, its member in the status indexes. */
+interface ScopeOfConnection {
+  scope: PolitenessScope;
+  id: string;
+  rate: RateWindow;
+  maxOpen: number;
+  /** "<scope>:<group>" for a group (the grants and back-off indexes), the address itself for the address. */
+  member: string;
+}
 
 export type PressureSign = { status: 'pressure'; reason: string } | { status: 'none' };
 
@@ -137,73 +111,204 @@ export function pressureSign(probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>
   return { status: 'none' };
 }
 
+/**
+ * Fleet-wide politeness per destination address and per group of addresses
+ * (provider, network: politeness-groups.ts in the probe), one Lua script per decision.
+ *
+ * Why our own script rather than rate-limiter-flexible + redis-semaphore: the
+ * limits must be decided together. Taken apart, a worker can win a rate token and
+ * then lose the semaphore (the token is spent for nothing and the address sees a
+ * longer gap than configured), or win the address and then wait on its provider
+ * while holding the address's slot. Several libraries also mean several round
+ * trips per connection; this is one, and it answers "wait N ms" instead of
+ * sleeping, which is what a queue that delays jobs needs.
+ *
+ * Each scope of a connection (its address, its provider group if it has one, its
+ * network group) has the same three keys, and the script checks every scope
+ * before it writes any: a grant takes a token of each, a refusal takes none.
+ * - Rate: `recent` is a ZSET of the grants of the last window (Redis's own
+ *   clock, so workers with skewed clocks agree); a scope allows `allowance`
+ *   grants per window. An address allows 1 per 1000 / rate ms: its grants are
+ *   spaced. A group allows floor(rate) per second (1 per 1000 / rate ms below
+ *   one a second): the few exchanges of one provider that one domain needs can
+ *   be probed at once, and the group still never sees more than its rate in
+ *   any second.
+ * - Concurrency: a ZSET of leases scored by expiry. A worker killed with SIGKILL
+ *   never releases its lease; it lapses after `leaseTtlMs` (longer than any probe)
+ *   instead of blocking the address for ever.
+ * - Back-off: while `backoff` exists, the window is multiplied by its factor,
+ *   and no grant comes before its `notBefore`.
+ * All of them share one hash tag (redis-keys.ts), so on a Cluster the script's
+ * keys are in one slot (the scripts: redis-politeness-scripts.ts).
+ */
 export class RedisPolitenessGate implements PolitenessGate {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #options: RedisPolitenessOptions;
-  readonly #intervalMs: number;
+  readonly #rate: Record<PolitenessScope, RateWindow>;
+  readonly #groups = new GroupsMemo();
 
-  constructor(redis: Redis, keys: FleetKeys, options: RedisPolitenessOptions) {
-    if (!(options.connectionsPerSecond > 0)) throw new Error('connectionsPerSecond must be > 0');
-    if (!(Number.isInteger(options.maxConcurrentPerIp) && options.maxConcurrentPerIp >= 1))
-      throw new Error('maxConcurrentPerIp must be >= 1');
+  constructor(redis: FleetRedis, keys: FleetKeys, options: RedisPolitenessOptions) {
+    requireLimits('', options.connectionsPerSecond, options.maxConcurrentPerIp);
+    requireLimits('provider.', options.provider.connectionsPerSecond, options.provider.maxConcurrent);
+    requireLimits('network.', options.network.connectionsPerSecond, options.network.maxConcurrent);
     if (!(options.backoffFactor >= 1)) throw new Error('backoffFactor must be >= 1');
     this.#redis = redis;
     this.#keys = keys;
     this.#options = options;
-    this.#intervalMs = (1000 + options.jitterAllowanceMs) / options.connectionsPerSecond;
+    const second = 1000 + options.jitterAllowanceMs;
+    this.#rate = {
+      address: { windowMs: second / options.connectionsPerSecond, allowance: 1 },
+      provider: groupWindow(second, options.provider.connectionsPerSecond),
+      network: groupWindow(second, options.network.connectionsPerSecond),
+    };
     // ioredis runs these by EVALSHA and falls back to EVAL on NOSCRIPT (a restarted or flushed server).
-    redis.defineCommand('mxvPoliteAcquire', { numberOfKeys: 3, lua: ACQUIRE });
-    redis.defineCommand('mxvPoliteBackOff', { numberOfKeys: 2, lua: BACK_OFF });
+    redis.defineCommand('mxvPoliteAcquire', { lua: ACQUIRE });
+    redis.defineCommand('mxvPoliteRelease', { lua: RELEASE });
+    redis.defineCommand('mxvPoliteBackOff', { lua: BACK_OFF });
   }
 
-  async acquire(ip: string): Promise<GateDecision> {
+  async acquire(target: GateTarget): Promise<RedisGateDecision> {
+    const scopes = await this.#scopesOf(target);
     const token = randomUUID();
-    const reply = await this.#redis.mxvPoliteAcquire(
-      this.#keys.politeNext(ip),
-      this.#keys.politeLeases(ip),
-      this.#keys.backoff(ip),
-      this.#intervalMs,
-      this.#options.maxConcurrentPerIp,
-      this.#options.leaseTtlMs,
-      token,
-      this.#options.concurrencyRetryMs,
-    );
+    const keys = [this.#keys.groupGrants(Math.floor(Date.now() / 60_000))];
+    const args: Array<string | number> = [this.#options.leaseTtlMs, token, this.#options.concurrencyRetryMs, GROUP_GRANTS_TTL_MS];
+    const leases: string[] = [];
+    for (const s of scopes) {
+      const leasesKey = this.#keys.politeLeases(s.scope, s.id);
+      leases.push(leasesKey);
+      keys.push(this.#keys.politeRecent(s.scope, s.id), leasesKey, this.#keys.backoff(s.scope, s.id));
+      args.push(s.scope, s.rate.windowMs, s.rate.allowance, s.maxOpen, s.scope === 'address' ? '' : s.member);
+    }
+    // Without numberOfKeys in defineCommand, ioredis takes the key count as the first argument.
+    const reply = await this.#redis.mxvPoliteAcquire(keys.length, ...keys, ...args);
     if (reply[0] === 1) {
       let released = false;
       return {
         status: 'granted',
+        grantedAtMs: reply[1],
         release: () => {
           if (released) return;
           released = true;
-          // Fire and forget: if this fails the lease lapses by itself after leaseTtlMs.
-          this.#redis.zrem(this.#keys.politeLeases(ip), token).catch(() => undefined);
+          // Fire and forget: if this fails the leases lapse by themselves after leaseTtlMs.
+          this.#redis.mxvPoliteRelease(leases.length, ...leases, token).catch(() => undefined);
         },
       };
     }
+    const limit = refusedLimit(reply[2], reply[3]);
+    this.#options.waits?.inc({ scope: limit.scope, limit: limit.kind });
     return {
       status: 'wait',
-      retryAfterMs: Math.max(1, Number(reply[1] ?? this.#options.concurrencyRetryMs)),
-      reason: `politeness_${reply[2] ?? 'wait'}`,
+      retryAfterMs: Math.max(1, Number(reply[1])),
+      reason: waitReason(limit),
+      limit,
     };
   }
 
-  /** After a probe: slow the address down for a while if it pushed back. */
-  async noteOutcome(ip: string, probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>): Promise<PressureSign> {
+  /**
+   * After a probe: if the server pushed back, slow down its address and the
+   * groups it belongs to (provider, network) for `backoffMs`: each one's rate
+   * divided by `backoffFactor` (its window that much longer), its next grant
+   * put off by one slowed slot.
+   */
+  async noteOutcome(target: GateTarget, probe: Pick<HostProbe, 'banner' | 'error' | 'ehlo'>): Promise<PressureSign> {
     const sign = pressureSign(probe);
     if (sign.status === 'none') return sign;
-    const until = Number(
-      await this.#redis.mxvPoliteBackOff(
-        this.#keys.politeNext(ip),
-        this.#keys.backoff(ip),
-        this.#intervalMs,
-        this.#options.backoffFactor,
-        this.#options.backoffMs,
-        sign.reason,
-      ),
-    );
-    // The index is in another slot (Cluster), so it is updated outside the script; it only feeds `mxv status`.
-    await this.#redis.zadd(this.#keys.backoffIndex, until, ip);
+    const scopes = await this.#scopesOf(target);
+    const keys = [this.#keys.backoffIndex, this.#keys.groupBackoffIndex];
+    const args: Array<string | number> = [this.#options.backoffFactor, this.#options.backoffMs, sign.reason];
+    for (const s of scopes) {
+      keys.push(this.#keys.backoff(s.scope, s.id));
+      args.push(s.rate.windowMs, s.rate.allowance, s.member, s.scope);
+    }
+    await this.#redis.mxvPoliteBackOff(keys.length, ...keys, ...args);
     return sign;
   }
+
+  /** The address, then the groups it has (an exchange that is an address literal has no provider group). */
+  async #scopesOf(target: GateTarget): Promise<ScopeOfConnection[]> {
+    const groups = await this.#groups.of(target);
+    const scopes: ScopeOfConnection[] = [
+      {
+        scope: 'address',
+        id: target.ip,
+        rate: this.#rate.address,
+        maxOpen: this.#options.maxConcurrentPerIp,
+        member: target.ip,
+      },
+    ];
+    if (groups.provider !== null)
+      scopes.push({
+        scope: 'provider',
+        id: groups.provider,
+        rate: this.#rate.provider,
+        maxOpen: this.#options.provider.maxConcurrent,
+        member: `provider:${groups.provider}`,
+      });
+    if (groups.network !== null)
+      scopes.push({
+        scope: 'network',
+        id: groups.network,
+        rate: this.#rate.network,
+        maxOpen: this.#options.network.maxConcurrent,
+        member: `network:${groups.network}`,
+      });
+    return scopes;
+  }
+}
+
+/** Entries of the exchange -> provider memo: the exchanges a worker meets again and again, bounded. */
+const PROVIDER_MEMO_ENTRIES = 10_000;
+
+/**
+ * The groups of a connection, with the provider of each exchange remembered
+ * (a PSL lookup and an IDN conversion per acquire were the gate's largest
+ * cost in the process). Bounded: when full it starts afresh, which costs one
+ * lookup per exchange again, never a wrong group.
+ */
+class GroupsMemo {
+  readonly #providers = new Map<string, string | null>();
+
+  async of(target: GateTarget): Promise<{ provider: string | null; network: string | null }> {
+    const known = this.#providers.get(target.exchange);
+    if (known !== undefined) return { provider: known, network: networkGroup(target.ip) };
+    const groups = await politenessGroups(target);
+    if (this.#providers.size >= PROVIDER_MEMO_ENTRIES) this.#providers.clear();
+    this.#providers.set(target.exchange, groups.provider);
+    return groups;
+  }
+}
+
+/**
+ * A group's rate as a window: floor(rate) grants per second (plus the jitter
+ * slack), or one per 1000 / rate ms below one a second. A fraction above one is
+ * dropped (2.5 a second allows 2): what is promised is "never more than the
+ * rate in any second", and bursts of up to the allowance are what let one
+ * domain's exchanges of one provider be probed together.
+ */
+function groupWindow(second: number, connectionsPerSecond: number): RateWindow {
+  if (connectionsPerSecond < 1) return { windowMs: second / connectionsPerSecond, allowance: 1 };
+  return { windowMs: second, allowance: Math.floor(connectionsPerSecond) };
+}
+
+function requireLimits(prefix: string, connectionsPerSecond: number, maxOpen: number): void {
+  if (!(connectionsPerSecond > 0 && Number.isFinite(connectionsPerSecond)))
+    throw new Error(`${prefix}connectionsPerSecond must be > 0`);
+  if (!(Number.isInteger(maxOpen) && maxOpen >= 1)) throw new Error(`${prefix}max concurrent must be a whole number >= 1`);
+}
+
+function refusedLimit(scope: string | undefined, kind: string | undefined): PolitenessLimit {
+  return {
+    scope: scope === 'provider' || scope === 'network' ? scope : 'address',
+    kind: kind === 'concurrency' ? 'concurrency' : 'rate',
+  };
+}
+
+/**
+ * The deferral reason (`mxv_jobs_delayed_total{reason}`): the address's own limits
+ * keep their names from before the groups (`politeness_rate`), a group's say which
+ * (`politeness_provider_rate`).
+ */
+export function waitReason(limit: PolitenessLimit): string {
+  return limit.scope === 'address' ? `politeness_${limit.kind}` : `politeness_${limit.scope}_${limit.kind}`;
 }

@@ -1,6 +1,7 @@
-import { cachedStsPolicySchema, fetchStsPolicy, stsCacheSeconds } from '@mxv/probe';
+import { fetchStsPolicy, stsCacheSeconds } from '@mxv/probe';
+import { cachedStsPolicySchema } from '@mxv/probe/schemas';
 import type { CachedStsPolicy, StsPolicyFetcher, StsPolicyObtained, StsPolicySource } from '@mxv/probe';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 
 export interface RedisStsPolicySourceOptions {
@@ -20,14 +21,14 @@ export interface RedisStsPolicySourceOptions {
  * domain at once). Failures are not stored (RFC 8461 5.1: retry them).
  */
 export class RedisStsPolicySource implements StsPolicySource {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #fetcher: StsPolicyFetcher;
   readonly #options: RedisStsPolicySourceOptions;
   readonly #now: () => number;
   readonly #inFlight = new Map<string, Promise<StsPolicyObtained>>();
 
-  constructor(redis: Redis, keys: FleetKeys, fetcher: StsPolicyFetcher, options: RedisStsPolicySourceOptions) {
+  constructor(redis: FleetRedis, keys: FleetKeys, fetcher: StsPolicyFetcher, options: RedisStsPolicySourceOptions) {
     this.#redis = redis;
     this.#keys = keys;
     this.#fetcher = fetcher;

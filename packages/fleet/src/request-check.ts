@@ -1,5 +1,5 @@
 import type { JobState } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import { enqueueDomains } from './enqueue-domains.js';
 import type { VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
@@ -28,7 +28,7 @@ export interface RequestCheckOptions {
   now?: () => number;
 }
 
-type Deps = { queue: VerifyQueue; redis: Redis; keys: FleetKeys; store: ResultStore };
+type Deps = { queue: VerifyQueue; redis: FleetRedis; keys: FleetKeys; store: ResultStore };
 
 /**
  * One domain's on-demand re-check (the API's refresh routes, the page's

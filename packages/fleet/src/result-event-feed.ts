@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 
 /**
@@ -23,7 +23,7 @@ export interface ResultEventFeedOptions {
   batch: number;
   /** Listeners at once, across all domains; past it subscribe answers "full". */
   maxListeners: number;
-  /** Pause before reading again after a Redis error. */
+  /** Pause before reading again after a FleetRedis error. */
   errorBackoffMs: number;
   /** Told of every stream entry skipped because it is not an event the store writes (the API logs and counts them). */
   onInvalidEvent?: (id: string, reason: InvalidEventReason) => void;
@@ -52,7 +52,7 @@ export type FeedSubscription = { status: 'ok'; unsubscribe: () => void } | { sta
  * write is either in what it read or in an event after that entry.
  */
 export class ResultEventFeed {
-  readonly #reader: Redis;
+  readonly #reader: FleetRedis;
   readonly #key: string;
   readonly #options: Omit<ResultEventFeedOptions, 'onInvalidEvent'>;
   readonly #onInvalidEvent: (id: string, reason: InvalidEventReason) => void;
@@ -65,7 +65,7 @@ export class ResultEventFeed {
   #closed = false;
 
   /** `reader` is used for blocking reads only: give the feed a connection of its own. */
-  constructor(reader: Redis, keys: FleetKeys, options: Partial<ResultEventFeedOptions> = {}) {
+  constructor(reader: FleetRedis, keys: FleetKeys, options: Partial<ResultEventFeedOptions> = {}) {
     this.#reader = reader;
     this.#key = keys.events;
     const { onInvalidEvent, ...bounds } = options;
@@ -175,7 +175,7 @@ export class ResultEventFeed {
 }
 
 /** The latest result events (of type `result`), newest first, among the last `count` entries (the lookup page's "recently checked"). */
-export async function readRecentResultEvents(redis: Redis, keys: FleetKeys, count: number): Promise<ResultEvent[]> {
+export async function readRecentResultEvents(redis: FleetRedis, keys: FleetKeys, count: number): Promise<ResultEvent[]> {
   const entries = (await redis.xrevrange(keys.events, '+', '-', 'COUNT', count)) as Array<[string, string[]]>;
   return entries.flatMap(([id, fields]) => {
     const event = toEvent(id, fields);
@@ -183,7 +183,7 @@ export async function readRecentResultEvents(redis: Redis, keys: FleetKeys, coun
   });
 }
 
-/** A stream entry id as Redis makes them (ms-seq): the SSE `id:` line repeats it. */
+/** A stream entry id as FleetRedis makes them (ms-seq): the SSE `id:` line repeats it. */
 const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 /** A domain as the store keys it: an A-label, lower case (RFC 1035 2.3.4: 253 octets at most). */
 const STORED_DOMAIN = /^[a-z0-9.-]{1,253}$/;

@@ -1,5 +1,7 @@
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import { execPerNode, type KeyedCommand } from './exec-per-node.js';
+import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 import { eventEntryFields } from './event-entry.js';
 import { checkedAtOf } from './stored-result-fields.js';
@@ -140,14 +142,14 @@ const MAX_WRITE_ATTEMPTS = 100;
  * reader that serves the bytes as they are serves a valid result.
  */
 export class ResultStore {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #options: Omit<ResultStoreOptions, 'onUnreadable'>;
   readonly #onUnreadable: (domain: string, reason: UnreadableReason) => void;
   /** Results written and not yet added to their minute's counter, by counter key (one INCRBY per key and event-loop turn). */
   readonly #uncounted = new Map<string, number>();
 
-  constructor(redis: Redis, keys: FleetKeys, options: Partial<ResultStoreOptions> = {}) {
+  constructor(redis: FleetRedis, keys: FleetKeys, options: Partial<ResultStoreOptions> = {}) {
     this.#redis = redis;
     this.#keys = keys;
     const { onUnreadable, ...bounds } = options;
@@ -194,26 +196,16 @@ export class ResultStore {
     }
     // The events and the counter live in other slots (Cluster), so they follow the
     // write instead of joining its script; a crash in between loses one event, never the result or its history.
-    // Sent as separate commands, not one pipeline: a Cluster pipeline must stay within one slot.
     const minuteKey = this.#keys.statCompleted(Math.floor(now / 60_000));
     const events = this.#keys.events;
     const maxLen = this.#options.eventsMaxLen;
-    const sent: Array<Promise<unknown>> = [
-      this.#redis.xadd(events, 'MAXLEN', '~', maxLen, '*', ...eventEntryFields(result, null)),
-    ];
+    // One pipeline (the stream is one slot); the counter follows, summed over the writes of this turn.
+    const commands: KeyedCommand[] = [['xadd', events, 'MAXLEN', '~', maxLen, '*', ...eventEntryFields(result, null)]];
     if (changes.length > 0) {
-      sent.push(
-        this.#redis.xadd(
-          events,
-          'MAXLEN',
-          '~',
-          maxLen,
-          '*',
-          ...eventEntryFields(result, 'changed', { changes: JSON.stringify(changes) }),
-        ),
-      );
+      const changed = eventEntryFields(result, 'changed', { changes: JSON.stringify(changes) });
+      commands.push(['xadd', events, 'MAXLEN', '~', maxLen, '*', ...changed]);
     }
-    await Promise.all(sent);
+    await execPerNode(this.#redis, commands);
     this.#countCompleted(minuteKey);
     return { status: 'written', changes };
   }
@@ -302,9 +294,11 @@ export class ResultStore {
 
   async #readMany(domains: readonly string[]): Promise<Array<Buffer | null>> {
     if (domains.length === 0) return [];
-    const pipeline = this.#redis.pipeline();
-    for (const domain of domains) pipeline.getBuffer(this.#keys.result(domain));
-    const replies = (await pipeline.exec()) ?? [];
+    // Each result is in its domain's slot: one pipeline per master on a Cluster.
+    const replies = await execPerNode(
+      this.#redis,
+      domains.map((domain): KeyedCommand => ['getBuffer', this.#keys.result(domain)]),
+    );
     return domains.map((_, index) => {
       const [error, raw] = replies[index] ?? [null, null];
       if (error) throw error;

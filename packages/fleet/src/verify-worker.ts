@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { defaultsOf } from '@mxv/probe/bounds';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from './redis-connection.js';
 import type { Logger } from 'pino';
 import type { VerifyJobOutcome, VerifyJobProcessor } from './process-verify-job.js';
 import { VERIFY_WORKER_BOUNDS } from './bounds.js';
@@ -42,7 +42,8 @@ export type DrainOutcome = { status: 'drained'; ms: number } | { status: 'handed
  */
 export class VerifyWorker {
   readonly id: string;
-  readonly #worker: Worker<VerifyJobData, void, string>;
+  /** One BullMQ Worker per queue shard, together taking at most `concurrency` jobs. */
+  readonly #workers: ReadonlyArray<Worker<VerifyJobData, void, string>>;
   readonly #heartbeat: WorkerHeartbeat;
   readonly #logger: Logger;
   readonly #inFlight = new Map<string, AbortController>();
@@ -59,7 +60,7 @@ export class VerifyWorker {
   #markClosed: () => void = () => undefined;
 
   constructor(
-    redis: Redis,
+    redis: FleetRedis,
     keys: FleetKeys,
     processor: VerifyJobProcessor,
     options: VerifyWorkerOptions,
@@ -82,21 +83,26 @@ export class VerifyWorker {
       egress: this.#egressPaused ? 'paused' : 'ok',
       ...(this.#egressPaused && this.#egressDetail ? { egressDetail: this.#egressDetail } : {}),
     }));
-    this.#worker = new Worker<VerifyJobData, void, string>(keys.queueName, (job, token) => this.#run(job, token), {
-      connection: redis,
-      prefix: keys.bullPrefix,
-      concurrency: options.concurrency,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: options.stalledIntervalMs,
-      maxStalledCount: options.maxStalledCount,
-      removeOnComplete: { count: 0 },
-      removeOnFail: { count: 0 },
-      autorun: false,
-      name: this.id,
+    const shares = concurrencyShares(options.concurrency, keys.shardPrefixes.length);
+    this.#workers = keys.shardPrefixes.map((prefix, shard) => {
+      const worker = new Worker<VerifyJobData, void, string>(keys.queueName, (job, token) => this.#run(job, token), {
+        connection: redis,
+        prefix,
+        concurrency: shares[shard] ?? 1,
+        lockDuration: options.lockDurationMs,
+        stalledInterval: options.stalledIntervalMs,
+        maxStalledCount: options.maxStalledCount,
+        removeOnComplete: { count: 0 },
+        removeOnFail: { count: 0 },
+        autorun: false,
+        name: this.id,
+      });
+      const log = keys.shardPrefixes.length > 1 ? this.#logger.child({ shard }) : this.#logger;
+      worker.on('failed', (job, error) => log.error({ jobId: job?.id, domain: job?.id, err: error }, 'job failed'));
+      worker.on('stalled', (jobId) => log.warn({ jobId, domain: jobId }, 'job stalled; taken back for another run'));
+      worker.on('error', (error) => log.error({ err: error }, 'worker error'));
+      return worker;
     });
-    this.#worker.on('failed', (job, error) => this.#logger.error({ jobId: job?.id, domain: job?.id, err: error }, 'job failed'));
-    this.#worker.on('stalled', (jobId) => this.#logger.warn({ jobId, domain: jobId }, 'job stalled; taken back for another run'));
-    this.#worker.on('error', (error) => this.#logger.error({ err: error }, 'worker error'));
   }
 
   /** Starts taking jobs; resolves once the worker has stopped (after close). */
@@ -104,11 +110,11 @@ export class VerifyWorker {
     await this.#heartbeat.start();
     this.#state = 'running';
     this.#logger.info('worker started');
-    if (this.#egressPaused) await this.#worker.pause(true);
-    await this.#worker.run();
+    if (this.#egressPaused) await Promise.all(this.#workers.map((worker) => worker.pause(true)));
+    await Promise.all(this.#workers.map((worker) => worker.run()));
     // BullMQ's run() also returns when the worker is paused (its main loop ends, and
     // resume() starts it again by itself): this worker has stopped only once closed.
-    if (this.#egressPaused || this.#worker.isPaused()) await this.#closed;
+    if (this.#egressPaused || this.#workers.some((worker) => worker.isPaused())) await this.#closed;
   }
 
   /**
@@ -125,8 +131,10 @@ export class VerifyWorker {
     else this.#logger.warn({ detail }, 'egress broken: paused, jobs stay queued');
     void this.#heartbeat.beat().catch(() => undefined);
     if (this.#state !== 'running') return;
-    if (ok) void this.#worker.resume();
-    else void this.#worker.pause(true);
+    for (const worker of this.#workers) {
+      if (ok) void worker.resume();
+      else void worker.pause(true);
+    }
   }
 
   /** Paused because the canary cannot be reached. */
@@ -182,7 +190,7 @@ export class VerifyWorker {
 
   /** Taking jobs (readiness): false before run() and from the moment a drain starts. */
   isTakingJobs(): boolean {
-    return this.#state === 'running' && !this.#egressPaused && this.#worker.isRunning();
+    return this.#state === 'running' && !this.#egressPaused && this.#workers.every((worker) => worker.isRunning());
   }
 
   /**
@@ -194,7 +202,7 @@ export class VerifyWorker {
   async close(drainTimeoutMs: number): Promise<DrainOutcome> {
     const started = Date.now();
     this.#state = 'closing';
-    const closing = this.#worker.close();
+    const closing = Promise.all(this.#workers.map((worker) => worker.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       closing.then(() => false),
@@ -208,7 +216,7 @@ export class VerifyWorker {
       for (const abort of this.#inFlight.values()) abort.abort();
       // A probe stuck past its abort still ends within its own budget; do not wait longer than one more drain period.
       const closed = await Promise.race([closing.then(() => true), delay(drainTimeoutMs).then(() => false)]);
-      if (!closed) await this.#worker.close(true);
+      if (!closed) await Promise.all(this.#workers.map((worker) => worker.close(true)));
     }
     await this.#heartbeat.stop();
     this.#markClosed();
@@ -216,6 +224,20 @@ export class VerifyWorker {
     this.#logger.info({ ms, handedBack }, 'worker stopped');
     return timedOut ? { status: 'handed_back', ms, jobs: handedBack } : { status: 'drained', ms };
   }
+}
+
+/**
+ * The process's concurrency split over the shards, as evenly as whole numbers
+ * allow (shard i gets one more while the remainder lasts), so the total in
+ * flight is exactly `concurrency`. Domains are placed by hash, so the shards
+ * fill evenly and a fixed share loses little; only at the tail of a run does
+ * a drained shard's share idle while another still has work. At least one
+ * each, so every shard is read (the CLI refuses --concurrency below --shards).
+ */
+export function concurrencyShares(concurrency: number, shards: number): number[] {
+  const base = Math.floor(concurrency / shards);
+  const extra = concurrency % shards;
+  return Array.from({ length: shards }, (_, shard) => Math.max(1, base + (shard < extra ? 1 : 0)));
 }
 
 function delay(ms: number): Promise<void> {

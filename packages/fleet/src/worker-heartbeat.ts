@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { execPerNode } from './exec-per-node.js';
+import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 
 /** A worker counts as alive while its last heartbeat is younger than this many intervals. */
@@ -10,7 +11,7 @@ export const HEARTBEAT_LIVENESS_INTERVALS = 3;
  * when the worker dies without saying goodbye.
  */
 export class WorkerHeartbeat {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #id: string;
   readonly #intervalMs: number;
@@ -18,7 +19,7 @@ export class WorkerHeartbeat {
   readonly #startedAt = new Date().toISOString();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(redis: Redis, keys: FleetKeys, id: string, intervalMs: number, describe: () => Record<string, unknown>) {
+  constructor(redis: FleetRedis, keys: FleetKeys, id: string, intervalMs: number, describe: () => Record<string, unknown>) {
     this.#redis = redis;
     this.#keys = keys;
     this.#id = id;
@@ -34,15 +35,18 @@ export class WorkerHeartbeat {
 
   async beat(): Promise<void> {
     const info = JSON.stringify({ id: this.#id, startedAt: this.#startedAt, ...this.#describe() });
-    await this.#redis
-      .pipeline()
-      .zadd(this.#keys.workers, Date.now(), this.#id)
-      .set(this.#keys.worker(this.#id), info, 'PX', this.#intervalMs * HEARTBEAT_LIVENESS_INTERVALS)
-      .exec();
+    // Two slots on a Cluster (the index and the worker's own key): grouped per master.
+    await execPerNode(this.#redis, [
+      ['zadd', this.#keys.workers, Date.now(), this.#id],
+      ['set', this.#keys.worker(this.#id), info, 'PX', this.#intervalMs * HEARTBEAT_LIVENESS_INTERVALS],
+    ]);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    await this.#redis.pipeline().zrem(this.#keys.workers, this.#id).del(this.#keys.worker(this.#id)).exec();
+    await execPerNode(this.#redis, [
+      ['zrem', this.#keys.workers, this.#id],
+      ['del', this.#keys.worker(this.#id)],
+    ]);
   }
 }

@@ -33,6 +33,9 @@ const ALLOWED_LABELS = new Set([
   'status',
   'outcome',
   'fcrdns',
+  // Politeness: the scope (address, provider, network) and the limit (rate, concurrency) that refused, never which address or group.
+  'scope',
+  'limit',
   // A --dnsbl zone: operator configuration (at most 16), never a domain under check.
   'zone',
 ]);
@@ -42,6 +45,7 @@ const FLEET: FleetGauges = {
   workersAlive: 1,
   lastHeartbeatSeconds: 1_700_000_000,
   hostsInBackoff: 0,
+  groupsInBackoff: 0,
   hostCacheEntries: 4,
 };
 
@@ -103,6 +107,8 @@ describe('metric definitions', () => {
       'mxv_workers_alive',
       'mxv_worker_last_heartbeat_timestamp_seconds',
       'mxv_hosts_in_backoff',
+      'mxv_groups_in_backoff',
+      'mxv_politeness_waits_total',
       'mxv_host_cache_entries',
       'mxv_worker_jobs_in_flight',
       'mxv_worker_concurrency',

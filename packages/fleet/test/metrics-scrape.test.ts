@@ -79,6 +79,7 @@ describe('fleet gauges', () => {
       .zadd(keys.workers, now - 1_000, 'w-live', now - 100_000, 'w-dead')
       .zadd(keys.backoffIndex, now + 60_000, '192.0.2.1', now + 60_000, '192.0.2.2', now - 1, '192.0.2.3')
       .zadd(keys.hostIndex, now + 60_000, 'h1', now - 1, 'h-expired')
+      .zadd(keys.groupBackoffIndex, now + 60_000, 'provider:example.test', now - 1, 'network:192.0.2.0/24')
       .exec();
 
     let reads = 0;
@@ -101,6 +102,7 @@ describe('fleet gauges', () => {
     expect(text).toContain(`mxv_worker_last_heartbeat_timestamp_seconds ${(now - 1_000) / 1000}`);
     expect(text).toContain('mxv_hosts_in_backoff 2');
     expect(text).toContain('mxv_host_cache_entries 1');
+    expect(text).toContain('mxv_groups_in_backoff 1');
     // Read-only: a scrape trims nothing (mxv status does).
     expect(await redis.zcard(keys.backoffIndex)).toBe(3);
   });
@@ -112,6 +114,7 @@ describe('fleet gauges', () => {
       workersAlive: 2,
       lastHeartbeatSeconds: 1,
       hostsInBackoff: 0,
+      groupsInBackoff: 0,
       hostCacheEntries: 0,
     };
     const registry = createMetricsRegistry({ defaultMetrics: false });

@@ -41,6 +41,9 @@ function source(keys: FleetKeys, prober: HostProber, rate = 100, invalidEntries:
     ...DEFAULT_POLITENESS,
     connectionsPerSecond: rate,
     maxConcurrentPerIp: 2,
+    // Group limits out of the way: these tests are about the cache and the per-address gate.
+    provider: { connectionsPerSecond: 10_000, maxConcurrent: 10_000 },
+    network: { connectionsPerSecond: 10_000, maxConcurrent: 10_000 },
     leaseTtlMs: 5_000,
   });
   return new RedisHostSource(redis, keys, prober, gate, { ...HOST_OPTIONS, invalidEntries });

@@ -18,9 +18,15 @@ beforeEach(async () => server.flush());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Group limits that never bind: the tests of the per-address limits below see those alone. */
+const UNBOUND_GROUP = { connectionsPerSecond: 10_000, maxConcurrent: 10_000 };
+
 function options(overrides: Partial<RedisPolitenessOptions>): RedisPolitenessOptions {
-  return { ...DEFAULT_POLITENESS, leaseTtlMs: 10_000, ...overrides };
+  return { ...DEFAULT_POLITENESS, provider: UNBOUND_GROUP, network: UNBOUND_GROUP, leaseTtlMs: 10_000, ...overrides };
 }
+
+/** A connection to `ip` made for an exchange of example.test. */
+const to = (ip: string, exchange = 'mx.example.test') => ({ ip, exchange });
 
 /** Most intervals [start, end) overlapping at one instant. */
 function peakOverlap(spans: Array<{ start: number; end: number }>): number {
@@ -62,13 +68,13 @@ describe('RedisPolitenessGate', () => {
           options({ connectionsPerSecond: rate, maxConcurrentPerIp: maxOpen, concurrencyRetryMs: 20 }),
         ),
     );
-    const spans: Array<{ start: number; end: number }> = [];
+    const spans: Array<{ start: number; end: number; grantedAt: number }> = [];
     const deadline = Date.now() + 2_600;
     let waits = 0;
     const acquirer = async (index: number): Promise<void> => {
       const gate = gates[index % gates.length] as RedisPolitenessGate;
       while (Date.now() < deadline) {
-        const decision = await gate.acquire('198.51.100.7');
+        const decision = await gate.acquire(to('198.51.100.7'));
         if (decision.status === 'wait') {
           waits += 1;
           expect(decision.retryAfterMs).toBeGreaterThan(0);
@@ -78,7 +84,8 @@ describe('RedisPolitenessGate', () => {
         const start = Date.now();
         // Hold the connection longer than the rate interval, so the concurrency cap binds too.
         await sleep(300);
-        spans.push({ start, end: Date.now() });
+        // start/end inside the grant (overlaps within what was granted); grantedAt on Redis's clock (the rate's instant).
+        spans.push({ start, end: Date.now(), grantedAt: decision.grantedAtMs });
         decision.release();
       }
     };
@@ -88,7 +95,7 @@ describe('RedisPolitenessGate', () => {
     expect(peakOverlap(spans)).toBeLessThanOrEqual(maxOpen);
     expect(
       peakPerWindow(
-        spans.map((s) => s.start),
+        spans.map((s) => s.grantedAt),
         1000,
       ),
     ).toBeLessThanOrEqual(rate);
@@ -105,9 +112,9 @@ describe('RedisPolitenessGate', () => {
       ['a', 'b'].flatMap((name) =>
         Array.from({ length: 10 }, async () => {
           while (Date.now() < deadline) {
-            const decision = await gate.acquire(name === 'a' ? '192.0.2.10' : '192.0.2.11');
+            const decision = await gate.acquire(to(name === 'a' ? '192.0.2.10' : '192.0.2.11'));
             if (decision.status === 'granted') {
-              grants[name]?.push(Date.now());
+              grants[name]?.push(decision.grantedAtMs);
               decision.release();
             } else await sleep(Math.min(decision.retryAfterMs, 10));
           }
@@ -128,14 +135,14 @@ describe('RedisPolitenessGate', () => {
       options({ connectionsPerSecond: 1000, maxConcurrentPerIp: 2, leaseTtlMs: 300, concurrencyRetryMs: 50 }),
     );
     // Two grants never released: the process holding them was SIGKILLed.
-    expect((await gate.acquire('203.0.113.5')).status).toBe('granted');
+    expect((await gate.acquire(to('203.0.113.5'))).status).toBe('granted');
     await sleep(5);
-    expect((await gate.acquire('203.0.113.5')).status).toBe('granted');
+    expect((await gate.acquire(to('203.0.113.5'))).status).toBe('granted');
     await sleep(5);
-    const blocked = await gate.acquire('203.0.113.5');
+    const blocked = await gate.acquire(to('203.0.113.5'));
     expect(blocked).toMatchObject({ status: 'wait', reason: 'politeness_concurrency' });
     await sleep(350);
-    expect((await gate.acquire('203.0.113.5')).status).toBe('granted');
+    expect((await gate.acquire(to('203.0.113.5'))).status).toBe('granted');
   });
 
   it('answers wait with the time until the next slot, and slows an address that pushed back', async () => {
@@ -146,31 +153,31 @@ describe('RedisPolitenessGate', () => {
       keys,
       options({ connectionsPerSecond: 10, jitterAllowanceMs: 0, backoffFactor: 4, backoffMs: 5_000 }),
     );
-    const first = await gate.acquire('192.0.2.20');
+    const first = await gate.acquire(to('192.0.2.20'));
     expect(first.status).toBe('granted');
     if (first.status === 'granted') first.release();
-    const second = await gate.acquire('192.0.2.20');
+    const second = await gate.acquire(to('192.0.2.20'));
     expect(second.status).toBe('wait');
     expect(second.status === 'wait' && second.retryAfterMs).toBeGreaterThan(50);
     expect(second.status === 'wait' && second.retryAfterMs).toBeLessThanOrEqual(100);
 
     const sign = await gate.noteOutcome(
-      '192.0.2.20',
+      to('192.0.2.20'),
       sampleProbe('192.0.2.20', { banner: { code: 421, text: 'too busy' }, error: 'greeting_tempfail' }),
     );
     expect(sign).toEqual({ status: 'pressure', reason: 'greeting_421' });
-    const slowed = await gate.acquire('192.0.2.20');
+    const slowed = await gate.acquire(to('192.0.2.20'));
     expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeGreaterThan(300);
     expect(await redis.zcard(keys.backoffIndex)).toBe(1);
-    expect(Number(await redis.hget(keys.backoff('192.0.2.20'), 'factor'))).toBe(4);
-    const pttl = await redis.pttl(keys.backoff('192.0.2.20'));
+    expect(Number(await redis.hget(keys.backoff('address', '192.0.2.20'), 'factor'))).toBe(4);
+    const pttl = await redis.pttl(keys.backoff('address', '192.0.2.20'));
     expect(pttl).toBeGreaterThan(4_000);
 
     // Once the slowed slot comes, grants are a quarter of the rate apart.
     await sleep(420);
-    const third = await gate.acquire('192.0.2.20');
+    const third = await gate.acquire(to('192.0.2.20'));
     expect(third.status).toBe('granted');
-    const fourth = await gate.acquire('192.0.2.20');
+    const fourth = await gate.acquire(to('192.0.2.20'));
     expect(fourth.status === 'wait' && fourth.retryAfterMs).toBeGreaterThan(300);
   });
 

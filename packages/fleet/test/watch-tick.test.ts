@@ -59,6 +59,22 @@ describe('WatchList and WatchTick', () => {
     await queue.close();
   });
 
+  it('lanes share one tick budget: maxPerTick bounds what they move together, and every moved watch is rescheduled', async () => {
+    const { redis, keys, queue, list } = setup('w5');
+    await list.add(domains(1_000, 'test'), { everyMs: 3_600_000, webhook: null }, 0);
+    const tick = new WatchTick(redis, keys, queue, { batch: 60, lanes: 4, maxPerTick: 250, jitterPermille: 0 });
+    const first = await tick.run(() => 10);
+    expect(first.moved).toBe(250);
+    expect(await queue.count()).toBe(250);
+    // The 250 moved are due an interval later (none left claimed), the other 750 still due now.
+    expect(await redis.zcount(keys.watchDue, 3_600_010, 3_600_010)).toBe(250);
+    expect(await redis.zcount(keys.watchDue, '-inf', 10)).toBe(750);
+    const rest = await new WatchTick(redis, keys, queue, { batch: 60, lanes: 4, jitterPermille: 0 }).run(() => 20);
+    expect(rest.moved).toBe(750);
+    expect(await queue.count()).toBe(1_000);
+    await queue.close();
+  });
+
   it('a tick that dies between claim and enqueue loses no watch: the claim comes due again', async () => {
     const { redis, keys, queue, list } = setup('w3');
     await list.add(domains(10, 'test'), { everyMs: 60_000, webhook: null }, 0);

@@ -1,7 +1,7 @@
 /**
  * Every numeric bound of the engine as plain data: its range and its default.
- * This is the one place they are written. `options.ts` builds the zod schemas
- * from these tables and the CLI builds its flags (defaults, range checks,
+ * This is the one place they are written. `options.ts` checks option objects
+ * against these tables and the CLI builds its flags (defaults, range checks,
  * messages) from them. No imports, on purpose: `mxv --help` loads this module
  * and nothing else of the engine (`@mxv/probe/bounds`).
  */
@@ -73,6 +73,13 @@ export const DNS_BOUNDS = {
   udpPayloadBytes: { min: 512, max: 4096, default: 1232 },
   /** Largest TCP answer accepted (after a truncated UDP answer). */
   maxTcpAnswerBytes: { min: 512, max: 65_535, default: 65_535 },
+  /**
+   * UDP questions one socket (one source port) carries at most, while questions
+   * overlap; a socket closes when none is waiting on it, so a lone question
+   * always gets a fresh port (RFC 5452 9.2). 1: a socket per question.
+   * See dns/udp-socket-pool.ts for the trade of port entropy against CPU.
+   */
+  questionsPerUdpSocket: { min: 1, max: 1024, default: 32 },
 } as const satisfies Record<string, NumberBound>;
 
 export const ROUTE_BOUNDS = {
@@ -151,7 +158,8 @@ export const POLICY_BOUNDS = {
   mtaStsPort: { min: 1, max: 65_535, default: 443 },
   /**
    * Records many domains share (SPF include/redirect targets such as a mail
-   * provider's `_spf.` chain, the organizational domain's DMARC record) are kept
+   * provider's `_spf.` chain, the organizational domain's DMARC record, the TLSA
+   * records of a provider's exchanges) are kept
    * in process for their DNS TTL, never longer than this. 0 turns it off.
    */
   sharedRecordCacheSeconds: { min: 0, max: 86_400, default: 300 },

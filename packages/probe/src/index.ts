@@ -1,11 +1,11 @@
 export * from './options.js';
 export * from './bounds.js';
-export * from './bound-schema.js';
 export * from './dns/dns-types.js';
 export * from './engine/host-types.js';
 export * from './engine/verdict.js';
 export * from './engine/check-domain.js';
 export * from './engine/local-politeness-gate.js';
+export * from './engine/politeness-groups.js';
 export * from './engine/memory-host-source.js';
 export * from './engine/create-engine-parts.js';
 export * from './engine/mail-check-engine.js';
@@ -73,7 +73,7 @@ export { TtlCacheResolver, type TtlCacheResolverOptions } from './dns/ttl-cache-
 export { reverseDnsName, reversedAddressLabels } from './reputation/reverse-name.js';
 export { lookupPtr, type PtrBounds } from './reputation/ptr-lookup.js';
 export { lookupDnsbl, dnsblQueryName, type DnsblBounds, type DnsblErrorReason } from './reputation/dnsbl-lookup.js';
-export { checkDnsblZone, dnsblZoneSchema, type DnsblZoneCheck } from './reputation/dnsbl-zone.js';
+export { checkDnsblZone, type DnsblZoneCheck } from './reputation/dnsbl-zone.js';
 export {
   AddressReputation,
   type AddressFacts,

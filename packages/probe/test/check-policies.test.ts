@@ -186,6 +186,14 @@ describe('checkTlsRpt', () => {
 });
 
 describe('MemoResolver', () => {
+  it('passes a CD question (checking disabled) through, not answered from the remembered one', async () => {
+    const inner = new FakeResolver({ 'x.test': [{ type: 'MX', name: 'x.test', ttl: 1, priority: 1, exchange: 'mx.x.test' }] });
+    const memo = new MemoResolver(inner);
+    await memo.query('x.test', 'MX');
+    await memo.query('x.test', 'MX', undefined, { checkingDisabled: true });
+    expect(inner.questions).toHaveLength(2);
+  });
+
   it('asks a question once per check, whoever asks it and however it is spelled', async () => {
     const inner = new FakeResolver({ 'x.test': [{ type: 'MX', name: 'x.test', ttl: 1, priority: 1, exchange: 'mx.x.test' }] });
     const memo = new MemoResolver(inner);
@@ -227,5 +235,15 @@ describe('TtlCacheResolver', () => {
     for (const d of ['a.test', 'b.test', 'c.test'])
       expect(await checkSpf(d, inner, bounds, undefined, shared)).toMatchObject({ status: 'valid', lookups: 1 });
     expect(inner.questions.map((q) => q.name)).toEqual(['a.test', '_spf.provider.test', 'b.test', 'c.test']);
+  });
+
+  it('never answers a CD question (checking disabled) from what it keeps, and keeps nothing of it', async () => {
+    const inner = new FakeResolver({ '_spf.provider.test': txt('_spf.provider.test', 'v=spf1 -all') });
+    const cache = new TtlCacheResolver(inner, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10 });
+    await cache.query('_spf.provider.test', 'TXT');
+    await cache.query('_spf.provider.test', 'TXT', undefined, { checkingDisabled: true });
+    await cache.query('_spf.provider.test', 'TXT', undefined, { checkingDisabled: true });
+    await cache.query('_spf.provider.test', 'TXT');
+    expect(inner.questions).toHaveLength(3);
   });
 });

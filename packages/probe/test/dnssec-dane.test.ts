@@ -4,7 +4,8 @@ import { SMTP_PORT_TOKEN, startDnsServer, startWorld, type World, type WorldSpec
 import {
   createEngineParts,
   createInProcessHostSource,
-  dnsBoundsSchema,
+  boundValues,
+  DNS_BOUNDS,
   MailCheckEngine,
   StubResolver,
   type MemoryHostSource,
@@ -26,6 +27,8 @@ const HUGE_TLSA_BYTES = 60_000;
 function spec(): WorldSpec {
   const records: WorldSpec['records'] = {
     'signed.test': [{ type: 'MX', priority: 10, exchange: 'mx.signed.test' }],
+    // Another customer of the same exchange: its TLSA answer is shared, not asked again.
+    'also-signed.test': [{ type: 'MX', priority: 10, exchange: 'mx.signed.test' }],
     'mx.signed.test': [{ type: 'A', host: 'ee' }],
     [tlsa('mx.signed.test')]: [{ type: 'TLSA', host: 'ee', of: 'leaf', usage: 3, selector: 1, matchingType: 1 }],
     // The same host under another name whose TLSA is a full certificate, exact match (3 0 0), and SHA-512 (3 1 2).
@@ -177,7 +180,7 @@ describe('DNSSEC of the MX answer', () => {
   });
 
   it('the stub resolver sends DO and AD, and CD only when asked', async () => {
-    const resolver = new StubResolver({ servers: [world.dnsServer], bounds: dnsBoundsSchema.parse({}) });
+    const resolver = new StubResolver({ servers: [world.dnsServer], bounds: boundValues(DNS_BOUNDS) });
     const bogus = await resolver.query('bogus.test', 'MX');
     expect(bogus).toMatchObject({ status: 'SERVFAIL', authenticated: false, ede: { code: 7 } });
     const unchecked = await resolver.query('bogus.test', 'MX', undefined, { checkingDisabled: true });
@@ -254,6 +257,25 @@ describe('DANE for SMTP', () => {
     expect(dane?.omitted).toBe(MANY_TLSA - MAX_TLSA);
     // The matching record is past the bound: what was looked at is unusable.
     expect(dane).toMatchObject({ status: 'fail', reason: 'unusable_records' });
+  });
+
+  it("an exchange's TLSA is asked once for all the domains of an engine that use it (kept for its TTL)", async () => {
+    const setup = createEngineParts(
+      { dnsServers: [world.dns], allowNet: world.allowNet, smtp: { port: world.smtpPort }, checks: ['dnssec', 'dane'] },
+      { extraCaPem: [world.caCertPem] },
+    );
+    if (setup.status !== 'ok') throw new Error(setup.reason);
+    const shared = new MailCheckEngine(setup.parts);
+    world.dnsServer.clearLog();
+    for (const domain of ['signed.test', 'also-signed.test', 'signed.test']) {
+      const outcome = await shared.check(domain, hosts);
+      expect(outcome.status === 'complete' && outcome.result.security.dane).toBe('pass');
+    }
+    expect(world.dnsServer.queryLog.filter((q) => q.type === 'TLSA').map((q) => q.name)).toEqual([
+      tlsa('mx.signed.test').replace(SMTP_PORT_TOKEN, String(world.smtpPort)),
+    ]);
+    // The domains' own questions are asked afresh each check.
+    expect(world.dnsServer.queryLog.filter((q) => q.type === 'MX')).toHaveLength(3);
   });
 
   it('with --checks none nothing of DANE is asked', async () => {

@@ -83,7 +83,7 @@ describe('LocalPolitenessGate', () => {
     const starts: number[] = [];
     await Promise.all(
       Array.from({ length: 6 }, async () => {
-        const decision = await gate.acquire('192.0.2.9');
+        const decision = await gate.acquire({ ip: '192.0.2.9', exchange: 'mx.example.test' });
         if (decision.status !== 'granted') throw new Error('local gate must grant');
         starts.push(Date.now());
         active += 1;
@@ -104,7 +104,9 @@ describe('LocalPolitenessGate', () => {
   it('does not hold back other addresses', async () => {
     const gate = new LocalPolitenessGate({ connectionsPerSecond: 1, maxConcurrentPerIp: 1 });
     const t0 = Date.now();
-    const decisions = await Promise.all(['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((ip) => gate.acquire(ip)));
+    const decisions = await Promise.all(
+      ['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((ip) => gate.acquire({ ip, exchange: 'mx.example.test' })),
+    );
     expect(Date.now() - t0).toBeLessThan(200);
     for (const d of decisions) if (d.status === 'granted') d.release();
   });

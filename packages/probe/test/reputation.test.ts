@@ -3,7 +3,8 @@ import { startDnsServer, type DnsServer, type ZoneRecord } from '@mxv/testkit';
 import {
   AddressReputation,
   checkDnsblZone,
-  dnsBoundsSchema,
+  boundValues,
+  DNS_BOUNDS,
   dnsblQueryName,
   lookupDnsbl,
   lookupPtr,
@@ -83,7 +84,7 @@ beforeAll(async () => {
   });
   resolver = new StubResolver({
     servers: [{ host: dns.host, port: dns.port }],
-    bounds: dnsBoundsSchema.parse({ queryTimeoutMs: 200, attemptsPerServer: 1 }),
+    bounds: boundValues(DNS_BOUNDS, { queryTimeoutMs: 200, attemptsPerServer: 1 }),
   });
 });
 afterAll(async () => {

@@ -2,7 +2,8 @@ import type { DnsStatus } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
 import {
   resolveMailRoute,
-  routeBoundsSchema,
+  boundValues,
+  ROUTE_BOUNDS,
   type DnsAnswer,
   type DnsQuestionType,
   type DnsRecord,
@@ -52,7 +53,7 @@ const cname = (name: string, target: string, ttl = 60): DnsRecord => ({ type: 'C
 const noerror = (...records: DnsRecord[]): Entry => ({ status: 'NOERROR', records });
 const NODATA: Entry = { status: 'NODATA' };
 
-const bounds = (overrides: Record<string, number> = {}) => routeBoundsSchema.parse(overrides);
+const bounds = (overrides: Record<string, number> = {}) => boundValues(ROUTE_BOUNDS, overrides);
 
 /** A host with one A and one AAAA. */
 function host(name: string, v4: string, v6: string, ttl = 300): Record<string, Entry> {

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dnsBoundsSchema, StubResolver, type DnsServerAddress } from '@mxv/probe';
+import { boundValues, DNS_BOUNDS, StubResolver, type DnsBounds, type DnsServerAddress } from '@mxv/probe';
 
 // This file's loopback block: other test files use other 127.x addresses.
 const HOST_A = '127.53.0.1';
@@ -128,8 +128,8 @@ function reply(
   };
 }
 
-function bounds(overrides: Partial<ReturnType<typeof dnsBoundsSchema.parse>> = {}) {
-  return dnsBoundsSchema.parse({ queryTimeoutMs: 300, attemptsPerServer: 2, ...overrides });
+function bounds(overrides: Partial<DnsBounds> = {}) {
+  return boundValues(DNS_BOUNDS, { queryTimeoutMs: 300, attemptsPerServer: 2, ...overrides });
 }
 
 const A = (name: string, address: string, ttl = 300): Answer => ({ type: 'A', name, ttl, data: address });
@@ -186,6 +186,58 @@ describe('StubResolver against a loopback responder', () => {
     // 8 draws from 65536 ids / ~28000 ports: a collision down to 1 distinct value is impossible in practice.
     expect(ids.size).toBeGreaterThan(4);
     expect(ports.size).toBeGreaterThan(4);
+  });
+
+  it('carries overlapping questions on one socket up to questionsPerUdpSocket, each with its own id and answer', async () => {
+    const responder = await startResponder(HOST_A, (query) => {
+      const name = query.questions?.[0]?.name ?? '';
+      return [reply(query, { answers: [A(name, `192.0.2.${Number(name.split('.')[0]?.slice(1))}`)] })];
+    });
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds({ questionsPerUdpSocket: 4 }) });
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => resolver.query(`q${i}.example.test`, 'A')));
+    // Each answer is the one to its own question, whichever socket carried it.
+    answers.forEach((answer, i) => expect(answer.records).toEqual([expect.objectContaining({ address: `192.0.2.${i}` })]));
+    const byPort = new Map<number, number[]>();
+    for (const entry of responder.received)
+      byPort.set(entry.sourcePort, [...(byPort.get(entry.sourcePort) ?? []), entry.query.id ?? -1]);
+    // 10 questions, at most 4 a socket: 3 sockets (4 + 4 + 2), ids unique on each.
+    expect([...byPort.values()].map((ids) => ids.length).sort()).toEqual([2, 4, 4]);
+    for (const ids of byPort.values()) expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('gives every question a socket of its own with questionsPerUdpSocket 1', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query)]);
+    const resolver = new StubResolver({ servers: [responder.server], bounds: bounds({ questionsPerUdpSocket: 1 }) });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => resolver.query(`p${i}.example.test`, 'A')));
+    expect(new Set(responder.received.map((entry) => entry.sourcePort)).size).toBe(6);
+  });
+
+  it('answers the others on a shared socket while one question on it times out', async () => {
+    const responder = await startResponder(HOST_A, (query) => {
+      const name = query.questions?.[0]?.name ?? '';
+      return name === 'silent.example.test' ? [] : [reply(query, { answers: [A(name, '192.0.2.1')] })];
+    });
+    const resolver = new StubResolver({
+      servers: [responder.server],
+      bounds: bounds({ queryTimeoutMs: 150, attemptsPerServer: 1, questionsPerUdpSocket: 8 }),
+    });
+    const silent = resolver.query('silent.example.test', 'A');
+    const others = await Promise.all(['o1', 'o2', 'o3'].map((n) => resolver.query(`${n}.example.test`, 'A')));
+    expect(others.map((answer) => answer.status)).toEqual(['NOERROR', 'NOERROR', 'NOERROR']);
+    expect(new Set(responder.received.map((entry) => entry.sourcePort)).size).toBe(1);
+    expect(await silent).toMatchObject({ status: 'TIMEOUT', error: 'timeout' });
+  });
+
+  it('fails every question waiting on a socket when the server is unreachable (ICMP), without waiting out the timeout', async () => {
+    const closed = await closedPort(HOST_A);
+    const resolver = new StubResolver({
+      servers: [closed],
+      bounds: bounds({ queryTimeoutMs: 5000, attemptsPerServer: 1, questionsPerUdpSocket: 8 }),
+    });
+    const started = performance.now();
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => resolver.query(`u${i}.example.test`, 'A')));
+    for (const answer of answers) expect(answer).toMatchObject({ status: 'TIMEOUT', error: 'connection_refused' });
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('surfaces the AD bit of the response', async () => {

@@ -1,2 +1,3 @@
+export * from './values.js';
 export * from './result.js';
 export * from './security.js';

@@ -6,14 +6,12 @@ import {
   hostDaneSchema,
   hostMtaStsSchema,
   hostPtrSchema,
-  NO_SECURITY,
   securitySectionSchema,
   submissionServiceSchema,
   tlsModeSchema,
 } from './security.js';
 
-/** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
-export const RESULT_SCHEMA_VERSION = 1 as const;
+import { NO_SECURITY, RESULT_SCHEMA_VERSION } from './values.js';
 
 export const verdictSchema = z.enum([
   'invalid',

@@ -13,6 +13,7 @@ export * from './worlds/demo-world.js';
 export * from './worlds/bulk-world.js';
 export * from './free-port.js';
 export * from './redis-server.js';
+export * from './redis-cluster.js';
 export * from './scheduling-slack.js';
 export * from './socks5-server.js';
 export * from './tlsa-for-cert.js';

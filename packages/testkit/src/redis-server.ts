@@ -13,6 +13,8 @@ export interface RedisServerOptions {
   /** Append-only file on (fault tests restart Redis on it); default off, nothing kept. */
   appendOnly?: boolean;
   readyTimeoutMs?: number;
+  /** More redis-server arguments (a cluster node: `--cluster-enabled yes ...`). */
+  extraArgs?: readonly string[];
 }
 
 export interface RedisServerHandle {
@@ -55,7 +57,20 @@ async function launch(port: number, options: RedisServerOptions): Promise<RedisS
   try {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        ...persistence,
+        '--loglevel',
+        'warning',
+        ...(options.extraArgs ?? []),
+      ],
       { stdio: 'ignore' },
     );
   } catch (error) {

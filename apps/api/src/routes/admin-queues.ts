@@ -36,7 +36,8 @@ export async function adminQueues(app: FastifyInstance, services: ApiServices): 
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(ADMIN_QUEUES_PATH);
     createBullBoard({
-      queues: [new BullMQAdapter(services.queue)],
+      // One board entry per queue shard (each is a BullMQ queue under its own hash tag).
+      queues: services.queue.shards.map((shard) => new BullMQAdapter(shard)),
       serverAdapter,
       options: { uiConfig: { boardTitle: 'mxv queues' } },
     });

@@ -1,5 +1,8 @@
 import {
   createMetricsRegistry,
+  createRedisClient,
+  duplicateRedis,
+  type FleetRedis,
   createVerifyQueue,
   fleetKeys,
   registerAnonymousCheckMetrics,
@@ -8,7 +11,6 @@ import {
   type FleetKeys,
   type VerifyQueue,
 } from '@mxv/fleet';
-import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ApiLimits, ApiOptions } from '../api-options.js';
 import { ClientStreamSlots } from './client-stream-slots.js';
@@ -19,7 +21,7 @@ import { ResultAnswers } from './result-answers.js';
 
 /** What the routes use, built once per app (Fastify's "services" layer: between the plugins and the routes). */
 export interface ApiServices {
-  redis: Redis;
+  redis: FleetRedis;
   keys: FleetKeys;
   store: ResultStore;
   queue: VerifyQueue;
@@ -37,25 +39,28 @@ export interface ApiServices {
 }
 
 export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiServices {
-  const keys = fleetKeys(options.prefix);
-  const owned: Redis[] = [];
-  let redis: Redis;
+  const keys = fleetKeys(options.prefix, options.shards);
+  const owned: FleetRedis[] = [];
+  let redis: FleetRedis;
   if (typeof options.redis === 'string') {
     // A bounded retry and a command timeout: while Redis is away, requests fail
     // fast with 503 instead of waiting in ioredis' offline queue.
-    redis = new Redis(options.redis, {
-      maxRetriesPerRequest: 1,
-      commandTimeout: limits.redisCommandTimeoutMs,
-      // Concurrent requests' GETs leave in one write: fewer syscalls on both sides under load.
-      enableAutoPipelining: true,
+    const created = createRedisClient(options.redis, {
+      cluster: options.redisCluster === true,
+      // Concurrent requests' GETs leave in one write: fewer syscalls on both sides under load
+      // (on a Cluster, one write per master: ioredis groups them by node).
+      redis: { maxRetriesPerRequest: 1, commandTimeout: limits.redisCommandTimeoutMs, enableAutoPipelining: true },
+      clusterOptions: { enableAutoPipelining: true },
     });
+    if (created.status === 'invalid') throw new Error(created.reason);
+    redis = created.redis;
     redis.on('error', () => undefined);
     owned.push(redis);
   } else {
     redis = options.redis;
   }
   // XREAD BLOCK waits longer than any command timeout: the feed gets its own connection without one.
-  const reader = redis.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null });
+  const reader = duplicateRedis(redis, { commandTimeout: undefined, maxRetriesPerRequest: null });
   reader.on('error', () => undefined);
   // A caller's registry (mxv api) comes with the fleet's process metrics (mxv_ prefix) already.
   const registry = options.registry ?? createMetricsRegistry();

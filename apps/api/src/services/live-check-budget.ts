@@ -4,8 +4,8 @@ import {
   type AnonymousRefusalReason,
   type CheckAdmission,
   type FleetKeys,
+  type FleetRedis,
 } from '@mxv/fleet';
-import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** The window both budgets count in. */
@@ -22,12 +22,12 @@ const WINDOW_SECONDS = 60;
 export class LiveCheckBudget {
   readonly #perClient: RateLimiterRedis | null;
   readonly #fleetWide: RateLimiterRedis | null;
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #metrics: AnonymousCheckMetrics;
 
   constructor(
-    redis: Redis,
+    redis: FleetRedis,
     keys: FleetKeys,
     limits: { anonymousChecksPerMinute: number; anonymousChecksFleetPerMinute: number },
     metrics: AnonymousCheckMetrics,

@@ -12,6 +12,7 @@ export interface DoctorFlags {
   heloName: string;
   dnsbl?: string;
   redis?: string;
+  redisCluster?: boolean;
   dnsTestName: string;
   dnsTimeoutMs: string;
   connectTimeoutMs: string;
@@ -34,7 +35,10 @@ export function doctorCommand(): Command {
     )
     .addOption(new Option('--helo-name <name>', 'name sent with EHLO/HELO').env('MXV_HELO_NAME').default(HELO_NAME.default))
     .addOption(new Option('--dnsbl <zones>', 'DNS block lists, ZONE,...').env('MXV_DNSBL'))
-    .addOption(new Option('--redis <url>', "the fleet's Redis (checked only when given)"))
+    .addOption(
+      new Option('--redis <url>', "the fleet's Redis (checked only when given); redis+cluster://h:p,h:p for a Redis Cluster"),
+    )
+    .addOption(new Option('--redis-cluster', '--redis names Redis Cluster nodes (seeds)'))
     .addOption(new Option('--dns-test-name <name>', 'the name whose SOA the resolvers are asked').default('com'))
     .addOption(new Option('--dns-timeout-ms <n>', 'timeout for one DNS try').default(boundDefault(DNS_BOUNDS.queryTimeoutMs)))
     .addOption(

@@ -46,7 +46,7 @@ export async function runApi(flags: ApiFlags): Promise<void> {
     throw new UsageError(`--token / MXV_API_TOKEN must be at least ${MIN_TOKEN_CHARS} characters`);
   }
   // Fail at start with a clear message rather than serve 503s from the first request.
-  const { redis: gaugeRedis, keys } = await connectFleet(flags);
+  const { redis: gaugeRedis, keys } = await connectFleet(flags, { storesShards: true });
   // That connection stays open for the fleet gauges of /metrics (queue depth, workers, back-off), read at scrape time.
   const queue = createVerifyQueue(gaugeRedis, keys);
   queue.on('error', () => undefined);
@@ -65,7 +65,9 @@ export async function runApi(flags: ApiFlags): Promise<void> {
   try {
     server = await startApiServer({
       redis: flags.redis,
+      redisCluster: flags.redisCluster === true,
       prefix: flags.prefix,
+      shards: keys.shardCount,
       token,
       host: flags.host,
       port,

@@ -1,18 +1,17 @@
 import {
   checkDnsblZone,
   DirectDialer,
-  dnsBoundsSchema,
+  boundValues,
   parseCanary,
   parseDnsServerList,
   parseProxyUrl,
-  reputationBoundsSchema,
   Socks5Dialer,
   StubResolver,
   systemDnsServers,
   type Dialer,
   type ProxyEndpoint,
 } from '@mxv/probe';
-import { DNS_BOUNDS, SMTP_BOUNDS } from '@mxv/probe/bounds';
+import { defaultsOf, DNS_BOUNDS, REPUTATION_BOUNDS, SMTP_BOUNDS } from '@mxv/probe/bounds';
 import pc from 'picocolors';
 import { checkDnsblHealth } from '../doctor/check-dnsbl-health.js';
 import { checkEgressReputation, checkOutboundSmtp, findEgressAddress, type EgressInputs } from '../doctor/check-egress.js';
@@ -27,7 +26,7 @@ import { UsageError } from '../options/usage-error.js';
 import type { DoctorFlags } from './doctor-command.js';
 
 export async function runDoctor(flags: DoctorFlags): Promise<void> {
-  const dnsBounds = dnsBoundsSchema.parse({
+  const dnsBounds = boundValues(DNS_BOUNDS, {
     queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs),
   });
   const connectTimeoutMs = boundFlag('--connect-timeout-ms', flags.connectTimeoutMs, SMTP_BOUNDS.connectTimeoutMs);
@@ -67,7 +66,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     whoamiName: flags.whoamiName ?? null,
     heloName: flags.heloName,
     zones,
-    reputation: reputationBoundsSchema.parse({}),
+    reputation: defaultsOf(REPUTATION_BOUNDS),
   };
 
   // Independent questions, asked together; printed in a fixed order.
@@ -75,7 +74,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     checkResolvers(servers, dnsBounds, flags.dnsTestName),
     checkOutboundSmtp(inputs),
     checkProxy(proxy, connectTimeoutMs),
-    checkRedis(flags.redis ?? null),
+    checkRedis(flags.redis ?? null, flags.redisCluster === true),
     findEgressAddress(inputs).then(async (found) => [found.check, ...(await checkEgressReputation(inputs, found.ip))]),
     Promise.all(zones.map((zone) => checkDnsblHealth(zone, resolver, inputs.reputation))),
   ]);

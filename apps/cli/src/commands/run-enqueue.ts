@@ -18,7 +18,7 @@ export async function runEnqueue(domains: string[], flags: EnqueueFlags): Promis
   }
   const priority = flags.priority === undefined ? undefined : boundFlag('--priority', flags.priority, PRIORITY_BOUND);
   const maxAgeMs = flags.maxAge === undefined ? undefined : durationFlag('--max-age', flags.maxAge);
-  const { redis, keys } = await connectFleet(flags);
+  const { redis, keys } = await connectFleet(flags, { storesShards: true });
   const queue = createVerifyQueue(redis, keys);
   const invalidOut = flags.invalidOut ? createWriteStream(flags.invalidOut) : null;
   const progress = new ProgressLine();

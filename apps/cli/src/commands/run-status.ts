@@ -45,17 +45,37 @@ function renderStatus(s: FleetStatus, prefix: string): string {
   const lines = [
     `mxv fleet "${prefix}" at ${s.at}`,
     `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  completed ${q.completed}`,
+    ...(s.shards.length > 1
+      ? s.shards.map(
+          (shard, index) =>
+            `  shard ${index} ${shard.prefix}  waiting ${shard.queue.waiting + shard.queue.prioritized}  active ${shard.queue.active}  delayed ${shard.queue.delayed}  failed ${shard.queue.failed}`,
+        )
+      : []),
     `results   ${s.completedPerMinute.lastMinute} in the last 60 s, ${s.completedPerMinute.lastFiveMinutesAvg}/min over the 5 minutes before`,
     `workers   ${s.workers.alive} alive${pausedForEgress > 0 ? `, ${pausedForEgress} PAUSED for egress (canary unreachable)` : ''}`,
     ...s.workers.list.map(
       (w) =>
         `          ${String(w['id'] ?? '?')}  in flight ${String(w['inFlight'] ?? '?')}/${String(w['concurrency'] ?? '?')}  done ${String(w['processed'] ?? '?')}${w['egress'] === 'paused' ? `  PAUSED for egress: ${String(w['egressDetail'] ?? 'canary unreachable')}` : ''}`,
     ),
-    `back-off  ${s.hostsInBackoff} address(es) slowed down`,
+    `back-off  ${s.hostsInBackoff} address(es) and ${s.politeness.groupsInBackoff} group(s) slowed down`,
+    ...renderBusiestGroups(s),
     `hosts     ${s.hostCache.entries} cached, hit ratio ${ratio} (${s.hostCache.hits} hits, ${s.hostCache.misses} probes)`,
     `api       anonymous live checks refused: ${s.anonymousChecksRefused.per_client} per client, ${s.anonymousChecksRefused.fleet_wide} fleet-wide`,
   ];
   return lines.join('\n');
+}
+
+/** The busiest provider and network groups: grants over the last minute or two, connections open now, back-off. */
+function renderBusiestGroups(s: FleetStatus): string[] {
+  const groups = s.politeness.busiestGroups;
+  if (groups.length === 0) return ['groups    no connections granted in the last minute or two'];
+  return [
+    `groups    busiest by connections granted in the last 1-2 min (grants, open now)`,
+    ...groups.map(
+      (g) =>
+        `          ${g.scope.padEnd(8)} ${g.group}  ${g.grants} granted, ${g.open} open${g.backedOffUntil === null ? '' : `  BACKED OFF until ${g.backedOffUntil}`}`,
+    ),
+  ];
 }
 
 function sleepUnlessInterrupted(ms: number): Promise<boolean> {

@@ -16,6 +16,7 @@ import {
   WATCH_TICK_BOUNDS,
   WEBHOOK_BOUNDS,
   EGRESS_BOUNDS,
+  POLITENESS_GROUP_BOUNDS,
   registerWatchGauges,
   webhookQueueCounts,
   type MetricsServer,
@@ -43,8 +44,31 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       maxConcurrentPerIp: boundFlag('--max-conn-per-ip', flags.maxConnPerIp, POLITENESS_BOUNDS.maxConcurrentPerIp),
     },
   };
+  const groups = {
+    provider: {
+      connectionsPerSecond: boundFlag(
+        '--rate-per-provider',
+        flags.ratePerProvider,
+        POLITENESS_GROUP_BOUNDS.providerConnectionsPerSecond,
+      ),
+      maxConcurrent: boundFlag(
+        '--max-conn-per-provider',
+        flags.maxConnPerProvider,
+        POLITENESS_GROUP_BOUNDS.providerMaxConcurrent,
+      ),
+    },
+    network: {
+      connectionsPerSecond: boundFlag(
+        '--rate-per-network',
+        flags.ratePerNetwork,
+        POLITENESS_GROUP_BOUNDS.networkConnectionsPerSecond,
+      ),
+      maxConcurrent: boundFlag('--max-conn-per-network', flags.maxConnPerNetwork, POLITENESS_GROUP_BOUNDS.networkMaxConcurrent),
+    },
+  };
   const config = {
     probe,
+    groups,
     hostTtlMs: durationFlag('--host-ttl', flags.hostTtl),
     resultTtlMs: durationFlag('--result-ttl', flags.resultTtl),
     retry: {
@@ -92,7 +116,15 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   if (guardOff !== null) logger.warn({ allowNet: probe.allowNet }, guardOff);
   const { redis, keys } = await connectFleet(flags, {
     waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
+    storesShards: true,
   });
+  if (config.worker.concurrency < keys.shardCount) {
+    redis.disconnect();
+    // Each shard's BullMQ Worker takes at least one job at a time (verify-worker.ts concurrencyShares).
+    throw new UsageError(
+      `--concurrency ${config.worker.concurrency} is below the fleet's ${keys.shardCount} shards: give at least ${keys.shardCount}`,
+    );
+  }
   const registry = createMetricsRegistry();
   const setup = createFleetWorker(
     redis,

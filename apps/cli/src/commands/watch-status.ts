@@ -1,4 +1,4 @@
-import { createWebhookQueue, webhookQueueCounts, WatchList, type FleetKeys, type Redis } from '@mxv/fleet';
+import { createWebhookQueue, webhookQueueCounts, WatchList, type FleetKeys, type FleetRedis } from '@mxv/fleet';
 
 export interface WatchStatus {
   watched: number;
@@ -6,7 +6,7 @@ export interface WatchStatus {
 }
 
 /** The watch list and webhook deliveries, for `mxv status`. */
-export async function readWatchStatus(redis: Redis, keys: FleetKeys): Promise<WatchStatus> {
+export async function readWatchStatus(redis: FleetRedis, keys: FleetKeys): Promise<WatchStatus> {
   const queue = createWebhookQueue(redis, keys);
   try {
     const [watched, counts] = await Promise.all([new WatchList(redis, keys).count(), webhookQueueCounts(queue)]);

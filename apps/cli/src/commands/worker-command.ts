@@ -9,6 +9,7 @@ import {
   WATCH_TICK_BOUNDS,
   WEBHOOK_BOUNDS,
   EGRESS_BOUNDS,
+  POLITENESS_GROUP_BOUNDS,
 } from '@mxv/fleet/bounds';
 import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
 import { addLogFlags, type LogFlagValues } from '../options/log-flags.js';
@@ -20,6 +21,10 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   concurrency: string;
   ratePerIp: string;
   maxConnPerIp: string;
+  ratePerProvider: string;
+  maxConnPerProvider: string;
+  ratePerNetwork: string;
+  maxConnPerNetwork: string;
   hostTtl: string;
   resultTtl: string;
   attempts: string;
@@ -46,7 +51,7 @@ export function workerCommand(): Command {
   const command = new Command('worker')
     .summary('run one stateless fleet worker')
     .description(
-      'Take domains from the queue and check them with the engine of `mxv check`, sharing host probes and\nper-address politeness limits with every other worker through Redis. Results go to Redis (see mxv show).\nSIGTERM/SIGINT drain: no new jobs, running ones finish (up to --drain-timeout-ms, then they are handed back).\nEvery worker also moves due watches into the queue and, when MXV_WEBHOOK_SECRET is set, delivers webhooks.\nLogs are JSON lines on stderr.',
+      'Take domains from the queue and check them with the engine of `mxv check`, sharing host probes and\npoliteness limits (per address, per provider, per /24 or /48) with every other worker through Redis. Results go to Redis (see mxv show).\nSIGTERM/SIGINT drain: no new jobs, running ones finish (up to --drain-timeout-ms, then they are handed back).\nEvery worker also moves due watches into the queue and, when MXV_WEBHOOK_SECRET is set, delivers webhooks.\nLogs are JSON lines on stderr.',
     )
     .addOption(
       new Option('-c, --concurrency <n>', 'jobs in flight in this process')
@@ -62,6 +67,29 @@ export function workerCommand(): Command {
       new Option('--max-conn-per-ip <n>', 'connections open at once to one address, fleet-wide')
         .env('MXV_MAX_CONN_PER_IP')
         .default(boundDefault(POLITENESS_BOUNDS.maxConcurrentPerIp)),
+    )
+    .addOption(
+      new Option(
+        '--rate-per-provider <n>',
+        'new connections per second to all addresses of exchanges under one registrable domain, fleet-wide',
+      )
+        .env('MXV_RATE_PER_PROVIDER')
+        .default(boundDefault(POLITENESS_GROUP_BOUNDS.providerConnectionsPerSecond)),
+    )
+    .addOption(
+      new Option('--max-conn-per-provider <n>', 'connections open at once to one provider group, fleet-wide')
+        .env('MXV_MAX_CONN_PER_PROVIDER')
+        .default(boundDefault(POLITENESS_GROUP_BOUNDS.providerMaxConcurrent)),
+    )
+    .addOption(
+      new Option('--rate-per-network <n>', 'new connections per second to one /24 (IPv4) or /48 (IPv6), fleet-wide')
+        .env('MXV_RATE_PER_NETWORK')
+        .default(boundDefault(POLITENESS_GROUP_BOUNDS.networkConnectionsPerSecond)),
+    )
+    .addOption(
+      new Option('--max-conn-per-network <n>', 'connections open at once to one /24 or /48, fleet-wide')
+        .env('MXV_MAX_CONN_PER_NETWORK')
+        .default(boundDefault(POLITENESS_GROUP_BOUNDS.networkMaxConcurrent)),
     )
     .addOption(
       new Option('--host-ttl <duration>', 'how long a host probe is shared')

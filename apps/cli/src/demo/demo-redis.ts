@@ -1,4 +1,4 @@
-import { connectRedis, type FleetKeys } from '@mxv/fleet';
+import { connectRedis, execPerNode, masterConnections, type FleetKeys } from '@mxv/fleet';
 import { startRedisServer } from '@mxv/testkit';
 
 export type DemoRedis =
@@ -33,19 +33,32 @@ export async function findOrStartRedis(url: string | undefined): Promise<DemoRed
   return { status: 'started', url: startedUrl, stop: () => stop() };
 }
 
-/** Removes every key of a demo's prefix from a Redis the demo did not start (SCAN, not KEYS: it may be big). */
+/**
+ * Removes every key of a demo's prefix from a Redis the demo did not start
+ * (SCAN, not KEYS: it may be big). On a Cluster SCAN sees one node, so every
+ * master is scanned, and the keys are unlinked one command each (grouped per
+ * master), since one UNLINK of keys in several slots is refused.
+ */
 export async function deletePrefix(url: string, keys: FleetKeys): Promise<void> {
   const connected = await connectRedis(url, 2_000);
   if (connected.status !== 'ok') return;
   const redis = connected.redis;
+  const escape = (text: string): string => text.replace(/[{}*?[\]\\]/g, (c) => `\\${c}`);
+  const patterns = [`${escape(keys.prefix)}:*`, ...keys.shardPrefixes.map((prefix) => `${escape(prefix)}:*`)];
   try {
-    for (const pattern of [`${keys.prefix}:*`, `${keys.bullPrefix}:*`.replace(/[{}]/g, (c) => `\\${c}`)]) {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (found.length > 0) await redis.unlink(...found);
-      } while (cursor !== '0');
+    for (const node of masterConnections(redis)) {
+      for (const pattern of patterns) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          if (found.length > 0)
+            await execPerNode(
+              redis,
+              found.map((key) => ['unlink', key] as const),
+            );
+        } while (cursor !== '0');
+      }
     }
   } finally {
     redis.disconnect();

@@ -8,7 +8,7 @@ import {
   enqueueDomains,
   ResultStore,
   type FleetKeys,
-  type Redis,
+  type FleetRedis,
   type VerifyWorker,
 } from '@mxv/fleet';
 import type { CheckResult } from '@mxv/schema';
@@ -43,8 +43,8 @@ export interface RunningFleetDemo {
 /** Workers and the API in this process, the world's domains through the queue, the summary when they are all stored. */
 export async function runFleetDemo(options: FleetDemoOptions): Promise<RunningFleetDemo> {
   const { world, keys, colors } = options;
-  const connections: Redis[] = [];
-  const connect = async (): Promise<Redis> => {
+  const connections: FleetRedis[] = [];
+  const connect = async (): Promise<FleetRedis> => {
     const connected = await connectRedis(options.redisUrl);
     if (connected.status === 'failed') throw new Error(connected.reason);
     connections.push(connected.redis);
@@ -67,6 +67,8 @@ export async function runFleetDemo(options: FleetDemoOptions): Promise<RunningFl
           policy: { mtaStsPort: world.httpsPort },
           politeness: { connectionsPerSecond: 20, maxConcurrentPerIp: 4 },
         },
+        // The simulated world's hosts all sit in one /24 under a few names: its groups as loose as its addresses.
+        groups: { provider: DEMO_GROUP_LIMITS, network: DEMO_GROUP_LIMITS },
         engine: { extraCaPem: [world.caCertPem] },
         // One run per domain: the demo shows results, not the retry schedule of transient ones.
         retry: { maxAttempts: 1 },
@@ -152,6 +154,9 @@ async function waitForResults(
   progress.clear();
   return found;
 }
+
+/** The demo's group limits (the per-address ones are 20/s and 4 open): the world is one /24, so they only must not bind. */
+const DEMO_GROUP_LIMITS = { connectionsPerSecond: 1_000, maxConcurrent: 1_000 };
 
 const MARKS: Array<keyof CheckResult['checks']> = ['mxExists', 'mxResolves', 'smtpReachable', 'bannerValid', 'tlsSupported'];
 

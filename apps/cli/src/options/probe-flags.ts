@@ -44,6 +44,14 @@ export function addProbeFlags(command: Command): Command {
     )
     .addOption(
       new Option(
+        '--dns-questions-per-socket <n>',
+        'UDP DNS questions one socket (one source port) carries at most while they overlap; 1: a socket each',
+      )
+        .env('MXV_DNS_QUESTIONS_PER_SOCKET')
+        .default(boundDefault(DNS_BOUNDS.questionsPerUdpSocket)),
+    )
+    .addOption(
+      new Option(
         '--dnsbl <zones>',
         "DNS block lists to look each mail host's address up in (RFC 5782), ZONE,... (default: none)",
       ).env('MXV_DNSBL'),
@@ -71,6 +79,7 @@ export interface ProbeFlagValues {
   heloName: string;
   connectTimeoutMs: string;
   dnsTimeoutMs: string;
+  dnsQuestionsPerSocket: string;
   checks: string;
   mtaStsPort: string;
   dnsbl?: string;
@@ -99,7 +108,14 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
         boundFlag('--connect-timeout-ms', flags.connectTimeoutMs, SMTP_BOUNDS.connectTimeoutMs),
       ),
     },
-    dns: { queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs) },
+    dns: {
+      queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs),
+      questionsPerUdpSocket: boundFlag(
+        '--dns-questions-per-socket',
+        flags.dnsQuestionsPerSocket,
+        DNS_BOUNDS.questionsPerUdpSocket,
+      ),
+    },
     checks: checksFlag(flags.checks),
     policy: { mtaStsPort: boundFlag('--mta-sts-port', flags.mtaStsPort, POLICY_BOUNDS.mtaStsPort) },
     // Each zone is validated with the other options (dnsbl-zone.ts): garbage is a usage error.

@@ -1,4 +1,5 @@
-import { describeExtendedDnsError, type CheckResult, type Dmarc, type MtaSts, type Spf, type TlsRpt } from '@mxv/schema';
+import type { CheckResult, Dmarc, MtaSts, Spf, TlsRpt } from '@mxv/schema';
+import { describeExtendedDnsError } from '@mxv/schema/values';
 import type pc from 'picocolors';
 
 export type SecurityColors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim'>;

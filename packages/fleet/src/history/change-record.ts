@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import type { FleetKeys } from '../redis-keys.js';
 
 export { DEFAULT_HISTORY_MAX, HISTORY_MAX_BOUND } from './history-bounds.js';
@@ -31,7 +31,7 @@ export type DomainHistory = z.infer<typeof domainHistorySchema>;
  * (written by something else) is skipped rather than served: readers get only
  * the contract's shape.
  */
-export async function readHistory(redis: Redis, keys: FleetKeys, domain: string): Promise<DomainHistory> {
+export async function readHistory(redis: FleetRedis, keys: FleetKeys, domain: string): Promise<DomainHistory> {
   const entries = await redis.lrange(keys.history(domain), 0, -1);
   const changes: ChangeRecord[] = [];
   for (const entry of entries) {

@@ -83,6 +83,15 @@ export function registerFleetGauges(
     },
   });
   new Gauge({
+    name: 'mxv_groups_in_backoff',
+    help: 'Provider and network groups currently slowed down because one of their addresses pushed back.',
+    registers,
+    async collect() {
+      const state = await current();
+      if (state) this.set(state.groupsInBackoff);
+    },
+  });
+  new Gauge({
     name: 'mxv_host_cache_entries',
     help: 'Host probes currently cached fleet-wide.',
     registers,

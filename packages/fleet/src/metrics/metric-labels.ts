@@ -26,11 +26,18 @@ export const DNS_TYPE_LABELS: readonly DnsQuestionType[] = ['MX', 'A', 'AAAA', '
 export const DELAY_REASON_LABELS = [
   'politeness_rate',
   'politeness_concurrency',
+  'politeness_provider_rate',
+  'politeness_provider_concurrency',
+  'politeness_network_rate',
+  'politeness_network_concurrency',
   'host_probe_in_flight',
   'egress_in_doubt',
   'other',
 ] as const;
 export type DelayReasonLabel = (typeof DELAY_REASON_LABELS)[number];
+
+/** Which limit of a politeness scope refused a connection (`mxv_politeness_waits_total{limit}`). */
+export const POLITENESS_LIMIT_LABELS = ['rate', 'concurrency'] as const;
 
 /** Why a job ended without a stored result: the processor threw, the job itself was unusable, or the store refused the result. */
 export const FAILURE_REASON_LABELS = ['error', 'bad_job', 'invalid_result'] as const;

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { execPerNode } from '../exec-per-node.js';
+import type { FleetRedis } from '../redis-connection.js';
 import type { VerifyQueue } from '../queue.js';
 import type { FleetKeys } from '../redis-keys.js';
 
@@ -12,6 +13,8 @@ export interface FleetGauges {
   /** Newest worker heartbeat (epoch seconds), 0 when no worker has one. */
   lastHeartbeatSeconds: number;
   hostsInBackoff: number;
+  /** Provider and network groups slowed down now. */
+  groupsInBackoff: number;
   hostCacheEntries: number;
 }
 
@@ -22,21 +25,20 @@ export interface FleetGauges {
  * expired but were not trimmed yet are not counted.
  */
 export async function readFleetGauges(
-  redis: Redis,
+  redis: FleetRedis,
   queue: VerifyQueue,
   keys: FleetKeys,
   livenessMs: number,
   now = Date.now(),
 ): Promise<FleetGauges> {
   const counts = await queue.getJobCounts(...QUEUE_GAUGE_STATES);
-  const replies =
-    (await redis
-      .pipeline()
-      .zcount(keys.workers, now - livenessMs, '+inf')
-      .zrevrange(keys.workers, 0, 0, 'WITHSCORES')
-      .zcount(keys.backoffIndex, now, '+inf')
-      .zcount(keys.hostIndex, now, '+inf')
-      .exec()) ?? [];
+  const replies = await execPerNode(redis, [
+    ['zcount', keys.workers, now - livenessMs, '+inf'],
+    ['zrevrange', keys.workers, 0, 0, 'WITHSCORES'],
+    ['zcount', keys.backoffIndex, now, '+inf'],
+    ['zcount', keys.hostIndex, now, '+inf'],
+    ['zcount', keys.groupBackoffIndex, now, '+inf'],
+  ]);
   const value = (index: number): unknown => {
     const [error, reply] = replies[index] ?? [null, null];
     if (error) throw error;
@@ -49,5 +51,6 @@ export async function readFleetGauges(
     lastHeartbeatSeconds: newest[1] === undefined ? 0 : Number(newest[1]) / 1000,
     hostsInBackoff: Number(value(2) ?? 0),
     hostCacheEntries: Number(value(3) ?? 0),
+    groupsInBackoff: Number(value(4) ?? 0),
   };
 }

@@ -5,12 +5,14 @@ import {
   DELAY_REASON_LABELS,
   FAILURE_REASON_LABELS,
   PHASE_LABELS,
+  POLITENESS_LIMIT_LABELS,
   RETRIED_VERDICT_LABELS,
   VERDICT_LABELS,
   type DelayReasonLabel,
   type FailureReasonLabel,
   type PhaseLabel,
 } from './metric-labels.js';
+import { POLITENESS_SCOPES } from '@mxv/probe';
 import { createSecurityMetrics, type SecurityMetrics } from './security-metrics.js';
 
 /** What a worker counts about the work it does (metric names in docs/operations.md). */
@@ -19,6 +21,8 @@ export interface WorkMetrics {
   jobsRetried: Counter<'verdict'>;
   jobsDelayed: Counter<'reason'>;
   jobsDelayedSeconds: Counter<'reason'>;
+  /** Refusals of the politeness gate, by the scope and the limit that refused (one job run may be refused once). */
+  politenessWaits: Counter<'scope' | 'limit'>;
   jobsHandedBack: Counter;
   jobsFailed: Counter<'reason'>;
   hostProbes: Counter<'connect' | 'greeting' | 'starttls'>;
@@ -59,6 +63,12 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
       name: 'mxv_jobs_delayed_seconds_total',
       help: 'Sum of the delays given to jobs put back in the delayed set, by reason.',
       labelNames: ['reason'],
+      registers,
+    }),
+    politenessWaits: new Counter({
+      name: 'mxv_politeness_waits_total',
+      help: 'Connections the politeness gate made wait, by the scope whose limit refused (address, provider, network) and the limit (rate, concurrency).',
+      labelNames: ['scope', 'limit'],
       registers,
     }),
     jobsHandedBack: new Counter({
@@ -121,6 +131,8 @@ export function createWorkMetrics(registry: Registry): WorkMetrics {
     metrics.jobsDelayed.inc({ reason } satisfies Record<'reason', DelayReasonLabel>, 0);
     metrics.jobsDelayedSeconds.inc({ reason }, 0);
   }
+  for (const scope of POLITENESS_SCOPES)
+    for (const limit of POLITENESS_LIMIT_LABELS) metrics.politenessWaits.inc({ scope, limit }, 0);
   for (const reason of FAILURE_REASON_LABELS)
     metrics.jobsFailed.inc({ reason } satisfies Record<'reason', FailureReasonLabel>, 0);
   for (const phase of PHASE_LABELS) metrics.phaseSeconds.zero({ phase } satisfies Record<'phase', PhaseLabel>);

@@ -1,5 +1,6 @@
 import type { CheckResult } from '@mxv/schema';
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import type { Logger } from 'pino';
 import type { FieldChange } from '../history/result-changes.js';
 import type { StoredResultFollower } from '../process-verify-job.js';
@@ -45,7 +46,7 @@ export interface WebhookJobOptions {
  * event once per threshold). A domain that is not watched costs one HGET.
  */
 export class WatchFollower implements StoredResultFollower {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #webhooks: WebhookQueue;
   readonly #jobOptions: WebhookJobOptions;
@@ -54,7 +55,7 @@ export class WatchFollower implements StoredResultFollower {
   readonly #now: () => number;
 
   constructor(
-    redis: Redis,
+    redis: FleetRedis,
     keys: FleetKeys,
     webhooks: WebhookQueue,
     jobOptions: WebhookJobOptions,

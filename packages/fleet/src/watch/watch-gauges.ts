@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import type { FleetKeys } from '../redis-keys.js';
 import { EXPIRY_GAUGE_DAYS } from './watch-bounds.js';
 import { ScrapeCache } from '../metrics/scrape-cache.js';
@@ -20,7 +20,7 @@ export interface WatchGauges {
  */
 export function registerWatchGauges(
   registry: Registry,
-  redis: Redis,
+  redis: FleetRedis,
   keys: FleetKeys,
   readDeadLetters: () => Promise<number>,
   now: () => number = Date.now,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import { z } from 'zod';
 import type { FleetKeys } from '../redis-keys.js';
 
@@ -39,10 +39,10 @@ const WATCH_CHUNK = 1_000;
  * entries each and one scheduler loop in total.
  */
 export class WatchList {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
 
-  constructor(redis: Redis, keys: FleetKeys) {
+  constructor(redis: FleetRedis, keys: FleetKeys) {
     this.#redis = redis;
     this.#keys = keys;
   }

@@ -1,6 +1,6 @@
 import type { AddressPolicy, DnsResolver } from '@mxv/probe';
 import { defaultsOf } from '@mxv/probe/bounds';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import type { Logger } from 'pino';
 import { createVerifyQueue, type VerifyQueue } from '../queue.js';
 import type { FleetKeys } from '../redis-keys.js';
@@ -34,7 +34,7 @@ export class WatchRuntime {
   #delivering: Promise<void> = Promise.resolve();
 
   constructor(
-    redis: Redis,
+    redis: FleetRedis,
     keys: FleetKeys,
     engine: { resolver: DnsResolver; policy: AddressPolicy },
     config: WatchRuntimeConfig,

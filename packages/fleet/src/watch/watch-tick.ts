@@ -1,8 +1,10 @@
-import type { Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import { defaultsOf } from '@mxv/probe/bounds';
-import { VERIFY_JOB_NAME, type VerifyQueue } from '../queue.js';
+import type { VerifyQueue } from '../queue.js';
 import type { FleetKeys } from '../redis-keys.js';
 import { WATCH_TICK_BOUNDS } from './watch-bounds.js';
+import { enqueueWatchedChecks, type WatchedCheck } from './enqueue-watched-checks.js';
 import { parseConfig } from './watch-list.js';
 
 /**
@@ -56,16 +58,22 @@ export interface TickSummary {
  * may reuse), then set each watch's next due time to now + interval + jitter.
  * A tick killed between the claim and the reschedule leaves the watches
  * claimed: they come due again when the claim ends.
+ *
+ * Two round trips a batch: the claim, with the previous batch's reschedule
+ * (one ZADD of every pair) sent ahead of it in the same pipeline, and the
+ * addBulk. The reschedule still goes out only once its batch is enqueued.
+ * `lanes` such loops run at once, so the worker builds one batch's jobs while
+ * Redis adds another's.
  */
 export class WatchTick {
-  readonly #redis: Redis;
+  readonly #redis: FleetRedis;
   readonly #keys: FleetKeys;
   readonly #queue: VerifyQueue;
   readonly #options: WatchTickOptions;
   readonly #random: () => number;
 
   constructor(
-    redis: Redis,
+    redis: FleetRedis,
     keys: FleetKeys,
     queue: VerifyQueue,
     options: Partial<WatchTickOptions> = {},
@@ -79,47 +87,74 @@ export class WatchTick {
     redis.defineCommand('mxvClaimDueWatches', { numberOfKeys: 2, lua: CLAIM_DUE });
   }
 
-  /** Moves every watch due at `now` (up to maxPerTick). */
+  /** Moves every watch due at `now` (up to maxPerTick), in `lanes` batch loops at once. */
   async run(now: () => number = Date.now): Promise<TickSummary> {
     const summary: TickSummary = { moved: 0, invalid: 0, batches: 0 };
-    while (summary.moved + summary.invalid < this.#options.maxPerTick) {
-      const batch = await this.#claimBatch(now());
-      if (batch.moved + batch.invalid === 0) break;
-      summary.batches += 1;
-      summary.moved += batch.moved;
-      summary.invalid += batch.invalid;
-      // A short batch means nothing else was due.
-      if (batch.moved + batch.invalid < this.#options.batch) break;
-    }
+    const progress = { claimed: 0, drained: false };
+    await Promise.all(Array.from({ length: this.#options.lanes }, () => this.#lane(now, summary, progress)));
     return summary;
   }
 
-  async #claimBatch(at: number): Promise<{ moved: number; invalid: number }> {
-    const flat = await this.#redis.mxvClaimDueWatches(
-      this.#keys.watchDue,
-      this.#keys.watchConfig,
-      at,
-      this.#options.batch,
-      at + this.#options.claimMs,
-    );
-    const jobs: Array<{ name: string; data: { a: number }; opts: { jobId: string } }> = [];
-    const next = this.#redis.pipeline();
-    let invalid = 0;
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const domain = flat[i] as string;
-      const config = parseConfig(flat[i + 1] ?? null);
+  /**
+   * One loop of claim, enqueue, reschedule. The lanes share the tick's budget
+   * (`progress.claimed` is taken before the claim is sent, so together they
+   * never claim past maxPerTick) and stop together once a claim comes back short.
+   */
+  async #lane(now: () => number, summary: TickSummary, progress: { claimed: number; drained: boolean }): Promise<void> {
+    // Next due times of the batch this lane enqueued last, as ZADD's [score, member, ...]: sent with its next claim.
+    let reschedule: Array<number | string> = [];
+    try {
+      while (!progress.drained && progress.claimed < this.#options.maxPerTick) {
+        const at = now();
+        const limit = Math.min(this.#options.batch, this.#options.maxPerTick - progress.claimed);
+        progress.claimed += limit;
+        const claimed = await this.#claim(at, limit, reschedule);
+        reschedule = [];
+        progress.claimed -= limit - claimed.length;
+        // A short batch means nothing else was due.
+        if (claimed.length < limit) progress.drained = true;
+        if (claimed.length === 0) break;
+        const batch = this.#plan(claimed, at);
+        // Enqueued before rescheduled: a crash in between leaves the claim, which comes due again (never a lost watch).
+        await enqueueWatchedChecks(this.#queue, batch.checks);
+        reschedule = batch.reschedule;
+        summary.batches += 1;
+        summary.moved += batch.checks.length;
+        summary.invalid += claimed.length - batch.checks.length;
+      }
+    } finally {
+      // Also when another lane failed: what this lane enqueued is rescheduled, not left to its claim's end.
+      if (reschedule.length > 0) await this.#redis.zadd(this.#keys.watchDue, 'XX', ...reschedule);
+    }
+  }
+
+  /** Claims up to `limit` watches due at `at`, after writing `reschedule` (the last batch's next due times). */
+  async #claim(at: number, limit: number, reschedule: ReadonlyArray<number | string>): Promise<Array<[string, string]>> {
+    const pipeline = this.#redis.pipeline();
+    if (reschedule.length > 0) pipeline.zadd(this.#keys.watchDue, 'XX', ...reschedule);
+    pipeline.mxvClaimDueWatches(this.#keys.watchDue, this.#keys.watchConfig, at, limit, at + this.#options.claimMs);
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const flat = (replies[replies.length - 1]?.[1] ?? []) as string[];
+    const claimed: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) claimed.push([flat[i] as string, flat[i + 1] as string]);
+    return claimed;
+  }
+
+  /** The checks to enqueue for a claimed batch, and every claimed watch's next due time. */
+  #plan(claimed: ReadonlyArray<[string, string]>, at: number): { checks: WatchedCheck[]; reschedule: Array<number | string> } {
+    const checks: WatchedCheck[] = [];
+    const reschedule: Array<number | string> = [];
+    for (const [domain, raw] of claimed) {
+      const config = parseConfig(raw);
       if (!config) {
-        invalid += 1;
-        next.zadd(this.#keys.watchDue, 'XX', at + INVALID_CONFIG_RETRY_MS, domain);
+        reschedule.push(at + INVALID_CONFIG_RETRY_MS, domain);
         continue;
       }
-      jobs.push({ name: VERIFY_JOB_NAME, data: { a: config.e }, opts: { jobId: domain } });
-      next.zadd(this.#keys.watchDue, 'XX', at + config.e + this.#jitter(config.e), domain);
+      checks.push({ domain, everyMs: config.e });
+      reschedule.push(at + config.e + this.#jitter(config.e), domain);
     }
-    // Enqueued before rescheduled: a crash in between leaves the claim, which comes due again (never a lost watch).
-    if (jobs.length > 0) await this.#queue.addBulk(jobs);
-    if (flat.length > 0) await next.exec();
-    return { moved: jobs.length, invalid };
+    return { checks, reschedule };
   }
 
   #jitter(everyMs: number): number {

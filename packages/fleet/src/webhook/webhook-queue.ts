@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import { z } from 'zod';
 import type { FleetKeys } from '../redis-keys.js';
 
@@ -11,7 +11,7 @@ export type WebhookJobData = z.infer<typeof webhookJobDataSchema>;
 
 export type WebhookQueue = Queue<WebhookJobData, void, string>;
 
-export function createWebhookQueue(redis: Redis, keys: FleetKeys): WebhookQueue {
+export function createWebhookQueue(redis: FleetRedis, keys: FleetKeys): WebhookQueue {
   return new Queue<WebhookJobData, void, string>(keys.webhookQueueName, { connection: redis, prefix: keys.bullPrefix });
 }
 

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { FleetRedis } from '../redis-connection.js';
 import type { Logger } from 'pino';
 import type { FleetKeys } from '../redis-keys.js';
 import type { WebhookDeliverer } from './deliver-webhook.js';
@@ -16,7 +16,7 @@ export class WebhookWorker {
   readonly #worker: Worker<WebhookJobData, void, string>;
   readonly #logger: Logger;
 
-  constructor(redis: Redis, keys: FleetKeys, deliverer: WebhookDeliverer, concurrency: number, logger: Logger) {
+  constructor(redis: FleetRedis, keys: FleetKeys, deliverer: WebhookDeliverer, concurrency: number, logger: Logger) {
     this.#logger = logger.child({ component: 'webhook' });
     this.#worker = new Worker<WebhookJobData, void, string>(
       keys.webhookQueueName,

@@ -1,4 +1,4 @@
-import type { DnsAnswer, DnsQuestionType, DnsResolver } from './dns-types.js';
+import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver } from './dns-types.js';
 
 /**
  * One domain check's view of the resolver: a question asked twice within the
@@ -15,7 +15,9 @@ export class MemoResolver implements DnsResolver {
     this.#inner = inner;
   }
 
-  query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer> {
+  query(name: string, type: DnsQuestionType, signal?: AbortSignal, options?: DnsQueryOptions): Promise<DnsAnswer> {
+    // A CD question is another question than the one remembered: asked as it is.
+    if (options?.checkingDisabled === true) return this.#inner.query(name, type, signal, options);
     const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
     const known = this.#answers.get(key);
     if (known) return known;

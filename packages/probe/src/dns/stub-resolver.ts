@@ -9,7 +9,7 @@ import type { ExchangeFailure } from './exchange-outcome.js';
 import { followCnameChain } from './follow-cname-chain.js';
 import { rcodeName } from './rcode-name.js';
 import { tcpExchange } from './tcp-exchange.js';
-import { udpExchange } from './udp-exchange.js';
+import { UdpSocketPool } from './udp-socket-pool.js';
 
 export interface StubResolverOptions {
   servers: DnsServerAddress[];
@@ -33,10 +33,12 @@ function serverLabel(server: DnsServerAddress): string {
 export class StubResolver implements DnsResolver {
   private readonly servers: readonly DnsServerAddress[];
   private readonly bounds: DnsBounds;
+  private readonly udp: UdpSocketPool;
 
   constructor(options: StubResolverOptions) {
     this.servers = [...options.servers];
     this.bounds = options.bounds;
+    this.udp = new UdpSocketPool(options.bounds.questionsPerUdpSocket);
   }
 
   async query(name: string, type: DnsQuestionType, signal?: AbortSignal, options: DnsQueryOptions = {}): Promise<DnsAnswer> {
@@ -87,7 +89,7 @@ export class StubResolver implements DnsResolver {
 
   private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
     const common = { timeoutMs: this.bounds.queryTimeoutMs, udpPayloadBytes: this.bounds.udpPayloadBytes, signal };
-    const udp = await udpExchange(server, question, common);
+    const udp = await this.udp.exchange(server, question, common);
     if (udp.status === 'failed') return udp;
     if (!udp.packet.flag_tc) return { status: 'response', packet: udp.packet, usedTcp: false };
     // RFC 7766 5: a truncated answer is incomplete; ask the same server again over TCP.

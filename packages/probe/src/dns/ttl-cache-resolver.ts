@@ -1,4 +1,4 @@
-import type { DnsAnswer, DnsQuestionType, DnsResolver } from './dns-types.js';
+import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver } from './dns-types.js';
 
 export interface TtlCacheResolverOptions {
   /** An answer is kept for the smallest TTL of its records, never longer than this (seconds). */
@@ -29,8 +29,11 @@ export class TtlCacheResolver implements DnsResolver {
     this.#now = options.now ?? Date.now;
   }
 
-  query(name: string, type: DnsQuestionType, signal?: AbortSignal): Promise<DnsAnswer> {
-    if (this.#options.maxSeconds <= 0) return this.#inner.query(name, type, signal);
+  query(name: string, type: DnsQuestionType, signal?: AbortSignal, options?: DnsQueryOptions): Promise<DnsAnswer> {
+    // A CD question (asked after a SERVFAIL, to tell bogus from broken) is another question: never from the cache.
+    if (this.#options.maxSeconds <= 0 || options?.checkingDisabled === true) {
+      return this.#inner.query(name, type, signal, options);
+    }
     const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
     const known = this.#entries.get(key);
     if (known && known.expiresAt > this.#now()) return known.answer;

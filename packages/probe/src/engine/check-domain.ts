@@ -1,12 +1,5 @@
-import {
-  NO_SECURITY,
-  RESULT_SCHEMA_VERSION,
-  type CheckName,
-  type CheckResult,
-  type HostResult,
-  type MxSection,
-  type TlsMode,
-} from '@mxv/schema';
+import type { CheckName, CheckResult, HostResult, MxSection, TlsMode } from '@mxv/schema';
+import { NO_SECURITY, RESULT_SCHEMA_VERSION } from '@mxv/schema/values';
 import type { AddressPolicy } from '../address-policy.js';
 import { defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
@@ -41,7 +34,7 @@ export interface DomainCheckDeps {
   policyBounds: PolicyBounds;
   /** Where MTA-STS policies come from (a cache, or a fetch through it). */
   stsPolicies: StsPolicySource;
-  /** For records many domains share (SPF include targets, organizational DMARC): a TTL cache over the resolver. */
+  /** For records many domains share (SPF include targets, organizational DMARC, exchanges' TLSA): a TTL cache over the resolver. */
   sharedResolver?: DnsResolver;
 }
 
@@ -105,6 +98,7 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
     route,
     {
       resolver: deps.resolver,
+      tlsaResolver: deps.sharedResolver ?? deps.resolver,
       validation: deps.validation ?? new ResolverValidation(deps.resolver),
       checks: new Set(deps.checks),
       smtpPort: delivery.port,

@@ -2,7 +2,7 @@ import { createAddressPolicy, type AddressPolicy } from '../address-policy.js';
 import type { DnsResolver, DnsServerAddress } from '../dns/dns-types.js';
 import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
 import { StubResolver } from '../dns/stub-resolver.js';
-import { parseProbeOptions, type ProbeOptions, type ProbeOptionsInput } from '../options.js';
+import { readProbeOptions, type ProbeOptions, type ProbeOptionsInput } from '../options.js';
 import type { Dialer } from '../net/dialer.js';
 import { DirectDialer } from '../net/direct-dialer.js';
 import { parseProxyUrl } from '../net/proxy-url.js';
@@ -43,7 +43,7 @@ export interface EngineOverrides {
  * same parts; only the host source they hand to MailCheckEngine differs.
  */
 export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOverrides = {}): EngineSetup {
-  const parsed = safeParse(input);
+  const parsed = readProbeOptions(input);
   if (parsed.status === 'invalid') return parsed;
   const options = parsed.options;
   const policySetup = createAddressPolicy(options.allowNet);
@@ -84,14 +84,4 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     port: options.policy.mtaStsPort,
   });
   return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher, reputation } };
-}
-
-function safeParse(input: ProbeOptionsInput): { status: 'ok'; options: ProbeOptions } | { status: 'invalid'; reason: string } {
-  try {
-    return { status: 'ok', options: parseProbeOptions(input) };
-  } catch (error) {
-    const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
-    const reason = issues?.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; ');
-    return { status: 'invalid', reason: reason ?? String(error) };
-  }
 }

@@ -11,6 +11,11 @@ import type { HostProbe } from './host-types.js';
 
 export interface DomainSecurityDeps {
   resolver: DnsResolver;
+  /**
+   * For the TLSA records of the exchanges: a provider's exchange serves many
+   * domains, so its `_25._tcp` TLSA answer is shared through a TTL cache.
+   */
+  tlsaResolver: DnsResolver;
   validation: ResolverValidation;
   checks: ReadonlySet<CheckName>;
   smtpPort: number;
@@ -46,7 +51,7 @@ export function startDomainSecurity(
   const tlsa = new Map<string, Promise<TlsaLookup>>();
   for (const target of route.targets) {
     if (!tlsa.has(target.exchange)) {
-      tlsa.set(target.exchange, lookupTlsa(target.exchange, deps.smtpPort, deps.resolver, deps.dane, signal));
+      tlsa.set(target.exchange, lookupTlsa(target.exchange, deps.smtpPort, deps.tlsaResolver, deps.dane, signal));
     }
   }
   return { mxDnssec, tlsa };

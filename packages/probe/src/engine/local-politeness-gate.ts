@@ -1,4 +1,4 @@
-import type { GateDecision, PolitenessGate } from './host-types.js';
+import type { GateDecision, GateTarget, PolitenessGate } from './host-types.js';
 import type { Politeness } from '../options.js';
 
 interface AddressState {
@@ -12,6 +12,9 @@ interface AddressState {
  * In-process politeness per destination address: at most `maxConcurrentPerIp`
  * connections open and `connectionsPerSecond` new connections. It waits rather
  * than answering "wait": in direct mode there is no queue to hand the work back to.
+ * Per address only: the provider and network group limits are the fleet's
+ * (README "Politeness"), where many workers add up; one direct-mode run is one
+ * process whose per-address limits already bound what it sends.
  */
 export class LocalPolitenessGate implements PolitenessGate {
   readonly #limits: Politeness;
@@ -23,11 +26,12 @@ export class LocalPolitenessGate implements PolitenessGate {
     this.#now = now;
   }
 
-  async acquire(ip: string, signal?: AbortSignal): Promise<GateDecision> {
+  async acquire(target: GateTarget, signal?: AbortSignal): Promise<GateDecision> {
+    const ip = target.ip;
     const state = this.#stateFor(ip);
     while (state.active >= this.#limits.maxConcurrentPerIp) {
       await new Promise<void>((resolve) => state.waiters.push(resolve));
-      if (signal?.aborted) return { status: 'wait', retryAfterMs: 0, reason: 'aborted' };
+      if (signal?.aborted) return { status: 'wait', retryAfterMs: 0, reason: 'aborted', limit: null };
     }
     state.active += 1;
     const intervalMs = 1000 / this.#limits.connectionsPerSecond;

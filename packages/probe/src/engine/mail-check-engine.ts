@@ -26,7 +26,7 @@ export class MailCheckEngine {
   readonly stsPolicies: StsPolicySource;
   /** Whether the resolver validates DNSSEC, learnt once per TLD for every check of this engine. */
   readonly #validation: ResolverValidation;
-  /** Records many domains share (SPF include targets, organizational DMARC), kept for their TTL, bounded. */
+  /** Records many domains share (SPF include targets, organizational DMARC, exchanges' TLSA), kept for their TTL, bounded. */
   readonly #sharedResolver: DnsResolver;
 
   constructor(parts: EngineParts, sources: EngineSources = {}) {

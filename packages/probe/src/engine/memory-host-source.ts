@@ -59,7 +59,7 @@ export class MemoryHostSource implements HostProbeSource {
   }
 
   async #probeThroughGate(target: HostTarget, signal?: AbortSignal): Promise<HostObtained> {
-    const decision = await this.#options.gate.acquire(target.ip, signal);
+    const decision = await this.#options.gate.acquire(target, signal);
     if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
     try {
       return { status: 'probed', probe: await this.#options.prober.probe(target, signal) };

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
-import { smtpBoundsSchema } from '../options.js';
+import { parseProbeOptions } from '../options.js';
 import { SmtpConnection } from '../smtp/smtp-connection.js';
 import { classifyError } from '../classify-error.js';
 import type { Dialer } from './dialer.js';
@@ -61,7 +61,7 @@ export async function checkCanary(
   const address = await addressOf(canary.host, options.resolver, signal);
   if (address === null) return { status: 'unresolved', reason: `${canary.host} has no address` };
   const started = now();
-  const bounds = smtpBoundsSchema.parse({});
+  const bounds = parseProbeOptions().smtp;
   const clock = {
     now,
     deadline: started + options.connectTimeoutMs + options.greetingTimeoutMs,

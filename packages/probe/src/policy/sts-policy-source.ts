@@ -1,19 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { cachedStsPolicySchema } from './cached-sts-policy-schema.js';
 import type { StsPolicyFetcher } from './fetch-sts-policy.js';
-import { parseStsPolicy, STS_MAX_AGE_LIMIT, type StsPolicy } from './sts-policy.js';
+import { parseStsPolicy, type StsPolicy } from './sts-policy.js';
 
-/**
- * A policy as a cache holds it: parsed, valid, for one (domain, id). A schema,
- * not only a type: the fleet keeps these as JSON in Redis, which another
- * version of mxv (or something else) may have written; what does not parse is a miss.
- */
-export const cachedStsPolicySchema = z.object({
-  id: z.string().min(1).max(32),
-  mode: z.enum(['enforce', 'testing', 'none']),
-  mx: z.array(z.string().max(255)).max(1000),
-  maxAge: z.number().int().min(0).max(STS_MAX_AGE_LIMIT),
-  fetchedAt: z.string(),
-});
+/** A policy as a cache holds it: parsed, valid, for one (domain, id); its schema is cached-sts-policy-schema.ts. */
 export type CachedStsPolicy = z.infer<typeof cachedStsPolicySchema>;
 
 /** How a policy was obtained: from a cache, fetched now, or not at all (with the fetch or parse error). */

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { isEncodableDnsName } from '../dns/dns-name.js';
 
 /**
@@ -21,10 +20,3 @@ export function checkDnsblZone(raw: string): DnsblZoneCheck {
     return { status: 'invalid', reason: `"${raw.slice(0, 80)}" is too long for an RFC 5782 query under it` };
   return { status: 'ok', zone };
 }
-
-export const dnsblZoneSchema = z.string().transform((raw, ctx) => {
-  const checked = checkDnsblZone(raw);
-  if (checked.status === 'ok') return checked.zone;
-  ctx.addIssue({ code: 'custom', message: checked.reason });
-  return z.NEVER;
-});
