@@ -5,7 +5,7 @@
  * Run from the repository root, after a build (`./mxv --version` or `npx tsc -b` builds):
  *
  *   node bench/fleet.mjs [--domains 20000] [--hosts 2000] [--workers 2] [--concurrency 300]
- *                        [--rate-per-ip 50] [--max-conn-per-ip 4] [--checks all --checks none]
+ *                        [--rate-per-ip 50] [--max-conn-per-ip 4] [--group-limit 10000] [--checks all --checks none]
  *   (or bench/fleet, which builds first)
  *
  * Plain JavaScript over the built packages (packages/{fleet,testkit}/dist and
@@ -57,6 +57,9 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '300' },
     'rate-per-ip': { type: 'string', default: '50' },
     'max-conn-per-ip': { type: 'string', default: '4' },
+    // Provider and /24 group limits (politeness groups): high by default, so the bench measures the
+    // per-address limits as before (every simulated host shares a few /24s and two providers).
+    'group-limit': { type: 'string', default: '10000' },
     checks: { type: 'string', multiple: true, default: ['all', 'none'] },
     // Node flags for the worker processes only, space-separated (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
     'worker-node-options': { type: 'string', default: '' },
@@ -227,6 +230,10 @@ async function main() {
     String(RATE),
     '--max-conn-per-ip',
     String(MAX_CONN),
+    ...['--rate-per-provider', '--max-conn-per-provider', '--rate-per-network', '--max-conn-per-network'].flatMap((flag) => [
+      flag,
+      args['group-limit'],
+    ]),
     '--timeout-ms',
     '4000',
     '--dns-timeout-ms',
@@ -323,7 +330,7 @@ async function main() {
     ],
     [
       'politeness used',
-      `--rate-per-ip ${RATE} --max-conn-per-ip ${MAX_CONN} (bench setting so the run takes minutes, not the production default 1/s, 2)`,
+      `--rate-per-ip ${RATE} --max-conn-per-ip ${MAX_CONN} (bench setting so the run takes minutes, not the production default 1/s, 2); provider and network group limits ${args['group-limit']} (--group-limit)`,
     ],
     ['machine', `${(await import('node:os')).cpus().length} CPUs (world, Redis, producer and workers share them)`],
     [
