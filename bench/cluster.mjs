@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LIFTED_GROUP_LIMITS } from './lib/lifted-group-limits.mjs';
 import { followUsage, processUsage } from './lib/process-usage.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -126,15 +127,7 @@ async function runLayout(name, world, dir, listFile) {
     args['rate-per-ip'],
     '--max-conn-per-ip',
     args['max-conn-per-ip'],
-    // The simulated world sits in a few /24s under one provider: group limits lifted, this bench is about Redis.
-    '--rate-per-provider',
-    '10000',
-    '--max-conn-per-provider',
-    '10000',
-    '--rate-per-network',
-    '10000',
-    '--max-conn-per-network',
-    '10000',
+    ...LIFTED_GROUP_LIMITS,
     '--timeout-ms',
     '4000',
     '--dns-timeout-ms',

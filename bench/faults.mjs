@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LIFTED_GROUP_LIMITS } from './lib/lifted-group-limits.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { bulkWorldSpec, startWorld, freeLoopbackPort, startRedisServer, worldProbeFlags } = await import(
@@ -114,15 +115,7 @@ async function main() {
         '200',
         '--max-conn-per-ip',
         '20',
-        // The simulated world sits in a few /24s: group limits lifted, this bench is about faults.
-        '--rate-per-provider',
-        '10000',
-        '--max-conn-per-provider',
-        '10000',
-        '--rate-per-network',
-        '10000',
-        '--max-conn-per-network',
-        '10000',
+        ...LIFTED_GROUP_LIMITS,
         '--timeout-ms',
         args['timeout-ms'],
         '--connect-timeout-ms',
