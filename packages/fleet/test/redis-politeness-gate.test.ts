@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { peakOverlap, peakPerWindow } from '@mxv/testkit';
 import { fleetKeys } from '../src/redis-keys.js';
 import {
   DEFAULT_POLITENESS,
@@ -27,33 +28,6 @@ function options(overrides: Partial<RedisPolitenessOptions>): RedisPolitenessOpt
 
 /** A connection to `ip` made for an exchange of example.test. */
 const to = (ip: string, exchange = 'mx.example.test') => ({ ip, exchange });
-
-/** Most intervals [start, end) overlapping at one instant. */
-function peakOverlap(spans: Array<{ start: number; end: number }>): number {
-  const events = spans.flatMap((s) => [
-    { t: s.start, d: 1 },
-    { t: s.end, d: -1 },
-  ]);
-  events.sort((a, b) => a.t - b.t || a.d - b.d);
-  let current = 0;
-  let peak = 0;
-  for (const e of events) {
-    current += e.d;
-    peak = Math.max(peak, current);
-  }
-  return peak;
-}
-
-function peakPerWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 describe('RedisPolitenessGate', () => {
   it('holds rate and concurrency across many acquirers on separate connections', async () => {

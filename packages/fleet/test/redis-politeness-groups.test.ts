@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeLoopbackPort } from '@mxv/testkit';
+import { freeLoopbackPort, peakOverlap, peakPerWindow } from '@mxv/testkit';
 import { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -53,17 +53,6 @@ function hashTag(key: string): string {
   const open = key.indexOf('{');
   const close = key.indexOf('}', open + 1);
   return open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
-}
-
-function peakPerWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 describe('RedisPolitenessGate: provider and network groups', () => {
@@ -409,19 +398,3 @@ describe('RedisPolitenessGate: provider and network groups', () => {
     expect(await redis.zcard(keys.groupBackoffIndex)).toBe(1);
   });
 });
-
-/** Most intervals [start, end) overlapping at one instant. */
-function peakOverlap(spans: Array<{ start: number; end: number }>): number {
-  const events = spans.flatMap((s) => [
-    { t: s.start, d: 1 },
-    { t: s.end, d: -1 },
-  ]);
-  events.sort((a, b) => a.t - b.t || a.d - b.d);
-  let current = 0;
-  let peak = 0;
-  for (const e of events) {
-    current += e.d;
-    peak = Math.max(peak, current);
-  }
-  return peak;
-}

@@ -1,3 +1,5 @@
+import { peakPerWindow } from './peaks.js';
+
 /** What one SMTP host saw of one TCP connection. Times are epoch ms. */
 export interface ConnectionRecord {
   id: number;
@@ -69,14 +71,10 @@ export class ConnectionLog {
 
   /** Most connections opened within any window of `windowMs` (a half-open interval [t, t + windowMs)). */
   peakNewPerWindow(windowMs = 1000): number {
-    const times = this.records.map((r) => r.openedAt).sort((a, b) => a - b);
-    let best = 0;
-    let start = 0;
-    for (let end = 0; end < times.length; end++) {
-      while ((times[end] as number) - (times[start] as number) >= windowMs) start++;
-      best = Math.max(best, end - start + 1);
-    }
-    return best;
+    return peakPerWindow(
+      this.records.map((r) => r.openedAt),
+      windowMs,
+    );
   }
 
   /** Every forbidden command any client sent, with the connection it came on. */

@@ -18,3 +18,4 @@ export * from './scheduling-slack.js';
 export * from './socks5-server.js';
 export * from './tlsa-for-cert.js';
 export * from './https-policy-server.js';
+export { peakOverlap, peakPerWindow } from './peaks.js';
