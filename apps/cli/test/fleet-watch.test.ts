@@ -121,6 +121,9 @@ function startWorker(prefix: string): ChildProcess {
       '1000',
       '--watch-tick-ms',
       '100',
+      // The worker killed below may die holding a claim: its watch comes due again after 1 s, not the default 60 s.
+      '--watch-claim-ms',
+      '1000',
       '--webhook-attempts',
       '3',
       '--webhook-backoff-ms',
@@ -160,6 +163,9 @@ describe('mxv watch', () => {
     const tooShort = await runCli(['watch', 'add', 'a.watch.test', '--every', '2s', ...fleetFlags(prefix)]);
     expect(tooShort.code).toBe(2);
     expect(tooShort.stderr).toContain('--every must be at least 10s');
+    const shortClaim = await runCli(['worker', '--watch-claim-ms', '999', ...fleetFlags(prefix)]);
+    expect(shortClaim.code).toBe(2);
+    expect(shortClaim.stderr).toContain('--watch-claim-ms must be a whole number from 1000 to 3600000, got "999"');
     for (const [domain, port] of [
       ['a.watch.test', up.port],
       ['b.watch.test', downPort],

@@ -83,7 +83,10 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     },
   };
   const watch = {
-    tick: { tickMs: boundFlag('--watch-tick-ms', flags.watchTickMs, WATCH_TICK_BOUNDS.tickMs) },
+    tick: {
+      tickMs: boundFlag('--watch-tick-ms', flags.watchTickMs, WATCH_TICK_BOUNDS.tickMs),
+      claimMs: boundFlag('--watch-claim-ms', flags.watchClaimMs, WATCH_TICK_BOUNDS.claimMs),
+    },
     webhook: {
       attempts: boundFlag('--webhook-attempts', flags.webhookAttempts, WEBHOOK_BOUNDS.attempts),
       backoffMs: boundFlag('--webhook-backoff-ms', flags.webhookBackoffMs, WEBHOOK_BOUNDS.backoffMs),

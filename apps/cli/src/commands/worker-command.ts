@@ -39,6 +39,7 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   metricsHost: string;
   historyMax: string;
   watchTickMs: string;
+  watchClaimMs: string;
   webhookAttempts: string;
   webhookBackoffMs: string;
   webhookTimeoutMs: string;
@@ -161,6 +162,12 @@ export function workerCommand(): Command {
       new Option('--watch-tick-ms <n>', 'how often this worker moves due watches into the queue').default(
         boundDefault(WATCH_TICK_BOUNDS.tickMs),
       ),
+    )
+    .addOption(
+      new Option(
+        '--watch-claim-ms <n>',
+        'how late a watch may come due again when the worker that claimed it dies before rescheduling it',
+      ).default(boundDefault(WATCH_TICK_BOUNDS.claimMs)),
     )
     .addOption(
       new Option('--webhook-attempts <n>', 'delivery attempts before a webhook becomes a dead letter').default(
