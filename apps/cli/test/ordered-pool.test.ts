@@ -70,4 +70,36 @@ describe('runOrdered', () => {
     ).rejects.toThrow('boom');
     expect(finished).toBeGreaterThanOrEqual(11);
   });
+
+  it('starts no new input while the output is backed up, then goes on in order', async () => {
+    let started = 0;
+    const emitted: number[] = [];
+    let release: () => void = () => undefined;
+    let blocked: Promise<void> | null = null;
+    const run = runOrdered(
+      numbers(100),
+      3,
+      async (n) => {
+        started += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+        return n;
+      },
+      (out) => {
+        emitted.push(out);
+        // The reader stops after the tenth result, as a full pipe does.
+        if (out === 9) blocked = new Promise<void>((resolve) => (release = resolve));
+      },
+      () => blocked,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // What had started when the output backed up may finish; nothing more starts.
+    expect(started).toBeLessThanOrEqual(10 + 3);
+    const startedWhileBlocked = started;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(started).toBe(startedWhileBlocked);
+    blocked = null;
+    release();
+    expect(await run).toBe(100);
+    expect(emitted).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
 });

@@ -8,6 +8,7 @@ import { boundFlag } from '../options/number-flag.js';
 import { guardOffWarning } from '../options/guard-off-warning.js';
 import { probeOptionsFromFlags } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
+import { PipedStdout } from '../output/piped-stdout.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { renderResultTable } from '../output/render-table.js';
 import type { CheckFlags } from './check-command.js';
@@ -30,6 +31,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   const progress = new ProgressLine();
   const tally = new Map<Verdict, number>();
   let finished = 0;
+  // A slow reader holds the run back; one that went away ends it (PipedStdout).
+  const stdout = new PipedStdout();
 
   const total = await runOrdered(
     readDomainInputs(domains, flags.file),
@@ -49,13 +52,14 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
     (result: CheckResult) => {
       tally.set(result.verdict, (tally.get(result.verdict) ?? 0) + 1);
       progress.clear();
-      process.stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
+      stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
     },
+    () => stdout.ready(),
   );
   progress.clear();
   if (!asJson && total > 1) {
     const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
     const cache = hosts.stats;
-    process.stdout.write(colors.dim(`${total} domains: ${mix}; ${cache.misses} host probes, ${cache.hits} reused\n`));
+    stdout.write(colors.dim(`${total} domains: ${mix}; ${cache.misses} host probes, ${cache.hits} reused\n`));
   }
 }

@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import { readDomainInputs } from '../input/read-domain-lines.js';
 import { connectFleet } from '../options/connect-fleet.js';
 import { UsageError } from '../options/usage-error.js';
+import { PipedStdout } from '../output/piped-stdout.js';
 import { renderResultTable } from '../output/render-table.js';
 import type { ShowFlags } from './show-command.js';
 
@@ -20,6 +21,8 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
   const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
   const { redis, keys } = await connectFleet(flags);
   const store = new ResultStore(redis, keys);
+  // A slow reader holds the next batch back; one that went away ends the command (PipedStdout).
+  const stdout = new PipedStdout();
   let batch: Line[] = [];
   const flush = async (): Promise<void> => {
     const lookups = batch.flatMap((line) => (line.status === 'lookup' ? [line.domain] : []));
@@ -27,13 +30,14 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
     let next = 0;
     for (const line of batch) {
       if (line.status === 'invalid') {
-        if (asJson) process.stdout.write(`${JSON.stringify({ input: line.input, status: 'invalid', error: line.reason })}\n`);
+        if (asJson) stdout.write(`${JSON.stringify({ input: line.input, status: 'invalid', error: line.reason })}\n`);
         else process.stderr.write(`${JSON.stringify(line.input)}: not a domain name (${line.reason})\n`);
         continue;
       }
-      print(found[next++] ?? { status: 'not_found', domain: line.domain }, asJson, colors);
+      print(stdout, found[next++] ?? { status: 'not_found', domain: line.domain }, asJson, colors);
     }
     batch = [];
+    await stdout.ready();
   };
   try {
     for await (const input of readDomainInputs(domains, flags.file)) {
@@ -52,23 +56,22 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
   }
 }
 
-function print(stored: StoredResult, asJson: boolean, colors: ReturnType<typeof pc.createColors>): void {
+function print(stdout: PipedStdout, stored: StoredResult, asJson: boolean, colors: ReturnType<typeof pc.createColors>): void {
   if (stored.status === 'not_found') {
-    if (asJson) process.stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'not_found' })}\n`);
+    if (asJson) stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'not_found' })}\n`);
     else process.stderr.write(`${stored.domain}: no stored result (queue it with: mxv enqueue ${stored.domain})\n`);
     return;
   }
   if (stored.status === 'unreadable') {
     // Written by something else than this version's store: never printed as a result.
-    if (asJson)
-      process.stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'unreadable', error: stored.reason })}\n`);
+    if (asJson) stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'unreadable', error: stored.reason })}\n`);
     else
       process.stderr.write(
         `${stored.domain}: the stored value is not a result (${stored.reason}); check it again with: mxv enqueue --force ${stored.domain}\n`,
       );
     return;
   }
-  process.stdout.write(
+  stdout.write(
     asJson
       ? `${JSON.stringify(stored.result)}\n`
       : `${renderResultTable(stored.result, colors)}\n${colors.dim(`  checked ${stored.result.checkedAt}, ${stored.result.attempts ?? 1} attempt(s)`)}\n\n`,

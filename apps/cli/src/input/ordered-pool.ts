@@ -4,12 +4,18 @@
  * ahead of the slowest unfinished item, so a list of millions runs in constant
  * memory. Waiting is one promise woken by whichever task finishes (not a
  * Promise.race over every running task, which costs O(concurrency) per input).
+ *
+ * `outputReady` is asked before each input is taken: a promise while the
+ * consumer of `emit`'s output is backed up (stdout into a pipe nobody reads),
+ * null when it is not. No new input is started until it settles, so a slow
+ * reader holds the run back instead of the output piling up in memory.
  */
 export async function runOrdered<I, O>(
   inputs: AsyncIterable<I>,
   concurrency: number,
   work: (input: I, index: number) => Promise<O>,
   emit: (output: O, index: number) => void,
+  outputReady: () => Promise<void> | null = () => null,
 ): Promise<number> {
   const limit = Math.max(1, concurrency);
   const window = limit * 4;
@@ -56,6 +62,8 @@ export async function runOrdered<I, O>(
     );
     while (failure === null && (running >= limit || index - nextToEmit >= window)) await progress();
     if (failure !== null) break;
+    const backedUp = outputReady();
+    if (backedUp !== null) await backedUp;
   }
   while (running > 0) await progress();
   if (failure !== null) throw (failure as { error: unknown }).error;
