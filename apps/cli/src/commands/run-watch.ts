@@ -11,6 +11,7 @@ import { readDomainInputs } from '../input/read-domain-lines.js';
 import { connectFleet } from '../options/connect-fleet.js';
 import { durationFlag } from '../options/fleet-flags.js';
 import { UsageError } from '../options/usage-error.js';
+import { PipedStdout } from '../output/piped-stdout.js';
 import type { WatchFlags } from './watch-command.js';
 
 /** Domains per call into the watch list. */
@@ -72,10 +73,14 @@ export async function runWatchRemove(domains: string[], flags: WatchFlags): Prom
 
 export async function runWatchList(flags: WatchFlags): Promise<void> {
   const { redis, keys } = await connectFleet(flags);
+  // Millions of watches: a slow reader holds the listing back, one that went away ends it (PipedStdout).
+  const stdout = new PipedStdout();
   try {
     for await (const watch of new WatchList(redis, keys).list()) {
+      const backedUp = stdout.ready();
+      if (backedUp !== null) await backedUp;
       const due = watch.dueAt === null ? null : new Date(watch.dueAt).toISOString();
-      process.stdout.write(
+      stdout.write(
         flags.json
           ? `${JSON.stringify({ domain: watch.domain, everyMs: watch.everyMs, webhook: watch.webhook, due })}\n`
           : `${watch.domain}\tevery ${formatMs(watch.everyMs)}\tnext ${due ?? 'now'}${watch.webhook ? `\t${watch.webhook}` : ''}\n`,
