@@ -2,8 +2,8 @@
 export const EXIT_READER_GONE = 141;
 
 /**
- * stdout for commands that print a line per input of a list of millions
- * (`mxv check --file`, `mxv show --file`). Into a pipe, Node writes
+ * stdout for commands that print a line per item of a list of millions
+ * (`mxv check --file`, `mxv show --file`, `mxv watch list`). Into a pipe, Node writes
  * asynchronously: a reader slower than the command (`| jq`, an upload) would
  * have every line buffered in the process. `ready()` says when to hold back:
  * null while the reader keeps up, a promise once the stream's buffer is full,
