@@ -13,6 +13,8 @@ import {
   type WorldRecord,
   type WorldSpec,
   worldProbeFlags,
+  peakOverlap,
+  peakPerWindow,
 } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
 import { CLI_MAIN, runCli } from './run-cli.js';
@@ -145,30 +147,15 @@ function logOf(id: string): ConnectionRecord[] {
 
 /** Most connections open at one instant across these records (a still-open one counts as open until now). */
 function peakConcurrent(records: ConnectionRecord[]): number {
-  const events = records.flatMap((r) => [
-    { t: r.openedAt, d: 1 },
-    { t: r.closedAt ?? Date.now(), d: -1 },
-  ]);
-  events.sort((a, b) => a.t - b.t || a.d - b.d);
-  let current = 0;
-  let peak = 0;
-  for (const e of events) {
-    current += e.d;
-    peak = Math.max(peak, current);
-  }
-  return peak;
+  return peakOverlap(records.map((r) => ({ start: r.openedAt, end: r.closedAt ?? Date.now() })));
 }
 
 /** Most connections opened within any window [t, t + windowMs). */
 function peakNewPerWindow(records: ConnectionRecord[], windowMs = 1000): number {
-  const times = records.map((r) => r.openedAt).sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] as number) - (times[start] as number) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
+  return peakPerWindow(
+    records.map((r) => r.openedAt),
+    windowMs,
+  );
 }
 
 function clearLogs(): void {
