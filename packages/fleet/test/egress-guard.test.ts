@@ -73,6 +73,22 @@ describe('EgressGuard', () => {
     t.guard.stop();
   });
 
+  it('a proxy failure waits for the canary even below the failure count, cached or fresh', async () => {
+    const t = guardWith(() => DOWN, 3);
+    const proxyDown = { error: 'proxy_unreachable' } as const;
+    expect(await t.guard.judge(resultWith('error', t.now(), { ...proxyDown, cached: true }), t.now())).toBe('in_doubt');
+    expect(t.checks()).toBe(1);
+    expect(t.guard.state).toBe('paused');
+    t.guard.stop();
+
+    // The canary reached through the proxy after the failure: the proxy is back, the result may be stored.
+    const up = guardWith(() => REACHABLE, 3);
+    const probedAt = up.now();
+    up.tick(2_000);
+    expect(await up.guard.judge(resultWith('error', probedAt, proxyDown), probedAt)).toBe('final');
+    expect(up.checks()).toBe(1);
+  });
+
   it('below the failure count, results go through unconfirmed', async () => {
     const t = guardWith(() => DOWN, 3);
     expect(await t.guard.judge(resultWith('timeout', t.now()), t.now())).toBe('final');

@@ -32,7 +32,9 @@ export type EgressState = 'ok' | 'paused';
  * pauses (onChange(false)); the canary is asked every `recheckMs` until it
  * answers, then the worker resumes (onChange(true)). Results gathered while in
  * doubt, or from probes made before egress came back (the host cache may hold
- * them), are put back by the processor, not stored.
+ * them), are put back by the processor, not stored. A failure that names our
+ * proxy (`proxy_*`) waits for the canary below that count too: it says
+ * nothing about the host, only about the way out.
  */
 export class EgressGuard {
   readonly #options: EgressGuardOptions;
@@ -70,9 +72,13 @@ export class EgressGuard {
   /** One job's result (`startedAt`: when the job started, for hosts without probedAt): may it be stored? */
   async judge(result: CheckResult, startedAt: number): Promise<'final' | 'in_doubt'> {
     let latestFailure: number | null = null;
+    // A proxy failure (`proxy_*`) is about our egress by definition, never the host's: it is confirmed
+    // with the canary whatever the streak, or the first ones of an outage would be stored as final.
+    let egressNamed = false;
     for (const host of result.hosts) {
       if (host.connect === 'blocked') continue;
       const failed = NO_CONNECTION.has(host.connect);
+      if (failed && host.error?.startsWith('proxy_')) egressNamed = true;
       // Only fresh probes say something about our egress now; a shared one was made by someone, some time ago.
       if (host.cached !== true) {
         if (failed) this.#streak += 1;
@@ -85,7 +91,8 @@ export class EgressGuard {
     }
     if (latestFailure === null) return 'final';
     if (this.#state === 'paused' || latestFailure < this.#recoveredAt) return 'in_doubt';
-    if (this.#streak < this.#options.consecutiveFailures || latestFailure <= this.#confirmedAt) return 'final';
+    if (latestFailure <= this.#confirmedAt) return 'final';
+    if (!egressNamed && this.#streak < this.#options.consecutiveFailures) return 'final';
     await this.#confirmAfter(latestFailure);
     return this.#state === 'ok' && latestFailure <= this.#confirmedAt ? 'final' : 'in_doubt';
   }
