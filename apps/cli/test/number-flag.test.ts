@@ -25,6 +25,7 @@ const FLAGS: [flag: string, bound: NumberBound][] = [
   ['--heartbeat-ms', VERIFY_WORKER_BOUNDS.heartbeatMs],
   ['--attempts', RETRY_BOUNDS.maxAttempts],
   ['--retry-base-ms', RETRY_BOUNDS.retryBaseMs],
+  ['--error-runs', RETRY_BOUNDS.maxErrorRuns],
   ['--drain-timeout-ms', WORKER_PROCESS_BOUNDS.drainTimeoutMs],
   ['--redis-wait-ms', WORKER_PROCESS_BOUNDS.redisWaitMs],
   ['--heap-growth-percent', WORKER_PROCESS_BOUNDS.heapGrowthPercent],

@@ -60,6 +60,13 @@ export const RETRY_BOUNDS = {
   retryBaseMs: { min: 1, max: 3_600_000, default: 5_000 },
   /** Random extra delay (0..jitterMs) so deferred jobs that share a host do not come back in one burst. */
   jitterMs: { min: 0, max: 3_600_000, default: 500 },
+  /**
+   * Runs of a job that ended in an error instead of a result (Redis refused or
+   * lost a command, a bug of ours): each is put back after retryBaseMs doubled
+   * per error run (capped at 64×), so the default 8 outlast about ten minutes
+   * of a Redis that refuses commands; the last error fails the job.
+   */
+  maxErrorRuns: { min: 1, max: 50, default: 8 },
 } as const satisfies Record<string, NumberBound>;
 
 /**

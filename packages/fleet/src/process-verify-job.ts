@@ -13,6 +13,8 @@ export interface RetryPolicy {
   retryBaseMs: number;
   /** Random extra delay (0..jitterMs) so deferred jobs that share a host do not come back in one burst. */
   jitterMs: number;
+  /** Runs of a job that ended in an error instead of a result; the last one fails the job (RETRY_BOUNDS). */
+  maxErrorRuns: number;
 }
 
 /** Written once, with the ranges the CLI checks, in bounds.ts. */
@@ -66,8 +68,11 @@ export type VerifyJobOutcome =
   | { status: 'stored'; result: CheckResult; write: 'written' | 'kept_newer' }
   | {
       status: 'delayed';
-      /** egress: the result was gathered while the worker's egress was in doubt; the run does not count as an attempt. */
-      why: 'deferred' | 'transient' | 'handed_back' | 'egress';
+      /**
+       * egress: the result was gathered while the worker's egress was in doubt; the run does not count as an attempt.
+       * error: the run threw (Redis refused or lost a command); it counts against maxErrorRuns, not attempts.
+       */
+      why: 'deferred' | 'transient' | 'handed_back' | 'egress' | 'error';
       delayMs: number;
       reason: string;
       attempt: number;
@@ -81,6 +86,14 @@ export type VerifyJobOutcome =
  * (DomainChecker), then either put the job back (deferred host, transient
  * result, shutdown) or write the result (ResultWriter). Queue mechanics stay
  * behind VerifyJobHandle; the outcome is returned as data.
+ *
+ * A run that throws (a Redis command refused or lost: NOPERM, OOM, a Cluster
+ * slot still moving, a pipeline dropped in a reconnect; or a bug of ours) is
+ * put back like a transient result instead of failing the job, which BullMQ
+ * would remove with its domain unchecked. Only the last of maxErrorRuns, or a
+ * put-back that itself fails, reaches BullMQ as an error: if Redis cannot take
+ * the put-back it cannot take the failure either, and the job's lock lapses
+ * into stalled-job recovery, which runs it again.
  */
 export class VerifyJobProcessor {
   readonly #checker: DomainChecker;
@@ -107,12 +120,27 @@ export class VerifyJobProcessor {
   }
 
   async process(job: VerifyJobHandle, token: string | undefined, signal?: AbortSignal): Promise<VerifyJobOutcome> {
-    const { now } = this.#clock;
     const domain = job.id;
     if (!domain) return { status: 'bad_job', reason: 'job without id' };
-    const data = verifyJobDataSchema.safeParse(job.data ?? {});
-    const previousRuns = data.success ? (data.data.t ?? 0) : 0;
-    const maxHostAgeMs = data.success ? data.data.a : undefined;
+    const parsed = verifyJobDataSchema.safeParse(job.data ?? {});
+    const data: VerifyJobData = parsed.success ? parsed.data : {};
+    try {
+      return await this.#run(domain, data, job, token, signal);
+    } catch (error) {
+      return await this.#putBackAfterError(error, data, job, token, signal);
+    }
+  }
+
+  async #run(
+    domain: string,
+    data: VerifyJobData,
+    job: VerifyJobHandle,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<VerifyJobOutcome> {
+    const { now } = this.#clock;
+    const previousRuns = data.t ?? 0;
+    const maxHostAgeMs = data.a;
     const attempt = previousRuns + 1;
     const startedAt = now();
 
@@ -136,19 +164,56 @@ export class VerifyJobProcessor {
     }
     if (isTransientResult(result) && attempt < this.#retry.maxAttempts) {
       const delayMs = this.#retry.retryBaseMs * 2 ** previousRuns + this.#jitter();
-      await job.updateData({ ...(maxHostAgeMs !== undefined ? { a: maxHostAgeMs } : {}), t: attempt });
+      await job.updateData({ ...data, t: attempt });
       await job.moveToDelayed(now() + delayMs, token);
       return { status: 'delayed', why: 'transient', delayMs, reason: result.verdict, attempt };
     }
     const stored: CheckResult = { ...result, attempts: attempt };
     const write = await this.#store.write(stored);
     if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
-    // A failure here fails the job (BullMQ keeps it): the result and its history are stored already, a re-run compares against them.
+    // A failure here puts the job back like any error: the result and its history are stored already, and the
+    // re-run compares against them, so the changes whose follow-up failed are not announced again.
     if (write.status === 'written' && this.#follower) await this.#follower.afterWrite(stored, write.changes);
     return { status: 'stored', result: stored, write: write.status };
+  }
+
+  /** The run threw: put the job back (see the class comment), or rethrow on the last error run or a failed put-back. */
+  async #putBackAfterError(
+    error: unknown,
+    data: VerifyJobData,
+    job: VerifyJobHandle,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<VerifyJobOutcome> {
+    const { now } = this.#clock;
+    const attempt = (data.t ?? 0) + 1;
+    const errorRuns = (data.e ?? 0) + 1;
+    if (errorRuns >= this.#retry.maxErrorRuns && !signal?.aborted) throw error;
+    try {
+      if (signal?.aborted) {
+        await job.moveToDelayed(now(), token);
+        return { status: 'delayed', why: 'handed_back', delayMs: 0, reason: 'worker_shutdown', attempt };
+      }
+      const delayMs = this.#retry.retryBaseMs * 2 ** Math.min(errorRuns - 1, MAX_ERROR_DOUBLINGS) + this.#jitter();
+      await job.updateData({ ...data, e: errorRuns });
+      await job.moveToDelayed(now() + delayMs, token);
+      return { status: 'delayed', why: 'error', delayMs, reason: errorReason(error), attempt };
+    } catch {
+      // The put-back failed too: BullMQ gets the run's own error (see the class comment).
+      throw error;
+    }
   }
 
   #jitter(): number {
     return Math.floor(this.#clock.random() * this.#retry.jitterMs);
   }
+}
+
+/** The error-run delay doubles at most this often (retryBaseMs × 64), so a long outage is polled, not waited out for hours. */
+const MAX_ERROR_DOUBLINGS = 6;
+
+/** For the log line: the error's message, bounded (it may quote a Redis reply). */
+function errorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : `non-Error thrown (${typeof error})`;
+  return message.length > 200 ? `${message.slice(0, 200)}…` : message;
 }

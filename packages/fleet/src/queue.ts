@@ -9,8 +9,8 @@ export const VERIFY_JOB_NAME = 'check';
 /**
  * A job's data, kept minimal (Redis bytes per queued domain, README "Redis key layout"): the job
  * id is the normalized domain, so the data only carries the retry count of
- * transient results (`t`, absent on the first run). Politeness deferrals do not
- * count as attempts.
+ * transient results (`t`, absent on the first run) and of runs that ended in an
+ * error (`e`). Politeness deferrals do not count as either.
  */
 export const verifyJobDataSchema = z.object({
   t: z.number().int().min(0).optional(),
@@ -19,6 +19,8 @@ export const verifyJobDataSchema = z.object({
    * are probed afresh instead of reused, so the check sees the world as it is now.
    */
   a: z.number().int().min(1).optional(),
+  /** Runs so far that ended in an error instead of a result (RetryPolicy.maxErrorRuns), absent until one does. */
+  e: z.number().int().min(0).optional(),
 });
 export type VerifyJobData = z.infer<typeof verifyJobDataSchema>;
 

@@ -158,7 +158,7 @@ export class VerifyWorker {
       if (this.#metrics) recordJobOutcome(this.#metrics, outcome);
       const log = { jobId: job.id, domain: job.id, ms: Date.now() - started };
       if (outcome.status === 'delayed') {
-        this.#logger.debug(
+        this.#logger[outcome.why === 'error' ? 'warn' : 'debug'](
           { ...log, why: outcome.why, delayMs: outcome.delayMs, reason: outcome.reason, attempt: outcome.attempt },
           'job delayed',
         );

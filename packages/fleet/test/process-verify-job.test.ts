@@ -38,7 +38,7 @@ function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobPr
   return new VerifyJobProcessor(
     checker,
     store,
-    { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100 },
+    { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100, maxErrorRuns: 3 },
     { now: () => NOW, random: () => 0.5 },
   );
 }
@@ -114,12 +114,136 @@ describe('VerifyJobProcessor', () => {
       }),
     };
     const store = { write: async () => ({ status: 'invalid', reason: 'schema: verdict: bad' }) as const };
-    const outcome = await new VerifyJobProcessor(checker, store, { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0 }).process(
-      job,
-      't',
-    );
+    const outcome = await new VerifyJobProcessor(checker, store, {
+      maxAttempts: 3,
+      retryBaseMs: 1000,
+      jitterMs: 0,
+      maxErrorRuns: 3,
+    }).process(job, 't');
     expect(outcome).toMatchObject({ status: 'rejected', reason: 'schema: verdict: bad' });
     expect(job.moves).toEqual([]);
+  });
+});
+
+describe('VerifyJobProcessor when a run throws', () => {
+  const refused = () => new Error("NOPERM No permissions to access the 'mxv:result:{e.test}' key");
+  /** A store that refuses `failures` writes (as Redis does under an ACL or OOM), then stores. */
+  function flakyStore(failures: number, written: CheckResult[]) {
+    let left = failures;
+    return {
+      write: async (result: CheckResult) => {
+        if (left-- > 0) throw refused();
+        written.push(result);
+        return { status: 'written', changes: [] } as const;
+      },
+    };
+  }
+  const complete = (): DomainCheck => ({ status: 'complete', result: sampleResult('e.test', '2026-01-01T00:00:00.000Z') });
+  const always = { check: async (): Promise<DomainCheck> => complete() };
+
+  it('puts the job back with a doubling delay, counting error runs apart from attempts, then stores', async () => {
+    const written: CheckResult[] = [];
+    const p = new VerifyJobProcessor(
+      always,
+      flakyStore(2, written),
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100, maxErrorRuns: 3 },
+      { now: () => NOW, random: () => 0.5 },
+    );
+    const job = new FakeJob('e.test', { a: 60_000 });
+    expect(await p.process(job, 't')).toEqual({
+      status: 'delayed',
+      why: 'error',
+      delayMs: 1050,
+      reason: "NOPERM No permissions to access the 'mxv:result:{e.test}' key",
+      attempt: 1,
+    });
+    expect(job.data).toEqual({ a: 60_000, e: 1 });
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'error', delayMs: 2050, attempt: 1 });
+    expect(job.data).toEqual({ a: 60_000, e: 2 });
+    expect(job.moves).toEqual([
+      { at: NOW + 1050, token: 't' },
+      { at: NOW + 2050, token: 't' },
+    ]);
+    expect(await p.process(job, 't')).toMatchObject({ status: 'stored' });
+    // Errors are not attempts: the stored result says it took one run that produced a result.
+    expect(written.map((r) => r.attempts)).toEqual([1]);
+  });
+
+  it('rethrows on the last error run, so the job fails instead of looping on a fault of ours', async () => {
+    const p = new VerifyJobProcessor(
+      { check: async () => Promise.reject(new TypeError('a bug')) },
+      flakyStore(0, []),
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 2 },
+      { now: () => NOW, random: () => 0 },
+    );
+    const job = new FakeJob('e.test');
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'error', reason: 'a bug' });
+    await expect(p.process(job, 't')).rejects.toThrow('a bug');
+    expect(job.moves).toHaveLength(1);
+  });
+
+  it('caps the doubling at 64 × the base delay', async () => {
+    const p = new VerifyJobProcessor(
+      { check: async () => Promise.reject(new Error('CLUSTERDOWN')) },
+      flakyStore(0, []),
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 50 },
+      { now: () => NOW, random: () => 0 },
+    );
+    const job = new FakeJob('e.test', { e: 20 });
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'error', delayMs: 64_000 });
+    expect(job.data).toEqual({ e: 21 });
+  });
+
+  it('keeps the transient count when a retried run then throws, and the error count when a later run is transient', async () => {
+    const outcomes: Array<() => Promise<DomainCheck>> = [
+      async () => ({ status: 'complete', result: transient('e.test') }),
+      async () => Promise.reject(new Error('Connection is closed.')),
+      async () => ({ status: 'complete', result: transient('e.test') }),
+    ];
+    const p = new VerifyJobProcessor(
+      { check: () => (outcomes.shift() as () => Promise<DomainCheck>)() },
+      flakyStore(0, []),
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3 },
+      { now: () => NOW, random: () => 0 },
+    );
+    const job = new FakeJob('e.test');
+    await p.process(job, 't');
+    expect(job.data).toEqual({ t: 1 });
+    expect(await p.process(job, 't')).toMatchObject({ why: 'error', attempt: 2 });
+    expect(job.data).toEqual({ t: 1, e: 1 });
+    await p.process(job, 't');
+    expect(job.data).toEqual({ t: 2, e: 1 });
+  });
+
+  it('rethrows the run’s own error when the put-back fails too (Redis still refuses: stalled-job recovery takes over)', async () => {
+    const p = new VerifyJobProcessor(
+      always,
+      flakyStore(1, []),
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3 },
+      { now: () => NOW, random: () => 0 },
+    );
+    const job = new FakeJob('e.test');
+    job.moveToDelayed = async () => Promise.reject(new Error('Connection is closed.'));
+    await expect(p.process(job, 't')).rejects.toThrow('NOPERM');
+  });
+
+  it('hands the job back at once, without counting an error run, when the error comes while shutting down', async () => {
+    const abort = new AbortController();
+    const p = new VerifyJobProcessor(
+      {
+        check: async () => {
+          abort.abort();
+          throw new Error('aborted');
+        },
+      },
+      flakyStore(0, []),
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 1 },
+      { now: () => NOW, random: () => 0 },
+    );
+    const job = new FakeJob('e.test');
+    expect(await p.process(job, 't', abort.signal)).toMatchObject({ status: 'delayed', why: 'handed_back', delayMs: 0 });
+    expect(job.moves).toEqual([{ at: NOW, token: 't' }]);
+    expect(job.data).toEqual({});
   });
 });
 
@@ -140,7 +264,7 @@ describe('VerifyJobProcessor and watches', () => {
         },
       },
       { write: async () => ({ status: 'written', changes }) as const },
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3 },
       { now: () => NOW, random: () => 0 },
       { afterWrite: async (result, written) => void followed.push([result.domain, written]) },
     );

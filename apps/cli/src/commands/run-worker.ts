@@ -74,6 +74,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     retry: {
       maxAttempts: boundFlag('--attempts', flags.attempts, RETRY_BOUNDS.maxAttempts),
       retryBaseMs: boundFlag('--retry-base-ms', flags.retryBaseMs, RETRY_BOUNDS.retryBaseMs),
+      maxErrorRuns: boundFlag('--error-runs', flags.errorRuns, RETRY_BOUNDS.maxErrorRuns),
     },
     worker: {
       concurrency: boundFlag('--concurrency', flags.concurrency, VERIFY_WORKER_BOUNDS.concurrency),

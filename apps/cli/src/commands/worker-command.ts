@@ -29,6 +29,7 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   resultTtl: string;
   attempts: string;
   retryBaseMs: string;
+  errorRuns: string;
   drainTimeoutMs: string;
   redisWaitMs: string;
   heapGrowthPercent: string;
@@ -111,6 +112,14 @@ export function workerCommand(): Command {
       new Option('--retry-base-ms <n>', 'delay before the first re-run of a transient result; doubles').default(
         boundDefault(RETRY_BOUNDS.retryBaseMs),
       ),
+    )
+    .addOption(
+      new Option(
+        '--error-runs <n>',
+        'runs of a domain that end in an error instead of a result (Redis refused a command) before its job fails',
+      )
+        .env('MXV_ERROR_RUNS')
+        .default(boundDefault(RETRY_BOUNDS.maxErrorRuns)),
     )
     .addOption(
       new Option('--redis-wait-ms <n>', 'at start, how long to wait for an unreachable Redis before giving up')

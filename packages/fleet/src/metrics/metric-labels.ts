@@ -32,6 +32,8 @@ export const DELAY_REASON_LABELS = [
   'politeness_network_concurrency',
   'host_probe_in_flight',
   'egress_in_doubt',
+  /** The run threw (a Redis command refused or lost) and the job was put back (process-verify-job.ts). */
+  'error',
   'other',
 ] as const;
 export type DelayReasonLabel = (typeof DELAY_REASON_LABELS)[number];

@@ -26,7 +26,8 @@ export function recordJobOutcome(metrics: WorkMetrics, outcome: VerifyJobOutcome
         metrics.jobsRetried.inc({ verdict: boundedLabel(outcome.reason, VERDICT_LABELS) });
         return;
       }
-      const reason = delayReasonLabel(outcome.reason);
+      // An error's reason is its message: free text, counted under its own label.
+      const reason = outcome.why === 'error' ? 'error' : delayReasonLabel(outcome.reason);
       metrics.jobsDelayed.inc({ reason });
       metrics.jobsDelayedSeconds.inc({ reason }, outcome.delayMs / 1000);
       return;

@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
+import { startWorld, type World, type WorldDomainSpec, type WorldRecord, worldProbeFlags } from '@mxv/testkit';
+import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
+import { CLI_MAIN, runCli } from './run-cli.js';
+
+/**
+ * A Redis that refuses some commands in the middle of a run, as an ACL
+ * change, a full `maxmemory` or a Cluster slot in migration does: a real
+ * `mxv worker` whose result writes get NOPERM must put its jobs back, not
+ * fail them (BullMQ would remove them, domains unchecked), and store every
+ * result once Redis takes writes again. The refusal is an ACL on our own
+ * private server: the worker's user may read result keys but not write them,
+ * while BullMQ's keys stay writable.
+ */
+
+const PREFIX = 'refuse';
+const DOMAINS = Array.from({ length: 30 }, (_, i) => `d${i}.refuse.test`);
+const USER = 'mxv-worker';
+const PASSWORD = 'refusal-test-password';
+let world: World;
+let redisServer: TestRedis;
+let admin: Redis;
+let dir: string;
+let worker: ChildProcess | undefined;
+
+beforeAll(async () => {
+  const records: Record<string, WorldRecord[]> = { 'mx.refuse.test': [{ type: 'A', host: 'mx' }] };
+  const domains: WorldDomainSpec[] = DOMAINS.map((name) => {
+    records[name] = [{ type: 'MX', priority: 10, exchange: 'mx.refuse.test' }];
+    return { name };
+  });
+  [world, redisServer] = await Promise.all([
+    startWorld({ hosts: [{ id: 'mx', behaviour: 'esmtp', hostname: 'mx.refuse.test' }], records, domains }),
+    // Its own server: the test changes ACL users, which a shared one must not see.
+    startTestRedis({ own: true }),
+  ]);
+  const connected = await connectRedis(redisServer.url);
+  if (connected.status !== 'ok') throw new Error(connected.reason);
+  admin = connected.redis;
+  dir = mkdtempSync(join(tmpdir(), 'mxv-refusal-test-'));
+  writeFileSync(join(dir, 'ca.pem'), world.caCertPem);
+});
+
+afterAll(async () => {
+  if (worker?.exitCode === null) worker.kill('SIGKILL');
+  admin?.disconnect();
+  await Promise.all([world?.stop(), redisServer?.stop()]);
+});
+
+/** The worker's user: everything of the fleet but `refuse:r…` (results) read-only. */
+async function refuseResultWrites(): Promise<void> {
+  await admin.call(
+    'ACL',
+    'SETUSER',
+    USER,
+    'reset',
+    'on',
+    `>${PASSWORD}`,
+    '+@all',
+    '&*',
+    `~{${PREFIX}}*`,
+    `~${PREFIX}:[^r]*`,
+    `%R~${PREFIX}:r*`,
+  );
+}
+
+async function allowResultWrites(): Promise<void> {
+  await admin.call('ACL', 'SETUSER', USER, `%RW~${PREFIX}:r*`);
+}
+
+function workerUrl(): string {
+  const url = new URL(redisServer.url);
+  url.username = USER;
+  url.password = PASSWORD;
+  return url.toString();
+}
+
+async function storedCount(): Promise<number> {
+  const found = await new ResultStore(admin, fleetKeys(PREFIX)).getMany(DOMAINS);
+  return found.filter((entry) => entry.status === 'found').length;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('a worker whose Redis refuses commands mid-run', () => {
+  it('puts the refused jobs back and stores every result once Redis takes writes again', async () => {
+    await refuseResultWrites();
+    const file = join(dir, 'domains.txt');
+    writeFileSync(file, `${DOMAINS.join('\n')}\n`);
+    const enqueued = await runCli(['enqueue', '--json', '-f', file, '--redis', redisServer.url, '--prefix', PREFIX]);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+
+    let stderr = '';
+    worker = spawn(
+      process.execPath,
+      [
+        CLI_MAIN,
+        'worker',
+        '--redis',
+        workerUrl(),
+        '--prefix',
+        PREFIX,
+        ...worldProbeFlags(world),
+        '--timeout-ms',
+        '10000',
+        '--dns-timeout-ms',
+        '3000',
+        '--concurrency',
+        '10',
+        '--retry-base-ms',
+        '200',
+        '--error-runs',
+        '20',
+        '--log-level',
+        'warn',
+      ],
+      { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const refusedDomains = (): Set<string> => {
+      const seen = new Set<string>();
+      for (const line of stderr.split('\n')) {
+        if (!line.includes('"why":"error"') || !line.includes('NOPERM')) continue;
+        const entry = JSON.parse(line) as { domain?: string };
+        if (entry.domain) seen.add(entry.domain);
+      }
+      return seen;
+    };
+
+    // Every domain was checked and its write refused at least once...
+    await waitFor('a refused write for every domain', () => refusedDomains().size === DOMAINS.length, 30_000);
+    expect(await storedCount()).toBe(0);
+    expect(stderr).not.toContain('job failed');
+    // ...and every job is still queued (BullMQ failed and removed them before).
+    const queue = createVerifyQueue(admin, fleetKeys(PREFIX));
+    expect(await queue.count()).toBe(DOMAINS.length);
+
+    await allowResultWrites();
+    await waitFor('every result stored', async () => (await storedCount()) === DOMAINS.length, 30_000);
+    const results = await new ResultStore(admin, fleetKeys(PREFIX)).getMany(DOMAINS);
+    for (const entry of results) {
+      expect(entry.status).toBe('found');
+      if (entry.status !== 'found') continue;
+      expect(entry.result.verdict, entry.result.domain).toBe('ok');
+      // Error runs are not attempts: one run produced the result.
+      expect(entry.result.attempts, entry.result.domain).toBe(1);
+    }
+    // One write each: the events stream gets an entry per write.
+    expect(await admin.xlen(fleetKeys(PREFIX).events)).toBe(DOMAINS.length);
+    await waitFor('an empty queue', async () => (await queue.count()) === 0, 10_000);
+    expect(stderr).not.toContain('job failed');
+    await queue.close();
+  }, 90_000);
+});
