@@ -3,8 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
-import { startWorld, type World, type WorldDomainSpec, type WorldRecord, worldProbeFlags } from '@mxv/testkit';
+import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type Redis, type VerifyQueue } from '@mxv/fleet';
+import {
+  startWorld,
+  type World,
+  type WorldDomainSpec,
+  type WorldHostSpec,
+  type WorldRecord,
+  worldProbeFlags,
+} from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
 import { CLI_MAIN, runCli } from './run-cli.js';
 
@@ -20,6 +27,7 @@ import { CLI_MAIN, runCli } from './run-cli.js';
 
 const PREFIX = 'refuse';
 const DOMAINS = Array.from({ length: 30 }, (_, i) => `d${i}.refuse.test`);
+const SLOW_DOMAIN = 'slow.refuse.test';
 const USER = 'mxv-worker';
 const PASSWORD = 'refusal-test-password';
 let world: World;
@@ -29,13 +37,23 @@ let dir: string;
 let worker: ChildProcess | undefined;
 
 beforeAll(async () => {
-  const records: Record<string, WorldRecord[]> = { 'mx.refuse.test': [{ type: 'A', host: 'mx' }] };
+  const records: Record<string, WorldRecord[]> = {
+    'mx.refuse.test': [{ type: 'A', host: 'mx' }],
+    'slow-mx.refuse.test': [{ type: 'A', host: 'slow' }],
+    [SLOW_DOMAIN]: [{ type: 'MX', priority: 10, exchange: 'slow-mx.refuse.test' }],
+  };
   const domains: WorldDomainSpec[] = DOMAINS.map((name) => {
     records[name] = [{ type: 'MX', priority: 10, exchange: 'mx.refuse.test' }];
     return { name };
   });
+  domains.push({ name: SLOW_DOMAIN });
+  const hosts: WorldHostSpec[] = [
+    { id: 'mx', behaviour: 'esmtp', hostname: 'mx.refuse.test' },
+    // Greets after 4 s: a run that outlives a 1 s job deadline.
+    { id: 'slow', behaviour: 'esmtp', hostname: 'slow-mx.refuse.test', greetingDelayMs: 4_000 },
+  ];
   [world, redisServer] = await Promise.all([
-    startWorld({ hosts: [{ id: 'mx', behaviour: 'esmtp', hostname: 'mx.refuse.test' }], records, domains }),
+    startWorld({ hosts, records, domains }),
     // Its own server: the test changes ACL users, which a shared one must not see.
     startTestRedis({ own: true }),
   ]);
@@ -80,6 +98,43 @@ function workerUrl(): string {
   return url.toString();
 }
 
+/** One `mxv worker` at log level warn; returns its stderr so far. */
+function startWorker(redisUrl: string, prefix: string, extra: string[]): () => string {
+  let stderr = '';
+  worker = spawn(
+    process.execPath,
+    [
+      CLI_MAIN,
+      'worker',
+      '--redis',
+      redisUrl,
+      '--prefix',
+      prefix,
+      ...worldProbeFlags(world),
+      '--timeout-ms',
+      '10000',
+      '--dns-timeout-ms',
+      '3000',
+      '--concurrency',
+      '10',
+      '--log-level',
+      'warn',
+      ...extra,
+    ],
+    { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return () => stderr;
+}
+
+/** Jobs in the queue in any state but finished (those are removed at once). */
+async function jobsLeft(queue: VerifyQueue): Promise<number> {
+  const counts = await Promise.all(
+    queue.shards.map((shard) => shard.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed')),
+  );
+  return counts.reduce((sum, byState) => sum + Object.values(byState).reduce((a, b) => a + b, 0), 0);
+}
+
 async function storedCount(): Promise<number> {
   const found = await new ResultStore(admin, fleetKeys(PREFIX)).getMany(DOMAINS);
   return found.filter((entry) => entry.status === 'found').length;
@@ -94,7 +149,7 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('a worker whose Redis refuses commands mid-run', () => {
+describe('a worker whose Redis refuses commands, or whose run hangs', () => {
   it('puts the refused jobs back and stores every result once Redis takes writes again', async () => {
     await refuseResultWrites();
     const file = join(dir, 'domains.txt');
@@ -102,36 +157,10 @@ describe('a worker whose Redis refuses commands mid-run', () => {
     const enqueued = await runCli(['enqueue', '--json', '-f', file, '--redis', redisServer.url, '--prefix', PREFIX]);
     expect(enqueued.code, enqueued.stderr).toBe(0);
 
-    let stderr = '';
-    worker = spawn(
-      process.execPath,
-      [
-        CLI_MAIN,
-        'worker',
-        '--redis',
-        workerUrl(),
-        '--prefix',
-        PREFIX,
-        ...worldProbeFlags(world),
-        '--timeout-ms',
-        '10000',
-        '--dns-timeout-ms',
-        '3000',
-        '--concurrency',
-        '10',
-        '--retry-base-ms',
-        '200',
-        '--error-runs',
-        '20',
-        '--log-level',
-        'warn',
-      ],
-      { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const logs = startWorker(workerUrl(), PREFIX, ['--retry-base-ms', '200', '--error-runs', '20']);
     const refusedDomains = (): Set<string> => {
       const seen = new Set<string>();
-      for (const line of stderr.split('\n')) {
+      for (const line of logs().split('\n')) {
         if (!line.includes('"why":"error"') || !line.includes('NOPERM')) continue;
         const entry = JSON.parse(line) as { domain?: string };
         if (entry.domain) seen.add(entry.domain);
@@ -142,10 +171,10 @@ describe('a worker whose Redis refuses commands mid-run', () => {
     // Every domain was checked and its write refused at least once...
     await waitFor('a refused write for every domain', () => refusedDomains().size === DOMAINS.length, 30_000);
     expect(await storedCount()).toBe(0);
-    expect(stderr).not.toContain('job failed');
+    expect(logs()).not.toContain('job failed');
     // ...and every job is still queued (BullMQ failed and removed them before).
     const queue = createVerifyQueue(admin, fleetKeys(PREFIX));
-    expect(await queue.count()).toBe(DOMAINS.length);
+    expect(await jobsLeft(queue)).toBe(DOMAINS.length);
 
     await allowResultWrites();
     await waitFor('every result stored', async () => (await storedCount()) === DOMAINS.length, 30_000);
@@ -159,8 +188,39 @@ describe('a worker whose Redis refuses commands mid-run', () => {
     }
     // One write each: the events stream gets an entry per write.
     expect(await admin.xlen(fleetKeys(PREFIX).events)).toBe(DOMAINS.length);
-    await waitFor('an empty queue', async () => (await queue.count()) === 0, 10_000);
-    expect(stderr).not.toContain('job failed');
+    await waitFor('an empty queue', async () => (await jobsLeft(queue)) === 0, 10_000);
+    expect(logs()).not.toContain('job failed');
     await queue.close();
+    worker?.kill('SIGKILL');
   }, 90_000);
+
+  it('aborts a run past --job-deadline-ms, puts it back as an error run, and fails it after --error-runs', async () => {
+    const prefix = 'deadline';
+    const enqueued = await runCli(['enqueue', '--redis', redisServer.url, '--prefix', prefix, SLOW_DOMAIN]);
+    expect(enqueued.code, enqueued.stderr).toBe(0);
+    const logs = startWorker(redisServer.url, prefix, [
+      '--job-deadline-ms',
+      '1000',
+      '--error-runs',
+      '2',
+      '--retry-base-ms',
+      '100',
+    ]);
+    await waitFor('the job to fail', () => logs().includes('"msg":"job failed"'), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}; worker log:\n${logs()}`);
+    });
+    const delayed = logs()
+      .split('\n')
+      .filter((line) => line.includes('"why":"error"'));
+    expect(delayed).toHaveLength(1);
+    expect(delayed[0]).toContain('job deadline of 1000 ms passed');
+    expect(logs()).toContain('job deadline of 1000 ms passed');
+    const queue = createVerifyQueue(admin, fleetKeys(prefix));
+    expect(await jobsLeft(queue)).toBe(0);
+    await queue.close();
+    expect((await new ResultStore(admin, fleetKeys(prefix)).get(SLOW_DOMAIN)).status).toBe('not_found');
+    const ran = await runCli(['worker', '--redis', redisServer.url, '--job-deadline-ms', '999']);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('--job-deadline-ms');
+  }, 60_000);
 });

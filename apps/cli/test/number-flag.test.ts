@@ -23,6 +23,7 @@ const FLAGS: [flag: string, bound: NumberBound][] = [
   ['--lock-ms', VERIFY_WORKER_BOUNDS.lockDurationMs],
   ['--stalled-interval-ms', VERIFY_WORKER_BOUNDS.stalledIntervalMs],
   ['--heartbeat-ms', VERIFY_WORKER_BOUNDS.heartbeatMs],
+  ['--job-deadline-ms', VERIFY_WORKER_BOUNDS.jobDeadlineMs],
   ['--attempts', RETRY_BOUNDS.maxAttempts],
   ['--retry-base-ms', RETRY_BOUNDS.retryBaseMs],
   ['--error-runs', RETRY_BOUNDS.maxErrorRuns],

@@ -49,6 +49,12 @@ export const VERIFY_WORKER_BOUNDS = {
   stalledIntervalMs: { min: 500, max: 3_600_000, default: 15_000 },
   /** A job that stalls more often than this (it keeps killing its workers) is failed instead of retried. */
   maxStalledCount: { min: 1, max: 100, default: 3 },
+  /**
+   * A job's run is aborted past this and put back as an error run: far above
+   * what the engine's own budgets allow a domain, so it only ever catches a
+   * run that hangs.
+   */
+  jobDeadlineMs: { min: 1_000, max: 3_600_000, default: 600_000 },
   heartbeatMs: { min: 100, max: 3_600_000, default: 5_000 },
 } as const satisfies Record<string, NumberBound>;
 
@@ -67,6 +73,13 @@ export const RETRY_BOUNDS = {
    * of a Redis that refuses commands; the last error fails the job.
    */
   maxErrorRuns: { min: 1, max: 50, default: 8 },
+  /**
+   * After a run is aborted (its job deadline, a drain past its timeout), how
+   * long it may take to end before the job is put back without it: a Redis
+   * command that never settles (a pipeline lost in a reconnect) must not
+   * hold a worker slot and the job's lock forever.
+   */
+  abortGraceMs: { min: 0, max: 600_000, default: 5_000 },
 } as const satisfies Record<string, NumberBound>;
 
 /**

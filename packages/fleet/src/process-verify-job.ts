@@ -15,6 +15,20 @@ export interface RetryPolicy {
   jitterMs: number;
   /** Runs of a job that ended in an error instead of a result; the last one fails the job (RETRY_BOUNDS). */
   maxErrorRuns: number;
+  /** After its abort, how long a run may take to end before its job is put back without it (RETRY_BOUNDS). */
+  abortGraceMs: number;
+}
+
+/**
+ * The abort reason of a run past its job deadline (the worker's
+ * `--job-deadline-ms`): put back as an error run, where any other abort is a
+ * worker shutting down and hands the job back at once, uncounted.
+ */
+export class JobDeadlineError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`job deadline of ${deadlineMs} ms passed`);
+    this.name = 'JobDeadlineError';
+  }
 }
 
 /** Written once, with the ranges the CLI checks, in bounds.ts. */
@@ -94,6 +108,12 @@ export type VerifyJobOutcome =
  * put-back that itself fails, reaches BullMQ as an error: if Redis cannot take
  * the put-back it cannot take the failure either, and the job's lock lapses
  * into stalled-job recovery, which runs it again.
+ *
+ * An aborted run (`signal`: the job deadline or a drain) that has not ended
+ * abortGraceMs later is abandoned: the job is put back without waiting for it,
+ * since what hangs may be a Redis command that never settles. If it ends
+ * later after all, its write is the result store's compare-and-set on
+ * `checkedAt` like any duplicate run's.
  */
 export class VerifyJobProcessor {
   readonly #checker: DomainChecker;
@@ -125,7 +145,8 @@ export class VerifyJobProcessor {
     const parsed = verifyJobDataSchema.safeParse(job.data ?? {});
     const data: VerifyJobData = parsed.success ? parsed.data : {};
     try {
-      return await this.#run(domain, data, job, token, signal);
+      const run = this.#run(domain, data, job, token, signal);
+      return await (signal ? settleWithin(run, signal, this.#retry.abortGraceMs) : run);
     } catch (error) {
       return await this.#putBackAfterError(error, data, job, token, signal);
     }
@@ -145,11 +166,8 @@ export class VerifyJobProcessor {
     const startedAt = now();
 
     const outcome = await this.#checker.check(domain, signal, maxHostAgeMs !== undefined ? { maxHostAgeMs } : {});
-    if (signal?.aborted) {
-      // Draining past its deadline: hand the job back at once instead of letting its lock lapse.
-      await job.moveToDelayed(now(), token);
-      return { status: 'delayed', why: 'handed_back', delayMs: 0, reason: 'worker_shutdown', attempt };
-    }
+    // Aborted: what the engine made of it is not a result. Put back by #putBackAfterError (shutdown or deadline).
+    if (signal?.aborted) throw abortReason(signal);
     if (outcome.status === 'deferred') {
       const delayMs = Math.max(1, outcome.retryAfterMs) + this.#jitter();
       await job.moveToDelayed(now() + delayMs, token);
@@ -188,9 +206,11 @@ export class VerifyJobProcessor {
     const { now } = this.#clock;
     const attempt = (data.t ?? 0) + 1;
     const errorRuns = (data.e ?? 0) + 1;
-    if (errorRuns >= this.#retry.maxErrorRuns && !signal?.aborted) throw error;
+    const shuttingDown = signal?.aborted === true && !(signal.reason instanceof JobDeadlineError);
+    if (errorRuns >= this.#retry.maxErrorRuns && !shuttingDown) throw error;
     try {
-      if (signal?.aborted) {
+      if (shuttingDown) {
+        // Draining past its timeout: hand the job back at once instead of letting its lock lapse.
         await job.moveToDelayed(now(), token);
         return { status: 'delayed', why: 'handed_back', delayMs: 0, reason: 'worker_shutdown', attempt };
       }
@@ -211,6 +231,30 @@ export class VerifyJobProcessor {
 
 /** The error-run delay doubles at most this often (retryBaseMs × 64), so a long outage is polled, not waited out for hours. */
 const MAX_ERROR_DOUBLINGS = 6;
+
+/** Why `signal` was aborted, as an Error to throw. */
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+/**
+ * `run`, or once `signal` is aborted and `graceMs` more have passed without it
+ * settling, a rejection with the abort's reason (the run is left to itself).
+ */
+function settleWithin<T>(run: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(abortReason(signal)), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    void run.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
 
 /** For the log line: the error's message, bounded (it may quote a Redis reply). */
 function errorReason(error: unknown): string {

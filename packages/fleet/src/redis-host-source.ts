@@ -118,6 +118,9 @@ export class RedisHostSource implements HostProbeSource {
       } finally {
         decision.release();
       }
+      // Our own abort (a job deadline, a drain) cut the probe short: it says nothing of the host, and cached
+      // it would hand every domain behind the host a false verdict (`aborted` reads as no greeting) for its TTL.
+      if (signal?.aborted) return { status: 'probed', probe };
       const pressure = await this.#gate.noteOutcome(target, probe);
       const ttlMs = isTransientProbe(probe, pressure) ? this.#options.transientHostTtlMs : this.#options.hostTtlMs;
       // Three slots on a Cluster (the entry, the counter, the index): grouped per master.

@@ -26,7 +26,8 @@ export class RedisStsPolicySource implements StsPolicySource {
   readonly #fetcher: StsPolicyFetcher;
   readonly #options: RedisStsPolicySourceOptions;
   readonly #now: () => number;
-  readonly #inFlight = new Map<string, Promise<StsPolicyObtained>>();
+  /** Fetches in flight in this worker, with the signal of the job that started each. */
+  readonly #inFlight = new Map<string, { fetched: Promise<StsPolicyObtained>; signal: AbortSignal | undefined }>();
 
   constructor(redis: FleetRedis, keys: FleetKeys, fetcher: StsPolicyFetcher, options: RedisStsPolicySourceOptions) {
     this.#redis = redis;
@@ -42,15 +43,19 @@ export class RedisStsPolicySource implements StsPolicySource {
     if (cached !== null) return { status: 'cached', policy: cached };
     const pending = this.#inFlight.get(key);
     if (pending) {
-      const shared = await pending;
-      return shared.status === 'fetched' ? { status: 'cached', policy: shared.policy } : shared;
+      const shared = await pending.fetched;
+      if (shared.status === 'fetched') return { status: 'cached', policy: shared.policy };
+      // A fetch cut short by the abort of the job that started it (its deadline, a drain) says nothing of the
+      // policy: fetch again for this job rather than report the other job's abort as a failure.
+      if (!pending.signal?.aborted || signal?.aborted) return shared;
     }
     const started = this.#fetchAndStore(key, domain, id, signal);
-    this.#inFlight.set(key, started);
+    const entry = { fetched: started, signal };
+    this.#inFlight.set(key, entry);
     try {
       return await started;
     } finally {
-      this.#inFlight.delete(key);
+      if (this.#inFlight.get(key) === entry) this.#inFlight.delete(key);
     }
   }
 

@@ -4,7 +4,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { defaultsOf } from '@mxv/probe/bounds';
 import type { FleetRedis } from './redis-connection.js';
 import type { Logger } from 'pino';
-import type { VerifyJobOutcome, VerifyJobProcessor } from './process-verify-job.js';
+import { JobDeadlineError, type VerifyJobOutcome, type VerifyJobProcessor } from './process-verify-job.js';
 import { VERIFY_WORKER_BOUNDS } from './bounds.js';
 import type { VerifyJobData } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
@@ -24,6 +24,8 @@ export interface VerifyWorkerOptions {
   stalledIntervalMs: number;
   /** A job that stalls more often than this (it keeps killing its workers) is failed instead of retried. */
   maxStalledCount: number;
+  /** A run still going after this is aborted and its job put back as an error run (VERIFY_WORKER_BOUNDS). */
+  jobDeadlineMs: number;
   heartbeatMs: number;
 }
 
@@ -49,6 +51,7 @@ export class VerifyWorker {
   readonly #inFlight = new Map<string, AbortController>();
   readonly #metrics: WorkMetrics | null;
   readonly #concurrency: number;
+  readonly #jobDeadlineMs: number;
   readonly #processor: VerifyJobProcessor;
   #processed = 0;
   #state: 'idle' | 'running' | 'closing' = 'idle';
@@ -72,6 +75,7 @@ export class VerifyWorker {
     this.#processor = processor;
     this.#metrics = metrics;
     this.#concurrency = options.concurrency;
+    this.#jobDeadlineMs = options.jobDeadlineMs;
     this.#logger = logger.child({ worker: this.id });
     this.#heartbeat = new WorkerHeartbeat(redis, keys, this.id, options.heartbeatMs, () => ({
       host: hostname(),
@@ -147,6 +151,7 @@ export class VerifyWorker {
     const abort = new AbortController();
     this.#inFlight.set(key, abort);
     const started = Date.now();
+    const deadline = setTimeout(() => abort.abort(new JobDeadlineError(this.#jobDeadlineMs)), this.#jobDeadlineMs);
     try {
       let outcome: VerifyJobOutcome;
       try {
@@ -179,6 +184,7 @@ export class VerifyWorker {
         'result stored',
       );
     } finally {
+      clearTimeout(deadline);
       this.#inFlight.delete(key);
     }
   }

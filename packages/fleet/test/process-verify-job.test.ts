@@ -1,7 +1,7 @@
 import type { DomainCheck } from '@mxv/probe';
 import type { CheckResult } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
-import { VerifyJobProcessor, type VerifyJobHandle } from '../src/process-verify-job.js';
+import { JobDeadlineError, VerifyJobProcessor, type VerifyJobHandle } from '../src/process-verify-job.js';
 import type { VerifyJobData } from '../src/queue.js';
 import { sampleResult } from './support/sample-result.js';
 
@@ -38,7 +38,7 @@ function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobPr
   return new VerifyJobProcessor(
     checker,
     store,
-    { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100, maxErrorRuns: 3 },
+    { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100, maxErrorRuns: 3, abortGraceMs: 50 },
     { now: () => NOW, random: () => 0.5 },
   );
 }
@@ -146,7 +146,7 @@ describe('VerifyJobProcessor when a run throws', () => {
     const p = new VerifyJobProcessor(
       always,
       flakyStore(2, written),
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100, maxErrorRuns: 3 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 100, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0.5 },
     );
     const job = new FakeJob('e.test', { a: 60_000 });
@@ -173,7 +173,7 @@ describe('VerifyJobProcessor when a run throws', () => {
     const p = new VerifyJobProcessor(
       { check: async () => Promise.reject(new TypeError('a bug')) },
       flakyStore(0, []),
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 2 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 2, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
     );
     const job = new FakeJob('e.test');
@@ -186,7 +186,7 @@ describe('VerifyJobProcessor when a run throws', () => {
     const p = new VerifyJobProcessor(
       { check: async () => Promise.reject(new Error('CLUSTERDOWN')) },
       flakyStore(0, []),
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 50 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 50, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
     );
     const job = new FakeJob('e.test', { e: 20 });
@@ -203,7 +203,7 @@ describe('VerifyJobProcessor when a run throws', () => {
     const p = new VerifyJobProcessor(
       { check: () => (outcomes.shift() as () => Promise<DomainCheck>)() },
       flakyStore(0, []),
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
     );
     const job = new FakeJob('e.test');
@@ -219,7 +219,7 @@ describe('VerifyJobProcessor when a run throws', () => {
     const p = new VerifyJobProcessor(
       always,
       flakyStore(1, []),
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
     );
     const job = new FakeJob('e.test');
@@ -237,13 +237,65 @@ describe('VerifyJobProcessor when a run throws', () => {
         },
       },
       flakyStore(0, []),
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 1 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 1, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
     );
     const job = new FakeJob('e.test');
     expect(await p.process(job, 't', abort.signal)).toMatchObject({ status: 'delayed', why: 'handed_back', delayMs: 0 });
     expect(job.moves).toEqual([{ at: NOW, token: 't' }]);
     expect(job.data).toEqual({});
+  });
+});
+
+describe('VerifyJobProcessor with a run that never ends', () => {
+  const never = { check: () => new Promise<DomainCheck>(() => undefined) };
+  const store = { write: async () => ({ status: 'written', changes: [] }) as const };
+  const policy = { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 30 };
+
+  it('puts the job back as an error run once its deadline has passed and the grace is over', async () => {
+    const p = new VerifyJobProcessor(never, store, policy, { now: () => NOW, random: () => 0 });
+    const abort = new AbortController();
+    const job = new FakeJob('hung.test');
+    setTimeout(() => abort.abort(new JobDeadlineError(20)), 20);
+    expect(await p.process(job, 't', abort.signal)).toEqual({
+      status: 'delayed',
+      why: 'error',
+      delayMs: 1000,
+      reason: 'job deadline of 20 ms passed',
+      attempt: 1,
+    });
+    expect(job.data).toEqual({ e: 1 });
+    expect(job.moves).toEqual([{ at: NOW + 1000, token: 't' }]);
+  });
+
+  it('hands the job back at once, uncounted, when a drain aborts it', async () => {
+    const p = new VerifyJobProcessor(never, store, policy, { now: () => NOW, random: () => 0 });
+    const abort = new AbortController();
+    const job = new FakeJob('hung.test');
+    setTimeout(() => abort.abort(), 20);
+    expect(await p.process(job, 't', abort.signal)).toMatchObject({ status: 'delayed', why: 'handed_back' });
+    expect(job.data).toEqual({});
+    expect(job.moves).toEqual([{ at: NOW, token: 't' }]);
+  });
+
+  it('waits for a run that ends within the grace after its abort', async () => {
+    const written: CheckResult[] = [];
+    const abort = new AbortController();
+    const p = new VerifyJobProcessor(
+      {
+        check: async () => {
+          abort.abort(new JobDeadlineError(5));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return { status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') };
+        },
+      },
+      { write: async (result: CheckResult) => (written.push(result), { status: 'written', changes: [] }) as const },
+      { ...policy, abortGraceMs: 5_000 },
+      { now: () => NOW, random: () => 0 },
+    );
+    // The engine ended, but aborted: what it made is not stored; the deadline counts as an error run.
+    expect(await p.process(new FakeJob('late.test'), 't', abort.signal)).toMatchObject({ why: 'error' });
+    expect(written).toEqual([]);
   });
 });
 
@@ -264,7 +316,7 @@ describe('VerifyJobProcessor and watches', () => {
         },
       },
       { write: async () => ({ status: 'written', changes }) as const },
-      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3 },
+      { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
       { afterWrite: async (result, written) => void followed.push([result.domain, written]) },
     );

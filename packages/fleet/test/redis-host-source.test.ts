@@ -159,6 +159,24 @@ describe('RedisHostSource', () => {
     expect(ttl).toBeLessThanOrEqual(2_000);
   });
 
+  it('never caches a probe cut short by its own job’s abort: the next asker probes afresh', async () => {
+    const keys = fleetKeys(server.prefix('h-abort'));
+    const abort = new AbortController();
+    const prober = new CountingProber(1, (t) => {
+      abort.abort();
+      return sampleProbe(t.ip, { banner: null, ehlo: null, error: 'aborted' });
+    });
+    // A rate high enough that the second probe is not refused by the first one's grant.
+    const a = source(keys, prober, 10_000);
+    expect((await a.obtain(target('192.0.2.61'), abort.signal)).status).toBe('probed');
+    expect(await server.client().exists(keys.host('192.0.2.61', 25))).toBe(0);
+    const healthy = new CountingProber(1);
+    const b = source(keys, healthy, 10_000);
+    const next = await b.obtain(target('192.0.2.61'));
+    expect(next.status).toBe('probed');
+    expect(healthy.calls).toHaveLength(1);
+  });
+
   it('a crashed holder blocks the host only until its lock lapses', async () => {
     const keys = fleetKeys(server.prefix('h5'));
     const redis = server.client();

@@ -41,6 +41,26 @@ describe('RedisStsPolicySource', () => {
     expect(fetcher.calls).toHaveLength(4);
   });
 
+  it('a job sharing a fetch that another job’s abort cut short fetches for itself', async () => {
+    const keys = fleetKeys(server.prefix('sts-abort'));
+    const starter = new AbortController();
+    let calls = 0;
+    const fetcher: StsPolicyFetcher = {
+      fetch: async (_domain, signal) => {
+        calls += 1;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return signal?.aborted ? { status: 'failed', error: 'fetch_timeout' } : { status: 'ok', body: policyBody(3600) };
+      },
+    };
+    const source = new RedisStsPolicySource(server.client(), keys, fetcher, { maxCacheSeconds: 86_400 });
+    const first = source.obtain('a.test', 'id1', starter.signal);
+    const second = source.obtain('a.test', 'id1', new AbortController().signal);
+    starter.abort();
+    expect(await first).toMatchObject({ status: 'failed' });
+    expect(await second).toMatchObject({ status: 'fetched' });
+    expect(calls).toBe(2);
+  });
+
   it('keeps a policy for its max_age, bounded, and not at all with max_age 0', async () => {
     const keys = fleetKeys(server.prefix('sts2'));
     const redis = server.client();

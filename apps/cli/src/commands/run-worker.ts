@@ -80,6 +80,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       concurrency: boundFlag('--concurrency', flags.concurrency, VERIFY_WORKER_BOUNDS.concurrency),
       lockDurationMs: boundFlag('--lock-ms', flags.lockMs, VERIFY_WORKER_BOUNDS.lockDurationMs),
       stalledIntervalMs: boundFlag('--stalled-interval-ms', flags.stalledIntervalMs, VERIFY_WORKER_BOUNDS.stalledIntervalMs),
+      jobDeadlineMs: boundFlag('--job-deadline-ms', flags.jobDeadlineMs, VERIFY_WORKER_BOUNDS.jobDeadlineMs),
       heartbeatMs: boundFlag('--heartbeat-ms', flags.heartbeatMs, VERIFY_WORKER_BOUNDS.heartbeatMs),
     },
   };

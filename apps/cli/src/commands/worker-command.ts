@@ -35,6 +35,7 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   heapGrowthPercent: string;
   lockMs: string;
   stalledIntervalMs: string;
+  jobDeadlineMs: string;
   heartbeatMs: string;
   metricsPort?: string;
   metricsHost: string;
@@ -148,6 +149,14 @@ export function workerCommand(): Command {
       new Option('--stalled-interval-ms <n>', 'how often to look for jobs of dead workers').default(
         boundDefault(VERIFY_WORKER_BOUNDS.stalledIntervalMs),
       ),
+    )
+    .addOption(
+      new Option(
+        '--job-deadline-ms <n>',
+        'a domain still running after this is aborted and its job put back (an error run): catches hangs',
+      )
+        .env('MXV_JOB_DEADLINE_MS')
+        .default(boundDefault(VERIFY_WORKER_BOUNDS.jobDeadlineMs)),
     )
     .addOption(
       new Option('--heartbeat-ms <n>', 'heartbeat period (mxv status counts workers by it)').default(
