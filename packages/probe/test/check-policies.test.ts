@@ -237,6 +237,23 @@ describe('TtlCacheResolver', () => {
     expect(inner.questions.map((q) => q.name)).toEqual(['a.test', '_spf.provider.test', 'b.test', 'c.test']);
   });
 
+  it('does not tie a shared question to its first asker’s abort: the others get the answer', async () => {
+    const signals: Array<AbortSignal | undefined> = [];
+    const inner = new FakeResolver({ '_spf.provider.test': txt('_spf.provider.test', 'v=spf1 -all') });
+    const spy = {
+      query: (name: string, type: 'TXT', signal?: AbortSignal) => {
+        signals.push(signal);
+        return inner.query(name, type);
+      },
+    };
+    const cache = new TtlCacheResolver(spy, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10 });
+    const first = new AbortController();
+    const asked = [cache.query('_spf.provider.test', 'TXT', first.signal), cache.query('_spf.provider.test', 'TXT')];
+    first.abort();
+    expect((await Promise.all(asked)).map((answer) => answer.status)).toEqual(['NOERROR', 'NOERROR']);
+    expect(signals).toEqual([undefined]);
+  });
+
   it('never answers a CD question (checking disabled) from what it keeps, and keeps nothing of it', async () => {
     const inner = new FakeResolver({ '_spf.provider.test': txt('_spf.provider.test', 'v=spf1 -all') });
     const cache = new TtlCacheResolver(inner, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10 });

@@ -37,8 +37,10 @@ export class TtlCacheResolver implements DnsResolver {
     const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
     const known = this.#entries.get(key);
     if (known && known.expiresAt > this.#now()) return known.answer;
-    // Shared while in flight (a burst of one provider's customers asks once); kept only if definite.
-    const asked = this.#inner.query(name, type, signal);
+    // Shared while in flight (a burst of one provider's customers asks once); kept only if definite. Not tied to
+    // the first asker's signal: in a worker each job aborts on its own (deadline, drain), and one job's abort
+    // must not answer the others "aborted". The question ends within its own timeouts whoever waits for it.
+    const asked = this.#inner.query(name, type);
     this.#remember(key, asked, this.#now() + 60_000);
     void asked.then(
       (answer) => {
