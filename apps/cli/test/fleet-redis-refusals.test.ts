@@ -214,6 +214,7 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       .filter((line) => line.includes('"why":"error"'));
     expect(delayed).toHaveLength(1);
     expect(delayed[0]).toContain('job deadline of 1000 ms passed');
+    expect(logs()).toContain('--job-deadline-ms is not above --timeout-ms');
     expect(logs()).toContain('job deadline of 1000 ms passed');
     const queue = createVerifyQueue(admin, fleetKeys(prefix));
     expect(await jobsLeft(queue)).toBe(0);

@@ -21,7 +21,7 @@ import {
   webhookQueueCounts,
   type MetricsServer,
 } from '@mxv/fleet';
-import { parseCanary, POLITENESS_BOUNDS, type CanaryTarget } from '@mxv/probe';
+import { parseCanary, POLITENESS_BOUNDS, SMTP_BOUNDS, type CanaryTarget } from '@mxv/probe';
 import { connectFleet } from '../options/connect-fleet.js';
 import { durationFlag } from '../options/fleet-flags.js';
 import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
@@ -119,6 +119,14 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   const logger = loggerFromFlags(flags);
   const guardOff = guardOffWarning(probe.allowNet ?? []);
   if (guardOff !== null) logger.warn({ allowNet: probe.allowNet }, guardOff);
+  const hostBudgetMs = probe.smtp?.hostBudgetMs ?? SMTP_BOUNDS.hostBudgetMs.default;
+  if (config.worker.jobDeadlineMs <= hostBudgetMs) {
+    // Allowed (a test, a hard cap on a slow world), but a domain with one slow host then ends as a failed job, not a result.
+    logger.warn(
+      { jobDeadlineMs: config.worker.jobDeadlineMs, hostBudgetMs },
+      '--job-deadline-ms is not above --timeout-ms: a domain with a slow host is aborted instead of reported',
+    );
+  }
   const { redis, keys } = await connectFleet(flags, {
     waitMs: boundFlag('--redis-wait-ms', flags.redisWaitMs, WORKER_PROCESS_BOUNDS.redisWaitMs),
     storesShards: true,
