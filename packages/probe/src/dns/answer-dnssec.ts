@@ -33,7 +33,7 @@ export async function answerDnssec(
   const ede = answer.ede ?? null;
   if (answer.authenticated && GOOD.has(answer.status)) return { status: 'secure', ede };
   if (GOOD.has(answer.status)) {
-    return { status: (await validation.validatesFor(question.name, signal)) ? 'insecure' : 'unknown', ede };
+    return { status: (await validation.validatesFor(question.name)) ? 'insecure' : 'unknown', ede };
   }
   if (answer.status !== 'SERVFAIL') return { status: 'unknown', ede };
   let unchecked: DnsAnswer | null;

@@ -20,22 +20,24 @@ export class ResolverValidation {
     this.#resolver = resolver;
   }
 
-  validatesFor(name: string, signal?: AbortSignal): Promise<boolean> {
+  validatesFor(name: string): Promise<boolean> {
     const tld = name.slice(name.lastIndexOf('.') + 1);
     if (tld === '') return Promise.resolve(false);
     let known = this.#byTld.get(tld);
     if (known === undefined) {
       if (this.#byTld.size >= MAX_REMEMBERED_TLDS) this.#byTld.clear();
-      known = this.#ask(tld, signal);
+      // Shared by every check of the process, so not tied to the first asker's abort (a worker's jobs abort one
+      // by one: deadline, drain); the question ends within its own timeouts.
+      known = this.#ask(tld);
       this.#byTld.set(tld, known);
     }
     return known;
   }
 
-  async #ask(tld: string, signal: AbortSignal | undefined): Promise<boolean> {
+  async #ask(tld: string): Promise<boolean> {
     let answer;
     try {
-      answer = await this.#resolver.query(tld, 'SOA', signal);
+      answer = await this.#resolver.query(tld, 'SOA');
     } catch {
       answer = null;
     }
