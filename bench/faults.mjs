@@ -7,7 +7,7 @@
  * stdout, which apps/cli/test/fleet-faults.test.ts asserts on. Exit status 0
  * unless the run itself broke (a fault that loses results is a figure, not a crash).
  *
- *   node bench/faults.mjs [--domains 10000] [--silence-ms 60000] [--json]
+ *   node bench/faults.mjs [--domains 10000] [--silence-ms 60000] [--json] [--phase restart ...]
  *
  * Run from the repository root after a build (`./mxv --version` or `npx tsc -b`).
  *
@@ -45,8 +45,11 @@ const { values: args } = parseArgs({
     'timeout-ms': { type: 'string', default: '5000' },
     'dns-timeout-ms': { type: 'string', default: '1500' },
     json: { type: 'boolean', default: false },
+    // Run only these phases (repeatable): kill, restart, sigterm, silence. Default: all four.
+    phase: { type: 'string', multiple: true, default: ['kill', 'restart', 'sigterm', 'silence'] },
   },
 });
+const PHASES = new Set(args.phase);
 const DOMAINS = Number(args.domains);
 const SILENCE_MS = Number(args['silence-ms']);
 const DRAIN_MS = 5000;
@@ -200,7 +203,7 @@ async function main() {
   }
 
   // 1. kill -9 one of three workers in the middle.
-  {
+  if (PHASES.has('kill')) {
     const prefix = 'kill';
     const workers = [startWorker(prefix), startWorker(prefix), startWorker(prefix)];
     await enqueue(prefix);
@@ -219,7 +222,7 @@ async function main() {
   }
 
   // 2. Restart Redis in the middle.
-  {
+  if (PHASES.has('restart')) {
     const prefix = 'restart';
     const workers = [startWorker(prefix), startWorker(prefix), startWorker(prefix)];
     await enqueue(prefix);
@@ -253,7 +256,7 @@ async function main() {
   }
 
   // 3. SIGTERM a worker: drain within its bound, exit 0; a second worker finishes the rest.
-  {
+  if (PHASES.has('sigterm')) {
     const prefix = 'term';
     const worker = startWorker(prefix);
     await enqueue(prefix);
@@ -276,7 +279,7 @@ async function main() {
   }
 
   // 4. The world goes silent for a while, then speaks again.
-  {
+  if (PHASES.has('silence')) {
     const prefix = 'silence';
     // Re-runs of a transient result (DNS timeout, greeting timeout) must outlast the silence and
     // the 10 s a transient host probe stays cached: base, 2×, 4×, … over `attempts` runs.

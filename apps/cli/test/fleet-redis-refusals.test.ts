@@ -205,6 +205,8 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       '2',
       '--retry-base-ms',
       '100',
+      // One connection for everything: the other test runs the default (a second, auto-pipelined one).
+      '--no-auto-pipelining',
     ]);
     await waitFor('the job to fail', () => logs().includes('"msg":"job failed"'), 30_000).catch((error: Error) => {
       throw new Error(`${error.message}; worker log:\n${logs()}`);

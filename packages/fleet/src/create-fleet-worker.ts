@@ -30,6 +30,8 @@ import { DEFAULT_WEBHOOK_OPTIONS, WatchRuntime, type WebhookOptions } from './wa
 import { DEFAULT_WATCH_TICK, type WatchTickOptions } from './watch/watch-tick.js';
 
 export interface FleetWorkerConfig {
+  /** The connection for the jobs' own commands (gate, host cache, results, policies); default: the worker's. */
+  jobsRedis?: FleetRedis;
   /** Engine options, as for `mxv check`; `politeness` holds the fleet-wide per-address limits. */
   probe: ProbeOptionsInput;
   /** Fleet-wide limits per provider and per network group (defaults: POLITENESS_GROUP_BOUNDS). */
@@ -92,8 +94,9 @@ export function createFleetWorker(
   const setup = createEngineParts(config.probe, { reputationObserver: reputationObserver(metrics.reputation), ...config.engine });
   if (setup.status === 'invalid') return setup;
   const parts = setup.parts;
+  const jobsRedis = config.jobsRedis ?? redis;
   const holderTtlMs = parts.options.smtp.hostBudgetMs + Math.min(MAX_HOLDER_MARGIN_MS, parts.options.smtp.hostBudgetMs);
-  const gate = new RedisPolitenessGate(redis, keys, {
+  const gate = new RedisPolitenessGate(jobsRedis, keys, {
     ...DEFAULT_POLITENESS,
     connectionsPerSecond: parts.options.politeness.connectionsPerSecond,
     maxConcurrentPerIp: parts.options.politeness.maxConcurrentPerIp,
@@ -101,7 +104,7 @@ export function createFleetWorker(
     leaseTtlMs: holderTtlMs,
     waits: metrics.politenessWaits,
   });
-  const hosts = new RedisHostSource(redis, keys, parts.prober, gate, {
+  const hosts = new RedisHostSource(jobsRedis, keys, parts.prober, gate, {
     hostTtlMs: config.hostTtlMs ?? DEFAULT_HOST_TTL_MS,
     transientHostTtlMs: config.transientHostTtlMs ?? DEFAULT_TRANSIENT_HOST_TTL_MS,
     lockTtlMs: holderTtlMs,
@@ -109,12 +112,12 @@ export function createFleetWorker(
     invalidEntries: metrics.hostCacheInvalidEntries,
   });
   // Metrics are taken at the engine's interfaces (resolver, host source), so the engine itself knows nothing of them.
-  const stsPolicies = new RedisStsPolicySource(redis, keys, new MeteredStsFetcher(parts.stsFetcher, metrics.security), {
+  const stsPolicies = new RedisStsPolicySource(jobsRedis, keys, new MeteredStsFetcher(parts.stsFetcher, metrics.security), {
     maxCacheSeconds: parts.options.policy.mtaStsMaxCacheSeconds,
   });
   const engine = new MailCheckEngine({ ...parts, resolver: new MeteredResolver(parts.resolver, metrics) }, { stsPolicies });
   const checker = new FleetDomainChecker(engine, hosts, metrics, logger);
-  const store = new ResultStore(redis, keys, {
+  const store = new ResultStore(jobsRedis, keys, {
     resultTtlMs: config.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,
     eventsMaxLen: DEFAULT_EVENTS_MAX_LEN,
     historyMax: config.historyMax ?? DEFAULT_HISTORY_MAX,
@@ -128,7 +131,7 @@ export function createFleetWorker(
     logger,
   );
   const follower = new WatchFollower(
-    redis,
+    jobsRedis,
     keys,
     watch.webhookQueue,
     { attempts: webhook.attempts, backoffMs: webhook.backoffMs },

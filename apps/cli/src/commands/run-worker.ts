@@ -1,5 +1,6 @@
 import {
   createFleetWorker,
+  jobsConnection,
   createMetricsRegistry,
   createVerifyQueue,
   createWorkMetrics,
@@ -139,14 +140,19 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     );
   }
   const registry = createMetricsRegistry();
+  const jobsRedis = await jobsConnection(redis, flags.autoPipelining);
+  const disconnect = (): void => {
+    if (jobsRedis !== redis) jobsRedis.disconnect();
+    redis.disconnect();
+  };
   const setup = createFleetWorker(
     redis,
     keys,
-    { ...config, historyMax, watch, egress, metrics: createWorkMetrics(registry) },
+    { ...config, historyMax, watch, egress, metrics: createWorkMetrics(registry), jobsRedis },
     logger,
   );
   if (setup.status === 'invalid') {
-    redis.disconnect();
+    disconnect();
     throw new UsageError(setup.reason);
   }
   const { worker } = setup;
@@ -161,11 +167,11 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
       registry,
       host: flags.metricsHost,
       port: metricsPort,
-      ready: () => worker.isTakingJobs() && redis.status === 'ready',
+      ready: () => worker.isTakingJobs() && redis.status === 'ready' && jobsRedis.status === 'ready',
     });
     if (started.status === 'failed') {
       await queue.close();
-      redis.disconnect();
+      disconnect();
       throw new UsageError(`--metrics-port ${metricsPort} on ${flags.metricsHost}: ${started.reason}`);
     }
     metricsServer = started.server;
@@ -205,6 +211,6 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
     // Served until the drain is over, so the last scrape sees the last jobs.
     await metricsServer?.close();
     await queue.close();
-    redis.disconnect();
+    disconnect();
   }
 }

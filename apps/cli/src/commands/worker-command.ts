@@ -36,6 +36,8 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   lockMs: string;
   stalledIntervalMs: string;
   jobDeadlineMs: string;
+  /** false with --no-auto-pipelining. */
+  autoPipelining: boolean;
   heartbeatMs: string;
   metricsPort?: string;
   metricsHost: string;
@@ -157,6 +159,12 @@ export function workerCommand(): Command {
       )
         .env('MXV_JOB_DEADLINE_MS')
         .default(boundDefault(VERIFY_WORKER_BOUNDS.jobDeadlineMs)),
+    )
+    .addOption(
+      new Option(
+        '--no-auto-pipelining',
+        "send each job's own Redis commands one by one instead of batched per event-loop turn (one Redis only)",
+      ),
     )
     .addOption(
       new Option('--heartbeat-ms <n>', 'heartbeat period (mxv status counts workers by it)').default(
