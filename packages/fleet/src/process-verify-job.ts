@@ -3,7 +3,7 @@ import { defaultsOf } from '@mxv/probe/bounds';
 import type { CheckResult } from '@mxv/schema';
 import { RETRY_BOUNDS } from './bounds.js';
 import { verifyJobDataSchema, type VerifyJobData } from './queue.js';
-import type { WriteOutcome } from './result-store.js';
+import type { StoredResult, WriteOutcome } from './result-store.js';
 import type { FieldChange } from './history/result-changes.js';
 
 export interface RetryPolicy {
@@ -48,9 +48,10 @@ export interface DomainChecker {
   check(domain: string, signal?: AbortSignal, options?: { maxHostAgeMs?: number }): Promise<DomainCheck>;
 }
 
-/** Stores a final result: ResultStore in a worker, a fake in tests. */
+/** Stores a final result, and reads it back for a follow-up owed: ResultStore in a worker, a fake in tests. */
 export interface ResultWriter {
   write(result: CheckResult): Promise<WriteOutcome>;
+  get(domain: string): Promise<StoredResult>;
 }
 
 /**
@@ -92,6 +93,12 @@ export type VerifyJobOutcome =
       attempt: number;
     }
   | { status: 'rejected'; result: CheckResult; reason: string }
+  /**
+   * A run that only did what an earlier run owed after its write (`f` in the
+   * job data): `done` false when the result it was owed for is no longer the
+   * stored one (a later run replaced it and followed its own write, or it expired).
+   */
+  | { status: 'followed_up'; checkedAt: string; done: boolean }
   | { status: 'bad_job'; reason: string };
 
 /**
@@ -159,6 +166,7 @@ export class VerifyJobProcessor {
     token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<VerifyJobOutcome> {
+    if (data.f && this.#follower) return await this.#followUp(domain, data.f, this.#follower);
     const { now } = this.#clock;
     const previousRuns = data.t ?? 0;
     const maxHostAgeMs = data.a;
@@ -189,10 +197,26 @@ export class VerifyJobProcessor {
     const stored: CheckResult = { ...result, attempts: attempt };
     const write = await this.#store.write(stored);
     if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
-    // A failure here puts the job back like any error: the result and its history are stored already, and the
-    // re-run compares against them, so the changes whose follow-up failed are not announced again.
-    if (write.status === 'written' && this.#follower) await this.#follower.afterWrite(stored, write.changes);
+    if (write.status === 'written' && this.#follower) {
+      try {
+        await this.#follower.afterWrite(stored, write.changes);
+      } catch (error) {
+        // The result and its history are stored: a re-run would compare against them and find nothing changed,
+        // so the follow-up itself is what the job owes now.
+        throw new FollowUpOwed(error, { at: stored.checkedAt, c: write.changes });
+      }
+    }
     return { status: 'stored', result: stored, write: write.status };
+  }
+
+  /** Runs the follow-up an earlier run owed (its changes are idempotent to announce: webhook job ids, expiry marks). */
+  async #followUp(domain: string, owed: OwedFollowUp, follower: StoredResultFollower): Promise<VerifyJobOutcome> {
+    const stored = await this.#store.get(domain);
+    if (stored.status !== 'found' || stored.result.checkedAt !== owed.at) {
+      return { status: 'followed_up', checkedAt: owed.at, done: false };
+    }
+    await follower.afterWrite(stored.result, owed.c as FieldChange[]);
+    return { status: 'followed_up', checkedAt: owed.at, done: true };
   }
 
   /** The run threw: put the job back (see the class comment), or rethrow on the last error run or a failed put-back. */
@@ -215,7 +239,7 @@ export class VerifyJobProcessor {
         return { status: 'delayed', why: 'handed_back', delayMs: 0, reason: 'worker_shutdown', attempt };
       }
       const delayMs = this.#retry.retryBaseMs * 2 ** Math.min(errorRuns - 1, MAX_ERROR_DOUBLINGS) + this.#jitter();
-      await job.updateData({ ...data, e: errorRuns });
+      await job.updateData({ ...data, e: errorRuns, ...(error instanceof FollowUpOwed ? { f: error.owed } : {}) });
       await job.moveToDelayed(now() + delayMs, token);
       return { status: 'delayed', why: 'error', delayMs, reason: errorReason(error), attempt };
     } catch {
@@ -226,6 +250,19 @@ export class VerifyJobProcessor {
 
   #jitter(): number {
     return Math.floor(this.#clock.random() * this.#retry.jitterMs);
+  }
+}
+
+type OwedFollowUp = NonNullable<VerifyJobData['f']>;
+
+/** What follows a write failed: the run's error, and the follow-up the job now owes. */
+class FollowUpOwed extends Error {
+  constructor(
+    failure: unknown,
+    readonly owed: OwedFollowUp,
+  ) {
+    super(failure instanceof Error ? failure.message : 'follow-up failed');
+    this.name = 'FollowUpOwed';
   }
 }
 

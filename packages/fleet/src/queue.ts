@@ -21,6 +21,17 @@ export const verifyJobDataSchema = z.object({
   a: z.number().int().min(1).optional(),
   /** Runs so far that ended in an error instead of a result (RetryPolicy.maxErrorRuns), absent until one does. */
   e: z.number().int().min(0).optional(),
+  /**
+   * The result checked at `at` is stored, but what follows a write (watch
+   * webhooks, certificate expiry) failed: owed for its changes `c` on the next
+   * run, instead of checking the domain again (process-verify-job.ts).
+   */
+  f: z
+    .object({
+      at: z.string().max(64),
+      c: z.array(z.object({ path: z.string().max(256), from: z.unknown(), to: z.unknown() })).max(10_000),
+    })
+    .optional(),
 });
 export type VerifyJobData = z.infer<typeof verifyJobDataSchema>;
 

@@ -173,6 +173,10 @@ export class VerifyWorker {
         this.#logger.error({ ...log, reason: outcome.reason }, 'bad job dropped');
         return;
       }
+      if (outcome.status === 'followed_up') {
+        this.#logger.info({ ...log, checkedAt: outcome.checkedAt, done: outcome.done }, 'follow-up of a stored result done');
+        return;
+      }
       if (outcome.status === 'rejected') {
         // The engine made a result the schema refuses: our bug, and a re-run would repeat it.
         this.#logger.error({ ...log, verdict: outcome.result.verdict, reason: outcome.reason }, 'result rejected by the store');

@@ -299,6 +299,68 @@ describe('VerifyJobProcessor with a run that never ends', () => {
   });
 });
 
+describe('VerifyJobProcessor when what follows a write fails', () => {
+  const changes = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
+  const result = sampleResult('f.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' });
+  const policy = { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 };
+
+  function setup(storedCheckedAt: string | null, followerFailures: number) {
+    const checks: string[] = [];
+    const followed: Array<[string, unknown]> = [];
+    let failures = followerFailures;
+    const p = new VerifyJobProcessor(
+      {
+        check: async (domain) => {
+          checks.push(domain);
+          return { status: 'complete', result };
+        },
+      },
+      {
+        write: async () => ({ status: 'written', changes }) as const,
+        get: async (domain: string) =>
+          storedCheckedAt === null
+            ? ({ status: 'not_found', domain } as const)
+            : ({ status: 'found', result: { ...result, checkedAt: storedCheckedAt } } as const),
+      },
+      policy,
+      { now: () => NOW, random: () => 0 },
+      {
+        afterWrite: async (stored, written) => {
+          if (failures-- > 0) throw new Error('webhook queue refused the job');
+          followed.push([stored.checkedAt, written]);
+        },
+      },
+    );
+    return { p, checks, followed };
+  }
+
+  it('owes the follow-up instead of checking again: the next run announces the same changes for the stored result', async () => {
+    const { p, checks, followed } = setup(result.checkedAt, 1);
+    const job = new FakeJob('f.test');
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'error', reason: 'webhook queue refused the job' });
+    expect(job.data).toEqual({ e: 1, f: { at: result.checkedAt, c: changes } });
+    expect(await p.process(job, 't')).toEqual({ status: 'followed_up', checkedAt: result.checkedAt, done: true });
+    expect(checks).toEqual(['f.test']);
+    expect(followed).toEqual([[result.checkedAt, changes]]);
+  });
+
+  it('drops the follow-up owed for a result a later run has replaced', async () => {
+    const { p, followed } = setup('2026-01-03T00:00:00.000Z', 0);
+    const job = new FakeJob('f.test', { e: 1, f: { at: result.checkedAt, c: changes } });
+    expect(await p.process(job, 't')).toEqual({ status: 'followed_up', checkedAt: result.checkedAt, done: false });
+    expect(followed).toEqual([]);
+  });
+
+  it('keeps owing it while the follow-up keeps failing', async () => {
+    const { p } = setup(result.checkedAt, 5);
+    const job = new FakeJob('f.test');
+    await p.process(job, 't');
+    expect(await p.process(job, 't')).toMatchObject({ status: 'delayed', why: 'error' });
+    expect(job.data).toEqual({ e: 2, f: { at: result.checkedAt, c: changes } });
+    await expect(p.process(job, 't')).rejects.toThrow('webhook queue refused the job');
+  });
+});
+
 describe('VerifyJobProcessor and watches', () => {
   it('passes a watched job’s interval as the oldest host probe to reuse, keeps it across retries, and hands written changes on', async () => {
     const asked: Array<{ maxHostAgeMs?: number }> = [];

@@ -32,6 +32,9 @@ export function recordJobOutcome(metrics: WorkMetrics, outcome: VerifyJobOutcome
       metrics.jobsDelayedSeconds.inc({ reason }, outcome.delayMs / 1000);
       return;
     }
+    case 'followed_up':
+      // The domain was counted when its result was stored; this run only finished what followed.
+      return;
     case 'bad_job':
       metrics.jobsFailed.inc({ reason: 'bad_job' });
       return;
