@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,8 @@ import { CLI_MAIN, runCli } from './run-cli.js';
 const PREFIX = 'refuse';
 const DOMAINS = Array.from({ length: 30 }, (_, i) => `d${i}.refuse.test`);
 const SLOW_DOMAIN = 'slow.refuse.test';
+const WATCHED_DOMAIN = 'watched.refuse.test';
+const WEBHOOK_SECRET = 'refusal-test-webhook-secret';
 const USER = 'mxv-worker';
 const PASSWORD = 'refusal-test-password';
 let world: World;
@@ -40,17 +44,21 @@ beforeAll(async () => {
   const records: Record<string, WorldRecord[]> = {
     'mx.refuse.test': [{ type: 'A', host: 'mx' }],
     'slow-mx.refuse.test': [{ type: 'A', host: 'slow' }],
+    'watched-mx.refuse.test': [{ type: 'A', host: 'watched' }],
+    [WATCHED_DOMAIN]: [{ type: 'MX', priority: 10, exchange: 'watched-mx.refuse.test' }],
     [SLOW_DOMAIN]: [{ type: 'MX', priority: 10, exchange: 'slow-mx.refuse.test' }],
   };
   const domains: WorldDomainSpec[] = DOMAINS.map((name) => {
     records[name] = [{ type: 'MX', priority: 10, exchange: 'mx.refuse.test' }];
     return { name };
   });
-  domains.push({ name: SLOW_DOMAIN });
+  domains.push({ name: SLOW_DOMAIN }, { name: WATCHED_DOMAIN });
   const hosts: WorldHostSpec[] = [
     { id: 'mx', behaviour: 'esmtp', hostname: 'mx.refuse.test' },
     // Greets after 4 s: a run that outlives a 1 s job deadline.
     { id: 'slow', behaviour: 'esmtp', hostname: 'slow-mx.refuse.test', greetingDelayMs: 4_000 },
+    // Stopped mid-test: the watched domain's change.
+    { id: 'watched', behaviour: 'esmtp', hostname: 'watched-mx.refuse.test' },
   ];
   [world, redisServer] = await Promise.all([
     startWorld({ hosts, records, domains }),
@@ -99,7 +107,7 @@ function workerUrl(): string {
 }
 
 /** One `mxv worker` at log level warn; returns its stderr so far. */
-function startWorker(redisUrl: string, prefix: string, extra: string[]): () => string {
+function startWorker(redisUrl: string, prefix: string, extra: string[], env: Record<string, string> = {}): () => string {
   let stderr = '';
   worker = spawn(
     process.execPath,
@@ -121,7 +129,7 @@ function startWorker(redisUrl: string, prefix: string, extra: string[]): () => s
       'warn',
       ...extra,
     ],
-    { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return () => stderr;
@@ -226,4 +234,92 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain('--job-deadline-ms');
   }, 60_000);
+
+  it('owes a watch’s webhook whose queueing Redis refused after the result was stored, and sends it once Redis takes it', async () => {
+    const prefix = 'owed';
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const add = await runCli([
+        'watch',
+        'add',
+        WATCHED_DOMAIN,
+        '--every',
+        '1s',
+        '--min-every',
+        '1s',
+        '--webhook',
+        hook,
+        '--redis',
+        redisServer.url,
+        '--prefix',
+        prefix,
+      ]);
+      expect(add.code, add.stderr).toBe(0);
+      // Everything of the fleet writable at first.
+      await admin.call('ACL', 'SETUSER', USER, 'reset', 'on', `>${PASSWORD}`, '+@all', '&*', `~{${prefix}}*`, `~${prefix}:*`);
+      const logs = startWorker(
+        workerUrl(),
+        prefix,
+        [
+          '--retry-base-ms',
+          '200',
+          '--error-runs',
+          '50',
+          '--watch-tick-ms',
+          '100',
+          '--allow-net',
+          `${world.allowNet.join(',')},127.0.0.1/32`,
+          // The follow-up's own line is at info.
+          '--log-level',
+          'info',
+        ],
+        { MXV_WEBHOOK_SECRET: WEBHOOK_SECRET },
+      );
+      const store = new ResultStore(admin, fleetKeys(prefix));
+      const verdict = async (): Promise<string | null> => {
+        const stored = await store.get(WATCHED_DOMAIN);
+        return stored.status === 'found' ? stored.result.verdict : null;
+      };
+      await waitFor('the first result', async () => (await verdict()) === 'ok', 30_000);
+
+      // The webhook queue ({owed}:webhook:…) read-only; the verify queue and the results stay writable.
+      await admin.call('ACL', 'SETUSER', USER, 'resetkeys', `~{${prefix}}:[^w]*`, `%R~{${prefix}}:w*`, `~${prefix}:*`);
+      await world.hostsById.get('watched')!.handle!.stop();
+      await waitFor('the change stored', async () => (await verdict()) === 'unreachable', 30_000);
+      await waitFor(
+        'its follow-up refused and owed',
+        () =>
+          logs()
+            .split('\n')
+            .some((line) => line.includes('"why":"error"') && line.includes('NOPERM') && line.includes(WATCHED_DOMAIN)),
+        30_000,
+      );
+      expect(received).toEqual([]);
+
+      await admin.call('ACL', 'SETUSER', USER, `%RW~{${prefix}}:w*`);
+      await waitFor('the owed webhook', () => received.length >= 1, 30_000).catch((error: Error) => {
+        throw new Error(`${error.message}; worker log:\n${logs()}`);
+      });
+      expect(logs()).toContain('follow-up of a stored result done');
+      const body = JSON.parse(received[0]!) as { domain: string; changes: Array<{ path: string; from: unknown; to: unknown }> };
+      expect(body.domain).toBe(WATCHED_DOMAIN);
+      expect(body.changes).toContainEqual({ path: 'verdict', from: 'ok', to: 'unreachable' });
+      // Re-checks of a host that stays down change nothing more: one webhook.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(received).toHaveLength(1);
+    } finally {
+      worker?.kill('SIGKILL');
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  }, 120_000);
 });
