@@ -142,7 +142,7 @@ export function duplicateRedis(redis: FleetRedis, overrides: RedisClientOptions[
  */
 export async function jobsConnection(redis: FleetRedis, autoPipelining: boolean): Promise<FleetRedis> {
   if (!autoPipelining || redis instanceof Cluster) return redis;
-  const jobs = redis.duplicate({ enableAutoPipelining: true, lazyConnect: true });
+  const jobs = duplicateRedis(redis, { enableAutoPipelining: true, lazyConnect: true });
   jobs.on('error', () => undefined);
   // A failed first connect is retried by ioredis like any lost connection; commands wait for it meanwhile.
   await jobs.connect().catch(() => undefined);
