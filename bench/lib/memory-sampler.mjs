@@ -4,7 +4,7 @@
  * the sample taken at the highest RSS (with the peak of each figure) as JSON to
  * $MXV_MEMORY_SAMPLE_DIR/<pid>.json. For finding what holds a worker's memory.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
@@ -21,7 +21,10 @@ if (dir) {
       const spaces = Object.fromEntries(
         getHeapSpaceStatistics().map((s) => [s.space_name, Math.round((10 * s.space_size) / MiB) / 10]),
       );
-      atPeak = { ...usage, spacesMiB: spaces };
+      // Anonymous (heap, malloc, stacks) versus file-backed (the node binary's pages) parts of the RSS.
+      const status = readFileSync('/proc/self/status', 'utf8');
+      const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+      atPeak = { ...usage, spacesMiB: spaces, rssAnon: kib('RssAnon') * 1024, rssFile: kib('RssFile') * 1024 };
     }
   };
   setInterval(sample, 100).unref();

@@ -30,6 +30,7 @@ const FLAGS: [flag: string, bound: NumberBound][] = [
   ['--drain-timeout-ms', WORKER_PROCESS_BOUNDS.drainTimeoutMs],
   ['--redis-wait-ms', WORKER_PROCESS_BOUNDS.redisWaitMs],
   ['--heap-growth-percent', WORKER_PROCESS_BOUNDS.heapGrowthPercent],
+  ['--young-generation-mib', WORKER_PROCESS_BOUNDS.youngGenerationMib],
   ['--rate-limit', API_LIMIT_BOUNDS.rateLimitPerMinute],
   ['--max-domains', API_LIMIT_BOUNDS.maxDomainsPerRequest],
   ['--body-limit', API_LIMIT_BOUNDS.bodyLimitBytes],

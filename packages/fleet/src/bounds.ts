@@ -120,6 +120,13 @@ export const WORKER_PROCESS_BOUNDS = {
    * more CPU per domain; 40 near 165 MiB for about 20 % (README "Benchmarks").
    */
   heapGrowthPercent: { min: 0, max: 1_000, default: 100 },
+  /**
+   * The most V8's young generation (new space, both semi-spaces) may grow to,
+   * in MiB (set by the worker at start through V8's semi-space growth factor;
+   * 0 leaves V8's own 32 MiB maximum). Smaller means more scavenges (CPU) for
+   * less RSS (README "Fleet decisions").
+   */
+  youngGenerationMib: { min: 0, max: 1_024, default: 0 },
 } as const satisfies Record<string, NumberBound>;
 
 // Watches, webhook deliveries and history (docs/watching.md). Written here, not

@@ -32,7 +32,6 @@ import { guardOffWarning } from '../options/guard-off-warning.js';
 import { probeOptionsFromFlags } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 import type { WorkerFlags } from './worker-command.js';
-import { setHeapGrowthPercent } from './heap-growth.js';
 
 /** Beyond twice the drain time, the time left to close connections before a stuck shutdown gives up. */
 const SHUTDOWN_GRACE_MS = 5_000;
@@ -113,10 +112,7 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   if (config.resultTtlMs < RESULT_TTL_BOUND.min)
     throw new UsageError(`--result-ttl must be at least ${RESULT_TTL_BOUND.min / 1000}s`);
   const drainTimeoutMs = boundFlag('--drain-timeout-ms', flags.drainTimeoutMs, WORKER_PROCESS_BOUNDS.drainTimeoutMs);
-  const heapGrowthPercent = boundFlag('--heap-growth-percent', flags.heapGrowthPercent, WORKER_PROCESS_BOUNDS.heapGrowthPercent);
   const metricsPort = flags.metricsPort === undefined ? null : boundFlag('--metrics-port', flags.metricsPort, LISTEN_PORT_BOUND);
-  // Before the first job: the heap's growth is decided at each full GC from then on.
-  setHeapGrowthPercent(heapGrowthPercent);
   const logger = loggerFromFlags(flags);
   const guardOff = guardOffWarning(probe.allowNet ?? []);
   if (guardOff !== null) logger.warn({ allowNet: probe.allowNet }, guardOff);

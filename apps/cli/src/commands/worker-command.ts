@@ -14,7 +14,7 @@ import {
 import { POLITENESS_BOUNDS } from '@mxv/probe/bounds';
 import { addLogFlags, type LogFlagValues } from '../options/log-flags.js';
 import { addFleetFlags, type FleetFlagValues } from '../options/fleet-flags.js';
-import { boundDefault } from '../options/number-flag.js';
+import { boundDefault, boundFlag } from '../options/number-flag.js';
 import { addProbeFlags, type ProbeFlagValues } from '../options/probe-flags.js';
 
 export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagValues {
@@ -33,6 +33,7 @@ export interface WorkerFlags extends FleetFlagValues, ProbeFlagValues, LogFlagVa
   drainTimeoutMs: string;
   redisWaitMs: string;
   heapGrowthPercent: string;
+  youngGenerationMib: string;
   lockMs: string;
   stalledIntervalMs: string;
   jobDeadlineMs: string;
@@ -143,6 +144,11 @@ export function workerCommand(): Command {
         .default(boundDefault(WORKER_PROCESS_BOUNDS.heapGrowthPercent)),
     )
     .addOption(
+      new Option('--young-generation-mib <n>', "the most V8's young generation (new space) may grow to, in MiB (0: V8's own 32)")
+        .env('MXV_YOUNG_GENERATION_MIB')
+        .default(boundDefault(WORKER_PROCESS_BOUNDS.youngGenerationMib)),
+    )
+    .addOption(
       new Option('--lock-ms <n>', "job lock; a killed worker's jobs run again after it lapses").default(
         boundDefault(VERIFY_WORKER_BOUNDS.lockDurationMs),
       ),
@@ -230,6 +236,14 @@ export function workerCommand(): Command {
   addProbeFlags(command);
   addFleetFlags(command);
   return command.action(async (flags: WorkerFlags) => {
+    // V8's heap is tuned before the worker's modules load: loading them grows the new space to
+    // V8's maximum within half a second, and nothing can shrink it back once it is there.
+    const [{ setHeapGrowthPercent }, { capYoungGeneration }] = await Promise.all([
+      import('./heap-growth.js'),
+      import('./young-generation.js'),
+    ]);
+    setHeapGrowthPercent(boundFlag('--heap-growth-percent', flags.heapGrowthPercent, WORKER_PROCESS_BOUNDS.heapGrowthPercent));
+    capYoungGeneration(boundFlag('--young-generation-mib', flags.youngGenerationMib, WORKER_PROCESS_BOUNDS.youngGenerationMib));
     // BullMQ, ioredis, pino and prom-client load only when the worker runs.
     const { runWorker } = await import('./run-worker.js');
     await runWorker(flags);
