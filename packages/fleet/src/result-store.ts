@@ -5,7 +5,7 @@ import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
 import { eventEntryFields } from './event-entry.js';
 import { checkedAtOf } from './stored-result-fields.js';
-import { resultChanges, type FieldChange } from './history/result-changes.js';
+import { comparableResultSchema, resultChanges, type ComparableResult, type FieldChange } from './history/result-changes.js';
 import type { ChangeRecord } from './history/change-record.js';
 import { DEFAULT_HISTORY_MAX } from './history/history-bounds.js';
 
@@ -229,13 +229,17 @@ export class ResultStore {
     });
   }
 
-  /** The stored result the next one is compared with; checkedAt '' when none (or unreadable: then there is nothing to compare). */
-  async #readPrevious(domain: string): Promise<{ checkedAt: string; result: CheckResult | null }> {
+  /**
+   * The stored result the next one is compared with, as far as the comparison
+   * reads it (comparableResultSchema); checkedAt '' when none (or unreadable:
+   * then there is nothing to compare).
+   */
+  async #readPrevious(domain: string): Promise<{ checkedAt: string; result: ComparableResult | null }> {
     // One GET, not a pipeline of one: ioredis builds a pipeline object per call, costly on a connection with many scripts.
     const raw = await this.#redis.getBuffer(this.#keys.result(domain));
     if (raw === null) return { checkedAt: '', result: null };
     const json = parseJson(raw.toString('utf8'));
-    const parsed = checkResultSchema.safeParse(json);
+    const parsed = comparableResultSchema.safeParse(json);
     if (parsed.success) return { checkedAt: parsed.data.checkedAt, result: parsed.data };
     // Not a result we can compare, but the script still compares its checkedAt: pass the one it will see.
     const checkedAt = json !== null && typeof json === 'object' ? (json as { checkedAt?: unknown }).checkedAt : undefined;

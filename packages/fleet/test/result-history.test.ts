@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NO_SECURITY } from '@mxv/schema/values';
 import { readHistory } from '../src/history/change-record.js';
 import { fleetKeys } from '../src/redis-keys.js';
 import { ResultStore } from '../src/result-store.js';
@@ -86,5 +87,29 @@ describe('ResultStore history', () => {
     }
     const stored = await stores[0]!.get('c.test');
     expect(stored.status === 'found' && stored.result.verdict).toBe(chain.at(-1)?.changes[0]?.to);
+  });
+
+  it('does not record as changes the fields an older mxv did not write, and still records the ones it did', async () => {
+    const redis = server.client();
+    const keys = fleetKeys(server.prefix('h4'));
+    const store = new ResultStore(redis, keys);
+    // A result as mxv stored it before the mail security checks: no security, no hosts[].dane/mtaSts/ptr/dnsbl.
+    const older: Record<string, unknown> = { ...sampleResult('d.test', at(1)) };
+    delete older['security'];
+    delete older['submission'];
+    const LATER_HOST_FIELDS = ['dane', 'mtaSts', 'ptr', 'dnsbl'];
+    older['hosts'] = (older['hosts'] as Array<Record<string, unknown>>).map((host) =>
+      Object.fromEntries(Object.entries(host).filter(([field]) => !LATER_HOST_FIELDS.includes(field))),
+    );
+    await redis.set(keys.result('d.test'), JSON.stringify(older));
+    const newer = sampleResult('d.test', at(2), {
+      verdict: 'unreachable',
+      security: { ...NO_SECURITY, dane: 'pass' },
+    });
+    newer.hosts = newer.hosts.map((host) => ({ ...host, mtaSts: 'pass' as const }));
+    expect(await store.write(newer)).toEqual({
+      status: 'written',
+      changes: [{ path: 'verdict', from: 'ok', to: 'unreachable' }],
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { CheckResult } from '@mxv/schema';
+import { z } from 'zod';
 
 /** A JSON value as it appears in a change record's `from` / `to`. */
 export type ChangeValue = string | number | boolean | null | readonly string[] | { readonly [key: string]: ChangeValue };
@@ -9,6 +9,25 @@ export interface FieldChange {
   from: ChangeValue;
   to: ChangeValue;
 }
+
+/**
+ * The part of a stored result the comparison walks (its MX records and hosts),
+ * checked before a comparison; every other field is read by path, as it is in
+ * the JSON. Not the whole result schema: that one fills the fields an older
+ * mxv did not write with null, which would then compare as changes, and
+ * parsing a whole result (every certificate of every host) on each write was
+ * a tenth of the store's CPU on a re-check.
+ */
+export const comparableResultSchema = z.looseObject({
+  checkedAt: z.string(),
+  mx: z.looseObject({
+    records: z.array(z.looseObject({ priority: z.number(), exchange: z.string(), addresses: z.array(z.string()) })),
+  }),
+  hosts: z.array(z.looseObject({ exchange: z.string(), ip: z.string(), port: z.number() })),
+});
+/** A result as the comparison reads it: a CheckResult is one, and so is what an older mxv stored. */
+export type ComparableResult = z.infer<typeof comparableResultSchema>;
+type ComparableHost = ComparableResult['hosts'][number];
 
 /**
  * What matters about a result, as dotted paths read from the JSON. A path that
@@ -54,7 +73,7 @@ export const HOST_KEYED_LISTS: ReadonlyArray<{ path: string; key: string; value:
  * then hosts in the order of `after`, then hosts that went away). Empty when
  * nothing that matters changed: check times, durations and timings never count.
  */
-export function resultChanges(before: CheckResult, after: CheckResult): FieldChange[] {
+export function resultChanges(before: ComparableResult, after: ComparableResult): FieldChange[] {
   const changes: FieldChange[] = [];
   compareFields(changes, '', before, after, DOMAIN_FIELDS);
 
@@ -140,18 +159,18 @@ function valueAt(root: unknown, path: string): ChangeValue | undefined {
   return node as ChangeValue;
 }
 
-function mxSummary(result: CheckResult): { records: string[]; addresses: Map<string, string[]> } {
+function mxSummary(result: ComparableResult): { records: string[]; addresses: Map<string, string[]> } {
   const records = result.mx.records.map((r) => `${r.priority} ${r.exchange}`).sort();
   const addresses = new Map(result.mx.records.map((r) => [r.exchange, [...r.addresses].sort()]));
   return { records, addresses };
 }
 
-function byHostKey(result: CheckResult): Map<string, CheckResult['hosts'][number]> {
+function byHostKey(result: ComparableResult): Map<string, ComparableHost> {
   return new Map(result.hosts.map((host) => [hostKey(host), host]));
 }
 
-function hostSummary(host: CheckResult['hosts'][number]): ChangeValue {
-  return { connect: host.connect, starttls: host.starttls };
+function hostSummary(host: ComparableHost): ChangeValue {
+  return { connect: valueAt(host, 'connect') ?? null, starttls: valueAt(host, 'starttls') ?? null };
 }
 
 function sameValue(a: ChangeValue, b: ChangeValue): boolean {
