@@ -3,7 +3,7 @@ import { defaultsOf } from '@mxv/probe/bounds';
 import type { CheckResult } from '@mxv/schema';
 import { RETRY_BOUNDS } from './bounds.js';
 import { verifyJobDataSchema, type VerifyJobData } from './queue.js';
-import type { StoredResult, WriteOutcome } from './result-store.js';
+import type { StoredResult, WriteOptions, WriteOutcome } from './result-store.js';
 import type { FieldChange } from './history/result-changes.js';
 
 export interface RetryPolicy {
@@ -50,7 +50,7 @@ export interface DomainChecker {
 
 /** Stores a final result, and reads it back for a follow-up owed: ResultStore in a worker, a fake in tests. */
 export interface ResultWriter {
-  write(result: CheckResult): Promise<WriteOutcome>;
+  write(result: CheckResult, options?: WriteOptions): Promise<WriteOutcome>;
   get(domain: string): Promise<StoredResult>;
 }
 
@@ -95,8 +95,9 @@ export type VerifyJobOutcome =
   | { status: 'rejected'; result: CheckResult; reason: string }
   /**
    * A run that only did what an earlier run owed after its write (`f` in the
-   * job data): `done` false when the result it was owed for is no longer the
-   * stored one (a later run replaced it and followed its own write, or it expired).
+   * job data): `done` false when a later run replaced the result it was owed
+   * for (and followed its own write). When that result was never stored (or
+   * has expired), the run checks the domain instead.
    */
   | { status: 'followed_up'; checkedAt: string; done: boolean }
   | { status: 'bad_job'; reason: string };
@@ -166,7 +167,13 @@ export class VerifyJobProcessor {
     token: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<VerifyJobOutcome> {
-    if (data.f && this.#follower) return await this.#followUp(domain, data.f, this.#follower);
+    if (data.f) {
+      const followedUp = this.#follower ? await this.#followUp(domain, data.f, this.#follower) : null;
+      if (followedUp !== null) return followedUp;
+      // The run that owed it stopped before its write: nothing was stored, so the domain is checked as usual.
+      const { f: _neverWritten, ...rest } = data;
+      data = rest;
+    }
     const { now } = this.#clock;
     const previousRuns = data.t ?? 0;
     const maxHostAgeMs = data.a;
@@ -195,28 +202,50 @@ export class VerifyJobProcessor {
       return { status: 'delayed', why: 'transient', delayMs, reason: result.verdict, attempt };
     }
     const stored: CheckResult = { ...result, attempts: attempt };
-    const write = await this.#store.write(stored);
-    if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
-    if (write.status === 'written' && this.#follower) {
-      try {
-        await this.#follower.afterWrite(stored, write.changes);
-      } catch (error) {
-        // The result and its history are stored: a re-run would compare against them and find nothing changed,
-        // so the follow-up itself is what the job owes now.
-        throw new FollowUpOwed(error, { at: stored.checkedAt, c: write.changes });
-      }
+    const follower = this.#follower;
+    if (!follower) {
+      const write = await this.#store.write(stored);
+      if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
+      return { status: 'stored', result: stored, write: write.status };
     }
-    return { status: 'stored', result: stored, write: write.status };
+    // Once the result and its history are stored, a re-run would compare against them and find nothing changed:
+    // the follow-up of the changes is owed from before the write records them, in the job's own data, so that
+    // neither an error nor the process dying between the write and the follow-up loses it.
+    let owed: OwedFollowUp | null = null;
+    try {
+      const write = await this.#store.write(stored, {
+        beforeRecording: async (changes) => {
+          owed = { at: stored.checkedAt, c: changes };
+          await job.updateData({ ...data, f: owed });
+        },
+      });
+      if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
+      if (write.status === 'written') await follower.afterWrite(stored, write.changes);
+      return { status: 'stored', result: stored, write: write.status };
+    } catch (error) {
+      // Owed even when the write itself failed: the next run follows up only if the result was stored after all.
+      if (owed !== null) throw new FollowUpOwed(error, owed);
+      throw error;
+    }
   }
 
-  /** Runs the follow-up an earlier run owed (its changes are idempotent to announce: webhook job ids, expiry marks). */
-  async #followUp(domain: string, owed: OwedFollowUp, follower: StoredResultFollower): Promise<VerifyJobOutcome> {
+  /**
+   * Runs the follow-up an earlier run owed (its changes are idempotent to
+   * announce: webhook job ids, expiry marks) when its result is the stored
+   * one; drops it when a later check replaced that result. Null when the
+   * result was never stored (the run died or failed before its write): the
+   * domain still needs its check.
+   */
+  async #followUp(domain: string, owed: OwedFollowUp, follower: StoredResultFollower): Promise<VerifyJobOutcome | null> {
     const stored = await this.#store.get(domain);
-    if (stored.status !== 'found' || stored.result.checkedAt !== owed.at) {
-      return { status: 'followed_up', checkedAt: owed.at, done: false };
+    if (stored.status !== 'found') return null;
+    if (stored.result.checkedAt === owed.at) {
+      await follower.afterWrite(stored.result, owed.c as FieldChange[]);
+      return { status: 'followed_up', checkedAt: owed.at, done: true };
     }
-    await follower.afterWrite(stored.result, owed.c as FieldChange[]);
-    return { status: 'followed_up', checkedAt: owed.at, done: true };
+    // toISOString() instants compare as strings (ResultStore's compare-and-set relies on the same).
+    if (stored.result.checkedAt > owed.at) return { status: 'followed_up', checkedAt: owed.at, done: false };
+    return null;
   }
 
   /** The run threw: put the job back (see the class comment), or rethrow on the last error run or a failed put-back. */

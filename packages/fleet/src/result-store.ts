@@ -114,6 +114,19 @@ export type RawStoredResult =
 export type WriteOutcome =
   { status: 'written'; changes: FieldChange[] } | { status: 'kept_newer' } | { status: 'invalid'; reason: string };
 
+export interface WriteOptions {
+  /** The clock of the results-per-minute counter. */
+  now?: number;
+  /**
+   * Called with the changes the write is about to record, before it records
+   * them, and never when there are none: from then on, whatever must follow
+   * them (a watch's webhook) is owed by the caller, so a process that dies
+   * between the write and its follow-up leaves that debt where the next run
+   * finds it (VerifyJobProcessor). If it throws, nothing is written.
+   */
+  beforeRecording?: (changes: FieldChange[]) => Promise<void>;
+}
+
 const CLOSING_BRACE = 0x7d;
 const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -168,7 +181,8 @@ export class ResultStore {
     redis.defineCommand('mxvWriteResultIfNewer', { numberOfKeys: 2, lua: WRITE_IF_NEWER });
   }
 
-  async write(result: CheckResult, now: number = Date.now()): Promise<WriteOutcome> {
+  async write(result: CheckResult, options: WriteOptions = {}): Promise<WriteOutcome> {
+    const { now = Date.now(), beforeRecording } = options;
     const invalid = whyInvalid(result);
     if (invalid !== null) return { status: 'invalid', reason: invalid };
     const json = JSON.stringify(result);
@@ -178,6 +192,7 @@ export class ResultStore {
       if (previous.checkedAt !== '' && previous.checkedAt >= result.checkedAt) return { status: 'kept_newer' };
       changes = previous.result ? resultChanges(previous.result, result) : [];
       const record: ChangeRecord | null = changes.length > 0 ? { at: result.checkedAt, changes } : null;
+      if (record !== null && beforeRecording) await beforeRecording(changes);
       const written = await this.#redis.mxvWriteResultIfNewer(
         this.#keys.result(result.domain),
         this.#keys.history(result.domain),

@@ -3,6 +3,7 @@ import type { CheckResult } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
 import { JobDeadlineError, VerifyJobProcessor, type VerifyJobHandle } from '../src/process-verify-job.js';
 import type { VerifyJobData } from '../src/queue.js';
+import type { StoredResult, WriteOptions } from '../src/result-store.js';
 import { sampleResult } from './support/sample-result.js';
 
 class FakeJob implements VerifyJobHandle {
@@ -316,7 +317,11 @@ describe('VerifyJobProcessor when what follows a write fails', () => {
         },
       },
       {
-        write: async () => ({ status: 'written', changes }) as const,
+        // As ResultStore does: the changes are handed to beforeRecording before they are recorded.
+        write: async (_result: CheckResult, options?: WriteOptions) => {
+          await options?.beforeRecording?.(changes);
+          return { status: 'written', changes } as const;
+        },
         get: async (domain: string) =>
           storedCheckedAt === null
             ? ({ status: 'not_found', domain } as const)
@@ -377,7 +382,12 @@ describe('VerifyJobProcessor and watches', () => {
           return outcomes.shift() as DomainCheck;
         },
       },
-      { write: async () => ({ status: 'written', changes }) as const },
+      {
+        write: async (_result: CheckResult, options?: WriteOptions) => {
+          await options?.beforeRecording?.(changes);
+          return { status: 'written', changes } as const;
+        },
+      },
       { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
       { afterWrite: async (result, written) => void followed.push([result.domain, written]) },
@@ -386,7 +396,90 @@ describe('VerifyJobProcessor and watches', () => {
     expect((await p.process(job, 't')).status).toBe('delayed');
     expect(job.data).toEqual({ a: 60_000, t: 1 });
     expect((await p.process(job, 't')).status).toBe('stored');
+    // Owed from before the write recorded the changes (see "when a run dies…"); the job is done with, so it stays.
+    expect(job.data).toEqual({ a: 60_000, t: 1, f: { at: '2026-01-02T00:00:00.000Z', c: changes } });
     expect(asked).toEqual([{ maxHostAgeMs: 60_000 }, { maxHostAgeMs: 60_000 }]);
     expect(followed).toEqual([['w.test', changes]]);
+  });
+});
+
+describe('VerifyJobProcessor when a run dies around its write (kill -9, lost machine)', () => {
+  const changes = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
+  const previous = sampleResult('k.test', '2026-01-01T00:00:00.000Z');
+  const result = sampleResult('k.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' });
+  const policy = { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 };
+  const never = new Promise<never>(() => undefined);
+
+  /**
+   * A processor over a store holding `stored`. With `dieAt`, the run stops
+   * for good at that point (its promise never settles), as a killed process
+   * would; what it had put in the job's data by then is what Redis keeps.
+   */
+  function setup(stored: { current: CheckResult }, dieAt: 'before_write' | 'before_follow_up' | null) {
+    const checks: string[] = [];
+    const followed: Array<[string, unknown]> = [];
+    const p = new VerifyJobProcessor(
+      {
+        check: async (domain) => {
+          checks.push(domain);
+          return { status: 'complete', result };
+        },
+      },
+      {
+        write: async (written: CheckResult, options?: WriteOptions) => {
+          const found = stored.current.checkedAt === written.checkedAt ? [] : changes;
+          if (found.length > 0) await options?.beforeRecording?.(found);
+          if (dieAt === 'before_write') return never;
+          stored.current = written;
+          return { status: 'written', changes: found } as const;
+        },
+        get: async (): Promise<StoredResult> => ({ status: 'found', result: stored.current }),
+      },
+      policy,
+      { now: () => NOW, random: () => 0 },
+      {
+        afterWrite: async (written, recorded) => {
+          if (dieAt === 'before_follow_up') return never;
+          followed.push([written.checkedAt, recorded]);
+        },
+      },
+    );
+    return { p, checks, followed };
+  }
+
+  it('between the write and its follow-up: the re-run announces the stored changes without checking again', async () => {
+    const stored = { current: previous };
+    const job = new FakeJob('k.test');
+    const dying = setup(stored, 'before_follow_up');
+    void dying.p.process(job, 't');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stored.current.checkedAt).toBe(result.checkedAt);
+    // Without the debt in the job's data, the re-run would find the stored result unchanged and announce nothing.
+    expect(job.data).toEqual({ f: { at: result.checkedAt, c: changes } });
+
+    const rerun = setup(stored, null);
+    expect(await rerun.p.process(new FakeJob('k.test', job.data), 't')).toEqual({
+      status: 'followed_up',
+      checkedAt: result.checkedAt,
+      done: true,
+    });
+    expect(rerun.checks).toEqual([]);
+    expect(rerun.followed).toEqual([[result.checkedAt, changes]]);
+  });
+
+  it('after owing but before the write: the re-run checks the domain, stores it and announces its own changes', async () => {
+    const stored = { current: previous };
+    const job = new FakeJob('k.test');
+    void setup(stored, 'before_write').p.process(job, 't');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stored.current.checkedAt).toBe(previous.checkedAt);
+    expect(job.data).toEqual({ f: { at: result.checkedAt, c: changes } });
+
+    const rerun = setup(stored, null);
+    const rerunJob = new FakeJob('k.test', job.data);
+    expect(await rerun.p.process(rerunJob, 't')).toMatchObject({ status: 'stored', write: 'written' });
+    expect(rerun.checks).toEqual(['k.test']);
+    expect(stored.current.checkedAt).toBe(result.checkedAt);
+    expect(rerun.followed).toEqual([[result.checkedAt, changes]]);
   });
 });

@@ -65,18 +65,18 @@ describe('ResultStore', () => {
     const store = new ResultStore(redis, keys);
     const now = Date.parse('2026-05-05T10:00:30.000Z');
     const key = keys.statCompleted(Math.floor(now / 60_000));
-    await store.write(sampleResult('d.test', '2026-01-01T00:00:00.000Z'), now);
-    await store.write(sampleResult('e.test', '2026-01-01T00:00:00.000Z'), now);
+    await store.write(sampleResult('d.test', '2026-01-01T00:00:00.000Z'), { now });
+    await store.write(sampleResult('e.test', '2026-01-01T00:00:00.000Z'), { now });
     await vi.waitFor(async () => expect(await redis.get(key)).toBe('2'));
     const ttl = await redis.ttl(key);
     expect(ttl).toBeGreaterThan(86_000);
     expect(ttl).toBeLessThanOrEqual(86_400);
     // Written in the same turns: counted by shared INCRBYs, none lost, none twice.
     const domains = Array.from({ length: 20 }, (_, i) => `batch${i}.test`);
-    await Promise.all(domains.map((d) => store.write(sampleResult(d, '2026-01-01T00:00:00.000Z'), now)));
+    await Promise.all(domains.map((d) => store.write(sampleResult(d, '2026-01-01T00:00:00.000Z'), { now })));
     await vi.waitFor(async () => expect(await redis.get(key)).toBe('22'));
     // The next minute is a new key with its own expiry.
-    await store.write(sampleResult('f.test', '2026-01-01T00:00:00.000Z'), now + 60_000);
+    await store.write(sampleResult('f.test', '2026-01-01T00:00:00.000Z'), { now: now + 60_000 });
     const next = keys.statCompleted(Math.floor(now / 60_000) + 1);
     await vi.waitFor(async () => expect(await redis.get(next)).toBe('1'));
     expect(await redis.ttl(next)).toBeGreaterThan(86_000);
