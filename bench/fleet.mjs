@@ -334,6 +334,11 @@ async function main() {
     ],
     ['machine', `${(await import('node:os')).cpus().length} CPUs (world, Redis, producer and workers share them)`],
     [
+      'worker heap settings',
+      // Passed to the workers through their environment (README "Fleet decisions", worker memory).
+      `--young-generation-mib ${process.env['MXV_YOUNG_GENERATION_MIB'] ?? '(default)'} --heap-growth-percent ${process.env['MXV_HEAP_GROWTH_PERCENT'] ?? '(default)'}${args['worker-node-options'] ? `; node ${args['worker-node-options']}` : ''}`,
+    ],
+    [
       'enqueue',
       `${summary.enqueued} enqueued in ${summary.seconds} s = ${Math.round(summary.read / summary.seconds)} domains/s (mxv enqueue, from connected to done)`,
     ],
