@@ -262,9 +262,18 @@ async function main() {
   };
   const [firstChecks = 'all', ...otherChecks] = args.checks;
   world.dnsServer.clearLog();
+  // DNS questions the world's resolver answered during each run (every question, past the log's bound too).
+  let questionsBefore = world.dnsServer.queryCount();
+  const questionsSince = () => {
+    const now = world.dnsServer.queryCount();
+    const asked = now - questionsBefore;
+    questionsBefore = now;
+    return asked;
+  };
   let workers = startWorkers(firstChecks);
   log(`workers started (--checks ${firstChecks}); cold run…`);
   const coldSeconds = await waitForDrain(queue, 'cold');
+  const coldQuestions = questionsSince();
   const reputation = reputationQuestions(world.dnsServer);
   const coldUsage = workers.map((w) => processUsage(w.pid));
 
@@ -292,6 +301,7 @@ async function main() {
   const warmEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
   if (warmEnqueue.code !== 0) throw new Error(`enqueue failed: ${warmEnqueue.stderr}`);
   const warmSeconds = await waitForDrain(queue, 'warm');
+  const warmQuestions = questionsSince();
   let warmConnections = 0;
   for (const host of world.hosts.values()) warmConnections += host.log.total;
   const warmUsage = workers.map((w) => processUsage(w.pid));
@@ -304,10 +314,12 @@ async function main() {
     workers = startWorkers(checks);
     const again = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
     if (again.code !== 0) throw new Error(`enqueue failed: ${again.stderr}`);
+    questionsSince();
     const seconds = await waitForDrain(queue, `warm, --checks ${checks}`);
+    const questions = questionsSince();
     const usage = workers.map((w) => processUsage(w.pid));
     const cpu = usage.reduce((a, u) => a + u.cpuMs, 0);
-    comparisons.push({ checks, seconds, cpu, peakRss: usage.map((u) => u.peakRss) });
+    comparisons.push({ checks, seconds, cpu, questions, peakRss: usage.map((u) => u.peakRss) });
     codes = await stopWorkers(workers);
   }
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
@@ -364,6 +376,10 @@ async function main() {
       `${warmSeconds.toFixed(1)} s = ${Math.round(DOMAINS / warmSeconds)} domains/s; ${warmConnections} new connections`,
     ],
     ['worker CPU per domain (warm)', `${(cpuWarm / DOMAINS).toFixed(2)} ms`],
+    [
+      'DNS questions per domain',
+      `${(coldQuestions / DOMAINS).toFixed(2)} cold, ${(warmQuestions / DOMAINS).toFixed(2)} warm (--checks ${firstChecks}; answered by the world's resolver)${comparisons.map(({ checks, questions }) => `; ${(questions / DOMAINS).toFixed(2)} fresh workers --checks ${checks}`).join('')}`,
+    ],
     ...comparisons.flatMap(({ checks, seconds, cpu }) => [
       [
         `fresh workers, warm, --checks ${checks}`,

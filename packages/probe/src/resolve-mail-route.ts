@@ -61,7 +61,15 @@ export interface HostAddresses {
   dns: { a: DnsStatus; aaaa: DnsStatus };
 }
 
-/** Counts questions, and turns a resolver that breaks its never-throw contract into a SERVFAIL. */
+/** Whose name a question is about: the domain's own (asked afresh), or a host many domains point at (may be cached). */
+export type NameOwner = 'own' | 'shared';
+
+/**
+ * Counts questions, and turns a resolver that breaks its never-throw contract
+ * into a SERVFAIL. Questions about shared names (the addresses of an exchange
+ * or a submission server, which a provider's customers all point at) go to
+ * `sharedResolver`: in the engine, a TTL cache over the resolver.
+ */
 export class CountingResolver {
   queries = 0;
   mxAnswer: DnsAnswer | null = null;
@@ -70,10 +78,11 @@ export class CountingResolver {
   constructor(
     private readonly resolver: DnsResolver,
     private readonly signal: AbortSignal | undefined,
+    private readonly sharedResolver: DnsResolver = resolver,
   ) {}
 
-  async ask(name: string, type: DnsQuestionType): Promise<DnsAnswer> {
-    const answer = await this.#ask(name, type);
+  async ask(name: string, type: DnsQuestionType, owner: NameOwner = 'own'): Promise<DnsAnswer> {
+    const answer = await this.#ask(owner === 'shared' ? this.sharedResolver : this.resolver, name, type);
     if (type === 'MX') this.mxAnswer = answer;
     if (type === 'A' || type === 'AAAA') {
       this.addressesAuthenticated.set(name, (this.addressesAuthenticated.get(name) ?? true) && answer.authenticated);
@@ -81,10 +90,10 @@ export class CountingResolver {
     return answer;
   }
 
-  async #ask(name: string, type: DnsQuestionType): Promise<DnsAnswer> {
+  async #ask(resolver: DnsResolver, name: string, type: DnsQuestionType): Promise<DnsAnswer> {
     this.queries++;
     try {
-      return await this.resolver.query(name, type, this.signal);
+      return await resolver.query(name, type, this.signal);
     } catch {
       return {
         status: 'SERVFAIL',
@@ -125,8 +134,13 @@ function addressRecords(answer: DnsAnswer, type: 'A' | 'AAAA', owner: string): A
 }
 
 /** A and AAAA of one name, asked in parallel; A first in the result (the order RFC 6724 does not fix, but stable output needs one). */
-export async function lookupHost(name: string, dns: CountingResolver, maxAddresses: number): Promise<HostAddresses> {
-  const [a, aaaa] = await Promise.all([dns.ask(name, 'A'), dns.ask(name, 'AAAA')]);
+export async function lookupHost(
+  name: string,
+  dns: CountingResolver,
+  maxAddresses: number,
+  owner: NameOwner,
+): Promise<HostAddresses> {
+  const [a, aaaa] = await Promise.all([dns.ask(name, 'A', owner), dns.ask(name, 'AAAA', owner)]);
   const aChain = followCnameChain(a.records, name);
   const aaaaChain = followCnameChain(aaaa.records, name);
   const chain = aChain.aliases.length > 0 ? aChain : aaaaChain;
@@ -173,7 +187,7 @@ function failureReason(prefix: string, answer: DnsAnswer): string {
 
 /** RFC 5321 5.1: no MX records, so the domain itself is the mail host (implicit MX, preference 0). */
 async function implicitRoute(domain: string, dns: CountingResolver, bounds: RouteBounds): Promise<RouteWithoutDnssec> {
-  const host = await lookupHost(domain, dns, bounds.maxAddressesPerHost);
+  const host = await lookupHost(domain, dns, bounds.maxAddressesPerHost, 'own');
   if (host.addresses.length === 0) {
     // Empty because the name has no address, or because the lookups failed: only the latter is an error.
     const failed = FAILED.has(host.dns.a) || FAILED.has(host.dns.aaaa);
@@ -271,8 +285,9 @@ export async function resolveMailRoute(
   resolver: DnsResolver,
   bounds: RouteBounds,
   signal?: AbortSignal,
+  sharedResolver: DnsResolver = resolver,
 ): Promise<MailRoute> {
-  const dns = new CountingResolver(resolver, signal);
+  const dns = new CountingResolver(resolver, signal, sharedResolver);
   const route = await routeOf(canonicalDnsName(domain), dns, bounds);
   const secureExchanges = new Set<string>();
   for (const [name, authenticated] of dns.addressesAuthenticated) if (authenticated) secureExchanges.add(name);
@@ -319,7 +334,7 @@ async function routeOf(name: string, dns: CountingResolver, bounds: RouteBounds)
   const lookup = (exchange: string): Promise<HostAddresses> => {
     let pending = lookups.get(exchange);
     if (pending === undefined) {
-      pending = lookupHost(exchange, dns, bounds.maxAddressesPerHost);
+      pending = lookupHost(exchange, dns, bounds.maxAddressesPerHost, 'shared');
       lookups.set(exchange, pending);
     }
     return pending;

@@ -46,8 +46,9 @@ export async function resolveSubmission(
   resolver: DnsResolver,
   bounds: RouteBounds,
   signal?: AbortSignal,
+  sharedResolver: DnsResolver = resolver,
 ): Promise<SubmissionDiscovery> {
-  const dns = new CountingResolver(resolver, signal);
+  const dns = new CountingResolver(resolver, signal, sharedResolver);
   const name = canonicalDnsName(domain);
   const perService = await Promise.all(
     SERVICES.map(async ({ service, tlsMode }) => {
@@ -67,7 +68,7 @@ export async function resolveSubmission(
     if (isIpLiteralName(target)) return Promise.resolve([]);
     let pending = lookups.get(target);
     if (pending === undefined) {
-      pending = lookupHost(target, dns, bounds.maxAddressesPerHost).then((host) => host.addresses);
+      pending = lookupHost(target, dns, bounds.maxAddressesPerHost, 'shared').then((host) => host.addresses);
       lookups.set(target, pending);
     }
     return pending;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   resolveMailRoute,
   boundValues,
+  TtlCacheResolver,
   ROUTE_BOUNDS,
   type DnsAnswer,
   type DnsQuestionType,
@@ -486,5 +487,35 @@ describe('resolveMailRoute: implicit MX (RFC 5321 5.1)', () => {
     });
     const route = await resolveMailRoute('big.example.test', resolver, bounds({ maxAddressesPerHost: 2 }));
     expect(route.mx.records[0]).toMatchObject({ addresses: ['192.0.2.1', '192.0.2.2'], problems: ['truncated'] });
+  });
+});
+
+describe("resolveMailRoute with a shared resolver (the engine's TTL cache)", () => {
+  it("asks a provider's exchange addresses once for its customers, each domain's own MX every time, with the TTLs left", async () => {
+    let now = 0;
+    const zone: Record<string, Entry> = { ...host('mx.provider.test', '192.0.2.10', '2001:db8::10', 120) };
+    for (const domain of ['a.test', 'b.test']) zone[`${domain} MX`] = noerror(mx(domain, 10, 'mx.provider.test'));
+    const inner = new FakeResolver(zone);
+    const shared = new TtlCacheResolver(inner, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10, now: () => now });
+    const first = await resolveMailRoute('a.test', inner, bounds(), undefined, shared);
+    now = 30_000;
+    const second = await resolveMailRoute('b.test', inner, bounds(), undefined, shared);
+    expect(inner.asked).toEqual(['a.test MX', 'mx.provider.test A', 'mx.provider.test AAAA', 'b.test MX']);
+    expect(first.mx.records[0]).toMatchObject({ addresses: ['192.0.2.10', '2001:db8::10'], addressTtl: 120 });
+    // As from a caching resolver 30 s later: the smallest TTL left (A's 120 − 30).
+    expect(second.mx.records[0]).toMatchObject({ addresses: ['192.0.2.10', '2001:db8::10'], addressTtl: 90 });
+    expect(second.targets).toEqual(first.targets.map((target) => ({ ...target })));
+    // Past the A record's TTL, its question is asked again; the AAAA (TTL 220) still comes from the cache.
+    now = 121_000;
+    await resolveMailRoute('a.test', inner, bounds(), undefined, shared);
+    expect(inner.asked.slice(4)).toEqual(['a.test MX', 'mx.provider.test A']);
+  });
+
+  it("asks the domain's own addresses (implicit MX) afresh each time", async () => {
+    const inner = new FakeResolver({ 'own.test MX': NODATA, ...host('own.test', '192.0.2.20', '2001:db8::20') });
+    const shared = new TtlCacheResolver(inner, { maxSeconds: 300, negativeSeconds: 60, maxEntries: 10 });
+    await resolveMailRoute('own.test', inner, bounds(), undefined, shared);
+    await resolveMailRoute('own.test', inner, bounds(), undefined, shared);
+    expect(inner.asked).toEqual(['own.test MX', 'own.test A', 'own.test AAAA', 'own.test MX', 'own.test A', 'own.test AAAA']);
   });
 });

@@ -34,7 +34,10 @@ export interface DomainCheckDeps {
   policyBounds: PolicyBounds;
   /** Where MTA-STS policies come from (a cache, or a fetch through it). */
   stsPolicies: StsPolicySource;
-  /** For records many domains share (SPF include targets, organizational DMARC, exchanges' TLSA): a TTL cache over the resolver. */
+  /**
+   * For records many domains share (SPF include targets, organizational DMARC, exchanges' and submission
+   * servers' addresses and TLSA): a TTL cache over the resolver.
+   */
   sharedResolver?: DnsResolver;
 }
 
@@ -72,9 +75,11 @@ export async function checkDomain(input: string, deps: DomainCheckDeps, signal?:
   // Awaited below; a deferred check leaves it behind, and must not leave an unhandled rejection with it.
   policies.catch(() => undefined);
   // The SRV questions go out beside the MX question (DESIGN: per-domain facts in parallel).
+  // The addresses of exchanges and submission servers are a provider's, shared by its customers: asked through the TTL cache.
+  const sharedResolver = deps.sharedResolver ?? resolver;
   const [route, submission] = await Promise.all([
-    resolveMailRoute(domain, resolver, deps.route, signal),
-    deps.checks.includes('submission') ? resolveSubmission(domain, resolver, deps.route, signal) : null,
+    resolveMailRoute(domain, resolver, deps.route, signal, sharedResolver),
+    deps.checks.includes('submission') ? resolveSubmission(domain, resolver, deps.route, signal, sharedResolver) : null,
   ]);
 
   // Every (exchange, address) on every port, ports in --ports order under each address.
