@@ -14,9 +14,7 @@ export interface FieldChange {
  * The part of a stored result the comparison walks (its MX records and hosts),
  * checked before a comparison; every other field is read by path, as it is in
  * the JSON. Not the whole result schema: that one fills the fields an older
- * mxv did not write with null, which would then compare as changes, and
- * parsing a whole result (every certificate of every host) on each write was
- * a tenth of the store's CPU on a re-check.
+ * mxv did not write with null, which would then compare as changes.
  */
 export const comparableResultSchema = z.looseObject({
   checkedAt: z.string(),
