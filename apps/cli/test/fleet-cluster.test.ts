@@ -110,6 +110,10 @@ function startWorker(): { child: ChildProcess; exited: Promise<number | null>; l
       '3000',
       '--dns-timeout-ms',
       '1000',
+      // Jobs whose commands fail while a master restarts are put back as error runs (5 s doubling by default):
+      // a short base keeps the test's length from hanging on when the restart happens to hit them.
+      '--retry-base-ms',
+      '500',
       '--lock-ms',
       '2000',
       '--stalled-interval-ms',
