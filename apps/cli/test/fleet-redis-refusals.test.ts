@@ -310,7 +310,14 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       await waitFor('the owed webhook', () => received.length >= 1, 30_000).catch((error: Error) => {
         throw new Error(`${error.message}; worker log:\n${logs()}`);
       });
-      expect(logs()).toContain('follow-up of a stored result done');
+      // The worker logs the follow-up once its queueing returns; the delivery, by the same process, may reach
+      // the receiver before that line reaches this process through the worker's stderr pipe.
+      await waitFor('the follow-up logged', () => logs().includes('follow-up of a stored result done'), 5_000).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}; worker log:
+${logs()}`);
+        },
+      );
       const body = JSON.parse(received[0]!) as { domain: string; changes: Array<{ path: string; from: unknown; to: unknown }> };
       expect(body.domain).toBe(WATCHED_DOMAIN);
       expect(body.changes).toContainEqual({ path: 'verdict', from: 'ok', to: 'unreachable' });
