@@ -203,24 +203,18 @@ export class VerifyJobProcessor {
     }
     const stored: CheckResult = { ...result, attempts: attempt };
     const follower = this.#follower;
-    if (!follower) {
-      const write = await this.#store.write(stored);
-      if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
-      return { status: 'stored', result: stored, write: write.status };
-    }
     // Once the result and its history are stored, a re-run would compare against them and find nothing changed:
     // the follow-up of the changes is owed from before the write records them, in the job's own data, so that
     // neither an error nor the process dying between the write and the follow-up loses it.
     let owed: OwedFollowUp | null = null;
+    const oweChanges = async (changes: FieldChange[]): Promise<void> => {
+      owed = { at: stored.checkedAt, c: changes };
+      await job.updateData({ ...data, f: owed });
+    };
     try {
-      const write = await this.#store.write(stored, {
-        beforeRecording: async (changes) => {
-          owed = { at: stored.checkedAt, c: changes };
-          await job.updateData({ ...data, f: owed });
-        },
-      });
+      const write = await this.#store.write(stored, follower ? { beforeRecording: oweChanges } : {});
       if (write.status === 'invalid') return { status: 'rejected', result: stored, reason: write.reason };
-      if (write.status === 'written') await follower.afterWrite(stored, write.changes);
+      if (write.status === 'written' && follower) await follower.afterWrite(stored, write.changes);
       return { status: 'stored', result: stored, write: write.status };
     } catch (error) {
       // Owed even when the write itself failed: the next run follows up only if the result was stored after all.

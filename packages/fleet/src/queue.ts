@@ -22,9 +22,11 @@ export const verifyJobDataSchema = z.object({
   /** Runs so far that ended in an error instead of a result (RetryPolicy.maxErrorRuns), absent until one does. */
   e: z.number().int().min(0).optional(),
   /**
-   * The result checked at `at` is stored, but what follows a write (watch
-   * webhooks, certificate expiry) failed: owed for its changes `c` on the next
-   * run, instead of checking the domain again (process-verify-job.ts).
+   * What follows the write of the result checked at `at` (watch webhooks,
+   * certificate expiry) for its changes `c`: owed from before the write
+   * records them until the job is done. The next run does only that follow-up
+   * when that result is the stored one, and checks the domain as usual when it
+   * never was stored (process-verify-job.ts).
    */
   f: z
     .object({

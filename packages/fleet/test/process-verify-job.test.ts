@@ -20,6 +20,14 @@ class FakeJob implements VerifyJobHandle {
   }
 }
 
+/** A store's write as ResultStore does it for these tests: `changes` handed to beforeRecording before they are recorded. */
+function writingChanges(changes: Array<{ path: string; from: unknown; to: unknown }>) {
+  return async (_result: CheckResult, options?: WriteOptions) => {
+    await options?.beforeRecording?.(changes);
+    return { status: 'written', changes } as const;
+  };
+}
+
 const NOW = 1_000_000;
 /** A processor over scripted engine outcomes and a store that records what it is asked to write. */
 function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobProcessor {
@@ -317,11 +325,7 @@ describe('VerifyJobProcessor when what follows a write fails', () => {
         },
       },
       {
-        // As ResultStore does: the changes are handed to beforeRecording before they are recorded.
-        write: async (_result: CheckResult, options?: WriteOptions) => {
-          await options?.beforeRecording?.(changes);
-          return { status: 'written', changes } as const;
-        },
+        write: writingChanges(changes),
         get: async (domain: string) =>
           storedCheckedAt === null
             ? ({ status: 'not_found', domain } as const)
@@ -382,12 +386,7 @@ describe('VerifyJobProcessor and watches', () => {
           return outcomes.shift() as DomainCheck;
         },
       },
-      {
-        write: async (_result: CheckResult, options?: WriteOptions) => {
-          await options?.beforeRecording?.(changes);
-          return { status: 'written', changes } as const;
-        },
-      },
+      { write: writingChanges(changes) },
       { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
       { afterWrite: async (result, written) => void followed.push([result.domain, written]) },
