@@ -44,6 +44,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
 function clientFor(target: RedisTarget, options: RedisClientOptions): FleetRedis {
   if (target.mode === 'single') return new Redis(target.url, { ...options.redis });
   return new Cluster(target.nodes, {
+    ...CLUSTER_CONNECT,
     ...options.clusterOptions,
     redisOptions: {
       ...options.redis,
@@ -53,6 +54,21 @@ function clientFor(target: RedisTarget, options: RedisClientOptions): FleetRedis
     },
   });
 }
+
+/**
+ * How every fleet Cluster client connects. ioredis' ready check asks a node
+ * for CLUSTER INFO once the slot map is known, and when that node says
+ * `cluster_state:fail` (a restarted master does for its first seconds, the
+ * others while a master is away past cluster-node-timeout) it reconnects
+ * without ever settling the promise `connect()` returned (ioredis#741). BullMQ
+ * awaits that promise when it resets a Worker's blocking connection after a
+ * stuck BZPOPMIN, so one unlucky ready check parked a shard's fetch loop for
+ * good: its waiting and delayed jobs were never taken again
+ * (`redis-cluster-connect.test.ts`). Without the check a client is ready once
+ * it knows the slot map; commands to slots nobody serves meanwhile get
+ * CLUSTERDOWN, which FLEET_CLUSTER_RETRIES spaces out.
+ */
+export const CLUSTER_CONNECT = { enableReadyCheck: false } as const satisfies ClusterOptions;
 
 /**
  * One ioredis connection for the fleet. `maxRetriesPerRequest: null` is what
