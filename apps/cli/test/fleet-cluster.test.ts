@@ -25,6 +25,7 @@ import {
   worldProbeFlags,
 } from '@mxv/testkit';
 import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor, type CliProcess } from './support/cli-process.js';
 
 /**
  * Issue 13, "Redis Cluster": real `mxv worker` processes on a real three-master
@@ -79,7 +80,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  killStillRunning(children);
   redis?.disconnect();
   await Promise.all([world?.stop(), cluster?.stop()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -87,11 +88,9 @@ afterAll(async () => {
 
 const fleetFlags = (extra: string[] = []): string[] => ['--redis', cluster.url, '--prefix', PREFIX, ...extra];
 
-function startWorker(): { child: ChildProcess; exited: Promise<number | null>; logs: () => string } {
-  const child = spawn(
-    process.execPath,
+function startWorker(): CliProcess {
+  return startCli(
     [
-      CLI_MAIN,
       'worker',
       ...fleetFlags(),
       ...worldProbeFlags(world),
@@ -125,13 +124,8 @@ function startWorker(): { child: ChildProcess; exited: Promise<number | null>; l
       '--log-level',
       'warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { children },
   );
-  children.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-8000)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, logs: () => stderr };
 }
 
 let lastReadError = '';
@@ -149,20 +143,6 @@ async function storedCount(): Promise<number> {
     lastReadError = String(error);
     return -1;
   }
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  detail: () => string | Promise<string> = () => '',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}: ${await detail()}`);
 }
 
 describe('the fleet on a Redis Cluster', () => {
@@ -233,18 +213,17 @@ describe('the fleet on a Redis Cluster', () => {
     const workers = [startWorker(), startWorker(), startWorker()];
     const progress = async (): Promise<string> =>
       `${await storedCount()} stored (${lastReadError}); logs ${workers.map((worker) => worker.logs().slice(-1500)).join('\n')}`;
-    await waitFor('a fifth of the results', async () => (await storedCount()) >= DOMAINS / 5, 30_000, progress);
+    await waitFor('a fifth of the results', async () => (await storedCount()) >= DOMAINS / 5, 30_000, { detail: progress });
     workers[0]?.child.kill('SIGKILL');
-    await waitFor('two fifths of the results', async () => (await storedCount()) >= (2 * DOMAINS) / 5, 30_000, progress);
+    await waitFor('two fifths of the results', async () => (await storedCount()) >= (2 * DOMAINS) / 5, 30_000, {
+      detail: progress,
+    });
     const beforeRestart = await storedCount();
     await cluster.restart(1);
-    await waitFor(
-      'every result',
-      async () => (await storedCount()) === DOMAINS,
-      40_000,
-      async () =>
+    await waitFor('every result', async () => (await storedCount()) === DOMAINS, 40_000, {
+      detail: async () =>
         `${await storedCount()} stored (${lastReadError}); status ${(await runCli(['status', '--json', ...fleetFlags()])).stdout}; logs ${workers.map((worker) => worker.logs()).join('\n')}`,
-    );
+    });
     // Work was left for after the restart, so the workers did reconnect and go on.
     expect(beforeRestart).toBeLessThan(DOMAINS);
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
 import {
@@ -12,7 +12,8 @@ import {
   type WorldRecord,
 } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor } from './support/cli-process.js';
 
 /**
  * A worker whose egress breaks: every SMTP connection goes through a SOCKS5
@@ -46,24 +47,12 @@ beforeAll(async () => {
   proxy = await startSocks5Server({ host: proxyHost, port: proxyPort, behaviour: { kind: 'relay' } });
 });
 
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(() => killStillRunning(children));
 
 afterAll(async () => {
   redis?.disconnect();
   await Promise.all([world?.stop(), redisServer?.stop(), proxy?.stop()]);
 });
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function readyz(port: number): Promise<number> {
   try {
@@ -83,10 +72,8 @@ describe('a worker whose egress breaks', () => {
   it('pauses (status, readyz), stores no false unreachable, resumes by itself and drains the queue', async () => {
     const prefix = redisServer.prefix('egress');
     const metricsPort = await freeLoopbackPort();
-    const child = spawn(
-      process.execPath,
+    const worker = startCli(
       [
-        CLI_MAIN,
         'worker',
         '--redis',
         redisServer.url,
@@ -121,11 +108,9 @@ describe('a worker whose egress breaks', () => {
         '--log-level',
         'warn',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      // Its whole log is kept: the line asserted on below may come before many others.
+      { children, logTailChars: Infinity },
     );
-    children.add(child);
-    let logs = '';
-    child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     await waitFor('the worker ready', async () => (await readyz(metricsPort)) === 200, 15_000);
 
     // Egress breaks: the proxy is gone.
@@ -156,19 +141,17 @@ describe('a worker whose egress breaks', () => {
     );
     const stored = await store.getMany(DOMAINS);
     const verdicts = stored.map((entry) => (entry.status === 'found' ? entry.result.verdict : entry.status));
-    expect(verdicts, logs).toEqual(DOMAINS.map(() => 'ok'));
+    expect(verdicts, worker.logs()).toEqual(DOMAINS.map(() => 'ok'));
     expect(await workerEgress(prefix)).toEqual(['ok']);
     expect(await readyz(metricsPort)).toBe(200);
-    expect(logs).toContain('egress broken');
+    expect(worker.logs()).toContain('egress broken');
   }, 90_000);
 
   it('a worker that cannot reach the canary at start starts paused, and SIGTERM still ends it cleanly', async () => {
     const prefix = redisServer.prefix('egress-start');
     const canaryIp = world.hostsById.get('canary')?.ip as string;
-    const child = spawn(
-      process.execPath,
+    const worker = startCli(
       [
-        CLI_MAIN,
         'worker',
         '--redis',
         redisServer.url,
@@ -185,10 +168,8 @@ describe('a worker whose egress breaks', () => {
         '--log-level',
         'warn',
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { children },
     );
-    children.add(child);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await waitFor('the worker paused for egress', async () => (await workerEgress(prefix)).includes('paused'), 15_000);
     const enqueue = await runCli(['enqueue', '--json', '-f', '-', '--redis', redisServer.url, '--prefix', prefix], {
       stdin: DOMAINS[0] ?? '',
@@ -198,8 +179,8 @@ describe('a worker whose egress breaks', () => {
     // Paused: the job is still queued, not stored.
     expect((await new ResultStore(redis, fleetKeys(prefix)).getMany([DOMAINS[0] ?? '']))[0]?.status).toBe('not_found');
     const started = Date.now();
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,8 @@ import {
   peakPerWindow,
 } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor, type CliProcess } from './support/cli-process.js';
 
 /**
  * The group limits of `mxv worker`, read from the simulated servers' own
@@ -78,10 +79,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'ca.pem'), world.caCertPem);
 });
 
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(() => killStillRunning(children));
 
 afterAll(async () => {
   redis?.disconnect();
@@ -90,9 +88,8 @@ afterAll(async () => {
 
 const fleetFlags = (prefix: string): string[] => ['--redis', redisServer.url, '--prefix', prefix];
 
-function startWorker(prefix: string, extra: string[]): { child: ChildProcess; exited: Promise<number | null> } {
+function startWorker(prefix: string, extra: string[]): CliProcess {
   const args = [
-    CLI_MAIN,
     'worker',
     ...fleetFlags(prefix),
     ...worldProbeFlags(world),
@@ -111,14 +108,7 @@ function startWorker(prefix: string, extra: string[]): { child: ChildProcess; ex
     'warn',
     ...extra,
   ];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
-    // Logs are not read: what is asserted comes from the servers' connection logs and Redis.
-    stdio: ['ignore', 'ignore', 'ignore'],
-  });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited };
+  return startCli(args, { env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, children });
 }
 
 async function enqueue(prefix: string, domains: string[]): Promise<void> {
@@ -130,13 +120,11 @@ async function enqueue(prefix: string, domains: string[]): Promise<void> {
 
 async function waitForResults(prefix: string, domains: string[], timeoutMs: number): Promise<void> {
   const store = new ResultStore(redis, fleetKeys(prefix));
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = (await store.getMany(domains)).filter((entry) => entry.status === 'found').length;
-    if (found === domains.length) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${domains.length} results of ${prefix}`);
+  await waitFor(
+    `${domains.length} results of ${prefix}`,
+    async () => (await store.getMany(domains)).filter((entry) => entry.status === 'found').length === domains.length,
+    timeoutMs,
+  );
 }
 
 function logOf(id: string): ConnectionRecord[] {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,8 @@ import {
   worldProbeFlags,
 } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor, type CliProcess } from './support/cli-process.js';
 
 /**
  * A Redis that refuses some commands in the middle of a run, as an ACL
@@ -38,7 +39,7 @@ let world: World;
 let redisServer: TestRedis;
 let admin: Redis;
 let dir: string;
-let worker: ChildProcess | undefined;
+const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   const records: Record<string, WorldRecord[]> = {
@@ -73,7 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (worker?.exitCode === null) worker.kill('SIGKILL');
+  killStillRunning(children);
   admin?.disconnect();
   await Promise.all([world?.stop(), redisServer?.stop()]);
 });
@@ -106,13 +107,10 @@ function workerUrl(): string {
   return url.toString();
 }
 
-/** One `mxv worker` at log level warn; returns its stderr so far. */
-function startWorker(redisUrl: string, prefix: string, extra: string[], env: Record<string, string> = {}): () => string {
-  let stderr = '';
-  worker = spawn(
-    process.execPath,
+/** One `mxv worker` at log level warn. Its whole log is kept: the tests pick out every line of a kind. */
+function startWorker(redisUrl: string, prefix: string, extra: string[], env: Record<string, string> = {}): CliProcess {
+  return startCli(
     [
-      CLI_MAIN,
       'worker',
       '--redis',
       redisUrl,
@@ -129,10 +127,8 @@ function startWorker(redisUrl: string, prefix: string, extra: string[], env: Rec
       'warn',
       ...extra,
     ],
-    { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), ...env }, children, logTailChars: Infinity },
   );
-  worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return () => stderr;
 }
 
 /** Jobs in the queue in any state but finished (those are removed at once). */
@@ -148,15 +144,6 @@ async function storedCount(): Promise<number> {
   return found.filter((entry) => entry.status === 'found').length;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('a worker whose Redis refuses commands, or whose run hangs', () => {
   it('puts the refused jobs back and stores every result once Redis takes writes again', async () => {
     await refuseResultWrites();
@@ -165,7 +152,7 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
     const enqueued = await runCli(['enqueue', '--json', '-f', file, '--redis', redisServer.url, '--prefix', PREFIX]);
     expect(enqueued.code, enqueued.stderr).toBe(0);
 
-    const logs = startWorker(workerUrl(), PREFIX, ['--retry-base-ms', '200', '--error-runs', '20']);
+    const { child: worker, logs } = startWorker(workerUrl(), PREFIX, ['--retry-base-ms', '200', '--error-runs', '20']);
     const refusedDomains = (): Set<string> => {
       const seen = new Set<string>();
       for (const line of logs().split('\n')) {
@@ -199,14 +186,14 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
     await waitFor('an empty queue', async () => (await jobsLeft(queue)) === 0, 10_000);
     expect(logs()).not.toContain('job failed');
     await queue.close();
-    worker?.kill('SIGKILL');
+    worker.kill('SIGKILL');
   }, 90_000);
 
   it('aborts a run past --job-deadline-ms, puts it back as an error run, and fails it after --error-runs', async () => {
     const prefix = 'deadline';
     const enqueued = await runCli(['enqueue', '--redis', redisServer.url, '--prefix', prefix, SLOW_DOMAIN]);
     expect(enqueued.code, enqueued.stderr).toBe(0);
-    const logs = startWorker(redisServer.url, prefix, [
+    const { logs } = startWorker(redisServer.url, prefix, [
       '--job-deadline-ms',
       '1000',
       '--error-runs',
@@ -216,8 +203,8 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       // One connection for everything: the other test runs the default (a second, auto-pipelined one).
       '--no-auto-pipelining',
     ]);
-    await waitFor('the job to fail', () => logs().includes('"msg":"job failed"'), 30_000).catch((error: Error) => {
-      throw new Error(`${error.message}; worker log:\n${logs()}`);
+    await waitFor('the job to fail', () => logs().includes('"msg":"job failed"'), 30_000, {
+      detail: () => `worker log:\n${logs()}`,
     });
     const delayed = logs()
       .split('\n')
@@ -247,6 +234,7 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    let worker: CliProcess | undefined;
     try {
       const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
       const add = await runCli([
@@ -267,7 +255,7 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       expect(add.code, add.stderr).toBe(0);
       // Everything of the fleet writable at first.
       await admin.call('ACL', 'SETUSER', USER, 'reset', 'on', `>${PASSWORD}`, '+@all', '&*', `~{${prefix}}*`, `~${prefix}:*`);
-      const logs = startWorker(
+      worker = startWorker(
         workerUrl(),
         prefix,
         [
@@ -285,6 +273,7 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
         ],
         { MXV_WEBHOOK_SECRET: WEBHOOK_SECRET },
       );
+      const logs = worker.logs;
       const store = new ResultStore(admin, fleetKeys(prefix));
       const verdict = async (): Promise<string | null> => {
         const stored = await store.get(WATCHED_DOMAIN);
@@ -307,17 +296,12 @@ describe('a worker whose Redis refuses commands, or whose run hangs', () => {
       expect(received).toEqual([]);
 
       await admin.call('ACL', 'SETUSER', USER, `%RW~{${prefix}}:w*`);
-      await waitFor('the owed webhook', () => received.length >= 1, 30_000).catch((error: Error) => {
-        throw new Error(`${error.message}; worker log:\n${logs()}`);
-      });
+      await waitFor('the owed webhook', () => received.length >= 1, 30_000, { detail: () => `worker log:\n${logs()}` });
       // The worker logs the follow-up once its queueing returns; the delivery, by the same process, may reach
       // the receiver before that line reaches this process through the worker's stderr pipe.
-      await waitFor('the follow-up logged', () => logs().includes('follow-up of a stored result done'), 5_000).catch(
-        (error: Error) => {
-          throw new Error(`${error.message}; worker log:
-${logs()}`);
-        },
-      );
+      await waitFor('the follow-up logged', () => logs().includes('follow-up of a stored result done'), 5_000, {
+        detail: () => `worker log:\n${logs()}`,
+      });
       const body = JSON.parse(received[0]!) as { domain: string; changes: Array<{ path: string; from: unknown; to: unknown }> };
       expect(body.domain).toBe(WATCHED_DOMAIN);
       expect(body.changes).toContainEqual({ path: 'verdict', from: 'ok', to: 'unreachable' });
@@ -325,7 +309,7 @@ ${logs()}`);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       expect(received).toHaveLength(1);
     } finally {
-      worker?.kill('SIGKILL');
+      worker?.child.kill('SIGKILL');
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   }, 120_000);

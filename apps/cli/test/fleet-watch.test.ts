@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, domainHistorySchema, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
 import { startWorld, type World, worldProbeFlags } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor } from './support/cli-process.js';
 
 /**
  * Watches end to end: real `mxv worker` processes, a simulated world whose
@@ -50,10 +51,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'ca.pem'), world.caCertPem);
 });
 
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(() => killStillRunning(children));
 
 afterAll(async () => {
   for (const server of servers) server.close();
@@ -98,10 +96,8 @@ function fleetFlags(prefix: string): string[] {
 }
 
 function startWorker(prefix: string): ChildProcess {
-  const child = spawn(
-    process.execPath,
+  return startCli(
     [
-      CLI_MAIN,
       'worker',
       ...fleetFlags(prefix),
       ...worldProbeFlags(world, false),
@@ -133,23 +129,12 @@ function startWorker(prefix: string): ChildProcess {
       '--log-level',
       'warn',
     ],
-    {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), MXV_WEBHOOK_SECRET: SECRET },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    },
-  );
-  children.add(child);
-  return child;
+    { env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), MXV_WEBHOOK_SECRET: SECRET }, children },
+  ).child;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The most the test waits for any one step of it to come about. */
+const STEP_MS = 20_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -197,22 +182,28 @@ describe('mxv watch', () => {
     await waitFor(
       'first results',
       async () => (await verdictOf('a.watch.test')) === 'ok' && (await verdictOf('b.watch.test')) === 'ok',
+      STEP_MS,
     );
 
     // One worker dies mid-tick (SIGKILL): the other goes on; no watch is lost.
     workers[0]!.kill('SIGKILL');
     const before = await store.get('c.stay.test');
-    await waitFor('c.stay.test re-checked after the kill', async () => {
-      const now = await store.get('c.stay.test');
-      return now.status === 'found' && before.status === 'found' && now.result.checkedAt > before.result.checkedAt;
-    });
+    await waitFor(
+      'c.stay.test re-checked after the kill',
+      async () => {
+        const now = await store.get('c.stay.test');
+        return now.status === 'found' && before.status === 'found' && now.result.checkedAt > before.result.checkedAt;
+      },
+      STEP_MS,
+    );
 
     await world.hostsById.get('h1')!.handle!.stop();
     await waitFor(
       'unreachable',
       async () => (await verdictOf('a.watch.test')) === 'unreachable' && (await verdictOf('b.watch.test')) === 'unreachable',
+      STEP_MS,
     );
-    await waitFor('the webhook', () => up.received.length >= 1);
+    await waitFor('the webhook', () => up.received.length >= 1, STEP_MS);
     // Several more re-checks of a host that stays down: nothing new changes.
     await sleep(3_000);
 
@@ -234,15 +225,21 @@ describe('mxv watch', () => {
     });
 
     // b's receiver was never up: its delivery used up its attempts and waits as a dead letter.
-    await waitFor('a dead letter', async () => {
-      const status = await runCli(['status', '--json', ...fleetFlags(prefix)]);
-      return (JSON.parse(status.stdout) as { watches: { webhooks: { deadLetters: number } } }).watches.webhooks.deadLetters === 1;
-    });
+    await waitFor(
+      'a dead letter',
+      async () => {
+        const status = await runCli(['status', '--json', ...fleetFlags(prefix)]);
+        return (
+          (JSON.parse(status.stdout) as { watches: { webhooks: { deadLetters: number } } }).watches.webhooks.deadLetters === 1
+        );
+      },
+      STEP_MS,
+    );
     const late = await startReceiver(downPort);
     const replay = await runCli(['watch', 'replay', '--json', ...fleetFlags(prefix)]);
     expect(replay.code, replay.stderr).toBe(0);
     expect(JSON.parse(replay.stdout)).toEqual({ replayed: 1 });
-    await waitFor('the replayed delivery', () => late.received.length === 1);
+    await waitFor('the replayed delivery', () => late.received.length === 1, STEP_MS);
     expect(late.received[0]!.valid).toBe(true);
     expect(JSON.parse(late.received[0]!.body)).toMatchObject({ type: 'changed', domain: 'b.watch.test' });
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,8 @@ import {
   worldProbeFlags,
 } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor, type CliProcess } from './support/cli-process.js';
 
 /**
  * Several `mxv worker` processes against one private Redis and a simulated
@@ -66,10 +67,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'ca.pem'), world.caCertPem);
 });
 
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(() => killStillRunning(children));
 
 afterAll(async () => {
   redis?.disconnect();
@@ -80,12 +78,8 @@ function fleetFlags(prefix: string): string[] {
   return ['--redis', redisServer.url, '--prefix', prefix];
 }
 
-function startWorker(
-  prefix: string,
-  extra: string[] = [],
-): { child: ChildProcess; exited: Promise<number | null>; logs: () => string } {
+function startWorker(prefix: string, extra: string[] = []): CliProcess {
   const args = [
-    CLI_MAIN,
     'worker',
     ...fleetFlags(prefix),
     ...worldProbeFlags(world),
@@ -103,15 +97,7 @@ function startWorker(
     'warn',
     ...extra,
   ];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, logs: () => stderr };
+  return startCli(args, { env: { NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, children });
 }
 
 async function enqueue(prefix: string, domains: string[]): Promise<void> {
@@ -120,15 +106,6 @@ async function enqueue(prefix: string, domains: string[]): Promise<void> {
   const run = await runCli(['enqueue', '--json', '-f', file, ...fleetFlags(prefix)]);
   expect(run.code, run.stderr).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ read: domains.length, enqueued: domains.length, invalid: 0 });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function storedCount(prefix: string, domains: string[]): Promise<number> {

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoWorldSpec, startWorld, type World, worldProbeFlags } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor, type CliProcess, type WaitForOptions } from './support/cli-process.js';
 import { freeLoopbackPort } from '@mxv/testkit';
 
 /**
@@ -28,7 +29,7 @@ const RATE_WINDOW = '1m';
 let world: World;
 let redisServer: TestRedis;
 let dir: string;
-const children: ChildProcess[] = [];
+const children = new Set<ChildProcess>();
 
 function requireBinary(name: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
@@ -44,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killStillRunning(children);
   await Promise.all([world?.stop(), redisServer?.stop()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -54,42 +55,26 @@ function promtool(args: string[]): { code: number | null; output: string } {
   return { code: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-async function waitFor<T>(what: string, check: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== null) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** Prometheus refuses connections, and its API answers with errors, while it starts: polled through that, not failed on. */
+const PROMETHEUS_POLL: WaitForOptions = { intervalMs: 200, retryErrors: true };
 
 /** Starts a process and resolves with the port it announced on stderr ("metrics served" of a worker, "api listening" of the API). */
-function startLogged(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; port: Promise<number>; logs: () => string } {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
+function startLogged(args: string[], env: NodeJS.ProcessEnv): CliProcess & { port: Promise<number> } {
+  // Every log line is kept: the test counts the worker's "result stored" lines.
+  const started = startCli(args, { env, children, logTailChars: Infinity });
   const port = new Promise<number>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      for (const line of stderr.split('\n')) {
+    // Added after startCli's own listener: logs() already holds this chunk.
+    started.child.stderr?.on('data', () => {
+      for (const line of started.logs().split('\n')) {
         if (!line.startsWith('{')) continue;
         const event = JSON.parse(line) as { msg?: string; port?: number; url?: string };
         if (event.msg === 'metrics served' && typeof event.port === 'number') resolve(event.port);
         if (event.msg === 'api listening' && typeof event.url === 'string') resolve(Number(new URL(event.url).port));
       }
     });
-    child.once('exit', (code) => reject(new Error(`exited ${code} before serving metrics: ${stderr}`)));
+    void started.exited.then((code) => reject(new Error(`exited ${code} before serving metrics: ${started.logs()}`)));
   });
-  return { child, port, logs: () => stderr };
+  return { ...started, port };
 }
 
 interface PromVector {
@@ -184,7 +169,7 @@ describe('Prometheus and the shipped files', () => {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    children.push(prometheus);
+    children.add(prometheus);
     let promLog = '';
     prometheus.stderr?.on('data', (chunk: Buffer) => (promLog += chunk.toString()));
 
@@ -195,6 +180,7 @@ describe('Prometheus and the shipped files', () => {
         return (await fetch(`${base}/-/ready`)).ok ? true : null;
       },
       15_000,
+      PROMETHEUS_POLL,
     );
     await waitFor(
       'worker and API targets up',
@@ -206,6 +192,7 @@ describe('Prometheus and the shipped files', () => {
         return data.activeTargets.length === 2 && data.activeTargets.every((t) => t.health === 'up') ? true : null;
       },
       10_000,
+      PROMETHEUS_POLL,
     );
 
     // A scrape of the idle worker first, so counters are seen going up from their initial zeros.
@@ -221,6 +208,7 @@ describe('Prometheus and the shipped files', () => {
         return sample && Number(sample.value[1]) === queued ? true : null;
       },
       30_000,
+      PROMETHEUS_POLL,
     );
     // Two more scrapes and rule evaluations after the last result.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -250,6 +238,7 @@ describe('Prometheus and the shipped files', () => {
         return values.length === 1 && values[0] === 0 ? values : null;
       },
       15_000,
+      PROMETHEUS_POLL,
     );
     expect(backlog).toEqual([0]);
 
@@ -311,7 +300,7 @@ describe('Prometheus and the shipped files', () => {
     expect(down?.jobId).toBe(down?.domain);
     expect(events.filter((event) => event.level >= 50)).toEqual([]);
 
-    const exits = [worker, api].map((child) => new Promise((resolve) => child.child.once('exit', resolve)));
+    const exits = [worker.exited, api.exited];
     worker.child.kill('SIGTERM');
     api.child.kill('SIGTERM');
     prometheus.kill('SIGTERM');

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeLoopbackPort } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN } from './run-cli.js';
+import { killStillRunning, startCli, waitFor } from './support/cli-process.js';
 
 /**
  * `mxv worker --young-generation-mib` caps the running worker's new space, as
@@ -14,37 +13,22 @@ import { CLI_MAIN } from './run-cli.js';
 
 const MiB = 1_048_576;
 let redisServer: TestRedis;
+const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   redisServer = await startTestRedis();
 });
 
 afterAll(async () => {
+  killStillRunning(children);
   await redisServer?.stop();
 });
-
-async function scrapeWhenReady(port: number, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) {
-        return await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out waiting for the worker to be ready');
-}
 
 /** The new space of a worker started with `--young-generation-mib mib`, once it is ready, in bytes. */
 async function readyWorkerNewSpace(mib: number): Promise<number> {
   const metricsPort = await freeLoopbackPort();
-  const child = spawn(
-    process.execPath,
+  const worker = startCli(
     [
-      CLI_MAIN,
       'worker',
       '--redis',
       redisServer.url,
@@ -59,18 +43,25 @@ async function readyWorkerNewSpace(mib: number): Promise<number> {
       '--log-level',
       'warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { children },
   );
-  let logs = '';
-  child.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   try {
-    const metrics = await scrapeWhenReady(metricsPort, 20_000);
+    const metrics = await waitFor(
+      'the worker to be ready',
+      async () => {
+        if ((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status !== 200) return null;
+        return await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      },
+      20_000,
+      // The port refuses connections until the worker listens.
+      { retryErrors: true },
+    );
     const gauge = /^mxv_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(metrics);
-    expect(gauge, logs).not.toBeNull();
+    expect(gauge, worker.logs()).not.toBeNull();
     return Number(gauge?.[1]);
   } finally {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await once(child, 'exit');
+    worker.child.kill('SIGTERM');
+    await worker.exited;
   }
 }
 
