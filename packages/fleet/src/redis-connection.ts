@@ -108,10 +108,24 @@ export async function connectRedis(
   // Without a listener ioredis prints every reconnect error; callers see failures through commands instead.
   redis.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  let clusterState: string | null = null;
   try {
     // A Cluster whose seeds are all down retries by itself; the race bounds the first attempt.
     await Promise.race([
-      redis.connect().then(() => redis.ping()),
+      redis
+        .connect()
+        .then(() => redis.ping())
+        .then(async () => {
+          // The ready check CLUSTER_CONNECT turns off, on the first connection only, and bounded by the race:
+          // a process starting on a cluster that refuses commands says so instead of retrying them.
+          if (!(redis instanceof Cluster)) return;
+          while (!settled) {
+            clusterState = /cluster_state:(\w+)/.exec(String(await redis.cluster('INFO')))?.[1] ?? 'unknown';
+            if (clusterState === 'ok') return;
+            await new Promise((resolve) => setTimeout(resolve, CLUSTER_STATE_POLL_MS));
+          }
+        }),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${connectTimeoutMs} ms`)), connectTimeoutMs);
       }),
@@ -119,14 +133,22 @@ export async function connectRedis(
     return { status: 'ok', redis };
   } catch (error) {
     redis.disconnect();
+    const stateOf = clusterState as string | null;
     return {
       status: 'failed',
-      reason: `cannot reach Redis at ${created.described}: ${error instanceof Error ? error.message : String(error)}`,
+      reason:
+        stateOf !== null && stateOf !== 'ok'
+          ? `the Redis Cluster at ${created.described} says cluster_state:${stateOf} (a master down or restarting?), still after ${connectTimeoutMs} ms`
+          : `cannot reach Redis at ${created.described}: ${error instanceof Error ? error.message : String(error)}`,
     };
   } finally {
+    settled = true;
     clearTimeout(timer);
   }
 }
+
+/** How often a first connection asks a Cluster whether it is ok again. */
+const CLUSTER_STATE_POLL_MS = 200;
 
 /**
  * A second connection to the same Redis with some options changed (the API's

@@ -88,7 +88,7 @@ function masterOf(redis: FleetRedis, key: string): number {
 }
 
 describe('a fleet Cluster client while the cluster is failed', () => {
-  it('settles a reconnect (BullMQ resets a blocking connection so); ioredis’ ready check would leave it pending', async () => {
+  it('settles a reconnect (BullMQ resets a blocking connection so), where ioredis’ ready check leaves it pending; a first connection is refused, saying why', async () => {
     const redis = await connected();
     expect(redis).toBeInstanceOf(Cluster);
     // What BullMQ does with the fleet's connection: a duplicate for the blocking commands, disconnected and connected again.
@@ -111,6 +111,13 @@ describe('a fleet Cluster client while the cluster is failed', () => {
     expect(fleet).toBe('resolved');
     // The failure this guards against: the promise is never settled, even once the client is ready again.
     expect(readyChecked).toBe('pending');
+
+    // Only a first connection checks the cluster's state: a process starting now is told why it cannot,
+    // within its connect timeout (ioredis' own check would have kept it waiting, then said "no answer").
+    const started = Date.now();
+    const refused = await connectRedis(cluster.url, 1_500);
+    expect(refused).toMatchObject({ status: 'failed', reason: expect.stringMatching(/says cluster_state:fail/) });
+    expect(Date.now() - started).toBeLessThan(3_000);
   }, 30_000);
 
   it('a BullMQ Worker on a shard whose master fails and comes back takes the next job', async () => {
