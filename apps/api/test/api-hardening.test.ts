@@ -7,8 +7,12 @@ import { buildApiApp, ERROR_CODES } from '../src/index.js';
 import { sseEvent } from '../src/routes/sse-event.js';
 import { sampleResult, startTestRedis, testApi, TOKEN, waitFor, type TestApi, type TestRedis } from './support.js';
 
-// pino is the fleet's dependency, not the API's: reached through the fleet package.
-const { pino } = createRequire(new URL('../../../packages/fleet/package.json', import.meta.url))('pino') as typeof import('pino');
+// pino is the fleet's dependency, not the API's: reached through the fleet package. Its types are not
+// resolvable from here either, so the one call this file makes is typed with the fleet's Logger.
+type PinoToStream = (options: { level: string }, stream: Writable) => Logger;
+const { pino } = createRequire(new URL('../../../packages/fleet/package.json', import.meta.url))('pino') as {
+  pino: PinoToStream;
+};
 
 let server: TestRedis;
 let api: TestApi;
@@ -222,7 +226,7 @@ describe('expected 503s', () => {
     const app = await buildApiApp({
       redis: `redis://127.0.0.1:${port}`,
       limits: { redisCommandTimeoutMs: 300 },
-      logger: pino({ level: 'info' }, sink) as unknown as Logger,
+      logger: pino({ level: 'info' }, sink),
     });
     try {
       expect((await app.inject('/v1/domains/ok.test')).statusCode).toBe(503);

@@ -23,6 +23,15 @@ import { startTestRedis, TOKEN, waitFor, type TestRedis } from './support.js';
  * search, read the MX table, press "check again", see the page update when
  * the worker stores the new result.
  */
+// The page.waitForFunction and page.evaluate callbacks below run in the browser, where `document` is
+// the page's: typed here with just what they use. Not `/// <reference lib="dom" />`: a lib reference is
+// never file-local, it puts the DOM into every file of the program (packages/testkit/src/test-ca.ts
+// then no longer compiles).
+declare const document: {
+  querySelector(selectors: string): { dataset: Record<string, string | undefined> } | null;
+  documentElement: { scrollWidth: number; clientWidth: number };
+};
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../artifacts/', import.meta.url));
 

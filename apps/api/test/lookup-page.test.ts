@@ -38,6 +38,11 @@ function hostileHost(domain: string): HostResult {
     },
     timingsMs: { connect: 2, banner: 30, ehlo: 4, tls: 20, total: 60 },
     error: null,
+    tlsMode: 'starttls',
+    dane: null,
+    mtaSts: null,
+    ptr: null,
+    dnsbl: null,
   };
 }
 
@@ -110,7 +115,7 @@ describe('lookup page', () => {
       sampleResult('nullmx.test', now, {
         verdict: 'null_mx',
         checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
-        mx: { source: 'null', dns: 'NOERROR', records: [] },
+        mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
         hosts: [],
       }),
     );
@@ -132,6 +137,7 @@ describe('lookup page', () => {
           source: 'implicit',
           dns: 'NOERROR',
           records: [{ exchange: 'blocked.test', priority: 0, addresses: ['10.0.0.5'], problems: [] }],
+          dnssec: null,
         },
         hosts: [blockedHost],
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkResultSchema, NO_SECURITY, type CheckResult, type SecuritySection } from '@mxv/schema';
+import { checkResultSchema, NO_SECURITY, type CheckResult, type HostResult, type SecuritySection } from '@mxv/schema';
 import { sampleResult } from '../../../packages/fleet/test/support/sample-result.js';
 import { renderDomainMain } from '../src/page/render-domain-page.js';
 import { renderSecurity } from '../src/page/render-security.js';
@@ -103,20 +103,21 @@ describe('the Mail security section', () => {
   });
 
   it('host cards say whether the host passes the MTA-STS policy', () => {
-    const host = {
+    const host: HostResult = {
       exchange: 'mx.example.test',
       priority: 10,
       ip: '192.0.2.1',
       port: 25,
-      connect: 'ok' as const,
+      connect: 'ok',
       banner: null,
       ehlo: null,
-      starttls: 'ok' as const,
+      starttls: 'ok',
       tls: null,
       timingsMs: { connect: 1, banner: null, tls: null, total: 1 },
       error: null,
-      tlsMode: null,
+      tlsMode: 'starttls',
       dane: null,
+      mtaSts: null,
       ptr: null,
       dnsbl: null,
     };

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
+import { connectRedis, fleetKeys, ResultStore, type FleetRedis } from '@mxv/fleet';
 import {
   blockAddress,
   freeLoopbackPort,
@@ -24,7 +24,7 @@ import { killStillRunning, startCli, waitFor } from './support/cli-process.js';
 const DOMAINS = Array.from({ length: 16 }, (_, i) => `d${i}.egress.test`);
 let world: World;
 let redisServer: TestRedis;
-let redis: Redis;
+let redis: FleetRedis;
 let proxy: Socks5ServerHandle | null = null;
 let proxyHost: string;
 let proxyPort: number;

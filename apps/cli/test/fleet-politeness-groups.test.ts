@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
+import { connectRedis, fleetKeys, ResultStore, type FleetRedis } from '@mxv/fleet';
 import {
   startWorld,
   type ConnectionRecord,
@@ -38,7 +38,7 @@ const FLEET_TEST_MS = 90_000;
 
 let world: World;
 let redisServer: TestRedis;
-let redis: Redis;
+let redis: FleetRedis;
 let dir: string;
 const children = new Set<ChildProcess>();
 

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type Redis, type VerifyQueue } from '@mxv/fleet';
+import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type FleetRedis, type VerifyQueue } from '@mxv/fleet';
 import {
   startWorld,
   type World,
@@ -37,7 +37,7 @@ const USER = 'mxv-worker';
 const PASSWORD = 'refusal-test-password';
 let world: World;
 let redisServer: TestRedis;
-let admin: Redis;
+let admin: FleetRedis;
 let dir: string;
 const children = new Set<ChildProcess>();
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type Redis } from '@mxv/fleet';
+import { connectRedis, createVerifyQueue, fleetKeys, ResultStore, type FleetRedis } from '@mxv/fleet';
 import { checkResultSchema } from '@mxv/schema';
 import {
   startWorld,
@@ -27,7 +27,7 @@ import { killStillRunning, startCli, waitFor, type CliProcess } from './support/
 const PROVIDER = ['p1', 'p2'];
 let world: World;
 let redisServer: TestRedis;
-let redis: Redis;
+let redis: FleetRedis;
 let dir: string;
 const children = new Set<ChildProcess>();
 

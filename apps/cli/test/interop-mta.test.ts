@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { createTestCa, startDnsServer, type DnsServer } from '@mxv/testkit';
-import { StubResolver } from '@mxv/probe';
+import { boundValues, DNS_BOUNDS, StubResolver } from '@mxv/probe';
 import {
   hasBinary,
   opensslStarttls,
@@ -346,7 +346,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // What the real resolver answers, given all the time it wants.
     const direct = await new StubResolver({
       servers: [{ host: ip.unbound, port: 53 }],
-      bounds: { queryTimeoutMs: 20_000, attemptsPerServer: 1, udpPayloadBytes: 1232, maxTcpAnswerBytes: 65_535 },
+      bounds: boundValues(DNS_BOUNDS, { queryTimeoutMs: 20_000, attemptsPerServer: 1 }),
     }).query('mail.silent.test', 'MX');
     expect(direct.status, logs()).toBe('SERVFAIL');
 

@@ -53,7 +53,7 @@ describe('EgressGuard', () => {
   });
 
   it('canary down: the result is in doubt and the worker is paused; it resumes when the canary answers', async () => {
-    let canary = DOWN;
+    let canary: CanaryOutcome = DOWN;
     const t = guardWith(() => canary);
     const probedAt = t.now();
     t.tick(2_000);

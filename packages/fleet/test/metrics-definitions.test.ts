@@ -75,8 +75,11 @@ describe('metric definitions', () => {
     expect(families.length).toBeGreaterThan(20);
     for (const family of families) {
       expect(family.name, family.name).toMatch(/^mxv_[a-z0-9_]+$/);
-      if (family.type === 'counter') expect(family.name, family.name).toMatch(/_total$/);
-      if (family.type === 'histogram' && !family.name.startsWith('mxv_nodejs_')) {
+      // prom-client's types declare `type` a numeric enum (MetricType); at run time it is the
+      // exposition's type name ('counter', 'histogram', ...), which is what is compared here.
+      const type = String(family.type);
+      if (type === 'counter') expect(family.name, family.name).toMatch(/_total$/);
+      if (type === 'histogram' && !family.name.startsWith('mxv_nodejs_')) {
         expect(family.name, family.name).toMatch(/_seconds$/);
       }
       if (/bytes/.test(family.name)) expect(family.name, family.name).toMatch(/_bytes(_total)?$/);
@@ -274,6 +277,7 @@ describe('recording', () => {
       await new MeteredHostSource(source, metrics, null, { jobId: domain, domain }).obtain({
         ip,
         port: 25,
+        tlsMode: 'starttls',
         exchange: `mx.${domain}`,
       });
     }

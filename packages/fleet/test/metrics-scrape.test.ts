@@ -71,8 +71,9 @@ describe('fleet gauges', () => {
     await queue.addBulk([
       { name: 'check', data: {}, opts: { jobId: 'a.test' } },
       { name: 'check', data: {}, opts: { jobId: 'b.test' } },
-      { name: 'check', data: {}, opts: { jobId: 'c.test', delay: 60_000 } },
     ]);
+    // A VerifyJobRequest has no delay option: the delayed job is added to its shard (a BullMQ queue) directly.
+    await queue.shardFor('c.test').add('check', {}, { jobId: 'c.test', delay: 60_000 });
     const now = Date.now();
     await redis
       .pipeline()

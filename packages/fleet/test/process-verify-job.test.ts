@@ -1,7 +1,8 @@
 import type { DomainCheck } from '@mxv/probe';
 import type { CheckResult } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
-import { JobDeadlineError, VerifyJobProcessor, type VerifyJobHandle } from '../src/process-verify-job.js';
+import type { FieldChange } from '../src/history/result-changes.js';
+import { JobDeadlineError, VerifyJobProcessor, type ResultWriter, type VerifyJobHandle } from '../src/process-verify-job.js';
 import type { VerifyJobData } from '../src/queue.js';
 import type { StoredResult, WriteOptions } from '../src/result-store.js';
 import { sampleResult } from './support/sample-result.js';
@@ -21,11 +22,19 @@ class FakeJob implements VerifyJobHandle {
 }
 
 /** A store's write as ResultStore does it for these tests: `changes` handed to beforeRecording before they are recorded. */
-function writingChanges(changes: Array<{ path: string; from: unknown; to: unknown }>) {
+function writingChanges(changes: FieldChange[]): ResultWriter['write'] {
   return async (_result: CheckResult, options?: WriteOptions) => {
     await options?.beforeRecording?.(changes);
-    return { status: 'written', changes } as const;
+    return { status: 'written', changes };
   };
+}
+
+/** A store of `write`; its `get` finds nothing unless given (only a run that owes a follow-up reads the stored result). */
+function storeOf(
+  write: ResultWriter['write'],
+  get: ResultWriter['get'] = async (domain) => ({ status: 'not_found', domain }),
+): ResultWriter {
+  return { write, get };
 }
 
 const NOW = 1_000_000;
@@ -38,12 +47,10 @@ function processor(outcomes: DomainCheck[], written: CheckResult[]): VerifyJobPr
       return next;
     },
   };
-  const store = {
-    write: async (result: CheckResult) => {
-      written.push(result);
-      return { status: 'written', changes: [] } as const;
-    },
-  };
+  const store = storeOf(async (result) => {
+    written.push(result);
+    return { status: 'written', changes: [] };
+  });
   return new VerifyJobProcessor(
     checker,
     store,
@@ -122,12 +129,13 @@ describe('VerifyJobProcessor', () => {
         result: sampleResult('broken.test', '2026-01-01T00:00:00.000Z'),
       }),
     };
-    const store = { write: async () => ({ status: 'invalid', reason: 'schema: verdict: bad' }) as const };
+    const store = storeOf(async () => ({ status: 'invalid', reason: 'schema: verdict: bad' }));
     const outcome = await new VerifyJobProcessor(checker, store, {
       maxAttempts: 3,
       retryBaseMs: 1000,
       jitterMs: 0,
       maxErrorRuns: 3,
+      abortGraceMs: 50,
     }).process(job, 't');
     expect(outcome).toMatchObject({ status: 'rejected', reason: 'schema: verdict: bad' });
     expect(job.moves).toEqual([]);
@@ -137,15 +145,13 @@ describe('VerifyJobProcessor', () => {
 describe('VerifyJobProcessor when a run throws', () => {
   const refused = () => new Error("NOPERM No permissions to access the 'mxv:result:{e.test}' key");
   /** A store that refuses `failures` writes (as Redis does under an ACL or OOM), then stores. */
-  function flakyStore(failures: number, written: CheckResult[]) {
+  function flakyStore(failures: number, written: CheckResult[]): ResultWriter {
     let left = failures;
-    return {
-      write: async (result: CheckResult) => {
-        if (left-- > 0) throw refused();
-        written.push(result);
-        return { status: 'written', changes: [] } as const;
-      },
-    };
+    return storeOf(async (result) => {
+      if (left-- > 0) throw refused();
+      written.push(result);
+      return { status: 'written', changes: [] };
+    });
   }
   const complete = (): DomainCheck => ({ status: 'complete', result: sampleResult('e.test', '2026-01-01T00:00:00.000Z') });
   const always = { check: async (): Promise<DomainCheck> => complete() };
@@ -258,7 +264,7 @@ describe('VerifyJobProcessor when a run throws', () => {
 
 describe('VerifyJobProcessor with a run that never ends', () => {
   const never = { check: () => new Promise<DomainCheck>(() => undefined) };
-  const store = { write: async () => ({ status: 'written', changes: [] }) as const };
+  const store = storeOf(async () => ({ status: 'written', changes: [] }));
   const policy = { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 30 };
 
   it('puts the job back as an error run once its deadline has passed and the grace is over', async () => {
@@ -298,7 +304,7 @@ describe('VerifyJobProcessor with a run that never ends', () => {
           return { status: 'complete', result: sampleResult('late.test', '2026-01-01T00:00:00.000Z') };
         },
       },
-      { write: async (result: CheckResult) => (written.push(result), { status: 'written', changes: [] }) as const },
+      storeOf(async (result) => (written.push(result), { status: 'written', changes: [] })),
       { ...policy, abortGraceMs: 5_000 },
       { now: () => NOW, random: () => 0 },
     );
@@ -309,7 +315,7 @@ describe('VerifyJobProcessor with a run that never ends', () => {
 });
 
 describe('VerifyJobProcessor when what follows a write fails', () => {
-  const changes = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
+  const changes: FieldChange[] = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
   const result = sampleResult('f.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' });
   const policy = { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 };
 
@@ -324,13 +330,11 @@ describe('VerifyJobProcessor when what follows a write fails', () => {
           return { status: 'complete', result };
         },
       },
-      {
-        write: writingChanges(changes),
-        get: async (domain: string) =>
-          storedCheckedAt === null
-            ? ({ status: 'not_found', domain } as const)
-            : ({ status: 'found', result: { ...result, checkedAt: storedCheckedAt } } as const),
-      },
+      storeOf(writingChanges(changes), async (domain) =>
+        storedCheckedAt === null
+          ? { status: 'not_found', domain }
+          : { status: 'found', result: { ...result, checkedAt: storedCheckedAt } },
+      ),
       policy,
       { now: () => NOW, random: () => 0 },
       {
@@ -377,7 +381,7 @@ describe('VerifyJobProcessor and watches', () => {
       { status: 'complete', result: transient('w.test') },
       { status: 'complete', result: sampleResult('w.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' }) },
     ];
-    const changes = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
+    const changes: FieldChange[] = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
     const followed: Array<[string, unknown]> = [];
     const p = new VerifyJobProcessor(
       {
@@ -386,7 +390,7 @@ describe('VerifyJobProcessor and watches', () => {
           return outcomes.shift() as DomainCheck;
         },
       },
-      { write: writingChanges(changes) },
+      storeOf(writingChanges(changes)),
       { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 },
       { now: () => NOW, random: () => 0 },
       { afterWrite: async (result, written) => void followed.push([result.domain, written]) },
@@ -403,7 +407,7 @@ describe('VerifyJobProcessor and watches', () => {
 });
 
 describe('VerifyJobProcessor when a run dies around its write (kill -9, lost machine)', () => {
-  const changes = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
+  const changes: FieldChange[] = [{ path: 'verdict', from: 'ok', to: 'unreachable' }];
   const previous = sampleResult('k.test', '2026-01-01T00:00:00.000Z');
   const result = sampleResult('k.test', '2026-01-02T00:00:00.000Z', { verdict: 'unreachable' });
   const policy = { maxAttempts: 3, retryBaseMs: 1000, jitterMs: 0, maxErrorRuns: 3, abortGraceMs: 50 };

@@ -1,6 +1,6 @@
 import type { CheckResult, HostResult } from '@mxv/schema';
 import { describe, expect, it } from 'vitest';
-import { resultChanges, type FieldChange } from '../src/history/result-changes.js';
+import { resultChanges, type ComparableResult, type FieldChange } from '../src/history/result-changes.js';
 import { sampleResult } from './support/sample-result.js';
 
 const AT1 = '2026-01-01T00:00:00.000Z';
@@ -22,7 +22,7 @@ const withTls = (overrides: Partial<typeof tls>): CheckResult => ({
 });
 const KEY = 'hosts[mx.a.test 192.0.2.1:25]';
 
-const cases: Array<{ name: string; before: CheckResult; after: CheckResult; changes: FieldChange[] }> = [
+const cases: Array<{ name: string; before: ComparableResult; after: ComparableResult; changes: FieldChange[] }> = [
   { name: 'nothing changed', before: base, after: sampleResult('a.test', AT2), changes: [] },
   {
     name: 'timings, durations and check times are not changes',
@@ -108,14 +108,23 @@ const cases: Array<{ name: string; before: CheckResult; after: CheckResult; chan
   },
 ];
 
-/** Fields the schema does not have yet: compared when both results carry them. */
-const withSecurity = (security: unknown, hostExtra: Record<string, unknown>, dnssec?: string): CheckResult =>
-  ({
-    ...base,
-    mx: { ...base.mx, ...(dnssec ? { dnssec } : {}) },
-    security,
-    hosts: [{ ...host0, ...hostExtra }],
-  }) as unknown as CheckResult;
+/** The mail security and reputation fields: compared when both results carry them. */
+const withSecurity = (security: unknown, hostExtra: Record<string, unknown>, dnssec?: string): ComparableResult => ({
+  ...base,
+  mx: { ...base.mx, ...(dnssec ? { dnssec } : {}) },
+  security,
+  hosts: [{ ...host0, ...hostExtra }],
+});
+
+/** A result as an mxv from before the mail security and reputation checks stored it: without their fields. */
+function withoutSecurityFields(result: CheckResult): ComparableResult {
+  const { security: _security, submission: _submission, ...rest } = result;
+  const { dnssec: _dnssec, ...mx } = result.mx;
+  const hosts = result.hosts.map(
+    ({ tlsMode: _tlsMode, dane: _dane, mtaSts: _mtaSts, ptr: _ptr, dnsbl: _dnsbl, ...host }) => host,
+  );
+  return { ...rest, mx, hosts };
+}
 
 cases.push(
   {
@@ -142,7 +151,7 @@ cases.push(
   },
   {
     name: 'a field only the newer result carries is not a change (an upgrade of mxv is not news)',
-    before: base,
+    before: withoutSecurityFields(base),
     after: withSecurity({ dane: 'none' }, { ptr: { fcrdns: 'pass' } }, 'insecure'),
     changes: [],
   },

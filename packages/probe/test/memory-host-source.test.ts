@@ -18,6 +18,11 @@ function fakeProbe(target: HostTarget): HostProbe {
     probedAt: new Date().toISOString(),
     probedAs: target.exchange,
     certIdentity: null,
+    tlsMode: target.tlsMode,
+    dane: null,
+    ptr: null,
+    dnsbl: null,
+    chainDigests: null,
   };
 }
 
@@ -47,7 +52,7 @@ describe('MemoryHostSource', () => {
       ttlMs: 60_000,
       maxEntries: 10,
     });
-    const target = { ip: '192.0.2.7', port: 25, tlsMode: 'starttls', exchange: 'mx.a.test' };
+    const target: HostTarget = { ip: '192.0.2.7', port: 25, tlsMode: 'starttls', exchange: 'mx.a.test' };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => source.obtain({ ...target, exchange: `mx${i}.test` })),
     );

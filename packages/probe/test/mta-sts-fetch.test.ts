@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  boundValues,
   createAddressPolicy,
   createEngineParts,
   createInProcessHostSource,
   defaultsOf,
+  DNS_BOUNDS,
   HttpsStsPolicyFetcher,
   MailCheckEngine,
   MemoryStsPolicySource,
@@ -61,7 +63,7 @@ beforeAll(async () => {
   });
   resolver = new StubResolver({
     servers: [{ host: world.dns.split(':')[0] as string, port: Number(world.dns.split(':')[1]) }],
-    bounds: { queryTimeoutMs: 1000, attemptsPerServer: 1, udpPayloadBytes: 1232, maxTcpAnswerBytes: 65535 },
+    bounds: boundValues(DNS_BOUNDS, { queryTimeoutMs: 1000, attemptsPerServer: 1 }),
   });
 });
 

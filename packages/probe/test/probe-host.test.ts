@@ -291,7 +291,7 @@ describe('SmtpHostProber: connection failures', () => {
     await new Promise<void>((resolve) => server.listen(0, ip, () => resolve()));
     const port = (server.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const probe = await prober().probe({ ip, port, exchange: 'mx.probe.test' });
+    const probe = await prober().probe({ ip, port, tlsMode: 'starttls', exchange: 'mx.probe.test' });
     expect(probe.connect).toBe('refused');
     expect(probe.error).toBe('connect_refused');
     expect(probe.banner).toBeNull();

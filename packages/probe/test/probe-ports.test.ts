@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '@mxv/schema';
 import { startWorld, type World } from '@mxv/testkit';
 import {
   createEngineParts,
@@ -6,7 +7,6 @@ import {
   MailCheckEngine,
   parsePortList,
   portLabel,
-  type CheckResult,
   type ProbeOptionsInput,
   type ProbePort,
 } from '@mxv/probe';

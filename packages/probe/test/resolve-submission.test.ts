@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World, type WorldRecord } from '@mxv/testkit';
-import { createEngineParts, createInProcessHostSource, MailCheckEngine, type CheckResult, type CheckName } from '@mxv/probe';
+import type { CheckName, CheckResult } from '@mxv/schema';
+import { createEngineParts, createInProcessHostSource, MailCheckEngine } from '@mxv/probe';
 
 /**
  * Issue 11 "SRV": RFC 6186 `_submission._tcp` / RFC 8314 `_submissions._tcp`

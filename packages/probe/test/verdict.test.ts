@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostResult, MxSection } from '@mxv/schema';
+import type { HostResult, MxSection, Verdict } from '@mxv/schema';
 import { computeChecks, computeVerdict, isTransientResult } from '../src/engine/verdict.js';
 
 const record = (addresses: string[]) => ({ exchange: 'mx.a.test', priority: 10, addresses, problems: [] });
@@ -15,48 +15,53 @@ const host = (over: Partial<HostResult>): HostResult => ({
   tls: null,
   timingsMs: { connect: 1, banner: 1, tls: null, total: 2 },
   error: null,
+  tlsMode: 'starttls',
+  dane: null,
+  mtaSts: null,
+  ptr: null,
+  dnsbl: null,
   ...over,
 });
 
 describe('computeVerdict (CONTRACT table, first match wins)', () => {
   const cases: Array<[string, MxSection, HostResult[], string]> = [
-    ['NXDOMAIN', { source: 'none', dns: 'NXDOMAIN', records: [] }, [], 'nxdomain'],
-    ['SERVFAIL', { source: 'none', dns: 'SERVFAIL', records: [] }, [], 'dns_error'],
-    ['TIMEOUT', { source: 'none', dns: 'TIMEOUT', records: [] }, [], 'dns_error'],
-    ['REFUSED', { source: 'none', dns: 'REFUSED', records: [] }, [], 'dns_error'],
+    ['NXDOMAIN', { source: 'none', dns: 'NXDOMAIN', records: [], dnssec: null }, [], 'nxdomain'],
+    ['SERVFAIL', { source: 'none', dns: 'SERVFAIL', records: [], dnssec: null }, [], 'dns_error'],
+    ['TIMEOUT', { source: 'none', dns: 'TIMEOUT', records: [], dnssec: null }, [], 'dns_error'],
+    ['REFUSED', { source: 'none', dns: 'REFUSED', records: [], dnssec: null }, [], 'dns_error'],
     [
       'null MX',
-      { source: 'null', dns: 'NOERROR', records: [{ exchange: '.', priority: 0, addresses: [], problems: [] }] },
+      { source: 'null', dns: 'NOERROR', records: [{ exchange: '.', priority: 0, addresses: [], problems: [] }], dnssec: null },
       [],
       'null_mx',
     ],
-    ['no MX no A', { source: 'none', dns: 'NODATA', records: [] }, [], 'no_mail_host'],
-    ['MX without addresses', { source: 'mx', dns: 'NOERROR', records: [record([])] }, [], 'unresolvable'],
+    ['no MX no A', { source: 'none', dns: 'NODATA', records: [], dnssec: null }, [], 'no_mail_host'],
+    ['MX without addresses', { source: 'mx', dns: 'NOERROR', records: [record([])], dnssec: null }, [], 'unresolvable'],
     [
       'refused everywhere',
-      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] },
+      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])], dnssec: null },
       [host({ connect: 'refused', banner: null })],
       'unreachable',
     ],
     [
       'all blocked',
-      { source: 'mx', dns: 'NOERROR', records: [record(['127.0.0.1'])] },
+      { source: 'mx', dns: 'NOERROR', records: [record(['127.0.0.1'])], dnssec: null },
       [host({ connect: 'blocked', banner: null })],
       'unreachable',
     ],
     [
       '554 greeting',
-      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] },
+      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])], dnssec: null },
       [host({ banner: { code: 554, text: 'no' } })],
       'bad_banner',
     ],
     [
       'one good of two',
-      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1', '192.0.2.2'])] },
+      { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1', '192.0.2.2'])], dnssec: null },
       [host({ connect: 'timeout', banner: null }), host({})],
       'ok',
     ],
-    ['implicit MX ok', { source: 'implicit', dns: 'NODATA', records: [record(['192.0.2.1'])] }, [host({})], 'ok'],
+    ['implicit MX ok', { source: 'implicit', dns: 'NODATA', records: [record(['192.0.2.1'])], dnssec: null }, [host({})], 'ok'],
   ];
   it.each(cases)('%s', (_name, mx, hosts, verdict) => {
     expect(computeVerdict(mx, computeChecks(mx, hosts))).toBe(verdict);
@@ -69,20 +74,22 @@ describe('computeChecks', () => {
     expect(computeChecks({ source: 'implicit', dns: 'NODATA', records: [record(['192.0.2.1'])] }, []).mxExists).toBe(false);
   });
   it('needs a completed handshake for tlsSupported, a 220 for bannerValid', () => {
-    const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] };
+    const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])], dnssec: null };
     const checks = computeChecks(mx, [host({ starttls: 'failed', banner: { code: 421, text: 'busy' } })]);
     expect(checks).toEqual({ mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: false, tlsSupported: false });
   });
 });
 
 describe('isTransientResult', () => {
-  const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])] };
-  const resultOf = (hosts: HostResult[], verdict: string) => ({
-    verdict: verdict as never,
+  const mx: MxSection = { source: 'mx', dns: 'NOERROR', records: [record(['192.0.2.1'])], dnssec: null };
+  const resultOf = (hosts: HostResult[], verdict: Verdict) => ({
+    verdict,
     hosts,
     checks: computeChecks(mx, hosts),
+    mx,
+    error: null,
   });
-  it.each([
+  it.each<[string, HostResult[], Verdict, boolean]>([
     ['silent server (greeting timeout)', [host({ banner: null, error: 'greeting_timeout' })], 'bad_banner', true],
     ['421 greeting', [host({ banner: { code: 421, text: 'busy' }, error: 'greeting_tempfail' })], 'bad_banner', true],
     ['connect timeout', [host({ connect: 'timeout', banner: null, error: 'connect_timeout' })], 'unreachable', true],
@@ -101,7 +108,7 @@ describe('isTransientResult', () => {
       false,
     ],
   ])('%s → %s', (_name, hosts, verdict, transient) => {
-    expect(isTransientResult(resultOf(hosts as HostResult[], verdict as string))).toBe(transient);
+    expect(isTransientResult(resultOf(hosts, verdict))).toBe(transient);
   });
   it('always retries a DNS failure', () => {
     expect(isTransientResult({ verdict: 'dns_error', hosts: [], checks: computeChecks(mx, []), mx, error: null })).toBe(true);
@@ -111,8 +118,14 @@ describe('isTransientResult', () => {
       source: 'mx',
       dns: 'NOERROR',
       records: [{ ...record([]), problems: ['dns_error', 'no_address'] }],
+      dnssec: null,
     };
-    const empty: MxSection = { source: 'mx', dns: 'NOERROR', records: [{ ...record([]), problems: ['no_address'] }] };
+    const empty: MxSection = {
+      source: 'mx',
+      dns: 'NOERROR',
+      records: [{ ...record([]), problems: ['no_address'] }],
+      dnssec: null,
+    };
     expect(
       isTransientResult({ verdict: 'unresolvable', hosts: [], checks: computeChecks(failed, []), mx: failed, error: null }),
     ).toBe(true);
@@ -121,7 +134,7 @@ describe('isTransientResult', () => {
     ).toBe(false);
   });
   it('retries "no mail host" when the implicit A/AAAA lookups failed', () => {
-    const none: MxSection = { source: 'none', dns: 'NODATA', records: [] };
+    const none: MxSection = { source: 'none', dns: 'NODATA', records: [], dnssec: null };
     const checks = computeChecks(none, []);
     expect(isTransientResult({ verdict: 'no_mail_host', hosts: [], checks, mx: none, error: 'implicit_lookup_failed' })).toBe(
       true,

@@ -1,4 +1,4 @@
-import type { CheckResult, HostResult } from '@mxv/schema';
+import { NO_SECURITY, type CheckResult, type HostResult } from '@mxv/schema';
 import type { HostProbe } from '@mxv/probe';
 
 /** A complete, schema-valid result for store and worker tests. */
@@ -15,6 +15,11 @@ export function sampleResult(domain: string, checkedAt: string, overrides: Parti
     tls: null,
     timingsMs: { connect: 1, banner: 2, tls: null, total: 3 },
     error: null,
+    tlsMode: 'starttls',
+    dane: null,
+    mtaSts: null,
+    ptr: null,
+    dnsbl: null,
   };
   return {
     schema: 1,
@@ -28,9 +33,12 @@ export function sampleResult(domain: string, checkedAt: string, overrides: Parti
       source: 'mx',
       dns: 'NOERROR',
       records: [{ exchange: `mx.${domain}`, priority: 10, addresses: ['192.0.2.1'], problems: [] }],
+      dnssec: null,
     },
     hosts: [host],
     error: null,
+    security: { ...NO_SECURITY },
+    submission: null,
     ...overrides,
   };
 }
@@ -72,6 +80,11 @@ export function sampleProbe(ip: string, overrides: Partial<HostProbe> = {}): Hos
     probedAt: new Date().toISOString(),
     certIdentity: null,
     probedAs: 'mx.example.test',
+    tlsMode: 'starttls',
+    dane: null,
+    ptr: null,
+    dnsbl: null,
+    chainDigests: null,
     ...overrides,
   };
 }
