@@ -326,12 +326,10 @@ async function main() {
   await queue.close();
 
   // 5. The no-op drain: what BullMQ alone moves here, with the fleet's workers stopped.
-  const noop = args['no-noop']
-    ? { seconds: Number.NaN, steadyRate: Number.NaN, peakRss: [] }
-    : await noopDrain(url, listFile, DOMAINS);
+  const noop = args['no-noop'] ? null : await noopDrain(url, listFile, DOMAINS);
   const warmRate = DOMAINS / warmSeconds;
   const coldRate = DOMAINS / coldSeconds;
-  const noopRate = DOMAINS / noop.seconds;
+  const noopRate = noop === null ? null : DOMAINS / noop.seconds;
 
   const cpuCold = coldUsage.reduce((a, u) => a + u.cpuMs, 0);
   const cpuWarm = warmUsage.reduce((a, u) => a + u.cpuMs, 0) - cpuCold;
@@ -391,22 +389,28 @@ async function main() {
       'MTA-STS policy fetches',
       `${coldFetches} cold, ${warmFetches} warm; ${stsPairs} distinct (domain, policy id) pairs in the world`,
     ],
-    [
-      'no-op BullMQ drain',
-      `${noop.seconds.toFixed(1)} s = ${Math.round(noopRate)} jobs/s (${WORKERS} processes × concurrency ${args.concurrency}, from spawn; ${Math.round(noop.steadyRate)} jobs/s first to last completion)`,
-    ],
-    [
-      'ratio to the no-op drain',
-      `warm ${(warmRate / noopRate).toFixed(2)}×, cold ${(coldRate / noopRate).toFixed(2)}×${comparisons
-        .map(({ checks, seconds }) => `, fresh warm --checks ${checks} ${(DOMAINS / seconds / noopRate).toFixed(2)}×`)
-        .join('')}`,
-    ],
+    ...(noop === null || noopRate === null
+      ? [['no-op BullMQ drain', 'not run (--no-noop)']]
+      : [
+          [
+            'no-op BullMQ drain',
+            `${noop.seconds.toFixed(1)} s = ${Math.round(noopRate)} jobs/s (${WORKERS} processes × concurrency ${args.concurrency}, from spawn; ${Math.round(noop.steadyRate)} jobs/s first to last completion)`,
+          ],
+          [
+            'ratio to the no-op drain',
+            `warm ${(warmRate / noopRate).toFixed(2)}×, cold ${(coldRate / noopRate).toFixed(2)}×${comparisons
+              .map(({ checks, seconds }) => `, fresh warm --checks ${checks} ${(DOMAINS / seconds / noopRate).toFixed(2)}×`)
+              .join('')}`,
+          ],
+        ]),
     ['peak RSS per worker (cold + warm run)', warmUsage.map((u) => `${Math.round(u.peakRss / 1048576)} MiB`).join(', ')],
     ...comparisons.map(({ checks, peakRss }) => [
       `peak RSS per worker (--checks ${checks})`,
       peakRss.map((b) => `${Math.round(b / 1048576)} MiB`).join(', '),
     ]),
-    ['peak RSS per no-op worker', noop.peakRss.map((b) => `${Math.round(b / 1048576)} MiB`).join(', ')],
+    ...(noop === null
+      ? []
+      : [['peak RSS per no-op worker', noop.peakRss.map((b) => `${Math.round(b / 1048576)} MiB`).join(', ')]]),
     ['queue left', JSON.stringify(counts)],
     ['worker exit codes (SIGTERM)', codes.join(', ')],
   ];
