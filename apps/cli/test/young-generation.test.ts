@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { capYoungGeneration, growthFactorUnder } from '../src/commands/young-generation.js';
+import { capYoungGeneration, growthFactorUnder, NewSpaceGauge } from '../src/commands/young-generation.js';
 
 const run = promisify(execFile);
 const MiB = 1_048_576;
@@ -32,6 +32,23 @@ describe('capYoungGeneration (mxv worker --young-generation-mib)', () => {
     expect(growthFactorUnder(12 * MiB, 8 * MiB)).toBe(1);
     // Already past the cap (NODE_OPTIONS set a larger start): no growth, V8 cannot be made to shrink it.
     expect(growthFactorUnder(8 * MiB, 32 * MiB)).toBe(1);
+  });
+
+  it('measures the new space as its next growth doubles it, also after a full GC uncommitted its idle half', () => {
+    const gauge = new NewSpaceGauge();
+    // Figures as V8 reports them: an active semi-space's used + available is its capacity less page headers.
+    const whole = { space_size: 4 * MiB, space_used_size: 992_784, space_available_size: 1_068_976 };
+    expect(gauge.read(whole)).toBe(4 * MiB);
+    // The idle half uncommitted: 2 MiB committed, still 2 MiB semi-spaces, which a growth would double to 8.
+    const halfUncommitted = { ...whole, space_size: 2 * MiB };
+    expect(gauge.read(halfUncommitted)).toBe(4 * MiB);
+    expect(growthFactorUnder(4 * MiB, gauge.read(halfUncommitted))).toBe(1);
+    // A real shrink (1 MiB semi-spaces, both committed again at the next scavenge): 2 MiB, free to grow back.
+    const shrunk = { space_size: 2 * MiB, space_used_size: 400_000, space_available_size: 630_880 };
+    expect(gauge.read(shrunk)).toBe(2 * MiB);
+    expect(growthFactorUnder(4 * MiB, gauge.read(shrunk))).toBe(2);
+    // Larger again: followed.
+    expect(gauge.read({ space_size: 8 * MiB, space_used_size: 1_173_176, space_available_size: 2_950_344 })).toBe(8 * MiB);
   });
 
   it('refuses what is not a whole number of MiB; 0 leaves V8 alone', () => {

@@ -1,12 +1,32 @@
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, setFlagsFromString, type HeapSpaceInfo } from 'node:v8';
 
 const MiB = 1_048_576;
 /** V8's own factor (`--semi-space-growth-factor`): the new space doubles when it grows. */
 const V8_GROWTH_FACTOR = 2;
 
-function newSpaceBytes(): number {
-  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+/**
+ * Measures the new space as V8's next growth will double it. Its committed
+ * size (`space_size`, both semi-spaces) says so, except after a full GC that
+ * uncommitted the idle semi-space: then it says half, until the next scavenge
+ * commits that half again. Used + available is the active semi-space's
+ * capacity, so while twice that exceeds the committed size the new space is
+ * what it was when both halves were last committed. Read from the committed
+ * size alone, a full GC followed by a growth took a 4 MiB cap to 8 MiB (one
+ * busy run in 24).
+ */
+export class NewSpaceGauge {
+  #lastWhole = 0;
+
+  read(space: Pick<HeapSpaceInfo, 'space_size' | 'space_used_size' | 'space_available_size'>): number {
+    const activeHalf = space.space_used_size + space.space_available_size;
+    if (2 * activeHalf <= space.space_size || this.#lastWhole === 0) this.#lastWhole = space.space_size;
+    return Math.max(space.space_size, this.#lastWhole);
+  }
+}
+
+function newSpace(): HeapSpaceInfo | undefined {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
 }
 
 /**
@@ -33,9 +53,11 @@ export function capYoungGeneration(mib: number): () => void {
   if (!(Number.isInteger(mib) && mib >= 0)) throw new RangeError('young generation cap must be a whole number of MiB ≥ 0');
   if (mib === 0) return () => {};
   const capBytes = mib * MiB;
+  const gauge = new NewSpaceGauge();
   let factor = -1;
   const apply = (): void => {
-    const next = growthFactorUnder(capBytes, newSpaceBytes());
+    const space = newSpace();
+    const next = growthFactorUnder(capBytes, space ? gauge.read(space) : 0);
     if (next === factor) return;
     factor = next;
     setFlagsFromString(`--semi-space-growth-factor=${next}`);
