@@ -1,9 +1,10 @@
 # mxv: one image for every role (worker, api, enqueue, status, check); the
 # command line picks the role. Build: docker build -t mxv .
 #
-# Stage 1 installs with the lockfile and compiles; stage 2 drops dev
-# dependencies and sources; the runtime stage is the slim Node image with the
-# pruned tree, run as the unprivileged `node` user.
+# The build stage installs with the lockfile, compiles and bundles the CLI with
+# its dependencies (apps/cli/scripts/bundle.mjs); the runtime stage is the slim
+# Node image with that bundle alone (no node_modules: nothing loads from
+# there), run as the unprivileged `node` user.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -21,20 +22,16 @@ COPY apps/api/package.json apps/api/
 RUN pnpm install --frozen-lockfile
 COPY packages packages
 COPY apps apps
-RUN pnpm exec tsc -b
-
-FROM build AS prune
-# Same lockfile, production dependencies only (pnpm removes the dev ones in place; nothing is downloaded).
-RUN CI=true pnpm install --frozen-lockfile --prod --offline \
-  && rm -rf packages/*/src packages/*/test apps/*/src apps/*/test packages/*/tsconfig*.json apps/*/tsconfig*.json \
-  && find . -name '*.tsbuildinfo' -delete
+RUN pnpm run --silent build
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=prune --chown=node:node /app /app
+# package.json: `mxv --version` reads it, and it says the bundle's .js files are ES modules.
+COPY --from=build --chown=node:node /app/apps/cli/package.json /app/apps/cli/package.json
+COPY --from=build --chown=node:node /app/apps/cli/bundle /app/apps/cli/bundle
 USER node
 # Worker metrics/health (--metrics-port 9464) and the API (8080).
 EXPOSE 9464 8080
-ENTRYPOINT ["node", "/app/apps/cli/dist/main.js"]
+ENTRYPOINT ["node", "/app/apps/cli/bundle/main.js"]
 CMD ["--help"]

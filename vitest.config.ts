@@ -12,5 +12,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // `pnpm exec` sets NODE_PATH to pnpm's store of every package: a CLI the tests spawn (the
+    // bundle, apps/cli/bundle) would then find packages a user's install does not give it.
+    env: { NODE_PATH: '' },
   },
 });

@@ -34,7 +34,7 @@ const { bulkWorldSpec, startWorld, startRedisServer, startRedisCluster, worldPro
   join(root, 'packages/testkit/dist/index.js')
 );
 const { connectRedis, fleetKeys } = await import(join(root, 'packages/fleet/dist/index.js'));
-const CLI = join(root, 'apps/cli/dist/main.js');
+const CLI = join(root, 'apps/cli/bundle/main.js');
 
 const { values: args } = parseArgs({
   options: {

@@ -33,7 +33,7 @@ const { bulkWorldSpec, startWorld, freeLoopbackPort, startRedisServer, worldProb
   join(root, 'packages/testkit/dist/index.js')
 );
 const { connectRedis, fleetKeys, ResultStore } = await import(join(root, 'packages/fleet/dist/index.js'));
-const CLI = join(root, 'apps/cli/dist/main.js');
+const CLI = join(root, 'apps/cli/bundle/main.js');
 
 const { values: args } = parseArgs({
   options: {

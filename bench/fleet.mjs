@@ -6,6 +6,7 @@
  *
  *   node bench/fleet.mjs [--domains 20000] [--hosts 2000] [--workers 2] [--concurrency 300]
  *                        [--rate-per-ip 50] [--max-conn-per-ip 4] [--group-limit 10000] [--checks all --checks none]
+ *                        [--cli apps/cli/bundle/main.js]
  *   (or bench/fleet, which builds first)
  *
  * Plain JavaScript over the built packages (packages/{fleet,testkit}/dist and
@@ -36,7 +37,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -47,7 +48,6 @@ const { bulkWorldSpec, startWorld, startRedisServer, worldProbeFlags } = await i
   join(root, 'packages/testkit/dist/index.js')
 );
 const { connectRedis, fleetKeys, createVerifyQueue } = await import(join(root, 'packages/fleet/dist/index.js'));
-const CLI = join(root, 'apps/cli/dist/main.js');
 
 const { values: args } = parseArgs({
   options: {
@@ -65,8 +65,11 @@ const { values: args } = parseArgs({
     'worker-node-options': { type: 'string', default: '' },
     // Skip the no-op drain (profiling runs).
     'no-noop': { type: 'boolean', default: false },
+    // The CLI the producer and workers run: the bundle, as ./mxv and the image run it (e.g. apps/cli/dist/main.js to compare).
+    cli: { type: 'string', default: join(root, 'apps/cli/bundle/main.js') },
   },
 });
+const CLI = resolve(args.cli);
 const DOMAINS = Number(args.domains);
 const HOSTS = Number(args.hosts);
 const WORKERS = Number(args.workers);
@@ -343,6 +346,7 @@ async function main() {
       `--rate-per-ip ${RATE} --max-conn-per-ip ${MAX_CONN} (bench setting so the run takes minutes, not the production default 1/s, 2); provider and network group limits ${args['group-limit']} (--group-limit)`,
     ],
     ['machine', `${(await import('node:os')).cpus().length} CPUs (world, Redis, producer and workers share them)`],
+    ['CLI', CLI.slice(root.length)],
     [
       'worker heap settings',
       // Passed to the workers through their environment (README "Fleet decisions", worker memory).

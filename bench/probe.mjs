@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { bulkWorldSpec, startWorld, worldProbeFlags } = await import(join(root, 'packages/testkit/dist/index.js'));
-const CLI = join(root, 'apps/cli/dist/main.js');
+const CLI = join(root, 'apps/cli/bundle/main.js');
 const { values: args } = parseArgs({
   options: {
     hosts: { type: 'string', default: '300' },

@@ -2,7 +2,7 @@
 /**
  * Start-up benchmark (issue 9): prints figures, asserts nothing.
  *
- *   node bench/startup.mjs [--runs 15] [--cli apps/cli/dist/main.js] [--idle-ms 3000]
+ *   node bench/startup.mjs [--runs 15] [--cli apps/cli/bundle/main.js] [--idle-ms 3000]
  *   (after a build; or run bench/startup, which builds first)
  *
  * 1. Median wall time of `node -e 0`, `mxv --version`, `mxv check --help` and
@@ -13,7 +13,7 @@
  * 2. Peak RSS of an idle `mxv worker` against a private redis-server (never the
  *    Redis on 6379), with its heap figures (process.memoryUsage, read in the
  *    worker by bench/lib/memory-report.mjs on SIGUSR2).
- * --cli points at another build (e.g. /work/main/apps/cli/dist/main.js) for a
+ * --cli points at another build (e.g. /work/main/apps/cli/bundle/main.js) for a
  * before/after comparison with the same world and the same counter.
  */
 import { spawn } from 'node:child_process';
@@ -35,7 +35,7 @@ const MEMORY_REPORT = join(root, 'bench/lib/memory-report.mjs');
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '15' },
-    cli: { type: 'string', default: join(root, 'apps/cli/dist/main.js') },
+    cli: { type: 'string', default: join(root, 'apps/cli/bundle/main.js') },
     'idle-ms': { type: 'string', default: '3000' },
   },
 });

@@ -36,6 +36,19 @@ describe('mxv api', () => {
         body: JSON.stringify({ domains: ['cli.test'] }),
       });
       expect(await checks.json()).toMatchObject({ enqueued: 1 });
+      // The queue dashboard's page and its files come from beside the bundle (apps/cli/scripts/bundle.mjs).
+      const auth = { authorization: 'Bearer cli-test-token-123' };
+      const page = await fetch(`${url}/admin/queues`, { headers: auth });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const script = /src="([^"]+\.js)"/.exec(html)?.[1];
+      expect(script, html.slice(0, 500)).toBeDefined();
+      const asset = await fetch(new URL(script ?? '', `${url}/admin/queues/`), { headers: auth });
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/javascript/);
+      const queues = await fetch(`${url}/admin/queues/api/queues`, { headers: auth });
+      expect(queues.status).toBe(200);
+      expect(JSON.stringify(await queues.json())).toContain('verify');
     } finally {
       child.kill('SIGTERM');
     }

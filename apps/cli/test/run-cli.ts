@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (scripts/test builds before the suite runs). */
-export const CLI_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../bundle/main.js', import.meta.url));
 
 export interface CliRun {
   code: number | null;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI_MAIN } from './run-cli.js';
@@ -19,6 +19,18 @@ function heavy(files: string[]): string[] {
   return files.filter((f) => HEAVY.test(f) && !LIGHT.test(f));
 }
 
+const BUNDLE_DIR = dirname(CLI_MAIN);
+const WORKSPACE = fileURLToPath(new URL('../../../', import.meta.url));
+/** The source files in each chunk of the CLI's bundle (written by apps/cli/scripts/bundle.mjs). */
+const CHUNK_INPUTS = JSON.parse(readFileSync(join(BUNDLE_DIR, 'chunk-inputs.json'), 'utf8')) as Record<string, string[]>;
+
+/** A loaded chunk of the bundle stands for the source files it holds (absolute paths, as a module graph would load them). */
+function sourcesOf(file: string): string[] {
+  const inputs = dirname(file) === BUNDLE_DIR ? CHUNK_INPUTS[basename(file)] : undefined;
+  return inputs === undefined ? [file] : inputs.map((input) => join(WORKSPACE, input));
+}
+
+/** The files `mxv ARGS` loads; the bundle's chunks counted as the source files they hold. */
 function loadedFiles(args: string[]): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'mxv-startup-test-')), 'modules.txt');
   writeFileSync(file, '');
@@ -32,7 +44,8 @@ function loadedFiles(args: string[]): string[] {
     ...new Set(
       readFileSync(file, 'utf8')
         .split('\n')
-        .filter((line) => line.length > 0),
+        .filter((line) => line.length > 0)
+        .flatMap(sourcesOf),
     ),
   ];
 }

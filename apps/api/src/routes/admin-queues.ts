@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -20,6 +22,17 @@ const DASHBOARD_CSP = [
 ].join('; ');
 
 /**
+ * The dashboard page's files when this module runs from the CLI's bundle
+ * (apps/cli/scripts/bundle.mjs copies them beside it): bull-board's own lookup
+ * (require.resolve from its package directory) does not survive bundling.
+ * Undefined otherwise, and bull-board finds @bull-board/ui itself.
+ */
+function bundledUiDir(): string | undefined {
+  const dir = new URL('./bull-board-ui/', import.meta.url);
+  return existsSync(new URL('dist/index.ejs', dir)) ? fileURLToPath(dir) : undefined;
+}
+
+/**
  * bull-board under /admin/queues, behind the write API's token. Browsers get a
  * Basic challenge (any user name, the token as password), so a person can open
  * it without a header-setting extension; scripts send the Bearer header.
@@ -39,7 +52,7 @@ export async function adminQueues(app: FastifyInstance, services: ApiServices): 
       // One board entry per queue shard (each is a BullMQ queue under its own hash tag).
       queues: services.queue.shards.map((shard) => new BullMQAdapter(shard)),
       serverAdapter,
-      options: { uiConfig: { boardTitle: 'mxv queues' } },
+      options: { uiConfig: { boardTitle: 'mxv queues' }, uiBasePath: bundledUiDir() },
     });
     // bull-board's own handler answers with the stack; ours says "internal" and logs it.
     serverAdapter.setErrorHandler((error) => {

@@ -237,15 +237,21 @@ export function workerCommand(): Command {
   addFleetFlags(command);
   return command.action(async (flags: WorkerFlags) => {
     // V8's heap is tuned before the worker's modules load: loading them grows the new space to
-    // V8's maximum within half a second, and nothing can shrink it back once it is there.
+    // V8's maximum within half a second, and nothing can shrink it back once it is there. The new
+    // space is held where it is while they load (a bundled chunk is parsed in one turn), then
+    // grown to the cap in watched steps before the first job (young-generation.ts).
     const [{ setHeapGrowthPercent }, { capYoungGeneration }] = await Promise.all([
       import('./heap-growth.js'),
       import('./young-generation.js'),
     ]);
     setHeapGrowthPercent(boundFlag('--heap-growth-percent', flags.heapGrowthPercent, WORKER_PROCESS_BOUNDS.heapGrowthPercent));
-    capYoungGeneration(boundFlag('--young-generation-mib', flags.youngGenerationMib, WORKER_PROCESS_BOUNDS.youngGenerationMib));
+    const youngGeneration = capYoungGeneration(
+      boundFlag('--young-generation-mib', flags.youngGenerationMib, WORKER_PROCESS_BOUNDS.youngGenerationMib),
+      { holding: true },
+    );
     // BullMQ, ioredis, pino and prom-client load only when the worker runs.
     const { runWorker } = await import('./run-worker.js');
+    await youngGeneration.release();
     await runWorker(flags);
   });
 }

@@ -3,9 +3,15 @@ import type { Dialer, DialRequest, DialResult } from './dialer.js';
 import { ProxyError } from './proxy-error.js';
 import type { ProxyEndpoint } from './proxy-url.js';
 
-/** Loaded on the first proxied connection: `mxv check` without --proxy does not pay for it at start-up. */
-let socksModule: Promise<typeof import('socks')> | null = null;
-const loadSocks = (): Promise<typeof import('socks')> => (socksModule ??= import('socks'));
+/**
+ * Loaded on the first proxied connection: `mxv check` without --proxy does not pay for it at start-up.
+ * `socks` is CommonJS: its exports are read from the default export (module.exports), which Node
+ * and the CLI's bundle (apps/cli/scripts/bundle.mjs) both give; named ones only Node derives.
+ */
+type SocksExports = typeof import('socks');
+let socksModule: Promise<SocksExports> | null = null;
+const loadSocks = (): Promise<SocksExports> =>
+  (socksModule ??= import('socks').then((module) => (module as SocksExports & { default?: SocksExports }).default ?? module));
 
 /**
  * Every connection through a SOCKS5 proxy (RFC 1928, RFC 1929 for
