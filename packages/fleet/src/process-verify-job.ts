@@ -234,7 +234,7 @@ export class VerifyJobProcessor {
     const stored = await this.#store.get(domain);
     if (stored.status !== 'found') return null;
     if (stored.result.checkedAt === owed.at) {
-      await follower.afterWrite(stored.result, owed.c as FieldChange[]);
+      await follower.afterWrite(stored.result, owed.c);
       return { status: 'followed_up', checkedAt: owed.at, done: true };
     }
     // toISOString() instants compare as strings (ResultStore's compare-and-set relies on the same).

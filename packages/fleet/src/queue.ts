@@ -1,6 +1,7 @@
 import { Queue, type Job, type JobType } from 'bullmq';
 import { z } from 'zod';
 import type { FleetRedis } from './redis-connection.js';
+import { changeValueSchema } from './history/change-record.js';
 import type { FleetKeys } from './redis-keys.js';
 
 /** The BullMQ job name of a domain check. */
@@ -31,7 +32,7 @@ export const verifyJobDataSchema = z.object({
   f: z
     .object({
       at: z.string().max(64),
-      c: z.array(z.object({ path: z.string().max(256), from: z.unknown(), to: z.unknown() })).max(10_000),
+      c: z.array(z.object({ path: z.string().max(256), from: changeValueSchema, to: changeValueSchema })).max(10_000),
     })
     .optional(),
 });

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { FleetRedis } from '../redis-connection.js';
 import type { FleetKeys } from '../redis-keys.js';
+import type { ChangeValue } from './result-changes.js';
 
 export { DEFAULT_HISTORY_MAX, HISTORY_MAX_BOUND } from './history-bounds.js';
 
-const changeValueSchema: z.ZodType<unknown> = z.union([
+export const changeValueSchema: z.ZodType<ChangeValue> = z.union([
   z.string(),
   z.number(),
   z.boolean(),
