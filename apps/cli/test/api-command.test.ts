@@ -1,33 +1,24 @@
-import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitForApiUrl } from './support/cli-process.js';
 
 let server: TestRedis;
+const children = new Set<ChildProcess>();
 beforeAll(async () => {
   server = await startTestRedis();
 });
+afterEach(() => killStillRunning(children));
 afterAll(async () => server?.stop());
 
 describe('mxv api', () => {
   it('serves until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, [CLI_MAIN, 'api', '--redis', server.url, '--port', '0', '--log-level', 'warn'], {
-      env: { ...process.env, MXV_API_TOKEN: 'cli-test-token-123', MXV_PREFIX: server.prefix('api') },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const api = startCli(['api', '--redis', server.url, '--port', '0', '--log-level', 'warn'], {
+      env: { MXV_API_TOKEN: 'cli-test-token-123', MXV_PREFIX: server.prefix('api') },
+      children,
     });
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL: ${stderr}`)), 15_000);
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /mxv api: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await waitForApiUrl(api, 15_000);
     try {
       expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       const checks = await fetch(`${url}/v1/checks`, {
@@ -50,9 +41,9 @@ describe('mxv api', () => {
       expect(queues.status).toBe(200);
       expect(JSON.stringify(await queues.json())).toContain('verify');
     } finally {
-      child.kill('SIGTERM');
+      api.child.kill('SIGTERM');
     }
-    expect(await exited).toBe(0);
+    expect(await api.exited).toBe(0);
   });
 
   it('exits 2 with a message when Redis does not answer, a limit or --trust-proxy is bad, or the token is too short', async () => {

@@ -6,6 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkWorldSpec, startWorld, worldProbeFlags, type World } from '@mxv/testkit';
 import { CLI_MAIN } from './run-cli.js';
+import { waitFor } from './support/cli-process.js';
 
 /**
  * `mxv check --file` writing into a real pipe: a reader slower than the checks
@@ -29,6 +30,7 @@ afterAll(async () => {
   await world?.stop();
 });
 
+/** Spawned here, not by `startCli`, which leaves stdout unread: here the test is the pipe's reader. */
 function startCheck(): ChildProcessByStdio<Writable, Readable, Readable> {
   return spawn(
     process.execPath,
@@ -67,14 +69,18 @@ describe('mxv check into a pipe', () => {
     const code = exited(child);
     // Nobody reads: the pipe and the stream's buffer fill, and the run must stop there. Wait until no
     // new domain has started for a second (a run that ignored its reader only stops when the list is done).
-    let startedWhileStuck = 0;
-    const deadline = Date.now() + 30_000;
-    for (let previous = -1; Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      startedWhileStuck = domainsStarted();
-      if (startedWhileStuck > 0 && startedWhileStuck === previous) break;
-      previous = startedWhileStuck;
-    }
+    let previous = -1;
+    const startedWhileStuck = await waitFor(
+      'no new domain to start for a second',
+      () => {
+        const started = domainsStarted();
+        const settled = started > 0 && started === previous;
+        previous = started;
+        return settled ? started : null;
+      },
+      30_000,
+      { intervalMs: 1_000, detail: () => `${previous} domains started` },
+    );
     // Results of about 1 KB: a 64 KiB pipe, a 16 KiB stream buffer and the pool's window (4 × 10) hold far fewer than 400.
     expect(startedWhileStuck).toBeGreaterThan(0);
     expect(startedWhileStuck).toBeLessThan(400);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { checkResultSchema } from '@mxv/schema';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +24,8 @@ import {
   type WorldRecord,
   worldProbeFlags,
 } from '@mxv/testkit';
-import { CLI_MAIN, LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
-import { killStillRunning, startCli, waitFor, type CliProcess } from './support/cli-process.js';
+import { LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { killStillRunning, startCli, waitFor, waitForApiUrl, type CliProcess } from './support/cli-process.js';
 
 /**
  * Issue 13, "Redis Cluster": real `mxv worker` processes on a real three-master
@@ -283,24 +283,11 @@ describe('the fleet on a Redis Cluster', () => {
     });
 
     const token = 'cluster-test-token-123';
-    const child = spawn(process.execPath, [CLI_MAIN, 'api', ...fleetFlags(), '--port', '0', '--log-level', 'warn'], {
-      env: { ...process.env, MXV_API_TOKEN: token },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const api = startCli(['api', ...fleetFlags(), '--port', '0', '--log-level', 'warn'], {
+      env: { MXV_API_TOKEN: token },
+      children,
     });
-    children.add(child);
-    let stderr = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL: ${stderr}`)), 15_000);
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const match = /mxv api: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await waitForApiUrl(api, 15_000);
     const queue = createVerifyQueue(redis, fleetKeys(PREFIX, SHARDS));
     try {
       expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
@@ -326,8 +313,8 @@ describe('the fleet on a Redis Cluster', () => {
       expect(metrics).toMatch(/mxv_queue_jobs\{state="waiting"\} 4/);
     } finally {
       await queue.close();
-      child.kill('SIGTERM');
+      api.child.kill('SIGTERM');
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await api.exited, api.logs()).toBe(0);
   }, 30_000);
 });

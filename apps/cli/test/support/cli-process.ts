@@ -89,3 +89,13 @@ export async function waitFor<T>(
   const why = [lastError === undefined ? '' : String(lastError), options.detail ? await options.detail() : ''].filter(Boolean);
   throw new Error(`timed out waiting for ${what}${why.length > 0 ? `: ${why.join('; ')}` : ''}`);
 }
+
+/**
+ * The base URL (`http://127.0.0.1:port`, no trailing slash) of an `mxv api` started with `--port 0`: the
+ * port it got is known only from the line it logs at start.
+ */
+export function waitForApiUrl(api: CliProcess, timeoutMs: number): Promise<string> {
+  return waitFor('the API to log its URL', () => /mxv api: (http:\/\/127\.0\.0\.1:\d+)\//.exec(api.logs())?.[1], timeoutMs, {
+    detail: api.logs,
+  });
+}
