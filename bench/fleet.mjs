@@ -393,7 +393,7 @@ async function main() {
       'MTA-STS policy fetches',
       `${coldFetches} cold, ${warmFetches} warm; ${stsPairs} distinct (domain, policy id) pairs in the world`,
     ],
-    ...(noop === null || noopRate === null
+    ...(noop === null
       ? [['no-op BullMQ drain', 'not run (--no-noop)']]
       : [
           [
