@@ -187,6 +187,18 @@ async function noopDrain(url, listFile, total) {
   return { seconds, steadyRate: (completed - 1) / Math.max(0.001, (last - first) / 1000), peakRss };
 }
 
+/** CPU (ms) of this process (the simulated world, the producer's wait loop) and of the Redis server, since the last call. */
+function otherCpu(redisPid) {
+  let last = { world: process.cpuUsage(), redis: processUsage(redisPid).cpuMs };
+  return () => {
+    const world = process.cpuUsage(last.world);
+    const redis = processUsage(redisPid).cpuMs;
+    const spent = { worldMs: (world.user + world.system) / 1000, redisMs: redis - last.redis };
+    last = { world: process.cpuUsage(), redis };
+    return spent;
+  };
+}
+
 const memoryUsed = async (redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
 
 async function main() {
@@ -273,9 +285,11 @@ async function main() {
     questionsBefore = now;
     return asked;
   };
+  const cpuSince = otherCpu(redisServer.pid);
   let workers = startWorkers(firstChecks);
   log(`workers started (--checks ${firstChecks}); cold run…`);
   const coldSeconds = await waitForDrain(queue, 'cold');
+  const coldOther = cpuSince();
   const coldQuestions = questionsSince();
   const reputation = reputationQuestions(world.dnsServer);
   const coldUsage = workers.map((w) => processUsage(w.pid));
@@ -303,7 +317,9 @@ async function main() {
   for (const host of world.hosts.values()) host.log.clear();
   const warmEnqueue = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
   if (warmEnqueue.code !== 0) throw new Error(`enqueue failed: ${warmEnqueue.stderr}`);
+  cpuSince();
   const warmSeconds = await waitForDrain(queue, 'warm');
+  const warmOther = cpuSince();
   const warmQuestions = questionsSince();
   let warmConnections = 0;
   for (const host of world.hosts.values()) warmConnections += host.log.total;
@@ -318,11 +334,13 @@ async function main() {
     const again = await run(['enqueue', '--json', '--force', '-f', listFile, ...fleet]);
     if (again.code !== 0) throw new Error(`enqueue failed: ${again.stderr}`);
     questionsSince();
+    cpuSince();
     const seconds = await waitForDrain(queue, `warm, --checks ${checks}`);
+    const other = cpuSince();
     const questions = questionsSince();
     const usage = workers.map((w) => processUsage(w.pid));
     const cpu = usage.reduce((a, u) => a + u.cpuMs, 0);
-    comparisons.push({ checks, seconds, cpu, questions, peakRss: usage.map((u) => u.peakRss) });
+    comparisons.push({ checks, seconds, cpu, other, questions, peakRss: usage.map((u) => u.peakRss) });
     codes = await stopWorkers(workers);
   }
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
@@ -334,6 +352,9 @@ async function main() {
   const coldRate = DOMAINS / coldSeconds;
   const noopRate = noop === null ? null : DOMAINS / noop.seconds;
 
+  // The other two CPU users of the machine, so a figure says whose CPU bounds a run.
+  const perDomain = ({ worldMs, redisMs }) =>
+    `world (this process) ${(worldMs / DOMAINS).toFixed(2)} ms, Redis ${(redisMs / DOMAINS).toFixed(2)} ms`;
   const cpuCold = coldUsage.reduce((a, u) => a + u.cpuMs, 0);
   const cpuWarm = warmUsage.reduce((a, u) => a + u.cpuMs, 0) - cpuCold;
   const figures = [
@@ -362,7 +383,7 @@ async function main() {
     ],
     ['checks (cold and warm runs)', `--checks ${firstChecks}`],
     ['cold run wall time', `${coldSeconds.toFixed(1)} s = ${Math.round(DOMAINS / coldSeconds)} domains/s`],
-    ['worker CPU per domain (cold)', `${(cpuCold / DOMAINS).toFixed(2)} ms`],
+    ['worker CPU per domain (cold)', `${(cpuCold / DOMAINS).toFixed(2)} ms; ${perDomain(coldOther)}`],
     [
       'host probes vs distinct hosts',
       `${probes} probes (Redis counter), ${connections} connections seen by the simulated servers, ${referenced.size} distinct mail hosts (${distinctLive} listening)`,
@@ -377,17 +398,17 @@ async function main() {
       'warm run wall time',
       `${warmSeconds.toFixed(1)} s = ${Math.round(DOMAINS / warmSeconds)} domains/s; ${warmConnections} new connections`,
     ],
-    ['worker CPU per domain (warm)', `${(cpuWarm / DOMAINS).toFixed(2)} ms`],
+    ['worker CPU per domain (warm)', `${(cpuWarm / DOMAINS).toFixed(2)} ms; ${perDomain(warmOther)}`],
     [
       'DNS questions per domain',
       `${(coldQuestions / DOMAINS).toFixed(2)} cold, ${(warmQuestions / DOMAINS).toFixed(2)} warm (--checks ${firstChecks}; answered by the world's resolver)${comparisons.map(({ checks, questions }) => `; ${(questions / DOMAINS).toFixed(2)} fresh workers --checks ${checks}`).join('')}`,
     ],
-    ...comparisons.flatMap(({ checks, seconds, cpu }) => [
+    ...comparisons.flatMap(({ checks, seconds, cpu, other }) => [
       [
         `fresh workers, warm, --checks ${checks}`,
         `${seconds.toFixed(1)} s = ${Math.round(DOMAINS / seconds)} domains/s = ${(comparisons[0].seconds / seconds).toFixed(2)}× the throughput of --checks ${comparisons[0].checks}`,
       ],
-      [`worker CPU per domain (--checks ${checks})`, `${(cpu / DOMAINS).toFixed(2)} ms (start-up included)`],
+      [`worker CPU per domain (--checks ${checks})`, `${(cpu / DOMAINS).toFixed(2)} ms (start-up included); ${perDomain(other)}`],
     ]),
     [
       'MTA-STS policy fetches',

@@ -18,3 +18,38 @@ export function checkedAtOf(stored: Buffer): string | null {
   const end = stored.indexOf(QUOTE, start);
   return end > start ? stored.toString('utf8', start, end) : null;
 }
+
+/**
+ * The form write() accepts (toISOString() for years 0–9999): fixed width, so
+ * two of them compare as strings like the instants they name. The Lua pattern
+ * is the same test, so the worker and the write script read the same checkedAt
+ * out of the same bytes.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const ISO_INSTANT_LUA_PATTERN = '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ$';
+
+export function isIsoInstant(text: string): boolean {
+  return ISO_INSTANT.test(text);
+}
+
+/**
+ * The checkedAt the write's compare-and-set sees in stored bytes ('' when none
+ * in toISOString() form): what checkedAtOf finds, kept only in the form write()
+ * accepts. The write script (result-store.ts) reads the same way.
+ */
+export function comparedCheckedAtOf(stored: Buffer): string {
+  const checkedAt = checkedAtOf(stored);
+  return checkedAt !== null && isIsoInstant(checkedAt) ? checkedAt : '';
+}
+
+/** Lua for the same reading, over the stored value in `current` into `currentAt` (kept a string: '' when none). */
+export const COMPARED_CHECKED_AT_LUA = `
+local keyAt = string.find(current, '"checkedAt":"', 1, true)
+if keyAt then
+  local first = keyAt + ${CHECKED_AT_KEY.length}
+  local quote = string.find(current, '"', first, true)
+  if quote then
+    local found = string.sub(current, first, quote - 1)
+    if string.find(found, '${ISO_INSTANT_LUA_PATTERN}') then currentAt = found end
+  end
+end`;

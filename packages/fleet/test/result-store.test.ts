@@ -154,4 +154,39 @@ describe('ResultStore', () => {
     ]);
     expect(refused).toEqual(['j.test line_break', 'k.test not_json', 'j.test not_json', 'k.test not_json', 'l.test schema']);
   });
+
+  it('compares a stored value it did not write by the checkedAt its bytes carry, as the worker reads it: never a livelock', async () => {
+    const redis = server.client();
+    const keys = fleetKeys(server.prefix('t9'));
+    const store = new ResultStore(redis, keys);
+    const stored: Array<[string, string, 'written' | 'kept_newer']> = [
+      // An operator's JSON with a newer instant: kept, as a newer result would be.
+      ['m.test', '{"checkedAt":"2099-01-01T00:00:00.000Z","note":"x"}', 'kept_newer'],
+      // The first checkedAt in the bytes is the one compared, by the script and by the worker alike.
+      ['n.test', '{"x":{"checkedAt":"2099-01-01T00:00:00.000Z"},"checkedAt":"2000-01-01T00:00:00.000Z"}', 'kept_newer'],
+      // Not an instant in toISOString() form ("zzz" sorts after every date): none, so the write replaces it.
+      ['o.test', '{"checkedAt":"zzz"}', 'written'],
+      ['p.test', '{"checkedAt":"+099999-01-01T00:00:00.000Z"}', 'written'],
+      // Bytes that are no UTF-8: the worker's decoding and the script's bytes could not agree on them.
+      [
+        'q.test',
+        Buffer.from([...Buffer.from('{"checkedAt":"2099-01-01T00:00:00.00'), 0xff, ...Buffer.from('Z"}')]).toString('latin1'),
+        'written',
+      ],
+      ['r.test', '{"checkedAt":"2099-01-01T00:00:00.000Z', 'written'],
+      ['s.test', 'not json at all', 'written'],
+      ['t.test', '', 'written'],
+    ];
+    for (const [domain, bytes] of stored) await redis.set(keys.result(domain), Buffer.from(bytes, 'latin1'));
+    for (const [domain, , expected] of stored) {
+      const outcome = await store.write(sampleResult(domain, '2026-01-02T00:00:00.000Z'));
+      expect(outcome, domain).toEqual(expected === 'written' ? { status: 'written', changes: [] } : { status: 'kept_newer' });
+    }
+    // A result of an earlier run is then compared as ever: newer replaces it, older is kept out.
+    expect(await store.write(sampleResult('o.test', '2026-01-03T00:00:00.000Z', { verdict: 'unreachable' }))).toEqual({
+      status: 'written',
+      changes: [{ path: 'verdict', from: 'ok', to: 'unreachable' }],
+    });
+    expect(await store.write(sampleResult('o.test', '2026-01-02T12:00:00.000Z'))).toEqual({ status: 'kept_newer' });
+  });
 });
