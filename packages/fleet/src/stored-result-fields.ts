@@ -26,7 +26,7 @@ export function checkedAtOf(stored: Buffer): string | null {
  * out of the same bytes.
  */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-export const ISO_INSTANT_LUA_PATTERN = '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ$';
+const ISO_INSTANT_LUA_PATTERN = '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d%.%d%d%dZ$';
 
 export function isIsoInstant(text: string): boolean {
   return ISO_INSTANT.test(text);
