@@ -156,7 +156,7 @@ async function waitForDrain(queue, label) {
  * Enqueues the list with `mxv enqueue` under the prefix `noop`, then times
  * WORKERS no-op worker processes from their spawn until the queue is empty.
  */
-async function noopDrain(url, listFile, total) {
+async function noopDrain(url, listFile, total, cpuSince) {
   const prefix = 'noop';
   const keys = fleetKeys(prefix);
   const enqueued = await run(['enqueue', '--json', '-f', listFile, '--redis', url, '--prefix', prefix]);
@@ -165,6 +165,7 @@ async function noopDrain(url, listFile, total) {
   if (connected.status !== 'ok') throw new Error(connected.reason);
   const queue = createVerifyQueue(connected.redis, keys);
   const started = performance.now();
+  cpuSince();
   const children = Array.from({ length: WORKERS }, () => {
     const child = spawn(process.execPath, [NOOP_WORKER, url, prefix, args.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -173,8 +174,11 @@ async function noopDrain(url, listFile, total) {
   });
   await waitForDrain(queue, 'no-op drain');
   const seconds = (performance.now() - started) / 1000;
+  const redisMs = cpuSince().redisMs;
   // VmHWM: the peak over the process' life, read before it exits.
-  const peakRss = children.map(({ child }) => processUsage(child.pid).peakRss);
+  const usage = children.map(({ child }) => processUsage(child.pid));
+  const peakRss = usage.map((u) => u.peakRss);
+  const workerMs = usage.reduce((a, u) => a + u.cpuMs, 0);
   for (const { child } of children) child.kill('SIGTERM');
   await Promise.all(children.map(({ child }) => once(child, 'exit')));
   const reports = children.map(({ output }) => JSON.parse(output()));
@@ -184,7 +188,7 @@ async function noopDrain(url, listFile, total) {
   await queue.close();
   connected.redis.disconnect();
   if (completed !== total) log(`no-op drain: ${completed} completions for ${total} jobs`);
-  return { seconds, steadyRate: (completed - 1) / Math.max(0.001, (last - first) / 1000), peakRss };
+  return { seconds, steadyRate: (completed - 1) / Math.max(0.001, (last - first) / 1000), peakRss, workerMs, redisMs };
 }
 
 /** CPU (ms) of this process (the simulated world, the producer's wait loop) and of the Redis server, since the last call. */
@@ -347,7 +351,7 @@ async function main() {
   await queue.close();
 
   // 5. The no-op drain: what BullMQ alone moves here, with the fleet's workers stopped.
-  const noop = args['no-noop'] ? null : await noopDrain(url, listFile, DOMAINS);
+  const noop = args['no-noop'] ? null : await noopDrain(url, listFile, DOMAINS, cpuSince);
   const warmRate = DOMAINS / warmSeconds;
   const coldRate = DOMAINS / coldSeconds;
   const noopRate = noop === null ? null : DOMAINS / noop.seconds;
@@ -420,6 +424,10 @@ async function main() {
           [
             'no-op BullMQ drain',
             `${noop.seconds.toFixed(1)} s = ${Math.round(noopRate)} jobs/s (${WORKERS} processes × concurrency ${args.concurrency}, from spawn; ${Math.round(noop.steadyRate)} jobs/s first to last completion)`,
+          ],
+          [
+            'no-op CPU per job',
+            `workers ${(noop.workerMs / DOMAINS).toFixed(2)} ms (start-up included), Redis ${(noop.redisMs / DOMAINS).toFixed(2)} ms`,
           ],
           [
             'ratio to the no-op drain',
