@@ -34,28 +34,35 @@ function shown(record: TlsaCandidate, maxDataBytes: number): TlsaRecord {
  */
 export function hostDane(lookup: TlsaLookup, facts: DaneHostFacts, maxShownDataBytes: number): HostDane | null {
   const secureRoute = facts.mxSecure && facts.addressesSecure;
-  const base = { name: lookup.name };
+  const name = lookup.name;
   if (lookup.status === 'dns_error') {
     // RFC 7672 2.2.1: a failed TLSA lookup under a secure route must not be read as "no TLSA" (a downgrade).
     return secureRoute
-      ? { ...base, status: 'dns_error', tlsa: [], reason: lookup.reason }
-      : { ...base, status: 'not_applicable', tlsa: [], reason: facts.mxSecure ? 'address_not_secure' : 'mx_not_secure' };
+      ? { name, status: 'dns_error', tlsa: [], reason: lookup.reason }
+      : { name, status: 'not_applicable', tlsa: [], reason: facts.mxSecure ? 'address_not_secure' : 'mx_not_secure' };
   }
-  if (lookup.status === 'none') return { ...base, status: 'none', tlsa: [], reason: null };
+  if (lookup.status === 'none') return { name, status: 'none', tlsa: [], reason: null };
 
-  const listed = {
-    ...base,
-    tlsa: lookup.records.map((record) => shown(record, maxShownDataBytes)),
-    ...(lookup.total > lookup.records.length ? { omitted: lookup.total - lookup.records.length } : {}),
-  };
-  if (!facts.mxSecure) return { ...listed, status: 'not_applicable', reason: 'mx_not_secure' };
-  if (!facts.addressesSecure) return { ...listed, status: 'not_applicable', reason: 'address_not_secure' };
-  if (!lookup.authenticated) return { ...listed, status: 'not_applicable', reason: 'tlsa_not_secure' };
+  const tlsa = lookup.records.map((record) => shown(record, maxShownDataBytes));
+  const omitted = lookup.total > lookup.records.length ? lookup.total - lookup.records.length : null;
+  // Written out rather than `{ ...listed, status, reason }`: on V8 11 (Node 20) a literal that starts with a
+  // spread and then adds keys makes new hidden classes each time, old-space garbage for every host checked.
+  const listed = (status: HostDane['status'], reason: string | null, matched?: TlsaRecord | null): HostDane => ({
+    name,
+    tlsa,
+    ...(omitted !== null ? { omitted } : {}),
+    status,
+    reason,
+    ...(matched !== undefined ? { matched } : {}),
+  });
+  if (!facts.mxSecure) return listed('not_applicable', 'mx_not_secure');
+  if (!facts.addressesSecure) return listed('not_applicable', 'address_not_secure');
+  if (!lookup.authenticated) return listed('not_applicable', 'tlsa_not_secure');
 
   if (facts.host.connect !== 'ok') return null;
-  if (facts.host.starttls === 'not_offered') return { ...listed, status: 'fail', reason: 'no_starttls' };
-  if (facts.host.starttls !== 'ok') return { ...listed, status: 'fail', reason: 'tls_failed' };
-  if (!lookup.records.some(isUsableTlsa)) return { ...listed, status: 'fail', reason: 'unusable_records' };
+  if (facts.host.starttls === 'not_offered') return listed('fail', 'no_starttls');
+  if (facts.host.starttls !== 'ok') return listed('fail', 'tls_failed');
+  if (!lookup.records.some(isUsableTlsa)) return listed('fail', 'unusable_records');
   // A cached probe from an mxv that kept no chain digests cannot be matched: not checked, rather than a guess.
   if (facts.chainDigests === null) return null;
   const identity = facts.certIdentity;
@@ -64,6 +71,6 @@ export function hostDane(lookup: TlsaLookup, facts: DaneHostFacts, maxShownDataB
     facts.chainDigests,
     () => identity !== null && facts.names.some((name) => certCoversName(identity, name)),
   );
-  if (matched === null) return { ...listed, status: 'fail', reason: 'no_match', matched: null };
-  return { ...listed, status: 'pass', reason: null, matched: shown(matched, maxShownDataBytes) };
+  if (matched === null) return listed('fail', 'no_match', null);
+  return listed('pass', null, shown(matched, maxShownDataBytes));
 }
