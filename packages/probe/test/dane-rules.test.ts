@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostResult } from '@mxv/schema';
 import { aggregateDane } from '../src/dane/aggregate-dane.js';
-import { decodeRecord } from '../src/dns/decode-records.js';
 import { hostDane, type DaneHostFacts } from '../src/dane/host-dane.js';
 import { isUsableTlsa, matchTlsa } from '../src/dane/match-tlsa.js';
 import type { TlsaCandidate, TlsaLookup } from '../src/dane/tlsa-lookup.js';
@@ -121,31 +120,5 @@ describe('aggregateDane', () => {
     [hosts('pass', 'not_applicable'), 'pass'],
   ])('%o → %s', (list, expected) => {
     expect(aggregateDane(list)).toBe(expected);
-  });
-});
-
-describe('decodeRecord: TLSA fields', () => {
-  it('a well-formed TLSA keeps its fields; one without its fixed octets is not a TLSA', () => {
-    const certificate = Buffer.from('abcd', 'hex');
-    expect(
-      decodeRecord({
-        type: 'TLSA',
-        name: '_25._tcp.mx.a.test',
-        ttl: 60,
-        data: { usage: 3, selector: 1, matchingType: 1, certificate },
-      }),
-    ).toMatchObject({ type: 'TLSA', usage: 3, selector: 1, matchingType: 1, data: 'abcd' });
-    const broken = { usage: 3, selector: undefined, matchingType: undefined, certificate: undefined } as unknown as {
-      usage: number;
-      selector: number;
-      matchingType: number;
-      certificate: Buffer;
-    };
-    expect(decodeRecord({ type: 'TLSA', name: 'x', ttl: 60, data: broken })).toEqual({
-      type: 'OTHER',
-      name: 'x',
-      ttl: 60,
-      rrtype: 'TLSA',
-    });
   });
 });

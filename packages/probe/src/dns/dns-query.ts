@@ -1,21 +1,14 @@
 import { randomInt } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { DecodedPacket, OptAnswer } from 'dns-packet';
 import { canonicalDnsName } from './dns-name.js';
-import type { DnsExtendedError, DnsQuestionType } from './dns-types.js';
+import type { DnsResponse } from './decode-response.js';
+import type { DnsQuestionType } from './dns-types.js';
 
-// dns-packet is CommonJS: required, not imported. Node 20 scans every CommonJS
-// file imported from ESM for its export names; that scan was a fifth of the
-// start-up of `mxv check` (bench/startup), and require() skips it.
-const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof import('dns-packet');
-
+/** Header flags (RFC 1035 4.1.1; AD and CD: RFC 4035 3.2). */
+const RECURSION_DESIRED = 0x0100;
+const AUTHENTIC_DATA = 0x0020;
+const CHECKING_DISABLED = 0x0010;
 /** The DO bit of the OPT record's flags (RFC 3225 3). */
 const DNSSEC_OK = 0x8000;
-
-/** EDNS option code of an Extended DNS Error (RFC 8914 4). */
-const EDE_OPTION_CODE = 15;
-/** EXTRA-TEXT kept from an EDE: it is for people, and a hostile resolver could send 64 KB of it. */
-const MAX_EDE_TEXT_CHARS = 256;
 
 /** One question as sent: the id and question a response must echo to be accepted. */
 export interface DnsQuestion {
@@ -68,12 +61,7 @@ export function encodeQuery(question: DnsQuestion, udpPayloadBytes: number): Buf
   for (const label of labels) nameBytes += 1 + Buffer.byteLength(label, 'utf8');
   const bytes = Buffer.alloc(FIXED_QUERY_BYTES + nameBytes);
   bytes.writeUInt16BE(question.id, 0);
-  bytes.writeUInt16BE(
-    dnsPacket.RECURSION_DESIRED |
-      dnsPacket.AUTHENTIC_DATA |
-      (question.checkingDisabled === true ? dnsPacket.CHECKING_DISABLED : 0),
-    2,
-  );
+  bytes.writeUInt16BE(RECURSION_DESIRED | AUTHENTIC_DATA | (question.checkingDisabled === true ? CHECKING_DISABLED : 0), 2);
   bytes.writeUInt16BE(1, 4); // QDCOUNT
   bytes.writeUInt16BE(1, 10); // ARCOUNT: the OPT record
   let offset = 12;
@@ -94,52 +82,15 @@ export function encodeQuery(question: DnsQuestion, udpPayloadBytes: number): Buf
   return bytes;
 }
 
-export function decodePacket(bytes: Buffer): DecodedPacket | null {
-  try {
-    return dnsPacket.decode(bytes);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * A response counts only if it is a response and echoes our id and our question
  * (RFC 5452 9.1: id, question name, type and class must all match). Anything else
  * is a late answer to an earlier question or a spoofing attempt, and is ignored.
  */
-export function matchesQuestion(packet: DecodedPacket, question: DnsQuestion): boolean {
-  if (!packet.flag_qr || packet.id !== question.id) return false;
-  const questions = packet.questions ?? [];
-  if (questions.length !== 1) return false;
-  const echoed = questions[0];
+export function matchesQuestion(response: DnsResponse, question: DnsQuestion): boolean {
+  if (!response.isResponse || response.id !== question.id) return false;
+  if (response.questions.length !== 1) return false;
+  const echoed = response.questions[0];
   if (echoed === undefined) return false;
-  return canonicalDnsName(echoed.name) === question.name && echoed.type === question.type && (echoed.class ?? 'IN') === 'IN';
-}
-
-/** The full rcode: the header's 4 bits plus the OPT record's upper 8 bits (RFC 6891 6.1.3). */
-export function responseRcode(packet: DecodedPacket): number {
-  const low = (packet.flags ?? 0) & 0xf;
-  const opt = (packet.additionals ?? []).find((record): record is OptAnswer => record.type === 'OPT');
-  return ((opt?.extendedRcode ?? 0) << 4) | low;
-}
-
-/**
- * The first Extended DNS Error of a response (RFC 8914 2: INFO-CODE, then
- * EXTRA-TEXT in UTF-8), or null. A malformed option (shorter than its code) is
- * ignored: it says nothing we could trust.
- */
-export function extendedError(packet: DecodedPacket): DnsExtendedError | null {
-  const opt = (packet.additionals ?? []).find((record): record is OptAnswer => record.type === 'OPT');
-  // dns-packet's typings know only the options it decodes; any other code arrives as raw { code, data }.
-  for (const option of (opt?.options ?? []) as Array<{ code?: number; data?: unknown }>) {
-    const data = option.data;
-    if (option.code !== EDE_OPTION_CODE || !Buffer.isBuffer(data) || data.length < 2) continue;
-    const text = data
-      .subarray(2)
-      .toString('utf8')
-      .replace(/[\u0000-\u001f\u007f]/g, '')
-      .slice(0, MAX_EDE_TEXT_CHARS);
-    return { code: data.readUInt16BE(0), text: text === '' ? null : text };
-  }
-  return null;
+  return echoed.name === question.name && echoed.type === TYPE_CODES[question.type] && echoed.qclass === CLASS_IN;
 }

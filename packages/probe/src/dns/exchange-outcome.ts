@@ -1,4 +1,4 @@
-import type { DecodedPacket } from 'dns-packet';
+import type { DnsResponse } from './decode-response.js';
 import type { DnsSocketFailure } from '../classify-error.js';
 
 export type ExchangeFailure =
@@ -12,7 +12,7 @@ export type ExchangeFailure =
   | 'tcp_mismatch';
 
 /** One try of one question to one server over one transport, as data. */
-export type ExchangeOutcome = { status: 'response'; packet: DecodedPacket } | { status: 'failed'; reason: ExchangeFailure };
+export type ExchangeOutcome = { status: 'response'; packet: DnsResponse } | { status: 'failed'; reason: ExchangeFailure };
 
 export interface ExchangeTarget {
   host: string;

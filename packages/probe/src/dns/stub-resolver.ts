@@ -1,10 +1,9 @@
 import type { DnsStatus } from '@mxv/schema';
-import type { DecodedPacket } from 'dns-packet';
 import type { DnsBounds } from '../options.js';
 import { isEncodableDnsName } from './dns-name.js';
-import { extendedError, newQuestion, responseRcode, type DnsQuestion } from './dns-query.js';
+import type { DnsResponse } from './decode-response.js';
+import { newQuestion, type DnsQuestion } from './dns-query.js';
 import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver, DnsServerAddress } from './dns-types.js';
-import { decodeRecords } from './decode-records.js';
 import type { ExchangeFailure } from './exchange-outcome.js';
 import { followCnameChain } from './follow-cname-chain.js';
 import { rcodeName } from './rcode-name.js';
@@ -17,14 +16,14 @@ export interface StubResolverOptions {
 }
 
 /** What one try produced: a response packet (maybe via TCP), or why there was none. */
-type TryResult = { status: 'response'; packet: DecodedPacket; usedTcp: boolean } | { status: 'failed'; reason: ExchangeFailure };
+type TryResult = { status: 'response'; packet: DnsResponse; usedTcp: boolean } | { status: 'failed'; reason: ExchangeFailure };
 
 function serverLabel(server: DnsServerAddress): string {
   return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
 }
 
 /**
- * A stub resolver speaking the wire protocol itself (dns-packet over dgram/net)
+ * A stub resolver speaking the wire protocol itself (over dgram/net)
  * rather than through node:dns: c-ares may answer from its own cache, and it
  * hides the AD bit and does not decode TLSA. Every question goes to the
  * configured recursive resolvers in order, like resolv.conf's nameserver list
@@ -91,7 +90,7 @@ export class StubResolver implements DnsResolver {
     const common = { timeoutMs: this.bounds.queryTimeoutMs, udpPayloadBytes: this.bounds.udpPayloadBytes, signal };
     const udp = await this.udp.exchange(server, question, common);
     if (udp.status === 'failed') return udp;
-    if (!udp.packet.flag_tc) return { status: 'response', packet: udp.packet, usedTcp: false };
+    if (!udp.packet.truncated) return { status: 'response', packet: udp.packet, usedTcp: false };
     // RFC 7766 5: a truncated answer is incomplete; ask the same server again over TCP.
     const tcp = await tcpExchange(server, question, { ...common, maxAnswerBytes: this.bounds.maxTcpAnswerBytes });
     if (tcp.status === 'failed') return tcp;
@@ -99,18 +98,18 @@ export class StubResolver implements DnsResolver {
   }
 
   private classify(
-    packet: DecodedPacket,
+    packet: DnsResponse,
     question: DnsQuestion,
     usedTcp: boolean,
     server: string,
     answer: (fields: Partial<DnsAnswer> & { status: DnsStatus }) => DnsAnswer,
   ): { final: boolean; answer: DnsAnswer } {
-    const records = decodeRecords(packet.answers);
+    const records = packet.records;
     // The answer is built key by key, not as `{ ...shared, status }`: on V8 11 (Node 20) a literal that starts
     // with a spread and then adds a key makes a new hidden class each time, old-space garbage per question.
     const settled = (status: DnsStatus, error: string | null = null): DnsAnswer =>
-      answer({ status, records, authenticated: packet.flag_ad, usedTcp, server, ede: extendedError(packet), error });
-    const rcode = responseRcode(packet);
+      answer({ status, records, authenticated: packet.authenticated, usedTcp, server, ede: packet.ede, error });
+    const rcode = packet.rcode;
     switch (rcode) {
       case 0: {
         // NOERROR with nothing of the asked type at the end of the CNAME chain is

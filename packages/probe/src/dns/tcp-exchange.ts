@@ -1,6 +1,7 @@
 import { createConnection, isIP } from 'node:net';
 import { classifyDnsSocketError } from '../classify-error.js';
-import { decodePacket, encodeQuery, matchesQuestion, type DnsQuestion } from './dns-query.js';
+import { decodeResponse } from './decode-response.js';
+import { encodeQuery, matchesQuestion, type DnsQuestion } from './dns-query.js';
 import type { ExchangeOutcome, ExchangeTarget } from './exchange-outcome.js';
 
 export interface TcpExchangeOptions {
@@ -59,7 +60,7 @@ export function tcpExchange(
         if (expected > options.maxAnswerBytes) return finish({ status: 'failed', reason: 'tcp_answer_too_large' });
       }
       if (expected === null || buffered.length < 2 + expected) return;
-      const packet = decodePacket(buffered.subarray(2, 2 + expected));
+      const packet = decodeResponse(buffered.subarray(2, 2 + expected));
       if (packet === null) return finish({ status: 'failed', reason: 'tcp_malformed' });
       // Only one question was sent on this connection, so any other message is wrong.
       if (!matchesQuestion(packet, question)) return finish({ status: 'failed', reason: 'tcp_mismatch' });

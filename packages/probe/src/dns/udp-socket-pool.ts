@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { classifyDnsSocketError } from '../classify-error.js';
-import { decodePacket, encodeQuery, matchesQuestion, type DnsQuestion } from './dns-query.js';
+import { decodeResponse } from './decode-response.js';
+import { encodeQuery, matchesQuestion, type DnsQuestion } from './dns-query.js';
 import type { ExchangeFailure, ExchangeOutcome, ExchangeTarget } from './exchange-outcome.js';
 
 export interface UdpExchangeOptions {
@@ -102,7 +103,7 @@ export class UdpSocketPool {
     const pooled: PooledSocket = { socket, waiting: new Map(), questions: 0, connected: false, unsent: [], closed: false };
     socket.on('error', (error) => this.#failAll(pooled, classifyDnsSocketError(error)));
     socket.on('message', (message) => {
-      const packet = decodePacket(message);
+      const packet = decodeResponse(message);
       // Undecodable or unmatched datagrams are ignored: the real answer may still come.
       if (packet === null || packet.id === undefined) return;
       const waiting = pooled.waiting.get(packet.id);

@@ -1,0 +1,338 @@
+import { createRequire } from 'node:module';
+import { canonicalDnsName } from './dns-name.js';
+import type { DnsExtendedError, DnsRecord } from './dns-types.js';
+
+// dns-packet's table of type names, for the records the engine does not decode (`OTHER`, e.g. "RRSIG"). CommonJS:
+// required, not imported (Node 20 scans a CommonJS file imported from ESM for its export names, at start-up).
+const dnsTypes = createRequire(import.meta.url)('dns-packet/types') as { toString(code: number): string };
+
+/** One response as the resolver uses it: the header bits, the echoed question, the answer records, the OPT facts. */
+export interface DnsResponse {
+  id: number;
+  /** QR: a response, not a query. */
+  isResponse: boolean;
+  /** TC (RFC 1035 4.1.1): the answer did not fit; ask again over TCP. */
+  truncated: boolean;
+  /** AD (RFC 4035 3.2.3). */
+  authenticated: boolean;
+  /** The full rcode: the header's 4 bits and the OPT record's upper 8 (RFC 6891 6.1.3). */
+  rcode: number;
+  /** The question section, as the response echoes it (RFC 5452 9.1 wants it checked). */
+  questions: EchoedQuestion[];
+  /** The answer section in the engine's shape, names canonical; OPT pseudo-records left out. */
+  records: DnsRecord[];
+  /** The first Extended DNS Error of the OPT record (RFC 8914), or null. */
+  ede: DnsExtendedError | null;
+}
+
+export interface EchoedQuestion {
+  /** Canonical (lower case, no trailing dot). */
+  name: string;
+  type: number;
+  qclass: number;
+}
+
+const HEADER_BYTES = 12;
+const FLAG_QR = 0x8000;
+const FLAG_TC = 0x0200;
+const FLAG_AD = 0x0020;
+/** RFC 6891 6.1.2. */
+const OPT_TYPE = 41;
+/** RFC 8914 4. */
+const EDE_OPTION_CODE = 15;
+/** EXTRA-TEXT kept from an EDE: it is for people, and a hostile resolver could send 64 KB of it. */
+const MAX_EDE_TEXT_CHARS = 256;
+/** RFC 1035 3.1: a name is at most 255 octets on the wire; the labels and their length octets, at most 254 of them. */
+const MAX_NAME_OCTETS = 254;
+
+/** Thrown inside the decoder only: a packet that breaks its own structure is no response at all. */
+class Malformed extends Error {}
+
+/**
+ * Decodes a DNS response for the stub resolver (RFC 1035 4.1), in one pass
+ * and only as far as the resolver needs it: the header, the question, the
+ * answer records of the types the engine reads (A, AAAA, CNAME, PTR, MX, TXT,
+ * TLSA, SRV; any other type becomes `OTHER`), and the OPT record of the
+ * additional section. Authority and other additional records are walked over
+ * with every bound checked but not decoded: a DNSSEC-signed negative answer
+ * carries a SOA, NSEC3 records and their signatures there, which dns-packet
+ * decoded in full for every question (12 µs for such an answer, against
+ * about 1 µs here). It returns null for anything that breaks the packet's
+ * structure, as dns-packet's decode threw: a name or record past the end, a
+ * compression pointer that does not point back (RFC 1035 4.1.4, so no loop),
+ * a label type other than 00 or 11, a name over 255 octets. A record whose
+ * data is malformed for its type (an A that is not 4 octets, a TXT string
+ * past its record) is kept as `OTHER` of that type: it answers nothing.
+ */
+export function decodeResponse(bytes: Buffer): DnsResponse | null {
+  try {
+    return decode(bytes);
+  } catch (error) {
+    if (error instanceof Malformed || error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
+function decode(bytes: Buffer): DnsResponse {
+  if (bytes.length < HEADER_BYTES) throw new Malformed();
+  const flags = bytes.readUInt16BE(2);
+  const counts = [bytes.readUInt16BE(4), bytes.readUInt16BE(6), bytes.readUInt16BE(8), bytes.readUInt16BE(10)];
+  const [questionCount = 0, answerCount = 0, authorityCount = 0, additionalCount = 0] = counts;
+  const cursor = { offset: HEADER_BYTES };
+
+  const questions: EchoedQuestion[] = [];
+  for (let i = 0; i < questionCount; i++) {
+    const name = readName(bytes, cursor);
+    need(bytes, cursor.offset, 4);
+    questions.push({ name, type: bytes.readUInt16BE(cursor.offset), qclass: bytes.readUInt16BE(cursor.offset + 2) });
+    cursor.offset += 4;
+  }
+
+  const records: DnsRecord[] = [];
+  for (let i = 0; i < answerCount; i++) {
+    const record = readAnswer(bytes, cursor);
+    if (record !== null) records.push(record);
+  }
+  for (let i = 0; i < authorityCount; i++) skipRecord(bytes, cursor);
+
+  let extendedRcode = 0;
+  let ede: DnsExtendedError | null = null;
+  let optSeen = false;
+  for (let i = 0; i < additionalCount; i++) {
+    skipName(bytes, cursor);
+    const fixed = cursor.offset;
+    need(bytes, fixed, 10);
+    const type = bytes.readUInt16BE(fixed);
+    const dataLength = bytes.readUInt16BE(fixed + 8);
+    const dataStart = fixed + 10;
+    need(bytes, dataStart, dataLength);
+    // The first OPT counts, as dns-packet's users read it (RFC 6891 6.1.1 allows one).
+    if (type === OPT_TYPE && !optSeen) {
+      optSeen = true;
+      extendedRcode = bytes[fixed + 4] ?? 0;
+      ede = extendedErrorIn(bytes, dataStart, dataStart + dataLength);
+    }
+    cursor.offset = dataStart + dataLength;
+  }
+
+  return {
+    id: bytes.readUInt16BE(0),
+    isResponse: (flags & FLAG_QR) !== 0,
+    truncated: (flags & FLAG_TC) !== 0,
+    authenticated: (flags & FLAG_AD) !== 0,
+    rcode: (extendedRcode << 4) | (flags & 0xf),
+    questions,
+    records,
+    ede,
+  };
+}
+
+function need(bytes: Buffer, offset: number, length: number): void {
+  if (offset + length > bytes.length) throw new Malformed();
+}
+
+/**
+ * Reads a possibly compressed name at the cursor and moves the cursor past it
+ * (past its first pointer, if any). Labels are read as UTF-8 and joined with
+ * dots, then made canonical, as the engine compares names.
+ */
+function readName(bytes: Buffer, cursor: { offset: number }): string {
+  const name = walkName(bytes, cursor, true);
+  return canonicalDnsName(name === '' ? '.' : name);
+}
+
+function skipName(bytes: Buffer, cursor: { offset: number }): void {
+  walkName(bytes, cursor, false);
+}
+
+/** The name's labels joined with dots (when `read`), every bound checked either way. */
+function walkName(bytes: Buffer, cursor: { offset: number }, read: boolean): string {
+  let offset = cursor.offset;
+  // A pointer must point before the name that holds it (RFC 1035 4.1.4: "a prior occurrence"), so it cannot loop.
+  let earliest = offset;
+  let resumeAt = -1;
+  let octets = 0;
+  let name = '';
+  for (;;) {
+    need(bytes, offset, 1);
+    const length = bytes[offset] ?? 0;
+    if (length === 0) {
+      offset += 1;
+      break;
+    }
+    const kind = length & 0xc0;
+    if (kind === 0) {
+      need(bytes, offset + 1, length);
+      octets += length + 1;
+      if (octets > MAX_NAME_OCTETS) throw new Malformed();
+      if (read) {
+        const label = bytes.toString('utf8', offset + 1, offset + 1 + length);
+        name = name === '' ? label : `${name}.${label}`;
+      }
+      offset += 1 + length;
+    } else if (kind === 0xc0) {
+      need(bytes, offset, 2);
+      const target = bytes.readUInt16BE(offset) & 0x3fff;
+      if (target >= earliest) throw new Malformed();
+      if (resumeAt < 0) resumeAt = offset + 2;
+      earliest = target;
+      offset = target;
+    } else {
+      // 01 and 10: extended label types (RFC 6891 5), obsolete; nothing we can read.
+      throw new Malformed();
+    }
+  }
+  cursor.offset = resumeAt >= 0 ? resumeAt : offset;
+  return name;
+}
+
+function skipRecord(bytes: Buffer, cursor: { offset: number }): void {
+  skipName(bytes, cursor);
+  need(bytes, cursor.offset, 10);
+  const dataLength = bytes.readUInt16BE(cursor.offset + 8);
+  need(bytes, cursor.offset + 10, dataLength);
+  cursor.offset += 10 + dataLength;
+}
+
+/** One answer record in the engine's shape, or null for an OPT pseudo-record; the cursor moves past it. */
+function readAnswer(bytes: Buffer, cursor: { offset: number }): DnsRecord | null {
+  const name = readName(bytes, cursor);
+  const fixed = cursor.offset;
+  need(bytes, fixed, 10);
+  const type = bytes.readUInt16BE(fixed);
+  const ttl = bytes.readUInt32BE(fixed + 4);
+  const dataLength = bytes.readUInt16BE(fixed + 8);
+  const start = fixed + 10;
+  const end = start + dataLength;
+  need(bytes, start, dataLength);
+  cursor.offset = end;
+  if (type === OPT_TYPE) return null;
+  const other = (): DnsRecord => ({ type: 'OTHER', name, ttl, rrtype: dnsTypes.toString(type) });
+  switch (type) {
+    case 1:
+      return dataLength === 4
+        ? { type: 'A', name, ttl, address: `${bytes[start]}.${bytes[start + 1]}.${bytes[start + 2]}.${bytes[start + 3]}` }
+        : other();
+    case 28:
+      return dataLength === 16 ? { type: 'AAAA', name, ttl, address: ipv6Text(bytes, start) } : other();
+    case 5:
+    case 12: {
+      const target = nameWithin(bytes, start, end);
+      if (target === null) return other();
+      return type === 5 ? { type: 'CNAME', name, ttl, target } : { type: 'PTR', name, ttl, target };
+    }
+    case 15: {
+      if (dataLength < 3) return other();
+      // The null MX exchange "." (RFC 7505) canonicalizes to "".
+      const exchange = nameWithin(bytes, start + 2, end);
+      return exchange === null ? other() : { type: 'MX', name, ttl, priority: bytes.readUInt16BE(start), exchange };
+    }
+    case 16: {
+      const text = txtWithin(bytes, start, end);
+      return text === null ? other() : { type: 'TXT', name, ttl, text };
+    }
+    case 52:
+      // RFC 6698 2.1: three octets, then the association data.
+      if (dataLength < 3) return other();
+      return {
+        type: 'TLSA',
+        name,
+        ttl,
+        usage: bytes[start] ?? 0,
+        selector: bytes[start + 1] ?? 0,
+        matchingType: bytes[start + 2] ?? 0,
+        data: bytes.toString('hex', start + 3, end),
+      };
+    case 33: {
+      if (dataLength < 7) return other();
+      const target = nameWithin(bytes, start + 6, end);
+      if (target === null) return other();
+      return {
+        type: 'SRV',
+        name,
+        ttl,
+        priority: bytes.readUInt16BE(start),
+        weight: bytes.readUInt16BE(start + 2),
+        port: bytes.readUInt16BE(start + 4),
+        target,
+      };
+    }
+    default:
+      return other();
+  }
+}
+
+/** A name in a record's data, read no further than the data's end: null when it runs past it or is malformed. */
+function nameWithin(bytes: Buffer, start: number, end: number): string | null {
+  try {
+    return readName(bytes.subarray(0, end), { offset: start });
+  } catch (error) {
+    if (error instanceof Malformed) return null;
+    throw error;
+  }
+}
+
+/**
+ * The character-strings of one TXT record joined without separator (RFC 7208
+ * 3.3), each read as UTF-8; null when a string runs past the record.
+ */
+function txtWithin(bytes: Buffer, start: number, end: number): string | null {
+  let text = '';
+  let offset = start;
+  while (offset < end) {
+    const length = bytes[offset] ?? 0;
+    if (offset + 1 + length > end) return null;
+    text += bytes.toString('utf8', offset + 1, offset + 1 + length);
+    offset += 1 + length;
+  }
+  return text;
+}
+
+/** RFC 5952 text of 16 address octets: lower case, no leading zeros, the longest run of two or more zero groups as "::". */
+function ipv6Text(bytes: Buffer, start: number): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 8; i++) groups.push(bytes.readUInt16BE(start + 2 * i));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j += 1;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (from: number, to: number): string =>
+    groups
+      .slice(from, to)
+      .map((group) => group.toString(16))
+      .join(':');
+  if (bestStart < 0) return hex(0, 8);
+  return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
+}
+
+/** The first well-formed EDE option within an OPT record's data (RFC 8914 2), or null. */
+function extendedErrorIn(bytes: Buffer, start: number, end: number): DnsExtendedError | null {
+  let offset = start;
+  while (offset + 4 <= end) {
+    const code = bytes.readUInt16BE(offset);
+    const length = bytes.readUInt16BE(offset + 2);
+    const dataStart = offset + 4;
+    if (dataStart + length > end) return null;
+    // A malformed EDE (shorter than its INFO-CODE) says nothing we could trust: the next one may.
+    if (code === EDE_OPTION_CODE && length >= 2) {
+      const text = bytes
+        .toString('utf8', dataStart + 2, dataStart + length)
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .slice(0, MAX_EDE_TEXT_CHARS);
+      return { code: bytes.readUInt16BE(dataStart), text: text === '' ? null : text };
+    }
+    offset = dataStart + length;
+  }
+  return null;
+}
