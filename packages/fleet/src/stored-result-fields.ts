@@ -44,7 +44,7 @@ export function comparedCheckedAtOf(stored: Buffer): string {
 
 /** Lua for the same reading, over the stored value in `current` into `currentAt` (kept a string: '' when none). */
 export const COMPARED_CHECKED_AT_LUA = `
-local keyAt = string.find(current, '"checkedAt":"', 1, true)
+local keyAt = string.find(current, '${CHECKED_AT_KEY.toString('latin1')}', 1, true)
 if keyAt then
   local first = keyAt + ${CHECKED_AT_KEY.length}
   local quote = string.find(current, '"', first, true)

@@ -76,8 +76,10 @@ export function decodeResponse(bytes: Buffer): DnsResponse | null {
 function decode(bytes: Buffer): DnsResponse {
   if (bytes.length < HEADER_BYTES) throw new Malformed();
   const flags = bytes.readUInt16BE(2);
-  const counts = [bytes.readUInt16BE(4), bytes.readUInt16BE(6), bytes.readUInt16BE(8), bytes.readUInt16BE(10)];
-  const [questionCount = 0, answerCount = 0, authorityCount = 0, additionalCount = 0] = counts;
+  const questionCount = bytes.readUInt16BE(4);
+  const answerCount = bytes.readUInt16BE(6);
+  const authorityCount = bytes.readUInt16BE(8);
+  const additionalCount = bytes.readUInt16BE(10);
   const cursor = { offset: HEADER_BYTES };
 
   const questions: EchoedQuestion[] = [];

@@ -105,7 +105,7 @@ export class UdpSocketPool {
     socket.on('message', (message) => {
       const packet = decodeResponse(message);
       // Undecodable or unmatched datagrams are ignored: the real answer may still come.
-      if (packet === null || packet.id === undefined) return;
+      if (packet === null) return;
       const waiting = pooled.waiting.get(packet.id);
       if (waiting !== undefined && matchesQuestion(packet, waiting.question)) waiting.finish({ status: 'response', packet });
     });
