@@ -102,6 +102,14 @@ describe('the Mail security section', () => {
     expect(out).toContain('&lt;script&gt;');
   });
 
+  it('says when an invalid DMARC record is still applied as p=none', () => {
+    const out = section({
+      dmarc: { status: 'invalid', record: 'v=DMARC1; rua=mailto:d@example.test', policy: 'none', error: 'policy_missing' },
+    });
+    expect(out).toContain('receivers apply it as p=none');
+    expect(out).toContain('The record has no p= tag');
+  });
+
   it('host cards say whether the host passes the MTA-STS policy', () => {
     const host: HostResult = {
       exchange: 'mx.example.test',

@@ -67,6 +67,17 @@ describe('the security line of the check table', () => {
     expect(line).toBe('  security  MTA-STS enforce · TLS-RPT invalid (rua_missing) · SPF ok (4 lookups) · DMARC p=none');
   });
 
+  it('says when an invalid DMARC record is still applied as p=none (valid rua)', () => {
+    const dmarc = {
+      status: 'invalid',
+      record: 'v=DMARC1; rua=mailto:d@example.test',
+      policy: 'none',
+      error: 'policy_missing',
+    } as const;
+    const line = renderSecurityLine(withPolicies({ ...NO_SECURITY, dmarc }), plain);
+    expect(line).toBe('  security  DMARC invalid (policy_missing, applied as p=none)');
+  });
+
   it('leaves out what was not asked for', () => {
     const line = renderSecurityLine(
       withPolicies({ ...NO_SECURITY, spf: { status: 'permerror', record: null, error: 'multiple_records', lookups: null } }),

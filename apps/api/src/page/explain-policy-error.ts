@@ -37,7 +37,7 @@ const WORDS: Record<string, string> = {
   policy_mx_invalid: 'An mx pattern of the policy is not a host name (a wildcard may only be the whole first label).',
   // TLS-RPT.
   rua_missing: 'The record has no rua= (where reports go).',
-  rua_invalid: 'A report address is not a mailto: or https: URI.',
+  rua_invalid: 'A report address (rua=) is not a URI; TLS-RPT takes only mailto: and https: ones.',
   syntax: 'The record does not follow the tag=value; syntax, or does not start with its version tag.',
   // SPF.
   too_many_lookups:
@@ -57,7 +57,7 @@ const WORDS: Record<string, string> = {
   duplicate_modifier: 'redirect= or exp= appears more than once.',
   too_many_mx_records: 'An mx mechanism names a domain with more than 10 MX records.',
   // DMARC.
-  policy_missing: 'The record has no p= tag.',
+  policy_missing: 'The record has no p= tag (with a valid rua= it is applied as p=none, RFC 7489 6.6.3).',
   policy_invalid: 'p= must be none, quarantine or reject.',
   sp_invalid: 'sp= must be none, quarantine or reject.',
   pct_invalid: 'pct= must be a whole number from 0 to 100.',

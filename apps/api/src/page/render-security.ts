@@ -238,8 +238,11 @@ export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
   if (dmarc.status === 'none')
     return row('DMARC', 'dmarc', 'none', 'warn', 'No _dmarc record, here or at the organizational domain.', null);
   const where = dmarc.foundAt ? html`<br /><span class="legend">found at ${dmarc.foundAt}</span>` : '';
-  if (dmarc.status === 'invalid')
-    return row('DMARC', 'dmarc', 'invalid', 'bad', html`${record(dmarc.record)}${where}`, dmarc.error);
+  if (dmarc.status === 'invalid') {
+    // RFC 7489 6.6.3 step 6: a record with a valid rua but no usable p is still applied, as p=none.
+    const applied = dmarc.policy ? html`<br />receivers apply it as p=${dmarc.policy}` : '';
+    return row('DMARC', 'dmarc', 'invalid', 'bad', html`${record(dmarc.record)}${applied}${where}`, dmarc.error);
+  }
   const extras = [
     dmarc.subdomainPolicy ? `sp=${dmarc.subdomainPolicy}` : null,
     dmarc.pct !== null && dmarc.pct !== undefined ? `pct=${dmarc.pct}` : null,

@@ -75,7 +75,10 @@ export function spfPart(spf: Spf | null, colors: SecurityColors): string | null 
 export function dmarcPart(dmarc: Dmarc | null, colors: SecurityColors): string | null {
   if (dmarc === null) return null;
   if (dmarc.status === 'none') return colors.yellow('DMARC none');
-  if (dmarc.status === 'invalid') return colors.red(`DMARC invalid (${dmarc.error ?? '?'})`);
+  if (dmarc.status === 'invalid') {
+    const applied = dmarc.policy ? `, applied as p=${dmarc.policy}` : '';
+    return colors.red(`DMARC invalid (${dmarc.error ?? '?'}${applied})`);
+  }
   const policy = dmarc.policy ?? '?';
   return policy === 'none' ? colors.yellow('DMARC p=none') : colors.green(`DMARC ${policy}`);
 }

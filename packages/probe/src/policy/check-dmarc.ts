@@ -1,10 +1,8 @@
 import type { Dmarc } from '@mxv/schema';
 import type { DnsResolver } from '../dns/dns-types.js';
-import { parseDmarcRecord } from './dmarc-record.js';
+import { isDmarcRecord, parseDmarcRecord } from './dmarc-record.js';
 import { organizationalDomain } from './organizational-domain.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
-
-const TAG = 'v=DMARC1';
 
 type AtName = { status: 'absent' } | { status: 'result'; dmarc: Dmarc };
 
@@ -12,6 +10,8 @@ type AtName = { status: 'absent' } | { status: 'result'; dmarc: Dmarc };
  * RFC 7489 6.6.3: the record at `_dmarc.<domain>`; when there is none, the one
  * at `_dmarc.<organizational domain>`. More than one record at a name means no
  * usable policy; mxv says `invalid` with the reason rather than pretend `none`.
+ * Several records at the domain's own name end the discovery there (step 5: the
+ * set is not empty, so no fallback); DMARCbis's tree walk would go on upwards.
  */
 export async function checkDmarc(
   domain: string,
@@ -32,10 +32,11 @@ export async function checkDmarc(
 }
 
 async function recordAt(name: string, resolver: DnsResolver, bounds: TxtBounds, signal?: AbortSignal): Promise<AtName> {
-  const found = await lookupTaggedTxt(resolver, name, TAG, bounds, signal);
-  const invalid = (error: string, record: string | null = null): AtName => ({
+  const found = await lookupTaggedTxt(resolver, name, isDmarcRecord, bounds, signal);
+  // policy: the one receivers still apply to an invalid record (RFC 7489 6.6.3 step 6), if any.
+  const invalid = (error: string, record: string | null = null, policy: string | null = null): AtName => ({
     status: 'result',
-    dmarc: { status: 'invalid', record, policy: null, error, foundAt: name },
+    dmarc: { status: 'invalid', record, policy, error, foundAt: name },
   });
   if (found.status === 'absent') return { status: 'absent' };
   if (found.status === 'dns_error') return invalid(`dns_${found.dns.toLowerCase()}`);
@@ -44,7 +45,7 @@ async function recordAt(name: string, resolver: DnsResolver, bounds: TxtBounds, 
   if (record === undefined) return { status: 'absent' };
   if (others.length > 0) return invalid('multiple_records', record);
   const parsed = parseDmarcRecord(record);
-  if (parsed.status === 'invalid') return invalid(parsed.error, record);
+  if (parsed.status === 'invalid') return invalid(parsed.error, record, parsed.appliedPolicy ?? null);
   return {
     status: 'result',
     dmarc: {

@@ -1,4 +1,4 @@
-import { parseTagList, parseUriList, tagValue } from './tag-list.js';
+import { isReportUri, parseTagList, parseUriList, tagValue } from './tag-list.js';
 
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 
@@ -9,39 +9,63 @@ export interface DmarcRecordFields {
   rua: string[];
 }
 
+type PolicyError = 'policy_missing' | 'policy_invalid' | 'sp_invalid';
+
 /**
  * RFC 7489 6.3/6.4: `v=DMARC1` first, then `p` (required), `sp`, `pct`
  * (0-100), `rua` (URIs), among others. Unknown tags are ignored (6.3: "MUST
- * be ignored"), but a known tag with a value outside its grammar makes the
- * record invalid, so the reason is shown rather than a silently different policy.
+ * be ignored"), and so are adkim, aspf, fo, rf, ri and ruf, which change neither
+ * the policy nor where aggregate reports go. A value outside its grammar in p, sp,
+ * pct or rua makes the record invalid, so the reason is shown rather than a
+ * silently different policy.
+ *
+ * A record without a valid p, or with an invalid sp, is still acted on as p=none
+ * when its rua holds at least one syntactically valid URI (6.6.3 step 6):
+ * `appliedPolicy` says so. DMARCbis also counts an invalid np there.
  */
 export type DmarcRecord =
   | ({ status: 'ok' } & DmarcRecordFields)
-  | {
-      status: 'invalid';
-      error: 'syntax' | 'policy_missing' | 'policy_invalid' | 'sp_invalid' | 'pct_invalid' | 'rua_invalid';
-    };
+  | { status: 'invalid'; error: 'syntax' | PolicyError | 'pct_invalid' | 'rua_invalid'; appliedPolicy?: 'none' };
 
 const POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
+
+/**
+ * RFC 7489 6.4: dmarc-version = "v" *WSP "=" *WSP "DMARC1", then ";" (after *WSP) or the end.
+ * The value is compared without case, as OpenDMARC does (strcasecmp); the ABNF's hex
+ * literals make it case-sensitive, and mailauth and DMARCbis discard `v=dmarc1`.
+ */
+const DMARC_VERSION = /^[ \t]*v[ \t]*=[ \t]*DMARC1[ \t]*(?:;|$)/i;
+
+/** RFC 7489 6.6.3 step 2: the TXT records that are DMARC records at all; the others are discarded. */
+export function isDmarcRecord(text: string): boolean {
+  return DMARC_VERSION.test(text);
+}
 
 function asPolicy(value: string): DmarcPolicy | null {
   const lower = value.toLowerCase();
   return (POLICIES as readonly string[]).includes(lower) ? (lower as DmarcPolicy) : null;
 }
 
+/** RFC 7489 6.6.3 step 6: with one valid reporting URI, an unusable p/sp still means p=none. */
+function unusablePolicy(error: PolicyError, rua: string | undefined): DmarcRecord {
+  const reports = rua?.split(',').some((uri) => isReportUri(uri.trim(), 'any')) ?? false;
+  return reports ? { status: 'invalid', error, appliedPolicy: 'none' } : { status: 'invalid', error };
+}
+
 export function parseDmarcRecord(text: string): DmarcRecord {
   const list = parseTagList(text);
   if (list.status === 'invalid') return { status: 'invalid', error: 'syntax' };
   const first = list.tags[0];
-  if (first?.[0] !== 'v' || first[1] !== 'DMARC1') return { status: 'invalid', error: 'syntax' };
+  if (first?.[0] !== 'v' || first[1].toUpperCase() !== 'DMARC1') return { status: 'invalid', error: 'syntax' };
+  const ruaText = tagValue(list, 'rua');
   const p = tagValue(list, 'p');
-  if (p === undefined) return { status: 'invalid', error: 'policy_missing' };
+  if (p === undefined) return unusablePolicy('policy_missing', ruaText);
   const policy = asPolicy(p);
-  if (policy === null) return { status: 'invalid', error: 'policy_invalid' };
+  if (policy === null) return unusablePolicy('policy_invalid', ruaText);
 
   const sp = tagValue(list, 'sp');
   const subdomainPolicy = sp === undefined ? null : asPolicy(sp);
-  if (sp !== undefined && subdomainPolicy === null) return { status: 'invalid', error: 'sp_invalid' };
+  if (sp !== undefined && subdomainPolicy === null) return unusablePolicy('sp_invalid', ruaText);
 
   const pctText = tagValue(list, 'pct');
   let pct: number | null = null;
@@ -50,11 +74,11 @@ export function parseDmarcRecord(text: string): DmarcRecord {
     pct = Number(pctText);
   }
 
-  const ruaText = tagValue(list, 'rua');
   let rua: string[] = [];
   if (ruaText !== undefined) {
-    // RFC 7489 6.2 names mailto: as the scheme every receiver supports; others are accepted as URIs.
-    const uris = parseUriList(ruaText, ['mailto', 'https', 'http']);
+    // RFC 7489 6.3: "Any valid URI can be specified"; a receiver ignores the schemes it does not
+    // support (mailto: is the one all must), so a record is not broken by, say, an https: URI.
+    const uris = parseUriList(ruaText, 'any');
     if (uris === null) return { status: 'invalid', error: 'rua_invalid' };
     rua = uris;
   }

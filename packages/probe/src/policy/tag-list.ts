@@ -8,9 +8,16 @@ export type TagList =
   | { status: 'ok'; tags: ReadonlyArray<readonly [name: string, value: string]> }
   | { status: 'invalid'; error: 'tag_syntax' | 'duplicate_tag' };
 
+/** DKIM's tag-name (RFC 6376 3.2), which DMARC's tag-list follows (RFC 7489 6.4). */
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-export function parseTagList(text: string): TagList {
+/**
+ * The extension field names of TLS-RPT (RFC 8460 3 tlsrpt-ext-name) and MTA-STS (RFC 8461 3.1
+ * sts-ext-name): `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`, wider than DKIM's.
+ */
+export const EXTENSION_TAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+
+export function parseTagList(text: string, names: RegExp = TAG_NAME): TagList {
   const tags: Array<readonly [string, string]> = [];
   const seen = new Set<string>();
   const parts = text.split(';');
@@ -24,7 +31,7 @@ export function parseTagList(text: string): TagList {
     const eq = part.indexOf('=');
     if (eq <= 0) return { status: 'invalid', error: 'tag_syntax' };
     const name = part.slice(0, eq).trim();
-    if (!TAG_NAME.test(name)) return { status: 'invalid', error: 'tag_syntax' };
+    if (!names.test(name)) return { status: 'invalid', error: 'tag_syntax' };
     const key = name.toLowerCase();
     if (seen.has(key)) return { status: 'invalid', error: 'duplicate_tag' };
     seen.add(key);
@@ -38,17 +45,27 @@ export function tagValue(list: Extract<TagList, { status: 'ok' }>, name: string)
   return list.tags.find(([key]) => key === name)?.[1];
 }
 
+/** RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ). */
+const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
+
+/**
+ * One report URI: a scheme, `:` and something after it. `schemes` names the ones
+ * allowed, or 'any' for any scheme RFC 3986 can spell (DMARC, RFC 7489 6.3).
+ */
+export function isReportUri(uri: string, schemes: readonly string[] | 'any'): boolean {
+  const colon = uri.indexOf(':');
+  if (colon <= 0 || uri.length === colon + 1) return false;
+  const scheme = uri.slice(0, colon);
+  if (!URI_SCHEME.test(scheme)) return false;
+  return schemes === 'any' || schemes.includes(scheme.toLowerCase());
+}
+
 /**
  * A list of report URIs (DMARC rua/ruf, TLS-RPT rua): comma-separated, each a
  * URI with a scheme. DMARC allows a size suffix after `!` (RFC 7489 6.2), kept as written.
  */
-export function parseUriList(value: string, schemes: readonly string[]): string[] | null {
+export function parseUriList(value: string, schemes: readonly string[] | 'any'): string[] | null {
   const uris = value.split(',').map((uri) => uri.trim());
-  if (uris.length === 0 || uris.some((uri) => uri === '')) return null;
-  for (const uri of uris) {
-    const colon = uri.indexOf(':');
-    if (colon <= 0 || uri.length === colon + 1) return null;
-    if (!schemes.includes(uri.slice(0, colon).toLowerCase())) return null;
-  }
+  if (uris.length === 0 || uris.some((uri) => !isReportUri(uri, schemes))) return null;
   return uris;
 }

@@ -35,10 +35,14 @@ export function hasVersionTag(text: string, tag: string): boolean {
   return next === '' || next === ' ' || next === ';' || next === '\t';
 }
 
+/**
+ * `tag` is a version tag for hasVersionTag, or a test of its own for a kind whose
+ * version grammar is looser (DMARC allows whitespace around `=`, RFC 7489 6.4).
+ */
 export async function lookupTaggedTxt(
   resolver: DnsResolver,
   name: string,
-  tag: string,
+  tag: string | ((text: string) => boolean),
   bounds: TxtBounds,
   signal?: AbortSignal,
 ): Promise<TxtLookup> {
@@ -49,7 +53,8 @@ export async function lookupTaggedTxt(
   const owner = followCnameChain(answer.records, name).target;
   const texts = answer.records.flatMap((record) => (record.type === 'TXT' && record.name === owner ? [record.text] : []));
   if (texts.length > bounds.maxTxtRecords) return { status: 'too_large', reason: 'txt_too_many' };
-  const records = texts.filter((text) => hasVersionTag(text, tag));
+  const isOfKind = typeof tag === 'string' ? (text: string) => hasVersionTag(text, tag) : tag;
+  const records = texts.filter(isOfKind);
   if (records.some((text) => Buffer.byteLength(text) > bounds.maxTxtRecordBytes))
     return { status: 'too_large', reason: 'txt_too_long' };
   return { status: 'found', records };
