@@ -132,7 +132,7 @@ export const POLITENESS_BOUNDS = {
  * The domain policy checks (MTA-STS, TLS-RPT, SPF, DMARC): everything read from
  * DNS or fetched over HTTPS for them is bounded here. The SPF limits of RFC 7208
  * 4.6.4 themselves (10 lookups, 2 void lookups) are the RFC's, not options:
- * see policy/spf-limits.ts.
+ * see `SPF_MAX_LOOKUPS` in policy/check-spf.ts.
  */
 export const POLICY_BOUNDS = {
   /** TXT records at one name looked at; more is an error (a DNS answer is at most 64 KiB anyway). */

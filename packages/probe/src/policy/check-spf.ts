@@ -1,6 +1,6 @@
 import type { Spf } from '@mxv/schema';
 import type { DnsQuestionType, DnsResolver } from '../dns/dns-types.js';
-import { hasMacro, LOOKUP_MECHANISMS, parseSpfRecord } from './spf-record.js';
+import { hasMacro, LOOKUP_MECHANISMS, parseSpfRecord, type SpfMechanismKind } from './spf-record.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
 
 /** RFC 7208 4.6.4: at most 10 terms that cause DNS lookups, and at most 2 lookups that find nothing. */
@@ -14,15 +14,22 @@ export interface SpfBounds extends TxtBounds {
   maxSpfDepth: number;
 }
 
-const TAG = 'v=spf1';
+/**
+ * RFC 7208 4.5: a record is SPF when it is exactly `v=spf1` or begins `v=spf1 `,
+ * case-insensitively; `v=spf1;...` or `v=spf1<tab>...` is some other record,
+ * ignored, and not a second SPF record either.
+ */
+export function isSpfRecord(text: string): boolean {
+  return /^v=spf1(?: |$)/i.test(text);
+}
 
-/** What the walk over a record and everything it includes found: the counts, and the first error met in order. */
 /** The domain's own questions, and those about the records it includes (a provider's, shared by its customers). */
 interface Resolvers {
   own: DnsResolver;
   shared: DnsResolver;
 }
 
+/** What the walk over a record and everything it includes found: the counts, and the first error met in order. */
 interface Walk {
   lookups: number;
   voids: number;
@@ -47,7 +54,7 @@ export async function checkSpf(
   /** For the records of other domains (include and redirect targets): shared by many domains, so possibly cached. */
   shared: DnsResolver = resolver,
 ): Promise<Spf> {
-  const top = await lookupTaggedTxt(resolver, domain, TAG, bounds, signal);
+  const top = await lookupTaggedTxt(resolver, domain, isSpfRecord, bounds, signal);
   const none: Spf = { status: 'none', record: null, error: null, lookups: null };
   if (top.status === 'absent') return none;
   if (top.status === 'dns_error') return { ...none, status: 'temperror', error: `dns_${top.dns.toLowerCase()}` };
@@ -119,11 +126,14 @@ async function walkRecord(
     return;
   }
   const { mechanisms, redirect } = parsed.terms;
-  for (const mechanism of mechanisms) {
+  // RFC 7208 5.1: evaluation ends at `all`; the terms after it are never tested (their syntax was checked above).
+  const all = mechanisms.findIndex((mechanism) => mechanism.kind === 'all');
+  const evaluated = all < 0 ? mechanisms : mechanisms.slice(0, all + 1);
+  for (const mechanism of evaluated) {
     if (!LOOKUP_MECHANISMS.has(mechanism.kind)) continue;
     countLookup(walk);
     const target = mechanism.domain ?? domain;
-    if (mechanism.kind === 'ptr' || hasMacro(target)) continue;
+    if (mechanism.kind === 'ptr' || hasMacro(target) || !worthAsking(walk, mechanism.kind)) continue;
     if (mechanism.kind === 'include') {
       await follow(target, 'include', path, walk, resolvers, bounds, signal);
     } else if (mechanism.kind === 'mx') {
@@ -137,10 +147,24 @@ async function walkRecord(
     }
   }
   // RFC 7208 6.1: redirect is ignored when the record has an `all` mechanism.
-  if (redirect !== null && !mechanisms.some((mechanism) => mechanism.kind === 'all')) {
+  if (redirect !== null && all < 0) {
     countLookup(walk);
-    if (!hasMacro(redirect)) await follow(redirect, 'redirect', path, walk, resolvers, bounds, signal);
+    if (!hasMacro(redirect) && worthAsking(walk, 'redirect')) {
+      await follow(redirect, 'redirect', path, walk, resolvers, bounds, signal);
+    }
   }
+}
+
+/**
+ * Whether a term's DNS question can still change what the walk reports. After a
+ * temperror nothing can: an evaluator stops there (RFC 7208 5.2), and asking on,
+ * each question maybe timing out, only spends time. After a permerror the records
+ * an include or redirect names are still read, to count the lookups of a record
+ * over the limit; the answers for a, mx and exists, which only count void lookups, are not.
+ */
+function worthAsking(walk: Walk, kind: 'include' | 'redirect' | SpfMechanismKind): boolean {
+  if (walk.error === null) return true;
+  return walk.error.status === 'permerror' && (kind === 'include' || kind === 'redirect');
 }
 
 /** Follows an include or redirect to the record it names (RFC 7208 5.2, 6.1): that record must exist and be unique. */
@@ -158,7 +182,7 @@ async function follow(
   if (path.length > bounds.maxSpfDepth) return fail(walk, 'permerror', `${how}_too_deep`);
   if (walk.questions >= bounds.maxSpfQuestions) return fail(walk, 'permerror', 'question_limit');
   walk.questions += 1;
-  const found = await lookupTaggedTxt(resolvers.shared, name, TAG, bounds, signal);
+  const found = await lookupTaggedTxt(resolvers.shared, name, isSpfRecord, bounds, signal);
   if (found.status === 'dns_error') return fail(walk, 'temperror', `dns_${found.dns.toLowerCase()}`);
   if (found.status === 'too_large') return fail(walk, 'permerror', found.reason);
   // RFC 7208 4.6.4: a name that does not exist counts as a void lookup too.

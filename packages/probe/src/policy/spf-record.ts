@@ -25,8 +25,20 @@ export type SpfParse = { status: 'ok'; terms: SpfTerms } | { status: 'invalid'; 
 export const LOOKUP_MECHANISMS: ReadonlySet<SpfMechanismKind> = new Set(['include', 'a', 'mx', 'ptr', 'exists']);
 
 const QUALIFIERS = new Set(['+', '-', '~', '?']);
-// RFC 7208 7.1: %{ letter [digits] [r] [delimiters] }, or %% %_ %-.
-const MACRO = /%(?:\{[slodiphcrtv]\d*r?[.\-+,/_=]*\}|%|_|-)/gi;
+/**
+ * RFC 7208 7.1: %{ letter [digits] [r] [delimiters] }, or %% %_ %-; the letter is
+ * captured to be checked by where the macro stands, the digits are nonzero (7.3).
+ */
+const MACRO = /%(?:\{([a-z])(?:[1-9][0-9]*)?r?[.\-+,/_=]*\}|%|_|-)/gi;
+/** 7.3: c, r and t are for explanation text only; a domain-spec (exp= too: it names a domain) has the others. */
+const DOMAIN_MACRO_LETTERS = 'slodiphv';
+const ANY_MACRO_LETTERS = 'slodiphvcrt';
+/** 12: a macro-string is visible ASCII (macro-literal = %x21-24 / %x26-7E, `%` only in a macro-expand). */
+const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
+/** 7.1: toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum ). */
+const TOPLABEL = /^(?:[a-z0-9]*[a-z][a-z0-9]*|[a-z0-9]+-[a-z0-9-]*[a-z0-9])$/i;
+/** A domain-spec is expanded and truncated to 253 characters (7.3); a literal one this long is not a name. */
+const MAX_DOMAIN_SPEC = 253 + 64;
 const MODIFIER_NAME = /^[A-Za-z][A-Za-z0-9\-_.]*$/;
 
 /** Whether a domain-spec (RFC 7208 7.1) has macros: it can then only be expanded for a given sender and address. */
@@ -34,17 +46,37 @@ export function hasMacro(spec: string): boolean {
   return spec.includes('%');
 }
 
-/** A domain-spec is a macro-string ending in a domain; mxv checks its macros are well formed and its literal labels sane. */
+/**
+ * A macro-string's literal text (each macro-expand replaced by `x`) and whether it
+ * ends in a macro-expand, or null when a `%` stands outside a well-formed macro or a
+ * macro letter is not one of `letters`.
+ */
+function scanMacroString(text: string, letters: string): { literal: string; endsInMacro: boolean } | null {
+  let wrongLetter = false;
+  let end = -1;
+  const literal = text.replace(MACRO, (expand: string, letter: string | undefined, offset: number) => {
+    if (letter !== undefined && !letters.includes(letter.toLowerCase())) wrongLetter = true;
+    end = offset + expand.length;
+    return 'x';
+  });
+  if (wrongLetter || literal.includes('%')) return null;
+  return { literal, endsInMacro: end === text.length };
+}
+
+/**
+ * RFC 7208 7.1: domain-spec = macro-string domain-end, domain-end = ( "." toplabel [ "." ] )
+ * / macro-expand. Empty labels are refused too: no DNS question can be made of them.
+ */
 function validDomainSpec(spec: string): 'ok' | 'bad_macro' | 'bad_domain_spec' {
-  if (spec === '' || spec.length > 253 + 64) return 'bad_domain_spec';
-  const stripped = spec.replace(MACRO, 'x');
-  if (stripped.includes('%')) return 'bad_macro';
-  if (!/^[\x21-\x7e]+$/.test(stripped)) return 'bad_domain_spec';
-  const labels = stripped.replace(/\.$/, '').split('.');
-  // 7.1: the toplabel is not all digits, and a bare word is not a domain.
-  if (labels.length < 2 || labels.some((label) => label === '')) return 'bad_domain_spec';
-  if (!hasMacro(spec) && /^[0-9]+$/.test(labels.at(-1) ?? '')) return 'bad_domain_spec';
-  return 'ok';
+  if (spec === '' || spec.length > MAX_DOMAIN_SPEC || !VISIBLE_ASCII.test(spec)) return 'bad_domain_spec';
+  const unrooted = spec.replace(/\.$/, '');
+  const scan = scanMacroString(unrooted, DOMAIN_MACRO_LETTERS);
+  if (scan === null) return 'bad_macro';
+  const labels = scan.literal.split('.');
+  if (labels.some((label) => label === '')) return 'bad_domain_spec';
+  if (scan.endsInMacro) return 'ok';
+  // A bare word is not a domain ("a:foo-bar", "a:museum."), nor a toplabel with ":" or "/" in it ("a:example.com:8080").
+  return labels.length >= 2 && TOPLABEL.test(labels.at(-1) ?? '') ? 'ok' : 'bad_domain_spec';
 }
 
 function validCidr(text: string, max: number): boolean {
@@ -63,7 +95,8 @@ function splitDualCidr(arg: string): { spec: string; ok: boolean } {
 function validNetwork(arg: string, family: 4 | 6): boolean {
   const slash = arg.indexOf('/');
   const address = slash >= 0 ? arg.slice(0, slash) : arg;
-  if (isIP(address) !== family) return false;
+  // isIP takes a zone (`fe80::1%eth0`); ip6-network is an address only (RFC 7208 5.6, RFC 4291 2.2).
+  if (isIP(address) !== family || address.includes('%')) return false;
   return slash < 0 || validCidr(arg.slice(slash + 1), family === 4 ? 32 : 128);
 }
 
@@ -94,9 +127,11 @@ function parseMechanism(term: string): SpfMechanism | SpfSyntaxError {
     case 'a':
     case 'mx': {
       if (arg === null) return { kind: name, qualifier, domain: null };
-      const { spec, ok } = splitDualCidr(separator === ':' ? rest : arg);
+      const { spec, ok } = splitDualCidr(arg);
       if (!ok) return 'bad_ip_network';
-      if (separator === '/' || spec === '') return separator === '/' ? { kind: name, qualifier, domain: null } : 'syntax';
+      // Without ":", only a dual-cidr-length may follow (5.3, 5.4): "a/24x" and "mx/24/16" are not one.
+      if (separator === '/') return spec === '' ? { kind: name, qualifier, domain: null } : 'syntax';
+      if (spec === '') return 'syntax';
       const valid = validDomainSpec(spec);
       return valid === 'ok' ? { kind: name, qualifier, domain: spec } : valid;
     }
@@ -132,7 +167,10 @@ export function parseSpfRecord(text: string): SpfParse {
         const valid = validDomainSpec(value);
         if (valid !== 'ok') return { status: 'invalid', error: valid, term };
         out[key] = value;
-      } else if (value.replace(MACRO, '').includes('%')) {
+      } else if (!VISIBLE_ASCII.test(value)) {
+        return { status: 'invalid', error: 'syntax', term };
+      } else if (scanMacroString(value, ANY_MACRO_LETTERS) === null) {
+        // 12: an unknown modifier is ignored, but its value is still a macro-string.
         return { status: 'invalid', error: 'bad_macro', term };
       }
       continue;
