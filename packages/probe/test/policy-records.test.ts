@@ -128,6 +128,12 @@ describe('parseStsPolicy', () => {
     expect(parseStsPolicy(good)).toEqual(expected);
     expect(parseStsPolicy(`${good.replaceAll('\r\n', '\n')}ext_field: yes\n`)).toEqual(expected);
   });
+  it('keeps the first of a repeated key (RFC 8461 3.2: the others are ignored)', () => {
+    expect(parseStsPolicy('version: STSv1\nmode: enforce\nmode: testing\nmx: a.test\nmax_age: 1\n')).toEqual({
+      status: 'ok',
+      policy: { mode: 'enforce', mx: ['a.test'], maxAge: 1 },
+    });
+  });
   it('allows mode none without mx', () => {
     expect(parseStsPolicy('version: STSv1\nmode: none\nmax_age: 0\n')).toMatchObject({ status: 'ok' });
   });
@@ -138,7 +144,6 @@ describe('parseStsPolicy', () => {
     ['version: STSv1\nmode: enforce\nmx: a.test\nmax_age: -5\n', 'policy_max_age'],
     ['version: STSv1\nmode: enforce\nmax_age: 1\n', 'policy_mx_missing'],
     ['version: STSv1\nmode: enforce\nmx: mx*.a.test\nmax_age: 1\n', 'policy_mx_invalid'],
-    ['version: STSv1\nmode: enforce\nmode: testing\nmx: a.test\nmax_age: 1\n', 'policy_syntax'],
     ['version: STSv1\nmode: enforce\u0000\nmx: a.test\nmax_age: 1\n', 'policy_syntax'],
     ['<html>not a policy</html>', 'policy_syntax'],
   ])('%j → %s', (body, error) => {

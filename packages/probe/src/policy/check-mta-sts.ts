@@ -1,7 +1,7 @@
 import type { HostResult, MtaSts } from '@mxv/schema';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { exchangeMatchesPolicy } from './mx-pattern.js';
-import { parseStsTxtRecord } from './sts-txt-record.js';
+import { isStsTxtRecord, parseStsTxtRecord } from './sts-txt-record.js';
 import type { StsPolicySource } from './sts-policy-source.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
 
@@ -22,7 +22,8 @@ export async function checkMtaSts(
   if (found.status === 'absent') return empty;
   if (found.status === 'dns_error') return { ...empty, status: 'invalid', error: `txt_dns_${found.dns.toLowerCase()}` };
   if (found.status === 'too_large') return { ...empty, status: 'invalid', error: found.reason };
-  const [record, ...others] = found.records;
+  // The lookup's version test ignores case (right for SPF and DMARC); STS's does not (isStsTxtRecord).
+  const [record, ...others] = found.records.filter(isStsTxtRecord);
   if (record === undefined) return empty;
   // RFC 8461 3.1: with more than one record the sender assumes no policy.
   if (others.length > 0) return { ...empty, status: 'invalid', error: 'txt_multiple' };

@@ -16,14 +16,18 @@ export type StsPolicyParse = { status: 'ok'; policy: StsPolicy } | { status: 'in
 /** RFC 8461 3.2: max_age is at most 31557600 seconds (about a year). */
 export const STS_MAX_AGE_LIMIT = 31_557_600;
 
-const FIELD = /^([A-Za-z][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*$/;
+// sts-policy-ext-name (RFC 8461 3.2) may begin with a digit; the known keys fit it too.
+const FIELD = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,31}):[ \t]*(.*?)[ \t]*$/;
 // Anything but the line ends, tab and printable text: a NUL or another control byte is not a policy.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /**
  * The policy body of RFC 8461 3.2: `key: value` lines ended by CRLF or LF.
- * `version`, `mode` and `max_age` appear once; `mx` once or more (none only in
- * mode `none`, which asserts nothing); other keys are ignored (extensions).
+ * `version`, `mode` and `max_age` are required; `mx` once or more (none only in
+ * mode `none`, which asserts nothing); other keys are ignored (extensions). A
+ * repeated key other than `mx` is not an error: "all entries except for the
+ * first SHOULD be ignored" (3.2, last paragraph), and senders do take such a
+ * policy, so calling it invalid would misreport one that is in force.
  */
 export function parseStsPolicy(body: string): StsPolicyParse {
   if (CONTROL.test(body)) return { status: 'invalid', error: 'policy_syntax' };
@@ -38,8 +42,7 @@ export function parseStsPolicy(body: string): StsPolicyParse {
     if (key === 'mx') {
       mx.push(value);
     } else if (key === 'version' || key === 'mode' || key === 'max_age') {
-      if (single.has(key)) return { status: 'invalid', error: 'policy_syntax' };
-      single.set(key, value);
+      if (!single.has(key)) single.set(key, value);
     }
   }
   if (single.get('version') !== 'STSv1') return { status: 'invalid', error: 'policy_version' };
