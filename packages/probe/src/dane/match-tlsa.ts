@@ -38,10 +38,31 @@ function matchesCert(record: TlsaCandidate, cert: ChainDigest): boolean {
 }
 
 /**
+ * Digest algorithm agility (RFC 7671 9): for each usage and selector, only the
+ * strongest digest present counts: a key matching only the "3 1 1" of a
+ * "3 1 1" + "3 1 2" pair SHOULD NOT be accepted, so that a stronger digest
+ * published beside a weaker one still protects if the weaker is broken. Full(0)
+ * is no digest and always counts. Postfix (through OpenSSL's DANE matching)
+ * behaves so, and a stale "3 1 2" fails its delivery; only usable records take part.
+ * Returns, per `usage/selector`, the strongest digest matching type present.
+ */
+function strongestDigests(records: readonly TlsaCandidate[]): Map<string, number> {
+  const strongest = new Map<string, number>();
+  for (const record of records) {
+    if (record.matchingType === 0 || !isUsableTlsa(record)) continue;
+    const key = `${record.usage}/${record.selector}`;
+    strongest.set(key, Math.max(strongest.get(key) ?? 0, record.matchingType));
+  }
+  return strongest;
+}
+
+/**
  * The first usable record that authenticates the presented chain, or null.
  * DANE-EE(3) matches the leaf only and ignores names and dates (RFC 7672
  * 3.1.1). DANE-TA(2) matches any certificate of the chain the leaf chains up to,
  * and then the leaf must name the exchange (`nameMatches`, RFC 7672 3.2.3).
+ * Digests weaker than another of the same usage and selector are skipped
+ * (RFC 7671 9); matching type numbers order SHA2-256(1) below SHA2-512(2).
  */
 export function matchTlsa(
   records: readonly TlsaCandidate[],
@@ -51,8 +72,11 @@ export function matchTlsa(
   const leaf = chain[0];
   if (leaf === undefined) return null;
   let named: boolean | undefined;
+  const strongest = strongestDigests(records);
   for (const record of records) {
     if (!isUsableTlsa(record)) continue;
+    const best = strongest.get(`${record.usage}/${record.selector}`);
+    if (record.matchingType !== 0 && best !== undefined && record.matchingType < best) continue;
     if (record.usage === DANE_EE) {
       if (matchesCert(record, leaf)) return record;
       continue;

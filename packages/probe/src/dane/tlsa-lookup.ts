@@ -59,14 +59,50 @@ export async function lookupTlsa(
     if (record.type !== 'TLSA' || record.name !== owner) continue;
     total++;
     if (records.length >= bounds.maxTlsaRecords) continue;
+    // Hex is compared as text against lower-case digests: RFC 6698 2.2 presentation hex is case-insensitive, and
+    // a resolver is injected (only the stub's decoder is known to write lower case).
+    const data = record.data.toLowerCase();
     records.push({
       usage: record.usage,
       selector: record.selector,
       matchingType: record.matchingType,
-      data: record.data,
-      dataSha256: createHash('sha256').update(Buffer.from(record.data, 'hex')).digest('hex'),
+      data,
+      dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
     });
   }
   if (total === 0) return { status: 'none', name, authenticated: answer.authenticated };
   return { status: 'found', name, records, total, authenticated: answer.authenticated };
+}
+
+/** Where an exchange's TLSA records may live: its own name, and where its (address) CNAME chain led. */
+export interface TlsaBase {
+  exchange: string;
+  /** The fully CNAME-expanded exchange name, null when the exchange is not an alias. */
+  expanded: string | null;
+  /** Whether the exchange's address answers, CNAME chain included, were DNSSEC-secure. */
+  expansionSecure: boolean;
+}
+
+/**
+ * An exchange's TLSA records, at the TLSA base domain RFC 7672 2.2.3 (and
+ * RFC 7671 7) names: when the exchange is an alias whose expansion is secure,
+ * the fully CNAME-expanded name first; if nothing secure is found there, the
+ * original name. A lookup error at the expanded name is not retried at the
+ * original name: that would turn a failure into a possible downgrade (Postfix
+ * `tls_dane_resolve` does the same). An insecure expansion cannot be trusted to
+ * point anywhere, so only the original name is asked.
+ */
+export async function lookupExchangeTlsa(
+  base: TlsaBase,
+  port: number,
+  resolver: DnsResolver,
+  bounds: DaneBounds,
+  signal?: AbortSignal,
+): Promise<TlsaLookup> {
+  const expanded = base.expanded;
+  if (expanded !== null && base.expansionSecure && expanded !== base.exchange) {
+    const first = await lookupTlsa(expanded, port, resolver, bounds, signal);
+    if (first.status === 'dns_error' || (first.status === 'found' && first.authenticated)) return first;
+  }
+  return lookupTlsa(base.exchange, port, resolver, bounds, signal);
 }

@@ -1,7 +1,7 @@
 import type { CheckName, ExtendedDnsError, DnssecStatus, HostResult, SecuritySection } from '@mxv/schema';
 import { aggregateDane } from '../dane/aggregate-dane.js';
 import { hostDane } from '../dane/host-dane.js';
-import { lookupTlsa, type TlsaLookup } from '../dane/tlsa-lookup.js';
+import { lookupExchangeTlsa, type TlsaLookup } from '../dane/tlsa-lookup.js';
 import { answerDnssec, type AnswerDnssec } from '../dns/answer-dnssec.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import type { ResolverValidation } from '../dns/resolver-validation.js';
@@ -49,9 +49,15 @@ export function startDomainSecurity(
       : Promise.resolve(null);
   if (!deps.checks.has('dane')) return { mxDnssec, tlsa: null };
   const tlsa = new Map<string, Promise<TlsaLookup>>();
-  for (const target of route.targets) {
-    if (!tlsa.has(target.exchange)) {
-      tlsa.set(target.exchange, lookupTlsa(target.exchange, deps.smtpPort, deps.tlsaResolver, deps.dane, signal));
+  const cnameTargets = new Map(route.mx.records.map((record) => [record.exchange, record.cnameTarget ?? null]));
+  for (const { exchange } of route.targets) {
+    if (!tlsa.has(exchange)) {
+      const base = {
+        exchange,
+        expanded: cnameTargets.get(exchange) ?? null,
+        expansionSecure: route.dnssec.secureExchanges.has(exchange),
+      };
+      tlsa.set(exchange, lookupExchangeTlsa(base, deps.smtpPort, deps.tlsaResolver, deps.dane, signal));
     }
   }
   return { mxDnssec, tlsa };
