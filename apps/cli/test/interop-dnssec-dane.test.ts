@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { createTestCa, tlsaForChain, type IssuedCert } from '@mxv/testkit';
+import { createTestCa, tlsaForChain, type IssuedCert, type TlsaSubject } from '@mxv/testkit';
 import { hasBinary, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
 import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
 import { runCli } from './run-cli.js';
@@ -36,10 +36,19 @@ const reason = !isRoot ? 'needs root (ports 25, 53)' : missing.length > 0 ? `mis
 if (reason !== null) console.warn(`interop-dnssec-dane: skipped: ${reason}`);
 
 const block = `127.${randomInt(1, 255)}.${randomInt(1, 255)}`;
-const ip = { ee: `${block}.1`, ta: `${block}.2`, nomatch: `${block}.3`, nsd: `${block}.60`, unbound: `${block}.53` };
-const DOMAINS = ['ee.test', 'ta.test', 'nomatch.test', 'insecure.test', 'badds.test', 'expired.test'];
+const ip = {
+  ee: `${block}.1`,
+  ta: `${block}.2`,
+  nomatch: `${block}.3`,
+  root: `${block}.4`,
+  nsd: `${block}.60`,
+  unbound: `${block}.53`,
+};
+const DOMAINS = ['ee.test', 'ta.test', 'nomatch.test', 'root.test', 'insecure.test', 'badds.test', 'expired.test'];
 
 let dir: string;
+let caFile: string;
+let trustingRoot: CheckResult | undefined;
 let nsd: Running;
 let unbound: Running & { address: string };
 let postfix: Running;
@@ -57,8 +66,8 @@ function zoneFile(name: string, lines: string[]): string {
   return file;
 }
 
-function tlsaLine(owner: string, chainPem: string, usage: number, of: 'leaf' | 'issuer'): string {
-  const record = tlsaForChain(chainPem, { usage, selector: 1, matchingType: 1 }, of);
+function tlsaLine(owner: string, chainPem: string, usage: number, of: TlsaSubject, rootPem = ''): string {
+  const record = tlsaForChain(chainPem, { usage, selector: 1, matchingType: 1 }, of, rootPem);
   if (record.type !== 'TLSA') throw new Error('not a TLSA record');
   return `${owner} TLSA ${record.usage} ${record.selector} ${record.matchingType} ${record.data}`;
 }
@@ -76,6 +85,8 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       ['ee', ['mx1.ee.test'], 0],
       ['ta', ['mx2.ta.test'], 1],
       ['nomatch', ['mx3.nomatch.test'], 0],
+      // Sends its leaf and intermediate, not the root its TLSA 2 1 1 names (as most Let's Encrypt servers do).
+      ['root', ['mx4.root.test'], 1],
     ] as const) {
       const issued = await ca.issue({ names: [...names], intermediates });
       const chainFile = join(dir, `${key}.crt`);
@@ -84,6 +95,8 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       certs.set(key, { issued, chainFile });
     }
     const chain = (key: string): string => certs.get(key)?.issued.chainPem ?? '';
+    caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, ca.certPem);
 
     const testKey = makeKey(dir, 'test');
     const baddsKey = makeKey(dir, 'badds.test');
@@ -100,6 +113,9 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       'nomatch MX 10 mx3.nomatch.test.',
       `mx3.nomatch A ${ip.nomatch}`,
       `_25._tcp.mx3.nomatch TLSA 3 1 1 ${'00'.repeat(32)}`,
+      'root MX 10 mx4.root.test.',
+      `mx4.root A ${ip.root}`,
+      tlsaLine('_25._tcp.mx4.root', chain('root'), 2, 'root', ca.certPem),
       // An insecure delegation: no DS.
       'insecure NS ns.test.',
       // A DS that matches none of the child's keys.
@@ -131,6 +147,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         hostname: 'mx3.nomatch.test',
         tls: { certFile: join(dir, 'nomatch.crt'), keyFile: join(dir, 'nomatch.key') },
       },
+      { ip: ip.root, hostname: 'mx4.root.test', tls: { certFile: join(dir, 'root.crt'), keyFile: join(dir, 'root.key') } },
     ]);
     const run = await runCli(['check', '--json', '--dns', unbound.address, '--allow-net', `${block}.0/24`, ...DOMAINS], {
       timeoutMs: 45_000,
@@ -140,6 +157,12 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       const result = checkResultSchema.parse(JSON.parse(line));
       results.set(result.domain, result);
     }
+    // root.test with the test CA in mxv's trust store too, so that Node completes the chain with the root.
+    const trusting = await runCli(['check', '--json', '--dns', unbound.address, '--allow-net', `${block}.0/24`, 'root.test'], {
+      timeoutMs: 45_000,
+      env: { NODE_EXTRA_CA_CERTS: caFile },
+    });
+    trustingRoot = checkResultSchema.parse(JSON.parse(trusting.stdout.trim()));
   }, 60_000);
 
   afterAll(async () => {
@@ -196,6 +219,23 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     expect(finger, finger).toMatch(/TLS connection established/);
     expect(finger, finger).not.toMatch(/Verified TLS connection established/);
     expect(finger, finger).toMatch(/no matching DANE TLSA records/);
+  });
+
+  it('TLSA 2 1 1 naming a root the server does not send: no_match for mxv (even trusting that root), as for Postfix', () => {
+    for (const checked of [result('root.test'), trustingRoot]) {
+      expect(checked?.mx.dnssec).toBe('secure');
+      expect(checked?.hosts[0]?.dane, `${checked?.hosts[0]?.tls?.certValid}\n${logs()}`).toMatchObject({
+        status: 'fail',
+        reason: 'no_match',
+      });
+    }
+    // With the root in Node's trust store the chain mxv sees does end in it: only "not sent" tells them apart.
+    expect(trustingRoot?.hosts[0]?.tls?.certValid).toBe(true);
+    for (const extra of [[], ['-F', caFile]]) {
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'root.test', extra);
+      expect(finger, finger).toMatch(/TLS connection established/);
+      expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+    }
   });
 
   it('an insecure delegation: NOERROR without AD for dig, insecure for mxv, and the TLSA of its MX cannot count', () => {

@@ -132,6 +132,30 @@ describe('digest algorithm agility (RFC 7671 9)', () => {
   });
 });
 
+describe('a DANE-TA anchor the server did not send (RFC 7671 5.2.2)', () => {
+  const root: ChainDigest = { ...leaf, certSha256: hex('d1', 32), spkiSha256: hex('d3', 32), sent: false };
+  const tlsa = (matchingType: number, data: string, dataSha256 = ''): TlsaCandidate => ({
+    usage: 2,
+    selector: 1,
+    matchingType,
+    data,
+    dataSha256,
+  });
+  it('a digest does not match a root only the local trust store supplied', () => {
+    expect(matchTlsa([tlsa(1, root.spkiSha256)], [leaf, root], () => true)).toBeNull();
+  });
+  it('the same root, sent by the server, matches', () => {
+    expect(matchTlsa([tlsa(1, root.spkiSha256)], [leaf, { ...root, sent: true }], () => true)).not.toBeNull();
+  });
+  it('a record carrying the whole key brings the anchor itself: it matches unsent', () => {
+    expect(matchTlsa([tlsa(0, 'beef', root.spkiSha256)], [leaf, root], () => true)).not.toBeNull();
+  });
+  it('a probe cached before "sent" was recorded is read as sent', () => {
+    const { sent: _unknown, ...older } = root;
+    expect(matchTlsa([tlsa(1, root.spkiSha256)], [leaf, older], () => true)).not.toBeNull();
+  });
+});
+
 describe('TLSA association data as hex (RFC 6698 2.2)', () => {
   const name = '_25._tcp.mx.a.test';
   const facts: DaneHostFacts = {

@@ -1,8 +1,11 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { ZoneRecord } from './dns-records.js';
 
-/** Which certificate of a host's chain a TLSA record describes: the leaf (DANE-EE) or the one above it (DANE-TA). */
-export type TlsaSubject = 'leaf' | 'issuer';
+/**
+ * Which certificate a TLSA record describes: the leaf (DANE-EE), the one above it
+ * in the chain the host sends (DANE-TA), or the CA's root, which hosts do not send.
+ */
+export type TlsaSubject = 'leaf' | 'issuer' | 'root';
 
 export interface TlsaFields {
   usage: number;
@@ -21,9 +24,9 @@ function certificatesOf(chainPem: string): X509Certificate[] {
  * (RFC 6698 2.1): selector 0 the whole DER, 1 the SubjectPublicKeyInfo;
  * matching type 0 the bytes, 1 SHA-256, 2 SHA-512.
  */
-export function tlsaForChain(chainPem: string, fields: TlsaFields, subject: TlsaSubject): ZoneRecord {
+export function tlsaForChain(chainPem: string, fields: TlsaFields, subject: TlsaSubject, rootPem: string): ZoneRecord {
   const certs = certificatesOf(chainPem);
-  const cert = subject === 'leaf' ? certs[0] : certs[1];
+  const cert = subject === 'leaf' ? certs[0] : subject === 'issuer' ? certs[1] : certificatesOf(rootPem)[0];
   if (cert === undefined) throw new Error(`TLSA for the ${subject}: the chain has ${certs.length} certificate(s)`);
   const selected = fields.selector === 0 ? cert.raw : cert.publicKey.export({ type: 'spki', format: 'der' });
   const data =

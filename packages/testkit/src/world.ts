@@ -241,7 +241,7 @@ export async function startWorld(spec: WorldSpec, opts: WorldOptions = {}): Prom
         const host = spec.hosts.find((h) => h.id === r.host);
         const cert = host?.cert ? certByKey.get(certKey(host.cert)) : undefined;
         if (cert === undefined) throw new Error(`world spec: TLSA of ${name} names host "${r.host}" without a certificate`);
-        return { ...tlsaForChain(cert.chainPem, r, r.of), ttl: r.ttl };
+        return { ...tlsaForChain(cert.chainPem, r, r.of, ca.certPem), ttl: r.ttl };
       }
       const ip = addressOf.get(r.host);
       if (ip === undefined) throw new Error(`world spec: record of ${name} names unknown host "${r.host}"`);

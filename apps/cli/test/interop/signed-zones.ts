@@ -120,12 +120,18 @@ export function dig(
  * so it runs in a private mount namespace where that file names our Unbound,
  * with `trust-ad` so the AD bit reaches the client), Postfix settings from `configDir`.
  */
-export function posttlsFinger(dir: string, configDir: string, resolver: string, domain: string): string {
+export function posttlsFinger(
+  dir: string,
+  configDir: string,
+  resolver: string,
+  domain: string,
+  extraArgs: readonly string[] = [],
+): string {
   const resolvConf = join(dir, 'resolv.conf');
   writeFileSync(resolvConf, `nameserver ${resolver}\noptions trust-ad edns0\n`);
-  const script = 'mount --bind "$1" /etc/resolv.conf && exec posttls-finger -c -l dane -o disable_dns_lookups=no "$2"';
+  const script = 'mount --bind "$1" /etc/resolv.conf && shift && exec posttls-finger -c -l dane -o disable_dns_lookups=no "$@"';
   try {
-    return execFileSync('unshare', ['-m', 'sh', '-c', script, 'sh', resolvConf, domain], {
+    return execFileSync('unshare', ['-m', 'sh', '-c', script, 'sh', resolvConf, ...extraArgs, domain], {
       encoding: 'utf8',
       env: { ...process.env, MAIL_CONFIG: configDir },
       timeout: 20_000,

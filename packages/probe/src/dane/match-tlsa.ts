@@ -38,6 +38,17 @@ function matchesCert(record: TlsaCandidate, cert: ChainDigest): boolean {
 }
 
 /**
+ * RFC 7671 5.2.2: a DANE-TA digest names a trust anchor the server must send in
+ * its chain; a record holding the whole certificate or key (matching type 0)
+ * brings the anchor itself. So a digest does not match a root that only this
+ * machine's trust store supplied: Postfix, with its default empty CA file,
+ * fails such a server, and so must the check that reports on it.
+ */
+function mayAnchor(record: TlsaCandidate, cert: ChainDigest): boolean {
+  return record.matchingType === 0 || cert.sent !== false;
+}
+
+/**
  * Digest algorithm agility (RFC 7671 9): for each usage and selector, only the
  * strongest digest present counts: a key matching only the "3 1 1" of a
  * "3 1 1" + "3 1 2" pair SHOULD NOT be accepted, so that a stronger digest
@@ -81,7 +92,7 @@ export function matchTlsa(
       if (matchesCert(record, leaf)) return record;
       continue;
     }
-    if (!chain.some((cert) => cert.leafChains && matchesCert(record, cert))) continue;
+    if (!chain.some((cert) => cert.leafChains && mayAnchor(record, cert) && matchesCert(record, cert))) continue;
     named ??= nameMatches();
     if (named) return record;
   }

@@ -16,6 +16,11 @@ export const chainDigestSchema = z.object({
   spkiSha512: z.string(),
   /** The leaf chains up to this certificate (true for the leaf itself). */
   leafChains: z.boolean(),
+  /**
+   * The server sent this certificate; false for the root Node completes the chain
+   * with from the local trust store. Absent in probes cached by an older mxv.
+   */
+  sent: z.boolean().optional(),
 });
 
 /**

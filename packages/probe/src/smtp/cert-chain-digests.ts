@@ -25,6 +25,23 @@ function peerChain(leaf: tls.DetailedPeerCertificate, max: number): Buffer[] {
 }
 
 /**
+ * The SHA-256 fingerprints of the certificates the server itself sent, leaf
+ * included. `getPeerCertificate(true)` completes the chain with a root from the
+ * local trust store when the server left it out; the X509Certificate of
+ * `getPeerX509Certificate()` links only what came over the wire (OpenSSL's
+ * peer chain, in the order sent), so its issuer walk tells the two apart.
+ */
+export function sentFingerprints(leaf: X509Certificate | undefined, max: number): Set<string> {
+  const sent = new Set<string>();
+  let cert: X509Certificate | undefined = leaf;
+  while (cert !== undefined && sent.size < max && !sent.has(cert.fingerprint256)) {
+    sent.add(cert.fingerprint256);
+    cert = cert.issuerCertificate;
+  }
+  return sent;
+}
+
+/**
  * What DANE (RFC 6698 2.1, RFC 7671) matches a TLSA record against, per
  * certificate of the presented chain: SHA-256 and SHA-512 of the whole
  * certificate and of its SubjectPublicKeyInfo. Digests rather than the DER
@@ -33,9 +50,16 @@ function peerChain(leaf: tls.DetailedPeerCertificate, max: number): Buffer[] {
  * are. `leafChains` says whether the leaf chains up to that certificate by
  * issuer names and signatures with every certificate below it within its dates
  * (what a DANE-TA match needs, RFC 7671 5.2.2); it is computed here, once per
- * probe, because the chain's DER is not kept.
+ * probe, because the chain's DER is not kept. `sent` says whether the server
+ * sent the certificate (`sentFingerprints`): a DANE-TA digest must match one it
+ * sent (RFC 7671 5.2.2), not a root only this machine's trust store holds.
  */
-export function chainDigests(peer: tls.DetailedPeerCertificate, maxCertChain: number, now: number): ChainDigest[] {
+export function chainDigests(
+  peer: tls.DetailedPeerCertificate,
+  maxCertChain: number,
+  now: number,
+  sent: ReadonlySet<string>,
+): ChainDigest[] {
   let certs: X509Certificate[];
   try {
     certs = peerChain(peer, maxCertChain).map((raw) => new X509Certificate(raw));
@@ -58,6 +82,7 @@ export function chainDigests(peer: tls.DetailedPeerCertificate, maxCertChain: nu
       spkiSha256: digest('sha256', spki),
       spkiSha512: digest('sha512', spki),
       leafChains: chainsSoFar,
+      sent: sent.has(cert.fingerprint256),
     });
   }
   return digests;

@@ -1,7 +1,8 @@
+import type { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { TlsInfo } from '@mxv/schema';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
-import { chainDigests } from './cert-chain-digests.js';
+import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
 import { stripControls, truncateUtf8 } from './reply-text.js';
 
 export interface TlsInspection {
@@ -99,6 +100,15 @@ function chainLength(leaf: tls.DetailedPeerCertificate, max: number): number {
   return seen.size;
 }
 
+/** The leaf as an X509Certificate whose issuer links are only what the server sent (see sentFingerprints). */
+function peerX509(socket: tls.TLSSocket): X509Certificate | undefined {
+  try {
+    return socket.getPeerX509Certificate();
+  } catch {
+    return undefined;
+  }
+}
+
 function authorizationCode(socket: tls.TLSSocket): string | null {
   if (socket.authorized) return null;
   // At run time Node stores the OpenSSL verify code as a string ("CERT_HAS_EXPIRED"); the typings say Error.
@@ -154,6 +164,6 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       chainLength: chainLength(peer, bounds.maxCertChain),
     },
     certIdentity,
-    chainDigests: chainDigests(peer, bounds.maxCertChain, now),
+    chainDigests: chainDigests(peer, bounds.maxCertChain, now, sentFingerprints(peerX509(socket), bounds.maxCertChain)),
   };
 }
