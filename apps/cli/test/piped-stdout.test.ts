@@ -25,7 +25,7 @@ function slowReader(): { stream: NodeJS.WriteStream; written: string[]; readAll(
 describe('PipedStdout', () => {
   it('says to hold back once the buffer is full, and settles when the reader has caught up', async () => {
     const reader = slowReader();
-    const out = new PipedStdout(reader.stream, () => undefined);
+    const out = new PipedStdout(reader.stream, () => undefined, 0);
     out.write('short\n');
     expect(out.ready()).toBeNull();
     out.write('a line longer than sixteen bytes\n');
@@ -44,6 +44,41 @@ describe('PipedStdout', () => {
     await held;
     expect(out.ready()).toBeNull();
     expect(reader.written.join('')).toBe('short\na line longer than sixteen bytes\nmore\n');
+  });
+
+  it('into a file or pipe, gathers the lines of one turn into one write', async () => {
+    const reader = slowReader();
+    const out = new PipedStdout(reader.stream, () => undefined, 1024);
+    for (let i = 0; i < 50; i++) out.write(`line ${i}\n`);
+    expect(reader.written).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.written).toHaveLength(1);
+    expect(reader.written[0]).toBe(Array.from({ length: 50 }, (_, i) => `line ${i}\n`).join(''));
+  });
+
+  it('writes at once when the batch is full, and flush() writes the rest', async () => {
+    const reader = slowReader();
+    const out = new PipedStdout(reader.stream, () => undefined, 20);
+    out.write('1234567890\n');
+    expect(reader.written).toEqual([]);
+    out.write('abcdefghij\n');
+    expect(reader.written).toEqual(['1234567890\nabcdefghij\n']);
+    // The slow reader has not taken it: the caller is told to hold back.
+    expect(out.ready()).not.toBeNull();
+    out.write('tail\n');
+    out.flush();
+    out.flush();
+    reader.readAll();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reader.written).toEqual(['1234567890\nabcdefghij\n', 'tail\n']);
+  });
+
+  it('a terminal gets each line at once', () => {
+    const reader = slowReader();
+    Object.assign(reader.stream, { isTTY: true });
+    const out = new PipedStdout(reader.stream, () => undefined);
+    out.write('one\n');
+    expect(reader.written).toEqual(['one\n']);
   });
 
   it('calls onReaderGone on EPIPE and rethrows any other stream error', () => {

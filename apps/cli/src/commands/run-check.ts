@@ -34,32 +34,38 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   // A slow reader holds the run back; one that went away ends it (PipedStdout).
   const stdout = new PipedStdout();
 
-  const total = await runOrdered(
-    readDomainInputs(domains, flags.file),
-    concurrency,
-    async (input) => {
-      if (input.status === 'too_long') {
+  let total: number;
+  try {
+    total = await runOrdered(
+      readDomainInputs(domains, flags.file),
+      concurrency,
+      async (input) => {
+        if (input.status === 'too_long') {
+          finished += 1;
+          return rejectedInputResult(input.text, 'too_long');
+        }
+        const outcome = await engine.check(input.text, hosts);
         finished += 1;
-        return rejectedInputResult(input.text, 'too_long');
-      }
-      const outcome = await engine.check(input.text, hosts);
-      finished += 1;
-      progress.update(`checked ${finished}…`);
-      // Direct mode's gate waits instead of deferring, so a check always completes here.
-      if (outcome.status !== 'complete') throw new Error(`internal: direct check deferred (${outcome.reason})`);
-      return outcome.result;
-    },
-    (result: CheckResult) => {
-      tally.set(result.verdict, (tally.get(result.verdict) ?? 0) + 1);
-      progress.clear();
-      stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
-    },
-    () => stdout.ready(),
-  );
+        progress.update(`checked ${finished}…`);
+        // Direct mode's gate waits instead of deferring, so a check always completes here.
+        if (outcome.status !== 'complete') throw new Error(`internal: direct check deferred (${outcome.reason})`);
+        return outcome.result;
+      },
+      (result: CheckResult) => {
+        tally.set(result.verdict, (tally.get(result.verdict) ?? 0) + 1);
+        progress.clear();
+        stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
+      },
+      () => stdout.ready(),
+    );
+  } finally {
+    stdout.flush();
+  }
   progress.clear();
   if (!asJson && total > 1) {
     const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
     const cache = hosts.stats;
     stdout.write(colors.dim(`${total} domains: ${mix}; ${cache.misses} host probes, ${cache.hits} reused\n`));
+    stdout.flush();
   }
 }

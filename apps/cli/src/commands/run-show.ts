@@ -37,6 +37,7 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
       print(stdout, found[next++] ?? { status: 'not_found', domain: line.domain }, asJson, colors);
     }
     batch = [];
+    stdout.flush();
     await stdout.ready();
   };
   try {

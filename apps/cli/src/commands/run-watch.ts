@@ -87,6 +87,7 @@ export async function runWatchList(flags: WatchFlags): Promise<void> {
       );
     }
   } finally {
+    stdout.flush();
     redis.disconnect();
   }
 }
