@@ -44,6 +44,14 @@ export function addProbeFlags(command: Command): Command {
     )
     .addOption(
       new Option(
+        '--mta-sts-timeout-ms <n>',
+        'timeout for fetching one MTA-STS policy (RFC 8461 3.3 asks hosts to answer within 60000)',
+      )
+        .env('MXV_MTA_STS_TIMEOUT_MS')
+        .default(boundDefault(POLICY_BOUNDS.mtaStsFetchTimeoutMs)),
+    )
+    .addOption(
+      new Option(
         '--dns-questions-per-socket <n>',
         'UDP DNS questions one socket (one source port) carries at most while they overlap; 1: a socket each',
       )
@@ -82,6 +90,7 @@ export interface ProbeFlagValues {
   dnsQuestionsPerSocket: string;
   checks: string;
   mtaStsPort: string;
+  mtaStsTimeoutMs: string;
   dnsbl?: string;
 }
 
@@ -117,7 +126,10 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
       ),
     },
     checks: checksFlag(flags.checks),
-    policy: { mtaStsPort: boundFlag('--mta-sts-port', flags.mtaStsPort, POLICY_BOUNDS.mtaStsPort) },
+    policy: {
+      mtaStsPort: boundFlag('--mta-sts-port', flags.mtaStsPort, POLICY_BOUNDS.mtaStsPort),
+      mtaStsFetchTimeoutMs: boundFlag('--mta-sts-timeout-ms', flags.mtaStsTimeoutMs, POLICY_BOUNDS.mtaStsFetchTimeoutMs),
+    },
     // Each zone is validated with the other options (dnsbl-zone.ts): garbage is a usage error.
     dnsbl: splitList(flags.dnsbl),
   };

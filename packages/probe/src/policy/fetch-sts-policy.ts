@@ -1,6 +1,7 @@
 import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { rootCertificates } from 'node:tls';
+import { gunzipSync } from 'node:zlib';
 import type { AddressPolicy } from '../address-policy.js';
 import { classifyPolicyFetchError } from '../classify-error.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
@@ -93,7 +94,8 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
       servername: host,
       path: STS_POLICY_PATH,
       method: 'GET',
-      headers: { Host: host, Accept: 'text/plain', 'User-Agent': 'mxv' },
+      // Without Accept-Encoding any content coding is acceptable (RFC 9110 12.5.3); the body must be the policy text.
+      headers: { Host: host, Accept: 'text/plain', 'Accept-Encoding': 'identity', 'User-Agent': 'mxv' },
       agent: false,
       rejectUnauthorized: true,
       maxHeaderSize: bounds.mtaStsMaxHeaderBytes,
@@ -124,6 +126,8 @@ function readBody(res: IncomingMessage, maxBytes: number, finish: (outcome: StsF
   if (code !== 200) return finish({ status: 'failed', error: `fetch_http_${code}` });
   const mediaType = (res.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (mediaType !== 'text/plain') return finish({ status: 'failed', error: 'fetch_content_type' });
+  const coding = contentCoding(res.headers['content-encoding']);
+  if (coding === 'unsupported') return finish({ status: 'failed', error: 'fetch_content_encoding' });
   const declared = Number(res.headers['content-length'] ?? 0);
   if (declared > maxBytes) return finish({ status: 'failed', error: 'fetch_too_large' });
   const chunks: Buffer[] = [];
@@ -134,9 +138,11 @@ function readBody(res: IncomingMessage, maxBytes: number, finish: (outcome: StsF
     chunks.push(chunk);
   });
   res.on('end', () => {
+    const decoded = decodeContent(Buffer.concat(chunks), coding, maxBytes);
+    if (decoded.status === 'failed') return finish(decoded);
     try {
       // A policy is text; bytes that are not UTF-8 are a broken policy, not something to guess at.
-      finish({ status: 'ok', body: new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) });
+      finish({ status: 'ok', body: new TextDecoder('utf-8', { fatal: true }).decode(decoded.bytes) });
     } catch {
       finish({ status: 'failed', error: 'policy_syntax' });
     }
@@ -144,4 +150,36 @@ function readBody(res: IncomingMessage, maxBytes: number, finish: (outcome: StsF
   res.on('error', (error) => finish({ status: 'failed', error: classifyPolicyFetchError(error) }));
   // Closed before the end of the body (a no-op once 'end' has finished it).
   res.on('close', () => finish({ status: 'failed', error: 'fetch_connection_reset' }));
+}
+
+/**
+ * The content coding of the body (RFC 9110 8.4): we ask for `identity`, but a
+ * server may send gzip anyway (S3 serves an object stored with
+ * `Content-Encoding: gzip` whatever the request asked), and senders' HTTP
+ * clients (Go's net/http, aiohttp) decode it, so such a policy is in force.
+ * gzip (and its alias x-gzip, 8.4.1.3) is decoded; any other coding is not
+ * the policy text.
+ */
+function contentCoding(header: string | undefined): 'identity' | 'gzip' | 'unsupported' {
+  const codings = (header ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return 'identity';
+  return codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip') ? 'gzip' : 'unsupported';
+}
+
+/** The body without its content coding, the decoded size held to the same cap as the body (a gzip bomb). */
+function decodeContent(
+  raw: Buffer,
+  coding: 'identity' | 'gzip',
+  maxBytes: number,
+): { status: 'ok'; bytes: Buffer } | { status: 'failed'; error: string } {
+  if (coding === 'identity') return { status: 'ok', bytes: raw };
+  try {
+    return { status: 'ok', bytes: gunzipSync(raw, { maxOutputLength: maxBytes }) };
+  } catch (error) {
+    // zlib throws a RangeError past maxOutputLength, a plain Error (Z_DATA_ERROR, ...) for a broken stream.
+    return { status: 'failed', error: error instanceof RangeError ? 'fetch_too_large' : 'fetch_content_encoding' };
+  }
 }

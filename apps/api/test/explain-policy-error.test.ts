@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { explainPolicyError } from '../src/page/explain-policy-error.js';
+
+describe('explainPolicyError', () => {
+  it('reads an HTTP status out of fetch_http_<code>', () => {
+    expect(explainPolicyError('fetch_http_404')).toBe('The policy host answered HTTP 404 instead of 200.');
+  });
+
+  it('has its own words for the fetch errors that are not a status code', () => {
+    expect(explainPolicyError('fetch_http_malformed')).toBe("The policy host's answer is not valid HTTP/1.1.");
+    expect(explainPolicyError('fetch_content_encoding')).toMatch(/only gzip is decoded/);
+    expect(explainPolicyError('fetch_failed')).not.toBeNull();
+  });
+
+  it('leaves an unknown code to be shown as it is', () => {
+    expect(explainPolicyError('some_future_error')).toBeNull();
+  });
+});
