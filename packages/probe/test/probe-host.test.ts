@@ -258,10 +258,10 @@ describe('SmtpHostProber: refusals', () => {
     expect(probe.starttls).toBe('not_tried');
   });
 
-  it('STARTTLS refused with 454', async () => {
+  it('STARTTLS refused with 454: a temporary refusal', async () => {
     const { probe, commands } = await probeHost({ behaviour: 'starttls_refused' });
     expect(probe.starttls).toBe('failed');
-    expect(probe.error).toBe('starttls_rejected');
+    expect(probe.error).toBe('starttls_tempfail');
     expect(probe.tls).toBeNull();
     expect(commands).toEqual(['EHLO', 'STARTTLS', 'QUIT']);
   });

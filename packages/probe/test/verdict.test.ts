@@ -100,6 +100,8 @@ describe('isTransientResult', () => {
     ['proxy refused the CONNECT', [host({ connect: 'error', banner: null, error: 'proxy_refused:5' })], 'unreachable', true],
     ['proxy wants credentials', [host({ connect: 'error', banner: null, error: 'proxy_auth_failed' })], 'unreachable', true],
     ['ok without TLS because of a TLS timeout', [host({ starttls: 'failed', error: 'tls_timeout' })], 'ok', true],
+    ['ok without TLS because STARTTLS got 454', [host({ starttls: 'failed', error: 'starttls_tempfail' })], 'ok', true],
+    ['ok without TLS because STARTTLS got 502', [host({ starttls: 'failed', error: 'starttls_rejected' })], 'ok', false],
     ['ok without STARTTLS offered', [host({})], 'ok', false],
     [
       'ok with TLS, another host timed out',

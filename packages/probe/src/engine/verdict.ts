@@ -43,8 +43,11 @@ export const TRANSIENT_HOST_ERRORS: ReadonlySet<string> = new Set([
   'budget_exceeded',
   'ehlo_timeout',
   'ehlo_tempfail',
+  'helo_tempfail',
+  'starttls_tempfail',
   'starttls_timeout',
   'tls_timeout',
+  'ehlo_tls_tempfail',
 ]);
 
 /**

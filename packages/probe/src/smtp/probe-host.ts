@@ -255,7 +255,13 @@ export class SmtpHostProber implements HostProber {
     return CONTINUE;
   }
 
-  /** RFC 3207 4: STARTTLS, 220, then the handshake on the same connection. */
+  /**
+   * RFC 3207 4: STARTTLS, 220, then the handshake on the same connection. Any
+   * 2yz is taken as the go-ahead: a client that meets an unexpected code acts
+   * on its first digit (RFC 5321 4.2), and senders do (Postfix starts TLS on
+   * `code / 100 == 2`), so a server answering "250 Go ahead" gets TLS from them. Refusing it here would also send QUIT in clear
+   * to a server now waiting for a ClientHello.
+   */
   async #starttls(conn: SmtpConnection, target: HostTarget, draft: Draft): Promise<Step> {
     const reply = await this.#command(conn, 'STARTTLS');
     if (reply.status !== 'reply') {
@@ -263,9 +269,10 @@ export class SmtpHostProber implements HostProber {
       draft.error = this.#readFailure(reply, 'starttls', 'closed_after_starttls');
       return STOP;
     }
-    if (reply.code !== 220) {
+    if (replyClass(reply.code) !== 'positive') {
       draft.starttls = 'failed';
-      draft.error = 'starttls_rejected';
+      // 454 "TLS not available due to temporary reason" (RFC 3207 4) is "not now", like a 4xx greeting.
+      draft.error = unwantedReplyReason(reply.code, { transient: 'starttls_tempfail', otherwise: 'starttls_rejected' });
       return STOP_WITH_QUIT;
     }
     return this.#handshake(conn, target, draft);

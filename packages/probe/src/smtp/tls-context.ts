@@ -1,3 +1,4 @@
+import { constants as cryptoConstants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -28,7 +29,11 @@ function extraCaFromEnvironment(): string[] {
  * Protocol and ciphers are those of an opportunistic-TLS sender (RFC 7435): it
  * encrypts with whatever the server offers and delivers anyway, so old versions
  * and weak ciphers are accepted in order to report what such a sender actually
- * gets instead of a failure.
+ * gets instead of a failure. For the same reason a server without RFC 5746
+ * secure renegotiation (pre-2010 TLS stacks) is accepted: OpenSSL 3.0 dropped
+ * SSL_OP_LEGACY_SERVER_CONNECT from its defaults and would refuse it at the
+ * ServerHello, where senders on OpenSSL 1.1 go on. The probe never
+ * renegotiates, so the attack that option guards against does not apply.
  *
  * @param extraCaPem PEM CAs trusted besides Node's bundled roots and NODE_EXTRA_CA_CERTS;
  *   none (or empty) leaves Node's default store alone.
@@ -36,7 +41,12 @@ function extraCaFromEnvironment(): string[] {
 export function createProbeSecureContext(extraCaPem: readonly string[] | undefined): tls.SecureContext {
   const ca =
     extraCaPem && extraCaPem.length > 0 ? [...tls.rootCertificates, ...extraCaFromEnvironment(), ...extraCaPem] : undefined;
-  return tls.createSecureContext({ minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ...(ca ? { ca } : {}) });
+  return tls.createSecureContext({
+    minVersion: 'TLSv1',
+    ciphers: 'DEFAULT:@SECLEVEL=0',
+    secureOptions: cryptoConstants.SSL_OP_LEGACY_SERVER_CONNECT,
+    ...(ca ? { ca } : {}),
+  });
 }
 
 /**

@@ -1,0 +1,382 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blockAddress, createTestCa, randomIpBlock, type IssuedCert, type TestCa } from '@mxv/testkit';
+import {
+  createAddressPolicy,
+  parseEhlo,
+  hasExtension,
+  parseProbeOptions,
+  SmtpHostProber,
+  type AddressPolicy,
+  type HostProbe,
+  type SmtpBounds,
+} from '@mxv/probe';
+
+/**
+ * An audit of the probe's SMTP dialogue against RFC 5321, RFC 3207 and what
+ * real servers send. Each server here is scripted byte for byte (the testkit's
+ * SmtpSession is well behaved by design), on a 127.x address of its own.
+ */
+
+const BOUNDS: SmtpBounds = parseProbeOptions({
+  smtp: {
+    heloName: 'probe.mxv.test',
+    hostBudgetMs: 4000,
+    connectTimeoutMs: 500,
+    greetingTimeoutMs: 800,
+    replyTimeoutMs: 800,
+    tlsHandshakeTimeoutMs: 800,
+    quitTimeoutMs: 200,
+  },
+}).smtp;
+
+const EXCHANGE = 'mx.audit.test';
+const block = randomIpBlock();
+let nextAddress = 0;
+let ca: TestCa;
+let cert: IssuedCert;
+let policy: AddressPolicy;
+const servers: net.Server[] = [];
+
+beforeAll(async () => {
+  ca = await createTestCa();
+  cert = await ca.issue({ names: [EXCHANGE] });
+  const setup = createAddressPolicy(['127.0.0.0/8']);
+  if (setup.status !== 'ok') throw new Error(setup.reason);
+  policy = setup.policy;
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+});
+
+/** What a scripted server can do with the session it is in. */
+interface Session {
+  /** Commands received so far (plain and TLS), as sent. */
+  commands: string[];
+  secure: boolean;
+  write(data: string | Buffer): void;
+  /** Wrap the socket in TLS now (after a reply to STARTTLS); lines read afterwards come over TLS. */
+  startTls(options?: tls.TlsOptions): void;
+  /** Stop reading the client's bytes (they stay buffered, and startTls hands them to the TLS layer). */
+  holdInput(): void;
+  /** The next bytes the client sends go to fn, unparsed (a ClientHello). */
+  onRaw(fn: (chunk: Buffer) => void): void;
+  writeRaw(data: Buffer): void;
+  end(): void;
+}
+
+interface Script {
+  /** Written as soon as the connection is accepted. */
+  greeting: string | Buffer;
+  /** One command line (without CRLF). */
+  onCommand(line: string, session: Session): void;
+}
+
+interface ScriptedHost {
+  ip: string;
+  port: number;
+  sessions: Session[];
+  /** Errors the server side of a TLS handshake reported (an alert we sent, a version refused). */
+  tlsErrors: string[];
+}
+
+async function startScripted(script: Script): Promise<ScriptedHost> {
+  const ip = blockAddress(block, nextAddress++);
+  const sessions: Session[] = [];
+  const tlsErrors: string[] = [];
+  const server = net.createServer((raw) => {
+    raw.on('error', () => {});
+    let stream: net.Socket = raw;
+    let partial = '';
+    const onData = (chunk: Buffer): void => {
+      partial += chunk.toString('latin1');
+      let at: number;
+      while ((at = partial.indexOf('\n')) !== -1) {
+        const line = partial.slice(0, at).replace(/\r$/, '');
+        partial = partial.slice(at + 1);
+        session.commands.push(line);
+        const before = stream;
+        script.onCommand(line, session);
+        if (stream !== before) return; // switched to TLS: the rest of this chunk is not ours to read
+      }
+    };
+    const session: Session = {
+      commands: [],
+      secure: false,
+      write: (data) => {
+        if (!stream.destroyed) stream.write(data);
+      },
+      startTls: (options = {}) => {
+        raw.removeListener('data', onData);
+        partial = '';
+        const secure = new tls.TLSSocket(raw, {
+          isServer: true,
+          secureContext: tls.createSecureContext({ cert: cert.chainPem, key: cert.keyPem, ...options }),
+        });
+        secure.on('error', (e: unknown) => tlsErrors.push(String((e as { code?: string }).code ?? e)));
+        secure.on('data', onData);
+        stream = secure;
+        session.secure = true;
+      },
+      holdInput: () => raw.pause(),
+      onRaw: (fn) => {
+        raw.removeListener('data', onData);
+        raw.once('data', fn);
+      },
+      writeRaw: (data) => raw.write(data),
+      end: () => stream.end(),
+    };
+    sessions.push(session);
+    raw.on('data', onData);
+    raw.write(script.greeting);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, ip, resolve));
+  return { ip, port: (server.address() as net.AddressInfo).port, sessions, tlsErrors };
+}
+
+async function probe(host: ScriptedHost): Promise<HostProbe> {
+  const prober = new SmtpHostProber({ bounds: BOUNDS, policy, extraCaPem: [ca.certPem] });
+  return prober.probe({ ip: host.ip, port: host.port, tlsMode: 'starttls', exchange: EXCHANGE });
+}
+
+/** A server that answers like a plain Postfix; `overrides` replaces the answer to one verb. */
+function postfixLike(
+  overrides: Partial<Record<string, (line: string, s: Session) => void>> = {},
+  greeting = `220 ${EXCHANGE} ESMTP Postfix\r\n`,
+): Script {
+  return {
+    greeting,
+    onCommand(line, s) {
+      const verb = (line.split(' ')[0] ?? '').toUpperCase();
+      const override = overrides[verb];
+      if (override) return override(line, s);
+      switch (verb) {
+        case 'EHLO':
+          return s.write(
+            `250-${EXCHANGE}\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n${s.secure ? '' : '250-STARTTLS\r\n'}250 8BITMIME\r\n`,
+          );
+        case 'HELO':
+          return s.write(`250 ${EXCHANGE}\r\n`);
+        case 'STARTTLS':
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          return s.startTls();
+        case 'QUIT':
+          s.write('221 2.0.0 Bye\r\n');
+          return s.end();
+        default:
+          return s.write('502 5.5.2 Error: command not recognized\r\n');
+      }
+    },
+  };
+}
+
+describe('RFC 3207 4: the reply to STARTTLS', () => {
+  it('a 2yz other than 220 is the go-ahead: RFC 5321 4.2 first digit, as Postfix and Exim read it', async () => {
+    // Postfix smtp_proto.c: `if ((resp = smtp_chat_resp(session))->code / 100 == 2)` starts TLS;
+    // Exim reads the STARTTLS response with expected first digit '2'. A sender would get TLS here.
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_line, s) => {
+          s.write('250 2.0.0 Go ahead\r\n');
+          s.startTls();
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.error).toBeNull();
+    expect(result.starttls).toBe('ok');
+    expect(result.tls?.version).toMatch(/^TLSv1/);
+    expect(result.ehloTls?.code).toBe(250);
+  });
+
+  it('454 (temporary) and 501 (syntax) are refusals: no handshake, QUIT in clear', async () => {
+    for (const [answer, error] of [
+      ['454 4.7.0 TLS not available due to local problem', 'starttls_tempfail'],
+      ['501 5.5.4 Syntax error', 'starttls_rejected'],
+    ] as const) {
+      const host = await startScripted(postfixLike({ STARTTLS: (_l, s) => s.write(`${answer}\r\n`) }));
+      const result = await probe(host);
+      expect(result.starttls).toBe('failed');
+      expect(result.error).toBe(error);
+      expect(result.tls).toBeNull();
+      expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'STARTTLS', 'QUIT']);
+    }
+  });
+});
+
+describe('RFC 3207 / CVE-2011-0411 class: plaintext after the 220 to STARTTLS', () => {
+  it('replies sent in the same segment as the 220 are never read as the answer to EHLO over TLS', async () => {
+    // A man in the middle (or a broken server) appends a forged EHLO reply, without STARTTLS and
+    // with a marker extension, behind the 220; the real EHLO reply over TLS has neither.
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_line, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n250-forged.example\r\n250 X-INJECTED\r\n');
+          s.startTls();
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.ehloTls?.extensions ?? []).not.toContain('X-INJECTED');
+    expect(host.sessions[0]?.commands.filter((c) => c.startsWith('EHLO'))).toHaveLength(2);
+  });
+
+  it('plaintext arriving after the 220, in a later segment, never becomes an SMTP reply', async () => {
+    // The client has started its handshake when the forged line arrives: it meets it inside TLS.
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_line, s) => {
+          s.holdInput();
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          setTimeout(() => {
+            s.write('250 X-INJECTED\r\n');
+            s.startTls();
+          }, 50);
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.starttls).toBe('failed');
+    expect(result.error).toBe('tls_handshake_failed');
+    expect(result.ehloTls).toBeNull();
+    expect(host.sessions[0]?.commands.filter((c) => c.startsWith('EHLO'))).toHaveLength(1);
+  });
+});
+
+describe('RFC 5321 4.2: reply syntax as servers send it', () => {
+  it('a multi-line 220- greeting with bare LF line ends, an empty continuation and a bare final code', async () => {
+    const host = await startScripted(postfixLike({}, `220-${EXCHANGE} ESMTP\n220-\n220-no UCE\n220\n`));
+    const result = await probe(host);
+    expect(result.banner?.code).toBe(220);
+    expect(result.banner?.text).toBe(`${EXCHANGE} ESMTP  no UCE`);
+    expect(result.starttls).toBe('ok');
+    // Nothing was sent before the final 220 line (postscreen's pregreet test).
+    expect(host.sessions[0]?.commands[0]).toMatch(/^EHLO /);
+  });
+
+  it('a greeting line of 1,000 bytes (over 4.5.3.1.5 limit of 512, which real banners exceed) is read', async () => {
+    const host = await startScripted(postfixLike({}, `220 ${EXCHANGE} ${'x'.repeat(1000)}\r\n`));
+    const result = await probe(host);
+    expect(result.banner?.code).toBe(220);
+    expect(result.error).toBeNull();
+  });
+
+  it('"250" and "250 " with no text answer EHLO: accepted, no extensions, no STARTTLS', async () => {
+    for (const answer of ['250\r\n', '250 \r\n']) {
+      const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write(answer) }));
+      const result = await probe(host);
+      expect(result.ehlo).toEqual({ code: 250, command: 'EHLO', extensions: [] });
+      expect(result.starttls).toBe('not_offered');
+      expect(result.error).toBeNull();
+    }
+  });
+
+  it('lower-case keywords, STARTTLS with trailing spaces, old-style AUTH=LOGIN (Exchange) are parsed', () => {
+    const info = parseEhlo(['mx.example Hello', 'auth=LOGIN PLAIN', 'AUTH LOGIN PLAIN', 'starttls   ', 'size 1000'], 200);
+    expect(hasExtension(info.extensions, 'STARTTLS')).toBe(true);
+    expect(info.extensions).toEqual(['AUTH=LOGIN PLAIN', 'AUTH LOGIN PLAIN', 'STARTTLS', 'SIZE 1000']);
+  });
+});
+
+describe('RFC 5321 3.1, 4.1.1.1, 3.8: refusals', () => {
+  it('554 greeting, then QUIT accepted with 221', async () => {
+    const host = await startScripted(postfixLike({}, '554 5.7.1 no service for you\r\n'));
+    const result = await probe(host);
+    expect(result.error).toBe('greeting_rejected');
+    expect(result.banner).toEqual({ code: 554, text: '5.7.1 no service for you' });
+    expect(host.sessions[0]?.commands).toEqual(['QUIT']);
+  });
+
+  it('EHLO answered 502: HELO follows (RFC 5321 4.1.4), STARTTLS cannot be offered', async () => {
+    const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write('502 5.5.2 Error: command not recognized\r\n') }));
+    const result = await probe(host);
+    expect(result.ehlo).toEqual({ code: 250, command: 'HELO', extensions: [] });
+    expect(result.starttls).toBe('not_offered');
+    expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'HELO', 'QUIT']);
+  });
+
+  it('EHLO answered 421 and the server closes (3.8): a temporary failure, no HELO', async () => {
+    const host = await startScripted(
+      postfixLike({
+        EHLO: (_l, s) => {
+          s.write('421 4.7.0 mx.audit.test Error: too many connections\r\n');
+          s.end();
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.error).toBe('ehlo_tempfail');
+    expect(result.ehlo?.code).toBe(421);
+    expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).not.toContain('HELO');
+  });
+});
+
+/**
+ * A TLS 1.2 ServerHello with no extensions at all, so no renegotiation_info
+ * (RFC 5746 3.4): what a server whose TLS stack predates 2010 answers.
+ * ECDHE-RSA-AES128-GCM-SHA256 (0xc02f) is in every ClientHello Node sends.
+ */
+function legacyServerHello(): Buffer {
+  const random = Buffer.alloc(32, 0x5a);
+  const body = Buffer.concat([Buffer.from([0x03, 0x03]), random, Buffer.from([0x00, 0xc0, 0x2f, 0x00])]);
+  const handshake = Buffer.concat([Buffer.from([0x02, 0x00, 0x00, body.length]), body]);
+  return Buffer.concat([Buffer.from([0x16, 0x03, 0x03, 0x00, handshake.length]), handshake]);
+}
+
+describe('TLS: what an opportunistic sender gets', () => {
+  for (const version of ['TLSv1', 'TLSv1.1'] as const) {
+    it(`a server that speaks only ${version}: the handshake completes and the version is reported`, async () => {
+      const host = await startScripted(
+        postfixLike({
+          STARTTLS: (_l, s) => {
+            s.write('220 2.0.0 Ready to start TLS\r\n');
+            s.startTls({ minVersion: version, maxVersion: version, ciphers: 'DEFAULT:@SECLEVEL=0' });
+          },
+        }),
+      );
+      const result = await probe(host);
+      expect(result.starttls).toBe('ok');
+      expect(result.tls?.version).toBe(version);
+    });
+  }
+
+  it('a server without RFC 5746 renegotiation_info (pre-2010 TLS stacks) is not refused for that', async () => {
+    // OpenSSL 3.0 dropped SSL_OP_LEGACY_SERVER_CONNECT from its defaults, so a client on it refuses
+    // such a server at its ServerHello ("unsafe legacy renegotiation disabled"), where senders on
+    // OpenSSL 1.1 (and the qmail TLS patch, which allows it outright) go on. The server here stops
+    // after its ServerHello: how far the handshake gets past that point is what is checked.
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          s.onRaw(() => {
+            s.writeRaw(legacyServerHello());
+            setTimeout(() => s.end(), 50);
+          });
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.starttls).toBe('failed');
+    expect(result.tls?.error).not.toBe('unsafe_legacy_renegotiation_disabled');
+  });
+
+  it('a server that sends a fatal alert: tls_handshake_failed with the alert named', async () => {
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          // Only a cipher suite the client does not offer: the server answers the ClientHello with handshake_failure.
+          s.startTls({ maxVersion: 'TLSv1.2', ciphers: 'PSK-AES128-CBC-SHA' });
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.starttls).toBe('failed');
+    expect(result.error).toBe('tls_handshake_failed');
+    expect(result.tls?.error).toMatch(/alert|handshake|cipher/);
+  });
+});
