@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { canonicalDnsName } from './dns-name.js';
 import type { DnsExtendedError, DnsRecord } from './dns-types.js';
 
 // dns-packet's table of type names, for the records the engine does not decode (`OTHER`, e.g. "RRSIG"). CommonJS:
@@ -15,6 +14,8 @@ export interface DnsResponse {
   truncated: boolean;
   /** AD (RFC 4035 3.2.3). */
   authenticated: boolean;
+  /** The response carries an OPT record: the server speaks EDNS (RFC 6891 7: one that does not MUST NOT send one). */
+  edns: boolean;
   /** The full rcode: the header's 4 bits and the OPT record's upper 8 (RFC 6891 6.1.3). */
   rcode: number;
   /** The question section, as the response echoes it (RFC 5452 9.1 wants it checked). */
@@ -38,6 +39,8 @@ const FLAG_TC = 0x0200;
 const FLAG_AD = 0x0020;
 /** RFC 6891 6.1.2. */
 const OPT_TYPE = 41;
+/** RFC 1035 3.2.4. */
+const CLASS_IN = 1;
 /** RFC 8914 4. */
 const EDE_OPTION_CODE = 15;
 /** EXTRA-TEXT kept from an EDE: it is for people, and a hostile resolver could send 64 KB of it. */
@@ -47,6 +50,8 @@ const MAX_NAME_OCTETS = 254;
 
 /** Thrown inside the decoder only: a packet that breaks its own structure is no response at all. */
 class Malformed extends Error {}
+/** The packet ends before what its counts and lengths announce. */
+class CutShort extends Malformed {}
 
 /**
  * Decodes a DNS response for the stub resolver (RFC 1035 4.1), in one pass
@@ -62,18 +67,25 @@ class Malformed extends Error {}
  * compression pointer that does not point back (RFC 1035 4.1.4, so no loop),
  * a label type other than 00 or 11, a name over 255 octets. A record whose
  * data is malformed for its type (an A that is not 4 octets, a TXT string
- * past its record) is kept as `OTHER` of that type: it answers nothing.
+ * past its record), or whose class is not IN, is kept as `OTHER` of that
+ * type: it answers nothing.
+ *
+ * `acceptCutShort` is for UDP: a response with TC set that ends before its
+ * counts say (servers cut at the payload size, mid-record and with the counts
+ * of the whole answer; RFC 2181 9) is returned, with its question and no
+ * records, so that it is asked again over TCP (RFC 7766 5), as BIND's resolver
+ * does, instead of being dropped and waited out.
  */
-export function decodeResponse(bytes: Buffer): DnsResponse | null {
+export function decodeResponse(bytes: Buffer, acceptCutShort = false): DnsResponse | null {
   try {
-    return decode(bytes);
+    return decode(bytes, acceptCutShort);
   } catch (error) {
     if (error instanceof Malformed || error instanceof RangeError) return null;
     throw error;
   }
 }
 
-function decode(bytes: Buffer): DnsResponse {
+function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
   if (bytes.length < HEADER_BYTES) throw new Malformed();
   const flags = bytes.readUInt16BE(2);
   const questionCount = bytes.readUInt16BE(4);
@@ -91,30 +103,39 @@ function decode(bytes: Buffer): DnsResponse {
   }
 
   const records: DnsRecord[] = [];
-  for (let i = 0; i < answerCount; i++) {
-    const record = readAnswer(bytes, cursor);
-    if (record !== null) records.push(record);
-  }
-  for (let i = 0; i < authorityCount; i++) skipRecord(bytes, cursor);
-
   let extendedRcode = 0;
   let ede: DnsExtendedError | null = null;
   let optSeen = false;
-  for (let i = 0; i < additionalCount; i++) {
-    skipName(bytes, cursor);
-    const fixed = cursor.offset;
-    need(bytes, fixed, 10);
-    const type = bytes.readUInt16BE(fixed);
-    const dataLength = bytes.readUInt16BE(fixed + 8);
-    const dataStart = fixed + 10;
-    need(bytes, dataStart, dataLength);
-    // The first OPT counts, as dns-packet's users read it (RFC 6891 6.1.1 allows one).
-    if (type === OPT_TYPE && !optSeen) {
-      optSeen = true;
-      extendedRcode = bytes[fixed + 4] ?? 0;
-      ede = extendedErrorIn(bytes, dataStart, dataStart + dataLength);
+  try {
+    for (let i = 0; i < answerCount; i++) {
+      const record = readAnswer(bytes, cursor);
+      if (record !== null) records.push(record);
     }
-    cursor.offset = dataStart + dataLength;
+    for (let i = 0; i < authorityCount; i++) skipRecord(bytes, cursor);
+
+    for (let i = 0; i < additionalCount; i++) {
+      skipName(bytes, cursor);
+      const fixed = cursor.offset;
+      need(bytes, fixed, 10);
+      const type = bytes.readUInt16BE(fixed);
+      const dataLength = bytes.readUInt16BE(fixed + 8);
+      const dataStart = fixed + 10;
+      need(bytes, dataStart, dataLength);
+      // The first OPT counts, as dns-packet's users read it (RFC 6891 6.1.1 allows one).
+      if (type === OPT_TYPE && !optSeen) {
+        optSeen = true;
+        extendedRcode = bytes[fixed + 4] ?? 0;
+        ede = extendedErrorIn(bytes, dataStart, dataStart + dataLength);
+      }
+      cursor.offset = dataStart + dataLength;
+    }
+  } catch (error) {
+    if (!(acceptCutShort && (flags & FLAG_TC) !== 0 && error instanceof CutShort)) throw error;
+    // Only good for "ask again over TCP": nothing of a cut answer is kept, its OPT (and extended rcode) unread.
+    records.length = 0;
+    extendedRcode = 0;
+    ede = null;
+    optSeen = false;
   }
 
   return {
@@ -122,6 +143,7 @@ function decode(bytes: Buffer): DnsResponse {
     isResponse: (flags & FLAG_QR) !== 0,
     truncated: (flags & FLAG_TC) !== 0,
     authenticated: (flags & FLAG_AD) !== 0,
+    edns: optSeen,
     rcode: (extendedRcode << 4) | (flags & 0xf),
     questions,
     records,
@@ -130,17 +152,16 @@ function decode(bytes: Buffer): DnsResponse {
 }
 
 function need(bytes: Buffer, offset: number, length: number): void {
-  if (offset + length > bytes.length) throw new Malformed();
+  if (offset + length > bytes.length) throw new CutShort();
 }
 
 /**
  * Reads a possibly compressed name at the cursor and moves the cursor past it
  * (past its first pointer, if any). Labels are read as UTF-8 and joined with
- * dots, then made canonical, as the engine compares names.
+ * dots, lower case, as the engine compares names (RFC 4343); the root is "".
  */
 function readName(bytes: Buffer, cursor: { offset: number }): string {
-  const name = walkName(bytes, cursor, true);
-  return canonicalDnsName(name === '' ? '.' : name);
+  return walkName(bytes, cursor, true).toLowerCase();
 }
 
 function skipName(bytes: Buffer, cursor: { offset: number }): void {
@@ -168,7 +189,11 @@ function walkName(bytes: Buffer, cursor: { offset: number }, read: boolean): str
       octets += length + 1;
       if (octets > MAX_NAME_OCTETS) throw new Malformed();
       if (read) {
-        const label = bytes.toString('utf8', offset + 1, offset + 1 + length);
+        let label = bytes.toString('utf8', offset + 1, offset + 1 + length);
+        // A label may hold any octet (RFC 2181 11): a "." or a backslash in one is escaped as in master files
+        // (RFC 1035 5.1), so that the two labels of "mx\.evil.example" never read as, or get asked as, three.
+        // Searched in the decoded text: UTF-8 decoding yields "." and "\" for those octets only.
+        if (label.includes('.') || label.includes('\\')) label = label.replace(/[.\\]/g, '\\$&');
         name = name === '' ? label : `${name}.${label}`;
       }
       offset += 1 + length;
@@ -210,6 +235,9 @@ function readAnswer(bytes: Buffer, cursor: { offset: number }): DnsRecord | null
   cursor.offset = end;
   if (type === OPT_TYPE) return null;
   const other = (): DnsRecord => ({ type: 'OTHER', name, ttl, rrtype: dnsTypes.toString(type) });
+  // Every question is class IN: a record of another class answers none of them (BIND refuses such a message
+  // as FORMERR, Postfix's dns_get_fixed as "bad class").
+  if (bytes.readUInt16BE(fixed + 2) !== CLASS_IN) return other();
   switch (type) {
     case 1:
       return dataLength === 4

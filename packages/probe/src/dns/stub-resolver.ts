@@ -2,7 +2,7 @@ import type { DnsStatus } from '@mxv/schema';
 import type { DnsBounds } from '../options.js';
 import { isEncodableDnsName } from './dns-name.js';
 import type { DnsResponse } from './decode-response.js';
-import { newQuestion, type DnsQuestion } from './dns-query.js';
+import { isEdnsRefusal, newQuestion, withoutEdns, type DnsQuestion } from './dns-query.js';
 import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver, DnsServerAddress } from './dns-types.js';
 import type { ExchangeFailure } from './exchange-outcome.js';
 import { followCnameChain } from './follow-cname-chain.js';
@@ -87,6 +87,16 @@ export class StubResolver implements DnsResolver {
   }
 
   private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
+    const result = await this.exchange(server, question, signal);
+    // RFC 6891 7: a server that does not implement EDNS answers our OPT record with FORMERR (or NOTIMP) and no
+    // OPT of its own. Asked again without one, as BIND, Unbound and glibc do; what it answers then is the answer.
+    if (result.status === 'response' && isEdnsRefusal(result.packet) && question.withoutEdns !== true) {
+      return this.exchange(server, withoutEdns(question), signal);
+    }
+    return result;
+  }
+
+  private async exchange(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
     const common = { timeoutMs: this.bounds.queryTimeoutMs, udpPayloadBytes: this.bounds.udpPayloadBytes, signal };
     const udp = await this.udp.exchange(server, question, common);
     if (udp.status === 'failed') return udp;

@@ -103,7 +103,8 @@ export class UdpSocketPool {
     const pooled: PooledSocket = { socket, waiting: new Map(), questions: 0, connected: false, unsent: [], closed: false };
     socket.on('error', (error) => this.#failAll(pooled, classifyDnsSocketError(error)));
     socket.on('message', (message) => {
-      const packet = decodeResponse(message);
+      // A truncated datagram may end mid-record (RFC 2181 9): still good for "ask again over TCP".
+      const packet = decodeResponse(message, true);
       // Undecodable or unmatched datagrams are ignored: the real answer may still come.
       if (packet === null) return;
       const waiting = pooled.waiting.get(packet.id);
