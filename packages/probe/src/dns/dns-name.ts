@@ -26,11 +26,37 @@ function endsInEscapedDot(name: string): boolean {
 export function isEncodableDnsName(name: string): boolean {
   const canonical = canonicalDnsName(name);
   if (canonical === '' || canonical.includes('\\')) return false;
+  // Label by label without splitting (every question passes here): UTF-8 octets counted per UTF-16 unit.
   let wireLength = 1;
-  for (const label of canonical.split('.')) {
-    const bytes = Buffer.byteLength(label, 'utf8');
-    if (bytes < 1 || bytes > 63) return false;
-    wireLength += bytes + 1;
+  let labelBytes = 0;
+  for (let i = 0; i <= canonical.length; i++) {
+    const unit = i === canonical.length ? DOT : canonical.charCodeAt(i);
+    if (unit === DOT) {
+      if (labelBytes < 1 || labelBytes > 63) return false;
+      wireLength += labelBytes + 1;
+      labelBytes = 0;
+    } else if (unit < 0x80) {
+      labelBytes += 1;
+    } else if (unit < 0x800) {
+      labelBytes += 2;
+    } else if (isHighSurrogate(unit) && isLowSurrogate(canonical.charCodeAt(i + 1))) {
+      // A surrogate pair is one character of 4 octets.
+      labelBytes += 4;
+      i += 1;
+    } else {
+      // The rest of the BMP, and a lone surrogate (written as U+FFFD), are 3 octets.
+      labelBytes += 3;
+    }
   }
   return wireLength <= 255;
+}
+
+const DOT = 0x2e;
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }

@@ -27,7 +27,10 @@ export interface DnsQuestion {
  * the only entropy an off-path spoofer has to guess).
  */
 export function newQuestion(name: string, type: DnsQuestionType, checkingDisabled = false): DnsQuestion {
-  return { id: randomInt(0, 0x10000), name: canonicalDnsName(name), type, ...(checkingDisabled ? { checkingDisabled } : {}) };
+  // Built key by key: a spread here was an extra object and a slow copy on every question.
+  const question: DnsQuestion = { id: randomInt(0, 0x10000), name: canonicalDnsName(name), type };
+  if (checkingDisabled) question.checkingDisabled = true;
+  return question;
 }
 
 /** The same question with a fresh id, to go without EDNS to a server that does not speak it (RFC 6891 7). */
@@ -66,20 +69,28 @@ const OPT_RECORD_BYTES = 11;
  * Without EDNS (`withoutEdns`), no OPT record: a plain RFC 1035 query.
  */
 export function encodeQuery(question: DnsQuestion, udpPayloadBytes: number): Buffer {
-  const labels = question.name === '' ? [] : question.name.split('.');
+  const name = question.name;
   const edns = question.withoutEdns !== true;
-  let nameBytes = 1;
-  for (const label of labels) nameBytes += 1 + Buffer.byteLength(label, 'utf8');
+  // The root is one zero octet; any other name its text with a length octet before each label.
+  const nameBytes = name === '' ? 1 : Buffer.byteLength(name, 'utf8') + 2;
   const bytes = Buffer.alloc(FIXED_QUERY_BYTES - (edns ? 0 : OPT_RECORD_BYTES) + nameBytes);
   bytes.writeUInt16BE(question.id, 0);
   bytes.writeUInt16BE(RECURSION_DESIRED | AUTHENTIC_DATA | (question.checkingDisabled === true ? CHECKING_DISABLED : 0), 2);
   bytes.writeUInt16BE(1, 4); // QDCOUNT
   if (edns) bytes.writeUInt16BE(1, 10); // ARCOUNT: the OPT record
   let offset = 12;
-  for (const label of labels) {
-    const length = bytes.write(label, offset + 1, 'utf8');
-    bytes[offset] = length;
-    offset += length + 1;
+  if (name !== '') {
+    // The whole name is written after the first length octet, then each "." becomes the next label's length
+    // (no array of labels per question). UTF-8 has the octet 0x2e for "." only, never inside a character.
+    const end = offset + 1 + bytes.write(name, offset + 1, 'utf8');
+    let lengthAt = offset;
+    for (let at = offset + 1; at <= end; at++) {
+      if (at === end || bytes[at] === 0x2e) {
+        bytes[lengthAt] = at - lengthAt - 1;
+        lengthAt = at;
+      }
+    }
+    offset = end;
   }
   bytes[offset++] = 0;
   offset = bytes.writeUInt16BE(TYPE_CODES[question.type], offset);

@@ -5,9 +5,15 @@ export interface CnameChain {
   /** The name the chain ends at (the start name itself when there is no CNAME). */
   target: string;
   /** The aliases walked through, in order; empty when the name is not an alias. */
-  aliases: string[];
+  aliases: readonly string[];
   /** The chain came back to a name it had already visited. */
   loop: boolean;
+}
+
+const NO_ALIASES: readonly string[] = Object.freeze([]);
+
+function isCname(record: DnsRecord): boolean {
+  return record.type === 'CNAME';
 }
 
 /**
@@ -17,6 +23,8 @@ export interface CnameChain {
  * name that was asked.
  */
 export function followCnameChain(records: readonly DnsRecord[], name: string): CnameChain {
+  // Most answers hold no CNAME: every DNS answer passes here, so that case allocates no map, set or list.
+  if (!records.some(isCname)) return { target: canonicalDnsName(name), aliases: NO_ALIASES, loop: false };
   const aliasOf = new Map<string, string>();
   for (const record of records) {
     if (record.type === 'CNAME') {

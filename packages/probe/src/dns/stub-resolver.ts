@@ -31,30 +31,28 @@ function serverLabel(server: DnsServerAddress): string {
  */
 export class StubResolver implements DnsResolver {
   private readonly servers: readonly DnsServerAddress[];
+  /** `serverLabel` of each server, in the same order: made once, not per answer. */
+  private readonly serverLabels: readonly string[];
   private readonly bounds: DnsBounds;
   private readonly udp: UdpSocketPool;
 
   constructor(options: StubResolverOptions) {
     this.servers = [...options.servers];
+    this.serverLabels = this.servers.map(serverLabel);
     this.bounds = options.bounds;
     this.udp = new UdpSocketPool(options.bounds.questionsPerUdpSocket);
   }
 
+  /*
+   * Every DNS question of every check passes here, so the path allocates no
+   * closure or intermediate object per question: answers are built key by key
+   * in one shape (answered / failed), the rcode is classified into a status.
+   */
   async query(name: string, type: DnsQuestionType, signal?: AbortSignal, options: DnsQueryOptions = {}): Promise<DnsAnswer> {
     const started = performance.now();
-    const answer = (fields: Partial<DnsAnswer> & { status: DnsStatus }): DnsAnswer => ({
-      records: [],
-      authenticated: false,
-      usedTcp: false,
-      server: null,
-      error: null,
-      ...fields,
-      elapsedMs: Math.round(performance.now() - started),
-    });
-
     // A name that cannot go on the wire gets no answer from anyone; say so without sending.
-    if (!isEncodableDnsName(name)) return answer({ status: 'SERVFAIL', error: 'bad_name' });
-    if (this.servers.length === 0) return answer({ status: 'TIMEOUT', error: 'no_servers' });
+    if (!isEncodableDnsName(name)) return failedAnswer('SERVFAIL', 'bad_name', started);
+    if (this.servers.length === 0) return failedAnswer('TIMEOUT', 'no_servers', started);
 
     // RFC 1035 7.2 / glibc: SERVFAIL or REFUSED from one server may be that server's
     // problem, so the next one is asked before the failure is reported. Kept: the
@@ -62,28 +60,33 @@ export class StubResolver implements DnsResolver {
     let heldFailure: DnsAnswer | null = null;
     let lastFailure: ExchangeFailure = 'timeout';
 
-    for (const server of this.servers) {
+    for (let index = 0; index < this.servers.length; index++) {
+      const server = this.servers[index] as DnsServerAddress;
       for (let attempt = 0; attempt < this.bounds.attemptsPerServer; attempt++) {
-        if (signal?.aborted) return answer({ status: 'TIMEOUT', error: 'aborted' });
+        if (signal?.aborted) return failedAnswer('TIMEOUT', 'aborted', started);
         const question = newQuestion(name, type, options.checkingDisabled === true);
         const result = await this.tryOnce(server, question, signal);
         if (result.status === 'failed') {
-          if (result.reason === 'aborted') return answer({ status: 'TIMEOUT', error: 'aborted' });
+          if (result.reason === 'aborted') return failedAnswer('TIMEOUT', 'aborted', started);
           lastFailure = result.reason;
           // A literal that is not an address fails the same way every time.
           if (result.reason === 'bad_server_address') break;
           continue;
         }
-        const classified = this.classify(result.packet, question, result.usedTcp, serverLabel(server), answer);
-        if (classified.final) return classified.answer;
-        if (heldFailure === null || (heldFailure.status === 'REFUSED' && classified.answer.status === 'SERVFAIL')) {
-          heldFailure = classified.answer;
-        }
+        const packet = result.packet;
+        const status = statusOf(packet, question);
+        const error = status === 'SERVFAIL' && packet.rcode !== RCODE_SERVFAIL ? `rcode_${rcodeName(packet.rcode)}` : null;
+        const answer = answered(status, error, packet, result.usedTcp, this.serverLabels[index] ?? null, started);
+        if (status !== 'SERVFAIL' && status !== 'REFUSED') return answer;
+        if (heldFailure === null || (heldFailure.status === 'REFUSED' && status === 'SERVFAIL')) heldFailure = answer;
         break;
       }
     }
-    if (heldFailure !== null) return { ...heldFailure, elapsedMs: Math.round(performance.now() - started) };
-    return answer({ status: 'TIMEOUT', error: lastFailure });
+    if (heldFailure !== null) {
+      heldFailure.elapsedMs = Math.round(performance.now() - started);
+      return heldFailure;
+    }
+    return failedAnswer('TIMEOUT', lastFailure, started);
   }
 
   private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
@@ -106,37 +109,66 @@ export class StubResolver implements DnsResolver {
     if (tcp.status === 'failed') return tcp;
     return { status: 'response', packet: tcp.packet, usedTcp: true };
   }
+}
 
-  private classify(
-    packet: DnsResponse,
-    question: DnsQuestion,
-    usedTcp: boolean,
-    server: string,
-    answer: (fields: Partial<DnsAnswer> & { status: DnsStatus }) => DnsAnswer,
-  ): { final: boolean; answer: DnsAnswer } {
-    const records = packet.records;
-    // The answer is built key by key, not as `{ ...shared, status }`: on V8 11 (Node 20) a literal that starts
-    // with a spread and then adds a key makes a new hidden class each time, old-space garbage per question.
-    const settled = (status: DnsStatus, error: string | null = null): DnsAnswer =>
-      answer({ status, records, authenticated: packet.authenticated, usedTcp, server, ede: packet.ede, error });
-    const rcode = packet.rcode;
-    switch (rcode) {
-      case 0: {
-        // NOERROR with nothing of the asked type at the end of the CNAME chain is
-        // NODATA (RFC 2308 2.2), which a mail sender must keep apart from an answer.
-        const owner = question.type === 'CNAME' ? question.name : followCnameChain(records, question.name).target;
-        const found = records.some((record) => record.type === question.type && record.name === owner);
-        return { final: true, answer: settled(found ? 'NOERROR' : 'NODATA') };
-      }
-      case 3:
-        // RFC 6604 2.1: with a CNAME chain the rcode speaks of the chain's last name; still a non-existent target.
-        return { final: true, answer: settled('NXDOMAIN') };
-      case 2:
-        return { final: false, answer: settled('SERVFAIL') };
-      case 5:
-        return { final: false, answer: settled('REFUSED') };
-      default:
-        return { final: false, answer: settled('SERVFAIL', `rcode_${rcodeName(rcode)}`) };
+const RCODE_SERVFAIL = 2;
+
+/**
+ * What a response says, as a status: NOERROR with nothing of the asked type at
+ * the end of the CNAME chain is NODATA (RFC 2308 2.2), which a mail sender must
+ * keep apart from an answer; NXDOMAIN with a CNAME chain speaks of the chain's
+ * last name (RFC 6604 2.1), still a non-existent target. SERVFAIL, REFUSED and
+ * any other rcode (FORMERR, NOTIMP, ...: SERVFAIL with `rcode_<name>`) send the
+ * question on to the next server.
+ */
+function statusOf(packet: DnsResponse, question: DnsQuestion): DnsStatus {
+  switch (packet.rcode) {
+    case 0: {
+      const records = packet.records;
+      const owner = question.type === 'CNAME' ? question.name : followCnameChain(records, question.name).target;
+      for (const record of records) if (record.type === question.type && record.name === owner) return 'NOERROR';
+      return 'NODATA';
     }
+    case 3:
+      return 'NXDOMAIN';
+    case 5:
+      return 'REFUSED';
+    default:
+      return 'SERVFAIL';
   }
+}
+
+/** An answer a server gave, in the one shape every answered question has. */
+function answered(
+  status: DnsStatus,
+  error: string | null,
+  packet: DnsResponse,
+  usedTcp: boolean,
+  server: string | null,
+  started: number,
+): DnsAnswer {
+  return {
+    status,
+    records: packet.records,
+    authenticated: packet.authenticated,
+    usedTcp,
+    server,
+    elapsedMs: Math.round(performance.now() - started),
+    error,
+    ede: packet.ede,
+  };
+}
+
+/** No server answered (or none was asked): the status and why. */
+function failedAnswer(status: DnsStatus, error: string, started: number): DnsAnswer {
+  return {
+    status,
+    records: [],
+    authenticated: false,
+    usedTcp: false,
+    server: null,
+    elapsedMs: Math.round(performance.now() - started),
+    error,
+    ede: null,
+  };
 }

@@ -49,8 +49,11 @@ interface PooledSocket {
  */
 export class UdpSocketPool {
   readonly #questionsPerSocket: number;
-  /** The socket taking new questions, per "host port" of a server. */
-  readonly #current = new Map<string, PooledSocket>();
+  /**
+   * The socket taking new questions, per server. Keyed by the server object itself (the resolver passes the
+   * same objects every time), not by a "host port" string made for every question.
+   */
+  readonly #current = new Map<ExchangeTarget, PooledSocket>();
 
   constructor(questionsPerSocket: number) {
     this.#questionsPerSocket = questionsPerSocket;
@@ -87,12 +90,11 @@ export class UdpSocketPool {
   }
 
   #socketFor(server: ExchangeTarget, family: number): PooledSocket {
-    const key = `${server.host} ${server.port}`;
-    let pooled = this.#current.get(key);
+    let pooled = this.#current.get(server);
     if (pooled === undefined || pooled.questions >= this.#questionsPerSocket) {
       // A socket at its bound takes no more questions; it closes once its last answer is in.
       pooled = this.#open(server, family);
-      this.#current.set(key, pooled);
+      this.#current.set(server, pooled);
     }
     pooled.questions += 1;
     return pooled;
@@ -135,8 +137,7 @@ export class UdpSocketPool {
   #close(server: ExchangeTarget, pooled: PooledSocket): void {
     if (pooled.closed) return;
     pooled.closed = true;
-    const key = `${server.host} ${server.port}`;
-    if (this.#current.get(key) === pooled) this.#current.delete(key);
+    if (this.#current.get(server) === pooled) this.#current.delete(server);
     pooled.socket.removeAllListeners('message');
     // Late errors after close must not become unhandled 'error' events.
     pooled.socket.removeAllListeners('error');
