@@ -62,6 +62,19 @@ describe('lookup page: Mail security', () => {
     expect(html).toContain('<dt>DANE</dt>');
     expect(html).toContain('3 1 1 abababababababababababab…');
   });
+
+  it('a DANE-TA record for a certificate the host does not send is named as such', () => {
+    const html = page(
+      withSecurity((r) => {
+        const host = r.hosts[0];
+        if (!host) throw new Error('sample has a host');
+        const dane = { status: 'fail' as const, reason: 'no_match', hint: 'ta_not_sent', tlsa: [] };
+        return { ...r, mx: { ...r.mx, dnssec: 'secure' }, security: { ...r.security, dane: 'fail' }, hosts: [{ ...host, dane }] };
+      }),
+    );
+    expect(html).toContain('names a certificate authority the host does not send in its chain');
+    expect(html).not.toContain('a key rolled without updating TLSA');
+  });
 });
 
 const HOSTILE = `<script>alert(1)</script>"'`;

@@ -39,6 +39,10 @@ describe('renderSecurityLine', () => {
     expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'fail', [failing]), plain)).toBe(
       `  security  DNSSEC secure · DANE fail (${host.exchange}: no_match)`,
     );
+    const unsent = { ...host, dane: { ...failing.dane, hint: 'ta_not_sent' } };
+    expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'fail', [unsent]), plain)).toBe(
+      `  security  DNSSEC secure · DANE fail (${host.exchange}: no_match, ta_not_sent)`,
+    );
   });
 });
 

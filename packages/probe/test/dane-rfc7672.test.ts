@@ -150,6 +150,28 @@ describe('a DANE-TA anchor the server did not send (RFC 7671 5.2.2)', () => {
   it('a record carrying the whole key brings the anchor itself: it matches unsent', () => {
     expect(matchTlsa([tlsa(0, 'beef', root.spkiSha256)], [leaf, root], () => true)).not.toBeNull();
   });
+  it('the host result says why nothing matched: ta_not_sent, and only then', async () => {
+    const name = '_25._tcp.mx.a.test';
+    const facts: DaneHostFacts = {
+      host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test' },
+      chainDigests: [leaf, root],
+      certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
+      names: ['mx.a.test'],
+      mxSecure: true,
+      addressesSecure: true,
+    };
+    const taRecord = { type: 'TLSA' as const, name, ttl: 300, usage: 2, selector: 1, matchingType: 1, data: root.spkiSha256 };
+    const lookup = await lookupTlsa(
+      'mx.a.test',
+      25,
+      new TlsaResolver({ [name]: { records: [taRecord], authenticated: true } }),
+      BOUNDS,
+    );
+    expect(hostDane(lookup, facts, 64)).toMatchObject({ status: 'fail', reason: 'no_match', hint: 'ta_not_sent' });
+    const other = await lookupTlsa('mx.a.test', 25, new TlsaResolver({ [name]: secure(name, hex('ee', 32)) }), BOUNDS);
+    expect(hostDane(other, facts, 64)).not.toHaveProperty('hint');
+  });
+
   it('a probe cached before "sent" was recorded is read as sent', () => {
     const { sent: _unknown, ...older } = root;
     expect(matchTlsa([tlsa(1, root.spkiSha256)], [leaf, older], () => true)).not.toBeNull();

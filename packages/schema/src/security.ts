@@ -53,6 +53,11 @@ export const hostDaneSchema = z.object({
   matched: tlsaRecordSchema.nullable().optional(),
   /** TLSA records in the answer beyond those listed (bounded by maxTlsaRecords). */
   omitted: z.number().int().optional(),
+  /**
+   * With `no_match`, what would have matched: `ta_not_sent` when a DANE-TA digest names a
+   * certificate the server leaves out of its chain (RFC 7671 5.2.2 wants it sent).
+   */
+  hint: z.string().optional(),
 });
 export type HostDane = z.infer<typeof hostDaneSchema>;
 

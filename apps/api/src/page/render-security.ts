@@ -64,7 +64,12 @@ const DANE_TAGS: Record<HostDane['status'], SecurityRow['tag']> = {
 };
 
 /** What a DANE reason means for the people who run the mail host. */
-function daneReasonWords(reason: string | null): SafeHtml {
+function daneReasonWords(reason: string | null, hint?: string): SafeHtml {
+  if (reason === 'no_match' && hint === 'ta_not_sent') {
+    return html`A DANE-TA (2) record names a certificate authority the host does not send in its chain: senders only
+      match certificates the server presents (RFC 7671 5.2.2). Add that certificate to the host's chain file, or
+      publish a record for a certificate it does send.`;
+  }
   switch (reason) {
     case 'no_starttls':
       return html`The host publishes TLSA records but does not offer STARTTLS: DANE senders will not deliver in clear.`;
@@ -111,7 +116,7 @@ export const daneRow: RowRenderer = (result) => {
         tag: { ...DANE_TAGS[state === 'fail' ? 'fail' : 'not_applicable'] },
         words: explaining?.dane
           ? html`<span class="mono">${explaining.exchange}</span>:
-              ${explaining.dane.status === 'dns_error' ? html`the TLSA question failed (<code>${explaining.dane.reason ?? ''}</code>); a sender must not deliver to a host whose TLSA it cannot read.` : daneReasonWords(explaining.dane.reason)}`
+              ${explaining.dane.status === 'dns_error' ? html`the TLSA question failed (<code>${explaining.dane.reason ?? ''}</code>); a sender must not deliver to a host whose TLSA it cannot read.` : daneReasonWords(explaining.dane.reason, explaining.dane.hint)}`
           : html``,
       };
   }
@@ -125,7 +130,7 @@ export function renderHostDane(dane: HostDane): SafeHtml {
     return html`<br /><span class="mono">${`${record.usage} ${record.selector} ${record.matchingType} ${data}`}</span>`;
   });
   return html`<span class="tag ${tag.tone}">${tag.text}</span>
-    ${dane.status === 'pass' || dane.status === 'none' ? '' : daneReasonWords(dane.reason)}${records}`;
+    ${dane.status === 'pass' || dane.status === 'none' ? '' : daneReasonWords(dane.reason, dane.hint)}${records}`;
 }
 
 /**

@@ -28,7 +28,9 @@ export const danePart: Part = (result, colors) => {
   if (state === 'fail') {
     const failed = result.hosts.find((host) => host.dane?.status === 'fail' || host.dane?.status === 'dns_error');
     const reason = failed?.dane?.reason;
-    return colors.red(reason ? `${word} (${failed.exchange}: ${reason})` : word);
+    // ta_not_sent: the TLSA's trust anchor is missing from the chain the server sends (RFC 7671 5.2.2).
+    const hint = failed?.dane?.hint ? `, ${failed.dane.hint}` : '';
+    return colors.red(reason ? `${word} (${failed.exchange}: ${reason}${hint})` : word);
   }
   return colors.dim(word);
 };

@@ -1,7 +1,7 @@
 import type { HostDane, HostResult, TlsaRecord } from '@mxv/schema';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
-import { isUsableTlsa, matchTlsa } from './match-tlsa.js';
+import { isUsableTlsa, matchesUnsentAnchor, matchTlsa } from './match-tlsa.js';
 import type { TlsaCandidate, TlsaLookup } from './tlsa-lookup.js';
 
 /** What DANE needs of one host beyond its TLSA answer. */
@@ -71,6 +71,10 @@ export function hostDane(lookup: TlsaLookup, facts: DaneHostFacts, maxShownDataB
     facts.chainDigests,
     () => identity !== null && facts.names.some((name) => certCoversName(identity, name)),
   );
-  if (matched === null) return listed('fail', 'no_match', null);
+  if (matched === null) {
+    const failed = listed('fail', 'no_match', null);
+    if (matchesUnsentAnchor(lookup.records, facts.chainDigests)) failed.hint = 'ta_not_sent';
+    return failed;
+  }
   return listed('pass', null, shown(matched, maxShownDataBytes));
 }

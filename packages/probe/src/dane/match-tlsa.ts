@@ -98,3 +98,19 @@ export function matchTlsa(
   }
   return null;
 }
+
+/**
+ * Whether a usable DANE-TA digest would match a certificate the leaf chains up
+ * to but the server did not send (only this machine's trust store had it): the
+ * commonest DANE-TA mistake (a TLSA for the root of a chain served without it).
+ * Said beside `no_match` so that the fix can be named.
+ */
+export function matchesUnsentAnchor(records: readonly TlsaCandidate[], chain: readonly ChainDigest[]): boolean {
+  return records.some(
+    (record) =>
+      record.usage === DANE_TA &&
+      record.matchingType !== 0 &&
+      isUsableTlsa(record) &&
+      chain.some((cert) => cert.sent === false && cert.leafChains && matchesCert(record, cert)),
+  );
+}
