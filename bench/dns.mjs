@@ -20,6 +20,7 @@ import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { StubResolver } = await import(join(root, 'packages/probe/dist/index.js'));
