@@ -66,9 +66,9 @@ const DANE_TAGS: Record<HostDane['status'], SecurityRow['tag']> = {
 /** What a DANE reason means for the people who run the mail host. */
 function daneReasonWords(reason: string | null, hint?: string): SafeHtml {
   if (reason === 'no_match' && hint === 'ta_not_sent') {
-    return html`A DANE-TA (2) record names a certificate authority the host does not send in its chain: senders only
-      match certificates the server presents (RFC 7671 5.2.2). Add that certificate to the host's chain file, or
-      publish a record for a certificate it does send.`;
+    return html`A DANE-TA (2) record names a certificate authority the host does not send in its chain: senders only match
+    certificates the server presents (RFC 7671 5.2.2). Add that certificate to the host's chain file, or publish a record for a
+    certificate it does send.`;
   }
   switch (reason) {
     case 'no_starttls':
