@@ -205,6 +205,8 @@ describe('mxv check usage', () => {
     [['check', '--proxy', 'socks5://127.0.0.1:0', 'a.test'], '--proxy: the proxy port must be 1 to 65535'],
     [['check', '--proxy', 'http://127.0.0.1:3128', 'a.test'], '--proxy: http proxies are not supported'],
     [['frobnicate'], 'unknown command'],
+    [['check', '--file', '/nonexistent/domains.txt'], '--file "/nonexistent/domains.txt": cannot be read (no such file)'],
+    [['check', '--file', '/'], '--file "/": is a directory'],
     [['check', '--mta-sts-timeout-ms', '50', 'a.test'], '--mta-sts-timeout-ms'],
     [['check', '--mta-sts-timeout-ms', '1e9', 'a.test'], '--mta-sts-timeout-ms'],
   ])('%j exits 2 with a message', async (args, message) => {

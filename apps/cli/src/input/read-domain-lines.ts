@@ -1,6 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { INPUT_BOUNDS } from '../options/cli-bounds.js';
+import { UsageError } from '../options/usage-error.js';
 
 /**
  * One input of a domain list: a line (or argument) to normalize, or one that
@@ -29,6 +30,9 @@ export async function* readDomainInputs(
   stdin: Readable = process.stdin,
   maxLineBytes: number = INPUT_BOUNDS.maxLineBytes.default,
 ): AsyncGenerator<DomainInput> {
+  // Opened before anything is worked on: a list that cannot be read is a usage error (exit 2) at once,
+  // not an internal error after the arguments were checked.
+  const listFile = file === undefined || file === '-' ? null : await openListFile(file);
   for (const arg of args) {
     const bytes = Buffer.byteLength(arg, 'utf8');
     yield bytes > maxLineBytes
@@ -36,7 +40,7 @@ export async function* readDomainInputs(
       : { status: 'line', text: arg };
   }
   if (file === undefined) return;
-  const stream: AsyncIterable<Buffer | string> = file === '-' ? stdin : createReadStream(file);
+  const stream: AsyncIterable<Buffer | string> = listFile ?? stdin;
   const lines = new LineSplitter(maxLineBytes);
   for await (const chunk of stream) {
     // One async step per chunk, not per line: a million-line file reads as fast as with readline.
@@ -49,6 +53,28 @@ export async function* readDomainInputs(
   const last = lines.end();
   const input = last === null ? null : toInput(last, maxLineBytes);
   if (input !== null) yield input;
+}
+
+/** The --file list, open for reading, or a UsageError saying why it cannot be read. */
+async function openListFile(file: string): Promise<AsyncIterable<Buffer>> {
+  const why = (error: unknown): string => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    return code ?? String(error);
+  };
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new UsageError(`--file ${JSON.stringify(file)}: cannot be read (${why(error)})`);
+  }
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new UsageError(`--file ${JSON.stringify(file)}: is a directory`);
+  }
+  return handle.createReadStream();
 }
 
 /**
