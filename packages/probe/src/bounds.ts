@@ -152,6 +152,8 @@ export const POLICY_BOUNDS = {
   mtaStsMaxPolicyBytes: { min: 1024, max: 1_048_576, default: 65_536 },
   /** Status line and headers of the policy response together. */
   mtaStsMaxHeaderBytes: { min: 1024, max: 65_536, default: 16_384 },
+  /** Addresses of the policy host tried in turn when a connection is refused or cannot be made (as senders' HTTP clients do). */
+  mtaStsMaxAddresses: { min: 1, max: 16, default: 4 },
   /** A cached policy lives its max_age (RFC 8461 3.2), never longer than this. */
   mtaStsMaxCacheSeconds: { min: 1, max: 31_557_600, default: 86_400 },
   /** Port of the policy hosts. RFC 8461 3.3 fixes 443; another only for the simulated world (`--mta-sts-port`, hidden). */

@@ -129,6 +129,8 @@ const CASES: Record<string, Play> = {
   tls11: send(OK_HEAD, POLICY),
   cname: send(OK_HEAD, POLICY),
   mixed: send(OK_HEAD, POLICY),
+  failover: send(OK_HEAD, POLICY),
+  failovernone: send(OK_HEAD, POLICY),
 };
 
 interface Seen {
@@ -163,12 +165,15 @@ const resolver: DnsResolver = {
       ]);
     }
     if (name === 'mta-sts.mixed.test') return answer('NOERROR', [a('127.0.0.2'), a('127.0.0.1')]);
+    // 127.0.0.3 is allowed but nothing listens there: refused, and the next address answers.
+    if (name === 'mta-sts.failover.test') return answer('NOERROR', [a('127.0.0.3'), a('127.0.0.1')]);
+    if (name === 'mta-sts.failovernone.test') return answer('NOERROR', [a('127.0.0.3'), a('127.0.0.4')]);
     return answer('NOERROR', [a('127.0.0.1')]);
   },
 };
 
 function policy(): AddressPolicy {
-  const setup = createAddressPolicy(['127.0.0.1/32', '::1/128']);
+  const setup = createAddressPolicy(['127.0.0.1/32', '127.0.0.3/32', '127.0.0.4/32', '::1/128']);
   if (setup.status !== 'ok') throw new Error(setup.reason);
   return setup.policy;
 }
@@ -361,5 +366,12 @@ describe('the address fetched from (SSRF guard)', () => {
   it('of a blocked and an allowed address, connects to the allowed one only', async () => {
     expect(await fetcher().fetch('mixed.test')).toEqual({ status: 'ok', body: POLICY });
     expect(seen.connections.get('mta-sts.mixed.test')).toEqual(['127.0.0.1']);
+  });
+
+  it("an address that refuses is followed by the next one, as senders' HTTP clients do", async () => {
+    expect(await fetcher().fetch('failover.test')).toEqual({ status: 'ok', body: POLICY });
+    expect(seen.connections.get('mta-sts.failover.test')).toEqual(['127.0.0.1']);
+    // All refused: the last refusal is the answer.
+    expect(await fetcher().fetch('failovernone.test')).toEqual({ status: 'failed', error: 'fetch_connect_refused' });
   });
 });

@@ -15,7 +15,14 @@ export interface StsFetchBounds {
   mtaStsFetchTimeoutMs: number;
   mtaStsMaxPolicyBytes: number;
   mtaStsMaxHeaderBytes: number;
+  mtaStsMaxAddresses: number;
 }
+
+/**
+ * Failures of the connection itself, before anything was said: the next address
+ * of the name may answer. Anything later (TLS, HTTP, the body) is the host's answer.
+ */
+const NEXT_ADDRESS_ERRORS: ReadonlySet<string> = new Set(['fetch_connect_refused', 'fetch_connect_unreachable']);
 
 /** The policy body, or why there is none (a short machine-readable error: `fetch_http_404`, `blocked_address`, ...). */
 export type StsFetch = { status: 'ok'; body: string } | { status: 'failed'; error: string };
@@ -52,20 +59,31 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
     this.#ca = options.extraCaPem && options.extraCaPem.length > 0 ? [...rootCertificates, ...options.extraCaPem] : undefined;
   }
 
+  /**
+   * A refused or unreachable address is followed by the next allowed one, at
+   * most `mtaStsMaxAddresses`, all within the one timeout: Go's net/http and
+   * aiohttp, which senders fetch policies with, try each address of the name,
+   * so a policy host with one address down still has its policy in force.
+   */
   async fetch(domain: string, signal?: AbortSignal): Promise<StsFetch> {
     const host = `mta-sts.${domain}`;
-    const address = await this.#address(host, signal);
-    if (address.status === 'failed') return address;
+    const addresses = await this.#addresses(host, signal);
+    if (addresses.status === 'failed') return addresses;
     const timeout = AbortSignal.timeout(this.#options.bounds.mtaStsFetchTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    return this.#get(host, address.ip, combined);
+    let outcome: StsFetch = { status: 'failed', error: 'fetch_failed' };
+    for (const ip of addresses.ips.slice(0, this.#options.bounds.mtaStsMaxAddresses)) {
+      outcome = await this.#get(host, ip, combined);
+      if (outcome.status === 'ok' || !NEXT_ADDRESS_ERRORS.has(outcome.error)) return outcome;
+    }
+    return outcome;
   }
 
-  /** The first address of the name that the address policy allows; none allowed is `blocked_address`. */
-  async #address(
+  /** The addresses of the name that the address policy allows, A before AAAA; none allowed is `blocked_address`. */
+  async #addresses(
     host: string,
     signal?: AbortSignal,
-  ): Promise<{ status: 'ok'; ip: string } | { status: 'failed'; error: string }> {
+  ): Promise<{ status: 'ok'; ips: string[] } | { status: 'failed'; error: string }> {
     const answers = await Promise.all([
       this.#options.resolver.query(host, 'A', signal),
       this.#options.resolver.query(host, 'AAAA', signal),
@@ -81,8 +99,8 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
       const failed = answers.find((answer) => answer.status !== 'NOERROR' && answer.status !== 'NODATA') ?? answers[0];
       return { status: 'failed', error: `fetch_dns_${(failed?.status ?? 'NODATA').toLowerCase()}` };
     }
-    const allowed = ips.find((ip) => this.#options.policy.check(ip).status === 'allowed');
-    return allowed === undefined ? { status: 'failed', error: 'blocked_address' } : { status: 'ok', ip: allowed };
+    const allowed = ips.filter((ip) => this.#options.policy.check(ip).status === 'allowed');
+    return allowed.length === 0 ? { status: 'failed', error: 'blocked_address' } : { status: 'ok', ips: allowed };
   }
 
   #get(host: string, ip: string, signal: AbortSignal): Promise<StsFetch> {
