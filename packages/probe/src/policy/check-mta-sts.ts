@@ -18,12 +18,12 @@ export async function checkMtaSts(
   signal?: AbortSignal,
 ): Promise<MtaSts> {
   const empty: MtaSts = { status: 'none', id: null, mode: null, mx: [], maxAge: null, error: null };
-  const found = await lookupTaggedTxt(resolver, `_mta-sts.${domain}`, 'v=STSv1', bounds, signal);
+  // RFC 8461 3.1: only records beginning `v=STSv1` (case-sensitive) are STS records, counted and bounded.
+  const found = await lookupTaggedTxt(resolver, `_mta-sts.${domain}`, isStsTxtRecord, bounds, signal);
   if (found.status === 'absent') return empty;
   if (found.status === 'dns_error') return { ...empty, status: 'invalid', error: `txt_dns_${found.dns.toLowerCase()}` };
   if (found.status === 'too_large') return { ...empty, status: 'invalid', error: found.reason };
-  // The lookup's version test ignores case (right for SPF and DMARC); STS's does not (isStsTxtRecord).
-  const [record, ...others] = found.records.filter(isStsTxtRecord);
+  const [record, ...others] = found.records;
   if (record === undefined) return empty;
   // RFC 8461 3.1: with more than one record the sender assumes no policy.
   if (others.length > 0) return { ...empty, status: 'invalid', error: 'txt_multiple' };

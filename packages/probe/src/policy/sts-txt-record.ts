@@ -1,3 +1,4 @@
+import { EXTENSION_TAG_NAME } from './tag-list.js';
 import { hasVersionTag } from './txt-lookup.js';
 
 /** RFC 8461 3.1: `v=STSv1; id=<1-32 letters and digits>;`, v first. */
@@ -5,8 +6,6 @@ export type StsTxtRecord = { status: 'ok'; id: string } | { status: 'invalid'; e
 
 const STS_VERSION = 'v=STSv1';
 const POLICY_ID = /^[A-Za-z0-9]{1,32}$/;
-/** sts-ext-name (RFC 8461 3.1): wider than DKIM's tag names (`-`, `.`, a leading digit), at most 32. */
-const FIELD_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
 /**
  * Whether a TXT record at `_mta-sts.<domain>` is an STS record at all. RFC 8461
@@ -33,7 +32,7 @@ export function parseStsTxtRecord(text: string): StsTxtRecord {
   for (const field of rest) {
     const eq = field.indexOf('=');
     const name = field.slice(0, eq).trim();
-    if (eq <= 0 || !FIELD_NAME.test(name)) return { status: 'invalid', error: 'txt_syntax' };
+    if (eq <= 0 || !EXTENSION_TAG_NAME.test(name)) return { status: 'invalid', error: 'txt_syntax' };
     if (name.toLowerCase() === 'id') id ??= field.slice(eq + 1).trim();
   }
   if (id === undefined || !POLICY_ID.test(id)) return { status: 'invalid', error: 'txt_id' };
