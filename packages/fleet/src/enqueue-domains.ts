@@ -1,6 +1,6 @@
 import { normalizeDomain } from '@mxv/probe';
 import type { FleetRedis } from './redis-connection.js';
-import { execPerNode } from './exec-per-node.js';
+import { execPerNode, type PipelineReplies } from './exec-per-node.js';
 import { jobIdFor, VERIFY_JOB_NAME, type VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import type { ResultStore } from './result-store.js';
@@ -46,11 +46,21 @@ export interface EnqueueSummary {
 }
 
 /**
+ * At most this many chunks are being added at once: while Redis runs one chunk's scripts, the client
+ * builds the next one's (building a chunk's commands costs the client about as long as Redis takes to run
+ * them, so with one at a time each side waited for the other half the time).
+ */
+const ADDS_IN_FLIGHT = 2;
+
+/**
  * Streams domains into the queue in constant memory: one chunk at a time is
  * normalized, checked against existing jobs and stored results (two pipelined
  * round trips), and added with one addBulk; while Redis adds a chunk, the next
- * one is read and normalized (two chunks in memory at most). The job id is the domain, so even a
- * duplicate that slips past the check between two producers is ignored by BullMQ.
+ * ones are read, checked and built (at most ADDS_IN_FLIGHT chunks being added,
+ * one being checked, one being read). A domain that a chunk still being added
+ * holds counts as a duplicate, as the existence check would count it once that
+ * add is done. The job id is the domain, so even a duplicate that slips past the
+ * check between two producers is ignored by BullMQ.
  */
 export async function enqueueDomains(
   deps: { queue: VerifyQueue; redis: FleetRedis; keys: FleetKeys; store: ResultStore },
@@ -69,19 +79,30 @@ export async function enqueueDomains(
   const summary: EnqueueSummary = { read: 0, invalid: 0, duplicates: 0, fresh: 0, enqueued: 0 };
   let chunk: string[] = [];
   let seenInChunk = new Set<string>();
-  // The chunk Redis is adding while the next one is read and normalized: one in flight at most,
-  // and each chunk's existence check follows the previous chunk's add, so duplicates count as before.
-  let inFlight: Promise<void> = Promise.resolve();
+  // Oldest first; each settles after its totals are counted and reported, so reports keep the input's order.
+  const adding: ChunkAdd[] = [];
 
   const flush = async (): Promise<void> => {
     if (chunk.length === 0) return;
     const domains = chunk;
     chunk = [];
     seenInChunk = new Set();
-    await inFlight;
-    inFlight = addChunk(deps, domains, options, now(), summary).then(() => options.onProgress?.(summary));
-    // Awaited by the next flush (or at the end), which rethrows; this only keeps a failure from being unhandled meanwhile.
-    inFlight.catch(() => undefined);
+    // The adds this lookup may not see: those not done when it starts (one that ends meanwhile is still in this list).
+    const unseenAdds = [...adding];
+    const lookedUp = lookUpChunk(deps, domains, options);
+    // Awaited just below; this only keeps a failure from being unhandled while an older add is awaited.
+    lookedUp.catch(() => undefined);
+    while (adding.length >= ADDS_IN_FLIGHT) await adding.shift()?.done;
+    const toAdd = chooseJobsToAdd(domains, await lookedUp, unseenAdds, options, now(), summary);
+    const previous = adding.at(-1)?.done ?? Promise.resolve();
+    const added = toAdd.length === 0 ? Promise.resolve() : addJobs(deps.queue, toAdd, options);
+    const done = Promise.all([added, previous]).then(() => {
+      summary.enqueued += toAdd.length;
+      options.onProgress?.(summary);
+    });
+    // Awaited by a later flush (or at the end), which rethrows; this only keeps a failure from being unhandled meanwhile.
+    done.catch(() => undefined);
+    adding.push({ jobIds: new Set(toAdd), done });
   };
 
   for await (const input of inputs) {
@@ -105,17 +126,26 @@ export async function enqueueDomains(
     if (chunk.length >= chunkSize) await flush();
   }
   await flush();
-  await inFlight;
+  for (const chunkAdd of adding) await chunkAdd.done;
   return summary;
 }
 
-async function addChunk(
-  deps: { queue: VerifyQueue; redis: FleetRedis; keys: FleetKeys; store: ResultStore },
+interface ChunkAdd {
+  jobIds: ReadonlySet<string>;
+  done: Promise<void>;
+}
+
+interface ChunkLookup {
+  exists: PipelineReplies;
+  checkedAt: Array<number | null> | null;
+}
+
+/** Which of the chunk's domains already have a job, and (with --max-age) when each was last checked. */
+async function lookUpChunk(
+  deps: { redis: FleetRedis; keys: FleetKeys; store: ResultStore },
   domains: string[],
   options: EnqueueOptions,
-  nowMs: number,
-  summary: EnqueueSummary,
-): Promise<void> {
+): Promise<ChunkLookup> {
   // Jobs live in their shard's slot: with shards on a Cluster, one pipeline per master.
   const existence = execPerNode(
     deps.redis,
@@ -126,11 +156,23 @@ async function addChunk(
     existence,
     checkFreshness ? deps.store.checkedAtMany(domains) : Promise.resolve(null),
   ]);
+  return { exists, checkedAt };
+}
+
+/** The chunk's domains to add: not queued (nor being added by an earlier chunk), not fresh; counts the others. */
+function chooseJobsToAdd(
+  domains: string[],
+  { exists, checkedAt }: ChunkLookup,
+  unseenAdds: readonly ChunkAdd[],
+  options: EnqueueOptions,
+  nowMs: number,
+  summary: EnqueueSummary,
+): string[] {
   const toAdd: string[] = [];
   domains.forEach((domain, index) => {
     const [error, present] = exists?.[index] ?? [null, 0];
     if (error) throw error;
-    if (present === 1) {
+    if (present === 1 || unseenAdds.some((chunkAdd) => chunkAdd.jobIds.has(domain))) {
       summary.duplicates += 1;
       return;
     }
@@ -141,8 +183,10 @@ async function addChunk(
     }
     toAdd.push(domain);
   });
-  if (toAdd.length === 0) return;
+  return toAdd;
+}
+
+async function addJobs(queue: VerifyQueue, domains: string[], options: EnqueueOptions): Promise<void> {
   const opts = options.priority !== undefined ? { priority: options.priority } : {};
-  await deps.queue.addBulk(toAdd.map((domain) => ({ name: VERIFY_JOB_NAME, data: {}, opts: { jobId: domain, ...opts } })));
-  summary.enqueued += toAdd.length;
+  await queue.addBulk(domains.map((domain) => ({ name: VERIFY_JOB_NAME, data: {}, opts: { jobId: domain, ...opts } })));
 }

@@ -49,6 +49,48 @@ describe('enqueueDomains', () => {
     expect(await d.queue.count()).toBe(3);
   });
 
+  it('counts a repeat as a duplicate while the chunk that holds it is still being added, and reports in order', async () => {
+    const d = deps(fleetKeys(server.prefix('e5')));
+    const reports: EnqueueSummary[] = [];
+    // One domain per chunk: each repeat is looked up while the chunk before it (or the one before that) is in flight.
+    const input = ['a.test', 'a.test', 'b.test', 'a.test', 'b.test', 'c.test', 'c.test', 'a.test'];
+    const summary = await enqueueDomains(d, input, { chunkSize: 1, onProgress: (s) => void reports.push({ ...s }) });
+    expect(summary).toEqual<EnqueueSummary>({ read: 8, invalid: 0, duplicates: 5, fresh: 0, enqueued: 3 });
+    expect(reports.map((report) => report.enqueued)).toEqual([1, 1, 2, 2, 2, 3, 3, 3]);
+    expect((await d.queue.getWaiting()).map((job) => job.id).sort()).toEqual(['a.test', 'b.test', 'c.test']);
+  });
+
+  it('counts a repeat looked up before an add that ends while the repeat waits for its turn', async () => {
+    const d = deps(fleetKeys(server.prefix('e7')));
+    const slow = Object.create(d.queue) as VerifyQueue;
+    // Each add reaches Redis 50 ms late: the third chunk's lookup runs before the first chunk's jobs exist.
+    slow.addBulk = async (jobs) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return d.queue.addBulk(jobs);
+    };
+    const summary = await enqueueDomains({ ...d, queue: slow }, ['a.test', 'b.test', 'a.test', 'b.test'], { chunkSize: 1 });
+    expect(summary).toEqual<EnqueueSummary>({ read: 4, invalid: 0, duplicates: 2, fresh: 0, enqueued: 2 });
+  });
+
+  it('fails with the error of a chunk whose add fails, after the chunks before it', async () => {
+    const d = deps(fleetKeys(server.prefix('e6')));
+    let adds = 0;
+    const failing = Object.create(d.queue) as VerifyQueue;
+    failing.addBulk = async (jobs) => {
+      adds += 1;
+      if (adds === 2) throw new Error('add failed');
+      return d.queue.addBulk(jobs);
+    };
+    const reports: number[] = [];
+    await expect(
+      enqueueDomains({ ...d, queue: failing }, ['a.test', 'b.test', 'c.test', 'd.test'], {
+        chunkSize: 1,
+        onProgress: (s) => void reports.push(s.enqueued),
+      }),
+    ).rejects.toThrow('add failed');
+    expect(reports).toEqual([1]);
+  });
+
   it('skips domains with a result younger than max-age unless forced', async () => {
     const d = deps(fleetKeys(server.prefix('e2')));
     const now = Date.parse('2026-03-01T12:00:00.000Z');
