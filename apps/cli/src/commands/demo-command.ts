@@ -18,7 +18,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .summary('the whole fleet on a simulated mail world on loopback (no internet needed)')
     .description(
-      "Starts the testkit's simulated world on 127.x loopback addresses: a resolver and one mail host per case\n(STARTTLS ok, expired or wrong-name certificates, null MX, 554/421 greetings, silent, refused, HTTP on port 25, ...).\nThen the fleet: a Redis (REDIS_URL if it answers, under a fresh prefix removed at the end; else a private\nredis-server if one is installed), workers, the API and the lookup page; the world's domains go through the\nqueue, and each result is shown next to what the world says it should be. It keeps serving the lookup page\nuntil Ctrl-C (--once: exit after the summary). Without any Redis it says how to get one and checks in direct mode.",
+      "Starts the testkit's simulated world on 127.x loopback addresses: a resolver and one mail host per case (STARTTLS ok, expired or wrong-name certificates, null MX, 554/421 greetings, silent, refused, HTTP on port 25, ...).\nThen the fleet: a Redis (REDIS_URL if it answers, under a fresh prefix removed at the end; else a private redis-server if one is installed), workers, the API and the lookup page; the world's domains go through the queue, and each result is shown next to what the world says it should be. It keeps serving the lookup page until Ctrl-C (--once: exit after the summary). Without any Redis it says how to get one and checks in direct mode.",
     )
     .option('--json', 'print NDJSON results instead of tables')
     .addOption(

@@ -15,7 +15,7 @@ export function enqueueCommand(): Command {
   const command = new Command('enqueue')
     .summary("bulk-enqueue domains for the fleet's workers")
     .description(
-      'Queue domains for `mxv worker` (BullMQ queue "verify" in Redis). Streams files of any size in constant memory.\nInvalid lines are counted (and written with their reason to --invalid-out), never queued; a domain already\nwaiting or running is not queued twice; a domain with a stored result younger than --max-age is skipped unless --force.',
+      'Queue domains for `mxv worker` (BullMQ queue "verify" in Redis). Streams files of any size in constant memory.\nInvalid lines are counted (and written with their reason to --invalid-out), never queued; a domain already waiting or running is not queued twice; a domain with a stored result younger than --max-age is skipped unless --force.',
     )
     .argument('[domains...]', 'domains or e-mail addresses')
     .addOption(new Option('-f, --file <file>', 'read domains from FILE, one per line ("-" for stdin)'))

@@ -9,7 +9,7 @@ export function historyCommand(): Command {
   const command = new Command('history')
     .summary('what changed, when, for one domain')
     .description(
-      'Print the change records of a domain, newest first: each time a stored result differed from the one before\n(verdict, MX records, addresses, per host: connect, greeting, STARTTLS, TLS version and certificate), the fields that changed.\n--json prints {"domain":…,"changes":[{"at":…,"changes":[{"path","from","to"}]}]} (the API\'s shape).',
+      'Print the change records of a domain, newest first: each time a stored result differed from the one before (verdict, MX records, addresses, per host: connect, greeting, STARTTLS, TLS version and certificate), the fields that changed.\n--json prints {"domain":…,"changes":[{"at":…,"changes":[{"path","from","to"}]}]} (the API\'s shape).',
     )
     .argument('<domain>', 'a domain or e-mail address')
     .option('--json', 'print the history as one JSON object');

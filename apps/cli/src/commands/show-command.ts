@@ -10,7 +10,7 @@ export function showCommand(): Command {
   const command = new Command('show')
     .summary("print the fleet's stored results")
     .description(
-      'Print the latest stored result of each domain, in input order: the table of `mxv check`, or NDJSON (--json, or when piped).\nA domain with no stored result prints {"domain":…,"status":"not_found"} in JSON, a note on stderr in the table;\nan input that is not a domain prints {"input":…,"status":"invalid","error":reason}.',
+      'Print the latest stored result of each domain, in input order: the table of `mxv check`, or NDJSON (--json, or when piped).\nA domain with no stored result prints {"domain":…,"status":"not_found"} in JSON, a note on stderr in the table; an input that is not a domain prints {"input":…,"status":"invalid","error":reason}.',
     )
     .argument('[domains...]', 'domains or e-mail addresses')
     .addOption(new Option('-f, --file <file>', 'read domains from FILE, one per line ("-" for stdin)'))

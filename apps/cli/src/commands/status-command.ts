@@ -14,7 +14,7 @@ export function statusCommand(): Command {
   const command = new Command('status')
     .summary('queue depth, completion rate, workers, back-off, busiest groups, host cache')
     .description(
-      'Show the fleet at a glance: jobs per queue state, results written per minute, workers alive (by heartbeat),\naddresses and groups in back-off, the busiest provider and network groups, host cache size and hit ratio. --watch refreshes until interrupted.',
+      'Show the fleet at a glance: jobs per queue state, results written per minute, workers alive (by heartbeat), addresses and groups in back-off, the busiest provider and network groups, host cache size and hit ratio. --watch refreshes until interrupted.',
     )
     .option('--json', 'print one JSON object (per refresh with --watch)')
     .addOption(new Option('-w, --watch [seconds]', `refresh every N seconds (default ${STATUS_BOUNDS.watchSeconds.default})`))

@@ -23,7 +23,7 @@ export function watchCommand(): Command {
   const watch = new Command('watch')
     .summary('re-check domains on a schedule; changes go to history, events and webhooks')
     .description(
-      'Keep a watch list in the fleet: every worker moves due domains into the queue, and each change\n(see mxv history) is an event and, with --webhook, a signed POST (X-Mxv-Signature: sha256=HMAC of the body\nwith MXV_WEBHOOK_SECRET, set on the workers). Deliveries that fail every attempt are dead letters: mxv status counts them,\nmxv watch replay sends them again.',
+      'Keep a watch list in the fleet: every worker moves due domains into the queue, and each change (see mxv history) is an event and, with --webhook, a signed POST (X-Mxv-Signature: sha256=HMAC of the body with MXV_WEBHOOK_SECRET, set on the workers). Deliveries that fail every attempt are dead letters: mxv status counts them, mxv watch replay sends them again.',
     );
 
   const add = domainInputs(new Command('add').summary('watch domains (or change their interval / webhook)'))

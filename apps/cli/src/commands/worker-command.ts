@@ -57,7 +57,7 @@ export function workerCommand(): Command {
   const command = new Command('worker')
     .summary('run one stateless fleet worker')
     .description(
-      'Take domains from the queue and check them with the engine of `mxv check`, sharing host probes and\npoliteness limits (per address, per provider, per /24 or /48) with every other worker through Redis. Results go to Redis (see mxv show).\nSIGTERM/SIGINT drain: no new jobs, running ones finish (up to --drain-timeout-ms, then they are handed back).\nEvery worker also moves due watches into the queue and, when MXV_WEBHOOK_SECRET is set, delivers webhooks.\nLogs are JSON lines on stderr.',
+      'Take domains from the queue and check them with the engine of `mxv check`, sharing host probes and politeness limits (per address, per provider, per /24 or /48) with every other worker through Redis. Results go to Redis (see mxv show).\nSIGTERM/SIGINT drain: no new jobs, running ones finish (up to --drain-timeout-ms, then they are handed back).\nEvery worker also moves due watches into the queue and, when MXV_WEBHOOK_SECRET is set, delivers webhooks.\nLogs are JSON lines on stderr.',
     )
     .addOption(
       new Option('-c, --concurrency <n>', 'jobs in flight in this process')
