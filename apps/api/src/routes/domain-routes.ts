@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import {
   domainParamsSchema,
@@ -12,6 +12,7 @@ import {
 import type { ApiServices } from '../services/api-services.js';
 import { sameOriginGuard } from '../plugins/same-origin-guard.js';
 import { refreshCheck } from '../services/refresh-check.js';
+import type { ResultAnswer } from '../services/result-answers.js';
 import { liveCheckCaller } from './live-check-caller.js';
 import { streamNextResult } from './stream-next-result.js';
 import { domainOrThrow } from './parse-domain.js';
@@ -27,6 +28,16 @@ interface RefreshRoute {
 interface EventsRoute {
   Params: { domain: string };
   Querystring: { after?: string };
+}
+
+/** A domain's stored result with its age (RFC 9111 5.1), never served from a shared cache unchecked; 404 without one. */
+function sendStoredResult(reply: FastifyReply, domain: string, answer: ResultAnswer): FastifyReply {
+  if (answer.status === 'not_found') throw new ApiError('not_found', { message: `No result for ${domain} yet` });
+  return reply
+    .header('age', String(answer.ageSeconds))
+    .header('cache-control', 'no-cache')
+    .type('application/json; charset=utf-8')
+    .send(answer.body);
 }
 
 export async function domainRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
@@ -52,13 +63,7 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       const domain = domainOrThrow(request.params.domain);
       // GET is safe (RFC 9110 9.2.1): a link, a prefetch or another site's <img> must not make the fleet connect anywhere.
       if (request.query.refresh === true) throw new ApiError('refresh_needs_post');
-      const answer = await services.answers.latest(domain, Date.now());
-      if (answer.status === 'not_found') throw new ApiError('not_found', { message: `No result for ${domain} yet` });
-      return reply
-        .header('age', String(answer.ageSeconds))
-        .header('cache-control', 'no-cache')
-        .type('application/json; charset=utf-8')
-        .send(answer.body);
+      return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now()));
     },
   );
 
@@ -90,13 +95,7 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       if (outcome.status === 'refused') throw outcome.error;
       if (outcome.status === 'queued') return reply.code(202).send(outcome.queued);
       // The refresh has just looked at Redis: answer from it too, not from the cache.
-      const answer = await services.answers.latest(domain, Date.now(), { bypassCache: true });
-      if (answer.status === 'not_found') throw new ApiError('not_found', { message: `No result for ${domain} yet` });
-      return reply
-        .header('age', String(answer.ageSeconds))
-        .header('cache-control', 'no-cache')
-        .type('application/json; charset=utf-8')
-        .send(answer.body);
+      return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now(), { bypassCache: true }));
     },
   );
 
