@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { SMTP_PORT_TOKEN, startWorld, type World, type WorldSpec } from '@mxv/testkit';
-import {
-  createEngineParts,
-  createInProcessHostSource,
-  MailCheckEngine,
-  type DnsAnswer,
-  type DnsQuestionType,
-  type DnsRecord,
-  type DnsResolver,
-  type MemoryHostSource,
-} from '@mxv/probe';
+import { type DnsAnswer, type DnsQuestionType, type DnsRecord, type DnsResolver } from '@mxv/probe';
 import type { DnsStatus } from '@mxv/schema';
+import { worldEngine, type WorldEngine } from './support/world-engine.js';
 import { hostDane, type DaneHostFacts } from '../src/dane/host-dane.js';
 import { matchTlsa } from '../src/dane/match-tlsa.js';
 import { lookupExchangeTlsa, lookupTlsa, type TlsaCandidate } from '../src/dane/tlsa-lookup.js';
@@ -210,8 +201,7 @@ describe('TLSA association data as hex (RFC 6698 2.2)', () => {
 describe('an aliased exchange through the whole engine', () => {
   const tlsa = (exchange: string): string => `_${SMTP_PORT_TOKEN}._tcp.${exchange}`;
   let world: World;
-  let engine: MailCheckEngine;
-  let hosts: MemoryHostSource;
+  let check: WorldEngine['check'];
 
   function spec(): WorldSpec {
     return {
@@ -242,30 +232,16 @@ describe('an aliased exchange through the whole engine', () => {
 
   beforeAll(async () => {
     world = await startWorld(spec());
-    const setup = createEngineParts(
-      {
-        dnsServers: [world.dns],
-        allowNet: world.allowNet,
-        smtp: { port: world.smtpPort, hostBudgetMs: 3000 },
-        dns: { queryTimeoutMs: 500, attemptsPerServer: 1 },
-        politeness: { connectionsPerSecond: 1000, maxConcurrentPerIp: 100 },
-      },
-      { extraCaPem: [world.caCertPem] },
-    );
-    if (setup.status !== 'ok') throw new Error(setup.reason);
-    engine = new MailCheckEngine(setup.parts);
-    hosts = createInProcessHostSource(setup.parts);
+    ({ check } = worldEngine(world, {
+      smtp: { port: world.smtpPort, hostBudgetMs: 3000 },
+      dns: { queryTimeoutMs: 500, attemptsPerServer: 1 },
+      politeness: { connectionsPerSecond: 1000, maxConcurrentPerIp: 100 },
+    }));
   });
 
   afterAll(async () => {
     await world?.stop();
   });
-
-  async function check(domain: string): Promise<CheckResult> {
-    const outcome = await engine.check(domain, hosts);
-    if (outcome.status !== 'complete') throw new Error(`deferred: ${outcome.reason}`);
-    return checkResultSchema.parse(outcome.result);
-  }
 
   it('the TLSA records of the CNAME-expanded exchange apply (they were missed: dane "none")', async () => {
     const result = await check('alias.test');

@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { SMTP_PORT_TOKEN, startDnsServer, startWorld, type World, type WorldSpec } from '@mxv/testkit';
-import {
-  createEngineParts,
-  createInProcessHostSource,
-  boundValues,
-  DNS_BOUNDS,
-  MailCheckEngine,
-  StubResolver,
-  type MemoryHostSource,
-} from '@mxv/probe';
+import { createEngineParts, boundValues, DNS_BOUNDS, MailCheckEngine, StubResolver, type MemoryHostSource } from '@mxv/probe';
+import { worldEngine, type WorldEngine } from './support/world-engine.js';
 
 /**
  * DNSSEC of the MX answer and DANE (RFC 7672) through the whole engine, against
@@ -103,36 +95,22 @@ function spec(): WorldSpec {
 }
 
 let world: World;
-let engine: MailCheckEngine;
 let hosts: MemoryHostSource;
+let check: WorldEngine['check'];
 
 beforeAll(async () => {
   world = await startWorld(spec());
-  const setup = createEngineParts(
-    {
-      dnsServers: [world.dns],
-      allowNet: world.allowNet,
-      smtp: { port: world.smtpPort, hostBudgetMs: 3000 },
-      dns: { queryTimeoutMs: 500, attemptsPerServer: 1 },
-      politeness: { connectionsPerSecond: 1000, maxConcurrentPerIp: 100 },
-      dane: { maxTlsaRecords: MAX_TLSA, maxShownTlsaDataBytes: 64 },
-    },
-    { extraCaPem: [world.caCertPem] },
-  );
-  if (setup.status !== 'ok') throw new Error(setup.reason);
-  engine = new MailCheckEngine(setup.parts);
-  hosts = createInProcessHostSource(setup.parts);
+  ({ hosts, check } = worldEngine(world, {
+    smtp: { port: world.smtpPort, hostBudgetMs: 3000 },
+    dns: { queryTimeoutMs: 500, attemptsPerServer: 1 },
+    politeness: { connectionsPerSecond: 1000, maxConcurrentPerIp: 100 },
+    dane: { maxTlsaRecords: MAX_TLSA, maxShownTlsaDataBytes: 64 },
+  }));
 });
 
 afterAll(async () => {
   await world?.stop();
 });
-
-async function check(domain: string): Promise<CheckResult> {
-  const outcome = await engine.check(domain, hosts);
-  if (outcome.status !== 'complete') throw new Error(`deferred: ${outcome.reason}`);
-  return checkResultSchema.parse(outcome.result);
-}
 
 describe('DNSSEC of the MX answer', () => {
   it('secure when the validating resolver sets AD', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkResultSchema, type CheckResult } from '@mxv/schema';
+import type { CheckResult } from '@mxv/schema';
 import { SchedulingSlack, startWorld, type World, type WorldRecord, type WorldSpec } from '@mxv/testkit';
-import { createEngineParts, createInProcessHostSource, MailCheckEngine, type MemoryHostSource } from '@mxv/probe';
+import { worldEngine, type WorldEngine } from './support/world-engine.js';
 
 /**
  * Issue 6, "Hostile DNS": through the whole engine (stub resolver → mail route →
@@ -84,39 +84,28 @@ function spec(): WorldSpec {
 }
 
 let world: World;
-let engine: MailCheckEngine;
-let hosts: MemoryHostSource;
+let engine: WorldEngine;
 
 beforeAll(async () => {
   world = await startWorld(spec());
-  const setup = createEngineParts(
-    {
-      dnsServers: [world.dns],
-      allowNet: world.allowNet,
-      smtp: { port: world.smtpPort, hostBudgetMs: 2000, greetingTimeoutMs: 500, replyTimeoutMs: 500, connectTimeoutMs: 300 },
-      dns: { queryTimeoutMs: DNS_TRY_MS, attemptsPerServer: DNS_TRIES },
-      politeness: { connectionsPerSecond: 1000, maxConcurrentPerIp: 100 },
-      // The mail route's own questions are counted here: no security check adds its own.
-      checks: [],
-    },
-    { extraCaPem: [world.caCertPem] },
-  );
-  if (setup.status !== 'ok') throw new Error(setup.reason);
-  engine = new MailCheckEngine(setup.parts);
-  hosts = createInProcessHostSource(setup.parts);
+  engine = worldEngine(world, {
+    smtp: { port: world.smtpPort, hostBudgetMs: 2000, greetingTimeoutMs: 500, replyTimeoutMs: 500, connectTimeoutMs: 300 },
+    dns: { queryTimeoutMs: DNS_TRY_MS, attemptsPerServer: DNS_TRIES },
+    politeness: { connectionsPerSecond: 1000, maxConcurrentPerIp: 100 },
+    // The mail route's own questions are counted here: no security check adds its own.
+    checks: [],
+  });
 });
 
 afterAll(async () => {
   await world?.stop();
 });
 
+/** One check and how long it took; whatever the DNS said, the result is a valid contract object. */
 async function check(domain: string): Promise<{ result: CheckResult; elapsedMs: number }> {
   const started = Date.now();
-  const outcome = await engine.check(domain, hosts);
-  const elapsedMs = Date.now() - started;
-  if (outcome.status !== 'complete') throw new Error(`deferred: ${outcome.reason}`);
-  // Whatever the DNS said, the result is a valid contract object.
-  return { result: checkResultSchema.parse(outcome.result), elapsedMs };
+  const result = await engine.check(domain);
+  return { result, elapsedMs: Date.now() - started };
 }
 
 function queriesFor(name: string): Array<{ type: string; transport: string }> {

@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   boundValues,
   createAddressPolicy,
-  createEngineParts,
-  createInProcessHostSource,
   defaultsOf,
   DNS_BOUNDS,
   HttpsStsPolicyFetcher,
-  MailCheckEngine,
   MemoryStsPolicySource,
   POLICY_BOUNDS,
   StubResolver,
   type AddressPolicy,
 } from '@mxv/probe';
 import { demoWorldSpec, expectationMismatches, startWorld, type World, type WorldPolicyServerSpec } from '@mxv/testkit';
+import { worldEngine, type WorldEngine } from './support/world-engine.js';
 
 const POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: mx.sts.test\r\nmax_age: 3600\r\n';
 const FETCH_TIMEOUT_MS = 1_500;
@@ -137,30 +135,21 @@ describe('the engine over the demo world', () => {
     await demo?.stop();
   });
 
-  function engineFor(checks?: Array<'mta-sts' | 'spf' | 'dmarc' | 'tls-rpt'>) {
-    const setup = createEngineParts(
-      {
-        dnsServers: [demo.dns],
-        allowNet: demo.allowNet,
-        smtp: { port: demo.smtpPort, hostBudgetMs: 5_000 },
-        dns: { queryTimeoutMs: 1000, attemptsPerServer: 1 },
-        policy: { mtaStsPort: demo.httpsPort },
-        ...(checks ? { checks } : {}),
-      },
-      { extraCaPem: [demo.caCertPem] },
-    );
-    if (setup.status !== 'ok') throw new Error(setup.reason);
-    return { engine: new MailCheckEngine(setup.parts), hosts: createInProcessHostSource(setup.parts) };
+  function engineFor(checks?: Array<'mta-sts' | 'spf' | 'dmarc' | 'tls-rpt'>): WorldEngine {
+    return worldEngine(demo, {
+      smtp: { port: demo.smtpPort, hostBudgetMs: 5_000 },
+      dns: { queryTimeoutMs: 1000, attemptsPerServer: 1 },
+      policy: { mtaStsPort: demo.httpsPort },
+      ...(checks ? { checks } : {}),
+    });
   }
 
   it('gets every policy scenario as the world expects', async () => {
-    const { engine, hosts } = engineFor();
+    const { check } = engineFor();
     const policyDomains = demo.domains.filter((d) => demo.expectations.get(d)?.security !== undefined);
     expect(policyDomains.length).toBeGreaterThanOrEqual(6);
     for (const domain of policyDomains) {
-      const outcome = await engine.check(domain, hosts);
-      if (outcome.status !== 'complete') throw new Error('deferred');
-      expect([domain, expectationMismatches(outcome.result, demo.expectations.get(domain) ?? { verdict: 'ok' })]).toEqual([
+      expect([domain, expectationMismatches(await check(domain), demo.expectations.get(domain) ?? { verdict: 'ok' })]).toEqual([
         domain,
         [],
       ]);
@@ -168,16 +157,14 @@ describe('the engine over the demo world', () => {
   });
 
   it('leaves a check not asked for null, and the verdict as it was', async () => {
-    const { engine, hosts } = engineFor(['spf']);
-    const outcome = await engine.check('policies-ok.test', hosts);
-    if (outcome.status !== 'complete') throw new Error('deferred');
-    expect(outcome.result.security).toMatchObject({
+    const result = await engineFor(['spf']).check('policies-ok.test');
+    expect(result.security).toMatchObject({
       mtaSts: null,
       tlsRpt: null,
       dmarc: null,
       spf: { status: 'valid', lookups: 2 },
     });
-    expect(outcome.result.hosts.map((h) => h.mtaSts)).toEqual([null]);
-    expect(outcome.result.verdict).toBe('ok');
+    expect(result.hosts.map((h) => h.mtaSts)).toEqual([null]);
+    expect(result.verdict).toBe('ok');
   });
 });

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '@mxv/schema';
 import { startWorld, type World } from '@mxv/testkit';
-import {
-  createEngineParts,
-  createInProcessHostSource,
-  MailCheckEngine,
-  parsePortList,
-  portLabel,
-  type ProbeOptionsInput,
-  type ProbePort,
-} from '@mxv/probe';
+import { parsePortList, portLabel, type ProbeOptionsInput, type ProbePort } from '@mxv/probe';
+import { worldEngine } from './support/world-engine.js';
 
 /**
  * Issue 11 "Submission ports": every host probed on every port of --ports,
@@ -49,28 +42,19 @@ afterAll(async () => {
 });
 
 async function check(domain: string, ports: ProbePort[], extra: ProbeOptionsInput = {}): Promise<CheckResult> {
-  const setup = createEngineParts(
-    {
-      dnsServers: [world.dns],
-      allowNet: world.allowNet,
-      ports,
-      checks: [],
-      smtp: {
-        hostBudgetMs: 3000,
-        connectTimeoutMs: 500,
-        greetingTimeoutMs: 800,
-        replyTimeoutMs: 800,
-        tlsHandshakeTimeoutMs: 800,
-      },
-      politeness: { connectionsPerSecond: 50 },
-      ...extra,
+  return worldEngine(world, {
+    ports,
+    checks: [],
+    smtp: {
+      hostBudgetMs: 3000,
+      connectTimeoutMs: 500,
+      greetingTimeoutMs: 800,
+      replyTimeoutMs: 800,
+      tlsHandshakeTimeoutMs: 800,
     },
-    { extraCaPem: [world.caCertPem] },
-  );
-  if (setup.status !== 'ok') throw new Error(setup.reason);
-  const outcome = await new MailCheckEngine(setup.parts).check(domain, createInProcessHostSource(setup.parts));
-  if (outcome.status !== 'complete') throw new Error('deferred');
-  return outcome.result;
+    politeness: { connectionsPerSecond: 50 },
+    ...extra,
+  }).check(domain);
 }
 
 describe('--ports: every host on every port', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World, type WorldRecord } from '@mxv/testkit';
 import type { CheckName, CheckResult } from '@mxv/schema';
-import { createEngineParts, createInProcessHostSource, MailCheckEngine } from '@mxv/probe';
+import { worldEngine } from './support/world-engine.js';
 
 /**
  * Issue 11 "SRV": RFC 6186 `_submission._tcp` / RFC 8314 `_submissions._tcp`
@@ -70,28 +70,19 @@ afterAll(async () => {
 });
 
 async function check(domain: string, checks: CheckName[] = ['submission']): Promise<CheckResult> {
-  const setup = createEngineParts(
-    {
-      dnsServers: [world.dns],
-      allowNet: world.allowNet,
-      ports: [{ port: world.smtpPort, tlsMode: 'starttls' }],
-      checks,
-      smtp: {
-        hostBudgetMs: 3000,
-        connectTimeoutMs: 500,
-        greetingTimeoutMs: 800,
-        replyTimeoutMs: 800,
-        tlsHandshakeTimeoutMs: 800,
-      },
-      dns: { queryTimeoutMs: 1000 },
-      politeness: { connectionsPerSecond: 200, maxConcurrentPerIp: 8 },
+  return worldEngine(world, {
+    ports: [{ port: world.smtpPort, tlsMode: 'starttls' }],
+    checks,
+    smtp: {
+      hostBudgetMs: 3000,
+      connectTimeoutMs: 500,
+      greetingTimeoutMs: 800,
+      replyTimeoutMs: 800,
+      tlsHandshakeTimeoutMs: 800,
     },
-    { extraCaPem: [world.caCertPem] },
-  );
-  if (setup.status !== 'ok') throw new Error(setup.reason);
-  const outcome = await new MailCheckEngine(setup.parts).check(domain, createInProcessHostSource(setup.parts));
-  if (outcome.status !== 'complete') throw new Error('deferred');
-  return outcome.result;
+    dns: { queryTimeoutMs: 1000 },
+    politeness: { connectionsPerSecond: 200, maxConcurrentPerIp: 8 },
+  }).check(domain);
 }
 
 describe('RFC 6186 submission services', () => {
