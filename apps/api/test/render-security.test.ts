@@ -115,6 +115,24 @@ describe('the Mail security section', () => {
     expect(out).toContain('&lt;script&gt;');
   });
 
+  it('leaves no blank line where a field is missing: a details cell never starts or doubles a line break', () => {
+    const out = section({
+      mtaSts: { status: 'invalid', id: null, mode: null, mx: [], maxAge: null, error: 'txt_multiple' },
+      tlsRpt: { status: 'invalid', rua: [], error: 'rua_missing' },
+      spf: { status: 'temperror', record: null, error: 'dns_error', lookups: 0 },
+      dmarc: { status: 'invalid', record: null, policy: null, error: 'dns_error', foundAt: '_dmarc.example.test' },
+    });
+    // The last cell of each row: what follows its row's last <td>.
+    const cells = [...out.matchAll(/<td>((?:(?!<td>)[\s\S])*?)<\/td>\s*<\/tr>/g)].map((match) => (match[1] ?? '').trim());
+    expect(cells).toHaveLength(4);
+    for (const cell of cells) {
+      expect(cell).not.toMatch(/^<br \/>/);
+      expect(cell).not.toMatch(/<br \/>\s*<br \/>/);
+    }
+    expect(out).toContain('<code>rua_missing</code>');
+    expect(out).toContain('0 of 10 DNS lookups<br /><code>dns_error</code>');
+  });
+
   it('says when an invalid DMARC record is still applied as p=none', () => {
     const out = section({
       dmarc: { status: 'invalid', record: 'v=DMARC1; rua=mailto:d@example.test', policy: 'none', error: 'policy_missing' },

@@ -168,32 +168,49 @@ export function renderSecurity(result: CheckResult): SafeHtml | '' {
 
 type Tone = 'ok' | 'warn' | 'bad' | '';
 
+/** One line of a details cell; null (or empty) lines are left out. */
+type DetailLine = SafeHtml | string | null;
+
+/** The details lines one under the other, the empty ones left out (no blank line where a field is missing). */
+function stacked(lines: readonly DetailLine[]): SafeHtml {
+  const shown = lines.filter((line): line is SafeHtml | string => line !== null && String(line) !== '');
+  return html`${shown.map((line, index) => html`${index > 0 ? html`<br />` : ''}${line}`)}`;
+}
+
 function row(
   mechanism: string,
   key: string,
   status: string,
   tone: Tone,
-  details: SafeHtml | string,
+  details: readonly DetailLine[],
   error: string | null,
 ): SafeHtml {
   const words = error === null ? null : explainPolicyError(error);
+  const errorLine = error === null ? null : html`<code>${error}</code>${words === null ? '' : html` ${words}`}`;
   return html`<tr data-security="${key}" data-status="${status}">
     <td>${mechanism}</td>
     <td><span class="tag ${tone}">${status}</span></td>
-    <td>${details}${error === null ? '' : html`<br /><code>${error}</code>${words === null ? '' : html` ${words}`}`}</td>
+    <td>${stacked([...details, errorLine])}</td>
   </tr>`;
 }
 
-function record(text: string | null): SafeHtml | string {
-  return text === null ? '' : html`<span class="mono">${text}</span>`;
+function record(text: string | null): DetailLine {
+  return text === null ? null : html`<span class="mono">${text}</span>`;
 }
 
 export function mtaStsRow(mtaSts: MtaSts | null): SafeHtml | null {
   if (mtaSts === null) return null;
   if (mtaSts.status === 'none')
-    return row('MTA-STS', 'mta-sts', 'none', 'warn', 'No _mta-sts TXT record: senders may deliver without verified TLS.', null);
+    return row('MTA-STS', 'mta-sts', 'none', 'warn', ['No _mta-sts TXT record: senders may deliver without verified TLS.'], null);
   if (mtaSts.status === 'invalid') {
-    return row('MTA-STS', 'mta-sts', 'invalid', 'bad', mtaSts.id ? html`policy id <code>${mtaSts.id}</code>` : '', mtaSts.error);
+    return row(
+      'MTA-STS',
+      'mta-sts',
+      'invalid',
+      'bad',
+      [mtaSts.id ? html`policy id <code>${mtaSts.id}</code>` : null],
+      mtaSts.error,
+    );
   }
   const tone: Tone = mtaSts.mode === 'enforce' ? 'ok' : 'warn';
   return row(
@@ -201,8 +218,10 @@ export function mtaStsRow(mtaSts: MtaSts | null): SafeHtml | null {
     'mta-sts',
     `valid, ${mtaSts.mode ?? '?'}`,
     tone,
-    html`mx ${mtaSts.mx.map((m, i) => html`${i > 0 ? ', ' : ''}<code>${m}</code>`)} · max_age ${mtaSts.maxAge ?? '?'} s · id
-      <code>${mtaSts.id ?? ''}</code>`,
+    [
+      html`mx ${mtaSts.mx.map((m, i) => html`${i > 0 ? ', ' : ''}<code>${m}</code>`)} · max_age ${mtaSts.maxAge ?? '?'} s · id
+        <code>${mtaSts.id ?? ''}</code>`,
+    ],
     null,
   );
 }
@@ -210,14 +229,14 @@ export function mtaStsRow(mtaSts: MtaSts | null): SafeHtml | null {
 export function tlsRptRow(tlsRpt: TlsRpt | null): SafeHtml | null {
   if (tlsRpt === null) return null;
   if (tlsRpt.status === 'none')
-    return row('TLS-RPT', 'tls-rpt', 'none', '', 'No _smtp._tls record: nobody receives TLS failure reports.', null);
-  if (tlsRpt.status === 'invalid') return row('TLS-RPT', 'tls-rpt', 'invalid', 'bad', '', tlsRpt.error);
+    return row('TLS-RPT', 'tls-rpt', 'none', '', ['No _smtp._tls record: nobody receives TLS failure reports.'], null);
+  if (tlsRpt.status === 'invalid') return row('TLS-RPT', 'tls-rpt', 'invalid', 'bad', [], tlsRpt.error);
   return row(
     'TLS-RPT',
     'tls-rpt',
     'valid',
     'ok',
-    html`reports to ${tlsRpt.rua.map((r, i) => html`${i > 0 ? ', ' : ''}<code>${r}</code>`)}`,
+    [html`reports to ${tlsRpt.rua.map((r, i) => html`${i > 0 ? ', ' : ''}<code>${r}</code>`)}`],
     null,
   );
 }
@@ -230,23 +249,23 @@ export function spfRow(spf: Spf | null): SafeHtml | null {
       'spf',
       'none',
       'warn',
-      'No v=spf1 record: receivers cannot tell which hosts may send for this domain.',
+      ['No v=spf1 record: receivers cannot tell which hosts may send for this domain.'],
       null,
     );
-  const lookups = spf.lookups === null || spf.lookups === undefined ? '' : html`<br />${spf.lookups} of 10 DNS lookups`;
+  const lookups = spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} of 10 DNS lookups`;
   const tone: Tone = spf.status === 'valid' ? 'ok' : spf.status === 'temperror' ? 'warn' : 'bad';
-  return row('SPF', 'spf', spf.status, tone, html`${record(spf.record)}${lookups}`, spf.error);
+  return row('SPF', 'spf', spf.status, tone, [record(spf.record), lookups], spf.error);
 }
 
 export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
   if (dmarc === null) return null;
   if (dmarc.status === 'none')
-    return row('DMARC', 'dmarc', 'none', 'warn', 'No _dmarc record, here or at the organizational domain.', null);
-  const where = dmarc.foundAt ? html`<br /><span class="legend">found at ${dmarc.foundAt}</span>` : '';
+    return row('DMARC', 'dmarc', 'none', 'warn', ['No _dmarc record, here or at the organizational domain.'], null);
+  const where = dmarc.foundAt ? html`<span class="legend">found at ${dmarc.foundAt}</span>` : null;
   if (dmarc.status === 'invalid') {
     // RFC 7489 6.6.3 step 6: a record with a valid rua but no usable p is still applied, as p=none.
-    const applied = dmarc.policy ? html`<br />receivers apply it as p=${dmarc.policy}` : '';
-    return row('DMARC', 'dmarc', 'invalid', 'bad', html`${record(dmarc.record)}${applied}${where}`, dmarc.error);
+    const applied = dmarc.policy ? `receivers apply it as p=${dmarc.policy}` : null;
+    return row('DMARC', 'dmarc', 'invalid', 'bad', [record(dmarc.record), applied, where], dmarc.error);
   }
   const extras = [
     dmarc.subdomainPolicy ? `sp=${dmarc.subdomainPolicy}` : null,
@@ -257,7 +276,7 @@ export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
     'dmarc',
     `valid, p=${dmarc.policy ?? '?'}`,
     dmarc.policy === 'none' ? 'warn' : 'ok',
-    html`${record(dmarc.record)}${extras.length > 0 ? html`<br />${extras.join(' · ')}` : ''}${where}`,
+    [record(dmarc.record), extras.length > 0 ? extras.join(' · ') : null, where],
     null,
   );
 }
