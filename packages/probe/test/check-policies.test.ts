@@ -118,7 +118,7 @@ describe('checkSpf', () => {
   it('bounds the questions of one evaluation', async () => {
     const names = Array.from({ length: 9 }, (_, i) => `n${i}.x.test`);
     const zone: FakeZone = { 'x.test': txt('x.test', `v=spf1 ${names.map((n) => `a:${n}`).join(' ')} -all`) };
-    for (const name of names) zone[name] = [{ type: 'AAAA', name, ttl: 1, address: '2001:db8::1' }];
+    for (const name of names) zone[name] = [a(name)];
     const resolver = new FakeResolver(zone);
     const result = await checkSpf('x.test', resolver, { ...bounds, maxSpfQuestions: 5 });
     expect(result).toMatchObject({ status: 'permerror', error: 'question_limit' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkSpf, defaultsOf, parseSpfRecord, POLICY_BOUNDS } from '@mxv/probe';
-import { FakeResolver, txt, type FakeZone } from './fake-txt-resolver.js';
+import { a, FakeResolver, txt, type FakeZone } from './fake-txt-resolver.js';
 
 /**
  * The SPF check against RFC 7208 as evaluators (pyspf, libspf2, Mail::SPF)
@@ -120,6 +120,45 @@ describe('lookup limits (RFC 7208 4.6.4, 5.1)', () => {
     expect(found.questions).toBe(2);
   });
 
+  // Void lookups as an IPv4 sender's evaluation meets them (Mail::SPF and pyspf agree: spf-reference.test.ts).
+  it('an a term asks A only: names with only AAAA are void lookups, three of them a permerror (4.6.4)', async () => {
+    const v6only = (name: string) => [{ type: 'AAAA' as const, name, ttl: 1, address: '2001:db8::1' }];
+    const zone = (n: number): FakeZone => ({
+      'x.test': txt('x.test', `v=spf1 ${Array.from({ length: n }, (_, i) => `a:v${i}.y.test`).join(' ')} -all`),
+      ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${i}.y.test`, v6only(`v${i}.y.test`)])),
+    });
+    expect(await spf(zone(2))).toMatchObject({ result: { status: 'valid', lookups: 2 }, questions: 3 });
+    expect((await spf(zone(3))).result).toMatchObject({ status: 'permerror', error: 'too_many_void_lookups' });
+  });
+
+  it('an mx term asks the address of each exchange: each one without is a void lookup', async () => {
+    const zone = (addressed: number): FakeZone => ({
+      'x.test': [
+        ...txt('x.test', 'v=spf1 mx -all'),
+        ...['m0', 'm1', 'm2'].map((m, i) => ({
+          type: 'MX' as const,
+          name: 'x.test',
+          ttl: 1,
+          priority: i,
+          exchange: `${m}.x.test`,
+        })),
+      ],
+      ...Object.fromEntries(Array.from({ length: addressed }, (_, i) => [`m${i}.x.test`, [a(`m${i}.x.test`)]])),
+    });
+    // The MX question and one A question per exchange; one lookup-costing term.
+    expect(await spf(zone(3))).toMatchObject({ result: { status: 'valid', lookups: 1 }, questions: 5 });
+    expect((await spf(zone(1))).result).toMatchObject({ status: 'valid' });
+    expect((await spf(zone(0))).result).toMatchObject({ status: 'permerror', error: 'too_many_void_lookups' });
+  });
+
+  it('a null MX in an mx term is a void lookup without a question for the root', async () => {
+    const zone: FakeZone = {
+      'x.test': txt('x.test', 'v=spf1 mx:n.y.test -all'),
+      'n.y.test': [{ type: 'MX', name: 'n.y.test', ttl: 1, priority: 0, exchange: '' }],
+    };
+    expect(await spf(zone)).toMatchObject({ result: { status: 'valid', lookups: 1 }, questions: 2 });
+  });
+
   it('an mx name with more than 10 MX records is a permerror; 10 is fine (4.6.4)', async () => {
     const zone = (n: number): FakeZone => ({
       'x.test': [
@@ -132,6 +171,8 @@ describe('lookup limits (RFC 7208 4.6.4, 5.1)', () => {
           exchange: `m${i}.x.test`,
         })),
       ],
+      // Exchanges with addresses: each one without would be a void lookup of the mx term.
+      ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`m${i}.x.test`, [a(`m${i}.x.test`)]])),
     });
     expect((await spf(zone(10))).result).toMatchObject({ status: 'valid', lookups: 1 });
     expect((await spf(zone(11))).result).toMatchObject({ status: 'permerror', error: 'too_many_mx_records' });

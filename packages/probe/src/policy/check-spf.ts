@@ -1,5 +1,6 @@
 import type { Spf } from '@mxv/schema';
-import type { DnsQuestionType, DnsResolver } from '../dns/dns-types.js';
+import type { DnsAnswer, DnsQuestionType, DnsResolver } from '../dns/dns-types.js';
+import { followCnameChain } from '../dns/follow-cname-chain.js';
 import { hasMacro, LOOKUP_MECHANISMS, parseSpfRecord, type SpfMechanismKind } from './spf-record.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
 
@@ -41,8 +42,10 @@ interface Walk {
  * Checks a domain's SPF record without a sender address (mxv has none): the
  * record is found and parsed, every `include` and `redirect` is followed, and
  * the DNS lookups an evaluation of the whole record would need are counted
- * (RFC 7208 4.6.4: include, a, mx, ptr, exists, redirect), the targets of a,
- * mx and exists asked once to count void lookups. A domain-spec with macros
+ * (RFC 7208 4.6.4: include, a, mx, ptr, exists, redirect), and the void
+ * lookups counted as an IPv4 sender's evaluation meets them, the family every
+ * receiver speaks (Mail::SPF and pyspf count them so): `a` and `exists` ask A,
+ * `mx` asks MX and then each exchange's A. A domain-spec with macros
  * (7.1) names a different domain per sender, so it is counted but not followed;
  * ptr needs the sender's address, so it is counted and not asked.
  */
@@ -87,22 +90,44 @@ async function ask(
   name: string,
   type: DnsQuestionType,
   signal: AbortSignal | undefined,
-): Promise<'found' | 'void' | 'error' | 'limit'> {
+): Promise<{ outcome: 'found' | 'void' | 'error' | 'limit'; answer: DnsAnswer | null }> {
   if (walk.questions >= bounds.maxSpfQuestions) {
     fail(walk, 'permerror', 'question_limit');
-    return 'limit';
+    return { outcome: 'limit', answer: null };
   }
   walk.questions += 1;
   const answer = await resolver.query(name, type, signal);
-  if (answer.status === 'NOERROR') {
-    if (type === 'MX' && answer.records.filter((record) => record.type === 'MX').length > SPF_MAX_MX_RECORDS) {
-      fail(walk, 'permerror', 'too_many_mx_records');
-    }
-    return 'found';
-  }
-  if (answer.status === 'NXDOMAIN' || answer.status === 'NODATA') return 'void';
+  if (answer.status === 'NOERROR') return { outcome: 'found', answer };
+  if (answer.status === 'NXDOMAIN' || answer.status === 'NODATA') return { outcome: 'void', answer };
   fail(walk, 'temperror', `dns_${answer.status.toLowerCase()}`);
-  return 'error';
+  return { outcome: 'error', answer };
+}
+
+/**
+ * An `mx` term as an evaluator meets it (RFC 7208 5.4): the MX question (void
+ * when there is none), then the address of each exchange, each one without an
+ * address another void lookup, as Mail::SPF and pyspf count them. More than 10
+ * exchanges is a permerror (4.6.4).
+ */
+async function walkMx(
+  walk: Walk,
+  resolver: DnsResolver,
+  bounds: SpfBounds,
+  name: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const asked = await ask(walk, resolver, bounds, name, 'MX', signal);
+  if (asked.outcome === 'void') return countVoid(walk);
+  if (asked.outcome !== 'found' || asked.answer === null) return;
+  const owner = followCnameChain(asked.answer.records, name).target;
+  const exchanges: string[] = [];
+  for (const record of asked.answer.records) if (record.type === 'MX' && record.name === owner) exchanges.push(record.exchange);
+  if (exchanges.length > SPF_MAX_MX_RECORDS) return fail(walk, 'permerror', 'too_many_mx_records');
+  for (const exchange of exchanges) {
+    if (!worthAsking(walk, 'mx')) return;
+    // The null MX (RFC 7505, "." read as "") has no address: void, as the root's A answer would be.
+    if (exchange === '' || (await ask(walk, resolver, bounds, exchange, 'A', signal)).outcome === 'void') countVoid(walk);
+  }
 }
 
 function countVoid(walk: Walk): void {
@@ -137,13 +162,10 @@ async function walkRecord(
     if (mechanism.kind === 'include') {
       await follow(target, 'include', path, walk, resolvers, bounds, signal);
     } else if (mechanism.kind === 'mx') {
-      if ((await ask(walk, resolver, bounds, target, 'MX', signal)) === 'void') countVoid(walk);
-    } else if (mechanism.kind === 'exists') {
-      if ((await ask(walk, resolver, bounds, target, 'A', signal)) === 'void') countVoid(walk);
+      await walkMx(walk, resolver, bounds, target, signal);
     } else {
-      // `a` matches A or AAAA, by the sender's family; without one, the name is void only when it has neither.
-      const v4 = await ask(walk, resolver, bounds, target, 'A', signal);
-      if (v4 === 'void' && (await ask(walk, resolver, bounds, target, 'AAAA', signal)) === 'void') countVoid(walk);
+      // `a` and `exists` ask A: `a` as an IPv4 sender's evaluation asks it (see checkSpf), `exists` always.
+      if ((await ask(walk, resolver, bounds, target, 'A', signal)).outcome === 'void') countVoid(walk);
     }
   }
   // RFC 7208 6.1: redirect is ignored when the record has an `all` mechanism.
