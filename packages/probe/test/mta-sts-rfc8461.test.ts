@@ -202,9 +202,10 @@ describe('fetching the policy (RFC 8461 3.3)', () => {
     expect(await fetcher().fetch('charset.test')).toEqual({ status: 'ok', body: POLICY });
   });
 
-  it('drops a UTF-8 byte order mark before the policy', async () => {
+  it('keeps a UTF-8 byte order mark, which the policy grammar refuses (RFC 8461 3.2; postfix-mta-sts-resolver too)', async () => {
     const fetched = await fetcher().fetch('bom.test');
-    expect(fetched).toEqual({ status: 'ok', body: POLICY });
+    expect(fetched).toEqual({ status: 'ok', body: `\uFEFF${POLICY}` });
+    expect(parseStsPolicy(`\uFEFF${POLICY}`)).toEqual({ status: 'invalid', error: 'policy_syntax' });
   });
 
   it.each([

@@ -128,6 +128,15 @@ describe('parseStsPolicy', () => {
     expect(parseStsPolicy(good)).toEqual(expected);
     expect(parseStsPolicy(`${good.replaceAll('\r\n', '\n')}ext_field: yes\n`)).toEqual(expected);
   });
+  it('reads field names case-sensitively (%s"mode"): "MODE" is an extension field', () => {
+    expect(parseStsPolicy('version: STSv1\nMODE: enforce\nmode: testing\nmx: a.test\nmax_age: 1\n')).toMatchObject({
+      policy: { mode: 'testing' },
+    });
+    expect(parseStsPolicy('VERSION: STSv1\nmode: enforce\nmx: a.test\nmax_age: 1\n')).toEqual({
+      status: 'invalid',
+      error: 'policy_version',
+    });
+  });
   it('keeps the first of a repeated key (RFC 8461 3.2: the others are ignored)', () => {
     expect(parseStsPolicy('version: STSv1\nmode: enforce\nmode: testing\nmx: a.test\nmax_age: 1\n')).toEqual({
       status: 'ok',

@@ -159,8 +159,9 @@ function readBody(res: IncomingMessage, maxBytes: number, finish: (outcome: StsF
     const decoded = decodeContent(Buffer.concat(chunks), coding, maxBytes);
     if (decoded.status === 'failed') return finish(decoded);
     try {
-      // A policy is text; bytes that are not UTF-8 are a broken policy, not something to guess at.
-      finish({ status: 'ok', body: new TextDecoder('utf-8', { fatal: true }).decode(decoded.bytes) });
+      // A policy is text; bytes that are not UTF-8 are a broken policy, not something to guess at. A byte order
+      // mark is kept, so the policy fails its ABNF (RFC 8461 3.2) as it fails postfix-mta-sts-resolver's reading.
+      finish({ status: 'ok', body: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(decoded.bytes) });
     } catch {
       finish({ status: 'failed', error: 'policy_syntax' });
     }

@@ -37,7 +37,8 @@ export function parseStsPolicy(body: string): StsPolicyParse {
     if (line === '') continue;
     const match = FIELD.exec(line);
     if (match === null) return { status: 'invalid', error: 'policy_syntax' };
-    const key = (match[1] ?? '').toLowerCase();
+    // %s"version", %s"mode", ... (RFC 8461 3.2): names are case-sensitive, "MODE" is some extension's field.
+    const key = match[1] ?? '';
     const value = match[2] ?? '';
     if (key === 'mx') {
       mx.push(value);
