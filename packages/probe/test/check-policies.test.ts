@@ -158,7 +158,8 @@ describe('checkDmarc', () => {
   it('is none without a record, invalid with garbage, several records or a DNS failure', async () => {
     expect(await checkDmarc('x.test', new FakeResolver({}), bounds)).toMatchObject({ status: 'none', policy: null });
     const garbage = new FakeResolver({ '_dmarc.x.test': txt('_dmarc.x.test', 'v=DMARC1; p=reject; pct=many; ;;=;') });
-    expect(await checkDmarc('x.test', garbage, bounds)).toMatchObject({ status: 'invalid', error: 'syntax', policy: null });
+    // The empty and nameless tags are ignored as unknown tags (RFC 7489 6.3); pct=many is not.
+    expect(await checkDmarc('x.test', garbage, bounds)).toMatchObject({ status: 'invalid', error: 'pct_invalid', policy: null });
     const two = new FakeResolver({ '_dmarc.x.test': txt('_dmarc.x.test', 'v=DMARC1; p=none', 'v=DMARC1; p=reject') });
     expect(await checkDmarc('x.test', two, bounds)).toMatchObject({ status: 'invalid', error: 'multiple_records' });
     expect(await checkDmarc('x.test', new FakeResolver({ '_dmarc.x.test': 'SERVFAIL' }), bounds)).toMatchObject({

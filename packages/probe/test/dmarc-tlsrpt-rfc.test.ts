@@ -7,14 +7,9 @@ const bounds = defaultsOf(POLICY_BOUNDS);
 
 describe('DMARC record selection (RFC 7489 6.4 dmarc-version, 6.6.3 steps 1-2)', () => {
   it.each([
-    // The ABNF allows *WSP around "=" and before ";": these were skipped as "not DMARC", so the
-    // domain looked unprotected and the organizational domain's record was used instead.
-    ['v = DMARC1; p=reject', 'reject'],
+    // Blanks before ";" and before the tag: OpenDMARC takes these (apps/cli/test/interop-dmarc.test.ts).
     ['v=DMARC1 ; p=quarantine', 'quarantine'],
-    ['v =DMARC1;p=reject;', 'reject'],
-    // OpenDMARC compares the version value without case (strcasecmp).
-    ['v=dmarc1; p=reject', 'reject'],
-    ['V=DMARC1; p=none', 'none'],
+    [' v=DMARC1; p=reject', 'reject'],
   ])('%j is the record at _dmarc.<domain>', async (record, policy) => {
     const resolver = new FakeResolver({
       '_dmarc.mail.example.com': txt('_dmarc.mail.example.com', record),
@@ -28,6 +23,27 @@ describe('DMARC record selection (RFC 7489 6.4 dmarc-version, 6.6.3 steps 1-2)',
     });
     expect(resolver.questions).toHaveLength(1);
   });
+
+  // The ABNF allows *WSP around "=", and these are plainly meant as DMARC records, but OpenDMARC
+  // only takes a record that begins v=DMARC1 exactly: broken (version_format), found where they are,
+  // so neither "none" nor the organizational domain's record.
+  it.each(['v = DMARC1; p=reject', 'v =DMARC1;p=reject;', 'v=dmarc1; p=reject', 'V=DMARC1; p=none'])(
+    '%j is the record at _dmarc.<domain>, invalid: version_format',
+    async (record) => {
+      const resolver = new FakeResolver({
+        '_dmarc.mail.example.com': txt('_dmarc.mail.example.com', record),
+        '_dmarc.example.com': txt('_dmarc.example.com', 'v=DMARC1; p=none'),
+      });
+      expect(await checkDmarc('mail.example.com', resolver, bounds)).toMatchObject({
+        status: 'invalid',
+        error: 'version_format',
+        record,
+        policy: null,
+        foundAt: '_dmarc.mail.example.com',
+      });
+      expect(resolver.questions).toHaveLength(1);
+    },
+  );
 
   it.each(['v=DMARC10; p=reject', 'v=DMARC1p=reject', 'x=1; v=DMARC1; p=reject', 'v=spf1 -all'])(
     '%j is not a DMARC record: none',

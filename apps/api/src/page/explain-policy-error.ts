@@ -62,6 +62,8 @@ const WORDS: Record<string, string> = {
   duplicate_modifier: 'redirect= or exp= appears more than once.',
   too_many_mx_records: 'An mx mechanism names a domain with more than 10 MX records.',
   // DMARC.
+  version_format:
+    'The record does not begin exactly v=DMARC1 (no blanks around =, that case): receivers such as OpenDMARC do not see it as DMARC.',
   policy_missing: 'The record has no p= tag (with a valid rua= it is applied as p=none, RFC 7489 6.6.3).',
   policy_invalid: 'p= must be none, quarantine or reject.',
   sp_invalid: 'sp= must be none, quarantine or reject.',

@@ -25,16 +25,26 @@ type PolicyError = 'policy_missing' | 'policy_invalid' | 'sp_invalid';
  */
 export type DmarcRecord =
   | ({ status: 'ok' } & DmarcRecordFields)
-  | { status: 'invalid'; error: 'syntax' | PolicyError | 'pct_invalid' | 'rua_invalid'; appliedPolicy?: 'none' };
+  | {
+      status: 'invalid';
+      error: 'syntax' | 'version_format' | PolicyError | 'pct_invalid' | 'rua_invalid';
+      appliedPolicy?: 'none';
+    };
 
 const POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
 
 /**
- * RFC 7489 6.4: dmarc-version = "v" *WSP "=" *WSP "DMARC1", then ";" (after *WSP) or the end.
- * The value is compared without case, as OpenDMARC does (strcasecmp); the ABNF's hex
- * literals make it case-sensitive, and mailauth and DMARCbis discard `v=dmarc1`.
+ * What is taken for a DMARC record at all: the version tag as RFC 7489 6.4 spells it
+ * (dmarc-version = "v" *WSP "=" *WSP "DMARC1"), and its near misses in any case, so that
+ * `V = dmarc1; p=reject` is reported as a broken record (`version_format`) rather than as none.
  */
 const DMARC_VERSION = /^[ \t]*v[ \t]*=[ \t]*DMARC1[ \t]*(?:;|$)/i;
+/**
+ * What receivers recognise: OpenDMARC takes a TXT record for DMARC only when it begins `v=DMARC1`
+ * (after leading blanks), exactly: no blank around `=`, no other case. A record written
+ * otherwise is no policy at such receivers, whatever the RFC's grammar allows.
+ */
+const EXACT_VERSION = /^[ \t]*v=DMARC1/;
 
 /** RFC 7489 6.6.3 step 2: the TXT records that are DMARC records at all; the others are discarded. */
 export function isDmarcRecord(text: string): boolean {
@@ -53,7 +63,8 @@ function unusablePolicy(error: PolicyError, rua: string | undefined): DmarcRecor
 }
 
 export function parseDmarcRecord(text: string): DmarcRecord {
-  const list = parseTagList(text);
+  if (!EXACT_VERSION.test(text)) return { status: 'invalid', error: 'version_format' };
+  const list = parseTagList(text, undefined, true);
   if (list.status === 'invalid') return { status: 'invalid', error: 'syntax' };
   const first = list.tags[0];
   if (first?.[0] !== 'v' || first[1].toUpperCase() !== 'DMARC1') return { status: 'invalid', error: 'syntax' };

@@ -17,21 +17,31 @@ const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
  */
 export const EXTENSION_TAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
-export function parseTagList(text: string, names: RegExp = TAG_NAME): TagList {
+/**
+ * `lenient` reads a list as DMARC receivers do (OpenDMARC; RFC 7489 6.3: unknown tags "MUST be
+ * ignored"): an empty tag-spec (`;;`), a part without `=` or with a name outside the grammar is
+ * an unknown tag and skipped. A repeated tag still invalidates the list (RFC 6376 3.2, whose
+ * tag-value syntax DMARC records follow, RFC 7489 6.4): receivers disagree on which value wins.
+ * The first part is never skipped: it is the version tag that makes the record what it is.
+ */
+export function parseTagList(text: string, names: RegExp = TAG_NAME, lenient = false): TagList {
   const tags: Array<readonly [string, string]> = [];
   const seen = new Set<string>();
   const parts = text.split(';');
   for (const [index, raw] of parts.entries()) {
     const part = raw.trim();
+    const skippable = lenient && index > 0;
     if (part === '') {
       // Only the last part may be empty: "v=DMARC1; p=none;" is fine, "v=DMARC1;; p=none" is not.
-      if (index === parts.length - 1 && index > 0) continue;
+      if ((index === parts.length - 1 && index > 0) || skippable) continue;
       return { status: 'invalid', error: 'tag_syntax' };
     }
     const eq = part.indexOf('=');
-    if (eq <= 0) return { status: 'invalid', error: 'tag_syntax' };
-    const name = part.slice(0, eq).trim();
-    if (!names.test(name)) return { status: 'invalid', error: 'tag_syntax' };
+    const name = eq <= 0 ? '' : part.slice(0, eq).trim();
+    if (eq <= 0 || !names.test(name)) {
+      if (skippable) continue;
+      return { status: 'invalid', error: 'tag_syntax' };
+    }
     const key = name.toLowerCase();
     if (seen.has(key)) return { status: 'invalid', error: 'duplicate_tag' };
     seen.add(key);
