@@ -105,6 +105,16 @@ const CASES: DmarcCase[] = [
   { name: 'lower-value', txt: [['v=dmarc1; p=reject']], status: 'invalid', error: 'version_format', differs: NOT_SEEN },
   { name: 'space-semicolon', txt: [['v=DMARC1 ; p=reject']], status: 'valid' },
   { name: 'leading-space', txt: [[' v=DMARC1; p=reject']], status: 'valid' },
+  // No record of its own: the organizational domain's (RFC 7489 6.6.3; Public Suffix List: orgdomain.test).
+  {
+    name: 'mail.orgdomain.test',
+    txt: [],
+    status: 'valid',
+    differs: {
+      opendmarc: 'none',
+      why: 'opendmarc-check asks only the name given (it loads no public suffix list; the milter, given one, falls back too)',
+    },
+  },
   { name: 'control-garbage', txt: [['v=DMARC1; p=reject; \u0001\u0002=;;x']], status: 'valid' },
 ];
 
@@ -143,6 +153,8 @@ describe.skipIf(reason !== null)('DMARC: mxv against OpenDMARC on the same recor
       records[domain] = [{ type: 'MX', priority: 10, exchange: `mx.${domain}` }];
       if (c.txt.length > 0) records[`_dmarc.${domain}`] = c.txt.map((text) => ({ type: 'TXT', text }));
     }
+    records['orgdomain.test'] = [{ type: 'MX', priority: 10, exchange: 'mx.orgdomain.test' }];
+    records['_dmarc.orgdomain.test'] = [{ type: 'TXT', text: 'v=DMARC1; p=quarantine; sp=reject; rua=mailto:d@orgdomain.test' }];
     dns = await startDnsServer({ host: DNS_IP, port: 53, records, zones: ['test'] });
     const domains = CASES.map(domainOf);
     const resolvConf = join(dir, 'resolv.conf');
