@@ -72,6 +72,19 @@ describe('enqueueDomains', () => {
     expect(summary).toEqual<EnqueueSummary>({ read: 4, invalid: 0, duplicates: 2, fresh: 0, enqueued: 2 });
   });
 
+  it('with shards, finds the jobs already queued in every shard (one existence script per shard)', async () => {
+    const keys = fleetKeys(server.prefix('e8'), 4);
+    const d = deps(keys);
+    const domains = Array.from({ length: 40 }, (_, i) => `d${i}.sharded.test`);
+    expect(new Set(domains.map((domain) => keys.shardOf(domain))).size).toBe(4);
+    const first = await enqueueDomains(d, domains.slice(0, 25), { chunkSize: 7 });
+    expect(first).toMatchObject({ read: 25, duplicates: 0, enqueued: 25 });
+    // The first 25 are queued, spread over the 4 shards; the rest are new.
+    const again = await enqueueDomains(d, [...domains].reverse(), { chunkSize: 9 });
+    expect(again).toMatchObject({ read: 40, duplicates: 25, enqueued: 15 });
+    for (const domain of domains) expect(await d.redis.exists(keys.job(domain)), domain).toBe(1);
+  });
+
   it('fails with the error of a chunk whose add fails, after the chunks before it', async () => {
     const d = deps(fleetKeys(server.prefix('e6')));
     let adds = 0;
