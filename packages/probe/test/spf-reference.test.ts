@@ -145,6 +145,29 @@ const ZONE: Record<string, ZoneRecord[]> = {
   'upper-redirect.spf.test': spf('v=spf1 REDIRECT=_spf.provider.spf.test'),
   'bad-modifier-macro.spf.test': spf('v=spf1 foo=%{q} -all'),
   'redirect-loop.spf.test': spf('v=spf1 redirect=redirect-loop.spf.test'),
+  'trailing-dot.spf.test': spf('v=spf1 include:_spf.provider.spf.test. -all'),
+  'macros.spf.test': spf('v=spf1 exists:%{ir}.%{l1r+-}.%{d2}._m.spf.test exists:%{o}.%{h}._m.spf.test -all'),
+  'c-outside-exp.spf.test': spf('v=spf1 exists:%{c}.spf.test -all'),
+  'c-in-exp.spf.test': spf('v=spf1 -all exp=%{c}.spf.test'),
+  'numeric-tld.spf.test': spf('v=spf1 a:host.123 -all'),
+  'underscore.spf.test': spf('v=spf1 include:_spf_x.spf.test -all'),
+  '_spf_x.spf.test': spf('v=spf1 -all'),
+  'spaces.spf.test': spf('v=spf1  ip4:192.0.2.1   -all'),
+  'tab.spf.test': spf('v=spf1\tip4:192.0.2.1 -all'),
+  // Longer than one TXT string (255 bytes): two strings, read as one record (RFC 7208 3.3).
+  'long.spf.test': [
+    txt(
+      `v=spf1 ${Array.from({ length: 15 }, (_, i) => `ip4:192.0.2.${i}`).join(' ')} `,
+      `${Array.from({ length: 12 }, (_, i) => `ip4:198.51.100.${i}`).join(' ')} -all`,
+    ),
+  ],
+  'ptr-domain.spf.test': spf('v=spf1 ptr:provider.spf.test -all'),
+  'qualifiers.spf.test': spf(
+    'v=spf1 +mx:provider.spf.test/24 ~ip4:192.0.2.0/24 ?a:out.provider.spf.test -ip6:2001:db8::/32 ~all',
+  ),
+  'ip6-loopback.spf.test': spf('v=spf1 ip6:::1 ip4:192.0.2.1/32 -all'),
+  'cname-mx.spf.test': [...spf('v=spf1 mx -all'), { type: 'MX', priority: 10, exchange: 'alias.cname-mx.spf.test' }],
+  'alias.cname-mx.spf.test': [{ type: 'CNAME', target: 'out.provider.spf.test' }],
   'v4.dual.spf.test': [addr()],
   'v6.dual.spf.test': [{ type: 'AAAA', address: '2001:db8::10' }],
 };
@@ -219,6 +242,20 @@ const CASES: Case[] = [
     },
   },
   { domain: 'redirect-loop.spf.test', status: 'permerror', error: 'redirect_loop' },
+  { domain: 'trailing-dot.spf.test', status: 'valid' },
+  { domain: 'macros.spf.test', status: 'valid' },
+  { domain: 'c-outside-exp.spf.test', status: 'permerror' },
+  // c, r and t are for the explanation text that exp= names, not for its domain-spec (RFC 7208 7.1).
+  { domain: 'c-in-exp.spf.test', status: 'permerror' },
+  { domain: 'numeric-tld.spf.test', status: 'permerror' },
+  { domain: 'underscore.spf.test', status: 'valid' },
+  { domain: 'spaces.spf.test', status: 'valid' },
+  { domain: 'tab.spf.test', status: 'none' },
+  { domain: 'long.spf.test', status: 'valid' },
+  { domain: 'ptr-domain.spf.test', status: 'valid' },
+  { domain: 'qualifiers.spf.test', status: 'valid' },
+  { domain: 'ip6-loopback.spf.test', status: 'valid' },
+  { domain: 'cname-mx.spf.test', status: 'valid' },
 ];
 
 let dns: DnsServer;
