@@ -68,6 +68,11 @@ interface StsCase {
 const policy = (...lines: string[]): PolicyServerBehaviour => ({ kind: 'policy', body: `${lines.join('\r\n')}\r\n` });
 const ENFORCE = ['version: STSv1', 'mode: enforce', 'mx: mx1.example.test', 'mx: *.backup.example.test', 'max_age: 86400'];
 
+const MX_PATTERN =
+  'RFC 8461 3.2: a wildcard only as the whole leftmost label; the resolver does not check patterns (and no certificate name then matches it)';
+const TXT_ID =
+  'RFC 8461 3.1: id is 1 to 32 letters and digits, and an invalid record means no policy; the resolver does not check the id';
+
 const CASES: StsCase[] = [
   { name: 'enforce', serve: policy(...ENFORCE), status: 'valid' },
   {
@@ -161,6 +166,61 @@ const CASES: StsCase[] = [
     status: 'invalid',
     error: 'policy_version',
   },
+  {
+    name: 'mx-trailing-dot',
+    serve: policy('version: STSv1', 'mode: enforce', 'mx: mx.example.test.', 'max_age: 86400'),
+    status: 'valid',
+  },
+  {
+    name: 'mx-partial-wildcard',
+    serve: policy('version: STSv1', 'mode: enforce', 'mx: mail*.example.test', 'max_age: 86400'),
+    status: 'invalid',
+    error: 'policy_mx_invalid',
+    differs: { sender: 'VALID', why: MX_PATTERN },
+  },
+  {
+    name: 'mx-double-wildcard',
+    serve: policy('version: STSv1', 'mode: enforce', 'mx: *.*.example.test', 'max_age: 86400'),
+    status: 'invalid',
+    error: 'policy_mx_invalid',
+    differs: { sender: 'VALID', why: MX_PATTERN },
+  },
+  {
+    name: 'max-age-zeros',
+    serve: policy('version: STSv1', 'mode: enforce', 'mx: mx.example.test', 'max_age: 0086400'),
+    status: 'valid',
+  },
+  {
+    name: 'mode-case',
+    serve: policy('version: STSv1', 'mode: Enforce', 'mx: mx.example.test', 'max_age: 86400'),
+    status: 'invalid',
+  },
+  {
+    name: 'trailing-blanks',
+    serve: policy('version: STSv1  ', 'mode: enforce\t', 'mx: mx.example.test ', 'max_age: 86400 '),
+    status: 'valid',
+  },
+  {
+    name: 'blank-lines',
+    serve: policy('version: STSv1', '', 'mode: enforce', '', 'mx: mx.example.test', 'max_age: 86400'),
+    status: 'valid',
+  },
+  {
+    name: 'id-too-long',
+    txt: [`v=STSv1; id=${'a'.repeat(33)};`],
+    serve: policy(...ENFORCE),
+    status: 'invalid',
+    differs: { sender: 'VALID', why: TXT_ID },
+  },
+  {
+    name: 'id-bad-char',
+    txt: ['v=STSv1; id=2026-01-01;'],
+    serve: policy(...ENFORCE),
+    status: 'invalid',
+    differs: { sender: 'VALID', why: TXT_ID },
+  },
+  { name: 'txt-extension', txt: ['v=STSv1; id=ext1; x-vendor=yes;'], serve: policy(...ENFORCE), status: 'valid' },
+  { name: 'txt-case', txt: ['V=STSv1; id=case1;'], serve: policy(...ENFORCE), status: 'none' },
   { name: 'bom', serve: { kind: 'policy', body: `\ufeff${ENFORCE.join('\r\n')}\r\n` }, status: 'invalid' },
 ];
 
