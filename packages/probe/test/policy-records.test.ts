@@ -51,6 +51,12 @@ describe('parseDmarcRecord', () => {
       rua: ['mailto:a@x.test', 'mailto:b@y.test!10m'],
     });
   });
+  it('reads adkim, aspf, fo, ri and rf in their grammar (any case)', () => {
+    expect(parseDmarcRecord('v=DMARC1; p=none; adkim=S; aspf=r; fo=0:1:d:s; ri=86400; rf=afrf')).toMatchObject({
+      status: 'ok',
+      policy: 'none',
+    });
+  });
   it('ignores unknown tags (RFC 7489 6.3), even ones outside the tag grammar, and empty ones, as OpenDMARC does', () => {
     expect(parseDmarcRecord('v=DMARC1; p=none; zz=whatever; adkim=s')).toMatchObject({ status: 'ok', policy: 'none' });
     expect(parseDmarcRecord('v=DMARC1; p=none; \u0000\u0001garbage;;; x-vendor=1; =')).toMatchObject({
@@ -70,6 +76,12 @@ describe('parseDmarcRecord', () => {
     ['v=DMARC1; p=none; rua=a@x.test', 'rua_invalid'],
     ['v=DMARC1; p=none; rua=mailto:a@x.test,', 'rua_invalid'],
     ['v=DMARC1; p=none; p=reject', 'syntax'],
+    // Values OpenDMARC refuses the whole record for (apps/cli/test/interop-dmarc.test.ts).
+    ['v=DMARC1; p=none; adkim=x', 'adkim_invalid'],
+    ['v=DMARC1; p=none; aspf=relaxed', 'aspf_invalid'],
+    ['v=DMARC1; p=none; fo=1:x', 'fo_invalid'],
+    ['v=DMARC1; p=none; ri=soon', 'ri_invalid'],
+    ['v=DMARC1; p=none; rf=xml', 'rf_invalid'],
   ])('%j → %s', (text, error) => {
     expect(parseDmarcRecord(text)).toEqual({ status: 'invalid', error });
   });

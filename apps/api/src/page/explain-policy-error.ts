@@ -68,6 +68,11 @@ const WORDS: Record<string, string> = {
   policy_invalid: 'p= must be none, quarantine or reject.',
   sp_invalid: 'sp= must be none, quarantine or reject.',
   pct_invalid: 'pct= must be a whole number from 0 to 100.',
+  adkim_invalid: 'adkim= must be r or s; receivers such as OpenDMARC ignore the whole record.',
+  aspf_invalid: 'aspf= must be r or s; receivers such as OpenDMARC ignore the whole record.',
+  fo_invalid: 'fo= must be 0, 1, d or s (several joined by :); receivers such as OpenDMARC ignore the whole record.',
+  ri_invalid: 'ri= must be a number of seconds; receivers such as OpenDMARC ignore the whole record.',
+  rf_invalid: 'rf= must name a report format (afrf); receivers may ignore the whole record (RFC 7489 6.3).',
 };
 
 export function explainPolicyError(error: string): string | null {

@@ -14,9 +14,9 @@ type PolicyError = 'policy_missing' | 'policy_invalid' | 'sp_invalid';
 /**
  * RFC 7489 6.3/6.4: `v=DMARC1` first, then `p` (required), `sp`, `pct`
  * (0-100), `rua` (URIs), among others. Unknown tags are ignored (6.3: "MUST
- * be ignored"), and so are adkim, aspf, fo, rf, ri and ruf, which change neither
- * the policy nor where aggregate reports go. A value outside its grammar in p, sp,
- * pct or rua makes the record invalid, so the reason is shown rather than a
+ * be ignored"), and so is ruf. A value outside its grammar in p, sp, pct or
+ * rua, or in adkim, aspf, fo, rf or ri (which OpenDMARC refuses the whole record
+ * for), makes the record invalid, so the reason is shown rather than a
  * silently different policy.
  *
  * A record without a valid p, or with an invalid sp, is still acted on as p=none
@@ -27,7 +27,7 @@ export type DmarcRecord =
   | ({ status: 'ok' } & DmarcRecordFields)
   | {
       status: 'invalid';
-      error: 'syntax' | 'version_format' | PolicyError | 'pct_invalid' | 'rua_invalid';
+      error: 'syntax' | 'version_format' | PolicyError | 'pct_invalid' | 'rua_invalid' | DmarcTagError;
       appliedPolicy?: 'none';
     };
 
@@ -93,5 +93,32 @@ export function parseDmarcRecord(text: string): DmarcRecord {
     if (uris === null) return { status: 'invalid', error: 'rua_invalid' };
     rua = uris;
   }
+  const unusable = unusableReportingTag(list);
+  if (unusable !== null) return { status: 'invalid', error: unusable };
   return { status: 'ok', policy, subdomainPolicy, pct, rua };
+}
+
+/**
+ * The tags that shape evaluation and reports but not the policy (RFC 7489 6.3/6.4): adkim and
+ * aspf `r`/`s`, fo a `:` list of 0, 1, d and s, ri digits, rf a `:` list of report formats
+ * (afrf, iodef; "a Mail Receiver observing a different value ... MAY ignore the entire DMARC
+ * record"). A value outside these makes OpenDMARC refuse the whole record ("bad token value"), so
+ * such a domain has no policy at its receivers: invalid, with the tag named.
+ */
+const REPORTING_TAGS: ReadonlyArray<readonly [tag: string, valid: RegExp, error: DmarcTagError]> = [
+  ['adkim', /^[rs]$/i, 'adkim_invalid'],
+  ['aspf', /^[rs]$/i, 'aspf_invalid'],
+  ['fo', /^[01ds](?:[ \t]*:[ \t]*[01ds])*$/i, 'fo_invalid'],
+  ['ri', /^[0-9]+$/, 'ri_invalid'],
+  ['rf', /^(?:afrf|iodef)(?:[ \t]*:[ \t]*(?:afrf|iodef))*$/i, 'rf_invalid'],
+];
+
+type DmarcTagError = 'adkim_invalid' | 'aspf_invalid' | 'fo_invalid' | 'ri_invalid' | 'rf_invalid';
+
+function unusableReportingTag(list: Extract<ReturnType<typeof parseTagList>, { status: 'ok' }>): DmarcTagError | null {
+  for (const [tag, valid, error] of REPORTING_TAGS) {
+    const value = tagValue(list, tag);
+    if (value !== undefined && !valid.test(value)) return error;
+  }
+  return null;
 }
