@@ -1,6 +1,7 @@
 import { normalizeDomain } from '@mxv/probe';
 import type { FleetRedis } from './redis-connection.js';
 import type { PipelineReplies } from './exec-per-node.js';
+import { indexGroups } from './index-groups.js';
 import { jobIdFor, VERIFY_JOB_NAME, type VerifyQueue } from './queue.js';
 import type { FleetKeys } from './redis-keys.js';
 import type { ResultStore } from './result-store.js';
@@ -156,13 +157,7 @@ interface JobsExistRedis {
  */
 async function jobsExist(redis: FleetRedis, keys: FleetKeys, domains: readonly string[]): Promise<PipelineReplies> {
   if (!('mxvJobsExist' in redis)) redis.defineCommand('mxvJobsExist', { lua: JOBS_EXIST });
-  const byShard = new Map<number, number[]>();
-  domains.forEach((domain, index) => {
-    const shard = keys.shardOf(domain);
-    const members = byShard.get(shard);
-    if (members) members.push(index);
-    else byShard.set(shard, [index]);
-  });
+  const byShard = indexGroups(domains, (domain) => keys.shardOf(domain));
   const replies: PipelineReplies = new Array(domains.length);
   await Promise.all(
     [...byShard.values()].map(async (indexes) => {

@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis';
+import { indexGroups } from './index-groups.js';
 import { keySlot } from './key-slot.js';
 import type { FleetRedis } from './redis-connection.js';
 
@@ -21,14 +22,10 @@ export async function execPerNode(redis: FleetRedis, commands: readonly KeyedCom
   if (commands.length === 0) return [];
   if (!(redis instanceof Cluster))
     return ((await redis.pipeline(commands as unknown as unknown[][]).exec()) ?? []) as PipelineReplies;
-  const groups = new Map<string, number[]>();
-  commands.forEach((command, index) => {
+  const groups = indexGroups(commands, (command) => {
     const slot = keySlot(command[1]);
     // Before the slot map is known every slot is its own group: correct, only more round trips.
-    const node = redis.slots[slot]?.join(',') ?? `slot:${slot}`;
-    const members = groups.get(node);
-    if (members) members.push(index);
-    else groups.set(node, [index]);
+    return redis.slots[slot]?.join(',') ?? `slot:${slot}`;
   });
   const replies: PipelineReplies = new Array(commands.length);
   await Promise.all(
