@@ -12,6 +12,13 @@ describe('explainPolicyError', () => {
     expect(explainPolicyError('fetch_failed')).not.toBeNull();
   });
 
+  it('has words for every DMARC error the check gives', () => {
+    const errors = ['version_format', 'syntax', 'policy_missing', 'policy_invalid', 'sp_invalid', 'pct_invalid', 'rua_invalid'];
+    for (const error of [...errors, 'adkim_invalid', 'aspf_invalid', 'fo_invalid', 'ri_invalid', 'rf_invalid']) {
+      expect(explainPolicyError(error), error).not.toBeNull();
+    }
+  });
+
   it('leaves an unknown code to be shown as it is', () => {
     expect(explainPolicyError('some_future_error')).toBeNull();
   });

@@ -47,7 +47,8 @@ const WORDS: Record<string, string> = {
   // SPF.
   too_many_lookups:
     'Evaluating the record takes more than 10 DNS lookups (RFC 7208 4.6.4): receivers answer permerror. Flatten includes.',
-  too_many_void_lookups: 'More than two names in the record do not exist (RFC 7208 4.6.4).',
+  too_many_void_lookups:
+    'More than two of its lookups find nothing (a name that does not exist, an a: name without an IPv4 address, an MX host without one): receivers stop with a permerror (RFC 7208 4.6.4).',
   include_loop: 'An include leads back to a record already being evaluated.',
   redirect_loop: 'A redirect leads back to a record already being evaluated.',
   include_none: 'An included domain publishes no SPF record.',
@@ -63,7 +64,7 @@ const WORDS: Record<string, string> = {
   too_many_mx_records: 'An mx mechanism names a domain with more than 10 MX records.',
   // DMARC.
   version_format:
-    'The record does not begin exactly v=DMARC1 (no blanks around =, that case): receivers such as OpenDMARC do not see it as DMARC.',
+    'The record does not begin exactly v=DMARC1 (a lower-case v, an upper-case DMARC1, no blank around =): receivers such as OpenDMARC do not see it as DMARC.',
   policy_missing: 'The record has no p= tag (with a valid rua= it is applied as p=none, RFC 7489 6.6.3).',
   policy_invalid: 'p= must be none, quarantine or reject.',
   sp_invalid: 'sp= must be none, quarantine or reject.',
