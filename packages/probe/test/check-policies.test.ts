@@ -33,13 +33,29 @@ describe('checkSpf', () => {
         a('x.test'),
         { type: 'MX', name: 'x.test', ttl: 1, priority: 1, exchange: 'mx.x.test' },
       ],
+      // e.y.test has no address: an exists of a name that has one would match every sender and end the walk there.
       '_spf.y.test': txt('_spf.y.test', 'v=spf1 exists:e.y.test a:m.y.test -all'),
-      'e.y.test': [a('e.y.test')],
       'm.y.test': [a('m.y.test')],
       '_r.x.test': txt('_r.x.test', 'v=spf1 -all'),
     };
     // x: a, mx, ptr, include, redirect = 5; _spf.y: exists, a = 2.
     expect((await spf(zone)).result).toEqual({ status: 'valid', record, error: null, lookups: 7 });
+  });
+
+  it('stops at a term every sender matches: the lookups after it are never made (RFC 7208 4.6.4 "during evaluation")', async () => {
+    const after = Array.from({ length: 11 }, (_, i) => `a:h${i}.y.test`).join(' ');
+    const zone = (first: string): FakeZone => ({
+      'x.test': txt('x.test', `v=spf1 ${first} ${after} -all`),
+      'e.y.test': [a('e.y.test')],
+      '_all.y.test': txt('_all.y.test', 'v=spf1 +all'),
+      '_none.y.test': txt('_none.y.test', 'v=spf1 -all'),
+      ...Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`h${i}.y.test`, [a(`h${i}.y.test`)]])),
+    });
+    expect((await spf(zone('exists:e.y.test'))).result).toMatchObject({ status: 'valid', lookups: 1 });
+    expect((await spf(zone('include:_all.y.test'))).result).toMatchObject({ status: 'valid', lookups: 1 });
+    expect((await spf(zone('ip4:0.0.0.0/0'))).result).toMatchObject({ status: 'valid', lookups: 0 });
+    // An include that fails everyone matches no one: the walk goes on, over the limit.
+    expect((await spf(zone('include:_none.y.test'))).result).toMatchObject({ status: 'permerror', error: 'too_many_lookups' });
   });
 
   it('is a permerror with more than one record (RFC 7208 4.5)', async () => {

@@ -1,7 +1,7 @@
 import type { Spf } from '@mxv/schema';
 import type { DnsAnswer, DnsQuestionType, DnsResolver } from '../dns/dns-types.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
-import { hasMacro, LOOKUP_MECHANISMS, parseSpfRecord, type SpfMechanismKind } from './spf-record.js';
+import { hasMacro, LOOKUP_MECHANISMS, parseSpfRecord, type SpfMechanism, type SpfMechanismKind } from './spf-record.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
 
 /** RFC 7208 4.6.4: at most 10 terms that cause DNS lookups, and at most 2 lookups that find nothing. */
@@ -135,6 +135,22 @@ function countVoid(walk: Walk): void {
   if (walk.voids > SPF_MAX_VOID_LOOKUPS) fail(walk, 'permerror', 'too_many_void_lookups');
 }
 
+/**
+ * What a record gives every (IPv4) sender alike, when its evaluation ends at a term each of them
+ * matches: `all`, `ip4:…/0`, `exists:` of a fixed name that has an address, an include whose
+ * record passes everyone; null when the result depends on the sender. The terms after such a
+ * term are never evaluated, so their lookups are not counted (RFC 7208 4.6.4 counts "during
+ * evaluation"; Mail::SPF and pyspf stop there too).
+ */
+type SenderIndependent = 'pass' | 'other' | null;
+
+const RESULT_OF: Readonly<Record<SpfMechanism['qualifier'], Exclude<SenderIndependent, null>>> = {
+  '+': 'pass',
+  '-': 'other',
+  '~': 'other',
+  '?': 'other',
+};
+
 async function walkRecord(
   record: string,
   domain: string,
@@ -143,38 +159,41 @@ async function walkRecord(
   resolvers: Resolvers,
   bounds: SpfBounds,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<SenderIndependent> {
   const resolver = path.length > 1 ? resolvers.shared : resolvers.own;
   const parsed = parseSpfRecord(record);
   if (parsed.status === 'invalid') {
     fail(walk, 'permerror', parsed.error);
-    return;
+    return null;
   }
   const { mechanisms, redirect } = parsed.terms;
-  // RFC 7208 5.1: evaluation ends at `all`; the terms after it are never tested (their syntax was checked above).
-  const all = mechanisms.findIndex((mechanism) => mechanism.kind === 'all');
-  const evaluated = all < 0 ? mechanisms : mechanisms.slice(0, all + 1);
-  for (const mechanism of evaluated) {
+  for (const mechanism of mechanisms) {
+    // RFC 7208 5.1: evaluation ends at `all`; the terms after it are never tested (their syntax was checked above).
+    if (mechanism.kind === 'all' || mechanism.everyIpv4 === true) return RESULT_OF[mechanism.qualifier];
     if (!LOOKUP_MECHANISMS.has(mechanism.kind)) continue;
     countLookup(walk);
     const target = mechanism.domain ?? domain;
     if (mechanism.kind === 'ptr' || hasMacro(target) || !worthAsking(walk, mechanism.kind)) continue;
     if (mechanism.kind === 'include') {
-      await follow(target, 'include', path, walk, resolvers, bounds, signal);
+      // RFC 7208 5.2: include matches when the included record passes.
+      if ((await follow(target, 'include', path, walk, resolvers, bounds, signal)) === 'pass') {
+        return RESULT_OF[mechanism.qualifier];
+      }
     } else if (mechanism.kind === 'mx') {
       await walkMx(walk, resolver, bounds, target, signal);
     } else {
       // `a` and `exists` ask A: `a` as an IPv4 sender's evaluation asks it (see checkSpf), `exists` always.
-      if ((await ask(walk, resolver, bounds, target, 'A', signal)).outcome === 'void') countVoid(walk);
+      const asked = await ask(walk, resolver, bounds, target, 'A', signal);
+      if (asked.outcome === 'void') countVoid(walk);
+      // exists matches when the name has an address, whoever sends: a fixed name does for everyone.
+      if (mechanism.kind === 'exists' && asked.outcome === 'found') return RESULT_OF[mechanism.qualifier];
     }
   }
-  // RFC 7208 6.1: redirect is ignored when the record has an `all` mechanism.
-  if (redirect !== null && all < 0) {
-    countLookup(walk);
-    if (!hasMacro(redirect) && worthAsking(walk, 'redirect')) {
-      await follow(redirect, 'redirect', path, walk, resolvers, bounds, signal);
-    }
-  }
+  // RFC 7208 6.1: redirect is ignored when the record has an `all` mechanism (the loop has returned then).
+  if (redirect === null) return null;
+  countLookup(walk);
+  if (hasMacro(redirect) || !worthAsking(walk, 'redirect')) return null;
+  return follow(redirect, 'redirect', path, walk, resolvers, bounds, signal);
 }
 
 /**
@@ -198,18 +217,24 @@ async function follow(
   resolvers: Resolvers,
   bounds: SpfBounds,
   signal: AbortSignal | undefined,
-): Promise<void> {
+): Promise<SenderIndependent> {
   const name = target.toLowerCase().replace(/\.$/, '');
-  if (path.includes(name)) return fail(walk, 'permerror', `${how}_loop`);
-  if (path.length > bounds.maxSpfDepth) return fail(walk, 'permerror', `${how}_too_deep`);
-  if (walk.questions >= bounds.maxSpfQuestions) return fail(walk, 'permerror', 'question_limit');
+  if (path.includes(name)) return failed(walk, 'permerror', `${how}_loop`);
+  if (path.length > bounds.maxSpfDepth) return failed(walk, 'permerror', `${how}_too_deep`);
+  if (walk.questions >= bounds.maxSpfQuestions) return failed(walk, 'permerror', 'question_limit');
   walk.questions += 1;
   const found = await lookupTaggedTxt(resolvers.shared, name, isSpfRecord, bounds, signal);
-  if (found.status === 'dns_error') return fail(walk, 'temperror', `dns_${found.dns.toLowerCase()}`);
-  if (found.status === 'too_large') return fail(walk, 'permerror', found.reason);
+  if (found.status === 'dns_error') return failed(walk, 'temperror', `dns_${found.dns.toLowerCase()}`);
+  if (found.status === 'too_large') return failed(walk, 'permerror', found.reason);
   // RFC 7208 4.6.4: a name that does not exist counts as a void lookup too.
   if (found.status === 'absent') countVoid(walk);
-  if (found.status === 'absent' || found.records.length === 0) return fail(walk, 'permerror', `${how}_none`);
-  if (found.records.length > 1) return fail(walk, 'permerror', `${how}_multiple_records`);
-  await walkRecord(found.records[0] ?? '', name, [...path, name], walk, resolvers, bounds, signal);
+  if (found.status === 'absent' || found.records.length === 0) return failed(walk, 'permerror', `${how}_none`);
+  if (found.records.length > 1) return failed(walk, 'permerror', `${how}_multiple_records`);
+  return walkRecord(found.records[0] ?? '', name, [...path, name], walk, resolvers, bounds, signal);
+}
+
+/** `fail`, for a term whose result is then unknown for every sender. */
+function failed(walk: Walk, status: 'permerror' | 'temperror', reason: string): null {
+  fail(walk, status, reason);
+  return null;
 }

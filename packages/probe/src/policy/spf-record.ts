@@ -8,6 +8,8 @@ export interface SpfMechanism {
   qualifier: '+' | '-' | '~' | '?';
   /** The domain-spec, when the mechanism has one (required for include and exists). */
   domain: string | null;
+  /** `ip4:…/0`: every IPv4 sender matches it. */
+  everyIpv4?: true;
 }
 
 export interface SpfTerms {
@@ -138,7 +140,10 @@ function parseMechanism(term: string): SpfMechanism | SpfSyntaxError {
     case 'ip4':
     case 'ip6':
       if (separator !== ':') return 'syntax';
-      return validNetwork(rest, name === 'ip4' ? 4 : 6) ? { kind: name, qualifier, domain: null } : 'bad_ip_network';
+      if (!validNetwork(rest, name === 'ip4' ? 4 : 6)) return 'bad_ip_network';
+      return name === 'ip4' && /\/0+$/.test(rest)
+        ? { kind: name, qualifier, domain: null, everyIpv4: true }
+        : { kind: name, qualifier, domain: null };
     default:
       return 'unknown_mechanism';
   }
