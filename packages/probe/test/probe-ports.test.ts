@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '@mxv/schema';
 import { startWorld, type World } from '@mxv/testkit';
 import { parsePortList, portLabel, type ProbeOptionsInput, type ProbePort } from '@mxv/probe';
-import { worldEngine } from './support/world-engine.js';
+import { QUICK_SMTP, worldEngine } from './support/world-engine.js';
 
 /**
  * Issue 11 "Submission ports": every host probed on every port of --ports,
@@ -45,13 +45,7 @@ async function check(domain: string, ports: ProbePort[], extra: ProbeOptionsInpu
   return worldEngine(world, {
     ports,
     checks: [],
-    smtp: {
-      hostBudgetMs: 3000,
-      connectTimeoutMs: 500,
-      greetingTimeoutMs: 800,
-      replyTimeoutMs: 800,
-      tlsHandshakeTimeoutMs: 800,
-    },
+    smtp: QUICK_SMTP,
     politeness: { connectionsPerSecond: 50 },
     ...extra,
   }).check(domain);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World, type WorldRecord } from '@mxv/testkit';
 import type { CheckName, CheckResult } from '@mxv/schema';
-import { worldEngine } from './support/world-engine.js';
+import { QUICK_SMTP, worldEngine } from './support/world-engine.js';
 
 /**
  * Issue 11 "SRV": RFC 6186 `_submission._tcp` / RFC 8314 `_submissions._tcp`
@@ -73,13 +73,7 @@ async function check(domain: string, checks: CheckName[] = ['submission']): Prom
   return worldEngine(world, {
     ports: [{ port: world.smtpPort, tlsMode: 'starttls' }],
     checks,
-    smtp: {
-      hostBudgetMs: 3000,
-      connectTimeoutMs: 500,
-      greetingTimeoutMs: 800,
-      replyTimeoutMs: 800,
-      tlsHandshakeTimeoutMs: 800,
-    },
+    smtp: QUICK_SMTP,
     dns: { queryTimeoutMs: 1000 },
     politeness: { connectionsPerSecond: 200, maxConcurrentPerIp: 8 },
   }).check(domain);

@@ -1,4 +1,4 @@
-import { isReportUri, parseTagList, parseUriList, tagValue } from './tag-list.js';
+import { isReportUri, parseTagList, parseUriList, tagValue, type TagList } from './tag-list.js';
 
 export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 
@@ -115,7 +115,7 @@ const REPORTING_TAGS: ReadonlyArray<readonly [tag: string, valid: RegExp, error:
 
 type DmarcTagError = 'adkim_invalid' | 'aspf_invalid' | 'fo_invalid' | 'ri_invalid' | 'rf_invalid';
 
-function unusableReportingTag(list: Extract<ReturnType<typeof parseTagList>, { status: 'ok' }>): DmarcTagError | null {
+function unusableReportingTag(list: Extract<TagList, { status: 'ok' }>): DmarcTagError | null {
   for (const [tag, valid, error] of REPORTING_TAGS) {
     const value = tagValue(list, tag);
     if (value !== undefined && !valid.test(value)) return error;

@@ -9,6 +9,15 @@ import {
   type ProbeOptionsInput,
 } from '@mxv/probe';
 
+/** SMTP bounds short enough for a test of many simulated hosts, long enough for a busy machine. */
+export const QUICK_SMTP = {
+  hostBudgetMs: 3000,
+  connectTimeoutMs: 500,
+  greetingTimeoutMs: 800,
+  replyTimeoutMs: 800,
+  tlsHandshakeTimeoutMs: 800,
+} as const;
+
 export interface WorldEngine {
   parts: EngineParts;
   engine: MailCheckEngine;
