@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import {
   blockAddress,
   demoWorldSpec,
@@ -12,7 +11,7 @@ import {
   worldProbeFlags,
   type World,
 } from '@mxv/testkit';
-import { runCli } from './run-cli.js';
+import { resultLines, runCli } from './run-cli.js';
 
 let world: World;
 let caFile: string;
@@ -31,13 +30,6 @@ function worldFlags(): string[] {
   return [...worldProbeFlags(world, false), '--timeout-ms', '1500', '--dns-timeout-ms', '500'];
 }
 
-function parseLines(stdout: string): CheckResult[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((line) => checkResultSchema.parse(JSON.parse(line)));
-}
-
 function totalConnections(): number {
   let total = 0;
   for (const host of world.hosts.values()) total += host.log.total;
@@ -51,7 +43,7 @@ describe('mxv check --json against the simulated world', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const results = parseLines(run.stdout);
+    const results = resultLines(run.stdout);
     expect(results.map((r) => r.input)).toEqual(world.domains);
     const problems = results.flatMap((result) => {
       const expected = world.expectations.get(result.input);
@@ -104,7 +96,7 @@ describe('mxv check --json against the simulated world', () => {
     const before = totalConnections();
     const run = await runCli(['check', '--json', ...worldFlags(), 'ok.test', 'implicit-mx.test', 'shop.test']);
     expect(run.code).toBe(0);
-    const results = parseLines(run.stdout);
+    const results = resultLines(run.stdout);
     expect(results.map((r) => r.verdict)).toEqual(['unreachable', 'unreachable', 'unreachable']);
     for (const result of results) {
       expect(result.hosts.length).toBeGreaterThan(0);
@@ -123,7 +115,7 @@ describe('mxv check --json against the simulated world', () => {
         { env: { NODE_EXTRA_CA_CERTS: caFile } },
       );
       expect(allowed.code).toBe(0);
-      const [result] = parseLines(allowed.stdout);
+      const [result] = resultLines(allowed.stdout);
       expect(result?.verdict).toBe('ok');
       const probed = result?.hosts.filter((h) => h.connect === 'ok') ?? [];
       expect(probed.length).toBeGreaterThan(0);
@@ -133,7 +125,7 @@ describe('mxv check --json against the simulated world', () => {
 
       const seen = proxy.connections;
       const blocked = await runCli(['check', '--json', '--proxy', proxy.url, ...worldFlags(), 'ok.test']);
-      expect(parseLines(blocked.stdout)[0]?.verdict).toBe('unreachable');
+      expect(resultLines(blocked.stdout)[0]?.verdict).toBe('unreachable');
       expect(proxy.connections).toBe(seen);
     } finally {
       await proxy.stop();
@@ -152,7 +144,7 @@ describe('mxv check --json against the simulated world', () => {
       'ok.test',
     ]);
     expect(run.code).toBe(0);
-    const [result] = parseLines(run.stdout);
+    const [result] = resultLines(run.stdout);
     expect(result?.hosts.map((h) => [h.connect, h.error])).toEqual(result?.hosts.map(() => ['error', 'proxy_unreachable']));
   });
 
@@ -162,7 +154,7 @@ describe('mxv check --json against the simulated world', () => {
     writeFileSync(file, '# a comment\n\nnull-mx.test\n  NXDOMAIN.TEST.  \n');
     const fromFile = await runCli(['check', '--json', ...worldFlags(), '', '--file', file]);
     expect(fromFile.code).toBe(0);
-    const results = parseLines(fromFile.stdout);
+    const results = resultLines(fromFile.stdout);
     expect(results.map((r) => [r.input, r.domain, r.verdict])).toEqual([
       ['', '', 'invalid'],
       ['null-mx.test', 'null-mx.test', 'null_mx'],
@@ -171,7 +163,7 @@ describe('mxv check --json against the simulated world', () => {
     const fromStdin = await runCli(['check', '--json', ...worldFlags(), '--file', '-'], {
       stdin: 'null-mx.test\n#x\nuser@Null-MX.test\n',
     });
-    expect(parseLines(fromStdin.stdout).map((r) => [r.domain, r.verdict])).toEqual([
+    expect(resultLines(fromStdin.stdout).map((r) => [r.domain, r.verdict])).toEqual([
       ['null-mx.test', 'null_mx'],
       ['null-mx.test', 'null_mx'],
     ]);

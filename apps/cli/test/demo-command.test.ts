@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '@mxv/fleet';
-import { checkResultSchema } from '@mxv/schema';
 import { demoWorldSpec } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
-import { runCli } from './run-cli.js';
+import { resultLines, runCli } from './run-cli.js';
 
 /** Domains of the demo world, the invalid input included. */
 const TOTAL = demoWorldSpec().domains.length;
@@ -22,19 +21,12 @@ const withoutRedisUrl = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
   return env;
 };
 
-function results(stdout: string) {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((line) => checkResultSchema.parse(JSON.parse(line)));
-}
-
 describe('mxv demo', () => {
   it('starts a private redis-server, workers and the API, checks the world through the queue, stops everything', async () => {
     const run = await runCli(['demo', '--once', '--json', '--port', '0'], { env: withoutRedisUrl(), timeoutMs: 90_000 });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/started a private redis-server at redis:\/\/127\.0\.0\.1:\d+/);
-    const checked = results(run.stdout);
+    const checked = resultLines(run.stdout);
     // The fleet enqueues domains only: the one invalid input is not queued.
     expect(checked.length).toBe(TOTAL - 1);
     expect(checked.every((r) => r.attempts === 1)).toBe(true);
@@ -72,7 +64,7 @@ describe('mxv demo', () => {
     expect(run.stderr).toContain('None was found, so it falls back to direct mode');
     expect(run.stderr).toContain('apt-get install redis-server');
     // Direct mode checks the invalid input too (as mxv check does).
-    expect(results(run.stdout).length).toBe(TOTAL);
+    expect(resultLines(run.stdout).length).toBe(TOTAL);
     expect(run.stderr).toContain(`${TOTAL} domains checked; ${TOTAL} as expected`);
   });
 });

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { checkResultSchema } from '@mxv/schema';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +23,7 @@ import {
   type WorldRecord,
   worldProbeFlags,
 } from '@mxv/testkit';
-import { LIFTED_GROUP_LIMITS, runCli } from './run-cli.js';
+import { LIFTED_GROUP_LIMITS, resultLines, runCli } from './run-cli.js';
 import { killStillRunning, startCli, waitFor, waitForApiUrl, type CliProcess } from './support/cli-process.js';
 
 /**
@@ -262,10 +261,7 @@ describe('the fleet on a Redis Cluster', () => {
   it('show, history and the API read and enqueue through the Cluster, into the right shard', async () => {
     const show = await runCli(['show', '--json', ...fleetFlags(), 'd1.cluster.test', 'd2.cluster.test']);
     expect(show.code, show.stderr).toBe(0);
-    const shown = show.stdout
-      .trim()
-      .split('\n')
-      .map((line) => checkResultSchema.parse(JSON.parse(line)));
+    const shown = resultLines(show.stdout);
     expect(shown.map((result) => result.domain)).toEqual(['d1.cluster.test', 'd2.cluster.test']);
     const history = await runCli(['history', '--json', ...fleetFlags(), 'd1.cluster.test']);
     expect(history.code, history.stderr).toBe(0);

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkResultSchema } from '@mxv/schema';
 import { readDomainInputs, type DomainInput } from '../src/input/read-domain-lines.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { CLI_MAIN, resultLines, runCli } from './run-cli.js';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
 
 let dir: string;
@@ -114,10 +113,7 @@ describe('mxv check --file with a 600 MB line', () => {
     try {
       const run = await runMeasured(['check', '--json', ...quickFlags(), '--file', file]);
       expect(run.code, run.stderr).toBe(0);
-      const results = run.stdout
-        .trim()
-        .split('\n')
-        .map((text) => checkResultSchema.parse(JSON.parse(text)));
+      const results = resultLines(run.stdout);
       expect(results.map((result) => [result.verdict, result.error ?? null])).toEqual([
         ['dns_error', expect.anything()],
         ['invalid', 'too_long'],

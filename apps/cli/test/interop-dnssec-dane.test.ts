@@ -8,7 +8,7 @@ import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { createTestCa, tlsaForChain, type IssuedCert, type TlsaSubject } from '@mxv/testkit';
 import { hasBinary, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
 import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
-import { runCli } from './run-cli.js';
+import { resultLines, runCli } from './run-cli.js';
 
 /**
  * Issue 10, DNSSEC and DANE against real servers: NSD serving zones signed with
@@ -153,8 +153,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       timeoutMs: 45_000,
     });
     if (run.code !== 0) throw new Error(`mxv check exited ${run.code}: ${run.stderr}\n${logs()}`);
-    for (const line of run.stdout.trim().split('\n')) {
-      const result = checkResultSchema.parse(JSON.parse(line));
+    for (const result of resultLines(run.stdout)) {
       results.set(result.domain, result);
     }
     // root.test with the test CA in mxv's trust store too, so that Node completes the chain with the root.

@@ -17,7 +17,7 @@ import {
   type Running,
   type TlsFiles,
 } from './interop/real-servers.js';
-import { runCli } from './run-cli.js';
+import { resultLines, runCli } from './run-cli.js';
 
 /**
  * Issue 6, "Real mail servers, not only our own fakes": mxv against Postfix and
@@ -145,8 +145,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       { env: { NODE_EXTRA_CA_CERTS: caFile } },
     );
     expect(cli.code, cli.stderr + logs()).toBe(0);
-    for (const line of cli.stdout.trim().split('\n')) {
-      const result = checkResultSchema.parse(JSON.parse(line));
+    for (const result of resultLines(cli.stdout)) {
       results.set(result.domain, result);
     }
   }, 180_000);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { startWorld, worldProbeFlags, type World } from '@mxv/testkit';
 import { renderResultTable } from '../src/output/render-table.js';
-import { runCli } from './run-cli.js';
+import { resultLines, runCli } from './run-cli.js';
 
 const plain = { green: String, red: String, yellow: String, dim: String, bold: String, cyan: String };
 
@@ -61,10 +61,7 @@ describe('mxv check: PTR/FCrDNS and block lists per host address', () => {
       'bare.test',
     ]);
     expect(run.stderr).toBe('');
-    const results = run.stdout
-      .trim()
-      .split('\n')
-      .map((line) => checkResultSchema.parse(JSON.parse(line)));
+    const results = resultLines(run.stdout);
     const host = (result: CheckResult | undefined) => result?.hosts[0];
     const [good, alsoGood, liar, bare] = results;
     expect(host(good)?.ptr).toEqual({ names: ['mx.good.test'], fcrdns: 'pass' });

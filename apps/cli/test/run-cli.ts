@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { checkResultSchema, type CheckResult } from '@mxv/schema';
 
 /** The built CLI (scripts/test builds before the suite runs). */
 export const CLI_MAIN = fileURLToPath(new URL('../bundle/main.js', import.meta.url));
@@ -31,6 +32,14 @@ export function runCli(
     });
     child.stdin.end(options.stdin ?? '');
   });
+}
+
+/** The results of `--json` output (one per line), each checked against the contract's schema. */
+export function resultLines(stdout: string): CheckResult[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => checkResultSchema.parse(JSON.parse(line)));
 }
 
 /**
