@@ -1,4 +1,5 @@
 import { normalizeDomain } from '@mxv/probe';
+import type { Result } from 'ioredis';
 import type { FleetRedis } from './redis-connection.js';
 import type { PipelineReplies } from './exec-per-node.js';
 import { indexGroups } from './index-groups.js';
@@ -77,6 +78,7 @@ export async function enqueueDomains(
     throw new Error(`priority must be a whole number from 1 to ${MAX_PRIORITY}`);
   }
   const now = options.now ?? Date.now;
+  deps.redis.defineCommand('mxvJobsExist', { lua: JOBS_EXIST });
   const summary: EnqueueSummary = { read: 0, invalid: 0, duplicates: 0, fresh: 0, enqueued: 0 };
   let chunk: string[] = [];
   let seenInChunk = new Set<string>();
@@ -146,8 +148,11 @@ const JOBS_EXIST = `local found = {}
 for i = 1, #KEYS do found[i] = redis.call('EXISTS', KEYS[i]) end
 return found`;
 
-interface JobsExistRedis {
-  mxvJobsExist(keyCount: number, ...keys: string[]): Promise<number[]>;
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    /** JOBS_EXIST, defined by jobsExist (a key count first: the number of keys varies per call). */
+    mxvJobsExist(keyCount: number, ...keys: string[]): Result<number[], Context>;
+  }
 }
 
 /**
@@ -156,13 +161,12 @@ interface JobsExistRedis {
  * commands was a fifth of the producer's CPU per chunk, and the producer, not Redis, bounds the rate.
  */
 async function jobsExist(redis: FleetRedis, keys: FleetKeys, domains: readonly string[]): Promise<PipelineReplies> {
-  if (!('mxvJobsExist' in redis)) redis.defineCommand('mxvJobsExist', { lua: JOBS_EXIST });
   const byShard = indexGroups(domains, (domain) => keys.shardOf(domain));
   const replies: PipelineReplies = new Array(domains.length);
   await Promise.all(
     [...byShard.values()].map(async (indexes) => {
       const jobKeys = indexes.map((index) => keys.job(domains[index] ?? ''));
-      const found = await (redis as unknown as JobsExistRedis).mxvJobsExist(jobKeys.length, ...jobKeys);
+      const found = await redis.mxvJobsExist(jobKeys.length, ...jobKeys);
       indexes.forEach((domainIndex, position) => {
         replies[domainIndex] = [null, found[position] ?? 0];
       });
