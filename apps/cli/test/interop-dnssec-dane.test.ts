@@ -15,7 +15,8 @@ import { resultLines, runCli } from './run-cli.js';
  * ldns-signzone (a secure zone, an insecure delegation, a DS that matches no
  * key, expired signatures), Unbound validating in front of it from the test
  * trust anchor, Postfix presenting certificates matched by TLSA 3 1 1 and
- * 2 1 1 records and one that matches nothing. mxv's verdicts are cross-checked
+ * 2 1 1 records, by 2 1 0 and 2 0 0 records carrying a root it leaves out of
+ * its chain, and ones that match nothing. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
  */
@@ -41,10 +42,28 @@ const ip = {
   ta: `${block}.2`,
   nomatch: `${block}.3`,
   root: `${block}.4`,
+  barekey: `${block}.5`,
+  barecert: `${block}.6`,
+  barewrong: `${block}.7`,
   nsd: `${block}.60`,
   unbound: `${block}.53`,
 };
-const DOMAINS = ['ee.test', 'ta.test', 'nomatch.test', 'root.test', 'insecure.test', 'badds.test', 'expired.test'];
+/** Servers that send leaf and intermediate but not the root that their TLSA record carries whole (`2 1 0`, `2 0 0`). */
+const BARE = [
+  { key: 'barekey', exchange: 'mx5.barekey.test', selector: 1 },
+  { key: 'barecert', exchange: 'mx6.barecert.test', selector: 0 },
+  { key: 'barewrong', exchange: 'mx7.barewrong.test', selector: 1 },
+] as const;
+const DOMAINS = [
+  'ee.test',
+  'ta.test',
+  'nomatch.test',
+  'root.test',
+  'insecure.test',
+  'badds.test',
+  'expired.test',
+  ...BARE.map(({ key }) => `${key}.test`),
+];
 
 let dir: string;
 let caFile: string;
@@ -66,8 +85,15 @@ function zoneFile(name: string, lines: string[]): string {
   return file;
 }
 
-function tlsaLine(owner: string, chainPem: string, usage: number, of: TlsaSubject, rootPem = ''): string {
-  const record = tlsaForChain(chainPem, { usage, selector: 1, matchingType: 1 }, of, rootPem);
+function tlsaLine(
+  owner: string,
+  chainPem: string,
+  usage: number,
+  of: TlsaSubject,
+  rootPem = '',
+  fields = { selector: 1, matchingType: 1 },
+): string {
+  const record = tlsaForChain(chainPem, { usage, ...fields }, of, rootPem);
   if (record.type !== 'TLSA') throw new Error('not a TLSA record');
   return `${owner} TLSA ${record.usage} ${record.selector} ${record.matchingType} ${record.data}`;
 }
@@ -87,6 +113,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       ['nomatch', ['mx3.nomatch.test'], 0],
       // Sends its leaf and intermediate, not the root its TLSA 2 1 1 names (as most Let's Encrypt servers do).
       ['root', ['mx4.root.test'], 1],
+      ...BARE.map(({ key, exchange }) => [key, [exchange], 1] as const),
     ] as const) {
       const issued = await ca.issue({ names: [...names], intermediates });
       const chainFile = join(dir, `${key}.crt`);
@@ -97,6 +124,8 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     const chain = (key: string): string => certs.get(key)?.issued.chainPem ?? '';
     caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, ca.certPem);
+    // The root of another CA of the same name, whose key signed nothing the servers send.
+    const otherRoot = (await createTestCa({ commonName: 'mxv DANE interop CA' })).certPem;
 
     const testKey = makeKey(dir, 'test');
     const baddsKey = makeKey(dir, 'badds.test');
@@ -116,6 +145,21 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       'root MX 10 mx4.root.test.',
       `mx4.root A ${ip.root}`,
       tlsaLine('_25._tcp.mx4.root', chain('root'), 2, 'root', ca.certPem),
+      ...BARE.flatMap(({ key, exchange, selector }) => [
+        `${key} MX 10 ${exchange}.`,
+        `${exchange.replace(/\.test$/, '')} A ${ip[key]}`,
+        tlsaLine(
+          `_25._tcp.${exchange.replace(/\.test$/, '')}`,
+          chain(key),
+          2,
+          'root',
+          key === 'barewrong' ? otherRoot : ca.certPem,
+          {
+            selector,
+            matchingType: 0,
+          },
+        ),
+      ]),
       // An insecure delegation: no DS.
       'insecure NS ns.test.',
       // A DS that matches none of the child's keys.
@@ -148,6 +192,11 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         tls: { certFile: join(dir, 'nomatch.crt'), keyFile: join(dir, 'nomatch.key') },
       },
       { ip: ip.root, hostname: 'mx4.root.test', tls: { certFile: join(dir, 'root.crt'), keyFile: join(dir, 'root.key') } },
+      ...BARE.map(({ key, exchange }) => ({
+        ip: ip[key],
+        hostname: exchange,
+        tls: { certFile: join(dir, `${key}.crt`), keyFile: join(dir, `${key}.key`) },
+      })),
     ]);
     const run = await runCli(['check', '--json', '--dns', unbound.address, '--allow-net', `${block}.0/24`, ...DOMAINS], {
       timeoutMs: 45_000,
@@ -237,6 +286,35 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'root.test', extra);
       expect(finger, finger).toMatch(/TLS connection established/);
       expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+    }
+  });
+
+  it('TLSA 2 1 0 and 2 0 0 carrying the root the server leaves out: pass, as Postfix and ldns-dane verify; another root: no_match', () => {
+    for (const { key, exchange } of BARE) {
+      const checked = result(`${key}.test`);
+      expect(checked.mx.dnssec, key).toBe('secure');
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, `${key}.test`);
+      const ldnsDane = () =>
+        execFileSync('ldns-dane', ['-r', ip.unbound, '-c', certs.get(key)?.chainFile ?? '', 'verify', exchange, '25'], {
+          stdio: 'pipe',
+        });
+      if (key === 'barewrong') {
+        expect(checked.hosts[0]?.dane, key).toMatchObject({ status: 'fail', reason: 'no_match' });
+        expect(finger, finger).toMatch(/no matching DANE TLSA records/);
+        expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+        expect(ldnsDane).toThrow();
+        continue;
+      }
+      expect(checked.hosts[0]?.dane, `${key}\n${logs()}`).toMatchObject({ status: 'pass', reason: null });
+      expect(checked.security.dane).toBe('pass');
+      expect(finger, finger).toMatch(/Verified TLS connection established/);
+      // OpenSSL's words: a key verified the top certificate sent (depth 1), a whole certificate became depth 2.
+      expect(finger, finger).toMatch(
+        key === 'barekey'
+          ? /Matched DANE TA public key verified certificate at depth 1/
+          : /Matched DANE TA certificate at depth 2/,
+      );
+      expect(ldnsDane).not.toThrow();
     }
   });
 

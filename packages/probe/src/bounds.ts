@@ -52,6 +52,13 @@ export const SMTP_BOUNDS = {
   maxStoredTextBytes: { min: 16, max: 65_536, default: 1024 },
   /** Peer certificates walked when describing the chain. */
   maxCertChain: { min: 1, max: 100, default: 16 },
+  /**
+   * DER bytes kept of the presented chain's last certificate when nothing in the
+   * chain issued it, so that a DANE-TA record carrying the missing issuer whole
+   * (`2 0 0`, `2 1 0`) can be checked against it (smtp/cert-chain-digests.ts).
+   * Real certificates are 1–2 KB; a larger one is not kept and cannot match so.
+   */
+  maxIssuerlessCertBytes: { min: 0, max: 102_400, default: 16_384 },
 } as const satisfies Record<string, NumberBound>;
 
 /** Name sent with EHLO/HELO (RFC 5321 4.1.1.1): a domain, so at most 255 characters. */

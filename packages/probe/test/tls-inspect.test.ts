@@ -1,12 +1,14 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCa, type IssueOptions, type TestCa } from '@mxv/testkit';
-import { certCoversName, inspectTls, splitSubjectAltName, type TlsInspection } from '@mxv/probe';
+import { certCoversName, inspectTls, splitSubjectAltName, type TlsInspectBounds, type TlsInspection } from '@mxv/probe';
+import { matchTlsa } from '../src/dane/match-tlsa.js';
+import type { TlsaCandidate } from '../src/dane/tlsa-lookup.js';
 
 const DAY_MS = 86_400_000;
-const BOUNDS = { maxCertChain: 16, maxStoredTextBytes: 1024 };
+const BOUNDS: TlsInspectBounds = { maxCertChain: 16, maxStoredTextBytes: 1024, maxIssuerlessCertBytes: 16_384 };
 let ca: TestCa;
 let otherCa: TestCa;
 const servers: tls.Server[] = [];
@@ -26,7 +28,7 @@ async function handshake(
   req: IssueOptions,
   exchange: string,
   trust: TestCa = ca,
-  maxCertChain = BOUNDS.maxCertChain,
+  bounds: Partial<TlsInspectBounds> = {},
 ): Promise<TlsInspection> {
   const leaf = await issuer.issue(req);
   const server = tls.createServer({ key: leaf.keyPem, cert: leaf.chainPem }, (socket) => socket.on('error', () => {}));
@@ -47,7 +49,7 @@ async function handshake(
       socket.once('secureConnect', () => resolve());
       socket.once('error', reject);
     });
-    return inspectTls(socket, exchange, { ...BOUNDS, maxCertChain });
+    return inspectTls(socket, exchange, { ...BOUNDS, ...bounds });
   } finally {
     socket.destroy();
   }
@@ -112,7 +114,7 @@ describe('inspectTls over a real handshake', () => {
     const full = await handshake(ca, { names: ['mx.inspect.test'], intermediates: 2 }, 'mx.inspect.test');
     expect(full.tls.certValid).toBe(true);
     expect(full.tls.chainLength).toBeGreaterThanOrEqual(3);
-    const cut = await handshake(ca, { names: ['mx.inspect.test'], intermediates: 2 }, 'mx.inspect.test', ca, 2);
+    const cut = await handshake(ca, { names: ['mx.inspect.test'], intermediates: 2 }, 'mx.inspect.test', ca, { maxCertChain: 2 });
     expect(cut.tls.chainLength).toBe(2);
   });
 
@@ -120,6 +122,75 @@ describe('inspectTls over a real handshake', () => {
     const { tls: info, certIdentity } = await handshake(ca, { names: ['*.inspect.test'] }, 'mx.inspect.test');
     expect(info.hostnameMatch).toBe(true);
     expect(certIdentity && certCoversName(certIdentity, 'a.b.inspect.test')).toBe(false);
+  });
+});
+
+describe('a chain whose root is left out, and DANE-TA records carrying it whole (RFC 7671 5.2.2)', () => {
+  const exchange = 'mx.bare.test';
+  /** A TLSA record of usage 2 for `of`'s certificate (selector 0) or key (selector 1), whole or as SHA-256. */
+  function taRecord(of: TestCa, selector: 0 | 1, matchingType: 0 | 1): TlsaCandidate {
+    const cert = new X509Certificate(of.certPem);
+    const selected = selector === 0 ? cert.raw : cert.publicKey.export({ type: 'spki', format: 'der' });
+    const sha256 = createHash('sha256').update(selected).digest('hex');
+    const data = matchingType === 0 ? selected.toString('hex') : sha256;
+    return {
+      usage: 2,
+      selector,
+      matchingType,
+      data,
+      dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
+    };
+  }
+  const matches = (inspection: TlsInspection, record: TlsaCandidate, named = true): boolean =>
+    matchTlsa([record], inspection.chainDigests ?? [], () => named) !== null;
+
+  it('keeps the DER of the last certificate only when nothing in the chain issued it', async () => {
+    const bare = await handshake(ca, { names: [exchange], intermediates: 1 }, exchange, otherCa);
+    const digests = bare.chainDigests ?? [];
+    expect(digests.map((digest) => digest.issuerlessDer !== undefined)).toEqual([false, true]);
+    // The root in the trust store: Node ends the chain with it, and a root has nothing above it to look for.
+    const trusted = await handshake(ca, { names: [exchange], intermediates: 1 }, exchange, ca);
+    expect(trusted.chainDigests?.length).toBe(3);
+    expect(trusted.chainDigests?.some((digest) => digest.issuerlessDer !== undefined)).toBe(false);
+  });
+
+  it('2 1 0 and 2 0 0 of the missing root match, as Postfix finds; other anchors, digests and names do not', async () => {
+    const bare = await handshake(ca, { names: [exchange], intermediates: 1 }, exchange, otherCa);
+    expect(matches(bare, taRecord(ca, 1, 0))).toBe(true);
+    expect(matches(bare, taRecord(ca, 0, 0))).toBe(true);
+    expect(matches(bare, taRecord(otherCa, 1, 0))).toBe(false);
+    expect(matches(bare, taRecord(otherCa, 0, 0))).toBe(false);
+    // A digest cannot stand for a certificate the server did not send (RFC 7672 3.1.2).
+    expect(matches(bare, taRecord(ca, 1, 1))).toBe(false);
+    expect(matches(bare, taRecord(ca, 0, 1))).toBe(false);
+    // The leaf must still name the exchange (RFC 7672 3.2.3).
+    expect(matches(bare, taRecord(ca, 1, 0), false)).toBe(false);
+    // Data that is no key or certificate anchors nothing.
+    for (const data of ['deadbeef', '30'.repeat(40)]) {
+      expect(matches(bare, { usage: 2, selector: 1, matchingType: 0, data, dataSha256: '' })).toBe(false);
+      expect(matches(bare, { usage: 2, selector: 0, matchingType: 0, data, dataSha256: '' })).toBe(false);
+    }
+  });
+
+  it('the root sent by no one but signing the leaf directly: the leaf is what it must have signed', async () => {
+    const leafOnly = await handshake(ca, { names: [exchange] }, exchange, otherCa);
+    expect(leafOnly.chainDigests?.map((digest) => digest.issuerlessDer !== undefined)).toEqual([true]);
+    expect(matches(leafOnly, taRecord(ca, 1, 0))).toBe(true);
+    // Out of its dates, the leaf cannot be authenticated through an anchor (RFC 7671 5.2.1: DANE-TA keeps date checks).
+    const expired = await handshake(
+      ca,
+      { names: [exchange], notBefore: new Date(Date.now() - 10 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) },
+      exchange,
+      otherCa,
+    );
+    expect(expired.chainDigests?.[0]?.issuerlessDer).toBeUndefined();
+    expect(matches(expired, taRecord(ca, 1, 0))).toBe(false);
+  });
+
+  it('a certificate over maxIssuerlessCertBytes is not kept, and cannot match so', async () => {
+    const bare = await handshake(ca, { names: [exchange], intermediates: 1 }, exchange, otherCa, { maxIssuerlessCertBytes: 64 });
+    expect(bare.chainDigests?.some((digest) => digest.issuerlessDer !== undefined)).toBe(false);
+    expect(matches(bare, taRecord(ca, 1, 0))).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { ChainDigest } from '../engine/host-types.js';
 import type { TlsaCandidate } from './tlsa-lookup.js';
 
@@ -49,6 +50,30 @@ function mayAnchor(record: TlsaCandidate, cert: ChainDigest): boolean {
 }
 
 /**
+ * RFC 7671 5.2.2: a DANE-TA record of matching type Full(0) carries its trust
+ * anchor whole, a certificate (`2 0 0`) or a public key (`2 1 0`), so it can
+ * stand for an anchor the server left out of its chain. The chain's last
+ * certificate, which nothing in the chain issued (`issuerlessDer`), must then
+ * be issued by that certificate (names and signature) or signed by that key.
+ * Postfix accepts such servers (OpenSSL's DANE takes the anchor from the
+ * record), though RFC 7672 3.1.2 asks SMTP servers to send it.
+ */
+function anchorsIssuerless(record: TlsaCandidate, chain: readonly ChainDigest[]): boolean {
+  const top = chain.at(-1);
+  if (record.matchingType !== 0 || top?.issuerlessDer === undefined || !top.leafChains) return false;
+  try {
+    const issued = new X509Certificate(Buffer.from(top.issuerlessDer, 'base64'));
+    const data = Buffer.from(record.data, 'hex');
+    if (record.selector === 1) return issued.verify(createPublicKey({ key: data, format: 'der', type: 'spki' }));
+    const anchor = new X509Certificate(data);
+    return issued.checkIssued(anchor) && issued.verify(anchor.publicKey);
+  } catch {
+    // Data that is no certificate or key, or a key this Node cannot verify with: it anchors nothing.
+    return false;
+  }
+}
+
+/**
  * Digest algorithm agility (RFC 7671 9): for each usage and selector, only the
  * strongest digest present counts: a key matching only the "3 1 1" of a
  * "3 1 1" + "3 1 2" pair SHOULD NOT be accepted, so that a stronger digest
@@ -71,7 +96,8 @@ function strongestDigests(records: readonly TlsaCandidate[]): Map<string, number
  * The first usable record that authenticates the presented chain, or null.
  * DANE-EE(3) matches the leaf only and ignores names and dates (RFC 7672
  * 3.1.1). DANE-TA(2) matches any certificate of the chain the leaf chains up to,
- * and then the leaf must name the exchange (`nameMatches`, RFC 7672 3.2.3).
+ * or, carried whole, the issuer of its last one (`anchorsIssuerless`), and then
+ * the leaf must name the exchange (`nameMatches`, RFC 7672 3.2.3).
  * Digests weaker than another of the same usage and selector are skipped
  * (RFC 7671 9); matching type numbers order SHA2-256(1) below SHA2-512(2).
  */
@@ -92,7 +118,8 @@ export function matchTlsa(
       if (matchesCert(record, leaf)) return record;
       continue;
     }
-    if (!chain.some((cert) => cert.leafChains && mayAnchor(record, cert) && matchesCert(record, cert))) continue;
+    const anchored = chain.some((cert) => cert.leafChains && mayAnchor(record, cert) && matchesCert(record, cert));
+    if (!anchored && !anchorsIssuerless(record, chain)) continue;
     named ??= nameMatches();
     if (named) return record;
   }

@@ -21,6 +21,13 @@ export const chainDigestSchema = z.object({
    * with from the local trust store. Absent in probes cached by an older mxv.
    */
   sent: z.boolean().optional(),
+  /**
+   * The certificate's DER (base64), kept only for the chain's last certificate
+   * when nothing in the chain issued it and the leaf chains up to it (see
+   * smtp/cert-chain-digests.ts): a DANE-TA record of matching type Full(0) may
+   * carry that missing issuer, and its signature is checked against these bytes.
+   */
+  issuerlessDer: z.string().optional(),
 });
 
 /**

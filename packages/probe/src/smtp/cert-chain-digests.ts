@@ -41,6 +41,20 @@ export function sentFingerprints(leaf: X509Certificate | undefined, max: number)
   return sent;
 }
 
+/** Issued by itself (a root): the end of a chain, with nothing above it to look for. */
+function selfIssued(cert: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(cert);
+  } catch {
+    return false;
+  }
+}
+
+export interface ChainDigestBounds {
+  maxCertChain: number;
+  maxIssuerlessCertBytes: number;
+}
+
 /**
  * What DANE (RFC 6698 2.1, RFC 7671) matches a TLSA record against, per
  * certificate of the presented chain: SHA-256 and SHA-512 of the whole
@@ -53,16 +67,23 @@ export function sentFingerprints(leaf: X509Certificate | undefined, max: number)
  * probe, because the chain's DER is not kept. `sent` says whether the server
  * sent the certificate (`sentFingerprints`): a DANE-TA digest must match one it
  * sent (RFC 7671 5.2.2), not a root only this machine's trust store holds.
+ *
+ * When nothing in the chain issued its last certificate (the server left out a
+ * root that no local trust store holds, as a private CA's usually is), that
+ * certificate's DER is kept as `issuerlessDer`, if the leaf chains up to it, it
+ * is within its dates and it is no larger than `maxIssuerlessCertBytes`: a
+ * DANE-TA record of matching type Full(0) carries the missing anchor whole and
+ * may stand for it (RFC 7671 5.2.2), which only a signature check can tell.
  */
 export function chainDigests(
   peer: tls.DetailedPeerCertificate,
-  maxCertChain: number,
+  bounds: ChainDigestBounds,
   now: number,
   sent: ReadonlySet<string>,
 ): ChainDigest[] {
   let certs: X509Certificate[];
   try {
-    certs = peerChain(peer, maxCertChain).map((raw) => new X509Certificate(raw));
+    certs = peerChain(peer, bounds.maxCertChain).map((raw) => new X509Certificate(raw));
   } catch {
     // A certificate OpenSSL accepted in the handshake but X509Certificate cannot parse: nothing to match.
     return [];
@@ -84,6 +105,17 @@ export function chainDigests(
       leafChains: chainsSoFar,
       sent: sent.has(cert.fingerprint256),
     });
+  }
+  const top = certs.at(-1);
+  const topDigest = digests.at(-1);
+  if (
+    top !== undefined &&
+    topDigest?.leafChains === true &&
+    top.raw.length <= bounds.maxIssuerlessCertBytes &&
+    withinDates(top, now) &&
+    !selfIssued(top)
+  ) {
+    topDigest.issuerlessDer = top.raw.toString('base64');
   }
   return digests;
 }

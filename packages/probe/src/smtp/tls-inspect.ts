@@ -13,6 +13,8 @@ export interface TlsInspection {
 
 export interface TlsInspectBounds {
   maxCertChain: number;
+  /** DER kept of a chain's last certificate when nothing in the chain issued it (cert-chain-digests.ts). */
+  maxIssuerlessCertBytes: number;
   /** Cut for the one-line subject and issuer strings. */
   maxStoredTextBytes: number;
 }
@@ -164,6 +166,6 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       chainLength: chainLength(peer, bounds.maxCertChain),
     },
     certIdentity,
-    chainDigests: chainDigests(peer, bounds.maxCertChain, now, sentFingerprints(peerX509(socket), bounds.maxCertChain)),
+    chainDigests: chainDigests(peer, bounds, now, sentFingerprints(peerX509(socket), bounds.maxCertChain)),
   };
 }
