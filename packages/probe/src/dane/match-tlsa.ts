@@ -58,11 +58,11 @@ function mayAnchor(record: TlsaCandidate, cert: ChainDigest): boolean {
  * Postfix accepts such servers (OpenSSL's DANE takes the anchor from the
  * record), though RFC 7672 3.1.2 asks SMTP servers to send it.
  */
-function anchorsIssuerless(record: TlsaCandidate, chain: readonly ChainDigest[]): boolean {
-  const top = chain.at(-1);
-  if (record.matchingType !== 0 || top?.issuerlessDer === undefined || !top.leafChains) return false;
+function anchorsIssuerless(record: TlsaCandidate, issuerless: () => X509Certificate | null): boolean {
+  if (record.matchingType !== 0) return false;
+  const issued = issuerless();
+  if (issued === null) return false;
   try {
-    const issued = new X509Certificate(Buffer.from(top.issuerlessDer, 'base64'));
     const data = Buffer.from(record.data, 'hex');
     if (record.selector === 1) return issued.verify(createPublicKey({ key: data, format: 'der', type: 'spki' }));
     const anchor = new X509Certificate(data);
@@ -70,6 +70,17 @@ function anchorsIssuerless(record: TlsaCandidate, chain: readonly ChainDigest[])
   } catch {
     // Data that is no certificate or key, or a key this Node cannot verify with: it anchors nothing.
     return false;
+  }
+}
+
+/** The chain's issuerless last certificate, if the probe kept one and the leaf chains up to it. */
+function issuerlessTop(chain: readonly ChainDigest[]): X509Certificate | null {
+  const top = chain.at(-1);
+  if (top?.issuerlessDer === undefined || !top.leafChains) return null;
+  try {
+    return new X509Certificate(Buffer.from(top.issuerlessDer, 'base64'));
+  } catch {
+    return null;
   }
 }
 
@@ -109,6 +120,9 @@ export function matchTlsa(
   const leaf = chain[0];
   if (leaf === undefined) return null;
   let named: boolean | undefined;
+  // Parsed once, on the first record of matching type 0 that needs it (cached probes keep it as base64).
+  let top: X509Certificate | null | undefined;
+  const issuerless = (): X509Certificate | null => (top === undefined ? (top = issuerlessTop(chain)) : top);
   const strongest = strongestDigests(records);
   for (const record of records) {
     if (!isUsableTlsa(record)) continue;
@@ -119,7 +133,7 @@ export function matchTlsa(
       continue;
     }
     const anchored = chain.some((cert) => cert.leafChains && mayAnchor(record, cert) && matchesCert(record, cert));
-    if (!anchored && !anchorsIssuerless(record, chain)) continue;
+    if (!anchored && !anchorsIssuerless(record, issuerless)) continue;
     named ??= nameMatches();
     if (named) return record;
   }
