@@ -75,6 +75,28 @@ describe('lookup page: Mail security', () => {
     expect(html).toContain('names a certificate authority the host does not send in its chain');
     expect(html).not.toContain('a key rolled without updating TLSA');
   });
+
+  it('a pass through a trust anchor only the TLSA record carries says the host should send it, in the row and the card', () => {
+    const passing = (hint?: string) =>
+      page(
+        withSecurity((r) => {
+          const host = r.hosts[0];
+          if (!host) throw new Error('sample has a host');
+          const dane = { status: 'pass' as const, reason: null, tlsa: [], ...(hint ? { hint } : {}) };
+          return {
+            ...r,
+            mx: { ...r.mx, dnssec: 'secure' },
+            security: { ...r.security, dane: 'pass' },
+            hosts: [{ ...host, dane }],
+          };
+        }),
+      );
+    const unsent = passing('ta_not_sent');
+    expect(unsent).toMatch(/<td>DANE \(TLSA\)<\/td>\s*<td><span class="tag ok">pass<\/span>/);
+    // Once in the row, once in the host card.
+    expect(unsent.split('RFC 7672 3.1.2 asks SMTP servers to send it').length - 1).toBe(2);
+    expect(passing()).not.toContain('RFC 7672 3.1.2');
+  });
 });
 
 const HOSTILE = `<script>alert(1)</script>"'`;

@@ -44,6 +44,20 @@ describe('renderSecurityLine', () => {
       `  security  DNSSEC secure · DANE fail (${host.exchange}: no_match, ta_not_sent)`,
     );
   });
+
+  it('a pass through a trust anchor the server does not send names the host', () => {
+    const base = sampleResult('a.test', '2026-11-30T00:00:00.000Z');
+    const host = base.hosts[0];
+    if (!host) throw new Error('sample has a host');
+    const passing = { ...host, dane: { status: 'pass' as const, tlsa: [], reason: null } };
+    expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'pass', [passing]), plain)).toBe(
+      '  security  DNSSEC secure · DANE pass',
+    );
+    const unsent = { ...host, dane: { ...passing.dane, hint: 'ta_not_sent' } };
+    expect(renderSecurityLine(withSecurity({ dnssec: 'secure' }, 'pass', [unsent]), plain)).toBe(
+      `  security  DNSSEC secure · DANE pass (${host.exchange}: ta_not_sent)`,
+    );
+  });
 });
 
 /** A result whose DNSSEC and DANE did not run, with the given policy checks. */

@@ -163,6 +163,32 @@ describe('a DANE-TA anchor the server did not send (RFC 7671 5.2.2)', () => {
     expect(hostDane(other, facts, 64)).not.toHaveProperty('hint');
   });
 
+  it('a pass through an anchor the server did not send says so (RFC 7672 3.1.2); one it sent does not', async () => {
+    const name = '_25._tcp.mx.a.test';
+    // A 2 1 0 record holding the root's whole key: its SHA-256 is the root's SPKI digest.
+    const whole = { type: 'TLSA' as const, name, ttl: 300, usage: 2, selector: 1, matchingType: 0, data: 'beef' };
+    const lookup = await lookupTlsa(
+      'mx.a.test',
+      25,
+      new TlsaResolver({ [name]: { records: [whole], authenticated: true } }),
+      BOUNDS,
+    );
+    const record = lookup.status === 'found' ? lookup.records[0] : undefined;
+    if (record === undefined) throw new Error('the record is found');
+    const rootOf = (sent: boolean): ChainDigest => ({ ...leaf, spkiSha256: record.dataSha256, sent });
+    const facts = (sent: boolean): DaneHostFacts => ({
+      host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test' },
+      chainDigests: [leaf, rootOf(sent)],
+      certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
+      names: ['mx.a.test'],
+      mxSecure: true,
+      addressesSecure: true,
+    });
+    expect(hostDane(lookup, facts(false), 64)).toMatchObject({ status: 'pass', reason: null, hint: 'ta_not_sent' });
+    expect(hostDane(lookup, facts(true), 64)).not.toHaveProperty('hint');
+    expect(hostDane(lookup, facts(true), 64)).toMatchObject({ status: 'pass' });
+  });
+
   it('a probe cached before "sent" was recorded is read as sent', () => {
     const { sent: _unknown, ...older } = root;
     expect(matchTlsa([tlsa(1, root.spkiSha256)], [leaf, older], () => true)).not.toBeNull();

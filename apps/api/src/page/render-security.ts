@@ -63,6 +63,11 @@ const DANE_TAGS: Record<HostDane['status'], SecurityRow['tag']> = {
   dns_error: { text: 'TLSA lookup failed', tone: 'bad' },
 };
 
+/** A pass whose trust anchor the server leaves out of its chain, only a `2 x 0` record supplying it. */
+const UNSENT_ANCHOR_WORDS = html`the trust anchor that matched is not in the chain the host sends; its DANE-TA record carries it
+whole, which OpenSSL-based senders (Postfix, Exim) accept, but RFC 7672 3.1.2 asks SMTP servers to send it. Add it to the host's
+chain file, so that every DANE sender can authenticate the host.`;
+
 /** What a DANE reason means for the people who run the mail host. */
 function daneReasonWords(reason: string | null, hint?: string): SafeHtml {
   if (reason === 'no_match' && hint === 'ta_not_sent') {
@@ -101,12 +106,15 @@ export const daneRow: RowRenderer = (result) => {
     (host) => host.dane !== null && host.dane.status !== 'pass' && host.dane.status !== 'none',
   );
   switch (state) {
-    case 'pass':
+    case 'pass': {
+      const unsent = result.hosts.find((host) => host.dane?.status === 'pass' && host.dane.hint === 'ta_not_sent');
       return {
         label,
         tag: DANE_TAGS.pass,
-        words: html`Every host with DNSSEC-signed TLSA records presents a certificate they match: DANE senders authenticate it.`,
+        words: html`Every host with DNSSEC-signed TLSA records presents a certificate they match: DANE senders authenticate
+        it.${unsent ? html` <span class="mono">${unsent.exchange}</span>: ${UNSENT_ANCHOR_WORDS}` : ''}`,
       };
+    }
     case 'none':
       return { label, tag: DANE_TAGS.none, words: html`No host publishes TLSA records: DANE is not in use.` };
     case 'not_applicable':
@@ -129,8 +137,14 @@ export function renderHostDane(dane: HostDane): SafeHtml {
     const data = record.data.length > 24 ? `${record.data.slice(0, 24)}…` : record.data;
     return html`<br /><span class="mono">${`${record.usage} ${record.selector} ${record.matchingType} ${data}`}</span>`;
   });
-  return html`<span class="tag ${tag.tone}">${tag.text}</span>
-    ${dane.status === 'pass' || dane.status === 'none' ? '' : daneReasonWords(dane.reason, dane.hint)}${records}`;
+  return html`<span class="tag ${tag.tone}">${tag.text}</span> ${hostDaneWords(dane)}${records}`;
+}
+
+/** A host's DANE in words: why it failed, or, for a pass, what still wants fixing. */
+function hostDaneWords(dane: HostDane): SafeHtml | '' {
+  if (dane.status === 'none') return '';
+  if (dane.status === 'pass') return dane.hint === 'ta_not_sent' ? UNSENT_ANCHOR_WORDS : '';
+  return daneReasonWords(dane.reason, dane.hint);
 }
 
 /**

@@ -24,7 +24,11 @@ export const danePart: Part = (result, colors) => {
   const state = result.security.dane;
   if (state === null) return null;
   const word = `DANE ${state === 'not_applicable' ? 'n/a (TLSA not DNSSEC-secure)' : state}`;
-  if (state === 'pass') return colors.green(word);
+  if (state === 'pass') {
+    // Authenticated only through an anchor the server leaves out (RFC 7672 3.1.2 asks that it be sent).
+    const unsent = result.hosts.find((host) => host.dane?.status === 'pass' && host.dane.hint !== undefined);
+    return unsent ? colors.yellow(`${word} (${unsent.exchange}: ${unsent.dane?.hint})`) : colors.green(word);
+  }
   if (state === 'fail') {
     const failed = result.hosts.find((host) => host.dane?.status === 'fail' || host.dane?.status === 'dns_error');
     const reason = failed?.dane?.reason;

@@ -1,7 +1,7 @@
 import type { HostDane, HostResult, TlsaRecord } from '@mxv/schema';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
-import { isUsableTlsa, matchesUnsentAnchor, matchTlsa } from './match-tlsa.js';
+import { anchoredUnsent, isUsableTlsa, matchesUnsentAnchor, matchTlsa } from './match-tlsa.js';
 import type { TlsaCandidate, TlsaLookup } from './tlsa-lookup.js';
 
 /** What DANE needs of one host beyond its TLSA answer. */
@@ -76,5 +76,7 @@ export function hostDane(lookup: TlsaLookup, facts: DaneHostFacts, maxShownDataB
     if (matchesUnsentAnchor(lookup.records, facts.chainDigests)) failed.hint = 'ta_not_sent';
     return failed;
   }
-  return listed('pass', null, shown(matched, maxShownDataBytes));
+  const passed = listed('pass', null, shown(matched, maxShownDataBytes));
+  if (anchoredUnsent(matched, facts.chainDigests)) passed.hint = 'ta_not_sent';
+  return passed;
 }

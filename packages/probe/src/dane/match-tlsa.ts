@@ -141,6 +141,18 @@ export function matchTlsa(
 }
 
 /**
+ * Whether a DANE-TA record that matched did so with an anchor the server did
+ * not send: one only its Full(0) data supplied (`anchorsIssuerless`), or a root
+ * only this machine's trust store completed the chain with. Senders whose DANE
+ * takes the anchor from the record (Postfix, Exim: OpenSSL) still authenticate
+ * the server, but RFC 7672 3.1.2 asks SMTP servers to send it: said beside the
+ * `pass`, so that the fix can be named before a stricter sender fails it.
+ */
+export function anchoredUnsent(record: TlsaCandidate, chain: readonly ChainDigest[]): boolean {
+  return record.usage === DANE_TA && !chain.some((cert) => cert.sent !== false && cert.leafChains && matchesCert(record, cert));
+}
+
+/**
  * Whether a usable DANE-TA digest would match a certificate the leaf chains up
  * to but the server did not send (only this machine's trust store had it): the
  * commonest DANE-TA mistake (a TLSA for the root of a chain served without it).
