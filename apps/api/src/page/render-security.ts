@@ -65,8 +65,8 @@ const DANE_TAGS: Record<HostDane['status'], SecurityRow['tag']> = {
 
 /** A pass whose trust anchor the server leaves out of its chain, only a `2 x 0` record supplying it. */
 const UNSENT_ANCHOR_WORDS = html`the trust anchor that matched is not in the chain the host sends; its DANE-TA record carries it
-whole, which OpenSSL-based senders (Postfix, Exim) accept, but RFC 7672 3.1.2 asks SMTP servers to send it. Add it to the host's
-chain file, so that every DANE sender can authenticate the host.`;
+whole, which senders using OpenSSL's DANE (Postfix among them) accept, but RFC 7672 3.1.2 asks SMTP servers to send it. Add it to
+the host's chain file, so that every DANE sender can authenticate the host.`;
 
 /** What a DANE reason means for the people who run the mail host. */
 function daneReasonWords(reason: string | null, hint?: string): SafeHtml {

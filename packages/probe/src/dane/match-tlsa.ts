@@ -144,7 +144,7 @@ export function matchTlsa(
  * Whether a DANE-TA record that matched did so with an anchor the server did
  * not send: one only its Full(0) data supplied (`anchorsIssuerless`), or a root
  * only this machine's trust store completed the chain with. Senders whose DANE
- * takes the anchor from the record (Postfix, Exim: OpenSSL) still authenticate
+ * takes the anchor from the record (OpenSSL's, so Postfix's) still authenticate
  * the server, but RFC 7672 3.1.2 asks SMTP servers to send it: said beside the
  * `pass`, so that the fix can be named before a stricter sender fails it.
  */
