@@ -41,6 +41,7 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     same(`hosts[${i}].tls.hostnameMatch`, host.tls?.hostnameMatch, wanted.hostnameMatch);
     if (wanted.dane !== undefined) same(`hosts[${i}].dane.status`, host.dane?.status ?? null, wanted.dane);
     if (wanted.daneReason !== undefined) same(`hosts[${i}].dane.reason`, host.dane?.reason ?? null, wanted.daneReason);
+    if (wanted.daneHint !== undefined) same(`hosts[${i}].dane.hint`, host.dane?.hint ?? null, wanted.daneHint);
     same(`hosts[${i}].mtaSts`, host.mtaSts, wanted.mtaSts);
   });
   return out;

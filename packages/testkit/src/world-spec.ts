@@ -80,6 +80,8 @@ export interface HostExpectation {
   /** hosts[].dane.status; null: DANE said nothing about this host. */
   dane?: HostDaneStatus | null;
   daneReason?: string | null;
+  /** hosts[].dane.hint; null: none. */
+  daneHint?: string | null;
   mtaSts?: 'pass' | 'fail' | null;
 }
 

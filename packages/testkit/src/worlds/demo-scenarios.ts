@@ -572,7 +572,7 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
   {
     name: 'dane-ta.test',
     description: 'TLSA 2 1 1 matches the intermediate CA the server sends (DANE-TA); the leaf names the MX',
-    expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'pass', hosts: [{ dane: 'pass' }] },
+    expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'pass', hosts: [{ dane: 'pass', daneHint: null }] },
     hosts: [
       {
         slot: 26,
@@ -585,6 +585,27 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: {
       ...oneMx('dane-ta.test', 'mx.dane-ta.test', 'dane-ta'),
       [tlsaOf('mx.dane-ta.test')]: [{ type: 'TLSA', host: 'dane-ta', of: 'issuer', usage: 2, selector: 1, matchingType: 1 }],
+    },
+  },
+  {
+    name: 'dane-root-key.test',
+    description:
+      'TLSA 2 1 0 holds the root key the server leaves out of its chain: DANE passes (RFC 7671 5.2.2), with hint ta_not_sent (RFC 7672 3.1.2 wants it sent)',
+    expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'pass', hosts: [{ dane: 'pass', daneHint: 'ta_not_sent' }] },
+    hosts: [
+      {
+        slot: 29,
+        id: 'dane-root-key',
+        behaviour: 'esmtp',
+        hostname: 'mx.dane-root-key.test',
+        cert: { names: ['mx.dane-root-key.test'], intermediates: 1 },
+      },
+    ],
+    records: {
+      ...oneMx('dane-root-key.test', 'mx.dane-root-key.test', 'dane-root-key'),
+      [tlsaOf('mx.dane-root-key.test')]: [
+        { type: 'TLSA', host: 'dane-root-key', of: 'root', usage: 2, selector: 1, matchingType: 0 },
+      ],
     },
   },
   {
