@@ -16,7 +16,8 @@ import { resultLines, runCli } from './run-cli.js';
  * key, expired signatures), Unbound validating in front of it from the test
  * trust anchor, Postfix presenting certificates matched by TLSA 3 1 1 and
  * 2 1 1 records, by 2 1 0 and 2 0 0 records carrying a root it leaves out of
- * its chain, and ones that match nothing. mxv's verdicts are cross-checked
+ * its chain, by 3 1 1 on a stale leaf naming another host and 2 1 1 on a
+ * leaf out of its dates or naming another host, and ones that match nothing. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
  */
@@ -45,6 +46,9 @@ const ip = {
   barekey: `${block}.5`,
   barecert: `${block}.6`,
   barewrong: `${block}.7`,
+  eestale: `${block}.8`,
+  taname: `${block}.9`,
+  tastale: `${block}.10`,
   nsd: `${block}.60`,
   unbound: `${block}.53`,
 };
@@ -53,6 +57,16 @@ const BARE = [
   { key: 'barekey', exchange: 'mx5.barekey.test', selector: 1 },
   { key: 'barecert', exchange: 'mx6.barecert.test', selector: 0 },
   { key: 'barewrong', exchange: 'mx7.barewrong.test', selector: 1 },
+] as const;
+/**
+ * Names and dates (RFC 7672 3.1.1, 3.2.3; RFC 7671 5.2.1): DANE-EE ignores both, DANE-TA checks both. Each
+ * server's leaf names another host (`named: false`) or has expired, and its TLSA matches the leaf (usage 3)
+ * or the intermediate it sends (usage 2).
+ */
+const NAMES_AND_DATES = [
+  { key: 'eestale', exchange: 'mx8.eestale.test', usage: 3, named: false, expired: true, pass: true },
+  { key: 'taname', exchange: 'mx9.taname.test', usage: 2, named: false, expired: false, pass: false },
+  { key: 'tastale', exchange: 'mx10.tastale.test', usage: 2, named: true, expired: true, pass: false },
 ] as const;
 const DOMAINS = [
   'ee.test',
@@ -63,6 +77,7 @@ const DOMAINS = [
   'badds.test',
   'expired.test',
   ...BARE.map(({ key }) => `${key}.test`),
+  ...NAMES_AND_DATES.map(({ key }) => `${key}.test`),
 ];
 
 let dir: string;
@@ -98,6 +113,14 @@ function tlsaLine(
   return `${owner} TLSA ${record.usage} ${record.selector} ${record.matchingType} ${record.data}`;
 }
 
+/** The chain and key files Postfix serves for `key`. */
+function writeCert(into: string, key: string, issued: IssuedCert): { issued: IssuedCert; chainFile: string } {
+  const chainFile = join(into, `${key}.crt`);
+  writeFileSync(chainFile, issued.chainPem);
+  writeFileSync(join(into, `${key}.key`), issued.keyPem, { mode: 0o600 });
+  return { issued, chainFile };
+}
+
 function logs(): string {
   return [nsd, unbound, postfix].map((s) => s?.log().slice(-3000)).join('\n----\n');
 }
@@ -115,11 +138,16 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       ['root', ['mx4.root.test'], 1],
       ...BARE.map(({ key, exchange }) => [key, [exchange], 1] as const),
     ] as const) {
-      const issued = await ca.issue({ names: [...names], intermediates });
-      const chainFile = join(dir, `${key}.crt`);
-      writeFileSync(chainFile, issued.chainPem);
-      writeFileSync(join(dir, `${key}.key`), issued.keyPem, { mode: 0o600 });
-      certs.set(key, { issued, chainFile });
+      certs.set(key, writeCert(dir, key, await ca.issue({ names: [...names], intermediates })));
+    }
+    const day = 86_400_000;
+    for (const { key, exchange, usage, named, expired } of NAMES_AND_DATES) {
+      const issued = await ca.issue({
+        names: [named ? exchange : 'other.example'],
+        intermediates: usage === 2 ? 1 : 0,
+        ...(expired ? { notBefore: new Date(Date.now() - 30 * day), notAfter: new Date(Date.now() - day) } : {}),
+      });
+      certs.set(key, writeCert(dir, key, issued));
     }
     const chain = (key: string): string => certs.get(key)?.issued.chainPem ?? '';
     caFile = join(dir, 'ca.pem');
@@ -160,6 +188,14 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
           },
         ),
       ]),
+      ...NAMES_AND_DATES.flatMap(({ key, exchange, usage }) => {
+        const owner = exchange.replace(/\.test$/, '');
+        return [
+          `${key} MX 10 ${exchange}.`,
+          `${owner} A ${ip[key]}`,
+          tlsaLine(`_25._tcp.${owner}`, chain(key), usage, usage === 3 ? 'leaf' : 'issuer'),
+        ];
+      }),
       // An insecure delegation: no DS.
       'insecure NS ns.test.',
       // A DS that matches none of the child's keys.
@@ -192,7 +228,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         tls: { certFile: join(dir, 'nomatch.crt'), keyFile: join(dir, 'nomatch.key') },
       },
       { ip: ip.root, hostname: 'mx4.root.test', tls: { certFile: join(dir, 'root.crt'), keyFile: join(dir, 'root.key') } },
-      ...BARE.map(({ key, exchange }) => ({
+      ...[...BARE, ...NAMES_AND_DATES].map(({ key, exchange }) => ({
         ip: ip[key],
         hostname: exchange,
         tls: { certFile: join(dir, `${key}.crt`), keyFile: join(dir, `${key}.key`) },
@@ -318,6 +354,34 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
           : /Matched DANE TA certificate at depth 2/,
       );
       expect(ldnsDane).not.toThrow();
+    }
+  });
+
+  it('DANE-EE ignores the leaf name and dates, DANE-TA checks both: as Postfix and ldns-dane judge them', () => {
+    for (const { key, exchange, usage, pass } of NAMES_AND_DATES) {
+      const checked = result(`${key}.test`);
+      expect(checked.hosts[0]?.tls?.hostnameMatch === true && checked.hosts[0]?.tls?.certValid === true, key).toBe(false);
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, `${key}.test`);
+      // ldns-dane, a tool for DANE in general (RFC 6698), checks the name unless told not to (-n); for SMTP,
+      // DANE-EE has no name check (RFC 7672 3.1.1).
+      const noName = usage === 3 ? ['-n'] : [];
+      const ldnsDane = () =>
+        execFileSync(
+          'ldns-dane',
+          [...noName, '-r', ip.unbound, '-c', certs.get(key)?.chainFile ?? '', 'verify', exchange, '25'],
+          { stdio: 'pipe' },
+        );
+      expect(checked.hosts[0]?.dane, `${key}\n${logs()}`).toMatchObject(
+        pass ? { status: 'pass', reason: null } : { status: 'fail', reason: 'no_match' },
+      );
+      expect(finger, finger).toMatch(/TLS connection established/);
+      if (pass) {
+        expect(finger, finger).toMatch(/Verified TLS connection established/);
+        expect(ldnsDane).not.toThrow();
+      } else {
+        expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+        expect(ldnsDane).toThrow();
+      }
     }
   });
 
