@@ -17,7 +17,8 @@ import { resultLines, runCli } from './run-cli.js';
  * trust anchor, Postfix presenting certificates matched by TLSA 3 1 1 and
  * 2 1 1 records, by 2 1 0 and 2 0 0 records carrying a root it leaves out of
  * its chain, by 3 1 1 on a stale leaf naming another host and 2 1 1 on a
- * leaf out of its dates or naming another host, and ones that match nothing. mxv's verdicts are cross-checked
+ * leaf out of its dates or naming another host, and ones that match nothing;
+ * and exchanges that are CNAMEs, with TLSA at the expanded or the original name. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
  */
@@ -68,6 +69,18 @@ const NAMES_AND_DATES = [
   { key: 'taname', exchange: 'mx9.taname.test', usage: 2, named: false, expired: false, pass: false },
   { key: 'tastale', exchange: 'mx10.tastale.test', usage: 2, named: true, expired: true, pass: false },
 ] as const;
+/**
+ * Exchanges that are aliases (RFC 7672 2.2.3): TLSA is asked at the CNAME-expanded name first, at the
+ * original name only when the expanded one has none. The servers are those of ee.test and nomatch.test.
+ */
+const ALIASED = [
+  // The expanded name (mx1.ee.test) has the matching TLSA.
+  { domain: 'alias-expanded.test', pass: true },
+  // The expanded name has none; the original name's TLSA matches.
+  { domain: 'alias-original.test', pass: true },
+  // The expanded name (mx3.nomatch.test) has a TLSA that matches nothing: the original name's matching one does not count.
+  { domain: 'alias-both.test', pass: false },
+] as const;
 const DOMAINS = [
   'ee.test',
   'ta.test',
@@ -78,6 +91,7 @@ const DOMAINS = [
   'expired.test',
   ...BARE.map(({ key }) => `${key}.test`),
   ...NAMES_AND_DATES.map(({ key }) => `${key}.test`),
+  ...ALIASED.map(({ domain }) => domain),
 ];
 
 let dir: string;
@@ -188,6 +202,15 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
           },
         ),
       ]),
+      'alias-expanded MX 10 mx.alias-expanded.test.',
+      'mx.alias-expanded CNAME mx1.ee.test.',
+      'alias-original MX 10 mx.alias-original.test.',
+      'mx.alias-original CNAME host.alias-original.test.',
+      `host.alias-original A ${ip.ee}`,
+      tlsaLine('_25._tcp.mx.alias-original', chain('ee'), 3, 'leaf'),
+      'alias-both MX 10 mx.alias-both.test.',
+      'mx.alias-both CNAME mx3.nomatch.test.',
+      tlsaLine('_25._tcp.mx.alias-both', chain('nomatch'), 3, 'leaf'),
       ...NAMES_AND_DATES.flatMap(({ key, exchange, usage }) => {
         const owner = exchange.replace(/\.test$/, '');
         return [
@@ -382,6 +405,20 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         expect(finger, finger).not.toMatch(/Verified TLS connection established/);
         expect(ldnsDane).toThrow();
       }
+    }
+  });
+
+  it('an aliased exchange: TLSA at the expanded name first, else at the original name, as Postfix asks them', () => {
+    for (const { domain, pass } of ALIASED) {
+      const checked = result(domain);
+      expect(checked.mx.records[0]?.cnameTarget, domain).not.toBeNull();
+      expect(checked.hosts[0]?.dane, `${domain}\n${logs()}`).toMatchObject(
+        pass ? { status: 'pass', reason: null } : { status: 'fail', reason: 'no_match' },
+      );
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, domain);
+      expect(finger, finger).toMatch(/TLS connection established/);
+      if (pass) expect(finger, finger).toMatch(/Verified TLS connection established/);
+      else expect(finger, finger).not.toMatch(/Verified TLS connection established/);
     }
   });
 
