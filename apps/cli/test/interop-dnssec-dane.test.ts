@@ -18,7 +18,8 @@ import { resultLines, runCli } from './run-cli.js';
  * 2 1 1 records, by 2 1 0 and 2 0 0 records carrying a root it leaves out of
  * its chain, by 3 1 1 on a stale leaf naming another host and 2 1 1 on a
  * leaf out of its dates or naming another host, and ones that match nothing;
- * and exchanges that are CNAMEs, with TLSA at the expanded or the original name. mxv's verdicts are cross-checked
+ * exchanges that are CNAMEs, with TLSA at the expanded or the original name;
+ * and a signed MX whose exchange is in an unsigned zone. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
  */
@@ -92,6 +93,8 @@ const DOMAINS = [
   ...BARE.map(({ key }) => `${key}.test`),
   ...NAMES_AND_DATES.map(({ key }) => `${key}.test`),
   ...ALIASED.map(({ domain }) => domain),
+  // A signed MX whose exchange lives in the insecure zone: its address answer, and so its TLSA, cannot count.
+  'unsigned-host.test',
 ];
 
 let dir: string;
@@ -202,6 +205,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
           },
         ),
       ]),
+      'unsigned-host MX 10 mx.insecure.test.',
       'alias-expanded MX 10 mx.alias-expanded.test.',
       'mx.alias-expanded CNAME mx1.ee.test.',
       'alias-original MX 10 mx.alias-original.test.',
@@ -230,7 +234,14 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     const child = (name: string): string => zoneFile(name, ['@ MX 10 mx1.ee.test.']);
     const zones = [
       { name: 'test', file: signZone(dir, parent, testKey) },
-      { name: 'insecure.test', file: child('insecure.test') },
+      {
+        name: 'insecure.test',
+        file: zoneFile('insecure.test', [
+          '@ MX 10 mx1.ee.test.',
+          `mx A ${ip.ee}`,
+          tlsaLine('_25._tcp.mx', chain('ee'), 3, 'leaf'),
+        ]),
+      },
       { name: 'badds.test', file: signZone(dir, child('badds.test'), baddsKey) },
       { name: 'expired.test', file: signZone(dir, child('expired.test'), expiredKey, true) },
     ];
@@ -429,6 +440,17 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     const checked = result('insecure.test');
     expect(checked.mx.dnssec).toBe('insecure');
     expect(checked.hosts[0]?.dane).toMatchObject({ status: 'not_applicable', reason: 'mx_not_secure' });
+  });
+
+  it('a signed MX whose exchange is in an unsigned zone: DANE not_applicable (address_not_secure); Postfix does not verify', () => {
+    const checked = result('unsigned-host.test');
+    expect(checked.mx.dnssec).toBe('secure');
+    expect(dig(ip.unbound, 53, 'mx.insecure.test', 'A').flags).not.toContain('ad');
+    // The TLSA there would match the server: only the insecure address answer keeps it from counting (RFC 7672 2.2.2).
+    expect(checked.hosts[0]?.dane).toMatchObject({ status: 'not_applicable', reason: 'address_not_secure' });
+    const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'unsigned-host.test');
+    expect(finger, finger).toMatch(/TLS connection established/);
+    expect(finger, finger).not.toMatch(/Verified TLS connection established/);
   });
 
   it('a DS matching no key and expired signatures: SERVFAIL, data with +cd, bogus for mxv with the EDE dig shows', () => {
