@@ -19,7 +19,7 @@ import { resultLines, runCli } from './run-cli.js';
  * its chain, by 3 1 1 on a stale leaf naming another host and 2 1 1 on a
  * leaf out of its dates or naming another host, and ones that match nothing;
  * exchanges that are CNAMEs, with TLSA at the expanded or the original name;
- * and a signed MX whose exchange is in an unsigned zone. mxv's verdicts are cross-checked
+ * a signed MX whose exchange is in an unsigned zone; and a bogus TLSA answer. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
  */
@@ -95,6 +95,8 @@ const DOMAINS = [
   ...ALIASED.map(({ domain }) => domain),
   // A signed MX whose exchange lives in the insecure zone: its address answer, and so its TLSA, cannot count.
   'unsigned-host.test',
+  // A secure MX and address, but the TLSA answer is bogus (its zone's signatures expired): no downgrade to "no TLSA".
+  'tlsa-bogus.test',
 ];
 
 let dir: string;
@@ -176,6 +178,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     const baddsKey = makeKey(dir, 'badds.test');
     const strayKey = makeKey(dir, 'badds.test');
     const expiredKey = makeKey(dir, 'expired.test');
+    const tlsaZoneKey = makeKey(dir, '_tcp.mxb.test');
     const parent = zoneFile('test', [
       `ns A ${ip.nsd}`,
       'ee MX 10 mx1.ee.test.',
@@ -206,6 +209,10 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         ),
       ]),
       'unsigned-host MX 10 mx.insecure.test.',
+      'tlsa-bogus MX 10 mxb.test.',
+      `mxb A ${ip.ee}`,
+      '_tcp.mxb NS ns.test.',
+      tlsaZoneKey.ds.replace(/^_tcp\.mxb\.test\.\s+(\d+\s+)?(IN\s+)?/, '_tcp.mxb '),
       'alias-expanded MX 10 mx.alias-expanded.test.',
       'mx.alias-expanded CNAME mx1.ee.test.',
       'alias-original MX 10 mx.alias-original.test.',
@@ -243,6 +250,10 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         ]),
       },
       { name: 'badds.test', file: signZone(dir, child('badds.test'), baddsKey) },
+      {
+        name: '_tcp.mxb.test',
+        file: signZone(dir, zoneFile('_tcp.mxb.test', [tlsaLine('_25', chain('ee'), 3, 'leaf')]), tlsaZoneKey, true),
+      },
       { name: 'expired.test', file: signZone(dir, child('expired.test'), expiredKey, true) },
     ];
     execFileSync('chmod', ['-R', 'a+rX', dir]);
@@ -451,6 +462,18 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'unsigned-host.test');
     expect(finger, finger).toMatch(/TLS connection established/);
     expect(finger, finger).not.toMatch(/Verified TLS connection established/);
+  });
+
+  it('a bogus TLSA answer under a secure MX and address: dns_error for mxv; Postfix does not connect at all', () => {
+    expect(dig(ip.unbound, 53, '_25._tcp.mxb.test', 'TLSA').status).toBe('SERVFAIL');
+    const checked = result('tlsa-bogus.test');
+    expect(checked.mx.dnssec).toBe('secure');
+    expect(checked.hosts[0]?.dane, logs()).toMatchObject({ status: 'dns_error', reason: 'tlsa_servfail' });
+    expect(checked.security.dane).toBe('fail');
+    const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'tlsa-bogus.test');
+    // Postfix gives up on the host rather than read the failure as "no TLSA" (RFC 7672 2.2.1).
+    expect(finger, finger).toMatch(/TLSA lookup error/);
+    expect(finger, finger).not.toMatch(/TLS connection established/);
   });
 
   it('a DS matching no key and expired signatures: SERVFAIL, data with +cd, bogus for mxv with the EDE dig shows', () => {
