@@ -97,6 +97,8 @@ const DOMAINS = [
   'unsigned-host.test',
   // A secure MX and address, but the TLSA answer is bogus (its zone's signatures expired): no downgrade to "no TLSA".
   'tlsa-bogus.test',
+  // Only a PKIX-EE (usage 1) record, which SMTP cannot use (RFC 7672 3.1.3).
+  'unusable.test',
 ];
 
 let dir: string;
@@ -209,6 +211,9 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         ),
       ]),
       'unsigned-host MX 10 mx.insecure.test.',
+      'unusable MX 10 mxu.test.',
+      `mxu A ${ip.ee}`,
+      tlsaLine('_25._tcp.mxu', chain('ee'), 1, 'leaf'),
       'tlsa-bogus MX 10 mxb.test.',
       `mxb A ${ip.ee}`,
       '_tcp.mxb NS ns.test.',
@@ -474,6 +479,16 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     // Postfix gives up on the host rather than read the failure as "no TLSA" (RFC 7672 2.2.1).
     expect(finger, finger).toMatch(/TLSA lookup error/);
     expect(finger, finger).not.toMatch(/TLS connection established/);
+  });
+
+  it('only unusable records: fail unusable_records for mxv; Postfix encrypts but authenticates nothing either', () => {
+    const checked = result('unusable.test');
+    expect(checked.hosts[0]?.dane).toMatchObject({ status: 'fail', reason: 'unusable_records' });
+    // Postfix still delivers, over TLS it cannot authenticate (RFC 7672 2.2: mandatory TLS); mxv reports the
+    // records as failing, since they protect nothing (as internet.nl does): a deliberate difference, README "DANE".
+    const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'unusable.test');
+    expect(finger, finger).toMatch(/TLS connection established/);
+    expect(finger, finger).not.toMatch(/Verified TLS connection established/);
   });
 
   it('a DS matching no key and expired signatures: SERVFAIL, data with +cd, bogus for mxv with the EDE dig shows', () => {
