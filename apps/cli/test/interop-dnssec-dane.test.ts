@@ -134,6 +134,12 @@ function tlsaLine(
   return `${owner} TLSA ${record.usage} ${record.selector} ${record.matchingType} ${record.data}`;
 }
 
+/** Lines of the `test` zone for `<key>.test`: its MX, the exchange's address, and the TLSA `tlsa` makes for its owner. */
+function servedBy(key: keyof typeof ip, exchange: string, tlsa: (owner: string) => string): string[] {
+  const name = exchange.replace(/\.test$/, '');
+  return [`${key} MX 10 ${exchange}.`, `${name} A ${ip[key]}`, tlsa(`_25._tcp.${name}`)];
+}
+
 /** The chain and key files Postfix serves for `key`. */
 function writeCert(into: string, key: string, issued: IssuedCert): { issued: IssuedCert; chainFile: string } {
   const chainFile = join(into, `${key}.crt`);
@@ -195,21 +201,11 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       'root MX 10 mx4.root.test.',
       `mx4.root A ${ip.root}`,
       tlsaLine('_25._tcp.mx4.root', chain('root'), 2, 'root', ca.certPem),
-      ...BARE.flatMap(({ key, exchange, selector }) => [
-        `${key} MX 10 ${exchange}.`,
-        `${exchange.replace(/\.test$/, '')} A ${ip[key]}`,
-        tlsaLine(
-          `_25._tcp.${exchange.replace(/\.test$/, '')}`,
-          chain(key),
-          2,
-          'root',
-          key === 'barewrong' ? otherRoot : ca.certPem,
-          {
-            selector,
-            matchingType: 0,
-          },
+      ...BARE.flatMap(({ key, exchange, selector }) =>
+        servedBy(key, exchange, (owner) =>
+          tlsaLine(owner, chain(key), 2, 'root', key === 'barewrong' ? otherRoot : ca.certPem, { selector, matchingType: 0 }),
         ),
-      ]),
+      ),
       'unsigned-host MX 10 mx.insecure.test.',
       'unusable MX 10 mxu.test.',
       `mxu A ${ip.ee}`,
@@ -227,14 +223,9 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       'alias-both MX 10 mx.alias-both.test.',
       'mx.alias-both CNAME mx3.nomatch.test.',
       tlsaLine('_25._tcp.mx.alias-both', chain('nomatch'), 3, 'leaf'),
-      ...NAMES_AND_DATES.flatMap(({ key, exchange, usage }) => {
-        const owner = exchange.replace(/\.test$/, '');
-        return [
-          `${key} MX 10 ${exchange}.`,
-          `${owner} A ${ip[key]}`,
-          tlsaLine(`_25._tcp.${owner}`, chain(key), usage, usage === 3 ? 'leaf' : 'issuer'),
-        ];
-      }),
+      ...NAMES_AND_DATES.flatMap(({ key, exchange, usage }) =>
+        servedBy(key, exchange, (owner) => tlsaLine(owner, chain(key), usage, usage === 3 ? 'leaf' : 'issuer')),
+      ),
       // An insecure delegation: no DS.
       'insecure NS ns.test.',
       // A DS that matches none of the child's keys.
