@@ -104,8 +104,26 @@ describe('GET /v1/domains/{domain}', () => {
 
     const missing = await refresh('/v1/domains/missing.test/refresh');
     expect(missing.statusCode).toBe(202);
-    expect(json(missing.body)).toMatchObject({ enqueued: true, checkedAt: null, events: '/v1/domains/missing.test/events' });
+    expect(json(missing.body)).toMatchObject({
+      enqueued: true,
+      checkedAt: null,
+      events: '/v1/domains/missing.test/events?after=1970-01-01T00%3A00%3A00.000Z',
+    });
     expect(await queuedCount(api.queue)).toBe(before + 2);
+  });
+
+  it('refresh of a domain with no result: a quick check that lands before the client opens its events stream is sent at once', async () => {
+    const queued = await api.app.inject({ method: 'POST', url: '/v1/domains/quick-first.test/refresh' });
+    expect(queued.statusCode).toBe(202);
+    const events = json(queued.body)['events'] as string;
+    // The worker is faster than the client: the result is stored before the stream opens.
+    const checkedAt = new Date().toISOString();
+    await api.store.write(sampleResult('quick-first.test', checkedAt, { verdict: 'nxdomain' }));
+    const started = Date.now();
+    const res = await api.app.inject(events);
+    expect(res.body, res.body).toMatch(/event: result\ndata: \{.*"domain":"quick-first\.test"/);
+    expect(res.body).toContain(`"checkedAt":"${checkedAt}"`);
+    expect(Date.now() - started).toBeLessThan(1_900);
   });
 
   it('GET never queues: refresh=true answers 400 refresh_needs_post', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectRedis, fleetKeys, ResultStore, type FleetRedis } from '@mxv/fleet';
@@ -43,9 +44,26 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** An SSE stream over real HTTP: its body so far, and its whole body once the server ends it. */
+function openStream(url: string): { received: () => string; ended: Promise<string> } {
+  const chunks: string[] = [];
+  const ended = new Promise<string>((resolve, reject) => {
+    get(url, (response) => {
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => chunks.push(chunk));
+      response.on('end', () => resolve(chunks.join('')));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+  return { received: () => chunks.join(''), ended };
+}
+
 it('an event stream open across a Redis restart, and one opened after it, get their results', async () => {
-  const across = app.inject('/v1/domains/across.test/events');
-  await waitFor('the stream to subscribe', () => app.mxv.feed.listenerCount === 1);
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const across = openStream(`${address}/v1/domains/across.test/events`);
+  // Open means its first line came: the feed has read where the events stream ended (a restart before
+  // that would let the write below land before that read, and "the next result" would be the one after it).
+  await waitFor('the stream to open', () => across.received().includes(': waiting for a result of across.test'));
   await redisServer.stop('SIGTERM');
   const restarted = await startRedisServer({ dir, appendOnly: true, port: redisServer.port });
   if (restarted.status !== 'ok') throw new Error(`redis-server again: ${restarted.why}`);
@@ -56,11 +74,12 @@ it('an event stream open across a Redis restart, and one opened after it, get th
   const store = new ResultStore(writer, fleetKeys(PREFIX));
 
   await store.write(sampleResult('across.test', new Date().toISOString()));
-  const acrossAnswer = await across;
-  expect(acrossAnswer.body).toMatch(/event: result\ndata: \{.*"domain":"across\.test"/);
+  const acrossBody = await across.ended;
+  expect(acrossBody, acrossBody).toMatch(/event: result\ndata: \{.*"domain":"across\.test"/);
 
-  const after = app.inject('/v1/domains/after.test/events');
-  await waitFor('the second stream to subscribe', () => app.mxv.feed.listenerCount === 1);
+  const after = openStream(`${address}/v1/domains/after.test/events`);
+  await waitFor('the second stream to open', () => after.received().includes(': waiting for a result of after.test'));
   await store.write(sampleResult('after.test', new Date().toISOString()));
-  expect((await after).body).toMatch(/event: result\ndata: \{.*"domain":"after\.test"/);
+  const afterBody = await after.ended;
+  expect(afterBody, afterBody).toMatch(/event: result\ndata: \{.*"domain":"after\.test"/);
 }, 40_000);

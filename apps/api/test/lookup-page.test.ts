@@ -180,4 +180,10 @@ describe('lookup page', () => {
     expect(JSON.parse(js.body)).toMatchObject({ status: 'queued', enqueued: false, job: { id: 'again.test' } });
     expect(await queuedCount(api.queue)).toBe(before + 1);
   });
+
+  it('a check queued for a domain with no result yet: the page follows any result, so one that lands before its stream opens is not missed', async () => {
+    const page = await api.app.inject('/d/first-ever.test?queued=1');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('data-events="/v1/domains/first-ever.test/events?after=1970-01-01T00%3A00%3A00.000Z"');
+  });
 });

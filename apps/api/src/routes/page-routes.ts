@@ -8,7 +8,7 @@ import { sameOriginGuard } from '../plugins/same-origin-guard.js';
 import { sendApiError } from '../plugins/send-api-error.js';
 import type { ApiServices } from '../services/api-services.js';
 import { recentDomains } from '../services/recent-domains.js';
-import { refreshCheck } from '../services/refresh-check.js';
+import { nextResultEventsPath, refreshCheck } from '../services/refresh-check.js';
 import { liveCheckCaller } from './live-check-caller.js';
 import { domainOrThrow, parseDomain } from './parse-domain.js';
 
@@ -56,11 +56,7 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
       ]);
       const result = stored.status === 'found' ? stored.result : null;
       const queued =
-        request.query.queued !== undefined
-          ? {
-              events: `/v1/domains/${encodeURIComponent(domain)}/events${result ? `?after=${encodeURIComponent(result.checkedAt)}` : ''}`,
-            }
-          : null;
+        request.query.queued !== undefined ? { events: nextResultEventsPath(domain, result?.checkedAt ?? null) } : null;
       const page = { domain, result, now: Date.now(), queued, history: history.changes };
       // ?part=main: the fragment the page's script swaps in when a new result lands.
       if (request.query.part === 'main') return sendPage(reply, 200, (nonce) => renderDomainMain({ ...page, nonce }).value);

@@ -42,7 +42,6 @@ export async function refreshCheck(
     });
     return { status: 'refused', error };
   }
-  const after = outcome.checkedAt ? `?after=${encodeURIComponent(outcome.checkedAt)}` : '';
   return {
     status: 'queued',
     queued: {
@@ -51,7 +50,21 @@ export async function refreshCheck(
       enqueued: outcome.enqueued,
       job: { id: domain, state: outcome.state },
       checkedAt: outcome.checkedAt,
-      events: `/v1/domains/${encodeURIComponent(domain)}/events${after}`,
+      events: nextResultEventsPath(domain, outcome.checkedAt),
     },
   };
+}
+
+/** `after` for a domain with no stored result: any result that lands is the new one. */
+const ANY_RESULT = new Date(0).toISOString();
+
+/**
+ * The events stream that waits for the result of a check just queued: one newer
+ * than the result stored when it was queued, or, with none stored, any result.
+ * Always with `after`: the stream then also reads the store when it opens, so a
+ * quick check whose result landed before the client opened the stream is sent
+ * at once (without `after`, the stream waits for the next one, which never comes).
+ */
+export function nextResultEventsPath(domain: string, storedCheckedAt: string | null): string {
+  return `/v1/domains/${encodeURIComponent(domain)}/events?after=${encodeURIComponent(storedCheckedAt ?? ANY_RESULT)}`;
 }
