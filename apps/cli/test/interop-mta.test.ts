@@ -40,6 +40,8 @@ const ip = {
   postfixPlain: `${block}.2`,
   postfixWrongName: `${block}.3`,
   exim: `${block}.4`,
+  postscreen: `${block}.5`,
+  postscreenDeep: `${block}.6`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -49,7 +51,11 @@ const NAMES = {
   postfixPlain: 'mx2.interop.test',
   postfixWrongName: 'mx3.interop.test',
   exim: 'mx4.interop.test',
+  postscreen: 'mx5.interop.test',
+  postscreenDeep: 'mx6.interop.test',
 };
+/** postscreen's pregreet wait: the last line of its greeting comes this long after the first. */
+const GREET_WAIT_SECONDS = 3;
 
 let dir: string;
 let caFile: string;
@@ -57,6 +63,8 @@ let auth: DnsServer;
 let unbound: Running & { address: string };
 const servers: Running[] = [];
 const results = new Map<string, CheckResult>();
+/** Where Postfix's log stood when the shared `mxv check` run began. */
+let postfixLogFrom = 0;
 
 async function certFiles(ca: Awaited<ReturnType<typeof createTestCa>>, name: string, names: string[]): Promise<TlsFiles> {
   const issued = await ca.issue({ names });
@@ -81,6 +89,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const valid = await certFiles(ca, 'mx1', [NAMES.postfixTls]);
     const wrongName = await certFiles(ca, 'mx3', ['other.interop.test']);
     const eximCert = await certFiles(ca, 'mx4', [NAMES.exim]);
+    const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
+    const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
 
     const mx = (exchange: string) => [{ type: 'MX' as const, priority: 10, exchange }];
     auth = await startDnsServer({
@@ -92,10 +102,14 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'pf-plain.interop.test': mx(NAMES.postfixPlain),
         'pf-wrongname.interop.test': mx(NAMES.postfixWrongName),
         'exim.interop.test': mx(NAMES.exim),
+        'ps.interop.test': mx(NAMES.postscreen),
+        'ps-deep.interop.test': mx(NAMES.postscreenDeep),
         [NAMES.postfixTls]: [{ type: 'A', address: ip.postfixTls }],
         [NAMES.postfixPlain]: [{ type: 'A', address: ip.postfixPlain }],
         [NAMES.postfixWrongName]: [{ type: 'A', address: ip.postfixWrongName }],
         [NAMES.exim]: [{ type: 'A', address: ip.exim }],
+        [NAMES.postscreen]: [{ type: 'A', address: ip.postscreen }],
+        [NAMES.postscreenDeep]: [{ type: 'A', address: ip.postscreenDeep }],
         'mail.silent.test': mx('mx.silent.test'),
         // RFC 6186: the submission services of one Postfix, on 587 (STARTTLS) and 465 (implicit TLS).
         'submit.interop.test': mx(NAMES.postfixTls),
@@ -111,6 +125,18 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         { ip: ip.postfixTls, hostname: NAMES.postfixTls, tls: valid, submission: true },
         { ip: ip.postfixPlain, hostname: NAMES.postfixPlain, tls: null },
         { ip: ip.postfixWrongName, hostname: NAMES.postfixWrongName, tls: wrongName },
+        {
+          ip: ip.postscreen,
+          hostname: NAMES.postscreen,
+          tls: postscreenCert,
+          postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false },
+        },
+        {
+          ip: ip.postscreenDeep,
+          hostname: NAMES.postscreenDeep,
+          tls: postscreenDeepCert,
+          postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: true },
+        },
       ]),
     );
     mkdirSync(join(dir, 'exim'));
@@ -122,7 +148,15 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       stubs: { 'interop.test': `${ip.auth}@${auth.port}`, 'silent.test': `${ip.auth}@${auth.port}` },
     });
 
-    const domains = ['pf-tls.interop.test', 'pf-plain.interop.test', 'pf-wrongname.interop.test', 'exim.interop.test'];
+    const domains = [
+      'pf-tls.interop.test',
+      'pf-plain.interop.test',
+      'pf-wrongname.interop.test',
+      'exim.interop.test',
+      'ps.interop.test',
+      'ps-deep.interop.test',
+    ];
+    postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
       [
         'check',
@@ -161,6 +195,20 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const host = result?.hosts[0];
     expect(host, domain).toBeDefined();
     return { result: result as CheckResult, host: host as NonNullable<typeof host> };
+  }
+
+  /** What postscreen logged of the first session to `address` since the shared run began: CONNECT, PASS, PREGREET, ... */
+  function postscreenSession(address: string): string[] {
+    const log = servers[0]?.log().slice(postfixLogFrom) ?? '';
+    const connect = new RegExp(`(postscreen\\[\\d+\\]): CONNECT from (\\S+) to \\[${address.replace(/\./g, '\\.')}\\]:25`).exec(
+      log,
+    );
+    if (!connect) return [];
+    const [, process, client] = connect as unknown as [string, string, string];
+    return log
+      .split('\n')
+      .filter((line) => line.includes(`${process}: `) && line.includes(client))
+      .map((line) => line.slice(line.indexOf(`${process}: `) + process.length + 2).split(' ')[0] ?? '');
   }
 
   function keywords(lines: string[]): string[] {
@@ -327,6 +375,29 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       await proxy.stop();
     }
   }, 60_000);
+
+  it.each([
+    // Past the pregreet test postscreen says PASS NEW and hands the connection to smtpd.
+    ['ps.interop.test', 'postscreen', ['CONNECT', 'PASS']],
+    // With the deep tests its own engine answers EHLO and STARTTLS (through tlsproxy); a client that leaves without
+    // a RCPT is neither passed nor failed, and any violation would be logged (PREGREET, PIPELINING, BARE, NON-SMTP, ...).
+    ['ps-deep.interop.test', 'postscreenDeep', ['CONNECT', 'DISCONNECT']],
+  ] as const)("%s: mxv waits out postscreen's greeting and breaks none of its enforced tests", (domain, key, logged) => {
+    const { result, host } = hostOf(domain);
+    const name = NAMES[key];
+    expect(result.verdict, logs()).toBe('ok');
+    expect(host).toMatchObject({ ip: ip[key], connect: 'ok', starttls: 'ok', error: null });
+    // "220-name ESMTP Postfix" at once, "220 name ESMTP Postfix" once the pregreet wait is over.
+    expect(host.banner?.code).toBe(220);
+    expect(host.banner?.text).toContain(`${name} ESMTP Postfix`);
+    expect(host.timingsMs.banner ?? 0).toBeGreaterThanOrEqual(GREET_WAIT_SECONDS * 1000 - 100);
+    expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true });
+    expect(host.ehlo?.extensions).toContain('STARTTLS');
+    expect(postscreenSession(ip[key]), logs()).toEqual(logged);
+    const ssl = opensslStarttls(ip[key], name, caFile);
+    expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
+    expect(host.tls?.cipher).toBe(ssl.cipher);
+  });
 
   it('Postfix and Exim greet as themselves', () => {
     expect(hostOf('pf-tls.interop.test').host.banner?.text).toBe(`${NAMES.postfixTls} ESMTP Postfix`);

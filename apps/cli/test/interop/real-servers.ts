@@ -25,6 +25,15 @@ export interface PostfixService {
    * 465 with TLS first (smtpd_tls_wrappermode, RFC 8314 implicit TLS).
    */
   submission?: boolean;
+  /**
+   * postscreen(8) in front of smtpd on port 25, as many Postfix sites run it:
+   * a multi-line greeting whose last line waits `greetWaitSeconds` (the
+   * pregreet test, enforced: a client that talks early is dropped); with
+   * `deepProtocolTests`, postscreen's own SMTP engine answers EHLO and STARTTLS
+   * (through tlsproxy) and enforces the pipelining, non-SMTP-command and
+   * bare-newline tests. Loopback clients are tested too (no mynetworks bypass).
+   */
+  postscreen?: { greetWaitSeconds: number; deepProtocolTests: boolean };
 }
 
 export interface Running {
@@ -107,13 +116,15 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
       '',
     ].join('\n'),
   );
-  const lines = services.flatMap((s) => {
+  const lines = services.flatMap((s, index) => {
     const files = s.tls ? `-o smtpd_tls_cert_file=${s.tls.certFile} -o smtpd_tls_key_file=${s.tls.keyFile}` : '';
     const tls = s.tls ? `-o smtpd_tls_security_level=may ${files}` : '-o smtpd_tls_security_level=none';
-    const relay = `${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`;
-    if (!s.submission || !s.tls) return [relay];
+    const relay = s.postscreen
+      ? postscreenLines(s, index, data, tls)
+      : [`${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`];
+    if (!s.submission || !s.tls) return relay;
     return [
-      relay,
+      ...relay,
       `${s.ip}:587 inet n - n - - smtpd -o myhostname=${s.hostname} -o smtpd_tls_security_level=encrypt ${files}`,
       `${s.ip}:465 inet n - n - - smtpd -o myhostname=${s.hostname} -o smtpd_tls_wrappermode=yes -o smtpd_tls_security_level=encrypt ${files}`,
     ];
@@ -126,6 +137,7 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
       'tlsmgr unix - - n 1000? 1 tlsmgr',
       'proxymap unix - - n - - proxymap',
       'postlog unix-dgram n - n - 1 postlogd',
+      ...(services.some((s) => s.postscreen) ? ['dnsblog unix - - n - 0 dnsblog'] : []),
       '',
     ].join('\n'),
   );
@@ -140,6 +152,40 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
       spawnSync('postfix', ['-c', conf, 'stop']);
     },
   };
+}
+
+/** postscreen on port 25 handing passed clients to an smtpd of its own (and, for its STARTTLS, a tlsproxy of its own). */
+function postscreenLines(s: PostfixService, index: number, data: string, smtpdTls: string): string[] {
+  const { greetWaitSeconds, deepProtocolTests } = s.postscreen ?? { greetWaitSeconds: 6, deepProtocolTests: false };
+  const smtpd = `smtpd-ps${index}`;
+  const tlsproxy = `tlsproxy-ps${index}`;
+  const deep = deepProtocolTests
+    ? ['pipelining', 'non_smtp_command', 'bare_newline'].map(
+        (t) => `-o postscreen_${t}_enable=yes -o postscreen_${t}_action=enforce`,
+      )
+    : [];
+  const tls = s.tls
+    ? `-o postscreen_tls_security_level=may -o tlsproxy_service_name=${tlsproxy}`
+    : '-o postscreen_tls_security_level=none';
+  return [
+    [
+      `${s.ip}:25 inet n - n - 1 postscreen -o myhostname=${s.hostname}`,
+      // Loopback is in mynetworks, which postscreen's default access list lets through untested.
+      '-o postscreen_access_list=',
+      `-o postscreen_greet_wait=${greetWaitSeconds}s -o postscreen_greet_action=enforce`,
+      `-o postscreen_cache_map=btree:${join(data, `postscreen-${index}`)}`,
+      `-o smtpd_service_name=${smtpd}`,
+      tls,
+      ...deep,
+    ].join(' '),
+    `${smtpd} pass - - n - - smtpd -o myhostname=${s.hostname} ${smtpdTls}`,
+    ...(s.tls
+      ? [
+          `${tlsproxy} unix - - n - 0 tlsproxy -o tlsproxy_tls_security_level=may` +
+            ` -o tlsproxy_tls_cert_file=${s.tls.certFile} -o tlsproxy_tls_key_file=${s.tls.keyFile}`,
+        ]
+      : []),
+  ];
 }
 
 const EXIM_CACHE = join(tmpdir(), 'mxv-exim-debs');
