@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { createTestCa, tlsaForChain, type IssuedCert, type TlsaSubject } from '@mxv/testkit';
-import { hasBinary, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
+import { createTestCa, freeLoopbackPort, tlsaForChain, type IssuedCert, type TlsaSubject } from '@mxv/testkit';
+import { hasBinary, startNamed, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
 import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
 import { resultLines, runCli } from './run-cli.js';
 
@@ -21,7 +21,8 @@ import { resultLines, runCli } from './run-cli.js';
  * exchanges that are CNAMEs, with TLSA at the expanded or the original name;
  * a signed MX whose exchange is in an unsigned zone; and a bogus TLSA answer. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
- * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. Needs root (ports 25 and 53) and .ci/run's packages.
+ * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. The DNSSEC cases are
+ * asked again through BIND's named, a second validating resolver, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
  */
 
 const missing = [
@@ -34,6 +35,9 @@ const missing = [
   'ldns-keygen',
   'ldns-dane',
   'dig',
+  // BIND's named is unpacked from its .deb (installing bind9 would start a resolver that asks the root servers).
+  'apt-get',
+  'dpkg',
 ].filter((b) => !hasBinary(b));
 const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (ports 25, 53)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
@@ -101,14 +105,29 @@ const DOMAINS = [
   'unusable.test',
 ];
 
+/** Cases asked again through BIND's named, a second validating resolver: every DNSSEC status, and DANE's outcomes. */
+const THROUGH_BIND = [
+  'ee.test',
+  'ta.test',
+  'nomatch.test',
+  'insecure.test',
+  'badds.test',
+  'expired.test',
+  'unsigned-host.test',
+  'tlsa-bogus.test',
+  'unusable.test',
+];
+
 let dir: string;
 let caFile: string;
 let trustingRoot: CheckResult | undefined;
 let nsd: Running;
 let unbound: Running & { address: string };
+let named: Running & { address: string };
 let postfix: Running;
 const certs = new Map<string, { issued: IssuedCert; chainFile: string }>();
 const results = new Map<string, CheckResult>();
+const resultsThroughBind = new Map<string, CheckResult>();
 
 function zoneFile(name: string, lines: string[]): string {
   const file = `${name}.zone`;
@@ -288,10 +307,26 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       env: { NODE_EXTRA_CA_CERTS: caFile },
     });
     trustingRoot = checkResultSchema.parse(JSON.parse(trusting.stdout.trim()));
-  }, 60_000);
+
+    mkdirSync(join(dir, 'named'));
+    named = await startNamed(join(dir, 'named'), {
+      port: await freeLoopbackPort(),
+      stubs: { test: ip.nsd },
+      trustAnchors: [testKey.ds],
+    });
+    const throughBind = await runCli(
+      ['check', '--json', '--dns', named.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
+      {
+        timeoutMs: 45_000,
+      },
+    );
+    if (throughBind.code !== 0)
+      throw new Error(`mxv check through named exited ${throughBind.code}: ${throughBind.stderr}\n${named.log()}`);
+    for (const checked of resultLines(throughBind.stdout)) resultsThroughBind.set(checked.domain, checked);
+  }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([postfix?.stop(), unbound?.stop(), nsd?.stop()]);
+    await Promise.all([postfix?.stop(), unbound?.stop(), named?.stop(), nsd?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -500,5 +535,36 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     }
     // mxv asked first, and got why: the signatures expired (dig, asking later, gets the cached 6).
     expect(result('expired.test').mx.dnssecEde?.code).toBe(7);
+  });
+  const digNamed = (domain: string, extra: string[] = []) => {
+    const [host, port] = named.address.split(':') as [string, string];
+    return dig(host, Number(port), domain, 'MX', extra);
+  };
+
+  it('BIND named as the validating resolver: the DNSSEC and DANE answers mxv gives through Unbound, and what dig sees through named', () => {
+    const outcome = (checked: CheckResult) => ({
+      verdict: checked.verdict,
+      dnssec: checked.mx.dnssec,
+      dane: checked.security.dane,
+      hosts: checked.hosts.map((host) => host.dane),
+    });
+    for (const domain of THROUGH_BIND) {
+      const throughBind = resultsThroughBind.get(domain);
+      if (!throughBind) throw new Error(`no result through named for ${domain}\n${named.log()}`);
+      expect(outcome(throughBind), `${domain}\n${named.log().slice(-3000)}`).toEqual(outcome(result(domain)));
+      const answer = digNamed(domain);
+      if (throughBind.mx.dnssec === 'secure') expect(answer.flags, `${domain}: ${answer.text}`).toContain('ad');
+      if (throughBind.mx.dnssec === 'insecure') {
+        expect(answer.status, domain).toBe('NOERROR');
+        expect(answer.flags, domain).not.toContain('ad');
+      }
+      // named 9.18 sends no RFC 8914 EDE with a validation failure (Unbound does): mxv then has no reason to give, and makes none up.
+      const digCode = answer.ede === null ? null : Number(/^(\d+)/.exec(answer.ede)?.[1]);
+      expect(throughBind.mx.dnssecEde?.code ?? null, `${domain}: ${answer.text}`).toBe(digCode);
+      if (throughBind.mx.dnssec === 'bogus') {
+        expect(answer.status, domain).toBe('SERVFAIL');
+        expect(digNamed(domain, ['+cd']).status, domain).toBe('NOERROR');
+      }
+    }
   });
 });

@@ -188,22 +188,27 @@ function postscreenLines(s: PostfixService, index: number, data: string, smtpdTl
   ];
 }
 
-const EXIM_CACHE = join(tmpdir(), 'mxv-exim-debs');
-
 /**
- * Exim conflicts with Postfix as a Debian package, but its binary runs beside
- * it: the .debs are downloaded (Debian's registry) and unpacked, once per machine.
+ * A binary from Debian packages that cannot be installed beside what is (Exim conflicts with Postfix as a
+ * package) or whose installation would start a service (bind9 starts named, which would query the root
+ * servers): the .debs are downloaded (Debian's registry) and unpacked, once per machine, without running
+ * their scripts. Their libraries come from packages .ci/run installs.
  */
-export function eximBinary(): string {
-  const binary = join(EXIM_CACHE, 'root', 'usr', 'sbin', 'exim4');
-  if (existsSync(binary)) return binary;
-  mkdirSync(EXIM_CACHE, { recursive: true });
-  chmodSync(EXIM_CACHE, 0o777); // apt's _apt user downloads into it
-  run('sh', ['-c', `cd ${EXIM_CACHE} && apt-get download -q exim4-daemon-light exim4-base`]);
-  for (const deb of readdirSync(EXIM_CACHE).filter((f) => f.endsWith('.deb'))) {
-    run('dpkg', ['-x', join(EXIM_CACHE, deb), join(EXIM_CACHE, 'root')]);
+function unpackedDebianBinary(cacheName: string, packages: readonly string[], binary: string): string {
+  const cache = join(tmpdir(), cacheName);
+  const path = join(cache, 'root', binary);
+  if (existsSync(path)) return path;
+  mkdirSync(cache, { recursive: true });
+  chmodSync(cache, 0o777); // apt's _apt user downloads into it
+  run('sh', ['-c', `cd ${cache} && apt-get download -q ${packages.join(' ')}`]);
+  for (const deb of readdirSync(cache).filter((f) => f.endsWith('.deb'))) {
+    run('dpkg', ['-x', join(cache, deb), join(cache, 'root')]);
   }
-  return binary;
+  return path;
+}
+
+export function eximBinary(): string {
+  return unpackedDebianBinary('mxv-exim-debs', ['exim4-daemon-light', 'exim4-base'], 'usr/sbin/exim4');
 }
 
 function ensureEximUser(): void {
@@ -274,6 +279,82 @@ export async function startExim(dir: string, ip: string, hostname: string, tls: 
   };
   await waitListening(ip, 25, 'exim', log);
   return {
+    log,
+    stop: () => stopChild(child),
+  };
+}
+
+export interface NamedSetup {
+  /** On 127.0.0.1: named listens on interface addresses only, and the other 127.x addresses are not. */
+  port: number;
+  /** zone → address of its authoritative server (port 53). */
+  stubs: Record<string, string>;
+  /** DS records (zone-file lines, as ldns-keygen writes them) to validate from. */
+  trustAnchors: string[];
+}
+
+/**
+ * BIND's named as a second validating resolver beside Unbound: recursion to
+ * the given authoritative servers only (static-stub zones; root hints name a
+ * silent loopback address, so nothing is ever asked beyond them), DNSSEC
+ * validated from the given DS records, nothing cached for long.
+ */
+export async function startNamed(dir: string, setup: NamedSetup): Promise<Running & { address: string }> {
+  const named = unpackedDebianBinary('mxv-bind-debs', ['bind9'], 'usr/sbin/named');
+  readable(dir);
+  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+  const anchors = setup.trustAnchors.map((line) => {
+    // owner [TTL] [IN] DS key-tag algorithm digest-type digest
+    const fields = line.trim().split(/\s+/);
+    const ds = fields.indexOf('DS');
+    const [keyTag, algorithm, digestType, ...digest] = fields.slice(ds + 1);
+    if (ds < 1 || digest.length === 0) throw new Error(`not a DS line: ${line}`);
+    return `  "${fields[0]}" static-ds ${keyTag} ${algorithm} ${digestType} "${digest.join('')}";`;
+  });
+  writeFileSync(
+    join(dir, 'named.conf'),
+    [
+      'options {',
+      `  directory "${dir}";`,
+      `  pid-file "${join(dir, 'named.pid')}";`,
+      `  listen-on port ${setup.port} { 127.0.0.1; };`,
+      '  listen-on-v6 { none; };',
+      '  recursion yes;',
+      '  allow-query { 127.0.0.0/8; };',
+      '  allow-recursion { 127.0.0.0/8; };',
+      '  dnssec-validation yes;',
+      '  notify no;',
+      '  max-cache-ttl 1;',
+      '  max-ncache-ttl 1;',
+      '  qname-minimization off;',
+      '  max-cache-size 32m;',
+      '};',
+      // No rndc channel (Debian's would take 127.0.0.1:953 with /etc/bind/rndc.key, where there is one).
+      'controls { };',
+      `trust-anchors {`,
+      ...anchors,
+      '};',
+      `zone "." { type hint; file "${join(dir, 'root.hints')}"; };`,
+      ...Object.entries(setup.stubs).map(
+        ([zone, address]) => `zone "${zone}" { type static-stub; server-addresses { ${address}; }; };`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  // -g: foreground, every log line to stderr; -4: IPv4 only; no -u: stays root (its directory is ours).
+  const child = spawn(named, ['-g', '-4', '-c', join(dir, 'named.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  // The start-up banner and the automatic empty zones are not what a failure needs.
+  const log = (): string =>
+    output
+      .split('\n')
+      .filter((line) => !line.includes('automatic empty zone'))
+      .join('\n');
+  await waitListening('127.0.0.1', setup.port, 'named', log);
+  return {
+    address: `127.0.0.1:${setup.port}`,
     log,
     stop: () => stopChild(child),
   };
