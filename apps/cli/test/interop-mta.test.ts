@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -404,6 +405,18 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(hostOf('exim.interop.test').host.banner?.text).toMatch(
       new RegExp(`^${NAMES.exim.replace(/\./g, '\\.')} ESMTP Exim 4\\.`),
     );
+  });
+
+  it('through an Unbound that does not validate: DNSSEC unknown, never insecure; no TLSA is DANE none', () => {
+    // As dig sees it: no AD, not even for the TLD's SOA that tells mxv whether the resolver validates.
+    const soa = execFileSync('dig', [`@${ip.unbound}`, '+dnssec', '+time=3', 'interop.test', 'SOA'], { encoding: 'utf8' });
+    expect(soa).not.toMatch(/;; flags:[a-z ]* ad[ ;]/);
+    for (const domain of ['pf-tls.interop.test', 'exim.interop.test', 'nothing-here.interop.test']) {
+      const result = results.get(domain);
+      expect(result?.mx.dnssec, domain).toBe('unknown');
+      for (const host of result?.hosts ?? []) expect(host.dane, domain).toMatchObject({ status: 'none', tlsa: [] });
+    }
+    expect(results.get('pf-tls.interop.test')?.security.dane).toBe('none');
   });
 
   it('NXDOMAIN through Unbound: verdict nxdomain', () => {
