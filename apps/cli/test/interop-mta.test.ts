@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { createTestCa, startDnsServer, type DnsServer } from '@mxv/testkit';
@@ -29,7 +30,8 @@ import { resultLines, runCli } from './run-cli.js';
  * .ci/run; CI runs it as root.
  */
 
-const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'microsocks', 'apt-get', 'dpkg'].filter((b) => !hasBinary(b));
+const execFileAsync = promisify(execFile);
+const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'microsocks', 'dig', 'apt-get', 'dpkg'].filter((b) => !hasBinary(b));
 const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (port 25)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
 if (reason !== null) console.warn(`interop-mta: skipped: ${reason}`);
@@ -55,6 +57,21 @@ const NAMES = {
   postscreen: 'mx5.interop.test',
   postscreenDeep: 'mx6.interop.test',
 };
+/**
+ * Answers larger than a UDP datagram may carry (mxv asks with EDNS 1232): 30 MX records, the first at the
+ * Postfix with STARTTLS and the others at names without addresses, and an SPF record of 1,800 bytes in 8
+ * strings. Unbound must answer mxv over UDP with TC set, and mxv must ask again over TCP (RFC 7766).
+ */
+const BIG_MX = Array.from({ length: 30 }, (_, i) => ({
+  priority: 10 + i,
+  exchange: i === 0 ? NAMES.postfixTls : `mx-${i}-with-a-long-label-to-fill-the-answer.interop.test`,
+}));
+const BIG_SPF = [
+  'v=spf1',
+  ...Array.from({ length: 120 }, (_, i) => `ip4:192.0.2.${i + 1}`),
+  ...Array.from({ length: 18 }, (_, i) => `ip6:2001:db8::${(i + 1).toString(16)}`),
+  '-all',
+].join(' ');
 /** postscreen's pregreet wait: the last line of its greeting comes this long after the first. */
 const GREET_WAIT_SECONDS = 3;
 
@@ -97,6 +114,11 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     auth = await startDnsServer({
       host: ip.auth,
       port: 0,
+      // Behind Unbound it is the zones' own server, as a real resolver expects to find one.
+      answerAs: 'authoritative',
+      // Unbound keeps its TCP connection to an authoritative server for reuse up to a minute, as NSD (2 min)
+      // keeps it open; closed by the server sooner, the next question sent on it fails (a SERVFAIL here).
+      tcpIdleMs: 120_000,
       zones: ['interop.test', 'silent.test'],
       records: {
         'pf-tls.interop.test': mx(NAMES.postfixTls),
@@ -105,6 +127,11 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'exim.interop.test': mx(NAMES.exim),
         'ps.interop.test': mx(NAMES.postscreen),
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
+        'big.interop.test': [
+          ...BIG_MX.map(({ priority, exchange }) => ({ type: 'MX' as const, priority, exchange })),
+          // One record in strings of at most 255 bytes (RFC 7208 3.3: joined without spaces).
+          { type: 'TXT' as const, text: BIG_SPF.match(/.{1,230}/g) ?? [] },
+        ],
         [NAMES.postfixTls]: [{ type: 'A', address: ip.postfixTls }],
         [NAMES.postfixPlain]: [{ type: 'A', address: ip.postfixPlain }],
         [NAMES.postfixWrongName]: [{ type: 'A', address: ip.postfixWrongName }],
@@ -156,6 +183,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'exim.interop.test',
       'ps.interop.test',
       'ps-deep.interop.test',
+      'big.interop.test',
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -407,9 +435,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     );
   });
 
-  it('through an Unbound that does not validate: DNSSEC unknown, never insecure; no TLSA is DANE none', () => {
+  it('through an Unbound that does not validate: DNSSEC unknown, never insecure; no TLSA is DANE none', async () => {
     // As dig sees it: no AD, not even for the TLD's SOA that tells mxv whether the resolver validates.
-    const soa = execFileSync('dig', [`@${ip.unbound}`, '+dnssec', '+time=3', 'interop.test', 'SOA'], { encoding: 'utf8' });
+    const { stdout: soa } = await execFileAsync('dig', [`@${ip.unbound}`, '+dnssec', '+time=3', 'interop.test', 'SOA']);
+    expect(soa).toMatch(/status: NOERROR/);
     expect(soa).not.toMatch(/;; flags:[a-z ]* ad[ ;]/);
     for (const domain of ['pf-tls.interop.test', 'exim.interop.test', 'nothing-here.interop.test']) {
       const result = results.get(domain);
@@ -417,6 +446,37 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       for (const host of result?.hosts ?? []) expect(host.dane, domain).toMatchObject({ status: 'none', tlsa: [] });
     }
     expect(results.get('pf-tls.interop.test')?.security.dane).toBe('none');
+  });
+
+  it('answers too large for a datagram: Unbound truncates them over UDP, mxv asks again over TCP and gets them whole, as dig +tcp does', async () => {
+    const { result } = hostOf('big.interop.test');
+    expect(result.mx.dns, JSON.stringify(result.mx)).toBe('NOERROR');
+    // All 30 came (totalRecords); the 16 best are considered (maxMxRecords), and the result says so.
+    expect(result.mx).toMatchObject({ truncated: true, totalRecords: BIG_MX.length });
+    expect(result.mx.records.map(({ priority, exchange }) => ({ priority, exchange }))).toEqual(BIG_MX.slice(0, 16));
+    expect(result.mx.records[0]?.addresses).toEqual([ip.postfixTls]);
+    expect(result.verdict).toBe('ok');
+    expect(result.security.spf).toMatchObject({ status: 'valid', record: BIG_SPF, error: null });
+    // Asynchronously: the authoritative server Unbound asks runs in this process.
+    const { stdout: viaUdp } = await execFileAsync('dig', [
+      `@${ip.unbound}`,
+      '+notcp',
+      '+ignore',
+      '+bufsize=1232',
+      'big.interop.test',
+      'MX',
+    ]);
+    expect(viaUdp, viaUdp).toMatch(/;; flags:[a-z ]* tc[ ;]/);
+    const { stdout: viaTcp } = await execFileAsync('dig', [`@${ip.unbound}`, '+tcp', '+short', 'big.interop.test', 'MX']);
+    const digMx = viaTcp
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [priority, exchange] = line.split(' ') as [string, string];
+        return { priority: Number(priority), exchange: exchange.replace(/\.$/, '') };
+      })
+      .sort((a, b) => a.priority - b.priority);
+    expect(digMx).toEqual(BIG_MX);
   });
 
   it('NXDOMAIN through Unbound: verdict nxdomain', () => {

@@ -37,6 +37,14 @@ export interface DnsServerOptions {
    * false plays one that does not validate: never AD, bogus answered as data.
    */
   validating?: boolean;
+  /**
+   * `resolver` (default): answer as the recursive resolver mxv is given (RA set).
+   * `authoritative`: answer as the zones' own server, behind a real resolver
+   * (AA set on answers from its zones, RA clear, RFC 1035 4.1.1): Unbound takes
+   * an answer without AA from a server it asked iteratively as coming from a
+   * recursive one (REC_LAME) and, after a few, stops asking it.
+   */
+  answerAs?: 'resolver' | 'authoritative';
 }
 
 export interface DnsQueryLogEntry {
@@ -104,6 +112,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   for (const [name, b] of entries(opts.behaviours)) store.setBehaviour(name, b);
   for (const [zone, d] of entries(opts.dnssec)) store.setZoneDnssec(zone, d);
   const validating = opts.validating ?? true;
+  const authoritative = opts.answerAs === 'authoritative';
 
   const maxUdpPayload = opts.maxUdpPayload ?? 4096;
   const tcpIdleMs = opts.tcpIdleMs ?? 10_000;
@@ -129,12 +138,18 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   }
 
   function header(query: Packet, rcode: Rcode, extraFlags = 0): Packet {
-    // RD is echoed (RFC 1035 4.1.1); RA says we recurse, as the engine expects of its resolver.
+    // RD is echoed (RFC 1035 4.1.1); RA says we recurse, as the engine expects of its resolver; AA that
+    // the answer comes from the zone's own server (never with a refusal or an error of ours).
     const rd = (query.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
+    const role = !authoritative
+      ? dnsPacket.RECURSION_AVAILABLE
+      : rcode === 'NOERROR' || rcode === 'NXDOMAIN'
+        ? dnsPacket.AUTHORITATIVE_ANSWER
+        : 0;
     return {
       type: 'response',
       id: query.id ?? 0,
-      flags: rd | dnsPacket.RECURSION_AVAILABLE | extraFlags | RCODE[rcode],
+      flags: rd | role | extraFlags | RCODE[rcode],
       questions: query.questions ?? [],
       answers: [],
       authorities: [],
