@@ -45,6 +45,9 @@ const ip = {
   exim: `${block}.4`,
   postscreen: `${block}.5`,
   postscreenDeep: `${block}.6`,
+  leafOnly: `${block}.7`,
+  expired: `${block}.8`,
+  selfSigned: `${block}.9`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -56,7 +59,21 @@ const NAMES = {
   exim: 'mx4.interop.test',
   postscreen: 'mx5.interop.test',
   postscreenDeep: 'mx6.interop.test',
+  leafOnly: 'mx7.interop.test',
+  expired: 'mx8.interop.test',
+  selfSigned: 'mx9.interop.test',
 };
+/**
+ * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
+ * intermediate that issued it, a certificate past its date, a self-signed one. TLS still works (the
+ * verdict is about delivery, and senders encrypt opportunistically); the certificate is not valid, and
+ * mxv says why as openssl s_client does (its verify code, X509_V_ERR_*).
+ */
+const CERT_PROBLEMS = [
+  { domain: 'leaf-only.interop.test', key: 'leafOnly', error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', verifyCode: 21 },
+  { domain: 'expired.interop.test', key: 'expired', error: 'CERT_HAS_EXPIRED', verifyCode: 10 },
+  { domain: 'self-signed.interop.test', key: 'selfSigned', error: 'DEPTH_ZERO_SELF_SIGNED_CERT', verifyCode: 18 },
+] as const;
 /**
  * Answers larger than a UDP datagram may carry (mxv asks with EDNS 1232): 30 MX records, the first at the
  * Postfix with STARTTLS and the others at names without addresses, and an SPF record of 1,800 bytes in 8
@@ -84,11 +101,17 @@ const results = new Map<string, CheckResult>();
 /** Where Postfix's log stood when the shared `mxv check` run began. */
 let postfixLogFrom = 0;
 
-async function certFiles(ca: Awaited<ReturnType<typeof createTestCa>>, name: string, names: string[]): Promise<TlsFiles> {
-  const issued = await ca.issue({ names });
+async function certFiles(
+  ca: Awaited<ReturnType<typeof createTestCa>>,
+  name: string,
+  names: string[],
+  options: Omit<Parameters<Awaited<ReturnType<typeof createTestCa>>['issue']>[0], 'names'> & { leafOnly?: boolean } = {},
+): Promise<TlsFiles> {
+  const { leafOnly = false, ...issue } = options;
+  const issued = await ca.issue({ names, ...issue });
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
-  writeFileSync(certFile, issued.chainPem);
+  writeFileSync(certFile, leafOnly ? issued.certPem : issued.chainPem);
   writeFileSync(keyFile, issued.keyPem, { mode: 0o600 });
   return { certFile, keyFile };
 }
@@ -109,6 +132,15 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const eximCert = await certFiles(ca, 'mx4', [NAMES.exim]);
     const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
+    const day = 86_400_000;
+    const problemCerts = {
+      leafOnly: await certFiles(ca, 'mx7', [NAMES.leafOnly], { intermediates: 1, leafOnly: true }),
+      expired: await certFiles(ca, 'mx8', [NAMES.expired], {
+        notBefore: new Date(Date.now() - 60 * day),
+        notAfter: new Date(Date.now() - day),
+      }),
+      selfSigned: await certFiles(ca, 'mx9', [NAMES.selfSigned], { selfSigned: true }),
+    };
 
     const mx = (exchange: string) => [{ type: 'MX' as const, priority: 10, exchange }];
     auth = await startDnsServer({
@@ -127,6 +159,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'exim.interop.test': mx(NAMES.exim),
         'ps.interop.test': mx(NAMES.postscreen),
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
+        ...Object.fromEntries(CERT_PROBLEMS.map(({ domain, key }) => [domain, mx(NAMES[key])])),
+        ...Object.fromEntries(CERT_PROBLEMS.map(({ key }) => [NAMES[key], [{ type: 'A' as const, address: ip[key] }]])),
         'big.interop.test': [
           ...BIG_MX.map(({ priority, exchange }) => ({ type: 'MX' as const, priority, exchange })),
           // One record in strings of at most 255 bytes (RFC 7208 3.3: joined without spaces).
@@ -165,6 +199,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
           tls: postscreenDeepCert,
           postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: true },
         },
+        ...CERT_PROBLEMS.map(({ key }) => ({ ip: ip[key], hostname: NAMES[key], tls: problemCerts[key] })),
       ]),
     );
     mkdirSync(join(dir, 'exim'));
@@ -184,6 +219,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'ps.interop.test',
       'ps-deep.interop.test',
       'big.interop.test',
+      ...CERT_PROBLEMS.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -427,6 +463,21 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
     expect(host.tls?.cipher).toBe(ssl.cipher);
   });
+
+  it.each(CERT_PROBLEMS)(
+    '$domain: TLS works, the certificate is not valid ($error), as openssl s_client verifies it',
+    ({ domain, key, error, verifyCode }) => {
+      const { result, host } = hostOf(domain);
+      expect(result.verdict).toBe('ok');
+      expect(result.checks.tlsSupported).toBe(true);
+      expect(host).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+      expect(host.tls).toMatchObject({ certValid: false, hostnameMatch: true, error });
+      const ssl = opensslStarttls(ip[key], NAMES[key], caFile);
+      expect(ssl.verifyCode, ssl.raw).toBe(verifyCode);
+      expect(host.tls?.version).toBe(ssl.protocol);
+      expect(host.tls?.cipher).toBe(ssl.cipher);
+    },
+  );
 
   it('Postfix and Exim greet as themselves', () => {
     expect(hostOf('pf-tls.interop.test').host.banner?.text).toBe(`${NAMES.postfixTls} ESMTP Postfix`);
