@@ -46,3 +46,21 @@ describe('host card: reverse DNS and block lists', () => {
     expect(String(renderHostCard(host({ ptr: { names: [], fcrdns: 'none' } }), Date.now()))).toContain('no PTR');
   });
 });
+
+describe('host card: a refused command', () => {
+  it("gives the server's own words beside the reason, escaped", () => {
+    const card = String(
+      renderHostCard(
+        host({
+          starttls: 'failed',
+          error: 'starttls_tempfail',
+          refusal: { command: 'STARTTLS', overTls: false, code: 454, text: `4.7.0 TLS not available ${XSS}` },
+        }),
+        Date.now(),
+      ),
+    );
+    expect(card).toMatch(/<code>starttls_tempfail<\/code>: the server answered STARTTLS with <code>454<\/code>/);
+    expect(card).toContain('4.7.0 TLS not available &lt;script&gt;');
+    expect(card).not.toContain(XSS);
+  });
+});

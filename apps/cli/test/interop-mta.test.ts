@@ -48,6 +48,8 @@ const ip = {
   leafOnly: `${block}.7`,
   expired: `${block}.8`,
   selfSigned: `${block}.9`,
+  blocked: `${block}.10`,
+  tlsBroken: `${block}.11`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -62,6 +64,8 @@ const NAMES = {
   leafOnly: 'mx7.interop.test',
   expired: 'mx8.interop.test',
   selfSigned: 'mx9.interop.test',
+  blocked: 'mx10.interop.test',
+  tlsBroken: 'mx11.interop.test',
 };
 /**
  * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
@@ -159,6 +163,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'exim.interop.test': mx(NAMES.exim),
         'ps.interop.test': mx(NAMES.postscreen),
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
+        'blocked.interop.test': mx(NAMES.blocked),
+        'tls-broken.interop.test': mx(NAMES.tlsBroken),
+        [NAMES.tlsBroken]: [{ type: 'A', address: ip.tlsBroken }],
+        [NAMES.blocked]: [{ type: 'A', address: ip.blocked }],
         ...Object.fromEntries(CERT_PROBLEMS.map(({ domain, key }) => [domain, mx(NAMES[key])])),
         ...Object.fromEntries(CERT_PROBLEMS.map(({ key }) => [NAMES[key], [{ type: 'A' as const, address: ip[key] }]])),
         'big.interop.test': [
@@ -200,6 +208,18 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
           postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: true },
         },
         ...CERT_PROBLEMS.map(({ key }) => ({ ip: ip[key], hostname: NAMES[key], tls: problemCerts[key] })),
+        // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
+        {
+          ip: ip.tlsBroken,
+          hostname: NAMES.tlsBroken,
+          tls: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'missing.key') },
+        },
+        {
+          ip: ip.blocked,
+          hostname: NAMES.blocked,
+          tls: null,
+          postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false, blocklisted: true },
+        },
       ]),
     );
     mkdirSync(join(dir, 'exim'));
@@ -220,6 +240,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'ps-deep.interop.test',
       'big.interop.test',
       ...CERT_PROBLEMS.map(({ domain }) => domain),
+      'blocked.interop.test',
+      'tls-broken.interop.test',
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -478,6 +500,33 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       expect(host.tls?.cipher).toBe(ssl.cipher);
     },
   );
+
+  it("STARTTLS offered but Postfix's TLS cannot start: starttls_tempfail with its 454 in its own words, as swaks sees it; delivery still works in clear", () => {
+    const { result, host } = hostOf('tls-broken.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(result.checks.tlsSupported).toBe(false);
+    expect(host.ehlo?.extensions).toContain('STARTTLS');
+    expect(host).toMatchObject({ starttls: 'failed', tls: null, error: 'starttls_tempfail' });
+    const seen = swaks(ip.tlsBroken, true);
+    const refused = /^<\*\*\s+(\d{3}) (.*)$/m.exec(seen.raw);
+    expect(refused, seen.raw).not.toBeNull();
+    expect(host.refusal).toEqual({ command: 'STARTTLS', overTls: false, code: Number(refused?.[1]), text: refused?.[2] });
+    expect(host.refusal?.code).toBe(454);
+  });
+
+  it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', () => {
+    const { result, host } = hostOf('blocked.interop.test');
+    expect(result.verdict, logs()).toBe('bad_banner');
+    expect(result.checks).toMatchObject({ smtpReachable: true, bannerValid: false });
+    expect(host.connect).toBe('ok');
+    // swaks marks a reply it did not want with "<**".
+    const seen = swaks(ip.blocked, false);
+    const greeting = /^<\*\*\s+521 (.*)$/m.exec(seen.raw);
+    expect(greeting, seen.raw).not.toBeNull();
+    expect(host.banner, JSON.stringify(host)).toEqual({ code: 521, text: greeting?.[1] });
+    expect(host.ehlo).toBeNull();
+    expect(postscreenSession(ip.blocked)).toEqual(['CONNECT', 'DENYLISTED', 'DISCONNECT']);
+  });
 
   it('Postfix and Exim greet as themselves', () => {
     expect(hostOf('pf-tls.interop.test').host.banner?.text).toBe(`${NAMES.postfixTls} ESMTP Postfix`);

@@ -61,4 +61,36 @@ describe('check table', () => {
   it('none advertised says so in one line', () => {
     expect(renderResultTable(result({ submission: [] }), plain)).toContain('Submission: none advertised');
   });
+
+  it('a server that would not go on, in its own words: a greeting other than 220, a refused STARTTLS or EHLO over TLS', () => {
+    const lines = renderResultTable(
+      result({
+        verdict: 'ok',
+        hosts: [
+          host({ ip: '192.0.2.1', banner: { code: 521, text: '5.3.2 Service currently unavailable' }, ehlo: null }),
+          host({
+            ip: '192.0.2.2',
+            starttls: 'failed',
+            error: 'starttls_tempfail',
+            refusal: { command: 'STARTTLS', overTls: false, code: 454, text: '4.7.0 TLS not available due to local problem' },
+          }),
+          host({
+            ip: '192.0.2.3',
+            port: 465,
+            tlsMode: 'implicit',
+            error: 'ehlo_tls_rejected',
+            refusal: { command: 'EHLO', overTls: true, code: 554, text: '5.7.1 go away' },
+          }),
+          // Fine: says nothing.
+          host({ ip: '192.0.2.4' }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => /greeting:|refused:/.test(l))).toEqual([
+      '  192.0.2.1  greeting: 521 5.3.2 Service currently unavailable',
+      '  192.0.2.2  STARTTLS refused: 454 4.7.0 TLS not available due to local problem',
+      '  192.0.2.3:465/tls  EHLO over TLS refused: 554 5.7.1 go away',
+    ]);
+  });
 });

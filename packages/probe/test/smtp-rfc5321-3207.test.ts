@@ -201,6 +201,13 @@ describe('RFC 3207 4: the reply to STARTTLS', () => {
       const result = await probe(host);
       expect(result.starttls).toBe('failed');
       expect(result.error).toBe(error);
+      // The server's own words are kept beside the reason.
+      expect(result.refusal).toEqual({
+        command: 'STARTTLS',
+        overTls: false,
+        code: Number(answer.slice(0, 3)),
+        text: answer.slice(4),
+      });
       expect(result.tls).toBeNull();
       expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'STARTTLS', 'QUIT']);
     }
@@ -294,6 +301,9 @@ describe('RFC 5321 3.1, 4.1.1.1, 3.8: refusals', () => {
     const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write('502 5.5.2 Error: command not recognized\r\n') }));
     const result = await probe(host);
     expect(result.ehlo).toEqual({ code: 250, command: 'HELO', extensions: [] });
+    // HELO got the session going: nothing was refused in the end.
+    expect(result.error).toBeNull();
+    expect(result.refusal).toBeNull();
     expect(result.starttls).toBe('not_offered');
     expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'HELO', 'QUIT']);
   });
@@ -309,8 +319,44 @@ describe('RFC 5321 3.1, 4.1.1.1, 3.8: refusals', () => {
     );
     const result = await probe(host);
     expect(result.error).toBe('ehlo_tempfail');
+    expect(result.refusal).toEqual({
+      command: 'EHLO',
+      overTls: false,
+      code: 421,
+      text: '4.7.0 mx.audit.test Error: too many connections',
+    });
     expect(result.ehlo?.code).toBe(421);
     expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).not.toContain('HELO');
+  });
+
+  it("EHLO and then HELO refused: helo_rejected, with HELO's own words", async () => {
+    const host = await startScripted(
+      postfixLike({
+        EHLO: (_l, s) => s.write('502 5.5.2 Error: command not recognized\r\n'),
+        HELO: (_l, s) => s.write('550-5.7.1 Client host rejected:\r\n550 5.7.1 cannot find your hostname\r\n'),
+      }),
+    );
+    const result = await probe(host);
+    expect(result.error).toBe('helo_rejected');
+    expect(result.refusal).toEqual({
+      command: 'HELO',
+      overTls: false,
+      code: 550,
+      text: '5.7.1 Client host rejected: 5.7.1 cannot find your hostname',
+    });
+  });
+
+  it('EHLO refused inside TLS (after STARTTLS): ehlo_tls_rejected, the refusal marked overTls', async () => {
+    const host = await startScripted(
+      postfixLike({
+        EHLO: (_l, s) =>
+          s.write(s.secure ? '554 5.7.1 TLS clients go elsewhere\r\n' : `250-${EXCHANGE}\r\n250-STARTTLS\r\n250 8BITMIME\r\n`),
+      }),
+    );
+    const result = await probe(host);
+    expect(result.starttls).toBe('ok');
+    expect(result.error).toBe('ehlo_tls_rejected');
+    expect(result.refusal).toEqual({ command: 'EHLO', overTls: true, code: 554, text: '5.7.1 TLS clients go elsewhere' });
   });
 });
 

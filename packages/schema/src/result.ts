@@ -63,6 +63,21 @@ export const ehloSchema = z.object({
 });
 export type EhloSummary = z.infer<typeof ehloSchema>;
 
+/**
+ * Beyond the contract: the server's own words when it refused a command after
+ * greeting us (the greeting's are `banner`), for whoever debugs a bounce:
+ * "454 4.7.0 TLS not available due to local problem" says more than
+ * `starttls_tempfail`. `overTls`: the command was sent inside TLS (the EHLO
+ * after STARTTLS, or any on an implicit-TLS port).
+ */
+export const smtpRefusalSchema = z.object({
+  command: z.enum(['EHLO', 'HELO', 'STARTTLS']),
+  overTls: z.boolean(),
+  code: z.number().int(),
+  text: z.string(),
+});
+export type SmtpRefusal = z.infer<typeof smtpRefusalSchema>;
+
 export const tlsInfoSchema = z.object({
   version: z.string().nullable(),
   cipher: z.string().nullable(),
@@ -111,6 +126,8 @@ export const hostResultSchema = z.object({
   timingsMs: hostTimingsSchema,
   /** A short machine-readable reason when something failed. */
   error: z.string().nullable(),
+  /** The reply that ended the conversation, when a command after the greeting was refused (see smtpRefusalSchema). */
+  refusal: smtpRefusalSchema.nullable().optional(),
   /** True when this host's probe was reused from the host cache rather than made for this domain. */
   cached: z.boolean().optional(),
   /** When the underlying probe was made (differs from checkedAt when cached). */

@@ -28,6 +28,15 @@ const IMPLICIT_TLS_WORDS: Record<HostResult['starttls'], { text: string; tone: s
   not_tried: { text: 'TLS not tried', tone: '' },
 };
 
+/** The reason, and when the server refused a command, its own words: what a person debugging a bounce reads. */
+function problem(host: HostResult): SafeHtml {
+  const refusal = host.refusal;
+  if (!refusal) return html`<code>${host.error}</code>`;
+  const command = `${refusal.command}${refusal.overTls ? ' (inside TLS)' : ''}`;
+  return html`<code>${host.error}</code>: the server answered ${command} with <code>${refusal.code}</code>
+    <span class="mono">${refusal.text}</span>`;
+}
+
 /** One probed host as a card: what it said at each step, its certificate, and its timings. `now` dates the expiry. */
 export function renderHostCard(host: HostResult, now: number): SafeHtml {
   const connect = CONNECT_WORDS[host.connect];
@@ -77,7 +86,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   }
   if (host.ptr) row('Reverse DNS', renderHostPtr(host.ptr));
   if (host.dnsbl) row('Block lists', renderHostDnsbl(host.dnsbl));
-  if (host.error) row('Problem', html`<code>${host.error}</code>`);
+  if (host.error) row('Problem', problem(host));
   row('Timings', renderTimings(host.timingsMs));
   const role = host.service ? `${host.service} service` : `priority ${host.priority}`;
   const mode = implicit ? 'implicit TLS' : 'STARTTLS';

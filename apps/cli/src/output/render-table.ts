@@ -77,6 +77,7 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
     if (host.service !== undefined) rows.push(hostRow(host, host.service, host.exchange, showPort, colors));
   }
   if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  lines.push(...serverWordsLines(result.hosts, colors));
   lines.push(...renderReputationLines(result, colors));
   const security = renderSecurityLine(result, colors);
   if (security !== null) lines.push(security);
@@ -89,6 +90,33 @@ function submissionLine(services: NonNullable<CheckResult['submission']>, colors
   if (services.length === 0) return colors.dim('  Submission: none advertised (no _submission/_submissions SRV)');
   const listed = services.map((s) => `${s.service} ${s.target}:${s.port}${s.service === 'submissions' ? ' (implicit TLS)' : ''}`);
   return `  ${colors.dim('Submission:')} ${listed.join(', ')}`;
+}
+
+/**
+ * What a server said when it would not go on, in its own words (the table's
+ * columns hold only codes): a greeting other than 220, or a refused EHLO,
+ * HELO or STARTTLS. One line per probed (address, port), where a bounce is
+ * debugged from.
+ */
+function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const host of hosts) {
+    const key = `${host.ip} ${portText(host)}`;
+    if (seen.has(key)) continue;
+    const said =
+      host.banner !== null && host.banner.code !== 220
+        ? { what: 'greeting', code: host.banner.code, text: host.banner.text }
+        : host.refusal
+          ? { what: `${host.refusal.command}${host.refusal.overTls ? ' over TLS' : ''} refused`, ...host.refusal }
+          : null;
+    if (said === null) continue;
+    seen.add(key);
+    const paint = said.code >= 400 && said.code < 500 ? colors.yellow : colors.red;
+    const where = host.port === 25 && host.tlsMode !== 'implicit' ? host.ip : `${host.ip}:${portText(host)}`;
+    lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
+  }
+  return lines;
 }
 
 /** "465/tls" for implicit TLS (RFC 8314), the bare number for plain SMTP + STARTTLS. */

@@ -256,6 +256,7 @@ export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean)
     ...(probe.ehloTls !== undefined ? { ehloTls: probe.ehloTls } : {}),
     timingsMs: probe.timingsMs,
     error: probe.error,
+    ...(probe.refusal !== undefined && probe.refusal !== null ? { refusal: probe.refusal } : {}),
     probedAt: probe.probedAt,
     tlsMode: probe.tlsMode,
     dane: probe.dane,

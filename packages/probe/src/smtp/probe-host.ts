@@ -1,5 +1,13 @@
 import * as tls from 'node:tls';
-import type { ConnectStatus, EhloSummary, HostTimings, SmtpReplySummary, StarttlsStatus, TlsInfo } from '@mxv/schema';
+import type {
+  ConnectStatus,
+  EhloSummary,
+  HostTimings,
+  SmtpRefusal,
+  SmtpReplySummary,
+  StarttlsStatus,
+  TlsInfo,
+} from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
 import type { CertIdentity, ChainDigest, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
 import type { SmtpBounds } from '../options.js';
@@ -37,6 +45,7 @@ interface Draft {
   chainDigests: ChainDigest[] | null;
   timings: Omit<HostTimings, 'total'>;
   error: string | null;
+  refusal: SmtpRefusal | null;
 }
 
 /** What a command got back; `invalid_command` and `closed` mean it was not sent. */
@@ -92,6 +101,7 @@ export class SmtpHostProber implements HostProber {
       chainDigests: null,
       timings: { connect: null, banner: null, ehlo: null, tls: null },
       error: null,
+      refusal: null,
     };
     try {
       await this.#run(target, draft, startedAt, signal);
@@ -111,6 +121,7 @@ export class SmtpHostProber implements HostProber {
       ehloTls: draft.ehloTls,
       timingsMs: { ...draft.timings, total: this.#elapsed(startedAt) },
       error: draft.error,
+      refusal: draft.refusal,
       probedAt: new Date(startedAt).toISOString(),
       tlsMode: target.tlsMode,
       dane: null,
@@ -237,6 +248,7 @@ export class SmtpHostProber implements HostProber {
     // Only a 5xx says "no EHLO here"; a 4xx is the server failing now, and HELO would fare no better.
     if (replyClass(ehlo.code) !== 'permanent') {
       draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tempfail', otherwise: 'ehlo_unexpected' });
+      draft.refusal = this.#refusal('EHLO', ehlo, conn);
       return STOP_WITH_QUIT;
     }
 
@@ -250,6 +262,7 @@ export class SmtpHostProber implements HostProber {
     draft.ehlo = { code: helo.code, command: 'HELO', extensions: [] };
     if (helo.code !== 250) {
       draft.error = unwantedReplyReason(helo.code, { transient: 'helo_tempfail', otherwise: 'helo_rejected' });
+      draft.refusal = this.#refusal('HELO', helo, conn);
       return STOP_WITH_QUIT;
     }
     return CONTINUE;
@@ -273,6 +286,7 @@ export class SmtpHostProber implements HostProber {
       draft.starttls = 'failed';
       // 454 "TLS not available due to temporary reason" (RFC 3207 4) is "not now", like a 4xx greeting.
       draft.error = unwantedReplyReason(reply.code, { transient: 'starttls_tempfail', otherwise: 'starttls_rejected' });
+      draft.refusal = this.#refusal('STARTTLS', reply, conn);
       return STOP_WITH_QUIT;
     }
     return this.#handshake(conn, target, draft);
@@ -332,6 +346,7 @@ export class SmtpHostProber implements HostProber {
     };
     if (ehlo.code !== 250) {
       draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tls_tempfail', otherwise: 'ehlo_tls_rejected' });
+      draft.refusal = this.#refusal('EHLO', ehlo, conn);
     }
     return STOP_WITH_QUIT;
   }
@@ -346,6 +361,10 @@ export class SmtpHostProber implements HostProber {
     const sent = conn.send(line);
     if (sent.status !== 'sent') return sent;
     return conn.readReply(this.#bounds.replyTimeoutMs);
+  }
+
+  #refusal(command: SmtpRefusal['command'], reply: SmtpReply, conn: SmtpConnection): SmtpRefusal {
+    return { command, overTls: conn.isTls, ...this.#summary(reply) };
   }
 
   #summary(reply: SmtpReply): SmtpReplySummary {

@@ -83,6 +83,11 @@ export class SmtpConnection {
     this.#attach(socket);
   }
 
+  /** Commands now go inside TLS (after STARTTLS, or from the start on an implicit-TLS port). */
+  get isTls(): boolean {
+    return this.#socket !== this.#plain;
+  }
+
   /**
    * Connect through the dialer (directly or through a proxy), waiting at most
    * connectTimeoutMs and never past the budget.
