@@ -43,6 +43,10 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     if (wanted.daneReason !== undefined) same(`hosts[${i}].dane.reason`, host.dane?.reason ?? null, wanted.daneReason);
     if (wanted.daneHint !== undefined) same(`hosts[${i}].dane.hint`, host.dane?.hint ?? null, wanted.daneHint);
     same(`hosts[${i}].mtaSts`, host.mtaSts, wanted.mtaSts);
+    if (wanted.refusal !== undefined) {
+      const refusal = host.refusal ? `${host.refusal.command} ${host.refusal.code}` : null;
+      same(`hosts[${i}].refusal`, refusal, wanted.refusal ? `${wanted.refusal.command} ${wanted.refusal.code}` : null);
+    }
   });
   return out;
 }

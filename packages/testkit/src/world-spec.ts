@@ -83,6 +83,8 @@ export interface HostExpectation {
   /** hosts[].dane.hint; null: none. */
   daneHint?: string | null;
   mtaSts?: 'pass' | 'fail' | null;
+  /** hosts[].refusal: the refused command and its reply code; null: nothing refused. */
+  refusal?: { command: 'EHLO' | 'HELO' | 'STARTTLS'; code: number } | null;
 }
 
 /** What the engine should say about a domain; tests and `mxv demo` compare against it. */

@@ -238,6 +238,18 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: oneMx('no-starttls.test', 'mx.no-starttls.test', 'no-starttls'),
   },
   {
+    name: 'starttls-454.test',
+    description:
+      "offers STARTTLS, then answers it 454 (TLS not available): mail goes in clear; the result keeps the server's words",
+    expect: {
+      verdict: 'ok',
+      checks: noTls,
+      hosts: [{ connect: 'ok', bannerCode: 220, starttls: 'failed', refusal: { command: 'STARTTLS', code: 454 } }],
+    },
+    hosts: [{ slot: 30, id: 'starttls-454', behaviour: 'starttls_refused', hostname: 'mx.starttls-454.test' }],
+    records: oneMx('starttls-454.test', 'mx.starttls-454.test', 'starttls-454'),
+  },
+  {
     name: 'expired-cert.test',
     description: 'STARTTLS works, the certificate expired yesterday',
     expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: false, hostnameMatch: true }] },
