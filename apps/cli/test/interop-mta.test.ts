@@ -290,12 +290,13 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const connect = new RegExp(`(postscreen\\[\\d+\\]): CONNECT from (\\S+) to \\[${address.replace(/\./g, '\\.')}\\]:25`).exec(
       log,
     );
-    if (!connect) return [];
-    const [, process, client] = connect as unknown as [string, string, string];
+    const speaker = `${connect?.[1] ?? ''}: `;
+    const client = connect?.[2];
+    if (client === undefined) return [];
     return log
       .split('\n')
-      .filter((line) => line.includes(`${process}: `) && line.includes(client))
-      .map((line) => line.slice(line.indexOf(`${process}: `) + process.length + 2).split(' ')[0] ?? '');
+      .filter((line) => line.includes(speaker) && line.includes(client))
+      .map((line) => line.slice(line.indexOf(speaker) + speaker.length).split(' ')[0] ?? '');
   }
 
   function keywords(lines: string[]): string[] {

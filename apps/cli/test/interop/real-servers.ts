@@ -33,7 +33,12 @@ export interface PostfixService {
    * (through tlsproxy) and enforces the pipelining, non-SMTP-command and
    * bare-newline tests. Loopback clients are tested too (no mynetworks bypass).
    */
-  postscreen?: { greetWaitSeconds: number; deepProtocolTests: boolean };
+  postscreen?: {
+    greetWaitSeconds: number;
+    deepProtocolTests: boolean;
+    /** Loopback clients are on postscreen's block list and dropped with its 521 greeting (as a prober's address can be). */
+    blocklisted?: boolean;
+  };
 }
 
 export interface Running {
@@ -120,7 +125,7 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
     const files = s.tls ? `-o smtpd_tls_cert_file=${s.tls.certFile} -o smtpd_tls_key_file=${s.tls.keyFile}` : '';
     const tls = s.tls ? `-o smtpd_tls_security_level=may ${files}` : '-o smtpd_tls_security_level=none';
     const relay = s.postscreen
-      ? postscreenLines(s, index, data, tls)
+      ? postscreenLines(s, s.postscreen, index, data, tls)
       : [`${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`];
     if (!s.submission || !s.tls) return relay;
     return [
@@ -155,8 +160,16 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
 }
 
 /** postscreen on port 25 handing passed clients to an smtpd of its own (and, for its STARTTLS, a tlsproxy of its own). */
-function postscreenLines(s: PostfixService, index: number, data: string, smtpdTls: string): string[] {
-  const { greetWaitSeconds, deepProtocolTests } = s.postscreen ?? { greetWaitSeconds: 6, deepProtocolTests: false };
+function postscreenLines(
+  s: PostfixService,
+  postscreen: NonNullable<PostfixService['postscreen']>,
+  index: number,
+  data: string,
+  smtpdTls: string,
+): string[] {
+  const { greetWaitSeconds, deepProtocolTests, blocklisted = false } = postscreen;
+  const blockList = join(data, `postscreen-${index}-block.cidr`);
+  if (blocklisted) writeFileSync(blockList, '127.0.0.0/8 reject\n');
   const smtpd = `smtpd-ps${index}`;
   const tlsproxy = `tlsproxy-ps${index}`;
   const deep = deepProtocolTests
@@ -171,7 +184,9 @@ function postscreenLines(s: PostfixService, index: number, data: string, smtpdTl
     [
       `${s.ip}:25 inet n - n - 1 postscreen -o myhostname=${s.hostname}`,
       // Loopback is in mynetworks, which postscreen's default access list lets through untested.
-      '-o postscreen_access_list=',
+      blocklisted
+        ? `-o postscreen_access_list=cidr:${blockList} -o postscreen_blacklist_action=drop`
+        : '-o postscreen_access_list=',
       `-o postscreen_greet_wait=${greetWaitSeconds}s -o postscreen_greet_action=enforce`,
       `-o postscreen_cache_map=btree:${join(data, `postscreen-${index}`)}`,
       `-o smtpd_service_name=${smtpd}`,
