@@ -161,7 +161,8 @@ describe('lookup page', () => {
   });
 
   it('"check again" without JavaScript queues a check and redirects; with fetch it answers JSON', async () => {
-    await api.store.write(sampleResult('again.test', new Date(Date.now() - 5_000).toISOString()));
+    const shown = new Date(Date.now() - 5_000).toISOString();
+    await api.store.write(sampleResult('again.test', shown));
     const before = await queuedCount(api.queue);
     const form = await api.app.inject({
       method: 'POST',
@@ -170,11 +171,19 @@ describe('lookup page', () => {
       payload: '',
     });
     expect(form.statusCode).toBe(303);
-    expect(form.headers['location']).toBe('/d/again.test?queued=1');
+    // The redirect says what the new result must be newer than: the one stored when the check was queued.
+    expect(form.headers['location']).toBe(`/d/again.test?queued=${encodeURIComponent(shown)}`);
     expect(await queuedCount(api.queue)).toBe(before + 1);
-    const page = await api.app.inject('/d/again.test?queued=1');
+    // A quick check lands before the browser follows the redirect: the page shows it, and its stream
+    // (after the time queued, not after what the page shows) answers at once instead of waiting for another.
+    const landed = new Date().toISOString();
+    await api.store.write(sampleResult('again.test', landed));
+    const page = await api.app.inject(String(form.headers['location']));
     expect(page.body).toContain('A new check is queued');
-    expect(page.body).toMatch(/data-events="\/v1\/domains\/again\.test\/events\?after=/);
+    const events = /data-events="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    expect(events).toBe(`/v1/domains/again.test/events?after=${encodeURIComponent(shown)}`);
+    const stream = await api.app.inject(events.replace(/&amp;/g, '&'));
+    expect(stream.body).toContain(`"checkedAt":"${landed}"`);
     const js = await api.app.inject({ method: 'POST', url: '/d/again.test/refresh', headers: { accept: 'application/json' } });
     expect(js.statusCode).toBe(200);
     expect(JSON.parse(js.body)).toMatchObject({ status: 'queued', enqueued: false, job: { id: 'again.test' } });
@@ -185,5 +194,16 @@ describe('lookup page', () => {
     const page = await api.app.inject('/d/first-ever.test?queued=1');
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('data-events="/v1/domains/first-ever.test/events?after=1970-01-01T00%3A00%3A00.000Z"');
+  });
+
+  it('?queued that is not a time the store writes is not used (nor shown): the page follows a result newer than its own', async () => {
+    const shown = new Date(Date.now() - 60_000).toISOString();
+    await api.store.write(sampleResult('odd-queued.test', shown));
+    for (const odd of ['1', '<script>', '2026-13-45T00:00:00.000Z', '2026-12-01', 'x'.repeat(5_000), `${shown}extra`]) {
+      const page = await api.app.inject(`/d/odd-queued.test?queued=${encodeURIComponent(odd)}`);
+      expect(page.statusCode, odd.slice(0, 40)).toBe(200);
+      expect(page.body).toContain(`data-events="/v1/domains/odd-queued.test/events?after=${encodeURIComponent(shown)}"`);
+      expect(page.body).not.toContain('<script>"');
+    }
   });
 });

@@ -8,7 +8,7 @@ import { sameOriginGuard } from '../plugins/same-origin-guard.js';
 import { sendApiError } from '../plugins/send-api-error.js';
 import type { ApiServices } from '../services/api-services.js';
 import { recentDomains } from '../services/recent-domains.js';
-import { nextResultEventsPath, refreshCheck } from '../services/refresh-check.js';
+import { newerThan, nextResultEventsPath, refreshCheck } from '../services/refresh-check.js';
 import { liveCheckCaller } from './live-check-caller.js';
 import { domainOrThrow, parseDomain } from './parse-domain.js';
 
@@ -55,8 +55,12 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
         readHistory(services.redis, services.keys, domain),
       ]);
       const result = stored.status === 'found' ? stored.result : null;
+      // ?queued=<time> (the form's redirect): the new result is one newer than what was stored when the check was
+      // queued, which may have landed already; a bare ?queued (older links) waits for one newer than what is shown.
       const queued =
-        request.query.queued !== undefined ? { events: nextResultEventsPath(domain, result?.checkedAt ?? null) } : null;
+        request.query.queued !== undefined
+          ? { events: nextResultEventsPath(domain, isoTime(request.query.queued) ?? result?.checkedAt ?? null) }
+          : null;
       const page = { domain, result, now: Date.now(), queued, history: history.changes };
       // ?part=main: the fragment the page's script swaps in when a new result lands.
       if (request.query.part === 'main') return sendPage(reply, 200, (nonce) => renderDomainMain({ ...page, nonce }).value);
@@ -87,9 +91,17 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
               message: `Checked less than ${Math.round(services.limits.minRefreshAgeMs / 1000)} seconds ago; that result is shown.`,
             });
       }
-      return reply.redirect(`/d/${encodeURIComponent(domain)}${queued ? '?queued=1' : ''}`, 303);
+      const query = queued ? `?queued=${encodeURIComponent(newerThan(queued.checkedAt))}` : '';
+      return reply.redirect(`/d/${encodeURIComponent(domain)}${query}`, 303);
     },
   );
+}
+
+/** A time as the store writes them (ISO 8601, UTC, milliseconds), or null for anything else a link may carry. */
+function isoTime(value: string): string | null {
+  if (value.length > 32) return null;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === value ? value : null;
 }
 
 /** Headers every page gets: a fresh CSP nonce, no sniffing, no caching, no referrer. */

@@ -58,6 +58,11 @@ export async function refreshCheck(
 /** `after` for a domain with no stored result: any result that lands is the new one. */
 const ANY_RESULT = new Date(0).toISOString();
 
+/** What a result must be newer than to be the one a check queued now brings: the stored one's time, or any. */
+export function newerThan(storedCheckedAt: string | null): string {
+  return storedCheckedAt ?? ANY_RESULT;
+}
+
 /**
  * The events stream that waits for the result of a check just queued: one newer
  * than the result stored when it was queued, or, with none stored, any result.
@@ -66,5 +71,5 @@ const ANY_RESULT = new Date(0).toISOString();
  * at once (without `after`, the stream waits for the next one, which never comes).
  */
 export function nextResultEventsPath(domain: string, storedCheckedAt: string | null): string {
-  return `/v1/domains/${encodeURIComponent(domain)}/events?after=${encodeURIComponent(storedCheckedAt ?? ANY_RESULT)}`;
+  return `/v1/domains/${encodeURIComponent(domain)}/events?after=${encodeURIComponent(newerThan(storedCheckedAt))}`;
 }
