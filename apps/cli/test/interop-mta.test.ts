@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +50,7 @@ const ip = {
   selfSigned: `${block}.9`,
   blocked: `${block}.10`,
   tlsBroken: `${block}.11`,
+  tls10: `${block}.12`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -66,6 +67,7 @@ const NAMES = {
   selfSigned: 'mx9.interop.test',
   blocked: 'mx10.interop.test',
   tlsBroken: 'mx11.interop.test',
+  tls10: 'mx12.interop.test',
 };
 /**
  * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
@@ -136,6 +138,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const eximCert = await certFiles(ca, 'mx4', [NAMES.exim]);
     const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
+    const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
     const day = 86_400_000;
     const problemCerts = {
       leafOnly: await certFiles(ca, 'mx7', [NAMES.leafOnly], { intermediates: 1, leafOnly: true }),
@@ -165,6 +168,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
         'blocked.interop.test': mx(NAMES.blocked),
         'tls-broken.interop.test': mx(NAMES.tlsBroken),
+        'tls10.interop.test': mx(NAMES.tls10),
+        [NAMES.tls10]: [{ type: 'A', address: ip.tls10 }],
         [NAMES.tlsBroken]: [{ type: 'A', address: ip.tlsBroken }],
         [NAMES.blocked]: [{ type: 'A', address: ip.blocked }],
         ...Object.fromEntries(CERT_PROBLEMS.map(({ domain, key }) => [domain, mx(NAMES[key])])),
@@ -208,6 +213,16 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
           postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: true },
         },
         ...CERT_PROBLEMS.map(({ key }) => ({ ip: ip[key], hostname: NAMES[key], tls: problemCerts[key] })),
+        // An old server: TLS 1.0 only, with the legacy ciphers OpenSSL 3 allows only at security level 0.
+        {
+          ip: ip.tls10,
+          hostname: NAMES.tls10,
+          tls: tls10Cert,
+          smtpdOptions: {
+            smtpd_tls_protocols: '!SSLv2,!SSLv3,!TLSv1.1,!TLSv1.2,!TLSv1.3',
+            tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
+          },
+        },
         // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
         {
           ip: ip.tlsBroken,
@@ -242,6 +257,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       ...CERT_PROBLEMS.map(({ domain }) => domain),
       'blocked.interop.test',
       'tls-broken.interop.test',
+      'tls10.interop.test',
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -513,6 +529,24 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(refused, seen.raw).not.toBeNull();
     expect(host.refusal).toEqual({ command: 'STARTTLS', overTls: false, code: Number(refused?.[1]), text: refused?.[2] });
     expect(host.refusal?.code).toBe(454);
+  });
+
+  it('an old server that speaks TLS 1.0 only: described (version, cipher, a valid certificate), not failed, as openssl s_client negotiates it', () => {
+    const { result, host } = hostOf('tls10.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(result.checks.tlsSupported).toBe(true);
+    expect(host).toMatchObject({ starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ version: 'TLSv1', certValid: true, hostnameMatch: true });
+    // openssl refuses TLS 1.0 at its default security level too; told what mxv allows, it agrees.
+    const ssl = opensslStarttls(ip.tls10, NAMES.tls10, caFile, 25, ['-cipher', 'DEFAULT:@SECLEVEL=0']);
+    // The same protocol under two names: SSL_get_version's "TLSv1" (Node's, so mxv's) and s_client's summary "TLSv1.0".
+    expect(ssl.protocol, ssl.raw).toBe('TLSv1.0');
+    // mxv gives the cipher's IANA name (as for TLS 1.3, where OpenSSL's is the same): s_client's name, translated by OpenSSL.
+    const names = spawnSync('openssl', ['ciphers', '-stdname', `${ssl.cipher ?? 'none'}:@SECLEVEL=0`], {
+      encoding: 'utf8',
+    }).stdout;
+    expect(names, ssl.raw).toMatch(new RegExp(`^${host.tls?.cipher}\\s+-\\s+${ssl.cipher}\\s`, 'm'));
+    expect(ssl.verifyCode).toBe(0);
   });
 
   it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', () => {

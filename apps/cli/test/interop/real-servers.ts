@@ -25,6 +25,8 @@ export interface PostfixService {
    * 465 with TLS first (smtpd_tls_wrappermode, RFC 8314 implicit TLS).
    */
   submission?: boolean;
+  /** More smtpd settings for port 25 (master.cf `-o name=value`; values without blanks). */
+  smtpdOptions?: Record<string, string>;
   /**
    * postscreen(8) in front of smtpd on port 25, as many Postfix sites run it:
    * a multi-line greeting whose last line waits `greetWaitSeconds` (the
@@ -123,7 +125,8 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
   );
   const lines = services.flatMap((s, index) => {
     const files = s.tls ? `-o smtpd_tls_cert_file=${s.tls.certFile} -o smtpd_tls_key_file=${s.tls.keyFile}` : '';
-    const tls = s.tls ? `-o smtpd_tls_security_level=may ${files}` : '-o smtpd_tls_security_level=none';
+    const extra = Object.entries(s.smtpdOptions ?? {}).map(([name, value]) => `-o ${name}=${value}`);
+    const tls = [s.tls ? `-o smtpd_tls_security_level=may ${files}` : '-o smtpd_tls_security_level=none', ...extra].join(' ');
     const relay = s.postscreen
       ? postscreenLines(s, s.postscreen, index, data, tls)
       : [`${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`];
@@ -484,11 +487,29 @@ export interface OpensslView {
 
 /** openssl s_client -starttls smtp: protocol, cipher and verify result against the CA and the name. */
 /** `port` 465 is implicit TLS (no -starttls: the handshake comes first); any other port STARTTLS. */
-export function opensslStarttls(ip: string, name: string, caFile: string, port = 25): OpensslView {
+export function opensslStarttls(
+  ip: string,
+  name: string,
+  caFile: string,
+  port = 25,
+  extraArgs: readonly string[] = [],
+): OpensslView {
   const starttls = port === 465 ? [] : ['-starttls', 'smtp'];
   const out = spawnSync(
     'openssl',
-    ['s_client', ...starttls, '-connect', `${ip}:${port}`, '-servername', name, '-CAfile', caFile, '-verify_hostname', name],
+    [
+      's_client',
+      ...starttls,
+      '-connect',
+      `${ip}:${port}`,
+      '-servername',
+      name,
+      '-CAfile',
+      caFile,
+      '-verify_hostname',
+      name,
+      ...extraArgs,
+    ],
     { encoding: 'utf8', input: '', timeout: 15_000 },
   );
   const raw = out.stdout + out.stderr;
