@@ -51,6 +51,7 @@ const ip = {
   blocked: `${block}.10`,
   tlsBroken: `${block}.11`,
   tls10: `${block}.12`,
+  askCert: `${block}.13`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -68,6 +69,7 @@ const NAMES = {
   blocked: 'mx10.interop.test',
   tlsBroken: 'mx11.interop.test',
   tls10: 'mx12.interop.test',
+  askCert: 'mx13.interop.test',
 };
 /**
  * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
@@ -139,6 +141,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
     const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
+    const askCertCert = await certFiles(ca, 'mx13', [NAMES.askCert]);
     const day = 86_400_000;
     const problemCerts = {
       leafOnly: await certFiles(ca, 'mx7', [NAMES.leafOnly], { intermediates: 1, leafOnly: true }),
@@ -169,6 +172,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'blocked.interop.test': mx(NAMES.blocked),
         'tls-broken.interop.test': mx(NAMES.tlsBroken),
         'tls10.interop.test': mx(NAMES.tls10),
+        'ask-cert.interop.test': mx(NAMES.askCert),
+        [NAMES.askCert]: [{ type: 'A', address: ip.askCert }],
         [NAMES.tls10]: [{ type: 'A', address: ip.tls10 }],
         [NAMES.tlsBroken]: [{ type: 'A', address: ip.tlsBroken }],
         [NAMES.blocked]: [{ type: 'A', address: ip.blocked }],
@@ -223,6 +228,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
             tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
           },
         },
+        // A server that asks senders for a client certificate (mxv has none to give).
+        { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
         // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
         {
           ip: ip.tlsBroken,
@@ -258,6 +265,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'blocked.interop.test',
       'tls-broken.interop.test',
       'tls10.interop.test',
+      'ask-cert.interop.test',
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -300,12 +308,19 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     return { result: result as CheckResult, host: host as NonNullable<typeof host> };
   }
 
-  /** What postscreen logged of the first session to `address` since the shared run began: CONNECT, PASS, PREGREET, ... */
+  /**
+   * What postscreen logged of mxv's session to `address`: CONNECT, PASS, PREGREET, ... The last session there
+   * so far (read before the test connects itself): the readiness check's earlier connection may reach the log
+   * after the shared run began, since Postfix logs through postlogd.
+   */
   function postscreenSession(address: string): string[] {
     const log = servers[0]?.log().slice(postfixLogFrom) ?? '';
-    const connect = new RegExp(`(postscreen\\[\\d+\\]): CONNECT from (\\S+) to \\[${address.replace(/\./g, '\\.')}\\]:25`).exec(
-      log,
-    );
+    const connects = [
+      ...log.matchAll(
+        new RegExp(`(postscreen\\[\\d+\\]): CONNECT from (\\S+) to \\[${address.replace(/\./g, '\\.')}\\]:25`, 'g'),
+      ),
+    ];
+    const connect = connects.at(-1);
     const speaker = `${connect?.[1] ?? ''}: `;
     const client = connect?.[2];
     if (client === undefined) return [];
@@ -549,18 +564,30 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(ssl.verifyCode).toBe(0);
   });
 
+  it('a server that asks for a client certificate: mxv sends none, the handshake completes, as for openssl s_client', () => {
+    const { result, host } = hostOf('ask-cert.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(host).toMatchObject({ starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true });
+    const ssl = opensslStarttls(ip.askCert, NAMES.askCert, caFile);
+    // s_client prints what the server's CertificateRequest asked for.
+    expect(ssl.raw).toMatch(/^Requested Signature Algorithms: /m);
+    expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
+    expect(host.tls?.cipher).toBe(ssl.cipher);
+  });
+
   it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', () => {
     const { result, host } = hostOf('blocked.interop.test');
     expect(result.verdict, logs()).toBe('bad_banner');
     expect(result.checks).toMatchObject({ smtpReachable: true, bannerValid: false });
     expect(host.connect).toBe('ok');
     // swaks marks a reply it did not want with "<**".
+    expect(postscreenSession(ip.blocked)).toEqual(['CONNECT', 'DENYLISTED', 'DISCONNECT']);
     const seen = swaks(ip.blocked, false);
     const greeting = /^<\*\*\s+521 (.*)$/m.exec(seen.raw);
     expect(greeting, seen.raw).not.toBeNull();
     expect(host.banner, JSON.stringify(host)).toEqual({ code: 521, text: greeting?.[1] });
     expect(host.ehlo).toBeNull();
-    expect(postscreenSession(ip.blocked)).toEqual(['CONNECT', 'DENYLISTED', 'DISCONNECT']);
   });
 
   it('Postfix and Exim greet as themselves', () => {
