@@ -52,6 +52,7 @@ const ip = {
   tlsBroken: `${block}.11`,
   tls10: `${block}.12`,
   askCert: `${block}.13`,
+  dualStack: `${block}.14`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -70,6 +71,7 @@ const NAMES = {
   tlsBroken: 'mx11.interop.test',
   tls10: 'mx12.interop.test',
   askCert: 'mx13.interop.test',
+  dualStack: 'mx14.interop.test',
 };
 /**
  * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
@@ -142,6 +144,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
     const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
     const askCertCert = await certFiles(ca, 'mx13', [NAMES.askCert]);
+    const dualStackCert = await certFiles(ca, 'mx14', [NAMES.dualStack]);
     const day = 86_400_000;
     const problemCerts = {
       leafOnly: await certFiles(ca, 'mx7', [NAMES.leafOnly], { intermediates: 1, leafOnly: true }),
@@ -173,6 +176,11 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'tls-broken.interop.test': mx(NAMES.tlsBroken),
         'tls10.interop.test': mx(NAMES.tls10),
         'ask-cert.interop.test': mx(NAMES.askCert),
+        'dual-stack.interop.test': mx(NAMES.dualStack),
+        [NAMES.dualStack]: [
+          { type: 'A', address: ip.dualStack },
+          { type: 'AAAA', address: '::1' },
+        ],
         [NAMES.askCert]: [{ type: 'A', address: ip.askCert }],
         [NAMES.tls10]: [{ type: 'A', address: ip.tls10 }],
         [NAMES.tlsBroken]: [{ type: 'A', address: ip.tlsBroken }],
@@ -228,6 +236,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
             tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
           },
         },
+        // An exchange with an IPv4 and an IPv6 address, one smtpd on both.
+        { ip: ip.dualStack, ipv6: '::1', hostname: NAMES.dualStack, tls: dualStackCert },
         // A server that asks senders for a client certificate (mxv has none to give).
         { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
         // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
@@ -266,6 +276,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'tls-broken.interop.test',
       'tls10.interop.test',
       'ask-cert.interop.test',
+      'dual-stack.interop.test',
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -277,7 +288,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         '--smtp-port',
         '25',
         '--allow-net',
-        `${block}.0/24`,
+        // ::1 for the dual-stack exchange's AAAA.
+        `${block}.0/24,::1/128`,
         '--timeout-ms',
         '8000',
         '--dns-timeout-ms',
@@ -574,6 +586,25 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(ssl.raw).toMatch(/^Requested Signature Algorithms: /m);
     expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
     expect(host.tls?.cipher).toBe(ssl.cipher);
+  });
+
+  it('an exchange with A and AAAA records: both addresses probed, over IPv4 and IPv6, as openssl s_client sees each', () => {
+    const result = results.get('dual-stack.interop.test');
+    expect(result?.verdict, logs()).toBe('ok');
+    expect(result?.mx.records[0]?.addresses).toEqual([ip.dualStack, '::1']);
+    const hosts = result?.hosts ?? [];
+    expect(hosts.map((h) => h.ip)).toEqual([ip.dualStack, '::1']);
+    for (const host of hosts) {
+      expect(host, host.ip).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+      expect(host.banner?.text).toBe(`${NAMES.dualStack} ESMTP Postfix`);
+      expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true });
+      const ssl = opensslStarttls(host.ip.includes(':') ? `[${host.ip}]` : host.ip, NAMES.dualStack, caFile);
+      expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
+      expect(host.tls?.cipher).toBe(ssl.cipher);
+    }
+    // Postfix saw one connection on each address family (its log names the client address).
+    const smtpd = servers[0]?.log().slice(postfixLogFrom) ?? '';
+    expect(smtpd).toMatch(/mx14 postfix\/smtpd\[\d+\]: connect from unknown\[::1\]/);
   });
 
   it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', () => {

@@ -25,6 +25,8 @@ export interface PostfixService {
    * 465 with TLS first (smtpd_tls_wrappermode, RFC 8314 implicit TLS).
    */
   submission?: boolean;
+  /** The same smtpd on port 25 of this IPv6 address too (e.g. "::1"): an exchange with A and AAAA records. */
+  ipv6?: string;
   /** More smtpd settings for port 25 (master.cf `-o name=value`; values without blanks). */
   smtpdOptions?: Record<string, string>;
   /**
@@ -113,7 +115,7 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
       // Postfix checks inet_interfaces against interface addresses; lo carries only 127.0.0.1/8,
       // so the per-address binding is done in master.cf instead.
       'inet_interfaces = all',
-      'inet_protocols = ipv4',
+      services.some((s) => s.ipv6 !== undefined) ? 'inet_protocols = all' : 'inet_protocols = ipv4',
       'smtpd_peername_lookup = no',
       'disable_dns_lookups = yes',
       'smtpd_banner = $myhostname ESMTP Postfix',
@@ -129,7 +131,9 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
     const tls = [s.tls ? `-o smtpd_tls_security_level=may ${files}` : '-o smtpd_tls_security_level=none', ...extra].join(' ');
     const relay = s.postscreen
       ? postscreenLines(s, s.postscreen, index, data, tls)
-      : [`${s.ip}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`];
+      : [s.ip, ...(s.ipv6 !== undefined ? [`[${s.ipv6}]`] : [])].map(
+          (address) => `${address}:25 inet n - n - - smtpd -o myhostname=${s.hostname} ${tls}`,
+        );
     if (!s.submission || !s.tls) return relay;
     return [
       ...relay,
@@ -153,6 +157,7 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
   run('postfix', ['-c', conf, 'start']);
   for (const s of services) {
     for (const port of s.submission && s.tls ? [25, 587, 465] : [25]) await waitListening(s.ip, port, 'postfix', log);
+    if (s.ipv6 !== undefined) await waitListening(s.ipv6, 25, 'postfix', log);
   }
   return {
     log,
