@@ -99,6 +99,25 @@ const BIG_SPF = [
   ...Array.from({ length: 18 }, (_, i) => `ip6:2001:db8::${(i + 1).toString(16)}`),
   '-all',
 ].join(' ');
+/**
+ * The links of the mail route as a real resolver hands them over (a CNAME chain in the answer, SOA in the
+ * authority section of NXDOMAIN and NODATA, the root name of a null MX), each a domain of its own.
+ */
+const ROUTE_CASES = [
+  { domain: 'null-mx.interop.test', verdict: 'null_mx', source: 'null', dns: 'NOERROR', problems: [] },
+  { domain: 'implicit.interop.test', verdict: 'ok', source: 'implicit', dns: 'NODATA', problems: [] },
+  { domain: 'alias-mx.interop.test', verdict: 'ok', source: 'mx', dns: 'NOERROR', problems: ['cname'] },
+  // An address written as a name is a name to look up (RFC 5321 5.1; Postfix does), and it has no address.
+  {
+    domain: 'literal-mx.interop.test',
+    verdict: 'unresolvable',
+    source: 'mx',
+    dns: 'NOERROR',
+    problems: ['ip_literal', 'no_address'],
+  },
+  { domain: 'dangling.interop.test', verdict: 'unresolvable', source: 'mx', dns: 'NOERROR', problems: ['no_address'] },
+  { domain: 'nothing.interop.test', verdict: 'no_mail_host', source: 'none', dns: 'NODATA', problems: [] },
+] as const;
 /** postscreen's pregreet wait: the last line of its greeting comes this long after the first. */
 const GREET_WAIT_SECONDS = 3;
 
@@ -176,6 +195,15 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'tls-broken.interop.test': mx(NAMES.tlsBroken),
         'tls10.interop.test': mx(NAMES.tls10),
         'ask-cert.interop.test': mx(NAMES.askCert),
+        'null-mx.interop.test': [{ type: 'MX', priority: 0, exchange: '.' }],
+        // No MX: the domain's own address is its mail host (RFC 5321 5.1), here the Postfix with STARTTLS.
+        'implicit.interop.test': [{ type: 'A', address: ip.postfixTls }],
+        'alias-mx.interop.test': mx('alias.interop.test'),
+        'alias.interop.test': [{ type: 'CNAME', target: NAMES.postfixTls }],
+        'literal-mx.interop.test': mx(`${ip.postfixTls}.`),
+        'dangling.interop.test': mx('gone.interop.test'),
+        // Exists (it has a TXT record), but has neither MX nor an address: NODATA both ways.
+        'nothing.interop.test': [{ type: 'TXT', text: 'no mail here' }],
         'dual-stack.interop.test': mx(NAMES.dualStack),
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
@@ -277,6 +305,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'tls10.interop.test',
       'ask-cert.interop.test',
       'dual-stack.interop.test',
+      ...ROUTE_CASES.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
     const cli = await runCli(
@@ -606,6 +635,20 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const smtpd = servers[0]?.log().slice(postfixLogFrom) ?? '';
     expect(smtpd).toMatch(/mx14 postfix\/smtpd\[\d+\]: connect from unknown\[::1\]/);
   });
+
+  it.each(ROUTE_CASES)(
+    '$domain through Unbound: $verdict ($source MX, problems $problems)',
+    ({ domain, verdict, source, dns, problems }) => {
+      const result = results.get(domain);
+      expect(result?.verdict, JSON.stringify(result?.mx)).toBe(verdict);
+      expect(result?.mx.source).toBe(source);
+      expect(result?.mx.dns).toBe(dns);
+      expect(result?.mx.records.flatMap((record) => record.problems)).toEqual(problems);
+      if (verdict === 'ok') {
+        expect(result?.hosts[0]).toMatchObject({ ip: ip.postfixTls, connect: 'ok', starttls: 'ok' });
+      }
+    },
+  );
 
   it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', () => {
     const { result, host } = hostOf('blocked.interop.test');
