@@ -81,7 +81,9 @@ describe('RedisPolitenessGate', () => {
     const keys = fleetKeys(server.prefix('g2'));
     const gate = new RedisPolitenessGate(server.client(), keys, options({ connectionsPerSecond: 5, maxConcurrentPerIp: 100 }));
     const grants: Record<string, number[]> = { a: [], b: [] };
-    const deadline = Date.now() + 1_500;
+    // 2.5 s: at 5/s each address gets about 12 grants on its own, about 6 if the two shared one limit. The floor
+    // below leaves room for a busy machine (test files run side by side) to lose a few.
+    const deadline = Date.now() + 2_500;
     await Promise.all(
       ['a', 'b'].flatMap((name) =>
         Array.from({ length: 10 }, async () => {
@@ -96,7 +98,7 @@ describe('RedisPolitenessGate', () => {
       ),
     );
     for (const times of Object.values(grants)) {
-      expect(times.length).toBeGreaterThanOrEqual(7);
+      expect(times.length).toBeGreaterThanOrEqual(8);
       expect(peakPerWindow(times, 1000)).toBeLessThanOrEqual(5);
     }
   });
