@@ -87,6 +87,12 @@ export const DNS_BOUNDS = {
    * See dns/udp-socket-pool.ts for the trade of port entropy against CPU.
    */
   questionsPerUdpSocket: { min: 1, max: 1024, default: 32 },
+  /**
+   * Times a question is asked again for the last name of a CNAME chain that a
+   * resolver left unfinished (NOERROR, no data, no SOA: BIND stops so after 11
+   * to 16 hops), as a sending MTA does (Postfix follows 10). 0: never.
+   */
+  cnameFollowUps: { min: 0, max: 32, default: 8 },
 } as const satisfies Record<string, NumberBound>;
 
 export const ROUTE_BOUNDS = {

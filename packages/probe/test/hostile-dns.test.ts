@@ -31,8 +31,10 @@ function spec(): WorldSpec {
     'alias1.chain.test': [{ type: 'CNAME', target: 'alias2.chain.test' }],
     'alias2.chain.test': [{ type: 'CNAME', target: 'alias3.chain.test' }],
     'alias3.chain.test': [{ type: 'CNAME', target: 'mx.ok.test' }],
-    // A chain longer than the resolver follows, and a loop.
+    // A chain longer than the resolver follows in one answer (it stops at 8 hops, as BIND does at its
+    // restart limit), one longer than the stub asks again for, and a loop.
     'long.test': [{ type: 'MX', priority: 10, exchange: 'c0.long.test' }],
+    'endless.test': [{ type: 'MX', priority: 10, exchange: 'e0.endless.test' }],
     'loop.test': [{ type: 'MX', priority: 10, exchange: 'l1.loop.test' }],
     'l1.loop.test': [{ type: 'CNAME', target: 'l2.loop.test' }],
     'l2.loop.test': [{ type: 'CNAME', target: 'l1.loop.test' }],
@@ -59,6 +61,8 @@ function spec(): WorldSpec {
   };
   for (let i = 0; i < 30; i++) records[`c${i}.long.test`] = [{ type: 'CNAME', target: `c${i + 1}.long.test` }];
   records['c30.long.test'] = [{ type: 'A', host: 'ok' }];
+  for (let i = 0; i < 200; i++) records[`e${i}.endless.test`] = [{ type: 'CNAME', target: `e${i + 1}.endless.test` }];
+  records['e200.endless.test'] = [{ type: 'A', host: 'ok' }];
   for (let i = 0; i < MANY; i++) records[`m${i}.many.test`] = [{ type: 'A', host: 'ok' }];
   // A trap: if any IP-literal exchange were ever looked up and used, it would land here.
   for (const name of IP_LITERAL_EXCHANGES.filter((n) => /^[0-9a-z.]+$/i.test(n))) records[name] = [{ type: 'A', host: 'trap' }];
@@ -121,12 +125,27 @@ describe('hostile DNS through the engine', () => {
     expect(elapsedMs).toBeLessThan(dnsBound(3) + slack.ms());
   });
 
-  it('a CNAME chain longer than the resolver follows: cname, no address, unresolvable', async () => {
+  it('a CNAME chain longer than the resolver follows: asked again at its end, as Postfix does: cname, probed', async () => {
     const { result, elapsedMs } = await check('long.test');
+    expect(result.verdict).toBe('ok');
+    expect(result.mx.records[0]).toMatchObject({ problems: ['cname'], cnameTarget: 'c30.long.test' });
+    expect(result.hosts[0]?.connect).toBe('ok');
+    // 30 hops at 8 per answer: the first question and 3 more, for A; AAAA the same.
+    expect(queriesFor('c8.long.test').length).toBe(2);
+    expect(queriesFor('c24.long.test').length).toBe(2);
+    expect(elapsedMs).toBeLessThan(dnsBound(9) + slack.ms());
+  });
+
+  it('a CNAME chain longer than the stub follows either: cname, no address, unresolvable, and the questions bounded', async () => {
+    const { result, elapsedMs } = await check('endless.test');
     expect(result.verdict).toBe('unresolvable');
     expect(result.mx.records[0]?.problems).toEqual(expect.arrayContaining(['cname', 'no_address']));
     expect(result.hosts).toEqual([]);
-    expect(elapsedMs).toBeLessThan(dnsBound(3) + slack.ms());
+    const follows = engine.parts.options.dns.cnameFollowUps;
+    // A and AAAA: the first question and cnameFollowUps more each, 8 hops per answer.
+    const asked = world.dnsServer.queryLog.filter((q) => q.name.toLowerCase().endsWith('.endless.test')).length;
+    expect(asked).toBe(2 * (1 + follows));
+    expect(elapsedMs).toBeLessThan(dnsBound(1 + 2 * (1 + follows)) + slack.ms());
   });
 
   it('a CNAME loop for the exchange: ends, cname and no address, unresolvable', async () => {

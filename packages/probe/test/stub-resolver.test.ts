@@ -112,7 +112,15 @@ const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REF
 
 function reply(
   query: DecodedPacket,
-  options: { rcode?: number; answers?: Answer[]; ad?: boolean; tc?: boolean; id?: number; name?: string } = {},
+  options: {
+    rcode?: number;
+    answers?: Answer[];
+    authorities?: Answer[];
+    ad?: boolean;
+    tc?: boolean;
+    id?: number;
+    name?: string;
+  } = {},
 ): Packet {
   const question = query.questions?.[0];
   if (question === undefined) throw new Error('query without question');
@@ -125,6 +133,7 @@ function reply(
     flags,
     questions: [{ ...question, name: options.name ?? question.name }],
     answers: options.answers ?? [],
+    authorities: options.authorities ?? [],
   };
 }
 
@@ -140,6 +149,13 @@ const MX = (name: string, preference: number, exchange: string, ttl = 3600): Ans
   data: { preference, exchange },
 });
 const CNAME = (name: string, target: string): Answer => ({ type: 'CNAME', name, ttl: 60, data: target });
+/** The zone's SOA in the authority section: what makes NOERROR without data a real NODATA (RFC 2308 2.2). */
+const SOA = (zone: string): Answer => ({
+  type: 'SOA',
+  name: zone,
+  ttl: 60,
+  data: { mname: `ns.${zone}`, rname: `hostmaster.${zone}`, serial: 1, refresh: 60, retry: 60, expire: 60, minimum: 60 },
+});
 
 describe('StubResolver against a loopback responder', () => {
   it('returns a normal answer with records decoded, lower case, without trailing dot', async () => {
@@ -265,11 +281,12 @@ describe('StubResolver against a loopback responder', () => {
     expect(answer.records).toEqual([]);
   });
 
-  it('follows the CNAME chain: records of the asked type at the chain end are NOERROR, only a chain is NODATA', async () => {
+  it('follows the CNAME chain: records of the asked type at the chain end are NOERROR, a chain with the SOA is NODATA', async () => {
     const responder = await startResponder(HOST_A, (query) => {
       const name = query.questions?.[0]?.name ?? '';
       const chain = [CNAME(name, 'mid.example.test'), CNAME('mid.example.test', 'end.example.test')];
-      return [reply(query, { answers: name.startsWith('full') ? [...chain, A('end.example.test', '192.0.2.9')] : chain })];
+      if (name.startsWith('full')) return [reply(query, { answers: [...chain, A('end.example.test', '192.0.2.9')] })];
+      return [reply(query, { answers: chain, authorities: [SOA('example.test')] })];
     });
     const resolver = new StubResolver({ servers: [responder.server], bounds: bounds() });
     const full = await resolver.query('full.example.test', 'A');
@@ -277,11 +294,111 @@ describe('StubResolver against a loopback responder', () => {
     expect(full.records.map((record) => record.type)).toEqual(['CNAME', 'CNAME', 'A']);
     const chainOnly = await resolver.query('chain.example.test', 'A');
     expect(chainOnly.status).toBe('NODATA');
+    // The resolver said NODATA for the chain's end: nothing is asked again.
+    expect(responder.received).toHaveLength(2);
     // An A record owned by another name than the chain end does not count.
-    const stray = await startResponder(HOST_B, (query) => [reply(query, { answers: [A('other.example.test', '192.0.2.1')] })]);
+    const stray = await startResponder(HOST_B, (query) => [
+      reply(query, { answers: [A('other.example.test', '192.0.2.1')], authorities: [SOA('example.test')] }),
+    ]);
     expect((await new StubResolver({ servers: [stray.server], bounds: bounds() }).query('x.example.test', 'A')).status).toBe(
       'NODATA',
     );
+  });
+
+  describe('a CNAME chain the resolver left unfinished (NOERROR, no data, no SOA: BIND past its restart limit)', () => {
+    /** Each name `c<i>.chain.test` is an alias of `c<i+1>`; a question gets `hops` of them, then the chain stops. */
+    function chainResponder(hops: number, last: (query: DecodedPacket, index: number) => Packet | null, ad = true) {
+      return startResponder(HOST_A, (query) => {
+        const name = query.questions?.[0]?.name ?? '';
+        const start = Number(/^c(\d+)\./.exec(name)?.[1] ?? 0);
+        const answers: Answer[] = [];
+        for (let index = start; index < start + hops; index++) {
+          const ending = last(query, index);
+          if (ending !== null) {
+            ending.answers = [...answers, ...(ending.answers ?? [])];
+            return [ending];
+          }
+          answers.push(CNAME(`c${index}.chain.test`, `c${index + 1}.chain.test`));
+        }
+        return [reply(query, { answers, ad })];
+      });
+    }
+
+    it('asks again for the end of the chain, as Postfix does, and joins the parts', async () => {
+      const responder = await chainResponder(3, (query, index) =>
+        index === 7 ? reply(query, { answers: [A('c7.chain.test', '192.0.2.7')], ad: true }) : null,
+      );
+      const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('c0.chain.test', 'A');
+      expect(answer.status).toBe('NOERROR');
+      expect(answer.authenticated).toBe(true);
+      expect(answer.records.map((record) => record.name)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `c${i}.chain.test`));
+      expect(answer.records.at(-1)).toMatchObject({ type: 'A', address: '192.0.2.7' });
+      expect(responder.received.map((entry) => entry.query.questions?.[0]?.name)).toEqual([
+        'c0.chain.test',
+        'c3.chain.test',
+        'c6.chain.test',
+      ]);
+    });
+
+    it('AD only when every part had it; the rcode of the last part (NXDOMAIN at the chain end)', async () => {
+      const insecureTail = await chainResponder(
+        2,
+        (query, index) => (index === 3 ? reply(query, { answers: [A('c3.chain.test', '192.0.2.3')], ad: false }) : null),
+        true,
+      );
+      const mixed = await new StubResolver({ servers: [insecureTail.server], bounds: bounds() }).query('c0.chain.test', 'A');
+      expect(mixed).toMatchObject({ status: 'NOERROR', authenticated: false });
+      const gone = await chainResponder(2, (query, index) =>
+        index === 3 ? reply(query, { rcode: RCODE.NXDOMAIN, authorities: [SOA('chain.test')] }) : null,
+      );
+      const nx = await new StubResolver({ servers: [gone.server], bounds: bounds() }).query('c0.chain.test', 'MX');
+      expect(nx.status).toBe('NXDOMAIN');
+      expect(nx.records.map((record) => record.type)).toEqual(['CNAME', 'CNAME', 'CNAME']);
+    });
+
+    it('a chain that comes back on itself: SERVFAIL cname_loop, without asking again', async () => {
+      const responder = await startResponder(HOST_A, (query) => [
+        reply(query, { answers: [CNAME('l1.loop.test', 'l2.loop.test'), CNAME('l2.loop.test', 'l1.loop.test')] }),
+      ]);
+      const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('l1.loop.test', 'A');
+      expect(answer).toMatchObject({ status: 'SERVFAIL', error: 'cname_loop', authenticated: false });
+      expect(answer.records).toHaveLength(2);
+      expect(responder.received).toHaveLength(1);
+    });
+
+    it('a loop found across answers: SERVFAIL cname_loop', async () => {
+      // c0 → c1 → c2, then asked for c2: c2 → c0.
+      const responder = await chainResponder(2, (query, index) =>
+        index === 2 ? reply(query, { answers: [CNAME('c2.chain.test', 'c0.chain.test')] }) : null,
+      );
+      const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('c0.chain.test', 'A');
+      expect(answer).toMatchObject({ status: 'SERVFAIL', error: 'cname_loop' });
+      expect(responder.received).toHaveLength(2);
+    });
+
+    it('a chain without end: cnameFollowUps questions more, then SERVFAIL cname_chain_too_long', async () => {
+      const responder = await chainResponder(4, () => null);
+      const answer = await new StubResolver({ servers: [responder.server], bounds: bounds({ cnameFollowUps: 3 }) }).query(
+        'c0.chain.test',
+        'TXT',
+      );
+      expect(answer).toMatchObject({ status: 'SERVFAIL', error: 'cname_chain_too_long', authenticated: false });
+      expect(answer.records).toHaveLength(16);
+      expect(responder.received).toHaveLength(4);
+      const never = await new StubResolver({ servers: [responder.server], bounds: bounds({ cnameFollowUps: 0 }) }).query(
+        'c0.chain.test',
+        'TXT',
+      );
+      expect(never).toMatchObject({ status: 'SERVFAIL', error: 'cname_chain_too_long' });
+      expect(responder.received).toHaveLength(5);
+    });
+
+    it('a question of type CNAME is not followed', async () => {
+      const responder = await chainResponder(1, () => null);
+      const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('c0.chain.test', 'CNAME');
+      expect(answer.status).toBe('NOERROR');
+      expect(responder.received).toHaveLength(1);
+    });
   });
 
   it('asks the next server after SERVFAIL and returns its answer', async () => {

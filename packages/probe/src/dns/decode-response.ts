@@ -24,6 +24,11 @@ export interface DnsResponse {
   records: DnsRecord[];
   /** The first Extended DNS Error of the OPT record (RFC 8914), or null. */
   ede: DnsExtendedError | null;
+  /**
+   * The authority section holds a SOA: a negative answer that says so (RFC 2308 2.2), where a
+   * resolver that stopped following a CNAME chain part way (BIND past its restart limit) sends none.
+   */
+  authoritySoa: boolean;
 }
 
 export interface EchoedQuestion {
@@ -39,6 +44,8 @@ const FLAG_TC = 0x0200;
 const FLAG_AD = 0x0020;
 /** RFC 6891 6.1.2. */
 const OPT_TYPE = 41;
+/** RFC 1035 3.2.2. */
+const SOA_TYPE = 6;
 /** RFC 1035 3.2.4. */
 const CLASS_IN = 1;
 /** RFC 8914 4. */
@@ -106,12 +113,13 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
   let extendedRcode = 0;
   let ede: DnsExtendedError | null = null;
   let optSeen = false;
+  let authoritySoa = false;
   try {
     for (let i = 0; i < answerCount; i++) {
       const record = readAnswer(bytes, cursor);
       if (record !== null) records.push(record);
     }
-    for (let i = 0; i < authorityCount; i++) skipRecord(bytes, cursor);
+    for (let i = 0; i < authorityCount; i++) if (skipRecord(bytes, cursor) === SOA_TYPE) authoritySoa = true;
 
     for (let i = 0; i < additionalCount; i++) {
       skipName(bytes, cursor);
@@ -136,6 +144,7 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
     extendedRcode = 0;
     ede = null;
     optSeen = false;
+    authoritySoa = false;
   }
 
   return {
@@ -148,6 +157,7 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
     questions,
     records,
     ede,
+    authoritySoa,
   };
 }
 
@@ -213,12 +223,15 @@ function walkName(bytes: Buffer, cursor: { offset: number }, read: boolean): str
   return name;
 }
 
-function skipRecord(bytes: Buffer, cursor: { offset: number }): void {
+/** Moves the cursor past one record, every bound checked; returns its type. */
+function skipRecord(bytes: Buffer, cursor: { offset: number }): number {
   skipName(bytes, cursor);
   need(bytes, cursor.offset, 10);
+  const type = bytes.readUInt16BE(cursor.offset);
   const dataLength = bytes.readUInt16BE(cursor.offset + 8);
   need(bytes, cursor.offset + 10, dataLength);
   cursor.offset += 10 + dataLength;
+  return type;
 }
 
 /** One answer record in the engine's shape, or null for an OPT pseudo-record; the cursor moves past it. */

@@ -3,7 +3,7 @@ import type { DnsBounds } from '../options.js';
 import { isEncodableDnsName } from './dns-name.js';
 import type { DnsResponse } from './decode-response.js';
 import { isEdnsRefusal, newQuestion, withoutEdns, type DnsQuestion } from './dns-query.js';
-import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsResolver, DnsServerAddress } from './dns-types.js';
+import type { DnsAnswer, DnsQueryOptions, DnsQuestionType, DnsRecord, DnsResolver, DnsServerAddress } from './dns-types.js';
 import type { ExchangeFailure } from './exchange-outcome.js';
 import { followCnameChain } from './follow-cname-chain.js';
 import { rcodeName } from './rcode-name.js';
@@ -17,6 +17,12 @@ export interface StubResolverOptions {
 
 /** What one try produced: a response packet (maybe via TCP), or why there was none. */
 type TryResult = { status: 'response'; packet: DnsResponse; usedTcp: boolean } | { status: 'failed'; reason: ExchangeFailure };
+
+/** The servers' answer to one question; `unfinishedAt`: the last name of a CNAME chain the resolver did not finish. */
+interface ServersAnswer {
+  answer: DnsAnswer;
+  unfinishedAt: string | null;
+}
 
 function serverLabel(server: DnsServerAddress): string {
   return server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`;
@@ -53,7 +59,50 @@ export class StubResolver implements DnsResolver {
     // A name that cannot go on the wire gets no answer from anyone; say so without sending.
     if (!isEncodableDnsName(name)) return failedAnswer('SERVFAIL', 'bad_name', started);
     if (this.servers.length === 0) return failedAnswer('TIMEOUT', 'no_servers', started);
+    const first = await this.askServers(name, type, signal, options, started);
+    return first.unfinishedAt === null ? first.answer : this.finishChain(name, type, first, signal, options, started);
+  }
 
+  /**
+   * RFC 1034 5.3.3: a CNAME answer is followed by asking again for its target. A
+   * recursive resolver does that itself and sends the whole chain, but BIND stops
+   * after its restart limit and answers NOERROR with the chain so far, no data and
+   * no SOA (a real NODATA carries one, RFC 2308 2.2). The rest is asked for here,
+   * as Postfix's dns_lookup does, and the answer is the chain joined: its records
+   * in order, AD only if every part had it, the status and EDE of the last part
+   * (RFC 6604 2.1: the rcode speaks of the chain's last name). A chain that comes
+   * back to a name already in it is SERVFAIL `cname_loop`; one still unfinished
+   * after `cnameFollowUps` questions, SERVFAIL `cname_chain_too_long`.
+   */
+  private async finishChain(
+    name: string,
+    type: DnsQuestionType,
+    first: ServersAnswer,
+    signal: AbortSignal | undefined,
+    options: DnsQueryOptions,
+    started: number,
+  ): Promise<DnsAnswer> {
+    const records: DnsRecord[] = [...first.answer.records];
+    let authenticated = first.answer.authenticated;
+    let part = first;
+    for (let followUps = 0; part.unfinishedAt !== null; followUps++) {
+      if (followCnameChain(records, name).loop) return chainFailure(part.answer, records, 'cname_loop', started);
+      if (followUps >= this.bounds.cnameFollowUps) return chainFailure(part.answer, records, 'cname_chain_too_long', started);
+      part = await this.askServers(part.unfinishedAt, type, signal, options, started);
+      records.push(...part.answer.records);
+      authenticated &&= part.answer.authenticated;
+    }
+    if (followCnameChain(records, name).loop) return chainFailure(part.answer, records, 'cname_loop', started);
+    return { ...part.answer, records, authenticated, elapsedMs: Math.round(performance.now() - started) };
+  }
+
+  private async askServers(
+    name: string,
+    type: DnsQuestionType,
+    signal: AbortSignal | undefined,
+    options: DnsQueryOptions,
+    started: number,
+  ): Promise<ServersAnswer> {
     // RFC 1035 7.2 / glibc: SERVFAIL or REFUSED from one server may be that server's
     // problem, so the next one is asked before the failure is reported. Kept: the
     // most telling failure (SERVFAIL-like over REFUSED), first seen within a rank.
@@ -63,11 +112,11 @@ export class StubResolver implements DnsResolver {
     for (let index = 0; index < this.servers.length; index++) {
       const server = this.servers[index] as DnsServerAddress;
       for (let attempt = 0; attempt < this.bounds.attemptsPerServer; attempt++) {
-        if (signal?.aborted) return failedAnswer('TIMEOUT', 'aborted', started);
+        if (signal?.aborted) return finished(failedAnswer('TIMEOUT', 'aborted', started));
         const question = newQuestion(name, type, options.checkingDisabled === true);
         const result = await this.tryOnce(server, question, signal);
         if (result.status === 'failed') {
-          if (result.reason === 'aborted') return failedAnswer('TIMEOUT', 'aborted', started);
+          if (result.reason === 'aborted') return finished(failedAnswer('TIMEOUT', 'aborted', started));
           lastFailure = result.reason;
           // A literal that is not an address fails the same way every time.
           if (result.reason === 'bad_server_address') break;
@@ -77,16 +126,17 @@ export class StubResolver implements DnsResolver {
         const status = statusOf(packet, question);
         const error = status === 'SERVFAIL' && packet.rcode !== RCODE_SERVFAIL ? `rcode_${rcodeName(packet.rcode)}` : null;
         const answer = answered(status, error, packet, result.usedTcp, this.serverLabels[index] ?? null, started);
-        if (status !== 'SERVFAIL' && status !== 'REFUSED') return answer;
+        if (status === 'NODATA') return { answer, unfinishedAt: unfinishedChainEnd(packet, question) };
+        if (status !== 'SERVFAIL' && status !== 'REFUSED') return finished(answer);
         if (heldFailure === null || (heldFailure.status === 'REFUSED' && status === 'SERVFAIL')) heldFailure = answer;
         break;
       }
     }
     if (heldFailure !== null) {
       heldFailure.elapsedMs = Math.round(performance.now() - started);
-      return heldFailure;
+      return finished(heldFailure);
     }
-    return failedAnswer('TIMEOUT', lastFailure, started);
+    return finished(failedAnswer('TIMEOUT', lastFailure, started));
   }
 
   private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
@@ -112,6 +162,35 @@ export class StubResolver implements DnsResolver {
 }
 
 const RCODE_SERVFAIL = 2;
+
+function finished(answer: DnsAnswer): ServersAnswer {
+  return { answer, unfinishedAt: null };
+}
+
+/**
+ * Where a NODATA answer's CNAME chain ends when the resolver did not finish it:
+ * the chain's last name, when the answer has a chain and no SOA, or a chain
+ * that loops (finishChain tells it so without asking); null for a real NODATA
+ * and for a question of type CNAME, which is not followed.
+ */
+function unfinishedChainEnd(packet: DnsResponse, question: DnsQuestion): string | null {
+  if (question.type === 'CNAME') return null;
+  const chain = followCnameChain(packet.records, question.name);
+  if (chain.aliases.length === 0 || (packet.authoritySoa && !chain.loop)) return null;
+  return chain.target;
+}
+
+/** The chain as far as it went, as a SERVFAIL with why it was given up. */
+function chainFailure(last: DnsAnswer, records: DnsRecord[], error: string, started: number): DnsAnswer {
+  return {
+    ...last,
+    status: 'SERVFAIL',
+    records,
+    authenticated: false,
+    error,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
 
 /**
  * What a response says, as a status: NOERROR with nothing of the asked type at
