@@ -53,6 +53,7 @@ const ip = {
   tls10: `${block}.12`,
   askCert: `${block}.13`,
   dualStack: `${block}.14`,
+  dnsblDrop: `${block}.15`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -72,7 +73,10 @@ const NAMES = {
   tls10: 'mx12.interop.test',
   askCert: 'mx13.interop.test',
   dualStack: 'mx14.interop.test',
+  dnsblDrop: 'mx15.interop.test',
 };
+/** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
+const DNSBL_ZONE = 'dnsbl.interop.test';
 /**
  * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
  * intermediate that issued it, a certificate past its date, a self-signed one. TLS still works (the
@@ -117,6 +121,14 @@ const ROUTE_CASES = [
   },
   { domain: 'dangling.interop.test', verdict: 'unresolvable', source: 'mx', dns: 'NOERROR', problems: ['no_address'] },
   { domain: 'nothing.interop.test', verdict: 'no_mail_host', source: 'none', dns: 'NODATA', problems: [] },
+  // An exchange behind 3 aliases whose end has no address: NODATA from Unbound, with the SOA, not asked again.
+  {
+    domain: 'alias-nodata.interop.test',
+    verdict: 'unresolvable',
+    source: 'mx',
+    dns: 'NOERROR',
+    problems: ['cname', 'no_address'],
+  },
 ] as const;
 /** postscreen's pregreet wait: the last line of its greeting comes this long after the first. */
 const GREET_WAIT_SECONDS = 3;
@@ -204,12 +216,20 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'dangling.interop.test': mx('gone.interop.test'),
         // Exists (it has a TXT record), but has neither MX nor an address: NODATA both ways.
         'nothing.interop.test': [{ type: 'TXT', text: 'no mail here' }],
+        'alias-nodata.interop.test': mx('n0.alias.interop.test'),
+        'n0.alias.interop.test': [{ type: 'CNAME', target: 'n1.alias.interop.test' }],
+        'n1.alias.interop.test': [{ type: 'CNAME', target: 'n2.alias.interop.test' }],
+        'n2.alias.interop.test': [{ type: 'CNAME', target: 'nothing.interop.test' }],
         'dual-stack.interop.test': mx(NAMES.dualStack),
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
           { type: 'AAAA', address: '::1' },
         ],
         [NAMES.askCert]: [{ type: 'A', address: ip.askCert }],
+        'dnsbl-drop.interop.test': mx(NAMES.dnsblDrop),
+        [NAMES.dnsblDrop]: [{ type: 'A', address: ip.dnsblDrop }],
+        // RFC 5782 2.1: the address reversed under the list's zone, answered with 127.0.0.2 when listed.
+        [`1.0.0.127.${DNSBL_ZONE}`]: [{ type: 'A', address: '127.0.0.2' }],
         [NAMES.tls10]: [{ type: 'A', address: ip.tls10 }],
         [NAMES.tlsBroken]: [{ type: 'A', address: ip.tlsBroken }],
         [NAMES.blocked]: [{ type: 'A', address: ip.blocked }],
@@ -237,50 +257,60 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     });
 
     servers.push(
-      await startPostfix(join(dir, 'postfix'), [
-        { ip: ip.postfixTls, hostname: NAMES.postfixTls, tls: valid, submission: true },
-        { ip: ip.postfixPlain, hostname: NAMES.postfixPlain, tls: null },
-        { ip: ip.postfixWrongName, hostname: NAMES.postfixWrongName, tls: wrongName },
-        {
-          ip: ip.postscreen,
-          hostname: NAMES.postscreen,
-          tls: postscreenCert,
-          postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false },
-        },
-        {
-          ip: ip.postscreenDeep,
-          hostname: NAMES.postscreenDeep,
-          tls: postscreenDeepCert,
-          postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: true },
-        },
-        ...CERT_PROBLEMS.map(({ key }) => ({ ip: ip[key], hostname: NAMES[key], tls: problemCerts[key] })),
-        // An old server: TLS 1.0 only, with the legacy ciphers OpenSSL 3 allows only at security level 0.
-        {
-          ip: ip.tls10,
-          hostname: NAMES.tls10,
-          tls: tls10Cert,
-          smtpdOptions: {
-            smtpd_tls_protocols: '!SSLv2,!SSLv3,!TLSv1.1,!TLSv1.2,!TLSv1.3',
-            tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
+      await startPostfix(
+        join(dir, 'postfix'),
+        [
+          { ip: ip.postfixTls, hostname: NAMES.postfixTls, tls: valid, submission: true },
+          { ip: ip.postfixPlain, hostname: NAMES.postfixPlain, tls: null },
+          { ip: ip.postfixWrongName, hostname: NAMES.postfixWrongName, tls: wrongName },
+          {
+            ip: ip.postscreen,
+            hostname: NAMES.postscreen,
+            tls: postscreenCert,
+            postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false },
           },
-        },
-        // An exchange with an IPv4 and an IPv6 address, one smtpd on both.
-        { ip: ip.dualStack, ipv6: '::1', hostname: NAMES.dualStack, tls: dualStackCert },
-        // A server that asks senders for a client certificate (mxv has none to give).
-        { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
-        // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
-        {
-          ip: ip.tlsBroken,
-          hostname: NAMES.tlsBroken,
-          tls: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'missing.key') },
-        },
-        {
-          ip: ip.blocked,
-          hostname: NAMES.blocked,
-          tls: null,
-          postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false, blocklisted: true },
-        },
-      ]),
+          {
+            ip: ip.postscreenDeep,
+            hostname: NAMES.postscreenDeep,
+            tls: postscreenDeepCert,
+            postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: true },
+          },
+          ...CERT_PROBLEMS.map(({ key }) => ({ ip: ip[key], hostname: NAMES[key], tls: problemCerts[key] })),
+          // An old server: TLS 1.0 only, with the legacy ciphers OpenSSL 3 allows only at security level 0.
+          {
+            ip: ip.tls10,
+            hostname: NAMES.tls10,
+            tls: tls10Cert,
+            smtpdOptions: {
+              smtpd_tls_protocols: '!SSLv2,!SSLv3,!TLSv1.1,!TLSv1.2,!TLSv1.3',
+              tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
+            },
+          },
+          // An exchange with an IPv4 and an IPv6 address, one smtpd on both.
+          { ip: ip.dualStack, ipv6: '::1', hostname: NAMES.dualStack, tls: dualStackCert },
+          // A server that asks senders for a client certificate (mxv has none to give).
+          { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
+          // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
+          {
+            ip: ip.tlsBroken,
+            hostname: NAMES.tlsBroken,
+            tls: { certFile: join(dir, 'missing.crt'), keyFile: join(dir, 'missing.key') },
+          },
+          {
+            ip: ip.blocked,
+            hostname: NAMES.blocked,
+            tls: null,
+            postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false, blocklisted: true },
+          },
+          {
+            ip: ip.dnsblDrop,
+            hostname: NAMES.dnsblDrop,
+            tls: null,
+            postscreen: { greetWaitSeconds: GREET_WAIT_SECONDS, deepProtocolTests: false, dnsblZone: DNSBL_ZONE },
+          },
+        ],
+        { resolver: ip.unbound },
+      ),
     );
     mkdirSync(join(dir, 'exim'));
     servers.push(await startExim(join(dir, 'exim'), ip.exim, NAMES.exim, eximCert));
@@ -301,6 +331,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'big.interop.test',
       ...CERT_PROBLEMS.map(({ domain }) => domain),
       'blocked.interop.test',
+      'dnsbl-drop.interop.test',
       'tls-broken.interop.test',
       'tls10.interop.test',
       'ask-cert.interop.test',
@@ -379,14 +410,14 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     ['pf-tls.interop.test', 'postfixTls', 0],
     ['pf-wrongname.interop.test', 'postfixWrongName', 62],
     ['exim.interop.test', 'exim', 0],
-  ] as const)('%s: mxv agrees with swaks and openssl s_client', (domain, key, verifyCode) => {
+  ] as const)('%s: mxv agrees with swaks and openssl s_client', async (domain, key, verifyCode) => {
     const { result, host } = hostOf(domain);
     const address = ip[key];
     const name = NAMES[key];
     expect(result.verdict).toBe('ok');
     expect(host).toMatchObject({ ip: address, port: 25, connect: 'ok', starttls: 'ok', error: null });
 
-    const seen = swaks(address, true);
+    const seen = await swaks(address, true);
     expect(seen.banner, seen.raw).not.toBeNull();
     // Exim's default banner ends with the time of the connection (RFC 5322 date): not compared.
     const undated = (text: string | null | undefined) => text?.replace(/ \w{3}, \d{1,2} \w{3} \d{4} [\d:]{8} [+-]\d{4}$/, '');
@@ -406,16 +437,16 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(host.tls?.hostnameMatch).toBe(verifyCode === 0);
   });
 
-  it('Postfix without STARTTLS: not_offered, as swaks sees it', () => {
+  it('Postfix without STARTTLS: not_offered, as swaks sees it', async () => {
     const { result, host } = hostOf('pf-plain.interop.test');
     expect(result.verdict).toBe('ok');
     expect(result.checks.tlsSupported).toBe(false);
     expect(host).toMatchObject({ connect: 'ok', starttls: 'not_offered', tls: null, error: null });
-    const seen = swaks(ip.postfixPlain, false);
+    const seen = await swaks(ip.postfixPlain, false);
     expect(host.banner).toEqual({ code: 220, text: seen.banner });
     expect(keywords(host.ehlo?.extensions ?? [])).toEqual(keywords(seen.ehlo));
     expect(host.ehlo?.extensions).not.toContain('STARTTLS');
-    expect(swaks(ip.postfixPlain, true).raw).toMatch(/STARTTLS/);
+    expect((await swaks(ip.postfixPlain, true)).raw).toMatch(/STARTTLS/);
   });
 
   it('--ports 25,587,465 against Postfix: STARTTLS on 25 and 587, implicit TLS on 465 (smtpd_tls_wrappermode), as openssl sees them', async () => {
@@ -550,7 +581,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // "220-name ESMTP Postfix" at once, "220 name ESMTP Postfix" once the pregreet wait is over.
     expect(host.banner?.code).toBe(220);
     expect(host.banner?.text).toContain(`${name} ESMTP Postfix`);
-    expect(host.timingsMs.banner ?? 0).toBeGreaterThanOrEqual(GREET_WAIT_SECONDS * 1000 - 100);
+    // postscreen's timers tick in whole seconds (time()): its wait of N seconds ends between N - 1 and N.
+    expect(host.timingsMs.banner ?? 0).toBeGreaterThanOrEqual((GREET_WAIT_SECONDS - 1) * 1000);
     expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true });
     expect(host.ehlo?.extensions).toContain('STARTTLS');
     expect(postscreenSession(ip[key]), logs()).toEqual(logged);
@@ -574,13 +606,13 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     },
   );
 
-  it("STARTTLS offered but Postfix's TLS cannot start: starttls_tempfail with its 454 in its own words, as swaks sees it; delivery still works in clear", () => {
+  it("STARTTLS offered but Postfix's TLS cannot start: starttls_tempfail with its 454 in its own words, as swaks sees it; delivery still works in clear", async () => {
     const { result, host } = hostOf('tls-broken.interop.test');
     expect(result.verdict).toBe('ok');
     expect(result.checks.tlsSupported).toBe(false);
     expect(host.ehlo?.extensions).toContain('STARTTLS');
     expect(host).toMatchObject({ starttls: 'failed', tls: null, error: 'starttls_tempfail' });
-    const seen = swaks(ip.tlsBroken, true);
+    const seen = await swaks(ip.tlsBroken, true);
     const refused = /^<\*\*\s+(\d{3}) (.*)$/m.exec(seen.raw);
     expect(refused, seen.raw).not.toBeNull();
     expect(host.refusal).toEqual({ command: 'STARTTLS', overTls: false, code: Number(refused?.[1]), text: refused?.[2] });
@@ -650,17 +682,42 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     },
   );
 
-  it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', () => {
+  it('a server whose postscreen blocks the prober: bad_banner with its 521 greeting, as swaks sees it', async () => {
     const { result, host } = hostOf('blocked.interop.test');
     expect(result.verdict, logs()).toBe('bad_banner');
     expect(result.checks).toMatchObject({ smtpReachable: true, bannerValid: false });
     expect(host.connect).toBe('ok');
     // swaks marks a reply it did not want with "<**".
     expect(postscreenSession(ip.blocked)).toEqual(['CONNECT', 'DENYLISTED', 'DISCONNECT']);
-    const seen = swaks(ip.blocked, false);
+    const seen = await swaks(ip.blocked, false);
     const greeting = /^<\*\*\s+521 (.*)$/m.exec(seen.raw);
     expect(greeting, seen.raw).not.toBeNull();
     expect(host.banner, JSON.stringify(host)).toEqual({ code: 521, text: greeting?.[1] });
+    expect(host.ehlo).toBeNull();
+  });
+
+  it('a postscreen whose DNS block list names the prober: its 220- teaser ended by 521, read as 521, as swaks reads it', async () => {
+    const { result, host } = hostOf('dnsbl-drop.interop.test');
+    expect(result.verdict, logs()).toBe('bad_banner');
+    expect(host).toMatchObject({ connect: 'ok', error: 'greeting_rejected' });
+    expect(postscreenSession(ip.dnsblDrop), logs()).toEqual(['CONNECT', 'DNSBL', 'DISCONNECT']);
+    // Its dnsblog asked Unbound (through the namespace's resolv.conf) and found the prober's address listed.
+    const postfixLog = servers[0]?.log() ?? '';
+    expect(postfixLog).toMatch(
+      new RegExp(
+        `dnsblog\\[\\d+\\]: addr 127\\.0\\.0\\.1 listed by domain ${DNSBL_ZONE.replace(/\./g, '\\.')} as 127\\.0\\.0\\.2`,
+      ),
+    );
+    expect(postfixLog).toMatch(/postscreen\[\d+\]: DNSBL rank 1 for \[127\.0\.0\.1\]:\d+/);
+    // RFC 5321 4.2.1 wants one code per reply; postscreen's drop comes after its teaser line. The reply is
+    // the last line's code (as Postfix's client reads it) with every line's text.
+    const seen = await swaks(ip.dnsblDrop, false);
+    const teaser = /^<\*\*\s+220-(.*)$/m.exec(seen.raw);
+    const drop = /^<\*\*\s+521 (.*)$/m.exec(seen.raw);
+    expect(teaser, seen.raw).not.toBeNull();
+    expect(drop, seen.raw).not.toBeNull();
+    expect(drop?.[1]).toBe(`5.7.1 Service unavailable; client [127.0.0.1] blocked using ${DNSBL_ZONE}`);
+    expect(host.banner, JSON.stringify(host)).toEqual({ code: 521, text: `${teaser?.[1]} ${drop?.[1]}` });
     expect(host.ehlo).toBeNull();
   });
 

@@ -40,7 +40,13 @@ describe('ReplyReader', () => {
     ['malformed: bad separator', '220_x\r\n', [error('malformed_reply')]],
     ['malformed: empty line', '\r\n', [error('malformed_reply')]],
     ['malformed later line', '220 ok\r\nxyz\r\n', [reply(220, 'ok'), error('malformed_reply')]],
-    ['inconsistent code', '250-a\r\n251 b\r\n', [error('inconsistent_code')]],
+    // RFC 5321 4.2.1 wants one code; where lines differ, the last line's counts, as Postfix's client reads it.
+    ["codes that differ: the last line's", '250-a\r\n251 b\r\n', [reply(251, 'a', 'b')]],
+    [
+      "postscreen's teaser, then its block-list drop",
+      '220-mx.example ESMTP\r\n521 5.7.1 Service unavailable\r\n',
+      [reply(521, 'mx.example ESMTP', '5.7.1 Service unavailable')],
+    ],
     ['too many lines', '250-1\r\n250-2\r\n250-3\r\n250-4\r\n250 5\r\n', [error('too_many_lines')]],
     ['exactly max lines', '250-1\r\n250-2\r\n250-3\r\n250 4\r\n', [reply(250, '1', '2', '3', '4')]],
     ['line too long (complete)', `220 ${'y'.repeat(61)}\r\n`, [error('line_too_long')]],

@@ -42,7 +42,22 @@ export interface PostfixService {
     deepProtocolTests: boolean;
     /** Loopback clients are on postscreen's block list and dropped with its 521 greeting (as a prober's address can be). */
     blocklisted?: boolean;
+    /**
+     * A DNS block list postscreen asks about each client (`postscreen_dnsbl_sites`, threshold 1) and drops
+     * one it lists (`postscreen_dnsbl_action = drop`): after its `220-` teaser, a 521 line. Asked through
+     * the resolver given to startPostfix.
+     */
+    dnsblZone?: string;
   };
+}
+
+export interface PostfixOptions {
+  /**
+   * The IPv4 address of the resolver Postfix's own lookups use (postscreen's dnsblog reads
+   * /etc/resolv.conf): Postfix then runs in a mount namespace of its own where that file names it,
+   * so nothing Postfix asks reaches the machine's resolver.
+   */
+  resolver?: string;
 }
 
 export interface Running {
@@ -89,7 +104,7 @@ async function waitListening(ip: string, port: number, what: string, log: () => 
  * address on port 25, nothing delivered (no local domains, default transport
  * "error"), no DNS lookups of its own (peer names are not looked up).
  */
-export async function startPostfix(dir: string, services: PostfixService[]): Promise<Running> {
+export async function startPostfix(dir: string, services: PostfixService[], options: PostfixOptions = {}): Promise<Running> {
   readable(dir);
   const conf = join(dir, 'conf');
   const data = join(dir, 'data');
@@ -154,7 +169,14 @@ export async function startPostfix(dir: string, services: PostfixService[]): Pro
     ].join('\n'),
   );
   const log = (): string => (existsSync(maillog) ? readFileSync(maillog, 'utf8') : '(no maillog)');
-  run('postfix', ['-c', conf, 'start']);
+  if (options.resolver === undefined) {
+    run('postfix', ['-c', conf, 'start']);
+  } else {
+    // master(8) and every daemon it starts stay in the namespace (private mounts) after `postfix start` returns.
+    const resolvConf = join(dir, 'resolv.conf');
+    writeFileSync(resolvConf, `nameserver ${options.resolver}\noptions timeout:2 attempts:1\n`);
+    run('unshare', ['--mount', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec postfix -c ${conf} start`]);
+  }
   for (const s of services) {
     for (const port of s.submission && s.tls ? [25, 587, 465] : [25]) await waitListening(s.ip, port, 'postfix', log);
     if (s.ipv6 !== undefined) await waitListening(s.ipv6, 25, 'postfix', log);
@@ -175,7 +197,7 @@ function postscreenLines(
   data: string,
   smtpdTls: string,
 ): string[] {
-  const { greetWaitSeconds, deepProtocolTests, blocklisted = false } = postscreen;
+  const { greetWaitSeconds, deepProtocolTests, blocklisted = false, dnsblZone } = postscreen;
   const blockList = join(data, `postscreen-${index}-block.cidr`);
   if (blocklisted) writeFileSync(blockList, '127.0.0.0/8 reject\n');
   const smtpd = `smtpd-ps${index}`;
@@ -196,6 +218,9 @@ function postscreenLines(
         ? `-o postscreen_access_list=cidr:${blockList} -o postscreen_blacklist_action=drop`
         : '-o postscreen_access_list=',
       `-o postscreen_greet_wait=${greetWaitSeconds}s -o postscreen_greet_action=enforce`,
+      ...(dnsblZone !== undefined
+        ? [`-o postscreen_dnsbl_sites=${dnsblZone} -o postscreen_dnsbl_threshold=1 -o postscreen_dnsbl_action=drop`]
+        : []),
       `-o postscreen_cache_map=btree:${join(data, `postscreen-${index}`)}`,
       `-o smtpd_service_name=${smtpd}`,
       tls,
@@ -470,12 +495,24 @@ export interface SwaksView {
   raw: string;
 }
 
-/** What swaks sees: greeting, EHLO keywords (before TLS), and the TLS version and cipher. */
-export function swaks(ip: string, tls: boolean): SwaksView {
+/**
+ * What swaks sees: greeting, EHLO keywords (before TLS), and the TLS version and cipher. Run without blocking
+ * the test's event loop: a server may ask a DNS server that lives in the test process (postscreen's block list).
+ */
+export async function swaks(ip: string, tls: boolean): Promise<SwaksView> {
   const args = ['--server', `${ip}:25`, '--quit-after', 'EHLO', '--helo', 'swaks.interop.test', '-4', '--timeout', '10'];
   if (tls) args.push('--tls');
-  const out = spawnSync('swaks', args, { encoding: 'utf8' });
-  const raw = out.stdout + out.stderr;
+  const child = spawn('swaks', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let raw = '';
+  child.stdout.on('data', (d: Buffer) => (raw += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (raw += d.toString()));
+  await new Promise<void>((resolve) => {
+    child.once('close', () => resolve());
+    child.once('error', (error) => {
+      raw += String(error);
+      resolve();
+    });
+  });
   const replies = raw.split('\n').filter((l) => l.startsWith('<-  '));
   const banner = replies.find((l) => /^<- {2}220[ -]/.test(l))?.slice(8) ?? null;
   const ehloLines = replies.filter((l) => /^<- {2}250[ -]/.test(l)).map((l) => l.slice(8));

@@ -8,7 +8,6 @@ export type ReplyErrorReason =
   | 'reply_too_large'
   | 'too_many_lines'
   | 'malformed_reply'
-  | 'inconsistent_code'
   | 'not_smtp_http'
   | 'not_smtp_tls'
   | 'not_smtp_binary';
@@ -58,7 +57,8 @@ function sniff(head: readonly number[]): ReplyErrorReason | null {
 /**
  * Incremental SMTP reply parser (RFC 5321 4.2): bytes in, complete replies out,
  * as data. A multi-line reply is "ddd-text" lines ended by one "ddd text" (or
- * bare "ddd") line, all with the same code (4.2.1). CRLF and bare LF both end a
+ * bare "ddd") line, all with the same code (4.2.1; where they differ, the
+ * reply has its last line's code). CRLF and bare LF both end a
  * line: RFC 5321 2.3.8 wants CRLF, but a checker describes what servers do.
  *
  * Memory is bounded whatever the peer sends: the partial line lives in one
@@ -164,8 +164,10 @@ export class ReplyReader {
     ) {
       return this.#fail('malformed_reply');
     }
+    // RFC 5321 4.2.1 wants one code on every line of a reply. A reply whose lines differ takes its last line's
+    // code, as Postfix's SMTP client reads it: postscreen sends the first line of its greeting ("220-") and,
+    // when a DNS block list names the client, ends it with "521 5.7.1 Service unavailable; ...".
     const code = ((line[0] ?? 0) - 0x30) * 100 + ((line[1] ?? 0) - 0x30) * 10 + ((line[2] ?? 0) - 0x30);
-    if (this.#reply && this.#reply.code !== code) return this.#fail('inconsistent_code');
 
     const reply = this.#reply ?? { code, lines: [], bytes: 0 };
     reply.bytes += raw;
