@@ -16,7 +16,7 @@ import {
   type PolicyServerHandle,
   type ZoneRecord,
 } from '@mxv/testkit';
-import { hasBinary } from './interop/real-servers.js';
+import { hasBinary, startNginx, type NginxVhost, type Running } from './interop/real-servers.js';
 import { resultLines, runCli } from './run-cli.js';
 
 /**
@@ -58,11 +58,22 @@ interface StsCase {
   /** What `mta-sts.<domain>` serves on port 443; undefined: the name has no address. */
   serve?: PolicyServerBehaviour;
   cert?: 'self-signed' | 'wrong-name';
+  /** Instead of `serve`: a virtual host of the shared nginx (on one address for all such cases). */
+  nginx?: NginxSite;
   /** What mxv says. */
   status: MtaSts['status'];
   error?: string;
   /** What the sender's resolver says (and the mode it reads) when it differs on purpose, and why mxv does not. */
   differs?: { sender: SenderResult; mode?: string; why: string };
+}
+
+interface NginxSite {
+  /** The file at /.well-known/mta-sts.txt; undefined: not there. */
+  policy?: string;
+  /** More directives in its server block. */
+  directives?: string[];
+  /** No server block of its own: nginx's default server (another name's certificate) answers. */
+  noVhost?: boolean;
 }
 
 const policy = (...lines: string[]): PolicyServerBehaviour => ({ kind: 'policy', body: `${lines.join('\r\n')}\r\n` });
@@ -222,15 +233,51 @@ const CASES: StsCase[] = [
   { name: 'txt-extension', txt: ['v=STSv1; id=ext1; x-vendor=yes;'], serve: policy(...ENFORCE), status: 'valid' },
   { name: 'txt-case', txt: ['V=STSv1; id=case1;'], serve: policy(...ENFORCE), status: 'none' },
   { name: 'bom', serve: { kind: 'policy', body: `\ufeff${ENFORCE.join('\r\n')}\r\n` }, status: 'invalid' },
+  // The same on nginx: name-based virtual hosts on one address, HTTP/2 offered, static files.
+  { name: 'nginx', nginx: { policy: `${ENFORCE.join('\n')}\n` }, status: 'valid' },
+  {
+    name: 'nginx-second-vhost',
+    nginx: { policy: 'version: STSv1\nmode: testing\nmx: mx.example.test\nmax_age: 604800\n' },
+    status: 'valid',
+  },
+  { name: 'nginx-no-vhost', nginx: { noVhost: true }, status: 'invalid', error: 'fetch_tls_name_mismatch' },
+  { name: 'nginx-missing', nginx: {}, status: 'invalid', error: 'fetch_http_404' },
+  {
+    name: 'nginx-redirect',
+    nginx: {
+      policy: `${ENFORCE.join('\n')}\n`,
+      directives: ['location = /.well-known/mta-sts.txt { return 301 https://mta-sts.elsewhere.test$request_uri; }'],
+    },
+    status: 'invalid',
+    error: 'fetch_redirect',
+  },
+  {
+    name: 'nginx-gzip',
+    nginx: { policy: `${ENFORCE.join('\n')}\n`, directives: ['gzip on;', 'gzip_types text/plain;', 'gzip_min_length 1;'] },
+    status: 'valid',
+  },
+  {
+    name: 'nginx-charset',
+    nginx: { policy: `${ENFORCE.join('\n')}\n`, directives: ['charset utf-8;', 'charset_types text/plain;'] },
+    status: 'valid',
+  },
+  // A site without a type for .txt: nginx's default_type.
+  {
+    name: 'nginx-octet-stream',
+    nginx: { policy: `${ENFORCE.join('\n')}\n`, directives: ['types { }'] },
+    status: 'invalid',
+  },
 ];
 
 const block = `127.${randomInt(1, 255)}.${randomInt(1, 255)}`;
 const DNS_IP = `${block}.53`;
+/** The shared nginx of the `nginx` cases (below the policy servers' .100 up). */
+const NGINX_IP = `${block}.90`;
 const domainOf = (c: StsCase): string => `${c.name}.sts.test`;
 
 let dir: string;
 let dns: DnsServer | undefined;
-const servers: PolicyServerHandle[] = [];
+const servers: Array<PolicyServerHandle | Running> = [];
 const ours = new Map<string, MtaSts | null>();
 const senders = new Map<string, { result: SenderResult; id?: string; mode?: string; mx?: string[]; max_age?: number }>();
 
@@ -242,12 +289,31 @@ describe.skipIf(reason !== null)('MTA-STS: mxv against postfix-mta-sts-resolver 
     const caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, ca.certPem);
     const records: Record<string, ZoneRecord[]> = {};
+    const vhosts: NginxVhost[] = [];
+    const tlsFiles = async (name: string) => {
+      const issued = await ca.issue({ names: [name] });
+      const files = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+      writeFileSync(files.certFile, issued.chainPem);
+      writeFileSync(files.keyFile, issued.keyPem, { mode: 0o600 });
+      return files;
+    };
     for (const [index, c] of CASES.entries()) {
       const domain = domainOf(c);
       // The domain exists (a domain that does not gets no policy checks at all).
       records[domain] = [{ type: 'MX', priority: 10, exchange: `mx.${domain}` }];
       const txt = c.txt ?? [`v=STSv1; id=${c.name.replace(/-/g, '')}1;`];
       if (txt.length > 0) records[`_mta-sts.${domain}`] = txt.map((text) => ({ type: 'TXT', text }));
+      if (c.nginx !== undefined) {
+        records[`mta-sts.${domain}`] = [{ type: 'A', address: NGINX_IP }];
+        if (c.nginx.noVhost === true) continue;
+        vhosts.push({
+          name: `mta-sts.${domain}`,
+          tls: await tlsFiles(`mta-sts.${domain}`),
+          files: c.nginx.policy === undefined ? {} : { '.well-known/mta-sts.txt': c.nginx.policy },
+          directives: c.nginx.directives ?? [],
+        });
+        continue;
+      }
       if (c.serve === undefined) continue;
       // From .100 up: clear of the DNS server at .53, room for 150 scenarios.
       const ip = `${block}.${100 + index}`;
@@ -258,6 +324,14 @@ describe.skipIf(reason !== null)('MTA-STS: mxv against postfix-mta-sts-resolver 
         await startPolicyServer({ host: ip, port: 443, certPem: issued.certPem, keyPem: issued.keyPem, behaviour: c.serve }),
       );
     }
+    servers.push(
+      await startNginx(join(dir, 'nginx'), {
+        ip: NGINX_IP,
+        port: 443,
+        defaultTls: await tlsFiles('nginx-default.sts.test'),
+        vhosts,
+      }),
+    );
     dns = await startDnsServer({ host: DNS_IP, port: 53, records, zones: ['test'] });
     const domains = CASES.map(domainOf);
 

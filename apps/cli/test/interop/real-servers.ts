@@ -487,6 +487,89 @@ export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Ru
   };
 }
 
+export interface NginxVhost {
+  /** server_name: the name a client asks for in its SNI and Host header. */
+  name: string;
+  tls: TlsFiles;
+  /** Files served from this vhost's root: path under it → content. */
+  files: Record<string, string>;
+  /** More directives inside its server block (`gzip on;`, `location ... { return 301 ...; }`, ...). */
+  directives?: string[];
+}
+
+export interface NginxSetup {
+  ip: string;
+  port: number;
+  /** The certificate of the default server, which answers a name that has no vhost (and closes: `return 444`). */
+  defaultTls: TlsFiles;
+  vhosts: NginxVhost[];
+}
+
+/**
+ * nginx, the web server MTA-STS policies are most often served from: name-based
+ * virtual hosts on one address (the certificate chosen by SNI), HTTP/2 offered
+ * beside HTTP/1.1 (as most sites do), text/plain for .txt as Debian's mime.types
+ * maps it. From Debian's package, unpacked (installing it would start a server
+ * on port 80); its compiled-in paths under /var are all set into the test's directory.
+ */
+export async function startNginx(dir: string, setup: NginxSetup): Promise<Running> {
+  const nginx = unpackedDebianBinary('mxv-nginx-debs', ['nginx'], 'usr/sbin/nginx');
+  readable(dir);
+  const listen = `listen ${setup.ip}:${setup.port} ssl http2`;
+  const servers = setup.vhosts.map((vhost, index) => {
+    const root = join(dir, `site-${index}`);
+    for (const [path, content] of Object.entries(vhost.files)) {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+    readable(root);
+    return [
+      '  server {',
+      `    ${listen};`,
+      `    server_name ${vhost.name};`,
+      `    ssl_certificate ${vhost.tls.certFile};`,
+      `    ssl_certificate_key ${vhost.tls.keyFile};`,
+      `    root ${root};`,
+      ...(vhost.directives ?? []).map((line) => `    ${line}`),
+      '  }',
+    ];
+  });
+  const errorLog = join(dir, 'error.log');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    [
+      `pid ${join(dir, 'nginx.pid')};`,
+      `error_log ${errorLog} info;`,
+      'worker_processes 1;',
+      'events { worker_connections 64; }',
+      'http {',
+      `  access_log ${join(dir, 'access.log')};`,
+      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(dir, `${kind}-temp`)};`),
+      '  types { text/html html; text/plain txt; }',
+      '  default_type application/octet-stream;',
+      '  server {',
+      `    ${listen} default_server;`,
+      `    ssl_certificate ${setup.defaultTls.certFile};`,
+      `    ssl_certificate_key ${setup.defaultTls.keyFile};`,
+      '    return 444;',
+      '  }',
+      ...servers.flat(),
+      '}',
+      '',
+    ].join('\n'),
+  );
+  // -e: the error log before the configuration is read (the compiled-in one is under /var/log/nginx).
+  const child = spawn(nginx, ['-p', dir, '-e', errorLog, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output + (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : '');
+  await waitListening(setup.ip, setup.port, 'nginx', log);
+  return { log, stop: () => stopChild(child) };
+}
+
 export interface SwaksView {
   banner: string | null;
   ehlo: string[];
