@@ -54,6 +54,7 @@ const ip = {
   askCert: `${block}.13`,
   dualStack: `${block}.14`,
   dnsblDrop: `${block}.15`,
+  legacyTls: `${block}.16`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -74,6 +75,7 @@ const NAMES = {
   askCert: 'mx13.interop.test',
   dualStack: 'mx14.interop.test',
   dnsblDrop: 'mx15.interop.test',
+  legacyTls: 'mx16.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -171,6 +173,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const valid = await certFiles(ca, 'mx1', [NAMES.postfixTls]);
     const wrongName = await certFiles(ca, 'mx3', ['other.interop.test']);
     const eximCert = await certFiles(ca, 'mx4', [NAMES.exim]);
+    const legacyTlsCert = await certFiles(ca, 'mx16', [NAMES.legacyTls]);
     const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
     const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
@@ -201,6 +204,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'pf-plain.interop.test': mx(NAMES.postfixPlain),
         'pf-wrongname.interop.test': mx(NAMES.postfixWrongName),
         'exim.interop.test': mx(NAMES.exim),
+        'legacy-tls.interop.test': mx(NAMES.legacyTls),
+        [NAMES.legacyTls]: [{ type: 'A', address: ip.legacyTls }],
         'ps.interop.test': mx(NAMES.postscreen),
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
         'blocked.interop.test': mx(NAMES.blocked),
@@ -314,6 +319,12 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     );
     mkdirSync(join(dir, 'exim'));
     servers.push(await startExim(join(dir, 'exim'), ip.exim, NAMES.exim, eximCert));
+    // A TLS stack from before RFC 5746 (2010): no renegotiation_info in its ServerHello. GnuTLS plays it.
+    servers.push(
+      await startExim(join(dir, 'exim-legacy'), ip.legacyTls, NAMES.legacyTls, legacyTlsCert, {
+        tlsRequireCiphers: 'NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION',
+      }),
+    );
     mkdirSync(join(dir, 'unbound'));
     unbound = await startUnbound(join(dir, 'unbound'), {
       ip: ip.unbound,
@@ -334,6 +345,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'dnsbl-drop.interop.test',
       'tls-broken.interop.test',
       'tls10.interop.test',
+      'legacy-tls.interop.test',
       'ask-cert.interop.test',
       'dual-stack.interop.test',
       ...ROUTE_CASES.map(({ domain }) => domain),
@@ -635,6 +647,31 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     }).stdout;
     expect(names, ssl.raw).toMatch(new RegExp(`^${host.tls?.cipher}\\s+-\\s+${ssl.cipher}\\s`, 'm'));
     expect(ssl.verifyCode).toBe(0);
+  });
+
+  it('a server without RFC 5746 secure renegotiation (Exim on GnuTLS told to play one): described, not failed, as openssl s_client -legacy_server_connect sees it; OpenSSL 3 senders refuse it', async () => {
+    const { result, host } = hostOf('legacy-tls.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(host).toMatchObject({ starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ version: 'TLSv1.2', certValid: true, hostnameMatch: true });
+    // OpenSSL 3's default (as Postfix 3.7 on Debian 12 uses it) stops at the ServerHello.
+    const strict = opensslStarttls(ip.legacyTls, NAMES.legacyTls, caFile);
+    expect(strict.raw).toMatch(/unsafe legacy renegotiation disabled/);
+    expect(strict.raw).toMatch(/Secure Renegotiation IS NOT supported/);
+    const ssl = opensslStarttls(ip.legacyTls, NAMES.legacyTls, caFile, 25, ['-legacy_server_connect']);
+    expect(ssl.protocol, ssl.raw).toBe('TLSv1.2');
+    const names = spawnSync('openssl', ['ciphers', '-stdname', ssl.cipher ?? 'none'], { encoding: 'utf8' }).stdout;
+    expect(names, ssl.raw).toMatch(new RegExp(`^${host.tls?.cipher}\\s+-\\s+${ssl.cipher}\\s`, 'm'));
+    expect(ssl.verifyCode).toBe(0);
+    // Postfix's own TLS client refuses it as s_client does (and then, at level "may", delivers in clear).
+    const finger = await execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${ip.legacyTls}]:25`], {
+      env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
+      timeout: 20_000,
+    }).then(
+      (out) => out.stdout + out.stderr,
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+    expect(finger).toMatch(/unsafe legacy renegotiation disabled/);
   });
 
   it('a server that asks for a client certificate: mxv sends none, the handshake completes, as for openssl s_client', () => {

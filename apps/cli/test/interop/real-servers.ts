@@ -273,8 +273,22 @@ function ensureEximUser(): void {
   ]);
 }
 
+export interface EximOptions {
+  /**
+   * `tls_require_ciphers`: a GnuTLS priority string (Debian's Exim is built with GnuTLS), e.g.
+   * `NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION` for a server without RFC 5746 renegotiation_info.
+   */
+  tlsRequireCiphers?: string;
+}
+
 /** Exim on one address, port 25 (`-bd -oX ADDR.25`), STARTTLS with the given certificate, refusing every recipient. */
-export async function startExim(dir: string, ip: string, hostname: string, tls: TlsFiles): Promise<Running> {
+export async function startExim(
+  dir: string,
+  ip: string,
+  hostname: string,
+  tls: TlsFiles,
+  options: EximOptions = {},
+): Promise<Running> {
   const binary = eximBinary();
   ensureEximUser();
   readable(dir);
@@ -301,6 +315,7 @@ export async function startExim(dir: string, ip: string, hostname: string, tls: 
       'tls_advertise_hosts = *',
       `tls_certificate = ${tls.certFile}`,
       `tls_privatekey = ${tls.keyFile}`,
+      ...(options.tlsRequireCiphers !== undefined ? [`tls_require_ciphers = ${options.tlsRequireCiphers}`] : []),
       'begin acl',
       'acl_check_rcpt:',
       '  deny message = no mail here',

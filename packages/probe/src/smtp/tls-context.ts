@@ -31,8 +31,9 @@ function extraCaFromEnvironment(): string[] {
  * and weak ciphers are accepted in order to report what such a sender actually
  * gets instead of a failure. For the same reason a server without RFC 5746
  * secure renegotiation (pre-2010 TLS stacks) is accepted: OpenSSL 3.0 dropped
- * SSL_OP_LEGACY_SERVER_CONNECT from its defaults and would refuse it at the
- * ServerHello, where senders on OpenSSL 1.1 go on. The probe never
+ * SSL_OP_LEGACY_SERVER_CONNECT from its defaults and refuses it at the
+ * ServerHello (so do senders on it: Postfix 3.7 on Debian 12), where senders
+ * on GnuTLS (Exim on Debian) and OpenSSL 1.1 go on. The probe never
  * renegotiates, so the attack that option guards against does not apply.
  *
  * @param extraCaPem PEM CAs trusted besides Node's bundled roots and NODE_EXTRA_CA_CERTS;
