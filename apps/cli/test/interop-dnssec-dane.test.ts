@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { createTestCa, freeLoopbackPort, tlsaForChain, type IssuedCert, type TlsaSubject } from '@mxv/testkit';
-import { hasBinary, startNamed, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
+import { hasBinary, startNamed, startPdnsRecursor, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
 import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
 import { resultLines, runCli } from './run-cli.js';
 
@@ -22,7 +22,7 @@ import { resultLines, runCli } from './run-cli.js';
  * a signed MX whose exchange is in an unsigned zone; and a bogus TLSA answer. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. The DNSSEC cases are
- * asked again through BIND's named, a second validating resolver, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
+ * asked again through BIND's named and PowerDNS Recursor, two more validating resolvers, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
  */
 
 const missing = [
@@ -124,10 +124,12 @@ let trustingRoot: CheckResult | undefined;
 let nsd: Running;
 let unbound: Running & { address: string };
 let named: Running & { address: string };
+let pdns: Running & { address: string };
 let postfix: Running;
 const certs = new Map<string, { issued: IssuedCert; chainFile: string }>();
 const results = new Map<string, CheckResult>();
 const resultsThroughBind = new Map<string, CheckResult>();
+const resultsThroughPdns = new Map<string, CheckResult>();
 
 function zoneFile(name: string, lines: string[]): string {
   const file = `${name}.zone`;
@@ -323,10 +325,24 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     if (throughBind.code !== 0)
       throw new Error(`mxv check through named exited ${throughBind.code}: ${throughBind.stderr}\n${named.log()}`);
     for (const checked of resultLines(throughBind.stdout)) resultsThroughBind.set(checked.domain, checked);
+
+    mkdirSync(join(dir, 'pdns'));
+    pdns = await startPdnsRecursor(join(dir, 'pdns'), {
+      port: await freeLoopbackPort(),
+      forwards: { test: `${ip.nsd}:53` },
+      trustAnchors: [testKey.ds],
+    });
+    const throughPdns = await runCli(
+      ['check', '--json', '--dns', pdns.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
+      { timeoutMs: 45_000 },
+    );
+    if (throughPdns.code !== 0)
+      throw new Error(`mxv check through pdns_recursor exited ${throughPdns.code}: ${throughPdns.stderr}\n${pdns.log()}`);
+    for (const checked of resultLines(throughPdns.stdout)) resultsThroughPdns.set(checked.domain, checked);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([postfix?.stop(), unbound?.stop(), named?.stop(), nsd?.stop()]);
+    await Promise.all([postfix?.stop(), unbound?.stop(), named?.stop(), pdns?.stop(), nsd?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -564,6 +580,34 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       if (throughBind.mx.dnssec === 'bogus') {
         expect(answer.status, domain).toBe('SERVFAIL');
         expect(digNamed(domain, ['+cd']).status, domain).toBe('NOERROR');
+      }
+    }
+  });
+
+  it('PowerDNS Recursor as the validating resolver: the DNSSEC and DANE answers mxv gives through Unbound, and what dig sees through it', () => {
+    const outcome = (checked: CheckResult) => ({
+      verdict: checked.verdict,
+      dnssec: checked.mx.dnssec,
+      dane: checked.security.dane,
+      hosts: checked.hosts.map((host) => host.dane),
+    });
+    const [host, port] = pdns.address.split(':') as [string, string];
+    for (const domain of THROUGH_BIND) {
+      const throughPdns = resultsThroughPdns.get(domain);
+      if (!throughPdns) throw new Error(`no result through pdns_recursor for ${domain}\n${pdns.log()}`);
+      expect(outcome(throughPdns), `${domain}\n${pdns.log().slice(-3000)}`).toEqual(outcome(result(domain)));
+      const answer = dig(host, Number(port), domain, 'MX');
+      if (throughPdns.mx.dnssec === 'secure') expect(answer.flags, `${domain}: ${answer.text}`).toContain('ad');
+      if (throughPdns.mx.dnssec === 'insecure') {
+        expect(answer.status, domain).toBe('NOERROR');
+        expect(answer.flags, domain).not.toContain('ad');
+      }
+      if (throughPdns.mx.dnssec === 'bogus') {
+        expect(answer.status, domain).toBe('SERVFAIL');
+        expect(dig(host, Number(port), domain, 'MX', ['+cd']).status, domain).toBe('NOERROR');
+        // With extended-resolution-errors on, it says why (RFC 8914): mxv keeps the code it was given.
+        const digCode = answer.ede === null ? null : Number(/^(\d+)/.exec(answer.ede)?.[1]);
+        expect(throughPdns.mx.dnssecEde?.code ?? null, `${domain}: ${answer.text}`).toBe(digCode);
       }
     }
   });

@@ -423,6 +423,72 @@ export async function startNamed(dir: string, setup: NamedSetup): Promise<Runnin
   };
 }
 
+export interface PdnsRecursorSetup {
+  /** On 127.0.0.1, as named. */
+  port: number;
+  /** zone → "ip:port" of its authoritative server (forward-zones: asked without recursion). */
+  forwards: Record<string, string>;
+  /** DS records (zone-file lines) to validate from; the recursor validates (`dnssec=validate`). */
+  trustAnchors: string[];
+}
+
+/**
+ * PowerDNS Recursor as a third validating resolver beside Unbound and named,
+ * with RFC 8914 Extended DNS Errors on: the test zones are forward zones; the
+ * root hints name a silent loopback address (its built-in ones would make it
+ * prime from the real root servers), nothing is cached for long.
+ */
+export async function startPdnsRecursor(dir: string, setup: PdnsRecursorSetup): Promise<Running & { address: string }> {
+  // Unpacked, as named: installing pdns-recursor would start a resolver that primes from the root servers.
+  const recursor = unpackedDebianBinary('mxv-pdns-debs', ['pdns-recursor'], 'usr/sbin/pdns_recursor');
+  readable(dir);
+  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+  writeFileSync(
+    join(dir, 'recursor.lua'),
+    setup.trustAnchors
+      .map((line) => {
+        const fields = line.trim().split(/\s+/);
+        const ds = fields.indexOf('DS');
+        if (ds < 1) throw new Error(`not a DS line: ${line}`);
+        return `addTA('${fields[0]}', '${fields.slice(ds + 1).join(' ')}')`;
+      })
+      .join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'recursor.conf'),
+    [
+      `config-dir=${dir}`,
+      `socket-dir=${dir}`,
+      'local-address=127.0.0.1',
+      `local-port=${setup.port}`,
+      'allow-from=127.0.0.0/8',
+      'dnssec=validate',
+      'extended-resolution-errors=yes',
+      `hint-file=${join(dir, 'root.hints')}`,
+      `lua-config-file=${join(dir, 'recursor.lua')}`,
+      `forward-zones=${Object.entries(setup.forwards)
+        .map(([zone, address]) => `${zone}=${address}`)
+        .join(',')}`,
+      'qname-minimization=no',
+      'max-cache-ttl=1',
+      'max-negative-ttl=1',
+      'threads=1',
+      'daemon=no',
+      'write-pid=no',
+      'disable-syslog=yes',
+      'loglevel=6',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(recursor, [`--config-dir=${dir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output;
+  await waitListening('127.0.0.1', setup.port, 'pdns_recursor', log);
+  return { address: `127.0.0.1:${setup.port}`, log, stop: () => stopChild(child) };
+}
+
 export interface UnboundSetup {
   ip: string;
   port: number;
