@@ -470,6 +470,8 @@ export async function startPdnsRecursor(dir: string, setup: PdnsRecursorSetup): 
         .map(([zone, address]) => `${zone}=${address}`)
         .join(',')}`,
       'qname-minimization=no',
+      // No security-status poll (a TXT question under secpoll.powerdns.com, which would go to the root hints).
+      'security-poll-suffix=',
       'max-cache-ttl=1',
       'max-negative-ttl=1',
       'threads=1',
