@@ -18,10 +18,19 @@ export interface StubResolverOptions {
 /** What one try produced: a response packet (maybe via TCP), or why there was none. */
 type TryResult = { status: 'response'; packet: DnsResponse; usedTcp: boolean } | { status: 'failed'; reason: ExchangeFailure };
 
-/** The servers' answer to one question; `unfinishedAt`: the last name of a CNAME chain the resolver did not finish. */
-interface ServersAnswer {
-  answer: DnsAnswer;
-  unfinishedAt: string | null;
+/**
+ * The servers' answer to one question, or (rarely) a NODATA answer whose CNAME chain the resolver did not
+ * finish, with the chain's last name: apart, so that the usual answer is returned without a wrapper object.
+ */
+type ServersAnswer = DnsAnswer | UnfinishedChain;
+
+interface UnfinishedChain {
+  partial: DnsAnswer;
+  unfinishedAt: string;
+}
+
+function isUnfinished(answer: ServersAnswer): answer is UnfinishedChain {
+  return 'unfinishedAt' in answer;
 }
 
 function serverLabel(server: DnsServerAddress): string {
@@ -60,7 +69,7 @@ export class StubResolver implements DnsResolver {
     if (!isEncodableDnsName(name)) return failedAnswer('SERVFAIL', 'bad_name', started);
     if (this.servers.length === 0) return failedAnswer('TIMEOUT', 'no_servers', started);
     const first = await this.askServers(name, type, signal, options, started);
-    return first.unfinishedAt === null ? first.answer : this.finishChain(name, type, first, signal, options, started);
+    return isUnfinished(first) ? this.finishChain(name, type, first, signal, options, started) : first;
   }
 
   /**
@@ -77,23 +86,24 @@ export class StubResolver implements DnsResolver {
   private async finishChain(
     name: string,
     type: DnsQuestionType,
-    first: ServersAnswer,
+    first: UnfinishedChain,
     signal: AbortSignal | undefined,
     options: DnsQueryOptions,
     started: number,
   ): Promise<DnsAnswer> {
-    const records: DnsRecord[] = [...first.answer.records];
-    let authenticated = first.answer.authenticated;
-    let part = first;
-    for (let followUps = 0; part.unfinishedAt !== null; followUps++) {
-      if (followCnameChain(records, name).loop) return chainFailure(part.answer, records, 'cname_loop', started);
-      if (followUps >= this.bounds.cnameFollowUps) return chainFailure(part.answer, records, 'cname_chain_too_long', started);
+    const records: DnsRecord[] = [...first.partial.records];
+    let authenticated = first.partial.authenticated;
+    let part: ServersAnswer = first;
+    for (let followUps = 0; isUnfinished(part); followUps++) {
+      if (followCnameChain(records, name).loop) return chainFailure(part.partial, records, 'cname_loop', started);
+      if (followUps >= this.bounds.cnameFollowUps) return chainFailure(part.partial, records, 'cname_chain_too_long', started);
       part = await this.askServers(part.unfinishedAt, type, signal, options, started);
-      records.push(...part.answer.records);
-      authenticated &&= part.answer.authenticated;
+      const answer = isUnfinished(part) ? part.partial : part;
+      records.push(...answer.records);
+      authenticated &&= answer.authenticated;
     }
-    if (followCnameChain(records, name).loop) return chainFailure(part.answer, records, 'cname_loop', started);
-    return { ...part.answer, records, authenticated, elapsedMs: Math.round(performance.now() - started) };
+    if (followCnameChain(records, name).loop) return chainFailure(part, records, 'cname_loop', started);
+    return { ...part, records, authenticated, elapsedMs: Math.round(performance.now() - started) };
   }
 
   private async askServers(
@@ -112,11 +122,11 @@ export class StubResolver implements DnsResolver {
     for (let index = 0; index < this.servers.length; index++) {
       const server = this.servers[index] as DnsServerAddress;
       for (let attempt = 0; attempt < this.bounds.attemptsPerServer; attempt++) {
-        if (signal?.aborted) return finished(failedAnswer('TIMEOUT', 'aborted', started));
+        if (signal?.aborted) return failedAnswer('TIMEOUT', 'aborted', started);
         const question = newQuestion(name, type, options.checkingDisabled === true);
         const result = await this.tryOnce(server, question, signal);
         if (result.status === 'failed') {
-          if (result.reason === 'aborted') return finished(failedAnswer('TIMEOUT', 'aborted', started));
+          if (result.reason === 'aborted') return failedAnswer('TIMEOUT', 'aborted', started);
           lastFailure = result.reason;
           // A literal that is not an address fails the same way every time.
           if (result.reason === 'bad_server_address') break;
@@ -126,17 +136,20 @@ export class StubResolver implements DnsResolver {
         const status = statusOf(packet, question);
         const error = status === 'SERVFAIL' && packet.rcode !== RCODE_SERVFAIL ? `rcode_${rcodeName(packet.rcode)}` : null;
         const answer = answered(status, error, packet, result.usedTcp, this.serverLabels[index] ?? null, started);
-        if (status === 'NODATA') return { answer, unfinishedAt: unfinishedChainEnd(packet, question) };
-        if (status !== 'SERVFAIL' && status !== 'REFUSED') return finished(answer);
+        if (status === 'NODATA') {
+          const unfinishedAt = unfinishedChainEnd(packet, question);
+          if (unfinishedAt !== null) return { partial: answer, unfinishedAt };
+        }
+        if (status !== 'SERVFAIL' && status !== 'REFUSED') return answer;
         if (heldFailure === null || (heldFailure.status === 'REFUSED' && status === 'SERVFAIL')) heldFailure = answer;
         break;
       }
     }
     if (heldFailure !== null) {
       heldFailure.elapsedMs = Math.round(performance.now() - started);
-      return finished(heldFailure);
+      return heldFailure;
     }
-    return finished(failedAnswer('TIMEOUT', lastFailure, started));
+    return failedAnswer('TIMEOUT', lastFailure, started);
   }
 
   private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
@@ -162,10 +175,6 @@ export class StubResolver implements DnsResolver {
 }
 
 const RCODE_SERVFAIL = 2;
-
-function finished(answer: DnsAnswer): ServersAnswer {
-  return { answer, unfinishedAt: null };
-}
 
 /**
  * Where a NODATA answer's CNAME chain ends when the resolver did not finish it:
