@@ -15,6 +15,12 @@ export type SmtpBehaviour =
   | { kind: 'greeting_554' }
   /** 421 greeting, then the server closes (RFC 5321 3.8). */
   | { kind: 'greeting_421' }
+  /**
+   * Postfix's postscreen when a DNS block list names the client (postscreen_dnsbl_action = drop): the first
+   * line of its greeting (`220-`), then, `teaserMs` later (default 200), `521 5.7.1 Service unavailable;
+   * client [addr] blocked using <zone>` ending the same reply, and it closes.
+   */
+  | { kind: 'dnsbl_drop'; teaserMs?: number; zone?: string }
   /** 220-…/220-…/220 … then esmtp (RFC 5321 4.2.1 multi-line replies). */
   | { kind: 'multiline_greeting'; lines?: number }
   /** Accepts the connection and never says anything. */
@@ -61,6 +67,7 @@ export const SMTP_BEHAVIOUR_KINDS: readonly SmtpBehaviourKind[] = [
   'no_starttls',
   'greeting_554',
   'greeting_421',
+  'dnsbl_drop',
   'multiline_greeting',
   'silent',
   'trickle',

@@ -11,6 +11,8 @@ const HUGE_GREETING_BYTES = 1024 * 1024;
  * the kernel drops the unread bytes with the connection: no longer "mid-reply".
  */
 const RESET_AFTER_MS = 250;
+/** postscreen's greet wait, shortened: how long the `220-` teaser stands before the 521 that ends it. */
+const DNSBL_TEASER_MS = 200;
 
 /** TLS 1.2 record: content type 21 (alert), level 2 (fatal), 40 (handshake_failure); RFC 5246 6.2.1, 7.2. */
 const TLS_FATAL_ALERT = Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
@@ -55,6 +57,17 @@ export function playRaw(conn: ServerConnection, b: SmtpBehaviour, hostname: stri
       conn.write(`421 4.3.2 ${hostname} Service not available, closing transmission channel\r\n`, () => {
         conn.greetingSent();
         conn.end();
+      });
+      return true;
+    case 'dnsbl_drop':
+      conn.write(`220-${hostname} ESMTP Postfix\r\n`);
+      conn.later(b.teaserMs ?? DNSBL_TEASER_MS, () => {
+        const client = conn.raw.remoteAddress ?? '';
+        const zone = b.zone ?? 'zen.dnsbl.example';
+        conn.write(`521 5.7.1 Service unavailable; client [${client}] blocked using ${zone}\r\n`, () => {
+          conn.greetingSent();
+          conn.end();
+        });
       });
       return true;
     case 'close_after_greeting':

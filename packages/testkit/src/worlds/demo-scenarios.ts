@@ -383,6 +383,14 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: oneMx('greeting-421.test', 'mx.greeting-421.test', 'g421'),
   },
   {
+    name: 'dnsbl-drop.test',
+    description:
+      "postscreen whose DNS block list names the prober: its 220- greeting line, then 521 ending the same reply (the last line's code counts)",
+    expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: 521 }] },
+    hosts: [{ slot: 31, id: 'dnsbl-drop', behaviour: 'dnsbl_drop', hostname: 'mx.dnsbl-drop.test' }],
+    records: oneMx('dnsbl-drop.test', 'mx.dnsbl-drop.test', 'dnsbl-drop'),
+  },
+  {
     name: 'silent.test',
     description: 'accepts the connection and never greets (greeting timeout)',
     expect: { verdict: 'bad_banner', checks: badBanner, hosts: [{ connect: 'ok', bannerCode: null }] },
