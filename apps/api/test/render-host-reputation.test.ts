@@ -64,3 +64,21 @@ describe('host card: a refused command', () => {
     expect(card).not.toContain(XSS);
   });
 });
+
+describe('host card: TLS without RFC 5746 secure renegotiation', () => {
+  it('says which senders refuse the handshake; a secure one says nothing', () => {
+    const base = {
+      version: 'TLSv1.2',
+      cipher: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      certValid: true,
+      hostnameMatch: true,
+      notAfter: '2027-01-01T00:00:00.000Z',
+      error: null,
+    };
+    const legacy = String(renderHostCard(host({ tls: { ...base, secureRenegotiation: false } }), Date.now()));
+    expect(legacy).toContain('not secure (RFC 5746)');
+    expect(legacy).toContain('senders on OpenSSL 3');
+    const secure = String(renderHostCard(host({ tls: { ...base, secureRenegotiation: true } }), Date.now()));
+    expect(secure).not.toContain('Renegotiation');
+  });
+});

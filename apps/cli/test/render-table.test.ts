@@ -93,4 +93,28 @@ describe('check table', () => {
       '  192.0.2.3:465/tls  EHLO over TLS refused: 554 5.7.1 go away',
     ]);
   });
+
+  it('a TLS without RFC 5746 secure renegotiation: one line saying which senders refuse it; TLS 1.3 and secure ones say nothing', () => {
+    const base = {
+      version: 'TLSv1.2',
+      cipher: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+      certValid: true,
+      hostnameMatch: true,
+      notAfter: '2027-01-01T00:00:00.000Z',
+      error: null,
+    };
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({ ip: '192.0.2.1', tls: { ...base, version: 'TLSv1.2', secureRenegotiation: false } }),
+          host({ ip: '192.0.2.2', tls: { ...base, version: 'TLSv1.2', secureRenegotiation: true } }),
+          host({ ip: '192.0.2.3', tls: { ...base, version: 'TLSv1.3', secureRenegotiation: null } }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => l.includes('TLS:'))).toEqual([
+      '  192.0.2.1  TLS: no secure renegotiation (RFC 5746): senders on OpenSSL 3 (Postfix on current systems) refuse this handshake and send in clear',
+    ]);
+  });
 });

@@ -94,6 +94,12 @@ export const tlsInfoSchema = z.object({
   subjectAltNames: z.array(z.string()).optional(),
   fingerprintSha256: z.string().nullable().optional(),
   chainLength: z.number().int().optional(),
+  /**
+   * RFC 5746: the server's ServerHello carried renegotiation_info (true), did not (false: senders on
+   * OpenSSL 3 refuse the handshake; what is shown is what senders that allow it get, asked on a second
+   * connection), or TLS 1.3 was agreed, which has no renegotiation (null). Absent: not known (older probes).
+   */
+  secureRenegotiation: z.boolean().nullable().optional(),
 });
 export type TlsInfo = z.infer<typeof tlsInfoSchema>;
 

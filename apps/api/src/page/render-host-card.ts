@@ -60,6 +60,13 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   row(implicit ? 'TLS first' : 'STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
   if (tls) {
     row('TLS', html`${tls.version ?? '?'} · <span class="mono">${tls.cipher ?? '?'}</span>`);
+    if (tls.secureRenegotiation === false) {
+      row(
+        'Renegotiation',
+        html`<span class="tag warn">not secure (RFC 5746)</span> senders on OpenSSL 3 (Postfix on current systems) refuse this
+          handshake and send in clear; what is shown is what senders that allow it get`,
+      );
+    }
     if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
     if (tls.issuer) row('Issuer', html`<span class="mono">${tls.issuer}</span>`);
     if (tls.notAfter) row('Expires', expiry(tls.notAfter, now));

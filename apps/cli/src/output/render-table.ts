@@ -95,8 +95,8 @@ function submissionLine(services: NonNullable<CheckResult['submission']>, colors
 /**
  * What a server said when it would not go on, in its own words (the table's
  * columns hold only codes): a greeting other than 220, or a refused EHLO,
- * HELO or STARTTLS. One line per probed (address, port), where a bounce is
- * debugged from.
+ * HELO or STARTTLS; and a TLS that some senders refuse (no RFC 5746). Per
+ * probed (address, port), where a bounce is debugged from.
  */
 function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[] {
   const seen = new Set<string>();
@@ -110,14 +110,22 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
         : host.refusal
           ? { what: `${host.refusal.command}${host.refusal.overTls ? ' over TLS' : ''} refused`, ...host.refusal }
           : null;
-    if (said === null) continue;
+    const legacyTls = host.tls?.secureRenegotiation === false;
+    if (said === null && !legacyTls) continue;
     seen.add(key);
-    const paint = said.code >= 400 && said.code < 500 ? colors.yellow : colors.red;
     const where = host.port === 25 && host.tlsMode !== 'implicit' ? host.ip : `${host.ip}:${portText(host)}`;
-    lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
+    if (said !== null) {
+      const paint = said.code >= 400 && said.code < 500 ? colors.yellow : colors.red;
+      lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
+    }
+    if (legacyTls) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(LEGACY_TLS_WORDS)}`);
   }
   return lines;
 }
+
+/** What a server without RFC 5746 means to the senders that refuse it. */
+const LEGACY_TLS_WORDS =
+  'no secure renegotiation (RFC 5746): senders on OpenSSL 3 (Postfix on current systems) refuse this handshake and send in clear';
 
 /** "465/tls" for implicit TLS (RFC 8314), the bare number for plain SMTP + STARTTLS. */
 function portText(host: HostResult): string {

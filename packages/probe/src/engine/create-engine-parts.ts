@@ -71,6 +71,8 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
   const smtpProber = new SmtpHostProber({
     bounds: options.smtp,
     policy: policySetup.policy,
+    // A second connection to one address (a server without RFC 5746) keeps its politeness interval.
+    reconnectDelayMs: Math.ceil(1000 / options.politeness.connectionsPerSecond),
     ...(dialer ? { dialer } : {}),
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
   });

@@ -30,8 +30,17 @@ export interface SmtpHostProberOptions {
   /** How connections are opened: directly (the default) or through a proxy (Socks5Dialer). */
   dialer?: Dialer;
   tlsConnect?: TlsConnect;
+  /**
+   * How long the second connection to a server without RFC 5746 secure renegotiation waits after the
+   * first one (see #run): the per-address politeness interval, 1 / connectionsPerSecond. Default 1 s.
+   */
+  reconnectDelayMs?: number;
   now?: () => number;
 }
+
+/** What OpenSSL 3 (without SSL_OP_LEGACY_SERVER_CONNECT) says of a ServerHello without renegotiation_info. */
+const NO_SECURE_RENEGOTIATION = 'unsafe_legacy_renegotiation_disabled';
+const DEFAULT_RECONNECT_DELAY_MS = 1000;
 
 /** What the steps fill in, one part each; turned into a HostProbe however far the conversation got. */
 interface Draft {
@@ -75,6 +84,10 @@ export class SmtpHostProber implements HostProber {
   readonly #policy: AddressPolicy;
   /** Built once per prober, shared by every handshake (see createProbeSecureContext for the cost of doing otherwise). */
   readonly #secureContext: tls.SecureContext;
+  /** The same with SSL_OP_LEGACY_SERVER_CONNECT, for a server without RFC 5746; built when one is first met. */
+  #legacyServerContext: tls.SecureContext | null = null;
+  readonly #extraCaPem: string[] | undefined;
+  readonly #reconnectDelayMs: number;
   readonly #dialer: Dialer;
   readonly #tlsConnect: TlsConnect;
   readonly #now: () => number;
@@ -83,6 +96,8 @@ export class SmtpHostProber implements HostProber {
     this.#bounds = options.bounds;
     this.#policy = options.policy;
     this.#secureContext = createProbeSecureContext(options.extraCaPem);
+    this.#extraCaPem = options.extraCaPem;
+    this.#reconnectDelayMs = options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
     this.#dialer = options.dialer ?? new DirectDialer();
     this.#tlsConnect = options.tlsConnect ?? tls.connect;
     this.#now = options.now ?? Date.now;
@@ -90,19 +105,7 @@ export class SmtpHostProber implements HostProber {
 
   async probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe> {
     const startedAt = this.#now();
-    const draft: Draft = {
-      connect: 'error',
-      banner: null,
-      ehlo: null,
-      starttls: 'not_tried',
-      tls: null,
-      ehloTls: null,
-      certIdentity: null,
-      chainDigests: null,
-      timings: { connect: null, banner: null, ehlo: null, tls: null },
-      error: null,
-      refusal: null,
-    };
+    const draft = emptyDraft();
     try {
       await this.#run(target, draft, startedAt, signal);
     } catch {
@@ -142,6 +145,31 @@ export class SmtpHostProber implements HostProber {
     }
 
     const clock = { now: this.#now, deadline: startedAt + this.#bounds.hostBudgetMs, ...(signal ? { signal } : {}) };
+    await this.#session(target, draft, startedAt, clock, false);
+    if (draft.tls?.error !== NO_SECURE_RENEGOTIATION) return;
+
+    // No renegotiation_info in the ServerHello (RFC 5746; TLS stacks from before 2010): OpenSSL 3 refuses the
+    // handshake there, and so do senders on it (Postfix on current distributions, which then deliver in clear),
+    // where senders on GnuTLS or OpenSSL 1.1 go on. What those get is asked on a second connection that
+    // allows it (SSL_OP_LEGACY_SERVER_CONNECT; the probe never renegotiates), one per-address politeness
+    // interval after the first, within the same budget; the result says the server lacks it either way.
+    draft.tls.secureRenegotiation = false;
+    const retryAt = this.#now() + this.#reconnectDelayMs;
+    if (retryAt >= clock.deadline || !(await pause(this.#reconnectDelayMs, signal))) return;
+    const second = emptyDraft();
+    await this.#session(target, second, retryAt, clock, true);
+    if (second.starttls !== 'ok' || second.tls === null) return;
+    Object.assign(draft, second);
+  }
+
+  /** One connection and the conversation on it, as far as it goes; `legacyServerConnect` picks the TLS context. */
+  async #session(
+    target: HostTarget,
+    draft: Draft,
+    startedAt: number,
+    clock: { now: () => number; deadline: number; signal?: AbortSignal },
+    legacyServerConnect: boolean,
+  ): Promise<void> {
     const opened = await SmtpConnection.open({
       dialer: this.#dialer,
       host: target.ip,
@@ -168,7 +196,7 @@ export class SmtpHostProber implements HostProber {
 
     const conn = opened.connection;
     try {
-      const step = await this.#converse(conn, target, draft, connectedAt);
+      const step = await this.#converse(conn, target, draft, connectedAt, legacyServerConnect);
       if (step.status === 'stop' && step.quit) await this.#quit(conn);
     } finally {
       conn.close();
@@ -180,10 +208,16 @@ export class SmtpHostProber implements HostProber {
    * implicit-TLS port only the opening differs (RFC 8314 3.3): the handshake
    * first, then the same greeting and EHLO inside TLS, and no STARTTLS.
    */
-  async #converse(conn: SmtpConnection, target: HostTarget, draft: Draft, connectedAt: number): Promise<Step> {
+  async #converse(
+    conn: SmtpConnection,
+    target: HostTarget,
+    draft: Draft,
+    connectedAt: number,
+    legacyServerConnect: boolean,
+  ): Promise<Step> {
     let greetingFrom = connectedAt;
     if (target.tlsMode === 'implicit') {
-      const secured = await this.#handshake(conn, target, draft);
+      const secured = await this.#handshake(conn, target, draft, legacyServerConnect);
       if (secured.status === 'stop') return secured;
       greetingFrom = this.#now();
     }
@@ -200,7 +234,7 @@ export class SmtpHostProber implements HostProber {
       draft.starttls = 'not_offered';
       return STOP_WITH_QUIT;
     }
-    const started = await this.#starttls(conn, target, draft);
+    const started = await this.#starttls(conn, target, draft, legacyServerConnect);
     if (started.status === 'stop') return started;
 
     return this.#ehloOverTls(conn, draft);
@@ -275,7 +309,7 @@ export class SmtpHostProber implements HostProber {
    * `code / 100 == 2`), so a server answering "250 Go ahead" gets TLS from them. Refusing it here would also send QUIT in clear
    * to a server now waiting for a ClientHello.
    */
-  async #starttls(conn: SmtpConnection, target: HostTarget, draft: Draft): Promise<Step> {
+  async #starttls(conn: SmtpConnection, target: HostTarget, draft: Draft, legacyServerConnect: boolean): Promise<Step> {
     const reply = await this.#command(conn, 'STARTTLS');
     if (reply.status !== 'reply') {
       draft.starttls = 'failed';
@@ -289,7 +323,7 @@ export class SmtpHostProber implements HostProber {
       draft.refusal = this.#refusal('STARTTLS', reply, conn);
       return STOP_WITH_QUIT;
     }
-    return this.#handshake(conn, target, draft);
+    return this.#handshake(conn, target, draft, legacyServerConnect);
   }
 
   /**
@@ -297,10 +331,10 @@ export class SmtpHostProber implements HostProber {
    * connecting, with the same certificate checks either way. `starttls` says
    * whether TLS was established, whichever way it started.
    */
-  async #handshake(conn: SmtpConnection, target: HostTarget, draft: Draft): Promise<Step> {
+  async #handshake(conn: SmtpConnection, target: HostTarget, draft: Draft, legacyServerConnect: boolean): Promise<Step> {
     const handshakeStart = this.#now();
     const upgraded = await conn.upgradeToTls(
-      starttlsOptions(target.exchange, this.#secureContext),
+      starttlsOptions(target.exchange, legacyServerConnect ? this.#legacyContext() : this.#secureContext),
       this.#bounds.tlsHandshakeTimeoutMs,
       this.#tlsConnect,
     );
@@ -326,10 +360,17 @@ export class SmtpHostProber implements HostProber {
     }
     const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds, this.#now());
     draft.starttls = 'ok';
-    draft.tls = inspected.tls;
+    // Without the legacy option the handshake completes only with renegotiation_info (or TLS 1.3, which has none).
+    const secureRenegotiation = legacyServerConnect ? false : inspected.tls.version === 'TLSv1.3' ? null : true;
+    draft.tls = { ...inspected.tls, secureRenegotiation };
     draft.certIdentity = inspected.certIdentity;
     draft.chainDigests = inspected.chainDigests;
     return CONTINUE;
+  }
+
+  #legacyContext(): tls.SecureContext {
+    this.#legacyServerContext ??= createProbeSecureContext(this.#extraCaPem, { legacyServerConnect: true });
+    return this.#legacyServerContext;
   }
 
   /** RFC 3207 4.2: capabilities may differ over TLS, so EHLO is asked again. */
@@ -394,4 +435,36 @@ export class SmtpHostProber implements HostProber {
   #elapsed(since: number): number {
     return Math.max(0, this.#now() - since);
   }
+}
+
+function emptyDraft(): Draft {
+  return {
+    connect: 'error',
+    banner: null,
+    ehlo: null,
+    starttls: 'not_tried',
+    tls: null,
+    ehloTls: null,
+    certIdentity: null,
+    chainDigests: null,
+    timings: { connect: null, banner: null, ehlo: null, tls: null },
+    error: null,
+    refusal: null,
+  };
+}
+
+/** Waits `ms`; false when the signal ended the wait (the caller's abort: no second connection then). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -29,23 +29,27 @@ function extraCaFromEnvironment(): string[] {
  * Protocol and ciphers are those of an opportunistic-TLS sender (RFC 7435): it
  * encrypts with whatever the server offers and delivers anyway, so old versions
  * and weak ciphers are accepted in order to report what such a sender actually
- * gets instead of a failure. For the same reason a server without RFC 5746
- * secure renegotiation (pre-2010 TLS stacks) is accepted: OpenSSL 3.0 dropped
- * SSL_OP_LEGACY_SERVER_CONNECT from its defaults and refuses it at the
- * ServerHello (so do senders on it: Postfix 3.7 on Debian 12), where senders
- * on GnuTLS (Exim on Debian) and OpenSSL 1.1 go on. The probe never
- * renegotiates, so the attack that option guards against does not apply.
+ * gets instead of a failure. A server without RFC 5746 secure renegotiation
+ * (TLS stacks from before 2010) is refused at its ServerHello, as OpenSSL 3
+ * and senders on it (Postfix on current distributions) refuse it: the prober
+ * then asks again on a second connection with `legacyServerConnect`
+ * (SSL_OP_LEGACY_SERVER_CONNECT), to report what senders on GnuTLS or OpenSSL
+ * 1.1, which go on, get. The probe never renegotiates, so the attack that
+ * option guards against does not apply.
  *
  * @param extraCaPem PEM CAs trusted besides Node's bundled roots and NODE_EXTRA_CA_CERTS;
  *   none (or empty) leaves Node's default store alone.
  */
-export function createProbeSecureContext(extraCaPem: readonly string[] | undefined): tls.SecureContext {
+export function createProbeSecureContext(
+  extraCaPem: readonly string[] | undefined,
+  options: { legacyServerConnect?: boolean } = {},
+): tls.SecureContext {
   const ca =
     extraCaPem && extraCaPem.length > 0 ? [...tls.rootCertificates, ...extraCaFromEnvironment(), ...extraCaPem] : undefined;
   return tls.createSecureContext({
     minVersion: 'TLSv1',
     ciphers: 'DEFAULT:@SECLEVEL=0',
-    secureOptions: cryptoConstants.SSL_OP_LEGACY_SERVER_CONNECT,
+    ...(options.legacyServerConnect === true ? { secureOptions: cryptoConstants.SSL_OP_LEGACY_SERVER_CONNECT } : {}),
     ...(ca ? { ca } : {}),
   });
 }
