@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostResult } from '@mxv/schema';
 import { renderHostCard } from '../src/page/render-host-card.js';
-import { sampleHost } from '../../../packages/fleet/test/support/sample-result.js';
+import { sampleHost, sampleTls } from '../../../packages/fleet/test/support/sample-result.js';
 
 /** Issue 11 "Reputation and reach": PTR/FCrDNS and block-list status on the lookup page's host cards. */
 
@@ -67,18 +67,10 @@ describe('host card: a refused command', () => {
 
 describe('host card: TLS without RFC 5746 secure renegotiation', () => {
   it('says which senders refuse the handshake; a secure one says nothing', () => {
-    const base = {
-      version: 'TLSv1.2',
-      cipher: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
-      certValid: true,
-      hostnameMatch: true,
-      notAfter: '2027-01-01T00:00:00.000Z',
-      error: null,
-    };
-    const legacy = String(renderHostCard(host({ tls: { ...base, secureRenegotiation: false } }), Date.now()));
+    const legacy = String(renderHostCard(host({ tls: sampleTls({ secureRenegotiation: false }) }), Date.now()));
     expect(legacy).toContain('not secure (RFC 5746)');
     expect(legacy).toContain('senders on OpenSSL 3');
-    const secure = String(renderHostCard(host({ tls: { ...base, secureRenegotiation: true } }), Date.now()));
+    const secure = String(renderHostCard(host({ tls: sampleTls({ secureRenegotiation: true }) }), Date.now()));
     expect(secure).not.toContain('Renegotiation');
   });
 });

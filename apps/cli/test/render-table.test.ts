@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult, type HostResult } from '@mxv/schema';
 import { renderResultTable } from '../src/output/render-table.js';
-import { sampleHost } from '../../../packages/fleet/test/support/sample-result.js';
+import { sampleHost, sampleTls } from '../../../packages/fleet/test/support/sample-result.js';
 
 /** Issue 11: the check table shows the port and TLS mode of each probe, and the submission services, compactly. */
 
@@ -95,20 +95,12 @@ describe('check table', () => {
   });
 
   it('a TLS without RFC 5746 secure renegotiation: one line saying which senders refuse it; TLS 1.3 and secure ones say nothing', () => {
-    const base = {
-      version: 'TLSv1.2',
-      cipher: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
-      certValid: true,
-      hostnameMatch: true,
-      notAfter: '2027-01-01T00:00:00.000Z',
-      error: null,
-    };
     const lines = renderResultTable(
       result({
         hosts: [
-          host({ ip: '192.0.2.1', tls: { ...base, version: 'TLSv1.2', secureRenegotiation: false } }),
-          host({ ip: '192.0.2.2', tls: { ...base, version: 'TLSv1.2', secureRenegotiation: true } }),
-          host({ ip: '192.0.2.3', tls: { ...base, version: 'TLSv1.3', secureRenegotiation: null } }),
+          host({ ip: '192.0.2.1', tls: sampleTls({ version: 'TLSv1.2', secureRenegotiation: false }) }),
+          host({ ip: '192.0.2.2', tls: sampleTls({ version: 'TLSv1.2', secureRenegotiation: true }) }),
+          host({ ip: '192.0.2.3', tls: sampleTls({ version: 'TLSv1.3', secureRenegotiation: null }) }),
         ],
       }),
       plain,

@@ -347,6 +347,25 @@ export async function startExim(
   };
 }
 
+/**
+ * Root hints naming one root server on a loopback address nothing listens on: a resolver started with them
+ * can reach no name outside the zones it is given, and never primes from the real root servers.
+ */
+function writeSilentRootHints(dir: string): void {
+  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+}
+
+/** A DS record as ldns-keygen writes it: `owner [TTL] [IN] DS key-tag algorithm digest-type digest`. */
+function parseDsLine(line: string): { owner: string; keyTag: string; algorithm: string; digestType: string; digest: string } {
+  const fields = line.trim().split(/\s+/);
+  const ds = fields.indexOf('DS');
+  const [keyTag, algorithm, digestType, ...digest] = fields.slice(ds + 1);
+  if (ds < 1 || keyTag === undefined || algorithm === undefined || digestType === undefined || digest.length === 0) {
+    throw new Error(`not a DS line: ${line}`);
+  }
+  return { owner: fields[0] ?? '', keyTag, algorithm, digestType, digest: digest.join('') };
+}
+
 export interface NamedSetup {
   /** On 127.0.0.1: named listens on interface addresses only, and the other 127.x addresses are not. */
   port: number;
@@ -365,14 +384,10 @@ export interface NamedSetup {
 export async function startNamed(dir: string, setup: NamedSetup): Promise<Running & { address: string }> {
   const named = unpackedDebianBinary('mxv-bind-debs', ['bind9'], 'usr/sbin/named');
   readable(dir);
-  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+  writeSilentRootHints(dir);
   const anchors = setup.trustAnchors.map((line) => {
-    // owner [TTL] [IN] DS key-tag algorithm digest-type digest
-    const fields = line.trim().split(/\s+/);
-    const ds = fields.indexOf('DS');
-    const [keyTag, algorithm, digestType, ...digest] = fields.slice(ds + 1);
-    if (ds < 1 || digest.length === 0) throw new Error(`not a DS line: ${line}`);
-    return `  "${fields[0]}" static-ds ${keyTag} ${algorithm} ${digestType} "${digest.join('')}";`;
+    const ds = parseDsLine(line);
+    return `  "${ds.owner}" static-ds ${ds.keyTag} ${ds.algorithm} ${ds.digestType} "${ds.digest}";`;
   });
   writeFileSync(
     join(dir, 'named.conf'),
@@ -442,15 +457,13 @@ export async function startPdnsRecursor(dir: string, setup: PdnsRecursorSetup): 
   // Unpacked, as named: installing pdns-recursor would start a resolver that primes from the root servers.
   const recursor = unpackedDebianBinary('mxv-pdns-debs', ['pdns-recursor'], 'usr/sbin/pdns_recursor');
   readable(dir);
-  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+  writeSilentRootHints(dir);
   writeFileSync(
     join(dir, 'recursor.lua'),
     setup.trustAnchors
       .map((line) => {
-        const fields = line.trim().split(/\s+/);
-        const ds = fields.indexOf('DS');
-        if (ds < 1) throw new Error(`not a DS line: ${line}`);
-        return `addTA('${fields[0]}', '${fields.slice(ds + 1).join(' ')}')`;
+        const ds = parseDsLine(line);
+        return `addTA('${ds.owner}', '${ds.keyTag} ${ds.algorithm} ${ds.digestType} ${ds.digest}')`;
       })
       .join('\n'),
   );
@@ -511,7 +524,7 @@ export interface UnboundSetup {
 export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Running & { address: string }> {
   readable(dir);
   const logFile = join(dir, 'unbound.log');
-  writeFileSync(join(dir, 'root.hints'), '.  3600000 NS a.root.invalid.\na.root.invalid. 3600000 A 127.0.0.254\n');
+  writeSilentRootHints(dir);
   const stubs = Object.entries(setup.stubs).flatMap(([zone, addr]) => [
     'stub-zone:',
     `  name: "${zone}."`,

@@ -1,5 +1,18 @@
-import { NO_SECURITY, type CheckResult, type HostResult } from '@mxv/schema';
+import { NO_SECURITY, type CheckResult, type HostResult, type TlsInfo } from '@mxv/schema';
 import type { HostProbe } from '@mxv/probe';
+
+/** A TLS 1.2 session with a valid certificate for the exchange, for a host that did STARTTLS. */
+export function sampleTls(overrides: Partial<TlsInfo> = {}): TlsInfo {
+  return {
+    version: 'TLSv1.2',
+    cipher: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+    certValid: true,
+    hostnameMatch: true,
+    notAfter: '2027-01-01T00:00:00.000Z',
+    error: null,
+    ...overrides,
+  };
+}
 
 /** A complete, schema-valid result for store and worker tests. */
 export function sampleResult(domain: string, checkedAt: string, overrides: Partial<CheckResult> = {}): CheckResult {
