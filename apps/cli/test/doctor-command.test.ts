@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type World } from '@mxv/testkit';
+import { startDnsServer, startWorld, type World } from '@mxv/testkit';
 import { runCli } from './run-cli.js';
 
 const GOOD_LIST = 'bl.example';
@@ -113,6 +113,21 @@ describe('mxv doctor --json against a simulated world', () => {
     const output = JSON.parse(run.stdout) as DoctorOutput;
     expect(byName(output)['egress:smtp']).toBe('fail');
     expect(run.code).toBe(1);
+  });
+
+  it("a domain's own name server given as the resolver (no recursion): fails and says so", async () => {
+    // Answers for its zone, with AA and without RA (RFC 1035 4.1.1), as NSD or BIND's authoritative side do.
+    const authoritative = await startDnsServer({ host: '127.0.0.1', port: 0, answerAs: 'authoritative', zones: ['test'] });
+    try {
+      const address = `127.0.0.1:${authoritative.port}`;
+      const run = await runCli(['doctor', '--json', '--dns', address, '--dns-test-name', 'test', '--dns-timeout-ms', '500']);
+      const check = (JSON.parse(run.stdout) as DoctorOutput).checks.find((c) => c.name === `dns:${address}`);
+      expect(check?.status).toBe('fail');
+      expect(check?.detail).toMatch(/^does not offer recursion \(RA clear\).*\(SOA test: NOERROR\)$/);
+      expect(run.code).toBe(1);
+    } finally {
+      await authoritative.stop();
+    }
   });
 
   it('bad usage exits 2', async () => {

@@ -274,6 +274,14 @@ describe('StubResolver against a loopback responder', () => {
     expect(answer.records).toEqual([{ type: 'CNAME', name: 'alias.example.test', ttl: 60, target: 'gone.example.test' }]);
   });
 
+  it('a SOA question answered with the SOA is NOERROR (a type the decoder keeps as OTHER)', async () => {
+    const responder = await startResponder(HOST_A, (query) => [reply(query, { answers: [SOA('example.test')] })]);
+    const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('example.test', 'SOA');
+    expect(answer.status).toBe('NOERROR');
+    expect(answer.records).toEqual([{ type: 'OTHER', name: 'example.test', ttl: 60, rrtype: 'SOA' }]);
+    expect(answer.recursionAvailable).toBe(true);
+  });
+
   it('maps NOERROR without records of the asked type to NODATA', async () => {
     const responder = await startResponder(HOST_A, (query) => [reply(query)]);
     const answer = await new StubResolver({ servers: [responder.server], bounds: bounds() }).query('empty.example.test', 'MX');

@@ -14,6 +14,8 @@ export interface DnsResponse {
   truncated: boolean;
   /** AD (RFC 4035 3.2.3). */
   authenticated: boolean;
+  /** RA (RFC 1035 4.1.1): the server offers recursion; an authoritative-only server clears it. */
+  recursionAvailable: boolean;
   /** The response carries an OPT record: the server speaks EDNS (RFC 6891 7: one that does not MUST NOT send one). */
   edns: boolean;
   /** The full rcode: the header's 4 bits and the OPT record's upper 8 (RFC 6891 6.1.3). */
@@ -42,6 +44,7 @@ const HEADER_BYTES = 12;
 const FLAG_QR = 0x8000;
 const FLAG_TC = 0x0200;
 const FLAG_AD = 0x0020;
+const FLAG_RA = 0x0080;
 /** RFC 6891 6.1.2. */
 const OPT_TYPE = 41;
 /** RFC 1035 3.2.2. */
@@ -152,6 +155,7 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
     isResponse: (flags & FLAG_QR) !== 0,
     truncated: (flags & FLAG_TC) !== 0,
     authenticated: (flags & FLAG_AD) !== 0,
+    recursionAvailable: (flags & FLAG_RA) !== 0,
     edns: optSeen,
     rcode: (extendedRcode << 4) | (flags & 0xf),
     questions,

@@ -38,6 +38,12 @@ export interface DnsAnswer {
   records: DnsRecord[];
   /** The AD bit of the response (RFC 4035 3.2.3); meaningful only from a validating resolver. */
   authenticated: boolean;
+  /**
+   * The RA bit of the response (RFC 1035 4.1.1): false from a server that only answers for its own zones
+   * (an authoritative server given as the resolver), and when no server answered. Absent from answers
+   * made by other resolvers than the stub (tests, caches of an older shape).
+   */
+  recursionAvailable?: boolean;
   /** The UDP answer had TC set and the question was asked again over TCP. */
   usedTcp: boolean;
   /** "host:port" of the resolver that gave this answer, null when none did. */

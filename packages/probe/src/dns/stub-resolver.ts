@@ -214,7 +214,7 @@ function statusOf(packet: DnsResponse, question: DnsQuestion): DnsStatus {
     case 0: {
       const records = packet.records;
       const owner = question.type === 'CNAME' ? question.name : followCnameChain(records, question.name).target;
-      for (const record of records) if (record.type === question.type && record.name === owner) return 'NOERROR';
+      for (const record of records) if (answersType(record, question.type) && record.name === owner) return 'NOERROR';
       return 'NODATA';
     }
     case 3:
@@ -224,6 +224,11 @@ function statusOf(packet: DnsResponse, question: DnsQuestion): DnsStatus {
     default:
       return 'SERVFAIL';
   }
+}
+
+/** A record of the asked type; a type the decoder does not read (SOA) comes as OTHER with its name. */
+function answersType(record: DnsRecord, type: DnsQuestionType): boolean {
+  return record.type === type || (record.type === 'OTHER' && record.rrtype === type);
 }
 
 /** An answer a server gave, in the one shape every answered question has. */
@@ -239,6 +244,7 @@ function answered(
     status,
     records: packet.records,
     authenticated: packet.authenticated,
+    recursionAvailable: packet.recursionAvailable,
     usedTcp,
     server,
     elapsedMs: Math.round(performance.now() - started),
@@ -253,6 +259,7 @@ function failedAnswer(status: DnsStatus, error: string, started: number): DnsAns
     status,
     records: [],
     authenticated: false,
+    recursionAvailable: false,
     usedTcp: false,
     server: null,
     elapsedMs: Math.round(performance.now() - started),
