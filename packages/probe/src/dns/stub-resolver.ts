@@ -226,9 +226,14 @@ function statusOf(packet: DnsResponse, question: DnsQuestion): DnsStatus {
   }
 }
 
-/** A record of the asked type; a type the decoder does not read (SOA) comes as OTHER with its name. */
+/**
+ * A record of the asked type. SOA, the one asked type the decoder does not read, comes as OTHER with its
+ * name; any other asked type comes decoded, and OTHER of its name is a record that answers nothing (its
+ * class is not IN, or its data is malformed: decode-response.ts).
+ */
 function answersType(record: DnsRecord, type: DnsQuestionType): boolean {
-  return record.type === type || (record.type === 'OTHER' && record.rrtype === type);
+  if (record.type === type) return true;
+  return type === 'SOA' && record.type === 'OTHER' && record.rrtype === 'SOA';
 }
 
 /** An answer a server gave, in the one shape every answered question has. */
