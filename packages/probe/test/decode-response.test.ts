@@ -54,6 +54,8 @@ function expectedRecord(answer: Answer): DnsRecord | null {
         port: answer.data.port,
         target: canonical(answer.data.target),
       };
+    case 'SOA':
+      return { type: 'SOA', name, ttl, primary: canonical(answer.data.mname) };
     default:
       return { type: 'OTHER', name, ttl, rrtype: answer.type };
   }

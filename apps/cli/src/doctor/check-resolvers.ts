@@ -5,8 +5,8 @@ import { doctorCheck, type DoctorCheck } from './doctor-check.js';
  * Each resolver on its own (`dns:HOST:PORT`): does it answer, does it offer
  * recursion (an authoritative server passed as --dns answers only for its own
  * zones), and does it validate DNSSEC (the `dnssec` and `dane` checks need a
- * validating resolver: without one they say unknown / not_applicable). Asked: the SOA of `testName`'s
- * top-level domain, the question resolver-validation.ts asks.
+ * validating resolver: without one they say unknown / not_applicable). Asked:
+ * the SOA of `testName`'s top-level domain, the question resolver-validation.ts asks.
  */
 export async function checkResolvers(
   servers: readonly DnsServerAddress[],

@@ -67,7 +67,7 @@ class CutShort extends Malformed {}
  * Decodes a DNS response for the stub resolver (RFC 1035 4.1), in one pass
  * and only as far as the resolver needs it: the header, the question, the
  * answer records of the types the engine reads (A, AAAA, CNAME, PTR, MX, TXT,
- * TLSA, SRV; any other type becomes `OTHER`), and the OPT record of the
+ * TLSA, SRV, SOA; any other type becomes `OTHER`), and the OPT record of the
  * additional section. Authority and other additional records are walked over
  * with every bound checked but not decoded: a DNSSEC-signed negative answer
  * carries a SOA, NSEC3 records and their signatures there, which dns-packet
@@ -274,6 +274,10 @@ function readAnswer(bytes: Buffer, cursor: { offset: number }): DnsRecord | null
       const exchange = nameWithin(bytes, start + 2, end);
       return exchange === null ? other() : { type: 'MX', name, ttl, priority: bytes.readUInt16BE(start), exchange };
     }
+    case SOA_TYPE: {
+      const primary = soaPrimaryWithin(bytes, start, end);
+      return primary === null ? other() : { type: 'SOA', name, ttl, primary };
+    }
     case 16: {
       const text = txtWithin(bytes, start, end);
       return text === null ? other() : { type: 'TXT', name, ttl, text };
@@ -313,6 +317,20 @@ function readAnswer(bytes: Buffer, cursor: { offset: number }): DnsRecord | null
 function nameWithin(bytes: Buffer, start: number, end: number): string | null {
   try {
     return readName(bytes.subarray(0, end), { offset: start });
+  } catch (error) {
+    if (error instanceof Malformed) return null;
+    throw error;
+  }
+}
+
+/** RFC 1035 3.3.13: MNAME, RNAME, then five 32-bit numbers; the MNAME, or null when the data is not that. */
+function soaPrimaryWithin(bytes: Buffer, start: number, end: number): string | null {
+  try {
+    const within = bytes.subarray(0, end);
+    const cursor = { offset: start };
+    const primary = readName(within, cursor);
+    skipName(within, cursor);
+    return end - cursor.offset === 20 ? primary : null;
   } catch (error) {
     if (error instanceof Malformed) return null;
     throw error;

@@ -21,6 +21,8 @@ export type DnsRecord =
       /** Hex of the certificate association data. */
       data: string;
     }
+  /** RFC 1035 3.3.13: a zone's start of authority; `primary` is its MNAME, the zone's primary name server. */
+  | { type: 'SOA'; name: string; ttl: number; primary: string }
   /** RFC 2782; `target` "" is the root ".": the service is decidedly not offered. */
   | { type: 'SRV'; name: string; ttl: number; priority: number; weight: number; port: number; target: string }
   | { type: 'OTHER'; name: string; ttl: number; rrtype: string };

@@ -214,7 +214,7 @@ function statusOf(packet: DnsResponse, question: DnsQuestion): DnsStatus {
     case 0: {
       const records = packet.records;
       const owner = question.type === 'CNAME' ? question.name : followCnameChain(records, question.name).target;
-      for (const record of records) if (answersType(record, question.type) && record.name === owner) return 'NOERROR';
+      for (const record of records) if (record.type === question.type && record.name === owner) return 'NOERROR';
       return 'NODATA';
     }
     case 3:
@@ -224,16 +224,6 @@ function statusOf(packet: DnsResponse, question: DnsQuestion): DnsStatus {
     default:
       return 'SERVFAIL';
   }
-}
-
-/**
- * A record of the asked type. SOA, the one asked type the decoder does not read, comes as OTHER with its
- * name; any other asked type comes decoded, and OTHER of its name is a record that answers nothing (its
- * class is not IN, or its data is malformed: decode-response.ts).
- */
-function answersType(record: DnsRecord, type: DnsQuestionType): boolean {
-  if (record.type === type) return true;
-  return type === 'SOA' && record.type === 'OTHER' && record.rrtype === 'SOA';
 }
 
 /** An answer a server gave, in the one shape every answered question has. */
