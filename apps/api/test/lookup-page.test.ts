@@ -109,6 +109,38 @@ describe('lookup page', () => {
     expect(res.body).toContain('Certificate problems');
   });
 
+  it('a TLS handshake that never completed: its own note with the alert, and no certificate called untrusted', async () => {
+    const domain = 'handshake.test';
+    const failed: HostResult = {
+      ...hostileHost(domain),
+      starttls: 'failed',
+      tls: {
+        version: null,
+        cipher: null,
+        certValid: false,
+        hostnameMatch: false,
+        notAfter: null,
+        error: 'tlsv1_alert_internal_error',
+      },
+      error: 'tls_handshake_failed',
+    };
+    await api.store.write(
+      sampleResult(domain, new Date().toISOString(), {
+        checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: false },
+        hosts: [failed],
+      }),
+    );
+    const body = (await api.app.inject(`/d/${domain}`)).body;
+    expect(body).toContain('TLS handshake fails');
+    expect(body).toMatch(
+      /mx\.handshake\.test: the server offers TLS, then the handshake\s+does\s+not\s+complete\s+\(<code>tlsv1_alert_internal_error<\/code>\)/,
+    );
+    expect(body).toMatch(/<span class="tag bad">handshake failed<\/span>\s*<code>tlsv1_alert_internal_error<\/code>/);
+    expect(body).not.toContain('Certificate problems');
+    expect(body).not.toContain('does not cover');
+    expect(body).not.toContain('not trusted');
+  });
+
   it('explains null MX, implicit MX, blocked and unreachable hosts', async () => {
     const now = new Date().toISOString();
     await api.store.write(

@@ -13,6 +13,7 @@ import {
   opensslStarttls,
   startExim,
   startMicrosocks,
+  startOpensmtpd,
   startPostfix,
   startUnbound,
   swaks,
@@ -55,6 +56,7 @@ const ip = {
   dualStack: `${block}.14`,
   dnsblDrop: `${block}.15`,
   legacyTls: `${block}.16`,
+  opensmtpd: `${block}.17`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -76,6 +78,7 @@ const NAMES = {
   dualStack: 'mx14.interop.test',
   dnsblDrop: 'mx15.interop.test',
   legacyTls: 'mx16.interop.test',
+  opensmtpd: 'mx17.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -140,6 +143,8 @@ let caFile: string;
 let auth: DnsServer;
 let unbound: Running & { address: string };
 const servers: Running[] = [];
+let eximLegacy: Running;
+let opensmtpd: Running;
 const results = new Map<string, CheckResult>();
 /** Where Postfix's log stood when the shared `mxv check` run began. */
 let postfixLogFrom = 0;
@@ -174,6 +179,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const wrongName = await certFiles(ca, 'mx3', ['other.interop.test']);
     const eximCert = await certFiles(ca, 'mx4', [NAMES.exim]);
     const legacyTlsCert = await certFiles(ca, 'mx16', [NAMES.legacyTls]);
+    const opensmtpdCert = await certFiles(ca, 'mx17', [NAMES.opensmtpd]);
     const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
     const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
@@ -206,6 +212,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'exim.interop.test': mx(NAMES.exim),
         'legacy-tls.interop.test': mx(NAMES.legacyTls),
         [NAMES.legacyTls]: [{ type: 'A', address: ip.legacyTls }],
+        'opensmtpd.interop.test': mx(NAMES.opensmtpd),
+        [NAMES.opensmtpd]: [{ type: 'A', address: ip.opensmtpd }],
         'ps.interop.test': mx(NAMES.postscreen),
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
         'blocked.interop.test': mx(NAMES.blocked),
@@ -320,11 +328,12 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     mkdirSync(join(dir, 'exim'));
     servers.push(await startExim(join(dir, 'exim'), ip.exim, NAMES.exim, eximCert));
     // A TLS stack from before RFC 5746 (2010): no renegotiation_info in its ServerHello. GnuTLS plays it.
-    servers.push(
-      await startExim(join(dir, 'exim-legacy'), ip.legacyTls, NAMES.legacyTls, legacyTlsCert, {
-        tlsRequireCiphers: 'NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION',
-      }),
-    );
+    eximLegacy = await startExim(join(dir, 'exim-legacy'), ip.legacyTls, NAMES.legacyTls, legacyTlsCert, {
+      tlsRequireCiphers: 'NORMAL:-VERS-TLS1.3:%DISABLE_SAFE_RENEGOTIATION',
+    });
+    servers.push(eximLegacy);
+    opensmtpd = await startOpensmtpd(join(dir, 'opensmtpd'), ip.opensmtpd, NAMES.opensmtpd, opensmtpdCert, ip.unbound);
+    servers.push(opensmtpd);
     mkdirSync(join(dir, 'unbound'));
     unbound = await startUnbound(join(dir, 'unbound'), {
       ip: ip.unbound,
@@ -346,6 +355,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'tls-broken.interop.test',
       'tls10.interop.test',
       'legacy-tls.interop.test',
+      'opensmtpd.interop.test',
       'ask-cert.interop.test',
       'dual-stack.interop.test',
       ...ROUTE_CASES.map(({ domain }) => domain),
@@ -655,7 +665,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(host).toMatchObject({ starttls: 'ok', error: null });
     expect(host.tls).toMatchObject({ version: 'TLSv1.2', certValid: true, hostnameMatch: true, secureRenegotiation: false });
     // Refused on mxv's first connection (Exim logs the handshake our ClientHello ended), described from its second.
-    const eximLog = servers.at(-1)?.log() ?? '';
+    const eximLog = eximLegacy.log();
     expect(eximLog.match(/TLS error on connection from \(mxv\.interop\.test\) .*Handshake failed/g), eximLog).toHaveLength(1);
     // OpenSSL 3's default (as Postfix 3.7 on Debian 12 uses it) stops at the ServerHello.
     const strict = opensslStarttls(ip.legacyTls, NAMES.legacyTls, caFile);
@@ -675,6 +685,34 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
     );
     expect(finger).toMatch(/unsafe legacy renegotiation disabled/);
+  });
+
+  it("Debian 12's OpenSMTPD (6.8 on OpenSSL 3): STARTTLS offered and answered 220, then its handshake ends in an internal_error alert; mxv says so and not that a certificate is bad, as openssl s_client and posttls-finger see it", async () => {
+    const { result, host } = hostOf('opensmtpd.interop.test');
+    // Delivery still works: Postfix at level "may" retries such a server in clear, and so do most senders.
+    expect(result.verdict).toBe('ok');
+    expect(result.checks.tlsSupported).toBe(false);
+    const seen = await swaks(ip.opensmtpd, false);
+    expect(host.banner).toEqual({ code: 220, text: `${NAMES.opensmtpd} ESMTP OpenSMTPD` });
+    expect(host.banner?.text, seen.raw).toBe(seen.banner);
+    expect(host.ehlo?.extensions, seen.raw).toEqual(seen.ehlo);
+    expect(host.ehlo?.extensions).toContain('STARTTLS');
+    // The private key lives in another process of OpenSMTPD's privilege separation, and its signing through
+    // OpenSSL 3 fails (OpenSMTPD issues #1171, #1239): the handshake dies at the server's signature.
+    expect(host).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed' });
+    expect(host.tls).toMatchObject({ version: null, cipher: null, error: 'tlsv1_alert_internal_error' });
+    expect(opensmtpd.log()).toMatch(/smtp disconnected reason="io-error: .*EVP lib"/);
+    const ssl = opensslStarttls(ip.opensmtpd, NAMES.opensmtpd, caFile);
+    // s_client prints the certificate and the suite of the ServerHello, which came before the failed signature.
+    expect(ssl.raw).toMatch(/tlsv1 alert internal error.*SSL alert number 80/);
+    const finger = await execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${ip.opensmtpd}]:25`], {
+      env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
+      timeout: 20_000,
+    }).then(
+      (out) => out.stdout + out.stderr,
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+    );
+    expect(finger).toMatch(/tlsv1 alert internal error.*SSL alert number 80/);
   });
 
   it('a server that asks for a client certificate: mxv sends none, the handshake completes, as for openssl s_client', () => {

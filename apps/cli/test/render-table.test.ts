@@ -94,6 +94,30 @@ describe('check table', () => {
     ]);
   });
 
+  it('a handshake that never completed (an alert after STARTTLS): said so with the alert, and no certificate judged', () => {
+    const failed = { version: null, cipher: null, certValid: false, hostnameMatch: false, notAfter: null };
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({
+            ip: '192.0.2.1',
+            starttls: 'failed',
+            error: 'tls_handshake_failed',
+            tls: sampleTls({ ...failed, error: 'tlsv1_alert_internal_error' }),
+          }),
+          host({ ip: '192.0.2.2', starttls: 'failed', error: 'timeout', tls: sampleTls({ ...failed, error: null }) }),
+          host({ ip: '192.0.2.3', tls: sampleTls({ certValid: false, hostnameMatch: false, error: 'CERT_HAS_EXPIRED' }) }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    const row = (ip: string): string => lines.find((l) => l.includes(ip))?.replace(/\s+\d+$/, '') ?? '';
+    expect(row('192.0.2.1')).toMatch(/failed\s+handshake failed: tlsv1_alert_internal_error$/);
+    expect(row('192.0.2.2')).toMatch(/failed\s+handshake failed timeout$/);
+    expect(row('192.0.2.3')).toMatch(/ok\s+TLSv1\.2 cert CERT_HAS_EXPIRED name mismatch \d+d left$/);
+    expect(lines.filter((l) => l.includes('192.0.2.1') || l.includes('192.0.2.2')).join('\n')).not.toMatch(/cert|name/);
+  });
+
   it('a TLS without RFC 5746 secure renegotiation: one line saying which senders refuse it; TLS 1.3 and secure ones say nothing', () => {
     const lines = renderResultTable(
       result({

@@ -144,7 +144,20 @@ export function explainResult(result: CheckResult): Note[] {
       certificate for the MX name.`,
     );
   }
-  const badCerts = reachable.filter((h) => h.tls && (!h.tls.certValid || !h.tls.hostnameMatch));
+  // A handshake that never completed (no version) offered no certificate to judge: it is a note of its own.
+  const failedHandshakes = reachable.filter((h) => h.tls && h.tls.version === null);
+  if (failedHandshakes.length > 0) {
+    const alerts = [...new Set(failedHandshakes.map((h) => h.tls?.error).filter((e) => e !== null && e !== undefined))];
+    add(
+      'warn',
+      'TLS handshake fails',
+      html`${[...new Set(failedHandshakes.map((h) => h.exchange))].join(', ')}: the server offers TLS, then the handshake does not
+      complete${alerts.length > 0 ? html` (<code>${alerts.join(', ')}</code>)` : ''}. Senders that try TLS and fall back, as
+      Postfix does, deliver in clear text; senders that require TLS (DANE, MTA-STS in enforce mode) cannot deliver. The server's
+      own TLS log says why: often a key or certificate it cannot use, or a TLS library it was not built for.`,
+    );
+  }
+  const badCerts = reachable.filter((h) => h.tls && h.tls.version !== null && (!h.tls.certValid || !h.tls.hostnameMatch));
   if (badCerts.length > 0) {
     add(
       'warn',

@@ -58,8 +58,16 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     );
   }
   row(implicit ? 'TLS first' : 'STARTTLS', html`<span class="tag ${starttls.tone}">${starttls.text}</span>`);
-  if (tls) {
-    row('TLS', html`${tls.version ?? '?'} · <span class="mono">${tls.cipher ?? '?'}</span>`);
+  if (tls && tls.version === null) {
+    // No version: the handshake never completed, so no certificate was judged; saying it is untrusted would mislead.
+    row(
+      'TLS',
+      html`<span class="tag bad">handshake failed</span>${tls.error ? html` <code>${tls.error}</code>` : ''}
+        ${implicit ? 'The TLS handshake' : 'The server accepted STARTTLS, then the TLS handshake'} did not complete, so no
+        certificate could be checked.`,
+    );
+  } else if (tls) {
+    row('TLS', html`${tls.version} · <span class="mono">${tls.cipher ?? '?'}</span>`);
     if (tls.secureRenegotiation === false) {
       row(
         'Renegotiation',

@@ -162,7 +162,12 @@ function hostRow(host: HostResult, first: string, exchange: string, showPort: bo
 function tlsText(host: HostResult, colors: Colors): string {
   const tls = host.tls;
   if (!tls) return host.error ? colors.red(host.error) : '';
-  const parts = [tls.version ?? '?'];
+  // No version: the handshake never completed, so there is no certificate to judge (not a bad one).
+  if (tls.version === null) {
+    const reason = colors.red(`handshake failed${tls.error ? `: ${tls.error}` : ''}`);
+    return host.error && host.error !== 'tls_handshake_failed' ? `${reason} ${colors.red(host.error)}` : reason;
+  }
+  const parts = [tls.version];
   parts.push(tls.certValid ? colors.green('cert ok') : colors.red(`cert ${tls.error ?? 'invalid'}`));
   parts.push(tls.hostnameMatch ? colors.green('name ok') : colors.red('name mismatch'));
   // RFC 8461 4: the exchange is in the domain's MTA-STS policy and its certificate is valid for it.

@@ -259,8 +259,9 @@ export function eximBinary(): string {
   return unpackedDebianBinary('mxv-exim-debs', ['exim4-daemon-light', 'exim4-base'], 'usr/sbin/exim4');
 }
 
-function ensureEximUser(): void {
-  if (spawnSync('id', ['Debian-exim']).status === 0) return;
+/** A system user (and its group) as the package's maintainer script would create it; these runs skip those scripts. */
+function ensureSystemUser(name: string): void {
+  if (spawnSync('id', [name]).status === 0) return;
   run('useradd', [
     '--system',
     '--user-group',
@@ -269,7 +270,7 @@ function ensureEximUser(): void {
     '/nonexistent',
     '--shell',
     '/usr/sbin/nologin',
-    'Debian-exim',
+    name,
   ]);
 }
 
@@ -290,7 +291,7 @@ export async function startExim(
   options: EximOptions = {},
 ): Promise<Running> {
   const binary = eximBinary();
-  ensureEximUser();
+  ensureSystemUser('Debian-exim');
   readable(dir);
   const spool = join(dir, 'spool');
   const logDir = join(dir, 'log');
@@ -345,6 +346,61 @@ export async function startExim(
     log,
     stop: () => stopChild(child),
   };
+}
+
+export function opensmtpdBinary(): string {
+  return unpackedDebianBinary('mxv-opensmtpd-debs', ['opensmtpd'], 'usr/sbin/smtpd');
+}
+
+/**
+ * OpenSMTPD as Debian 12 ships it (6.8.0p2 on OpenSSL 3) on one address, port 25, STARTTLS offered with the
+ * given certificate, refusing every recipient. Its paths are built in (queue under /var/spool/smtpd, control
+ * socket in /run), so it runs in a mount namespace of its own with private ones, and with a resolv.conf naming
+ * `resolver`: it looks up each client's name, and must ask no resolver but ours.
+ */
+export async function startOpensmtpd(
+  dir: string,
+  ip: string,
+  hostname: string,
+  tls: TlsFiles,
+  resolver: string,
+): Promise<Running> {
+  const binary = opensmtpdBinary();
+  // The users of its privilege separation, and the empty directory its unprivileged processes chroot into.
+  for (const user of ['opensmtpd', 'opensmtpq']) ensureSystemUser(user);
+  mkdirSync('/var/lib/opensmtpd/empty', { recursive: true });
+  readable(dir);
+  const spool = join(dir, 'spool');
+  const runDir = join(dir, 'run');
+  for (const d of [spool, runDir]) mkdirSync(d, { recursive: true });
+  const resolvConf = join(dir, 'resolv.conf');
+  writeFileSync(resolvConf, `nameserver ${resolver}\noptions timeout:2 attempts:1\n`);
+  const config = join(dir, 'smtpd.conf');
+  writeFileSync(
+    config,
+    [
+      `pki ${hostname} cert "${tls.certFile}"`,
+      `pki ${hostname} key "${tls.keyFile}"`,
+      `listen on ${ip} port 25 tls pki ${hostname} hostname ${hostname}`,
+      'match from any for any reject',
+      '',
+    ].join('\n'),
+  );
+  const mounts = [`${resolvConf} /etc/resolv.conf`, `${spool} /var/spool`, `${runDir} /run`].map((m) => `mount --bind ${m}`);
+  // -d: in the foreground (our child, ending with it), logging to stderr.
+  const child: ChildProcess = spawn(
+    'unshare',
+    ['--mount', 'sh', '-c', `${mounts.join(' && ')} && exec ${binary} -d -f ${config}`],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output;
+  await waitListening(ip, 25, 'opensmtpd', log);
+  return { log, stop: () => stopChild(child) };
 }
 
 /**
