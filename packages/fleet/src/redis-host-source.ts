@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isTransientHostError, portLabel } from '@mxv/probe';
+import { GateLease, isTransientHostError, portLabel } from '@mxv/probe';
 import { hostProbeSchema } from '@mxv/probe/schemas';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget } from '@mxv/probe';
 import type { Result } from 'ioredis';
@@ -112,11 +112,12 @@ export class RedisHostSource implements HostProbeSource {
       if (raced.status === 'hit') return { status: 'cached', probe: raced.probe };
       const decision = await this.#gate.acquire(target);
       if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
+      const lease = new GateLease(this.#gate, target, decision);
       let probe: HostProbe;
       try {
-        probe = await this.#prober.probe(target, signal);
+        probe = await this.#prober.probe(target, signal, { reconnect: lease.reconnect });
       } finally {
-        decision.release();
+        lease.release();
       }
       // Our own abort (a job deadline, a drain) cut the probe short: it says nothing of the host, and cached
       // it would hand every domain behind the host a false verdict (`aborted` reads as no greeting) for its TTL.

@@ -1,4 +1,4 @@
-import type { HostProbe, HostProber, HostTarget } from '@mxv/probe';
+import type { HostProbe, HostProber, HostTarget, ProbeCallOptions, ReconnectLeave } from '@mxv/probe';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisHostSource, type RedisHostSourceOptions } from '../src/redis-host-source.js';
@@ -209,6 +209,40 @@ describe('RedisHostSource', () => {
     expect((await a.obtain(target('192.0.2.80'))).status).toBe('cached');
     expect(prober.calls).toHaveLength(1);
     expect((await invalid.get()).values[0]?.value).toBe(1);
+  });
+
+  it("a probe's second connection (a server without RFC 5746) passes the fleet gate like a first: refused within the address's interval, granted after it, its lease given back", async () => {
+    const keys = fleetKeys(server.prefix('reconnect'));
+    const redis = server.client();
+    const leaves: Array<ReconnectLeave & { at: number }> = [];
+    // What SmtpHostProber does for such a server: after its first connection, ask again until granted.
+    const reconnecting: HostProber = {
+      async probe(t: HostTarget, _signal?: AbortSignal, options?: ProbeCallOptions): Promise<HostProbe> {
+        for (;;) {
+          const leave = await options?.reconnect?.();
+          if (leave === undefined) break;
+          leaves.push({ ...leave, at: Date.now() });
+          // While the second connection is open its lease is held: one, as for the first.
+          if (leave.status === 'granted') {
+            expect(await redis.zcard(keys.politeLeases('address', t.ip))).toBe(1);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, leave.retryAfterMs));
+        }
+        return sampleProbe(t.ip, { probedAs: t.exchange });
+      },
+    };
+    // 4 connections a second to one address: a window of 250 ms (plus the gate's jitter allowance).
+    const started = Date.now();
+    const obtained = await source(keys, reconnecting, 4).obtain(target('192.0.2.95'));
+    expect(obtained.status).toBe('probed');
+    expect(leaves[0]).toMatchObject({ status: 'wait' });
+    expect(leaves.at(-1)).toMatchObject({ status: 'granted' });
+    expect((leaves.at(-1)?.at ?? 0) - started).toBeGreaterThanOrEqual(240);
+    expect(await redis.zcard(keys.politeLeases('address', '192.0.2.95'))).toBe(0);
+    // Another worker, at once, for another port of the address: the second connection's grant holds it off.
+    const other = await source(keys, new CountingProber(1), 4).obtain({ ...target('192.0.2.95'), port: 587 });
+    expect(other).toMatchObject({ status: 'deferred', reason: 'politeness_rate' });
   });
 
   it('keeps its scripts working after SCRIPT FLUSH (lock release, gate)', async () => {

@@ -5,6 +5,7 @@ export * from './engine/host-types.js';
 export * from './engine/verdict.js';
 export * from './engine/check-domain.js';
 export * from './engine/local-politeness-gate.js';
+export * from './engine/gate-lease.js';
 export * from './engine/politeness-groups.js';
 export * from './engine/memory-host-source.js';
 export * from './engine/create-engine-parts.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SchedulingSlack } from '@mxv/testkit';
-import type { HostProbe, HostProber, HostTarget } from '../src/engine/host-types.js';
+import type { HostProbe, HostProber, HostTarget, ProbeCallOptions } from '../src/engine/host-types.js';
 import { LocalPolitenessGate } from '../src/engine/local-politeness-gate.js';
 import { MemoryHostSource } from '../src/engine/memory-host-source.js';
 
@@ -61,6 +61,34 @@ describe('MemoryHostSource', () => {
     expect(results.filter((r) => r.status === 'probed')).toHaveLength(1);
     expect(later.status).toBe('cached');
     expect(source.stats).toEqual({ hits: 20, misses: 1, entries: 1 });
+  });
+
+  it("a probe's further connection goes through the same gate: the first lease given back, the address's interval kept", async () => {
+    const connections: number[] = [];
+    let probes = 0;
+    const prober: HostProber = {
+      async probe(target: HostTarget, _signal?: AbortSignal, options?: ProbeCallOptions): Promise<HostProbe> {
+        connections.push(Date.now());
+        // At most one connection to the address at a time: without the first lease given back this never returns.
+        probes += 1;
+        const leave = await options?.reconnect?.();
+        if (leave?.status === 'granted') connections.push(Date.now());
+        return fakeProbe(target);
+      },
+    };
+    const gate = new LocalPolitenessGate({ connectionsPerSecond: 5, maxConcurrentPerIp: 1 });
+    const source = new MemoryHostSource({ prober, gate, ttlMs: 60_000, maxEntries: 10 });
+    const target: HostTarget = { ip: '192.0.2.9', port: 25, tlsMode: 'starttls', exchange: 'mx.a.test' };
+    expect((await source.obtain(target)).status).toBe('probed');
+    expect(probes).toBe(1);
+    expect(connections).toHaveLength(2);
+    expect((connections[1] ?? 0) - (connections[0] ?? 0)).toBeGreaterThanOrEqual(195);
+    // And the second lease is given back when the probe is over: the address is free for the next one.
+    const next = await Promise.race([
+      gate.acquire(target).then((d) => d.status),
+      new Promise((resolve) => setTimeout(() => resolve('still held'), 1_000)),
+    ]);
+    expect(next).toBe('granted');
   });
 
   it('keeps a different port apart', async () => {

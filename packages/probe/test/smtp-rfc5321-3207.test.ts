@@ -10,6 +10,7 @@ import {
   SmtpHostProber,
   type AddressPolicy,
   type HostProbe,
+  type ProbeCallOptions,
   type SmtpBounds,
 } from '@mxv/probe';
 
@@ -137,14 +138,18 @@ async function startScripted(script: Script): Promise<ScriptedHost> {
   return { ip, port: (server.address() as net.AddressInfo).port, sessions, tlsErrors };
 }
 
-async function probe(host: ScriptedHost, options: { reconnectDelayMs?: number; hostBudgetMs?: number } = {}): Promise<HostProbe> {
+async function probe(
+  host: ScriptedHost,
+  options: { reconnectDelayMs?: number; hostBudgetMs?: number; reconnect?: ProbeCallOptions['reconnect'] } = {},
+): Promise<HostProbe> {
   const prober = new SmtpHostProber({
     bounds: options.hostBudgetMs === undefined ? BOUNDS : { ...BOUNDS, hostBudgetMs: options.hostBudgetMs },
     policy,
     extraCaPem: [ca.certPem],
     ...(options.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: options.reconnectDelayMs }),
   });
-  return prober.probe({ ip: host.ip, port: host.port, tlsMode: 'starttls', exchange: EXCHANGE });
+  const target = { ip: host.ip, port: host.port, tlsMode: 'starttls', exchange: EXCHANGE } as const;
+  return prober.probe(target, undefined, options.reconnect ? { reconnect: options.reconnect } : {});
 }
 
 /** A server that answers like a plain Postfix; `overrides` replaces the answer to one verb. */
@@ -427,6 +432,41 @@ describe('TLS: what an opportunistic sender gets', () => {
       expect(host.sessions.map((session) => session.commands.filter((c) => c === 'STARTTLS').length)).toEqual([1, 1]);
       expect(clientHellos).toHaveLength(2);
       expect((clientHellos[1] ?? 0) - (clientHellos[0] ?? 0)).toBeGreaterThanOrEqual(300);
+    });
+
+    it("through a gate (the probe's source's): the second connection waits for the gate's leave, however long it asks", async () => {
+      const clientHellos: number[] = [];
+      const host = await legacyServer(clientHellos);
+      const asked: number[] = [];
+      const result = await probe(host, {
+        // Without a gate this would be the wait; the gate's answers take its place.
+        reconnectDelayMs: 5_000,
+        reconnect: async () => {
+          asked.push(performance.now());
+          return asked.length < 3 ? { status: 'wait', retryAfterMs: 150 } : { status: 'granted' };
+        },
+      });
+      expect(result.tls).toMatchObject({ error: 'unsafe_legacy_renegotiation_disabled', secureRenegotiation: false });
+      expect(asked).toHaveLength(3);
+      expect(host.sessions).toHaveLength(2);
+      expect((clientHellos[1] ?? 0) - (clientHellos[0] ?? 0)).toBeGreaterThanOrEqual(300);
+      expect((clientHellos[1] ?? 0) - (clientHellos[0] ?? 0)).toBeLessThan(5_000);
+    });
+
+    it('through a gate that says wait past the host budget: no second connection, the first refusal kept', async () => {
+      const host = await legacyServer([]);
+      let asked = 0;
+      const result = await probe(host, {
+        hostBudgetMs: 5_000,
+        reconnect: async () => {
+          asked += 1;
+          return { status: 'wait', retryAfterMs: 60_000 };
+        },
+      });
+      expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed' });
+      expect(result.tls).toMatchObject({ error: 'unsafe_legacy_renegotiation_disabled', secureRenegotiation: false });
+      expect(asked).toBe(1);
+      expect(host.sessions).toHaveLength(1);
     });
 
     it('no second connection when the interval would end past the host budget', async () => {

@@ -24,8 +24,23 @@ export type ChainDigest = z.infer<typeof chainDigestSchema>;
  */
 export type HostProbe = z.infer<typeof hostProbeSchema>;
 
+/**
+ * The politeness gate's answer to one more connection within a probe under way: granted, or not now (ask
+ * again after `retryAfterMs`, or do without).
+ */
+export type ReconnectLeave = { status: 'granted' } | { status: 'wait'; retryAfterMs: number };
+
+export interface ProbeCallOptions {
+  /**
+   * Asks the gate the probe came through for a further connection to the same target (a server without
+   * RFC 5746 secure renegotiation gets a second one: SmtpHostProber), giving the last one's lease back
+   * first; GateLease implements it. Without it a prober waits one politeness interval of its own.
+   */
+  reconnect?: (signal?: AbortSignal) => Promise<ReconnectLeave>;
+}
+
 export interface HostProber {
-  probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe>;
+  probe(target: HostTarget, signal?: AbortSignal, options?: ProbeCallOptions): Promise<HostProbe>;
 }
 
 /** The limits a connection passes: its destination address, then the groups that address belongs to (politeness-groups.ts). */

@@ -1,4 +1,5 @@
 import { portLabel } from '../port-list.js';
+import { GateLease } from './gate-lease.js';
 import type { HostObtained, HostProbe, HostProbeSource, HostProber, HostTarget, PolitenessGate } from './host-types.js';
 
 export interface MemoryHostSourceOptions {
@@ -61,10 +62,11 @@ export class MemoryHostSource implements HostProbeSource {
   async #probeThroughGate(target: HostTarget, signal?: AbortSignal): Promise<HostObtained> {
     const decision = await this.#options.gate.acquire(target, signal);
     if (decision.status === 'wait') return { status: 'deferred', retryAfterMs: decision.retryAfterMs, reason: decision.reason };
+    const lease = new GateLease(this.#options.gate, target, decision);
     try {
-      return { status: 'probed', probe: await this.#options.prober.probe(target, signal) };
+      return { status: 'probed', probe: await this.#options.prober.probe(target, signal, { reconnect: lease.reconnect }) };
     } finally {
-      decision.release();
+      lease.release();
     }
   }
 

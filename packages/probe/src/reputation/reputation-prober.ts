@@ -1,4 +1,4 @@
-import type { HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
+import type { HostProbe, HostProber, HostTarget, ProbeCallOptions } from '../engine/host-types.js';
 import type { AddressReputation, ReputationWanted } from './address-reputation.js';
 
 /**
@@ -18,9 +18,9 @@ export class ReputationProber implements HostProber {
     this.#wanted = wanted;
   }
 
-  async probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe> {
+  async probe(target: HostTarget, signal?: AbortSignal, options?: ProbeCallOptions): Promise<HostProbe> {
     const [probe, facts] = await Promise.all([
-      this.#inner.probe(target, signal),
+      this.#inner.probe(target, signal, options),
       this.#reputation.lookup(target.ip, this.#wanted, signal),
     ]);
     return { ...probe, ptr: facts.ptr, dnsbl: facts.dnsbl };

@@ -9,7 +9,7 @@ import type {
   TlsInfo,
 } from '@mxv/schema';
 import type { AddressPolicy } from '../address-policy.js';
-import type { CertIdentity, ChainDigest, HostProbe, HostProber, HostTarget } from '../engine/host-types.js';
+import type { CertIdentity, ChainDigest, HostProbe, HostProber, HostTarget, ProbeCallOptions } from '../engine/host-types.js';
 import type { SmtpBounds } from '../options.js';
 import { classifyError, type ProbePhase } from '../classify-error.js';
 import { hasExtension, parseEhlo } from './parse-ehlo.js';
@@ -32,7 +32,8 @@ export interface SmtpHostProberOptions {
   tlsConnect?: TlsConnect;
   /**
    * How long the second connection to a server without RFC 5746 secure renegotiation waits after the
-   * first one (see #run): the per-address politeness interval, 1 / connectionsPerSecond. Default 1 s.
+   * first one (see #run) when the probe has no gate to ask (ProbeCallOptions.reconnect): the per-address
+   * politeness interval, 1 / connectionsPerSecond. Default 1 s.
    */
   reconnectDelayMs?: number;
   now?: () => number;
@@ -41,6 +42,8 @@ export interface SmtpHostProberOptions {
 /** What OpenSSL 3 (without SSL_OP_LEGACY_SERVER_CONNECT) says of a ServerHello without renegotiation_info. */
 const NO_SECURE_RENEGOTIATION = 'unsafe_legacy_renegotiation_disabled';
 const DEFAULT_RECONNECT_DELAY_MS = 1000;
+/** Times the gate is asked for the second connection before going without it (the host budget ends it sooner). */
+const MAX_RECONNECT_ASKS = 20;
 
 /** What the steps fill in, one part each; turned into a HostProbe however far the conversation got. */
 interface Draft {
@@ -103,11 +106,11 @@ export class SmtpHostProber implements HostProber {
     this.#now = options.now ?? Date.now;
   }
 
-  async probe(target: HostTarget, signal?: AbortSignal): Promise<HostProbe> {
+  async probe(target: HostTarget, signal?: AbortSignal, options: ProbeCallOptions = {}): Promise<HostProbe> {
     const startedAt = this.#now();
     const draft = emptyDraft();
     try {
-      await this.#run(target, draft, startedAt, signal);
+      await this.#run(target, draft, startedAt, signal, options);
     } catch {
       // A bug (ours or an injected dependency's) must not take the caller down
       // with it: what was gathered is kept, the reason says something broke.
@@ -136,7 +139,13 @@ export class SmtpHostProber implements HostProber {
     };
   }
 
-  async #run(target: HostTarget, draft: Draft, startedAt: number, signal: AbortSignal | undefined): Promise<void> {
+  async #run(
+    target: HostTarget,
+    draft: Draft,
+    startedAt: number,
+    signal: AbortSignal | undefined,
+    options: ProbeCallOptions,
+  ): Promise<void> {
     // The SSRF guard comes before any packet: a blocked address is never dialled.
     if (this.#policy.check(target.ip).status === 'blocked') {
       draft.connect = 'blocked';
@@ -151,15 +160,36 @@ export class SmtpHostProber implements HostProber {
     // No renegotiation_info in the ServerHello (RFC 5746; TLS stacks from before 2010): OpenSSL 3 refuses the
     // handshake there, and so do senders on it (Postfix on current distributions, which then deliver in clear),
     // where senders on GnuTLS or OpenSSL 1.1 go on. What those get is asked on a second connection that
-    // allows it (SSL_OP_LEGACY_SERVER_CONNECT; the probe never renegotiates), one per-address politeness
-    // interval after the first, within the same budget; the result says the server lacks it either way.
+    // allows it (SSL_OP_LEGACY_SERVER_CONNECT; the probe never renegotiates), once the politeness gate
+    // allows a new connection there, within the same budget; the result says the server lacks it either way.
     draft.tls.secureRenegotiation = false;
-    const retryAt = this.#now() + this.#reconnectDelayMs;
-    if (retryAt >= clock.deadline || !(await pause(this.#reconnectDelayMs, signal))) return;
+    if (!(await this.#leaveToReconnect(clock, options.reconnect, signal))) return;
     const second = emptyDraft();
-    await this.#session(target, second, retryAt, clock, true);
+    await this.#session(target, second, this.#now(), clock, true);
     if (second.starttls !== 'ok' || second.tls === null) return;
     Object.assign(draft, second);
+  }
+
+  /**
+   * Leave for a further connection within the budget: from the gate the probe came through, which counts it
+   * like any connection (in the fleet: address, provider and network limits, across workers), or without
+   * one, after one per-address politeness interval.
+   */
+  async #leaveToReconnect(
+    clock: { now: () => number; deadline: number },
+    reconnect: ProbeCallOptions['reconnect'],
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (reconnect === undefined) {
+      return this.#now() + this.#reconnectDelayMs < clock.deadline && (await pause(this.#reconnectDelayMs, signal));
+    }
+    for (let asked = 0; asked < MAX_RECONNECT_ASKS; asked++) {
+      const leave = await reconnect(signal);
+      if (signal?.aborted) return false;
+      if (leave.status === 'granted') return this.#now() < clock.deadline;
+      if (this.#now() + leave.retryAfterMs >= clock.deadline || !(await pause(leave.retryAfterMs, signal))) return false;
+    }
+    return false;
   }
 
   /** One connection and the conversation on it, as far as it goes; `legacyServerConnect` picks the TLS context. */
