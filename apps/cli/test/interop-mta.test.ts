@@ -14,6 +14,7 @@ import {
   startExim,
   startMicrosocks,
   startOpensmtpd,
+  startSendmail,
   startPostfix,
   startUnbound,
   swaks,
@@ -32,7 +33,9 @@ import { resultLines, runCli } from './run-cli.js';
  */
 
 const execFileAsync = promisify(execFile);
-const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'microsocks', 'dig', 'apt-get', 'dpkg'].filter((b) => !hasBinary(b));
+const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'microsocks', 'dig', 'apt-get', 'dpkg', 'm4', 'unshare'].filter(
+  (b) => !hasBinary(b),
+);
 const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (port 25)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
 if (reason !== null) console.warn(`interop-mta: skipped: ${reason}`);
@@ -57,6 +60,7 @@ const ip = {
   dnsblDrop: `${block}.15`,
   legacyTls: `${block}.16`,
   opensmtpd: `${block}.17`,
+  sendmail: `${block}.18`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -79,6 +83,7 @@ const NAMES = {
   dnsblDrop: 'mx15.interop.test',
   legacyTls: 'mx16.interop.test',
   opensmtpd: 'mx17.interop.test',
+  sendmail: 'mx18.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -180,6 +185,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const eximCert = await certFiles(ca, 'mx4', [NAMES.exim]);
     const legacyTlsCert = await certFiles(ca, 'mx16', [NAMES.legacyTls]);
     const opensmtpdCert = await certFiles(ca, 'mx17', [NAMES.opensmtpd]);
+    const sendmailCert = await certFiles(ca, 'mx18', [NAMES.sendmail]);
     const postscreenCert = await certFiles(ca, 'mx5', [NAMES.postscreen]);
     const postscreenDeepCert = await certFiles(ca, 'mx6', [NAMES.postscreenDeep]);
     const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
@@ -214,6 +220,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         [NAMES.legacyTls]: [{ type: 'A', address: ip.legacyTls }],
         'opensmtpd.interop.test': mx(NAMES.opensmtpd),
         [NAMES.opensmtpd]: [{ type: 'A', address: ip.opensmtpd }],
+        'sendmail.interop.test': mx(NAMES.sendmail),
+        [NAMES.sendmail]: [{ type: 'A', address: ip.sendmail }],
         'ps.interop.test': mx(NAMES.postscreen),
         'ps-deep.interop.test': mx(NAMES.postscreenDeep),
         'blocked.interop.test': mx(NAMES.blocked),
@@ -334,6 +342,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     servers.push(eximLegacy);
     opensmtpd = await startOpensmtpd(join(dir, 'opensmtpd'), ip.opensmtpd, NAMES.opensmtpd, opensmtpdCert, ip.unbound);
     servers.push(opensmtpd);
+    servers.push(await startSendmail(join(dir, 'sendmail'), ip.sendmail, NAMES.sendmail, sendmailCert, ip.unbound));
     mkdirSync(join(dir, 'unbound'));
     unbound = await startUnbound(join(dir, 'unbound'), {
       ip: ip.unbound,
@@ -346,6 +355,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'pf-plain.interop.test',
       'pf-wrongname.interop.test',
       'exim.interop.test',
+      'sendmail.interop.test',
       'ps.interop.test',
       'ps-deep.interop.test',
       'big.interop.test',
@@ -432,6 +442,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     ['pf-tls.interop.test', 'postfixTls', 0],
     ['pf-wrongname.interop.test', 'postfixWrongName', 62],
     ['exim.interop.test', 'exim', 0],
+    ['sendmail.interop.test', 'sendmail', 0],
   ] as const)('%s: mxv agrees with swaks and openssl s_client', async (domain, key, verifyCode) => {
     const { result, host } = hostOf(domain);
     const address = ip[key];
@@ -441,8 +452,9 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
 
     const seen = await swaks(address, true);
     expect(seen.banner, seen.raw).not.toBeNull();
-    // Exim's default banner ends with the time of the connection (RFC 5322 date): not compared.
-    const undated = (text: string | null | undefined) => text?.replace(/ \w{3}, \d{1,2} \w{3} \d{4} [\d:]{8} [+-]\d{4}$/, '');
+    // Exim's and Sendmail's default banners end with the time of the connection (RFC 5322 date): not compared.
+    const undated = (text: string | null | undefined) =>
+      text?.replace(/ \w{3}, \d{1,2} \w{3} \d{4} [\d:]{8} (?:[+-]\d{4}|[A-Z]{2,3})$/, '');
     expect(host.banner?.code).toBe(220);
     expect(undated(host.banner?.text)).toBe(undated(seen.banner));
     expect(keywords(host.ehlo?.extensions ?? [])).toEqual(keywords(seen.ehlo));
@@ -799,10 +811,13 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(host.ehlo).toBeNull();
   });
 
-  it('Postfix and Exim greet as themselves', () => {
+  it('Postfix, Exim and Sendmail greet as themselves', () => {
     expect(hostOf('pf-tls.interop.test').host.banner?.text).toBe(`${NAMES.postfixTls} ESMTP Postfix`);
     expect(hostOf('exim.interop.test').host.banner?.text).toMatch(
       new RegExp(`^${NAMES.exim.replace(/\./g, '\\.')} ESMTP Exim 4\\.`),
+    );
+    expect(hostOf('sendmail.interop.test').host.banner?.text).toMatch(
+      new RegExp(`^${NAMES.sendmail.replace(/\./g, '\\.')} ESMTP Sendmail 8\\.\\d+\\.\\d+`),
     );
   });
 

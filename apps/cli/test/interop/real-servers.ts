@@ -403,6 +403,81 @@ export async function startOpensmtpd(
   return { log, stop: () => stopChild(child) };
 }
 
+function sendmailRoot(): string {
+  const binary = unpackedDebianBinary('mxv-sendmail-debs', ['sendmail-bin', 'sendmail-cf'], 'usr/libexec/sendmail/sendmail');
+  return binary.slice(0, -'usr/libexec/sendmail/sendmail'.length);
+}
+
+/**
+ * Sendmail 8.17 as Debian 12 ships it on one address, port 25, STARTTLS with the given certificate (its
+ * sendmail.cf made from a .mc by m4 with sendmail-cf's macros), delivering nothing (no local names, every
+ * recipient relayed nowhere). It insists on a fully qualified name for itself, found in its own host table,
+ * before it listens (sleeping a minute per try otherwise): it runs in UTS and mount namespaces of its own,
+ * named `hostname`, with an /etc/hosts that says so and a resolv.conf naming `resolver`. It looks client
+ * names up in that host table only (its service.switch), so it asks no resolver for them.
+ */
+export async function startSendmail(
+  dir: string,
+  ip: string,
+  hostname: string,
+  tls: TlsFiles,
+  resolver: string,
+): Promise<Running> {
+  const root = sendmailRoot();
+  readable(dir);
+  const queue = join(dir, 'mqueue');
+  mkdirSync(queue, { recursive: true, mode: 0o700 });
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const hosts = file('hosts', `127.0.0.1 localhost\n${ip} ${hostname} ${hostname.split('.')[0] ?? hostname}\n`);
+  const resolvConf = file('resolv.conf', `nameserver ${resolver}\noptions timeout:2 attempts:1\n`);
+  const serviceSwitch = file('service.switch', 'hosts files\naliases files\n');
+  const statistics = file('statistics', '');
+  const mc = file(
+    'sendmail.mc',
+    [
+      "OSTYPE(`linux')dnl",
+      `define(\`confDOMAIN_NAME', \`${hostname}')dnl`,
+      `define(\`confSERVICE_SWITCH_FILE', \`${serviceSwitch}')dnl`,
+      // Its files sit under /tmp, world-writable with the sticky bit, which it otherwise calls unsafe.
+      "define(`confDONT_BLAME_SENDMAIL', `TrustStickyBit')dnl",
+      "define(`confDONT_PROBE_INTERFACES', `True')dnl",
+      "define(`confTO_IDENT', `0')dnl",
+      `define(\`confSERVER_CERT', \`${tls.certFile}')dnl`,
+      `define(\`confSERVER_KEY', \`${tls.keyFile}')dnl`,
+      `define(\`confCACERT', \`${tls.certFile}')dnl`,
+      "define(`confCACERT_PATH', `/etc/ssl/certs')dnl",
+      `define(\`QUEUE_DIR', \`${queue}')dnl`,
+      `define(\`STATUS_FILE', \`${statistics}')dnl`,
+      `define(\`confPID_FILE', \`${join(dir, 'sendmail.pid')}')dnl`,
+      "define(`ALIAS_FILE', `')dnl",
+      `DAEMON_OPTIONS(\`Family=inet, Name=MTA, Addr=${ip}, Port=25')dnl`,
+      "FEATURE(`no_default_msa')dnl",
+      "MAILER(`smtp')dnl",
+      '',
+    ].join('\n'),
+  );
+  const cfDir = join(root, 'usr/share/sendmail/cf');
+  const config = file('sendmail.cf', run('m4', [`-D_CF_DIR_=${cfDir}/`, join(cfDir, 'm4/cf.m4'), mc]));
+  const mounts = [`${resolvConf} /etc/resolv.conf`, `${hosts} /etc/hosts`].map((m) => `mount --bind ${m}`);
+  const binary = join(root, 'usr/libexec/sendmail/sendmail');
+  // -bD: the daemon in the foreground (our child, ending with it).
+  const child: ChildProcess = spawn(
+    'unshare',
+    ['--uts', '--mount', 'sh', '-c', `hostname ${hostname} && ${mounts.join(' && ')} && exec ${binary} -bD -C ${config}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output;
+  await waitListening(ip, 25, 'sendmail', log);
+  return { log, stop: () => stopChild(child) };
+}
+
 /**
  * Root hints naming one root server on a loopback address nothing listens on: a resolver started with them
  * can reach no name outside the zones it is given, and never primes from the real root servers.
