@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
 import { createTestCa, freeLoopbackPort, tlsaForChain, type IssuedCert, type TlsaSubject } from '@mxv/testkit';
-import { hasBinary, startNamed, startPdnsRecursor, startPostfix, startUnbound, type Running } from './interop/real-servers.js';
+import {
+  hasBinary,
+  startDnsmasq,
+  startNamed,
+  startPdnsRecursor,
+  startPostfix,
+  startUnbound,
+  type Running,
+} from './interop/real-servers.js';
 import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
 import { resultLines, runCli } from './run-cli.js';
 
@@ -22,7 +30,7 @@ import { resultLines, runCli } from './run-cli.js';
  * a signed MX whose exchange is in an unsigned zone; and a bogus TLSA answer. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. The DNSSEC cases are
- * asked again through BIND's named and PowerDNS Recursor, two more validating resolvers, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
+ * asked again through BIND's named, PowerDNS Recursor and dnsmasq, three more validating resolvers, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
  */
 
 const missing = [
@@ -35,6 +43,7 @@ const missing = [
   'ldns-keygen',
   'ldns-dane',
   'dig',
+  'dnsmasq',
   // BIND's named is unpacked from its .deb (installing bind9 would start a resolver that asks the root servers).
   'apt-get',
   'dpkg',
@@ -125,11 +134,13 @@ let nsd: Running;
 let unbound: Running & { address: string };
 let named: Running & { address: string };
 let pdns: Running & { address: string };
+let dnsmasq: Running & { address: string };
 let postfix: Running;
 const certs = new Map<string, { issued: IssuedCert; chainFile: string }>();
 const results = new Map<string, CheckResult>();
 const resultsThroughBind = new Map<string, CheckResult>();
 const resultsThroughPdns = new Map<string, CheckResult>();
+const resultsThroughDnsmasq = new Map<string, CheckResult>();
 
 function zoneFile(name: string, lines: string[]): string {
   const file = `${name}.zone`;
@@ -256,6 +267,21 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       expiredKey.ds.replace(/^expired\.test\.\s+(\d+\s+)?(IN\s+)?/, 'expired '),
     ]);
     const child = (name: string): string => zoneFile(name, ['@ MX 10 mx1.ee.test.']);
+    // A signed root of our own above `test`, for the one resolver that validates only from the root (dnsmasq).
+    const rootKey = makeKey(dir, '');
+    writeFileSync(
+      join(dir, 'root.zone'),
+      [
+        '$ORIGIN .',
+        '$TTL 60',
+        '. SOA ns.test. hostmaster.test. 1 3600 600 86400 60',
+        '. NS ns.test.',
+        'test. NS ns.test.',
+        `ns.test. A ${ip.nsd}`,
+        testKey.ds,
+        '',
+      ].join('\n'),
+    );
     const zones = [
       { name: 'test', file: signZone(dir, parent, testKey) },
       {
@@ -272,6 +298,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         file: signZone(dir, zoneFile('_tcp.mxb.test', [tlsaLine('_25', chain('ee'), 3, 'leaf')]), tlsaZoneKey, true),
       },
       { name: 'expired.test', file: signZone(dir, child('expired.test'), expiredKey, true) },
+      { name: '.', file: signZone(dir, 'root.zone', rootKey) },
     ];
     execFileSync('chmod', ['-R', 'a+rX', dir]);
     nsd = await startNsd(dir, ip.nsd, 53, zones);
@@ -339,10 +366,24 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     if (throughPdns.code !== 0)
       throw new Error(`mxv check through pdns_recursor exited ${throughPdns.code}: ${throughPdns.stderr}\n${pdns.log()}`);
     for (const checked of resultLines(throughPdns.stdout)) resultsThroughPdns.set(checked.domain, checked);
+
+    mkdirSync(join(dir, 'dnsmasq'));
+    dnsmasq = await startDnsmasq(join(dir, 'dnsmasq'), {
+      port: await freeLoopbackPort(),
+      upstream: `${ip.nsd}#53`,
+      trustAnchors: [rootKey.ds],
+    });
+    const throughDnsmasq = await runCli(
+      ['check', '--json', '--dns', dnsmasq.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
+      { timeoutMs: 45_000 },
+    );
+    if (throughDnsmasq.code !== 0)
+      throw new Error(`mxv check through dnsmasq exited ${throughDnsmasq.code}: ${throughDnsmasq.stderr}\n${dnsmasq.log()}`);
+    for (const checked of resultLines(throughDnsmasq.stdout)) resultsThroughDnsmasq.set(checked.domain, checked);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([postfix?.stop(), unbound?.stop(), named?.stop(), pdns?.stop(), nsd?.stop()]);
+    await Promise.all([postfix?.stop(), unbound?.stop(), named?.stop(), pdns?.stop(), dnsmasq?.stop(), nsd?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -560,11 +601,13 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     hosts: checked.hosts.map((host) => host.dane),
   });
 
-  // named 9.18 sends no RFC 8914 EDE with a validation failure (Unbound does, and PowerDNS Recursor with
-  // extended-resolution-errors): mxv keeps the code a resolver gives, and makes none up where it gives none.
+  // named 9.18 sends no RFC 8914 EDE with a validation failure (Unbound does, PowerDNS Recursor with
+  // extended-resolution-errors, and dnsmasq, always 6 "DNSSEC Bogus"): mxv keeps the code a resolver gives,
+  // and makes none up where it gives none.
   it.each([
     ["BIND's named", () => ({ resolver: named, results: resultsThroughBind })],
     ['PowerDNS Recursor', () => ({ resolver: pdns, results: resultsThroughPdns })],
+    ['dnsmasq', () => ({ resolver: dnsmasq, results: resultsThroughDnsmasq })],
   ] as const)(
     '%s as the validating resolver: the DNSSEC and DANE answers mxv gives through Unbound, and what dig sees through it',
     (name, running) => {

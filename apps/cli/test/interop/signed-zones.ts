@@ -57,7 +57,7 @@ export async function startNsd(
       '  verbosity: 1',
       'remote-control:',
       '  control-enable: no',
-      ...zones.flatMap((zone) => ['zone:', `  name: "${zone.name}."`, `  zonefile: "${zone.file}"`]),
+      ...zones.flatMap((zone) => ['zone:', `  name: "${zone.name === '.' ? '' : zone.name}."`, `  zonefile: "${zone.file}"`]),
       '',
     ].join('\n'),
   );
