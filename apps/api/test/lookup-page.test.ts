@@ -141,6 +141,21 @@ describe('lookup page', () => {
     expect(body).not.toContain('not trusted');
   });
 
+  it('a server whose best TLS is 1.0: said in its host card, with the senders that refuse it', async () => {
+    const domain = 'tls10.test';
+    const base = hostileHost(domain);
+    const old: HostResult = { ...base, tls: { ...(base.tls as NonNullable<HostResult['tls']>), version: 'TLSv1' } };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [old] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body;
+    expect(body).toMatch(
+      /<dt>Protocol<\/dt>\s*<dd><span class="tag warn">TLSv1 at most<\/span> RFC 8996 deprecates TLS 1\.0 and 1\.1/,
+    );
+    await api.store.write(sampleResult('tls13.test', new Date().toISOString(), { hosts: [hostileHost('tls13.test')] }));
+    const current = (await api.app.inject(`/d/tls13.test`)).body;
+    expect(current).toContain('TLSv1.3');
+    expect(current).not.toContain('<dt>Protocol</dt>');
+  });
+
   it('explains null MX, implicit MX, blocked and unreachable hosts', async () => {
     const now = new Date().toISOString();
     await api.store.write(

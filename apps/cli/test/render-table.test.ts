@@ -118,6 +118,26 @@ describe('check table', () => {
     expect(lines.filter((l) => l.includes('192.0.2.1') || l.includes('192.0.2.2')).join('\n')).not.toMatch(/cert|name/);
   });
 
+  it('a server whose best TLS is 1.0 or 1.1: one line saying which senders send in clear; TLS 1.2 and 1.3 say nothing', () => {
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({ ip: '192.0.2.1', tls: sampleTls({ version: 'TLSv1' }) }),
+          host({ ip: '192.0.2.2', tls: sampleTls({ version: 'TLSv1.1' }) }),
+          host({ ip: '192.0.2.3', tls: sampleTls({ version: 'TLSv1.2' }) }),
+          host({ ip: '192.0.2.4', tls: sampleTls({ version: 'TLSv1.3' }) }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    const words =
+      'at most (RFC 8996 deprecates TLS 1.0 and 1.1): senders that require TLS 1.2, as OpenSSL 3 does by default, send in clear';
+    expect(lines.filter((l) => l.includes('TLS:'))).toEqual([
+      `  192.0.2.1  TLS: TLSv1 ${words}`,
+      `  192.0.2.2  TLS: TLSv1.1 ${words}`,
+    ]);
+  });
+
   it('a TLS without RFC 5746 secure renegotiation: one line saying which senders refuse it; TLS 1.3 and secure ones say nothing', () => {
     const lines = renderResultTable(
       result({

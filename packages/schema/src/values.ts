@@ -48,3 +48,13 @@ export function describeExtendedDnsError(ede: ExtendedDnsError): string {
 
 /** Every security check null: not asked for, or not applicable (an invalid input, a domain that does not exist). */
 export const NO_SECURITY: SecuritySection = { dane: null, mtaSts: null, tlsRpt: null, spf: null, dmarc: null };
+
+/**
+ * A negotiated `tls.version` below TLS 1.2 (OpenSSL's names: "TLSv1" is 1.0): the server offers nothing
+ * newer. RFC 8996 deprecates TLS 1.0 and 1.1; OpenSSL 3 at its defaults refuses the SHA-1 signatures of
+ * their handshakes (openssl s_client does), so senders that keep those defaults send in clear, while
+ * others still negotiate them (Postfix 3.7 on Debian 12 does: apps/cli/test/interop-mta.test.ts).
+ */
+export function isDeprecatedTlsVersion(version: string | null | undefined): boolean {
+  return version === 'TLSv1' || version === 'TLSv1.1' || version === 'SSLv3';
+}

@@ -1,4 +1,5 @@
 import type { HostResult } from '@mxv/schema';
+import { isDeprecatedTlsVersion } from '@mxv/schema/values';
 import { html, type SafeHtml } from './html.js';
 import { renderHostDane } from './render-security.js';
 import { renderHostDnsbl, renderHostPtr } from './render-host-reputation.js';
@@ -68,6 +69,13 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     );
   } else if (tls) {
     row('TLS', html`${tls.version} · <span class="mono">${tls.cipher ?? '?'}</span>`);
+    if (isDeprecatedTlsVersion(tls.version)) {
+      row(
+        'Protocol',
+        html`<span class="tag warn">${tls.version} at most</span> RFC 8996 deprecates TLS 1.0 and 1.1; senders that require TLS
+          1.2, as OpenSSL 3 does by default, send in clear (Postfix 3.7 still negotiates it)`,
+      );
+    }
     if (tls.secureRenegotiation === false) {
       row(
         'Renegotiation',

@@ -1,4 +1,5 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
+import { isDeprecatedTlsVersion } from '@mxv/schema/values';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -111,7 +112,8 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
           ? { what: `${host.refusal.command}${host.refusal.overTls ? ' over TLS' : ''} refused`, ...host.refusal }
           : null;
     const legacyTls = host.tls?.secureRenegotiation === false;
-    if (said === null && !legacyTls) continue;
+    const oldVersion = isDeprecatedTlsVersion(host.tls?.version);
+    if (said === null && !legacyTls && !oldVersion) continue;
     seen.add(key);
     const where = host.port === 25 && host.tlsMode !== 'implicit' ? host.ip : `${host.ip}:${portText(host)}`;
     if (said !== null) {
@@ -119,6 +121,7 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
       lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
     }
     if (legacyTls) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(LEGACY_TLS_WORDS)}`);
+    if (oldVersion) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${host.tls?.version ?? ''} ${OLD_TLS_WORDS}`)}`);
   }
   return lines;
 }
@@ -126,6 +129,10 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
 /** What a server without RFC 5746 means to the senders that refuse it. */
 const LEGACY_TLS_WORDS =
   'no secure renegotiation (RFC 5746): senders on OpenSSL 3 (Postfix on current systems) refuse this handshake and send in clear';
+
+/** What a server whose best TLS is 1.0 or 1.1 means to senders (isDeprecatedTlsVersion). */
+const OLD_TLS_WORDS =
+  'at most (RFC 8996 deprecates TLS 1.0 and 1.1): senders that require TLS 1.2, as OpenSSL 3 does by default, send in clear';
 
 /** "465/tls" for implicit TLS (RFC 8314), the bare number for plain SMTP + STARTTLS. */
 function portText(host: HostResult): string {
