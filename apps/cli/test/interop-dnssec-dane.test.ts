@@ -9,6 +9,7 @@ import { createTestCa, freeLoopbackPort, tlsaForChain, type IssuedCert, type Tls
 import {
   hasBinary,
   startDnsmasq,
+  startKnotResolver,
   startNamed,
   startPdnsRecursor,
   startPostfix,
@@ -30,7 +31,7 @@ import { resultLines, runCli } from './run-cli.js';
  * a signed MX whose exchange is in an unsigned zone; and a bogus TLSA answer. mxv's verdicts are cross-checked
  * against `dig +dnssec` (AD, SERVFAIL, EDE, +cd), `ldns-dane verify` and
  * Postfix's own DANE client `posttls-finger -l dane` on the same servers in the same test. The DNSSEC cases are
- * asked again through BIND's named, PowerDNS Recursor and dnsmasq, three more validating resolvers, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
+ * asked again through BIND's named, PowerDNS Recursor, dnsmasq and Knot Resolver, four more validating resolvers, which must give mxv the same answers. Needs root (ports 25 and 53) and .ci/run's packages.
  */
 
 const missing = [
@@ -135,12 +136,14 @@ let unbound: Running & { address: string };
 let named: Running & { address: string };
 let pdns: Running & { address: string };
 let dnsmasq: Running & { address: string };
+let kresd: Running & { address: string };
 let postfix: Running;
 const certs = new Map<string, { issued: IssuedCert; chainFile: string }>();
 const results = new Map<string, CheckResult>();
 const resultsThroughBind = new Map<string, CheckResult>();
 const resultsThroughPdns = new Map<string, CheckResult>();
 const resultsThroughDnsmasq = new Map<string, CheckResult>();
+const resultsThroughKresd = new Map<string, CheckResult>();
 
 function zoneFile(name: string, lines: string[]): string {
   const file = `${name}.zone`;
@@ -380,10 +383,32 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     if (throughDnsmasq.code !== 0)
       throw new Error(`mxv check through dnsmasq exited ${throughDnsmasq.code}: ${throughDnsmasq.stderr}\n${dnsmasq.log()}`);
     for (const checked of resultLines(throughDnsmasq.stdout)) resultsThroughDnsmasq.set(checked.domain, checked);
+
+    mkdirSync(join(dir, 'kresd'));
+    kresd = await startKnotResolver(join(dir, 'kresd'), {
+      port: await freeLoopbackPort(),
+      upstream: `${ip.nsd}@53`,
+      trustAnchors: [rootKey.ds],
+    });
+    const throughKresd = await runCli(
+      ['check', '--json', '--dns', kresd.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
+      { timeoutMs: 45_000 },
+    );
+    if (throughKresd.code !== 0)
+      throw new Error(`mxv check through kresd exited ${throughKresd.code}: ${throughKresd.stderr}\n${kresd.log()}`);
+    for (const checked of resultLines(throughKresd.stdout)) resultsThroughKresd.set(checked.domain, checked);
   }, 90_000);
 
   afterAll(async () => {
-    await Promise.all([postfix?.stop(), unbound?.stop(), named?.stop(), pdns?.stop(), dnsmasq?.stop(), nsd?.stop()]);
+    await Promise.all([
+      postfix?.stop(),
+      unbound?.stop(),
+      named?.stop(),
+      pdns?.stop(),
+      dnsmasq?.stop(),
+      kresd?.stop(),
+      nsd?.stop(),
+    ]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -602,12 +627,13 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
   });
 
   // named 9.18 sends no RFC 8914 EDE with a validation failure (Unbound does, PowerDNS Recursor with
-  // extended-resolution-errors, and dnsmasq, always 6 "DNSSEC Bogus"): mxv keeps the code a resolver gives,
-  // and makes none up where it gives none.
+  // extended-resolution-errors, Knot Resolver, and dnsmasq, always 6 "DNSSEC Bogus"): mxv keeps the code a
+  // resolver gives, and makes none up where it gives none.
   it.each([
     ["BIND's named", () => ({ resolver: named, results: resultsThroughBind })],
     ['PowerDNS Recursor', () => ({ resolver: pdns, results: resultsThroughPdns })],
     ['dnsmasq', () => ({ resolver: dnsmasq, results: resultsThroughDnsmasq })],
+    ['Knot Resolver', () => ({ resolver: kresd, results: resultsThroughKresd })],
   ] as const)(
     '%s as the validating resolver: the DNSSEC and DANE answers mxv gives through Unbound, and what dig sees through it',
     (name, running) => {

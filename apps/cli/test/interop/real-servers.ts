@@ -687,6 +687,71 @@ export async function startDnsmasq(dir: string, setup: DnsmasqSetup): Promise<Ru
   return { address: `127.0.0.1:${setup.port}`, log, stop: () => stopChild(child) };
 }
 
+export interface KnotResolverSetup {
+  /** On 127.0.0.1, as named. */
+  port: number;
+  /** "ip@port" of the server every question goes to (policy.FORWARD): the zones' authoritative server, root included. */
+  upstream: string;
+  /** DS records (zone-file lines) of the root to validate from (the built-in root key is removed). */
+  trustAnchors: string[];
+}
+
+/** Where Knot Resolver looks for its Lua modules: built in, so the unpacked ones are mounted there. */
+const KRESD_MODULE_DIR = '/usr/lib/x86_64-linux-gnu/knot-resolver';
+
+/**
+ * Knot Resolver 5.6 (CZ.NIC's kresd) as a fifth validating resolver: every
+ * question forwarded to one upstream (policy.FORWARD validates what comes
+ * back) from the root's trust anchor. Unpacked, as named: installing it would
+ * start a resolver that asks the root servers. Its Lua modules live at a path
+ * built into the binary, so it runs in a mount namespace where the unpacked
+ * ones are mounted there.
+ */
+export async function startKnotResolver(dir: string, setup: KnotResolverSetup): Promise<Running & { address: string }> {
+  const kresd = unpackedDebianBinary(
+    'mxv-kresd-debs',
+    ['knot-resolver', 'libknot13', 'libzscanner4', 'libdnssec9', 'libxdp1'],
+    'usr/sbin/kresd',
+  );
+  const root = kresd.slice(0, -'usr/sbin/kresd'.length);
+  readable(dir);
+  const cacheDir = join(dir, 'cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const [host, port] = setup.upstream.split('@') as [string, string];
+  writeFileSync(
+    join(dir, 'kresd.lua'),
+    [
+      `net.listen('127.0.0.1', ${setup.port}, { kind = 'dns' })`,
+      `cache.open(10 * MB, 'lmdb://${cacheDir}')`,
+      "trust_anchors.remove('.')",
+      ...setup.trustAnchors.map((line) => {
+        const ds = parseDsLine(line);
+        return `trust_anchors.add('${ds.owner} DS ${ds.keyTag} ${ds.algorithm} ${ds.digestType} ${ds.digest}')`;
+      }),
+      `policy.add(policy.all(policy.FORWARD({'${host}@${port}'})))`,
+      '',
+    ].join('\n'),
+  );
+  mkdirSync(KRESD_MODULE_DIR, { recursive: true });
+  const libraries = join(root, 'usr/lib/x86_64-linux-gnu');
+  const child = spawn(
+    'unshare',
+    [
+      '--mount',
+      'sh',
+      '-c',
+      `mount --bind ${join(libraries, 'knot-resolver')} ${KRESD_MODULE_DIR} && LD_LIBRARY_PATH=${libraries} exec ${kresd} -n -c ${join(dir, 'kresd.lua')} ${dir}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const log = (): string => output;
+  await waitListening('127.0.0.1', setup.port, 'kresd', log);
+  return { address: `127.0.0.1:${setup.port}`, log, stop: () => stopChild(child) };
+}
+
 export interface UnboundSetup {
   ip: string;
   port: number;
