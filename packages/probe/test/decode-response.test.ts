@@ -160,7 +160,16 @@ const authorityRecord: fc.Arbitrary<Answer> = fc.oneof(
 
 const edeOption = fc.record({
   code: fc.constantFrom(15, 10, 12),
-  data: fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
+  data: fc.oneof(
+    fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
+    // INFO-CODEs around the DNSSEC ones (1, 2, 5-12), which are preferred when a resolver sends several.
+    fc.record({ info: fc.nat(30), text: fc.string({ maxLength: 20 }) }).map(({ info, text }) => {
+      const data = Buffer.alloc(2 + Buffer.byteLength(text));
+      data.writeUInt16BE(info, 0);
+      data.write(text, 2);
+      return data;
+    }),
+  ),
 });
 
 const response: fc.Arbitrary<Packet> = fc.record({
@@ -185,20 +194,21 @@ const response: fc.Arbitrary<Packet> = fc.record({
   ),
 }) as fc.Arbitrary<Packet>;
 
-/** The first EDE option with an INFO-CODE, as RFC 8914 reads it (and the engine did through dns-packet). */
+/** The EDE options with an INFO-CODE, as RFC 8914 reads them: the first DNSSEC one (1, 2, 5-12), else the first. */
 function expectedEde(packet: Packet): { code: number; text: string | null } | null {
   const opt = (packet.additionals ?? []).find((record) => record.type === 'OPT') as
     { options?: Array<{ code: number; data: Buffer }> } | undefined;
-  for (const option of opt?.options ?? []) {
-    if (option.code !== 15 || option.data.length < 2) continue;
-    const text = option.data
-      .subarray(2)
-      .toString('utf8')
-      .replace(/[\u0000-\u001f\u007f]/g, '')
-      .slice(0, 256);
-    return { code: option.data.readUInt16BE(0), text: text === '' ? null : text };
-  }
-  return null;
+  const edes = (opt?.options ?? [])
+    .filter((option) => option.code === 15 && option.data.length >= 2)
+    .map((option) => {
+      const text = option.data
+        .subarray(2)
+        .toString('utf8')
+        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .slice(0, 256);
+      return { code: option.data.readUInt16BE(0), text: text === '' ? null : text };
+    });
+  return edes.find((ede) => [1, 2, 5, 6, 7, 8, 9, 10, 11, 12].includes(ede.code)) ?? edes[0] ?? null;
 }
 
 describe('decodeResponse: the same reading as dns-packet', () => {
@@ -295,6 +305,59 @@ const rr = (name: number[], type: number, data: number[]): number[] => [
   ...u16b(data.length),
   ...data,
 ];
+
+describe('decodeResponse: several Extended DNS Errors (RFC 8914 allows them)', () => {
+  /** A SERVFAIL whose OPT record (appended by hand: dns-packet's types know no EDE option) carries these EDEs. */
+  const withEdes = (edes: Array<[number, string]>) => {
+    const head = dnsPacket.encode({ type: 'response', id: 1, flags: 2, questions: [{ type: 'MX', name: 'bogus.test' }] });
+    const options = Buffer.concat(
+      edes.map(([info, text]) => {
+        const option = Buffer.alloc(6 + Buffer.byteLength(text));
+        option.writeUInt16BE(15, 0);
+        option.writeUInt16BE(2 + Buffer.byteLength(text), 2);
+        option.writeUInt16BE(info, 4);
+        option.write(text, 6);
+        return option;
+      }),
+    );
+    // Root owner, type OPT, UDP size 1232, extended rcode/version/flags 0, then RDLENGTH and the options.
+    const opt = Buffer.concat([Buffer.from([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0]), Buffer.alloc(2), options]);
+    opt.writeUInt16BE(options.length, 9);
+    const bytes = Buffer.concat([head, opt]);
+    bytes.writeUInt16BE(1, 10); // ARCOUNT
+    return decodeResponse(bytes)?.ede;
+  };
+
+  it.each([
+    [
+      'stale answer, then signature expired: the DNSSEC one',
+      [
+        [3, 'stale'],
+        [7, 'RRSIG expired'],
+      ],
+      { code: 7, text: 'RRSIG expired' },
+    ],
+    [
+      'two DNSSEC ones: the first',
+      [
+        [9, 'no DNSKEY'],
+        [6, 'bogus'],
+      ],
+      { code: 9, text: 'no DNSKEY' },
+    ],
+    [
+      'no reachable authority and network error: the first',
+      [
+        [22, ''],
+        [23, 'timeout'],
+      ],
+      { code: 22, text: null },
+    ],
+    ['none', [], null],
+  ] as const)('%s', (_name, edes, expected) => {
+    expect(withEdes(edes.map(([info, text]) => [info, text]))).toEqual(expected);
+  });
+});
 
 describe('decodeResponse: compression and malformed records', () => {
   it('writes IPv6 addresses as RFC 5952 does: the longest zero run shortened, the first of equal ones', () => {

@@ -381,23 +381,38 @@ function ipv6Text(bytes: Buffer, start: number): string {
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
 
-/** The first well-formed EDE option within an OPT record's data (RFC 8914 2), or null. */
+/**
+ * The INFO-CODEs that say why DNSSEC validation failed (RFC 8914 4.2, 4.3, 4.6-4.13: 1 Unsupported DNSKEY
+ * Algorithm, 2 Unsupported DS Digest Type, 5 DNSSEC Indeterminate ... 12 NSEC Missing; not 3 Stale Answer
+ * or 4 Forged Answer).
+ */
+const DNSSEC_EDE_CODES: ReadonlySet<number> = new Set([1, 2, 5, 6, 7, 8, 9, 10, 11, 12]);
+
+/**
+ * The EDE option of an OPT record's data (RFC 8914 2) that says most about DNSSEC, which is what the engine
+ * reads EDEs for: a resolver may send several (BIND 9.20 adds network ones, a resolver serving stale data
+ * adds 3), so the first with a DNSSEC INFO-CODE, else the first well-formed one; null when none.
+ */
 function extendedErrorIn(bytes: Buffer, start: number, end: number): DnsExtendedError | null {
+  let first: DnsExtendedError | null = null;
   let offset = start;
   while (offset + 4 <= end) {
     const code = bytes.readUInt16BE(offset);
     const length = bytes.readUInt16BE(offset + 2);
     const dataStart = offset + 4;
-    if (dataStart + length > end) return null;
+    if (dataStart + length > end) break;
     // A malformed EDE (shorter than its INFO-CODE) says nothing we could trust: the next one may.
     if (code === EDE_OPTION_CODE && length >= 2) {
+      const infoCode = bytes.readUInt16BE(dataStart);
       const text = bytes
         .toString('utf8', dataStart + 2, dataStart + length)
         .replace(/[\u0000-\u001f\u007f]/g, '')
         .slice(0, MAX_EDE_TEXT_CHARS);
-      return { code: bytes.readUInt16BE(dataStart), text: text === '' ? null : text };
+      const ede = { code: infoCode, text: text === '' ? null : text };
+      if (DNSSEC_EDE_CODES.has(infoCode)) return ede;
+      first ??= ede;
     }
     offset = dataStart + length;
   }
-  return null;
+  return first;
 }
