@@ -469,6 +469,16 @@ describe('TLS: what an opportunistic sender gets', () => {
       expect(host.sessions).toHaveLength(1);
     });
 
+    it('through a gate that cannot answer (its Redis gone): no second connection, the first answer kept, no internal error', async () => {
+      const host = await legacyServer([]);
+      const result = await probe(host, {
+        reconnect: () => Promise.reject(new Error('Connection is closed.')),
+      });
+      expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed' });
+      expect(result.tls).toMatchObject({ error: 'unsafe_legacy_renegotiation_disabled', secureRenegotiation: false });
+      expect(host.sessions).toHaveLength(1);
+    });
+
     it('no second connection when the interval would end past the host budget', async () => {
       const host = await legacyServer([]);
       const result = await probe(host, { reconnectDelayMs: 60_000, hostBudgetMs: 5_000 });

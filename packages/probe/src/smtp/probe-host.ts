@@ -184,8 +184,9 @@ export class SmtpHostProber implements HostProber {
       return this.#now() + this.#reconnectDelayMs < clock.deadline && (await pause(this.#reconnectDelayMs, signal));
     }
     for (let asked = 0; asked < MAX_RECONNECT_ASKS; asked++) {
-      const leave = await reconnect(signal);
-      if (signal?.aborted) return false;
+      // A gate that cannot answer (the fleet's Redis gone for a moment) leaves the first connection's answer.
+      const leave = await reconnect(signal).catch(() => null);
+      if (leave === null || signal?.aborted) return false;
       if (leave.status === 'granted') return this.#now() < clock.deadline;
       if (this.#now() + leave.retryAfterMs >= clock.deadline || !(await pause(leave.retryAfterMs, signal))) return false;
     }
