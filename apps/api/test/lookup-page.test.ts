@@ -136,6 +136,8 @@ describe('lookup page', () => {
       /mx\.handshake\.test: the server offers TLS, then the handshake\s+does\s+not\s+complete\s+\(<code>tlsv1_alert_internal_error<\/code>\)/,
     );
     expect(body).toMatch(/<span class="tag bad">handshake failed<\/span>\s*<code>tlsv1_alert_internal_error<\/code>/);
+    // In plain words, in the note and in the host card.
+    expect(body.match(/The server ended the handshake: its own TLS failed \(alert 80\)/g)).toHaveLength(2);
     expect(body).not.toContain('Certificate problems');
     expect(body).not.toContain('does not cover');
     expect(body).not.toContain('not trusted');

@@ -1,4 +1,5 @@
 import type { CheckResult, Verdict } from '@mxv/schema';
+import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 
 export type Tone = 'good' | 'warn' | 'bad';
@@ -148,13 +149,13 @@ export function explainResult(result: CheckResult): Note[] {
   const failedHandshakes = reachable.filter((h) => h.tls && h.tls.version === null);
   if (failedHandshakes.length > 0) {
     const alerts = [...new Set(failedHandshakes.map((h) => h.tls?.error).filter((e) => e !== null && e !== undefined))];
+    const why = alerts.map(explainTlsError).filter((words) => words !== null);
     add(
       'warn',
       'TLS handshake fails',
       html`${[...new Set(failedHandshakes.map((h) => h.exchange))].join(', ')}: the server offers TLS, then the handshake does not
-      complete${alerts.length > 0 ? html` (<code>${alerts.join(', ')}</code>)` : ''}. Senders that try TLS and fall back, as
-      Postfix does, deliver in clear text; senders that require TLS (DANE, MTA-STS in enforce mode) cannot deliver. The server's
-      own TLS log says why: often a key or certificate it cannot use, or a TLS library it was not built for.`,
+      complete${alerts.length > 0 ? html` (<code>${alerts.join(', ')}</code>)` : ''}. ${why.join(' ')} Senders that try TLS and
+      fall back, as Postfix does, deliver in clear text; senders that require TLS (DANE, MTA-STS in enforce mode) cannot deliver.`,
     );
   }
   const badCerts = reachable.filter((h) => h.tls && h.tls.version !== null && (!h.tls.certValid || !h.tls.hostnameMatch));

@@ -1,5 +1,6 @@
 import type { HostResult } from '@mxv/schema';
 import { isDeprecatedTlsVersion } from '@mxv/schema/values';
+import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHostDane } from './render-security.js';
 import { renderHostDnsbl, renderHostPtr } from './render-host-reputation.js';
@@ -65,7 +66,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       'TLS',
       html`<span class="tag bad">handshake failed</span>${tls.error ? html` <code>${tls.error}</code>` : ''}
         ${implicit ? 'The TLS handshake' : 'The server accepted STARTTLS, then the TLS handshake'} did not complete, so no
-        certificate could be checked.`,
+        certificate could be checked. ${tls.error ? (explainTlsError(tls.error) ?? '') : ''}`,
     );
   } else if (tls) {
     row('TLS', html`${tls.version} · <span class="mono">${tls.cipher ?? '?'}</span>`);
