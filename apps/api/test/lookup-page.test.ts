@@ -158,6 +158,27 @@ describe('lookup page', () => {
     expect(current).not.toContain('<dt>Protocol</dt>');
   });
 
+  it('an address of an IP version this checker does not probe: listed as not probed, with a note of its own, not called private', async () => {
+    const domain = 'v4only.test';
+    const base = hostileHost(domain);
+    const v6: HostResult = {
+      ...base,
+      ip: '2001:db8::25',
+      connect: 'blocked',
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried',
+      tls: null,
+      error: 'ip_family_not_probed',
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [base, v6] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body;
+    expect(body).toContain('IPv6 not probed');
+    expect(body).toMatch(/Addresses not probed\.<\/strong>\s*2001:db8::25: this checker probes over\s+IPv4 only/);
+    expect(body).not.toContain('not public, not tried');
+    expect(body).not.toContain('private, loopback or reserved range');
+  });
+
   it('explains null MX, implicit MX, blocked and unreachable hosts', async () => {
     const now = new Date().toISOString();
     await api.store.write(

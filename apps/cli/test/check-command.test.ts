@@ -105,6 +105,19 @@ describe('mxv check --json against the simulated world', () => {
     expect(totalConnections()).toBe(before);
   });
 
+  it('--ip-families 6 (MXV_IP_FAMILIES) on a world of IPv4 hosts: each listed as not probed, nothing connected to', async () => {
+    const before = totalConnections();
+    const run = await runCli(['check', '--json', ...worldFlags(), '--allow-net', '127.0.0.0/8', 'ok.test'], {
+      env: { MXV_IP_FAMILIES: '6' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const [result] = resultLines(run.stdout);
+    expect(result?.verdict).toBe('unreachable');
+    expect(result?.hosts.length).toBeGreaterThan(0);
+    for (const host of result?.hosts ?? []) expect(host).toMatchObject({ connect: 'blocked', error: 'ip_family_not_probed' });
+    expect(totalConnections()).toBe(before);
+  });
+
   it('--proxy: every connection goes through the SOCKS5 proxy, to addresses only; blocked ones never reach it', async () => {
     // The proxy lives at an address of the world's own block, beyond its hosts.
     const proxy = await startSocks5Server({ host: blockAddress(world.ipBlock, 60_000), behaviour: { kind: 'relay' } });
@@ -199,6 +212,8 @@ describe('mxv check usage', () => {
     [['frobnicate'], 'unknown command'],
     [['check', '--file', '/nonexistent/domains.txt'], '--file "/nonexistent/domains.txt": cannot be read (no such file)'],
     [['check', '--file', '/'], '--file "/": is a directory'],
+    [['check', '--ip-families', '5', 'a.test'], '--ip-families / MXV_IP_FAMILIES: "5" is not 4 or 6'],
+    [['check', '--ip-families', ',', 'a.test'], '--ip-families / MXV_IP_FAMILIES names no IP version'],
     [['check', '--mta-sts-timeout-ms', '50', 'a.test'], '--mta-sts-timeout-ms'],
     [['check', '--mta-sts-timeout-ms', '1e9', 'a.test'], '--mta-sts-timeout-ms'],
   ])('%j exits 2 with a message', async (args, message) => {

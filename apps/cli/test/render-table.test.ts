@@ -138,6 +138,24 @@ describe('check table', () => {
     ]);
   });
 
+  it('an address of an IP version not probed (--ip-families): said not probed, not blocked or failed', () => {
+    const notProbed = {
+      connect: 'blocked' as const,
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried' as const,
+      tls: null,
+      error: 'ip_family_not_probed',
+    };
+    const lines = renderResultTable(
+      result({ hosts: [host({ ip: '192.0.2.1' }), host({ ip: '2001:db8::1', ...notProbed })] }),
+      plain,
+    ).split('\n');
+    expect(lines.find((l) => l.includes('2001:db8::1'))).toMatch(
+      /2001:db8::1\s+not probed\s+-\s+IPv6 not probed \(--ip-families\)/,
+    );
+  });
+
   it('a TLS without RFC 5746 secure renegotiation: one line saying which senders refuse it; TLS 1.3 and secure ones say nothing', () => {
     const lines = renderResultTable(
       result({

@@ -240,6 +240,26 @@ export function createAddressPolicy(allowNet: readonly string[]): AddressPolicyS
   return { status: 'ok', policy };
 }
 
+/** The range name of an address whose IP version is not probed (restrictIpFamilies). */
+export const IP_FAMILY_NOT_PROBED = 'ip-family-not-probed';
+
+/**
+ * `policy`, with the addresses of an IP version outside `families` blocked too (range
+ * IP_FAMILY_NOT_PROBED): a prober without IPv6 (most container networks) says it did not try, rather
+ * than that every IPv6 host is unreachable. The version is the record's: an AAAA address is IPv6, an
+ * IPv4-mapped one included, as the socket that would reach it is.
+ */
+export function restrictIpFamilies(policy: AddressPolicy, families: readonly (4 | 6)[]): AddressPolicy {
+  if (families.includes(4) && families.includes(6)) return policy;
+  return {
+    check(ip: string): AddressCheck {
+      const version = isIP(ip);
+      if (version !== 0 && !families.includes(version as 4 | 6)) return { status: 'blocked', range: IP_FAMILY_NOT_PROBED };
+      return policy.check(ip);
+    },
+  };
+}
+
 export type AddressFamily = 'IPv4' | 'IPv6';
 
 /**

@@ -71,6 +71,10 @@ export const HELO_NAME = { minChars: 1, maxChars: 255, default: 'mxv.invalid' } 
  */
 export const CHECK_NAMES = ['dnssec', 'dane', 'mta-sts', 'tls-rpt', 'spf', 'dmarc', 'ptr', 'dnsbl', 'submission'] as const;
 
+/** The IP versions (RFC 791, RFC 8200) a mail host may be probed over (`--ip-families`). */
+export type IpFamily = 4 | 6;
+export const IP_FAMILIES: readonly IpFamily[] = [4, 6];
+
 export const DNS_BOUNDS = {
   /** Per-try timeout for one question to one resolver. */
   queryTimeoutMs: { min: 50, max: 60_000, default: 2_500 },

@@ -45,6 +45,8 @@ export {
 } from './normalize-domain.js';
 export {
   createAddressPolicy,
+  restrictIpFamilies,
+  IP_FAMILY_NOT_PROBED,
   guardOffFamilies,
   type AddressFamily,
   type AddressPolicy,

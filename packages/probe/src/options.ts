@@ -5,12 +5,14 @@ import {
   describeBound,
   DNS_BOUNDS,
   HELO_NAME,
+  IP_FAMILIES,
   MAX_DNSBL_ZONES,
   POLICY_BOUNDS,
   POLITENESS_BOUNDS,
   REPUTATION_BOUNDS,
   ROUTE_BOUNDS,
   SMTP_BOUNDS,
+  type IpFamily,
   type NumberBound,
 } from './bounds.js';
 import { checkDnsblZone } from './reputation/dnsbl-zone.js';
@@ -42,6 +44,12 @@ export interface ProbeOptions {
   dnsServers: string[];
   /** CIDR ranges that may be probed although private, loopback or reserved. */
   allowNet: string[];
+  /**
+   * The IP versions mail hosts are probed over (4, 6 or both: the default). An address of the other
+   * version is listed and not connected to (`ip_family_not_probed`), as an MTA with
+   * `inet_protocols = ipv4` skips AAAA: on a network without IPv6 every IPv6 host would read unreachable.
+   */
+  ipFamilies: IpFamily[];
   smtp: SmtpBounds;
   dns: DnsBounds;
   route: RouteBounds;
@@ -74,6 +82,7 @@ export interface ProbeOptions {
 export interface ProbeOptionsInput {
   dnsServers?: readonly string[];
   allowNet?: readonly string[];
+  ipFamilies?: readonly IpFamily[];
   smtp?: Partial<SmtpBounds>;
   dns?: Partial<DnsBounds>;
   route?: Partial<RouteBounds>;
@@ -156,6 +165,7 @@ function completeOptions(input: ProbeOptionsInput): ProbeOptions {
   return {
     dnsServers: stringList(input.dnsServers, 'dnsServers'),
     allowNet: stringList(input.allowNet, 'allowNet'),
+    ipFamilies: ipFamilies(input.ipFamilies),
     smtp,
     dns: boundValues(DNS_BOUNDS, input.dns, 'dns'),
     route: boundValues(ROUTE_BOUNDS, input.route, 'route'),
@@ -168,6 +178,13 @@ function completeOptions(input: ProbeOptionsInput): ProbeOptions {
     ports: input.ports === undefined ? [{ port: smtp.port, tlsMode: defaultTlsMode(smtp.port) }] : portList(input.ports),
     proxy: proxy(input.proxy),
   };
+}
+
+function ipFamilies(value: unknown): IpFamily[] {
+  if (value === undefined) return [...IP_FAMILIES];
+  if (!Array.isArray(value) || value.length === 0 || !value.every((entry) => IP_FAMILIES.includes(entry as IpFamily)))
+    throw new InvalidOption(`ipFamilies: expected one or both of ${IP_FAMILIES.join(', ')}, got ${shown(value)}`);
+  return IP_FAMILIES.filter((family) => (value as unknown[]).includes(family));
 }
 
 function heloName(value: unknown): string {

@@ -65,10 +65,11 @@ function spec(): WorldSpec {
   };
 }
 
-/** The engine with its own in-process host cache, as `mxv check` runs it, with this --allow-net. */
-function engine(allowNet: string[]): WorldEngine {
+/** The engine with its own in-process host cache, as `mxv check` runs it, with this --allow-net (and --ip-families). */
+function engine(allowNet: string[], ipFamilies?: Array<4 | 6>): WorldEngine {
   return worldEngine(world, {
     allowNet,
+    ...(ipFamilies ? { ipFamilies } : {}),
     smtp: { port: world.smtpPort, hostBudgetMs: 2000, connectTimeoutMs: 300, greetingTimeoutMs: 500, replyTimeoutMs: 500 },
     dns: { queryTimeoutMs: 500 },
     route: { maxAddressesPerHost: 8, maxHostsPerDomain: 64 },
@@ -142,6 +143,40 @@ describe('address policy on real loopback listeners', () => {
     expect(local.hosts[0]?.connect).toBe('ok');
     expect(world.hostsById.get('h1')?.handle?.log.total).toBe(1);
     expect(plainConnections).toBe(1);
+  });
+
+  it('--ip-families 4: an IPv6 address listed, not tried (ip_family_not_probed), the IPv4 one probed; 6: the other way round', async () => {
+    // Its AAAA is the IPv4-mapped form of its A (::ffff:127.x): were it tried, it would stay on loopback.
+    const h1 = world.hostsById.get('h1')?.ip as string;
+    world.dnsServer.setRecords('mx.dual.test', [
+      { type: 'A', address: h1 },
+      { type: 'AAAA', address: `::ffff:${h1}` },
+    ]);
+    world.dnsServer.setRecords('dual.test', [{ type: 'MX', priority: 10, exchange: 'mx.dual.test' }]);
+    const open = ['127.0.0.0/8'];
+    const before = world.hostsById.get('h1')?.handle?.log.total ?? 0;
+    const v4Only = await engine(open, [4]).check('dual.test');
+    expect(v4Only.verdict).toBe('ok');
+    expect(v4Only.hosts).toHaveLength(2);
+    expect(world.hostsById.get('h1')?.handle?.log.total).toBe(before + 1);
+    for (const host of v4Only.hosts) {
+      if (host.ip.includes(':')) {
+        expect([host.ip, host.connect, host.error, host.timingsMs.connect]).toEqual([
+          host.ip,
+          'blocked',
+          'ip_family_not_probed',
+          null,
+        ]);
+      } else {
+        expect([host.ip, host.connect]).toEqual([host.ip, 'ok']);
+      }
+    }
+    const plainBefore = plainConnections;
+    const v6Only = await engine(open, [6]).check('local.test');
+    // Its one address is IPv4: nothing tried, and nothing reached.
+    expect(v6Only.hosts.map((h) => [h.connect, h.error])).toEqual([['blocked', 'ip_family_not_probed']]);
+    expect(v6Only.verdict).toBe('unreachable');
+    expect(plainConnections).toBe(plainBefore);
   });
 
   it('an allow entry for one /32 opens that address only', async () => {

@@ -124,6 +124,17 @@ describe('readProbeOptions', () => {
     expect(reasonOf({ ports: [null] })).toMatch(/^ports\.0\.port:/);
   });
 
+  it('probes over IPv4 and IPv6 unless told one of them; nothing else is an IP version', () => {
+    expect(parseProbeOptions().ipFamilies).toEqual([4, 6]);
+    expect(parseProbeOptions({ ipFamilies: [6, 4, 6] }).ipFamilies).toEqual([4, 6]);
+    expect(parseProbeOptions({ ipFamilies: [6] }).ipFamilies).toEqual([6]);
+    for (const bad of [[], [5], ['4'], 4, null]) {
+      const read = readProbeOptions({ ipFamilies: bad as never });
+      expect(read.status, JSON.stringify(bad)).toBe('invalid');
+      expect(read.status === 'invalid' && read.reason).toMatch(/^ipFamilies: expected one or both of 4, 6/);
+    }
+  });
+
   it('makes block-list zones canonical and each one once', () => {
     expect(parseProbeOptions({ dnsbl: ['BL.Example.', 'bl.example', 'other.example'] }).dnsbl).toEqual([
       'bl.example',

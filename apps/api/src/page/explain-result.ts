@@ -108,7 +108,7 @@ export function explainResult(result: CheckResult): Note[] {
       but it is usually an accident: publish an MX record that names the mail host.`,
     );
   }
-  const blocked = result.hosts.filter((h) => h.connect === 'blocked');
+  const blocked = result.hosts.filter((h) => h.connect === 'blocked' && h.error !== 'ip_family_not_probed');
   if (blocked.length > 0) {
     add(
       'warn',
@@ -116,6 +116,16 @@ export function explainResult(result: CheckResult): Note[] {
       html`${blocked.map((h) => h.ip).join(', ')} ${blocked.length === 1 ? 'is' : 'are'} in a private, loopback or reserved range
       (10/8, 127/8, 192.168/16, fc00::/7, …). Nobody on the internet can deliver there, so mxv does not connect either. Point the
       MX at a public address.`,
+    );
+  }
+  const otherFamily = result.hosts.filter((h) => h.error === 'ip_family_not_probed');
+  if (otherFamily.length > 0) {
+    add(
+      'info',
+      'Addresses not probed',
+      html`${[...new Set(otherFamily.map((h) => h.ip))].join(', ')}: this checker probes over
+      ${otherFamily.some((h) => h.ip.includes(':')) ? 'IPv4' : 'IPv6'} only (<code>--ip-families</code>), so these addresses were
+      listed and not tried. That says nothing about them.`,
     );
   }
   // Issue 11: a failing egress proxy is mxv's problem, not the domain's; say so before anyone blames the mail host.

@@ -41,7 +41,10 @@ function problem(host: HostResult): SafeHtml {
 
 /** One probed host as a card: what it said at each step, its certificate, and its timings. `now` dates the expiry. */
 export function renderHostCard(host: HostResult, now: number): SafeHtml {
-  const connect = CONNECT_WORDS[host.connect];
+  const connect =
+    host.error === 'ip_family_not_probed'
+      ? { text: `IPv${host.ip.includes(':') ? 6 : 4} not probed`, tone: '' }
+      : CONNECT_WORDS[host.connect];
   const implicit = host.tlsMode === 'implicit';
   const starttls = (implicit ? IMPLICIT_TLS_WORDS : STARTTLS_WORDS)[host.starttls];
   const tls = host.tls;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, POLICY_BOUNDS, SMTP_BOUNDS } from '@mxv/probe/bounds';
+import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, IP_FAMILIES, POLICY_BOUNDS, SMTP_BOUNDS, type IpFamily } from '@mxv/probe/bounds';
 import type { ProbeOptionsInput } from '@mxv/probe';
 import { defaultTlsMode, parsePortList, type ProbePort } from '@mxv/probe/ports';
 import { boundDefault, boundFlag } from './number-flag.js';
@@ -25,6 +25,14 @@ export function addProbeFlags(command: Command): Command {
       new Option('--allow-net <cidrs>', 'private/loopback/reserved ranges that may be probed anyway, CIDR,...').env(
         'MXV_ALLOW_NET',
       ),
+    )
+    .addOption(
+      new Option(
+        '--ip-families <list>',
+        'IP versions mail hosts are probed over: 4, 6 or 4,6; addresses of the other are listed, not tried (for a network without IPv6)',
+      )
+        .env('MXV_IP_FAMILIES')
+        .default('4,6'),
     )
     .addOption(
       new Option('--timeout-ms <n>', "budget for one host's whole SMTP conversation")
@@ -83,6 +91,7 @@ export interface ProbeFlagValues {
   ports?: string;
   proxy?: string;
   allowNet?: string;
+  ipFamilies: string;
   timeoutMs: string;
   heloName: string;
   connectTimeoutMs: string;
@@ -107,6 +116,7 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
   return {
     dnsServers,
     allowNet: splitList(flags.allowNet),
+    ipFamilies: ipFamiliesFlag(flags.ipFamilies),
     ports: portsFlag(flags),
     proxy: flags.proxy ?? null,
     smtp: {
@@ -133,6 +143,17 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
     // Each zone is validated with the other options (dnsbl-zone.ts): garbage is a usage error.
     dnsbl: splitList(flags.dnsbl),
   };
+}
+
+/** `--ip-families`: "4", "6" or "4,6" ("ipv4"/"ipv6" too), each once. */
+function ipFamiliesFlag(value: string): IpFamily[] {
+  const families = splitList(value).map((entry) => {
+    const family = { '4': 4, ipv4: 4, '6': 6, ipv6: 6 }[entry.toLowerCase()];
+    if (family === undefined) throw new UsageError(`--ip-families / MXV_IP_FAMILIES: "${entry}" is not 4 or 6`);
+    return family as IpFamily;
+  });
+  if (families.length === 0) throw new UsageError(`--ip-families / MXV_IP_FAMILIES names no IP version (got "${value}")`);
+  return IP_FAMILIES.filter((family) => families.includes(family));
 }
 
 /**

@@ -130,6 +130,9 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
 const LEGACY_TLS_WORDS =
   'no secure renegotiation (RFC 5746): senders on OpenSSL 3 (Postfix on current systems) refuse this handshake and send in clear';
 
+/** The host error of an address of an IP version this run does not probe (--ip-families): not a failure of the host. */
+const IP_FAMILY_OFF = 'ip_family_not_probed';
+
 /** What a server whose best TLS is 1.0 or 1.1 means to senders (isDeprecatedTlsVersion). */
 const OLD_TLS_WORDS =
   'at most (RFC 8996 deprecates TLS 1.0 and 1.1): senders that require TLS 1.2, as OpenSSL 3 does by default, send in clear';
@@ -149,7 +152,13 @@ function hostExchange(host: HostResult, record: MxRecord, colors: Colors): strin
 
 function hostRow(host: HostResult, first: string, exchange: string, showPort: boolean, colors: Colors): string[] {
   const connect =
-    host.connect === 'ok' ? colors.green('ok') : host.connect === 'blocked' ? colors.yellow('blocked') : colors.red(host.connect);
+    host.connect === 'ok'
+      ? colors.green('ok')
+      : host.error === IP_FAMILY_OFF
+        ? colors.dim('not probed')
+        : host.connect === 'blocked'
+          ? colors.yellow('blocked')
+          : colors.red(host.connect);
   const banner = host.banner ? (host.banner.code === 220 ? colors.green('220') : colors.red(String(host.banner.code))) : '';
   const starttls =
     host.starttls === 'ok' ? colors.green('ok') : host.starttls === 'not_tried' ? colors.dim('-') : colors.yellow(host.starttls);
@@ -168,6 +177,7 @@ function hostRow(host: HostResult, first: string, exchange: string, showPort: bo
 
 function tlsText(host: HostResult, colors: Colors): string {
   const tls = host.tls;
+  if (host.error === IP_FAMILY_OFF) return colors.dim(`IPv${host.ip.includes(':') ? 6 : 4} not probed (--ip-families)`);
   if (!tls) return host.error ? colors.red(host.error) : '';
   // No version: the handshake never completed, so there is no certificate to judge (not a bad one).
   if (tls.version === null) {

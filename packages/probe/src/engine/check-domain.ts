@@ -1,6 +1,6 @@
 import type { CheckName, CheckResult, HostResult, MxSection, TlsMode } from '@mxv/schema';
 import { NO_SECURITY, RESULT_SCHEMA_VERSION } from '@mxv/schema/values';
-import type { AddressPolicy } from '../address-policy.js';
+import { IP_FAMILY_NOT_PROBED, type AddressPolicy } from '../address-policy.js';
 import { defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { MemoResolver } from '../dns/memo-resolver.js';
@@ -213,8 +213,9 @@ async function probeHosts(jobs: readonly HostJob[], deps: DomainCheckDeps, signa
       const job = jobs[next++];
       const index = next - 1;
       if (!job) continue;
-      if (deps.policy.check(job.target.ip).status === 'blocked') {
-        slots[index] = { result: blockedHost(job.base, job.target.tlsMode), probe: null };
+      const check = deps.policy.check(job.target.ip);
+      if (check.status === 'blocked') {
+        slots[index] = { result: blockedHost(job.base, job.target.tlsMode, check.range), probe: null };
         continue;
       }
       const obtained: HostObtained = await deps.hosts.obtain(job.target, signal);
@@ -268,7 +269,8 @@ export function hostResultFor(probe: HostProbe, base: HostBase, cached: boolean)
   return result;
 }
 
-function blockedHost(base: HostBase, tlsMode: TlsMode): HostResult {
+/** Not connected to: an address of a range the address policy blocks, or of an IP version not probed (--ip-families). */
+function blockedHost(base: HostBase, tlsMode: TlsMode, range: string): HostResult {
   return {
     ...base,
     connect: 'blocked',
@@ -277,7 +279,7 @@ function blockedHost(base: HostBase, tlsMode: TlsMode): HostResult {
     starttls: 'not_tried',
     tls: null,
     timingsMs: { connect: null, banner: null, tls: null, total: 0 },
-    error: 'blocked_address',
+    error: range === IP_FAMILY_NOT_PROBED ? 'ip_family_not_probed' : 'blocked_address',
     tlsMode,
     dane: null,
     mtaSts: null,

@@ -1,4 +1,4 @@
-import { createAddressPolicy, type AddressPolicy } from '../address-policy.js';
+import { createAddressPolicy, restrictIpFamilies, type AddressPolicy } from '../address-policy.js';
 import type { DnsResolver, DnsServerAddress } from '../dns/dns-types.js';
 import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
 import { StubResolver } from '../dns/stub-resolver.js';
@@ -49,6 +49,7 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
   const policySetup = createAddressPolicy(options.allowNet);
   if (policySetup.status === 'invalid')
     return { status: 'invalid', reason: `--allow-net: ${policySetup.entry}: ${policySetup.reason}` };
+  const policy = restrictIpFamilies(policySetup.policy, options.ipFamilies);
 
   let resolver = overrides.resolver;
   if (!resolver) {
@@ -70,7 +71,7 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
   }
   const smtpProber = new SmtpHostProber({
     bounds: options.smtp,
-    policy: policySetup.policy,
+    policy,
     // A second connection to one address (a server without RFC 5746) keeps its politeness interval.
     reconnectDelayMs: Math.ceil(1000 / options.politeness.connectionsPerSecond),
     ...(dialer ? { dialer } : {}),
@@ -80,10 +81,10 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
   const prober = new ReputationProber(smtpProber, reputation, reputationWanted(options.checks, options.dnsbl));
   const stsFetcher = new HttpsStsPolicyFetcher({
     resolver,
-    policy: policySetup.policy,
+    policy,
     bounds: options.policy,
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
     port: options.policy.mtaStsPort,
   });
-  return { status: 'ok', parts: { options, resolver, policy: policySetup.policy, prober, stsFetcher, reputation } };
+  return { status: 'ok', parts: { options, resolver, policy, prober, stsFetcher, reputation } };
 }
