@@ -21,6 +21,7 @@ export * from './net/dialer.js';
 export { DirectDialer, type SocketFactory } from './net/direct-dialer.js';
 export { Socks5Dialer } from './net/socks5-dialer.js';
 export { ProxyError } from './net/proxy-error.js';
+export { hasDefaultIpv6Route, machineHasIpv6Route } from './net/ipv6-route.js';
 export { parseProxyUrl, describeProxy, type ProxyEndpoint, type ProxyUrlParse } from './net/proxy-url.js';
 export * from './smtp/tls-inspect.js';
 export { createProbeSecureContext, starttlsOptions } from './smtp/tls-context.js';

@@ -6,6 +6,7 @@ import { runOrdered } from '../input/ordered-pool.js';
 import { CHECK_BOUNDS } from '../options/cli-bounds.js';
 import { boundFlag } from '../options/number-flag.js';
 import { guardOffWarning } from '../options/guard-off-warning.js';
+import { noIpv6Warning } from '../options/no-ipv6-warning.js';
 import { probeOptionsFromFlags } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 import { PipedStdout } from '../output/piped-stdout.js';
@@ -31,6 +32,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   const progress = new ProgressLine();
   const tally = new Map<Verdict, number>();
   let finished = 0;
+  // IPv6 addresses that could not be reached: the machine's doing when it has no IPv6 route (said at the end).
+  const unreachableIpv6 = new Set<string>();
   // A slow reader holds the run back; one that went away ends it (PipedStdout).
   const stdout = new PipedStdout();
 
@@ -53,6 +56,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
       },
       (result: CheckResult) => {
         tally.set(result.verdict, (tally.get(result.verdict) ?? 0) + 1);
+        for (const host of result.hosts)
+          if (host.connect === 'unreachable' && host.ip.includes(':')) unreachableIpv6.add(host.ip);
         progress.clear();
         stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
       },
@@ -62,6 +67,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
     stdout.flush();
   }
   progress.clear();
+  const noIpv6 = unreachableIpv6.size > 0 ? noIpv6Warning(probeOptions.ipFamilies) : null;
+  if (noIpv6 !== null) process.stderr.write(`mxv: warning: ${unreachableIpv6.size} IPv6 address(es) unreachable: ${noIpv6}\n`);
   if (!asJson && total > 1) {
     const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
     const cache = hosts.stats;

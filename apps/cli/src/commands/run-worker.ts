@@ -29,6 +29,7 @@ import { LISTEN_PORT_BOUND } from '../options/cli-bounds.js';
 import { loggerFromFlags } from '../options/logger-from-flags.js';
 import { boundFlag } from '../options/number-flag.js';
 import { guardOffWarning } from '../options/guard-off-warning.js';
+import { noIpv6Warning } from '../options/no-ipv6-warning.js';
 import { probeOptionsFromFlags } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 import type { WorkerFlags } from './worker-command.js';
@@ -116,6 +117,8 @@ export async function runWorker(flags: WorkerFlags): Promise<void> {
   const logger = loggerFromFlags(flags);
   const guardOff = guardOffWarning(probe.allowNet ?? []);
   if (guardOff !== null) logger.warn({ allowNet: probe.allowNet }, guardOff);
+  const noIpv6 = noIpv6Warning(probe.ipFamilies);
+  if (noIpv6 !== null) logger.warn({ ipFamilies: probe.ipFamilies }, noIpv6);
   const hostBudgetMs = probe.smtp?.hostBudgetMs ?? SMTP_BOUNDS.hostBudgetMs.default;
   if (config.worker.jobDeadlineMs <= hostBudgetMs) {
     // Allowed (a test, a hard cap on a slow world), but a domain with one slow host then ends as a failed job, not a result.

@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkResultSchema } from '@mxv/schema';
+import { hasBinary } from './interop/real-servers.js';
+import { CLI_MAIN } from './run-cli.js';
+
+/**
+ * A checker on a network without IPv6 (most container networks): mxv check in a network namespace of
+ * its own, with loopback alone, so that an IPv6 mail host fails at once (ENETUNREACH) and no packet can
+ * leave whatever the address. The testkit's resolver runs in the same namespace, in the child.
+ */
+
+const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/dist/index.js', import.meta.url));
+const isRoot = process.getuid?.() === 0;
+const reason = !isRoot ? 'needs root (unshare --net)' : !hasBinary('unshare') || !hasBinary('ip') ? 'needs unshare and ip' : null;
+if (reason !== null) console.warn(`no-ipv6-route: skipped: ${reason}`);
+
+/** In the namespace: the resolver on 127.0.0.1, then `mxv check` with these arguments; prints its exit code, stdout and stderr. */
+const CHILD = `
+import { spawn } from 'node:child_process';
+const { startDnsServer } = await import(process.env.TESTKIT);
+const dns = await startDnsServer({ host: '127.0.0.1', port: 0, zones: ['test'], records: {
+  'v6only.test': [{ type: 'MX', priority: 10, exchange: 'mx.v6only.test' }],
+  'mx.v6only.test': [{ type: 'AAAA', address: '2001:db8::25' }],
+} });
+const args = JSON.parse(process.env.CHECK_ARGS).map((a) => a.replace('DNS', '127.0.0.1:' + dns.port));
+const child = spawn(process.execPath, [process.env.CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+let out = '', err = '';
+child.stdout.on('data', (d) => (out += d));
+child.stderr.on('data', (d) => (err += d));
+child.on('close', async (code) => {
+  await dns.stop();
+  process.stdout.write(JSON.stringify({ code, stdout: out, stderr: err }));
+});
+`;
+
+function checkWithoutIpv6(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'unshare',
+      ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --input-type=module -e "$CHILD"`],
+      {
+        env: { ...process.env, NO_COLOR: '1', CHILD, TESTKIT, CLI_MAIN, CHECK_ARGS: JSON.stringify(args) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out) as { code: number; stdout: string; stderr: string });
+      } catch {
+        reject(new Error(`no run in the namespace: ${out}${err}`));
+      }
+    });
+  });
+}
+
+describe.skipIf(reason !== null)('mxv check on a machine without an IPv6 route', () => {
+  it('an IPv6 mail host it cannot reach: unreachable, and a warning that says it is the machine and how to list it as not probed', async () => {
+    const run = await checkWithoutIpv6(['check', '--json', '--dns', 'DNS', '--allow-net', '2001:db8::/32', 'v6only.test']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
+    expect(result.hosts.map((h) => [h.ip, h.connect, h.error])).toEqual([['2001:db8::25', 'unreachable', 'connect_unreachable']]);
+    expect(run.stderr).toContain('mxv: warning: 1 IPv6 address(es) unreachable: this machine has no IPv6 route');
+    expect(run.stderr).toContain('--ip-families 4');
+  });
+
+  it('with --ip-families 4: not probed, and nothing to warn of', async () => {
+    const run = await checkWithoutIpv6([
+      'check',
+      '--json',
+      '--dns',
+      'DNS',
+      '--allow-net',
+      '2001:db8::/32',
+      '--ip-families',
+      '4',
+      'v6only.test',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
+    expect(result.hosts.map((h) => [h.connect, h.error])).toEqual([['blocked', 'ip_family_not_probed']]);
+    expect(run.stderr).not.toContain('warning');
+  });
+});
