@@ -75,6 +75,8 @@ describe('docker-compose.yml', () => {
     const drainMs = Number(flagValue(command, '--drain-timeout-ms'));
     expect(durationSeconds(worker['stop_grace_period'] as string) * 1000).toBeGreaterThan(drainMs);
     expect(worker['environment']?.REDIS_URL).toBe('redis://redis:6379');
+    // Docker networks have no IPv6 unless configured: IPv4 only, unless the user says otherwise.
+    expect(worker['environment']?.MXV_IP_FAMILIES).toBe('${MXV_IP_FAMILIES:-4}');
     expect(worker['healthcheck']?.test.join(' ')).toContain(`:${WORKER_METRICS_PORT}/readyz`);
   });
 
@@ -194,6 +196,8 @@ describe('deploy/k8s', () => {
     expect(graceMs).toBeLessThanOrEqual(drainMs + 30_000);
     const redisUrl = (container['env'] as Doc[]).find((env) => env['name'] === 'REDIS_URL');
     expect(redisUrl?.valueFrom.secretKeyRef).toEqual({ name: 'mxv', key: 'redis-url' });
+    // Pods have IPv6 only in dual-stack clusters: IPv4 only, as in docker-compose.yml.
+    expect((container['env'] as Doc[]).find((env) => env['name'] === 'MXV_IP_FAMILIES')?.value).toBe('4');
     expect(pod['securityContext'].runAsNonRoot).toBe(true);
     expect(container['securityContext'].allowPrivilegeEscalation).toBe(false);
     expect(deployment['spec'].template.metadata.annotations['prometheus.io/port']).toBe(String(WORKER_METRICS_PORT));
