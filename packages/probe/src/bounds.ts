@@ -97,6 +97,13 @@ export const DNS_BOUNDS = {
    * to 16 hops), as a sending MTA does (Postfix follows 10). 0: never.
    */
   cnameFollowUps: { min: 0, max: 32, default: 8 },
+  /**
+   * How long a resolver that refused EDNS (FORMERR or NOTIMP to our OPT record, then an answer to the
+   * same question without it: RFC 6891 7) is asked without OPT, so that each question does not cost it
+   * two round trips; Unbound keeps such a server's EDNS status in its infrastructure cache for 15 minutes.
+   * 0: asked with EDNS every time.
+   */
+  ednsRefusalMemoryMs: { min: 0, max: 86_400_000, default: 900_000 },
 } as const satisfies Record<string, NumberBound>;
 
 export const ROUTE_BOUNDS = {

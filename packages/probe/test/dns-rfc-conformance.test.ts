@@ -265,6 +265,33 @@ describe('RFC 6891 7: a server that does not implement EDNS', () => {
     expect(responder.received.map((query) => query.edns)).toEqual([true, false]);
   });
 
+  it('a server found to refuse EDNS is asked without it from then on (one round trip a question), for ednsRefusalMemoryMs', async () => {
+    const responder = await startResponder(noEdns(1, true));
+    const resolver = resolverFor(responder.server);
+    for (const name of ['example.test', 'example.test', 'example.test']) {
+      expect(await resolver.query(name, 'MX')).toMatchObject({ status: 'NOERROR', error: null });
+    }
+    expect(responder.received.map((query) => query.edns)).toEqual([true, false, false, false]);
+    // 0 remembers nothing: every question tries EDNS first.
+    const forgetful = await startResponder(noEdns(1, true));
+    const noMemory = new StubResolver({
+      servers: [forgetful.server],
+      bounds: boundValues(DNS_BOUNDS, { queryTimeoutMs: 300, questionsPerUdpSocket: 1, ednsRefusalMemoryMs: 0 }),
+    });
+    await noMemory.query('example.test', 'MX');
+    await noMemory.query('example.test', 'MX');
+    expect(forgetful.received.map((query) => query.edns)).toEqual([true, false, true, false]);
+  });
+
+  it('a server that fails the plain question too is not taken for one that refuses EDNS: OPT again next time', async () => {
+    const responder = await startResponder((query) => [message({ id: query.id, flags: RESPONSE | 1, question: echo(query) })]);
+    const resolver = resolverFor(responder.server);
+    await resolver.query('example.test', 'MX');
+    await resolver.query('example.test', 'MX');
+    expect(responder.received.map((query) => query.edns).slice(0, 2)).toEqual([true, false]);
+    expect(responder.received.map((query) => query.edns)[2]).toBe(true);
+  });
+
   it('NOTIMP without OPT: the same', async () => {
     const responder = await startResponder(noEdns(4, true));
     const answer = await resolverFor(responder.server).query('example.test', 'MX');

@@ -50,6 +50,8 @@ export class StubResolver implements DnsResolver {
   private readonly serverLabels: readonly string[];
   private readonly bounds: DnsBounds;
   private readonly udp: UdpSocketPool;
+  /** Servers that refused EDNS, and until when (performance.now()) they are asked without it; at most one entry per server. */
+  private readonly ednsRefusedUntil = new Map<DnsServerAddress, number>();
 
   constructor(options: StubResolverOptions) {
     this.servers = [...options.servers];
@@ -153,13 +155,27 @@ export class StubResolver implements DnsResolver {
   }
 
   private async tryOnce(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
+    if (question.withoutEdns !== true && this.refusesEdns(server)) return this.exchange(server, withoutEdns(question), signal);
     const result = await this.exchange(server, question, signal);
     // RFC 6891 7: a server that does not implement EDNS answers our OPT record with FORMERR (or NOTIMP) and no
     // OPT of its own. Asked again without one, as BIND, Unbound and glibc do; what it answers then is the answer.
     if (result.status === 'response' && isEdnsRefusal(result.packet) && question.withoutEdns !== true) {
-      return this.exchange(server, withoutEdns(question), signal);
+      const plain = await this.exchange(server, withoutEdns(question), signal);
+      // Remembered only when the plain question got what the one with OPT did not: then OPT was the trouble.
+      if (plain.status === 'response' && !isEdnsRefusal(plain.packet) && this.bounds.ednsRefusalMemoryMs > 0) {
+        this.ednsRefusedUntil.set(server, performance.now() + this.bounds.ednsRefusalMemoryMs);
+      }
+      return plain;
     }
     return result;
+  }
+
+  private refusesEdns(server: DnsServerAddress): boolean {
+    const until = this.ednsRefusedUntil.get(server);
+    if (until === undefined) return false;
+    if (performance.now() < until) return true;
+    this.ednsRefusedUntil.delete(server);
+    return false;
   }
 
   private async exchange(server: DnsServerAddress, question: DnsQuestion, signal: AbortSignal | undefined): Promise<TryResult> {
