@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, startWorld, type World } from '@mxv/testkit';
 import { runCli } from './run-cli.js';
+import { machineHasIpv6Route } from '@mxv/probe';
 
 const GOOD_LIST = 'bl.example';
 const REFUSING_LIST = 'refusing.example';
@@ -77,6 +78,8 @@ describe('mxv doctor --json against a simulated world', () => {
     expect(byName(output)).toEqual({
       [`dns:${world.dns}`]: 'pass',
       'egress:smtp': 'pass',
+      // This machine's own answer (no-ipv6-route.test.ts runs doctor where there is none).
+      'egress:ipv6': machineHasIpv6Route() === true ? 'pass' : machineHasIpv6Route() === false ? 'warn' : 'skip',
       proxy: 'skip',
       'egress:address': 'pass',
       'egress:ptr': 'pass',

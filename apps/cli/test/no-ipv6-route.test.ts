@@ -70,6 +70,14 @@ describe.skipIf(reason !== null)('mxv check on a machine without an IPv6 route',
     expect(run.stderr).toContain('--ip-families 4');
   });
 
+  it('mxv doctor says it before any check: egress:ipv6 warn, naming --ip-families 4', async () => {
+    const run = await checkWithoutIpv6(['doctor', '--json', '--dns', 'DNS']);
+    const checks = (JSON.parse(run.stdout) as { checks: Array<{ name: string; status: string; detail: string }> }).checks;
+    const ipv6 = checks.find((check) => check.name === 'egress:ipv6');
+    expect(ipv6?.status, run.stdout).toBe('warn');
+    expect(ipv6?.detail).toContain('--ip-families 4');
+  });
+
   it('with --ip-families 4: not probed, and nothing to warn of', async () => {
     const run = await checkWithoutIpv6([
       'check',

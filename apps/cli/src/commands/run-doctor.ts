@@ -15,6 +15,7 @@ import { defaultsOf, DNS_BOUNDS, REPUTATION_BOUNDS, SMTP_BOUNDS } from '@mxv/pro
 import pc from 'picocolors';
 import { checkDnsblHealth } from '../doctor/check-dnsbl-health.js';
 import { checkEgressReputation, checkOutboundSmtp, findEgressAddress, type EgressInputs } from '../doctor/check-egress.js';
+import { checkIpv6Route } from '../doctor/check-ipv6-route.js';
 import { checkProxy } from '../doctor/check-proxy.js';
 import { checkRedis } from '../doctor/check-redis.js';
 import { checkResolvers } from '../doctor/check-resolvers.js';
@@ -78,7 +79,7 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     findEgressAddress(inputs).then(async (found) => [found.check, ...(await checkEgressReputation(inputs, found.ip))]),
     Promise.all(zones.map((zone) => checkDnsblHealth(zone, resolver, inputs.reputation))),
   ]);
-  const checks: DoctorCheck[] = [...resolvers, smtp, proxyCheck, ...egress, ...lists, redis];
+  const checks: DoctorCheck[] = [...resolvers, smtp, checkIpv6Route(), proxyCheck, ...egress, ...lists, redis];
   if (flags.json === true || process.stdout.isTTY !== true) process.stdout.write(`${JSON.stringify({ checks })}\n`);
   else process.stdout.write(`${renderDoctorTable(checks, pc.createColors(!process.env['NO_COLOR']))}\n`);
   process.exitCode = checks.some((check) => check.status === 'fail') ? 1 : 0;
