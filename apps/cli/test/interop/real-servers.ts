@@ -326,26 +326,20 @@ export async function startExim(
     ].join('\n'),
   );
   // -bdf: the -bd daemon kept in the foreground, so it is our child and ends with it.
-  const child: ChildProcess = spawn(binary, ['-C', config, '-bdf', '-oX', `${ip}.25`, '-oP', join(dir, 'exim.pid')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => {
-    const main = join(logDir, 'mainlog');
-    const panic = join(logDir, 'paniclog');
-    return [
-      output,
-      existsSync(main) ? readFileSync(main, 'utf8') : '',
-      existsSync(panic) ? readFileSync(panic, 'utf8') : '',
-    ].join('\n');
-  };
-  await waitListening(ip, 25, 'exim', log);
-  return {
-    log,
-    stop: () => stopChild(child),
-  };
+  return startListening(
+    binary,
+    ['-C', config, '-bdf', '-oX', `${ip}.25`, '-oP', join(dir, 'exim.pid')],
+    { ip, port: 25, what: 'exim' },
+    (output) => {
+      const main = join(logDir, 'mainlog');
+      const panic = join(logDir, 'paniclog');
+      return [
+        output,
+        existsSync(main) ? readFileSync(main, 'utf8') : '',
+        existsSync(panic) ? readFileSync(panic, 'utf8') : '',
+      ].join('\n');
+    },
+  );
 }
 
 export function opensmtpdBinary(): string {
@@ -388,19 +382,8 @@ export async function startOpensmtpd(
   );
   const mounts = [`${resolvConf} /etc/resolv.conf`, `${spool} /var/spool`, `${runDir} /run`].map((m) => `mount --bind ${m}`);
   // -d: in the foreground (our child, ending with it), logging to stderr.
-  const child: ChildProcess = spawn(
-    'unshare',
-    ['--mount', 'sh', '-c', `${mounts.join(' && ')} && exec ${binary} -d -f ${config}`],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output;
-  await waitListening(ip, 25, 'opensmtpd', log);
-  return { log, stop: () => stopChild(child) };
+  const sh = `${mounts.join(' && ')} && exec ${binary} -d -f ${config}`;
+  return startListening('unshare', ['--mount', 'sh', '-c', sh], { ip, port: 25, what: 'opensmtpd' });
 }
 
 function sendmailRoot(): string {
@@ -465,17 +448,8 @@ export async function startSendmail(
   const mounts = [`${resolvConf} /etc/resolv.conf`, `${hosts} /etc/hosts`].map((m) => `mount --bind ${m}`);
   const binary = join(root, 'usr/libexec/sendmail/sendmail');
   // -bD: the daemon in the foreground (our child, ending with it).
-  const child: ChildProcess = spawn(
-    'unshare',
-    ['--uts', '--mount', 'sh', '-c', `hostname ${hostname} && ${mounts.join(' && ')} && exec ${binary} -bD -C ${config}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output;
-  await waitListening(ip, 25, 'sendmail', log);
-  return { log, stop: () => stopChild(child) };
+  const sh = `hostname ${hostname} && ${mounts.join(' && ')} && exec ${binary} -bD -C ${config}`;
+  return startListening('unshare', ['--uts', '--mount', 'sh', '-c', sh], { ip, port: 25, what: 'sendmail' });
 }
 
 /**
@@ -551,22 +525,18 @@ export async function startNamed(dir: string, setup: NamedSetup): Promise<Runnin
     ].join('\n'),
   );
   // -g: foreground, every log line to stderr; -4: IPv4 only; no -u: stays root (its directory is ours).
-  const child = spawn(named, ['-g', '-4', '-c', join(dir, 'named.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  // The start-up banner and the automatic empty zones are not what a failure needs.
-  const log = (): string =>
-    output
-      .split('\n')
-      .filter((line) => !line.includes('automatic empty zone'))
-      .join('\n');
-  await waitListening('127.0.0.1', setup.port, 'named', log);
-  return {
-    address: `127.0.0.1:${setup.port}`,
-    log,
-    stop: () => stopChild(child),
-  };
+  const server = await startListening(
+    named,
+    ['-g', '-4', '-c', join(dir, 'named.conf')],
+    { ip: '127.0.0.1', port: setup.port, what: 'named' },
+    // The start-up banner and the automatic empty zones are not what a failure needs.
+    (output) =>
+      output
+        .split('\n')
+        .filter((line) => !line.includes('automatic empty zone'))
+        .join('\n'),
+  );
+  return { address: `127.0.0.1:${setup.port}`, log: server.log, stop: server.stop };
 }
 
 export interface PdnsRecursorSetup {
@@ -626,13 +596,12 @@ export async function startPdnsRecursor(dir: string, setup: PdnsRecursorSetup): 
       '',
     ].join('\n'),
   );
-  const child = spawn(recursor, [`--config-dir=${dir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output;
-  await waitListening('127.0.0.1', setup.port, 'pdns_recursor', log);
-  return { address: `127.0.0.1:${setup.port}`, log, stop: () => stopChild(child) };
+  const server = await startListening(recursor, [`--config-dir=${dir}`], {
+    ip: '127.0.0.1',
+    port: setup.port,
+    what: 'pdns_recursor',
+  });
+  return { address: `127.0.0.1:${setup.port}`, log: server.log, stop: server.stop };
 }
 
 export interface DnsmasqSetup {
@@ -658,7 +627,7 @@ export async function startDnsmasq(dir: string, setup: DnsmasqSetup): Promise<Ru
     const owner = ds.owner === '.' ? '.' : ds.owner.replace(/\.$/, '');
     return `--trust-anchor=${owner},${ds.keyTag},${ds.algorithm},${ds.digestType},${ds.digest}`;
   });
-  const child = spawn(
+  const server = await startListening(
     'dnsmasq',
     [
       '--keep-in-foreground',
@@ -677,14 +646,9 @@ export async function startDnsmasq(dir: string, setup: DnsmasqSetup): Promise<Ru
       ...anchors,
       `--server=${setup.upstream}`,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { ip: '127.0.0.1', port: setup.port, what: 'dnsmasq' },
   );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output;
-  await waitListening('127.0.0.1', setup.port, 'dnsmasq', log);
-  return { address: `127.0.0.1:${setup.port}`, log, stop: () => stopChild(child) };
+  return { address: `127.0.0.1:${setup.port}`, log: server.log, stop: server.stop };
 }
 
 export interface KnotResolverSetup {
@@ -734,22 +698,14 @@ export async function startKnotResolver(dir: string, setup: KnotResolverSetup): 
   );
   mkdirSync(KRESD_MODULE_DIR, { recursive: true });
   const libraries = join(root, 'usr/lib/x86_64-linux-gnu');
-  const child = spawn(
-    'unshare',
-    [
-      '--mount',
-      'sh',
-      '-c',
-      `mount --bind ${join(libraries, 'knot-resolver')} ${KRESD_MODULE_DIR} && LD_LIBRARY_PATH=${libraries} exec ${kresd} -n -c ${join(dir, 'kresd.lua')} ${dir}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output;
-  await waitListening('127.0.0.1', setup.port, 'kresd', log);
-  return { address: `127.0.0.1:${setup.port}`, log, stop: () => stopChild(child) };
+  const mount = `mount --bind ${join(libraries, 'knot-resolver')} ${KRESD_MODULE_DIR}`;
+  const sh = `${mount} && LD_LIBRARY_PATH=${libraries} exec ${kresd} -n -c ${join(dir, 'kresd.lua')} ${dir}`;
+  const server = await startListening('unshare', ['--mount', 'sh', '-c', sh], {
+    ip: '127.0.0.1',
+    port: setup.port,
+    what: 'kresd',
+  });
+  return { address: `127.0.0.1:${setup.port}`, log: server.log, stop: server.stop };
 }
 
 export interface UnboundSetup {
@@ -818,17 +774,13 @@ export async function startUnbound(dir: string, setup: UnboundSetup): Promise<Ru
       '',
     ].join('\n'),
   );
-  const child = spawn('unbound', ['-d', '-c', join(dir, 'unbound.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-  await waitListening(setup.ip, setup.port, 'unbound', log);
-  return {
-    address: `${setup.ip}:${setup.port}`,
-    log,
-    stop: () => stopChild(child),
-  };
+  const server = await startListening(
+    'unbound',
+    ['-d', '-c', join(dir, 'unbound.conf')],
+    { ip: setup.ip, port: setup.port, what: 'unbound' },
+    (output) => output + (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+  );
+  return { address: `${setup.ip}:${setup.port}`, log: server.log, stop: server.stop };
 }
 
 export interface NginxVhost {
@@ -903,15 +855,13 @@ export async function startNginx(dir: string, setup: NginxSetup): Promise<Runnin
     ].join('\n'),
   );
   // -e: the error log before the configuration is read (the compiled-in one is under /var/log/nginx).
-  const child = spawn(nginx, ['-p', dir, '-e', errorLog, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output + (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : '');
-  await waitListening(setup.ip, setup.port, 'nginx', log);
-  return { log, stop: () => stopChild(child) };
+  const server = await startListening(
+    nginx,
+    ['-p', dir, '-e', errorLog, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'],
+    { ip: setup.ip, port: setup.port, what: 'nginx' },
+    (output) => output + (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''),
+  );
+  return { log: server.log, stop: server.stop };
 }
 
 export interface SwaksView {
@@ -998,18 +948,36 @@ export function opensslStarttls(
  * "connected to IP:PORT" line per connection it made onwards.
  */
 export async function startMicrosocks(ip: string, port: number): Promise<Running & { url: string; connectedTo(): string[] }> {
-  const child: ChildProcess = spawn('microsocks', ['-i', ip, '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const log = (): string => output;
-  await waitListening(ip, port, 'microsocks', log);
+  const server = await startListening('microsocks', ['-i', ip, '-p', String(port)], { ip, port, what: 'microsocks' });
   return {
     url: `socks5://${ip}:${port}`,
-    connectedTo: () => output.split('\n').filter((line) => line.includes('connected to')),
-    log,
-    stop: () => stopChild(child),
+    connectedTo: () =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('connected to')),
+    log: server.log,
+    stop: server.stop,
   };
+}
+
+/**
+ * A server we start in the foreground (so that it ends with us), its stdout and stderr kept as its output,
+ * ready once `listen` accepts TCP connections. `log` adds what it writes elsewhere (its own log files).
+ */
+async function startListening(
+  command: string,
+  args: readonly string[],
+  listen: { ip: string; port: number; what: string },
+  log: (output: string) => string = (output) => output,
+): Promise<Running & { output: () => string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const read = (): string => log(output);
+  await waitListening(listen.ip, listen.port, listen.what, read);
+  return { log: read, output: () => output, stop: () => stopChild(child) };
 }
 
 /** SIGTERM a server we started and wait for it to be gone. */
