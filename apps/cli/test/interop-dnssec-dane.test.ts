@@ -187,6 +187,16 @@ function logs(): string {
   return [nsd, unbound, postfix].map((s) => s?.log().slice(-3000)).join('\n----\n');
 }
 
+/** The cases of THROUGH_BIND checked through another validating resolver, their results kept in `into`. */
+async function checkThrough(resolver: Running & { address: string }, into: Map<string, CheckResult>): Promise<void> {
+  const run = await runCli(['check', '--json', '--dns', resolver.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND], {
+    timeoutMs: 45_000,
+  });
+  if (run.code !== 0)
+    throw new Error(`mxv check through ${resolver.address} exited ${run.code}: ${run.stderr}\n${resolver.log()}`);
+  for (const checked of resultLines(run.stdout)) into.set(checked.domain, checked);
+}
+
 describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbound and Postfix', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mxv-interop-dane-'));
@@ -346,15 +356,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       stubs: { test: ip.nsd },
       trustAnchors: [testKey.ds],
     });
-    const throughBind = await runCli(
-      ['check', '--json', '--dns', named.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
-      {
-        timeoutMs: 45_000,
-      },
-    );
-    if (throughBind.code !== 0)
-      throw new Error(`mxv check through named exited ${throughBind.code}: ${throughBind.stderr}\n${named.log()}`);
-    for (const checked of resultLines(throughBind.stdout)) resultsThroughBind.set(checked.domain, checked);
+    await checkThrough(named, resultsThroughBind);
 
     mkdirSync(join(dir, 'pdns'));
     pdns = await startPdnsRecursor(join(dir, 'pdns'), {
@@ -362,13 +364,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       forwards: { test: `${ip.nsd}:53` },
       trustAnchors: [testKey.ds],
     });
-    const throughPdns = await runCli(
-      ['check', '--json', '--dns', pdns.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
-      { timeoutMs: 45_000 },
-    );
-    if (throughPdns.code !== 0)
-      throw new Error(`mxv check through pdns_recursor exited ${throughPdns.code}: ${throughPdns.stderr}\n${pdns.log()}`);
-    for (const checked of resultLines(throughPdns.stdout)) resultsThroughPdns.set(checked.domain, checked);
+    await checkThrough(pdns, resultsThroughPdns);
 
     mkdirSync(join(dir, 'dnsmasq'));
     dnsmasq = await startDnsmasq(join(dir, 'dnsmasq'), {
@@ -376,13 +372,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       upstream: `${ip.nsd}#53`,
       trustAnchors: [rootKey.ds],
     });
-    const throughDnsmasq = await runCli(
-      ['check', '--json', '--dns', dnsmasq.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
-      { timeoutMs: 45_000 },
-    );
-    if (throughDnsmasq.code !== 0)
-      throw new Error(`mxv check through dnsmasq exited ${throughDnsmasq.code}: ${throughDnsmasq.stderr}\n${dnsmasq.log()}`);
-    for (const checked of resultLines(throughDnsmasq.stdout)) resultsThroughDnsmasq.set(checked.domain, checked);
+    await checkThrough(dnsmasq, resultsThroughDnsmasq);
 
     mkdirSync(join(dir, 'kresd'));
     kresd = await startKnotResolver(join(dir, 'kresd'), {
@@ -390,13 +380,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       upstream: `${ip.nsd}@53`,
       trustAnchors: [rootKey.ds],
     });
-    const throughKresd = await runCli(
-      ['check', '--json', '--dns', kresd.address, '--allow-net', `${block}.0/24`, ...THROUGH_BIND],
-      { timeoutMs: 45_000 },
-    );
-    if (throughKresd.code !== 0)
-      throw new Error(`mxv check through kresd exited ${throughKresd.code}: ${throughKresd.stderr}\n${kresd.log()}`);
-    for (const checked of resultLines(throughKresd.stdout)) resultsThroughKresd.set(checked.domain, checked);
+    await checkThrough(kresd, resultsThroughKresd);
   }, 90_000);
 
   afterAll(async () => {

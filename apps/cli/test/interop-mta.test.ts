@@ -169,6 +169,17 @@ async function certFiles(
   return { certFile, keyFile };
 }
 
+/** posttls-finger at level "may" (Postfix 3.7's own TLS client, as a sending Postfix uses it) against one address: its output. */
+function postfixTlsClient(address: string): Promise<string> {
+  return execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${address}]:25`], {
+    env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
+    timeout: 20_000,
+  }).then(
+    (out) => out.stdout + out.stderr,
+    (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+  );
+}
+
 function logs(): string {
   return [...servers, unbound].map((s) => s?.log().slice(-3000)).join('\n----\n');
 }
@@ -675,13 +686,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const strict = opensslStarttls(ip.tls10, NAMES.tls10, caFile);
     expect(strict.protocol, strict.raw).toBe('(NONE)');
     expect(strict.raw).toMatch(/legacy sigalg disallowed or unsupported/);
-    const finger = await execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${ip.tls10}]:25`], {
-      env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
-      timeout: 20_000,
-    }).then(
-      (out) => out.stdout + out.stderr,
-      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
-    );
+    const finger = await postfixTlsClient(ip.tls10);
     expect(finger).toMatch(/TLS connection established to .*: TLSv1 with cipher/);
   });
 
@@ -703,13 +708,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(names, ssl.raw).toMatch(new RegExp(`^${host.tls?.cipher}\\s+-\\s+${ssl.cipher}\\s`, 'm'));
     expect(ssl.verifyCode).toBe(0);
     // Postfix's own TLS client refuses it as s_client does (and then, at level "may", delivers in clear).
-    const finger = await execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${ip.legacyTls}]:25`], {
-      env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
-      timeout: 20_000,
-    }).then(
-      (out) => out.stdout + out.stderr,
-      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
-    );
+    const finger = await postfixTlsClient(ip.legacyTls);
     expect(finger).toMatch(/unsafe legacy renegotiation disabled/);
   });
 
@@ -731,13 +730,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const ssl = opensslStarttls(ip.opensmtpd, NAMES.opensmtpd, caFile);
     // s_client prints the certificate and the suite of the ServerHello, which came before the failed signature.
     expect(ssl.raw).toMatch(/tlsv1 alert internal error.*SSL alert number 80/);
-    const finger = await execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${ip.opensmtpd}]:25`], {
-      env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
-      timeout: 20_000,
-    }).then(
-      (out) => out.stdout + out.stderr,
-      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
-    );
+    const finger = await postfixTlsClient(ip.opensmtpd);
     expect(finger).toMatch(/tlsv1 alert internal error.*SSL alert number 80/);
   });
 
