@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import {
   startMicrosocks,
   startOpensmtpd,
   startSendmail,
+  startSystemdResolved,
+  RESOLVED_STUB_ADDRESS,
   startPostfix,
   startUnbound,
   swaks,
@@ -902,4 +905,89 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // Two tries of 4 s at most, plus process start.
     expect(elapsedMs).toBeLessThan(2 * 4000 + 3000);
   }, 60_000);
+
+  describe('through systemd-resolved, the stub resolver of most Ubuntu and Fedora machines (127.0.0.53), in front of Unbound', () => {
+    /** The mail route's cases, each link of it answered through the stub as a default-configured machine asks. */
+    const VIA_STUB = [
+      'pf-tls.interop.test',
+      'big.interop.test',
+      'nothing-here.interop.test',
+      ...ROUTE_CASES.map(({ domain }) => domain),
+    ];
+    let resolved: (Running & { address: string }) | null = null;
+    let unavailable: string | null = null;
+    const viaStub = new Map<string, CheckResult>();
+
+    beforeAll(async () => {
+      // A machine that runs its own systemd-resolved has the address taken: that one answers from elsewhere.
+      const taken = await new Promise<boolean>((resolve) => {
+        const socket = net.connect({ host: RESOLVED_STUB_ADDRESS, port: 53 });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      if (taken) {
+        unavailable = `${RESOLVED_STUB_ADDRESS}:53 is taken (this machine runs a resolver there)`;
+        console.warn(`interop-mta: systemd-resolved case skipped: ${unavailable}`);
+        return;
+      }
+      resolved = await startSystemdResolved(join(dir, 'resolved'), ip.unbound);
+      const cli = await runCli(
+        [
+          'check',
+          '--json',
+          '--dns',
+          resolved.address,
+          '--allow-net',
+          `${block}.0/24`,
+          '--timeout-ms',
+          '8000',
+          '--dns-timeout-ms',
+          '3000',
+          '--helo-name',
+          'mxv.interop.test',
+          ...VIA_STUB,
+        ],
+        { env: { NODE_EXTRA_CA_CERTS: caFile } },
+      );
+      expect(cli.code, cli.stderr + resolved.log()).toBe(0);
+      for (const result of resultLines(cli.stdout)) viaStub.set(result.domain, result);
+    }, 60_000);
+
+    afterAll(async () => {
+      await resolved?.stop();
+    });
+
+    /** What must not depend on the resolver in between: the verdict, the MX answer, the addresses, the hosts, SPF, DNSSEC. */
+    const route = (result: CheckResult | undefined) => ({
+      verdict: result?.verdict,
+      dns: result?.mx.dns,
+      source: result?.mx.source,
+      dnssec: result?.mx.dnssec,
+      truncated: result?.mx.truncated,
+      totalRecords: result?.mx.totalRecords,
+      records: result?.mx.records.map(({ priority, exchange, addresses, problems }) => ({
+        priority,
+        exchange,
+        addresses,
+        problems,
+      })),
+      hosts: result?.hosts.map((host) => [host.ip, host.connect, host.banner?.code, host.starttls]),
+      spf: result?.security.spf,
+    });
+
+    it('the same verdicts, MX answers (a 30-record one over TCP included), addresses, hosts and SPF as through Unbound; DNSSEC unknown', (ctx) => {
+      if (unavailable !== null) return ctx.skip();
+      for (const domain of VIA_STUB) {
+        expect(route(viaStub.get(domain)), `${domain}\n${resolved?.log().slice(-2000) ?? ''}`).toEqual(
+          route(results.get(domain)),
+        );
+      }
+      // It validates nothing by default: never AD, so never secure nor insecure.
+      expect(viaStub.get('pf-tls.interop.test')?.mx.dnssec).toBe('unknown');
+      expect(viaStub.get('big.interop.test')?.mx.totalRecords).toBe(BIG_MX.length);
+    });
+  });
 });

@@ -708,6 +708,47 @@ export async function startKnotResolver(dir: string, setup: KnotResolverSetup): 
   return { address: `127.0.0.1:${setup.port}`, log: server.log, stop: server.stop };
 }
 
+/** Where systemd-resolved's stub listens (built in): the resolver of most Ubuntu and Fedora machines' resolv.conf. */
+export const RESOLVED_STUB_ADDRESS = '127.0.0.53';
+
+/**
+ * systemd-resolved 252 from Debian's package (unpacked: installing it would take over this machine's
+ * resolv.conf) as the stub resolver a mail checker on a desktop or cloud image gets by default, forwarding
+ * to `upstream` ("ip" or "ip#port") with its defaults otherwise: no DNSSEC validation, stub listener on
+ * 127.0.0.53. No cache, no fallback servers, no LLMNR or mDNS: it asks `upstream` and nothing else. It runs in
+ * a mount namespace of its own, with our /etc/systemd and /run (D-Bus is absent; it does without).
+ */
+export async function startSystemdResolved(dir: string, upstream: string): Promise<Running & { address: string }> {
+  const binary = unpackedDebianBinary('mxv-resolved-debs', ['systemd-resolved'], 'lib/systemd/systemd-resolved');
+  ensureSystemUser('systemd-resolve');
+  readable(dir);
+  const config = join(dir, 'etc-systemd');
+  const runDir = join(dir, 'run');
+  // It makes /run/systemd/resolve itself, owned by its user; /run/systemd must exist.
+  for (const d of [config, join(runDir, 'systemd')]) mkdirSync(d, { recursive: true });
+  writeFileSync(
+    join(config, 'resolved.conf'),
+    [
+      '[Resolve]',
+      `DNS=${upstream}`,
+      'FallbackDNS=',
+      'DNSSEC=no',
+      'LLMNR=no',
+      'MulticastDNS=no',
+      'Cache=no',
+      'DNSStubListener=yes',
+      '',
+    ].join('\n'),
+  );
+  const sh = `mount --bind ${config} /etc/systemd && mount --bind ${runDir} /run && exec ${binary}`;
+  const server = await startListening('unshare', ['--mount', 'sh', '-c', sh], {
+    ip: RESOLVED_STUB_ADDRESS,
+    port: 53,
+    what: 'systemd-resolved',
+  });
+  return { address: RESOLVED_STUB_ADDRESS, log: server.log, stop: server.stop };
+}
+
 export interface UnboundSetup {
   ip: string;
   port: number;
