@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAddressPolicy,
+  restrictIpFamilies,
   defaultsOf,
   HttpsStsPolicyFetcher,
   POLICY_BOUNDS,
@@ -178,10 +179,10 @@ function policy(): AddressPolicy {
   return setup.policy;
 }
 
-function fetcher(at = port): HttpsStsPolicyFetcher {
+function fetcher(at = port, ipFamilies: Array<4 | 6> = [4, 6]): HttpsStsPolicyFetcher {
   return new HttpsStsPolicyFetcher({
     resolver,
-    policy: policy(),
+    policy: restrictIpFamilies(policy(), ipFamilies),
     bounds: { ...defaultsOf(POLICY_BOUNDS), mtaStsFetchTimeoutMs: FETCH_TIMEOUT_MS },
     extraCaPem: [ca.certPem],
     port: at,
@@ -356,6 +357,14 @@ describe('the address fetched from (SSRF guard)', () => {
     expect(await fetcher().fetch('v6.test')).toEqual({ status: 'ok', body: POLICY });
     expect(seen.connections.get('mta-sts.v6.test')).toEqual(['::1']);
     expect(seen.requests.get('mta-sts.v6.test')).toContain('\r\nHost: mta-sts.v6.test\r\n');
+  });
+
+  it('--ip-families 4: a policy host with IPv6 addresses only is not connected to (blocked_address); 6: its IPv6 address is', async () => {
+    const before = seen.connections.get('mta-sts.v6.test')?.length ?? 0;
+    expect(await fetcher(port, [4]).fetch('v6.test')).toEqual({ status: 'failed', error: 'blocked_address' });
+    expect(seen.connections.get('mta-sts.v6.test')?.length ?? 0).toBe(before);
+    expect(await fetcher(port, [6]).fetch('v6.test')).toEqual({ status: 'ok', body: POLICY });
+    expect(await fetcher(port, [6]).fetch('mixed.test')).toEqual({ status: 'failed', error: 'blocked_address' });
   });
 
   it('does not follow a CNAME to an address the policy blocks', async () => {
