@@ -183,6 +183,30 @@ function postfixTlsClient(address: string): Promise<string> {
   );
 }
 
+/** `mxv check --json` of `domains` through the resolver at `dns`, on the servers of this file (and ::1, the dual-stack AAAA). */
+function checkThrough(dns: string, domains: readonly string[]): ReturnType<typeof runCli> {
+  return runCli(
+    [
+      'check',
+      '--json',
+      '--dns',
+      dns,
+      '--smtp-port',
+      '25',
+      '--allow-net',
+      `${block}.0/24,::1/128`,
+      '--timeout-ms',
+      '8000',
+      '--dns-timeout-ms',
+      '3000',
+      '--helo-name',
+      'mxv.interop.test',
+      ...domains,
+    ],
+    { env: { NODE_EXTRA_CA_CERTS: caFile } },
+  );
+}
+
 function logs(): string {
   return [...servers, unbound].map((s) => s?.log().slice(-3000)).join('\n----\n');
 }
@@ -385,28 +409,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       ...ROUTE_CASES.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
-    const cli = await runCli(
-      [
-        'check',
-        '--json',
-        '--dns',
-        unbound.address,
-        '--smtp-port',
-        '25',
-        '--allow-net',
-        // ::1 for the dual-stack exchange's AAAA.
-        `${block}.0/24,::1/128`,
-        '--timeout-ms',
-        '8000',
-        '--dns-timeout-ms',
-        '3000',
-        '--helo-name',
-        'mxv.interop.test',
-        ...domains,
-        'nothing-here.interop.test',
-      ],
-      { env: { NODE_EXTRA_CA_CERTS: caFile } },
-    );
+    const cli = await checkThrough(unbound.address, [...domains, 'nothing-here.interop.test']);
     expect(cli.code, cli.stderr + logs()).toBe(0);
     for (const result of resultLines(cli.stdout)) {
       results.set(result.domain, result);
@@ -934,24 +937,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         return;
       }
       resolved = await startSystemdResolved(join(dir, 'resolved'), ip.unbound);
-      const cli = await runCli(
-        [
-          'check',
-          '--json',
-          '--dns',
-          resolved.address,
-          '--allow-net',
-          `${block}.0/24`,
-          '--timeout-ms',
-          '8000',
-          '--dns-timeout-ms',
-          '3000',
-          '--helo-name',
-          'mxv.interop.test',
-          ...VIA_STUB,
-        ],
-        { env: { NODE_EXTRA_CA_CERTS: caFile } },
-      );
+      const cli = await checkThrough(resolved.address, VIA_STUB);
       expect(cli.code, cli.stderr + resolved.log()).toBe(0);
       for (const result of resultLines(cli.stdout)) viaStub.set(result.domain, result);
     }, 60_000);
