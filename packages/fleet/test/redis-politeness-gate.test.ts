@@ -143,7 +143,9 @@ describe('RedisPolitenessGate', () => {
     );
     expect(sign).toEqual({ status: 'pressure', reason: 'greeting_421' });
     const slowed = await gate.acquire(to('192.0.2.20'));
-    expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeGreaterThan(300);
+    // The slowed slot (400 ms) counts from the back-off, less the round trips since: on a loaded CI machine those
+    // took 119 ms (a wait of 281). Beyond the unslowed window (at most 100 ms, above) is what shows the slowing.
+    expect(slowed.status === 'wait' && slowed.retryAfterMs).toBeGreaterThan(100);
     expect(await redis.zcard(keys.backoffIndex)).toBe(1);
     expect(Number(await redis.hget(keys.backoff('address', '192.0.2.20'), 'factor'))).toBe(4);
     const pttl = await redis.pttl(keys.backoff('address', '192.0.2.20'));
