@@ -158,6 +158,33 @@ describe('lookup page', () => {
     expect(current).not.toContain('<dt>Protocol</dt>');
   });
 
+  it('the keys of the handshake in the host card, and what a key too small costs senders', async () => {
+    const domain = 'weak-dh.test';
+    const base = hostileHost(domain);
+    const tls = {
+      ...(base.tls as NonNullable<HostResult['tls']>),
+      version: 'TLSv1.2',
+      certKey: { type: 'RSA', bits: 2048, curve: null },
+      keyExchange: { type: 'DH', group: null, bits: 1024 },
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [{ ...base, tls }] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body;
+    expect(body).toMatch(
+      /<dt>Keys<\/dt>\s*<dd><span class="mono">certificate RSA 2048-bit · exchange DH 1024-bit<\/span><br \/><span class="tag warn">DH 1024-bit key exchange<\/span> below OpenSSL security level 2 \(2048 bits, the default on Debian, Ubuntu and RHEL\): senders there that keep OpenSSL&#39;s defaults fail the handshake/,
+    );
+    const strong = {
+      ...tls,
+      certKey: { type: 'EC', bits: 256, curve: 'prime256v1' },
+      keyExchange: { type: 'ECDH', group: 'X25519', bits: 253 },
+    };
+    await api.store.write(
+      sampleResult('strong.test', new Date().toISOString(), { hosts: [{ ...hostileHost('strong.test'), tls: strong }] }),
+    );
+    const strongBody = (await api.app.inject(`/d/strong.test`)).body;
+    expect(strongBody).toContain('certificate EC 256-bit (prime256v1) · exchange ECDH 253-bit (X25519)');
+    expect(strongBody).not.toContain('security level');
+  });
+
   it('an address of an IP version this checker does not probe: listed as not probed, with a note of its own, not called private', async () => {
     const domain = 'v4only.test';
     const base = hostileHost(domain);

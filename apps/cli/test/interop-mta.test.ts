@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { createTestCa, startDnsServer, type DnsServer } from '@mxv/testkit';
+import { tlsKeyWeaknesses } from '@mxv/schema/values';
+import { createTestCa, modpDhParametersPem, startDnsServer, type DnsServer } from '@mxv/testkit';
 import { boundValues, DNS_BOUNDS, StubResolver } from '@mxv/probe';
 import {
   hasBinary,
@@ -64,6 +65,8 @@ const ip = {
   legacyTls: `${block}.16`,
   opensmtpd: `${block}.17`,
   sendmail: `${block}.18`,
+  weakRsa: `${block}.19`,
+  weakDh: `${block}.20`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -87,6 +90,8 @@ const NAMES = {
   legacyTls: 'mx16.interop.test',
   opensmtpd: 'mx17.interop.test',
   sendmail: 'mx18.interop.test',
+  weakRsa: 'mx19.interop.test',
+  weakDh: 'mx20.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -172,9 +177,17 @@ async function certFiles(
   return { certFile, keyFile };
 }
 
-/** posttls-finger at level "may" (Postfix 3.7's own TLS client, as a sending Postfix uses it) against one address: its output. */
-function postfixTlsClient(address: string): Promise<string> {
-  return execFileAsync('posttls-finger', ['-c', '-l', 'may', `[${address}]:25`], {
+/**
+ * posttls-finger (Postfix 3.7's own TLS client, as a sending Postfix uses it) against one address: its
+ * output. At level "may" by default; `levelArgs` gives another (["-l", "secure", "-F", caFile]), and
+ * `matchNames` the names the certificate must cover there (the default, the next hop, is an address here).
+ */
+function postfixTlsClient(
+  address: string,
+  levelArgs: readonly string[] = ['-l', 'may'],
+  matchNames: readonly string[] = [],
+): Promise<string> {
+  return execFileAsync('posttls-finger', ['-c', ...levelArgs, `[${address}]:25`, ...matchNames], {
     env: { ...process.env, MAIL_CONFIG: join(dir, 'postfix', 'conf') },
     timeout: 20_000,
   }).then(
@@ -229,6 +242,11 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const tls10Cert = await certFiles(ca, 'mx12', [NAMES.tls10]);
     const askCertCert = await certFiles(ca, 'mx13', [NAMES.askCert]);
     const dualStackCert = await certFiles(ca, 'mx14', [NAMES.dualStack]);
+    // Keys below OpenSSL security level 2: a 1024-bit RSA certificate, and finite-field DHE over RFC 2409's 1024-bit group.
+    const weakRsaCert = await certFiles(ca, 'mx19', [NAMES.weakRsa], { key: { type: 'rsa', bits: 1024 } });
+    const weakDhCert = await certFiles(ca, 'mx20', [NAMES.weakDh], { key: { type: 'rsa', bits: 2048 } });
+    const dh1024File = join(dir, 'dh1024.pem');
+    writeFileSync(dh1024File, modpDhParametersPem('modp2'));
     const day = 86_400_000;
     const problemCerts = {
       leafOnly: await certFiles(ca, 'mx7', [NAMES.leafOnly], { intermediates: 1, leafOnly: true }),
@@ -280,6 +298,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         'n1.alias.interop.test': [{ type: 'CNAME', target: 'n2.alias.interop.test' }],
         'n2.alias.interop.test': [{ type: 'CNAME', target: 'nothing.interop.test' }],
         'dual-stack.interop.test': mx(NAMES.dualStack),
+        'weak-rsa.interop.test': mx(NAMES.weakRsa),
+        [NAMES.weakRsa]: [{ type: 'A', address: ip.weakRsa }],
+        'weak-dh.interop.test': mx(NAMES.weakDh),
+        [NAMES.weakDh]: [{ type: 'A', address: ip.weakDh }],
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
           { type: 'AAAA', address: '::1' },
@@ -347,6 +369,25 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
           },
           // An exchange with an IPv4 and an IPv6 address, one smtpd on both.
           { ip: ip.dualStack, ipv6: '::1', hostname: NAMES.dualStack, tls: dualStackCert },
+          // Postfix itself refuses to load a 1024-bit key or DH group at Debian's security level 2: level 0 for these two.
+          {
+            ip: ip.weakRsa,
+            hostname: NAMES.weakRsa,
+            tls: weakRsaCert,
+            smtpdOptions: { tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0' },
+          },
+          {
+            ip: ip.weakDh,
+            hostname: NAMES.weakDh,
+            tls: weakDhCert,
+            // TLS 1.2 with finite-field DHE only (no ECDHE, no RSA key transport), over the group in the file.
+            smtpdOptions: {
+              smtpd_tls_protocols: '!SSLv2,!SSLv3,!TLSv1,!TLSv1.1,!TLSv1.3',
+              smtpd_tls_dh1024_param_file: dh1024File,
+              smtpd_tls_exclude_ciphers: 'kECDHE,kRSA,kPSK',
+              tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
+            },
+          },
           // A server that asks senders for a client certificate (mxv has none to give).
           { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
           // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
@@ -406,6 +447,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'opensmtpd.interop.test',
       'ask-cert.interop.test',
       'dual-stack.interop.test',
+      'weak-rsa.interop.test',
+      'weak-dh.interop.test',
       ...ROUTE_CASES.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
@@ -694,6 +737,51 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(strict.raw).toMatch(/legacy sigalg disallowed or unsupported/);
     const finger = await postfixTlsClient(ip.tls10);
     expect(finger).toMatch(/TLS connection established to .*: TLSv1 with cipher/);
+  });
+
+  it("a 1024-bit RSA certificate on Postfix: its size reported, the chain valid to mxv; at Debian 12's level 2 openssl s_client refuses the key (the handshake completes), posttls-finger, at its own level, verifies it", async () => {
+    const { result, host } = hostOf('weak-rsa.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(host).toMatchObject({ starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true, certKey: { type: 'RSA', bits: 1024, curve: null } });
+    expect(tlsKeyWeaknesses(host.tls)).toMatchObject([{ key: 'certificate', belowLevel: 2 }]);
+    // The handshake completes; only the verification fails (X509_V_ERR_EE_KEY_TOO_SMALL).
+    const ssl = opensslStarttls(ip.weakRsa, NAMES.weakRsa, caFile);
+    expect(ssl.protocol, ssl.raw).toBe(host.tls?.version);
+    expect(ssl.verifyCode, ssl.raw).toBe(66);
+    expect(ssl.raw).toMatch(/Server public key is 1024 bit/);
+    expect(opensslStarttls(ip.weakRsa, NAMES.weakRsa, caFile, 25, ['-cipher', 'DEFAULT:@SECLEVEL=1']).verifyCode).toBe(0);
+    // Postfix's own client: untrusted but encrypted at "may", refused at "secure" (what MTA-STS enforce asks of it).
+    const may = await postfixTlsClient(ip.weakRsa);
+    expect(may).toMatch(/Untrusted TLS connection established to .*: TLSv1\.3/);
+    const secure = await postfixTlsClient(ip.weakRsa, ['-l', 'secure', '-F', caFile], [NAMES.weakRsa]);
+    // Postfix sets its own security level: verified, where s_client at the defaults refuses the key.
+    expect(secure).toMatch(/Verified TLS connection established to .*: TLSv1\.3 .* server-signature RSA-PSS \(1024 bits\)/);
+    const control = await postfixTlsClient(ip.postfixTls, ['-l', 'secure', '-F', caFile], [NAMES.postfixTls]);
+    expect(control).toMatch(/Verified TLS connection established/);
+  });
+
+  it('finite-field DHE over a 1024-bit group on Postfix: DH 1024 reported; at Debian 12\'s level 2 openssl s_client fails the handshake ("dh key too small"), posttls-finger, at its own level, completes it', async () => {
+    const { result, host } = hostOf('weak-dh.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(host).toMatchObject({ starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({
+      version: 'TLSv1.2',
+      certValid: true,
+      certKey: { type: 'RSA', bits: 2048 },
+      keyExchange: { type: 'DH', group: null, bits: 1024 },
+    });
+    expect(host.tls?.cipher).toMatch(/^TLS_DHE_RSA_WITH_/);
+    expect(tlsKeyWeaknesses(host.tls)).toMatchObject([{ key: 'key_exchange', type: 'DH', bits: 1024, belowLevel: 2 }]);
+    const strict = opensslStarttls(ip.weakDh, NAMES.weakDh, caFile);
+    expect(strict.protocol, strict.raw).toBe('(NONE)');
+    expect(strict.raw).toMatch(/dh key too small/);
+    const level1 = opensslStarttls(ip.weakDh, NAMES.weakDh, caFile, 25, ['-cipher', 'DEFAULT:@SECLEVEL=1']);
+    expect(level1.protocol, level1.raw).toBe('TLSv1.2');
+    expect(level1.raw).toMatch(/Server Temp Key: DH, 1024 bits/);
+    // Postfix sets its own security level and negotiates it.
+    const finger = await postfixTlsClient(ip.weakDh);
+    expect(finger).toMatch(/Untrusted TLS connection established to .*: TLSv1\.2 with cipher DHE-RSA-/);
   });
 
   it('a server without RFC 5746 secure renegotiation (Exim on GnuTLS told to play one): said so, and described as openssl s_client -legacy_server_connect sees it; OpenSSL 3 senders refuse it', async () => {

@@ -138,6 +138,30 @@ describe('check table', () => {
     ]);
   });
 
+  it('keys below an OpenSSL security level: one line each, with what they cost which senders; strong keys say nothing', () => {
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({ ip: '192.0.2.1', tls: sampleTls({ certKey: { type: 'RSA', bits: 1024, curve: null } }) }),
+          host({ ip: '192.0.2.2', tls: sampleTls({ keyExchange: { type: 'DH', group: null, bits: 768 } }) }),
+          host({
+            ip: '192.0.2.3',
+            tls: sampleTls({
+              certKey: { type: 'EC', bits: 256, curve: 'prime256v1' },
+              keyExchange: { type: 'ECDH', group: 'X25519', bits: 253 },
+            }),
+          }),
+          host({ ip: '192.0.2.4', tls: sampleTls({ certKey: { type: 'RSA', bits: 2048, curve: null }, keyExchange: null }) }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => l.includes('TLS:'))).toEqual([
+      '  192.0.2.1  TLS: RSA 1024-bit certificate key, below OpenSSL security level 2 (2048 bits, the default on Debian, Ubuntu and RHEL): senders there that keep OpenSSL\'s defaults and verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"), opportunistic TLS still encrypts; Postfix 3.7 sets its own level and accepts it',
+      '  192.0.2.2  TLS: DH 768-bit key exchange, below OpenSSL security level 1 (1024 bits, OpenSSL 3\'s own default): senders on OpenSSL that keep its defaults fail the handshake ("dh key too small") and send in clear',
+    ]);
+  });
+
   it('an address of an IP version not probed (--ip-families): said not probed, not blocked or failed', () => {
     const notProbed = {
       connect: 'blocked' as const,

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockAddress, createTestCa, randomIpBlock, type IssuedCert, type TestCa } from '@mxv/testkit';
+import { blockAddress, createTestCa, modpDhParametersPem, randomIpBlock, type IssuedCert, type TestCa } from '@mxv/testkit';
 import {
   createAddressPolicy,
   parseEhlo,
@@ -13,6 +13,7 @@ import {
   type ProbeCallOptions,
   type SmtpBounds,
 } from '@mxv/probe';
+import { tlsKeyWeaknesses } from '@mxv/schema/values';
 
 /**
  * An audit of the probe's SMTP dialogue against RFC 5321, RFC 3207 and what
@@ -501,5 +502,77 @@ describe('TLS: what an opportunistic sender gets', () => {
     expect(result.starttls).toBe('failed');
     expect(result.error).toBe('tls_handshake_failed');
     expect(result.tls?.error).toMatch(/alert|handshake|cipher/);
+  });
+});
+
+describe('TLS keys: the certificate key and the key exchange, which senders at OpenSSL security level 2 count', () => {
+  let rsa1024: IssuedCert;
+  let rsa2048: IssuedCert;
+  beforeAll(async () => {
+    [rsa1024, rsa2048] = await Promise.all([
+      ca.issue({ names: [EXCHANGE], key: { type: 'rsa', bits: 1024 } }),
+      ca.issue({ names: [EXCHANGE], key: { type: 'rsa', bits: 2048 } }),
+    ]);
+  });
+
+  const serverWith = (options: tls.TlsOptions) =>
+    startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          s.startTls(options);
+        },
+      }),
+    );
+
+  it('an ECDSA P-256 certificate over TLS 1.3: EC 256 on prime256v1, X25519 agreed, nothing weak', async () => {
+    const result = await probe(await serverWith({}));
+    expect(result.tls).toMatchObject({
+      version: 'TLSv1.3',
+      certKey: { type: 'EC', bits: 256, curve: 'prime256v1' },
+      keyExchange: { type: 'ECDH', group: 'X25519', bits: 253 },
+    });
+    expect(tlsKeyWeaknesses(result.tls)).toEqual([]);
+  });
+
+  it('a 1024-bit RSA certificate: reported with its size, the handshake and chain as they are, below level 2', async () => {
+    const result = await probe(await serverWith({ cert: rsa1024.chainPem, key: rsa1024.keyPem }));
+    expect(result).toMatchObject({ starttls: 'ok', error: null });
+    expect(result.tls).toMatchObject({ certValid: true, certKey: { type: 'RSA', bits: 1024, curve: null } });
+    expect(tlsKeyWeaknesses(result.tls)).toEqual([
+      { key: 'certificate', type: 'RSA', bits: 1024, belowLevel: 2, minimumBits: 2048 },
+    ]);
+  });
+
+  it('finite-field DHE with a 1024-bit group (TLS 1.2): DH 1024 reported, below level 2; a 2048-bit group is not', async () => {
+    const dhe = (group: 'modp2' | 'modp14') =>
+      serverWith({
+        cert: rsa2048.chainPem,
+        key: rsa2048.keyPem,
+        maxVersion: 'TLSv1.2',
+        ciphers: 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0',
+        dhparam: modpDhParametersPem(group),
+      });
+    const weak = await probe(await dhe('modp2'));
+    expect(weak.tls).toMatchObject({
+      version: 'TLSv1.2',
+      cipher: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256',
+      certKey: { type: 'RSA', bits: 2048 },
+      keyExchange: { type: 'DH', group: null, bits: 1024 },
+    });
+    expect(tlsKeyWeaknesses(weak.tls)).toEqual([
+      { key: 'key_exchange', type: 'DH', bits: 1024, belowLevel: 2, minimumBits: 2048 },
+    ]);
+    const strong = await probe(await dhe('modp14'));
+    expect(strong.tls?.keyExchange).toEqual({ type: 'DH', group: null, bits: 2048 });
+    expect(tlsKeyWeaknesses(strong.tls)).toEqual([]);
+  });
+
+  it('TLS 1.2 RSA key transport: no ephemeral key exchange (null), which is no weakness of its own here', async () => {
+    const result = await probe(
+      await serverWith({ cert: rsa2048.chainPem, key: rsa2048.keyPem, maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256' }),
+    );
+    expect(result.tls).toMatchObject({ cipher: 'TLS_RSA_WITH_AES_128_GCM_SHA256', keyExchange: null });
+    expect(tlsKeyWeaknesses(result.tls)).toEqual([]);
   });
 });

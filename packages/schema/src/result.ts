@@ -100,6 +100,21 @@ export const tlsInfoSchema = z.object({
    * connection), or TLS 1.3 was agreed, which has no renegotiation (null). Absent: not known (older probes).
    */
   secureRenegotiation: z.boolean().nullable().optional(),
+  /**
+   * The leaf certificate's public key: its algorithm ("RSA", "RSA-PSS", "DSA", "EC", "Ed25519", "Ed448"),
+   * its size in bits (the modulus for RSA and DSA, the group order for EC; null where it says nothing more
+   * than the algorithm) and, for EC, the curve's name. Judged by tlsKeyWeaknesses (values.ts).
+   */
+  certKey: z.object({ type: z.string(), bits: z.number().int().nullable(), curve: z.string().nullable() }).nullable().optional(),
+  /**
+   * The ephemeral key exchange agreed (OpenSSL's "Server Temp Key"): "ECDH" with its group ("X25519",
+   * "prime256v1") or finite-field "DH" with its prime's size; null when there was none (TLS 1.2 RSA key
+   * transport). Absent: not known (older probes).
+   */
+  keyExchange: z
+    .object({ type: z.string(), group: z.string().nullable(), bits: z.number().int().nullable() })
+    .nullable()
+    .optional(),
 });
 export type TlsInfo = z.infer<typeof tlsInfoSchema>;
 

@@ -3,6 +3,7 @@
  * zod schemas around them. The engine and `mxv check` import these (types come
  * from the main entry, erased at build), so a check never loads zod (bench/startup).
  */
+import type { TlsInfo } from './result.js';
 import type { ExtendedDnsError, SecuritySection } from './security.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
@@ -57,4 +58,84 @@ export const NO_SECURITY: SecuritySection = { dane: null, mtaSts: null, tlsRpt: 
  */
 export function isDeprecatedTlsVersion(version: string | null | undefined): boolean {
   return version === 'TLSv1' || version === 'TLSv1.1' || version === 'SSLv3';
+}
+
+/** A key of the handshake smaller than an OpenSSL security level allows (tlsKeyWeaknesses). */
+export interface TlsKeyWeakness {
+  /** The certificate's public key, or the ephemeral key exchange's. */
+  key: 'certificate' | 'key_exchange';
+  /** "RSA", "DSA", "DH", "EC", "ECDH"... as in `tls.certKey` / `tls.keyExchange`. */
+  type: string;
+  bits: number;
+  /** The security level it falls below: 1 is OpenSSL 3's own default, 2 that of Debian, Ubuntu and RHEL. */
+  belowLevel: 1 | 2;
+  /** The least size of the level it falls below. */
+  minimumBits: number;
+}
+
+/**
+ * OpenSSL's security levels (SSL_CTX_set_security_level(3)) as key sizes: level 1 (80 bits of security)
+ * wants RSA, DSA and DH of 1024 bits and elliptic curves of 160, level 2 (112 bits) 2048 and 224. Debian
+ * (since 10), Ubuntu (since 20.04) and RHEL 9's DEFAULT policy run at level 2.
+ */
+const SECURITY_LEVELS = [
+  { level: 1, finiteField: 1024, ellipticCurve: 160 },
+  { level: 2, finiteField: 2048, ellipticCurve: 224 },
+] as const;
+
+const FINITE_FIELD_KEYS = new Set(['RSA', 'RSA-PSS', 'DSA', 'DH']);
+const ELLIPTIC_CURVE_KEYS = new Set(['EC', 'ECDH']);
+
+function weakness(key: TlsKeyWeakness['key'], type: string, bits: number | null): TlsKeyWeakness | null {
+  const family = FINITE_FIELD_KEYS.has(type) ? 'finiteField' : ELLIPTIC_CURVE_KEYS.has(type) ? 'ellipticCurve' : null;
+  if (family === null || bits === null || bits <= 0) return null;
+  const level = SECURITY_LEVELS.find((l) => bits < l[family]);
+  return level ? { key, type, bits, belowLevel: level.level, minimumBits: level[family] } : null;
+}
+
+/**
+ * The keys of a completed handshake that senders at a common OpenSSL security level refuse (mxv itself
+ * handshakes at level 0, to see what the most lenient sender gets). What that costs differs, as openssl
+ * s_client on Debian 12 (OpenSSL 3.0, level 2) shows: a small certificate key fails certificate
+ * verification only ("EE certificate key too weak"), so opportunistic TLS still encrypts and only senders
+ * that verify (MTA-STS, DANE-TA) refuse to deliver; a small DH group fails the handshake itself ("dh key
+ * too small"), and senders fall back to clear.
+ * Ed25519, Ed448 and X25519 keys are never weak here.
+ */
+export function tlsKeyWeaknesses(tls: Pick<TlsInfo, 'certKey' | 'keyExchange'> | null | undefined): TlsKeyWeakness[] {
+  if (!tls) return [];
+  const found = [
+    tls.certKey ? weakness('certificate', tls.certKey.type, tls.certKey.bits) : null,
+    tls.keyExchange ? weakness('key_exchange', tls.keyExchange.type, tls.keyExchange.bits) : null,
+  ];
+  return found.filter((w): w is TlsKeyWeakness => w !== null);
+}
+
+/** Who runs each security level: the words for people (the table's line, the page's "Key" row). */
+const LEVEL_WHO: Readonly<Record<TlsKeyWeakness['belowLevel'], { runs: string; senders: string }>> = {
+  1: { runs: "OpenSSL 3's own default", senders: 'senders on OpenSSL that keep its defaults' },
+  2: { runs: 'the default on Debian, Ubuntu and RHEL', senders: "senders there that keep OpenSSL's defaults" },
+};
+
+/**
+ * One weakness in plain words: `what` ("DH 1024-bit key exchange") and `effect`, what it costs a sender.
+ * Shared by the table and the page so that both say the same. Postfix is named apart because it sets its
+ * own security level: Postfix 3.7 on Debian 12 negotiates DHE over a 1024-bit group and verifies a 1024-bit
+ * RSA certificate at level "secure", where openssl s_client at the defaults refuses both
+ * (apps/cli/test/interop-mta.test.ts); below level 1 nothing was checked against it, so nothing is said.
+ */
+export function describeTlsKeyWeakness(weak: TlsKeyWeakness): { what: string; effect: string } {
+  const who = LEVEL_WHO[weak.belowLevel];
+  const level = `below OpenSSL security level ${weak.belowLevel} (${weak.minimumBits} bits, ${who.runs})`;
+  const postfix = weak.belowLevel === 2;
+  if (weak.key === 'certificate') {
+    return {
+      what: `${weak.type} ${weak.bits}-bit certificate key`,
+      effect: `${level}: ${who.senders} and verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"), opportunistic TLS still encrypts${postfix ? '; Postfix 3.7 sets its own level and accepts it' : ''}`,
+    };
+  }
+  return {
+    what: `${weak.type} ${weak.bits}-bit key exchange`,
+    effect: `${level}: ${who.senders} fail the handshake ("dh key too small") and send in clear${postfix ? '; Postfix 3.7 sets its own level and negotiates it' : ''}`,
+  };
 }

@@ -1,4 +1,5 @@
 export * from './test-ca.js';
+export * from './dh-params.js';
 export * from './dns-records.js';
 export * from './dns-zone.js';
 export * from './dns-server.js';

@@ -31,7 +31,11 @@ export interface IssueOptions {
   selfSigned?: boolean;
   /** Intermediate CAs between the root and the leaf (0 by default), for long-chain tests. */
   intermediates?: number;
+  /** The leaf's key: ECDSA P-256 by default; RSA of a given size for key-strength and RSA-only cipher tests. */
+  key?: LeafKeySpec;
 }
+
+export type LeafKeySpec = { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' } | { type: 'rsa'; bits: number };
 
 export interface IssuedCert {
   /** The leaf alone. */
@@ -53,8 +57,14 @@ interface Signer {
   keys: CryptoKeyPair;
 }
 
-function generateKeys(): Promise<CryptoKeyPair> {
-  return webcrypto.subtle.generateKey(EC_KEY, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+function generateKeys(spec?: LeafKeySpec): Promise<CryptoKeyPair> {
+  const params: webcrypto.EcKeyGenParams | webcrypto.RsaHashedKeyGenParams =
+    spec === undefined
+      ? EC_KEY
+      : spec.type === 'ec'
+        ? { name: 'ECDSA', namedCurve: spec.curve }
+        : { name: 'RSASSA-PKCS1-v1_5', modulusLength: spec.bits, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+  return webcrypto.subtle.generateKey(params, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
 }
 
 /** Positive 16-byte serial: RFC 5280 4.1.2.2 wants it positive and at most 20 octets. */
@@ -123,7 +133,7 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
     if (first === undefined) throw new Error('issue: at least one name is required');
     const notBefore = req.notBefore ?? new Date(Date.now() - HOUR_MS);
     const notAfter = req.notAfter ?? new Date(Date.now() + 90 * DAY_MS);
-    const keys = await generateKeys();
+    const keys = await generateKeys(req.key);
 
     // Intermediates are valid for at least as long as the leaf, so an expired-leaf
     // test fails on the leaf and nothing else.
@@ -138,7 +148,13 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
 
     const extensions: x509.Extension[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      // An RSA leaf may also be used for TLS 1.2's RSA key transport (RFC 5246 7.4.2), which needs keyEncipherment.
+      new x509.KeyUsagesExtension(
+        req.key?.type === 'rsa'
+          ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
+          : x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension(sanEntries(req.names)),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),

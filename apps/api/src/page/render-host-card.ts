@@ -1,5 +1,5 @@
 import type { HostResult } from '@mxv/schema';
-import { isDeprecatedTlsVersion } from '@mxv/schema/values';
+import { describeTlsKeyWeakness, isDeprecatedTlsVersion, tlsKeyWeaknesses } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHostDane } from './render-security.js';
@@ -37,6 +37,27 @@ function problem(host: HostResult): SafeHtml {
   const command = `${refusal.command}${refusal.overTls ? ' (inside TLS)' : ''}`;
   return html`<code>${host.error}</code>: the server answered ${command} with <code>${refusal.code}</code>
     <span class="mono">${refusal.text}</span>`;
+}
+
+type TlsFacts = NonNullable<HostResult['tls']>;
+
+/** "RSA 2048-bit" / "EC 256-bit (prime256v1)" / "Ed25519": a key as people name it. */
+function keyName(key: { type: string; bits: number | null }, detail: string | null): string {
+  return `${key.type}${key.bits !== null ? ` ${key.bits}-bit` : ''}${detail !== null ? ` (${detail})` : ''}`;
+}
+
+/** The certificate's key and the key exchange, with what any key too small costs senders (tlsKeyWeaknesses). */
+function renderKeys(tls: TlsFacts): SafeHtml | null {
+  const parts = [
+    tls.certKey ? `certificate ${keyName(tls.certKey, tls.certKey.curve)}` : null,
+    tls.keyExchange ? `exchange ${keyName(tls.keyExchange, tls.keyExchange.group)}` : null,
+  ].filter((part): part is string => part !== null);
+  if (parts.length === 0) return null;
+  const weak = tlsKeyWeaknesses(tls).map((weakness) => {
+    const { what, effect } = describeTlsKeyWeakness(weakness);
+    return html`<br /><span class="tag warn">${what}</span> ${effect}`;
+  });
+  return html`<span class="mono">${parts.join(' · ')}</span>${weak}`;
 }
 
 /** One probed host as a card: what it said at each step, its certificate, and its timings. `now` dates the expiry. */
@@ -87,6 +108,8 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
           handshake and send in clear; what is shown is what senders that allow it get`,
       );
     }
+    const keys = renderKeys(tls);
+    if (keys) row('Keys', keys);
     if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
     if (tls.issuer) row('Issuer', html`<span class="mono">${tls.issuer}</span>`);
     if (tls.notAfter) row('Expires', expiry(tls.notAfter, now));

@@ -1,5 +1,5 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
-import { isDeprecatedTlsVersion } from '@mxv/schema/values';
+import { describeTlsKeyWeakness, isDeprecatedTlsVersion, tlsKeyWeaknesses } from '@mxv/schema/values';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -96,7 +96,8 @@ function submissionLine(services: NonNullable<CheckResult['submission']>, colors
 /**
  * What a server said when it would not go on, in its own words (the table's
  * columns hold only codes): a greeting other than 220, or a refused EHLO,
- * HELO or STARTTLS; and a TLS that some senders refuse (no RFC 5746). Per
+ * HELO or STARTTLS; and a TLS that some senders refuse (no RFC 5746, TLS
+ * below 1.2, keys below an OpenSSL security level). Per
  * probed (address, port), where a bounce is debugged from.
  */
 function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[] {
@@ -113,7 +114,8 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
           : null;
     const legacyTls = host.tls?.secureRenegotiation === false;
     const oldVersion = isDeprecatedTlsVersion(host.tls?.version);
-    if (said === null && !legacyTls && !oldVersion) continue;
+    const weakKeys = tlsKeyWeaknesses(host.tls);
+    if (said === null && !legacyTls && !oldVersion && weakKeys.length === 0) continue;
     seen.add(key);
     const where = host.port === 25 && host.tlsMode !== 'implicit' ? host.ip : `${host.ip}:${portText(host)}`;
     if (said !== null) {
@@ -122,6 +124,10 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     }
     if (legacyTls) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(LEGACY_TLS_WORDS)}`);
     if (oldVersion) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${host.tls?.version ?? ''} ${OLD_TLS_WORDS}`)}`);
+    for (const weak of weakKeys) {
+      const { what, effect } = describeTlsKeyWeakness(weak);
+      lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${what}, ${effect}`)}`);
+    }
   }
   return lines;
 }

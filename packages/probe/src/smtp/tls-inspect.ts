@@ -111,6 +111,59 @@ function peerX509(socket: tls.TLSSocket): X509Certificate | undefined {
   }
 }
 
+type CertKey = NonNullable<TlsInfo['certKey']>;
+type KeyExchange = NonNullable<TlsInfo['keyExchange']>;
+
+const KEY_TYPE_NAMES: Readonly<Record<string, string>> = {
+  rsa: 'RSA',
+  'rsa-pss': 'RSA-PSS',
+  dsa: 'DSA',
+  ec: 'EC',
+  ed25519: 'Ed25519',
+  ed448: 'Ed448',
+};
+
+/**
+ * The leaf's public key. The size comes from the key itself (RSA and DSA modulus), else from Node's
+ * certificate object, whose `bits` is the EC group's order. A key Node cannot load (GOST, say) is
+ * reported by the certificate's own numbers where there are any, and unknown otherwise.
+ */
+function describeCertKey(leaf: X509Certificate | undefined, peer: tls.PeerCertificate): CertKey | null {
+  const peerBits = typeof peer.bits === 'number' && Number.isInteger(peer.bits) && peer.bits > 0 ? peer.bits : null;
+  let key;
+  try {
+    key = leaf?.publicKey;
+  } catch {
+    key = undefined;
+  }
+  const rawType = key?.asymmetricKeyType;
+  if (key === undefined || rawType === undefined) {
+    return peerBits === null ? null : { type: 'unknown', bits: peerBits, curve: null };
+  }
+  const details = key.asymmetricKeyDetails ?? {};
+  const bits = details.modulusLength ?? (rawType === 'ec' ? peerBits : null);
+  return { type: KEY_TYPE_NAMES[rawType] ?? rawType, bits: bits ?? null, curve: details.namedCurve ?? null };
+}
+
+/**
+ * The handshake's ephemeral key exchange as OpenSSL reports it (SSL_get_peer_tmp_key): {type: 'ECDH',
+ * name: 'X25519', size: 253} or {type: 'DH', size: 1024}; an empty object when there was none.
+ */
+function describeKeyExchange(socket: tls.TLSSocket): KeyExchange | null {
+  let info: { type?: unknown; name?: unknown; size?: unknown };
+  try {
+    info = socket.getEphemeralKeyInfo() ?? {};
+  } catch {
+    return null;
+  }
+  if (typeof info.type !== 'string') return null;
+  return {
+    type: info.type,
+    group: typeof info.name === 'string' ? info.name : null,
+    bits: typeof info.size === 'number' && Number.isInteger(info.size) ? info.size : null,
+  };
+}
+
 function authorizationCode(socket: tls.TLSSocket): string | null {
   if (socket.authorized) return null;
   // At run time Node stores the OpenSSL verify code as a string ("CERT_HAS_EXPIRED"); the typings say Error.
@@ -136,11 +189,20 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
   const base = {
     version: socket.getProtocol() ?? null,
     cipher: cipher ? (cipher.standardName ?? cipher.name ?? null) : null,
+    keyExchange: describeKeyExchange(socket),
   };
   const peer = socket.getPeerCertificate(true);
   if (!peer || Object.keys(peer).length === 0) {
     return {
-      tls: { ...base, certValid: false, hostnameMatch: false, notAfter: null, error: 'NO_PEER_CERTIFICATE', chainLength: 0 },
+      tls: {
+        ...base,
+        certValid: false,
+        hostnameMatch: false,
+        notAfter: null,
+        error: 'NO_PEER_CERTIFICATE',
+        chainLength: 0,
+        certKey: null,
+      },
       certIdentity: null,
       chainDigests: null,
     };
@@ -151,6 +213,7 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
     subjectAltName: peer.subjectaltname ?? null,
   };
   const certValid = socket.authorized;
+  const leaf = peerX509(socket);
   return {
     tls: {
       ...base,
@@ -164,8 +227,9 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       subjectAltNames: splitSubjectAltName(peer.subjectaltname),
       fingerprintSha256: peer.fingerprint256 ?? null,
       chainLength: chainLength(peer, bounds.maxCertChain),
+      certKey: describeCertKey(leaf, peer),
     },
     certIdentity,
-    chainDigests: chainDigests(peer, bounds, now, sentFingerprints(peerX509(socket), bounds.maxCertChain)),
+    chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf, bounds.maxCertChain)),
   };
 }
