@@ -12,6 +12,7 @@ import { createTestCa, modpDhParametersPem, startDnsServer, type DnsServer } fro
 import { boundValues, DNS_BOUNDS, StubResolver } from '@mxv/probe';
 import {
   hasBinary,
+  gnutlsStarttls,
   opensslStarttls,
   startExim,
   startMicrosocks,
@@ -37,9 +38,19 @@ import { resultLines, runCli } from './run-cli.js';
  */
 
 const execFileAsync = promisify(execFile);
-const missing = ['postfix', 'swaks', 'unbound', 'openssl', 'microsocks', 'dig', 'apt-get', 'dpkg', 'm4', 'unshare'].filter(
-  (b) => !hasBinary(b),
-);
+const missing = [
+  'postfix',
+  'swaks',
+  'unbound',
+  'openssl',
+  'gnutls-cli',
+  'microsocks',
+  'dig',
+  'apt-get',
+  'dpkg',
+  'm4',
+  'unshare',
+].filter((b) => !hasBinary(b));
 const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (port 25)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
 if (reason !== null) console.warn(`interop-mta: skipped: ${reason}`);
@@ -759,6 +770,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(secure).toMatch(/Verified TLS connection established to .*: TLSv1\.3 .* server-signature RSA-PSS \(1024 bits\)/);
     const control = await postfixTlsClient(ip.postfixTls, ['-l', 'secure', '-F', caFile], [NAMES.postfixTls]);
     expect(control).toMatch(/Verified TLS connection established/);
+    // GnuTLS 3.7 (Exim on Debian 12 sends with it) trusts it too.
+    const gnutls = gnutlsStarttls(ip.weakRsa, NAMES.weakRsa, caFile);
+    expect(gnutls.raw).toMatch(/RSA key 1024 bits/);
+    expect(gnutls, gnutls.raw).toMatchObject({ completed: true, trusted: true });
   });
 
   it('finite-field DHE over a 1024-bit group on Postfix: DH 1024 reported; at Debian 12\'s level 2 openssl s_client fails the handshake ("dh key too small"), posttls-finger, at its own level, completes it', async () => {
@@ -782,6 +797,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // Postfix sets its own security level and negotiates it.
     const finger = await postfixTlsClient(ip.weakDh);
     expect(finger).toMatch(/Untrusted TLS connection established to .*: TLSv1\.2 with cipher DHE-RSA-/);
+    // GnuTLS 3.7 (Exim on Debian 12) completes it too.
+    const gnutls = gnutlsStarttls(ip.weakDh, NAMES.weakDh, caFile);
+    expect(gnutls, gnutls.raw).toMatchObject({ completed: true, trusted: true });
+    expect(gnutls.description).toMatch(/^\(TLS1\.2-X\.509\)-\(DHE-CUSTOM1024\)-/);
   });
 
   it('a server without RFC 5746 secure renegotiation (Exim on GnuTLS told to play one): said so, and described as openssl s_client -legacy_server_connect sees it; OpenSSL 3 senders refuse it', async () => {

@@ -119,10 +119,11 @@ const LEVEL_WHO: Readonly<Record<TlsKeyWeakness['belowLevel'], { runs: string; s
 
 /**
  * One weakness in plain words: `what` ("DH 1024-bit key exchange") and `effect`, what it costs a sender.
- * Shared by the table and the page so that both say the same. Postfix is named apart because it sets its
- * own security level: Postfix 3.7 on Debian 12 negotiates DHE over a 1024-bit group and verifies a 1024-bit
- * RSA certificate at level "secure", where openssl s_client at the defaults refuses both
- * (apps/cli/test/interop-mta.test.ts); below level 1 nothing was checked against it, so nothing is said.
+ * Shared by the table and the page so that both say the same. Postfix and GnuTLS are named apart: on
+ * Debian 12, Postfix 3.7 (which sets its own security level) and GnuTLS 3.7's gnutls-cli negotiate DHE
+ * over a 1024-bit group and verify a 1024-bit RSA certificate, where openssl s_client at the defaults
+ * refuses both (apps/cli/test/interop-mta.test.ts); below level 1 nothing was checked against them, so
+ * nothing is said.
  */
 export function describeTlsKeyWeakness(weak: TlsKeyWeakness): { what: string; effect: string } {
   const who = LEVEL_WHO[weak.belowLevel];
@@ -131,11 +132,11 @@ export function describeTlsKeyWeakness(weak: TlsKeyWeakness): { what: string; ef
   if (weak.key === 'certificate') {
     return {
       what: `${weak.type} ${weak.bits}-bit certificate key`,
-      effect: `${level}: ${who.senders} and verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"), opportunistic TLS still encrypts${postfix ? '; Postfix 3.7 sets its own level and accepts it' : ''}`,
+      effect: `${level}: ${who.senders} and verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"), opportunistic TLS still encrypts${postfix ? '; Postfix 3.7 (which sets its own level) and GnuTLS 3.7 (Exim on Debian) accept it' : ''}`,
     };
   }
   return {
     what: `${weak.type} ${weak.bits}-bit key exchange`,
-    effect: `${level}: ${who.senders} fail the handshake ("dh key too small") and send in clear${postfix ? '; Postfix 3.7 sets its own level and negotiates it' : ''}`,
+    effect: `${level}: ${who.senders} fail the handshake ("dh key too small") and send in clear${postfix ? '; Postfix 3.7 (which sets its own level) and GnuTLS 3.7 (Exim on Debian) negotiate it' : ''}`,
   };
 }

@@ -53,12 +53,12 @@ describe('tlsKeyWeaknesses: OpenSSL security levels 1 and 2 as key sizes', () =>
     expect(tlsKeyWeaknesses(null)).toEqual([]);
   });
 
-  it('in words: what each costs, and Postfix (which sets its own level) named only where it was checked (level 2)', () => {
+  it('in words: what each costs, and Postfix and GnuTLS named only where they were checked (level 2)', () => {
     const [rsa] = tlsKeyWeaknesses(certificate('RSA', 1024));
     const [dh] = tlsKeyWeaknesses(exchange('DH', 768));
     expect(rsa && describeTlsKeyWeakness(rsa).what).toBe('RSA 1024-bit certificate key');
     expect(rsa && describeTlsKeyWeakness(rsa).effect).toMatch(
-      /verify certificates .* refuse it.*Postfix 3\.7 sets its own level/,
+      /verify certificates .* refuse it.*Postfix 3\.7 \(which sets its own level\) and GnuTLS 3\.7/,
     );
     expect(dh && describeTlsKeyWeakness(dh).what).toBe('DH 768-bit key exchange');
     expect(dh && describeTlsKeyWeakness(dh).effect).toMatch(/^below OpenSSL security level 1 \(1024 bits.*fail the handshake/);

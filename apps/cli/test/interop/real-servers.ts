@@ -984,6 +984,34 @@ export function opensslStarttls(
   };
 }
 
+/** What gnutls-cli (GnuTLS, as Exim on Debian sends) saw of one STARTTLS handshake. */
+export interface GnutlsView {
+  /** "- Handshake was completed". */
+  completed: boolean;
+  /** GnuTLS's session description, "(TLS1.2-X.509)-(DHE-CUSTOM1024)-(RSA-SHA256)-(AES-128-GCM)". */
+  description: string | null;
+  /** Its verdict on the certificate, chain and name ("- Status: The certificate is trusted."). */
+  trusted: boolean | null;
+  raw: string;
+}
+
+/** gnutls-cli at its defaults (priority NORMAL): STARTTLS on port 25, the certificate verified against caFile for `name`. */
+export function gnutlsStarttls(ip: string, name: string, caFile: string): GnutlsView {
+  const out = spawnSync(
+    'gnutls-cli',
+    ['--starttls-proto=smtp', '--x509cafile', caFile, '--sni-hostname', name, '--verify-hostname', name, '-p', '25', ip],
+    { encoding: 'utf8', input: '', timeout: 15_000 },
+  );
+  const raw = out.stdout + out.stderr;
+  const status = /^- Status: The certificate is (NOT )?trusted/m.exec(raw);
+  return {
+    completed: /^- Handshake was completed/m.test(raw),
+    description: /^- Description: (\S+)/m.exec(raw)?.[1] ?? null,
+    trusted: status === null ? null : status[1] === undefined,
+    raw,
+  };
+}
+
 /**
  * Debian's microsocks, a real SOCKS5 proxy, on one address; its log has one
  * "connected to IP:PORT" line per connection it made onwards.
