@@ -748,6 +748,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(strict.raw).toMatch(/legacy sigalg disallowed or unsupported/);
     const finger = await postfixTlsClient(ip.tls10);
     expect(finger).toMatch(/TLS connection established to .*: TLSv1 with cipher/);
+    // So does GnuTLS 3.7 (Exim on Debian 12 sends with it), at its defaults.
+    const gnutls = gnutlsStarttls(ip.tls10, NAMES.tls10, caFile);
+    expect(gnutls, gnutls.raw).toMatchObject({ completed: true, trusted: true });
+    expect(gnutls.description).toMatch(/^\(TLS1\.0-X\.509\)/);
   });
 
   it("a 1024-bit RSA certificate on Postfix: its size reported, the chain valid to mxv; at Debian 12's level 2 openssl s_client refuses the key (the handshake completes), posttls-finger, at its own level, verifies it", async () => {
@@ -823,6 +827,12 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // Postfix's own TLS client refuses it as s_client does (and then, at level "may", delivers in clear).
     const finger = await postfixTlsClient(ip.legacyTls);
     expect(finger).toMatch(/unsafe legacy renegotiation disabled/);
+    // GnuTLS 3.7 at its defaults (%PARTIAL_RENEGOTIATION) goes on, as mxv's second connection does.
+    const gnutls = gnutlsStarttls(ip.legacyTls, NAMES.legacyTls, caFile);
+    expect(gnutls, gnutls.raw).toMatchObject({ completed: true, trusted: true });
+    expect(gnutls.description).toMatch(/^\(TLS1\.2-X\.509\)/);
+    expect(gnutls.raw).toMatch(/^- Options: /m);
+    expect(gnutls.raw).not.toMatch(/^- Options: .*safe renegotiation/m);
   });
 
   it("Debian 12's OpenSMTPD (6.8 on OpenSSL 3): STARTTLS offered and answered 220, then its handshake ends in an internal_error alert; mxv says so and not that a certificate is bad, as openssl s_client and posttls-finger see it", async () => {

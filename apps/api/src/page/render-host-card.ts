@@ -98,7 +98,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       row(
         'Protocol',
         html`<span class="tag warn">${tls.version} at most</span> RFC 8996 deprecates TLS 1.0 and 1.1; senders that require TLS
-          1.2, as OpenSSL 3 does by default, send in clear (Postfix 3.7 still negotiates it)`,
+          1.2, as OpenSSL 3 does by default, send in clear (Postfix 3.7 and GnuTLS 3.7 still negotiate it)`,
       );
     }
     if (tls.secureRenegotiation === false) {
