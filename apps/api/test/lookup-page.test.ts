@@ -170,7 +170,7 @@ describe('lookup page', () => {
     await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [{ ...base, tls }] }));
     const body = (await api.app.inject(`/d/${domain}`)).body;
     expect(body).toMatch(
-      /<dt>Keys<\/dt>\s*<dd><span class="mono">certificate RSA 2048-bit · exchange DH 1024-bit<\/span><br \/><span class="tag warn">DH 1024-bit key exchange<\/span> below OpenSSL security level 2 \(2048 bits, the default on Debian, Ubuntu and RHEL\): senders there that keep OpenSSL&#39;s defaults fail the handshake/,
+      /<dt>Keys<\/dt>\s*<dd><span class="mono">certificate RSA 2048-bit · exchange DH 1024-bit<\/span><br \/><span class="tag warn">DH 1024-bit key exchange<\/span> below OpenSSL security level 2 \(2048 bits\), the default on Debian, Ubuntu and RHEL: senders on that default fail the handshake/,
     );
     const strong = {
       ...tls,

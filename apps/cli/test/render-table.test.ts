@@ -157,8 +157,8 @@ describe('check table', () => {
       plain,
     ).split('\n');
     expect(lines.filter((l) => l.includes('TLS:'))).toEqual([
-      '  192.0.2.1  TLS: RSA 1024-bit certificate key, below OpenSSL security level 2 (2048 bits, the default on Debian, Ubuntu and RHEL): senders there that keep OpenSSL\'s defaults and verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"), opportunistic TLS still encrypts; Postfix 3.7 (which sets its own level) and GnuTLS 3.7 (Exim on Debian) accept it',
-      '  192.0.2.2  TLS: DH 768-bit key exchange, below OpenSSL security level 1 (1024 bits, OpenSSL 3\'s own default): senders on OpenSSL that keep its defaults fail the handshake ("dh key too small") and send in clear',
+      '  192.0.2.1  TLS: RSA 1024-bit certificate key, below OpenSSL security level 2 (2048 bits), the default on Debian, Ubuntu and RHEL: senders on that default that verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"); Postfix 3.7 and GnuTLS 3.7 (Exim) accept it',
+      '  192.0.2.2  TLS: DH 768-bit key exchange, below OpenSSL security level 1 (1024 bits), OpenSSL 3\'s own default: senders on that default fail the handshake ("dh key too small") and send in clear',
     ]);
   });
 

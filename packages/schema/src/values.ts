@@ -111,32 +111,31 @@ export function tlsKeyWeaknesses(tls: Pick<TlsInfo, 'certKey' | 'keyExchange'> |
   return found.filter((w): w is TlsKeyWeakness => w !== null);
 }
 
-/** Who runs each security level: the words for people (the table's line, the page's "Key" row). */
-const LEVEL_WHO: Readonly<Record<TlsKeyWeakness['belowLevel'], { runs: string; senders: string }>> = {
-  1: { runs: "OpenSSL 3's own default", senders: 'senders on OpenSSL that keep its defaults' },
-  2: { runs: 'the default on Debian, Ubuntu and RHEL', senders: "senders there that keep OpenSSL's defaults" },
+/** Who runs each security level: the words for people (the table's line, the page's "Keys" row). */
+const LEVEL_WHO: Readonly<Record<TlsKeyWeakness['belowLevel'], string>> = {
+  1: "OpenSSL 3's own default",
+  2: 'the default on Debian, Ubuntu and RHEL',
 };
 
 /**
- * One weakness in plain words: `what` ("DH 1024-bit key exchange") and `effect`, what it costs a sender.
- * Shared by the table and the page so that both say the same. Postfix and GnuTLS are named apart: on
- * Debian 12, Postfix 3.7 (which sets its own security level) and GnuTLS 3.7's gnutls-cli negotiate DHE
- * over a 1024-bit group and verify a 1024-bit RSA certificate, where openssl s_client at the defaults
- * refuses both (apps/cli/test/interop-mta.test.ts); below level 1 nothing was checked against them, so
- * nothing is said.
+ * One weakness in plain words: `what` ("DH 1024-bit key exchange") and `effect`, what it costs a sender,
+ * with OpenSSL's own error for it, which is what a bounce or a sender's log shows. Shared by the table and
+ * the page so that both say the same. Postfix and GnuTLS are named apart: on Debian 12, Postfix 3.7
+ * (which sets its own security level) and GnuTLS 3.7's gnutls-cli negotiate DHE over a 1024-bit group and
+ * verify a 1024-bit RSA certificate, where openssl s_client at the defaults refuses both
+ * (apps/cli/test/interop-mta.test.ts); below level 1 nothing was checked against them, so nothing is said.
  */
 export function describeTlsKeyWeakness(weak: TlsKeyWeakness): { what: string; effect: string } {
-  const who = LEVEL_WHO[weak.belowLevel];
-  const level = `below OpenSSL security level ${weak.belowLevel} (${weak.minimumBits} bits, ${who.runs})`;
-  const postfix = weak.belowLevel === 2;
+  const level = `below OpenSSL security level ${weak.belowLevel} (${weak.minimumBits} bits), ${LEVEL_WHO[weak.belowLevel]}`;
+  const checked = weak.belowLevel === 2;
   if (weak.key === 'certificate') {
     return {
       what: `${weak.type} ${weak.bits}-bit certificate key`,
-      effect: `${level}: ${who.senders} and verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak"), opportunistic TLS still encrypts${postfix ? '; Postfix 3.7 (which sets its own level) and GnuTLS 3.7 (Exim on Debian) accept it' : ''}`,
+      effect: `${level}: senders on that default that verify certificates (MTA-STS, DANE-TA) refuse it ("EE certificate key too weak")${checked ? '; Postfix 3.7 and GnuTLS 3.7 (Exim) accept it' : ''}`,
     };
   }
   return {
     what: `${weak.type} ${weak.bits}-bit key exchange`,
-    effect: `${level}: ${who.senders} fail the handshake ("dh key too small") and send in clear${postfix ? '; Postfix 3.7 (which sets its own level) and GnuTLS 3.7 (Exim on Debian) negotiate it' : ''}`,
+    effect: `${level}: senders on that default fail the handshake ("dh key too small") and send in clear${checked ? '; Postfix 3.7 and GnuTLS 3.7 (Exim) negotiate it' : ''}`,
   };
 }

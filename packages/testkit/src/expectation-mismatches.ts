@@ -39,6 +39,8 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     same(`hosts[${i}].starttls`, host.starttls, wanted.starttls);
     same(`hosts[${i}].tls.certValid`, host.tls?.certValid, wanted.certValid);
     same(`hosts[${i}].tls.hostnameMatch`, host.tls?.hostnameMatch, wanted.hostnameMatch);
+    same(`hosts[${i}].tls.certKey.bits`, host.tls?.certKey?.bits, wanted.certKeyBits);
+    same(`hosts[${i}].tls.keyExchange.bits`, host.tls?.keyExchange?.bits, wanted.keyExchangeBits);
     if (wanted.dane !== undefined) same(`hosts[${i}].dane.status`, host.dane?.status ?? null, wanted.dane);
     if (wanted.daneReason !== undefined) same(`hosts[${i}].dane.reason`, host.dane?.reason ?? null, wanted.daneReason);
     if (wanted.daneHint !== undefined) same(`hosts[${i}].dane.hint`, host.dane?.hint ?? null, wanted.daneHint);

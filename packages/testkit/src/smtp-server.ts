@@ -12,6 +12,8 @@ export interface SmtpTlsMaterial {
   keyPem: string;
   /** Leaf first, then intermediates; sent as the server's chain. Defaults to certPem. */
   chainPem?: string;
+  /** Protocol, cipher and DH settings of the server's TLS, for old or weak configurations (a DHE-only TLS 1.2). */
+  contextOptions?: Pick<tls.SecureContextOptions, 'minVersion' | 'maxVersion' | 'ciphers' | 'dhparam'>;
 }
 
 export interface SmtpHostOptions {
@@ -66,7 +68,11 @@ const contexts = new WeakMap<SmtpTlsMaterial, tls.SecureContext>();
 function contextFor(material: SmtpTlsMaterial): tls.SecureContext {
   let ctx = contexts.get(material);
   if (ctx === undefined) {
-    ctx = tls.createSecureContext({ cert: material.chainPem ?? material.certPem, key: material.keyPem });
+    ctx = tls.createSecureContext({
+      cert: material.chainPem ?? material.certPem,
+      key: material.keyPem,
+      ...material.contextOptions,
+    });
     contexts.set(material, ctx);
   }
   return ctx;

@@ -10,6 +10,7 @@ import type {
   StarttlsStatus,
   Verdict,
 } from '@mxv/schema';
+import type { LeafKeySpec } from './test-ca.js';
 
 type HostDaneStatus = HostDane['status'];
 import type { ZoneRecord } from './dns-records.js';
@@ -34,6 +35,18 @@ export interface WorldCertSpec {
   /** valid (default), expired, not yet valid, or self-signed (untrusted). */
   variant?: 'valid' | 'expired' | 'not_yet_valid' | 'self_signed';
   intermediates?: number;
+  /** The leaf's key; ECDSA P-256 by default. */
+  key?: LeafKeySpec;
+}
+
+/**
+ * A host's TLS beyond its certificate, for servers configured the old way: a top version, a cipher list
+ * (OpenSSL syntax) and finite-field DH over one of Node's MODP groups (modp2: 1024 bits; modp14: 2048).
+ */
+export interface WorldTlsSpec {
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  ciphers?: string;
+  dhGroup?: 'modp2' | 'modp14';
 }
 
 export interface WorldHostSpec {
@@ -44,6 +57,8 @@ export interface WorldHostSpec {
   hostname?: string;
   /** STARTTLS certificate, issued by the world's CA. Identical specs share one certificate. */
   cert?: WorldCertSpec;
+  /** With `cert`: the TLS settings beyond the certificate (Node's defaults otherwise). */
+  tls?: WorldTlsSpec;
   greetingDelayMs?: number;
   replyDelayMs?: number;
   /** The host gets an address but nothing listens there: connections are refused. */
@@ -77,6 +92,9 @@ export interface HostExpectation {
   starttls?: StarttlsStatus;
   certValid?: boolean;
   hostnameMatch?: boolean;
+  /** hosts[].tls.certKey.bits and hosts[].tls.keyExchange.bits: the sizes of the handshake's keys. */
+  certKeyBits?: number;
+  keyExchangeBits?: number;
   /** hosts[].dane.status; null: DANE said nothing about this host. */
   dane?: HostDaneStatus | null;
   daneReason?: string | null;

@@ -1,8 +1,9 @@
 import { normalizeName, type ZoneRecord } from './dns-records.js';
 import { startDnsServer, type DnsServer } from './dns-server.js';
 import { startPolicyServer, type PolicyServerHandle } from './https-policy-server.js';
+import { modpDhParametersPem } from './dh-params.js';
 import { blockAddress, randomIpBlock } from './loopback.js';
-import { startSmtpHost, type SmtpHostHandle, type SmtpHostOptions } from './smtp-server.js';
+import { startSmtpHost, type SmtpHostHandle, type SmtpHostOptions, type SmtpTlsMaterial } from './smtp-server.js';
 import { createTestCa, type IssuedCert, type TestCa } from './test-ca.js';
 import { tlsaForChain } from './tlsa-for-cert.js';
 import {
@@ -55,11 +56,12 @@ const DEFAULT_PORT_ATTEMPTS = 10;
 const DEFAULT_START_CONCURRENCY = 256;
 
 function certKey(c: WorldCertSpec): string {
-  return JSON.stringify([c.names, c.variant ?? 'valid', c.intermediates ?? 0]);
+  return JSON.stringify([c.names, c.variant ?? 'valid', c.intermediates ?? 0, c.key ?? null]);
 }
 
 function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
   const now = Date.now();
+  const key = c.key ? { key: c.key } : {};
   switch (c.variant ?? 'valid') {
     case 'expired':
       return ca.issue({
@@ -67,6 +69,7 @@ function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
         notBefore: new Date(now - 90 * DAY_MS),
         notAfter: new Date(now - DAY_MS),
         intermediates: c.intermediates,
+        ...key,
       });
     case 'not_yet_valid':
       return ca.issue({
@@ -74,12 +77,30 @@ function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
         notBefore: new Date(now + DAY_MS),
         notAfter: new Date(now + 90 * DAY_MS),
         intermediates: c.intermediates,
+        ...key,
       });
     case 'self_signed':
-      return ca.issue({ names: c.names, selfSigned: true });
+      return ca.issue({ names: c.names, selfSigned: true, ...key });
     case 'valid':
-      return ca.issue({ names: c.names, intermediates: c.intermediates });
+      return ca.issue({ names: c.names, intermediates: c.intermediates, ...key });
   }
+}
+
+/**
+ * What a host's server is given for STARTTLS: its certificate as issued (one object, so one secure context,
+ * for every host sharing it) or, with TLS settings of its own, the certificate with them.
+ */
+function tlsMaterialFor(spec: WorldHostSpec, cert: IssuedCert | undefined): SmtpTlsMaterial | undefined {
+  if (cert === undefined || spec.tls === undefined) return cert;
+  const { maxVersion, ciphers, dhGroup } = spec.tls;
+  return {
+    ...cert,
+    contextOptions: {
+      ...(maxVersion ? { maxVersion } : {}),
+      ...(ciphers ? { ciphers } : {}),
+      ...(dhGroup ? { dhparam: modpDhParametersPem(dhGroup) } : {}),
+    },
+  };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -115,7 +136,7 @@ async function startHostsOnSharedPort(
     port,
     behaviour: h.spec.behaviour,
     hostname: h.spec.hostname,
-    tls: h.cert,
+    tls: tlsMaterialFor(h.spec, h.cert),
     greetingDelayMs: h.spec.greetingDelayMs,
     replyDelayMs: h.spec.replyDelayMs,
   });
@@ -164,7 +185,7 @@ async function startExtraPorts(
             port: extra.port,
             behaviour: spec.behaviour,
             hostname: spec.hostname,
-            tls: cert,
+            tls: tlsMaterialFor(spec, cert),
             implicitTls: extra.implicitTls === true,
             greetingDelayMs: spec.greetingDelayMs,
             replyDelayMs: spec.replyDelayMs,

@@ -13,7 +13,7 @@ import { boundFlag } from '../options/number-flag.js';
 import { UsageError } from '../options/usage-error.js';
 import { renderResultTable } from '../output/render-table.js';
 import { deletePrefix, findOrStartRedis, HOW_TO_GET_REDIS } from '../demo/demo-redis.js';
-import { runFleetDemo, type RunningFleetDemo } from '../demo/fleet-demo.js';
+import { DEMO_DNS, runFleetDemo, type RunningFleetDemo } from '../demo/fleet-demo.js';
 import type { DemoFlags } from './demo-command.js';
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
@@ -86,7 +86,7 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
         dnsServers: [world.dns],
         allowNet: world.allowNet,
         smtp: { port: world.smtpPort, hostBudgetMs, greetingTimeoutMs: hostBudgetMs, replyTimeoutMs: hostBudgetMs },
-        dns: { queryTimeoutMs: 1000, attemptsPerServer: 1 },
+        dns: DEMO_DNS,
         policy: { mtaStsPort: world.httpsPort },
       },
       { extraCaPem: [world.caCertPem] },

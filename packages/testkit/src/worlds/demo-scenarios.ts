@@ -280,6 +280,45 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: oneMx('wrong-name-cert.test', 'mx.wrong-name-cert.test', 'wrong-name'),
   },
   {
+    name: 'weak-dh.test',
+    description: 'TLS 1.2 with DHE over a 1024-bit group only: senders at OpenSSL security level 2 fail the handshake',
+    expect: {
+      verdict: 'ok',
+      checks: allTrue,
+      hosts: [{ starttls: 'ok', certValid: true, hostnameMatch: true, certKeyBits: 2048, keyExchangeBits: 1024 }],
+    },
+    hosts: [
+      {
+        slot: 32,
+        id: 'weak-dh',
+        behaviour: 'esmtp',
+        hostname: 'mx.weak-dh.test',
+        cert: { names: ['mx.weak-dh.test'], key: { type: 'rsa', bits: 2048 } },
+        tls: { maxVersion: 'TLSv1.2', ciphers: 'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384', dhGroup: 'modp2' },
+      },
+    ],
+    records: oneMx('weak-dh.test', 'mx.weak-dh.test', 'weak-dh'),
+  },
+  {
+    name: 'weak-rsa.test',
+    description: 'a trusted 1024-bit RSA certificate: senders at OpenSSL security level 2 that verify refuse it',
+    expect: {
+      verdict: 'ok',
+      checks: allTrue,
+      hosts: [{ starttls: 'ok', certValid: true, hostnameMatch: true, certKeyBits: 1024 }],
+    },
+    hosts: [
+      {
+        slot: 33,
+        id: 'weak-rsa',
+        behaviour: 'esmtp',
+        hostname: 'mx.weak-rsa.test',
+        cert: { names: ['mx.weak-rsa.test'], key: { type: 'rsa', bits: 1024 } },
+      },
+    ],
+    records: oneMx('weak-rsa.test', 'mx.weak-rsa.test', 'weak-rsa'),
+  },
+  {
     name: 'self-signed.test',
     description: 'self-signed certificate',
     expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: false, hostnameMatch: true }] },
