@@ -55,6 +55,24 @@ const isRoot = process.getuid?.() === 0;
 const reason = !isRoot ? 'needs root (port 25)' : missing.length > 0 ? `missing ${missing.join(', ')} (see .ci/run)` : null;
 if (reason !== null) console.warn(`interop-mta: skipped: ${reason}`);
 
+/** Whether a listener can take ip:port now (then it is let go at once). */
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The dual-stack exchange's IPv6 address is ::1, the only IPv6 loopback address; its port 25 is taken on
+ * a machine whose own MTA listens there (Debian's exim4 does by default), and absent without IPv6. Then
+ * the exchange has its A record only and the dual-stack case is skipped, rather than the whole file failing.
+ */
+const ipv6Loopback25 = reason === null && (await canListen('::1', 25));
+if (reason === null && !ipv6Loopback25)
+  console.warn('interop-mta: [::1]:25 is taken or IPv6 is off: the dual-stack case is skipped');
+
 // A /24 of our own inside 127/8, away from 127.0.x.
 const block = `127.${randomInt(1, 255)}.${randomInt(1, 255)}`;
 const ip = {
@@ -315,7 +333,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         [NAMES.weakDh]: [{ type: 'A', address: ip.weakDh }],
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
-          { type: 'AAAA', address: '::1' },
+          ...(ipv6Loopback25 ? [{ type: 'AAAA' as const, address: '::1' }] : []),
         ],
         [NAMES.askCert]: [{ type: 'A', address: ip.askCert }],
         'dnsbl-drop.interop.test': mx(NAMES.dnsblDrop),
@@ -379,7 +397,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
             },
           },
           // An exchange with an IPv4 and an IPv6 address, one smtpd on both.
-          { ip: ip.dualStack, ipv6: '::1', hostname: NAMES.dualStack, tls: dualStackCert },
+          { ip: ip.dualStack, ...(ipv6Loopback25 ? { ipv6: '::1' } : {}), hostname: NAMES.dualStack, tls: dualStackCert },
           // Postfix itself refuses to load a 1024-bit key or DH group at Debian's security level 2: level 0 for these two.
           {
             ip: ip.weakRsa,
@@ -869,24 +887,27 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(host.tls?.cipher).toBe(ssl.cipher);
   });
 
-  it('an exchange with A and AAAA records: both addresses probed, over IPv4 and IPv6, as openssl s_client sees each', () => {
-    const result = results.get('dual-stack.interop.test');
-    expect(result?.verdict, logs()).toBe('ok');
-    expect(result?.mx.records[0]?.addresses).toEqual([ip.dualStack, '::1']);
-    const hosts = result?.hosts ?? [];
-    expect(hosts.map((h) => h.ip)).toEqual([ip.dualStack, '::1']);
-    for (const host of hosts) {
-      expect(host, host.ip).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
-      expect(host.banner?.text).toBe(`${NAMES.dualStack} ESMTP Postfix`);
-      expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true });
-      const ssl = opensslStarttls(host.ip.includes(':') ? `[${host.ip}]` : host.ip, NAMES.dualStack, caFile);
-      expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
-      expect(host.tls?.cipher).toBe(ssl.cipher);
-    }
-    // Postfix saw one connection on each address family (its log names the client address).
-    const smtpd = servers[0]?.log().slice(postfixLogFrom) ?? '';
-    expect(smtpd).toMatch(/mx14 postfix\/smtpd\[\d+\]: connect from unknown\[::1\]/);
-  });
+  it.skipIf(!ipv6Loopback25)(
+    'an exchange with A and AAAA records: both addresses probed, over IPv4 and IPv6, as openssl s_client sees each',
+    () => {
+      const result = results.get('dual-stack.interop.test');
+      expect(result?.verdict, logs()).toBe('ok');
+      expect(result?.mx.records[0]?.addresses).toEqual([ip.dualStack, '::1']);
+      const hosts = result?.hosts ?? [];
+      expect(hosts.map((h) => h.ip)).toEqual([ip.dualStack, '::1']);
+      for (const host of hosts) {
+        expect(host, host.ip).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+        expect(host.banner?.text).toBe(`${NAMES.dualStack} ESMTP Postfix`);
+        expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true });
+        const ssl = opensslStarttls(host.ip.includes(':') ? `[${host.ip}]` : host.ip, NAMES.dualStack, caFile);
+        expect(host.tls?.version, ssl.raw).toBe(ssl.protocol);
+        expect(host.tls?.cipher).toBe(ssl.cipher);
+      }
+      // Postfix saw one connection on each address family (its log names the client address).
+      const smtpd = servers[0]?.log().slice(postfixLogFrom) ?? '';
+      expect(smtpd).toMatch(/mx14 postfix\/smtpd\[\d+\]: connect from unknown\[::1\]/);
+    },
+  );
 
   it.each(ROUTE_CASES)(
     '$domain through Unbound: $verdict ($source MX, problems $problems)',
