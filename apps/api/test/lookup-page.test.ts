@@ -183,6 +183,13 @@ describe('lookup page', () => {
     const strongBody = (await api.app.inject(`/d/strong.test`)).body;
     expect(strongBody).toContain('certificate EC 256-bit (prime256v1) · exchange ECDH 253-bit (X25519)');
     expect(strongBody).not.toContain('security level');
+    const rsaTransport = { ...tls, certKey: { type: 'RSA', bits: 2048, curve: null }, keyExchange: null };
+    await api.store.write(
+      sampleResult('rsa-kx.test', new Date().toISOString(), { hosts: [{ ...hostileHost('rsa-kx.test'), tls: rsaTransport }] }),
+    );
+    expect((await api.app.inject(`/d/rsa-kx.test`)).body).toContain(
+      'certificate RSA 2048-bit · exchange RSA key transport (no forward secrecy)',
+    );
   });
 
   it('an address of an IP version this checker does not probe: listed as not probed, with a note of its own, not called private', async () => {

@@ -48,9 +48,12 @@ function keyName(key: { type: string; bits: number | null }, detail: string | nu
 
 /** The certificate's key and the key exchange, with what any key too small costs senders (tlsKeyWeaknesses). */
 function renderKeys(tls: TlsFacts): SafeHtml | null {
+  // null (not absent): the handshake was described and had no ephemeral key, TLS 1.2's RSA key transport.
+  const noEphemeralKey = tls.keyExchange === null && tls.version !== null;
   const parts = [
     tls.certKey ? `certificate ${keyName(tls.certKey, tls.certKey.curve)}` : null,
     tls.keyExchange ? `exchange ${keyName(tls.keyExchange, tls.keyExchange.group)}` : null,
+    noEphemeralKey ? 'exchange RSA key transport (no forward secrecy)' : null,
   ].filter((part): part is string => part !== null);
   if (parts.length === 0) return null;
   const weak = tlsKeyWeaknesses(tls).map((weakness) => {
