@@ -14,6 +14,7 @@ import {
   startPdnsRecursor,
   startPostfix,
   startUnbound,
+  restoreMachine,
   type Running,
 } from './interop/real-servers.js';
 import { dig, makeKey, posttlsFinger, signZone, startNsd } from './interop/signed-zones.js';
@@ -393,6 +394,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       kresd?.stop(),
       nsd?.stop(),
     ]);
+    restoreMachine();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -22,6 +22,7 @@ import {
   RESOLVED_STUB_ADDRESS,
   startPostfix,
   startUnbound,
+  restoreMachine,
   swaks,
   type Running,
   type TlsFiles,
@@ -490,6 +491,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
 
   afterAll(async () => {
     await Promise.all([...servers.map((s) => s.stop()), unbound?.stop(), auth?.stop()]);
+    restoreMachine();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,7 +1,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as net from 'node:net';
 
 /**
@@ -70,6 +70,35 @@ function run(cmd: string, args: string[]): string {
   const out = spawnSync(cmd, args, { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${out.status}\n${out.stdout}${out.stderr}`);
   return out.stdout + out.stderr;
+}
+
+/**
+ * What this process added to the machine outside its own directories (system users, directories a
+ * package's binary expects), to be taken back by restoreMachine once the servers are stopped. Only what
+ * was not there before is recorded: a machine that has the package installed keeps its own.
+ */
+const machineChanges: Array<{ what: string; undo: () => void }> = [];
+
+/** A directory and its missing ancestors, the ones created recorded for restoreMachine (rmdir, deepest first). */
+function ensureMachineDirectory(path: string): void {
+  const missing: string[] = [];
+  for (let at = path; !existsSync(at); at = dirname(at)) missing.push(at);
+  mkdirSync(path, { recursive: true });
+  for (const made of missing.reverse()) machineChanges.push({ what: `directory ${made}`, undo: () => rmdirSync(made) });
+}
+
+/**
+ * Takes back what the servers of this process added to the machine (in reverse order), once they are
+ * stopped; what cannot be taken back (a user still running a process) is left, with a warning.
+ */
+export function restoreMachine(): void {
+  for (const change of machineChanges.splice(0).reverse()) {
+    try {
+      change.undo();
+    } catch (error) {
+      console.warn(`interop: could not take back ${change.what}: ${String(error)}`);
+    }
+  }
 }
 
 export function hasBinary(name: string): boolean {
@@ -272,6 +301,8 @@ function ensureSystemUser(name: string): void {
     '/usr/sbin/nologin',
     name,
   ]);
+  // userdel takes the user's own group too (useradd --user-group made it).
+  machineChanges.push({ what: `user ${name}`, undo: () => run('userdel', [name]) });
 }
 
 export interface EximOptions {
@@ -362,7 +393,7 @@ export async function startOpensmtpd(
   const binary = opensmtpdBinary();
   // The users of its privilege separation, and the empty directory its unprivileged processes chroot into.
   for (const user of ['opensmtpd', 'opensmtpq']) ensureSystemUser(user);
-  mkdirSync('/var/lib/opensmtpd/empty', { recursive: true });
+  ensureMachineDirectory('/var/lib/opensmtpd/empty');
   readable(dir);
   const spool = join(dir, 'spool');
   const runDir = join(dir, 'run');
@@ -696,7 +727,7 @@ export async function startKnotResolver(dir: string, setup: KnotResolverSetup): 
       '',
     ].join('\n'),
   );
-  mkdirSync(KRESD_MODULE_DIR, { recursive: true });
+  ensureMachineDirectory(KRESD_MODULE_DIR);
   const libraries = join(root, 'usr/lib/x86_64-linux-gnu');
   const mount = `mount --bind ${join(libraries, 'knot-resolver')} ${KRESD_MODULE_DIR}`;
   const sh = `${mount} && LD_LIBRARY_PATH=${libraries} exec ${kresd} -n -c ${join(dir, 'kresd.lua')} ${dir}`;
