@@ -1,7 +1,15 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockAddress, createTestCa, modpDhParametersPem, randomIpBlock, type IssuedCert, type TestCa } from '@mxv/testkit';
+import {
+  blockAddress,
+  createSecureContextQuietly,
+  createTestCa,
+  modpDhParametersPem,
+  randomIpBlock,
+  type IssuedCert,
+  type TestCa,
+} from '@mxv/testkit';
 import {
   createAddressPolicy,
   parseEhlo,
@@ -115,7 +123,7 @@ async function startScripted(script: Script): Promise<ScriptedHost> {
         partial = '';
         const secure = new tls.TLSSocket(raw, {
           isServer: true,
-          secureContext: tls.createSecureContext({ cert: cert.chainPem, key: cert.keyPem, ...options }),
+          secureContext: createSecureContextQuietly({ cert: cert.chainPem, key: cert.keyPem, ...options }),
         });
         secure.on('error', (e: unknown) => tlsErrors.push(String((e as { code?: string }).code ?? e)));
         secure.on('data', onData);

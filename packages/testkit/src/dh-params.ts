@@ -1,4 +1,5 @@
 import { getDiffieHellman } from 'node:crypto';
+import * as tls from 'node:tls';
 
 /** A DER length: short form below 128, else the long form's count byte and big-endian bytes (X.690 8.1.3). */
 function derLength(length: number): Buffer {
@@ -25,4 +26,25 @@ export function modpDhParametersPem(group: 'modp2' | 'modp14'): string {
   const der = Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]);
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN DH PARAMETERS-----\n${lines.join('\n')}\n-----END DH PARAMETERS-----\n`;
+}
+
+/**
+ * tls.createSecureContext without Node's "DH parameter is less than 2048 bits" SecurityWarning, which it
+ * prints on stderr for every context made with a small group: a simulated server that serves one does so
+ * on purpose (the weak-DH cases), and `mxv demo` runs its world in the user's terminal. Every other
+ * warning goes through; the call is synchronous, so the swap covers it alone.
+ */
+export function createSecureContextQuietly(options: tls.SecureContextOptions): tls.SecureContext {
+  if (options.dhparam === undefined) return tls.createSecureContext(options);
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (text.startsWith('DH parameter is less than')) return;
+    (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return tls.createSecureContext(options);
+  } finally {
+    process.emitWarning = emitWarning;
+  }
 }

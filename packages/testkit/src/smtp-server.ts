@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ConnectionLog } from './connection-log.js';
+import { createSecureContextQuietly } from './dh-params.js';
 import { toBehaviour, type SmtpBehaviour, type SmtpBehaviourKind } from './smtp-behaviours.js';
 import { ServerConnection } from './server-connection.js';
 import { playHostile } from './smtp-hostile-behaviours.js';
@@ -68,7 +69,7 @@ const contexts = new WeakMap<SmtpTlsMaterial, tls.SecureContext>();
 function contextFor(material: SmtpTlsMaterial): tls.SecureContext {
   let ctx = contexts.get(material);
   if (ctx === undefined) {
-    ctx = tls.createSecureContext({
+    ctx = createSecureContextQuietly({
       cert: material.chainPem ?? material.certPem,
       key: material.keyPem,
       ...material.contextOptions,
