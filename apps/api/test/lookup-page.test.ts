@@ -143,6 +143,33 @@ describe('lookup page', () => {
     expect(body).not.toContain('not trusted');
   });
 
+  it('a handshake that failed after the server sent its certificate: which certificate, said to be unchecked', async () => {
+    const domain = 'sent-cert.test';
+    const failed: HostResult = {
+      ...hostileHost(domain),
+      starttls: 'failed',
+      tls: {
+        version: null,
+        cipher: null,
+        certValid: false,
+        hostnameMatch: false,
+        notAfter: '2027-03-02T19:21:53.000Z',
+        error: 'tlsv1_alert_internal_error',
+        subject: 'CN=mx.sent-cert.test',
+        issuer: 'CN=Example CA',
+        fingerprintSha256: 'E0:6B',
+      },
+      error: 'tls_handshake_failed',
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [failed] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body;
+    expect(body).toMatch(
+      /<dt>Certificate sent<\/dt>\s*<dd><span class="mono">CN=mx\.sent-cert\.test<\/span>, issued by <span class="mono">CN=Example CA<\/span>, valid until 2027-03-02:\s+sent before the failure, and not checked/,
+    );
+    expect(body).not.toContain('not trusted');
+    expect(body).not.toContain('does not cover');
+  });
+
   it('a server whose best TLS is 1.0: said in its host card, with the senders that refuse it', async () => {
     const domain = 'tls10.test';
     const base = hostileHost(domain);

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
-import { randomInt } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomInt, X509Certificate } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -869,10 +869,22 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // OpenSSL 3 fails (OpenSMTPD issues #1171, #1239): the handshake dies at the server's signature.
     expect(host).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed' });
     expect(host.tls).toMatchObject({ version: null, cipher: null, error: 'tlsv1_alert_internal_error' });
+    // Its Certificate came before the alert: described (which certificate, until when), judged by nothing.
+    const sent = new X509Certificate(readFileSync(join(dir, 'mx17.crt')));
+    expect(host.tls).toMatchObject({
+      certValid: false,
+      hostnameMatch: false,
+      subject: `CN=${NAMES.opensmtpd}`,
+      issuer: 'CN=mxv interop CA',
+      fingerprintSha256: sent.fingerprint256,
+      notAfter: new Date(sent.validTo).toISOString(),
+    });
     expect(opensmtpd.log()).toMatch(/smtp disconnected reason="io-error: .*EVP lib"/);
     const ssl = opensslStarttls(ip.opensmtpd, NAMES.opensmtpd, caFile);
     // s_client prints the certificate and the suite of the ServerHello, which came before the failed signature.
     expect(ssl.raw).toMatch(/tlsv1 alert internal error.*SSL alert number 80/);
+    // The same certificate, as s_client prints it before the alert.
+    expect(ssl.raw).toMatch(new RegExp(`subject=CN ?= ?${NAMES.opensmtpd.replace(/\./g, '\\.')}`));
     const finger = await postfixTlsClient(ip.opensmtpd);
     expect(finger).toMatch(/tlsv1 alert internal error.*SSL alert number 80/);
   });

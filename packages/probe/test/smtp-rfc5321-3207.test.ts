@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,9 @@ async function startScripted(script: Script): Promise<ScriptedHost> {
         const secure = new tls.TLSSocket(raw, {
           isServer: true,
           secureContext: createSecureContextQuietly({ cert: cert.chainPem, key: cert.keyPem, ...options }),
+          // Per connection, not per context: asking for (and insisting on) a client certificate.
+          ...(options.requestCert !== undefined ? { requestCert: options.requestCert } : {}),
+          ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
         });
         secure.on('error', (e: unknown) => tlsErrors.push(String((e as { code?: string }).code ?? e)));
         secure.on('data', onData);
@@ -510,6 +514,38 @@ describe('TLS: what an opportunistic sender gets', () => {
     expect(result.starttls).toBe('failed');
     expect(result.error).toBe('tls_handshake_failed');
     expect(result.tls?.error).toMatch(/alert|handshake|cipher/);
+    // The alert came before any Certificate message: no certificate to describe.
+    expect(result.tls?.subject).toBeUndefined();
+    expect(result.tls?.fingerprintSha256).toBeUndefined();
+  });
+
+  it('a handshake that fails after the server sent its certificate: the certificate described, judged by nothing', async () => {
+    // TLS 1.2 with a client certificate required: the server's Certificate comes first, then its alert
+    // at the client's empty one, as OpenSMTPD's internal_error comes after its Certificate on OpenSSL 3.
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          s.startTls({ maxVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: true, ca: [ca.certPem] });
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed' });
+    const sent = new X509Certificate(cert.certPem);
+    expect(result.tls).toMatchObject({
+      version: null,
+      cipher: null,
+      certValid: false,
+      hostnameMatch: false,
+      subject: `CN=${EXCHANGE}`,
+      issuer: 'CN=mxv test root CA',
+      subjectAltNames: [`DNS:${EXCHANGE}`],
+      fingerprintSha256: sent.fingerprint256,
+      notAfter: new Date(sent.validTo).toISOString(),
+      certKey: { type: 'EC', bits: 256, curve: 'prime256v1' },
+    });
+    expect(result.tls?.error).toMatch(/alert/);
   });
 });
 

@@ -95,6 +95,16 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
         ${implicit ? 'The TLS handshake' : 'The server accepted STARTTLS, then the TLS handshake'} did not complete, so no
         certificate could be checked. ${tls.error ? (explainTlsError(tls.error) ?? '') : ''}`,
     );
+    // Its Certificate message came before the failure (the probe keeps what the server sent): which one, unjudged.
+    if (tls.subject || tls.fingerprintSha256) {
+      row(
+        'Certificate sent',
+        html`<span class="mono">${tls.subject ?? tls.fingerprintSha256}</span>${
+            tls.issuer ? html`, issued by <span class="mono">${tls.issuer}</span>` : ''
+          }${tls.notAfter ? `, valid until ${tls.notAfter.slice(0, 10)}` : ''}:
+          sent before the failure, and not checked`,
+      );
+    }
   } else if (tls) {
     row('TLS', html`${tls.version} · <span class="mono">${tls.cipher ?? '?'}</span>`);
     if (isDeprecatedTlsVersion(tls.version)) {

@@ -1,4 +1,5 @@
 import type * as net from 'node:net';
+import type { X509Certificate } from 'node:crypto';
 import type * as tls from 'node:tls';
 import { ownTimeoutError } from '../classify-error.js';
 import type { Dialer } from '../net/dialer.js';
@@ -20,9 +21,19 @@ export type OpenResult =
   | { status: 'budget_exceeded' }
   | { status: 'aborted' };
 
+/**
+ * The certificate a server sent in a handshake that then failed (an alert after its Certificate message,
+ * as OpenSMTPD on OpenSSL 3 sends when its signing fails): read from the socket while OpenSSL still
+ * holds it, before the socket is destroyed. Nothing in it was verified.
+ */
+export interface SentCertificate {
+  peer: tls.DetailedPeerCertificate;
+  leaf: X509Certificate | undefined;
+}
+
 export type UpgradeResult =
   | { status: 'ok'; socket: tls.TLSSocket }
-  | { status: 'failed'; error: unknown }
+  | { status: 'failed'; error: unknown; sentCertificate?: SentCertificate }
   | { status: 'budget_exceeded' }
   | { status: 'aborted' };
 
@@ -161,15 +172,19 @@ export class SmtpConnection {
     secure.on('error', swallow);
 
     let state: { status: 'ok' } | StreamEnd | null = null;
+    let sentCertificate: SentCertificate | null = null;
     const onSecure = (): void => {
       state = { status: 'ok' };
       this.#wake?.();
     };
+    // Read at the failure itself: once the socket is destroyed, OpenSSL's session (and the certificate) is gone.
     const onFail = (error: unknown): void => {
+      sentCertificate ??= readSentCertificate(secure);
       state ??= { status: 'socket_error', error };
       this.#wake?.();
     };
     const onClose = (): void => {
+      sentCertificate ??= readSentCertificate(secure);
       state ??= { status: 'closed' };
       this.#wake?.();
     };
@@ -188,10 +203,11 @@ export class SmtpConnection {
         this.#attach(secure);
         return { status: 'ok', socket: secure };
       case 'timeout':
-        return { status: 'failed', error: ownTimeoutError('tls') };
+        sentCertificate ??= readSentCertificate(secure);
+        return { status: 'failed', error: ownTimeoutError('tls'), ...withSent(sentCertificate) };
       case 'closed':
       case 'socket_error':
-        return { status: 'failed', error: this.#endError(outcome) };
+        return { status: 'failed', error: this.#endError(outcome), ...withSent(sentCertificate) };
       default:
         return outcome;
     }
@@ -267,4 +283,19 @@ export class SmtpConnection {
       };
     });
   }
+}
+
+/** The server's certificate, if its Certificate message came before the handshake failed; null otherwise. */
+function readSentCertificate(socket: tls.TLSSocket): SentCertificate | null {
+  try {
+    const peer = socket.getPeerCertificate(true);
+    if (!peer || Object.keys(peer).length === 0) return null;
+    return { peer, leaf: socket.getPeerX509Certificate() };
+  } catch {
+    return null;
+  }
+}
+
+function withSent(sent: SentCertificate | null): { sentCertificate?: SentCertificate } {
+  return sent === null ? {} : { sentCertificate: sent };
 }

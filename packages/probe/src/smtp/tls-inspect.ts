@@ -4,6 +4,7 @@ import type { TlsInfo } from '@mxv/schema';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
 import { stripControls, truncateUtf8 } from './reply-text.js';
+import type { SentCertificate } from './smtp-connection.js';
 
 export interface TlsInspection {
   tls: TlsInfo;
@@ -219,17 +220,41 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       ...base,
       certValid,
       hostnameMatch: certCoversName(certIdentity, exchange),
-      notAfter: isoDate(peer.valid_to),
       error: authorizationCode(socket),
-      notBefore: isoDate(peer.valid_from),
-      subject: describeName(peer.subject as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
-      issuer: describeName(peer.issuer as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
-      subjectAltNames: splitSubjectAltName(peer.subjectaltname),
-      fingerprintSha256: peer.fingerprint256 ?? null,
-      chainLength: chainLength(peer, bounds.maxCertChain),
-      certKey: describeCertKey(leaf, peer),
+      ...describeCertificate(peer, leaf, bounds),
     },
     certIdentity,
     chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf, bounds.maxCertChain)),
   };
+}
+
+/** What a certificate says of itself, judged by nothing: its dates, names, issuer, fingerprint and key. */
+function describeCertificate(
+  peer: tls.DetailedPeerCertificate,
+  leaf: X509Certificate | undefined,
+  bounds: TlsInspectBounds,
+): Pick<
+  TlsInfo,
+  'notAfter' | 'notBefore' | 'subject' | 'issuer' | 'subjectAltNames' | 'fingerprintSha256' | 'chainLength' | 'certKey'
+> {
+  return {
+    notAfter: isoDate(peer.valid_to),
+    notBefore: isoDate(peer.valid_from),
+    subject: describeName(peer.subject as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
+    issuer: describeName(peer.issuer as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
+    subjectAltNames: splitSubjectAltName(peer.subjectaltname),
+    fingerprintSha256: peer.fingerprint256 ?? null,
+    chainLength: chainLength(peer, bounds.maxCertChain),
+    certKey: describeCertKey(leaf, peer),
+  };
+}
+
+/**
+ * The certificate a server sent before its handshake failed (SentCertificate), described as a completed
+ * handshake's is, for whoever debugs the failure: that the server has one, which, and until when. It is
+ * not judged: the handshake that would have proved the server holds its key never completed, so
+ * `certValid` and `hostnameMatch` stay false, and no DANE or MTA-STS check reads it.
+ */
+export function describeSentCertificate(sent: SentCertificate, bounds: TlsInspectBounds): ReturnType<typeof describeCertificate> {
+  return describeCertificate(sent.peer, sent.leaf, bounds);
 }
