@@ -46,6 +46,24 @@ function hostileHost(domain: string): HostResult {
   };
 }
 
+/** A host whose STARTTLS was accepted and whose handshake then ended in alert 80; `sent`: what it showed of its certificate. */
+function failedHandshakeHost(domain: string, sent: Partial<NonNullable<HostResult['tls']>> = {}): HostResult {
+  return {
+    ...hostileHost(domain),
+    starttls: 'failed',
+    tls: {
+      version: null,
+      cipher: null,
+      certValid: false,
+      hostnameMatch: false,
+      notAfter: null,
+      error: 'tlsv1_alert_internal_error',
+      ...sent,
+    },
+    error: 'tls_handshake_failed',
+  };
+}
+
 describe('lookup page', () => {
   it('GET / is a search form that works without JavaScript, with a strict CSP', async () => {
     await api.store.write(sampleResult('recent.test', new Date().toISOString()));
@@ -111,19 +129,7 @@ describe('lookup page', () => {
 
   it('a TLS handshake that never completed: its own note with the alert, and no certificate called untrusted', async () => {
     const domain = 'handshake.test';
-    const failed: HostResult = {
-      ...hostileHost(domain),
-      starttls: 'failed',
-      tls: {
-        version: null,
-        cipher: null,
-        certValid: false,
-        hostnameMatch: false,
-        notAfter: null,
-        error: 'tlsv1_alert_internal_error',
-      },
-      error: 'tls_handshake_failed',
-    };
+    const failed = failedHandshakeHost(domain);
     await api.store.write(
       sampleResult(domain, new Date().toISOString(), {
         checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: false },
@@ -145,22 +151,12 @@ describe('lookup page', () => {
 
   it('a handshake that failed after the server sent its certificate: which certificate, said to be unchecked', async () => {
     const domain = 'sent-cert.test';
-    const failed: HostResult = {
-      ...hostileHost(domain),
-      starttls: 'failed',
-      tls: {
-        version: null,
-        cipher: null,
-        certValid: false,
-        hostnameMatch: false,
-        notAfter: '2027-03-02T19:21:53.000Z',
-        error: 'tlsv1_alert_internal_error',
-        subject: 'CN=mx.sent-cert.test',
-        issuer: 'CN=Example CA',
-        fingerprintSha256: 'E0:6B',
-      },
-      error: 'tls_handshake_failed',
-    };
+    const failed = failedHandshakeHost(domain, {
+      notAfter: '2027-03-02T19:21:53.000Z',
+      subject: 'CN=mx.sent-cert.test',
+      issuer: 'CN=Example CA',
+      fingerprintSha256: 'E0:6B',
+    });
     await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [failed] }));
     const body = (await api.app.inject(`/d/${domain}`)).body;
     expect(body).toMatch(

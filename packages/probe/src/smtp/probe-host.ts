@@ -20,7 +20,7 @@ import type { Dialer } from '../net/dialer.js';
 import { DirectDialer } from '../net/direct-dialer.js';
 import { SmtpConnection, type ReadResult, type TlsConnect } from './smtp-connection.js';
 import { createProbeSecureContext, starttlsOptions } from './tls-context.js';
-import { describeSentCertificate, inspectTls } from './tls-inspect.js';
+import { describeCertificate, inspectTls } from './tls-inspect.js';
 
 export interface SmtpHostProberOptions {
   bounds: SmtpBounds;
@@ -382,7 +382,9 @@ export class SmtpHostProber implements HostProber {
           hostnameMatch: false,
           notAfter: null,
           error: classified.detail ?? classified.reason,
-          ...(upgraded.sentCertificate ? describeSentCertificate(upgraded.sentCertificate, this.#bounds) : {}),
+          ...(upgraded.sentCertificate
+            ? describeCertificate(upgraded.sentCertificate.peer, upgraded.sentCertificate.leaf, this.#bounds)
+            : {}),
         };
       } else {
         draft.error = upgraded.status;

@@ -4,7 +4,6 @@ import type { TlsInfo } from '@mxv/schema';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
 import { stripControls, truncateUtf8 } from './reply-text.js';
-import type { SentCertificate } from './smtp-connection.js';
 
 export interface TlsInspection {
   tls: TlsInfo;
@@ -228,8 +227,14 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
   };
 }
 
-/** What a certificate says of itself, judged by nothing: its dates, names, issuer, fingerprint and key. */
-function describeCertificate(
+/**
+ * What a certificate says of itself, judged by nothing: its dates, names, issuer, fingerprint and key.
+ * Also what is kept of the certificate a server sent before its handshake failed (SentCertificate), for
+ * whoever debugs the failure: that one, which is not judged either, since the handshake that would have
+ * proved the server holds its key never completed (`certValid` and `hostnameMatch` stay false, and no
+ * DANE or MTA-STS check reads it).
+ */
+export function describeCertificate(
   peer: tls.DetailedPeerCertificate,
   leaf: X509Certificate | undefined,
   bounds: TlsInspectBounds,
@@ -247,14 +252,4 @@ function describeCertificate(
     chainLength: chainLength(peer, bounds.maxCertChain),
     certKey: describeCertKey(leaf, peer),
   };
-}
-
-/**
- * The certificate a server sent before its handshake failed (SentCertificate), described as a completed
- * handshake's is, for whoever debugs the failure: that the server has one, which, and until when. It is
- * not judged: the handshake that would have proved the server holds its key never completed, so
- * `certValid` and `hostnameMatch` stay false, and no DANE or MTA-STS check reads it.
- */
-export function describeSentCertificate(sent: SentCertificate, bounds: TlsInspectBounds): ReturnType<typeof describeCertificate> {
-  return describeCertificate(sent.peer, sent.leaf, bounds);
 }
