@@ -35,6 +35,7 @@ function hostileHost(domain: string): HostResult {
       error: 'CERT_HAS_EXPIRED',
       subject: `CN=${XSS}`,
       issuer: 'CN=Evil CA',
+      subjectAltNames: ['DNS:mail.elsewhere.example', `DNS:${XSS}`],
     },
     timingsMs: { connect: 2, banner: 30, ehlo: 4, tls: 20, total: 60 },
     error: null,
@@ -125,6 +126,88 @@ describe('lookup page', () => {
     expect(res.body).toContain('expired 3 days ago');
     expect(res.body).toContain('does not cover mx.hostile.test');
     expect(res.body).toContain('Certificate problems');
+    // The certificate's names are the server's words too: listed, escaped, in the card and in the note.
+    expect(res.body.split('mail.elsewhere.example, &lt;script&gt;alert(1)&lt;/script&gt;')).toHaveLength(3);
+  });
+
+  it('a certificate problem in words: what is wrong and the usual fix, in the host card and per host in the note', async () => {
+    const domain = 'certs.test';
+    const base = hostileHost(domain);
+    const leafOnly: HostResult = {
+      ...base,
+      banner: { code: 220, text: 'mx ESMTP' },
+      ehlo: { code: 250, extensions: ['STARTTLS'] },
+      tls: { ...base.tls!, subject: 'CN=mx.certs.test', hostnameMatch: true, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    };
+    const otherName: HostResult = {
+      ...leafOnly,
+      exchange: 'mx2.certs.test',
+      ip: '192.0.2.8',
+      tls: { ...leafOnly.tls!, certValid: true, hostnameMatch: false, error: null, subjectAltNames: ['DNS:a.example'] },
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [leafOnly, otherName] }));
+    // The page's HTML wraps its text where the template does: compared with whitespace folded.
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    const missingChain =
+      'the server sends its certificate alone, and its issuer is not a CA that senders trust (<code>UNABLE_TO_VERIFY_LEAF_SIGNATURE</code>); ' +
+      'fix: most often the intermediate certificate is missing: configure the full chain (fullchain.pem; Postfix ' +
+      'smtpd_tls_chain_files, Exim tls_certificate); otherwise it comes from a private CA.';
+    expect(body).toContain(`mx.certs.test: ${missingChain}`);
+    expect(body).toContain(
+      '<br />mx2.certs.test: the certificate does not cover mx2.certs.test (it names a.example); fix: use one that names the MX host.',
+    );
+    expect(body).toContain(
+      '<br />Most senders encrypt anyway, but senders that verify certificates (MTA-STS, DANE) will not deliver.',
+    );
+    // The card's Chain row: the code, what it means, and the fix.
+    expect(body).toMatch(
+      /<span class="tag bad">not trusted<\/span ?> <code>UNABLE_TO_VERIFY_LEAF_SIGNATURE<\/code> the server sends its certificate alone, and its issuer is not a CA that senders trust\. Fix: most often the intermediate/,
+    );
+    expect(body).not.toContain('Certificates vouched for by DANE');
+  });
+
+  it('a certificate a DANE pass vouches for: not a problem for DANE senders, said as such; a warning only where MTA-STS is enforced', async () => {
+    const base = hostileHost('dane.test');
+    const vouched = (domain: string): HostResult => ({
+      ...base,
+      exchange: `mx.${domain}`,
+      banner: { code: 220, text: 'mx ESMTP' },
+      tls: { ...base.tls!, hostnameMatch: true, error: 'DEPTH_ZERO_SELF_SIGNED_CERT', subject: `CN=mx.${domain}` },
+      dane: { status: 'pass', tlsa: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }], reason: null },
+    });
+    const policy = (mode: 'enforce' | 'testing') => ({
+      dane: null,
+      mtaSts: { status: 'valid' as const, id: '1', mode, mx: ['mx.example'], maxAge: 86_400, error: null },
+      tlsRpt: null,
+      spf: null,
+      dmarc: null,
+    });
+    await api.store.write(sampleResult('dane.test', new Date().toISOString(), { hosts: [vouched('dane.test')] }));
+    await api.store.write(
+      sampleResult('dane-sts.test', new Date().toISOString(), { hosts: [vouched('dane-sts.test')], security: policy('enforce') }),
+    );
+    await api.store.write(
+      sampleResult('dane-testing.test', new Date().toISOString(), {
+        hosts: [vouched('dane-testing.test')],
+        security: policy('testing'),
+      }),
+    );
+    const body = (await api.app.inject('/d/dane.test')).body.replace(/\s+/g, ' ');
+    expect(body).not.toContain('Certificate problems');
+    expect(body).toContain('<div class="note info"><strong>Certificates vouched for by DANE.</strong>');
+    // Said without the fix (a CA certificate is not needed for DANE senders), with the MTA-STS check not run.
+    expect(body).toContain('mx.dane.test: the certificate is self-signed (<code>DEPTH_ZERO_SELF_SIGNED_CERT</code>).');
+    expect(body).not.toContain("Let's Encrypt");
+    expect(body).toContain('that matters to senders that enforce MTA-STS (not checked here).');
+    expect(body).toMatch(
+      /<span class="tag warn">not trusted<\/span ?> <code>DEPTH_ZERO_SELF_SIGNED_CERT<\/code> the certificate is self-signed\. <\/dd>/,
+    );
+    expect(body).toContain('<span class="tag ok">by DANE</span>');
+    const enforced = (await api.app.inject('/d/dane-sts.test')).body;
+    expect(enforced).toContain('<div class="note warn"><strong>Certificates vouched for by DANE.</strong>');
+    expect(enforced).toContain('senders that use MTA-STS without DANE will not deliver');
+    const testing = (await api.app.inject('/d/dane-testing.test')).body;
+    expect(testing).toContain('that matters only to MTA-STS, which this domain does not enforce.');
   });
 
   it('a TLS handshake that never completed: its own note with the alert, and no certificate called untrusted', async () => {
@@ -136,7 +219,8 @@ describe('lookup page', () => {
         hosts: [failed],
       }),
     );
-    const body = (await api.app.inject(`/d/${domain}`)).body;
+    // The page's HTML wraps its text where the template does: compared with whitespace folded.
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
     expect(body).toContain('TLS handshake fails');
     expect(body).toMatch(
       /mx\.handshake\.test: the server offers TLS, then the handshake\s+does\s+not\s+complete\s+\(<code>tlsv1_alert_internal_error<\/code>\)/,
@@ -158,7 +242,8 @@ describe('lookup page', () => {
       fingerprintSha256: 'E0:6B',
     });
     await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [failed] }));
-    const body = (await api.app.inject(`/d/${domain}`)).body;
+    // The page's HTML wraps its text where the template does: compared with whitespace folded.
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
     expect(body).toMatch(
       /<dt>Certificate sent<\/dt>\s*<dd><span class="mono">CN=mx\.sent-cert\.test<\/span>, issued by <span class="mono">CN=Example CA<\/span>, valid until 2027-03-02:\s+sent before the failure, and not checked/,
     );

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,7 @@ const ip = {
   eestale: `${block}.8`,
   taname: `${block}.9`,
   tastale: `${block}.10`,
+  eeself: `${block}.11`,
   nsd: `${block}.60`,
   unbound: `${block}.53`,
 };
@@ -77,13 +78,15 @@ const BARE = [
 ] as const;
 /**
  * Names and dates (RFC 7672 3.1.1, 3.2.3; RFC 7671 5.2.1): DANE-EE ignores both, DANE-TA checks both. Each
- * server's leaf names another host (`named: false`) or has expired, and its TLSA matches the leaf (usage 3)
- * or the intermediate it sends (usage 2).
+ * server's leaf names another host (`named: false`), has expired or is self-signed, and its TLSA matches the
+ * leaf (usage 3) or the intermediate it sends (usage 2).
  */
 const NAMES_AND_DATES = [
-  { key: 'eestale', exchange: 'mx8.eestale.test', usage: 3, named: false, expired: true, pass: true },
-  { key: 'taname', exchange: 'mx9.taname.test', usage: 2, named: false, expired: false, pass: false },
-  { key: 'tastale', exchange: 'mx10.tastale.test', usage: 2, named: true, expired: true, pass: false },
+  { key: 'eestale', exchange: 'mx8.eestale.test', usage: 3, named: false, expired: true, selfSigned: false, pass: true },
+  { key: 'taname', exchange: 'mx9.taname.test', usage: 2, named: false, expired: false, selfSigned: false, pass: false },
+  { key: 'tastale', exchange: 'mx10.tastale.test', usage: 2, named: true, expired: true, selfSigned: false, pass: false },
+  // The common DANE deployment: a self-signed certificate that no CA vouches for, only its TLSA 3 1 1 record.
+  { key: 'eeself', exchange: 'mx11.eeself.test', usage: 3, named: true, expired: false, selfSigned: true, pass: true },
 ] as const;
 /**
  * Exchanges that are aliases (RFC 7672 2.2.3): TLSA is asked at the CNAME-expanded name first, at the
@@ -214,10 +217,11 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       certs.set(key, writeCert(dir, key, await ca.issue({ names: [...names], intermediates })));
     }
     const day = 86_400_000;
-    for (const { key, exchange, usage, named, expired } of NAMES_AND_DATES) {
+    for (const { key, exchange, usage, named, expired, selfSigned } of NAMES_AND_DATES) {
       const issued = await ca.issue({
         names: [named ? exchange : 'other.example'],
         intermediates: usage === 2 ? 1 : 0,
+        selfSigned,
         ...(expired ? { notBefore: new Date(Date.now() - 30 * day), notAfter: new Date(Date.now() - day) } : {}),
       });
       certs.set(key, writeCert(dir, key, issued));
@@ -501,8 +505,8 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     }
   });
 
-  it('DANE-EE ignores the leaf name and dates, DANE-TA checks both: as Postfix and ldns-dane judge them', () => {
-    for (const { key, exchange, usage, pass } of NAMES_AND_DATES) {
+  it('DANE-EE ignores the leaf name, dates and issuer, DANE-TA checks name and dates: as Postfix and ldns-dane judge them', () => {
+    for (const { key, exchange, usage, selfSigned, pass } of NAMES_AND_DATES) {
       const checked = result(`${key}.test`);
       expect(checked.hosts[0]?.tls?.hostnameMatch === true && checked.hosts[0]?.tls?.certValid === true, key).toBe(false);
       const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, `${key}.test`);
@@ -522,6 +526,13 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       if (pass) {
         expect(finger, finger).toMatch(/Verified TLS connection established/);
         expect(ldnsDane).not.toThrow();
+        // What public-CA checks say of it is kept beside the DANE pass (the table and page call it vouched for):
+        // the same verdict as OpenSSL's own verify of the certificate the server was given.
+        const verify = spawnSync('openssl', ['verify', '-CAfile', caFile, certs.get(key)?.chainFile ?? ''], { encoding: 'utf8' });
+        expect(verify.status, key).not.toBe(0);
+        const code = selfSigned ? 18 : 10;
+        expect(verify.stdout + verify.stderr, key).toMatch(new RegExp(`error ${code} at 0 depth`));
+        expect(checked.hosts[0]?.tls?.error, key).toBe(selfSigned ? 'DEPTH_ZERO_SELF_SIGNED_CERT' : 'CERT_HAS_EXPIRED');
       } else {
         expect(finger, finger).not.toMatch(/Verified TLS connection established/);
         expect(ldnsDane).toThrow();

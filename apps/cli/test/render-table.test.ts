@@ -195,4 +195,66 @@ describe('check table', () => {
       '  192.0.2.1  TLS: no secure renegotiation (RFC 5746): senders on OpenSSL 3 (Postfix on current systems) refuse this handshake and send in clear',
     ]);
   });
+
+  it('a certificate that fails verification or names another host: one line in words with the usual fix', () => {
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({ ip: '192.0.2.1', tls: sampleTls({ certValid: false, error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) }),
+          host({
+            ip: '192.0.2.2',
+            tls: sampleTls({
+              hostnameMatch: false,
+              subjectAltNames: ['DNS:a.example', 'IP Address:192.0.2.2', 'DNS:b.example', 'DNS:c.example', 'DNS:d.example'],
+            }),
+          }),
+          host({ ip: '192.0.2.3', tls: sampleTls({ certValid: false, hostnameMatch: false, error: 'SOME_NEW_CODE' }) }),
+          host({ ip: '192.0.2.4', tls: sampleTls({}) }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => l.includes('certificate:'))).toEqual([
+      '  192.0.2.1  certificate: the server sends its certificate alone, and its issuer is not a CA that senders trust ' +
+        '(UNABLE_TO_VERIFY_LEAF_SIGNATURE): most often the intermediate certificate is missing: configure the full chain ' +
+        '(fullchain.pem; Postfix smtpd_tls_chain_files, Exim tls_certificate); otherwise it comes from a private CA',
+      '  192.0.2.2  certificate: it does not name mx.t.test (it names a.example, b.example, c.example and 1 more)',
+      // A code without words is shown as it is, not guessed at.
+      '  192.0.2.3  certificate: SOME_NEW_CODE; it does not name mx.t.test',
+    ]);
+  });
+
+  it('a DANE pass vouches for the certificate: dane ok in the row, the problem in yellow, and no fix to get a CA certificate', () => {
+    const painted = {
+      ...plain,
+      red: (s: unknown) => `<red>${String(s)}</red>`,
+      yellow: (s: unknown) => `<yellow>${String(s)}</yellow>`,
+    };
+    const dane = (status: 'pass' | 'fail'): HostResult['dane'] => ({
+      status,
+      tlsa: [{ usage: 3, selector: 1, matchingType: 1, data: 'ab'.repeat(32) }],
+      reason: status === 'pass' ? null : 'no_match',
+    });
+    const selfSigned = sampleTls({ certValid: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({ ip: '192.0.2.1', tls: selfSigned, dane: dane('pass') }),
+          host({ ip: '192.0.2.2', tls: selfSigned, dane: dane('fail') }),
+        ],
+      }),
+      painted,
+    ).split('\n');
+    const row = (ip: string): string => lines.find((l) => l.includes(ip)) ?? '';
+    expect(row('192.0.2.1')).toContain('<yellow>cert DEPTH_ZERO_SELF_SIGNED_CERT</yellow> name ok dane ok');
+    expect(row('192.0.2.2')).toContain('<red>cert DEPTH_ZERO_SELF_SIGNED_CERT</red> name ok <red>dane fail</red>');
+    const words = lines.filter((l) => l.includes('certificate:'));
+    expect(words[0]).toBe(
+      '  192.0.2.1  certificate: <yellow>the certificate is self-signed (DEPTH_ZERO_SELF_SIGNED_CERT); its DANE TLSA record ' +
+        'matches it, so senders that use DANE deliver; senders that check it against public CAs (MTA-STS) do not</yellow>',
+    );
+    expect(words[1]).toMatch(
+      /self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\): no sender can verify it against a CA; use one from a CA/,
+    );
+  });
 });

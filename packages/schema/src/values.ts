@@ -139,3 +139,94 @@ export function describeTlsKeyWeakness(weak: TlsKeyWeakness): { what: string; ef
     effect: `${level}: senders on that default fail the handshake ("dh key too small") and send in clear${checked ? '; Postfix 3.7 and GnuTLS 3.7 (Exim) negotiate it' : ''}`,
   };
 }
+
+/** A certificate verification failure (`tls.error` of a completed handshake) in plain words (describeCertificateError). */
+export interface CertificateErrorWords {
+  /** What is wrong, as a domain's administrator would say it: "the certificate is self-signed". */
+  what: string;
+  /** What usually causes it and how it is fixed. */
+  fix: string;
+}
+
+const CHAIN_TO_PUBLIC_CA = 'send the whole chain of a public CA';
+const NOT_A_TRUSTED_ISSUER: CertificateErrorWords = {
+  what: 'the chain the server sends does not lead to a CA that senders trust',
+  fix: `an intermediate certificate is missing or is not the one that issued it, or the chain comes from a private CA: ${CHAIN_TO_PUBLIC_CA}`,
+};
+const BAD_SIGNATURE: CertificateErrorWords = {
+  what: 'a signature in the chain does not verify',
+  fix: 'the chain pairs a certificate with an issuer that did not sign it: send the intermediate that issued it',
+};
+const UNREADABLE_DATES: CertificateErrorWords = {
+  what: "the certificate's dates cannot be read",
+  fix: 'issue it again',
+};
+const NOT_A_CA: CertificateErrorWords = {
+  what: 'a certificate of the chain signs another without being allowed to (not a CA, or past its path length)',
+  fix: "send the CA's own intermediate certificates",
+};
+
+/**
+ * OpenSSL's verify errors as Node names them (`authorizationError`; X509_V_ERR_* without the prefix),
+ * and mxv's own NO_PEER_CERTIFICATE. A missing intermediate, the commonest of them on mail servers,
+ * shows as UNABLE_TO_VERIFY_LEAF_SIGNATURE when the leaf comes alone (openssl s_client's verify code
+ * 21, as Postfix serving a certificate without its chain shows in apps/cli/test/interop-mta.test.ts).
+ */
+const CERTIFICATE_ERROR_WORDS: Readonly<Record<string, CertificateErrorWords>> = {
+  CERT_HAS_EXPIRED: {
+    what: 'the certificate has expired',
+    fix: 'renew it and have the mail server load the new one (a certificate renewed on disk while the server still serves the old one looks the same)',
+  },
+  CERT_NOT_YET_VALID: {
+    what: 'the certificate is not valid yet (its start date is in the future)',
+    fix: 'it was installed before its start date, or a clock is off',
+  },
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    what: 'the certificate is self-signed',
+    fix: "no sender can verify it against a CA; use one from a CA (Let's Encrypt is free), or publish a DANE TLSA 3 1 1 record for it in a DNSSEC-signed zone",
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    what: 'the server sends its certificate alone, and its issuer is not a CA that senders trust',
+    fix: 'most often the intermediate certificate is missing: configure the full chain (fullchain.pem; Postfix smtpd_tls_chain_files, Exim tls_certificate); otherwise it comes from a private CA',
+  },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: NOT_A_TRUSTED_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT: NOT_A_TRUSTED_ISSUER,
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    what: 'the chain ends at a root certificate that senders do not trust (a private CA)',
+    fix: 'use a certificate from a public CA, or publish a DANE TLSA 2 record for the private CA in a DNSSEC-signed zone',
+  },
+  CERT_SIGNATURE_FAILURE: BAD_SIGNATURE,
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: BAD_SIGNATURE,
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: BAD_SIGNATURE,
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: UNREADABLE_DATES,
+  ERROR_IN_CERT_NOT_AFTER_FIELD: UNREADABLE_DATES,
+  INVALID_CA: NOT_A_CA,
+  PATH_LENGTH_EXCEEDED: NOT_A_CA,
+  INVALID_PURPOSE: {
+    what: 'the certificate is not meant for TLS servers (its extended key usage)',
+    fix: 'issue one for TLS server authentication',
+  },
+  CERT_CHAIN_TOO_LONG: { what: 'the chain is longer than senders follow', fix: CHAIN_TO_PUBLIC_CA },
+  CERT_UNTRUSTED: { what: 'the root of the chain is not trusted for TLS servers', fix: CHAIN_TO_PUBLIC_CA },
+  CERT_REJECTED: { what: 'the root of the chain is marked as rejected', fix: CHAIN_TO_PUBLIC_CA },
+  CERT_REVOKED: { what: 'the certificate has been revoked', fix: 'replace it' },
+  NO_PEER_CERTIFICATE: {
+    what: 'the server sent no certificate (anonymous TLS)',
+    fix: 'configure a certificate for the MX name',
+  },
+};
+
+/**
+ * Why a certificate failed verification, in plain words and with the usual fix, for a `tls.error` of a
+ * completed handshake (`tls.version` not null; a failed handshake's error is a TLS alert, not this).
+ * Shared by the table and the page so that both say the same; null for a code without words (shown as is).
+ */
+export function describeCertificateError(code: string | null | undefined): CertificateErrorWords | null {
+  if (code === null || code === undefined || !Object.hasOwn(CERTIFICATE_ERROR_WORDS, code)) return null;
+  return CERTIFICATE_ERROR_WORDS[code] ?? null;
+}
+
+/** The DNS names a certificate covers (its `DNS:` subject alternative names, as `tls.subjectAltNames` keeps them). */
+export function certificateDnsNames(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): string[] {
+  return (tls?.subjectAltNames ?? []).filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice('DNS:'.length));
+}

@@ -1,4 +1,5 @@
-import type { CheckResult, Verdict } from '@mxv/schema';
+import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
+import { certificateDnsNames, describeCertificateError } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -169,17 +170,63 @@ export function explainResult(result: CheckResult): Note[] {
     );
   }
   const badCerts = reachable.filter((h) => h.tls && h.tls.version !== null && (!h.tls.certValid || !h.tls.hostnameMatch));
-  if (badCerts.length > 0) {
+  // A DANE pass vouches for the certificate (RFC 7672): DANE senders deliver whatever public-CA checks say of it.
+  const vouched = badCerts.filter((h) => h.dane?.status === 'pass');
+  const unvouched = badCerts.filter((h) => h.dane?.status !== 'pass');
+  if (unvouched.length > 0) {
     add(
       'warn',
       'Certificate problems',
-      html`${badCerts.map((h) => h.exchange).join(', ')}: the certificate is
-      ${badCerts.some((h) => h.tls && !h.tls.certValid) ? 'not trusted or out of its dates' : 'for another name'}. Most senders
-      encrypt anyway, but senders that enforce MTA-STS or DANE will not deliver. Install a certificate from a trusted CA that
-      covers the MX name.`,
+      html`${certificateProblemList(unvouched, true)}<br />Most senders encrypt anyway, but senders that verify certificates
+        (MTA-STS, DANE) will not deliver.`,
+    );
+  }
+  if (vouched.length > 0) {
+    const enforced = result.security.mtaSts?.status === 'valid' && result.security.mtaSts.mode === 'enforce';
+    add(
+      enforced ? 'warn' : 'info',
+      'Certificates vouched for by DANE',
+      html`${certificateProblemList(vouched, false)}<br />Each host's DNSSEC-signed TLSA record matches its certificate, so
+        senders that use DANE deliver (RFC 7672). Senders that check certificates against public CAs instead would not:
+        ${
+          enforced
+            ? "this domain's MTA-STS policy is in enforce mode, so senders that use MTA-STS without DANE will not deliver."
+            : result.security.mtaSts === null
+              ? 'that matters to senders that enforce MTA-STS (not checked here).'
+              : 'that matters only to MTA-STS, which this domain does not enforce.'
+        }`,
     );
   }
   return notes;
+}
+
+/** One entry per distinct (exchange, problem): what is wrong with each certificate, and the fix unless DANE vouches for it. */
+function certificateProblemList(hosts: readonly HostResult[], withFix: boolean): SafeHtml[] {
+  const seen = new Set<string>();
+  const entries: SafeHtml[] = [];
+  for (const host of hosts) {
+    const tls = host.tls;
+    if (!tls) continue;
+    const key = `${host.exchange} ${tls.certValid ? '' : (tls.error ?? '')} ${tls.hostnameMatch ? '' : 'name'}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const words = tls.certValid ? null : describeCertificateError(tls.error);
+    const names = certificateDnsNames(tls);
+    const trust = tls.certValid
+      ? null
+      : words
+        ? html`${words.what} (<code>${tls.error}</code>)${withFix ? `; fix: ${words.fix}` : ''}`
+        : html`the certificate is not trusted${tls.error ? html` (<code>${tls.error}</code>)` : ''}`;
+    const name = tls.hostnameMatch
+      ? null
+      : html`the certificate does not cover
+        ${host.exchange}${names.length > 0 ? html` (it names ${names.join(', ')})` : ''}${
+          withFix ? '; fix: use one that names the MX host' : ''
+        }`;
+    const parts = [trust, name].filter((part) => part !== null).map((part, i) => (i === 0 ? part : html`; ${part}`));
+    entries.push(html`${entries.length > 0 ? html`<br />` : ''}${host.exchange}: ${parts}.`);
+  }
+  return entries;
 }
 
 function mxProblemText(problem: string, exchange: string, cnameTarget: string | null): SafeHtml | null {

@@ -1,5 +1,11 @@
 import type { HostResult } from '@mxv/schema';
-import { describeTlsKeyWeakness, isDeprecatedTlsVersion, tlsKeyWeaknesses } from '@mxv/schema/values';
+import {
+  certificateDnsNames,
+  describeCertificateError,
+  describeTlsKeyWeakness,
+  isDeprecatedTlsVersion,
+  tlsKeyWeaknesses,
+} from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHostDane } from './render-security.js';
@@ -126,17 +132,29 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     if (tls.subject) row('Certificate subject', html`<span class="mono">${tls.subject}</span>`);
     if (tls.issuer) row('Issuer', html`<span class="mono">${tls.issuer}</span>`);
     if (tls.notAfter) row('Expires', expiry(tls.notAfter, now));
+    // A DANE pass vouches for the certificate (RFC 7672): what public-CA checks say of it is then a warning.
+    const daneVouches = host.dane?.status === 'pass';
+    const problemTone = daneVouches ? 'warn' : 'bad';
+    const names = certificateDnsNames(tls);
     row(
       'Name match',
-      html`<span class="tag ${tls.hostnameMatch ? 'ok' : 'bad'}"
-        >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
-      >`,
+      html`<span class="tag ${tls.hostnameMatch ? 'ok' : problemTone}"
+          >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
+        >${!tls.hostnameMatch && names.length > 0 ? html` it names <span class="mono">${names.join(', ')}</span>` : ''}`,
     );
+    const words = tls.certValid ? null : describeCertificateError(tls.error);
     row(
       'Chain',
-      html`<span class="tag ${tls.certValid ? 'ok' : 'bad'}">${tls.certValid ? 'trusted' : 'not trusted'}</span
-        >${tls.error ? html` <code>${tls.error}</code>` : ''}`,
+      html`<span class="tag ${tls.certValid ? 'ok' : problemTone}">${tls.certValid ? 'trusted' : 'not trusted'}</span
+        >${tls.error ? html` <code>${tls.error}</code>` : ''}${words ? html` ${words.what}. ${daneVouches ? '' : `Fix: ${words.fix}.`}` : ''}`,
     );
+    if (daneVouches && (!tls.certValid || !tls.hostnameMatch)) {
+      row(
+        'Vouched for',
+        html`<span class="tag ok">by DANE</span> the host's TLSA record matches this certificate, so senders that use DANE
+          deliver; senders that check it against public CAs instead (MTA-STS) do not`,
+      );
+    }
   }
   if (host.dane) row('DANE', renderHostDane(host.dane));
   if (host.mtaSts !== null && host.mtaSts !== undefined) {

@@ -1,5 +1,11 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
-import { describeTlsKeyWeakness, isDeprecatedTlsVersion, tlsKeyWeaknesses } from '@mxv/schema/values';
+import {
+  certificateDnsNames,
+  describeCertificateError,
+  describeTlsKeyWeakness,
+  isDeprecatedTlsVersion,
+  tlsKeyWeaknesses,
+} from '@mxv/schema/values';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -96,8 +102,9 @@ function submissionLine(services: NonNullable<CheckResult['submission']>, colors
 /**
  * What a server said when it would not go on, in its own words (the table's
  * columns hold only codes): a greeting other than 220, or a refused EHLO,
- * HELO or STARTTLS; and a TLS that some senders refuse (no RFC 5746, TLS
- * below 1.2, keys below an OpenSSL security level). Per
+ * HELO or STARTTLS; a TLS that some senders refuse (no RFC 5746, TLS
+ * below 1.2, keys below an OpenSSL security level); and a certificate that
+ * fails verification or names another host, with the usual fix. Per
  * probed (address, port), where a bounce is debugged from.
  */
 function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[] {
@@ -115,7 +122,8 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     const legacyTls = host.tls?.secureRenegotiation === false;
     const oldVersion = isDeprecatedTlsVersion(host.tls?.version);
     const weakKeys = tlsKeyWeaknesses(host.tls);
-    if (said === null && !legacyTls && !oldVersion && weakKeys.length === 0) continue;
+    const certificate = certificateWords(host);
+    if (said === null && !legacyTls && !oldVersion && weakKeys.length === 0 && certificate === null) continue;
     seen.add(key);
     const where = host.port === 25 && host.tlsMode !== 'implicit' ? host.ip : `${host.ip}:${portText(host)}`;
     if (said !== null) {
@@ -128,8 +136,40 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
       const { what, effect } = describeTlsKeyWeakness(weak);
       lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${what}, ${effect}`)}`);
     }
+    if (certificate !== null) lines.push(`  ${colors.dim(where)}  certificate: ${colors.yellow(certificate)}`);
   }
   return lines;
+}
+
+/** Names listed after "it names" before the rest is counted. */
+const NAMES_SHOWN = 3;
+
+/**
+ * What is wrong with the certificate of a completed handshake (the column holds only OpenSSL's code), in
+ * the page's words (describeCertificateError), or null when it is trusted and names the exchange. With a
+ * DANE pass the fix is left out: the TLSA record vouches for the certificate, and DANE senders deliver.
+ */
+function certificateWords(host: HostResult): string | null {
+  const tls = host.tls;
+  if (!tls || tls.version === null || (tls.certValid && tls.hostnameMatch)) return null;
+  const dane = host.dane?.status === 'pass';
+  const parts: string[] = [];
+  if (!tls.certValid) {
+    const words = describeCertificateError(tls.error);
+    const code = tls.error ?? 'not trusted';
+    parts.push(words === null ? code : dane ? `${words.what} (${code})` : `${words.what} (${code}): ${words.fix}`);
+  }
+  if (!tls.hostnameMatch) {
+    const names = certificateDnsNames(tls);
+    const shown = names.slice(0, NAMES_SHOWN).join(', ');
+    const more = names.length > NAMES_SHOWN ? ` and ${names.length - NAMES_SHOWN} more` : '';
+    parts.push(`it does not name ${host.exchange}${names.length > 0 ? ` (it names ${shown}${more})` : ''}`);
+  }
+  if (dane)
+    parts.push(
+      'its DANE TLSA record matches it, so senders that use DANE deliver; senders that check it against public CAs (MTA-STS) do not',
+    );
+  return parts.join('; ');
 }
 
 /** What a server without RFC 5746 means to the senders that refuse it. */
@@ -191,8 +231,13 @@ function tlsText(host: HostResult, colors: Colors): string {
     return host.error && host.error !== 'tls_handshake_failed' ? `${reason} ${colors.red(host.error)}` : reason;
   }
   const parts = [tls.version];
-  parts.push(tls.certValid ? colors.green('cert ok') : colors.red(`cert ${tls.error ?? 'invalid'}`));
-  parts.push(tls.hostnameMatch ? colors.green('name ok') : colors.red('name mismatch'));
+  // A DANE pass vouches for the certificate (RFC 7672): what PKIX says of it is then a warning, not a failure.
+  const problem = host.dane?.status === 'pass' ? colors.yellow : colors.red;
+  parts.push(tls.certValid ? colors.green('cert ok') : problem(`cert ${tls.error ?? 'invalid'}`));
+  parts.push(tls.hostnameMatch ? colors.green('name ok') : problem('name mismatch'));
+  if (host.dane?.status === 'pass' || host.dane?.status === 'fail') {
+    parts.push(host.dane.status === 'pass' ? colors.green('dane ok') : colors.red('dane fail'));
+  }
   // RFC 8461 4: the exchange is in the domain's MTA-STS policy and its certificate is valid for it.
   if (host.mtaSts !== null) parts.push(host.mtaSts === 'pass' ? colors.green('sts ok') : colors.red('sts fail'));
   if (tls.notAfter) {

@@ -629,6 +629,30 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: { ...oneMx('dane-ee.test', 'mx.dane-ee.test', 'dane-ee'), [tlsaOf('mx.dane-ee.test')]: [tlsaEe('dane-ee')] },
   },
   {
+    name: 'dane-self-signed.test',
+    description:
+      'self-signed certificate matched by TLSA 3 1 1 (DANE-EE): DANE senders deliver, public-CA checks fail (a common DANE setup)',
+    expect: {
+      verdict: 'ok',
+      mxDnssec: 'secure',
+      dane: 'pass',
+      hosts: [{ starttls: 'ok', dane: 'pass', certValid: false }],
+    },
+    hosts: [
+      {
+        slot: 34,
+        id: 'dane-self-signed',
+        behaviour: 'esmtp',
+        hostname: 'mx.dane-self-signed.test',
+        cert: { names: ['mx.dane-self-signed.test'], variant: 'self_signed' },
+      },
+    ],
+    records: {
+      ...oneMx('dane-self-signed.test', 'mx.dane-self-signed.test', 'dane-self-signed'),
+      [tlsaOf('mx.dane-self-signed.test')]: [tlsaEe('dane-self-signed')],
+    },
+  },
+  {
     name: 'dane-ta.test',
     description: 'TLSA 2 1 1 matches the intermediate CA the server sends (DANE-TA); the leaf names the MX',
     expect: { verdict: 'ok', mxDnssec: 'secure', dane: 'pass', hosts: [{ dane: 'pass', daneHint: null }] },

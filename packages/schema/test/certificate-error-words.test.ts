@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { certificateDnsNames, describeCertificateError } from '@mxv/schema/values';
+
+describe('describeCertificateError', () => {
+  it.each([
+    ['CERT_HAS_EXPIRED', /^the certificate has expired$/, /renew it/],
+    ['CERT_NOT_YET_VALID', /not valid yet/, /before its start date/],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', /self-signed/, /DANE TLSA 3 1 1/],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', /sends its certificate alone/, /intermediate certificate is missing/],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', /does not lead to a CA that senders trust/, /private CA/],
+    ['SELF_SIGNED_CERT_IN_CHAIN', /root certificate that senders do not trust/, /DANE TLSA 2 record/],
+    ['CERT_SIGNATURE_FAILURE', /signature in the chain does not verify/, /intermediate that issued it/],
+    ['INVALID_PURPOSE', /not meant for TLS servers/, /server authentication/],
+    ['NO_PEER_CERTIFICATE', /no certificate/, /configure a certificate/],
+  ])('%s: what is wrong and the usual fix', (code, what, fix) => {
+    const words = describeCertificateError(code);
+    expect(words?.what).toMatch(what);
+    expect(words?.fix).toMatch(fix);
+  });
+
+  it('a code without words, no code, and names of Object.prototype give null (shown as the code itself)', () => {
+    for (const code of [
+      'SOME_FUTURE_CODE',
+      'tlsv1_alert_internal_error',
+      '',
+      null,
+      undefined,
+      'constructor',
+      '__proto__',
+      'toString',
+    ]) {
+      expect(describeCertificateError(code)).toBeNull();
+    }
+  });
+});
+
+describe('certificateDnsNames', () => {
+  it('keeps the DNS names of the subject alternative names, in order, and nothing else', () => {
+    expect(
+      certificateDnsNames({ subjectAltNames: ['DNS:a.example', 'IP Address:192.0.2.1', 'DNS:*.b.example', 'email:x@y.example'] }),
+    ).toEqual(['a.example', '*.b.example']);
+    expect(certificateDnsNames({})).toEqual([]);
+    expect(certificateDnsNames(null)).toEqual([]);
+  });
+});
