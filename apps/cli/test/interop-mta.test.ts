@@ -1,13 +1,13 @@
 import { execFile, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { randomInt, X509Certificate } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { tlsKeyWeaknesses } from '@mxv/schema/values';
+import { describeCertificateError, tlsKeyWeaknesses } from '@mxv/schema/values';
 import { createTestCa, modpDhParametersPem, startDnsServer, type DnsServer } from '@mxv/testkit';
 import { boundValues, DNS_BOUNDS, StubResolver } from '@mxv/probe';
 import {
@@ -97,6 +97,8 @@ const ip = {
   sendmail: `${block}.18`,
   weakRsa: `${block}.19`,
   weakDh: `${block}.20`,
+  privateChain: `${block}.21`,
+  privateRoot: `${block}.22`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -122,19 +124,24 @@ const NAMES = {
   sendmail: 'mx18.interop.test',
   weakRsa: 'mx19.interop.test',
   weakDh: 'mx20.interop.test',
+  privateChain: 'mx21.interop.test',
+  privateRoot: 'mx22.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
 /**
  * The certificate mistakes real servers make most, each on a Postfix of its own: the leaf without the
- * intermediate that issued it, a certificate past its date, a self-signed one. TLS still works (the
- * verdict is about delivery, and senders encrypt opportunistically); the certificate is not valid, and
- * mxv says why as openssl s_client does (its verify code, X509_V_ERR_*).
+ * intermediate that issued it, a certificate past its date, a self-signed one, and a chain of a private
+ * CA, sent without its root or with it. TLS still works (the verdict is about delivery, and senders
+ * encrypt opportunistically); the certificate is not valid, and mxv says why as openssl s_client does
+ * (its verify code, X509_V_ERR_*), in words the table and the page share (describeCertificateError).
  */
 const CERT_PROBLEMS = [
   { domain: 'leaf-only.interop.test', key: 'leafOnly', error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', verifyCode: 21 },
   { domain: 'expired.interop.test', key: 'expired', error: 'CERT_HAS_EXPIRED', verifyCode: 10 },
   { domain: 'self-signed.interop.test', key: 'selfSigned', error: 'DEPTH_ZERO_SELF_SIGNED_CERT', verifyCode: 18 },
+  { domain: 'private-chain.interop.test', key: 'privateChain', error: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', verifyCode: 20 },
+  { domain: 'private-root.interop.test', key: 'privateRoot', error: 'SELF_SIGNED_CERT_IN_CHAIN', verifyCode: 19 },
 ] as const;
 /**
  * Answers larger than a UDP datagram may carry (mxv asks with EDNS 1232): 30 MX records, the first at the
@@ -278,6 +285,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const dh1024File = join(dir, 'dh1024.pem');
     writeFileSync(dh1024File, modpDhParametersPem('modp2'));
     const day = 86_400_000;
+    const privateCa = await createTestCa({ commonName: 'mxv private interop CA' });
     const problemCerts = {
       leafOnly: await certFiles(ca, 'mx7', [NAMES.leafOnly], { intermediates: 1, leafOnly: true }),
       expired: await certFiles(ca, 'mx8', [NAMES.expired], {
@@ -285,7 +293,11 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         notAfter: new Date(Date.now() - day),
       }),
       selfSigned: await certFiles(ca, 'mx9', [NAMES.selfSigned], { selfSigned: true }),
+      privateChain: await certFiles(privateCa, 'mx21', [NAMES.privateChain], { intermediates: 1 }),
+      privateRoot: await certFiles(privateCa, 'mx22', [NAMES.privateRoot], { intermediates: 1 }),
     };
+    // A server of a private CA that sends the CA's root too: the chain ends at a self-signed root nobody trusts.
+    appendFileSync(problemCerts.privateRoot.certFile, `\n${privateCa.certPem}`);
 
     const mx = (exchange: string) => [{ type: 'MX' as const, priority: 10, exchange }];
     auth = await startDnsServer({
@@ -726,6 +738,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       expect(host.tls).toMatchObject({ certValid: false, hostnameMatch: true, error });
       const ssl = opensslStarttls(ip[key], NAMES[key], caFile);
       expect(ssl.verifyCode, ssl.raw).toBe(verifyCode);
+      // Each has the table's and the page's words, not the bare code.
+      expect(describeCertificateError(error)).not.toBeNull();
       expect(host.tls?.version).toBe(ssl.protocol);
       expect(host.tls?.cipher).toBe(ssl.cipher);
     },
