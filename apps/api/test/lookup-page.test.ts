@@ -145,7 +145,14 @@ describe('lookup page', () => {
       ip: '192.0.2.8',
       tls: { ...leafOnly.tls!, certValid: true, hostnameMatch: false, error: null, subjectAltNames: ['DNS:a.example'] },
     };
-    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [leafOnly, otherName] }));
+    // A CDN's certificate with a hundred names: ten are listed, the rest counted.
+    const manyNames: HostResult = {
+      ...otherName,
+      exchange: 'mx3.certs.test',
+      ip: '192.0.2.9',
+      tls: { ...otherName.tls!, subjectAltNames: Array.from({ length: 100 }, (_, i) => `DNS:n${i}.cdn.example`) },
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [leafOnly, otherName, manyNames] }));
     // The page's HTML wraps its text where the template does: compared with whitespace folded.
     const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
     const missingChain =
@@ -156,6 +163,10 @@ describe('lookup page', () => {
     expect(body).toContain(
       '<br />mx2.certs.test: the certificate does not cover mx2.certs.test (it names a.example); fix: use one that names the MX host.',
     );
+    const tenNames = Array.from({ length: 10 }, (_, i) => `n${i}.cdn.example`).join(', ');
+    expect(body).toContain(`mx3.certs.test: the certificate does not cover mx3.certs.test (it names ${tenNames} and 90 more)`);
+    expect(body).toContain(`it names <span class="mono">${tenNames} and 90 more</span>`);
+    expect(body).not.toContain('n10.cdn.example');
     expect(body).toContain(
       '<br />Most senders encrypt anyway, but senders that verify certificates (MTA-STS, DANE) will not deliver.',
     );

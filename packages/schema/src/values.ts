@@ -230,3 +230,14 @@ export function describeCertificateError(code: string | null | undefined): Certi
 export function certificateDnsNames(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): string[] {
   return (tls?.subjectAltNames ?? []).filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice('DNS:'.length));
 }
+
+/**
+ * The names a certificate covers as a short list for people ("a.example, b.example and 4 more"), at most
+ * `shown` of them (a CDN's certificate may carry hundreds); null when it has none.
+ */
+export function certificateNamesText(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined, shown: number): string | null {
+  const names = certificateDnsNames(tls);
+  if (names.length === 0) return null;
+  const more = names.length > shown ? ` and ${names.length - shown} more` : '';
+  return `${names.slice(0, shown).join(', ')}${more}`;
+}

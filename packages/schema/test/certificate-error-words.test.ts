@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateDnsNames, describeCertificateError } from '@mxv/schema/values';
+import { certificateDnsNames, certificateNamesText, describeCertificateError } from '@mxv/schema/values';
 
 describe('describeCertificateError', () => {
   it.each([
@@ -41,5 +41,14 @@ describe('certificateDnsNames', () => {
     ).toEqual(['a.example', '*.b.example']);
     expect(certificateDnsNames({})).toEqual([]);
     expect(certificateDnsNames(null)).toEqual([]);
+  });
+});
+
+describe('certificateNamesText', () => {
+  it('lists at most the names asked for and counts the rest; null without names', () => {
+    const tls = { subjectAltNames: ['DNS:a.example', 'DNS:b.example', 'DNS:c.example'] };
+    expect(certificateNamesText(tls, 3)).toBe('a.example, b.example, c.example');
+    expect(certificateNamesText(tls, 2)).toBe('a.example, b.example and 1 more');
+    expect(certificateNamesText({ subjectAltNames: ['IP Address:192.0.2.1'] }, 3)).toBeNull();
   });
 });

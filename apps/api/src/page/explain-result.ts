@@ -1,7 +1,8 @@
 import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
-import { certificateDnsNames, describeCertificateError } from '@mxv/schema/values';
+import { certificateNamesText, describeCertificateError } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
+import { PAGE_NAMES_SHOWN } from './render-host-card.js';
 
 export type Tone = 'good' | 'warn' | 'bad';
 
@@ -211,7 +212,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     if (seen.has(key)) continue;
     seen.add(key);
     const words = tls.certValid ? null : describeCertificateError(tls.error);
-    const names = certificateDnsNames(tls);
+    const names = certificateNamesText(tls, PAGE_NAMES_SHOWN);
     const trust = tls.certValid
       ? null
       : words
@@ -220,7 +221,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     const name = tls.hostnameMatch
       ? null
       : html`the certificate does not cover
-        ${host.exchange}${names.length > 0 ? html` (it names ${names.join(', ')})` : ''}${
+        ${host.exchange}${names !== null ? html` (it names ${names})` : ''}${
           withFix ? '; fix: use one that names the MX host' : ''
         }`;
     const parts = [trust, name].filter((part) => part !== null).map((part, i) => (i === 0 ? part : html`; ${part}`));

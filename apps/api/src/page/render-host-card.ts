@@ -1,6 +1,6 @@
 import type { HostResult } from '@mxv/schema';
 import {
-  certificateDnsNames,
+  certificateNamesText,
   describeCertificateError,
   describeTlsKeyWeakness,
   isDeprecatedTlsVersion,
@@ -46,6 +46,9 @@ function problem(host: HostResult): SafeHtml {
 }
 
 type TlsFacts = NonNullable<HostResult['tls']>;
+
+/** A certificate's names listed on the page before the rest is counted (a CDN's may carry hundreds). */
+export const PAGE_NAMES_SHOWN = 10;
 
 /** "RSA 2048-bit" / "EC 256-bit (prime256v1)" / "Ed25519": a key as people name it. */
 function keyName(key: { type: string; bits: number | null }, detail: string | null): string {
@@ -135,12 +138,12 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     // A DANE pass vouches for the certificate (RFC 7672): what public-CA checks say of it is then a warning.
     const daneVouches = host.dane?.status === 'pass';
     const problemTone = daneVouches ? 'warn' : 'bad';
-    const names = certificateDnsNames(tls);
+    const names = certificateNamesText(tls, PAGE_NAMES_SHOWN);
     row(
       'Name match',
       html`<span class="tag ${tls.hostnameMatch ? 'ok' : problemTone}"
           >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
-        >${!tls.hostnameMatch && names.length > 0 ? html` it names <span class="mono">${names.join(', ')}</span>` : ''}`,
+        >${!tls.hostnameMatch && names !== null ? html` it names <span class="mono">${names}</span>` : ''}`,
     );
     const words = tls.certValid ? null : describeCertificateError(tls.error);
     row(

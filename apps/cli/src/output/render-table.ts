@@ -1,6 +1,6 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
 import {
-  certificateDnsNames,
+  certificateNamesText,
   describeCertificateError,
   describeTlsKeyWeakness,
   isDeprecatedTlsVersion,
@@ -160,10 +160,8 @@ function certificateWords(host: HostResult): string | null {
     parts.push(words === null ? code : dane ? `${words.what} (${code})` : `${words.what} (${code}): ${words.fix}`);
   }
   if (!tls.hostnameMatch) {
-    const names = certificateDnsNames(tls);
-    const shown = names.slice(0, NAMES_SHOWN).join(', ');
-    const more = names.length > NAMES_SHOWN ? ` and ${names.length - NAMES_SHOWN} more` : '';
-    parts.push(`it does not name ${host.exchange}${names.length > 0 ? ` (it names ${shown}${more})` : ''}`);
+    const names = certificateNamesText(tls, NAMES_SHOWN);
+    parts.push(`it does not name ${host.exchange}${names !== null ? ` (it names ${names})` : ''}`);
   }
   if (dane)
     parts.push(
