@@ -168,7 +168,7 @@ describe('lookup page', () => {
     expect(body).toContain(`it names <span class="mono">${tenNames} and 90 more</span>`);
     expect(body).not.toContain('n10.cdn.example');
     expect(body).toContain(
-      '<br />Most senders encrypt anyway, but senders that verify certificates (MTA-STS, DANE) will not deliver.',
+      '<br />Senders that encrypt opportunistically (most) deliver anyway; senders that verify certificates (an MTA-STS policy in enforce mode, DANE) would not.',
     );
     // The card's Chain row: the code, what it means, and the fix.
     expect(body).toMatch(
@@ -217,6 +217,20 @@ describe('lookup page', () => {
     const enforced = (await api.app.inject('/d/dane-sts.test')).body;
     expect(enforced).toContain('<div class="note warn"><strong>Certificates vouched for by DANE.</strong>');
     expect(enforced).toContain('senders that use MTA-STS without DANE will not deliver');
+    // Without DANE, an enforced MTA-STS policy is what makes the certificate a reason not to deliver.
+    await api.store.write(
+      sampleResult('sts-only.test', new Date().toISOString(), {
+        hosts: [{ ...vouched('sts-only.test'), dane: null }],
+        security: policy('enforce'),
+      }),
+    );
+    const stsOnly = (await api.app.inject('/d/sts-only.test')).body.replace(/\s+/g, ' ');
+    expect(stsOnly).toContain('<div class="note warn"><strong>Certificate problems.</strong>');
+    expect(stsOnly).toContain(
+      // The apostrophe comes escaped, as every interpolated text does.
+      'deliver anyway; but this domain&#39;s MTA-STS policy is in enforce mode, so senders that apply it will not deliver to these hosts.',
+    );
+    expect(stsOnly).not.toContain('vouched for by DANE');
     const testing = (await api.app.inject('/d/dane-testing.test')).body;
     expect(testing).toContain('that matters only to MTA-STS, which this domain does not enforce.');
   });

@@ -174,16 +174,21 @@ export function explainResult(result: CheckResult): Note[] {
   // A DANE pass vouches for the certificate (RFC 7672): DANE senders deliver whatever public-CA checks say of it.
   const vouched = badCerts.filter((h) => h.dane?.status === 'pass');
   const unvouched = badCerts.filter((h) => h.dane?.status !== 'pass');
+  // Only a policy in enforce mode makes MTA-STS senders refuse a host (RFC 8461 5); testing mode only reports.
+  const enforced = result.security.mtaSts?.status === 'valid' && result.security.mtaSts.mode === 'enforce';
   if (unvouched.length > 0) {
     add(
       'warn',
       'Certificate problems',
-      html`${certificateProblemList(unvouched, true)}<br />Most senders encrypt anyway, but senders that verify certificates
-        (MTA-STS, DANE) will not deliver.`,
+      html`${certificateProblemList(unvouched, true)}<br />Senders that encrypt opportunistically (most) deliver anyway;
+        ${
+          enforced
+            ? "but this domain's MTA-STS policy is in enforce mode, so senders that apply it will not deliver to these hosts."
+            : 'senders that verify certificates (an MTA-STS policy in enforce mode, DANE) would not.'
+        }`,
     );
   }
   if (vouched.length > 0) {
-    const enforced = result.security.mtaSts?.status === 'valid' && result.security.mtaSts.mode === 'enforce';
     add(
       enforced ? 'warn' : 'info',
       'Certificates vouched for by DANE',
