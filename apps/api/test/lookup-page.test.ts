@@ -390,6 +390,32 @@ describe('lookup page', () => {
     expect(blockedPage).toContain('not public, not tried');
   });
 
+  it('an exchange that repeats its zone name: a note with the name it was probably meant to be, once per name', async () => {
+    const exchange = 'mx.dot.test.dot.test';
+    await api.store.write(
+      sampleResult('dot.test', new Date().toISOString(), {
+        verdict: 'unresolvable',
+        checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [
+            { exchange, priority: 10, addresses: [], problems: ['no_address'] },
+            { exchange, priority: 20, addresses: [], problems: ['no_address'] },
+          ],
+          dnssec: null,
+        },
+        hosts: [],
+      }),
+    );
+    const body = (await api.app.inject('/d/dot.test')).body.replace(/\s+/g, ' ');
+    const said =
+      'This name ends in dot.test twice. It was probably meant as mx.dot.test: in a zone file, a name without a final dot gets ' +
+      "the zone's own name appended. Write it as <code>mx.dot.test.</code> (with the dot).";
+    expect(body.split(said)).toHaveLength(2);
+    expect(body).toContain('has no A/AAAA address');
+  });
+
   it('an unknown domain offers a first check', async () => {
     const res = await api.app.inject('/d/unknown.test');
     expect(res.statusCode).toBe(200);

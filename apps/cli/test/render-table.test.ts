@@ -257,4 +257,26 @@ describe('check table', () => {
       /self-signed \(DEPTH_ZERO_SELF_SIGNED_CERT\): no sender can verify it against a CA; use one from a CA/,
     );
   });
+
+  it('an exchange that repeats its zone name: one line with the name it was probably meant to be', () => {
+    const lines = renderResultTable(
+      result({
+        verdict: 'unresolvable',
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [
+            { exchange: 'mx.t.test.t.test', priority: 10, addresses: [], problems: ['no_address'] },
+            { exchange: 'mx.t.test.t.test', priority: 20, addresses: [], problems: ['no_address'] },
+          ],
+          dnssec: null,
+        },
+        hosts: [],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => l.includes('twice'))).toEqual([
+      "  mx.t.test.t.test  ends in t.test twice: probably mx.t.test written without its final dot in the zone file, which appends the zone's name",
+    ]);
+  });
 });

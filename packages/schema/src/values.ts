@@ -241,3 +241,21 @@ export function certificateNamesText(tls: Pick<TlsInfo, 'subjectAltNames'> | nul
   const more = names.length > shown ? ` and ${names.length - shown} more` : '';
   return `${names.slice(0, shown).join(', ')}${more}`;
 }
+
+/**
+ * The name an MX exchange was probably meant to be when it ends with the same two or more labels twice
+ * (`mail.example.com.example.com` → `mail.example.com`): a zone file entry written without its final dot,
+ * to which the zone's own name was appended (RFC 1035 5.1), the classic mistake of hand-written zones.
+ * One repeated label (`mx.com.com`) is not taken for it; null when the name repeats nothing.
+ */
+export function repeatedOriginName(exchange: string): { intended: string; origin: string } | null {
+  const labels = exchange.toLowerCase().replace(/\.$/, '').split('.');
+  for (let size = Math.floor(labels.length / 2); size >= 2; size--) {
+    const tail = labels.slice(labels.length - size);
+    const before = labels.slice(labels.length - 2 * size, labels.length - size);
+    if (tail.every((label, i) => label === before[i])) {
+      return { intended: labels.slice(0, labels.length - size).join('.'), origin: tail.join('.') };
+    }
+  }
+  return null;
+}

@@ -1,5 +1,5 @@
 import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
-import { certificateNamesText, describeCertificateError } from '@mxv/schema/values';
+import { certificateNamesText, describeCertificateError, repeatedOriginName } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 import { PAGE_NAMES_SHOWN } from './render-host-card.js';
@@ -147,6 +147,16 @@ export function explainResult(result: CheckResult): Note[] {
       const text = mxProblemText(problem, record.exchange, record.cnameTarget ?? null);
       if (text) add('warn', `MX ${record.exchange}`, text);
     }
+  }
+  for (const exchange of new Set(result.mx.records.map((record) => record.exchange))) {
+    const repeated = repeatedOriginName(exchange);
+    if (repeated === null) continue;
+    add(
+      'warn',
+      `MX ${exchange}`,
+      html`This name ends in ${repeated.origin} twice. It was probably meant as ${repeated.intended}: in a zone file, a name
+        without a final dot gets the zone's own name appended. Write it as <code>${repeated.intended}.</code> (with the dot).`,
+    );
   }
   const reachable = result.hosts.filter((h) => h.banner?.code === 220);
   if (result.verdict === 'ok' && !result.checks.tlsSupported) {

@@ -4,6 +4,7 @@ import {
   describeCertificateError,
   describeTlsKeyWeakness,
   isDeprecatedTlsVersion,
+  repeatedOriginName,
   tlsKeyWeaknesses,
 } from '@mxv/schema/values';
 import pc from 'picocolors';
@@ -84,12 +85,28 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
     if (host.service !== undefined) rows.push(hostRow(host, host.service, host.exchange, showPort, colors));
   }
   if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  lines.push(...repeatedOriginLines(result.mx.records, colors));
   lines.push(...serverWordsLines(result.hosts, colors));
   lines.push(...renderReputationLines(result, colors));
   const security = renderSecurityLine(result, colors);
   if (security !== null) lines.push(security);
   if (result.submission) lines.push(submissionLine(result.submission, colors));
   return lines.join('\n');
+}
+
+/** An exchange that repeats its zone's name (repeatedOriginName): what it was probably meant to be, once per name. */
+function repeatedOriginLines(records: readonly MxRecord[], colors: Colors): string[] {
+  const lines: string[] = [];
+  for (const exchange of new Set(records.map((record) => record.exchange))) {
+    const repeated = repeatedOriginName(exchange);
+    if (repeated === null) continue;
+    lines.push(
+      `  ${colors.dim(exchange)}  ${colors.yellow(
+        `ends in ${repeated.origin} twice: probably ${repeated.intended} written without its final dot in the zone file, which appends the zone's name`,
+      )}`,
+    );
+  }
+  return lines;
 }
 
 /** The "Submission" block: the RFC 6186 services the domain advertises, in one line. */

@@ -401,6 +401,13 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: { 'dangling-mx.test': [mx(10, 'mx.dangling-mx.test')] },
   },
   {
+    name: 'no-final-dot.test',
+    description: "the MX was written without its final dot in the zone file, which appended the zone's name to it",
+    expect: { verdict: 'unresolvable', mxSource: 'mx', problems: ['no_address'], hosts: [] },
+    // "MX 10 mx.no-final-dot.test" in the zone of no-final-dot.test, without the dot: the zone's name appended.
+    records: { 'no-final-dot.test': [mx(10, 'mx.no-final-dot.test.no-final-dot.test')] },
+  },
+  {
     name: 'ip-literal-mx.test',
     description: 'the MX is an IP address, not a name',
     expect: { verdict: 'unresolvable', mxSource: 'mx', problems: ['ip_literal', 'no_address'], hosts: [] },

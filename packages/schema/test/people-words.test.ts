@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateDnsNames, certificateNamesText, describeCertificateError } from '@mxv/schema/values';
+import { certificateDnsNames, certificateNamesText, describeCertificateError, repeatedOriginName } from '@mxv/schema/values';
 
 describe('describeCertificateError', () => {
   it.each([
@@ -51,4 +51,22 @@ describe('certificateNamesText', () => {
     expect(certificateNamesText(tls, 2)).toBe('a.example, b.example and 1 more');
     expect(certificateNamesText({ subjectAltNames: ['IP Address:192.0.2.1'] }, 3)).toBeNull();
   });
+});
+
+describe('repeatedOriginName', () => {
+  it.each([
+    ['mail.example.com.example.com', { intended: 'mail.example.com', origin: 'example.com' }],
+    ['example.com.example.com', { intended: 'example.com', origin: 'example.com' }],
+    ['mx.example.co.uk.example.co.uk', { intended: 'mx.example.co.uk', origin: 'example.co.uk' }],
+    ['Mail.Example.COM.example.com.', { intended: 'mail.example.com', origin: 'example.com' }],
+  ])('%s: the zone name appended to a name without its final dot', (exchange, expected) => {
+    expect(repeatedOriginName(exchange)).toEqual(expected);
+  });
+
+  it.each(['mail.example.com', 'mx.com.com', 'x.example.example', 'example.com', 'a.example.com.b.example.com', ''])(
+    '%s: repeats no zone name of two labels or more',
+    (exchange) => {
+      expect(repeatedOriginName(exchange)).toBeNull();
+    },
+  );
 });
