@@ -124,6 +124,19 @@ describe('the Mail security section', () => {
     expect(out).toContain('nobody receives TLS failure reports');
   });
 
+  it('SPF: says what a host the record does not list gets; a record every host passes is bad, a neutral one a warning', () => {
+    const spfRow = (otherSenders: 'pass' | 'fail' | 'softfail' | 'neutral') =>
+      section({ spf: { status: 'valid', record: 'v=spf1 mx ~all', error: null, lookups: 1, otherSenders } });
+    expect(spfRow('fail')).toContain('<span class="tag ok">valid</span>');
+    expect(spfRow('fail')).toContain('hosts it does not list fail (-all)');
+    expect(spfRow('softfail')).toContain('<span class="tag ok">valid</span>');
+    expect(spfRow('softfail')).toContain('hosts it does not list softfail (~all)');
+    expect(spfRow('neutral')).toContain('<span class="tag warn">valid</span>');
+    expect(spfRow('neutral')).toContain('for them it is as if there were no SPF');
+    expect(spfRow('pass')).toContain('<span class="tag bad">valid</span>');
+    expect(spfRow('pass')).toContain('anyone can send as this domain and pass SPF, and DMARC with it');
+  });
+
   it('explains failures in plain words, and escapes what came from DNS', () => {
     const out = section({
       mtaSts: { status: 'invalid', id: '1', mode: null, mx: [], maxAge: null, error: 'fetch_http_404' },

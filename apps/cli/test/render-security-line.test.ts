@@ -85,6 +85,26 @@ describe('the security line of the check table', () => {
     expect(line).toBe('  security  MTA-STS enforce · TLS-RPT invalid (rua_missing) · SPF ok (4 lookups) · DMARC p=none');
   });
 
+  it('SPF: what a host the record does not list gets; +all in red, a neutral ending in yellow', () => {
+    const painted = {
+      ...plain,
+      red: (s: unknown) => `<red>${String(s)}</red>`,
+      yellow: (s: unknown) => `<yellow>${String(s)}</yellow>`,
+      green: (s: unknown) => `<green>${String(s)}</green>`,
+    };
+    const line = (otherSenders: 'pass' | 'fail' | 'softfail' | 'neutral' | null) =>
+      renderSecurityLine(
+        withPolicies({ ...NO_SECURITY, spf: { status: 'valid', record: 'v=spf1 mx', error: null, lookups: 1, otherSenders } }),
+        painted,
+      );
+    expect(line('fail')).toBe('  security  <green>SPF ok (1 lookups, -all)</green>');
+    expect(line('softfail')).toBe('  security  <green>SPF ok (1 lookups, ~all)</green>');
+    expect(line('neutral')).toBe('  security  <yellow>SPF ok (1 lookups, neutral)</yellow>');
+    expect(line('pass')).toBe('  security  <red>SPF ok (1 lookups, +all): anyone passes</red>');
+    // A result from before the field: as it was.
+    expect(line(null)).toBe('  security  <green>SPF ok (1 lookups)</green>');
+  });
+
   it('says when an invalid DMARC record is still applied as p=none (valid rua)', () => {
     const dmarc = {
       status: 'invalid',

@@ -38,8 +38,8 @@ describe('checkSpf', () => {
       'm.y.test': [a('m.y.test')],
       '_r.x.test': txt('_r.x.test', 'v=spf1 -all'),
     };
-    // x: a, mx, ptr, include, redirect = 5; _spf.y: exists, a = 2.
-    expect((await spf(zone)).result).toEqual({ status: 'valid', record, error: null, lookups: 7 });
+    // x: a, mx, ptr, include, redirect = 5; _spf.y: exists, a = 2. An unlisted host gets the redirect target's -all.
+    expect((await spf(zone)).result).toEqual({ status: 'valid', record, error: null, lookups: 7, otherSenders: 'fail' });
   });
 
   it('stops at a term every sender matches: the lookups after it are never made (RFC 7208 4.6.4 "during evaluation")', async () => {

@@ -13,7 +13,8 @@ import { boundValues, checkSpf, defaultsOf, DNS_BOUNDS, POLICY_BOUNDS, StubResol
  * evaluate each domain for an IPv4 sender that no record names (TEST-NET-3):
  * every term is then evaluated, every include and redirect followed and every
  * limit met, as mxv's walk does. mxv's `valid` is a reference's pass, fail,
- * softfail or neutral; none, permerror and temperror are the same words. Where
+ * softfail or neutral, and its `otherSenders` (what a host the record does not
+ * list gets) is that word; none, permerror and temperror are the same words. Where
  * a reference differs, the case says which, what it says and why mxv does not.
  */
 
@@ -174,6 +175,11 @@ const ZONE: Record<string, ZoneRecord[]> = {
     'v=spf1 +mx:provider.spf.test/24 ~ip4:192.0.2.0/24 ?a:out.provider.spf.test -ip6:2001:db8::/32 ~all',
   ),
   'ip6-loopback.spf.test': spf('v=spf1 ip6:::1 ip4:192.0.2.1/32 -all'),
+  // What a host the record does not list gets (otherSenders), each way a record can end.
+  'no-all.spf.test': spf('v=spf1 ip4:192.0.2.1'),
+  'include-neutral.spf.test': spf('v=spf1 include:bare.spf.test ~all'),
+  'neutral-include-everyone.spf.test': spf('v=spf1 ?include:plus-all.spf.test -all'),
+  'neutral-all.spf.test': spf('v=spf1 a:out.provider.spf.test ?all'),
   'cname-mx.spf.test': [...spf('v=spf1 mx -all'), { type: 'MX', priority: 10, exchange: 'alias.cname-mx.spf.test' }],
   'alias.cname-mx.spf.test': [{ type: 'CNAME', target: 'out.provider.spf.test' }],
   'v4.dual.spf.test': [addr()],
@@ -270,6 +276,11 @@ const CASES: Case[] = [
   { domain: 'qualifiers.spf.test', status: 'valid' },
   { domain: 'ip6-loopback.spf.test', status: 'valid' },
   { domain: 'cname-mx.spf.test', status: 'valid' },
+  { domain: 'plus-all.spf.test', status: 'valid' },
+  { domain: 'no-all.spf.test', status: 'valid' },
+  { domain: 'include-neutral.spf.test', status: 'valid' },
+  { domain: 'neutral-include-everyone.spf.test', status: 'valid' },
+  { domain: 'neutral-all.spf.test', status: 'valid' },
 ];
 
 let dns: DnsServer;
@@ -317,6 +328,25 @@ function asStatus(code: string): Spf['status'] | string {
   return ['pass', 'fail', 'softfail', 'neutral'].includes(code) ? 'valid' : code;
 }
 
+describe('SPF: what a host the record does not list gets', () => {
+  it.each([
+    ['plain.spf.test', 'fail'],
+    ['qualifiers.spf.test', 'softfail'],
+    ['neutral-all.spf.test', 'neutral'],
+    ['no-all.spf.test', 'neutral'],
+    ['bare.spf.test', 'neutral'],
+    ['plus-all.spf.test', 'pass'],
+    ['include-everyone.spf.test', 'pass'],
+    ['redirect-everyone.spf.test', 'pass'],
+    ['neutral-include-everyone.spf.test', 'neutral'],
+    ['include-neutral.spf.test', 'softfail'],
+    ['redirect.spf.test', 'neutral'],
+    ['ip4-everyone.spf.test', 'fail'],
+  ] as const)('%s: %s (without a reference installed too)', (domain, otherSenders) => {
+    expect(ours.get(domain)?.otherSenders).toBe(otherSenders);
+  });
+});
+
 describe.skipIf(missing.length > 0)('SPF: mxv against Mail::SPF and pyspf on the same records', () => {
   it.each(CASES.map((c) => [c.domain, c] as const))('%s', (domain, expected) => {
     const mine = ours.get(domain);
@@ -331,5 +361,14 @@ describe.skipIf(missing.length > 0)('SPF: mxv against Mail::SPF and pyspf on the
     expect(Object.fromEntries(REFERENCE_NAMES.map((name) => [name, said(name)])), texts).toEqual(
       Object.fromEntries(REFERENCE_NAMES.map((name) => [name, expected.differs?.[name] ?? expected.status])),
     );
+    // What a host the record does not list gets (the references' sender is one): the same result word.
+    if (mine?.status !== 'valid') {
+      expect(mine?.otherSenders ?? null).toBeNull();
+      return;
+    }
+    for (const name of REFERENCE_NAMES) {
+      if (expected.differs?.[name] !== undefined) continue;
+      expect(mine.otherSenders, `${name}: ${texts}`).toBe(references.get(name)?.get(domain)?.code);
+    }
   });
 });

@@ -108,6 +108,12 @@ export const spfSchema = z.object({
   error: z.string().nullable(),
   /** DNS lookups the record needs (RFC 7208 4.6.4 allows 10); beyond the contract's minimum. */
   lookups: z.number().int().nullable().optional(),
+  /**
+   * Beyond the contract's minimum: what SPF says of a host the record does not list (a forger's), from
+   * the term where its evaluation ends (`-all` fail, `~all` softfail, `?all` or no `all` neutral, `+all`
+   * or any term every sender matches pass); null when it cannot be told or the record is not valid.
+   */
+  otherSenders: z.enum(['pass', 'fail', 'softfail', 'neutral']).nullable().optional(),
 });
 export type Spf = z.infer<typeof spfSchema>;
 

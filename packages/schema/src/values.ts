@@ -4,7 +4,7 @@
  * from the main entry, erased at build), so a check never loads zod (bench/startup).
  */
 import type { TlsInfo } from './result.js';
-import type { ExtendedDnsError, SecuritySection } from './security.js';
+import type { ExtendedDnsError, SecuritySection, Spf } from './security.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
 export const RESULT_SCHEMA_VERSION = 1 as const;
@@ -258,4 +258,39 @@ export function repeatedOriginName(exchange: string): { intended: string; origin
     }
   }
   return null;
+}
+
+/**
+ * What SPF says of a host the record does not list (`spf.otherSenders`), for people: `short` for the
+ * table's security line (the `all` people write), `words` for the page, and whether it leaves the domain
+ * open to forgers (`protects`: false for neutral and pass). Shared so that both say the same.
+ */
+export function describeSpfOtherSenders(otherSenders: NonNullable<Spf['otherSenders']>): {
+  short: string;
+  words: string;
+  protects: boolean;
+} {
+  switch (otherSenders) {
+    case 'fail':
+      return { short: '-all', words: 'hosts it does not list fail (-all): receivers may refuse their mail', protects: true };
+    case 'softfail':
+      return {
+        short: '~all',
+        words: 'hosts it does not list softfail (~all): receivers take their mail but may mark it, and DMARC decides',
+        protects: true,
+      };
+    case 'neutral':
+      return {
+        short: 'neutral',
+        words: 'it says nothing of hosts it does not list (?all, or no all at all): for them it is as if there were no SPF',
+        protects: false,
+      };
+    case 'pass':
+      return {
+        short: '+all',
+        words:
+          'every host passes (+all, or a term every sender matches): anyone can send as this domain and pass SPF, and DMARC with it',
+        protects: false,
+      };
+  }
 }

@@ -25,6 +25,7 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
   same('security.tlsRpt.status', result.security.tlsRpt?.status ?? null, security.tlsRpt);
   same('security.spf.status', result.security.spf?.status ?? null, security.spf);
   same('security.spf.error', result.security.spf?.error ?? null, security.spfError);
+  same('security.spf.otherSenders', result.security.spf?.otherSenders ?? null, security.spfOtherSenders);
   same('security.dmarc.status', result.security.dmarc?.status ?? null, security.dmarc);
   (expect.hosts ?? []).forEach((wanted, i) => {
     const host = result.hosts[i];

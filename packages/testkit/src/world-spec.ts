@@ -121,6 +121,8 @@ export interface DomainExpectation {
     tlsRpt?: 'none' | 'valid' | 'invalid';
     spf?: 'none' | 'valid' | 'permerror' | 'temperror';
     spfError?: string;
+    /** security.spf.otherSenders: what a host the record does not list gets. */
+    spfOtherSenders?: 'pass' | 'fail' | 'softfail' | 'neutral' | null;
     dmarc?: 'none' | 'valid' | 'invalid';
   };
   /** Matched in order against the result's hosts (which are in priority order). */

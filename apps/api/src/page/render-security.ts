@@ -7,6 +7,7 @@ import {
   type Spf,
   type TlsRpt,
 } from '@mxv/schema';
+import { describeSpfOtherSenders } from '@mxv/schema/values';
 import { explainPolicyError } from './explain-policy-error.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -267,8 +268,19 @@ export function spfRow(spf: Spf | null): SafeHtml | null {
       null,
     );
   const lookups = spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} of 10 DNS lookups`;
-  const tone: Tone = spf.status === 'valid' ? 'ok' : spf.status === 'temperror' ? 'warn' : 'bad';
-  return row('SPF', 'spf', spf.status, tone, [record(spf.record), lookups], spf.error);
+  // A valid record that lets every host pass protects nothing, and one that is neutral about the others little.
+  const others = spf.status === 'valid' && spf.otherSenders ? describeSpfOtherSenders(spf.otherSenders) : null;
+  const tone: Tone =
+    spf.status === 'valid'
+      ? spf.otherSenders === 'pass'
+        ? 'bad'
+        : others !== null && !others.protects
+          ? 'warn'
+          : 'ok'
+      : spf.status === 'temperror'
+        ? 'warn'
+        : 'bad';
+  return row('SPF', 'spf', spf.status, tone, [record(spf.record), others?.words ?? null, lookups], spf.error);
 }
 
 export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {

@@ -1,5 +1,5 @@
 import type { CheckResult, Dmarc, MtaSts, Spf, TlsRpt } from '@mxv/schema';
-import { describeExtendedDnsError } from '@mxv/schema/values';
+import { describeExtendedDnsError, describeSpfOtherSenders } from '@mxv/schema/values';
 import type pc from 'picocolors';
 
 export type SecurityColors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim'>;
@@ -73,8 +73,15 @@ export function tlsRptPart(tlsRpt: TlsRpt | null, colors: SecurityColors): strin
 export function spfPart(spf: Spf | null, colors: SecurityColors): string | null {
   if (spf === null) return null;
   if (spf.status === 'none') return colors.yellow('SPF none');
-  const lookups = spf.lookups === null || spf.lookups === undefined ? '' : ` (${spf.lookups} lookups)`;
-  if (spf.status === 'valid') return colors.green(`SPF ok${lookups}`);
+  const lookups = spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} lookups`;
+  if (spf.status === 'valid') {
+    // What a host the record does not list gets: +all lets forgers pass, neutral says nothing of them.
+    const others = spf.otherSenders ? describeSpfOtherSenders(spf.otherSenders) : null;
+    const details = [lookups, others?.short].filter((part) => part !== null && part !== undefined);
+    const text = `SPF ok${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+    if (spf.otherSenders === 'pass') return colors.red(`${text}: anyone passes`);
+    return others !== null && !others.protects ? colors.yellow(text) : colors.green(text);
+  }
   return colors.red(`SPF ${spf.status} (${spf.error ?? '?'})`);
 }
 

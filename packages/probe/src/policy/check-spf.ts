@@ -68,10 +68,24 @@ export async function checkSpf(
   if (top.records.length > 1) return { status: 'permerror', record, error: 'multiple_records', lookups: null };
 
   const walk: Walk = { lookups: 0, voids: 0, questions: 1, error: null };
-  await walkRecord(record, domain, [domain.toLowerCase()], walk, { own: resolver, shared }, bounds, signal);
+  const ending = await walkRecord(record, domain, [domain.toLowerCase()], walk, { own: resolver, shared }, bounds, signal);
   const status = walk.error?.status ?? 'valid';
-  return { status, record, error: walk.error?.reason ?? null, lookups: walk.lookups };
+  const otherSenders = status === 'valid' && ending !== null ? OTHER_SENDERS[ending] : null;
+  return { status, record, error: walk.error?.reason ?? null, lookups: walk.lookups, otherSenders };
 }
+
+/**
+ * RFC 7208 2.6 and 4.7: the result a sender gets from the term its evaluation ends at, or from the end
+ * of the record (neutral). For a sender that no sender-dependent term matches (any host the record
+ * does not list: what a forger gets), this says how well the record protects the domain.
+ */
+const OTHER_SENDERS: Readonly<Record<SpfEnding, NonNullable<Spf['otherSenders']>>> = {
+  '+': 'pass',
+  '-': 'fail',
+  '~': 'softfail',
+  '?': 'neutral',
+  end: 'neutral',
+};
 
 function fail(walk: Walk, status: 'permerror' | 'temperror', reason: string): void {
   walk.error ??= { status, reason };
@@ -136,20 +150,14 @@ function countVoid(walk: Walk): void {
 }
 
 /**
- * What a record gives every (IPv4) sender alike, when its evaluation ends at a term each of them
- * matches: `all`, `ip4:…/0`, `exists:` of a fixed name that has an address, an include whose
- * record passes everyone; null when the result depends on the sender. The terms after such a
- * term are never evaluated, so their lookups are not counted (RFC 7208 4.6.4 counts "during
- * evaluation"; Mail::SPF and pyspf stop there too).
+ * Where the evaluation of a record ends for every (IPv4) sender that no sender-dependent term
+ * matches: at a term each of them matches (`all`, `ip4:…/0`, `exists:` of a fixed name that has
+ * an address, an include whose record passes everyone), as its qualifier; at the record's end
+ * (`end`: neutral, RFC 7208 4.7); null when that cannot be told (a redirect with macros, an error).
+ * The terms after such a term are never evaluated, so their lookups are not counted (RFC 7208
+ * 4.6.4 counts "during evaluation"; Mail::SPF and pyspf stop there too).
  */
-type SenderIndependent = 'pass' | 'other' | null;
-
-const RESULT_OF: Readonly<Record<SpfMechanism['qualifier'], Exclude<SenderIndependent, null>>> = {
-  '+': 'pass',
-  '-': 'other',
-  '~': 'other',
-  '?': 'other',
-};
+type SpfEnding = SpfMechanism['qualifier'] | 'end';
 
 async function walkRecord(
   record: string,
@@ -159,7 +167,7 @@ async function walkRecord(
   resolvers: Resolvers,
   bounds: SpfBounds,
   signal: AbortSignal | undefined,
-): Promise<SenderIndependent> {
+): Promise<SpfEnding | null> {
   const resolver = path.length > 1 ? resolvers.shared : resolvers.own;
   const parsed = parseSpfRecord(record);
   if (parsed.status === 'invalid') {
@@ -169,16 +177,14 @@ async function walkRecord(
   const { mechanisms, redirect } = parsed.terms;
   for (const mechanism of mechanisms) {
     // RFC 7208 5.1: evaluation ends at `all`; the terms after it are never tested (their syntax was checked above).
-    if (mechanism.kind === 'all' || mechanism.everyIpv4 === true) return RESULT_OF[mechanism.qualifier];
+    if (mechanism.kind === 'all' || mechanism.everyIpv4 === true) return mechanism.qualifier;
     if (!LOOKUP_MECHANISMS.has(mechanism.kind)) continue;
     countLookup(walk);
     const target = mechanism.domain ?? domain;
     if (mechanism.kind === 'ptr' || hasMacro(target) || !worthAsking(walk, mechanism.kind)) continue;
     if (mechanism.kind === 'include') {
       // RFC 7208 5.2: include matches when the included record passes.
-      if ((await follow(target, 'include', path, walk, resolvers, bounds, signal)) === 'pass') {
-        return RESULT_OF[mechanism.qualifier];
-      }
+      if ((await follow(target, 'include', path, walk, resolvers, bounds, signal)) === '+') return mechanism.qualifier;
     } else if (mechanism.kind === 'mx') {
       await walkMx(walk, resolver, bounds, target, signal);
     } else {
@@ -186,11 +192,11 @@ async function walkRecord(
       const asked = await ask(walk, resolver, bounds, target, 'A', signal);
       if (asked.outcome === 'void') countVoid(walk);
       // exists matches when the name has an address, whoever sends: a fixed name does for everyone.
-      if (mechanism.kind === 'exists' && asked.outcome === 'found') return RESULT_OF[mechanism.qualifier];
+      if (mechanism.kind === 'exists' && asked.outcome === 'found') return mechanism.qualifier;
     }
   }
   // RFC 7208 6.1: redirect is ignored when the record has an `all` mechanism (the loop has returned then).
-  if (redirect === null) return null;
+  if (redirect === null) return 'end';
   countLookup(walk);
   if (hasMacro(redirect) || !worthAsking(walk, 'redirect')) return null;
   return follow(redirect, 'redirect', path, walk, resolvers, bounds, signal);
@@ -217,7 +223,7 @@ async function follow(
   resolvers: Resolvers,
   bounds: SpfBounds,
   signal: AbortSignal | undefined,
-): Promise<SenderIndependent> {
+): Promise<SpfEnding | null> {
   const name = target.toLowerCase().replace(/\.$/, '');
   if (path.includes(name)) return failed(walk, 'permerror', `${how}_loop`);
   if (path.length > bounds.maxSpfDepth) return failed(walk, 'permerror', `${how}_too_deep`);

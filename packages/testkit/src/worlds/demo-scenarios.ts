@@ -78,6 +78,15 @@ function stsDomain(
  * earlier domain publishes none of them: that is their `none`.
  */
 const POLICY_SCENARIOS: DemoScenario[] = [
+  {
+    name: 'spf-anyone.test',
+    description: 'SPF valid but +all: every host passes, so DMARC p=reject stops no forger',
+    expect: { verdict: 'ok', security: { spf: 'valid', spfOtherSenders: 'pass', dmarc: 'valid' } },
+    records: {
+      'spf-anyone.test': [mx(10, SHARED_MX), txt('v=spf1 mx +all')],
+      '_dmarc.spf-anyone.test': [txt('v=DMARC1; p=reject')],
+    },
+  },
   (() => {
     const sts = stsDomain('policies-ok.test', '20261130', {
       behaviour: { kind: 'policy', body: stsPolicy('enforce', SHARED_MX) },
@@ -88,7 +97,7 @@ const POLICY_SCENARIOS: DemoScenario[] = [
       expect: {
         verdict: 'ok',
         checks: allTrue,
-        security: { mtaSts: 'valid', tlsRpt: 'valid', spf: 'valid', dmarc: 'valid' },
+        security: { mtaSts: 'valid', tlsRpt: 'valid', spf: 'valid', spfOtherSenders: 'fail', dmarc: 'valid' },
         hosts: [{ exchange: SHARED_MX, mtaSts: 'pass' }],
       },
       policyServers: sts.policyServers,
