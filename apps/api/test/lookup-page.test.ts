@@ -382,6 +382,28 @@ describe('lookup page', () => {
     const nullPage = (await api.app.inject('/d/nullmx.test')).body;
     expect(nullPage).toContain('This domain accepts no mail (null MX)');
     expect(nullPage).toContain('RFC 7505');
+    // SPF and DMARC were not checked there: no advice about them.
+    expect(nullPage).not.toContain('Forged mail in its name');
+    await api.store.write(
+      sampleResult('parked.test', now, {
+        verdict: 'null_mx',
+        checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
+        hosts: [],
+        security: {
+          dane: null,
+          mtaSts: null,
+          tlsRpt: null,
+          spf: { status: 'none', record: null, error: null, lookups: null },
+          dmarc: { status: 'valid', record: 'v=DMARC1; p=quarantine', policy: 'quarantine', error: null },
+        },
+      }),
+    );
+    const parked = (await api.app.inject('/d/parked.test')).body.replace(/\s+/g, ' ');
+    expect(parked).toContain(
+      'If this domain sends no mail either, say so too, so that mail forged in its name fails: an SPF record ' +
+        '<code>v=spf1 -all</code> and <code>_dmarc</code> with <code>v=DMARC1; p=reject</code> (M3AAWG',
+    );
     const blockedPage = (await api.app.inject('/d/blocked.test')).body;
     expect(blockedPage).toContain('No mail host accepts connections');
     expect(blockedPage).toContain('Implicit MX');

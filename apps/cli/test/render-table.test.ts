@@ -279,4 +279,27 @@ describe('check table', () => {
       "  mx.t.test.t.test  ends in t.test twice: probably mx.t.test written without its final dot in the zone file, which appends the zone's name",
     ]);
   });
+
+  it('a null MX domain without v=spf1 -all and DMARC p=reject: one line saying what would make forgeries in its name fail', () => {
+    const nullMx = (security: CheckResult['security']) =>
+      renderResultTable(
+        result({
+          verdict: 'null_mx',
+          checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+          mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
+          hosts: [],
+          security,
+        }),
+        plain,
+      ).split('\n');
+    const spf = { status: 'valid', record: 'v=spf1 -all', error: null, lookups: 0, otherSenders: 'fail' } as const;
+    const dmarc = { status: 'valid', record: 'v=DMARC1; p=reject', policy: 'reject', error: null } as const;
+    const base = { dane: null, mtaSts: null, tlsRpt: null };
+    expect(nullMx({ ...base, spf, dmarc: { ...dmarc, policy: 'none' } }).filter((l) => l.includes('forged'))).toEqual([
+      '  receives no mail; if it sends none either, publish _dmarc "v=DMARC1; p=reject" so that mail forged in its name fails',
+    ]);
+    expect(nullMx({ ...base, spf, dmarc }).some((l) => l.includes('forged'))).toBe(false);
+    // Not checked (--checks): nothing said.
+    expect(nullMx({ ...base, spf: null, dmarc: null }).some((l) => l.includes('forged'))).toBe(false);
+  });
 });

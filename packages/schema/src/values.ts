@@ -3,7 +3,7 @@
  * zod schemas around them. The engine and `mxv check` import these (types come
  * from the main entry, erased at build), so a check never loads zod (bench/startup).
  */
-import type { TlsInfo } from './result.js';
+import type { CheckResult, TlsInfo } from './result.js';
 import type { ExtendedDnsError, SecuritySection, Spf } from './security.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
@@ -293,4 +293,19 @@ export function describeSpfOtherSenders(otherSenders: NonNullable<Spf['otherSend
         protects: false,
       };
   }
+}
+
+/**
+ * For a domain that receives no mail (a null MX), what it still lacks to make mail forged in its name fail,
+ * as M3AAWG advises for parked domains: an SPF record that fails every host (`v=spf1 -all`) and a DMARC
+ * policy of reject. Such a domain may still send (a no-reply domain), so this is advice, not a fault.
+ * Empty when nothing is missing, or when SPF or DMARC was not checked (`--checks`) and nothing can be said.
+ */
+export function parkedDomainGaps(result: Pick<CheckResult, 'verdict' | 'security'>): ('SPF' | 'DMARC')[] {
+  const { spf, dmarc } = result.security;
+  if (result.verdict !== 'null_mx' || !spf || !dmarc) return [];
+  const gaps: ('SPF' | 'DMARC')[] = [];
+  if (!(spf.status === 'valid' && spf.otherSenders === 'fail')) gaps.push('SPF');
+  if (!(dmarc.status === 'valid' && dmarc.policy === 'reject')) gaps.push('DMARC');
+  return gaps;
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { certificateDnsNames, certificateNamesText, describeCertificateError, repeatedOriginName } from '@mxv/schema/values';
+import type { SecuritySection } from '@mxv/schema';
+import {
+  certificateDnsNames,
+  certificateNamesText,
+  describeCertificateError,
+  NO_SECURITY,
+  parkedDomainGaps,
+  repeatedOriginName,
+} from '@mxv/schema/values';
 
 describe('describeCertificateError', () => {
   it.each([
@@ -69,4 +77,36 @@ describe('repeatedOriginName', () => {
       expect(repeatedOriginName(exchange)).toBeNull();
     },
   );
+});
+
+describe('parkedDomainGaps', () => {
+  const spf = (otherSenders: 'fail' | 'softfail' | null) =>
+    ({ status: 'valid', record: 'v=spf1 -all', error: null, lookups: 0, otherSenders }) as const;
+  const dmarc = (policy: string) => ({ status: 'valid', record: `v=DMARC1; p=${policy}`, policy, error: null }) as const;
+  const security = (s: Partial<SecuritySection>): SecuritySection => ({ ...NO_SECURITY, ...s });
+
+  it('a null MX domain without v=spf1 -all and DMARC p=reject lacks them; with both, nothing', () => {
+    expect(parkedDomainGaps({ verdict: 'null_mx', security: security({ spf: spf('fail'), dmarc: dmarc('reject') }) })).toEqual(
+      [],
+    );
+    expect(
+      parkedDomainGaps({ verdict: 'null_mx', security: security({ spf: spf('softfail'), dmarc: dmarc('reject') }) }),
+    ).toEqual(['SPF']);
+    expect(parkedDomainGaps({ verdict: 'null_mx', security: security({ spf: spf('fail'), dmarc: dmarc('none') }) })).toEqual([
+      'DMARC',
+    ]);
+    const none = { status: 'none', record: null, error: null } as const;
+    expect(
+      parkedDomainGaps({
+        verdict: 'null_mx',
+        security: security({ spf: { ...none, lookups: null }, dmarc: { ...none, policy: null } }),
+      }),
+    ).toEqual(['SPF', 'DMARC']);
+  });
+
+  it('says nothing for a domain that receives mail, or when SPF or DMARC was not checked', () => {
+    expect(parkedDomainGaps({ verdict: 'ok', security: security({ spf: spf(null), dmarc: dmarc('none') }) })).toEqual([]);
+    expect(parkedDomainGaps({ verdict: 'null_mx', security: security({ dmarc: dmarc('none') }) })).toEqual([]);
+    expect(parkedDomainGaps({ verdict: 'null_mx', security: security({ spf: spf(null) }) })).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
-import { certificateNamesText, describeCertificateError, repeatedOriginName } from '@mxv/schema/values';
+import { certificateNamesText, describeCertificateError, parkedDomainGaps, repeatedOriginName } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 import { PAGE_NAMES_SHOWN } from './render-host-card.js';
@@ -65,6 +65,22 @@ export function explainResult(result: CheckResult): Note[] {
           bounce at once instead of retrying for days. If this domain should receive mail, replace the null MX with MX records
           that name your mail servers.`,
       );
+      if (parkedDomainGaps(result).length > 0) {
+        add(
+          'info',
+          'Forged mail in its name',
+          html`A null MX says nothing about sending. If this domain sends no mail either, say so too, so that mail forged in its
+          name fails:
+          ${parkedDomainGaps(result)
+            .map((gap) =>
+              gap === 'SPF'
+                ? html`an SPF record <code>v=spf1 -all</code>`
+                : html`<code>_dmarc</code> with <code>v=DMARC1; p=reject</code>`,
+            )
+            .map((part, i) => (i === 0 ? part : html` and ${part}`))}
+          (M3AAWG's advice for parked domains).`,
+        );
+      }
       break;
     case 'no_mail_host':
       add(

@@ -4,6 +4,7 @@ import {
   describeCertificateError,
   describeTlsKeyWeakness,
   isDeprecatedTlsVersion,
+  parkedDomainGaps,
   repeatedOriginName,
   tlsKeyWeaknesses,
 } from '@mxv/schema/values';
@@ -91,6 +92,13 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
   const security = renderSecurityLine(result, colors);
   if (security !== null) lines.push(security);
   if (result.submission) lines.push(submissionLine(result.submission, colors));
+  const gaps = parkedDomainGaps(result);
+  if (gaps.length > 0) {
+    const wanted = gaps.map((gap) => (gap === 'SPF' ? '"v=spf1 -all"' : '_dmarc "v=DMARC1; p=reject"')).join(' and ');
+    lines.push(
+      `  ${colors.yellow(`receives no mail; if it sends none either, publish ${wanted} so that mail forged in its name fails`)}`,
+    );
+  }
   return lines.join('\n');
 }
 
