@@ -137,6 +137,22 @@ describe('the Mail security section', () => {
     expect(spfRow('pass')).toContain('anyone can send as this domain and pass SPF, and DMARC with it');
   });
 
+  it('DMARC: report destinations that did not authorize reports are named, escaped, with where the consent would be', () => {
+    const out = section({
+      dmarc: {
+        status: 'valid',
+        record: 'v=DMARC1; p=reject',
+        policy: 'reject',
+        error: null,
+        foundAt: '_dmarc.example.test',
+        ruaUnauthorized: ['mailto:r@vendor.example', `mailto:${HOSTILE}@x.example`],
+      },
+    }).replace(/\s+/g, ' ');
+    expect(out).toContain('<span class="tag warn">reports go nowhere</span> <span class="mono">mailto:r@vendor.example</span>');
+    expect(out).toContain('example.test._report._dmarc.&lt;its domain&gt;');
+    expect(out).not.toContain('<script>');
+  });
+
   it('explains failures in plain words, and escapes what came from DNS', () => {
     const out = section({
       mtaSts: { status: 'invalid', id: '1', mode: null, mx: [], maxAge: null, error: 'fetch_http_404' },

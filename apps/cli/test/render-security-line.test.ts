@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
-import { NO_SECURITY, type CheckResult } from '@mxv/schema';
+import { NO_SECURITY, type CheckResult, type Dmarc } from '@mxv/schema';
 import { sampleResult } from '../../../packages/fleet/test/support/sample-result.js';
 import { renderSecurityLine } from '../src/output/render-security-line.js';
 
@@ -103,6 +103,20 @@ describe('the security line of the check table', () => {
     expect(line('pass')).toBe('  security  <red>SPF ok (1 lookups, +all): anyone passes</red>');
     // A result from before the field: as it was.
     expect(line(null)).toBe('  security  <green>SPF ok (1 lookups)</green>');
+  });
+
+  it('DMARC: counts the rua destinations that did not authorize reports (RFC 7489 7.1)', () => {
+    const dmarc: Dmarc = {
+      status: 'valid',
+      record: 'v=DMARC1; p=reject; rua=mailto:r@vendor.example',
+      policy: 'reject',
+      error: null,
+      rua: ['mailto:r@vendor.example'],
+      ruaUnauthorized: ['mailto:r@vendor.example'],
+    };
+    expect(renderSecurityLine(withPolicies({ ...NO_SECURITY, dmarc }), plain)).toBe(
+      '  security  DMARC reject (1 rua not authorized)',
+    );
   });
 
   it('says when an invalid DMARC record is still applied as p=none (valid rua)', () => {

@@ -170,6 +170,8 @@ export const POLICY_BOUNDS = {
   maxSpfQuestions: { min: 1, max: 1000, default: 40 },
   /** Nesting of include/redirect followed; RFC 7208 4.6.4's 10 lookups cap it anyway. */
   maxSpfDepth: { min: 1, max: 100, default: 12 },
+  /** External DMARC report destinations (rua) asked whether they take the domain's reports (RFC 7489 7.1), per record. */
+  dmarcMaxReportDestinations: { min: 0, max: 32, default: 4 },
   /** Whole MTA-STS policy fetch: connect, TLS, request, body (RFC 8461 3.3: senders SHOULD impose a timeout). */
   mtaStsFetchTimeoutMs: { min: 100, max: 120_000, default: 10_000 },
   /** RFC 8461 3.3: "a maximum size (such as 64 KiB)" for the policy body. */

@@ -126,6 +126,12 @@ export const dmarcSchema = z.object({
   subdomainPolicy: z.string().nullable().optional(),
   pct: z.number().int().nullable().optional(),
   rua: z.array(z.string()).optional(),
+  /**
+   * Beyond the contract: rua URIs outside the domain's organization whose destination does not say it takes
+   * this domain's reports (no `v=DMARC1` TXT at `<domain>._report._dmarc.<destination>`, RFC 7489 7.1), so
+   * receivers send them nothing. Absent when there is none.
+   */
+  ruaUnauthorized: z.array(z.string()).optional(),
   /** The name the record was found at: `_dmarc.<domain>` or the organizational domain's. */
   foundAt: z.string().nullable().optional(),
 });

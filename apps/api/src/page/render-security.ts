@@ -302,9 +302,22 @@ export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
     'dmarc',
     `valid, p=${dmarc.policy ?? '?'}`,
     dmarc.policy === 'none' ? 'warn' : 'ok',
-    [record(dmarc.record), extras.length > 0 ? extras.join(' · ') : null, where],
+    [record(dmarc.record), extras.length > 0 ? extras.join(' · ') : null, where, unauthorizedReports(dmarc)],
     null,
   );
+}
+
+/** RFC 7489 7.1: report destinations outside the domain's organization that did not say they take its reports. */
+function unauthorizedReports(dmarc: Dmarc): DetailLine {
+  const uris = dmarc.ruaUnauthorized ?? [];
+  if (uris.length === 0) return null;
+  const policyDomain = dmarc.foundAt?.replace(/^_dmarc\./, '') ?? 'this domain';
+  return html`<span class="tag warn">reports go nowhere</span> ${uris.map(
+      (uri, i) => html`${i > 0 ? ', ' : ''}<span class="mono">${uri}</span>`,
+    )}:
+    outside the domain's organization, and the destination publishes no <code>v=DMARC1</code> record at
+    <span class="mono">${policyDomain}._report._dmarc.&lt;its domain&gt;</span> to take them (RFC 7489 7.1), so receivers send
+    nothing there.`;
 }
 
 /** A row whose words were written for its mechanism (DNSSEC, DANE), in the table's shape. */

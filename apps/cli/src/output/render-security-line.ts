@@ -93,5 +93,8 @@ export function dmarcPart(dmarc: Dmarc | null, colors: SecurityColors): string |
     return colors.red(`DMARC invalid (${dmarc.error ?? '?'}${applied})`);
   }
   const policy = dmarc.policy ?? '?';
-  return policy === 'none' ? colors.yellow('DMARC p=none') : colors.green(`DMARC ${policy}`);
+  const shown = policy === 'none' ? colors.yellow('DMARC p=none') : colors.green(`DMARC ${policy}`);
+  // RFC 7489 7.1: reports to a destination that did not authorize them are never sent.
+  const unauthorized = dmarc.ruaUnauthorized?.length ?? 0;
+  return unauthorized > 0 ? `${shown} ${colors.yellow(`(${unauthorized} rua not authorized)`)}` : shown;
 }

@@ -1,8 +1,9 @@
 import type { Dmarc } from '@mxv/schema';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { isDmarcRecord, parseDmarcRecord } from './dmarc-record.js';
+import { unauthorizedReportUris, type ReportAuthorizationBounds } from './dmarc-report-authorization.js';
 import { organizationalDomain } from './organizational-domain.js';
-import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
+import { lookupTaggedTxt } from './txt-lookup.js';
 
 type AtName = { status: 'absent' } | { status: 'result'; dmarc: Dmarc };
 
@@ -16,7 +17,7 @@ type AtName = { status: 'absent' } | { status: 'result'; dmarc: Dmarc };
 export async function checkDmarc(
   domain: string,
   resolver: DnsResolver,
-  bounds: TxtBounds,
+  bounds: ReportAuthorizationBounds,
   signal?: AbortSignal,
   /** For the organizational domain's record, which all its subdomains share: possibly cached. */
   shared: DnsResolver = resolver,
@@ -31,7 +32,12 @@ export async function checkDmarc(
   return { status: 'none', record: null, policy: null, error: null, foundAt: null };
 }
 
-async function recordAt(name: string, resolver: DnsResolver, bounds: TxtBounds, signal?: AbortSignal): Promise<AtName> {
+async function recordAt(
+  name: string,
+  resolver: DnsResolver,
+  bounds: ReportAuthorizationBounds,
+  signal?: AbortSignal,
+): Promise<AtName> {
   const found = await lookupTaggedTxt(resolver, name, isDmarcRecord, bounds, signal);
   // policy: the one receivers still apply to an invalid record (RFC 7489 6.6.3 step 6), if any.
   const invalid = (error: string, record: string | null = null, policy: string | null = null): AtName => ({
@@ -46,6 +52,9 @@ async function recordAt(name: string, resolver: DnsResolver, bounds: TxtBounds, 
   if (others.length > 0) return invalid('multiple_records', record);
   const parsed = parseDmarcRecord(record);
   if (parsed.status === 'invalid') return invalid(parsed.error, record, parsed.appliedPolicy ?? null);
+  const policyDomain = name.slice('_dmarc.'.length);
+  const ruaUnauthorized =
+    parsed.rua.length > 0 ? await unauthorizedReportUris(policyDomain, parsed.rua, resolver, bounds, signal) : [];
   return {
     status: 'result',
     dmarc: {
@@ -56,6 +65,7 @@ async function recordAt(name: string, resolver: DnsResolver, bounds: TxtBounds, 
       subdomainPolicy: parsed.subdomainPolicy,
       pct: parsed.pct,
       rua: parsed.rua,
+      ...(ruaUnauthorized.length > 0 ? { ruaUnauthorized } : {}),
       foundAt: name,
     },
   };

@@ -79,6 +79,19 @@ function stsDomain(
  */
 const POLICY_SCENARIOS: DemoScenario[] = [
   {
+    name: 'dmarc-reports-elsewhere.test',
+    description:
+      'DMARC reports to two outside destinations: one takes them (its _report._dmarc record), the other never said so (RFC 7489 7.1)',
+    expect: { verdict: 'ok', security: { spf: 'valid', spfOtherSenders: 'fail', dmarc: 'valid' } },
+    records: {
+      'dmarc-reports-elsewhere.test': [mx(10, SHARED_MX), txt('v=spf1 mx -all')],
+      '_dmarc.dmarc-reports-elsewhere.test': [
+        txt('v=DMARC1; p=reject; rua=mailto:agg@reports-ok.example,mailto:agg@reports-unasked.example'),
+      ],
+      'dmarc-reports-elsewhere.test._report._dmarc.reports-ok.example': [txt('v=DMARC1')],
+    },
+  },
+  {
     name: 'spf-anyone.test',
     description: 'SPF valid but +all: every host passes, so DMARC p=reject stops no forger',
     expect: { verdict: 'ok', security: { spf: 'valid', spfOtherSenders: 'pass', dmarc: 'valid' } },
