@@ -72,6 +72,15 @@ describe('DMARC report destinations outside the organization (RFC 7489 7.1)', ()
     expect(none.questions).toHaveLength(1);
   });
 
+  it('a consent name longer than DNS allows is not asked: no receiver could find a consent there', async () => {
+    const label = 'a'.repeat(60);
+    const domain = `${label}.${label}.${label}.test`;
+    const rua = `mailto:r@${label}.${label}.${label}.example`;
+    const resolver = new FakeResolver({ [`_dmarc.${domain}`]: txt(`_dmarc.${domain}`, record(rua)) });
+    expect((await checkDmarc(domain, resolver, bounds)).ruaUnauthorized).toEqual([rua]);
+    expect(resolver.questions).toHaveLength(1);
+  });
+
   it('a destination that is not a domain name is not asked about', async () => {
     const rua = ['mailto:r@bad_name.example', 'mailto:no-at-sign', 'mailto:r@%zz', `mailto:r@${'a'.repeat(70)}.example`].join(
       ',',

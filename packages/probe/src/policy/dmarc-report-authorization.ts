@@ -9,6 +9,9 @@ export interface ReportAuthorizationBounds extends TxtBounds {
   dmarcMaxReportDestinations: number;
 }
 
+/** RFC 1035 2.3.4: 255 octets on the wire, 253 characters in text without the final dot. */
+const MAX_DNS_NAME_OCTETS = 253;
+
 /**
  * The domain part of a `mailto:` report URI (RFC 7489 6.2: `mailto:addr[?query][!size]`), normalized;
  * null for another scheme or an address without a valid domain.
@@ -59,13 +62,10 @@ export async function unauthorizedReportUris(
   }
   const verdicts = await Promise.all(
     [...byDestination].map(async ([destination, uris]) => {
-      const found = await lookupTaggedTxt(
-        resolver,
-        `${policyDomain}._report._dmarc.${destination}`,
-        isDmarcRecord,
-        bounds,
-        signal,
-      );
+      const name = `${policyDomain}._report._dmarc.${destination}`;
+      // A name longer than DNS allows (RFC 1035 2.3.4) can hold no consent: no receiver can ask for it.
+      if (name.length > MAX_DNS_NAME_OCTETS) return uris;
+      const found = await lookupTaggedTxt(resolver, name, isDmarcRecord, bounds, signal);
       const unauthorized = found.status === 'absent' || (found.status === 'found' && found.records.length === 0);
       return unauthorized ? uris : [];
     }),
