@@ -85,8 +85,25 @@ describe('ResultStore history', () => {
       expect(chain[i]!.changes[0]!.from).toBe(chain[i - 1]!.changes[0]!.to);
       expect(chain[i]!.at > chain[i - 1]!.at).toBe(true);
     }
+    // The newest result is stored whatever order the writes landed in (compare-and-set on checkedAt). When it
+    // landed first, every other write was refused as older and nothing was recorded: the chain is then empty.
     const stored = await stores[0]!.get('c.test');
-    expect(stored.status === 'found' && stored.result.verdict).toBe(chain.at(-1)?.changes[0]?.to);
+    expect(stored.status === 'found' && stored.result.checkedAt).toBe(new Date(Date.UTC(2026, 0, 1, 0, 0, 29)).toISOString());
+    expect(stored.status === 'found' && stored.result.verdict).toBe(verdicts[29 % 3]);
+    if (chain.length > 0) expect(chain.at(-1)?.changes[0]?.to).toBe(verdicts[29 % 3]);
+  });
+
+  it('the newest result landing first: every older write is refused, and nothing is recorded', async () => {
+    const redis = server.client();
+    const keys = fleetKeys(server.prefix('h3b'));
+    const store = new ResultStore(redis, keys);
+    expect(await store.write(sampleResult('d.test', at(9), { verdict: 'bad_banner' }))).toMatchObject({ status: 'written' });
+    for (const day of [3, 5, 7]) {
+      expect(await store.write(sampleResult('d.test', at(day), { verdict: 'ok' }))).toEqual({ status: 'kept_newer' });
+    }
+    expect((await readHistory(redis, keys, 'd.test')).changes).toEqual([]);
+    const stored = await store.get('d.test');
+    expect(stored.status === 'found' && stored.result.verdict).toBe('bad_banner');
   });
 
   it('does not record as changes the fields an older mxv did not write, and still records the ones it did', async () => {
