@@ -65,22 +65,6 @@ export function explainResult(result: CheckResult): Note[] {
           bounce at once instead of retrying for days. If this domain should receive mail, replace the null MX with MX records
           that name your mail servers.`,
       );
-      if (parkedDomainGaps(result).length > 0) {
-        add(
-          'info',
-          'Forged mail in its name',
-          html`A null MX says nothing about sending. If this domain sends no mail either, say so too, so that mail forged in its
-          name fails:
-          ${parkedDomainGaps(result)
-            .map((gap) =>
-              gap === 'SPF'
-                ? html`an SPF record <code>v=spf1 -all</code>`
-                : html`<code>_dmarc</code> with <code>v=DMARC1; p=reject</code>`,
-            )
-            .map((part, i) => (i === 0 ? part : html` and ${part}`))}
-          (M3AAWG's advice for parked domains).`,
-        );
-      }
       break;
     case 'no_mail_host':
       add(
@@ -118,6 +102,8 @@ export function explainResult(result: CheckResult): Note[] {
     default:
       break;
   }
+  const parked = parkedDomainAdvice(result);
+  if (parked !== null) add('info', 'Forged mail in its name', parked);
   if (result.mx.source === 'implicit') {
     add(
       'info',
@@ -230,6 +216,21 @@ export function explainResult(result: CheckResult): Note[] {
     );
   }
   return notes;
+}
+
+/** For a null MX domain without `v=spf1 -all` or DMARC `p=reject` (parkedDomainGaps): what to publish if it sends no mail. */
+function parkedDomainAdvice(result: CheckResult): SafeHtml | null {
+  const gaps = parkedDomainGaps(result);
+  if (gaps.length === 0) return null;
+  const parts = gaps
+    .map((gap) =>
+      gap === 'SPF'
+        ? html`an SPF record <code>v=spf1 -all</code>`
+        : html`<code>_dmarc</code> with <code>v=DMARC1; p=reject</code>`,
+    )
+    .map((part, i) => (i === 0 ? part : html` and ${part}`));
+  return html`A null MX says nothing about sending. If this domain sends no mail either, say so too, so that mail forged in its
+  name fails: ${parts} (M3AAWG's advice for parked domains).`;
 }
 
 /** One entry per distinct (exchange, problem): what is wrong with each certificate, and the fix unless DANE vouches for it. */

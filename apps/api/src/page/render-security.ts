@@ -268,19 +268,16 @@ export function spfRow(spf: Spf | null): SafeHtml | null {
       null,
     );
   const lookups = spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} of 10 DNS lookups`;
-  // A valid record that lets every host pass protects nothing, and one that is neutral about the others little.
   const others = spf.status === 'valid' && spf.otherSenders ? describeSpfOtherSenders(spf.otherSenders) : null;
-  const tone: Tone =
-    spf.status === 'valid'
-      ? spf.otherSenders === 'pass'
-        ? 'bad'
-        : others !== null && !others.protects
-          ? 'warn'
-          : 'ok'
-      : spf.status === 'temperror'
-        ? 'warn'
-        : 'bad';
-  return row('SPF', 'spf', spf.status, tone, [record(spf.record), others?.words ?? null, lookups], spf.error);
+  return row('SPF', 'spf', spf.status, spfTone(spf), [record(spf.record), others?.words ?? null, lookups], spf.error);
+}
+
+/** A valid record that lets every host pass protects nothing (bad), one neutral about the hosts it does not list little (warn). */
+function spfTone(spf: Spf): Tone {
+  if (spf.status === 'temperror') return 'warn';
+  if (spf.status !== 'valid') return 'bad';
+  if (spf.otherSenders === 'pass') return 'bad';
+  return spf.otherSenders === 'neutral' ? 'warn' : 'ok';
 }
 
 export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
