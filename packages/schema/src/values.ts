@@ -309,3 +309,10 @@ export function parkedDomainGaps(result: Pick<CheckResult, 'verdict' | 'security
   if (!(dmarc.status === 'valid' && dmarc.policy === 'reject')) gaps.push('DMARC');
   return gaps;
 }
+
+/**
+ * What a DANE pass means for a certificate that public-CA checks refuse or that names another host (RFC 7672):
+ * one text for the table's certificate line and the host card's "Vouched for" row.
+ */
+export const DANE_VOUCHES_WORDS =
+  'its DANE TLSA record matches it, so senders that use DANE deliver; senders that check it against public CAs (MTA-STS) do not';

@@ -1,6 +1,7 @@
 import type { HostResult } from '@mxv/schema';
 import {
   certificateNamesText,
+  DANE_VOUCHES_WORDS,
   describeCertificateError,
   describeTlsKeyWeakness,
   isDeprecatedTlsVersion,
@@ -152,11 +153,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
         >${tls.error ? html` <code>${tls.error}</code>` : ''}${words ? html` ${words.what}. ${daneVouches ? '' : `Fix: ${words.fix}.`}` : ''}`,
     );
     if (daneVouches && (!tls.certValid || !tls.hostnameMatch)) {
-      row(
-        'Vouched for',
-        html`<span class="tag ok">by DANE</span> the host's TLSA record matches this certificate, so senders that use DANE
-          deliver; senders that check it against public CAs instead (MTA-STS) do not`,
-      );
+      row('Vouched for', html`<span class="tag ok">by DANE</span> ${DANE_VOUCHES_WORDS}`);
     }
   }
   if (host.dane) row('DANE', renderHostDane(host.dane));

@@ -1,6 +1,7 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
 import {
   certificateNamesText,
+  DANE_VOUCHES_WORDS,
   describeCertificateError,
   describeTlsKeyWeakness,
   isDeprecatedTlsVersion,
@@ -188,10 +189,7 @@ function certificateWords(host: HostResult): string | null {
     const names = certificateNamesText(tls, NAMES_SHOWN);
     parts.push(`it does not name ${host.exchange}${names !== null ? ` (it names ${names})` : ''}`);
   }
-  if (dane)
-    parts.push(
-      'its DANE TLSA record matches it, so senders that use DANE deliver; senders that check it against public CAs (MTA-STS) do not',
-    );
+  if (dane) parts.push(DANE_VOUCHES_WORDS);
   return parts.join('; ');
 }
 
