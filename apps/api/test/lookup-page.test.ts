@@ -291,6 +291,43 @@ describe('lookup page', () => {
     expect(current).not.toContain('<dt>Protocol</dt>');
   });
 
+  it('a certificate signed over SHA-1: its signature in the host card; the Chain row and the problems note say which, with the fix', async () => {
+    const domain = 'sha1-signed.test';
+    const base = hostileHost(domain);
+    const sha1Leaf = { algorithm: 'sha1WithRSAEncryption', hash: 'SHA-1', selfIssued: false };
+    const tls = {
+      ...(base.tls as NonNullable<HostResult['tls']>),
+      certValid: false,
+      hostnameMatch: true,
+      error: 'CA_MD_TOO_WEAK',
+      certKey: { type: 'RSA', bits: 2048, curve: null },
+      keyExchange: { type: 'ECDH', group: 'X25519', bits: 253 },
+      chainSignatures: [sha1Leaf, { algorithm: 'sha256WithRSAEncryption', hash: 'SHA-256', selfIssued: true }],
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [{ ...base, tls }] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    expect(body).toContain(
+      '<dt>Keys</dt> <dd><span class="mono">certificate RSA 2048-bit · exchange ECDH 253-bit (X25519) · signature sha1WithRSAEncryption</span></dd>',
+    );
+    const which =
+      'the certificate is signed with SHA-1 (sha1WithRSAEncryption), which senders that verify certificates (OpenSSL 3, Postfix, GnuTLS) refuse';
+    expect(body).toContain(`<code>CA_MD_TOO_WEAK</code> ${which}. Fix: have it issued again, signed with SHA-256.`);
+    expect(body).toContain('Certificate problems');
+    expect(body).toContain(`${which} (<code>CA_MD_TOO_WEAK</code>)`);
+
+    // Behind another verify error (a private CA's chain), the weak signature is said in the Keys row.
+    const privateChain = { ...tls, error: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', chainSignatures: [sha1Leaf] };
+    await api.store.write(
+      sampleResult('private-sha1.test', new Date().toISOString(), {
+        hosts: [{ ...hostileHost('private-sha1.test'), tls: privateChain }],
+      }),
+    );
+    const privateBody = (await api.app.inject('/d/private-sha1.test')).body.replace(/\s+/g, ' ');
+    expect(privateBody).toContain(
+      '· signature sha1WithRSAEncryption</span><br /><span class="tag warn">the certificate is signed with SHA-1 (sha1WithRSAEncryption)</span> senders that verify certificates (OpenSSL 3, Postfix, GnuTLS) refuse it, opportunistic TLS still encrypts; have it issued again, signed with SHA-256',
+    );
+  });
+
   it('the keys of the handshake in the host card, and what a key too small costs senders', async () => {
     const domain = 'weak-dh.test';
     const base = hostileHost(domain);

@@ -67,6 +67,8 @@ const ip = {
   taname: `${block}.9`,
   tastale: `${block}.10`,
   eeself: `${block}.11`,
+  eesha1: `${block}.12`,
+  tasha1: `${block}.13`,
   nsd: `${block}.60`,
   unbound: `${block}.53`,
 };
@@ -87,6 +89,15 @@ const NAMES_AND_DATES = [
   { key: 'tastale', exchange: 'mx10.tastale.test', usage: 2, named: true, expired: true, selfSigned: false, pass: false },
   // The common DANE deployment: a self-signed certificate that no CA vouches for, only its TLSA 3 1 1 record.
   { key: 'eeself', exchange: 'mx11.eeself.test', usage: 3, named: true, expired: false, selfSigned: true, pass: true },
+] as const;
+/**
+ * A leaf its issuer signed over SHA-1, under a DANE-EE (3 1 1) and a DANE-TA (2 1 1, the intermediate)
+ * record. RFC 7672 says nothing of digests; what Postfix does is OpenSSL's security level, which refuses
+ * SHA-1 when a chain is verified (DANE-TA) and has no chain to verify under DANE-EE.
+ */
+const SHA1_SIGNED = [
+  { key: 'eesha1', exchange: 'mx12.eesha1.test', usage: 3, pass: true },
+  { key: 'tasha1', exchange: 'mx13.tasha1.test', usage: 2, pass: false },
 ] as const;
 /**
  * Exchanges that are aliases (RFC 7672 2.2.3): TLSA is asked at the CNAME-expanded name first, at the
@@ -110,6 +121,7 @@ const DOMAINS = [
   'expired.test',
   ...BARE.map(({ key }) => `${key}.test`),
   ...NAMES_AND_DATES.map(({ key }) => `${key}.test`),
+  ...SHA1_SIGNED.map(({ key }) => `${key}.test`),
   ...ALIASED.map(({ domain }) => domain),
   // A signed MX whose exchange lives in the insecure zone: its address answer, and so its TLSA, cannot count.
   'unsigned-host.test',
@@ -226,6 +238,10 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       });
       certs.set(key, writeCert(dir, key, issued));
     }
+    for (const { key, exchange, usage } of SHA1_SIGNED) {
+      const issued = await ca.issue({ names: [exchange], intermediates: usage === 2 ? 1 : 0, signatureHash: 'SHA-1' });
+      certs.set(key, writeCert(dir, key, issued));
+    }
     const chain = (key: string): string => certs.get(key)?.issued.chainPem ?? '';
     caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, ca.certPem);
@@ -273,7 +289,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       'alias-both MX 10 mx.alias-both.test.',
       'mx.alias-both CNAME mx3.nomatch.test.',
       tlsaLine('_25._tcp.mx.alias-both', chain('nomatch'), 3, 'leaf'),
-      ...NAMES_AND_DATES.flatMap(({ key, exchange, usage }) =>
+      ...[...NAMES_AND_DATES, ...SHA1_SIGNED].flatMap(({ key, exchange, usage }) =>
         servedBy(key, exchange, (owner) => tlsaLine(owner, chain(key), usage, usage === 3 ? 'leaf' : 'issuer')),
       ),
       // An insecure delegation: no DS.
@@ -339,6 +355,13 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         ip: ip[key],
         hostname: exchange,
         tls: { certFile: join(dir, `${key}.crt`), keyFile: join(dir, `${key}.key`) },
+      })),
+      // Postfix loads a certificate signed over SHA-1 only below Debian's security level 2.
+      ...SHA1_SIGNED.map(({ key, exchange }) => ({
+        ip: ip[key],
+        hostname: exchange,
+        tls: { certFile: join(dir, `${key}.crt`), keyFile: join(dir, `${key}.key`) },
+        smtpdOptions: { tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0' },
       })),
     ]);
     const run = await runCli(['check', '--json', '--dns', unbound.address, '--allow-net', `${block}.0/24`, ...DOMAINS], {
@@ -536,6 +559,25 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       } else {
         expect(finger, finger).not.toMatch(/Verified TLS connection established/);
         expect(ldnsDane).toThrow();
+      }
+    }
+  });
+
+  it('a leaf signed over SHA-1: DANE-EE passes, DANE-TA does not (no_match), as Postfix verifies them', () => {
+    for (const { key, usage, pass } of SHA1_SIGNED) {
+      const checked = result(`${key}.test`);
+      expect(checked.mx.dnssec, key).toBe('secure');
+      expect(checked.hosts[0]?.tls?.chainSignatures?.[0], key).toMatchObject({ algorithm: 'ecdsa-with-SHA1', hash: 'SHA-1' });
+      const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, `${key}.test`);
+      expect(finger, finger).toMatch(/TLS connection established/);
+      if (pass) {
+        expect(checked.hosts[0]?.dane, `${key}\n${logs()}`).toMatchObject({ status: 'pass', reason: null, matched: { usage } });
+        expect(finger, finger).toMatch(/Matched DANE EE certificate at depth 0/);
+        expect(finger, finger).toMatch(/Verified TLS connection established/);
+      } else {
+        expect(checked.hosts[0]?.dane, `${key}\n${logs()}`).toMatchObject({ status: 'fail', reason: 'no_match' });
+        expect(finger, finger).toMatch(/num=68:CA signature digest algorithm too weak/);
+        expect(finger, finger).not.toMatch(/Verified TLS connection established/);
       }
     }
   });

@@ -57,7 +57,8 @@ interface StsCase {
   txt?: string[];
   /** What `mta-sts.<domain>` serves on port 443; undefined: the name has no address. */
   serve?: PolicyServerBehaviour;
-  cert?: 'self-signed' | 'wrong-name';
+  /** Another certificate than one of the test CA for the name: self-signed, for another name, or signed over SHA-1. */
+  cert?: 'self-signed' | 'wrong-name' | 'sha1';
   /** Instead of `serve`: a virtual host of the shared nginx (on one address for all such cases). */
   nginx?: NginxSite;
   /** What mxv says. */
@@ -119,6 +120,7 @@ const CASES: StsCase[] = [
     status: 'valid',
   },
   { name: 'self-signed', serve: policy(...ENFORCE), cert: 'self-signed', status: 'invalid', error: 'fetch_tls_untrusted' },
+  { name: 'sha1-signed', serve: policy(...ENFORCE), cert: 'sha1', status: 'invalid', error: 'fetch_tls_weak_signature' },
   { name: 'wrong-name', serve: policy(...ENFORCE), cert: 'wrong-name', status: 'invalid' },
   { name: 'huge', serve: { kind: 'huge', bytes: 10 * 1024 * 1024 }, status: 'invalid', error: 'fetch_too_large' },
   { name: 'no-version', serve: policy('mode: enforce', 'mx: mx.example.test', 'max_age: 86400'), status: 'invalid' },
@@ -319,9 +321,17 @@ describe.skipIf(reason !== null)('MTA-STS: mxv against postfix-mta-sts-resolver 
       const ip = `${block}.${100 + index}`;
       records[`mta-sts.${domain}`] = [{ type: 'A', address: ip }];
       const names = c.cert === 'wrong-name' ? ['mta-sts.elsewhere.test'] : [`mta-sts.${domain}`];
-      const issued = await ca.issue({ names, selfSigned: c.cert === 'self-signed' });
+      const sha1 = c.cert === 'sha1';
+      const issued = await ca.issue({ names, selfSigned: c.cert === 'self-signed', ...(sha1 ? { signatureHash: 'SHA-1' } : {}) });
       servers.push(
-        await startPolicyServer({ host: ip, port: 443, certPem: issued.certPem, keyPem: issued.keyPem, behaviour: c.serve }),
+        await startPolicyServer({
+          host: ip,
+          port: 443,
+          certPem: issued.certPem,
+          keyPem: issued.keyPem,
+          ...(sha1 ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
+          behaviour: c.serve,
+        }),
       );
     }
     servers.push(

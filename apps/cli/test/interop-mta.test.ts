@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkResultSchema, type CheckResult } from '@mxv/schema';
-import { describeCertificateError, tlsKeyWeaknesses } from '@mxv/schema/values';
+import { describeCertificateError, tlsKeyWeaknesses, weakCertSignatures } from '@mxv/schema/values';
 import { createTestCa, modpDhParametersPem, startDnsServer, type DnsServer } from '@mxv/testkit';
 import { boundValues, DNS_BOUNDS, StubResolver } from '@mxv/probe';
 import {
@@ -99,6 +99,7 @@ const ip = {
   weakDh: `${block}.20`,
   privateChain: `${block}.21`,
   privateRoot: `${block}.22`,
+  sha1Signed: `${block}.23`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -126,6 +127,7 @@ const NAMES = {
   weakDh: 'mx20.interop.test',
   privateChain: 'mx21.interop.test',
   privateRoot: 'mx22.interop.test',
+  sha1Signed: 'mx23.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -282,6 +284,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     // Keys below OpenSSL security level 2: a 1024-bit RSA certificate, and finite-field DHE over RFC 2409's 1024-bit group.
     const weakRsaCert = await certFiles(ca, 'mx19', [NAMES.weakRsa], { key: { type: 'rsa', bits: 1024 } });
     const weakDhCert = await certFiles(ca, 'mx20', [NAMES.weakDh], { key: { type: 'rsa', bits: 2048 } });
+    // A leaf the trusted CA signed over SHA-1, as old private CAs and appliances still issue them.
+    const sha1SignedCert = await certFiles(ca, 'mx23', [NAMES.sha1Signed], { signatureHash: 'SHA-1' });
     const dh1024File = join(dir, 'dh1024.pem');
     writeFileSync(dh1024File, modpDhParametersPem('modp2'));
     const day = 86_400_000;
@@ -344,6 +348,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         [NAMES.weakRsa]: [{ type: 'A', address: ip.weakRsa }],
         'weak-dh.interop.test': mx(NAMES.weakDh),
         [NAMES.weakDh]: [{ type: 'A', address: ip.weakDh }],
+        'sha1-signed.interop.test': mx(NAMES.sha1Signed),
+        [NAMES.sha1Signed]: [{ type: 'A', address: ip.sha1Signed }],
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
           ...(ipv6Loopback25 ? [{ type: 'AAAA' as const, address: '::1' }] : []),
@@ -430,6 +436,13 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
               tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0',
             },
           },
+          // Postfix refuses to load a certificate signed over SHA-1 at Debian's level 2 as well.
+          {
+            ip: ip.sha1Signed,
+            hostname: NAMES.sha1Signed,
+            tls: sha1SignedCert,
+            smtpdOptions: { tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0' },
+          },
           // A server that asks senders for a client certificate (mxv has none to give).
           { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
           // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
@@ -491,6 +504,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'dual-stack.interop.test',
       'weak-rsa.interop.test',
       'weak-dh.interop.test',
+      'sha1-signed.interop.test',
       ...ROUTE_CASES.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
@@ -744,6 +758,28 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       expect(host.tls?.cipher).toBe(ssl.cipher);
     },
   );
+
+  it('a leaf signed over SHA-1 on Postfix: CA_MD_TOO_WEAK, as openssl s_client (verify code 68) and posttls-finger refuse to verify it and gnutls-cli calls it insecure; at level may Postfix still encrypts', async () => {
+    const { result, host } = hostOf('sha1-signed.interop.test');
+    expect(result.verdict).toBe('ok');
+    expect(host).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ certValid: false, hostnameMatch: true, error: 'CA_MD_TOO_WEAK' });
+    expect(weakCertSignatures(host.tls)).toEqual([{ depth: 0, algorithm: 'ecdsa-with-SHA1', hash: 'SHA-1' }]);
+    const ssl = opensslStarttls(ip.sha1Signed, NAMES.sha1Signed, caFile);
+    expect(ssl.verifyCode, ssl.raw).toBe(68);
+    expect(ssl.raw).toMatch(/CA signature digest algorithm too weak/);
+    expect(host.tls?.version).toBe(ssl.protocol);
+    // Only the digest is wrong: at level 0 the same chain verifies.
+    expect(opensslStarttls(ip.sha1Signed, NAMES.sha1Signed, caFile, 25, ['-cipher', 'DEFAULT:@SECLEVEL=0']).verifyCode).toBe(0);
+    const secure = await postfixTlsClient(ip.sha1Signed, ['-l', 'secure', '-F', caFile], [NAMES.sha1Signed]);
+    expect(secure).toMatch(/num=68:CA signature digest algorithm too weak/);
+    expect(secure).not.toMatch(/Verified TLS connection established/);
+    const may = await postfixTlsClient(ip.sha1Signed);
+    expect(may).toMatch(/(Untrusted|Anonymous) TLS connection established to /);
+    const gnutls = gnutlsStarttls(ip.sha1Signed, NAMES.sha1Signed, caFile);
+    expect(gnutls.trusted, gnutls.raw).toBe(false);
+    expect(gnutls.raw).toMatch(/insecure algorithm/);
+  });
 
   it("STARTTLS offered but Postfix's TLS cannot start: starttls_tempfail with its 454 in its own words, as swaks sees it; delivery still works in clear", async () => {
     const { result, host } = hostOf('tls-broken.interop.test');

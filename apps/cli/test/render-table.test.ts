@@ -224,6 +224,54 @@ describe('check table', () => {
     ]);
   });
 
+  it('a chain signed over SHA-1: the verify error says which certificate; behind another verify error it gets a line of its own', () => {
+    const sha1Leaf = { algorithm: 'sha1WithRSAEncryption', hash: 'SHA-1', selfIssued: false };
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({
+            ip: '192.0.2.1',
+            tls: sampleTls({
+              certValid: false,
+              error: 'CA_MD_TOO_WEAK',
+              chainSignatures: [sha1Leaf, { algorithm: 'sha256WithRSAEncryption', hash: 'SHA-256', selfIssued: true }],
+            }),
+          }),
+          host({
+            ip: '192.0.2.2',
+            tls: sampleTls({
+              certValid: false,
+              error: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+              chainSignatures: [sha1Leaf, { algorithm: 'ecdsa-with-SHA256', hash: 'SHA-256', selfIssued: false }],
+            }),
+          }),
+          // A self-signed certificate over SHA-1: its own signature is not what is wrong with it.
+          host({
+            ip: '192.0.2.3',
+            tls: sampleTls({
+              certValid: false,
+              error: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+              chainSignatures: [{ ...sha1Leaf, selfIssued: true }],
+            }),
+          }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    const words = lines.filter((l) => l.includes('certificate:'));
+    expect(words).toHaveLength(4);
+    expect(words[0]).toBe(
+      '  192.0.2.1  certificate: the certificate is signed with SHA-1 (sha1WithRSAEncryption), which senders that verify ' +
+        'certificates (OpenSSL 3, Postfix, GnuTLS) refuse (CA_MD_TOO_WEAK): have it issued again, signed with SHA-256',
+    );
+    expect(words[1]).toMatch(/^ {2}192\.0\.2\.2 {2}certificate: the chain the server sends does not lead to a CA/);
+    expect(words[2]).toBe(
+      '  192.0.2.2  certificate: the certificate is signed with SHA-1 (sha1WithRSAEncryption): senders that verify ' +
+        'certificates (OpenSSL 3, Postfix, GnuTLS) refuse it, opportunistic TLS still encrypts; have it issued again, signed with SHA-256',
+    );
+    expect(words[3]).toMatch(/^ {2}192\.0\.2\.3 {2}certificate: the certificate is self-signed/);
+  });
+
   it('a DANE pass vouches for the certificate: dane ok in the row, the problem in yellow, and no fix to get a CA certificate', () => {
     const painted = {
       ...plain,

@@ -101,6 +101,20 @@ describe('hostDane', () => {
     expect(dane?.status ?? null).toBe(status);
     expect(dane?.reason ?? null).toBe(reason);
   });
+  it('a DANE-TA record naming the issuer of a leaf signed over SHA-1: no_match with hint weak_signature; DANE-EE still passes', () => {
+    // The leaf does not chain to its issuer for OpenSSL (verify error 68), as chainDigests records it.
+    const sha1Leaf: ChainDigest = { ...leaf, refusedDigest: true };
+    const unchained: ChainDigest = { ...issuer, leafChains: false };
+    const ta = hostDane(found([record(2, 1, 1, issuer.spkiSha256)]), facts({ chainDigests: [sha1Leaf, unchained] }), 64);
+    expect(ta).toMatchObject({ status: 'fail', reason: 'no_match', hint: 'weak_signature' });
+    const ee = hostDane(found([record(3, 1, 1, leaf.spkiSha256)]), facts({ chainDigests: [sha1Leaf, unchained] }), 64);
+    expect(ee).toMatchObject({ status: 'pass', reason: null });
+    expect(ee).not.toHaveProperty('hint');
+    // A record that names nothing in the chain gets no hint: the signature is not why it fails.
+    const other = hostDane(found([record(2, 1, 1, hex('ee', 32))]), facts({ chainDigests: [sha1Leaf, unchained] }), 64);
+    expect(other).toMatchObject({ status: 'fail', reason: 'no_match' });
+    expect(other).not.toHaveProperty('hint');
+  });
   it('a host never reached says nothing', () => {
     expect(hostDane(found(good), facts({}, { connect: 'refused', starttls: 'not_tried' }), 64)).toBeNull();
   });

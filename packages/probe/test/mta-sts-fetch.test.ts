@@ -28,6 +28,7 @@ const CASES: Record<string, Omit<WorldPolicyServerSpec, 'id' | 'cert'> & { cert?
   untrusted: { cert: { names: ['mta-sts.untrusted.test'], variant: 'self_signed' }, behaviour: { kind: 'policy', body: POLICY } },
   wrongname: { cert: { names: ['mta-sts.elsewhere.test'] }, behaviour: { kind: 'policy', body: POLICY } },
   expired: { cert: { names: ['mta-sts.expired.test'], variant: 'expired' }, behaviour: { kind: 'policy', body: POLICY } },
+  sha1: { cert: { names: ['mta-sts.sha1.test'], signatureHash: 'SHA-1' }, behaviour: { kind: 'policy', body: POLICY } },
 };
 
 let world: World;
@@ -86,6 +87,8 @@ describe('HttpsStsPolicyFetcher', () => {
     ['untrusted', 'fetch_tls_untrusted'],
     ['wrongname', 'fetch_tls_name_mismatch'],
     ['expired', 'fetch_tls_expired'],
+    // Node's client verifies at OpenSSL's level 1, as senders do (at 1 or 2): "CA signature digest algorithm too weak".
+    ['sha1', 'fetch_tls_weak_signature'],
     ['nxname', 'fetch_dns_nodata'],
     ['absent', 'fetch_dns_nxdomain'],
   ])('%s → %s', async (name, error) => {

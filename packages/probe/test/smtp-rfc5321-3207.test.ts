@@ -22,7 +22,7 @@ import {
   type ProbeCallOptions,
   type SmtpBounds,
 } from '@mxv/probe';
-import { tlsKeyWeaknesses } from '@mxv/schema/values';
+import { describeCertificateError, tlsKeyWeaknesses, weakCertSignatures } from '@mxv/schema/values';
 
 /**
  * An audit of the probe's SMTP dialogue against RFC 5321, RFC 3207 and what
@@ -618,5 +618,62 @@ describe('TLS keys: the certificate key and the key exchange, which senders at O
     );
     expect(result.tls).toMatchObject({ cipher: 'TLS_RSA_WITH_AES_128_GCM_SHA256', keyExchange: null });
     expect(tlsKeyWeaknesses(result.tls)).toEqual([]);
+  });
+});
+
+describe('Certificate signatures: a chain signed over SHA-1, which OpenSSL 3, Postfix and GnuTLS refuse to verify', () => {
+  const serverWith = (issued: IssuedCert) =>
+    startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          // A server at security level 0 loads such a certificate; at Node's default it refuses to.
+          s.startTls({ cert: issued.chainPem, key: issued.keyPem, ciphers: 'DEFAULT:@SECLEVEL=0' });
+        },
+      }),
+    );
+
+  it('a leaf signed over SHA-256: each signature listed, the root as self-issued, and the chain valid', async () => {
+    const result = await probe(await serverWith(cert));
+    expect(result.tls).toMatchObject({ certValid: true, error: null });
+    expect(result.tls?.chainSignatures).toEqual([
+      { algorithm: 'ecdsa-with-SHA256', hash: 'SHA-256', selfIssued: false },
+      { algorithm: 'ecdsa-with-SHA256', hash: 'SHA-256', selfIssued: true },
+    ]);
+    expect(weakCertSignatures(result.tls)).toEqual([]);
+  });
+
+  it('a leaf a trusted CA signed over SHA-1: not valid, CA_MD_TOO_WEAK, and the words say which certificate', async () => {
+    const result = await probe(await serverWith(await ca.issue({ names: [EXCHANGE], signatureHash: 'SHA-1' })));
+    expect(result).toMatchObject({ starttls: 'ok', error: null });
+    expect(result.tls).toMatchObject({ version: 'TLSv1.3', certValid: false, hostnameMatch: true, error: 'CA_MD_TOO_WEAK' });
+    expect(result.tls?.chainSignatures?.[0]).toEqual({ algorithm: 'ecdsa-with-SHA1', hash: 'SHA-1', selfIssued: false });
+    expect(weakCertSignatures(result.tls)).toEqual([{ depth: 0, algorithm: 'ecdsa-with-SHA1', hash: 'SHA-1' }]);
+    expect(describeCertificateError(result.tls?.error, result.tls)?.what).toBe(
+      'the certificate is signed with SHA-1 (ecdsa-with-SHA1), which senders that verify certificates (OpenSSL 3, Postfix, GnuTLS) refuse',
+    );
+  });
+
+  it('through an intermediate: the leaf marked for DANE as not chaining to it (what a DANE-TA match needs), the intermediate unmarked', async () => {
+    const issued = await ca.issue({ names: [EXCHANGE], intermediates: 1, signatureHash: 'SHA-1' });
+    const result = await probe(await serverWith(issued));
+    expect(result.tls).toMatchObject({ certValid: false, error: 'CA_MD_TOO_WEAK' });
+    expect(result.tls?.chainSignatures?.map((s) => [s.hash, s.selfIssued])).toEqual([
+      ['SHA-1', false],
+      ['SHA-256', false],
+      ['SHA-256', true],
+    ]);
+    expect(result.chainDigests?.map((d) => [d.leafChains, d.refusedDigest ?? false])).toEqual([
+      [true, true],
+      [false, false],
+      [false, false],
+    ]);
+  });
+
+  it("a self-signed leaf over SHA-1: its own signature is nobody's concern, it stays DEPTH_ZERO_SELF_SIGNED_CERT", async () => {
+    const result = await probe(await serverWith(await ca.issue({ names: [EXCHANGE], selfSigned: true, signatureHash: 'SHA-1' })));
+    expect(result.tls).toMatchObject({ certValid: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(result.tls?.chainSignatures).toEqual([{ algorithm: 'ecdsa-with-SHA1', hash: 'SHA-1', selfIssued: true }]);
+    expect(weakCertSignatures(result.tls)).toEqual([]);
   });
 });

@@ -115,6 +115,13 @@ export const tlsInfoSchema = z.object({
     .object({ type: z.string(), group: z.string().nullable(), bits: z.number().int().nullable() })
     .nullable()
     .optional(),
+  /**
+   * The signature of each certificate of the chain as verified, leaf first: its algorithm as OpenSSL names
+   * it ("sha256WithRSAEncryption", "ecdsa-with-SHA1", "rsassaPss", else the dotted OID), the digest signed
+   * (null for Ed25519 and unknown algorithms), and whether the certificate issued itself (a root, whose own
+   * signature no verifier checks). Judged by weakCertSignatures (values.ts). Absent: not known (older probes).
+   */
+  chainSignatures: z.array(z.object({ algorithm: z.string(), hash: z.string().nullable(), selfIssued: z.boolean() })).optional(),
 });
 export type TlsInfo = z.infer<typeof tlsInfoSchema>;
 

@@ -55,7 +55,9 @@ export const hostDaneSchema = z.object({
   omitted: z.number().int().optional(),
   /**
    * With `no_match`, what would have matched: `ta_not_sent` when a DANE-TA digest names a
-   * certificate the server leaves out of its chain (RFC 7671 5.2.2 wants it sent). With
+   * certificate the server leaves out of its chain (RFC 7671 5.2.2 wants it sent);
+   * `weak_signature` when a DANE-TA record names a certificate of the chain but one below it
+   * is signed over SHA-1 or MD5, which OpenSSL's verification, and Postfix's, refuses. With
    * `pass`, `ta_not_sent` when the trust anchor that matched is one the server leaves out,
    * supplied by a `2 x 0` record whole (RFC 7672 3.1.2 asks SMTP servers to send it).
    */

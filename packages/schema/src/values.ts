@@ -149,6 +149,13 @@ export interface CertificateErrorWords {
 }
 
 const CHAIN_TO_PUBLIC_CA = 'send the whole chain of a public CA';
+/**
+ * Who refuses a chain signed over SHA-1 or MD5 (openssl s_client at Debian 12's defaults and posttls-finger:
+ * verify error 68, "CA signature digest algorithm too weak"; gnutls-cli: "insecure algorithm"; checked in
+ * apps/cli/test/interop-mta.test.ts).
+ */
+const WEAK_SIGNATURE_REFUSERS = 'senders that verify certificates (OpenSSL 3, Postfix, GnuTLS)';
+const WEAK_SIGNATURE_FIX = 'have it issued again, signed with SHA-256';
 const NOT_A_TRUSTED_ISSUER: CertificateErrorWords = {
   what: 'the chain the server sends does not lead to a CA that senders trust',
   fix: `an intermediate certificate is missing or is not the one that issued it, or the chain comes from a private CA: ${CHAIN_TO_PUBLIC_CA}`,
@@ -214,6 +221,10 @@ const CERTIFICATE_ERROR_WORDS: Readonly<Record<string, CertificateErrorWords>> =
     what: 'the server sent no certificate (anonymous TLS)',
     fix: 'configure a certificate for the MX name',
   },
+  CA_MD_TOO_WEAK: {
+    what: `a certificate of the chain is signed with SHA-1 or MD5, which ${WEAK_SIGNATURE_REFUSERS} refuse`,
+    fix: WEAK_SIGNATURE_FIX,
+  },
 };
 
 /**
@@ -221,9 +232,68 @@ const CERTIFICATE_ERROR_WORDS: Readonly<Record<string, CertificateErrorWords>> =
  * completed handshake (`tls.version` not null; a failed handshake's error is a TLS alert, not this).
  * Shared by the table and the page so that both say the same; null for a code without words (shown as is).
  */
-export function describeCertificateError(code: string | null | undefined): CertificateErrorWords | null {
+export function describeCertificateError(
+  code: string | null | undefined,
+  tls?: Pick<TlsInfo, 'chainSignatures'> | null,
+): CertificateErrorWords | null {
   if (code === null || code === undefined || !Object.hasOwn(CERTIFICATE_ERROR_WORDS, code)) return null;
+  const weak = code === 'CA_MD_TOO_WEAK' ? weakCertSignatures(tls) : [];
+  if (weak.length > 0) {
+    return {
+      what: `${weak.map(weakSignatureWhat).join('; ')}, which ${WEAK_SIGNATURE_REFUSERS} refuse`,
+      fix: WEAK_SIGNATURE_FIX,
+    };
+  }
   return CERTIFICATE_ERROR_WORDS[code] ?? null;
+}
+
+/** "the certificate is signed with SHA-1 (sha1WithRSAEncryption)"; above the leaf, the chain's certificate by its depth. */
+function weakSignatureWhat(weak: WeakCertSignature): string {
+  const which = weak.depth === 0 ? 'the certificate' : `the chain's certificate ${weak.depth} (counting the leaf as 0)`;
+  return `${which} is signed with ${weak.hash} (${weak.algorithm})`;
+}
+
+/**
+ * One weak signature in plain words, for where the chain's verify error does not already say it (a chain
+ * that fails for another reason first, a private CA's under DANE-TA): what it is, and what it costs.
+ */
+export function describeWeakCertSignature(weak: WeakCertSignature): { what: string; effect: string } {
+  return {
+    what: weakSignatureWhat(weak),
+    effect: `${WEAK_SIGNATURE_REFUSERS} refuse it, opportunistic TLS still encrypts; ${WEAK_SIGNATURE_FIX}`,
+  };
+}
+
+/**
+ * Digests OpenSSL 3 rates below 80 bits of security (SHA-1 63, MD5 39), hence below security level 1, its
+ * own default: from level 1 up, certificate verification refuses a signature over them.
+ */
+const REFUSED_SIGNATURE_HASHES = new Set(['MD2', 'MD4', 'MD5', 'SHA-1']);
+
+/** A signature over this digest fails certificate verification in OpenSSL 3 from level 1 up (REFUSED_SIGNATURE_HASHES). */
+export function isRefusedSignatureHash(hash: string | null | undefined): boolean {
+  return hash !== null && hash !== undefined && REFUSED_SIGNATURE_HASHES.has(hash);
+}
+
+/** A certificate of the chain signed over a digest that verifiers refuse (weakCertSignatures). */
+export interface WeakCertSignature {
+  /** 0 for the leaf, 1 for its issuer... as in `tls.chainSignatures`. */
+  depth: number;
+  algorithm: string;
+  hash: string;
+}
+
+/**
+ * The certificates of the chain whose signature is over SHA-1 or MD5, leaf first. A self-issued root is
+ * left out: as OpenSSL's check_auth_level does for the trust anchor, no verifier checks its own signature.
+ */
+export function weakCertSignatures(tls: Pick<TlsInfo, 'chainSignatures'> | null | undefined): WeakCertSignature[] {
+  const weak: WeakCertSignature[] = [];
+  for (const [depth, signature] of (tls?.chainSignatures ?? []).entries()) {
+    if (signature.selfIssued || signature.hash === null || !isRefusedSignatureHash(signature.hash)) continue;
+    weak.push({ depth, algorithm: signature.algorithm, hash: signature.hash });
+  }
+  return weak;
 }
 
 /** The DNS names a certificate covers (its `DNS:` subject alternative names, as `tls.subjectAltNames` keeps them). */

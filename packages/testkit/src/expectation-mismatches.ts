@@ -39,6 +39,7 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     same(`hosts[${i}].ehlo.command`, host.ehlo?.command, wanted.ehloCommand);
     same(`hosts[${i}].starttls`, host.starttls, wanted.starttls);
     same(`hosts[${i}].tls.certValid`, host.tls?.certValid, wanted.certValid);
+    if (wanted.certError !== undefined) same(`hosts[${i}].tls.error`, host.tls?.error ?? null, wanted.certError);
     same(`hosts[${i}].tls.hostnameMatch`, host.tls?.hostnameMatch, wanted.hostnameMatch);
     same(`hosts[${i}].tls.certKey.bits`, host.tls?.certKey?.bits, wanted.certKeyBits);
     same(`hosts[${i}].tls.keyExchange.bits`, host.tls?.keyExchange?.bits, wanted.keyExchangeBits);

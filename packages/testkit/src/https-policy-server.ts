@@ -23,6 +23,8 @@ export interface PolicyServerOptions {
   certPem: string;
   keyPem: string;
   chainPem?: string;
+  /** OpenSSL cipher list; `DEFAULT:@SECLEVEL=0` to serve a certificate signed over SHA-1, which Node refuses to load otherwise. */
+  ciphers?: string;
   behaviour: PolicyServerBehaviour;
 }
 
@@ -88,7 +90,7 @@ export async function startPolicyServer(options: PolicyServerOptions): Promise<P
   const requests: Array<{ path: string; host: string }> = [];
   let connections = 0;
   const server: Server = createServer(
-    { cert: options.chainPem ?? options.certPem, key: options.keyPem },
+    { cert: options.chainPem ?? options.certPem, key: options.keyPem, ...(options.ciphers ? { ciphers: options.ciphers } : {}) },
     (req: IncomingMessage, res) => {
       requests.push({ path: req.url ?? '', host: req.headers.host ?? '' });
       play(options.behaviour, res);

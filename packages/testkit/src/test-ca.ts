@@ -33,6 +33,12 @@ export interface IssueOptions {
   intermediates?: number;
   /** The leaf's key: ECDSA P-256 by default; RSA of a given size for key-strength and RSA-only cipher tests. */
   key?: LeafKeySpec;
+  /**
+   * The digest its issuer signs the leaf over (ECDSA): SHA-256 by default; SHA-1 for the refused-digest
+   * tests (OpenSSL's "CA signature digest algorithm too weak"). A server must run at security level 0 to
+   * load such a certificate.
+   */
+  signatureHash?: 'SHA-1' | 'SHA-256' | 'SHA-384';
 }
 
 export type LeafKeySpec = { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' } | { type: 'rsa'; bits: number };
@@ -160,7 +166,8 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ];
     const subject = `CN=${dnEscape(first)}`;
-    const common = { serialNumber: randomSerial(), notBefore, notAfter, signingAlgorithm: SIGNING };
+    const signingAlgorithm: webcrypto.EcdsaParams = { ...SIGNING, hash: req.signatureHash ?? SIGNING.hash };
+    const common = { serialNumber: randomSerial(), notBefore, notAfter, signingAlgorithm };
     let leaf: x509.X509Certificate;
     if (issuer === null) {
       leaf = await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: subject, keys, extensions });

@@ -37,6 +37,8 @@ export interface WorldCertSpec {
   intermediates?: number;
   /** The leaf's key; ECDSA P-256 by default. */
   key?: LeafKeySpec;
+  /** The digest its issuer signs the leaf over: SHA-256 by default (a SHA-1 one needs the host's `tls.ciphers` at level 0). */
+  signatureHash?: 'SHA-1' | 'SHA-256' | 'SHA-384';
 }
 
 /**
@@ -91,6 +93,8 @@ export interface HostExpectation {
   ehloCommand?: 'EHLO' | 'HELO';
   starttls?: StarttlsStatus;
   certValid?: boolean;
+  /** hosts[].tls.error: OpenSSL's verify code; null: none. */
+  certError?: string | null;
   hostnameMatch?: boolean;
   /** hosts[].tls.certKey.bits and hosts[].tls.keyExchange.bits: the sizes of the handshake's keys. */
   certKeyBits?: number;

@@ -56,12 +56,12 @@ const DEFAULT_PORT_ATTEMPTS = 10;
 const DEFAULT_START_CONCURRENCY = 256;
 
 function certKey(c: WorldCertSpec): string {
-  return JSON.stringify([c.names, c.variant ?? 'valid', c.intermediates ?? 0, c.key ?? null]);
+  return JSON.stringify([c.names, c.variant ?? 'valid', c.intermediates ?? 0, c.key ?? null, c.signatureHash ?? null]);
 }
 
 function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
   const now = Date.now();
-  const key = c.key ? { key: c.key } : {};
+  const key = { ...(c.key ? { key: c.key } : {}), ...(c.signatureHash ? { signatureHash: c.signatureHash } : {}) };
   switch (c.variant ?? 'valid') {
     case 'expired':
       return ca.issue({
@@ -216,6 +216,7 @@ async function startPolicyServersOnSharedPort(
           certPem: s.cert.certPem,
           keyPem: s.cert.keyPem,
           chainPem: s.cert.chainPem,
+          ...(s.spec.cert.signatureHash === 'SHA-1' ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
           behaviour: s.spec.behaviour,
         });
         started.push(handle);

@@ -28,6 +28,8 @@ const WORDS: Record<string, string> = {
   fetch_tls_name_mismatch: 'The certificate of the policy host does not cover its name (mta-sts.<domain>).',
   fetch_tls_expired: 'The certificate of the policy host has expired.',
   fetch_tls_not_yet_valid: 'The certificate of the policy host is not valid yet.',
+  fetch_tls_weak_signature:
+    'A certificate of the policy host is signed with SHA-1 or MD5, which senders refuse when they verify it (OpenSSL 3, Postfix, GnuTLS): have it issued again, signed with SHA-256.',
   fetch_tls_failed: 'The TLS handshake with the policy host failed.',
   fetch_connect_refused: 'The policy host refused the HTTPS connection.',
   fetch_connect_unreachable: 'The policy host could not be reached.',

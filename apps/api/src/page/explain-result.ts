@@ -243,7 +243,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     const key = `${host.exchange} ${tls.certValid ? '' : (tls.error ?? '')} ${tls.hostnameMatch ? '' : 'name'}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const words = tls.certValid ? null : describeCertificateError(tls.error);
+    const words = tls.certValid ? null : describeCertificateError(tls.error, tls);
     const names = certificateNamesText(tls, PAGE_NAMES_SHOWN);
     const trust = tls.certValid
       ? null

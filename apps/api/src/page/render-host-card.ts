@@ -4,8 +4,10 @@ import {
   DANE_VOUCHES_WORDS,
   describeCertificateError,
   describeTlsKeyWeakness,
+  describeWeakCertSignature,
   isDeprecatedTlsVersion,
   tlsKeyWeaknesses,
+  weakCertSignatures,
 } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
@@ -56,7 +58,11 @@ function keyName(key: { type: string; bits: number | null }, detail: string | nu
   return `${key.type}${key.bits !== null ? ` ${key.bits}-bit` : ''}${detail !== null ? ` (${detail})` : ''}`;
 }
 
-/** The certificate's key and the key exchange, with what any key too small costs senders (tlsKeyWeaknesses). */
+/**
+ * The certificate's key, the key exchange and the certificate's signature, with what any key too small
+ * (tlsKeyWeaknesses) or any signature over SHA-1 or MD5 (weakCertSignatures) costs senders; a weak
+ * signature that is the chain's verify error is explained in the Chain row instead.
+ */
 function renderKeys(tls: TlsFacts): SafeHtml | null {
   // null (not absent): the handshake was described and had no ephemeral key, TLS 1.2's RSA key transport.
   const noEphemeralKey = tls.keyExchange === null && tls.version !== null;
@@ -64,13 +70,18 @@ function renderKeys(tls: TlsFacts): SafeHtml | null {
     tls.certKey ? `certificate ${keyName(tls.certKey, tls.certKey.curve)}` : null,
     tls.keyExchange ? `exchange ${keyName(tls.keyExchange, tls.keyExchange.group)}` : null,
     noEphemeralKey ? 'exchange RSA key transport (no forward secrecy)' : null,
+    tls.chainSignatures?.[0] ? `signature ${tls.chainSignatures[0].algorithm}` : null,
   ].filter((part): part is string => part !== null);
   if (parts.length === 0) return null;
   const weak = tlsKeyWeaknesses(tls).map((weakness) => {
     const { what, effect } = describeTlsKeyWeakness(weakness);
     return html`<br /><span class="tag warn">${what}</span> ${effect}`;
   });
-  return html`<span class="mono">${parts.join(' · ')}</span>${weak}`;
+  const weakSignatures = (tls.error === 'CA_MD_TOO_WEAK' ? [] : weakCertSignatures(tls)).map((signature) => {
+    const { what, effect } = describeWeakCertSignature(signature);
+    return html`<br /><span class="tag warn">${what}</span> ${effect}`;
+  });
+  return html`<span class="mono">${parts.join(' · ')}</span>${weak}${weakSignatures}`;
 }
 
 /** One probed host as a card: what it said at each step, its certificate, and its timings. `now` dates the expiry. */
@@ -146,7 +157,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
           >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
         >${!tls.hostnameMatch && names !== null ? html` it names <span class="mono">${names}</span>` : ''}`,
     );
-    const words = tls.certValid ? null : describeCertificateError(tls.error);
+    const words = tls.certValid ? null : describeCertificateError(tls.error, tls);
     row(
       'Chain',
       html`<span class="tag ${tls.certValid ? 'ok' : problemTone}">${tls.certValid ? 'trusted' : 'not trusted'}</span

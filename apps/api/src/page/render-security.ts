@@ -71,6 +71,11 @@ the host's chain file, so that every DANE sender can authenticate the host.`;
 
 /** What a DANE reason means for the people who run the mail host. */
 function daneReasonWords(reason: string | null, hint?: string): SafeHtml {
+  if (reason === 'no_match' && hint === 'weak_signature') {
+    return html`A DANE-TA (2) record names a certificate of the host's chain, but a certificate below it is signed with SHA-1 (or
+    MD5), which senders refuse when they verify the chain (OpenSSL 3, and Postfix with it: "CA signature digest algorithm too
+    weak"). Have the certificate issued again, signed with SHA-256.`;
+  }
   if (reason === 'no_match' && hint === 'ta_not_sent') {
     return html`A DANE-TA (2) record names a certificate authority the host does not send in its chain: senders only match
     certificates the server presents (RFC 7671 5.2.2). Add that certificate to the host's chain file, or publish a record for a

@@ -32,7 +32,8 @@ export const danePart: Part = (result, colors) => {
   if (state === 'fail') {
     const failed = result.hosts.find((host) => host.dane?.status === 'fail' || host.dane?.status === 'dns_error');
     const reason = failed?.dane?.reason;
-    // ta_not_sent: the TLSA's trust anchor is missing from the chain the server sends (RFC 7671 5.2.2).
+    // ta_not_sent: the TLSA's trust anchor is missing from the chain the server sends (RFC 7671 5.2.2);
+    // weak_signature: it is sent, but a certificate below it is signed over SHA-1 or MD5.
     const hint = failed?.dane?.hint ? `, ${failed.dane.hint}` : '';
     return colors.red(reason ? `${word} (${failed.exchange}: ${reason}${hint})` : word);
   }

@@ -4,10 +4,12 @@ import {
   DANE_VOUCHES_WORDS,
   describeCertificateError,
   describeTlsKeyWeakness,
+  describeWeakCertSignature,
   isDeprecatedTlsVersion,
   parkedDomainGaps,
   repeatedOriginName,
   tlsKeyWeaknesses,
+  weakCertSignatures,
 } from '@mxv/schema/values';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
@@ -149,7 +151,18 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     const oldVersion = isDeprecatedTlsVersion(host.tls?.version);
     const weakKeys = tlsKeyWeaknesses(host.tls);
     const certificate = certificateWords(host);
-    if (said === null && !legacyTls && !oldVersion && weakKeys.length === 0 && certificate === null) continue;
+    // A verify error of CA_MD_TOO_WEAK already says which signature (certificateWords).
+    const weakSignatures = host.tls?.error === 'CA_MD_TOO_WEAK' ? [] : weakCertSignatures(host.tls);
+    if (
+      said === null &&
+      !legacyTls &&
+      !oldVersion &&
+      weakKeys.length === 0 &&
+      weakSignatures.length === 0 &&
+      certificate === null
+    ) {
+      continue;
+    }
     seen.add(key);
     const where = host.port === 25 && host.tlsMode !== 'implicit' ? host.ip : `${host.ip}:${portText(host)}`;
     if (said !== null) {
@@ -163,6 +176,10 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
       lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${what}, ${effect}`)}`);
     }
     if (certificate !== null) lines.push(`  ${colors.dim(where)}  certificate: ${colors.yellow(certificate)}`);
+    for (const weak of weakSignatures) {
+      const { what, effect } = describeWeakCertSignature(weak);
+      lines.push(`  ${colors.dim(where)}  certificate: ${colors.yellow(`${what}: ${effect}`)}`);
+    }
   }
   return lines;
 }
@@ -181,7 +198,7 @@ function certificateWords(host: HostResult): string | null {
   const dane = host.dane?.status === 'pass';
   const parts: string[] = [];
   if (!tls.certValid) {
-    const words = describeCertificateError(tls.error);
+    const words = describeCertificateError(tls.error, tls);
     const code = tls.error ?? 'not trusted';
     parts.push(words === null ? code : dane ? `${words.what} (${code})` : `${words.what} (${code}): ${words.fix}`);
   }

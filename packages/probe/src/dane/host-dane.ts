@@ -1,7 +1,7 @@
 import type { HostDane, HostResult, TlsaRecord } from '@mxv/schema';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
-import { anchoredUnsent, isUsableTlsa, matchesUnsentAnchor, matchTlsa } from './match-tlsa.js';
+import { anchoredUnsent, isUsableTlsa, matchesAboveRefusedDigest, matchesUnsentAnchor, matchTlsa } from './match-tlsa.js';
 import type { TlsaCandidate, TlsaLookup } from './tlsa-lookup.js';
 
 /** What DANE needs of one host beyond its TLSA answer. */
@@ -73,7 +73,8 @@ export function hostDane(lookup: TlsaLookup, facts: DaneHostFacts, maxShownDataB
   );
   if (matched === null) {
     const failed = listed('fail', 'no_match', null);
-    if (matchesUnsentAnchor(lookup.records, facts.chainDigests)) failed.hint = 'ta_not_sent';
+    if (matchesAboveRefusedDigest(lookup.records, facts.chainDigests)) failed.hint = 'weak_signature';
+    else if (matchesUnsentAnchor(lookup.records, facts.chainDigests)) failed.hint = 'ta_not_sent';
     return failed;
   }
   const passed = listed('pass', null, shown(matched, maxShownDataBytes));

@@ -153,6 +153,23 @@ export function anchoredUnsent(record: TlsaCandidate, chain: readonly ChainDiges
 }
 
 /**
+ * Whether a usable DANE-TA record matches a certificate of the chain that the
+ * leaf does not chain up to only because a certificate below it is signed over
+ * SHA-1 or MD5, which OpenSSL's verification (Postfix's DANE-TA among it)
+ * refuses. Said beside `no_match`: the record is right, the signature is not.
+ */
+export function matchesAboveRefusedDigest(records: readonly TlsaCandidate[], chain: readonly ChainDigest[]): boolean {
+  return records.some(
+    (record) =>
+      record.usage === DANE_TA &&
+      isUsableTlsa(record) &&
+      chain.some(
+        (cert, depth) => matchesCert(record, cert) && chain.slice(0, depth).some((below) => below.refusedDigest === true),
+      ),
+  );
+}
+
+/**
  * Whether a usable DANE-TA digest would match a certificate the leaf chains up
  * to but the server did not send (only this machine's trust store had it): the
  * commonest DANE-TA mistake (a TLSA for the root of a chain served without it).

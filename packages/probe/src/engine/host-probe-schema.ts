@@ -28,6 +28,11 @@ export const chainDigestSchema = z.object({
    * carry that missing issuer, and its signature is checked against these bytes.
    */
   issuerlessDer: z.string().optional(),
+  /**
+   * The certificate's own signature is over SHA-1 or MD5, which OpenSSL's verification refuses
+   * (cert-chain-digests.ts); absent otherwise, and in probes cached by an older mxv.
+   */
+  refusedDigest: z.literal(true).optional(),
 });
 
 /**

@@ -1,6 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type * as tls from 'node:tls';
+import { isRefusedSignatureHash } from '@mxv/schema/values';
 import type { ChainDigest } from '../engine/host-types.js';
+import { certSignature } from './cert-signature.js';
 
 function digest(algorithm: 'sha256' | 'sha512', bytes: Buffer): string {
   return createHash(algorithm).update(bytes).digest('hex');
@@ -41,6 +43,14 @@ export function sentFingerprints(leaf: X509Certificate | undefined, max: number)
   return sent;
 }
 
+/**
+ * Signed over SHA-1 or MD5: OpenSSL refuses such a signature in a chain it verifies (verify error 68) at
+ * any security level above 0, and Postfix's DANE-TA verification with it (apps/cli/test/interop-dnssec-dane.test.ts).
+ */
+function refusedDigest(cert: X509Certificate): boolean {
+  return isRefusedSignatureHash(certSignature(cert.raw)?.hash);
+}
+
 /** Issued by itself (a root): the end of a chain, with nothing above it to look for. */
 function selfIssued(cert: X509Certificate): boolean {
   try {
@@ -63,7 +73,8 @@ export interface ChainDigestBounds {
  * is compared by the SHA-256 of its data, which is equal exactly when the bytes
  * are. `leafChains` says whether the leaf chains up to that certificate by
  * issuer names and signatures with every certificate below it within its dates
- * (what a DANE-TA match needs, RFC 7671 5.2.2); it is computed here, once per
+ * and signed over no refused digest (what a DANE-TA match needs, RFC 7671
+ * 5.2.2, as OpenSSL verifies it); it is computed here, once per
  * probe, because the chain's DER is not kept. `sent` says whether the server
  * sent the certificate (`sentFingerprints`): a DANE-TA digest must match one it
  * sent (RFC 7671 5.2.2), not a root only this machine's trust store holds.
@@ -71,7 +82,8 @@ export interface ChainDigestBounds {
  * When nothing in the chain issued its last certificate (the server left out a
  * root that no local trust store holds, as a private CA's usually is), that
  * certificate's DER is kept as `issuerlessDer`, if the leaf chains up to it, it
- * is within its dates and it is no larger than `maxIssuerlessCertBytes`: a
+ * is within its dates, its own signature is over no refused digest and it is no
+ * larger than `maxIssuerlessCertBytes`: a
  * DANE-TA record of matching type Full(0) carries the missing anchor whole and
  * may stand for it (RFC 7671 5.2.2), which only a signature check can tell.
  */
@@ -94,7 +106,7 @@ export function chainDigests(
     const cert = certs[i] as X509Certificate;
     if (i > 0) {
       const below = certs[i - 1] as X509Certificate;
-      chainsSoFar = chainsSoFar && withinDates(below, now) && issuedAndSigned(below, cert);
+      chainsSoFar = chainsSoFar && withinDates(below, now) && !refusedDigest(below) && issuedAndSigned(below, cert);
     }
     const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
     digests.push({
@@ -104,6 +116,7 @@ export function chainDigests(
       spkiSha512: digest('sha512', spki),
       leafChains: chainsSoFar,
       sent: sent.has(cert.fingerprint256),
+      ...(refusedDigest(cert) ? { refusedDigest: true as const } : {}),
     });
   }
   const top = certs.at(-1);
@@ -113,6 +126,7 @@ export function chainDigests(
     topDigest?.leafChains === true &&
     top.raw.length <= bounds.maxIssuerlessCertBytes &&
     withinDates(top, now) &&
+    !refusedDigest(top) &&
     !selfIssued(top)
   ) {
     topDigest.issuerlessDer = top.raw.toString('base64');

@@ -1,8 +1,10 @@
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { TlsInfo } from '@mxv/schema';
+import { weakCertSignatures } from '@mxv/schema/values';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
+import { certSignature } from './cert-signature.js';
 import { stripControls, truncateUtf8 } from './reply-text.js';
 
 export interface TlsInspection {
@@ -102,6 +104,47 @@ function chainLength(leaf: tls.DetailedPeerCertificate, max: number): number {
   return seen.size;
 }
 
+type ChainSignature = NonNullable<TlsInfo['chainSignatures']>[number];
+
+/**
+ * Self-issued (RFC 5280 3.2): its subject is its issuer. Not X509Certificate.checkIssued, which also wants
+ * keyCertSign in the key usage, and so says no for the self-signed leaf of a mail server.
+ */
+function issuedItself(raw: Buffer): boolean {
+  try {
+    const cert = new X509Certificate(raw);
+    return cert.subject === cert.issuer;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The signature of each certificate of the chain Node built (leaf first, bounded, as chainLength walks it).
+ * Node links a root it completed the chain with to itself; the top of a chain it could not complete (a
+ * self-signed leaf, a private root the server sent) is asked directly. A signature whose frame does not
+ * read ends the list rather than be guessed.
+ */
+function chainSignatures(leaf: tls.DetailedPeerCertificate, max: number): ChainSignature[] {
+  const signatures: ChainSignature[] = [];
+  const seen = new Set<tls.DetailedPeerCertificate>();
+  let cert: tls.DetailedPeerCertificate | undefined = leaf;
+  while (cert && Buffer.isBuffer(cert.raw) && !seen.has(cert) && seen.size < max) {
+    seen.add(cert);
+    const next: tls.DetailedPeerCertificate | undefined = cert.issuerCertificate;
+    const selfIssued =
+      next === cert ||
+      (next !== undefined && next.fingerprint256 === cert.fingerprint256) ||
+      ((next === undefined || Object.keys(next).length === 0) && issuedItself(cert.raw));
+    const signature = certSignature(cert.raw);
+    if (signature === null) break;
+    signatures.push({ ...signature, selfIssued });
+    if (selfIssued) break;
+    cert = next;
+  }
+  return signatures;
+}
+
 /** The leaf as an X509Certificate whose issuer links are only what the server sent (see sentFingerprints). */
 function peerX509(socket: tls.TLSSocket): X509Certificate | undefined {
   try {
@@ -179,7 +222,8 @@ function authorizationCode(socket: tls.TLSSocket): string | null {
 }
 
 /**
- * Describe a completed handshake. `certValid` is the chain and the dates only:
+ * Describe a completed handshake. `certValid` is the chain and the dates only (and, as
+ * senders verify a chain, no signature in it over SHA-1 or MD5):
  * the connection is made with rejectUnauthorized false and a checkServerIdentity
  * that accepts everything, so socket.authorized carries exactly that, and the
  * name is judged separately (hostnameMatch).
@@ -212,15 +256,18 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
     commonName: firstValue(peer.subject?.CN as DnValue),
     subjectAltName: peer.subjectaltname ?? null,
   };
-  const certValid = socket.authorized;
   const leaf = peerX509(socket);
+  const described = describeCertificate(peer, leaf, bounds);
+  // The handshake runs at security level 0, which accepts any digest; senders verify at 1 or more, where
+  // OpenSSL, and Postfix and GnuTLS with it, refuse a chain signed over SHA-1 or MD5 (verify error 68).
+  const refusedDigest = socket.authorized && weakCertSignatures(described).length > 0;
   return {
     tls: {
       ...base,
-      certValid,
+      certValid: socket.authorized && !refusedDigest,
       hostnameMatch: certCoversName(certIdentity, exchange),
-      error: authorizationCode(socket),
-      ...describeCertificate(peer, leaf, bounds),
+      error: refusedDigest ? 'CA_MD_TOO_WEAK' : authorizationCode(socket),
+      ...described,
     },
     certIdentity,
     chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf, bounds.maxCertChain)),
@@ -240,7 +287,15 @@ export function describeCertificate(
   bounds: TlsInspectBounds,
 ): Pick<
   TlsInfo,
-  'notAfter' | 'notBefore' | 'subject' | 'issuer' | 'subjectAltNames' | 'fingerprintSha256' | 'chainLength' | 'certKey'
+  | 'notAfter'
+  | 'notBefore'
+  | 'subject'
+  | 'issuer'
+  | 'subjectAltNames'
+  | 'fingerprintSha256'
+  | 'chainLength'
+  | 'certKey'
+  | 'chainSignatures'
 > {
   return {
     notAfter: isoDate(peer.valid_to),
@@ -251,5 +306,6 @@ export function describeCertificate(
     fingerprintSha256: peer.fingerprint256 ?? null,
     chainLength: chainLength(peer, bounds.maxCertChain),
     certKey: describeCertKey(leaf, peer),
+    chainSignatures: chainSignatures(peer, bounds.maxCertChain),
   };
 }

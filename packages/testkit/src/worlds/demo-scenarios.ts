@@ -341,6 +341,28 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: oneMx('weak-rsa.test', 'mx.weak-rsa.test', 'weak-rsa'),
   },
   {
+    name: 'sha1-signed.test',
+    description:
+      'a certificate its CA signed with SHA-1: OpenSSL 3, Postfix and GnuTLS refuse it when they verify (CA_MD_TOO_WEAK), MTA-STS fails',
+    expect: {
+      verdict: 'ok',
+      checks: allTrue,
+      hosts: [{ starttls: 'ok', certValid: false, certError: 'CA_MD_TOO_WEAK', hostnameMatch: true }],
+    },
+    hosts: [
+      {
+        slot: 35,
+        id: 'sha1-signed',
+        behaviour: 'esmtp',
+        hostname: 'mx.sha1-signed.test',
+        cert: { names: ['mx.sha1-signed.test'], signatureHash: 'SHA-1' },
+        // A server at OpenSSL's default level refuses to load such a certificate.
+        tls: { ciphers: 'DEFAULT:@SECLEVEL=0' },
+      },
+    ],
+    records: oneMx('sha1-signed.test', 'mx.sha1-signed.test', 'sha1-signed'),
+  },
+  {
     name: 'self-signed.test',
     description: 'self-signed certificate',
     expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: false, hostnameMatch: true }] },
@@ -679,6 +701,33 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: {
       ...oneMx('dane-self-signed.test', 'mx.dane-self-signed.test', 'dane-self-signed'),
       [tlsaOf('mx.dane-self-signed.test')]: [tlsaEe('dane-self-signed')],
+    },
+  },
+  {
+    name: 'dane-ta-sha1.test',
+    description:
+      'TLSA 2 1 1 matches the intermediate the server sends, but it signed the leaf with SHA-1: DANE senders on OpenSSL (Postfix) refuse the chain',
+    expect: {
+      verdict: 'ok',
+      mxDnssec: 'secure',
+      dane: 'fail',
+      hosts: [{ dane: 'fail', daneReason: 'no_match', daneHint: 'weak_signature', certError: 'CA_MD_TOO_WEAK' }],
+    },
+    hosts: [
+      {
+        slot: 36,
+        id: 'dane-ta-sha1',
+        behaviour: 'esmtp',
+        hostname: 'mx.dane-ta-sha1.test',
+        cert: { names: ['mx.dane-ta-sha1.test'], intermediates: 1, signatureHash: 'SHA-1' },
+        tls: { ciphers: 'DEFAULT:@SECLEVEL=0' },
+      },
+    ],
+    records: {
+      ...oneMx('dane-ta-sha1.test', 'mx.dane-ta-sha1.test', 'dane-ta-sha1'),
+      [tlsaOf('mx.dane-ta-sha1.test')]: [
+        { type: 'TLSA', host: 'dane-ta-sha1', of: 'issuer', usage: 2, selector: 1, matchingType: 1 },
+      ],
     },
   },
   {
