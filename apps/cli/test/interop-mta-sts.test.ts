@@ -58,7 +58,7 @@ interface StsCase {
   /** What `mta-sts.<domain>` serves on port 443; undefined: the name has no address. */
   serve?: PolicyServerBehaviour;
   /** Another certificate than one of the test CA for the name: self-signed, for another name, or signed over SHA-1. */
-  cert?: 'self-signed' | 'wrong-name' | 'sha1';
+  cert?: 'self-signed' | 'wrong-name' | 'sha1' | 'rsa1024';
   /** Instead of `serve`: a virtual host of the shared nginx (on one address for all such cases). */
   nginx?: NginxSite;
   /** What mxv says. */
@@ -121,6 +121,8 @@ const CASES: StsCase[] = [
   },
   { name: 'self-signed', serve: policy(...ENFORCE), cert: 'self-signed', status: 'invalid', error: 'fetch_tls_untrusted' },
   { name: 'sha1-signed', serve: policy(...ENFORCE), cert: 'sha1', status: 'invalid', error: 'fetch_tls_weak_signature' },
+  // Python's ssl on Debian verifies at OpenSSL's level 2, which refuses a 1024-bit key: so does mxv's fetch.
+  { name: 'rsa1024', serve: policy(...ENFORCE), cert: 'rsa1024', status: 'invalid', error: 'fetch_tls_weak_key' },
   { name: 'wrong-name', serve: policy(...ENFORCE), cert: 'wrong-name', status: 'invalid' },
   { name: 'huge', serve: { kind: 'huge', bytes: 10 * 1024 * 1024 }, status: 'invalid', error: 'fetch_too_large' },
   { name: 'no-version', serve: policy('mode: enforce', 'mx: mx.example.test', 'max_age: 86400'), status: 'invalid' },
@@ -322,7 +324,12 @@ describe.skipIf(reason !== null)('MTA-STS: mxv against postfix-mta-sts-resolver 
       records[`mta-sts.${domain}`] = [{ type: 'A', address: ip }];
       const names = c.cert === 'wrong-name' ? ['mta-sts.elsewhere.test'] : [`mta-sts.${domain}`];
       const sha1 = c.cert === 'sha1';
-      const issued = await ca.issue({ names, selfSigned: c.cert === 'self-signed', ...(sha1 ? { signatureHash: 'SHA-1' } : {}) });
+      const issued = await ca.issue({
+        names,
+        selfSigned: c.cert === 'self-signed',
+        ...(sha1 ? { signatureHash: 'SHA-1' } : {}),
+        ...(c.cert === 'rsa1024' ? { key: { type: 'rsa', bits: 1024 } } : {}),
+      });
       servers.push(
         await startPolicyServer({
           host: ip,

@@ -176,8 +176,9 @@ export function classifyPolicyFetchError(error: unknown): string {
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'fetch_tls_name_mismatch';
   if (code === 'CERT_HAS_EXPIRED') return 'fetch_tls_expired';
   if (code === 'CERT_NOT_YET_VALID') return 'fetch_tls_not_yet_valid';
-  // Verify error 68, which Node has no name for (its code is UNSPECIFIED): only OpenSSL's text says it.
+  // Verify errors 66 to 68, which Node has no names for (its code is UNSPECIFIED): only OpenSSL's text says which.
   if (code === 'UNSPECIFIED' && /digest algorithm too weak/i.test(errorMessage(error))) return 'fetch_tls_weak_signature';
+  if (code === 'UNSPECIFIED' && /certificate key too weak/i.test(errorMessage(error))) return 'fetch_tls_weak_key';
   if (code === 'ECONNREFUSED') return 'fetch_connect_refused';
   if (UNREACHABLE.has(code)) return 'fetch_connect_unreachable';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'fetch_connection_reset';

@@ -28,6 +28,8 @@ const WORDS: Record<string, string> = {
   fetch_tls_name_mismatch: 'The certificate of the policy host does not cover its name (mta-sts.<domain>).',
   fetch_tls_expired: 'The certificate of the policy host has expired.',
   fetch_tls_not_yet_valid: 'The certificate of the policy host is not valid yet.',
+  fetch_tls_weak_key:
+    'A certificate of the policy host has a key too small for OpenSSL security level 2 (RSA under 2048 bits, curves under 224), the default of Debian, Ubuntu and RHEL, where MTA-STS resolvers run: they refuse it. Use a 2048-bit RSA or an EC key.',
   fetch_tls_weak_signature:
     'A certificate of the policy host is signed with SHA-1 or MD5, which senders refuse when they verify it (OpenSSL 3, Postfix, GnuTLS): have it issued again, signed with SHA-256.',
   fetch_tls_failed: 'The TLS handshake with the policy host failed.',

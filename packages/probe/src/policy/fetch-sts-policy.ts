@@ -11,6 +11,14 @@ import type { DnsResolver } from '../dns/dns-types.js';
 export const STS_POLICY_PATH = '/.well-known/mta-sts.txt';
 const HTTPS_PORT = 443;
 
+/**
+ * The policy is fetched at OpenSSL security level 2, the default of Debian, Ubuntu and RHEL, where the
+ * MTA-STS resolvers senders run live (postfix-mta-sts-resolver on Python's ssl): a policy host with a
+ * 1024-bit RSA key, or a chain signed over SHA-1, gets no policy from them, and so from mxv (Node's own
+ * default is level 1, which takes the key). Checked in apps/cli/test/interop-mta-sts.test.ts.
+ */
+const POLICY_FETCH_CIPHERS = 'DEFAULT:@SECLEVEL=2';
+
 export interface StsFetchBounds {
   mtaStsFetchTimeoutMs: number;
   mtaStsMaxPolicyBytes: number;
@@ -116,6 +124,7 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
       headers: { Host: host, Accept: 'text/plain', 'Accept-Encoding': 'identity', 'User-Agent': 'mxv' },
       agent: false,
       rejectUnauthorized: true,
+      ciphers: POLICY_FETCH_CIPHERS,
       maxHeaderSize: bounds.mtaStsMaxHeaderBytes,
       signal,
       ...(this.#ca ? { ca: this.#ca } : {}),
