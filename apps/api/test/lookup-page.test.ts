@@ -328,6 +328,21 @@ describe('lookup page', () => {
     );
   });
 
+  it('a name mismatch owed to a partial wildcard: the Name match row and the problems note say how senders match a wildcard', async () => {
+    const domain = 'partial-wildcard.test';
+    const base = hostileHost(domain);
+    const tls = {
+      ...(base.tls as NonNullable<HostResult['tls']>),
+      hostnameMatch: false,
+      subjectAltNames: ['DNS:mx*.example.test'],
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [{ ...base, tls }] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    const words = 'a wildcard matches only as the whole first label (*.example.com), as senders match it (RFC 9525 6.3)';
+    expect(body).toContain(`it names <span class="mono">mx*.example.test</span>: ${words}`);
+    expect(body).toContain(`(it names mx*.example.test: ${words})`);
+  });
+
   it('the keys of the handshake in the host card, and what a key too small costs senders', async () => {
     const domain = 'weak-dh.test';
     const base = hostileHost(domain);

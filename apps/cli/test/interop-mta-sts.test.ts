@@ -58,7 +58,7 @@ interface StsCase {
   /** What `mta-sts.<domain>` serves on port 443; undefined: the name has no address. */
   serve?: PolicyServerBehaviour;
   /** Another certificate than one of the test CA for the name: self-signed, for another name, or signed over SHA-1. */
-  cert?: 'self-signed' | 'wrong-name' | 'sha1' | 'rsa1024';
+  cert?: 'self-signed' | 'wrong-name' | 'partial-wildcard' | 'sha1' | 'rsa1024';
   /** Instead of `serve`: a virtual host of the shared nginx (on one address for all such cases). */
   nginx?: NginxSite;
   /** What mxv says. */
@@ -124,6 +124,14 @@ const CASES: StsCase[] = [
   // Python's ssl on Debian verifies at OpenSSL's level 2, which refuses a 1024-bit key: so does mxv's fetch.
   { name: 'rsa1024', serve: policy(...ENFORCE), cert: 'rsa1024', status: 'invalid', error: 'fetch_tls_weak_key' },
   { name: 'wrong-name', serve: policy(...ENFORCE), cert: 'wrong-name', status: 'invalid' },
+  // RFC 9525 6.3: a wildcard only as the whole left-most label; Node alone would match `mta-*.`.
+  {
+    name: 'partial-wildcard',
+    serve: policy(...ENFORCE),
+    cert: 'partial-wildcard',
+    status: 'invalid',
+    error: 'fetch_tls_name_mismatch',
+  },
   { name: 'huge', serve: { kind: 'huge', bytes: 10 * 1024 * 1024 }, status: 'invalid', error: 'fetch_too_large' },
   { name: 'no-version', serve: policy('mode: enforce', 'mx: mx.example.test', 'max_age: 86400'), status: 'invalid' },
   {
@@ -322,7 +330,12 @@ describe.skipIf(reason !== null)('MTA-STS: mxv against postfix-mta-sts-resolver 
       // From .100 up: clear of the DNS server at .53, room for 150 scenarios.
       const ip = `${block}.${100 + index}`;
       records[`mta-sts.${domain}`] = [{ type: 'A', address: ip }];
-      const names = c.cert === 'wrong-name' ? ['mta-sts.elsewhere.test'] : [`mta-sts.${domain}`];
+      const names =
+        c.cert === 'wrong-name'
+          ? ['mta-sts.elsewhere.test']
+          : c.cert === 'partial-wildcard'
+            ? [`mta-*.${domain}`]
+            : [`mta-sts.${domain}`];
       const sha1 = c.cert === 'sha1';
       const issued = await ca.issue({
         names,

@@ -100,6 +100,7 @@ const ip = {
   privateChain: `${block}.21`,
   privateRoot: `${block}.22`,
   sha1Signed: `${block}.23`,
+  partialWildcard: `${block}.24`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -128,6 +129,7 @@ const NAMES = {
   privateChain: 'mx21.interop.test',
   privateRoot: 'mx22.interop.test',
   sha1Signed: 'mx23.interop.test',
+  partialWildcard: 'mx24.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -286,6 +288,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const weakDhCert = await certFiles(ca, 'mx20', [NAMES.weakDh], { key: { type: 'rsa', bits: 2048 } });
     // A leaf the trusted CA signed over SHA-1, as old private CAs and appliances still issue them.
     const sha1SignedCert = await certFiles(ca, 'mx23', [NAMES.sha1Signed], { signatureHash: 'SHA-1' });
+    // A wildcard inside the first label, which a private CA may still issue (public CAs may not).
+    const partialWildcardCert = await certFiles(ca, 'mx24', ['mx2*.interop.test']);
     const dh1024File = join(dir, 'dh1024.pem');
     writeFileSync(dh1024File, modpDhParametersPem('modp2'));
     const day = 86_400_000;
@@ -350,6 +354,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         [NAMES.weakDh]: [{ type: 'A', address: ip.weakDh }],
         'sha1-signed.interop.test': mx(NAMES.sha1Signed),
         [NAMES.sha1Signed]: [{ type: 'A', address: ip.sha1Signed }],
+        'partial-wildcard.interop.test': mx(NAMES.partialWildcard),
+        [NAMES.partialWildcard]: [{ type: 'A', address: ip.partialWildcard }],
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
           ...(ipv6Loopback25 ? [{ type: 'AAAA' as const, address: '::1' }] : []),
@@ -443,6 +449,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
             tls: sha1SignedCert,
             smtpdOptions: { tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0' },
           },
+          { ip: ip.partialWildcard, hostname: NAMES.partialWildcard, tls: partialWildcardCert },
           // A server that asks senders for a client certificate (mxv has none to give).
           { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
           // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
@@ -505,6 +512,7 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'weak-rsa.interop.test',
       'weak-dh.interop.test',
       'sha1-signed.interop.test',
+      'partial-wildcard.interop.test',
       ...ROUTE_CASES.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
@@ -779,6 +787,20 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const gnutls = gnutlsStarttls(ip.sha1Signed, NAMES.sha1Signed, caFile);
     expect(gnutls.trusted, gnutls.raw).toBe(false);
     expect(gnutls.raw).toMatch(/insecure algorithm/);
+  });
+
+  it('a certificate for mx2*.interop.test on mx24: no name match, as posttls-finger and gnutls-cli judge it (RFC 9525 6.3); openssl s_client alone, at its default flags, matches it', async () => {
+    const { host } = hostOf('partial-wildcard.interop.test');
+    expect(host).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: false, subjectAltNames: ['DNS:mx2*.interop.test'] });
+    const secure = await postfixTlsClient(ip.partialWildcard, ['-l', 'secure', '-F', caFile], [NAMES.partialWildcard]);
+    expect(secure).toMatch(/num=62:hostname mismatch/);
+    expect(secure).not.toMatch(/Verified TLS connection established/);
+    const gnutls = gnutlsStarttls(ip.partialWildcard, NAMES.partialWildcard, caFile);
+    expect(gnutls.trusted, gnutls.raw).toBe(false);
+    expect(gnutls.raw).toMatch(/does not match the expected/);
+    const ssl = opensslStarttls(ip.partialWildcard, NAMES.partialWildcard, caFile);
+    expect(ssl.verifyCode, ssl.raw).toBe(0);
   });
 
   it("STARTTLS offered but Postfix's TLS cannot start: starttls_tempfail with its 454 in its own words, as swaks sees it; delivery still works in clear", async () => {

@@ -224,6 +224,19 @@ describe('check table', () => {
     ]);
   });
 
+  it('a name mismatch owed to a partial wildcard says that a wildcard counts only as the whole first label', () => {
+    const lines = renderResultTable(
+      result({
+        hosts: [host({ ip: '192.0.2.1', tls: sampleTls({ hostnameMatch: false, subjectAltNames: ['DNS:mx*.t.test'] }) })],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => l.includes('certificate:'))).toEqual([
+      '  192.0.2.1  certificate: it does not name mx.t.test (it names mx*.t.test: a wildcard matches only as the whole first ' +
+        'label (*.example.com), as senders match it (RFC 9525 6.3))',
+    ]);
+  });
+
   it('a chain signed over SHA-1: the verify error says which certificate; behind another verify error it gets a line of its own', () => {
     const sha1Leaf = { algorithm: 'sha1WithRSAEncryption', hash: 'SHA-1', selfIssued: false };
     const lines = renderResultTable(

@@ -213,6 +213,36 @@ describe('certCoversName', () => {
     ['IP SAN for an address', { commonName: null, subjectAltName: 'IP Address:192.0.2.1' }, '192.0.2.1', true],
     ['DNS SAN does not cover an address', { commonName: null, subjectAltName: 'DNS:mx.example.test' }, '192.0.2.1', false],
     ['nothing at all', { commonName: null, subjectAltName: null }, 'mx.example.test', false],
+    // RFC 9525 6.3, Postfix and GnuTLS: a wildcard only as the whole left-most label (Node alone matches these).
+    ['partial wildcard after a prefix', { commonName: null, subjectAltName: 'DNS:mx*.example.test' }, 'mx1.example.test', false],
+    ['partial wildcard before a suffix', { commonName: null, subjectAltName: 'DNS:*x1.example.test' }, 'mx1.example.test', false],
+    ['wildcard in another label', { commonName: null, subjectAltName: 'DNS:mx1.*.test' }, 'mx1.example.test', false],
+    [
+      'a partial wildcard beside a name that covers it',
+      { commonName: null, subjectAltName: 'DNS:mx*.example.test, DNS:mx1.example.test' },
+      'mx1.example.test',
+      true,
+    ],
+    [
+      'only partial wildcards: no fall back to the CN',
+      { commonName: 'mx1.example.test', subjectAltName: 'DNS:mx*.example.test' },
+      'mx1.example.test',
+      false,
+    ],
+    ['a CN with a partial wildcard', { commonName: 'mx*.example.test', subjectAltName: null }, 'mx1.example.test', false],
+    ['a CN with a whole-label wildcard', { commonName: '*.example.test', subjectAltName: null }, 'mx1.example.test', true],
+    [
+      'a quoted DNS name (Node quotes a comma) is read unquoted',
+      { commonName: null, subjectAltName: 'DNS:"mx*.example.test,x", DNS:*.example.test' },
+      'mx1.example.test',
+      true,
+    ],
+    [
+      'an address is matched by its IP SAN whatever the DNS names',
+      { commonName: null, subjectAltName: 'DNS:mx*.example.test, IP Address:192.0.2.1' },
+      '192.0.2.1',
+      true,
+    ],
   ];
   it.each(cases)('%s', (_name, identity, name, expected) => {
     expect(certCoversName(identity, name)).toBe(expected);

@@ -296,6 +296,23 @@ export function weakCertSignatures(tls: Pick<TlsInfo, 'chainSignatures'> | null 
   return weak;
 }
 
+/**
+ * A presented name with a wildcard other than the whole left-most label ("mx*.example.com",
+ * "mx.*.example.com"): RFC 9525 6.3 and senders (Postfix, GnuTLS) match none of these.
+ */
+export function isPartialWildcard(presented: string): boolean {
+  return presented.includes('*') && !(presented.startsWith('*.') && !presented.includes('*', 1));
+}
+
+/** Said beside a name mismatch when the certificate's names include a partial wildcard (isPartialWildcard). */
+export const PARTIAL_WILDCARD_WORDS =
+  'a wildcard matches only as the whole first label (*.example.com), as senders match it (RFC 9525 6.3)';
+
+/** Whether a name mismatch is owed to a partial wildcard among the certificate's DNS names. */
+export function namesPartialWildcard(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): boolean {
+  return certificateDnsNames(tls).some(isPartialWildcard);
+}
+
 /** The DNS names a certificate covers (its `DNS:` subject alternative names, as `tls.subjectAltNames` keeps them). */
 export function certificateDnsNames(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): string[] {
   return (tls?.subjectAltNames ?? []).filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice('DNS:'.length));

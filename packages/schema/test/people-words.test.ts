@@ -4,6 +4,7 @@ import {
   certificateDnsNames,
   certificateNamesText,
   describeCertificateError,
+  isPartialWildcard,
   NO_SECURITY,
   parkedDomainGaps,
   repeatedOriginName,
@@ -39,6 +40,22 @@ describe('describeCertificateError', () => {
     ]) {
       expect(describeCertificateError(code)).toBeNull();
     }
+  });
+});
+
+describe('isPartialWildcard (RFC 9525 6.3: a wildcard only as the whole left-most label)', () => {
+  it.each([
+    ['*.example.com', false],
+    ['mx.example.com', false],
+    ['mx*.example.com', true],
+    ['*mx.example.com', true],
+    ['m*x.example.com', true],
+    ['mx.*.example.com', true],
+    ['*.*.example.com', true],
+    ['*', true],
+    ['*.', false],
+  ])('%s → %s', (name, partial) => {
+    expect(isPartialWildcard(name)).toBe(partial);
   });
 });
 

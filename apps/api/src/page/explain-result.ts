@@ -1,5 +1,12 @@
 import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
-import { certificateNamesText, describeCertificateError, parkedDomainGaps, repeatedOriginName } from '@mxv/schema/values';
+import {
+  certificateNamesText,
+  describeCertificateError,
+  namesPartialWildcard,
+  PARTIAL_WILDCARD_WORDS,
+  parkedDomainGaps,
+  repeatedOriginName,
+} from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
 import { PAGE_NAMES_SHOWN } from './render-host-card.js';
@@ -253,7 +260,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     const name = tls.hostnameMatch
       ? null
       : html`the certificate does not cover
-        ${host.exchange}${names !== null ? html` (it names ${names})` : ''}${
+        ${host.exchange}${names !== null ? html` (it names ${names}${namesPartialWildcard(tls) ? `: ${PARTIAL_WILDCARD_WORDS}` : ''})` : ''}${
           withFix ? '; fix: use one that names the MX host' : ''
         }`;
     const parts = [trust, name].filter((part) => part !== null).map((part, i) => (i === 0 ? part : html`; ${part}`));

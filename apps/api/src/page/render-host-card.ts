@@ -6,6 +6,8 @@ import {
   describeTlsKeyWeakness,
   describeWeakCertSignature,
   isDeprecatedTlsVersion,
+  namesPartialWildcard,
+  PARTIAL_WILDCARD_WORDS,
   tlsKeyWeaknesses,
   weakCertSignatures,
 } from '@mxv/schema/values';
@@ -155,7 +157,9 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       'Name match',
       html`<span class="tag ${tls.hostnameMatch ? 'ok' : problemTone}"
           >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
-        >${!tls.hostnameMatch && names !== null ? html` it names <span class="mono">${names}</span>` : ''}`,
+        >${!tls.hostnameMatch && names !== null ? html` it names <span class="mono">${names}</span>` : ''}${
+          !tls.hostnameMatch && namesPartialWildcard(tls) ? `: ${PARTIAL_WILDCARD_WORDS}` : ''
+        }`,
     );
     const words = tls.certValid ? null : describeCertificateError(tls.error, tls);
     row(

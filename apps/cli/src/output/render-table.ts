@@ -6,6 +6,8 @@ import {
   describeTlsKeyWeakness,
   describeWeakCertSignature,
   isDeprecatedTlsVersion,
+  namesPartialWildcard,
+  PARTIAL_WILDCARD_WORDS,
   parkedDomainGaps,
   repeatedOriginName,
   tlsKeyWeaknesses,
@@ -204,7 +206,8 @@ function certificateWords(host: HostResult): string | null {
   }
   if (!tls.hostnameMatch) {
     const names = certificateNamesText(tls, NAMES_SHOWN);
-    parts.push(`it does not name ${host.exchange}${names !== null ? ` (it names ${names})` : ''}`);
+    const partial = namesPartialWildcard(tls) ? `: ${PARTIAL_WILDCARD_WORDS}` : '';
+    parts.push(`it does not name ${host.exchange}${names !== null ? ` (it names ${names}${partial})` : ''}`);
   }
   if (dane) parts.push(DANE_VOUCHES_WORDS);
   return parts.join('; ');

@@ -1,11 +1,12 @@
 import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { rootCertificates } from 'node:tls';
+import { rootCertificates, type PeerCertificate } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import type { AddressPolicy } from '../address-policy.js';
 import { classifyPolicyFetchError } from '../classify-error.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { certCoversName } from '../smtp/tls-inspect.js';
 
 /** RFC 8461 3.3: the policy is at this path of `mta-sts.<domain>`, over HTTPS only. */
 export const STS_POLICY_PATH = '/.well-known/mta-sts.txt';
@@ -18,6 +19,19 @@ const HTTPS_PORT = 443;
  * default is level 1, which takes the key). Checked in apps/cli/test/interop-mta-sts.test.ts.
  */
 const POLICY_FETCH_CIPHERS = 'DEFAULT:@SECLEVEL=2';
+
+/**
+ * The policy host's name check, as for SMTP (certCoversName): no partial wildcards ("mta-*.example.com"),
+ * which Node's own check would match and Python's ssl, as postfix-mta-sts-resolver uses it, does not.
+ */
+function checkPolicyHostName(host: string, cert: PeerCertificate): Error | undefined {
+  const identity = {
+    commonName: typeof cert.subject?.CN === 'string' ? cert.subject.CN : null,
+    subjectAltName: cert.subjectaltname ?? null,
+  };
+  if (certCoversName(identity, host)) return undefined;
+  return Object.assign(new Error(`the certificate does not cover ${host}`), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+}
 
 export interface StsFetchBounds {
   mtaStsFetchTimeoutMs: number;
@@ -125,6 +139,7 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
       agent: false,
       rejectUnauthorized: true,
       ciphers: POLICY_FETCH_CIPHERS,
+      checkServerIdentity: checkPolicyHostName,
       maxHeaderSize: bounds.mtaStsMaxHeaderBytes,
       signal,
       ...(this.#ca ? { ca: this.#ca } : {}),

@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { TlsInfo } from '@mxv/schema';
-import { weakCertSignatures } from '@mxv/schema/values';
+import { isPartialWildcard, weakCertSignatures } from '@mxv/schema/values';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
 import { certSignature } from './cert-signature.js';
@@ -73,19 +74,42 @@ export function splitSubjectAltName(san: string | null | undefined): string[] {
   return entries;
 }
 
+/** The value of a `DNS:` entry of Node's subjectaltname string, unquoted (Node quotes values holding a comma or quote). */
+function sanValue(entry: string): string {
+  const value = entry.slice(entry.indexOf(':') + 1);
+  if (!value.startsWith('"')) return value;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'string' ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
 /**
  * Whether the certificate covers `name`, by Node's own rule (RFC 6125: SAN
  * dNSName with a left-most wildcard, CN only when there is no DNS SAN, IP SANs
- * for an address). Kept apart from the handshake so a probe made for one
+ * for an address), without the partial wildcards ("mx*.example.com") that Node
+ * alone matches: RFC 9525 6.3 matches a wildcard only as the whole left-most
+ * label, and Postfix (OpenSSL with X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS) and
+ * GnuTLS call such a certificate a name mismatch (apps/cli/test/interop-mta.test.ts).
+ * Kept apart from the handshake so a probe made for one
  * exchange name can be matched against another one sharing the address.
  */
 export function certCoversName(identity: CertIdentity, name: string): boolean {
+  const host = name.replace(/\.$/, '');
+  const entries = splitSubjectAltName(identity.subjectAltName);
+  const isDns = (entry: string): boolean => entry.startsWith('DNS:');
+  const kept = entries.filter((entry) => !(isDns(entry) && isPartialWildcard(sanValue(entry))));
+  // With every DNS name dropped Node would fall back to the CN, which a certificate with DNS names never is.
+  if (entries.some(isDns) && !kept.some(isDns) && net.isIP(host) === 0) return false;
+  const commonName = identity.commonName !== null && !isPartialWildcard(identity.commonName) ? identity.commonName : null;
   const cert = {
-    subject: identity.commonName !== null ? { CN: identity.commonName } : {},
-    ...(identity.subjectAltName !== null ? { subjectaltname: identity.subjectAltName } : {}),
+    subject: commonName !== null ? { CN: commonName } : {},
+    ...(kept.length > 0 ? { subjectaltname: kept.join(', ') } : {}),
   } as unknown as tls.PeerCertificate;
   try {
-    return tls.checkServerIdentity(name.replace(/\.$/, ''), cert) === undefined;
+    return tls.checkServerIdentity(host, cert) === undefined;
   } catch {
     return false;
   }
