@@ -343,6 +343,31 @@ describe('lookup page', () => {
     expect(body).toContain(`(it names mx*.example.test: ${words})`);
   });
 
+  it('no greeting within the wait: the note says a server may hold it back on purpose, and how long mxv waited', async () => {
+    const domain = 'tarpit.test';
+    const base = hostileHost(domain);
+    const silent: HostResult = {
+      ...base,
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried',
+      tls: null,
+      error: 'greeting_timeout',
+      timingsMs: { connect: 3, banner: null, tls: null, total: 20_004 },
+    };
+    await api.store.write(
+      sampleResult(domain, new Date().toISOString(), {
+        verdict: 'bad_banner',
+        hosts: [silent],
+        checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: false, tlsSupported: false },
+      }),
+    );
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    expect(body).toContain(
+      `${silent.exchange} sent no greeting within 20.0 s: a server may hold its greeting back on purpose (a tarpit for spam bots), and RFC 5321 4.5.3.2.1 has senders wait 5 minutes for it, so mail may still arrive, late. A server that never greets is down or not a mail server.`,
+    );
+  });
+
   it('the keys of the handshake in the host card, and what a key too small costs senders', async () => {
     const domain = 'weak-dh.test';
     const base = hostileHost(domain);

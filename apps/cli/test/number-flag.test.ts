@@ -12,6 +12,8 @@ const FLAGS: [flag: string, bound: NumberBound][] = [
   ['--smtp-port', SMTP_BOUNDS.port],
   ['--timeout-ms', SMTP_BOUNDS.hostBudgetMs],
   ['--connect-timeout-ms', SMTP_BOUNDS.connectTimeoutMs],
+  ['--greeting-timeout-ms', SMTP_BOUNDS.greetingTimeoutMs],
+  ['--reply-timeout-ms', SMTP_BOUNDS.replyTimeoutMs],
   ['--dns-timeout-ms', DNS_BOUNDS.queryTimeoutMs],
   ['--rate-per-ip', POLITENESS_BOUNDS.connectionsPerSecond],
   ['--max-conn-per-ip', POLITENESS_BOUNDS.maxConcurrentPerIp],

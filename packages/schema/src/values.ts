@@ -3,7 +3,7 @@
  * zod schemas around them. The engine and `mxv check` import these (types come
  * from the main entry, erased at build), so a check never loads zod (bench/startup).
  */
-import type { CheckResult, TlsInfo } from './result.js';
+import type { CheckResult, HostResult, TlsInfo } from './result.js';
 import type { ExtendedDnsError, SecuritySection, Spf } from './security.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
@@ -59,6 +59,21 @@ export const NO_SECURITY: SecuritySection = { dane: null, mtaSts: null, tlsRpt: 
 export function isDeprecatedTlsVersion(version: string | null | undefined): boolean {
   return version === 'TLSv1' || version === 'TLSv1.1' || version === 'SSLv3';
 }
+
+/**
+ * How long mxv waited, in ms, at a host that took the connection and never greeted (greeting_timeout, or
+ * the host's whole budget spent waiting); null for any other host. Such a host is not always broken: some
+ * hold their greeting back on purpose (SILENT_GREETING_WORDS).
+ */
+export function silentGreetingWaitMs(host: Pick<HostResult, 'connect' | 'banner' | 'error' | 'timingsMs'>): number | null {
+  if (host.connect !== 'ok' || host.banner !== null) return null;
+  if (host.error !== 'greeting_timeout' && host.error !== 'budget_exceeded') return null;
+  return Math.max(0, host.timingsMs.total - (host.timingsMs.connect ?? 0));
+}
+
+/** What a missing greeting may mean, for the table and the page alike. */
+export const SILENT_GREETING_WORDS =
+  'a server may hold its greeting back on purpose (a tarpit for spam bots), and RFC 5321 4.5.3.2.1 has senders wait 5 minutes for it, so mail may still arrive, late';
 
 /** A key of the handshake smaller than an OpenSSL security level allows (tlsKeyWeaknesses). */
 export interface TlsKeyWeakness {

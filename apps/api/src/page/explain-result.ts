@@ -6,6 +6,8 @@ import {
   PARTIAL_WILDCARD_WORDS,
   parkedDomainGaps,
   repeatedOriginName,
+  SILENT_GREETING_WORDS,
+  silentGreetingWaitMs,
 } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
@@ -98,14 +100,23 @@ export function explainResult(result: CheckResult): Note[] {
         firewall, and that the hosting provider does not block it.`,
       );
       break;
-    case 'bad_banner':
+    case 'bad_banner': {
+      const silent = result.hosts.find((host) => silentGreetingWaitMs(host) !== null);
+      const waited = silent ? ((silentGreetingWaitMs(silent) ?? 0) / 1000).toFixed(1) : '';
       add(
         'warn',
         'No proper greeting',
         html`Hosts accepted the connection but none greeted with <code>220</code>: a 554 means the server refuses to talk, a 421
-          that it is too busy or closing, and anything else that port 25 is not an SMTP server. See each host below.`,
+          that it is too busy or closing, and anything else that port 25 is not an SMTP server. See each host
+          below.${
+            silent
+              ? html` ${silent.exchange} sent no greeting within ${waited} s: ${SILENT_GREETING_WORDS}. A server that never greets
+                is down or not a mail server.`
+              : ''
+          }`,
       );
       break;
+    }
     default:
       break;
   }

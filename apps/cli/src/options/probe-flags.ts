@@ -46,6 +46,19 @@ export function addProbeFlags(command: Command): Command {
         .default(boundDefault(SMTP_BOUNDS.connectTimeoutMs)),
     )
     .addOption(
+      new Option(
+        '--greeting-timeout-ms <n>',
+        "how long to wait for the server's greeting (capped by --timeout-ms; RFC 5321 lets senders wait 5 minutes)",
+      )
+        .env('MXV_GREETING_TIMEOUT_MS')
+        .default(boundDefault(SMTP_BOUNDS.greetingTimeoutMs)),
+    )
+    .addOption(
+      new Option('--reply-timeout-ms <n>', 'how long to wait for each reply to EHLO, HELO, STARTTLS (capped by --timeout-ms)')
+        .env('MXV_REPLY_TIMEOUT_MS')
+        .default(boundDefault(SMTP_BOUNDS.replyTimeoutMs)),
+    )
+    .addOption(
       new Option('--dns-timeout-ms <n>', 'timeout for one DNS try')
         .env('MXV_DNS_TIMEOUT_MS')
         .default(boundDefault(DNS_BOUNDS.queryTimeoutMs)),
@@ -95,6 +108,8 @@ export interface ProbeFlagValues {
   timeoutMs: string;
   heloName: string;
   connectTimeoutMs: string;
+  greetingTimeoutMs: string;
+  replyTimeoutMs: string;
   dnsTimeoutMs: string;
   dnsQuestionsPerSocket: string;
   checks: string;
@@ -126,6 +141,11 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
         hostBudgetMs,
         boundFlag('--connect-timeout-ms', flags.connectTimeoutMs, SMTP_BOUNDS.connectTimeoutMs),
       ),
+      greetingTimeoutMs: Math.min(
+        hostBudgetMs,
+        boundFlag('--greeting-timeout-ms', flags.greetingTimeoutMs, SMTP_BOUNDS.greetingTimeoutMs),
+      ),
+      replyTimeoutMs: Math.min(hostBudgetMs, boundFlag('--reply-timeout-ms', flags.replyTimeoutMs, SMTP_BOUNDS.replyTimeoutMs)),
     },
     dns: {
       queryTimeoutMs: boundFlag('--dns-timeout-ms', flags.dnsTimeoutMs, DNS_BOUNDS.queryTimeoutMs),

@@ -10,6 +10,8 @@ import {
   PARTIAL_WILDCARD_WORDS,
   parkedDomainGaps,
   repeatedOriginName,
+  SILENT_GREETING_WORDS,
+  silentGreetingWaitMs,
   tlsKeyWeaknesses,
   weakCertSignatures,
 } from '@mxv/schema/values';
@@ -153,10 +155,12 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     const oldVersion = isDeprecatedTlsVersion(host.tls?.version);
     const weakKeys = tlsKeyWeaknesses(host.tls);
     const certificate = certificateWords(host);
+    const silentMs = silentGreetingWaitMs(host);
     // A verify error of CA_MD_TOO_WEAK already says which signature (certificateWords).
     const weakSignatures = host.tls?.error === 'CA_MD_TOO_WEAK' ? [] : weakCertSignatures(host.tls);
     if (
       said === null &&
+      silentMs === null &&
       !legacyTls &&
       !oldVersion &&
       weakKeys.length === 0 &&
@@ -170,6 +174,12 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     if (said !== null) {
       const paint = said.code >= 400 && said.code < 500 ? colors.yellow : colors.red;
       lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
+    }
+    if (silentMs !== null) {
+      const waited = `no greeting within ${(silentMs / 1000).toFixed(1)} s`;
+      lines.push(
+        `  ${colors.dim(where)}  greeting: ${colors.yellow(`${waited}: ${SILENT_GREETING_WORDS} (--greeting-timeout-ms and --timeout-ms wait longer)`)}`,
+      );
     }
     if (legacyTls) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(LEGACY_TLS_WORDS)}`);
     if (oldVersion) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${host.tls?.version ?? ''} ${OLD_TLS_WORDS}`)}`);
