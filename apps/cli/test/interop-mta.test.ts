@@ -101,6 +101,7 @@ const ip = {
   privateRoot: `${block}.22`,
   sha1Signed: `${block}.23`,
   partialWildcard: `${block}.24`,
+  expiredChain: `${block}.25`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -130,6 +131,7 @@ const NAMES = {
   privateRoot: 'mx22.interop.test',
   sha1Signed: 'mx23.interop.test',
   partialWildcard: 'mx24.interop.test',
+  expiredChain: 'mx25.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -142,7 +144,9 @@ const DNSBL_ZONE = 'dnsbl.interop.test';
  */
 const CERT_PROBLEMS = [
   { domain: 'leaf-only.interop.test', key: 'leafOnly', error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', verifyCode: 21 },
-  { domain: 'expired.interop.test', key: 'expired', error: 'CERT_HAS_EXPIRED', verifyCode: 10 },
+  { domain: 'expired.interop.test', key: 'expired', error: 'CERT_HAS_EXPIRED', verifyCode: 10, depth: 0 },
+  // A valid certificate sent with an intermediate past its date: the chain file was never updated.
+  { domain: 'expired-chain.interop.test', key: 'expiredChain', error: 'CERT_HAS_EXPIRED', verifyCode: 10, depth: 1 },
   { domain: 'self-signed.interop.test', key: 'selfSigned', error: 'DEPTH_ZERO_SELF_SIGNED_CERT', verifyCode: 18 },
   { domain: 'private-chain.interop.test', key: 'privateChain', error: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', verifyCode: 20 },
   { domain: 'private-root.interop.test', key: 'privateRoot', error: 'SELF_SIGNED_CERT_IN_CHAIN', verifyCode: 19 },
@@ -302,6 +306,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       }),
       selfSigned: await certFiles(ca, 'mx9', [NAMES.selfSigned], { selfSigned: true }),
       privateChain: await certFiles(privateCa, 'mx21', [NAMES.privateChain], { intermediates: 1 }),
+      expiredChain: await certFiles(ca, 'mx25', [NAMES.expiredChain], {
+        intermediates: 1,
+        intermediateValidity: { notBefore: new Date(Date.now() - 400 * day), notAfter: new Date(Date.now() - 2 * day) },
+      }),
       privateRoot: await certFiles(privateCa, 'mx22', [NAMES.privateRoot], { intermediates: 1 }),
     };
     // A server of a private CA that sends the CA's root too: the chain ends at a self-signed root nobody trusts.
@@ -752,7 +760,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
 
   it.each(CERT_PROBLEMS)(
     '$domain: TLS works, the certificate is not valid ($error), as openssl s_client verifies it',
-    ({ domain, key, error, verifyCode }) => {
+    (problem) => {
+      const { domain, key, error, verifyCode } = problem;
       const { result, host } = hostOf(domain);
       expect(result.verdict).toBe('ok');
       expect(result.checks.tlsSupported).toBe(true);
@@ -762,6 +771,12 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       expect(ssl.verifyCode, ssl.raw).toBe(verifyCode);
       // Each has the table's and the page's words, not the bare code.
       expect(describeCertificateError(error)).not.toBeNull();
+      if ('depth' in problem) {
+        // The certificate the error is about, as s_client names it: "depth=N ..." before "verify error:num=...".
+        const reported = new RegExp(`^depth=(\\d+) .*\\nverify error:num=${verifyCode}:`, 'm').exec(ssl.raw);
+        expect(reported?.[1], ssl.raw).toBe(String(problem.depth));
+        expect(host.tls?.failedCertificate?.depth).toBe(problem.depth);
+      }
       expect(host.tls?.version).toBe(ssl.protocol);
       expect(host.tls?.cipher).toBe(ssl.cipher);
     },

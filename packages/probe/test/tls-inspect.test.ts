@@ -4,6 +4,7 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCa, type IssueOptions, type TestCa } from '@mxv/testkit';
 import { certCoversName, inspectTls, splitSubjectAltName, type TlsInspectBounds, type TlsInspection } from '@mxv/probe';
+import { describeCertificateError } from '@mxv/schema/values';
 import { matchTlsa } from '../src/dane/match-tlsa.js';
 import type { TlsaCandidate } from '../src/dane/tlsa-lookup.js';
 
@@ -88,6 +89,53 @@ describe('inspectTls over a real handshake', () => {
     expect(info.error).toBe('CERT_HAS_EXPIRED');
     expect(info.hostnameMatch).toBe(true);
     expect(Math.abs(Date.parse(info.notAfter ?? '') - notAfter.getTime())).toBeLessThan(1000);
+    expect(info.failedCertificate).toMatchObject({ depth: 0, subject: 'CN=mx.inspect.test' });
+    expect(describeCertificateError(info.error, info)?.what).toBe('the certificate has expired');
+  });
+
+  it('a valid certificate under an expired intermediate: the date error is about depth 1, and the words say to replace the intermediate', async () => {
+    const notAfter = new Date(Date.now() - 2 * DAY_MS);
+    const { tls: info } = await handshake(
+      ca,
+      {
+        names: ['mx.inspect.test'],
+        intermediates: 1,
+        intermediateValidity: { notBefore: new Date(Date.now() - 400 * DAY_MS), notAfter },
+      },
+      'mx.inspect.test',
+    );
+    expect(info).toMatchObject({ certValid: false, hostnameMatch: true, error: 'CERT_HAS_EXPIRED' });
+    // The server's own certificate is within its dates.
+    expect(Date.parse(info.notAfter ?? '')).toBeGreaterThan(Date.now());
+    expect(info.failedCertificate).toEqual({
+      depth: 1,
+      subject: 'CN=mxv test intermediate 1',
+      notBefore: expect.any(String) as unknown,
+      notAfter: new Date(Math.floor(notAfter.getTime() / 1000) * 1000).toISOString(),
+    });
+    const words = describeCertificateError(info.error, info);
+    expect(words?.what).toBe(
+      `the chain's intermediate certificate 1 (CN=mxv test intermediate 1) expired on ${notAfter.toISOString().slice(0, 10)}`,
+    );
+    expect(words?.fix).toMatch(/^the server sends an out-of-date intermediate: replace it with the one the CA issues now/);
+  });
+
+  it('a chain whose intermediate is not valid yet: the date error is about depth 1', async () => {
+    const notBefore = new Date(Date.now() + 5 * DAY_MS);
+    const { tls: info } = await handshake(
+      ca,
+      {
+        names: ['mx.inspect.test'],
+        intermediates: 1,
+        intermediateValidity: { notBefore, notAfter: new Date(Date.now() + 400 * DAY_MS) },
+      },
+      'mx.inspect.test',
+    );
+    expect(info.error).toBe('CERT_NOT_YET_VALID');
+    expect(info.failedCertificate).toMatchObject({ depth: 1, subject: 'CN=mxv test intermediate 1' });
+    expect(describeCertificateError(info.error, info)?.what).toBe(
+      `the chain's intermediate certificate 1 (CN=mxv test intermediate 1) is not valid before ${notBefore.toISOString().slice(0, 10)}`,
+    );
   });
 
   it('a wrong name: valid chain, no name match', async () => {

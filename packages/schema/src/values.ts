@@ -249,9 +249,13 @@ const CERTIFICATE_ERROR_WORDS: Readonly<Record<string, CertificateErrorWords>> =
  */
 export function describeCertificateError(
   code: string | null | undefined,
-  tls?: Pick<TlsInfo, 'chainSignatures'> | null,
+  tls?: Pick<TlsInfo, 'chainSignatures' | 'failedCertificate'> | null,
 ): CertificateErrorWords | null {
   if (code === null || code === undefined || !Object.hasOwn(CERTIFICATE_ERROR_WORDS, code)) return null;
+  const aboveLeaf = tls?.failedCertificate !== undefined && tls.failedCertificate.depth > 0 ? tls.failedCertificate : null;
+  if (aboveLeaf !== null && (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')) {
+    return chainDateWords(code, aboveLeaf, tls?.chainSignatures?.[aboveLeaf.depth]?.selfIssued === true);
+  }
   const weak = code === 'CA_MD_TOO_WEAK' ? weakCertSignatures(tls) : [];
   if (weak.length > 0) {
     return {
@@ -276,6 +280,30 @@ export function describeWeakCertSignature(weak: WeakCertSignature): { what: stri
   return {
     what: weakSignatureWhat(weak),
     effect: `${WEAK_SIGNATURE_REFUSERS} refuse it, opportunistic TLS still encrypts; ${WEAK_SIGNATURE_FIX}`,
+  };
+}
+
+/**
+ * A date error above the server's own certificate: an intermediate the chain file was never updated with
+ * (the commonest), or a root past its date. Fixed in the chain the server sends, not by renewing.
+ */
+function chainDateWords(
+  code: 'CERT_HAS_EXPIRED' | 'CERT_NOT_YET_VALID',
+  failed: NonNullable<TlsInfo['failedCertificate']>,
+  root: boolean,
+): CertificateErrorWords {
+  const which = `the chain's ${root ? 'root' : 'intermediate'} certificate ${failed.depth}${failed.subject !== null ? ` (${failed.subject})` : ''}`;
+  if (code === 'CERT_NOT_YET_VALID') {
+    return {
+      what: `${which} is not valid before ${failed.notBefore?.slice(0, 10) ?? 'a date to come'}`,
+      fix: "it was installed before its start date, or a clock is off; until then send the CA's current chain",
+    };
+  }
+  return {
+    what: `${which} expired${failed.notAfter !== null ? ` on ${failed.notAfter.slice(0, 10)}` : ''}`,
+    fix: root
+      ? "the chain leads to a root past its date: send the chain to the CA's current root"
+      : "the server sends an out-of-date intermediate: replace it with the one the CA issues now (with Let's Encrypt, the fullchain.pem of the latest renewal), and reload the server",
   };
 }
 

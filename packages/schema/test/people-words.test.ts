@@ -43,6 +43,31 @@ describe('describeCertificateError', () => {
   });
 });
 
+describe("describeCertificateError: a date error above the server's own certificate", () => {
+  const signed = (selfIssued: boolean) => ({ algorithm: 'sha256WithRSAEncryption', hash: 'SHA-256', selfIssued });
+  it('an expired intermediate: which one, since when, and to replace it rather than renew', () => {
+    const words = describeCertificateError('CERT_HAS_EXPIRED', {
+      failedCertificate: { depth: 1, subject: "CN=R3, O=Let's Encrypt", notBefore: null, notAfter: '2025-09-15T16:00:00.000Z' },
+      chainSignatures: [signed(false), signed(false), signed(true)],
+    });
+    expect(words?.what).toBe("the chain's intermediate certificate 1 (CN=R3, O=Let's Encrypt) expired on 2025-09-15");
+    expect(words?.fix).toMatch(/out-of-date intermediate: replace it with the one the CA issues now/);
+  });
+  it('an expired root the chain leads to', () => {
+    const words = describeCertificateError('CERT_HAS_EXPIRED', {
+      failedCertificate: { depth: 2, subject: 'CN=DST Root CA X3', notBefore: null, notAfter: '2021-09-30T14:01:15.000Z' },
+      chainSignatures: [signed(false), signed(false), signed(true)],
+    });
+    expect(words?.what).toBe("the chain's root certificate 2 (CN=DST Root CA X3) expired on 2021-09-30");
+    expect(words?.fix).toMatch(/root past its date/);
+  });
+  it("the server's own certificate, or no depth known: the words for the certificate itself", () => {
+    const own = { depth: 0, subject: 'CN=mx', notBefore: null, notAfter: '2025-01-01T00:00:00.000Z' };
+    expect(describeCertificateError('CERT_HAS_EXPIRED', { failedCertificate: own })?.what).toBe('the certificate has expired');
+    expect(describeCertificateError('CERT_HAS_EXPIRED', {})?.what).toBe('the certificate has expired');
+  });
+});
+
 describe('isPartialWildcard (RFC 9525 6.3: a wildcard only as the whole left-most label)', () => {
   it.each([
     ['*.example.com', false],

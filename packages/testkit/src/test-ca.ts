@@ -39,6 +39,11 @@ export interface IssueOptions {
    * load such a certificate.
    */
   signatureHash?: 'SHA-1' | 'SHA-256' | 'SHA-384';
+  /**
+   * The dates of the intermediates (with `intermediates`); by default they cover the leaf's and ten years
+   * from now. An expired intermediate under a valid leaf is the chain file a server was never updated with.
+   */
+  intermediateValidity?: { notBefore: Date; notAfter: Date };
 }
 
 export type LeafKeySpec = { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' } | { type: 'rsa'; bits: number };
@@ -148,7 +153,8 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
     const caNotBefore = new Date(Math.min(notBefore.getTime(), now - DAY_MS));
     const caNotAfter = new Date(Math.max(notAfter.getTime(), now + 3650 * DAY_MS));
     for (let i = 0; !req.selfSigned && i < (req.intermediates ?? 0); i++) {
-      issuer = await createSigner(`mxv test intermediate ${i + 1}`, caNotBefore, caNotAfter, issuer);
+      const dates = req.intermediateValidity ?? { notBefore: caNotBefore, notAfter: caNotAfter };
+      issuer = await createSigner(`mxv test intermediate ${i + 1}`, dates.notBefore, dates.notAfter, issuer);
       chain.unshift(issuer);
     }
 

@@ -32,8 +32,8 @@ export type WorldRecord =
 export interface WorldCertSpec {
   /** DNS names (and/or IPs) in the certificate. */
   names: string[];
-  /** valid (default), expired, not yet valid, or self-signed (untrusted). */
-  variant?: 'valid' | 'expired' | 'not_yet_valid' | 'self_signed';
+  /** valid (default), expired, not yet valid, self-signed (untrusted), or valid under an intermediate past its date. */
+  variant?: 'valid' | 'expired' | 'not_yet_valid' | 'self_signed' | 'expired_intermediate';
   intermediates?: number;
   /** The leaf's key; ECDSA P-256 by default. */
   key?: LeafKeySpec;

@@ -81,6 +81,13 @@ function issueFor(ca: TestCa, c: WorldCertSpec): Promise<IssuedCert> {
       });
     case 'self_signed':
       return ca.issue({ names: c.names, selfSigned: true, ...key });
+    case 'expired_intermediate':
+      return ca.issue({
+        names: c.names,
+        intermediates: c.intermediates ?? 1,
+        intermediateValidity: { notBefore: new Date(now - 400 * DAY_MS), notAfter: new Date(now - 2 * DAY_MS) },
+        ...key,
+      });
     case 'valid':
       return ca.issue({ names: c.names, intermediates: c.intermediates, ...key });
   }

@@ -169,6 +169,41 @@ function chainSignatures(leaf: tls.DetailedPeerCertificate, max: number): ChainS
   return signatures;
 }
 
+type FailedCertificate = NonNullable<TlsInfo['failedCertificate']>;
+
+/**
+ * The certificate a date error is about. OpenSSL's verify error does not say which (Node keeps only the
+ * code), and an expired intermediate asks for another fix than an expired certificate: the chain is
+ * walked for the one out of its dates. OpenSSL checks from the top of the chain down and stops at the
+ * first failure, so of several the highest is the one it reported.
+ */
+function dateFailure(
+  peer: tls.DetailedPeerCertificate,
+  error: string,
+  bounds: TlsInspectBounds,
+  now: number,
+): FailedCertificate | null {
+  if (error !== 'CERT_HAS_EXPIRED' && error !== 'CERT_NOT_YET_VALID') return null;
+  let found: FailedCertificate | null = null;
+  const seen = new Set<tls.DetailedPeerCertificate>();
+  let cert: tls.DetailedPeerCertificate | undefined = peer;
+  for (let depth = 0; cert && Object.keys(cert).length > 0 && !seen.has(cert) && depth < bounds.maxCertChain; depth++) {
+    seen.add(cert);
+    const notBefore = isoDate(cert.valid_from);
+    const notAfter = isoDate(cert.valid_to);
+    const outOfDate =
+      error === 'CERT_HAS_EXPIRED'
+        ? notAfter !== null && Date.parse(notAfter) < now
+        : notBefore !== null && Date.parse(notBefore) > now;
+    if (outOfDate) {
+      const subject = describeName(cert.subject as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes);
+      found = { depth, subject, notBefore, notAfter };
+    }
+    cert = cert.issuerCertificate;
+  }
+  return found;
+}
+
 /** The leaf as an X509Certificate whose issuer links are only what the server sent (see sentFingerprints). */
 function peerX509(socket: tls.TLSSocket): X509Certificate | undefined {
   try {
@@ -282,6 +317,8 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
   };
   const leaf = peerX509(socket);
   const described = describeCertificate(peer, leaf, bounds);
+  const error = authorizationCode(socket);
+  const failed = error === null ? null : dateFailure(peer, error, bounds, now);
   // The handshake runs at security level 0, which accepts any digest; senders verify at 1 or more, where
   // OpenSSL, and Postfix and GnuTLS with it, refuse a chain signed over SHA-1 or MD5 (verify error 68).
   const refusedDigest = socket.authorized && weakCertSignatures(described).length > 0;
@@ -290,8 +327,9 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       ...base,
       certValid: socket.authorized && !refusedDigest,
       hostnameMatch: certCoversName(certIdentity, exchange),
-      error: refusedDigest ? 'CA_MD_TOO_WEAK' : authorizationCode(socket),
+      error: refusedDigest ? 'CA_MD_TOO_WEAK' : error,
       ...described,
+      ...(failed !== null ? { failedCertificate: failed } : {}),
     },
     certIdentity,
     chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf, bounds.maxCertChain)),

@@ -287,6 +287,25 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: oneMx('expired-cert.test', 'mx.expired-cert.test', 'expired'),
   },
   {
+    name: 'expired-intermediate.test',
+    description: 'a valid certificate sent with an intermediate past its date (a chain file never updated)',
+    expect: {
+      verdict: 'ok',
+      checks: allTrue,
+      hosts: [{ starttls: 'ok', certValid: false, certError: 'CERT_HAS_EXPIRED', hostnameMatch: true }],
+    },
+    hosts: [
+      {
+        slot: 37,
+        id: 'expired-intermediate',
+        behaviour: 'esmtp',
+        hostname: 'mx.expired-intermediate.test',
+        cert: { names: ['mx.expired-intermediate.test'], variant: 'expired_intermediate' },
+      },
+    ],
+    records: oneMx('expired-intermediate.test', 'mx.expired-intermediate.test', 'expired-intermediate'),
+  },
+  {
     name: 'wrong-name-cert.test',
     description: 'trusted certificate for another name',
     expect: { verdict: 'ok', checks: allTrue, hosts: [{ starttls: 'ok', certValid: true, hostnameMatch: false }] },
