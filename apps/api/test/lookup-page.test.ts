@@ -368,6 +368,22 @@ describe('lookup page', () => {
     );
   });
 
+  it("a verify error without a name (Node's UNSPECIFIED): OpenSSL's words beside it in the Chain row and the problems note", async () => {
+    const domain = 'unnamed-error.test';
+    const base = hostileHost(domain);
+    const tls = {
+      ...(base.tls as NonNullable<HostResult['tls']>),
+      certValid: false,
+      hostnameMatch: true,
+      error: 'UNSPECIFIED',
+      errorText: 'some verify error of a later OpenSSL',
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [{ ...base, tls }] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    expect(body).toContain('<code>UNSPECIFIED</code> some verify error of a later OpenSSL');
+    expect(body).toContain('the certificate is not trusted (<code>UNSPECIFIED</code>: some verify error of a later OpenSSL)');
+  });
+
   it('the keys of the handshake in the host card, and what a key too small costs senders', async () => {
     const domain = 'weak-dh.test';
     const base = hostileHost(domain);

@@ -209,6 +209,10 @@ describe('check table', () => {
             }),
           }),
           host({ ip: '192.0.2.3', tls: sampleTls({ certValid: false, hostnameMatch: false, error: 'SOME_NEW_CODE' }) }),
+          host({
+            ip: '192.0.2.5',
+            tls: sampleTls({ certValid: false, error: 'UNSPECIFIED', errorText: 'some verify error of a later OpenSSL' }),
+          }),
           host({ ip: '192.0.2.4', tls: sampleTls({}) }),
         ],
       }),
@@ -221,6 +225,8 @@ describe('check table', () => {
       '  192.0.2.2  certificate: it does not name mx.t.test (it names a.example, b.example, c.example and 1 more)',
       // A code without words is shown as it is, not guessed at.
       '  192.0.2.3  certificate: SOME_NEW_CODE; it does not name mx.t.test',
+      // Node's UNSPECIFIED with OpenSSL's own words beside it.
+      '  192.0.2.5  certificate: UNSPECIFIED (some verify error of a later OpenSSL)',
     ]);
   });
 

@@ -138,6 +138,13 @@ describe('inspectTls over a real handshake', () => {
     );
   });
 
+  it('an unknown extension marked critical: Node says UNSPECIFIED, mxv names it as OpenSSL does (verify error 34), with words', async () => {
+    const { tls: info } = await handshake(ca, { names: ['mx.inspect.test'], unknownCriticalExtension: true }, 'mx.inspect.test');
+    expect(info).toMatchObject({ certValid: false, hostnameMatch: true, error: 'UNHANDLED_CRITICAL_EXTENSION' });
+    expect(info).not.toHaveProperty('errorText');
+    expect(describeCertificateError(info.error, info)?.what).toMatch(/extension marked critical/);
+  });
+
   it('a wrong name: valid chain, no name match', async () => {
     const { tls: info } = await handshake(ca, { names: ['other.inspect.test'] }, 'mx.inspect.test');
     expect(info.certValid).toBe(true);

@@ -127,6 +127,8 @@ export const tlsInfoSchema = z.object({
    * s_client's "depth=N" names it: 0 the server's own, 1 and up the chain above it (an out-of-date
    * intermediate in the chain file), with its subject and dates. Absent otherwise, and in older probes.
    */
+  /** With `error: "UNSPECIFIED"` (a verify error neither Node nor mxv names), OpenSSL's words for it. */
+  errorText: z.string().optional(),
   failedCertificate: z
     .object({
       depth: z.number().int(),

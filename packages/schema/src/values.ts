@@ -183,6 +183,10 @@ const UNREADABLE_DATES: CertificateErrorWords = {
   what: "the certificate's dates cannot be read",
   fix: 'issue it again',
 };
+const NAME_CONSTRAINTS: CertificateErrorWords = {
+  what: 'the certificate names a host that its CA may not certify (the CA is limited by name constraints)',
+  fix: 'have it issued by a CA allowed to certify that name',
+};
 const NOT_A_CA: CertificateErrorWords = {
   what: 'a certificate of the chain signs another without being allowed to (not a CA, or past its path length)',
   fix: "send the CA's own intermediate certificates",
@@ -236,6 +240,21 @@ const CERTIFICATE_ERROR_WORDS: Readonly<Record<string, CertificateErrorWords>> =
     what: 'the server sent no certificate (anonymous TLS)',
     fix: 'configure a certificate for the MX name',
   },
+  UNHANDLED_CRITICAL_EXTENSION: {
+    what: 'a certificate of the chain has an extension marked critical that senders do not know, so they must refuse it',
+    fix: 'issue it again without that extension, or without marking it critical',
+  },
+  KEYUSAGE_NO_CERTSIGN: {
+    what: 'a certificate of the chain signs the next one though its key usage does not allow signing certificates',
+    fix: "send the CA's own intermediate certificate (the server may send a wrong one)",
+  },
+  PERMITTED_VIOLATION: NAME_CONSTRAINTS,
+  EXCLUDED_VIOLATION: NAME_CONSTRAINTS,
+  AKID_SKID_MISMATCH: {
+    what: "the chain's certificates do not link up by key identifier",
+    fix: 'send the intermediate that issued the certificate (an older intermediate of the same name is not it)',
+  },
+  INVALID_EXTENSION: { what: 'a certificate of the chain has a malformed or inconsistent extension', fix: 'issue it again' },
   CA_MD_TOO_WEAK: {
     what: `a certificate of the chain is signed with SHA-1 or MD5, which ${WEAK_SIGNATURE_REFUSERS} refuse`,
     fix: WEAK_SIGNATURE_FIX,

@@ -44,7 +44,12 @@ export interface IssueOptions {
    * from now. An expired intermediate under a valid leaf is the chain file a server was never updated with.
    */
   intermediateValidity?: { notBefore: Date; notAfter: Date };
+  /** Add to the leaf an extension of a private OID marked critical, which verifiers must refuse (RFC 5280 4.2). */
+  unknownCriticalExtension?: boolean;
 }
+
+/** A private-enterprise OID no verifier knows, for `unknownCriticalExtension`. */
+const UNKNOWN_EXTENSION_OID = '1.3.6.1.4.1.99999.1';
 
 export type LeafKeySpec = { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' } | { type: 'rsa'; bits: number };
 
@@ -171,6 +176,8 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
       new x509.SubjectAlternativeNameExtension(sanEntries(req.names)),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ];
+    // The value is a DER NULL: its content does not matter, only that it is critical and unknown.
+    if (req.unknownCriticalExtension) extensions.push(new x509.Extension(UNKNOWN_EXTENSION_OID, true, new Uint8Array([5, 0])));
     const subject = `CN=${dnEscape(first)}`;
     const signingAlgorithm: webcrypto.EcdsaParams = { ...SIGNING, hash: req.signatureHash ?? SIGNING.hash };
     const common = { serialNumber: randomSerial(), notBefore, notAfter, signingAlgorithm };

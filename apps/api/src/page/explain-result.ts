@@ -267,7 +267,8 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
       ? null
       : words
         ? html`${words.what} (<code>${tls.error}</code>)${withFix ? `; fix: ${words.fix}` : ''}`
-        : html`the certificate is not trusted${tls.error ? html` (<code>${tls.error}</code>)` : ''}`;
+        : html`the certificate is not
+          trusted${tls.error ? html` (<code>${tls.error}</code>${tls.errorText !== undefined ? `: ${tls.errorText}` : ''})` : ''}`;
     const name = tls.hostnameMatch
       ? null
       : html`the certificate does not cover

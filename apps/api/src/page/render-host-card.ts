@@ -165,7 +165,9 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     row(
       'Chain',
       html`<span class="tag ${tls.certValid ? 'ok' : problemTone}">${tls.certValid ? 'trusted' : 'not trusted'}</span
-        >${tls.error ? html` <code>${tls.error}</code>` : ''}${words ? html` ${words.what}. ${daneVouches ? '' : `Fix: ${words.fix}.`}` : ''}`,
+        >${tls.error ? html` <code>${tls.error}</code>` : ''}${tls.errorText !== undefined ? ` ${tls.errorText}` : ''}${
+          words ? html` ${words.what}. ${daneVouches ? '' : `Fix: ${words.fix}.`}` : ''
+        }`,
     );
     if (daneVouches && (!tls.certValid || !tls.hostnameMatch)) {
       row('Vouched for', html`<span class="tag ok">by DANE</span> ${DANE_VOUCHES_WORDS}`);

@@ -211,7 +211,8 @@ function certificateWords(host: HostResult): string | null {
   const parts: string[] = [];
   if (!tls.certValid) {
     const words = describeCertificateError(tls.error, tls);
-    const code = tls.error ?? 'not trusted';
+    // A code neither Node nor mxv names (UNSPECIFIED) comes with OpenSSL's own words.
+    const code = `${tls.error ?? 'not trusted'}${tls.errorText !== undefined ? ` (${tls.errorText})` : ''}`;
     parts.push(words === null ? code : dane ? `${words.what} (${code})` : `${words.what} (${code}): ${words.fix}`);
   }
   if (!tls.hostnameMatch) {

@@ -266,10 +266,45 @@ function describeKeyExchange(socket: tls.TLSSocket): KeyExchange | null {
   };
 }
 
+/**
+ * OpenSSL's verify errors that Node has no name for (it calls them all UNSPECIFIED), by the words
+ * OpenSSL gives them (X509_verify_cert_error_string), named as X509_V_ERR_* without the prefix, as Node
+ * names the others. Those a mail server's chain can carry at security level 0.
+ */
+const UNNAMED_VERIFY_ERRORS: Readonly<Record<string, string>> = {
+  'unhandled critical extension': 'UNHANDLED_CRITICAL_EXTENSION',
+  'key usage does not include certificate signing': 'KEYUSAGE_NO_CERTSIGN',
+  'permitted subtree violation': 'PERMITTED_VIOLATION',
+  'excluded subtree violation': 'EXCLUDED_VIOLATION',
+  'authority and subject key identifier mismatch': 'AKID_SKID_MISMATCH',
+  'invalid or inconsistent certificate extension': 'INVALID_EXTENSION',
+  'CA signature digest algorithm too weak': 'CA_MD_TOO_WEAK',
+  'EE certificate key too weak': 'EE_KEY_TOO_SMALL',
+  'CA certificate key too weak': 'CA_KEY_TOO_SMALL',
+};
+
+/**
+ * OpenSSL's words for the verify error, which Node keeps only on the socket's native handle (the
+ * documented `authorizationError` is the code alone). Undocumented, so read defensively: null when absent.
+ */
+function verifyErrorText(socket: tls.TLSSocket): string | null {
+  try {
+    const handle = (socket as unknown as { _handle?: { verifyError?: () => unknown } })._handle;
+    const error = handle?.verifyError?.();
+    return error instanceof Error && error.message !== '' ? error.message : null;
+  } catch {
+    return null;
+  }
+}
+
 function authorizationCode(socket: tls.TLSSocket): string | null {
   if (socket.authorized) return null;
   // At run time Node stores the OpenSSL verify code as a string ("CERT_HAS_EXPIRED"); the typings say Error.
   const err: unknown = socket.authorizationError;
+  if (err === 'UNSPECIFIED') {
+    const text = verifyErrorText(socket);
+    return text !== null && Object.hasOwn(UNNAMED_VERIFY_ERRORS, text) ? (UNNAMED_VERIFY_ERRORS[text] ?? err) : err;
+  }
   if (typeof err === 'string') return err;
   if (err && typeof err === 'object') {
     const code = (err as { code?: unknown }).code;
@@ -319,6 +354,8 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
   const described = describeCertificate(peer, leaf, bounds);
   const error = authorizationCode(socket);
   const failed = error === null ? null : dateFailure(peer, error, bounds, now);
+  // An error mxv has no name for either: OpenSSL's own words, so that it is not a bare UNSPECIFIED.
+  const errorText = error === 'UNSPECIFIED' ? verifyErrorText(socket) : null;
   // The handshake runs at security level 0, which accepts any digest; senders verify at 1 or more, where
   // OpenSSL, and Postfix and GnuTLS with it, refuse a chain signed over SHA-1 or MD5 (verify error 68).
   const refusedDigest = socket.authorized && weakCertSignatures(described).length > 0;
@@ -330,6 +367,7 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
       error: refusedDigest ? 'CA_MD_TOO_WEAK' : error,
       ...described,
       ...(failed !== null ? { failedCertificate: failed } : {}),
+      ...(errorText !== null ? { errorText: truncateUtf8(stripControls(errorText), bounds.maxStoredTextBytes) } : {}),
     },
     certIdentity,
     chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf, bounds.maxCertChain)),
