@@ -98,15 +98,24 @@ function sanValue(entry: string): string {
  */
 export function certCoversName(identity: CertIdentity, name: string): boolean {
   const host = name.replace(/\.$/, '');
+  // Without a wildcard there is nothing to drop: the names as they are (the common case, once per host and exchange).
+  if (!(identity.subjectAltName ?? '').includes('*') && !(identity.commonName ?? '').includes('*')) {
+    return nodeCoversName(host, identity.commonName, identity.subjectAltName);
+  }
   const entries = splitSubjectAltName(identity.subjectAltName);
   const isDns = (entry: string): boolean => entry.startsWith('DNS:');
   const kept = entries.filter((entry) => !(isDns(entry) && isPartialWildcard(sanValue(entry))));
   // With every DNS name dropped Node would fall back to the CN, which a certificate with DNS names never is.
   if (entries.some(isDns) && !kept.some(isDns) && net.isIP(host) === 0) return false;
   const commonName = identity.commonName !== null && !isPartialWildcard(identity.commonName) ? identity.commonName : null;
+  return nodeCoversName(host, commonName, kept.length > 0 ? kept.join(', ') : null);
+}
+
+/** Node's checkServerIdentity over a CN and a subjectaltname string. */
+function nodeCoversName(host: string, commonName: string | null, subjectAltName: string | null): boolean {
   const cert = {
     subject: commonName !== null ? { CN: commonName } : {},
-    ...(kept.length > 0 ? { subjectaltname: kept.join(', ') } : {}),
+    ...(subjectAltName !== null ? { subjectaltname: subjectAltName } : {}),
   } as unknown as tls.PeerCertificate;
   try {
     return tls.checkServerIdentity(host, cert) === undefined;
