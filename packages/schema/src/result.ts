@@ -122,13 +122,13 @@ export const tlsInfoSchema = z.object({
    * signature no verifier checks). Judged by weakCertSignatures (values.ts). Absent: not known (older probes).
    */
   chainSignatures: z.array(z.object({ algorithm: z.string(), hash: z.string().nullable(), selfIssued: z.boolean() })).optional(),
+  /** With `error: "UNSPECIFIED"` (a verify error neither Node nor mxv names), OpenSSL's words for it. */
+  errorText: z.string().optional(),
   /**
    * With a date error (`CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`), the certificate it is about, as openssl
    * s_client's "depth=N" names it: 0 the server's own, 1 and up the chain above it (an out-of-date
    * intermediate in the chain file), with its subject and dates. Absent otherwise, and in older probes.
    */
-  /** With `error: "UNSPECIFIED"` (a verify error neither Node nor mxv names), OpenSSL's words for it. */
-  errorText: z.string().optional(),
   failedCertificate: z
     .object({
       depth: z.number().int(),

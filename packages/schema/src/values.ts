@@ -287,7 +287,7 @@ export function describeCertificateError(
 
 /** "the certificate is signed with SHA-1 (sha1WithRSAEncryption)"; above the leaf, the chain's certificate by its depth. */
 function weakSignatureWhat(weak: WeakCertSignature): string {
-  const which = weak.depth === 0 ? 'the certificate' : `the chain's certificate ${weak.depth} (counting the leaf as 0)`;
+  const which = weak.depth === 0 ? 'the certificate' : `the chain's intermediate certificate ${weak.depth}`;
   return `${which} is signed with ${weak.hash} (${weak.algorithm})`;
 }
 

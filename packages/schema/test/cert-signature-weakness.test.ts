@@ -62,7 +62,7 @@ describe('the words for a chain signed over SHA-1', () => {
       chainSignatures: [signed('ecdsa-with-SHA256', 'SHA-256'), signed('sha1WithRSAEncryption', 'SHA-1')],
     });
     expect(words?.what).toBe(
-      "the chain's certificate 1 (counting the leaf as 0) is signed with SHA-1 (sha1WithRSAEncryption), which senders that verify certificates (OpenSSL 3, Postfix, GnuTLS) refuse",
+      "the chain's intermediate certificate 1 is signed with SHA-1 (sha1WithRSAEncryption), which senders that verify certificates (OpenSSL 3, Postfix, GnuTLS) refuse",
     );
     // Another code is not rewritten because the chain has a weak signature.
     expect(
