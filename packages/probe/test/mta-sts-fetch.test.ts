@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   boundValues,
@@ -10,7 +13,14 @@ import {
   StubResolver,
   type AddressPolicy,
 } from '@mxv/probe';
-import { demoWorldSpec, expectationMismatches, startWorld, type World, type WorldPolicyServerSpec } from '@mxv/testkit';
+import {
+  createTestCa,
+  demoWorldSpec,
+  expectationMismatches,
+  startWorld,
+  type World,
+  type WorldPolicyServerSpec,
+} from '@mxv/testkit';
 import { worldEngine, type WorldEngine } from './support/world-engine.js';
 
 const POLICY = 'version: STSv1\r\nmode: enforce\r\nmx: mx.sts.test\r\nmax_age: 3600\r\n';
@@ -98,6 +108,30 @@ describe('HttpsStsPolicyFetcher', () => {
     ['absent', 'fetch_dns_nxdomain'],
   ])('%s → %s', async (name, error) => {
     expect(await fetcher(allowWorld()).fetch(`${name}.test`)).toEqual({ status: 'failed', error });
+  });
+
+  it('with extra CAs given, a CA in NODE_EXTRA_CA_CERTS is still trusted (giving `ca` replaces the store that file is in)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mxv-extra-ca-'));
+    const caFile = join(dir, 'world-ca.pem');
+    writeFileSync(caFile, world.caCertPem);
+    const before = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = caFile;
+    try {
+      // Another CA as the extra one: only the environment's file vouches for the world's policy hosts.
+      const other = await createTestCa({ commonName: 'unrelated extra CA' });
+      const viaEnvironment = new HttpsStsPolicyFetcher({
+        resolver,
+        policy: allowWorld(),
+        bounds,
+        extraCaPem: [other.certPem],
+        port: world.httpsPort,
+      });
+      expect(await viaEnvironment.fetch('good.test')).toEqual({ status: 'ok', body: POLICY });
+    } finally {
+      if (before === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives up on a policy served one byte a second, within its timeout', async () => {

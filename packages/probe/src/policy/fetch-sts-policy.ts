@@ -6,6 +6,7 @@ import type { AddressPolicy } from '../address-policy.js';
 import { classifyPolicyFetchError } from '../classify-error.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { extraCaFromEnvironment } from '../smtp/tls-context.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
 
 /** RFC 8461 3.3: the policy is at this path of `mta-sts.<domain>`, over HTTPS only. */
@@ -78,7 +79,11 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
 
   constructor(options: HttpsStsPolicyFetcherOptions) {
     this.#options = options;
-    this.#ca = options.extraCaPem && options.extraCaPem.length > 0 ? [...rootCertificates, ...options.extraCaPem] : undefined;
+    // As for SMTP (tls-context.ts): `ca` replaces Node's default store, NODE_EXTRA_CA_CERTS with it, so that file is added back.
+    this.#ca =
+      options.extraCaPem && options.extraCaPem.length > 0
+        ? [...rootCertificates, ...extraCaFromEnvironment(), ...options.extraCaPem]
+        : undefined;
   }
 
   /**

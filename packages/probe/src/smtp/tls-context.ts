@@ -10,7 +10,7 @@ import * as tls from 'node:tls';
  * so its file is read here the way Node reads it; unreadable means absent, as in
  * Node (which only warns).
  */
-function extraCaFromEnvironment(): string[] {
+export function extraCaFromEnvironment(): string[] {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) return [];
   try {
