@@ -124,17 +124,20 @@ function nodeCoversName(host: string, commonName: string | null, subjectAltName:
   }
 }
 
-/** Certificates from the leaf up to the last issuer Node knows; a self-signed root points at itself, hence the cycle check. */
-function chainLength(leaf: tls.DetailedPeerCertificate, max: number): number {
-  const seen = new Set<tls.DetailedPeerCertificate>();
+/**
+ * The certificates from the leaf up to the last issuer Node knows, bounded; a self-signed root points at
+ * itself, hence the cycle check. What chainLength, chainSignatures and dateFailure walk.
+ */
+function peerChain(leaf: tls.DetailedPeerCertificate, max: number): tls.DetailedPeerCertificate[] {
+  const chain: tls.DetailedPeerCertificate[] = [];
   let cert: tls.DetailedPeerCertificate | undefined = leaf;
-  while (cert && Object.keys(cert).length > 0 && !seen.has(cert) && seen.size < max) {
-    seen.add(cert);
+  while (cert && Object.keys(cert).length > 0 && !chain.includes(cert) && chain.length < max) {
+    chain.push(cert);
     const next: tls.DetailedPeerCertificate | undefined = cert.issuerCertificate;
     if (next === cert || (next && next.fingerprint256 === cert.fingerprint256)) break;
     cert = next;
   }
-  return seen.size;
+  return chain;
 }
 
 type ChainSignature = NonNullable<TlsInfo['chainSignatures']>[number];
@@ -158,12 +161,10 @@ function issuedItself(raw: Buffer): boolean {
  * self-signed leaf, a private root the server sent) is asked directly. A signature whose frame does not
  * read ends the list rather than be guessed.
  */
-function chainSignatures(leaf: tls.DetailedPeerCertificate, max: number): ChainSignature[] {
+function chainSignatures(chain: readonly tls.DetailedPeerCertificate[]): ChainSignature[] {
   const signatures: ChainSignature[] = [];
-  const seen = new Set<tls.DetailedPeerCertificate>();
-  let cert: tls.DetailedPeerCertificate | undefined = leaf;
-  while (cert && Buffer.isBuffer(cert.raw) && !seen.has(cert) && seen.size < max) {
-    seen.add(cert);
+  for (const cert of chain) {
+    if (!Buffer.isBuffer(cert.raw)) break;
     const next: tls.DetailedPeerCertificate | undefined = cert.issuerCertificate;
     const selfIssued =
       next === cert ||
@@ -173,7 +174,6 @@ function chainSignatures(leaf: tls.DetailedPeerCertificate, max: number): ChainS
     if (signature === null) break;
     signatures.push({ ...signature, selfIssued });
     if (selfIssued) break;
-    cert = next;
   }
   return signatures;
 }
@@ -194,10 +194,7 @@ function dateFailure(
 ): FailedCertificate | null {
   if (error !== 'CERT_HAS_EXPIRED' && error !== 'CERT_NOT_YET_VALID') return null;
   let found: FailedCertificate | null = null;
-  const seen = new Set<tls.DetailedPeerCertificate>();
-  let cert: tls.DetailedPeerCertificate | undefined = peer;
-  for (let depth = 0; cert && Object.keys(cert).length > 0 && !seen.has(cert) && depth < bounds.maxCertChain; depth++) {
-    seen.add(cert);
+  for (const [depth, cert] of peerChain(peer, bounds.maxCertChain).entries()) {
     const notBefore = isoDate(cert.valid_from);
     const notAfter = isoDate(cert.valid_to);
     const outOfDate =
@@ -208,7 +205,6 @@ function dateFailure(
       const subject = describeName(cert.subject as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes);
       found = { depth, subject, notBefore, notAfter };
     }
-    cert = cert.issuerCertificate;
   }
   return found;
 }
@@ -406,6 +402,7 @@ export function describeCertificate(
   | 'certKey'
   | 'chainSignatures'
 > {
+  const chain = peerChain(peer, bounds.maxCertChain);
   return {
     notAfter: isoDate(peer.valid_to),
     notBefore: isoDate(peer.valid_from),
@@ -413,8 +410,8 @@ export function describeCertificate(
     issuer: describeName(peer.issuer as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
     subjectAltNames: splitSubjectAltName(peer.subjectaltname),
     fingerprintSha256: peer.fingerprint256 ?? null,
-    chainLength: chainLength(peer, bounds.maxCertChain),
+    chainLength: chain.length,
     certKey: describeCertKey(leaf, peer),
-    chainSignatures: chainSignatures(peer, bounds.maxCertChain),
+    chainSignatures: chainSignatures(chain),
   };
 }
