@@ -368,6 +368,30 @@ describe('lookup page', () => {
     );
   });
 
+  it('a firewall hiding STARTTLS: a warning note naming the host, what was seen and that the fix is in the firewall', async () => {
+    const domain = 'inspected.test';
+    const base = hostileHost(domain);
+    const inspected: HostResult = {
+      ...base,
+      banner: { code: 220, text: '****************************2*0*0***' },
+      ehlo: { code: 250, command: 'EHLO', extensions: ['PIPELINING', 'XXXXXXXA'] },
+      starttls: 'not_offered',
+      tls: null,
+    };
+    await api.store.write(
+      sampleResult(domain, new Date().toISOString(), {
+        hosts: [inspected],
+        checks: { mxExists: true, mxResolves: true, smtpReachable: true, bannerValid: true, tlsSupported: false },
+      }),
+    );
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    expect(body).toContain('A firewall rewrites the SMTP conversation');
+    expect(body).toContain(
+      `${inspected.exchange} (${inspected.ip}): the greeting is masked with asterisks and the EHLO reply has XXXXXXXA where STARTTLS would be: a firewall inspecting SMTP (Cisco ASA &quot;inspect esmtp&quot; at its defaults) most likely hides STARTTLS, so no sender can encrypt mail to this host. Fix: let TLS through (&quot;allow-tls&quot; in its ESMTP policy) or stop inspecting SMTP to this server.`,
+    );
+    expect(body).toContain('The fix is in the firewall, not in the mail server.');
+  });
+
   it("a verify error without a name (Node's UNSPECIFIED): OpenSSL's words beside it in the Chain row and the problems note", async () => {
     const domain = 'unnamed-error.test';
     const base = hostileHost(domain);

@@ -162,6 +162,30 @@ describe('check table', () => {
     ]);
   });
 
+  it('a firewall rewriting SMTP (Cisco ASA inspect esmtp): one line with what was seen, what it costs and where the fix is', () => {
+    const asa = { code: 250, extensions: ['PIPELINING', 'XXXXXXXA', 'XXXXXXXB'] };
+    const lines = renderResultTable(
+      result({
+        hosts: [
+          host({
+            ip: '192.0.2.1',
+            banner: { code: 220, text: '**************************' },
+            ehlo: asa,
+            starttls: 'not_offered',
+            tls: null,
+          }),
+          host({ ip: '192.0.2.2', banner: { code: 220, text: '**************************' } }),
+          host({ ip: '192.0.2.3', banner: { code: 220, text: 'mx.t.test ESMTP *** no UCE ***' } }),
+        ],
+      }),
+      plain,
+    ).split('\n');
+    expect(lines.filter((l) => l.includes('firewall:'))).toEqual([
+      '  192.0.2.1  firewall: the greeting is masked with asterisks and the EHLO reply has XXXXXXXA, XXXXXXXB where STARTTLS would be: a firewall inspecting SMTP (Cisco ASA "inspect esmtp" at its defaults) most likely hides STARTTLS, so no sender can encrypt mail to this host; let TLS through ("allow-tls" in its ESMTP policy) or stop inspecting SMTP to this server',
+      '  192.0.2.2  firewall: the greeting is masked with asterisks: most likely a firewall inspecting SMTP (Cisco ASA "mask-banner"): harmless by itself',
+    ]);
+  });
+
   it('an address of an IP version not probed (--ip-families): said not probed, not blocked or failed', () => {
     const notProbed = {
       connect: 'blocked' as const,

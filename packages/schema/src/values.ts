@@ -6,6 +6,8 @@
 import type { CheckResult, HostResult, TlsInfo } from './result.js';
 import type { ExtendedDnsError, SecuritySection, Spf } from './security.js';
 
+export * from './smtp-inspection.js';
+
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
 export const RESULT_SCHEMA_VERSION = 1 as const;
 

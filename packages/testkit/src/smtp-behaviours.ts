@@ -58,7 +58,14 @@ export type SmtpBehaviour =
    * pregreet test: a client that talks before the banner is recorded. (Every
    * server records it; this one gives the client the time to misbehave.)
    */
-  | { kind: 'pregreet_check'; greetingDelayMs?: number };
+  | { kind: 'pregreet_check'; greetingDelayMs?: number }
+  /**
+   * A server behind a firewall that inspects ESMTP as Cisco ASA does at its defaults (`inspect esmtp`,
+   * `_default_esmtp_map`): the greeting's text overwritten with asterisks (mask-banner); in the EHLO reply,
+   * STARTTLS overwritten as XXXXXXXA (no allow-tls) and CHUNKING as XXXXXXXB (unknown parameters masked);
+   * a STARTTLS command overwritten with Xs on its way in, so the server answers 502.
+   */
+  | { kind: 'esmtp_inspected' };
 
 export type SmtpBehaviourKind = SmtpBehaviour['kind'];
 
@@ -85,6 +92,7 @@ export const SMTP_BEHAVIOUR_KINDS: readonly SmtpBehaviourKind[] = [
   'ehlo_never_ends',
   'tls_stall',
   'pregreet_check',
+  'esmtp_inspected',
   ...HOSTILE_BEHAVIOUR_KINDS,
 ];
 

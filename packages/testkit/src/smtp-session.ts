@@ -114,6 +114,9 @@ export class SmtpSession {
         );
         return;
       }
+      case 'esmtp_inspected':
+        this.#conn.write(reply(220, [`${name} ESMTP mxv-testkit`.replace(/[^ ]/g, '*')]), ready);
+        return;
       default:
         this.#conn.write(reply(220, [`${name} ESMTP mxv-testkit`]), ready);
     }
@@ -176,6 +179,16 @@ export class SmtpSession {
   #ehloLines(arg: string): string[] {
     const lines = [`${this.#cfg.hostname} greets ${arg}`, 'PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'];
     if (this.#offersStarttls()) lines.push('STARTTLS');
+    if (this.#cfg.behaviour.kind === 'esmtp_inspected') {
+      // The firewall keeps each keyword's length and numbers what it masked: A, B, ...
+      lines.push('CHUNKING');
+      let masked = 0;
+      return lines.map((line, i) =>
+        i > 0 && (line === 'STARTTLS' || line === 'CHUNKING')
+          ? `${'X'.repeat(line.length - 1)}${String.fromCharCode(65 + masked++)}`
+          : line,
+      );
+    }
     return lines;
   }
 
@@ -204,6 +217,9 @@ export class SmtpSession {
         if (arg === '') return this.#send(reply(501, ['5.5.4 Syntax: HELO hostname']));
         return this.#send(reply(250, [this.#cfg.hostname]));
       case 'STARTTLS':
+        // The firewall overwrites a command it does not pass with Xs; the server does not know that one.
+        if (this.#cfg.behaviour.kind === 'esmtp_inspected')
+          return this.#send(reply(502, ['5.5.2 Error: command not recognized']));
         return this.#starttls(arg);
       case 'NOOP':
       case 'RSET':

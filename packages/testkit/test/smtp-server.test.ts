@@ -171,6 +171,18 @@ describe('greetings', () => {
     expect(await c.reply()).not.toContain('STARTTLS');
   });
 
+  it('esmtp_inspected: greeting masked, STARTTLS and CHUNKING overwritten with Xs keeping their length, STARTTLS answered 502', async () => {
+    const h = await host({ behaviour: 'esmtp_inspected', tls: cert });
+    const c = await connect(h);
+    expect(await c.reply()).toBe(`220 ${'*'.repeat('mx.ok.test'.length)} ***** ***********\r\n`);
+    c.send('EHLO x.test\r\n');
+    const ehlo = (await c.reply())!;
+    expect(ehlo).not.toContain('STARTTLS');
+    expect(ehlo).toContain('250-XXXXXXXA\r\n250 XXXXXXXB\r\n');
+    c.send('STARTTLS\r\n');
+    expect(await c.reply()).toMatch(/^502 /);
+  });
+
   it('greeting_554 answers 503 to everything but QUIT', async () => {
     const h = await host({ behaviour: 'greeting_554' });
     const c = await connect(h);

@@ -2,12 +2,14 @@ import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
 import {
   certificateNamesText,
   describeCertificateError,
+  describeSmtpInspection,
   namesPartialWildcard,
   PARTIAL_WILDCARD_WORDS,
   parkedDomainGaps,
   repeatedOriginName,
   SILENT_GREETING_WORDS,
   silentGreetingWaitMs,
+  smtpInspectionSigns,
 } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
@@ -187,6 +189,8 @@ export function explainResult(result: CheckResult): Note[] {
       certificate for the MX name.`,
     );
   }
+  const inspected = firewallNote(result.hosts);
+  if (inspected !== null) add(inspected.kind, 'A firewall rewrites the SMTP conversation', inspected.body);
   // A handshake that never completed (no version) offered no certificate to judge: it is a note of its own.
   const failedHandshakes = reachable.filter((h) => h.tls && h.tls.version === null);
   if (failedHandshakes.length > 0) {
@@ -234,6 +238,36 @@ export function explainResult(result: CheckResult): Note[] {
     );
   }
   return notes;
+}
+
+/**
+ * Hosts whose greeting or EHLO reply shows a firewall rewriting SMTP (smtpInspectionSigns), one entry per
+ * address and port: a warning when it hides STARTTLS or extensions, information for a masked greeting alone.
+ */
+function firewallNote(hosts: readonly HostResult[]): { kind: Note['kind']; body: SafeHtml } | null {
+  const seen = new Set<string>();
+  const entries: SafeHtml[] = [];
+  let harmful = false;
+  for (const host of hosts) {
+    const signs = smtpInspectionSigns(host);
+    const key = `${host.ip} ${host.port}`;
+    if (signs === null || seen.has(key)) continue;
+    seen.add(key);
+    const words = describeSmtpInspection(signs);
+    if (words.fix !== null) harmful = true;
+    entries.push(
+      html`<div>
+        ${host.exchange} (${host.ip}${host.port === 25 ? '' : `:${host.port}`}): ${words.seen}:
+        ${words.meaning}.${words.fix === null ? '' : html` Fix: ${words.fix}.`}
+      </div>`,
+    );
+  }
+  if (entries.length === 0) return null;
+  return {
+    kind: harmful ? 'warn' : 'info',
+    body: html`${entries}Every sender meets the same firewall, so what is shown here is what they get. The fix is in the firewall,
+    not in the mail server.`,
+  };
 }
 
 /** For a null MX domain without `v=spf1 -all` or DMARC `p=reject` (parkedDomainGaps): what to publish if it sends no mail. */

@@ -3,6 +3,7 @@ import {
   certificateNamesText,
   DANE_VOUCHES_WORDS,
   describeCertificateError,
+  describeSmtpInspection,
   describeTlsKeyWeakness,
   describeWeakCertSignature,
   isDeprecatedTlsVersion,
@@ -12,6 +13,7 @@ import {
   repeatedOriginName,
   SILENT_GREETING_WORDS,
   silentGreetingWaitMs,
+  smtpInspectionSigns,
   tlsKeyWeaknesses,
   weakCertSignatures,
 } from '@mxv/schema/values';
@@ -134,7 +136,7 @@ function submissionLine(services: NonNullable<CheckResult['submission']>, colors
 /**
  * What a server said when it would not go on, in its own words (the table's
  * columns hold only codes): a greeting other than 220, or a refused EHLO,
- * HELO or STARTTLS; a TLS that some senders refuse (no RFC 5746, TLS
+ * HELO or STARTTLS; signs of a firewall rewriting the conversation; a TLS that some senders refuse (no RFC 5746, TLS
  * below 1.2, keys below an OpenSSL security level); and a certificate that
  * fails verification or names another host, with the usual fix. Per
  * probed (address, port), where a bounce is debugged from.
@@ -156,11 +158,13 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     const weakKeys = tlsKeyWeaknesses(host.tls);
     const certificate = certificateWords(host);
     const silentMs = silentGreetingWaitMs(host);
+    const inspection = smtpInspectionSigns(host);
     // A verify error of CA_MD_TOO_WEAK already says which signature (certificateWords).
     const weakSignatures = host.tls?.error === 'CA_MD_TOO_WEAK' ? [] : weakCertSignatures(host.tls);
     if (
       said === null &&
       silentMs === null &&
+      inspection === null &&
       !legacyTls &&
       !oldVersion &&
       weakKeys.length === 0 &&
@@ -180,6 +184,11 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
       lines.push(
         `  ${colors.dim(where)}  greeting: ${colors.yellow(`${waited}: ${SILENT_GREETING_WORDS} (--greeting-timeout-ms and --timeout-ms wait longer)`)}`,
       );
+    }
+    if (inspection !== null) {
+      const { seen, meaning, fix } = describeSmtpInspection(inspection);
+      const paint = fix === null ? colors.dim : colors.yellow;
+      lines.push(`  ${colors.dim(where)}  firewall: ${paint(`${seen}: ${meaning}${fix === null ? '' : `; ${fix}`}`)}`);
     }
     if (legacyTls) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(LEGACY_TLS_WORDS)}`);
     if (oldVersion) lines.push(`  ${colors.dim(where)}  TLS: ${colors.yellow(`${host.tls?.version ?? ''} ${OLD_TLS_WORDS}`)}`);

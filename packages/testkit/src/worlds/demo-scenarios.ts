@@ -260,6 +260,22 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     records: oneMx('no-starttls.test', 'mx.no-starttls.test', 'no-starttls'),
   },
   {
+    name: 'firewall-inspected.test',
+    description:
+      'behind a firewall inspecting ESMTP as Cisco ASA does by default: the greeting masked with asterisks, STARTTLS overwritten as XXXXXXXA, so nobody can encrypt',
+    expect: { verdict: 'ok', checks: noTls, hosts: [{ connect: 'ok', bannerCode: 220, starttls: 'not_offered' }] },
+    hosts: [
+      {
+        slot: 38,
+        id: 'firewall-inspected',
+        behaviour: 'esmtp_inspected',
+        hostname: 'mx.firewall-inspected.test',
+        cert: { names: ['mx.firewall-inspected.test'] },
+      },
+    ],
+    records: oneMx('firewall-inspected.test', 'mx.firewall-inspected.test', 'firewall-inspected'),
+  },
+  {
     name: 'starttls-454.test',
     description:
       "offers STARTTLS, then answers it 454 (TLS not available): mail goes in clear; the result keeps the server's words",
