@@ -366,6 +366,32 @@ describe('lookup page', () => {
     expect(body).toContain(
       `${silent.exchange} sent no greeting within 20.0 s: a server may hold its greeting back on purpose (a tarpit for spam bots), and RFC 5321 4.5.3.2.1 has senders wait 5 minutes for it, so mail may still arrive, late. A server that never greets is down or not a mail server.`,
     );
+    // Said once, in the verdict's note.
+    expect(body).not.toContain('Hosts that did not greet');
+  });
+
+  it('a host that never greeted while another did (verdict ok): an info note of its own, with how long mxv waited', async () => {
+    const domain = 'tarpit-backup.test';
+    const base = hostileHost(domain);
+    const silent: HostResult = {
+      ...base,
+      exchange: `mx2.${domain}`,
+      ip: '192.0.2.77',
+      priority: 20,
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried',
+      tls: null,
+      error: 'greeting_timeout',
+      timingsMs: { connect: 3, banner: null, tls: null, total: 20_004 },
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [base, silent] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    expect(body).toContain('Hosts that did not greet');
+    expect(body).toContain(
+      `mx2.${domain} (192.0.2.77) sent no greeting within 20.0 s: a server may hold its greeting back on purpose (a tarpit for spam bots), and RFC 5321 4.5.3.2.1 has senders wait 5 minutes for it, so mail may still arrive, late. </div>Another host greeted: a sender that gives up waiting tries the next MX host. A server that never greets is down or not a mail server.`,
+    );
+    expect(body).not.toContain('No proper greeting');
   });
 
   it('a firewall hiding STARTTLS: a warning note naming the host, what was seen and that the fix is in the firewall', async () => {

@@ -189,6 +189,22 @@ export function explainResult(result: CheckResult): Note[] {
       certificate for the MX name.`,
     );
   }
+  // Under bad_banner the verdict's note says it. Under ok another host greeted, and mail gets through meanwhile.
+  const silent = result.verdict === 'bad_banner' ? [] : result.hosts.filter((host) => silentGreetingWaitMs(host) !== null);
+  if (silent.length > 0) {
+    add(
+      'info',
+      'Hosts that did not greet',
+      html`${silent.map(
+        (host) =>
+          html`<div>
+            ${host.exchange} (${host.ip}${host.port === 25 ? '' : `:${host.port}`}) sent no greeting within
+            ${((silentGreetingWaitMs(host) ?? 0) / 1000).toFixed(1)} s: ${SILENT_GREETING_WORDS}.
+          </div>`,
+      )}${result.verdict === 'ok' ? html`Another host greeted: a sender that gives up waiting tries the next MX host.` : ''}
+      A server that never greets is down or not a mail server.`,
+    );
+  }
   const inspected = firewallNote(result.hosts);
   if (inspected !== null) add(inspected.kind, 'A firewall rewrites the SMTP conversation', inspected.body);
   // A handshake that never completed (no version) offered no certificate to judge: it is a note of its own.
