@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostResult } from '@mxv/schema';
+import type { HostResult, MxProblem } from '@mxv/schema';
 import { queuedCount, sampleResult, startTestRedis, testApi, type TestApi, type TestRedis } from './support.js';
 
 let server: TestRedis;
@@ -487,6 +487,64 @@ describe('lookup page', () => {
     expect(body).toMatch(/Addresses not probed\.<\/strong>\s*2001:db8::25: this checker probes over\s+IPv4 only/);
     expect(body).not.toContain('not public, not tried');
     expect(body).not.toContain('private, loopback or reserved range');
+  });
+
+  it('failed address lookups are not a dangling MX; a malformed exchange and an IP literal are said as senders treat them', async () => {
+    const now = new Date().toISOString();
+    const noHosts = {
+      checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+      hosts: [],
+    };
+    const record = (exchange: string, problems: MxProblem[]) => ({ exchange, priority: 10, addresses: [], problems });
+    await api.store.write(
+      sampleResult('lookups-failed.test', now, {
+        verdict: 'unresolvable',
+        ...noHosts,
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [record('mx.lookups-failed.test', ['dns_error', 'no_address'])],
+          dnssec: null,
+        },
+      }),
+    );
+    const failed = (await api.app.inject('/d/lookups-failed.test')).body.replace(/\s+/g, ' ');
+    expect(failed).toContain('Address lookups failed');
+    expect(failed).toContain('senders defer and retry, and bounce only if it lasts for days');
+    expect(failed).not.toContain('Dangling MX');
+
+    await api.store.write(
+      sampleResult('odd-names.test', now, {
+        verdict: 'unresolvable',
+        ...noHosts,
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [
+            record('mx\\032a.odd-names.test', ['malformed_name', 'no_address']),
+            record('192.0.2.1', ['ip_literal', 'no_address']),
+          ],
+          dnssec: null,
+        },
+      }),
+    );
+    const odd = (await api.app.inject('/d/odd-names.test')).body.replace(/\s+/g, ' ');
+    expect(odd).toContain('Dangling MX');
+    expect(odd).toContain('mx\\032a.odd-names.test is not a host name');
+    expect(odd).toContain('Senders skip this MX (Postfix: "malformed domain name")');
+    expect(odd).toContain('Postfix connects to the address anyway, Exim refuses it');
+
+    await api.store.write(
+      sampleResult('implicit-failed.test', now, {
+        verdict: 'no_mail_host',
+        error: 'implicit_lookup_failed',
+        ...noHosts,
+        checks: { ...noHosts.checks, mxExists: false },
+        mx: { source: 'none', dns: 'NODATA', records: [], dnssec: null },
+      }),
+    );
+    const implicit = (await api.app.inject('/d/implicit-failed.test')).body.replace(/\s+/g, ' ');
+    expect(implicit).toContain("the lookup of the domain's own A/AAAA address failed");
   });
 
   it('explains null MX, implicit MX, blocked and unreachable hosts', async () => {

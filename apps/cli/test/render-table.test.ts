@@ -186,6 +186,53 @@ describe('check table', () => {
     ]);
   });
 
+  it('the headline tells failed address lookups (senders retry) from an answer of no address', () => {
+    const none = { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false };
+    const failed = renderResultTable(
+      result({
+        verdict: 'unresolvable',
+        checks: none,
+        hosts: [],
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [{ exchange: 'mx.t.test', priority: 10, addresses: [], problems: ['dns_error', 'no_address'] }],
+          dnssec: null,
+        },
+      }),
+      plain,
+    );
+    expect(failed.split('\n')[0]).toContain('unresolvable  the address lookups of the MX hosts failed: senders retry');
+    const dangling = renderResultTable(
+      result({
+        verdict: 'unresolvable',
+        checks: none,
+        hosts: [],
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [{ exchange: 'mx.t.test', priority: 10, addresses: [], problems: ['no_address'] }],
+          dnssec: null,
+        },
+      }),
+      plain,
+    );
+    expect(dangling.split('\n')[0]).toContain('unresolvable  MX hosts have no address');
+    const implicit = renderResultTable(
+      result({
+        verdict: 'no_mail_host',
+        error: 'implicit_lookup_failed',
+        checks: { ...none, mxExists: false },
+        hosts: [],
+        mx: { source: 'none', dns: 'NODATA', records: [], dnssec: null },
+      }),
+      plain,
+    );
+    expect(implicit.split('\n')[0]).toContain(
+      "no MX, and the lookup of the domain's own A/AAAA failed: senders retry (implicit_lookup_failed)",
+    );
+  });
+
   it('an address of an IP version not probed (--ip-families): said not probed, not blocked or failed', () => {
     const notProbed = {
       connect: 'blocked' as const,

@@ -94,9 +94,10 @@ export const DNS_BOUNDS = {
   /**
    * Times a question is asked again for the last name of a CNAME chain that a
    * resolver left unfinished (NOERROR, no data, no SOA: BIND stops so after 11
-   * to 16 hops), as a sending MTA does (Postfix follows 10). 0: never.
+   * to 16 hops), as a sending MTA does: Postfix's dns_lookup asks 10 questions in all, the first and 9
+   * more, so a chain it follows is followed here too. 0: never.
    */
-  cnameFollowUps: { min: 0, max: 32, default: 8 },
+  cnameFollowUps: { min: 0, max: 32, default: 9 },
   /**
    * How long a resolver that refused EDNS (FORMERR or NOTIMP to our OPT record, then an answer to the
    * same question without it: RFC 6891 7) is asked without OPT, so that each question does not cost it

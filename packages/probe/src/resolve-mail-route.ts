@@ -2,7 +2,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { DnsStatus, MxProblem, MxRecord, MxSection } from '@mxv/schema';
 
 export type RouteMx = Omit<MxSection, 'dnssec'>;
-import { canonicalDnsName } from './dns/dns-name.js';
+import { canonicalDnsName, isHostName } from './dns/dns-name.js';
 import type { DnsAnswer, DnsQuestionType, DnsResolver } from './dns/dns-types.js';
 import { followCnameChain } from './dns/follow-cname-chain.js';
 import { isIpLiteralName } from './dns/ip-literal-name.js';
@@ -41,6 +41,7 @@ const PROBLEM_ORDER: readonly MxProblem[] = [
   'null_mx_mixed',
   'cname',
   'ip_literal',
+  'malformed_name',
   'localhost',
   'dns_error',
   'no_address',
@@ -200,6 +201,8 @@ async function implicitRoute(domain: string, dns: CountingResolver, bounds: Rout
   }
   const problems = new Set<MxProblem>();
   if (isLocalhost(domain)) problems.add('localhost');
+  // As for an exchange (describeExchange): one family's question unanswered leaves the list maybe incomplete.
+  if (FAILED.has(host.dns.a) || FAILED.has(host.dns.aaaa)) problems.add('dns_error');
   if (host.truncated) problems.add('truncated');
   // A CNAME at the domain itself is fine here: RFC 5321 5.1 follows it for the implicit MX.
   const record: MxRecord = {
@@ -249,10 +252,16 @@ async function describeExchange(candidate: MxCandidate, lookup: (name: string) =
   const { exchange, priority, ttl } = candidate;
   const problems = new Set<MxProblem>();
   if (isIpLiteralName(candidate.exchange)) {
-    // RFC 5321 5.1 / RFC 7505 4: the exchange must be a host name. MTAs refuse an
-    // address here, and reading "0x7f000001" as 127.0.0.1 would open an SSRF hole,
-    // so it is neither resolved nor converted.
+    // RFC 5321 5.1 / RFC 7505 4: the exchange must be a host name. Senders disagree (Exim refuses an
+    // address here unless allow_mx_to_ip is set; Postfix warns and connects to it), and reading
+    // "0x7f000001" as 127.0.0.1 would open an SSRF hole, so it is neither resolved nor converted.
     problems.add('ip_literal').add('no_address');
+    return { exchange, priority, ttl, addresses: [], problems: ordered(problems) };
+  }
+  if (!isHostName(candidate.exchange)) {
+    // Postfix skips such a record ("malformed domain name in resource data of MX record") and uses the
+    // others; a name with escaped octets could not even be asked as the name the zone meant.
+    problems.add('malformed_name').add('no_address');
     return { exchange, priority, ttl, addresses: [], problems: ordered(problems) };
   }
   if (isLocalhost(candidate.exchange)) problems.add('localhost');

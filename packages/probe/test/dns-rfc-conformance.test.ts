@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { boundValues, DNS_BOUNDS, ROUTE_BOUNDS, StubResolver, resolveMailRoute, type DnsServerAddress } from '@mxv/probe';
 import { decodeResponse } from '../src/dns/decode-response.js';
-import { canonicalDnsName, isEncodableDnsName } from '../src/dns/dns-name.js';
+import { canonicalDnsName, isEncodableDnsName, isHostName } from '../src/dns/dns-name.js';
 import { encodeQuery, matchesQuestion, newQuestion } from '../src/dns/dns-query.js';
 
 /**
@@ -420,5 +420,100 @@ describe('RFC 1035 5.1, RFC 2181 11: a label that holds a "." or a backslash', (
     expect(route.mx.records[0]?.problems).toContain('no_address');
     expect(route.targets).toEqual([]);
     expect(responder.received.map((query) => query.name)).toEqual(['example.test']);
+  });
+});
+
+describe('RFC 1035 5.1: octets outside printable ASCII in a name', () => {
+  const ESC_LABEL = 'mx\x1b[31mred\x1b[0m';
+  const UTF8_LABEL = Buffer.from('mxüd', 'utf8').toString('latin1');
+
+  it('are read as \\DDD, as dig writes them: no terminal escape, space or raw UTF-8 survives decoding', () => {
+    const decoded = decodeResponse(
+      message({
+        id: 1,
+        flags: RESPONSE,
+        question: { labels: MX_LABELS, type: TYPE.MX },
+        answers: [
+          record(MX_LABELS, TYPE.MX, mxData(10, [ESC_LABEL, 'example', 'test'])),
+          record(MX_LABELS, TYPE.MX, mxData(20, ['mx a', 'example', 'test'])),
+          record(MX_LABELS, TYPE.MX, mxData(30, [UTF8_LABEL, 'example', 'test'])),
+          record(MX_LABELS, TYPE.MX, mxData(40, ['mx\x80c\x7f\x00', 'example', 'test'])),
+        ],
+      }),
+    );
+    expect(decoded?.records.map((r) => (r.type === 'MX' ? r.exchange : null))).toEqual([
+      'mx\\027[31mred\\027[0m.example.test',
+      'mx\\032a.example.test',
+      'mx\\195\\188d.example.test',
+      'mx\\128c\\127\\000.example.test',
+    ]);
+  });
+
+  it('make no host name (Postfix: "malformed domain name"); letters, digits, "-" inside and "_" do', () => {
+    for (const name of [
+      'mx\\027[31mred.example.test',
+      'mx\\032a.example.test',
+      'mx\\.b.example.test',
+      '*.example.test',
+      '-mx.example.test',
+      'mx-.example.test',
+      'mx..example.test',
+      'mx@x.example.test',
+      '',
+      `${'a'.repeat(64)}.test`,
+    ]) {
+      expect(isHostName(name), name).toBe(false);
+    }
+    for (const name of [
+      'mx.example.test',
+      'mx-1.example.test',
+      '_mx.example.test',
+      'xn--bcher-kva.example',
+      '1.example.test',
+      `${'a'.repeat(63)}.test`,
+      'localhost',
+    ]) {
+      expect(isHostName(name), name).toBe(true);
+    }
+  });
+
+  it('through the mail route: such an exchange is listed, marked malformed_name, never asked; the others are used', async () => {
+    const responder = await startResponder((query) =>
+      query.type === TYPE.MX
+        ? [
+            message({
+              id: query.id,
+              flags: RESPONSE,
+              question: echo(query),
+              answers: [
+                record(MX_LABELS, TYPE.MX, mxData(10, [ESC_LABEL, 'example', 'test'])),
+                record(MX_LABELS, TYPE.MX, mxData(20, ['mx2', 'example', 'test'])),
+              ],
+              additionals: [opt()],
+            }),
+          ]
+        : [
+            message({
+              id: query.id,
+              flags: RESPONSE,
+              question: echo(query),
+              answers: query.type === TYPE.A ? [record(query.labels, TYPE.A, aData('192.0.2.66'))] : [],
+              additionals: [opt()],
+            }),
+          ],
+    );
+    const route = await resolveMailRoute('example.test', resolverFor(responder.server), boundValues(ROUTE_BOUNDS, {}));
+    expect(route.mx.records[0]).toMatchObject({
+      exchange: 'mx\\027[31mred\\027[0m.example.test',
+      addresses: [],
+      problems: ['malformed_name', 'no_address'],
+    });
+    expect(route.mx.records[1]).toMatchObject({ exchange: 'mx2.example.test', addresses: ['192.0.2.66'], problems: [] });
+    expect(route.targets.map((target) => target.exchange)).toEqual(['mx2.example.test']);
+    expect(responder.received.map((query) => query.name).sort()).toEqual([
+      'example.test',
+      'mx2.example.test',
+      'mx2.example.test',
+    ]);
   });
 });

@@ -479,6 +479,17 @@ describe('resolveMailRoute: implicit MX (RFC 5321 5.1)', () => {
     },
   );
 
+  it('addresses of one family and the other lookup failed: the implicit record says dns_error, as an exchange does', async () => {
+    const resolver = new FakeResolver({
+      'half.example.test MX': NODATA,
+      'half.example.test A': noerror(a('half.example.test', '192.0.2.7')),
+      'half.example.test AAAA': { status: 'SERVFAIL' },
+    });
+    const route = await resolveMailRoute('half.example.test', resolver, bounds());
+    expect(route.mx.records[0]).toMatchObject({ addresses: ['192.0.2.7'], problems: ['dns_error'] });
+    expect(route.targets).toEqual([{ exchange: 'half.example.test', priority: 0, ip: '192.0.2.7' }]);
+  });
+
   it('the implicit host keeps at most maxAddressesPerHost addresses', async () => {
     const resolver = new FakeResolver({
       'big.example.test MX': NODATA,

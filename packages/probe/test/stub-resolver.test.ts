@@ -384,6 +384,21 @@ describe('StubResolver against a loopback responder', () => {
       expect(responder.received).toHaveLength(2);
     });
 
+    it("by default 10 questions in all, as Postfix's dns_lookup asks (count < 10): one alias per answer, 9 aliases deep works, 10 do not", async () => {
+      const endsAt = (depth: number) =>
+        chainResponder(1, (query, index) =>
+          index === depth ? reply(query, { answers: [A(`c${depth}.chain.test`, '192.0.2.9')], ad: true }) : null,
+        );
+      const nine = await endsAt(9);
+      const found = await new StubResolver({ servers: [nine.server], bounds: bounds() }).query('c0.chain.test', 'A');
+      expect(found).toMatchObject({ status: 'NOERROR' });
+      expect(nine.received).toHaveLength(10);
+      const ten = await endsAt(10);
+      const lost = await new StubResolver({ servers: [ten.server], bounds: bounds() }).query('c0.chain.test', 'A');
+      expect(lost).toMatchObject({ status: 'SERVFAIL', error: 'cname_chain_too_long' });
+      expect(ten.received).toHaveLength(10);
+    });
+
     it('a chain without end: cnameFollowUps questions more, then SERVFAIL cname_chain_too_long', async () => {
       const responder = await chainResponder(4, () => null);
       const answer = await new StubResolver({ servers: [responder.server], bounds: bounds({ cnameFollowUps: 3 }) }).query(

@@ -40,6 +40,7 @@ export const mxProblemSchema = z.enum([
   'null_mx_mixed',
   'localhost',
   'truncated',
+  'malformed_name',
 ]);
 export type MxProblem = z.infer<typeof mxProblemSchema>;
 

@@ -81,16 +81,23 @@ export function explainResult(result: CheckResult): Note[] {
       add(
         'warn',
         'Nowhere to deliver',
-        html`There are no MX records and no A/AAAA address to fall back to. Publish MX records naming your mail servers (or a null
-        MX if the domain never receives mail).`,
+        result.error === 'implicit_lookup_failed'
+          ? html`There are no MX records, and the lookup of the domain's own A/AAAA address failed (SERVFAIL, a timeout or a
+            refusal), so senders defer and retry. If the domain receives mail, publish MX records naming your mail servers; either
+            way, check the domain's name servers.`
+          : html`There are no MX records and no A/AAAA address to fall back to. Publish MX records naming your mail servers (or a
+            null MX if the domain never receives mail).`,
       );
       break;
     case 'unresolvable':
       add(
         'warn',
-        'Dangling MX',
-        html`The MX records name hosts that have no A/AAAA address, so senders cannot connect anywhere. Fix the names in the MX
-        records or add address records for them.`,
+        addressLookupsFailed(result) ? 'Address lookups failed' : 'Dangling MX',
+        addressLookupsFailed(result)
+          ? html`The address lookups of the MX hosts failed (SERVFAIL, a timeout or a refusal), so nobody knows where to connect:
+            senders defer and retry, and bounce only if it lasts for days. Check the name servers that answer for these hosts.`
+          : html`The MX records name hosts that have no A/AAAA address, so senders cannot connect anywhere. Fix the names in the
+            MX records or add address records for them.`,
       );
       break;
     case 'unreachable':
@@ -286,6 +293,11 @@ function firewallNote(hosts: readonly HostResult[]): { kind: Note['kind']; body:
   };
 }
 
+/** Under `unresolvable`: every MX host's lookup failed rather than answered "no address" (problem `dns_error`). */
+function addressLookupsFailed(result: CheckResult): boolean {
+  return result.mx.records.length > 0 && result.mx.records.every((record) => record.problems.includes('dns_error'));
+}
+
 /** For a null MX domain without `v=spf1 -all` or DMARC `p=reject` (parkedDomainGaps): what to publish if it sends no mail. */
 function parkedDomainAdvice(result: CheckResult): SafeHtml | null {
   const gaps = parkedDomainGaps(result);
@@ -337,8 +349,13 @@ function mxProblemText(problem: string, exchange: string, cnameTarget: string | 
       return html`${exchange} is an alias${cnameTarget ? html` for ${cnameTarget}` : ''}. RFC 2181 section 10.3 says an MX must
       name a host directly; most senders follow the alias anyway, some do not.`;
     case 'ip_literal':
-      return html`The MX names an IP address (${exchange}), not a host name. Senders treat it as a name and fail; publish a host
-      name with an A/AAAA record.`;
+      return html`The MX names an IP address (${exchange}), not a host name (RFC 5321 section 5.1). Senders disagree about it:
+      Postfix connects to the address anyway, Exim refuses it, so some mail bounces; mxv does not probe it. Publish a host name
+      with an A/AAAA record.`;
+    case 'malformed_name':
+      return html`${exchange} is not a host name: it holds characters no host name has (a space, an octet outside ASCII, a dot
+        inside a label, ...; written as dig writes them, <code>DDD</code>). Senders skip this MX (Postfix: "malformed domain
+        name") and use the others, if any. Correct the name in the zone.`;
     case 'no_address':
       return html`${exchange} has no A/AAAA address: this MX leads nowhere.`;
     case 'localhost':
@@ -347,7 +364,8 @@ function mxProblemText(problem: string, exchange: string, cnameTarget: string | 
       return html`A null MX is published next to other MX records; RFC 7505 forbids the mix, so the domain is treated as accepting
       no mail.`;
     case 'dns_error':
-      return html`The address lookup of ${exchange} failed.`;
+      return html`The address lookup of ${exchange} failed (SERVFAIL, a timeout or a refusal): senders defer and retry, so this
+      may pass; if it lasts, the name servers that answer for ${exchange} are broken.`;
     default:
       return null;
   }

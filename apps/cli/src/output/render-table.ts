@@ -35,6 +35,18 @@ const VERDICT_WORDS: Record<CheckResult['verdict'], string> = {
   ok: 'mail hosts answer',
 };
 
+/** The verdict in words; a failed lookup is told apart from an answer of "no address", since senders retry the former. */
+function verdictWords(result: CheckResult): string {
+  if (result.verdict === 'no_mail_host' && result.error === 'implicit_lookup_failed') {
+    return "no MX, and the lookup of the domain's own A/AAAA failed: senders retry";
+  }
+  const records = result.mx.records;
+  if (result.verdict === 'unresolvable' && records.length > 0 && records.every((r) => r.problems.includes('dns_error'))) {
+    return 'the address lookups of the MX hosts failed: senders retry';
+  }
+  return VERDICT_WORDS[result.verdict];
+}
+
 /** The readable terminal form of one result: a headline, the checks, then one row per host. */
 export function renderResultTable(result: CheckResult, colors: Colors): string {
   const good = result.verdict === 'ok';
@@ -43,7 +55,7 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
   const lines: string[] = [];
   const why = result.error ? ` (${result.error})` : '';
   lines.push(
-    `${colors.bold(result.domain || JSON.stringify(result.input))}  ${paint(result.verdict)}  ${colors.dim(VERDICT_WORDS[result.verdict] + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
+    `${colors.bold(result.domain || JSON.stringify(result.input))}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
   if (result.verdict === 'invalid') return lines.join('\n');
 

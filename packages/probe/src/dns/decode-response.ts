@@ -171,8 +171,8 @@ function need(bytes: Buffer, offset: number, length: number): void {
 
 /**
  * Reads a possibly compressed name at the cursor and moves the cursor past it
- * (past its first pointer, if any). Labels are read as UTF-8 and joined with
- * dots, lower case, as the engine compares names (RFC 4343); the root is "".
+ * (past its first pointer, if any). Labels are joined with dots in presentation
+ * format (escapeLabel), lower case, as the engine compares names (RFC 4343); the root is "".
  */
 function readName(bytes: Buffer, cursor: { offset: number }): string {
   return walkName(bytes, cursor, true).toLowerCase();
@@ -180,6 +180,20 @@ function readName(bytes: Buffer, cursor: { offset: number }): string {
 
 function skipName(bytes: Buffer, cursor: { offset: number }): void {
   walkName(bytes, cursor, false);
+}
+
+/** Octets a label keeps only escaped: "." and "\", and everything outside printable ASCII (latin1-decoded). */
+const NEEDS_ESCAPE = /[^\x21-\x2d\x2f-\x5b\x5d-\x7e]/;
+
+function escapeLabel(label: string): string {
+  let escaped = '';
+  for (let i = 0; i < label.length; i++) {
+    const octet = label.charCodeAt(i);
+    if (octet === 0x2e || octet === 0x5c) escaped += `\\${label[i]}`;
+    else if (octet < 0x21 || octet > 0x7e) escaped += `\\${String(octet).padStart(3, '0')}`;
+    else escaped += label[i];
+  }
+  return escaped;
 }
 
 /** The name's labels joined with dots (when `read`), every bound checked either way. */
@@ -203,11 +217,13 @@ function walkName(bytes: Buffer, cursor: { offset: number }, read: boolean): str
       octets += length + 1;
       if (octets > MAX_NAME_OCTETS) throw new Malformed();
       if (read) {
-        let label = bytes.toString('utf8', offset + 1, offset + 1 + length);
-        // A label may hold any octet (RFC 2181 11): a "." or a backslash in one is escaped as in master files
-        // (RFC 1035 5.1), so that the two labels of "mx\.evil.example" never read as, or get asked as, three.
-        // Searched in the decoded text: UTF-8 decoding yields "." and "\" for those octets only.
-        if (label.includes('.') || label.includes('\\')) label = label.replace(/[.\\]/g, '\\$&');
+        let label = bytes.toString('latin1', offset + 1, offset + 1 + length);
+        // A label may hold any octet (RFC 2181 11). Written as dig writes it (RFC 1035 5.1): "." and "\"
+        // escaped, so that the two labels of "mx\.evil.example" never read as, or get asked as, three; every
+        // octet outside printable ASCII as \DDD, so that a name cannot carry a terminal's escape sequences
+        // (ESC [31m) to whoever reads a table, nor raw UTF-8 pass for a host name. Such names are never asked
+        // (isEncodableDnsName) and are no host names (isHostName).
+        if (NEEDS_ESCAPE.test(label)) label = escapeLabel(label);
         name = name === '' ? label : `${name}.${label}`;
       }
       offset += 1 + length;

@@ -51,6 +51,27 @@ export function isEncodableDnsName(name: string): boolean {
   return wireLength <= 255;
 }
 
+/** A label of a host name as Postfix's valid_hostname() takes it: letters, digits, "-" and "_", no "-" at either end. */
+const HOST_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/**
+ * Whether a canonical name read from DNS data is a host name a sender would use (RFC 1123 2.1, and the
+ * underscore real zones use): Postfix skips an MX whose exchange is not ("malformed domain name in resource
+ * data of MX record") and delivers to the others. A space, raw UTF-8 or a terminal's control bytes in a
+ * label (written \DDD by decode-response), an escaped dot, "*" or a misplaced hyphen all make it malformed.
+ */
+export function isHostName(name: string): boolean {
+  if (name === '' || name.length > 253) return false;
+  let start = 0;
+  for (;;) {
+    const dot = name.indexOf('.', start);
+    const label = dot === -1 ? name.slice(start) : name.slice(start, dot);
+    if (!HOST_LABEL.test(label)) return false;
+    if (dot === -1) return true;
+    start = dot + 1;
+  }
+}
+
 const DOT = 0x2e;
 
 function isHighSurrogate(unit: number): boolean {
