@@ -103,6 +103,8 @@ const ip = {
   partialWildcard: `${block}.24`,
   expiredChain: `${block}.25`,
   criticalExtension: `${block}.26`,
+  crossSigned: `${block}.27`,
+  finalDot: `${block}.28`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -134,6 +136,8 @@ const NAMES = {
   partialWildcard: 'mx24.interop.test',
   expiredChain: 'mx25.interop.test',
   criticalExtension: 'mx26.interop.test',
+  crossSigned: 'mx27.interop.test',
+  finalDot: 'mx28.interop.test',
 };
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
@@ -183,7 +187,8 @@ const ROUTE_CASES = [
   { domain: 'null-mx.interop.test', verdict: 'null_mx', source: 'null', dns: 'NOERROR', problems: [] },
   { domain: 'implicit.interop.test', verdict: 'ok', source: 'implicit', dns: 'NODATA', problems: [] },
   { domain: 'alias-mx.interop.test', verdict: 'ok', source: 'mx', dns: 'NOERROR', problems: ['cname'] },
-  // An address written as a name is a name to look up (RFC 5321 5.1; Postfix does), and it has no address.
+  // An address as the exchange (RFC 5321 5.1 wants a name): not probed. Senders split: Postfix 3.7 warns "numeric
+  // domain name in resource data of MX record" and connects to it (stop 33's DNS audit), Exim refuses it.
   {
     domain: 'literal-mx.interop.test',
     verdict: 'unresolvable',
@@ -303,6 +308,14 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     const sha1SignedCert = await certFiles(ca, 'mx23', [NAMES.sha1Signed], { signatureHash: 'SHA-1' });
     // A wildcard inside the first label, which a private CA may still issue (public CAs may not).
     const partialWildcardCert = await certFiles(ca, 'mx24', ['mx2*.interop.test']);
+    // The chain sent with, above it, the trusted root's name and key certified over SHA-1 by another root (as
+    // Let's Encrypt sent DST Root CA X3's cross-signature): verifiers end the path at the trusted root.
+    const crossSignedCert = await certFiles(ca, 'mx27', [NAMES.crossSigned], {
+      intermediates: 1,
+      crossSignedRoot: { signatureHash: 'SHA-1' },
+    });
+    // The exchange's name written with a final dot in the certificate.
+    const finalDotCert = await certFiles(ca, 'mx28', [`${NAMES.finalDot}.`]);
     const dh1024File = join(dir, 'dh1024.pem');
     writeFileSync(dh1024File, modpDhParametersPem('modp2'));
     const day = 86_400_000;
@@ -374,6 +387,10 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         [NAMES.sha1Signed]: [{ type: 'A', address: ip.sha1Signed }],
         'partial-wildcard.interop.test': mx(NAMES.partialWildcard),
         [NAMES.partialWildcard]: [{ type: 'A', address: ip.partialWildcard }],
+        'cross-signed.interop.test': mx(NAMES.crossSigned),
+        [NAMES.crossSigned]: [{ type: 'A', address: ip.crossSigned }],
+        'final-dot.interop.test': mx(NAMES.finalDot),
+        [NAMES.finalDot]: [{ type: 'A', address: ip.finalDot }],
         [NAMES.dualStack]: [
           { type: 'A', address: ip.dualStack },
           ...(ipv6Loopback25 ? [{ type: 'AAAA' as const, address: '::1' }] : []),
@@ -468,6 +485,14 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
             smtpdOptions: { tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0' },
           },
           { ip: ip.partialWildcard, hostname: NAMES.partialWildcard, tls: partialWildcardCert },
+          // The cross-signature over SHA-1 in the chain file: Postfix loads it at level 0 only.
+          {
+            ip: ip.crossSigned,
+            hostname: NAMES.crossSigned,
+            tls: crossSignedCert,
+            smtpdOptions: { tls_medium_cipherlist: 'DEFAULT:@SECLEVEL=0' },
+          },
+          { ip: ip.finalDot, hostname: NAMES.finalDot, tls: finalDotCert },
           // A server that asks senders for a client certificate (mxv has none to give).
           { ip: ip.askCert, hostname: NAMES.askCert, tls: askCertCert, smtpdOptions: { smtpd_tls_ask_ccert: 'yes' } },
           // STARTTLS offered with a certificate file that is not there: Postfix's TLS cannot start.
@@ -531,6 +556,8 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
       'weak-dh.interop.test',
       'sha1-signed.interop.test',
       'partial-wildcard.interop.test',
+      'cross-signed.interop.test',
+      'final-dot.interop.test',
       ...ROUTE_CASES.map(({ domain }) => domain),
     ];
     postfixLogFrom = servers[0]?.log().length ?? 0;
@@ -814,6 +841,37 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(gnutls.raw).toMatch(/insecure algorithm/);
   });
 
+  it('a chain with a cross-signature over SHA-1 above the trusted root on mx27: valid, as openssl s_client, posttls-finger -l secure and gnutls-cli verify it (the path ends at the trusted root)', async () => {
+    const { host } = hostOf('cross-signed.interop.test');
+    expect(host).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: true, error: null });
+    expect(weakCertSignatures(host.tls)).toEqual([]);
+    expect(host.tls?.chainSignatures?.map((s) => [s.hash, s.selfIssued])).toEqual([
+      ['SHA-256', false],
+      ['SHA-256', false],
+      ['SHA-256', true],
+    ]);
+    const ssl = opensslStarttls(ip.crossSigned, NAMES.crossSigned, caFile);
+    expect(ssl.verifyCode, ssl.raw).toBe(0);
+    const secure = await postfixTlsClient(ip.crossSigned, ['-l', 'secure', '-F', caFile], [NAMES.crossSigned]);
+    expect(secure).toMatch(/Verified TLS connection established/);
+    const gnutls = gnutlsStarttls(ip.crossSigned, NAMES.crossSigned, caFile);
+    expect(gnutls.trusted, gnutls.raw).toBe(true);
+  });
+
+  it('a certificate naming mx28.interop.test. (final dot) on mx28: no name match, as openssl s_client (num=62), posttls-finger and gnutls-cli judge it', async () => {
+    const { host } = hostOf('final-dot.interop.test');
+    expect(host).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
+    expect(host.tls).toMatchObject({ certValid: true, hostnameMatch: false, subjectAltNames: [`DNS:${NAMES.finalDot}.`] });
+    const ssl = opensslStarttls(ip.finalDot, NAMES.finalDot, caFile);
+    expect(ssl.raw).toMatch(/num=62:hostname mismatch/);
+    const secure = await postfixTlsClient(ip.finalDot, ['-l', 'secure', '-F', caFile], [NAMES.finalDot]);
+    expect(secure).toMatch(/hostname mismatch/);
+    expect(secure).not.toMatch(/Verified TLS connection established/);
+    const gnutls = gnutlsStarttls(ip.finalDot, NAMES.finalDot, caFile);
+    expect(gnutls.trusted, gnutls.raw).toBe(false);
+  });
+
   it('a certificate for mx2*.interop.test on mx24: no name match, as posttls-finger and gnutls-cli judge it (RFC 9525 6.3); openssl s_client alone, at its default flags, matches it', async () => {
     const { host } = hostOf('partial-wildcard.interop.test');
     expect(host).toMatchObject({ connect: 'ok', starttls: 'ok', error: null });
@@ -865,6 +923,11 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
     expect(strict.raw).toMatch(/legacy sigalg disallowed or unsupported/);
     const finger = await postfixTlsClient(ip.tls10);
     expect(finger).toMatch(/TLS connection established to .*: TLSv1 with cipher/);
+    // But Postfix verifying the certificate (its secure level, as for MTA-STS and DANE) refuses the handshake, so
+    // such senders defer, not send in clear (stop 33's TLS audit): the table and the page say so.
+    const secure = await postfixTlsClient(ip.tls10, ['-l', 'secure', '-F', caFile], [NAMES.tls10]);
+    expect(secure).toMatch(/legacy sigalg disallowed or unsupported|handshake failure/);
+    expect(secure).not.toMatch(/TLS connection established/);
     // So does GnuTLS 3.7 (Exim on Debian 12 sends with it), at its defaults.
     const gnutls = gnutlsStarttls(ip.tls10, NAMES.tls10, caFile);
     expect(gnutls, gnutls.raw).toMatchObject({ completed: true, trusted: true });

@@ -670,6 +670,32 @@ describe('Certificate signatures: a chain signed over SHA-1, which OpenSSL 3, Po
     ]);
   });
 
+  it('a cross-signed root over SHA-1 sent above the trusted root: judged on the path verified, which ends at the trusted root', async () => {
+    const issued = await ca.issue({ names: [EXCHANGE], intermediates: 1, crossSignedRoot: { signatureHash: 'SHA-1' } });
+    const result = await probe(await serverWith(issued));
+    // openssl s_client, posttls-finger -l secure and gnutls-cli verify such a chain (the TLS audit of stop 33).
+    expect(result.tls).toMatchObject({ certValid: true, error: null });
+    expect(result.tls?.chainSignatures).toEqual([
+      { algorithm: 'ecdsa-with-SHA256', hash: 'SHA-256', selfIssued: false },
+      { algorithm: 'ecdsa-with-SHA256', hash: 'SHA-256', selfIssued: false },
+      { algorithm: 'ecdsa-with-SHA256', hash: 'SHA-256', selfIssued: true },
+    ]);
+    expect(weakCertSignatures(result.tls)).toEqual([]);
+    // Sent straight above the leaf, and over SHA-256: the same path, and the cross-signature was never a question.
+    const direct = await probe(
+      await serverWith(await ca.issue({ names: [EXCHANGE], crossSignedRoot: { signatureHash: 'SHA-1' } })),
+    );
+    expect(direct.tls).toMatchObject({ certValid: true, error: null });
+    expect(direct.tls?.chainSignatures?.map((s) => [s.hash, s.selfIssued])).toEqual([
+      ['SHA-256', false],
+      ['SHA-256', true],
+    ]);
+    const sha256 = await probe(
+      await serverWith(await ca.issue({ names: [EXCHANGE], crossSignedRoot: { signatureHash: 'SHA-256' } })),
+    );
+    expect(sha256.tls).toMatchObject({ certValid: true, error: null });
+  });
+
   it("a self-signed leaf over SHA-1: its own signature is nobody's concern, it stays DEPTH_ZERO_SELF_SIGNED_CERT", async () => {
     const result = await probe(await serverWith(await ca.issue({ names: [EXCHANGE], selfSigned: true, signatureHash: 'SHA-1' })));
     expect(result.tls).toMatchObject({ certValid: false, error: 'DEPTH_ZERO_SELF_SIGNED_CERT' });

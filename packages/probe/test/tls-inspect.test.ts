@@ -292,6 +292,21 @@ describe('certCoversName', () => {
       'mx1.example.test',
       true,
     ],
+    // openssl s_client (num=62), posttls-finger and gnutls-cli compare a presented name as written (stop 33's TLS audit).
+    ['a SAN with a final dot', { commonName: null, subjectAltName: 'DNS:mx.example.test.' }, 'mx.example.test', false],
+    [
+      'a SAN with a final dot, the name too',
+      { commonName: null, subjectAltName: 'DNS:mx.example.test.' },
+      'mx.example.test.',
+      false,
+    ],
+    [
+      'a SAN with a final dot beside one without',
+      { commonName: null, subjectAltName: 'DNS:mx.example.test., DNS:mx.example.test' },
+      'mx.example.test',
+      true,
+    ],
+    ['a CN with a final dot', { commonName: 'mx.example.test.', subjectAltName: null }, 'mx.example.test', false],
     [
       'an address is matched by its IP SAN whatever the DNS names',
       { commonName: null, subjectAltName: 'DNS:mx*.example.test, IP Address:192.0.2.1' },

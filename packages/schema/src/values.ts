@@ -377,6 +377,23 @@ export function namesPartialWildcard(tls: Pick<TlsInfo, 'subjectAltNames'> | nul
   return certificateDnsNames(tls).some(isPartialWildcard);
 }
 
+/** Said beside a name mismatch when a DNS name of the certificate ends in a dot ("mx.example.com."). */
+export const FINAL_DOT_WORDS =
+  'a name written with a final dot matches nothing: senders (OpenSSL, Postfix, GnuTLS) compare it as written';
+
+/**
+ * Why names the certificate seems to carry do not count, for the words beside a name mismatch: partial
+ * wildcards (PARTIAL_WILDCARD_WORDS), names with a final dot (FINAL_DOT_WORDS); null when neither.
+ */
+export function unmatchedNamesWords(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): string | null {
+  const names = certificateDnsNames(tls);
+  const words = [
+    ...(names.some(isPartialWildcard) ? [PARTIAL_WILDCARD_WORDS] : []),
+    ...(names.some((name) => name.endsWith('.')) ? [FINAL_DOT_WORDS] : []),
+  ];
+  return words.length > 0 ? words.join('; ') : null;
+}
+
 /** The DNS names a certificate covers (its `DNS:` subject alternative names, as `tls.subjectAltNames` keeps them). */
 export function certificateDnsNames(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): string[] {
   return (tls?.subjectAltNames ?? []).filter((entry) => entry.startsWith('DNS:')).map((entry) => entry.slice('DNS:'.length));

@@ -8,6 +8,7 @@ import {
   NO_SECURITY,
   parkedDomainGaps,
   repeatedOriginName,
+  unmatchedNamesWords,
 } from '@mxv/schema/values';
 
 describe('describeCertificateError', () => {
@@ -150,5 +151,18 @@ describe('parkedDomainGaps', () => {
     expect(parkedDomainGaps({ verdict: 'ok', security: security({ spf: spf(null), dmarc: dmarc('none') }) })).toEqual([]);
     expect(parkedDomainGaps({ verdict: 'null_mx', security: security({ dmarc: dmarc('none') }) })).toEqual([]);
     expect(parkedDomainGaps({ verdict: 'null_mx', security: security({ spf: spf(null) }) })).toEqual([]);
+  });
+});
+
+describe('unmatchedNamesWords', () => {
+  it('says why names a certificate carries do not count: a partial wildcard, a final dot, both, or null', () => {
+    const san = (...names: string[]) => ({ subjectAltNames: names.map((name) => `DNS:${name}`) });
+    expect(unmatchedNamesWords(san('mx.example.test'))).toBeNull();
+    expect(unmatchedNamesWords(null)).toBeNull();
+    expect(unmatchedNamesWords(san('mx*.example.test'))).toMatch(/^a wildcard matches only as the whole first label/);
+    expect(unmatchedNamesWords(san('mx.example.test.'))).toBe(
+      'a name written with a final dot matches nothing: senders (OpenSSL, Postfix, GnuTLS) compare it as written',
+    );
+    expect(unmatchedNamesWords(san('mx*.example.test', 'mx.example.test.'))?.split('; ')).toHaveLength(2);
   });
 });

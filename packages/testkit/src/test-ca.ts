@@ -46,6 +46,12 @@ export interface IssueOptions {
   intermediateValidity?: { notBefore: Date; notAfter: Date };
   /** Add to the leaf an extension of a private OID marked critical, which verifiers must refuse (RFC 5280 4.2). */
   unknownCriticalExtension?: boolean;
+  /**
+   * Send, after the chain, the root's name and key certified by another, untrusted root over this digest: a
+   * cross-signed root, as Let's Encrypt sent DST Root CA X3's for ISRG Root X1. Verifiers that look in their
+   * trust store first (OpenSSL since 1.1.0) end the path at the trusted root and never check it.
+   */
+  crossSignedRoot?: { signatureHash: 'SHA-1' | 'SHA-256' };
 }
 
 /** A private-enterprise OID no verifier knows, for `unknownCriticalExtension`. */
@@ -134,6 +140,24 @@ async function exportKeyPem(key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
+/** `signer`'s name and key certified by a fresh, untrusted root of its own (crossSignedRoot), PEM. */
+async function crossSign(signer: Signer, hash: 'SHA-1' | 'SHA-256'): Promise<string> {
+  const now = Date.now();
+  const other = await createSigner('mxv test old root CA', new Date(now - DAY_MS), new Date(now + 3650 * DAY_MS), null);
+  const cross = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 3650 * DAY_MS),
+    signingAlgorithm: { ...SIGNING, hash },
+    extensions: await caExtensions(signer.keys, other),
+    subject: signer.cert.subject,
+    issuer: other.cert.subject,
+    publicKey: signer.keys.publicKey,
+    signingKey: other.keys.privateKey,
+  });
+  return cross.toString('pem');
+}
+
 export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
   const now = Date.now();
   const root = await createSigner(
@@ -196,10 +220,12 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
       });
     }
     const leafPem = leaf.toString('pem');
+    const sent = [leafPem, ...chain.map((s) => s.cert.toString('pem'))];
+    if (req.crossSignedRoot) sent.push(await crossSign(root, req.crossSignedRoot.signatureHash));
     return {
       certPem: leafPem,
       keyPem: await exportKeyPem(keys.privateKey),
-      chainPem: [leafPem, ...chain.map((s) => s.cert.toString('pem'))].join('\n'),
+      chainPem: sent.join('\n'),
     };
   }
 

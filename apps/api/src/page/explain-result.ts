@@ -3,13 +3,12 @@ import {
   certificateNamesText,
   describeCertificateError,
   describeSmtpInspection,
-  namesPartialWildcard,
-  PARTIAL_WILDCARD_WORDS,
   parkedDomainGaps,
   repeatedOriginName,
   SILENT_GREETING_WORDS,
   silentGreetingWaitMs,
   smtpInspectionSigns,
+  unmatchedNamesWords,
 } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
@@ -334,7 +333,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     const name = tls.hostnameMatch
       ? null
       : html`the certificate does not cover
-        ${host.exchange}${names !== null ? html` (it names ${names}${namesPartialWildcard(tls) ? `: ${PARTIAL_WILDCARD_WORDS}` : ''})` : ''}${
+        ${host.exchange}${names !== null ? html` (it names ${names}${unmatchedNamesWords(tls) !== null ? `: ${unmatchedNamesWords(tls)}` : ''})` : ''}${
           withFix ? '; fix: use one that names the MX host' : ''
         }`;
     const parts = [trust, name].filter((part) => part !== null).map((part, i) => (i === 0 ? part : html`; ${part}`));

@@ -6,10 +6,9 @@ import {
   describeTlsKeyWeakness,
   describeWeakCertSignature,
   isDeprecatedTlsVersion,
-  namesPartialWildcard,
-  PARTIAL_WILDCARD_WORDS,
   tlsKeyWeaknesses,
   weakCertSignatures,
+  unmatchedNamesWords,
 } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
 import { html, type SafeHtml } from './html.js';
@@ -134,7 +133,8 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       row(
         'Protocol',
         html`<span class="tag warn">${tls.version} at most</span> RFC 8996 deprecates TLS 1.0 and 1.1; senders that require TLS
-          1.2, as OpenSSL 3 does by default, send in clear (Postfix 3.7 and GnuTLS 3.7 still negotiate it)`,
+          1.2, as OpenSSL 3 does by default, send in clear (Postfix 3.7 and GnuTLS 3.7 still negotiate it); senders that verify
+          certificates on OpenSSL 3 (MTA-STS, DANE: Postfix at its secure level) cannot complete the handshake and defer the mail`,
       );
     }
     if (tls.secureRenegotiation === false) {
@@ -158,7 +158,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       html`<span class="tag ${tls.hostnameMatch ? 'ok' : problemTone}"
           >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
         >${!tls.hostnameMatch && names !== null ? html` it names <span class="mono">${names}</span>` : ''}${
-          !tls.hostnameMatch && namesPartialWildcard(tls) ? `: ${PARTIAL_WILDCARD_WORDS}` : ''
+          !tls.hostnameMatch && unmatchedNamesWords(tls) !== null ? `: ${unmatchedNamesWords(tls)}` : ''
         }`,
     );
     const words = tls.certValid ? null : describeCertificateError(tls.error, tls);

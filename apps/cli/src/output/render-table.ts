@@ -7,8 +7,6 @@ import {
   describeTlsKeyWeakness,
   describeWeakCertSignature,
   isDeprecatedTlsVersion,
-  namesPartialWildcard,
-  PARTIAL_WILDCARD_WORDS,
   parkedDomainGaps,
   repeatedOriginName,
   SILENT_GREETING_WORDS,
@@ -16,6 +14,7 @@ import {
   smtpInspectionSigns,
   tlsKeyWeaknesses,
   weakCertSignatures,
+  unmatchedNamesWords,
 } from '@mxv/schema/values';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
@@ -238,7 +237,8 @@ function certificateWords(host: HostResult): string | null {
   }
   if (!tls.hostnameMatch) {
     const names = certificateNamesText(tls, NAMES_SHOWN);
-    const partial = namesPartialWildcard(tls) ? `: ${PARTIAL_WILDCARD_WORDS}` : '';
+    const unmatched = unmatchedNamesWords(tls);
+    const partial = unmatched !== null ? `: ${unmatched}` : '';
     parts.push(`it does not name ${host.exchange}${names !== null ? ` (it names ${names}${partial})` : ''}`);
   }
   if (dane) parts.push(DANE_VOUCHES_WORDS);
@@ -254,7 +254,7 @@ const IP_FAMILY_OFF = 'ip_family_not_probed';
 
 /** What a server whose best TLS is 1.0 or 1.1 means to senders (isDeprecatedTlsVersion). */
 const OLD_TLS_WORDS =
-  'at most (RFC 8996 deprecates TLS 1.0 and 1.1): senders that require TLS 1.2, as OpenSSL 3 does by default, send in clear';
+  'at most (RFC 8996 deprecates TLS 1.0 and 1.1): senders that require TLS 1.2, as OpenSSL 3 does by default, send in clear; senders that verify certificates on OpenSSL 3 (MTA-STS, DANE: Postfix at its secure level) cannot complete the handshake and defer';
 
 /** "465/tls" for implicit TLS (RFC 8314), the bare number for plain SMTP + STARTTLS. */
 function portText(host: HostResult): string {

@@ -21,6 +21,7 @@ import { DirectDialer } from '../net/direct-dialer.js';
 import { SmtpConnection, type ReadResult, type TlsConnect } from './smtp-connection.js';
 import { createProbeSecureContext, starttlsOptions } from './tls-context.js';
 import { describeCertificate, inspectTls } from './tls-inspect.js';
+import { TrustAnchors } from './trust-anchors.js';
 
 export interface SmtpHostProberOptions {
   bounds: SmtpBounds;
@@ -90,6 +91,8 @@ export class SmtpHostProber implements HostProber {
   /** The same with SSL_OP_LEGACY_SERVER_CONNECT, for a server without RFC 5746; built when one is first met. */
   #legacyServerContext: tls.SecureContext | null = null;
   readonly #extraCaPem: string[] | undefined;
+  /** What the handshakes trust, parsed on first need (inspectTls: a weak signature above the leaf). */
+  readonly #trustAnchors: TrustAnchors;
   readonly #reconnectDelayMs: number;
   readonly #dialer: Dialer;
   readonly #tlsConnect: TlsConnect;
@@ -100,6 +103,7 @@ export class SmtpHostProber implements HostProber {
     this.#policy = options.policy;
     this.#secureContext = createProbeSecureContext(options.extraCaPem);
     this.#extraCaPem = options.extraCaPem;
+    this.#trustAnchors = new TrustAnchors(options.extraCaPem);
     this.#reconnectDelayMs = options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
     this.#dialer = options.dialer ?? new DirectDialer();
     this.#tlsConnect = options.tlsConnect ?? tls.connect;
@@ -392,7 +396,7 @@ export class SmtpHostProber implements HostProber {
       // The session state is unknown after a failed handshake: no QUIT in clear.
       return STOP;
     }
-    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds, this.#now());
+    const inspected = inspectTls(upgraded.socket, target.exchange, this.#bounds, this.#now(), this.#trustAnchors);
     draft.starttls = 'ok';
     // Without the legacy option the handshake completes only with renegotiation_info (or TLS 1.3, which has none).
     const secureRenegotiation = legacyServerConnect ? false : inspected.tls.version === 'TLSv1.3' ? null : true;

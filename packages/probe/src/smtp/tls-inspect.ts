@@ -7,6 +7,7 @@ import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
 import { certSignature } from './cert-signature.js';
 import { stripControls, truncateUtf8 } from './reply-text.js';
+import type { TrustAnchors } from './trust-anchors.js';
 
 export interface TlsInspection {
   tls: TlsInfo;
@@ -98,17 +99,30 @@ function sanValue(entry: string): string {
  */
 export function certCoversName(identity: CertIdentity, name: string): boolean {
   const host = name.replace(/\.$/, '');
-  // Without a wildcard there is nothing to drop: the names as they are (the common case, once per host and exchange).
-  if (!(identity.subjectAltName ?? '').includes('*') && !(identity.commonName ?? '').includes('*')) {
+  // Without a wildcard or a final dot there is nothing to drop: the names as they are (the common case, once per
+  // host and exchange).
+  if (!MAYBE_UNMATCHABLE.test(identity.subjectAltName ?? '') && !MAYBE_UNMATCHABLE.test(identity.commonName ?? '')) {
     return nodeCoversName(host, identity.commonName, identity.subjectAltName);
   }
   const entries = splitSubjectAltName(identity.subjectAltName);
   const isDns = (entry: string): boolean => entry.startsWith('DNS:');
-  const kept = entries.filter((entry) => !(isDns(entry) && isPartialWildcard(sanValue(entry))));
+  const kept = entries.filter((entry) => !(isDns(entry) && neverMatches(sanValue(entry))));
   // With every DNS name dropped Node would fall back to the CN, which a certificate with DNS names never is.
   if (entries.some(isDns) && !kept.some(isDns) && net.isIP(host) === 0) return false;
-  const commonName = identity.commonName !== null && !isPartialWildcard(identity.commonName) ? identity.commonName : null;
+  const commonName = identity.commonName !== null && !neverMatches(identity.commonName) ? identity.commonName : null;
   return nodeCoversName(host, commonName, kept.length > 0 ? kept.join(', ') : null);
+}
+
+/** A "*" anywhere, or a name that ends in a dot: what neverMatches may drop. */
+const MAYBE_UNMATCHABLE = /\*|\.(?:,|$)/;
+
+/**
+ * A presented name senders never match: a partial wildcard, or a name with a final dot ("mx.example.com."),
+ * which Node strips and matches, while OpenSSL's X509_check_host (openssl s_client, Postfix) and GnuTLS
+ * compare it as written and call it a name mismatch (apps/cli/test/interop-mta.test.ts).
+ */
+function neverMatches(presented: string): boolean {
+  return isPartialWildcard(presented) || presented.endsWith('.');
 }
 
 /** Node's checkServerIdentity over a CN and a subjectaltname string. */
@@ -176,6 +190,32 @@ function chainSignatures(chain: readonly tls.DetailedPeerCertificate[]): ChainSi
     if (selfIssued) break;
   }
   return signatures;
+}
+
+/**
+ * The signatures of the path OpenSSL verified, when it ends below the top of the chain Node built: at the
+ * first certificate a trusted one issued (TrustAnchors), then that anchor, whose own signature nobody checks
+ * (OpenSSL's check_auth_level skips the trust anchor), listed only when it is a self-issued root. Null when
+ * no trusted certificate issued any certificate of the chain (the path Node built is the one verified).
+ */
+function verifiedPathSignatures(chain: readonly tls.DetailedPeerCertificate[], anchors: TrustAnchors): ChainSignature[] | null {
+  for (const [depth, cert] of chain.entries()) {
+    if (!Buffer.isBuffer(cert.raw)) return null;
+    let x509: X509Certificate;
+    try {
+      x509 = new X509Certificate(cert.raw);
+    } catch {
+      return null;
+    }
+    const anchor = anchors.issuerOf(x509);
+    if (anchor === null) continue;
+    const below = chainSignatures(chain.slice(0, depth + 1));
+    // A trusted self-signed certificate the server sent as its own: it is the anchor, already listed.
+    if (below.length <= depth || below[depth]?.selfIssued === true) return below;
+    const anchorSignature = anchor.subject === anchor.issuer ? certSignature(anchor.raw) : null;
+    return anchorSignature === null ? below : [...below, { ...anchorSignature, selfIssued: true }];
+  }
+  return null;
 }
 
 type FailedCertificate = NonNullable<TlsInfo['failedCertificate']>;
@@ -327,7 +367,13 @@ function authorizationCode(socket: tls.TLSSocket): string | null {
  * that accepts everything, so socket.authorized carries exactly that, and the
  * name is judged separately (hostnameMatch).
  */
-export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsInspectBounds, now = Date.now()): TlsInspection {
+export function inspectTls(
+  socket: tls.TLSSocket,
+  exchange: string,
+  bounds: TlsInspectBounds,
+  now = Date.now(),
+  anchors?: TrustAnchors,
+): TlsInspection {
   const cipher = socket.getCipher() as (tls.CipherNameAndProtocol & { standardName?: string }) | undefined;
   const base = {
     version: socket.getProtocol() ?? null,
@@ -356,7 +402,13 @@ export function inspectTls(socket: tls.TLSSocket, exchange: string, bounds: TlsI
     subjectAltName: peer.subjectaltname ?? null,
   };
   const leaf = peerX509(socket);
-  const described = describeCertificate(peer, leaf, bounds);
+  let described = describeCertificate(peer, leaf, bounds);
+  // A weak signature above the leaf may be that of a certificate the server sent above the trusted one the
+  // path ends at (a cross-signed root): judged on the path OpenSSL verified, as senders judge it.
+  if (socket.authorized && anchors !== undefined && weakCertSignatures(described).some((weak) => weak.depth > 0)) {
+    const verified = verifiedPathSignatures(peerChain(peer, bounds.maxCertChain), anchors);
+    if (verified !== null) described = { ...described, chainSignatures: verified };
+  }
   const error = authorizationCode(socket);
   const failed = error === null ? null : dateFailure(peer, error, bounds, now);
   // An error mxv has no name for either: OpenSSL's own words, so that it is not a bare UNSPECIFIED.
