@@ -352,6 +352,27 @@ describe('RFC 5321 3.1, 4.1.1.1, 3.8: refusals', () => {
     expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).not.toContain('HELO');
   });
 
+  it('EHLO answered 554 (a block list) and the server hangs up: ehlo_rejected with its words, not "closed after greeting"', async () => {
+    const host = await startScripted(
+      postfixLike({
+        EHLO: (_l, s) => {
+          s.write('554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.example\r\n');
+          s.end();
+        },
+      }),
+    );
+    const result = await probe(host);
+    // posttls-finger prints "EHLO rejected: 554 5.7.1 ..." for such a server (stop 33's SMTP audit).
+    expect(result.error).toBe('ehlo_rejected');
+    expect(result.refusal).toEqual({
+      command: 'EHLO',
+      overTls: false,
+      code: 554,
+      text: '5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.example',
+    });
+    expect(result.ehlo).toEqual({ code: 554, command: 'EHLO', extensions: [] });
+  });
+
   it("EHLO and then HELO refused: helo_rejected, with HELO's own words", async () => {
     const host = await startScripted(
       postfixLike({

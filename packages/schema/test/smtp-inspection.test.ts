@@ -41,6 +41,7 @@ describe('smtpInspectionSigns', () => {
       starttlsHidden: true,
       ehloRefused: false,
       starttlsAdvertised: false,
+      postfixSendsHelo: true,
     });
     const words = describeSmtpInspection(signs!);
     expect(words.seen).toBe(
@@ -65,17 +66,39 @@ describe('smtpInspectionSigns', () => {
     expect(describeSmtpInspection(signs!).meaning).toMatch(/only the commands of RFC 821/);
   });
 
-  it('a masked greeting alone is harmless: no fix, and it says whether STARTTLS gets through', () => {
-    const through = smtpInspectionSigns(said('**********************', ['PIPELINING', 'STARTTLS']));
-    expect(describeSmtpInspection(through!)).toMatchObject({ fix: null, meaning: /STARTTLS gets through/ });
+  it("a greeting of asterisks with STARTTLS let through: Postfix takes it for a PIX's and sends HELO (smtp_pix_workarounds), so no TLS from it", () => {
+    const through = describeSmtpInspection(smtpInspectionSigns(said('**********************', ['PIPELINING', 'STARTTLS']))!);
+    expect(through.meaning).toBe(
+      'most likely a firewall inspecting SMTP (Cisco ASA "mask-banner"): STARTTLS gets through; but Postfix senders take this greeting for a Cisco PIX firewall\'s and send HELO instead of EHLO (their smtp_pix_workarounds), so they never start TLS and send in clear',
+    );
+    expect(through.fix).toMatch(/no mask-banner/);
+    // Postfix's test is the text holding only "2", "0", "*" and blanks: an empty one too, or PIX's 2s and 0s.
+    for (const text of ['', '2', '****', '  **2*0**0  ']) {
+      const signs = smtpInspectionSigns(said(text, ['STARTTLS']));
+      expect(signs?.postfixSendsHelo, JSON.stringify(text)).toBe(true);
+    }
+    expect(describeSmtpInspection(smtpInspectionSigns(said('', ['STARTTLS']))!)).toMatchObject({
+      seen: 'the greeting has no text but 2s, 0s and asterisks',
+      fix: 'greet with the server\'s name (RFC 5321 4.2: "220 mx.example.com ESMTP")',
+    });
+  });
+
+  it('a masked greeting that costs nothing: without STARTTLS at all, or with other characters Postfix does not take for a PIX', () => {
     const without = describeSmtpInspection(smtpInspectionSigns(said('**********************', ['PIPELINING']))!);
-    expect(without.fix).toBeNull();
-    expect(without.meaning).not.toMatch(/STARTTLS/);
+    expect(without).toMatchObject({
+      fix: null,
+      meaning: 'most likely a firewall inspecting SMTP (Cisco ASA "mask-banner"): harmless by itself',
+    });
+    const mixed = smtpInspectionSigns(said('*****************mx.example*****************', ['STARTTLS']));
+    expect(mixed).toMatchObject({ bannerMasked: true, postfixSendsHelo: false });
+    expect(describeSmtpInspection(mixed!).fix).toBeNull();
+    // A short greeting without STARTTLS is no sign of anything worth saying.
+    expect(smtpInspectionSigns(said('', ['PIPELINING']))).toBeNull();
   });
 
   it('a few asterisks in a real greeting, or a short one, are not a mask; X alone or lower case is no masked keyword', () => {
     expect(smtpInspectionSigns(said('mx.example.com ESMTP *** no UCE ***', ['STARTTLS']))).toBeNull();
-    expect(smtpInspectionSigns(said('****', ['STARTTLS']))).toBeNull();
+    expect(smtpInspectionSigns(said('****', ['PIPELINING']))).toBeNull();
     expect(smtpInspectionSigns(said('mx.example.com', ['X', 'XX', 'XA', 'X-LINK2STATE', 'XXXXXXXAB']))).toBeNull();
   });
 });

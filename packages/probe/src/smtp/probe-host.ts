@@ -321,10 +321,14 @@ export class SmtpHostProber implements HostProber {
       return STOP_WITH_QUIT;
     }
 
+    // Kept unless HELO gets a reply of its own: a server that refuses EHLO and hangs up (a block list's
+    // "554 5.7.1 ... listed at ...") has said why at EHLO, and that is what whoever debugs a bounce needs.
+    draft.refusal = this.#refusal('EHLO', ehlo, conn);
     const helo = await this.#command(conn, `HELO ${this.#bounds.heloName}`);
     draft.timings.ehlo = this.#now() - startedAt;
     if (helo.status !== 'reply') {
-      draft.error = this.#readFailure(helo, 'ehlo', 'closed_after_greeting');
+      const hungUp = helo.status === 'closed' || helo.status === 'socket_error';
+      draft.error = hungUp ? 'ehlo_rejected' : this.#readFailure(helo, 'ehlo', 'closed_after_greeting');
       return STOP;
     }
     // HELO has no extensions (RFC 5321 4.1.1.1), so STARTTLS cannot be offered.
@@ -334,6 +338,8 @@ export class SmtpHostProber implements HostProber {
       draft.refusal = this.#refusal('HELO', helo, conn);
       return STOP_WITH_QUIT;
     }
+    // HELO went through: the EHLO refusal was only "no ESMTP here", as RFC 5321 4.1.4 has old servers say.
+    draft.refusal = null;
     return CONTINUE;
   }
 
