@@ -18,7 +18,7 @@ const HOST = '127.53.7.1';
 
 // ---------------------------------------------------------------- wire writing
 
-const TYPE = { A: 1, CNAME: 5, MX: 15, OPT: 41 } as const;
+const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, MX: 15, OPT: 41 } as const;
 const CLASS_IN = 1;
 const CLASS_CH = 3;
 const FLAG_QR = 0x8000;
@@ -62,6 +62,7 @@ interface Message {
   flags: number;
   question?: { labels: readonly string[]; type: number } | null;
   answers?: Buffer[];
+  authorities?: Buffer[];
   additionals?: Buffer[];
   /** Counts written in the header when they are to lie about what follows. */
   counts?: { an?: number; ar?: number };
@@ -73,11 +74,12 @@ function message(m: Message): Buffer {
   header.writeUInt16BE(m.flags, 2);
   header.writeUInt16BE(m.question ? 1 : 0, 4);
   header.writeUInt16BE(m.counts?.an ?? m.answers?.length ?? 0, 6);
+  header.writeUInt16BE(m.authorities?.length ?? 0, 8);
   header.writeUInt16BE(m.counts?.ar ?? m.additionals?.length ?? 0, 10);
   const question = m.question
     ? Buffer.concat([wireName(m.question.labels), u16(m.question.type), u16(CLASS_IN)])
     : Buffer.alloc(0);
-  return Buffer.concat([header, question, ...(m.answers ?? []), ...(m.additionals ?? [])]);
+  return Buffer.concat([header, question, ...(m.answers ?? []), ...(m.authorities ?? []), ...(m.additionals ?? [])]);
 }
 
 // ---------------------------------------------------------------- query reading
@@ -515,5 +517,60 @@ describe('RFC 1035 5.1: octets outside printable ASCII in a name', () => {
       'mx2.example.test',
       'mx2.example.test',
     ]);
+  });
+});
+
+describe('RFC 1034 4.3.1, RFC 2308 2.2: a referral from a server that does not recurse', () => {
+  /** What NSD answers for a name under a zone it delegates: NOERROR, no answer, the child's NS, no SOA, AA and RA clear. */
+  const referral = (query: Query): Buffer =>
+    message({
+      id: query.id,
+      flags: FLAG_QR | FLAG_RD,
+      question: echo(query),
+      authorities: [record(['example', 'test'], TYPE.NS, wireName(['ns', 'elsewhere', 'example']))],
+    });
+
+  it('is no answer: SERVFAIL referral, not NODATA (which would make an MX-less domain of every domain)', async () => {
+    const responder = await startResponder((query) => [referral(query)]);
+    const answer = await resolverFor(responder.server).query('example.test', 'MX');
+    expect(answer).toMatchObject({ status: 'SERVFAIL', error: 'referral', recursionAvailable: false });
+    const route = await resolveMailRoute('example.test', resolverFor(responder.server), boundValues(ROUTE_BOUNDS, {}));
+    expect(route.mx).toMatchObject({ source: 'none', dns: 'SERVFAIL' });
+    expect(route.error).toBe('mx_servfail:referral');
+  });
+
+  it('the next server is asked, as after a SERVFAIL; a real NODATA (with its SOA) and an answer with RA are not referrals', async () => {
+    const auth = await startResponder((query) => [referral(query)]);
+    const recursive = await startResponder((query) => [mxAnswer(query)]);
+    const both = new StubResolver({
+      servers: [auth.server, recursive.server],
+      bounds: boundValues(DNS_BOUNDS, { queryTimeoutMs: 300, attemptsPerServer: 1, questionsPerUdpSocket: 1 }),
+    });
+    expect(await both.query('example.test', 'MX')).toMatchObject({ status: 'NOERROR' });
+    const nodata = await startResponder((query) => [
+      message({
+        id: query.id,
+        flags: FLAG_QR | FLAG_RD,
+        question: echo(query),
+        authorities: [
+          record(['example', 'test'], TYPE.NS, wireName(['ns', 'example', 'test'])),
+          record(
+            ['example', 'test'],
+            TYPE.SOA,
+            Buffer.concat([wireName(['ns', 'example', 'test']), wireName(['h', 'example', 'test']), Buffer.alloc(20)]),
+          ),
+        ],
+      }),
+    ]);
+    expect((await resolverFor(nodata.server).query('example.test', 'MX')).status).toBe('NODATA');
+    const withRa = await startResponder((query) => [
+      message({
+        id: query.id,
+        flags: RESPONSE,
+        question: echo(query),
+        authorities: [record(['example', 'test'], TYPE.NS, wireName(['ns', 'example', 'test']))],
+      }),
+    ]);
+    expect((await resolverFor(withRa.server).query('example.test', 'MX')).status).toBe('NODATA');
   });
 });

@@ -31,6 +31,12 @@ export interface DnsResponse {
    * resolver that stopped following a CNAME chain part way (BIND past its restart limit) sends none.
    */
   authoritySoa: boolean;
+  /**
+   * A referral (RFC 1034 4.3.1, RFC 2308 2.2 type 4): NOERROR, no answer, NS records and no SOA in the
+   * authority section, AA and RA clear. An authoritative server passed as a resolver sends this for a name
+   * it delegates; it is no answer, and read as one it looks like NODATA.
+   */
+  referral: boolean;
 }
 
 export interface EchoedQuestion {
@@ -45,10 +51,12 @@ const FLAG_QR = 0x8000;
 const FLAG_TC = 0x0200;
 const FLAG_AD = 0x0020;
 const FLAG_RA = 0x0080;
+const FLAG_AA = 0x0400;
 /** RFC 6891 6.1.2. */
 const OPT_TYPE = 41;
 /** RFC 1035 3.2.2. */
 const SOA_TYPE = 6;
+const NS_TYPE = 2;
 /** RFC 1035 3.2.4. */
 const CLASS_IN = 1;
 /** RFC 8914 4. */
@@ -117,12 +125,17 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
   let ede: DnsExtendedError | null = null;
   let optSeen = false;
   let authoritySoa = false;
+  let authorityNs = false;
   try {
     for (let i = 0; i < answerCount; i++) {
       const record = readAnswer(bytes, cursor);
       if (record !== null) records.push(record);
     }
-    for (let i = 0; i < authorityCount; i++) if (skipRecord(bytes, cursor) === SOA_TYPE) authoritySoa = true;
+    for (let i = 0; i < authorityCount; i++) {
+      const type = skipRecord(bytes, cursor);
+      if (type === SOA_TYPE) authoritySoa = true;
+      else if (type === NS_TYPE) authorityNs = true;
+    }
 
     for (let i = 0; i < additionalCount; i++) {
       skipName(bytes, cursor);
@@ -148,6 +161,7 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
     ede = null;
     optSeen = false;
     authoritySoa = false;
+    authorityNs = false;
   }
 
   return {
@@ -162,6 +176,7 @@ function decode(bytes: Buffer, acceptCutShort: boolean): DnsResponse {
     records,
     ede,
     authoritySoa,
+    referral: (flags & 0xf) === 0 && answerCount === 0 && authorityNs && !authoritySoa && (flags & (FLAG_AA | FLAG_RA)) === 0,
   };
 }
 

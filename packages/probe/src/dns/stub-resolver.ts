@@ -135,8 +135,14 @@ export class StubResolver implements DnsResolver {
           continue;
         }
         const packet = result.packet;
-        const status = statusOf(packet, question);
-        const error = status === 'SERVFAIL' && packet.rcode !== RCODE_SERVFAIL ? `rcode_${rcodeName(packet.rcode)}` : null;
+        // A referral is no answer: the server does not recurse (an authoritative one given as a resolver; `mxv
+        // doctor` says so too). Like SERVFAIL, the next server is asked, and the failure says why.
+        const status = packet.referral ? 'SERVFAIL' : statusOf(packet, question);
+        const error = packet.referral
+          ? 'referral'
+          : status === 'SERVFAIL' && packet.rcode !== RCODE_SERVFAIL
+            ? `rcode_${rcodeName(packet.rcode)}`
+            : null;
         const answer = answered(status, error, packet, result.usedTcp, this.serverLabels[index] ?? null, started);
         if (status === 'NODATA') {
           const unfinishedAt = unfinishedChainEnd(packet, question);
