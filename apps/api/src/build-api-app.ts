@@ -14,6 +14,7 @@ import { historyRoutes } from './routes/history-routes.js';
 import { watchRoutes } from './routes/watch-routes.js';
 import { pageRoutes } from './routes/page-routes.js';
 import { createApiServices, type ApiServices } from './services/api-services.js';
+import { clientKey } from './services/client-key.js';
 
 export const API_VERSION = '1.0.0';
 
@@ -91,7 +92,7 @@ export async function buildApiApp(options: ApiOptions): Promise<FastifyInstance>
       global: true,
       max: limits.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: (request) => request.ip,
+      keyGenerator: (request) => clientKey(request.ip),
       errorResponseBuilder: (_request, context) =>
         new ApiError('rate_limited', {
           message: `More than ${context.max} requests a minute from this client; retry in ${Math.ceil(context.ttl / 1000)} s`,

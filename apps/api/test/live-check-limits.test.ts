@@ -1,6 +1,7 @@
 import { ANONYMOUS_CHECK_PRIORITY, readFleetStatus } from '@mxv/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../src/index.js';
+import { clientKey } from '../src/services/client-key.js';
 import { queuedCount, sampleResult, startTestRedis, testApi, TOKEN, type TestApi, type TestRedis } from './support.js';
 
 let server: TestRedis;
@@ -149,6 +150,45 @@ describe('anonymous live checks (issue 14)', () => {
     await expect(buildApiApp({ redis: server.url, trustProxy: { ranges: ['10.0.0.0/33'] } })).rejects.toThrow(
       /trustProxy\.ranges/,
     );
+  });
+});
+
+describe('one client, as the limits count it', () => {
+  it('the addresses of one IPv6 /64 are one client (one subscriber or server holds a whole /64); another /64 is another', async () => {
+    const app = await buildApiApp({
+      redis: server.url,
+      prefix: server.prefix('anon-v6'),
+      trustProxy: { hops: 1 },
+      limits: { anonymousChecksPerMinute: 2, rateLimitPerMinute: 0, minRefreshAgeMs: 0 },
+    });
+    try {
+      const from = (client: string, i: number) =>
+        app.inject({
+          method: 'POST',
+          url: `/v1/domains/v6-${client.replace(/:/g, '-')}-${i}.test/refresh`,
+          remoteAddress: '127.0.0.1',
+          headers: { 'x-forwarded-for': client },
+        });
+      const codes: number[] = [];
+      for (let i = 1; i <= 4; i++) codes.push((await from(`2001:db8:1:2::${i}`, i)).statusCode);
+      expect(codes).toEqual([202, 202, 429, 429]);
+      expect((await from('2001:db8:1:3::1', 9)).statusCode).toBe(202);
+      // An IPv4-mapped address counts as its IPv4 address.
+      expect((await from('::ffff:192.0.2.50', 1)).statusCode).toBe(202);
+      expect((await from('192.0.2.50', 2)).statusCode).toBe(202);
+      expect((await from('::ffff:c000:232', 3)).statusCode).toBe(429);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('clientKey: IPv4 as it is, IPv6 by its /64, mapped IPv4 as IPv4, anything else unchanged', () => {
+    expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0db8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('not an address')).toBe('not an address');
   });
 });
 

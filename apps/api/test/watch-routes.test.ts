@@ -71,4 +71,23 @@ describe('/v1/watches', () => {
     expect(ftp.statusCode).toBe(400);
     expect(JSON.parse(ftp.body)).toMatchObject({ error: { code: 'bad_request' } });
   });
+
+  it('a body is not coerced, as for POST /v1/checks: a string for the list, a string for every, a list for the webhook are 400', async () => {
+    for (const [method, payload] of [
+      ['POST', '{"domains":"coerce-a.test"}'],
+      ['POST', '{"domains":["coerce-a.test"],"every":"3600"}'],
+      ['POST', '{"domains":["coerce-a.test"],"webhook":["http://hooks.example/x"]}'],
+      ['DELETE', '{"domains":"coerce-a.test"}'],
+    ] as const) {
+      const res = await api.app.inject({
+        method,
+        url: '/v1/watches',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode, payload).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'bad_request' } });
+    }
+    expect(await new WatchList(api.redis, api.keys).get('coerce-a.test')).toBeNull();
+  });
 });

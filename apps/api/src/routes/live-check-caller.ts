@@ -3,6 +3,7 @@ import { ApiError } from '../errors/api-error.js';
 import { bearerStatus } from '../plugins/token-auth.js';
 import type { ApiServices } from '../services/api-services.js';
 import type { LiveCheckCaller } from '../services/refresh-check.js';
+import { clientKey } from '../services/client-key.js';
 
 /** A valid bearer token lifts the anonymous budget; a wrong one is refused rather than served as anonymous. */
 export function liveCheckCaller(request: FastifyRequest, services: ApiServices): LiveCheckCaller {
@@ -10,5 +11,5 @@ export function liveCheckCaller(request: FastifyRequest, services: ApiServices):
   if (status === 'valid') return { kind: 'token' };
   if (status === 'invalid') throw new ApiError(services.token === null ? 'write_api_disabled' : 'forbidden');
   // request.ip honours --trust-proxy (hops or ranges), never a header the client alone chose.
-  return { kind: 'anonymous', client: request.ip };
+  return { kind: 'anonymous', client: clientKey(request.ip) };
 }

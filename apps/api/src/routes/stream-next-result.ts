@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import type { ApiServices } from '../services/api-services.js';
 import { sseEvent } from './sse-event.js';
+import { clientKey } from '../services/client-key.js';
 
 /**
  * One SSE stream: wait for a result of `domain` newer than `after`, send it as
@@ -21,7 +22,7 @@ export async function streamNextResult(
 ): Promise<void> {
   const afterIso = after === null ? null : isoOrThrow(after);
   const { limits } = services;
-  const release = services.streamSlots.acquire(request.ip);
+  const release = services.streamSlots.acquire(clientKey(request.ip));
   if (release === null) {
     throw new ApiError('too_many_client_streams', {
       message: `This client has ${limits.maxEventStreamsPerClient} event streams open already; close one and retry`,

@@ -5,6 +5,7 @@ import { ApiError } from '../errors/api-error.js';
 import { tokenAuth } from '../plugins/token-auth.js';
 import { errorResponses, routeSchema } from '../schemas/api-schemas.js';
 import type { ApiServices } from '../services/api-services.js';
+import { zodBodyCompiler } from '../schemas/zod-body-validator.js';
 import { parseDomain } from './parse-domain.js';
 
 const watchesBodySchema = (limits: { maxDomainsPerRequest: number; maxInputChars: number }) =>
@@ -46,6 +47,8 @@ export async function watchRoutes(app: FastifyInstance, services: ApiServices): 
     '/v1/watches',
     {
       onRequest: auth,
+      // Strict JSON, as POST /v1/checks: no coercion of "a.test" into ["a.test"] nor of "3600" into 3600.
+      validatorCompiler: zodBodyCompiler(watchesBodySchema(services.limits)),
       schema: {
         summary: 'Watch domains (as mxv watch add)',
         description: `Re-check each domain every \`every\` seconds (at least ${WATCH_EVERY_BOUND.min / 1000}, default ${WATCH_EVERY_BOUND.default / 1000}); with \`webhook\`, each change is POSTed there, signed. An existing watch gets the new interval and webhook.`,
@@ -76,6 +79,7 @@ export async function watchRoutes(app: FastifyInstance, services: ApiServices): 
     '/v1/watches',
     {
       onRequest: auth,
+      validatorCompiler: zodBodyCompiler(removeBodySchema(services.limits)),
       schema: {
         summary: 'Stop watching domains (as mxv watch remove)',
         tags: ['watches'],
