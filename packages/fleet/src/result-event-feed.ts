@@ -25,6 +25,12 @@ export interface ResultEventFeedOptions {
   maxListeners: number;
   /** Pause before reading again after a FleetRedis error. */
   errorBackoffMs: number;
+  /**
+   * Longest subscribe waits for the reader to start (its XREVRANGE). The reader's connection has no command
+   * timeout (XREAD BLOCK outlasts any), so with Redis gone that command waits for it; past this, subscribe
+   * fails as a command that timed out would (the API answers 503), instead of holding its caller's slot.
+   */
+  startTimeoutMs: number;
   /** Told of every stream entry skipped because it is not an event the store writes (the API logs and counts them). */
   onInvalidEvent?: (id: string, reason: InvalidEventReason) => void;
 }
@@ -37,6 +43,7 @@ export const DEFAULT_RESULT_EVENT_FEED: ResultEventFeedOptions = {
   batch: 500,
   maxListeners: 1_000,
   errorBackoffMs: 500,
+  startTimeoutMs: 5_000,
 };
 
 export type ResultEventListener = (event: ResultEvent) => void;
@@ -73,6 +80,7 @@ export class ResultEventFeed {
     this.#onInvalidEvent = onInvalidEvent ?? (() => undefined);
     if (!(this.#options.maxListeners >= 1)) throw new Error('maxListeners must be at least 1');
     if (!(this.#options.blockMs >= 1)) throw new Error('blockMs must be at least 1');
+    if (!(this.#options.startTimeoutMs >= 1)) throw new Error('startTimeoutMs must be at least 1');
   }
 
   /** Listeners now (all domains). */
@@ -99,11 +107,23 @@ export class ResultEventFeed {
       current?.delete(listener);
       if (current?.size === 0) this.#listeners.delete(domain);
     };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.#ensureRunning();
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('Command timed out: the event feed could not start')),
+          this.#options.startTimeoutMs,
+        );
+      });
+      const starting = this.#ensureRunning();
+      // A start that fails after this caller gave up must not surface as an unhandled rejection.
+      starting.catch(() => undefined);
+      await Promise.race([starting, late]);
     } catch (error) {
       unsubscribe();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     return { status: 'ok', unsubscribe };
   }

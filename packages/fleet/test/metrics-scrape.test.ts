@@ -49,6 +49,26 @@ describe('ScrapeCache', () => {
     expect(cache.reads).toBe(2);
   });
 
+  it('no asker waits past readTimeoutMs for a read that hangs (Redis gone); the one read goes on, single flight', async () => {
+    let release: (value: string) => void = () => undefined;
+    const cache = new ScrapeCache(
+      () =>
+        new Promise<string>((resolve) => {
+          release = resolve;
+        }),
+      60_000,
+      Date.now,
+      50,
+    );
+    await expect(cache.get()).rejects.toThrow(/over 50 ms/);
+    await expect(cache.get()).rejects.toThrow(/over 50 ms/);
+    expect(cache.reads).toBe(1);
+    release('back');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await cache.get()).toBe('back');
+    expect(cache.reads).toBe(1);
+  });
+
   it('does not keep a failed read: the next ask tries again', async () => {
     let fail = true;
     const cache = new ScrapeCache(async () => {

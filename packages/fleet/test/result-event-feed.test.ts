@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetRedis } from '../src/redis-connection.js';
 import { fleetKeys } from '../src/redis-keys.js';
 import { ResultEventFeed, readRecentResultEvents, type ResultEvent } from '../src/result-event-feed.js';
 import { ResultStore } from '../src/result-store.js';
@@ -105,5 +106,25 @@ describe('ResultEventFeed', () => {
     expect(invalid).toEqual(['bad_checked_at', 'bad_domain']);
     // The lookup page's "recently checked" list skips them too.
     expect((await readRecentResultEvents(redis, keys, 10)).map((event) => event.domain)).toEqual(['x.test']);
+  });
+});
+
+describe('ResultEventFeed while Redis is away', () => {
+  it('subscribe gives up after startTimeoutMs as a timed-out command (the API answers 503) and frees its place', async () => {
+    // The reader's connection has no command timeout: with Redis gone, its XREVRANGE waits for Redis to return.
+    const hung = {
+      xrevrange: () => new Promise(() => undefined),
+      xread: () => new Promise(() => undefined),
+      disconnect: () => undefined,
+    } as unknown as FleetRedis;
+    const feed = new ResultEventFeed(hung, fleetKeys('feed-away'), { startTimeoutMs: 50, maxListeners: 1 });
+    const started = Date.now();
+    await expect(feed.subscribe('a.test', () => undefined)).rejects.toThrow(/Command timed out/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(feed.listenerCount).toBe(0);
+    // The place is free again: the next subscriber is refused for the same reason, not as "full".
+    await expect(feed.subscribe('b.test', () => undefined)).rejects.toThrow(/Command timed out/);
+    expect(() => new ResultEventFeed(hung, fleetKeys('x'), { startTimeoutMs: 0 })).toThrow(/startTimeoutMs/);
+    await feed.close();
   });
 });

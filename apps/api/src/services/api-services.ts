@@ -67,6 +67,8 @@ export function createApiServices(options: ApiOptions, limits: ApiLimits): ApiSe
   const refused = refusedValues(registry, options.logger);
   const feed = new ResultEventFeed(reader, keys, {
     maxListeners: limits.maxEventStreams,
+    // As long as any other Redis command of the API may take, then 503.
+    startTimeoutMs: limits.redisCommandTimeoutMs,
     onInvalidEvent: refused.onInvalidEvent,
   });
   const queue = createVerifyQueue(redis, keys);

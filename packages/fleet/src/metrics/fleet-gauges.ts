@@ -5,6 +5,8 @@ import { ScrapeCache } from './scrape-cache.js';
 
 /** How long one read of the fleet's state serves scrapes: below any sensible scrape interval, above a burst of scrapers. */
 export const DEFAULT_FLEET_GAUGE_CACHE_MS = 2_000;
+/** Longest a scrape waits for that read: below Prometheus' default scrape timeout (10 s), so a scrape never hangs on Redis. */
+export const DEFAULT_FLEET_GAUGE_READ_TIMEOUT_MS = 2_000;
 
 export interface FleetGaugeHandle {
   cache: ScrapeCache<FleetGauges>;
@@ -29,14 +31,19 @@ export function registerFleetGauges(
     help: 'Reads of the fleet state from Redis that failed (the fleet gauges kept their previous values).',
     registers: [],
   });
-  const cache = new ScrapeCache(async () => {
-    try {
-      return await read();
-    } catch (error) {
-      readErrors.inc();
-      throw error;
-    }
-  }, cacheMs);
+  const cache = new ScrapeCache(
+    async () => {
+      try {
+        return await read();
+      } catch (error) {
+        readErrors.inc();
+        throw error;
+      }
+    },
+    cacheMs,
+    Date.now,
+    DEFAULT_FLEET_GAUGE_READ_TIMEOUT_MS,
+  );
   const registers = [registry];
   const current = async (): Promise<FleetGauges | null> => {
     try {

@@ -3,7 +3,7 @@ import type { FleetRedis } from '../redis-connection.js';
 import type { FleetKeys } from '../redis-keys.js';
 import { EXPIRY_GAUGE_DAYS } from './watch-bounds.js';
 import { ScrapeCache } from '../metrics/scrape-cache.js';
-import { DEFAULT_FLEET_GAUGE_CACHE_MS } from '../metrics/fleet-gauges.js';
+import { DEFAULT_FLEET_GAUGE_CACHE_MS, DEFAULT_FLEET_GAUGE_READ_TIMEOUT_MS } from '../metrics/fleet-gauges.js';
 
 const DAY_MS = 86_400_000;
 
@@ -25,20 +25,25 @@ export function registerWatchGauges(
   readDeadLetters: () => Promise<number>,
   now: () => number = Date.now,
 ): void {
-  const cache = new ScrapeCache(async (): Promise<WatchGauges> => {
-    const at = now();
-    const pipeline = redis.pipeline().hlen(keys.watchConfig);
-    for (const days of EXPIRY_GAUGE_DAYS) pipeline.zcount(keys.watchCertExpiry, '-inf', at + days * DAY_MS);
-    const replies = (await pipeline.exec()) ?? [];
-    const value = (index: number): number => {
-      const [error, reply] = replies[index] ?? [null, 0];
-      if (error) throw error;
-      return Number(reply);
-    };
-    const expiring: Record<number, number> = {};
-    EXPIRY_GAUGE_DAYS.forEach((days, i) => (expiring[days] = value(i + 1)));
-    return { watched: value(0), expiring, deadLetters: await readDeadLetters() };
-  }, DEFAULT_FLEET_GAUGE_CACHE_MS);
+  const cache = new ScrapeCache(
+    async (): Promise<WatchGauges> => {
+      const at = now();
+      const pipeline = redis.pipeline().hlen(keys.watchConfig);
+      for (const days of EXPIRY_GAUGE_DAYS) pipeline.zcount(keys.watchCertExpiry, '-inf', at + days * DAY_MS);
+      const replies = (await pipeline.exec()) ?? [];
+      const value = (index: number): number => {
+        const [error, reply] = replies[index] ?? [null, 0];
+        if (error) throw error;
+        return Number(reply);
+      };
+      const expiring: Record<number, number> = {};
+      EXPIRY_GAUGE_DAYS.forEach((days, i) => (expiring[days] = value(i + 1)));
+      return { watched: value(0), expiring, deadLetters: await readDeadLetters() };
+    },
+    DEFAULT_FLEET_GAUGE_CACHE_MS,
+    now,
+    DEFAULT_FLEET_GAUGE_READ_TIMEOUT_MS,
+  );
   const current = async (): Promise<WatchGauges | null> => cache.get().catch(() => null);
   const registers = [registry];
   new Gauge({
