@@ -63,6 +63,30 @@ describe('lookup page: Mail security', () => {
     expect(html).toContain('3 1 1 abababababababababababab…');
   });
 
+  it('under an insecure MX: not applicable by RFC 7672, and what Postfix 3.6+ makes of the secure TLSA records anyway', () => {
+    const withApplied = (insecureMx: { status: 'pass' | 'fail'; reason: string | null }) =>
+      page(
+        withSecurity((r) => {
+          const host = r.hosts[0];
+          if (!host) throw new Error('sample has a host');
+          return {
+            ...r,
+            mx: { ...r.mx, dnssec: 'insecure' },
+            security: { ...r.security, dane: 'not_applicable' },
+            hosts: [{ ...host, dane: { status: 'not_applicable', reason: 'mx_not_secure', tlsa: [], insecureMx } }],
+          };
+        }),
+      ).replace(/\s+/g, ' ');
+    const failed = withApplied({ status: 'fail', reason: 'no_match' });
+    expect(failed).toMatch(/<td>DANE \(TLSA\)<\/td> <td><span class="tag bad">not applicable, Postfix fails it<\/span>/);
+    expect(failed).toContain('Postfix 3.6 and later use such records anyway at their DANE level');
+    expect(failed).toContain('No TLSA record matches the certificate');
+    expect(failed).toContain('Those senders defer mail to this host until it is fixed.');
+    const passed = withApplied({ status: 'pass', reason: null });
+    expect(passed).toContain('<span class="tag warn">not applicable</span>');
+    expect(passed).toContain('they match, so those senders authenticate this host.');
+  });
+
   it('a DANE-TA record for a certificate the host does not send is named as such', () => {
     const html = page(
       withSecurity((r) => {

@@ -129,6 +129,10 @@ const DOMAINS = [
   'tlsa-bogus.test',
   // Only a PKIX-EE (usage 1) record, which SMTP cannot use (RFC 7672 3.1.3).
   'unusable.test',
+  // An unsigned domain whose MX names a signed exchange with a TLSA record that matches nothing.
+  'bad.insecure.test',
+  // A signed exchange that is an alias into the unsigned zone, with its own signed TLSA record.
+  'alias-unsigned.test',
 ];
 
 /** Cases asked again through BIND's named, a second validating resolver: every DNSSEC status, and DANE's outcomes. */
@@ -286,6 +290,9 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
       'mx.alias-original CNAME host.alias-original.test.',
       `host.alias-original A ${ip.ee}`,
       tlsaLine('_25._tcp.mx.alias-original', chain('ee'), 3, 'leaf'),
+      'alias-unsigned MX 10 mx.alias-unsigned.test.',
+      'mx.alias-unsigned CNAME mx.insecure.test.',
+      tlsaLine('_25._tcp.mx.alias-unsigned', chain('ee'), 3, 'leaf'),
       'alias-both MX 10 mx.alias-both.test.',
       'mx.alias-both CNAME mx3.nomatch.test.',
       tlsaLine('_25._tcp.mx.alias-both', chain('nomatch'), 3, 'leaf'),
@@ -322,6 +329,7 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
         name: 'insecure.test',
         file: zoneFile('insecure.test', [
           '@ MX 10 mx1.ee.test.',
+          'bad MX 10 mx3.nomatch.test.',
           `mx A ${ip.ee}`,
           tlsaLine('_25._tcp.mx', chain('ee'), 3, 'leaf'),
         ]),
@@ -603,6 +611,33 @@ describe.skipIf(reason !== null)('DNSSEC and DANE against NSD, a validating Unbo
     const checked = result('insecure.test');
     expect(checked.mx.dnssec).toBe('insecure');
     expect(checked.hosts[0]?.dane).toMatchObject({ status: 'not_applicable', reason: 'mx_not_secure' });
+  });
+
+  it("an insecure MX naming a signed exchange: not_applicable by RFC 7672, and Postfix 3.7's check anyway (insecure_mx_policy dane) in insecureMx", () => {
+    // Its TLSA matches: Postfix authenticates the host, logged as "Trusted" (the MX name could be forged), not "Verified".
+    const good = result('insecure.test');
+    expect(good.hosts[0]?.dane).toMatchObject({ insecureMx: { status: 'pass', reason: null } });
+    const trusted = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'insecure.test');
+    expect(trusted, trusted).toMatch(/Trusted TLS connection established/);
+    // Its TLSA matches nothing: Postfix refuses to authenticate it, so a sender at its dane level defers the mail.
+    const bad = result('bad.insecure.test');
+    expect(bad.security.dane, logs()).toBe('not_applicable');
+    expect(bad.hosts[0]?.dane).toMatchObject({
+      status: 'not_applicable',
+      reason: 'mx_not_secure',
+      insecureMx: { status: 'fail', reason: 'no_match' },
+    });
+    const refused = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'bad.insecure.test');
+    expect(refused, refused).toMatch(/no matching DANE TLSA records/);
+    expect(refused, refused).not.toMatch(/(Trusted|Verified) TLS connection established/);
+  });
+
+  it('a signed exchange that is an alias into an unsigned zone: its own signed TLSA counts (RFC 7672 2.2.3), as Postfix verifies it', () => {
+    const checked = result('alias-unsigned.test');
+    expect(checked.mx.records[0]?.cnameTarget).toBe('mx.insecure.test');
+    expect(checked.hosts[0]?.dane, logs()).toMatchObject({ status: 'pass', name: '_25._tcp.mx.alias-unsigned.test' });
+    const finger = posttlsFinger(dir, join(dir, 'conf'), ip.unbound, 'alias-unsigned.test');
+    expect(finger, finger).toMatch(/Verified TLS connection established/);
   });
 
   it('a signed MX whose exchange is in an unsigned zone: DANE not_applicable (address_not_secure); Postfix does not verify', () => {

@@ -31,6 +31,21 @@ describe('renderSecurityLine', () => {
     );
   });
 
+  it('under an insecure MX, what Postfix 3.6+ makes of the secure TLSA records anyway: a failure names the host', () => {
+    const base = sampleResult('a.test', '2026-11-30T00:00:00.000Z');
+    const host = base.hosts[0];
+    if (!host) throw new Error('sample has a host');
+    const skipped = { status: 'not_applicable' as const, tlsa: [], reason: 'mx_not_secure' };
+    const failing = { ...host, dane: { ...skipped, insecureMx: { status: 'fail' as const, reason: 'no_match' } } };
+    expect(renderSecurityLine(withSecurity({ dnssec: 'insecure' }, 'not_applicable', [failing]), plain)).toBe(
+      `  security  DNSSEC insecure · DANE n/a (MX not DNSSEC-secure); Postfix 3.6+ uses the TLSA anyway: fail (${host.exchange}: no_match)`,
+    );
+    const passing = { ...host, dane: { ...skipped, insecureMx: { status: 'pass' as const, reason: null } } };
+    expect(renderSecurityLine(withSecurity({ dnssec: 'insecure' }, 'not_applicable', [passing]), plain)).toBe(
+      '  security  DNSSEC insecure · DANE n/a (MX not DNSSEC-secure); Postfix 3.6+ uses the TLSA anyway: pass',
+    );
+  });
+
   it('a DANE failure names the host and the reason', () => {
     const base = sampleResult('a.test', '2026-11-30T00:00:00.000Z');
     const host = base.hosts[0];

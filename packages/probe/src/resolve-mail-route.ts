@@ -74,7 +74,12 @@ export type NameOwner = 'own' | 'shared';
 export class CountingResolver {
   queries = 0;
   mxAnswer: DnsAnswer | null = null;
-  /** Per name asked for A/AAAA: whether every such answer was authenticated. */
+  /**
+   * Per name asked for A/AAAA: whether every such answer that answered was authenticated. A failed one
+   * (SERVFAIL, as for a bogus AAAA; a timeout) gives no address and is left out (RFC 7672 2.2.2: the
+   * addresses it would have given are unusable, the others keep what their own answer says); a name whose
+   * every answer failed gets no entry, so it is not secure.
+   */
   readonly addressesAuthenticated = new Map<string, boolean>();
   constructor(
     private readonly resolver: DnsResolver,
@@ -85,7 +90,7 @@ export class CountingResolver {
   async ask(name: string, type: DnsQuestionType, owner: NameOwner = 'own'): Promise<DnsAnswer> {
     const answer = await this.#ask(owner === 'shared' ? this.sharedResolver : this.resolver, name, type);
     if (type === 'MX') this.mxAnswer = answer;
-    if (type === 'A' || type === 'AAAA') {
+    if ((type === 'A' || type === 'AAAA') && !FAILED.has(answer.status)) {
       this.addressesAuthenticated.set(name, (this.addressesAuthenticated.get(name) ?? true) && answer.authenticated);
     }
     return answer;

@@ -147,7 +147,8 @@ describe('a DANE-TA anchor the server did not send (RFC 7671 5.2.2)', () => {
       host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test' },
       chainDigests: [leaf, root],
       certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
-      names: ['mx.a.test'],
+      nextHop: 'a.test',
+      isAlias: false,
       mxSecure: true,
       addressesSecure: true,
     };
@@ -180,7 +181,8 @@ describe('a DANE-TA anchor the server did not send (RFC 7671 5.2.2)', () => {
       host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test' },
       chainDigests: [leaf, rootOf(sent)],
       certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
-      names: ['mx.a.test'],
+      nextHop: 'a.test',
+      isAlias: false,
       mxSecure: true,
       addressesSecure: true,
     });
@@ -201,7 +203,8 @@ describe('TLSA association data as hex (RFC 6698 2.2)', () => {
     host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test' },
     chainDigests: [leaf],
     certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
-    names: ['mx.a.test'],
+    nextHop: 'a.test',
+    isAlias: false,
     mxSecure: true,
     addressesSecure: true,
   };

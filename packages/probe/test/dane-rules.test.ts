@@ -72,7 +72,8 @@ describe('hostDane', () => {
     host: { connect: 'ok', starttls: 'ok', exchange: 'mx.a.test', ...host },
     chainDigests: [leaf],
     certIdentity: { commonName: 'mx.a.test', subjectAltName: 'DNS:mx.a.test' },
-    names: ['mx.a.test'],
+    nextHop: 'a.test',
+    isAlias: false,
     mxSecure: true,
     addressesSecure: true,
     ...over,
@@ -115,6 +116,43 @@ describe('hostDane', () => {
     expect(other).toMatchObject({ status: 'fail', reason: 'no_match' });
     expect(other).not.toHaveProperty('hint');
   });
+  it('under an insecure MX answer, with secure addresses and TLSA: not_applicable, and beside it the check Postfix >= 3.6 makes anyway', () => {
+    const passed = hostDane(found(good), facts({ mxSecure: false }), 64);
+    expect(passed).toMatchObject({
+      status: 'not_applicable',
+      reason: 'mx_not_secure',
+      insecureMx: { status: 'pass', reason: null },
+    });
+    const failed = hostDane(found([record(3, 1, 1, hex('ff', 32))]), facts({ mxSecure: false }), 64);
+    expect(failed).toMatchObject({ status: 'not_applicable', insecureMx: { status: 'fail', reason: 'no_match' } });
+    // Nothing to say when the addresses or the TLSA answer are insecure too, or the host was not reached.
+    expect(hostDane(found(good), facts({ mxSecure: false, addressesSecure: false }), 64)).not.toHaveProperty('insecureMx');
+    expect(hostDane(found(good, false), facts({ mxSecure: false }), 64)).not.toHaveProperty('insecureMx');
+    expect(
+      hostDane(found(good), facts({ mxSecure: false }, { connect: 'refused', starttls: 'not_tried' }), 64),
+    ).not.toHaveProperty('insecureMx');
+  });
+
+  it('an alias whose addresses are insecure (its expansion leaves the signed zone): its own secure TLSA records still count', () => {
+    const alias = facts({ addressesSecure: false, isAlias: true });
+    expect(hostDane(found(good), alias, 64)).toMatchObject({ status: 'pass' });
+    expect(hostDane(found([record(3, 1, 1, hex('ff', 32))]), alias, 64)).toMatchObject({ status: 'fail', reason: 'no_match' });
+    expect(hostDane(found(good, false), alias, 64)).toMatchObject({ status: 'not_applicable', reason: 'address_not_secure' });
+  });
+
+  it('DANE-TA reference names (RFC 7672 3.2.2, as Postfix): the TLSA base domain and the next-hop domain, not the alias behind the base', () => {
+    const ta = [record(2, 1, 1, issuer.spkiSha256)];
+    const naming = (san: string) =>
+      facts({ chainDigests: [leaf, issuer], certIdentity: { commonName: null, subjectAltName: san } });
+    expect(hostDane(found(ta), naming('DNS:mx.a.test'), 64)).toMatchObject({ status: 'pass' });
+    expect(hostDane(found(ta), naming('DNS:a.test'), 64)).toMatchObject({ status: 'pass' });
+    expect(hostDane(found(ta), naming('DNS:other.test'), 64)).toMatchObject({ status: 'fail', reason: 'no_match' });
+    // Records found at the alias's expansion: its base is host.b.test, and the alias name mx.a.test no longer counts.
+    const expanded: TlsaLookup = { status: 'found', name: '_25._tcp.host.b.test', records: ta, total: 1, authenticated: true };
+    expect(hostDane(expanded, naming('DNS:host.b.test'), 64)).toMatchObject({ status: 'pass' });
+    expect(hostDane(expanded, naming('DNS:mx.a.test'), 64)).toMatchObject({ status: 'fail', reason: 'no_match' });
+  });
+
   it('a host never reached says nothing', () => {
     expect(hostDane(found(good), facts({}, { connect: 'refused', starttls: 'not_tried' }), 64)).toBeNull();
   });

@@ -18,7 +18,7 @@ function withoutDnssec(route: MailRoute): Omit<MailRoute, 'dnssec'> {
   return rest;
 }
 
-type Entry = { status: DnsStatus; records?: DnsRecord[]; error?: string | null };
+type Entry = { status: DnsStatus; records?: DnsRecord[]; error?: string | null; authenticated?: boolean };
 
 /** An in-memory resolver: "name TYPE" → answer; anything else is NXDOMAIN. Records every question. */
 class FakeResolver implements DnsResolver {
@@ -32,7 +32,7 @@ class FakeResolver implements DnsResolver {
     return {
       status: entry.status,
       records: entry.records ?? [],
-      authenticated: false,
+      authenticated: entry.authenticated ?? false,
       usedTcp: false,
       server: 'fake:53',
       elapsedMs: 0,
@@ -528,5 +528,30 @@ describe("resolveMailRoute with a shared resolver (the engine's TTL cache)", () 
     await resolveMailRoute('own.test', inner, bounds(), undefined, shared);
     await resolveMailRoute('own.test', inner, bounds(), undefined, shared);
     expect(inner.asked).toEqual(['own.test MX', 'own.test A', 'own.test AAAA', 'own.test MX', 'own.test A', 'own.test AAAA']);
+  });
+});
+
+describe('resolveMailRoute: which exchanges have secure addresses (for DANE)', () => {
+  const secure = (...records: DnsRecord[]): Entry => ({ status: 'NOERROR', records, authenticated: true });
+  it('a failed answer (a bogus AAAA is SERVFAIL) leaves the other family secure; an insecure answer does not; all failed is not secure', async () => {
+    const resolver = new FakeResolver({
+      'd.example.test MX': {
+        status: 'NOERROR',
+        records: [
+          mx('d.example.test', 10, 'a.mx.test'),
+          mx('d.example.test', 20, 'b.mx.test'),
+          mx('d.example.test', 30, 'c.mx.test'),
+        ],
+        authenticated: true,
+      },
+      'a.mx.test A': secure(a('a.mx.test', '192.0.2.1')),
+      'a.mx.test AAAA': { status: 'SERVFAIL' },
+      'b.mx.test A': secure(a('b.mx.test', '192.0.2.2')),
+      'b.mx.test AAAA': noerror(aaaa('b.mx.test', '2001:db8::2')),
+      'c.mx.test A': { status: 'SERVFAIL' },
+      'c.mx.test AAAA': { status: 'TIMEOUT' },
+    });
+    const route = await resolveMailRoute('d.example.test', resolver, bounds());
+    expect([...route.dnssec.secureExchanges].sort()).toEqual(['a.mx.test']);
   });
 });

@@ -62,6 +62,20 @@ export const hostDaneSchema = z.object({
    * supplied by a `2 x 0` record whole (RFC 7672 3.1.2 asks SMTP servers to send it).
    */
   hint: z.string().optional(),
+  /**
+   * With `not_applicable` / `mx_not_secure` only, when the exchange's addresses and its TLSA records are
+   * secure: the check as Postfix 3.6 and later make it anyway at their `dane` level
+   * (`smtp_tls_dane_insecure_mx_policy = dane`, its default there): `fail` means those senders defer mail
+   * to this host.
+   */
+  insecureMx: z
+    .object({
+      status: z.enum(['pass', 'fail']),
+      reason: z.string().nullable(),
+      matched: tlsaRecordSchema.nullable().optional(),
+      hint: z.string().optional(),
+    })
+    .optional(),
 });
 export type HostDane = z.infer<typeof hostDaneSchema>;
 

@@ -70,6 +70,23 @@ whole, which senders using OpenSSL's DANE (Postfix among them) accept, but RFC 7
 the host's chain file, so that every DANE sender can authenticate the host.`;
 
 /** What a DANE reason means for the people who run the mail host. */
+/**
+ * Under an insecure MX answer whose host has secure addresses and TLSA records (`dane.insecureMx`): what
+ * Postfix 3.6 and later make of the records, which they apply anyway by default. Null otherwise.
+ */
+function insecureMxWords(dane: HostDane): SafeHtml | null {
+  const applied = dane.insecureMx;
+  if (dane.reason !== 'mx_not_secure' || applied === undefined) return null;
+  const outcome =
+    applied.status === 'pass'
+      ? html`they match, so those senders authenticate this host.`
+      : html`${daneReasonWords(applied.reason, applied.hint)} Those senders defer mail to this host until it is fixed.`;
+  return html`The MX answer is not DNSSEC-signed, so by RFC 7672 (2.2.1) DANE does not apply; but this host's addresses and TLSA
+    records are signed, and Postfix 3.6 and later use such records anyway at their DANE level (<code
+      >smtp_tls_dane_insecure_mx_policy = dane</code
+    >, their default): ${outcome}`;
+}
+
 function daneReasonWords(reason: string | null, hint?: string): SafeHtml {
   if (reason === 'no_match' && hint === 'weak_signature') {
     return html`A DANE-TA (2) record names a certificate of the host's chain, but a certificate below it is signed with SHA-1 (or
@@ -108,9 +125,10 @@ export const daneRow: RowRenderer = (result) => {
   const state = result.security.dane;
   if (state === null) return null;
   const label = 'DANE (TLSA)';
-  const explaining = result.hosts.find(
-    (host) => host.dane !== null && host.dane.status !== 'pass' && host.dane.status !== 'none',
-  );
+  // A host that Postfix's insecure-MX policy fails is the one to explain first: those senders defer mail to it.
+  const explaining =
+    result.hosts.find((host) => host.dane?.insecureMx?.status === 'fail') ??
+    result.hosts.find((host) => host.dane !== null && host.dane.status !== 'pass' && host.dane.status !== 'none');
   switch (state) {
     case 'pass': {
       const unsent = result.hosts.find((host) => host.dane?.status === 'pass' && host.dane.hint === 'ta_not_sent');
@@ -127,10 +145,13 @@ export const daneRow: RowRenderer = (result) => {
     case 'fail':
       return {
         label,
-        tag: { ...DANE_TAGS[state === 'fail' ? 'fail' : 'not_applicable'] },
+        tag:
+          state === 'not_applicable' && explaining?.dane?.insecureMx?.status === 'fail'
+            ? { text: 'not applicable, Postfix fails it', tone: 'bad' }
+            : { ...DANE_TAGS[state === 'fail' ? 'fail' : 'not_applicable'] },
         words: explaining?.dane
           ? html`<span class="mono">${explaining.exchange}</span>:
-              ${explaining.dane.status === 'dns_error' ? html`the TLSA question failed (<code>${explaining.dane.reason ?? ''}</code>); a sender must not deliver to a host whose TLSA it cannot read.` : daneReasonWords(explaining.dane.reason, explaining.dane.hint)}`
+              ${explaining.dane.status === 'dns_error' ? html`the TLSA question failed (<code>${explaining.dane.reason ?? ''}</code>); a sender must not deliver to a host whose TLSA it cannot read.` : (insecureMxWords(explaining.dane) ?? daneReasonWords(explaining.dane.reason, explaining.dane.hint))}`
           : html``,
       };
   }
@@ -150,7 +171,7 @@ export function renderHostDane(dane: HostDane): SafeHtml {
 function hostDaneWords(dane: HostDane): SafeHtml | '' {
   if (dane.status === 'none') return '';
   if (dane.status === 'pass') return dane.hint === 'ta_not_sent' ? UNSENT_ANCHOR_WORDS : '';
-  return daneReasonWords(dane.reason, dane.hint);
+  return insecureMxWords(dane) ?? daneReasonWords(dane.reason, dane.hint);
 }
 
 /**

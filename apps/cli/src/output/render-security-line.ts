@@ -37,6 +37,16 @@ export const danePart: Part = (result, colors) => {
     const hint = failed?.dane?.hint ? `, ${failed.dane.hint}` : '';
     return colors.red(reason ? `${word} (${failed.exchange}: ${reason}${hint})` : word);
   }
+  // Not applicable by RFC 7672, but Postfix 3.6+ applies a host's secure TLSA records under an insecure MX anyway.
+  const applied =
+    result.hosts.find((host) => host.dane?.insecureMx?.status === 'fail') ?? result.hosts.find((host) => host.dane?.insecureMx);
+  const anyway = applied?.dane?.insecureMx;
+  if (applied && anyway) {
+    const said = `DANE n/a (MX not DNSSEC-secure); Postfix 3.6+ uses the TLSA anyway: ${anyway.status}`;
+    return anyway.status === 'fail'
+      ? colors.red(`${said} (${applied.exchange}: ${anyway.reason ?? ''}${anyway.hint ? `, ${anyway.hint}` : ''})`)
+      : colors.dim(said);
+  }
   return colors.dim(word);
 };
 

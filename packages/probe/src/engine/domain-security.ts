@@ -24,6 +24,8 @@ export interface DomainSecurityDeps {
 
 /** The DNSSEC and DANE questions of one domain, asked while its hosts are probed (they need nothing from the probes). */
 export interface PendingSecurity {
+  /** The domain mail is for: the next-hop domain a DANE-TA certificate may name (RFC 7672 3.2.2). */
+  domain: string;
   mxDnssec: Promise<AnswerDnssec | null>;
   /** One TLSA lookup per exchange that has a host to probe; null when DANE is not asked for. */
   tlsa: Map<string, Promise<TlsaLookup>> | null;
@@ -47,7 +49,7 @@ export function startDomainSecurity(
     deps.checks.has('dnssec') && mxAnswer !== null
       ? answerDnssec(mxAnswer, { name: domain, type: 'MX' }, deps.resolver, deps.validation, signal)
       : Promise.resolve(null);
-  if (!deps.checks.has('dane')) return { mxDnssec, tlsa: null };
+  if (!deps.checks.has('dane')) return { domain, mxDnssec, tlsa: null };
   const tlsa = new Map<string, Promise<TlsaLookup>>();
   const cnameTargets = new Map(route.mx.records.map((record) => [record.exchange, record.cnameTarget ?? null]));
   for (const { exchange } of route.targets) {
@@ -60,7 +62,7 @@ export function startDomainSecurity(
       tlsa.set(exchange, lookupExchangeTlsa(base, deps.smtpPort, deps.tlsaResolver, deps.dane, signal));
     }
   }
-  return { mxDnssec, tlsa };
+  return { domain, mxDnssec, tlsa };
 }
 
 /** Adds each host's DANE result (computed per exchange from a probe that may be shared) and the domain's summaries. */
@@ -79,21 +81,21 @@ export async function finishDomainSecurity(
   if (tlsa === null) return { dnssec, dnssecEde, hosts: hosts.map((host) => host.result), dane: null };
 
   const mxSecure = route.dnssec.mxAnswer?.authenticated === true;
-  const cnameTargets = new Map(route.mx.records.map((record) => [record.exchange, record.cnameTarget ?? null]));
+  const aliases = new Set(route.mx.records.filter((record) => (record.cnameTarget ?? null) !== null).map((r) => r.exchange));
   const withDane = await Promise.all(
     hosts.map(async ({ result, probe }): Promise<HostResult> => {
       const lookup = tlsa.get(result.exchange);
       if (lookup === undefined || probe === null) return result;
-      const cnameTarget = cnameTargets.get(result.exchange) ?? null;
       const dane = hostDane(
         await lookup,
         {
           host: result,
           chainDigests: probe.chainDigests,
           certIdentity: probe.certIdentity,
-          names: cnameTarget === null ? [result.exchange] : [result.exchange, cnameTarget],
+          nextHop: pending.domain,
           mxSecure,
           addressesSecure: route.dnssec.secureExchanges.has(result.exchange),
+          isAlias: aliases.has(result.exchange),
         },
         deps.dane.maxShownTlsaDataBytes,
       );
