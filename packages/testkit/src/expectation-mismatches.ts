@@ -46,6 +46,9 @@ export function expectationMismatches(result: CheckResult, expect: DomainExpecta
     if (wanted.dane !== undefined) same(`hosts[${i}].dane.status`, host.dane?.status ?? null, wanted.dane);
     if (wanted.daneReason !== undefined) same(`hosts[${i}].dane.reason`, host.dane?.reason ?? null, wanted.daneReason);
     if (wanted.daneHint !== undefined) same(`hosts[${i}].dane.hint`, host.dane?.hint ?? null, wanted.daneHint);
+    if (wanted.daneInsecureMx !== undefined) {
+      same(`hosts[${i}].dane.insecureMx.status`, host.dane?.insecureMx?.status ?? null, wanted.daneInsecureMx);
+    }
     same(`hosts[${i}].mtaSts`, host.mtaSts, wanted.mtaSts);
     if (wanted.refusal !== undefined) {
       const refusal = host.refusal ? `${host.refusal.command} ${host.refusal.code}` : null;

@@ -104,6 +104,8 @@ export interface HostExpectation {
   daneReason?: string | null;
   /** hosts[].dane.hint; null: none. */
   daneHint?: string | null;
+  /** `dane.insecureMx.status`: what Postfix 3.6+ makes of secure TLSA under an insecure MX (null: none). */
+  daneInsecureMx?: 'pass' | 'fail' | null;
   mtaSts?: 'pass' | 'fail' | null;
   /** hosts[].refusal: the refused command and its reply code; null: nothing refused. */
   refusal?: { command: 'EHLO' | 'HELO' | 'STARTTLS'; code: number } | null;

@@ -867,6 +867,19 @@ export const DEMO_SCENARIOS: DemoScenario[] = [
     dnssec: { 'insecure.test': { state: 'insecure' } },
   },
   {
+    name: 'insecure-mx-dane.test',
+    description:
+      'an unsigned domain whose MX names a signed exchange with TLSA matching nothing: not applicable by RFC 7672, but Postfix 3.6+ checks it anyway and defers',
+    expect: {
+      verdict: 'ok',
+      mxDnssec: 'insecure',
+      dane: 'not_applicable',
+      hosts: [{ dane: 'not_applicable', daneReason: 'mx_not_secure', daneInsecureMx: 'fail' }],
+    },
+    records: { 'insecure-mx-dane.test': [mx(10, 'mx.dane-mismatch.test')] },
+    dnssec: { 'insecure-mx-dane.test': { state: 'insecure' } },
+  },
+  {
     name: 'bogus.test',
     description: 'signatures expired: the validating resolver answers SERVFAIL (EDE 7), CD=1 gets the data',
     expect: { verdict: 'dns_error', mxDnssec: 'bogus', hosts: [] },
