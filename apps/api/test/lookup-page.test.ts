@@ -532,6 +532,7 @@ describe('lookup page', () => {
     expect(odd).toContain('Dangling MX');
     expect(odd).toContain('mx\\032a.odd-names.test is not a host name');
     expect(odd).toContain('Senders skip this MX (Postfix: "malformed domain name")');
+    expect(odd).toContain('written as dig writes them, <code>\\DDD</code>');
     expect(odd).toContain('Postfix connects to the address anyway, Exim refuses it');
 
     await api.store.write(

@@ -353,7 +353,7 @@ function mxProblemText(problem: string, exchange: string, cnameTarget: string | 
       with an A/AAAA record.`;
     case 'malformed_name':
       return html`${exchange} is not a host name: it holds characters no host name has (a space, an octet outside ASCII, a dot
-        inside a label, ...; written as dig writes them, <code>DDD</code>). Senders skip this MX (Postfix: "malformed domain
+        inside a label, ...; written as dig writes them, <code>\\DDD</code>). Senders skip this MX (Postfix: "malformed domain
         name") and use the others, if any. Correct the name in the zone.`;
     case 'no_address':
       return html`${exchange} has no A/AAAA address: this MX leads nowhere.`;

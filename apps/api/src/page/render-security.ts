@@ -69,7 +69,6 @@ const UNSENT_ANCHOR_WORDS = html`the trust anchor that matched is not in the cha
 whole, which senders using OpenSSL's DANE (Postfix among them) accept, but RFC 7672 3.1.2 asks SMTP servers to send it. Add it to
 the host's chain file, so that every DANE sender can authenticate the host.`;
 
-/** What a DANE reason means for the people who run the mail host. */
 /**
  * Under an insecure MX answer whose host has secure addresses and TLSA records (`dane.insecureMx`): what
  * Postfix 3.6 and later make of the records, which they apply anyway by default. Null otherwise.
@@ -87,6 +86,7 @@ function insecureMxWords(dane: HostDane): SafeHtml | null {
     >, their default): ${outcome}`;
 }
 
+/** What a DANE reason means for the people who run the mail host. */
 function daneReasonWords(reason: string | null, hint?: string): SafeHtml {
   if (reason === 'no_match' && hint === 'weak_signature') {
     return html`A DANE-TA (2) record names a certificate of the host's chain, but a certificate below it is signed with SHA-1 (or
