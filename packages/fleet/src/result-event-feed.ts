@@ -1,5 +1,6 @@
 import type { FleetRedis } from './redis-connection.js';
 import type { FleetKeys } from './redis-keys.js';
+import { settleWithin } from './settle-within.js';
 
 /**
  * One entry of the `<prefix>:events` stream (README "Redis key layout"):
@@ -107,23 +108,15 @@ export class ResultEventFeed {
       current?.delete(listener);
       if (current?.size === 0) this.#listeners.delete(domain);
     };
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error('Command timed out: the event feed could not start')),
-          this.#options.startTimeoutMs,
-        );
-      });
-      const starting = this.#ensureRunning();
-      // A start that fails after this caller gave up must not surface as an unhandled rejection.
-      starting.catch(() => undefined);
-      await Promise.race([starting, late]);
+      await settleWithin(
+        this.#ensureRunning(),
+        this.#options.startTimeoutMs,
+        'Command timed out: the event feed could not start',
+      );
     } catch (error) {
       unsubscribe();
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return { status: 'ok', unsubscribe };
   }

@@ -372,11 +372,6 @@ export function isPartialWildcard(presented: string): boolean {
 export const PARTIAL_WILDCARD_WORDS =
   'a wildcard matches only as the whole first label (*.example.com), as senders match it (RFC 9525 6.3)';
 
-/** Whether a name mismatch is owed to a partial wildcard among the certificate's DNS names. */
-export function namesPartialWildcard(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined): boolean {
-  return certificateDnsNames(tls).some(isPartialWildcard);
-}
-
 /** Said beside a name mismatch when a DNS name of the certificate ends in a dot ("mx.example.com."). */
 export const FINAL_DOT_WORDS =
   'a name written with a final dot matches nothing: senders (OpenSSL, Postfix, GnuTLS) compare it as written';
@@ -461,6 +456,15 @@ export function describeSpfOtherSenders(otherSenders: NonNullable<Spf['otherSend
         protects: false,
       };
   }
+}
+
+/**
+ * Whether every MX record's address lookup failed (problem `dns_error`: SERVFAIL, a timeout, a refusal)
+ * rather than answered "no address": under `unresolvable`, senders defer and retry instead of bouncing,
+ * which the table's headline and the page say.
+ */
+export function addressLookupsFailed(mx: Pick<CheckResult['mx'], 'records'>): boolean {
+  return mx.records.length > 0 && mx.records.every((record) => record.problems.includes('dns_error'));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
 import {
   certificateNamesText,
   describeCertificateError,
+  addressLookupsFailed,
   describeSmtpInspection,
   parkedDomainGaps,
   repeatedOriginName,
@@ -91,8 +92,8 @@ export function explainResult(result: CheckResult): Note[] {
     case 'unresolvable':
       add(
         'warn',
-        addressLookupsFailed(result) ? 'Address lookups failed' : 'Dangling MX',
-        addressLookupsFailed(result)
+        addressLookupsFailed(result.mx) ? 'Address lookups failed' : 'Dangling MX',
+        addressLookupsFailed(result.mx)
           ? html`The address lookups of the MX hosts failed (SERVFAIL, a timeout or a refusal), so nobody knows where to connect:
             senders defer and retry, and bounce only if it lasts for days. Check the name servers that answer for these hosts.`
           : html`The MX records name hosts that have no A/AAAA address, so senders cannot connect anywhere. Fix the names in the
@@ -292,11 +293,6 @@ function firewallNote(hosts: readonly HostResult[]): { kind: Note['kind']; body:
   };
 }
 
-/** Under `unresolvable`: every MX host's lookup failed rather than answered "no address" (problem `dns_error`). */
-function addressLookupsFailed(result: CheckResult): boolean {
-  return result.mx.records.length > 0 && result.mx.records.every((record) => record.problems.includes('dns_error'));
-}
-
 /** For a null MX domain without `v=spf1 -all` or DMARC `p=reject` (parkedDomainGaps): what to publish if it sends no mail. */
 function parkedDomainAdvice(result: CheckResult): SafeHtml | null {
   const gaps = parkedDomainGaps(result);
@@ -324,6 +320,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     seen.add(key);
     const words = tls.certValid ? null : describeCertificateError(tls.error, tls);
     const names = certificateNamesText(tls, PAGE_NAMES_SHOWN);
+    const unmatched = unmatchedNamesWords(tls);
     const trust = tls.certValid
       ? null
       : words
@@ -333,7 +330,7 @@ function certificateProblemList(hosts: readonly HostResult[], withFix: boolean):
     const name = tls.hostnameMatch
       ? null
       : html`the certificate does not cover
-        ${host.exchange}${names !== null ? html` (it names ${names}${unmatchedNamesWords(tls) !== null ? `: ${unmatchedNamesWords(tls)}` : ''})` : ''}${
+        ${host.exchange}${names !== null ? html` (it names ${names}${unmatched !== null ? `: ${unmatched}` : ''})` : ''}${
           withFix ? '; fix: use one that names the MX host' : ''
         }`;
     const parts = [trust, name].filter((part) => part !== null).map((part, i) => (i === 0 ? part : html`; ${part}`));

@@ -153,12 +153,13 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     const daneVouches = host.dane?.status === 'pass';
     const problemTone = daneVouches ? 'warn' : 'bad';
     const names = certificateNamesText(tls, PAGE_NAMES_SHOWN);
+    const unmatched = tls.hostnameMatch ? null : unmatchedNamesWords(tls);
     row(
       'Name match',
       html`<span class="tag ${tls.hostnameMatch ? 'ok' : problemTone}"
           >${tls.hostnameMatch ? `covers ${host.exchange}` : `does not cover ${host.exchange}`}</span
         >${!tls.hostnameMatch && names !== null ? html` it names <span class="mono">${names}</span>` : ''}${
-          !tls.hostnameMatch && unmatchedNamesWords(tls) !== null ? `: ${unmatchedNamesWords(tls)}` : ''
+          unmatched !== null ? `: ${unmatched}` : ''
         }`,
     );
     const words = tls.certValid ? null : describeCertificateError(tls.error, tls);

@@ -1,5 +1,6 @@
 import type { CheckResult, HostResult, MxRecord } from '@mxv/schema';
 import {
+  addressLookupsFailed,
   certificateNamesText,
   DANE_VOUCHES_WORDS,
   describeCertificateError,
@@ -39,8 +40,7 @@ function verdictWords(result: CheckResult): string {
   if (result.verdict === 'no_mail_host' && result.error === 'implicit_lookup_failed') {
     return "no MX, and the lookup of the domain's own A/AAAA failed: senders retry";
   }
-  const records = result.mx.records;
-  if (result.verdict === 'unresolvable' && records.length > 0 && records.every((r) => r.problems.includes('dns_error'))) {
+  if (result.verdict === 'unresolvable' && addressLookupsFailed(result.mx)) {
     return 'the address lookups of the MX hosts failed: senders retry';
   }
   return VERDICT_WORDS[result.verdict];

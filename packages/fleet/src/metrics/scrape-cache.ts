@@ -1,3 +1,5 @@
+import { settleWithin } from '../settle-within.js';
+
 /**
  * A value read at scrape time, shared for `ttlMs`: several Prometheus servers
  * (HA pairs, a second one for a dashboard) and every gauge of one scrape ask
@@ -51,14 +53,6 @@ export class ScrapeCache<T> {
   }
 
   #bounded(reading: Promise<T>): Promise<T> {
-    if (!Number.isFinite(this.#readTimeoutMs)) return reading;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`scrape read took over ${this.#readTimeoutMs} ms`)), this.#readTimeoutMs);
-      timer.unref();
-    });
-    // The read's own rejection is still seen by whoever else waits on it; here it is only raced.
-    reading.catch(() => undefined);
-    return Promise.race([reading, late]).finally(() => clearTimeout(timer));
+    return settleWithin(reading, this.#readTimeoutMs, `scrape read took over ${this.#readTimeoutMs} ms`);
   }
 }
