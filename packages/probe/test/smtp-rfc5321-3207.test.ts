@@ -235,6 +235,32 @@ describe('RFC 3207 4: the reply to STARTTLS', () => {
       expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'STARTTLS', 'QUIT']);
     }
   });
+  it('a server that hangs up right after its EHLO reply: closed_after_starttls, as Postfix says it', async () => {
+    // Postfix sends STARTTLS and reads its reply without looking for the hang-up first: "lost connection with
+    // ... while receiving the STARTTLS response" (smtp_proto.c). Whether the FIN came in before STARTTLS went out
+    // is a race on the wire, so mxv reports it the same way whichever side of the race it saw.
+    const host = await startScripted(
+      postfixLike({
+        EHLO: (_line, s) => {
+          s.write(`250-${EXCHANGE}\r\n250-STARTTLS\r\n250 8BITMIME\r\n`);
+          s.end();
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result.error).toBe('closed_after_starttls');
+    expect(result.starttls).toBe('failed');
+    expect(result.ehlo?.extensions).toContain('STARTTLS');
+    expect(result.tls).toBeNull();
+  });
+
+  it('STARTTLS sent and the server hangs up without a reply: closed_after_starttls', async () => {
+    const host = await startScripted(postfixLike({ STARTTLS: (_l, s) => s.end() }));
+    const result = await probe(host);
+    expect(result.error).toBe('closed_after_starttls');
+    expect(result.starttls).toBe('failed');
+    expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'STARTTLS']);
+  });
 });
 
 describe('RFC 3207 / CVE-2011-0411 class: plaintext after the 220 to STARTTLS', () => {
