@@ -42,6 +42,27 @@ describe('host card: reverse DNS and block lists', () => {
     expect(card).not.toContain('Block lists');
   });
 
+  it('a greeting that names none of the PTR names is said, with what it costs (escaped)', () => {
+    const card = String(
+      renderHostCard(
+        host({
+          banner: { code: 220, text: 'mx.google.com ESMTP gsmtp' },
+          ptr: { names: ['mx-in-f26.1e100.net'], fcrdns: 'pass' },
+        }),
+        Date.now(),
+      ),
+    );
+    expect(card).toMatch(/The greeting names <span class="mono">mx\.google\.com<\/span>, not a PTR name/);
+    expect(card).toContain('receivers compare its EHLO name');
+    const matching = String(
+      renderHostCard(
+        host({ banner: { code: 220, text: 'MX.rep.test ESMTP' }, ptr: { names: ['mx.rep.test'], fcrdns: 'pass' } }),
+        Date.now(),
+      ),
+    );
+    expect(matching).not.toContain('The greeting names');
+  });
+
   it('no PTR is a warning', () => {
     expect(String(renderHostCard(host({ ptr: { names: [], fcrdns: 'none' } }), Date.now()))).toContain('no PTR');
   });

@@ -16,8 +16,8 @@ function reversed(ip: string): string {
 beforeAll(async () => {
   world = await startWorld({
     hosts: [
-      { id: 'good', behaviour: 'no_starttls', ptr: ['mx.good.test'] },
-      { id: 'liar', behaviour: 'no_starttls', ptr: ['mx.elsewhere.test'] },
+      { id: 'good', behaviour: 'no_starttls', ptr: ['mx.good.test'], hostname: 'MX.Good.test' },
+      { id: 'liar', behaviour: 'no_starttls', ptr: ['mx.elsewhere.test'], hostname: 'mx.liar.test' },
       { id: 'bare', behaviour: 'no_starttls' },
     ],
     records: {
@@ -79,9 +79,13 @@ describe('mxv check: PTR/FCrDNS and block lists per host address', () => {
   });
 
   it('shows them in the table', async () => {
-    const run = await runCli(['check', '--json', ...flags(), '--dnsbl', ZONE, 'liar.test']);
-    const table = renderResultTable(checkResultSchema.parse(JSON.parse(run.stdout)), plain);
-    expect(table).toContain('PTR mx.elsewhere.test FCrDNS fail');
+    const run = await runCli(['check', '--json', ...flags(), '--dnsbl', ZONE, 'liar.test', 'good.test']);
+    const [liar, good] = resultLines(run.stdout).map((result) => renderResultTable(result, plain));
+    const table = liar ?? '';
+    expect(table).toContain('PTR mx.elsewhere.test FCrDNS fail · greets as mx.liar.test');
+    // The good host greets with its PTR name (in other letter case): nothing to say.
+    expect(good).toContain('PTR mx.good.test FCrDNS pass');
+    expect(good).not.toContain('greets as');
     expect(table).toContain(`${ZONE} LISTED 127.0.0.2`);
   });
 

@@ -7,6 +7,7 @@ import type { CheckResult, HostResult, TlsInfo } from './result.js';
 import type { ExtendedDnsError, SecuritySection, Spf } from './security.js';
 
 export * from './smtp-inspection.js';
+export * from './greeting-name.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
 export const RESULT_SCHEMA_VERSION = 1 as const;

@@ -183,7 +183,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       >`,
     );
   }
-  if (host.ptr) row('Reverse DNS', renderHostPtr(host.ptr));
+  if (host.ptr) row('Reverse DNS', renderHostPtr({ banner: host.banner, ptr: host.ptr }));
   if (host.dnsbl) row('Block lists', renderHostDnsbl(host.dnsbl));
   if (host.error) row('Problem', problem(host));
   row('Timings', renderTimings(host.timingsMs));

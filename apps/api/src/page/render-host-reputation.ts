@@ -1,4 +1,5 @@
-import type { DnsblEntry, HostPtr } from '@mxv/schema';
+import type { DnsblEntry, HostPtr, HostResult } from '@mxv/schema';
+import { greetingNameUnlikePtr } from '@mxv/schema/values';
 import { html, type SafeHtml } from './html.js';
 
 const FCRDNS_WORDS: Record<HostPtr['fcrdns'], { text: string; tone: string }> = {
@@ -8,11 +9,24 @@ const FCRDNS_WORDS: Record<HostPtr['fcrdns'], { text: string; tone: string }> = 
   dns_error: { text: 'lookup failed', tone: 'warn' },
 };
 
-/** The host card's "Reverse DNS" value: the PTR names and whether one resolves back to the address (FCrDNS). */
-export function renderHostPtr(ptr: HostPtr): SafeHtml {
+/**
+ * The host card's "Reverse DNS" value: the PTR names and whether one resolves back to the address (FCrDNS),
+ * and the name the server greets with when it is none of them (a fact checkers flag, which costs no delivery).
+ */
+export function renderHostPtr(host: Pick<HostResult, 'banner'> & { ptr: HostPtr }): SafeHtml {
+  const { ptr } = host;
   const words = FCRDNS_WORDS[ptr.fcrdns];
+  const greetsAs = greetingNameUnlikePtr(host);
+  const greeting =
+    greetsAs === null
+      ? ''
+      : html`<div class="legend">
+          The greeting names <span class="mono">${greetsAs}</span>, not a PTR name. Senders do not compare the two, and providers
+          greet with one name from many addresses; but if this host also sends mail, receivers compare its EHLO name (usually this
+          one) with its PTR name.
+        </div>`;
   return html`<span class="tag ${words.tone}">${words.text}</span>
-    ${ptr.names.map((name) => html` <span class="mono">${name}</span>`)}`;
+    ${ptr.names.map((name) => html` <span class="mono">${name}</span>`)}${greeting}`;
 }
 
 /** The host card's "Block lists" value: each list's status, its codes and reason (the list's own words, escaped). */
