@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { isIpLiteralName } from './dns/ip-literal-name.js';
+import { visibleInput } from './display-text.js';
 
 export const INVALID_DOMAIN_REASONS = [
   'empty',
@@ -19,7 +20,7 @@ export type NormalizedDomain =
   | {
       status: 'invalid';
       input: string;
-      /** Best effort (trimmed, lower case, cut to MAX_DISPLAY_CHARS), for display only. */
+      /** Best effort (trimmed, lower case, cut to MAX_DISPLAY_CHARS, unsafe characters written \DDD), for display only. */
       domain: string;
       reason: InvalidDomainReason;
     };
@@ -59,7 +60,8 @@ export function normalizeDomain(input: string): NormalizedDomain {
   const invalid = (reason: InvalidDomainReason, domain: string = display): NormalizedDomain => ({
     status: 'invalid',
     input,
-    domain: domain.slice(0, MAX_DISPLAY_CHARS),
+    // Shown back in a table or a page: what would act on a terminal or hide (ESC, bidi, a zero-width space) is written \DDD.
+    domain: visibleInput(domain.slice(0, MAX_DISPLAY_CHARS)),
     reason,
   });
 

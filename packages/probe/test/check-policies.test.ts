@@ -185,6 +185,37 @@ describe('checkDmarc', () => {
   });
 });
 
+describe('records shown as dig writes them: what breaks them stays visible and nothing in them acts on a terminal', () => {
+  const hostile = '\u001b[31m\u009b2K\u202e';
+  const shown = '\\027[31m\\194\\1552K\\226\\128\\174';
+
+  it('SPF: a record with a pasted no-break space (a permerror) and one with escape sequences', async () => {
+    const nbsp = await spf({ 'x.test': txt('x.test', 'v=spf1 ip4:192.0.2.1\u00a0-all') });
+    expect(nbsp.result).toMatchObject({ status: 'permerror', record: 'v=spf1 ip4:192.0.2.1\\194\\160-all' });
+    const two = await spf({ 'x.test': txt('x.test', `v=spf1 -all ${hostile}`, 'v=spf1 ~all') });
+    expect(two.result).toMatchObject({ status: 'permerror', error: 'multiple_records', record: `v=spf1 -all ${shown}` });
+  });
+
+  it('DMARC: the record and its report addresses, valid or not', async () => {
+    const valid = new FakeResolver({
+      '_dmarc.x.test': txt('_dmarc.x.test', `v=DMARC1; p=reject; rua=mailto:d@x.test${hostile}`),
+    });
+    expect(await checkDmarc('x.test', valid, bounds)).toMatchObject({
+      status: 'valid',
+      record: `v=DMARC1; p=reject; rua=mailto:d@x.test${shown}`,
+      rua: [`mailto:d@x.test${shown}`],
+    });
+    const invalid = new FakeResolver({ '_dmarc.x.test': txt('_dmarc.x.test', `v=DMARC1; p=${hostile}`) });
+    expect(await checkDmarc('x.test', invalid, bounds)).toMatchObject({ status: 'invalid', record: `v=DMARC1; p=${shown}` });
+  });
+
+  it('TLS-RPT: the report addresses', async () => {
+    const zone = { '_smtp._tls.x.test': txt('_smtp._tls.x.test', `v=TLSRPTv1; rua=mailto:t@x.test${hostile}`) };
+    const result = await checkTlsRpt('x.test', new FakeResolver(zone), bounds);
+    expect(result.rua.every((uri) => !/[\p{Cc}\p{Cf}]/u.test(uri))).toBe(true);
+  });
+});
+
 describe('checkTlsRpt', () => {
   it.each([
     [{}, { status: 'none', rua: [], error: null }],

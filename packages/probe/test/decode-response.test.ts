@@ -32,7 +32,8 @@ function expectedRecord(answer: Answer): DnsRecord | null {
       return { type: 'MX', name, ttl, priority: answer.data.preference ?? 0, exchange: canonical(answer.data.exchange) };
     case 'TXT': {
       const parts = Array.isArray(answer.data) ? answer.data : [answer.data];
-      return { type: 'TXT', name, ttl, text: parts.map((part) => Buffer.from(part).toString('utf8')).join('') };
+      // The strings joined as octets, then read: a character split across two strings is read whole.
+      return { type: 'TXT', name, ttl, text: Buffer.concat(parts.map((part) => Buffer.from(part))).toString('utf8') };
     }
     case 'TLSA':
       return {
@@ -204,7 +205,9 @@ function expectedEde(packet: Packet): { code: number; text: string | null } | nu
       const text = option.data
         .subarray(2)
         .toString('utf8')
-        .replace(/[\u0000-\u001f\u007f]/g, '')
+        .replace(/\t/g, ' ')
+        // Nothing that acts on a terminal instead of showing: C0, DEL, C1, format characters, U+2028/2029.
+        .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
         .slice(0, 256);
       return { code: option.data.readUInt16BE(0), text: text === '' ? null : text };
     });
@@ -353,9 +356,34 @@ describe('decodeResponse: several Extended DNS Errors (RFC 8914 allows them)', (
       ],
       { code: 22, text: null },
     ],
+    [
+      'a text meant to act on a terminal: C1 CSI, OSC 52 in C1, a bidi override, removed',
+      [[7, '\u009b2K\u009b32mDNSSEC secure\u009d52;c;ZXZpbA==\u009c\u202eKO\u202c']],
+      { code: 7, text: '2K32mDNSSEC secure52;c;ZXZpbA==KO' },
+    ],
     ['none', [], null],
   ] as const)('%s', (_name, edes, expected) => {
     expect(withEdes(edes.map(([info, text]) => [info, text]))).toEqual(expected);
+  });
+});
+
+describe('decodeResponse: TXT records', () => {
+  it('joins the strings as octets before reading UTF-8: a character split across two strings is read whole', () => {
+    const bytes = dnsPacket.encode({
+      type: 'response',
+      id: 1,
+      flags: 0,
+      questions: [{ type: 'TXT', name: 'split.test' }],
+      answers: [
+        {
+          type: 'TXT',
+          name: 'split.test',
+          ttl: 60,
+          data: [Buffer.from('v=DMARC1; p=none; x=caf\xc3', 'latin1'), Buffer.from([0xa9])],
+        },
+      ],
+    });
+    expect(decodeResponse(bytes)?.records[0]).toMatchObject({ type: 'TXT', text: 'v=DMARC1; p=none; x=café' });
   });
 });
 

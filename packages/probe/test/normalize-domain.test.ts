@@ -99,6 +99,17 @@ describe('normalizeDomain: rejected input', () => {
     expect(huge.domain.length).toBeLessThanOrEqual(MAX_DISPLAY_CHARS);
     expect(normalizeDomain('ü'.repeat(5000))).toMatchObject({ status: 'invalid', reason: 'too_long' });
   });
+
+  it('shows back what would act on a terminal (ESC, OSC 52, C1 CSI, a bidi override) as \\DDD octets; `input` stays as given', () => {
+    const input = 'a\u001b]52;c;ZXZpbA==\u0007b\u009b31mX.test';
+    expect(normalizeDomain(input)).toEqual({
+      status: 'invalid',
+      input,
+      domain: 'a\\027]52;c;zxzpba==\\007b\\194\\15531mx.test',
+      reason: 'idna_error',
+    });
+    expect(normalizeDomain('user@\u202eelpmaxe.test').domain).toBe('\\226\\128\\174elpmaxe.test');
+  });
 });
 
 describe('normalizeDomain: properties', () => {

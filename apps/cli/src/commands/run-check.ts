@@ -13,6 +13,7 @@ import { PipedStdout } from '../output/piped-stdout.js';
 import { ProgressLine } from '../output/progress-line.js';
 import { renderResultTable } from '../output/render-table.js';
 import type { CheckFlags } from './check-command.js';
+import { terminalSafeJson } from '../output/terminal-safe-json.js';
 
 export async function runCheck(domains: string[], flags: CheckFlags): Promise<void> {
   if (domains.length === 0 && flags.file === undefined) {
@@ -59,7 +60,7 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
         for (const host of result.hosts)
           if (host.connect === 'unreachable' && host.ip.includes(':')) unreachableIpv6.add(host.ip);
         progress.clear();
-        stdout.write(asJson ? `${JSON.stringify(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
+        stdout.write(asJson ? `${terminalSafeJson(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
       },
       () => stdout.ready(),
     );

@@ -15,6 +15,7 @@ import { renderResultTable } from '../output/render-table.js';
 import { deletePrefix, findOrStartRedis, HOW_TO_GET_REDIS } from '../demo/demo-redis.js';
 import { DEMO_DNS, runFleetDemo, type RunningFleetDemo } from '../demo/fleet-demo.js';
 import type { DemoFlags } from './demo-command.js';
+import { terminalSafeJson } from '../output/terminal-safe-json.js';
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
   if (flags.direct) return runDirectDemo(flags);
@@ -112,7 +113,7 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
         if (mismatches.length === 0) agreed += 1;
         else disagreements.push(`${result.input}: ${mismatches.join('; ')}`);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(result)}\n`);
+          process.stdout.write(`${terminalSafeJson(result)}\n`);
           return;
         }
         const note =

@@ -4,10 +4,12 @@ import pc from 'picocolors';
 import { connectFleet } from '../options/connect-fleet.js';
 import { UsageError } from '../options/usage-error.js';
 import type { HistoryFlags } from './history-command.js';
+import { terminalSafeJson } from '../output/terminal-safe-json.js';
 
 export async function runHistory(input: string, flags: HistoryFlags): Promise<void> {
   const normalized = normalizeDomain(input);
-  if (normalized.status !== 'valid') throw new UsageError(`${JSON.stringify(input)} is not a domain name (${normalized.reason})`);
+  if (normalized.status !== 'valid')
+    throw new UsageError(`${terminalSafeJson(input)} is not a domain name (${normalized.reason})`);
   const { redis, keys } = await connectFleet(flags);
   try {
     const [history, [checkedAt]] = await Promise.all([
@@ -15,7 +17,7 @@ export async function runHistory(input: string, flags: HistoryFlags): Promise<vo
       new ResultStore(redis, keys).checkedAtMany([normalized.domain]),
     ]);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(history)}\n`);
+      process.stdout.write(`${terminalSafeJson(history)}\n`);
       return;
     }
     const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);

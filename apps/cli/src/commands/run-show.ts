@@ -7,6 +7,7 @@ import { UsageError } from '../options/usage-error.js';
 import { PipedStdout } from '../output/piped-stdout.js';
 import { renderResultTable } from '../output/render-table.js';
 import type { ShowFlags } from './show-command.js';
+import { terminalSafeJson } from '../output/terminal-safe-json.js';
 
 /** Domains read per round trip to Redis. */
 const SHOW_BATCH = 500;
@@ -30,8 +31,8 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
     let next = 0;
     for (const line of batch) {
       if (line.status === 'invalid') {
-        if (asJson) stdout.write(`${JSON.stringify({ input: line.input, status: 'invalid', error: line.reason })}\n`);
-        else process.stderr.write(`${JSON.stringify(line.input)}: not a domain name (${line.reason})\n`);
+        if (asJson) stdout.write(`${terminalSafeJson({ input: line.input, status: 'invalid', error: line.reason })}\n`);
+        else process.stderr.write(`${terminalSafeJson(line.input)}: not a domain name (${line.reason})\n`);
         continue;
       }
       print(stdout, found[next++] ?? { status: 'not_found', domain: line.domain }, asJson, colors);
@@ -74,7 +75,7 @@ function print(stdout: PipedStdout, stored: StoredResult, asJson: boolean, color
   }
   stdout.write(
     asJson
-      ? `${JSON.stringify(stored.result)}\n`
+      ? `${terminalSafeJson(stored.result)}\n`
       : `${renderResultTable(stored.result, colors)}\n${colors.dim(`  checked ${stored.result.checkedAt}, ${stored.result.attempts ?? 1} attempt(s)`)}\n\n`,
   );
 }

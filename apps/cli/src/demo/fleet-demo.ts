@@ -15,6 +15,7 @@ import type { CheckResult } from '@mxv/schema';
 import { expectationMismatches, type World } from '@mxv/testkit';
 import type pc from 'picocolors';
 import { ProgressLine } from '../output/progress-line.js';
+import { terminalSafeJson } from '../output/terminal-safe-json.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -193,7 +194,7 @@ function printSummary(
       lines.push(`${domain.padEnd(width)}${colors.red('no result in time')}`);
       continue;
     }
-    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    if (options.json) process.stdout.write(`${terminalSafeJson(result)}\n`);
     const mismatches = expected ? expectationMismatches(result, expected) : [];
     if (mismatches.length === 0) agreed += 1;
     const marks = MARKS.map((key) => (result.checks[key] ? colors.green('✓') : colors.red('✗'))).join('   ');

@@ -20,6 +20,7 @@ import {
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
+import { terminalSafeJson } from './terminal-safe-json.js';
 
 type Colors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
 
@@ -54,7 +55,7 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
   const lines: string[] = [];
   const why = result.error ? ` (${result.error})` : '';
   lines.push(
-    `${colors.bold(result.domain || JSON.stringify(result.input))}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
+    `${colors.bold(result.domain || terminalSafeJson(result.input))}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
   if (result.verdict === 'invalid') return lines.join('\n');
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { stripControls } from '../display-text.js';
 import type { DnsExtendedError, DnsRecord } from './dns-types.js';
 
 // dns-packet's table of type names, for the records the engine does not decode (`OTHER`, e.g. "RRSIG"). CommonJS:
@@ -370,18 +371,22 @@ function soaPrimaryWithin(bytes: Buffer, start: number, end: number): string | n
 
 /**
  * The character-strings of one TXT record joined without separator (RFC 7208
- * 3.3), each read as UTF-8; null when a string runs past the record.
+ * 3.3), then read as UTF-8: a character a publisher's tool split across two
+ * strings (each at most 255 octets) is read whole. Null when a string runs past the record.
  */
 function txtWithin(bytes: Buffer, start: number, end: number): string | null {
-  let text = '';
+  const first = bytes[start] ?? 0;
+  // One string, the common case: read in place.
+  if (start + 1 + first === end) return bytes.toString('utf8', start + 1, end);
+  const parts: Buffer[] = [];
   let offset = start;
   while (offset < end) {
     const length = bytes[offset] ?? 0;
     if (offset + 1 + length > end) return null;
-    text += bytes.toString('utf8', offset + 1, offset + 1 + length);
+    parts.push(bytes.subarray(offset + 1, offset + 1 + length));
     offset += 1 + length;
   }
-  return text;
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** RFC 5952 text of 16 address octets: lower case, no leading zeros, the longest run of two or more zero groups as "::". */
@@ -435,10 +440,8 @@ function extendedErrorIn(bytes: Buffer, start: number, end: number): DnsExtended
     // A malformed EDE (shorter than its INFO-CODE) says nothing we could trust: the next one may.
     if (code === EDE_OPTION_CODE && length >= 2) {
       const infoCode = bytes.readUInt16BE(dataStart);
-      const text = bytes
-        .toString('utf8', dataStart + 2, dataStart + length)
-        .replace(/[\u0000-\u001f\u007f]/g, '')
-        .slice(0, MAX_EDE_TEXT_CHARS);
+      // The resolver's free text, for people: nothing in it may act on a terminal (C1 CSI, bidi overrides).
+      const text = stripControls(bytes.toString('utf8', dataStart + 2, dataStart + length)).slice(0, MAX_EDE_TEXT_CHARS);
       const ede = { code: infoCode, text: text === '' ? null : text };
       if (DNSSEC_EDE_CODES.has(infoCode)) return ede;
       first ??= ede;

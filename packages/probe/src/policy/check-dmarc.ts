@@ -1,5 +1,6 @@
 import type { Dmarc } from '@mxv/schema';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { digText } from '../display-text.js';
 import { isDmarcRecord, parseDmarcRecord } from './dmarc-record.js';
 import { unauthorizedReportUris, type ReportAuthorizationBounds } from './dmarc-report-authorization.js';
 import { organizationalDomain } from './organizational-domain.js';
@@ -42,7 +43,7 @@ async function recordAt(
   // policy: the one receivers still apply to an invalid record (RFC 7489 6.6.3 step 6), if any.
   const invalid = (error: string, record: string | null = null, policy: string | null = null): AtName => ({
     status: 'result',
-    dmarc: { status: 'invalid', record, policy, error, foundAt: name },
+    dmarc: { status: 'invalid', record: record === null ? null : digText(record), policy, error, foundAt: name },
   });
   if (found.status === 'absent') return { status: 'absent' };
   if (found.status === 'dns_error') return invalid(`dns_${found.dns.toLowerCase()}`);
@@ -59,13 +60,14 @@ async function recordAt(
     status: 'result',
     dmarc: {
       status: 'valid',
-      record,
+      // As dig writes it, and so each report address: shown to people, and what breaks them stays visible.
+      record: digText(record),
       policy: parsed.policy,
       error: null,
       subdomainPolicy: parsed.subdomainPolicy,
       pct: parsed.pct,
-      rua: parsed.rua,
-      ...(ruaUnauthorized.length > 0 ? { ruaUnauthorized } : {}),
+      rua: parsed.rua.map(digText),
+      ...(ruaUnauthorized.length > 0 ? { ruaUnauthorized: ruaUnauthorized.map(digText) } : {}),
       foundAt: name,
     },
   };

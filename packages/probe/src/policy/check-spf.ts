@@ -1,6 +1,7 @@
 import type { Spf } from '@mxv/schema';
 import type { DnsAnswer, DnsQuestionType, DnsResolver } from '../dns/dns-types.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
+import { digText } from '../display-text.js';
 import { hasMacro, LOOKUP_MECHANISMS, parseSpfRecord, type SpfMechanism, type SpfMechanismKind } from './spf-record.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
 
@@ -65,13 +66,14 @@ export async function checkSpf(
   if (top.records.length === 0) return none;
   const record = top.records[0] ?? '';
   // RFC 7208 4.5: more than one record is a permerror (there is no telling which one is meant).
-  if (top.records.length > 1) return { status: 'permerror', record, error: 'multiple_records', lookups: null };
+  if (top.records.length > 1) return { status: 'permerror', record: digText(record), error: 'multiple_records', lookups: null };
 
   const walk: Walk = { lookups: 0, voids: 0, questions: 1, error: null };
   const ending = await walkRecord(record, domain, [domain.toLowerCase()], walk, { own: resolver, shared }, bounds, signal);
   const status = walk.error?.status ?? 'valid';
   const otherSenders = status === 'valid' && ending !== null ? OTHER_SENDERS[ending] : null;
-  return { status, record, error: walk.error?.reason ?? null, lookups: walk.lookups, otherSenders };
+  // As dig writes it: what breaks a record (a pasted no-break space, a control byte) shows, and cannot act on a terminal.
+  return { status, record: digText(record), error: walk.error?.reason ?? null, lookups: walk.lookups, otherSenders };
 }
 
 /**

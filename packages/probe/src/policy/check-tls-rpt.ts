@@ -1,5 +1,6 @@
 import type { TlsRpt } from '@mxv/schema';
 import type { DnsResolver } from '../dns/dns-types.js';
+import { digText } from '../display-text.js';
 import { parseTlsRptRecord } from './tls-rpt-record.js';
 import { lookupTaggedTxt, type TxtBounds } from './txt-lookup.js';
 
@@ -19,5 +20,5 @@ export async function checkTlsRpt(
   if (record === undefined) return { status: 'none', rua: [], error: null };
   if (others.length > 0) return invalid('multiple_records');
   const parsed = parseTlsRptRecord(record);
-  return parsed.status === 'ok' ? { status: 'valid', rua: parsed.rua, error: null } : invalid(parsed.error);
+  return parsed.status === 'ok' ? { status: 'valid', rua: parsed.rua.map(digText), error: null } : invalid(parsed.error);
 }

@@ -2,6 +2,7 @@ import type { DnsblEntry } from '@mxv/schema';
 import { isIP } from 'node:net';
 import type { DnsAnswer, DnsQuestionType, DnsResolver } from '../dns/dns-types.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
+import { stripControls } from '../display-text.js';
 import { reversedAddressLabels } from './reverse-name.js';
 
 export interface DnsblBounds {
@@ -67,7 +68,8 @@ export async function lookupDnsbl(
           record.type === 'TXT' && record.name === followCnameChain(txt.records, name).target ? [record.text] : [],
         )
       : [];
-  const reason = texts.length > 0 ? clip(texts.join(' / '), bounds.maxDnsblReasonChars) : null;
+  // The list's free text, for people: nothing in it may act on a terminal.
+  const reason = texts.length > 0 ? clip(stripControls(texts.join(' / ')), bounds.maxDnsblReasonChars) : null;
   return { zone, status: 'listed', codes: addresses, reason };
 }
 

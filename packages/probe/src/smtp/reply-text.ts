@@ -1,14 +1,7 @@
+import { stripControls } from '../display-text.js';
+
 const ELLIPSIS = '…';
 const ELLIPSIS_BYTES = Buffer.byteLength(ELLIPSIS);
-
-/**
- * Text a remote server chose is shown to people and stored as JSON: C0/C1
- * controls (and DEL) are removed so a banner cannot move a terminal's cursor
- * or smuggle line breaks into a one-line display. A tab becomes a space.
- */
-export function stripControls(text: string): string {
-  return text.replace(/\t/g, ' ').replace(/\p{Cc}/gu, '');
-}
 
 /** Cut to at most maxBytes of UTF-8, on a character boundary, marking the cut with an ellipsis. */
 export function truncateUtf8(text: string, maxBytes: number): string {

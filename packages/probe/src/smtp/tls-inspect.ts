@@ -6,7 +6,8 @@ import { isPartialWildcard, weakCertSignatures } from '@mxv/schema/values';
 import type { CertIdentity, ChainDigest } from '../engine/host-types.js';
 import { chainDigests, sentFingerprints } from './cert-chain-digests.js';
 import { certSignature } from './cert-signature.js';
-import { stripControls, truncateUtf8 } from './reply-text.js';
+import { stripControls } from '../display-text.js';
+import { truncateUtf8 } from './reply-text.js';
 import type { TrustAnchors } from './trust-anchors.js';
 
 export interface TlsInspection {
