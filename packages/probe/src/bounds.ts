@@ -50,6 +50,15 @@ export const SMTP_BOUNDS = {
   maxReplyLines: { min: 1, max: 100_000, default: 200 },
   /** Text of a reply kept in the result (the rest is cut, with an ellipsis). */
   maxStoredTextBytes: { min: 16, max: 65_536, default: 1024 },
+  /** EHLO keywords kept in the result (STARTTLS is kept wherever it comes); real servers list under 20. */
+  maxEhloExtensions: { min: 1, max: 100_000, default: 32 },
+  /** Bytes kept of one EHLO keyword with its parameters (cut with an ellipsis); real ones are under 100. */
+  maxEhloExtensionBytes: { min: 16, max: 65_536, default: 128 },
+  /**
+   * Subject alternative names kept in the result (`tls.subjectAltNamesOmitted` counts the rest), each cut at
+   * maxStoredTextBytes. Let's Encrypt issues up to 100; the name check itself reads them all.
+   */
+  maxStoredAltNames: { min: 1, max: 100_000, default: 100 },
   /** Peer certificates walked when describing the chain. */
   maxCertChain: { min: 1, max: 100, default: 16 },
   /**

@@ -21,8 +21,10 @@ describe('parseEhlo: property', () => {
   it('never throws; output bounded, normalized, deduplicated', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 300 }), fc.integer({ min: 0, max: 64 }), (lines, max) => {
-        const parsed = parseEhlo(lines, max);
-        expect(parsed.extensions.length).toBeLessThanOrEqual(Math.min(max, Math.max(0, lines.length - 1)));
+        const parsed = parseEhlo(lines, { maxEhloExtensions: max, maxEhloExtensionBytes: 64 });
+        // STARTTLS is kept past the bound: at most one more.
+        expect(parsed.extensions.length).toBeLessThanOrEqual(Math.min(max + 1, Math.max(0, lines.length - 1)));
+        expect(parsed.extensions.every((extension) => Buffer.byteLength(extension) <= 64)).toBe(true);
         expect(parsed.domain).not.toMatch(/\s/);
         expect(parsed.domain.length).toBeLessThanOrEqual((lines[0] ?? '').length);
         expect(new Set(parsed.extensions).size).toBe(parsed.extensions.length);
@@ -42,7 +44,7 @@ describe('parseEhlo: property', () => {
   it('STARTTLS is seen only as a whole keyword, whatever surrounds it', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
-        const parsed = parseEhlo(['mx.test', ...lines], 100);
+        const parsed = parseEhlo(['mx.test', ...lines], { maxEhloExtensions: 100, maxEhloExtensionBytes: 1024 });
         const offered = lines.some((l) => (l.trim().split(/\s+/)[0] ?? '').toUpperCase() === 'STARTTLS');
         expect(hasExtension(parsed.extensions, 'STARTTLS')).toBe(offered);
       }),

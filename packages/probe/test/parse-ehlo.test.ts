@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { hasExtension, parseEhlo } from '@mxv/probe';
 
+const bounds = (maxEhloExtensions: number, maxEhloExtensionBytes = 1024) => ({ maxEhloExtensions, maxEhloExtensionBytes });
+
 describe('parseEhlo', () => {
   const cases: Array<[string, string[], { domain: string; extensions: string[] }]> = [
     ['single line', ['mx.example.test Hello [127.0.0.1]'], { domain: 'mx.example.test', extensions: [] }],
@@ -57,14 +59,24 @@ describe('parseEhlo', () => {
   ];
 
   it.each(cases)('%s', (_name, lines, expected) => {
-    expect(parseEhlo(lines, 100)).toEqual(expected);
+    expect(parseEhlo(lines, bounds(100))).toEqual(expected);
   });
 
-  it('keeps at most maxExtensions', () => {
+  it('keeps at most maxEhloExtensions', () => {
     const lines = ['mx', ...Array.from({ length: 50 }, (_, i) => `X-EXT${i}`)];
-    const parsed = parseEhlo(lines, 10);
+    const parsed = parseEhlo(lines, bounds(10));
     expect(parsed.extensions).toHaveLength(10);
     expect(parsed.extensions[9]).toBe('X-EXT9');
+  });
+
+  it('a hostile 190-line reply of 300-byte lines: a few KiB kept, and STARTTLS at its end still seen', () => {
+    const lines = ['mx', ...Array.from({ length: 190 }, (_, i) => `X-PAD${i} ${'p'.repeat(290)}`), 'STARTTLS'];
+    const parsed = parseEhlo(lines, bounds(32, 128));
+    expect(parsed.extensions).toHaveLength(33);
+    expect(hasExtension(parsed.extensions, 'STARTTLS')).toBe(true);
+    expect(parsed.extensions.every((extension) => Buffer.byteLength(extension) <= 128)).toBe(true);
+    expect(parsed.extensions[0]).toMatch(/^X-PAD0 p+…$/);
+    expect(parsed.extensions.reduce((bytes, extension) => bytes + Buffer.byteLength(extension), 0)).toBeLessThan(4_300);
   });
 });
 

@@ -331,7 +331,10 @@ describe('RFC 5321 4.2: reply syntax as servers send it', () => {
   });
 
   it('lower-case keywords, STARTTLS with trailing spaces, old-style AUTH=LOGIN (Exchange) are parsed', () => {
-    const info = parseEhlo(['mx.example Hello', 'auth=LOGIN PLAIN', 'AUTH LOGIN PLAIN', 'starttls   ', 'size 1000'], 200);
+    const info = parseEhlo(['mx.example Hello', 'auth=LOGIN PLAIN', 'AUTH LOGIN PLAIN', 'starttls   ', 'size 1000'], {
+      maxEhloExtensions: 200,
+      maxEhloExtensionBytes: 1024,
+    });
     expect(hasExtension(info.extensions, 'STARTTLS')).toBe(true);
     expect(info.extensions).toEqual(['AUTH=LOGIN PLAIN', 'AUTH LOGIN PLAIN', 'STARTTLS', 'SIZE 1000']);
   });

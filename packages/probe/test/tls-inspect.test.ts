@@ -4,12 +4,17 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCa, type IssueOptions, type TestCa } from '@mxv/testkit';
 import { certCoversName, inspectTls, splitSubjectAltName, type TlsInspectBounds, type TlsInspection } from '@mxv/probe';
-import { describeCertificateError } from '@mxv/schema/values';
+import { certificateNamesText, describeCertificateError } from '@mxv/schema/values';
 import { matchTlsa } from '../src/dane/match-tlsa.js';
 import type { TlsaCandidate } from '../src/dane/tlsa-lookup.js';
 
 const DAY_MS = 86_400_000;
-const BOUNDS: TlsInspectBounds = { maxCertChain: 16, maxStoredTextBytes: 1024, maxIssuerlessCertBytes: 16_384 };
+const BOUNDS: TlsInspectBounds = {
+  maxCertChain: 16,
+  maxStoredAltNames: 100,
+  maxStoredTextBytes: 1024,
+  maxIssuerlessCertBytes: 16_384,
+};
 let ca: TestCa;
 let otherCa: TestCa;
 const servers: tls.Server[] = [];
@@ -57,6 +62,19 @@ async function handshake(
 }
 
 describe('inspectTls over a real handshake', () => {
+  it('a certificate with 1,400 names: 100 kept (the rest counted), the name check reading them all', async () => {
+    const names = Array.from({ length: 1400 }, (_, i) => `tenant${i}.hosting.test`);
+    const { tls: info } = await handshake(ca, { names }, 'tenant1399.hosting.test');
+    expect(info.hostnameMatch).toBe(true);
+    expect(info.subjectAltNames).toHaveLength(100);
+    expect(info.subjectAltNames?.[99]).toBe('DNS:tenant99.hosting.test');
+    expect(info.subjectAltNamesOmitted).toBe(1300);
+    expect(certificateNamesText(info, 2)).toBe('tenant0.hosting.test, tenant1.hosting.test and 1398 more');
+    const few = await handshake(ca, { names: ['mx.few.test'] }, 'mx.few.test', ca, { maxStoredAltNames: 1 });
+    expect(few.tls.subjectAltNames).toEqual(['DNS:mx.few.test']);
+    expect(few.tls).not.toHaveProperty('subjectAltNamesOmitted');
+  });
+
   it('describes a valid certificate for the exchange', async () => {
     const { tls: info, certIdentity } = await handshake(
       ca,

@@ -93,6 +93,8 @@ export const tlsInfoSchema = z.object({
   subject: z.string().nullable().optional(),
   issuer: z.string().nullable().optional(),
   subjectAltNames: z.array(z.string()).optional(),
+  /** Names past the probe's bound (256 by default), not listed in subjectAltNames; absent when none were left out. */
+  subjectAltNamesOmitted: z.number().int().positive().optional(),
   fingerprintSha256: z.string().nullable().optional(),
   chainLength: z.number().int().optional(),
   /**

@@ -399,10 +399,15 @@ export function certificateDnsNames(tls: Pick<TlsInfo, 'subjectAltNames'> | null
  * The names a certificate covers as a short list for people ("a.example, b.example and 4 more"), at most
  * `shown` of them (a CDN's certificate may carry hundreds); null when it has none.
  */
-export function certificateNamesText(tls: Pick<TlsInfo, 'subjectAltNames'> | null | undefined, shown: number): string | null {
+export function certificateNamesText(
+  tls: Pick<TlsInfo, 'subjectAltNames' | 'subjectAltNamesOmitted'> | null | undefined,
+  shown: number,
+): string | null {
   const names = certificateDnsNames(tls);
   if (names.length === 0) return null;
-  const more = names.length > shown ? ` and ${names.length - shown} more` : '';
+  // Names the probe did not keep are counted with the rest (of any kind: most are DNS names).
+  const hidden = Math.max(0, names.length - shown) + (tls?.subjectAltNamesOmitted ?? 0);
+  const more = hidden > 0 ? ` and ${hidden} more` : '';
   return `${names.slice(0, shown).join(', ')}${more}`;
 }
 

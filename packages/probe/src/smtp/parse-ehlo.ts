@@ -1,3 +1,9 @@
+import type { SmtpBounds } from '../options.js';
+import { truncateUtf8 } from './reply-text.js';
+
+/** How much of an EHLO reply is kept: real servers list under 30 keywords, each well under 256 bytes. */
+export type EhloBounds = Pick<SmtpBounds, 'maxEhloExtensions' | 'maxEhloExtensionBytes'>;
+
 export interface EhloInfo {
   /** The name the server gave for itself on the first line (RFC 5321 4.1.1.1); '' when none. */
   domain: string;
@@ -14,18 +20,21 @@ export interface EhloInfo {
  * The keyword grammar is (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"), but real servers
  * also send "AUTH=LOGIN PLAIN" for old clients; such lines are kept, since the
  * point is to describe the server. Lines that do not start with a letter or digit
- * are dropped.
+ * are dropped. At most `maxEhloExtensions` are kept (STARTTLS is kept wherever it comes), each cut at
+ * `maxEhloExtensionBytes`: a hostile server's 64 KiB reply costs the stored result a few KiB.
  */
-export function parseEhlo(lines: readonly string[], maxExtensions: number): EhloInfo {
+export function parseEhlo(lines: readonly string[], bounds: EhloBounds): EhloInfo {
   const [first = '', ...rest] = lines;
   const domain = first.trim().split(/\s+/, 1)[0] ?? '';
   const extensions: string[] = [];
   const seen = new Set<string>();
   for (const line of rest) {
-    if (extensions.length >= maxExtensions) break;
     const [keyword = '', ...params] = line.trim().split(/\s+/);
     if (!/^[A-Za-z0-9]/.test(keyword)) continue;
-    const extension = [keyword.toUpperCase(), ...params].join(' ');
+    const upper = keyword.toUpperCase();
+    // Past the bound only STARTTLS is still taken: it decides what comes next, wherever the server lists it.
+    if (extensions.length >= bounds.maxEhloExtensions && upper !== 'STARTTLS') continue;
+    const extension = truncateUtf8([upper, ...params].join(' '), bounds.maxEhloExtensionBytes);
     if (seen.has(extension)) continue;
     seen.add(extension);
     extensions.push(extension);

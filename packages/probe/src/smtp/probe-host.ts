@@ -310,7 +310,7 @@ export class SmtpHostProber implements HostProber {
       return STOP;
     }
     if (ehlo.code === 250) {
-      draft.ehlo = { code: 250, command: 'EHLO', extensions: parseEhlo(ehlo.lines, this.#bounds.maxReplyLines).extensions };
+      draft.ehlo = { code: 250, command: 'EHLO', extensions: parseEhlo(ehlo.lines, this.#bounds).extensions };
       return CONTINUE;
     }
     draft.ehlo = { code: ehlo.code, command: 'EHLO', extensions: [] };
@@ -427,7 +427,7 @@ export class SmtpHostProber implements HostProber {
     draft.ehloTls = {
       code: ehlo.code,
       command: 'EHLO',
-      extensions: ehlo.code === 250 ? parseEhlo(ehlo.lines, this.#bounds.maxReplyLines).extensions : [],
+      extensions: ehlo.code === 250 ? parseEhlo(ehlo.lines, this.#bounds).extensions : [],
     };
     if (ehlo.code !== 250) {
       draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tls_tempfail', otherwise: 'ehlo_tls_rejected' });

@@ -18,6 +18,8 @@ export interface TlsInspection {
 
 export interface TlsInspectBounds {
   maxCertChain: number;
+  /** Subject alternative names kept in the result; the rest are counted (`subjectAltNamesOmitted`). */
+  maxStoredAltNames: number;
   /** DER kept of a chain's last certificate when nothing in the chain issued it (cert-chain-digests.ts). */
   maxIssuerlessCertBytes: number;
   /** Cut for the one-line subject and issuer strings. */
@@ -450,18 +452,23 @@ export function describeCertificate(
   | 'subject'
   | 'issuer'
   | 'subjectAltNames'
+  | 'subjectAltNamesOmitted'
   | 'fingerprintSha256'
   | 'chainLength'
   | 'certKey'
   | 'chainSignatures'
 > {
   const chain = peerChain(peer, bounds.maxCertChain);
+  const altNames = splitSubjectAltName(peer.subjectaltname);
+  const omitted = Math.max(0, altNames.length - bounds.maxStoredAltNames);
   return {
     notAfter: isoDate(peer.valid_to),
     notBefore: isoDate(peer.valid_from),
     subject: describeName(peer.subject as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
     issuer: describeName(peer.issuer as unknown as Record<string, DnValue>, bounds.maxStoredTextBytes),
-    subjectAltNames: splitSubjectAltName(peer.subjectaltname),
+    // A shared-hosting certificate may carry thousands: the result keeps a bounded list, and says how many more.
+    subjectAltNames: altNames.slice(0, bounds.maxStoredAltNames).map((name) => truncateUtf8(name, bounds.maxStoredTextBytes)),
+    ...(omitted > 0 ? { subjectAltNamesOmitted: omitted } : {}),
     fingerprintSha256: peer.fingerprint256 ?? null,
     chainLength: chain.length,
     certKey: describeCertKey(leaf, peer),
