@@ -69,6 +69,25 @@ describe('host card: reverse DNS and block lists', () => {
 });
 
 describe('host card: a refused command', () => {
+  it('EHLO refused and HELO accepted: no problem, the refusal with what it cost and whose name it may judge', () => {
+    const card = String(
+      renderHostCard(
+        host({
+          error: null,
+          starttls: 'not_offered',
+          ehlo: { code: 250, command: 'HELO', extensions: [] },
+          refusal: { command: 'EHLO', overTls: false, code: 550, text: `HELO host name invalid ${XSS}` },
+        }),
+        Date.now(),
+      ),
+    );
+    expect(card).not.toContain('Problem');
+    expect(card).toMatch(/EHLO refused.*The server answered EHLO with <code>550<\/code>/s);
+    expect(card).toContain('no STARTTLS to ask for');
+    expect(card).toContain('--helo-name');
+    expect(card).not.toContain(XSS);
+  });
+
   it("gives the server's own words beside the reason, escaped", () => {
     const card = String(
       renderHostCard(

@@ -32,6 +32,24 @@ function result(overrides: Partial<CheckResult>): CheckResult {
 }
 
 describe('check table', () => {
+  it('EHLO refused and HELO accepted: the refusal, then what it cost and that it may be about --helo-name', () => {
+    const table = renderResultTable(
+      result({
+        hosts: [
+          host({
+            starttls: 'not_offered',
+            ehlo: { code: 250, command: 'HELO', extensions: [] },
+            refusal: { command: 'EHLO', overTls: false, code: 550, text: 'HELO host name invalid' },
+          }),
+        ],
+      }),
+      plain,
+    );
+    expect(table).toContain('EHLO refused: 550 HELO host name invalid');
+    expect(table).toContain('HELO was accepted instead, so there was no STARTTLS to ask for');
+    expect(table).toContain('--helo-name');
+  });
+
   it('port 25 only, submission not checked: no PORT column, no Submission line (as before)', () => {
     const table = renderResultTable(result({ submission: null }), plain);
     expect(table).not.toContain('PORT');

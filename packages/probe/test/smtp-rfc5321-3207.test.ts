@@ -360,6 +360,30 @@ describe('RFC 5321 3.1, 4.1.1.1, 3.8: refusals', () => {
     expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'HELO', 'QUIT']);
   });
 
+  it('EHLO answered 450 (not 421): HELO follows, as Postfix does, and the refusal is kept beside the success', async () => {
+    // Postfix smtp_proto.c: any EHLO reply but 2xx and 421 drops ESMTP and sends HELO; aiosmtpd answering
+    // EHLO 450 and HELO 250 gets its mail from Postfix (stop 34's audit). Before, mxv stopped at ehlo_tempfail.
+    const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write('450 4.7.1 Helo command rejected: try later\r\n') }));
+    const result = await probe(host);
+    expect(result.error).toBeNull();
+    expect(result.ehlo).toEqual({ code: 250, command: 'HELO', extensions: [] });
+    expect(result.starttls).toBe('not_offered');
+    expect(result.refusal).toEqual({
+      command: 'EHLO',
+      overTls: false,
+      code: 450,
+      text: '4.7.1 Helo command rejected: try later',
+    });
+    expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'HELO', 'QUIT']);
+  });
+
+  it("EHLO answered 550 for mxv's own name (Haraka's helo.checks), HELO accepted: no error, the refusal kept", async () => {
+    const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write('550 HELO host name invalid\r\n') }));
+    const result = await probe(host);
+    expect(result).toMatchObject({ error: null, starttls: 'not_offered', ehlo: { code: 250, command: 'HELO' } });
+    expect(result.refusal).toEqual({ command: 'EHLO', overTls: false, code: 550, text: 'HELO host name invalid' });
+  });
+
   it('EHLO answered 421 and the server closes (3.8): a temporary failure, no HELO', async () => {
     const host = await startScripted(
       postfixLike({
@@ -596,6 +620,50 @@ describe('TLS: what an opportunistic sender gets', () => {
       certKey: { type: 'EC', bits: 256, curve: 'prime256v1' },
     });
     expect(result.tls?.error).toMatch(/alert/);
+  });
+
+  it('TLS 1.3 with a client certificate required: the refusal comes after the handshake (alert 116), a failed handshake all the same', async () => {
+    // Haraka (rejectUnauthorized), Nodemailer's smtp-server, aiosmtpd (CERT_REQUIRED), Courier (REQUIREPEER): the
+    // client's handshake ends with its Finished; the server judges the empty Certificate, sends alert 116 and
+    // hangs up. posttls-finger: "tlsv13 alert certificate required"; Postfix defers ("lost connection ... while
+    // performing the EHLO handshake"). Before, mxv said starttls ok, certificate valid, TLS supported.
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          s.startTls({ minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true, ca: [ca.certPem] });
+        },
+      }),
+    );
+    const result = await probe(host);
+    expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed', ehloTls: null });
+    expect(result.tls).toMatchObject({
+      version: null,
+      cipher: null,
+      certValid: false,
+      hostnameMatch: false,
+      error: 'tlsv13_alert_certificate_required',
+      subject: `CN=${EXCHANGE}`,
+      subjectAltNames: [`DNS:${EXCHANGE}`],
+    });
+    expect(result.tls).not.toHaveProperty('keyExchange');
+  });
+
+  it('a server that hangs up right after the handshake, before any reply over TLS: STARTTLS failed, closed_after_tls', async () => {
+    const host = await startScripted(
+      postfixLike({
+        STARTTLS: (_l, s) => {
+          s.write('220 2.0.0 Ready to start TLS\r\n');
+          s.startTls();
+        },
+        EHLO: (_l, s) => (s.secure ? s.end() : s.write(`250-${EXCHANGE}\r\n250 STARTTLS\r\n`)),
+      }),
+    );
+    const result = await probe(host);
+    expect(result).toMatchObject({ starttls: 'failed', error: 'closed_after_tls', ehloTls: null });
+    // The handshake completed: its certificate was judged as usual.
+    expect(result.tls).toMatchObject({ certValid: true, hostnameMatch: true });
+    expect(result.tls?.version).toMatch(/^TLSv1\.[23]$/);
   });
 });
 

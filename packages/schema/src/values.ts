@@ -465,6 +465,18 @@ export function describeSpfOtherSenders(otherSenders: NonNullable<Spf['otherSend
 }
 
 /**
+ * A host that refused EHLO (other than "not implemented") and then took HELO: no error, the refusal kept.
+ * Without EHLO there is no STARTTLS to ask for, and the refusal may be of mxv's own EHLO name.
+ */
+export function ehloRefusedHeloAccepted(host: Pick<HostResult, 'error' | 'refusal' | 'ehlo'>): boolean {
+  return host.error === null && host.refusal?.command === 'EHLO' && !host.refusal.overTls && host.ehlo?.command === 'HELO';
+}
+
+/** Said beside such a refusal, in the table and on the page. */
+export const EHLO_REFUSED_HELO_ACCEPTED_WORDS =
+  "HELO was accepted instead, so there was no STARTTLS to ask for. If the refusal is about the EHLO name, it judged mxv's own (--helo-name): senders that give a valid name of theirs may get EHLO and STARTTLS";
+
+/**
  * Whether every MX record's address lookup failed (problem `dns_error`: SERVFAIL, a timeout, a refusal)
  * rather than answered "no address": under `unresolvable`, senders defer and retry instead of bouncing,
  * which the table's headline and the page say.

@@ -5,6 +5,8 @@ import {
   describeCertificateError,
   describeTlsKeyWeakness,
   describeWeakCertSignature,
+  EHLO_REFUSED_HELO_ACCEPTED_WORDS,
+  ehloRefusedHeloAccepted,
   isDeprecatedTlsVersion,
   tlsKeyWeaknesses,
   weakCertSignatures,
@@ -186,6 +188,13 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   if (host.ptr) row('Reverse DNS', renderHostPtr({ banner: host.banner, ptr: host.ptr }));
   if (host.dnsbl) row('Block lists', renderHostDnsbl(host.dnsbl));
   if (host.error) row('Problem', problem(host));
+  else if (host.refusal && ehloRefusedHeloAccepted(host)) {
+    row(
+      'EHLO refused',
+      html`The server answered EHLO with <code>${host.refusal.code}</code> <span class="mono">${host.refusal.text}</span>.
+        ${EHLO_REFUSED_HELO_ACCEPTED_WORDS}.`,
+    );
+  }
   row('Timings', renderTimings(host.timingsMs));
   const role = host.service ? `${host.service} service` : `priority ${host.priority}`;
   const mode = implicit ? 'implicit TLS' : 'STARTTLS';

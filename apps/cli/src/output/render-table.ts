@@ -7,6 +7,8 @@ import {
   describeSmtpInspection,
   describeTlsKeyWeakness,
   describeWeakCertSignature,
+  EHLO_REFUSED_HELO_ACCEPTED_WORDS,
+  ehloRefusedHeloAccepted,
   isDeprecatedTlsVersion,
   parkedDomainGaps,
   repeatedOriginName,
@@ -190,6 +192,7 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     if (said !== null) {
       const paint = said.code >= 400 && said.code < 500 ? colors.yellow : colors.red;
       lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
+      if (ehloRefusedHeloAccepted(host)) lines.push(`  ${colors.dim(where)}  ${colors.yellow(EHLO_REFUSED_HELO_ACCEPTED_WORDS)}`);
     }
     if (silentMs !== null) {
       const waited = `no greeting within ${(silentMs / 1000).toFixed(1)} s`;

@@ -20,7 +20,7 @@ import type { Dialer } from '../net/dialer.js';
 import { DirectDialer } from '../net/direct-dialer.js';
 import { SmtpConnection, type ReadResult, type TlsConnect } from './smtp-connection.js';
 import { createProbeSecureContext, starttlsOptions } from './tls-context.js';
-import { describeCertificate, inspectTls } from './tls-inspect.js';
+import { certificateFacts, describeCertificate, inspectTls } from './tls-inspect.js';
 import { TrustAnchors } from './trust-anchors.js';
 
 export interface SmtpHostProberOptions {
@@ -300,7 +300,11 @@ export class SmtpHostProber implements HostProber {
     return STOP_WITH_QUIT;
   }
 
-  /** RFC 5321 4.1.1.1, with the HELO fallback of 4.1.4 for servers that reject EHLO with a 5xx. */
+  /**
+   * RFC 5321 4.1.1.1, with the HELO fallback of 4.1.4, as Postfix's client makes it (smtp_proto.c): any
+   * refusal of EHLO but 421 ("closing the channel", 3.8) is followed by HELO, a 4xx included (a server that
+   * tempfails EHLO alone takes HELO, and senders deliver through it).
+   */
   async #ehlo(conn: SmtpConnection, draft: Draft): Promise<Step> {
     const startedAt = this.#now();
     const ehlo = await this.#command(conn, `EHLO ${this.#bounds.heloName}`);
@@ -309,19 +313,19 @@ export class SmtpHostProber implements HostProber {
       draft.error = this.#readFailure(ehlo, 'ehlo', 'closed_after_greeting');
       return STOP;
     }
-    if (ehlo.code === 250) {
-      draft.ehlo = { code: 250, command: 'EHLO', extensions: parseEhlo(ehlo.lines, this.#bounds).extensions };
+    // Any 2yz is the go-ahead (RFC 5321 4.2: a client acts on the first digit; Postfix reads `code / 100 == 2`).
+    if (replyClass(ehlo.code) === 'positive') {
+      draft.ehlo = { code: ehlo.code, command: 'EHLO', extensions: parseEhlo(ehlo.lines, this.#bounds).extensions };
       return CONTINUE;
     }
     draft.ehlo = { code: ehlo.code, command: 'EHLO', extensions: [] };
-    // Only a 5xx says "no EHLO here"; a 4xx is the server failing now, and HELO would fare no better.
-    if (replyClass(ehlo.code) !== 'permanent') {
-      draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tempfail', otherwise: 'ehlo_unexpected' });
+    if (ehlo.code === 421) {
+      draft.error = 'ehlo_tempfail';
       draft.refusal = this.#refusal('EHLO', ehlo, conn);
       return STOP_WITH_QUIT;
     }
 
-    // Kept unless HELO gets a reply of its own: a server that refuses EHLO and hangs up (a block list's
+    // Kept unless HELO gets a refusal of its own: a server that refuses EHLO and hangs up (a block list's
     // "554 5.7.1 ... listed at ...") has said why at EHLO, and that is what whoever debugs a bounce needs.
     draft.refusal = this.#refusal('EHLO', ehlo, conn);
     const helo = await this.#command(conn, `HELO ${this.#bounds.heloName}`);
@@ -333,13 +337,16 @@ export class SmtpHostProber implements HostProber {
     }
     // HELO has no extensions (RFC 5321 4.1.1.1), so STARTTLS cannot be offered.
     draft.ehlo = { code: helo.code, command: 'HELO', extensions: [] };
-    if (helo.code !== 250) {
+    if (replyClass(helo.code) !== 'positive') {
       draft.error = unwantedReplyReason(helo.code, { transient: 'helo_tempfail', otherwise: 'helo_rejected' });
       draft.refusal = this.#refusal('HELO', helo, conn);
       return STOP_WITH_QUIT;
     }
-    // HELO went through: the EHLO refusal was only "no ESMTP here", as RFC 5321 4.1.4 has old servers say.
-    draft.refusal = null;
+    // HELO went through. 500 and 502 ("command not recognized / not implemented") are how old servers say
+    // "no ESMTP here" (RFC 5321 4.1.4): nothing to tell. Any other refusal (550 "HELO host name invalid",
+    // a 4xx) is kept beside the success: it cost the conversation EHLO, and with it STARTTLS, and it may be
+    // about mxv's own EHLO name (--helo-name), which senders with another name would not meet.
+    if (ehlo.code === 500 || ehlo.code === 502) draft.refusal = null;
     return CONTINUE;
   }
 
@@ -421,19 +428,46 @@ export class SmtpHostProber implements HostProber {
   async #ehloOverTls(conn: SmtpConnection, draft: Draft): Promise<Step> {
     const ehlo = await this.#command(conn, `EHLO ${this.#bounds.heloName}`);
     if (ehlo.status !== 'reply') {
-      draft.error = this.#readFailure(ehlo, 'ehlo', 'closed_after_tls');
+      this.#sessionRefusedAfterHandshake(ehlo, draft);
       return STOP;
     }
+    const accepted = replyClass(ehlo.code) === 'positive';
     draft.ehloTls = {
       code: ehlo.code,
       command: 'EHLO',
-      extensions: ehlo.code === 250 ? parseEhlo(ehlo.lines, this.#bounds).extensions : [],
+      extensions: accepted ? parseEhlo(ehlo.lines, this.#bounds).extensions : [],
     };
-    if (ehlo.code !== 250) {
+    if (!accepted) {
       draft.error = unwantedReplyReason(ehlo.code, { transient: 'ehlo_tls_tempfail', otherwise: 'ehlo_tls_rejected' });
       draft.refusal = this.#refusal('EHLO', ehlo, conn);
     }
     return STOP_WITH_QUIT;
+  }
+
+  /**
+   * No reply came over the new TLS session. TLS 1.3 ends the client's handshake with its Finished, before
+   * the server has judged it: a server that wants a client certificate (which senders do not send) refuses
+   * the session only then, with alert 116, where TLS 1.2 refused the handshake itself. Either way no sender
+   * gets an encrypted session here: with an alert it is a failed handshake, written as one (the certificate
+   * it sent described, judged by nothing); a hang-up or a reset keeps its reason, and STARTTLS failed too.
+   */
+  #sessionRefusedAfterHandshake(read: Exclude<CommandResult, SmtpReply>, draft: Draft): void {
+    draft.error = this.#readFailure(read, 'ehlo', 'closed_after_tls');
+    if (read.status !== 'closed' && read.status !== 'socket_error') return;
+    draft.starttls = 'failed';
+    const alert = read.status === 'socket_error' ? classifyError(read.error, 'tls') : null;
+    if (alert === null || draft.tls === null || !alert.detail?.includes('_alert_')) return;
+    draft.error = alert.reason;
+    draft.tls = {
+      ...certificateFacts(draft.tls),
+      version: null,
+      cipher: null,
+      certValid: false,
+      hostnameMatch: false,
+      error: alert.detail,
+    };
+    draft.certIdentity = null;
+    draft.chainDigests = null;
   }
 
   /** RFC 5321 4.1.1.10: QUIT is a courtesy; wait briefly for 221, then close whatever the answer. */

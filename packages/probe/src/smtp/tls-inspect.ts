@@ -434,6 +434,29 @@ export function inspectTls(
   };
 }
 
+/** What describeCertificate says of a certificate, taken from a handshake's whole TlsInfo. */
+type CertificateFacts = ReturnType<typeof describeCertificate>;
+
+/**
+ * The certificate's part of a TLS description, without what belongs to a session (version, cipher, key
+ * exchange, renegotiation, the verdict): for a session the server refused after the handshake, written as a
+ * failed handshake is, with the certificate it sent.
+ */
+export function certificateFacts(tls: TlsInfo): CertificateFacts {
+  const facts: CertificateFacts = {
+    notAfter: tls.notAfter,
+    notBefore: tls.notBefore,
+    subject: tls.subject,
+    issuer: tls.issuer,
+    subjectAltNames: tls.subjectAltNames,
+    fingerprintSha256: tls.fingerprintSha256,
+    chainLength: tls.chainLength,
+    certKey: tls.certKey,
+    chainSignatures: tls.chainSignatures,
+  };
+  return tls.subjectAltNamesOmitted === undefined ? facts : { ...facts, subjectAltNamesOmitted: tls.subjectAltNamesOmitted };
+}
+
 /**
  * What a certificate says of itself, judged by nothing: its dates, names, issuer, fingerprint and key.
  * Also what is kept of the certificate a server sent before its handshake failed (SentCertificate), for
