@@ -50,6 +50,11 @@ describe('parseEhlo', () => {
     ],
     ['old AUTH= form kept', ['mx', 'AUTH=LOGIN PLAIN'], { domain: 'mx', extensions: ['AUTH=LOGIN PLAIN'] }],
     [
+      'a KEYWORD=value keeps its value as sent (Courier)',
+      ['mx', 'xverp=Courier'],
+      { domain: 'mx', extensions: ['XVERP=Courier'] },
+    ],
+    [
       'lines not starting with a letter or digit dropped',
       ['mx', '', '   ', '-X', '=Y', 'OK'],
       { domain: 'mx', extensions: ['OK'] },

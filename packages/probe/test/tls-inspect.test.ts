@@ -177,6 +177,23 @@ describe('inspectTls over a real handshake', () => {
     expect(info.hostnameMatch).toBe(true);
   });
 
+  it("a self-signed certificate past its date (Nodemailer smtp-server's built-in one): OpenSSL says expired, the words say both", async () => {
+    const { tls: info } = await handshake(
+      ca,
+      {
+        names: ['mx.inspect.test'],
+        selfSigned: true,
+        notBefore: new Date(Date.now() - 10 * DAY_MS),
+        notAfter: new Date(Date.now() - DAY_MS),
+      },
+      'mx.inspect.test',
+    );
+    expect(info.error).toBe('CERT_HAS_EXPIRED');
+    const words = describeCertificateError(info.error, info);
+    expect(words?.what).toBe('the certificate has expired, and it is self-signed');
+    expect(words?.fix).toMatch(/^renewing it would not be enough: no sender can verify it against a CA/);
+  });
+
   it('a certificate from an unknown CA', async () => {
     const { tls: info } = await handshake(otherCa, { names: ['mx.inspect.test'] }, 'mx.inspect.test');
     expect(info.certValid).toBe(false);

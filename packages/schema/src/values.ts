@@ -278,6 +278,16 @@ export function describeCertificateError(
   if (aboveLeaf !== null && (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')) {
     return chainDateWords(code, aboveLeaf, tls?.chainSignatures?.[aboveLeaf.depth]?.selfIssued === true);
   }
+  // OpenSSL reports the date (checked last) of an expired self-signed certificate, where posttls-finger and
+  // senders log "self-signed certificate" first: renewing it as it is would leave it untrusted.
+  const selfSigned = aboveLeaf === null && tls?.chainSignatures?.length === 1 && tls.chainSignatures[0]?.selfIssued === true;
+  if (selfSigned && (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')) {
+    const selfSignedWords = CERTIFICATE_ERROR_WORDS.DEPTH_ZERO_SELF_SIGNED_CERT;
+    return {
+      what: `${CERTIFICATE_ERROR_WORDS[code]?.what ?? code}, and it is self-signed`,
+      fix: `renewing it would not be enough: ${selfSignedWords?.fix ?? ''}`,
+    };
+  }
   const weak = code === 'CA_MD_TOO_WEAK' ? weakCertSignatures(tls) : [];
   if (weak.length > 0) {
     return {

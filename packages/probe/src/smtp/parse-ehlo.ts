@@ -31,7 +31,10 @@ export function parseEhlo(lines: readonly string[], bounds: EhloBounds): EhloInf
   for (const line of rest) {
     const [keyword = '', ...params] = line.trim().split(/\s+/);
     if (!/^[A-Za-z0-9]/.test(keyword)) continue;
-    const upper = keyword.toUpperCase();
+    // The keyword alone is case-insensitive (RFC 5321 2.4): an old "KEYWORD=value" (Courier's XVERP=Courier,
+    // Exchange's AUTH=LOGIN) keeps its value as sent, as Postfix splits the keyword at "=".
+    const equals = keyword.indexOf('=');
+    const upper = equals === -1 ? keyword.toUpperCase() : keyword.slice(0, equals).toUpperCase() + keyword.slice(equals);
     // Past the bound only STARTTLS is still taken: it decides what comes next, wherever the server lists it.
     if (extensions.length >= bounds.maxEhloExtensions && upper !== 'STARTTLS') continue;
     const extension = truncateUtf8([upper, ...params].join(' '), bounds.maxEhloExtensionBytes);
