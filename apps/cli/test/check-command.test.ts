@@ -216,6 +216,10 @@ describe('mxv check usage', () => {
     [['check', '--ip-families', ',', 'a.test'], '--ip-families / MXV_IP_FAMILIES names no IP version'],
     [['check', '--mta-sts-timeout-ms', '50', 'a.test'], '--mta-sts-timeout-ms'],
     [['check', '--mta-sts-timeout-ms', '1e9', 'a.test'], '--mta-sts-timeout-ms'],
+    // A name EHLO could not carry: a space, CR LF (a second command), nothing at all.
+    [['check', '--helo-name', 'bad name', 'a.test'], '--helo-name / MXV_HELO_NAME must be a domain name'],
+    [['check', '--helo-name', 'x\r\nMAIL FROM:<a@b.test>', 'a.test'], '--helo-name / MXV_HELO_NAME must be a domain name'],
+    [['check', '--helo-name', '', 'a.test'], '--helo-name / MXV_HELO_NAME must be a domain name'],
   ])('%j exits 2 with a message', async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);

@@ -53,6 +53,59 @@ describe('runOrdered', () => {
     expect(readWhenFirstDone).toBeLessThanOrEqual(4 * 4 + 2);
   });
 
+  it('aheadLimit widens the window past a slow item', async () => {
+    let read = 0;
+    async function* counted(): AsyncGenerator<number> {
+      for (let i = 0; i < 1000; i += 1) {
+        read = i + 1;
+        yield i;
+      }
+    }
+    let readWhenFirstDone = 0;
+    const emitted: number[] = [];
+    await runOrdered(
+      counted(),
+      4,
+      async (n) => {
+        if (n === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          readWhenFirstDone = read;
+        }
+        return n;
+      },
+      (n) => emitted.push(n),
+      { aheadLimit: 500 },
+    );
+    expect(readWhenFirstDone).toBeGreaterThan(400);
+    expect(readWhenFirstDone).toBeLessThanOrEqual(500 + 2);
+    expect(emitted).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it('stop: no input taken any more, the finished emitted in order (the unfinished skipped), no wait for what runs', async () => {
+    const stop = new AbortController();
+    const emitted: number[] = [];
+    const started = Date.now();
+    const taken = await runOrdered(
+      numbers(1000),
+      8,
+      async (n) => {
+        // 0 and 5 never finish in time; the others do at once.
+        if (n === 0 || n === 5) await new Promise((resolve) => setTimeout(resolve, 10_000));
+        if (n === 30) setTimeout(() => stop.abort(), 20);
+        return n;
+      },
+      (n) => emitted.push(n),
+      { stop: stop.signal },
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(emitted).not.toContain(0);
+    expect(emitted).not.toContain(5);
+    expect(emitted).toEqual([...emitted].sort((a, b) => a - b));
+    expect(emitted).toContain(30);
+    expect(taken).toBeLessThan(1000);
+    expect(emitted.length).toBe(taken - 2);
+  });
+
   it('rejects with the first failure and waits for what runs', async () => {
     let finished = 0;
     await expect(
@@ -89,7 +142,7 @@ describe('runOrdered', () => {
         // The reader stops after the tenth result, as a full pipe does.
         if (out === 9) blocked = new Promise<void>((resolve) => (release = resolve));
       },
-      () => blocked,
+      { outputReady: () => blocked },
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
     // What had started when the output backed up may finish; nothing more starts.

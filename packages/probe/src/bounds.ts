@@ -73,6 +73,21 @@ export const SMTP_BOUNDS = {
 /** Name sent with EHLO/HELO (RFC 5321 4.1.1.1): a domain, so at most 255 characters. */
 export const HELO_NAME = { minChars: 1, maxChars: 255, default: 'mxv.invalid' } as const;
 
+const HELO_DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const HELO_IPV4_LITERAL = new RegExp(`^\\[${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}\\]$`);
+const HELO_IPV6_LITERAL = /^\[IPv6:[0-9A-Fa-f:.]{2,45}\]$/;
+
+/**
+ * What EHLO and HELO may carry (RFC 5321 4.1.1.1): a Domain (letters, digits, inner hyphens, dots) or an
+ * address literal (`[192.0.2.1]`, `[IPv6:2001:db8::1]`, 4.1.3). Anything else (a space, CR or LF, an
+ * underscore) would be sent as something a server refuses, or as a second command.
+ */
+export function isHeloName(name: string): boolean {
+  if (name.length < HELO_NAME.minChars || name.length > HELO_NAME.maxChars) return false;
+  return HELO_DOMAIN.test(name) || HELO_IPV4_LITERAL.test(name) || HELO_IPV6_LITERAL.test(name);
+}
+
 /**
  * What `--checks` chooses among, besides the mail route itself (CONTRACT.md),
  * in the contract's order; `all` (the default) runs every one, `none` only the

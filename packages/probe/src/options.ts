@@ -5,6 +5,7 @@ import {
   describeBound,
   DNS_BOUNDS,
   HELO_NAME,
+  isHeloName,
   IP_FAMILIES,
   MAX_DNSBL_ZONES,
   POLICY_BOUNDS,
@@ -189,9 +190,9 @@ function ipFamilies(value: unknown): IpFamily[] {
 
 function heloName(value: unknown): string {
   if (value === undefined) return HELO_NAME.default;
-  if (typeof value !== 'string' || value.length < HELO_NAME.minChars || value.length > HELO_NAME.maxChars)
+  if (typeof value !== 'string' || !isHeloName(value))
     throw new InvalidOption(
-      `smtp.heloName: expected ${HELO_NAME.minChars} to ${HELO_NAME.maxChars} characters, got ${shown(value)}`,
+      `smtp.heloName: expected a domain or address literal ([192.0.2.1]), at most ${HELO_NAME.maxChars} characters, got ${shown(value)}`,
     );
   return value;
 }

@@ -94,6 +94,10 @@ describe('readProbeOptions', () => {
 
   it('names the option in every refusal and never echoes a long value whole', () => {
     expect(reasonOf({ smtp: { heloName: '' } })).toMatch(/^smtp\.heloName:/);
+    for (const bad of ['bad name', 'x\r\nMAIL FROM:<a@b.test>', 'a_b.example', '-a.example', '[300.1.1.1]', 'a..b'])
+      expect(reasonOf({ smtp: { heloName: bad } })).toMatch(/^smtp\.heloName: expected a domain or address literal/);
+    for (const good of ['mx.example.com', 'localhost', '[192.0.2.1]', '[IPv6:2001:db8::1]'])
+      expect(parseProbeOptions({ smtp: { heloName: good } }).smtp.heloName).toBe(good);
     expect(reasonOf({ smtp: { heloName: 'x'.repeat(HELO_NAME.maxChars + 1) } }).length).toBeLessThan(160);
     expect(reasonOf({ checks: ['dnssec', 'telnet'] })).toMatch(/^checks: unknown check "telnet"/);
     expect(reasonOf({ dnsServers: [1] })).toBe('dnsServers: expected a list of strings');

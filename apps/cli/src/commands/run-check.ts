@@ -15,6 +15,15 @@ import { renderResultTable } from '../output/render-table.js';
 import type { CheckFlags } from './check-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
 
+/**
+ * Results wait to be printed in input order: this many inputs past the oldest unfinished one may run or
+ * wait (at least; 4 × --concurrency when larger), so a domain that takes its whole timeout does not hold
+ * the rest of the list back. A result is a few KB: 1,024 of them a few MB.
+ */
+const AHEAD_OF_SLOWEST = 1024;
+/** 128 + SIGINT, what a shell reports for a command stopped with Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+
 export async function runCheck(domains: string[], flags: CheckFlags): Promise<void> {
   if (domains.length === 0 && flags.file === undefined) {
     throw new UsageError('give at least one domain, or --file FILE (- for stdin); see mxv check --help');
@@ -38,6 +47,11 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   // A slow reader holds the run back; one that went away ends it (PipedStdout).
   const stdout = new PipedStdout();
 
+  // Ctrl-C: what finished is printed (in input order, the unfinished skipped), then the run ends.
+  const interrupt = new AbortController();
+  const onInterrupt = (): void => interrupt.abort();
+  process.once('SIGINT', onInterrupt);
+  let printed = 0;
   let total: number;
   try {
     total = await runOrdered(
@@ -60,14 +74,27 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
         for (const host of result.hosts)
           if (host.connect === 'unreachable' && host.ip.includes(':')) unreachableIpv6.add(host.ip);
         progress.clear();
+        printed += 1;
         stdout.write(asJson ? `${terminalSafeJson(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
       },
-      () => stdout.ready(),
+      {
+        outputReady: () => stdout.ready(),
+        aheadLimit: Math.max(concurrency * 4, AHEAD_OF_SLOWEST),
+        stop: interrupt.signal,
+      },
     );
   } finally {
+    process.off('SIGINT', onInterrupt);
     stdout.flush();
   }
   progress.clear();
+  if (interrupt.signal.aborted) {
+    process.stderr.write(
+      `mxv: interrupted: ${printed} result(s) printed of ${total} domain(s) taken; the rest of the list was not checked\n`,
+    );
+    // Checks still running hold sockets open: they end with the process.
+    process.exit(EXIT_INTERRUPTED);
+  }
   const noIpv6 = unreachableIpv6.size > 0 ? noIpv6Warning(probeOptions.ipFamilies) : null;
   if (noIpv6 !== null) process.stderr.write(`mxv: warning: ${unreachableIpv6.size} IPv6 address(es) unreachable: ${noIpv6}\n`);
   if (!asJson && total > 1) {

@@ -1,5 +1,14 @@
 import { Option, type Command } from 'commander';
-import { CHECK_NAMES, DNS_BOUNDS, HELO_NAME, IP_FAMILIES, POLICY_BOUNDS, SMTP_BOUNDS, type IpFamily } from '@mxv/probe/bounds';
+import {
+  CHECK_NAMES,
+  DNS_BOUNDS,
+  HELO_NAME,
+  IP_FAMILIES,
+  isHeloName,
+  POLICY_BOUNDS,
+  SMTP_BOUNDS,
+  type IpFamily,
+} from '@mxv/probe/bounds';
 import type { ProbeOptionsInput } from '@mxv/probe';
 import { defaultTlsMode, parsePortList, type ProbePort } from '@mxv/probe/ports';
 import { boundDefault, boundFlag } from './number-flag.js';
@@ -126,6 +135,11 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
   if (flags.dns !== undefined && dnsServers.length === 0) {
     throw new UsageError(
       `--dns / MXV_DNS names no resolver (got "${flags.dns}"); give HOST[:PORT],... or leave it unset for the system's`,
+    );
+  }
+  if (!isHeloName(flags.heloName)) {
+    throw new UsageError(
+      `--helo-name / MXV_HELO_NAME must be a domain name or an address literal such as [192.0.2.1] (RFC 5321 4.1.1.1), got ${JSON.stringify(flags.heloName)}`,
     );
   }
   return {
