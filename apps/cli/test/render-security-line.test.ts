@@ -97,7 +97,7 @@ describe('the security line of the check table', () => {
       }),
       plain,
     );
-    expect(line).toBe('  security  MTA-STS enforce · TLS-RPT invalid (rua_missing) · SPF ok (4 lookups) · DMARC p=none');
+    expect(line).toBe('  security  MTA-STS enforce · TLS-RPT invalid (rua_missing) · SPF valid (4 lookups) · DMARC p=none');
   });
 
   it('SPF: what a host the record does not list gets; +all in red, a neutral ending in yellow', () => {
@@ -112,12 +112,12 @@ describe('the security line of the check table', () => {
         withPolicies({ ...NO_SECURITY, spf: { status: 'valid', record: 'v=spf1 mx', error: null, lookups: 1, otherSenders } }),
         painted,
       );
-    expect(line('fail')).toBe('  security  <green>SPF ok (1 lookups, -all)</green>');
-    expect(line('softfail')).toBe('  security  <green>SPF ok (1 lookups, ~all)</green>');
-    expect(line('neutral')).toBe('  security  <yellow>SPF ok (1 lookups, neutral)</yellow>');
-    expect(line('pass')).toBe('  security  <red>SPF ok (1 lookups, +all): anyone passes</red>');
+    expect(line('fail')).toBe('  security  <green>SPF valid (1 lookup, -all)</green>');
+    expect(line('softfail')).toBe('  security  <green>SPF valid (1 lookup, ~all)</green>');
+    expect(line('neutral')).toBe('  security  <yellow>SPF valid (1 lookup, neutral)</yellow>');
+    expect(line('pass')).toBe('  security  <red>SPF valid (1 lookup, +all): anyone passes</red>');
     // A result from before the field: as it was.
-    expect(line(null)).toBe('  security  <green>SPF ok (1 lookups)</green>');
+    expect(line(null)).toBe('  security  <green>SPF valid (1 lookup)</green>');
   });
 
   it('DMARC: counts the rua destinations that did not authorize reports (RFC 7489 7.1)', () => {
@@ -143,6 +143,21 @@ describe('the security line of the check table', () => {
     } as const;
     const line = renderSecurityLine(withPolicies({ ...NO_SECURITY, dmarc }), plain);
     expect(line).toBe('  security  DMARC invalid (policy_missing, applied as p=none)');
+  });
+
+  it('a record that could not be looked up is a failed lookup, not an invalid record', () => {
+    const line = renderSecurityLine(
+      withPolicies({
+        ...NO_SECURITY,
+        mtaSts: { status: 'invalid', mode: null, mx: [], maxAge: null, id: null, error: 'dns_timeout' },
+        tlsRpt: { status: 'invalid', rua: [], error: 'dns_servfail' },
+        dmarc: { status: 'invalid', record: null, policy: null, error: 'dns_servfail' },
+      }),
+      plain,
+    );
+    expect(line).toBe(
+      '  security  MTA-STS lookup failed (TIMEOUT) · TLS-RPT lookup failed (SERVFAIL) · DMARC lookup failed (SERVFAIL)',
+    );
   });
 
   it('leaves out what was not asked for', () => {

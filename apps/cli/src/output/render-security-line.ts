@@ -66,10 +66,20 @@ export function renderSecurityLine(result: CheckResult, colors: SecurityColors):
   return parts.length > 0 ? `  ${colors.dim('security')}  ${parts.join(colors.dim(' · '))}` : null;
 }
 
+/**
+ * A record that could not be looked up (`dns_servfail`, `dns_timeout`) is no invalid record: the words say the
+ * lookup failed, so that nobody goes to fix a record that may be fine. Null for any other error.
+ */
+function lookupFailed(mechanism: string, error: string | null | undefined, colors: SecurityColors): string | null {
+  if (error === null || error === undefined || !error.startsWith('dns_')) return null;
+  return colors.yellow(`${mechanism} lookup failed (${error.slice('dns_'.length).toUpperCase()})`);
+}
+
 export function mtaStsPart(mtaSts: MtaSts | null, colors: SecurityColors): string | null {
   if (mtaSts === null) return null;
   if (mtaSts.status === 'none') return colors.dim('MTA-STS none');
-  if (mtaSts.status === 'invalid') return colors.red(`MTA-STS invalid (${mtaSts.error ?? '?'})`);
+  if (mtaSts.status === 'invalid')
+    return lookupFailed('MTA-STS', mtaSts.error, colors) ?? colors.red(`MTA-STS invalid (${mtaSts.error ?? '?'})`);
   const mode = mtaSts.mode ?? '?';
   return mode === 'enforce' ? colors.green('MTA-STS enforce') : colors.yellow(`MTA-STS ${mode}`);
 }
@@ -77,19 +87,22 @@ export function mtaStsPart(mtaSts: MtaSts | null, colors: SecurityColors): strin
 export function tlsRptPart(tlsRpt: TlsRpt | null, colors: SecurityColors): string | null {
   if (tlsRpt === null) return null;
   if (tlsRpt.status === 'none') return colors.dim('TLS-RPT none');
-  if (tlsRpt.status === 'invalid') return colors.red(`TLS-RPT invalid (${tlsRpt.error ?? '?'})`);
+  if (tlsRpt.status === 'invalid')
+    return lookupFailed('TLS-RPT', tlsRpt.error, colors) ?? colors.red(`TLS-RPT invalid (${tlsRpt.error ?? '?'})`);
   return colors.green('TLS-RPT ok');
 }
 
 export function spfPart(spf: Spf | null, colors: SecurityColors): string | null {
   if (spf === null) return null;
   if (spf.status === 'none') return colors.yellow('SPF none');
-  const lookups = spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} lookups`;
+  const lookups =
+    spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} lookup${spf.lookups === 1 ? '' : 's'}`;
   if (spf.status === 'valid') {
     // What a host the record does not list gets: +all lets forgers pass, neutral says nothing of them.
     const others = spf.otherSenders ? describeSpfOtherSenders(spf.otherSenders) : null;
     const details = [lookups, others?.short].filter((part) => part !== null && part !== undefined);
-    const text = `SPF ok${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+    // "valid" (the record parses), not "ok": a valid record may still let anyone pass (+all).
+    const text = `SPF valid${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
     if (spf.otherSenders === 'pass') return colors.red(`${text}: anyone passes`);
     return others !== null && !others.protects ? colors.yellow(text) : colors.green(text);
   }
@@ -100,6 +113,8 @@ export function dmarcPart(dmarc: Dmarc | null, colors: SecurityColors): string |
   if (dmarc === null) return null;
   if (dmarc.status === 'none') return colors.yellow('DMARC none');
   if (dmarc.status === 'invalid') {
+    const failed = lookupFailed('DMARC', dmarc.error, colors);
+    if (failed !== null) return failed;
     const applied = dmarc.policy ? `, applied as p=${dmarc.policy}` : '';
     return colors.red(`DMARC invalid (${dmarc.error ?? '?'}${applied})`);
   }
