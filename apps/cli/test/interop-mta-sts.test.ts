@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MtaSts } from '@mxv/schema';
 import {
@@ -75,6 +76,8 @@ interface NginxSite {
   directives?: string[];
   /** No server block of its own: nginx's default server (another name's certificate) answers. */
   noVhost?: boolean;
+  /** The policy kept only gzipped (`mta-sts.txt.gz`), for `gzip_static`. */
+  gzippedOnly?: boolean;
 }
 
 const policy = (...lines: string[]): PolicyServerBehaviour => ({ kind: 'policy', body: `${lines.join('\r\n')}\r\n` });
@@ -268,6 +271,13 @@ const CASES: StsCase[] = [
     nginx: { policy: `${ENFORCE.join('\n')}\n`, directives: ['gzip on;', 'gzip_types text/plain;', 'gzip_min_length 1;'] },
     status: 'valid',
   },
+  // Only mta-sts.txt.gz on disk, served by gzip_static to clients that accept gzip (aiohttp, Go), 404 to the
+  // others: the policy is in force for senders.
+  {
+    name: 'nginx-gzip-static',
+    nginx: { policy: `${ENFORCE.join('\n')}\n`, gzippedOnly: true, directives: ['gzip_static on;', 'gunzip off;'] },
+    status: 'valid',
+  },
   {
     name: 'nginx-charset',
     nginx: { policy: `${ENFORCE.join('\n')}\n`, directives: ['charset utf-8;', 'charset_types text/plain;'] },
@@ -321,7 +331,12 @@ describe.skipIf(reason !== null)('MTA-STS: mxv against postfix-mta-sts-resolver 
         vhosts.push({
           name: `mta-sts.${domain}`,
           tls: await tlsFiles(`mta-sts.${domain}`),
-          files: c.nginx.policy === undefined ? {} : { '.well-known/mta-sts.txt': c.nginx.policy },
+          files:
+            c.nginx.policy === undefined
+              ? {}
+              : c.nginx.gzippedOnly === true
+                ? { '.well-known/mta-sts.txt.gz': gzipSync(c.nginx.policy) }
+                : { '.well-known/mta-sts.txt': c.nginx.policy },
           directives: c.nginx.directives ?? [],
         });
         continue;

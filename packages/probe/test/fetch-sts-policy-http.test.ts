@@ -1,5 +1,5 @@
 import { createSecureContext, createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAddressPolicy,
@@ -46,6 +46,8 @@ function chunked(body: string, size: number): string {
 
 const OK_HEAD = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(POLICY)}\r\n\r\n`;
 const GZIPPED = gzipSync(Buffer.from(POLICY));
+const DEFLATED = deflateSync(Buffer.from(POLICY));
+const RAW_DEFLATED = deflateRawSync(Buffer.from(POLICY));
 
 const CASES: Record<string, Play> = {
   request: send(OK_HEAD, POLICY),
@@ -87,6 +89,27 @@ const CASES: Record<string, Play> = {
     GZIPPED,
   ),
   identity: send(OK_HEAD.replace('\r\n\r\n', '\r\nContent-Encoding: identity\r\n\r\n'), POLICY),
+  // RFC 9110 8.4.1.2: deflate is the zlib format; some servers send the raw stream, which aiohttp takes too.
+  deflate: send(
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: deflate\r\nContent-Length: ${DEFLATED.length}\r\n\r\n`,
+    DEFLATED,
+  ),
+  rawdeflate: send(
+    `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: deflate\r\nContent-Length: ${RAW_DEFLATED.length}\r\n\r\n`,
+    RAW_DEFLATED,
+  ),
+  deflatebomb: (socket) => {
+    const bomb = deflateSync(Buffer.alloc(10 * MAX_POLICY_BYTES, 'a'));
+    socket.end(
+      Buffer.concat([
+        Buffer.from(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: deflate\r\nContent-Length: ${bomb.length}\r\n\r\n`,
+        ),
+        bomb,
+      ]),
+    );
+  },
+  brotli: send('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: br\r\nContent-Length: 4\r\n\r\nabcd'),
   compress: send('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: compress\r\nContent-Length: 4\r\n\r\nabcd'),
   hugechunked: (socket) => {
     socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n');
@@ -277,10 +300,10 @@ describe('the request (RFC 8461 3.3, RFC 9112 3)', () => {
     expect(headers.filter((line) => /^host:/i.test(line))).toEqual(['Host: mta-sts.request.test']);
   });
 
-  it('asks for the policy without a content coding (RFC 9110 12.5.3: no Accept-Encoding means any is acceptable)', async () => {
+  it('accepts gzip and deflate, as senders\' HTTP clients do (aiohttp: "gzip, deflate"): a host keeping only mta-sts.txt.gz serves them', async () => {
     await fetcher().fetch('request.test');
     const headers = (seen.requests.get('mta-sts.request.test') ?? '').split('\r\n');
-    expect(headers.filter((line) => /^accept-encoding:/i.test(line))).toEqual(['Accept-Encoding: identity']);
+    expect(headers.filter((line) => /^accept-encoding:/i.test(line))).toEqual(['Accept-Encoding: gzip, deflate']);
   });
 });
 
@@ -295,8 +318,8 @@ describe('HTTP/1.1 responses as servers write them (RFC 9112)', () => {
     },
   );
 
-  it.each(['gzip', 'xgzip', 'identity'])(
-    '%s: decodes a gzip content coding a server sent anyway, as senders whose HTTP client decodes it do',
+  it.each(['gzip', 'xgzip', 'identity', 'deflate', 'rawdeflate'])(
+    '%s: decodes the content coding, as senders whose HTTP client decodes it do',
     async (name) => {
       expect(await fetcher().fetch(`${name}.test`)).toEqual({ status: 'ok', body: POLICY });
     },
@@ -312,6 +335,8 @@ describe('HTTP/1.1 responses as servers write them (RFC 9112)', () => {
   it.each([
     ['gzipbomb', 'fetch_too_large'],
     ['compress', 'fetch_content_encoding'],
+    ['brotli', 'fetch_content_encoding'],
+    ['deflatebomb', 'fetch_too_large'],
     ['brokengzip', 'fetch_content_encoding'],
     ['hugechunked', 'fetch_too_large'],
     ['hugedeclared', 'fetch_too_large'],

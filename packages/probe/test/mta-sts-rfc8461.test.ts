@@ -112,6 +112,8 @@ describe('the policy (RFC 8461 3.2)', () => {
     // Whitespace after the colon and at the end of the line; CRLF and LF; a trailing blank line.
     ['version:STSv1\r\nmode:\tenforce  \r\nmx:   mx.a.test\nmax_age: 600\r\n\r\n', ok],
     ['version: STSv1\nmode: enforce\nmx: mx.a.test\nmax_age: 600', ok],
+    // A line of blanks, as an empty line (postfix-mta-sts-resolver strips each line and applies the policy).
+    ['version: STSv1\n   \nmode: enforce\n\t\r\nmx: mx.a.test\nmax_age: 600\n \n', ok],
   ])('%j', (body, expected) => {
     expect(parseStsPolicy(body)).toEqual(expected);
   });
@@ -126,6 +128,8 @@ describe('the policy (RFC 8461 3.2)', () => {
     ['mode: enforce\nmx: mx.a.test\nmax_age: 600\n', 'policy_version'],
     ['version : STSv1\nmode: enforce\nmx: mx.a.test\nmax_age: 600\n', 'policy_syntax'],
     [`${head}${'k'.repeat(33)}: v\n`, 'policy_syntax'],
+    // Blanks before a field are no blank line.
+    ['version: STSv1\n mode: enforce\nmx: mx.a.test\nmax_age: 600\n', 'policy_syntax'],
   ])('%j → %s', (body, error) => {
     expect(parseStsPolicy(body)).toEqual({ status: 'invalid', error });
   });

@@ -860,7 +860,7 @@ export interface NginxVhost {
   name: string;
   tls: TlsFiles;
   /** Files served from this vhost's root: path under it → content. */
-  files: Record<string, string>;
+  files: Record<string, string | Uint8Array>;
   /** More directives inside its server block (`gzip on;`, `location ... { return 301 ...; }`, ...). */
   directives?: string[];
 }

@@ -1,7 +1,7 @@
 import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { rootCertificates, type PeerCertificate } from 'node:tls';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { AddressPolicy } from '../address-policy.js';
 import { classifyPolicyFetchError } from '../classify-error.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
@@ -139,8 +139,9 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
       servername: host,
       path: STS_POLICY_PATH,
       method: 'GET',
-      // Without Accept-Encoding any content coding is acceptable (RFC 9110 12.5.3); the body must be the policy text.
-      headers: { Host: host, Accept: 'text/plain', 'Accept-Encoding': 'identity', 'User-Agent': 'mxv' },
+      // As senders' HTTP clients ask (aiohttp for postfix-mta-sts-resolver: "gzip, deflate"; Go: "gzip"): a host
+      // that keeps only mta-sts.txt.gz (nginx gzip_static, Apache MultiViews) serves them, and refuses identity.
+      headers: { Host: host, Accept: 'text/plain', 'Accept-Encoding': 'gzip, deflate', 'User-Agent': 'mxv' },
       agent: false,
       rejectUnauthorized: true,
       ciphers: POLICY_FETCH_CIPHERS,
@@ -201,33 +202,46 @@ function readBody(res: IncomingMessage, maxBytes: number, finish: (outcome: StsF
 }
 
 /**
- * The content coding of the body (RFC 9110 8.4): we ask for `identity`, but a
- * server may send gzip anyway (S3 serves an object stored with
- * `Content-Encoding: gzip` whatever the request asked), and senders' HTTP
- * clients (Go's net/http, aiohttp) decode it, so such a policy is in force.
- * gzip (and its alias x-gzip, 8.4.1.3) is decoded; any other coding is not
- * the policy text.
+ * The content coding of the body (RFC 9110 8.4): we ask for gzip or deflate, and
+ * senders' HTTP clients (aiohttp, Go's net/http) decode those, whether asked for
+ * or not (S3 serves an object stored with `Content-Encoding: gzip` whatever the
+ * request said), so such a policy is in force. gzip (and its alias x-gzip,
+ * 8.4.1.3) and deflate are decoded; any other coding (br, zstd, two codings) is
+ * not the policy text.
  */
-function contentCoding(header: string | undefined): 'identity' | 'gzip' | 'unsupported' {
+function contentCoding(header: string | undefined): 'identity' | 'gzip' | 'deflate' | 'unsupported' {
   const codings = (header ?? '')
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
     .filter((coding) => coding !== '' && coding !== 'identity');
   if (codings.length === 0) return 'identity';
-  return codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip') ? 'gzip' : 'unsupported';
+  if (codings.length !== 1) return 'unsupported';
+  if (codings[0] === 'gzip' || codings[0] === 'x-gzip') return 'gzip';
+  return codings[0] === 'deflate' ? 'deflate' : 'unsupported';
 }
 
 /** The body without its content coding, the decoded size held to the same cap as the body (a gzip bomb). */
 function decodeContent(
   raw: Buffer,
-  coding: 'identity' | 'gzip',
+  coding: 'identity' | 'gzip' | 'deflate',
   maxBytes: number,
 ): { status: 'ok'; bytes: Buffer } | { status: 'failed'; error: string } {
   if (coding === 'identity') return { status: 'ok', bytes: raw };
   try {
-    return { status: 'ok', bytes: gunzipSync(raw, { maxOutputLength: maxBytes }) };
+    if (coding === 'gzip') return { status: 'ok', bytes: gunzipSync(raw, { maxOutputLength: maxBytes }) };
+    // "deflate" is the zlib format (RFC 9110 8.4.1.2); some servers send the raw stream, which clients take too.
+    return { status: 'ok', bytes: inflateOrRaw(raw, maxBytes) };
   } catch (error) {
     // zlib throws a RangeError past maxOutputLength, a plain Error (Z_DATA_ERROR, ...) for a broken stream.
     return { status: 'failed', error: error instanceof RangeError ? 'fetch_too_large' : 'fetch_content_encoding' };
+  }
+}
+
+function inflateOrRaw(raw: Buffer, maxBytes: number): Buffer {
+  try {
+    return inflateSync(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    return inflateRawSync(raw, { maxOutputLength: maxBytes });
   }
 }

@@ -34,7 +34,9 @@ export function parseStsPolicy(body: string): StsPolicyParse {
   const single = new Map<string, string>();
   const mx: string[] = [];
   for (const line of body.split(/\r?\n/)) {
-    if (line === '') continue;
+    // A line of blanks is taken for an empty one, as the empty one is (RFC 8461 3.2 has neither): an editor's
+    // stray spaces, and postfix-mta-sts-resolver, which strips each line, applies such a policy.
+    if (line === '' || /^[ \t]+$/.test(line)) continue;
     const match = FIELD.exec(line);
     if (match === null) return { status: 'invalid', error: 'policy_syntax' };
     // %s"version", %s"mode", ... (RFC 8461 3.2): names are case-sensitive, "MODE" is some extension's field.
