@@ -21,11 +21,20 @@ describe('fleet Redis flags', () => {
       /--shards must be a whole number from 1 to 64, got "65"/,
     ],
     [['worker', '--shards', 'two'], /--shards must be a whole number from 1 to 64/],
+    // --watch takes seconds or a duration, as other fleet flags do; a part of a second is refused.
+    [['status', '--watch', '1500ms', '--redis', 'redis://127.0.0.1:1'], /--watch must be a whole number from 1 to 3600/],
+    [['status', '--watch', 'soon', '--redis', 'redis://127.0.0.1:1'], /--watch: "soon" is not a duration/],
   ])('mxv %j', async (argv, message) => {
     const run = await runCli(argv);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).not.toMatch(/secret/);
+  });
+
+  it('--watch 2s is taken (then Redis is asked, and is not there)', async () => {
+    const run = await runCli(['status', '--watch', '2s', '--redis', 'redis://127.0.0.1:1']);
+    expect(run.stderr).not.toMatch(/--watch/);
+    expect(run.stderr).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
   });
 
   it('an unreachable cluster is reported by name (seeds, no password), exit 2', async () => {

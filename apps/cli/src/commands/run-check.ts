@@ -14,6 +14,7 @@ import { ProgressLine } from '../output/progress-line.js';
 import { renderResultTable } from '../output/render-table.js';
 import type { CheckFlags } from './check-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
+import { useColors } from '../output/use-colors.js';
 
 /**
  * Results wait to be printed in input order: this many inputs past the oldest unfinished one may run or
@@ -38,7 +39,7 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   const hosts = createInProcessHostSource(setup.parts);
 
   const asJson = flags.json === true || process.stdout.isTTY !== true;
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
+  const colors = pc.createColors(useColors());
   const progress = new ProgressLine();
   const tally = new Map<Verdict, number>();
   let finished = 0;

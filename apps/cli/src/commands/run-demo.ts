@@ -16,13 +16,14 @@ import { deletePrefix, findOrStartRedis, HOW_TO_GET_REDIS } from '../demo/demo-r
 import { DEMO_DNS, runFleetDemo, type RunningFleetDemo } from '../demo/fleet-demo.js';
 import type { DemoFlags } from './demo-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
+import { useColors } from '../output/use-colors.js';
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
   if (flags.direct) return runDirectDemo(flags);
   const hostBudgetMs = boundFlag('--timeout-ms', flags.timeoutMs, DEMO_BOUNDS.hostBudgetMs);
   const workers = boundFlag('--workers', flags.workers, DEMO_BOUNDS.workers);
   const port = boundFlag('--port', flags.port, DEMO_BOUNDS.port);
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
+  const colors = pc.createColors(useColors());
   const redis = await findOrStartRedis(flags.redis);
   if (redis.status === 'none') {
     process.stderr.write(`${colors.yellow(HOW_TO_GET_REDIS)}\n(${redis.why})\n\n`);
@@ -78,7 +79,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
 
 async function runDirectDemo(flags: DemoFlags): Promise<void> {
   const hostBudgetMs = boundFlag('--timeout-ms', flags.timeoutMs, DEMO_BOUNDS.hostBudgetMs);
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
+  const colors = pc.createColors(useColors());
   process.stderr.write(colors.dim('starting the simulated mail world on loopback…\n'));
   const world = await startWorld(demoWorldSpec());
   try {

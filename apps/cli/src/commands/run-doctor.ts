@@ -25,6 +25,7 @@ import { boundFlag } from '../options/number-flag.js';
 import { splitList } from '../options/probe-flags.js';
 import { UsageError } from '../options/usage-error.js';
 import type { DoctorFlags } from './doctor-command.js';
+import { useColors } from '../output/use-colors.js';
 
 export async function runDoctor(flags: DoctorFlags): Promise<void> {
   const dnsBounds = boundValues(DNS_BOUNDS, {
@@ -81,6 +82,6 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
   ]);
   const checks: DoctorCheck[] = [...resolvers, smtp, checkIpv6Route(), proxyCheck, ...egress, ...lists, redis];
   if (flags.json === true || process.stdout.isTTY !== true) process.stdout.write(`${JSON.stringify({ checks })}\n`);
-  else process.stdout.write(`${renderDoctorTable(checks, pc.createColors(!process.env['NO_COLOR']))}\n`);
+  else process.stdout.write(`${renderDoctorTable(checks, pc.createColors(useColors()))}\n`);
   process.exitCode = checks.some((check) => check.status === 'fail') ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import { connectFleet } from '../options/connect-fleet.js';
 import { UsageError } from '../options/usage-error.js';
 import type { HistoryFlags } from './history-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
+import { useColors } from '../output/use-colors.js';
 
 export async function runHistory(input: string, flags: HistoryFlags): Promise<void> {
   const normalized = normalizeDomain(input);
@@ -20,7 +21,7 @@ export async function runHistory(input: string, flags: HistoryFlags): Promise<vo
       process.stdout.write(`${terminalSafeJson(history)}\n`);
       return;
     }
-    const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
+    const colors = pc.createColors(useColors());
     if (checkedAt === null || checkedAt === undefined) {
       process.stderr.write(`${normalized.domain}: no stored result (queue it with: mxv enqueue ${normalized.domain})\n`);
     }

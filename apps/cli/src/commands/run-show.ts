@@ -8,6 +8,7 @@ import { PipedStdout } from '../output/piped-stdout.js';
 import { renderResultTable } from '../output/render-table.js';
 import type { ShowFlags } from './show-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
+import { useColors } from '../output/use-colors.js';
 
 /** Domains read per round trip to Redis. */
 const SHOW_BATCH = 500;
@@ -19,7 +20,7 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
     throw new UsageError('give at least one domain, or --file FILE (- for stdin); see mxv show --help');
   }
   const asJson = flags.json === true || process.stdout.isTTY !== true;
-  const colors = pc.createColors(process.stdout.isTTY === true && !process.env['NO_COLOR']);
+  const colors = pc.createColors(useColors());
   const { redis, keys } = await connectFleet(flags);
   const store = new ResultStore(redis, keys);
   // A slow reader holds the next batch back; one that went away ends the command (PipedStdout).

@@ -2,17 +2,14 @@ import { createVerifyQueue, readFleetStatus, VERIFY_WORKER_BOUNDS, type FleetSta
 import { readWatchStatus, renderWatchStatus } from './watch-status.js';
 import { STATUS_BOUNDS } from '../options/cli-bounds.js';
 import { connectFleet } from '../options/connect-fleet.js';
+import { durationFlag } from '../options/fleet-flags.js';
 import { boundFlag } from '../options/number-flag.js';
 import type { StatusFlags } from './status-command.js';
 
 export async function runStatus(flags: StatusFlags): Promise<void> {
   const heartbeatMs = boundFlag('--heartbeat-ms', flags.heartbeatMs, VERIFY_WORKER_BOUNDS.heartbeatMs);
   const watchSeconds =
-    flags.watch === undefined
-      ? null
-      : flags.watch === true
-        ? STATUS_BOUNDS.watchSeconds.default
-        : boundFlag('--watch', flags.watch, STATUS_BOUNDS.watchSeconds);
+    flags.watch === undefined ? null : flags.watch === true ? STATUS_BOUNDS.watchSeconds.default : watchSecondsFlag(flags.watch);
   const { redis, keys } = await connectFleet(flags);
   const queue = createVerifyQueue(redis, keys);
   const interactive = process.stdout.isTTY === true;
@@ -92,4 +89,10 @@ function sleepUnlessInterrupted(ms: number): Promise<boolean> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
+}
+
+/** `--watch 5` (seconds) or a duration as the other fleet flags take them (`5s`, `1m`), in whole seconds. */
+function watchSecondsFlag(raw: string): number {
+  if (!/[a-z]\s*$/i.test(raw)) return boundFlag('--watch', raw, STATUS_BOUNDS.watchSeconds);
+  return boundFlag('--watch', String(durationFlag('--watch', raw) / 1000), STATUS_BOUNDS.watchSeconds);
 }

@@ -17,7 +17,12 @@ export function statusCommand(): Command {
       'Show the fleet at a glance: jobs per queue state, results written per minute, workers alive (by heartbeat), addresses and groups in back-off, the busiest provider and network groups, host cache size and hit ratio. --watch refreshes until interrupted.',
     )
     .option('--json', 'print one JSON object (per refresh with --watch)')
-    .addOption(new Option('-w, --watch [seconds]', `refresh every N seconds (default ${STATUS_BOUNDS.watchSeconds.default})`))
+    .addOption(
+      new Option(
+        '-w, --watch [seconds]',
+        `refresh every N seconds, or a duration such as 5s or 1m (default ${STATUS_BOUNDS.watchSeconds.default})`,
+      ),
+    )
     .addOption(
       new Option('--heartbeat-ms <n>', "the workers' heartbeat period").default(boundDefault(VERIFY_WORKER_BOUNDS.heartbeatMs)),
     );
