@@ -15,6 +15,7 @@ import { renderResultTable } from '../output/render-table.js';
 import type { CheckFlags } from './check-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
 import { useColors } from '../output/use-colors.js';
+import { LocalFailureTally } from '../output/local-failure-hint.js';
 
 /**
  * Results wait to be printed in input order: this many inputs past the oldest unfinished one may run or
@@ -45,6 +46,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   let finished = 0;
   // IPv6 addresses that could not be reached: the machine's doing when it has no IPv6 route (said at the end).
   const unreachableIpv6 = new Set<string>();
+  // A run that failed the same way for every domain on this side (resolver, address policy, proxy): said at the end.
+  const localFailures = new LocalFailureTally();
   // A slow reader holds the run back; one that went away ends it (PipedStdout).
   const stdout = new PipedStdout();
 
@@ -72,6 +75,7 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
       },
       (result: CheckResult) => {
         tally.set(result.verdict, (tally.get(result.verdict) ?? 0) + 1);
+        localFailures.add(result);
         for (const host of result.hosts)
           if (host.connect === 'unreachable' && host.ip.includes(':')) unreachableIpv6.add(host.ip);
         progress.clear();
@@ -98,6 +102,8 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   }
   const noIpv6 = unreachableIpv6.size > 0 ? noIpv6Warning(probeOptions.ipFamilies) : null;
   if (noIpv6 !== null) process.stderr.write(`mxv: warning: ${unreachableIpv6.size} IPv6 address(es) unreachable: ${noIpv6}\n`);
+  const localFailure = localFailures.hint();
+  if (localFailure !== null) process.stderr.write(`mxv: warning: ${localFailure}\n`);
   if (!asJson && total > 1) {
     const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
     const cache = hosts.stats;

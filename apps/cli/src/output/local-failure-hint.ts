@@ -1,0 +1,39 @@
+import type { CheckResult } from '@mxv/schema';
+
+/** The resolver's own failures (mx_timeout:connection_refused): nothing on the domains' side causes these. */
+const RESOLVER_DOWN = /^mx_[a-z]+:(connection_refused|unreachable|socket_error)$/;
+
+/**
+ * Whether a whole `mxv check` run failed the same way on this side: then every domain's verdict says
+ * nothing of the domain, and the operator should hear what to fix (mxv already says so for a machine
+ * without an IPv6 route). Counted over the results that were checked (invalid inputs aside).
+ */
+export class LocalFailureTally {
+  #checked = 0;
+  #resolverDown = 0;
+  #probedDomains = 0;
+  #allBlocked = 0;
+  #allProxyFailed = 0;
+
+  add(result: CheckResult): void {
+    if (result.verdict === 'invalid') return;
+    this.#checked += 1;
+    if (result.verdict === 'dns_error' && RESOLVER_DOWN.test(result.error ?? '')) this.#resolverDown += 1;
+    if (result.hosts.length === 0) return;
+    this.#probedDomains += 1;
+    if (result.hosts.every((host) => host.error === 'blocked_address')) this.#allBlocked += 1;
+    if (result.hosts.every((host) => host.error?.startsWith('proxy_') === true)) this.#allProxyFailed += 1;
+  }
+
+  /** One line for stderr, or null when the run says something of the domains. */
+  hint(): string | null {
+    if (this.#checked > 0 && this.#resolverDown === this.#checked)
+      return "no MX question got an answer: the resolver (--dns / MXV_DNS, or the system's) refused or could not be reached; `mxv doctor` checks it";
+    if (this.#probedDomains === 0) return null;
+    if (this.#allBlocked === this.#probedDomains)
+      return 'every mail host address was refused by the address policy (blocked_address): private, loopback and reserved addresses are probed only when --allow-net names them';
+    if (this.#allProxyFailed === this.#probedDomains)
+      return 'no connection went through the SOCKS5 proxy (--proxy / MXV_PROXY): every host failed at the proxy; `mxv doctor` checks it';
+    return null;
+  }
+}
