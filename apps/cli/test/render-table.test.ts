@@ -32,6 +32,29 @@ function result(overrides: Partial<CheckResult>): CheckResult {
 }
 
 describe('check table', () => {
+  it('verdict ok (a 220) where no host took EHLO or HELO: the headline says so', () => {
+    const table = renderResultTable(
+      result({ hosts: [host({ ehlo: null, starttls: 'not_tried', error: 'closed_after_greeting' })] }),
+      plain,
+    );
+    expect(table.split('\n')[0]).toContain('a host greets with 220, but none accepted EHLO or HELO from mxv');
+    expect(renderResultTable(result({}), plain).split('\n')[0]).not.toContain('none accepted EHLO');
+  });
+
+  it('a null MX: what lies past the MX record is not there on purpose, marked with a dash, not a red cross', () => {
+    const table = renderResultTable(
+      result({
+        verdict: 'null_mx',
+        checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
+        hosts: [],
+      }),
+      plain,
+    );
+    expect(table).toContain('✓ MX exists  – resolves  – SMTP reachable  – banner 220  – STARTTLS');
+    expect(table).not.toContain('✗');
+  });
+
   it('EHLO refused and HELO accepted: the refusal, then what it cost and that it may be about --helo-name', () => {
     const table = renderResultTable(
       result({

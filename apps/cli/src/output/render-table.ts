@@ -46,6 +46,13 @@ function verdictWords(result: CheckResult): string {
   if (result.verdict === 'unresolvable' && addressLookupsFailed(result.mx)) {
     return 'the address lookups of the MX hosts failed: senders retry';
   }
+  // `ok` (the contract's: a host greets with 220) where no host went on to take EHLO or HELO: say so first.
+  const accepted = (reply: { code: number } | null | undefined): boolean =>
+    reply !== null && reply !== undefined && reply.code >= 200 && reply.code < 300;
+  const mailHosts = result.hosts.filter((host) => host.service === undefined);
+  if (result.verdict === 'ok' && !mailHosts.some((host) => accepted(host.ehlo) || accepted(host.ehloTls))) {
+    return 'a host greets with 220, but none accepted EHLO or HELO from mxv (see the hosts below): senders may not get further';
+  }
   return VERDICT_WORDS[result.verdict];
 }
 
@@ -61,7 +68,9 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
   );
   if (result.verdict === 'invalid') return lines.join('\n');
 
-  const mark = (ok: boolean, label: string): string => (ok ? colors.green(`✓ ${label}`) : colors.red(`✗ ${label}`));
+  // Under a null MX (RFC 7505) nothing past the MX record is meant to exist: not a failure.
+  const mark = (ok: boolean, label: string): string =>
+    ok ? colors.green(`✓ ${label}`) : soft && label !== 'MX exists' ? colors.dim(`– ${label}`) : colors.red(`✗ ${label}`);
   const c = result.checks;
   lines.push(
     `  ${mark(c.mxExists, 'MX exists')}  ${mark(c.mxResolves, 'resolves')}  ${mark(c.smtpReachable, 'SMTP reachable')}  ${mark(c.bannerValid, 'banner 220')}  ${mark(c.tlsSupported, 'STARTTLS')}`,
