@@ -394,6 +394,24 @@ describe('lookup page', () => {
     expect(body).not.toContain('No proper greeting');
   });
 
+  it('verdict ok where the host greeted and then hung up before EHLO: a note that no host took EHLO or HELO', async () => {
+    const domain = 'hangs-up.test';
+    const closing: HostResult = {
+      ...hostileHost(domain),
+      ehlo: null,
+      starttls: 'not_tried',
+      tls: null,
+      error: 'closed_after_greeting',
+    };
+    await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [closing] }));
+    const body = (await api.app.inject(`/d/${domain}`)).body.replace(/\s+/g, ' ');
+    expect(body).toContain('No host took EHLO or HELO');
+    expect(body).toContain('every one then hung up or refused both EHLO and HELO');
+    const fine = 'takes-ehlo.test';
+    await api.store.write(sampleResult(fine, new Date().toISOString(), { hosts: [hostileHost(fine)] }));
+    expect((await api.app.inject(`/d/${fine}`)).body).not.toContain('No host took EHLO or HELO');
+  });
+
   it('a firewall hiding STARTTLS: a warning note naming the host, what was seen and that the fix is in the firewall', async () => {
     const domain = 'inspected.test';
     const base = hostileHost(domain);

@@ -475,6 +475,17 @@ export function describeSpfOtherSenders(otherSenders: NonNullable<Spf['otherSend
 }
 
 /**
+ * Verdict `ok` (the contract's: a host greets with 220) where no mail host went on to accept EHLO or HELO
+ * (it hung up, or refused both): senders may get no further than mxv did.
+ */
+export function noMailHostTookEhlo(result: Pick<CheckResult, 'verdict' | 'hosts'>): boolean {
+  if (result.verdict !== 'ok') return false;
+  const accepted = (reply: { code: number } | null | undefined): boolean =>
+    reply !== null && reply !== undefined && reply.code >= 200 && reply.code < 300;
+  return !result.hosts.some((host) => host.service === undefined && (accepted(host.ehlo) || accepted(host.ehloTls)));
+}
+
+/**
  * A host that refused EHLO (other than "not implemented") and then took HELO: no error, the refusal kept.
  * Without EHLO there is no STARTTLS to ask for, and the refusal may be of mxv's own EHLO name.
  */

@@ -4,6 +4,7 @@ import {
   describeCertificateError,
   addressLookupsFailed,
   describeSmtpInspection,
+  noMailHostTookEhlo,
   parkedDomainGaps,
   repeatedOriginName,
   SILENT_GREETING_WORDS,
@@ -188,6 +189,14 @@ export function explainResult(result: CheckResult): Note[] {
     );
   }
   const reachable = result.hosts.filter((h) => h.banner?.code === 220);
+  if (noMailHostTookEhlo(result)) {
+    add(
+      'warn',
+      'No host took EHLO or HELO',
+      html`A mail host greeted with 220, but every one then hung up or refused both EHLO and HELO (see the host cards), so mxv got
+      no further, and senders may not either. A refusal of the EHLO name may be about mxv's own (<code>--helo-name</code>).`,
+    );
+  }
   if (result.verdict === 'ok' && !result.checks.tlsSupported) {
     add(
       'warn',

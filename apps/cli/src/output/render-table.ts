@@ -10,6 +10,7 @@ import {
   EHLO_REFUSED_HELO_ACCEPTED_WORDS,
   ehloRefusedHeloAccepted,
   isDeprecatedTlsVersion,
+  noMailHostTookEhlo,
   parkedDomainGaps,
   repeatedOriginName,
   SILENT_GREETING_WORDS,
@@ -46,11 +47,7 @@ function verdictWords(result: CheckResult): string {
   if (result.verdict === 'unresolvable' && addressLookupsFailed(result.mx)) {
     return 'the address lookups of the MX hosts failed: senders retry';
   }
-  // `ok` (the contract's: a host greets with 220) where no host went on to take EHLO or HELO: say so first.
-  const accepted = (reply: { code: number } | null | undefined): boolean =>
-    reply !== null && reply !== undefined && reply.code >= 200 && reply.code < 300;
-  const mailHosts = result.hosts.filter((host) => host.service === undefined);
-  if (result.verdict === 'ok' && !mailHosts.some((host) => accepted(host.ehlo) || accepted(host.ehloTls))) {
+  if (noMailHostTookEhlo(result)) {
     return 'a host greets with 220, but none accepted EHLO or HELO from mxv (see the hosts below): senders may not get further';
   }
   return VERDICT_WORDS[result.verdict];
