@@ -37,6 +37,10 @@ export function parseRedisTarget(raw: string, options: { cluster?: boolean } = {
     if (/^rediss?:\/\/[^/?#]*,/i.test(text)) {
       return invalid(raw, 'a list of nodes is a Redis Cluster: write redis+cluster://... or add --redis-cluster');
     }
+    // Anything else ioredis would take for a socket path ("notaurl", "localhost:6379") and fail to reach.
+    if (!/^rediss?:\/\//i.test(text) && !text.startsWith('/')) {
+      return invalid(raw, 'expected redis://host:port, rediss:// for TLS, or the absolute path of a unix socket');
+    }
     return { status: 'ok', target: { mode: 'single', url: text } };
   }
   const shape = URL_SHAPE.exec(text);

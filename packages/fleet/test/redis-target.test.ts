@@ -41,6 +41,10 @@ describe('parseRedisTarget', () => {
     expect(parseRedisTarget(raw)).toEqual({ status: 'ok', target });
   });
 
+  it.each(['redis://127.0.0.1:6379', 'rediss://u:p@redis.example:6380/2', '/run/redis/redis.sock'])('one server: %s', (raw) => {
+    expect(parseRedisTarget(raw)).toEqual({ status: 'ok', target: { mode: 'single', url: raw } });
+  });
+
   it('--redis-cluster makes the hosts of a plain URL cluster seeds', () => {
     expect(parseRedisTarget('redis://127.0.0.1:7000,127.0.0.1:7001', { cluster: true })).toMatchObject({
       status: 'ok',
@@ -65,6 +69,10 @@ describe('parseRedisTarget', () => {
     ['redis+cluster://-a:1', /is not host:port/],
     ['redis+cluster://u:%zz@a:1', /bad %-escape/],
     ['http+cluster://a:1', /expected redis\+cluster/],
+    // What ioredis would take for a socket path and fail to reach with "Connection is closed."
+    ['notaurl', /expected redis:\/\/host:port, rediss:\/\/ for TLS, or the absolute path of a unix socket/],
+    ['localhost:6379', /expected redis:\/\/host:port/],
+    ['http://127.0.0.1:6379', /expected redis:\/\/host:port/],
     [`redis+cluster://${Array.from({ length: MAX_CLUSTER_SEEDS + 1 }, (_, i) => `h${i}:1`).join(',')}`, /at most 64 seed nodes/],
   ])('refuses %s', (raw, why) => {
     const parsed = parseRedisTarget(raw);
