@@ -1,4 +1,4 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -52,15 +52,20 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       waitMs: Math.max(30_000, hostBudgetMs * 6),
     });
     const url = demo.api.url;
-    process.stderr.write(
-      [
-        '',
-        `${colors.bold('Lookup page:')}     ${url}/   (e.g. ${url}/d/ok.test)`,
-        `${colors.bold('API:')}             curl ${url}/v1/domains/ok.test   (OpenAPI: ${url}/openapi.json)`,
-        `${colors.bold('Queue dashboard:')} ${url}/admin/queues   (any user name, password ${demo.token})`,
-        '',
-      ].join('\n'),
-    );
+    if (flags.once) {
+      // Everything stops now: the addresses would name servers that are gone.
+      process.stderr.write(`\nThe lookup page was served at ${url}/ during the run; without --once it keeps serving.\n`);
+    } else {
+      process.stderr.write(
+        [
+          '',
+          `${colors.bold('Lookup page:')}     ${url}/   (e.g. ${url}/d/ok.test)`,
+          `${colors.bold('API:')}             curl ${url}/v1/domains/ok.test   (OpenAPI: ${url}/openapi.json)`,
+          `${colors.bold('Queue dashboard:')} ${url}/admin/queues   (any user name, password ${demo.token})`,
+          '',
+        ].join('\n'),
+      );
+    }
     if (!flags.once) {
       process.stderr.write('Serving until Ctrl-C…\n');
       await new Promise<void>((resolve) => {
@@ -134,15 +139,21 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
 }
 
 async function serveUntilInterrupted(world: World, colors: ReturnType<typeof pc.createColors>): Promise<void> {
-  const caFile = join(mkdtempSync(join(tmpdir(), 'mxv-demo-')), 'ca.pem');
+  const caDir = mkdtempSync(join(tmpdir(), 'mxv-demo-'));
+  const caFile = join(caDir, 'ca.pem');
   writeFileSync(caFile, world.caCertPem);
-  process.stderr.write(
-    `\nThe world keeps running. In another terminal, try:\n  ${colors.bold(
-      `NODE_EXTRA_CA_CERTS=${caFile} ./mxv check --dns ${world.dns} --allow-net ${world.allowNet.join(',')} --smtp-port ${world.smtpPort} ok.test null-mx.test`,
-    )}\nCtrl-C stops it.\n`,
-  );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  try {
+    process.stderr.write(
+      `\nThe world keeps running. In another terminal, try:\n  ${colors.bold(
+        `NODE_EXTRA_CA_CERTS=${caFile} ./mxv check --dns ${world.dns} --allow-net ${world.allowNet.join(',')} --smtp-port ${world.smtpPort} ok.test null-mx.test`,
+      )}\nCtrl-C stops it.\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  } finally {
+    // The world's CA is good for nothing once the world is gone.
+    rmSync(caDir, { recursive: true, force: true });
+  }
 }
