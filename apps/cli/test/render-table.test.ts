@@ -32,6 +32,21 @@ function result(overrides: Partial<CheckResult>): CheckResult {
 }
 
 describe('check table', () => {
+  it("an expired intermediate: the days left are said to be the leaf's, not the chain's", () => {
+    const notAfter = new Date(Date.now() + 90 * 86_400_000).toISOString();
+    const expiredIntermediate = sampleTls({
+      certValid: false,
+      error: 'CERT_HAS_EXPIRED',
+      notAfter,
+      failedCertificate: { depth: 1, subject: 'CN=Old Intermediate', notBefore: null, notAfter: '2020-01-01T00:00:00.000Z' },
+    });
+    const table = renderResultTable(result({ hosts: [host({ starttls: 'ok', tls: expiredIntermediate })] }), plain);
+    expect(table).toMatch(/cert CERT_HAS_EXPIRED name ok leaf (89|90)d left/);
+    const leafOnly = renderResultTable(result({ hosts: [host({ starttls: 'ok', tls: sampleTls({ notAfter }) })] }), plain);
+    expect(leafOnly).toMatch(/ (89|90)d left/);
+    expect(leafOnly).not.toContain('leaf ');
+  });
+
   it('verdict ok (a 220) where no host took EHLO or HELO: the headline says so', () => {
     const table = renderResultTable(
       result({ hosts: [host({ ehlo: null, starttls: 'not_tried', error: 'closed_after_greeting' })] }),

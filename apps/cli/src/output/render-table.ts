@@ -325,7 +325,15 @@ function tlsText(host: HostResult, colors: Colors): string {
   if (host.mtaSts !== null) parts.push(host.mtaSts === 'pass' ? colors.green('sts ok') : colors.red('sts fail'));
   if (tls.notAfter) {
     const days = Math.floor((Date.parse(tls.notAfter) - Date.now()) / 86_400_000);
-    parts.push(days < 0 ? colors.red(`expired ${-days}d ago`) : days < 14 ? colors.yellow(`${days}d left`) : `${days}d left`);
+    // The server's own certificate's dates; when a date error is about a certificate above it, say whose these are.
+    const whose = tls.failedCertificate !== undefined && tls.failedCertificate.depth > 0 ? 'leaf ' : '';
+    parts.push(
+      days < 0
+        ? colors.red(`${whose}expired ${-days}d ago`)
+        : days < 14
+          ? colors.yellow(`${whose}${days}d left`)
+          : `${whose}${days}d left`,
+    );
   }
   const suffix = host.error ? ` ${colors.red(host.error)}` : '';
   return parts.join(' ') + suffix;
