@@ -80,7 +80,11 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
           if (host.connect === 'unreachable' && host.ip.includes(':')) unreachableIpv6.add(host.ip);
         progress.clear();
         printed += 1;
-        stdout.write(asJson ? `${terminalSafeJson(result)}\n` : `${renderResultTable(result, colors)}\n\n`);
+        stdout.write(
+          asJson
+            ? `${terminalSafeJson(result)}\n`
+            : `${renderResultTable(result, colors, { width: process.stdout.columns })}\n\n`,
+        );
       },
       {
         outputReady: () => stdout.ready(),

@@ -124,7 +124,7 @@ async function runDirectDemo(flags: DemoFlags): Promise<void> {
         }
         const note =
           mismatches.length === 0 ? colors.green('  as the world expects') : colors.red(`  UNEXPECTED: ${mismatches.join('; ')}`);
-        process.stdout.write(`${renderResultTable(result, colors)}\n${note}\n\n`);
+        process.stdout.write(`${renderResultTable(result, colors, { width: process.stdout.columns })}\n${note}\n\n`);
       },
     );
     const stats = hosts.stats;

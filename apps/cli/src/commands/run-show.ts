@@ -77,6 +77,6 @@ function print(stdout: PipedStdout, stored: StoredResult, asJson: boolean, color
   stdout.write(
     asJson
       ? `${terminalSafeJson(stored.result)}\n`
-      : `${renderResultTable(stored.result, colors)}\n${colors.dim(`  checked ${stored.result.checkedAt}, ${stored.result.attempts ?? 1} attempt(s)`)}\n\n`,
+      : `${renderResultTable(stored.result, colors, { width: process.stdout.columns })}\n${colors.dim(`  checked ${stored.result.checkedAt}, ${stored.result.attempts ?? 1} attempt(s)`)}\n\n`,
   );
 }

@@ -24,6 +24,7 @@ import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
 import { terminalSafeJson } from './terminal-safe-json.js';
+import { noteIndent, wrapLine } from './wrap-line.js';
 
 type Colors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
 
@@ -53,8 +54,13 @@ function verdictWords(result: CheckResult): string {
   return VERDICT_WORDS[result.verdict];
 }
 
+/** How the table is laid out: `width`, the terminal's columns, wraps the note lines under the hosts to it. */
+export interface TableLayout {
+  width?: number;
+}
+
 /** The readable terminal form of one result: a headline, the checks, then one row per host. */
-export function renderResultTable(result: CheckResult, colors: Colors): string {
+export function renderResultTable(result: CheckResult, colors: Colors, layout: TableLayout = {}): string {
   const good = result.verdict === 'ok';
   const soft = result.verdict === 'null_mx';
   const paint = good ? colors.green : soft ? colors.yellow : colors.red;
@@ -115,6 +121,8 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
     if (host.service !== undefined) rows.push(hostRow(host, host.service, host.exchange, showPort, colors));
   }
   if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  // What follows is notes, a sentence or a paragraph each: wrapped to the terminal, the host rows above are not.
+  const notesFrom = lines.length;
   lines.push(...repeatedOriginLines(result.mx.records, colors));
   lines.push(...serverWordsLines(result.hosts, colors));
   lines.push(...renderReputationLines(result, colors));
@@ -128,6 +136,9 @@ export function renderResultTable(result: CheckResult, colors: Colors): string {
       `  ${colors.yellow(`receives no mail; if it sends none either, publish ${wanted} so that mail forged in its name fails`)}`,
     );
   }
+  const width = layout.width;
+  if (width !== undefined)
+    for (let i = notesFrom; i < lines.length; i++) lines[i] = wrapLine(lines[i] ?? '', width, noteIndent(lines[i] ?? ''));
   return lines.join('\n');
 }
 
