@@ -181,6 +181,21 @@ describe('mxv worker fleet', () => {
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
   });
 
+  it('show: a domain queued and not yet checked carries its job state (the table says "waiting", not "enqueue it")', async () => {
+    const prefix = redisServer.prefix('queued');
+    await enqueue(prefix, ['p1.queued.test']);
+    const json = await runCli(['show', '--json', ...fleetFlags(prefix), 'p1.queued.test', 'never.queued.test']);
+    expect(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([
+      { domain: 'p1.queued.test', status: 'not_found', job: 'waiting' },
+      { domain: 'never.queued.test', status: 'not_found' },
+    ]);
+  });
+
   it('holds the per-address limits fleet-wide when every domain has to connect', async () => {
     clearLogs();
     const prefix = redisServer.prefix('polite');

@@ -1,4 +1,4 @@
-import { ResultStore, type StoredResult } from '@mxv/fleet';
+import { createVerifyQueue, jobIdFor, ResultStore, type StoredResult } from '@mxv/fleet';
 import { normalizeDomain } from '@mxv/probe';
 import pc from 'picocolors';
 import { readDomainInputs } from '../input/read-domain-lines.js';
@@ -23,12 +23,23 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
   const colors = pc.createColors(useColors());
   const { redis, keys } = await connectFleet(flags);
   const store = new ResultStore(redis, keys);
+  const queue = createVerifyQueue(redis, keys);
+  queue.on('error', () => undefined);
   // A slow reader holds the next batch back; one that went away ends the command (PipedStdout).
   const stdout = new PipedStdout();
   let batch: Line[] = [];
   const flush = async (): Promise<void> => {
     const lookups = batch.flatMap((line) => (line.status === 'lookup' ? [line.domain] : []));
     const found = await store.getMany(lookups);
+    // A domain without a result may be in the queue still: its job's state says "wait", not "enqueue it".
+    const jobStates = new Map<string, string>();
+    await Promise.all(
+      found.map(async (stored) => {
+        if (stored.status !== 'not_found') return;
+        const id = jobIdFor(stored.domain);
+        if (id.status === 'ok') jobStates.set(stored.domain, await queue.getJobState(id.jobId));
+      }),
+    );
     let next = 0;
     for (const line of batch) {
       if (line.status === 'invalid') {
@@ -36,7 +47,8 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
         else process.stderr.write(`${terminalSafeJson(line.input)}: not a domain name (${line.reason})\n`);
         continue;
       }
-      print(stdout, found[next++] ?? { status: 'not_found', domain: line.domain }, asJson, colors);
+      const stored = found[next++] ?? { status: 'not_found', domain: line.domain };
+      print(stdout, stored, asJson, colors, jobStates.get(line.domain) ?? 'unknown');
     }
     batch = [];
     stdout.flush();
@@ -55,14 +67,36 @@ export async function runShow(domains: string[], flags: ShowFlags): Promise<void
     }
     await flush();
   } finally {
+    await queue.close();
     redis.disconnect();
   }
 }
 
-function print(stdout: PipedStdout, stored: StoredResult, asJson: boolean, colors: ReturnType<typeof pc.createColors>): void {
+/** BullMQ's job states that mean "a worker will get to it". */
+const PENDING_JOB_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+function print(
+  stdout: PipedStdout,
+  stored: StoredResult,
+  asJson: boolean,
+  colors: ReturnType<typeof pc.createColors>,
+  jobState: string,
+): void {
   if (stored.status === 'not_found') {
-    if (asJson) stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'not_found' })}\n`);
-    else process.stderr.write(`${stored.domain}: no stored result (queue it with: mxv enqueue ${stored.domain})\n`);
+    const pending = PENDING_JOB_STATES.has(jobState);
+    if (asJson) {
+      // `job`: the queue's state of its job when there is one (waiting, active, delayed, failed).
+      const job = jobState === 'unknown' ? {} : { job: jobState };
+      stdout.write(`${JSON.stringify({ domain: stored.domain, status: 'not_found', ...job })}\n`);
+    } else if (pending) {
+      process.stderr.write(`${stored.domain}: no stored result yet: its job is ${jobState} in the queue (see mxv status)\n`);
+    } else if (jobState === 'failed') {
+      process.stderr.write(
+        `${stored.domain}: no stored result: its job failed (the worker's log says why); queue it again with: mxv enqueue --force ${stored.domain}\n`,
+      );
+    } else {
+      process.stderr.write(`${stored.domain}: no stored result (queue it with: mxv enqueue ${stored.domain})\n`);
+    }
     return;
   }
   if (stored.status === 'unreadable') {
