@@ -41,7 +41,9 @@ function renderStatus(s: FleetStatus, prefix: string): string {
   const ratio = s.hostCache.hitRatio === null ? 'n/a' : `${(s.hostCache.hitRatio * 100).toFixed(1)}%`;
   const lines = [
     `mxv fleet "${prefix}" at ${s.at}`,
-    `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}  completed ${q.completed}`,
+    // Workers remove a job once its result is stored (removeOnComplete): "completed" is what other workers kept, not the work
+    // done, which the results line below counts.
+    `queue     waiting ${q.waiting + q.prioritized}  active ${q.active}  delayed ${q.delayed}  failed ${q.failed}${q.completed > 0 ? `  completed (kept) ${q.completed}` : ''}`,
     ...(s.shards.length > 1
       ? s.shards.map(
           (shard, index) =>
