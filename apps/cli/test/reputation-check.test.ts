@@ -33,6 +33,8 @@ beforeAll(async () => {
     domains: [],
   });
   const liar = world.hostsById.get('liar')?.ip as string;
+  // RFC 5782 5: a list lists its test point 127.0.0.2 (and not 127.0.0.1), which a run asks to tell a working list.
+  world.dnsServer.setRecords(`2.0.0.127.${ZONE}`, [{ type: 'A', address: '127.0.0.2' }]);
   world.dnsServer.setRecords(`${reversed(liar)}.${ZONE}`, [
     { type: 'A', address: '127.0.0.2' },
     { type: 'TXT', text: 'listed for testing' },
@@ -98,6 +100,17 @@ describe('mxv check: PTR/FCrDNS and block lists per host address', () => {
   it('no --dnsbl: dnsbl null', async () => {
     const run = await runCli(['check', '--json', ...flags(), 'good.test']);
     expect(checkResultSchema.parse(JSON.parse(run.stdout)).hosts[0]?.dnsbl).toBeNull();
+  });
+
+  it('a zone without its RFC 5782 test point (mistyped, or gone): every address "not listed", and a warning saying it means nothing', async () => {
+    const run = await runCli(['check', '--json', ...flags(), '--dnsbl', 'bl.mistyped.test', 'good.test']);
+    expect(checkResultSchema.parse(JSON.parse(run.stdout)).hosts[0]?.dnsbl).toEqual([
+      { zone: 'bl.mistyped.test', status: 'not_listed', codes: [], reason: null },
+    ]);
+    expect(run.stderr).toContain('mxv: warning: --dnsbl bl.mistyped.test: test point 127.0.0.2 not listed (not_listed)');
+    // The working list of the other tests gets no warning.
+    const working = await runCli(['check', '--json', ...flags(), '--dnsbl', ZONE, 'good.test']);
+    expect(working.stderr).toBe('');
   });
 
   it('a garbage zone is a usage error (exit 2)', async () => {

@@ -16,6 +16,7 @@ import type { CheckFlags } from './check-command.js';
 import { terminalSafeJson } from '../output/terminal-safe-json.js';
 import { useColors } from '../output/use-colors.js';
 import { LocalFailureTally } from '../output/local-failure-hint.js';
+import { checkDnsblHealth } from '../doctor/check-dnsbl-health.js';
 
 /**
  * Results wait to be printed in input order: this many inputs past the oldest unfinished one may run or
@@ -37,6 +38,12 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   const guardOff = guardOffWarning(probeOptions.allowNet ?? []);
   if (guardOff !== null) process.stderr.write(`mxv: warning: ${guardOff}\n`);
   const engine = new MailCheckEngine(setup.parts);
+  // A mistyped or dead block list answers "not listed" for every address: its RFC 5782 test points tell,
+  // asked beside the run (two questions a zone) and said at the end, as `mxv doctor` says it.
+  const { options } = setup.parts;
+  const listHealth = options.checks.includes('dnsbl')
+    ? Promise.all(options.dnsbl.map((zone) => checkDnsblHealth(zone, setup.parts.resolver, options.reputation)))
+    : Promise.resolve([]);
   const hosts = createInProcessHostSource(setup.parts);
 
   const asJson = flags.json === true || process.stdout.isTTY !== true;
@@ -108,6 +115,12 @@ export async function runCheck(domains: string[], flags: CheckFlags): Promise<vo
   if (noIpv6 !== null) process.stderr.write(`mxv: warning: ${unreachableIpv6.size} IPv6 address(es) unreachable: ${noIpv6}\n`);
   const localFailure = localFailures.hint();
   if (localFailure !== null) process.stderr.write(`mxv: warning: ${localFailure}\n`);
+  for (const list of await listHealth) {
+    if (list.status === 'fail')
+      process.stderr.write(
+        `mxv: warning: --dnsbl ${list.name.slice('dnsbl:'.length)}: ${list.detail}; its "not listed" answers mean nothing (mxv doctor checks lists)\n`,
+      );
+  }
   if (!asJson && total > 1) {
     const mix = [...tally.entries()].map(([verdict, count]) => `${verdict} ${count}`).join(', ');
     const cache = hosts.stats;
