@@ -90,6 +90,8 @@ describe('mxv check --json against the simulated world', () => {
         /--checks takes all, none or a list of dnssec,dane,mta-sts,tls-rpt,spf,dmarc,ptr,dnsbl,submission/,
       );
     }
+    const mixed = await runCli(['check', '--checks', 'all,none', ...worldFlags(), 'ok.test']);
+    expect(mixed.stderr).toContain('got "all" inside a list (it stands alone)');
   });
 
   it('connects to nothing without --allow-net: loopback hosts are reported blocked', async () => {

@@ -219,7 +219,13 @@ export function checksFlag(raw: string): CheckName[] {
   const known = new Set<string>(CHECK_NAMES);
   const unknown = words.filter((word) => !known.has(word));
   if (words.length === 0 || unknown.length > 0) {
-    const shown = unknown.length > 0 ? `unknown check "${unknown[0]}"` : 'an empty list';
+    const alone = unknown.find((word) => word === 'all' || word === 'none');
+    const shown =
+      alone !== undefined
+        ? `"${alone}" inside a list (it stands alone)`
+        : unknown.length > 0
+          ? `unknown check "${unknown[0]}"`
+          : 'an empty list';
     throw new UsageError(`--checks takes all, none or a list of ${CHECK_NAMES.join(',')}; got ${shown}`);
   }
   return CHECK_NAMES.filter((name) => words.includes(name));
