@@ -69,6 +69,26 @@ describe('host card: reverse DNS and block lists', () => {
 });
 
 describe('host card: a refused command', () => {
+  it("HELO refused for mxv's own name: the problem says it is about the prober's EHLO name, and what to do", () => {
+    const card = String(
+      renderHostCard(
+        host({
+          error: 'helo_tempfail',
+          ehlo: { code: 450, command: 'HELO', extensions: [] },
+          refusal: {
+            command: 'HELO',
+            overTls: false,
+            code: 450,
+            text: '4.7.1 <mxv.invalid>: Helo command rejected: Host not found',
+          },
+        }),
+        Date.now(),
+      ),
+    );
+    expect(card).toContain('Problem');
+    expect(card).toMatch(/The server refused the name mxv gives in EHLO\/HELO \(--helo-name/);
+  });
+
   it('EHLO refused and HELO accepted: no problem, the refusal with what it cost and whose name it may judge', () => {
     const card = String(
       renderHostCard(

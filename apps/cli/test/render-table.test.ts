@@ -32,6 +32,25 @@ function result(overrides: Partial<CheckResult>): CheckResult {
 }
 
 describe('check table', () => {
+  it("a greeting that refuses the prober's address (no reverse DNS): the words say it is about the prober, not the mail", () => {
+    const table = renderResultTable(
+      result({
+        verdict: 'bad_banner',
+        hosts: [
+          host({
+            banner: { code: 450, text: '4.7.25 Client host rejected: cannot find your hostname, [127.0.0.1]' },
+            ehlo: null,
+            starttls: 'not_tried',
+            error: 'greeting_tempfail',
+          }),
+        ],
+      }),
+      plain,
+    );
+    expect(table).toContain('greeting: 450 4.7.25 Client host rejected: cannot find your hostname, [127.0.0.1]');
+    expect(table).toContain("the server refused this prober's address for its reverse DNS");
+  });
+
   it("an expired intermediate: the days left are said to be the leaf's, not the chain's", () => {
     const notAfter = new Date(Date.now() + 90 * 86_400_000).toISOString();
     const expiredIntermediate = sampleTls({

@@ -377,6 +377,19 @@ describe('RFC 5321 3.1, 4.1.1.1, 3.8: refusals', () => {
     expect(host.sessions[0]?.commands.map((c) => c.split(' ')[0])).toEqual(['EHLO', 'HELO', 'QUIT']);
   });
 
+  it('EHLO refused, then the HELO reply held back (a tarpit after an error): helo_timeout, not ehlo_timeout', async () => {
+    // Postfix with smtpd_error_sleep_time: the 450 to EHLO comes at once, the reply to HELO after the sleep.
+    const host = await startScripted(
+      postfixLike({
+        EHLO: (_l, s) => s.write('450 4.7.1 <probe.mxv.test>: Helo command rejected: Host not found\r\n'),
+        HELO: () => undefined,
+      }),
+    );
+    const result = await probe(host);
+    expect(result.error).toBe('helo_timeout');
+    expect(result.refusal).toMatchObject({ command: 'EHLO', code: 450 });
+  });
+
   it("EHLO answered 550 for mxv's own name (Haraka's helo.checks), HELO accepted: no error, the refusal kept", async () => {
     const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write('550 HELO host name invalid\r\n') }));
     const result = await probe(host);

@@ -8,6 +8,7 @@ import type { ExtendedDnsError, SecuritySection, Spf } from './security.js';
 
 export * from './smtp-inspection.js';
 export * from './greeting-name.js';
+export * from './prober-refusal.js';
 
 /** Bumped only with a CHANGELOG note; see shared/CONTRACT.md. */
 export const RESULT_SCHEMA_VERSION = 1 as const;
@@ -494,8 +495,11 @@ export function ehloRefusedHeloAccepted(host: Pick<HostResult, 'error' | 'refusa
 }
 
 /** Said beside such a refusal, in the table and on the page. */
-export const EHLO_REFUSED_HELO_ACCEPTED_WORDS =
-  "HELO was accepted instead, so there was no STARTTLS to ask for. If the refusal is about the EHLO name, it judged mxv's own (--helo-name): senders that give a valid name of theirs may get EHLO and STARTTLS";
+export const EHLO_REFUSED_HELO_ACCEPTED_WORDS = 'HELO was accepted instead, so there was no STARTTLS to ask for';
+
+/** Said after those words when the refusal's text does not say what it is about (proberRefusal gives no kind). */
+export const EHLO_NAME_MAYBE_WORDS =
+  "if the refusal is about the EHLO name, it judged mxv's own (--helo-name): senders that give a valid name of theirs may get EHLO and STARTTLS";
 
 /**
  * Whether every MX record's address lookup failed (problem `dns_error`: SERVFAIL, a timeout, a refusal)

@@ -5,9 +5,12 @@ import {
   describeCertificateError,
   describeTlsKeyWeakness,
   describeWeakCertSignature,
+  EHLO_NAME_MAYBE_WORDS,
   EHLO_REFUSED_HELO_ACCEPTED_WORDS,
   ehloRefusedHeloAccepted,
   isDeprecatedTlsVersion,
+  PROBER_REFUSAL_WORDS,
+  proberRefusal,
   tlsKeyWeaknesses,
   weakCertSignatures,
   unmatchedNamesWords,
@@ -48,7 +51,17 @@ function problem(host: HostResult): SafeHtml {
   if (!refusal) return html`<code>${host.error}</code>`;
   const command = `${refusal.command}${refusal.overTls ? ' (inside TLS)' : ''}`;
   return html`<code>${host.error}</code>: the server answered ${command} with <code>${refusal.code}</code>
-    <span class="mono">${refusal.text}</span>`;
+    <span class="mono">${refusal.text}</span>${aimedAtProber(refusal.text)}`;
+}
+
+/** When a server's words are about the prober (its EHLO name, address, rate), what that means: a sentence, else nothing. */
+function aimedAtProber(text: string): SafeHtml | '' {
+  const kind = proberRefusal(text);
+  return kind === null ? '' : html`<div class="legend">${capitalized(PROBER_REFUSAL_WORDS[kind])}.</div>`;
+}
+
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 type TlsFacts = NonNullable<HostResult['tls']>;
@@ -103,7 +116,13 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
         <dd>${value}</dd>`,
     );
   };
-  if (host.banner) row('Greeting', html`<code>${host.banner.code}</code> <span class="mono">${host.banner.text}</span>`);
+  if (host.banner)
+    row(
+      'Greeting',
+      html`<code>${host.banner.code}</code> <span class="mono">${host.banner.text}</span>${
+          host.banner.code === 220 ? '' : aimedAtProber(host.banner.text)
+        }`,
+    );
   if (host.ehlo) {
     row(
       host.ehlo.command ?? 'EHLO',
@@ -192,7 +211,8 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
     row(
       'EHLO refused',
       html`The server answered EHLO with <code>${host.refusal.code}</code> <span class="mono">${host.refusal.text}</span>.
-        ${EHLO_REFUSED_HELO_ACCEPTED_WORDS}.`,
+        ${EHLO_REFUSED_HELO_ACCEPTED_WORDS}${proberRefusal(host.refusal.text) === null ? `; ${EHLO_NAME_MAYBE_WORDS}.` : '.'}
+        ${aimedAtProber(host.refusal.text)}`,
     );
   }
   row('Timings', renderTimings(host.timingsMs));

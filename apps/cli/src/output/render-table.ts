@@ -7,10 +7,13 @@ import {
   describeSmtpInspection,
   describeTlsKeyWeakness,
   describeWeakCertSignature,
+  EHLO_NAME_MAYBE_WORDS,
   EHLO_REFUSED_HELO_ACCEPTED_WORDS,
   ehloRefusedHeloAccepted,
   isDeprecatedTlsVersion,
   noMailHostTookEhlo,
+  PROBER_REFUSAL_WORDS,
+  proberRefusal,
   parkedDomainGaps,
   repeatedOriginName,
   SILENT_GREETING_WORDS,
@@ -209,7 +212,12 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     if (said !== null) {
       const paint = said.code >= 400 && said.code < 500 ? colors.yellow : colors.red;
       lines.push(`  ${colors.dim(where)}  ${said.what}: ${paint(String(said.code))} ${said.text}`);
-      if (ehloRefusedHeloAccepted(host)) lines.push(`  ${colors.dim(where)}  ${colors.yellow(EHLO_REFUSED_HELO_ACCEPTED_WORDS)}`);
+      const aimedAtProber = proberRefusal(said.text);
+      if (ehloRefusedHeloAccepted(host)) {
+        const maybeName = aimedAtProber === null ? `; ${EHLO_NAME_MAYBE_WORDS}` : '';
+        lines.push(`  ${colors.dim(where)}  ${colors.yellow(`${EHLO_REFUSED_HELO_ACCEPTED_WORDS}${maybeName}`)}`);
+      }
+      if (aimedAtProber !== null) lines.push(`  ${colors.dim(where)}  ${colors.yellow(PROBER_REFUSAL_WORDS[aimedAtProber])}`);
     }
     if (silentMs !== null) {
       const waited = `no greeting within ${(silentMs / 1000).toFixed(1)} s`;

@@ -42,6 +42,7 @@ export const TRANSIENT_HOST_ERRORS: ReadonlySet<string> = new Set([
   'connection_reset',
   'budget_exceeded',
   'ehlo_timeout',
+  'helo_timeout',
   'ehlo_tempfail',
   'helo_tempfail',
   'starttls_tempfail',

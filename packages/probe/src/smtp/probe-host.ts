@@ -332,7 +332,12 @@ export class SmtpHostProber implements HostProber {
     draft.timings.ehlo = this.#now() - startedAt;
     if (helo.status !== 'reply') {
       const hungUp = helo.status === 'closed' || helo.status === 'socket_error';
-      draft.error = hungUp ? 'ehlo_rejected' : this.#readFailure(helo, 'ehlo', 'closed_after_greeting');
+      // EHLO was answered; a HELO reply held back is a tarpit after an error (Postfix's smtpd_error_sleep_time).
+      draft.error = hungUp
+        ? 'ehlo_rejected'
+        : helo.status === 'timeout'
+          ? 'helo_timeout'
+          : this.#readFailure(helo, 'ehlo', 'closed_after_greeting');
       return STOP;
     }
     // HELO has no extensions (RFC 5321 4.1.1.1), so STARTTLS cannot be offered.
