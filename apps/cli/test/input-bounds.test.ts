@@ -183,9 +183,10 @@ describe('enqueue and show bound their lines too', () => {
         .split('\n')
         .map((text) => JSON.parse(text) as unknown),
     ).toEqual([
-      { domain: 'one.test', status: 'not_found' },
+      // Queued just now, checked by no worker: no result yet, the job waiting.
+      { domain: 'one.test', status: 'not_found', job: 'waiting' },
       { input: `${'z'.repeat(1024)}…`, status: 'invalid', error: 'too_long' },
-      { domain: 'two.test', status: 'not_found' },
+      { domain: 'two.test', status: 'not_found', job: 'waiting' },
     ]);
   });
 });
