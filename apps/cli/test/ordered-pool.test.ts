@@ -5,6 +5,38 @@ async function* numbers(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i += 1) yield i;
 }
 
+/**
+ * 1,000 numbers whose first takes 50 ms while the rest finish at once; how many had been read when the first
+ * finished says how far the pool ran ahead of it.
+ */
+async function readAheadOfSlowFirst(
+  options: Parameters<typeof runOrdered>[4] = {},
+): Promise<{ readWhenFirstDone: number; emitted: number[] }> {
+  let read = 0;
+  async function* counted(): AsyncGenerator<number> {
+    for (let i = 0; i < 1000; i += 1) {
+      read = i + 1;
+      yield i;
+    }
+  }
+  let readWhenFirstDone = 0;
+  const emitted: number[] = [];
+  await runOrdered(
+    counted(),
+    4,
+    async (n) => {
+      if (n === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        readWhenFirstDone = read;
+      }
+      return n;
+    },
+    (n) => emitted.push(n),
+    options,
+  );
+  return { readWhenFirstDone, emitted };
+}
+
 describe('runOrdered', () => {
   it('emits in input order with bounded concurrency', async () => {
     let active = 0;
@@ -29,53 +61,13 @@ describe('runOrdered', () => {
   });
 
   it('does not read far ahead of a slow item', async () => {
-    let read = 0;
-    async function* counted(): AsyncGenerator<number> {
-      for (let i = 0; i < 1000; i += 1) {
-        read = i + 1;
-        yield i;
-      }
-    }
-    let readWhenFirstDone = 0;
-    await runOrdered(
-      counted(),
-      4,
-      async (n) => {
-        if (n === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          readWhenFirstDone = read;
-        }
-        return n;
-      },
-      () => undefined,
-    );
+    const { readWhenFirstDone } = await readAheadOfSlowFirst();
     // The window is 4 × concurrency past the unfinished first item.
     expect(readWhenFirstDone).toBeLessThanOrEqual(4 * 4 + 2);
   });
 
   it('aheadLimit widens the window past a slow item', async () => {
-    let read = 0;
-    async function* counted(): AsyncGenerator<number> {
-      for (let i = 0; i < 1000; i += 1) {
-        read = i + 1;
-        yield i;
-      }
-    }
-    let readWhenFirstDone = 0;
-    const emitted: number[] = [];
-    await runOrdered(
-      counted(),
-      4,
-      async (n) => {
-        if (n === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          readWhenFirstDone = read;
-        }
-        return n;
-      },
-      (n) => emitted.push(n),
-      { aheadLimit: 500 },
-    );
+    const { readWhenFirstDone, emitted } = await readAheadOfSlowFirst({ aheadLimit: 500 });
     expect(readWhenFirstDone).toBeGreaterThan(400);
     expect(readWhenFirstDone).toBeLessThanOrEqual(500 + 2);
     expect(emitted).toEqual(Array.from({ length: 1000 }, (_, i) => i));
