@@ -47,11 +47,20 @@ describe('ReplyReader', () => {
       '220-mx.example ESMTP\r\n521 5.7.1 Service unavailable\r\n',
       [reply(521, 'mx.example ESMTP', '5.7.1 Service unavailable')],
     ],
-    ['too many lines', '250-1\r\n250-2\r\n250-3\r\n250-4\r\n250 5\r\n', [error('too_many_lines')]],
+    // Lines past maxReplyLines are read, not kept (Postfix reads any number): a 215-line EHLO reply is a reply.
+    ['more lines than kept', '250-1\r\n250-2\r\n250-3\r\n250-4\r\n250 5\r\n', [reply(250, '1', '2', '3', '4')]],
+    ['an endless continuation: too_many_lines at the reply budget', '250-x\r\n'.repeat(40), [error('too_many_lines')]],
     ['exactly max lines', '250-1\r\n250-2\r\n250-3\r\n250 4\r\n', [reply(250, '1', '2', '3', '4')]],
-    ['line too long (complete)', `220 ${'y'.repeat(61)}\r\n`, [error('line_too_long')]],
+    // A line past maxLineBytes is cut and the rest skipped (Postfix keeps 2,048 bytes): a 5 KB banner is a banner.
+    ['line longer than kept (complete)', `220 ${'y'.repeat(61)}\r\n`, [reply(220, `${'y'.repeat(29)}…`)]],
+    [
+      'a cut line keeps its code and goes on to the next reply',
+      `220 ${'y'.repeat(100)}\r\n250 ok\r\n`,
+      [reply(220, `${'y'.repeat(29)}…`), reply(250, 'ok')],
+    ],
     ['line at the limit', `220 ${'y'.repeat(60)}\r\n`, [reply(220, `${'y'.repeat(29)}…`)]],
-    ['line too long (no newline)', `220 ${'y'.repeat(100)}`, [error('line_too_long')]],
+    ['line longer than kept (no newline yet): waits', `220 ${'y'.repeat(100)}`, []],
+    ['one line past the whole reply budget: line_too_long', `220 ${'y'.repeat(300)}`, [error('line_too_long')]],
     [
       'reply too large',
       Array.from({ length: 4 }, (_, i) => `250${i < 3 ? '-' : ' '}${'z'.repeat(60)}\r\n`).join(''),
@@ -99,8 +108,8 @@ describe('ReplyReader', () => {
     expect(drain(reader)).toEqual([error('not_smtp_http')]);
   });
 
-  it('holds at most maxLineBytes + 1 bytes of a 10 MB line with no newline', () => {
-    const bounds = { ...BOUNDS, maxLineBytes: 4096 };
+  it('holds at most maxLineBytes + 1 bytes of a 10 MB line with no newline, and stops at the reply budget', () => {
+    const bounds = { ...BOUNDS, maxLineBytes: 4096, maxReplyBytes: 65_536 };
     const reader = new ReplyReader(bounds);
     const chunk = Buffer.alloc(65_536, 0x41);
     chunk.write('220 ', 0, 'latin1');

@@ -320,6 +320,28 @@ describe('RFC 5321 4.2: reply syntax as servers send it', () => {
     expect(result.error).toBeNull();
   });
 
+  it('a 5.6 KB greeting line (past maxLineBytes) and a 215-line EHLO reply: cut and read on, as Postfix delivers through them', async () => {
+    // Nodemailer's smtp-server with a long `banner` (stop 34's audit): Postfix warns "response longer than 2048",
+    // keeps the start of the line, and delivers. Before, mxv said line_too_long and verdict bad_banner.
+    const host = await startScripted(
+      postfixLike(
+        {
+          EHLO: (_l, s) =>
+            s.write(
+              `250-${EXCHANGE}\r\n250-STARTTLS\r\n${Array.from({ length: 212 }, (_, i) => `250-X-EXT${i}\r\n`).join('')}250 8BITMIME\r\n`,
+            ),
+        },
+        `220 ${EXCHANGE} ESMTP ${'b'.repeat(5600)}\r\n`,
+      ),
+    );
+    const result = await probe(host);
+    expect(result.error).toBeNull();
+    expect(result.banner?.code).toBe(220);
+    expect(result.banner?.text.startsWith(`${EXCHANGE} ESMTP bbb`)).toBe(true);
+    expect(result.starttls).toBe('ok');
+    expect(result.ehlo?.extensions).toContain('STARTTLS');
+  });
+
   it('"250" and "250 " with no text answer EHLO: accepted, no extensions, no STARTTLS', async () => {
     for (const answer of ['250\r\n', '250 \r\n']) {
       const host = await startScripted(postfixLike({ EHLO: (_l, s) => s.write(answer) }));

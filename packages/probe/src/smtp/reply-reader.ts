@@ -61,6 +61,14 @@ function sniff(head: readonly number[]): ReplyErrorReason | null {
  * reply has its last line's code). CRLF and bare LF both end a
  * line: RFC 5321 2.3.8 wants CRLF, but a checker describes what servers do.
  *
+ * Lenient where senders are (Postfix's smtp_chat_resp reads any length and any number of lines, keeping the
+ * first 2,048 bytes of each line and of the text): a line longer than maxLineBytes is cut there and the rest
+ * of it skipped, and lines past maxReplyLines are read and not kept, so a 5 KB banner or a 215-line EHLO
+ * reply is still a reply. What bounds the reading is maxReplyBytes, every byte of the reply counted, skipped
+ * ones too: past it the reader fails with `line_too_long` when one line alone took the reply's budget (a
+ * 10 MB greeting), `too_many_lines` when it holds more than maxReplyLines lines (an endless continuation),
+ * `reply_too_large` otherwise.
+ *
  * Memory is bounded whatever the peer sends: the partial line lives in one
  * buffer of maxLineBytes + 1 (the +1 is a CR that may precede the LF), and a
  * reply keeps at most maxReplyLines lines of at most maxStoredTextBytes. Once a
@@ -71,10 +79,12 @@ export class ReplyReader {
   readonly #bounds: ReplyReaderBounds;
   readonly #line: Buffer;
   #lineLen = 0;
+  /** Every byte of the current line so far, those past maxLineBytes + 1 (skipped) included. */
+  #lineRaw = 0;
   /** First bytes of the stream, until the sniff is decided. */
   #head: number[] = [];
   #sniffed = false;
-  #reply: { code: number; lines: string[]; bytes: number } | null = null;
+  #reply: { code: number; lines: string[]; bytes: number; lineCount: number } | null = null;
   #out: ReplyReaderOutput[] = [];
   #failed = false;
 
@@ -110,6 +120,7 @@ export class ReplyReader {
   /** Forget everything: RFC 3207 4.2 says knowledge from before TLS must be discarded. */
   reset(): void {
     this.#lineLen = 0;
+    this.#lineRaw = 0;
     this.#head = [];
     this.#sniffed = false;
     this.#reply = null;
@@ -136,22 +147,43 @@ export class ReplyReader {
       }
 
       const take = end - pos;
-      if (this.#lineLen + take > this.#bounds.maxLineBytes + 1) return this.#fail('line_too_long');
-      this.#line.set(chunk.subarray(pos, end), this.#lineLen);
-      this.#lineLen += take;
+      // Kept up to the buffer's size; the rest of an over-long line is counted and skipped.
+      const kept = Math.min(take, this.#bounds.maxLineBytes + 1 - this.#lineLen);
+      if (kept > 0) this.#line.set(chunk.subarray(pos, pos + kept), this.#lineLen);
+      this.#lineLen += kept;
+      this.#lineRaw += take;
+      if (this.#overBudget(this.#lineRaw)) return this.#fail(this.#budgetReason());
       if (lf === -1) return;
       pos = lf + 1;
       this.#completeLine();
     }
   }
 
+  /** The reply's bytes with `lineBytes` of the current line: past maxReplyBytes, reading stops. */
+  #overBudget(lineBytes: number): boolean {
+    return (this.#reply?.bytes ?? 0) + lineBytes > this.#bounds.maxReplyBytes;
+  }
+
+  /**
+   * Why the budget ran out, from counts alone (so the same however the bytes were split): the line that
+   * crossed it had taken more than maxLineBytes of it, or the reply more lines than it keeps.
+   */
+  #budgetReason(): ReplyErrorReason {
+    const lineAtCrossing = this.#bounds.maxReplyBytes - (this.#reply?.bytes ?? 0) + 1;
+    if (lineAtCrossing > this.#bounds.maxLineBytes + 1) return 'line_too_long';
+    return (this.#reply?.lineCount ?? 0) >= this.#bounds.maxReplyLines ? 'too_many_lines' : 'reply_too_large';
+  }
+
   #completeLine(): void {
-    const raw = this.#lineLen + 1;
-    let len = this.#lineLen;
+    const raw = this.#lineRaw + 1;
+    const cut = this.#lineRaw > this.#lineLen;
+    // A cut line keeps maxLineBytes (its last kept byte may be the CR of nothing); a whole one loses its CR.
+    let len = cut ? this.#bounds.maxLineBytes : this.#lineLen;
     this.#lineLen = 0;
+    this.#lineRaw = 0;
     const line = this.#line;
-    if (len > 0 && line[len - 1] === CR) len--;
-    if (len > this.#bounds.maxLineBytes) return this.#fail('line_too_long');
+    if (!cut && len > 0 && line[len - 1] === CR) len--;
+    len = Math.min(len, this.#bounds.maxLineBytes);
 
     // RFC 5321 4.2: Reply-line = *( Reply-code "-" [ textstring ] CRLF ) Reply-code [ SP textstring ] CRLF
     const sep = len > 3 ? line[3] : undefined;
@@ -169,11 +201,17 @@ export class ReplyReader {
     // when a DNS block list names the client, ends it with "521 5.7.1 Service unavailable; ...".
     const code = ((line[0] ?? 0) - 0x30) * 100 + ((line[1] ?? 0) - 0x30) * 10 + ((line[2] ?? 0) - 0x30);
 
-    const reply = this.#reply ?? { code, lines: [], bytes: 0 };
+    const reply = this.#reply ?? { code, lines: [], bytes: 0, lineCount: 0 };
+    if (reply.bytes + raw > this.#bounds.maxReplyBytes) {
+      this.#reply = reply;
+      return this.#fail(this.#budgetReasonAt(reply, raw));
+    }
     reply.bytes += raw;
-    if (reply.bytes > this.#bounds.maxReplyBytes) return this.#fail('reply_too_large');
-    if (reply.lines.length >= this.#bounds.maxReplyLines) return this.#fail('too_many_lines');
-    reply.lines.push(cleanWireText(line.subarray(Math.min(4, len), len), this.#bounds.maxStoredTextBytes));
+    reply.lineCount += 1;
+    // Lines past maxReplyLines are read (a sender reads them) and not kept.
+    if (reply.lines.length < this.#bounds.maxReplyLines) {
+      reply.lines.push(cleanWireText(line.subarray(Math.min(4, len), len), this.#bounds.maxStoredTextBytes));
+    }
 
     if (sep === DASH) {
       this.#reply = reply;
@@ -183,9 +221,17 @@ export class ReplyReader {
     this.#out.push({ status: 'reply', code, lines: reply.lines });
   }
 
+  /** #budgetReason for a line of `raw` bytes (its LF included) that is being completed. */
+  #budgetReasonAt(reply: { bytes: number; lineCount: number }, raw: number): ReplyErrorReason {
+    const lineAtCrossing = this.#bounds.maxReplyBytes - reply.bytes + 1;
+    if (lineAtCrossing > this.#bounds.maxLineBytes + 1 && raw > this.#bounds.maxLineBytes + 1) return 'line_too_long';
+    return reply.lineCount >= this.#bounds.maxReplyLines ? 'too_many_lines' : 'reply_too_large';
+  }
+
   #fail(reason: ReplyErrorReason): void {
     this.#failed = true;
     this.#lineLen = 0;
+    this.#lineRaw = 0;
     this.#reply = null;
     this.#head = [];
     this.#out.push({ status: 'error', reason });
