@@ -202,10 +202,8 @@ export class ReplyReader {
     const code = ((line[0] ?? 0) - 0x30) * 100 + ((line[1] ?? 0) - 0x30) * 10 + ((line[2] ?? 0) - 0x30);
 
     const reply = this.#reply ?? { code, lines: [], bytes: 0, lineCount: 0 };
-    if (reply.bytes + raw > this.#bounds.maxReplyBytes) {
-      this.#reply = reply;
-      return this.#fail(this.#budgetReasonAt(reply, raw));
-    }
+    // Its LF was the byte past the budget: the line crossed it at its full length (raw), as #budgetReason reads.
+    if (reply.bytes + raw > this.#bounds.maxReplyBytes) return this.#fail(this.#budgetReason());
     reply.bytes += raw;
     reply.lineCount += 1;
     // Lines past maxReplyLines are read (a sender reads them) and not kept.
@@ -219,13 +217,6 @@ export class ReplyReader {
     }
     this.#reply = null;
     this.#out.push({ status: 'reply', code, lines: reply.lines });
-  }
-
-  /** #budgetReason for a line of `raw` bytes (its LF included) that is being completed. */
-  #budgetReasonAt(reply: { bytes: number; lineCount: number }, raw: number): ReplyErrorReason {
-    const lineAtCrossing = this.#bounds.maxReplyBytes - reply.bytes + 1;
-    if (lineAtCrossing > this.#bounds.maxLineBytes + 1 && raw > this.#bounds.maxLineBytes + 1) return 'line_too_long';
-    return reply.lineCount >= this.#bounds.maxReplyLines ? 'too_many_lines' : 'reply_too_large';
   }
 
   #fail(reason: ReplyErrorReason): void {
