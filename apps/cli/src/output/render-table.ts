@@ -27,7 +27,7 @@ import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
 import { terminalSafeJson } from './terminal-safe-json.js';
-import { noteIndent, wrapLine } from './wrap-line.js';
+import { noteIndent, visibleLength, wrapLine } from './wrap-line.js';
 
 type Colors = Pick<typeof pc, 'green' | 'red' | 'yellow' | 'dim' | 'bold' | 'cyan'>;
 
@@ -358,14 +358,12 @@ function tlsText(host: HostResult, colors: Colors): string {
   return parts.join(' ') + suffix;
 }
 
-const ANSI = /\u001b\[[0-9;]*m/g;
-
 function formatColumns(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.replace(ANSI, '').length)));
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))));
   return rows.map((row) =>
     row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - cell.replace(ANSI, '').length)))
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - visibleLength(cell))))
       .join('  ')
       .trimEnd(),
   );
