@@ -79,8 +79,10 @@ interface Session {
 }
 
 interface Script {
-  /** Written as soon as the connection is accepted. */
+  /** Written as soon as the connection is accepted (under implicitTls, once it is wrapped). */
   greeting: string | Buffer;
+  /** Implicit TLS (RFC 8314): the connection is wrapped in TLS with these options before anything is said. */
+  implicitTls?: tls.TlsOptions;
   /** One command line (without CRLF). */
   onCommand(line: string, session: Session): void;
 }
@@ -144,7 +146,14 @@ async function startScripted(script: Script): Promise<ScriptedHost> {
     };
     sessions.push(session);
     raw.on('data', onData);
-    raw.write(script.greeting);
+    if (script.implicitTls) {
+      // The greeting once the handshake is done, as servers on 465 write it (Node's server fails the
+      // handshake with EPROTO, no alert, when written to before).
+      session.startTls(script.implicitTls);
+      stream.once('secure', () => session.write(script.greeting));
+    } else {
+      raw.write(script.greeting);
+    }
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, ip, resolve));
@@ -153,7 +162,12 @@ async function startScripted(script: Script): Promise<ScriptedHost> {
 
 async function probe(
   host: ScriptedHost,
-  options: { reconnectDelayMs?: number; hostBudgetMs?: number; reconnect?: ProbeCallOptions['reconnect'] } = {},
+  options: {
+    reconnectDelayMs?: number;
+    hostBudgetMs?: number;
+    reconnect?: ProbeCallOptions['reconnect'];
+    tlsMode?: 'starttls' | 'implicit';
+  } = {},
 ): Promise<HostProbe> {
   const prober = new SmtpHostProber({
     bounds: options.hostBudgetMs === undefined ? BOUNDS : { ...BOUNDS, hostBudgetMs: options.hostBudgetMs },
@@ -161,7 +175,7 @@ async function probe(
     extraCaPem: [ca.certPem],
     ...(options.reconnectDelayMs === undefined ? {} : { reconnectDelayMs: options.reconnectDelayMs }),
   });
-  const target = { ip: host.ip, port: host.port, tlsMode: 'starttls', exchange: EXCHANGE } as const;
+  const target = { ip: host.ip, port: host.port, tlsMode: options.tlsMode ?? 'starttls', exchange: EXCHANGE } as const;
   return prober.probe(target, undefined, options.reconnect ? { reconnect: options.reconnect } : {});
 }
 
@@ -682,6 +696,30 @@ describe('TLS: what an opportunistic sender gets', () => {
       subjectAltNames: [`DNS:${EXCHANGE}`],
     });
     expect(result.tls).not.toHaveProperty('keyExchange');
+  });
+
+  it('implicit TLS (465) with a client certificate required under TLS 1.3: refused where the greeting is read, a failed handshake', async () => {
+    // The same refusal as above where no STARTTLS comes first: the client's Finished ends its handshake and
+    // alert 116 arrives instead of the 220. Before, the host read greeting failed, tls ok, certificate valid.
+    const host = await startScripted({
+      ...postfixLike(),
+      implicitTls: { minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true, ca: [ca.certPem] },
+    });
+    const result = await probe(host, { tlsMode: 'implicit' });
+    expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed', banner: null, ehlo: null });
+    expect(result.tls).toMatchObject({
+      version: null,
+      certValid: false,
+      error: 'tlsv13_alert_certificate_required',
+      subject: `CN=${EXCHANGE}`,
+    });
+  });
+
+  it('implicit TLS: a server that greets over TLS is read as usual, one EHLO inside TLS', async () => {
+    const host = await startScripted({ ...postfixLike(), implicitTls: {} });
+    const result = await probe(host, { tlsMode: 'implicit' });
+    expect(result).toMatchObject({ starttls: 'ok', error: null, banner: { code: 220 }, ehlo: { code: 250 } });
+    expect(result.tls).toMatchObject({ certValid: true, hostnameMatch: true });
   });
 
   it('a server that hangs up right after the handshake, before any reply over TLS: STARTTLS failed, closed_after_tls', async () => {

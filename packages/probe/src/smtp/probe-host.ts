@@ -257,7 +257,7 @@ export class SmtpHostProber implements HostProber {
       greetingFrom = this.#now();
     }
 
-    const greeted = await this.#greeting(conn, draft, greetingFrom);
+    const greeted = await this.#greeting(conn, draft, greetingFrom, target.tlsMode === 'implicit');
     if (greeted.status === 'stop') return greeted;
 
     const ehlo = await this.#ehlo(conn, draft);
@@ -278,12 +278,14 @@ export class SmtpHostProber implements HostProber {
   /**
    * RFC 5321 3.1 and 4.3.1: the server speaks first. Nothing is sent before the
    * whole greeting (a multi-line 220- included) has arrived: Postfix postscreen
-   * and similar drop clients that talk early ("pregreet").
+   * and similar drop clients that talk early ("pregreet"). Under implicit TLS the greeting is the first
+   * reply over the new session, where a server that wants a client certificate refuses it (TLS 1.3).
    */
-  async #greeting(conn: SmtpConnection, draft: Draft, connectedAt: number): Promise<Step> {
+  async #greeting(conn: SmtpConnection, draft: Draft, connectedAt: number, overTls: boolean): Promise<Step> {
     const read = await conn.readReply(this.#bounds.greetingTimeoutMs);
     if (read.status !== 'reply') {
-      draft.error = this.#readFailure(read, 'greeting', 'closed_before_greeting');
+      if (overTls) this.#sessionRefusedAfterHandshake(read, draft, 'greeting', 'closed_before_greeting');
+      else draft.error = this.#readFailure(read, 'greeting', 'closed_before_greeting');
       return STOP;
     }
     draft.timings.banner = this.#now() - connectedAt;
@@ -433,7 +435,7 @@ export class SmtpHostProber implements HostProber {
   async #ehloOverTls(conn: SmtpConnection, draft: Draft): Promise<Step> {
     const ehlo = await this.#command(conn, `EHLO ${this.#bounds.heloName}`);
     if (ehlo.status !== 'reply') {
-      this.#sessionRefusedAfterHandshake(ehlo, draft);
+      this.#sessionRefusedAfterHandshake(ehlo, draft, 'ehlo', 'closed_after_tls');
       return STOP;
     }
     const accepted = replyClass(ehlo.code) === 'positive';
@@ -455,9 +457,15 @@ export class SmtpHostProber implements HostProber {
    * the session only then, with alert 116, where TLS 1.2 refused the handshake itself. Either way no sender
    * gets an encrypted session here: with an alert it is a failed handshake, written as one (the certificate
    * it sent described, judged by nothing); a hang-up or a reset keeps its reason, and STARTTLS failed too.
+   * The first reply is EHLO's after STARTTLS, the greeting under implicit TLS (RFC 8314 3.3).
    */
-  #sessionRefusedAfterHandshake(read: Exclude<CommandResult, SmtpReply>, draft: Draft): void {
-    draft.error = this.#readFailure(read, 'ehlo', 'closed_after_tls');
+  #sessionRefusedAfterHandshake(
+    read: Exclude<CommandResult, SmtpReply>,
+    draft: Draft,
+    phase: 'greeting' | 'ehlo',
+    closedReason: string,
+  ): void {
+    draft.error = this.#readFailure(read, phase, closedReason);
     if (read.status !== 'closed' && read.status !== 'socket_error') return;
     draft.starttls = 'failed';
     const alert = read.status === 'socket_error' ? classifyError(read.error, 'tls') : null;
