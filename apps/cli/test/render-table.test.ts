@@ -133,6 +133,52 @@ describe('check table', () => {
     expect(lines.at(-1)).toBe('  Submission: submissions mail.t.test:465 (implicit TLS)');
   });
 
+  it('host rows wider than the terminal: each host on a line of its own, what the probe found labelled below, wrapped', () => {
+    const v6 = '2001:db8:4860:4864:20:0:0:1a';
+    const wide = result({
+      mx: {
+        source: 'mx',
+        dns: 'NOERROR',
+        records: [
+          { exchange: 'alt1.aspmx.l.mail-provider.example', priority: 5, addresses: [v6], problems: [] },
+          { exchange: 'mx.t.test', priority: 10, addresses: [], problems: ['no_address'] },
+        ],
+        dnssec: null,
+      },
+      hosts: [
+        host({
+          exchange: 'alt1.aspmx.l.mail-provider.example',
+          priority: 5,
+          ip: v6,
+          starttls: 'ok',
+          tls: sampleTls({ notAfter: new Date(Date.now() + 40.5 * 86_400_000).toISOString() }),
+        }),
+      ],
+    });
+    const columns = renderResultTable(wide, plain, { width: 200 }).split('\n');
+    expect(columns.some((l) => /^\s+PRI\s+EXCHANGE\s+ADDRESS\s+CONNECT/.test(l))).toBe(true);
+    expect(columns.some((l) => l.length > 80)).toBe(true);
+
+    const stacked = renderResultTable(wide, plain, { width: 80 }).split('\n');
+    for (const line of stacked.slice(1)) expect(line.length).toBeLessThanOrEqual(80);
+    expect(stacked.some((l) => l.includes('PRI'))).toBe(false);
+    const at = stacked.findIndex((l) => l === `  5   alt1.aspmx.l.mail-provider.example  ${v6}`);
+    expect(at).toBeGreaterThan(0);
+    // The facts under it, in the order of the columns, none lost to the wrap.
+    const facts = stacked
+      .slice(
+        at + 1,
+        stacked.findIndex((l) => l.startsWith('  10 ')),
+      )
+      .map((l) => l.trim())
+      .join(' ');
+    expect(facts).toMatch(/^connect ok · banner 220 · STARTTLS ok · TLSv1\.2 cert ok name ok 40d left · \d+ ms$/);
+    // A dangling MX keeps its line, its problem where the address goes, and nothing under it.
+    expect(stacked.find((l) => l.startsWith('  10 '))).toBe('  10  mx.t.test  no_address');
+    // Without a width (a pipe, a test) the columns stay, whatever their width.
+    expect(renderResultTable(wide, plain)).toContain('PRI');
+  });
+
   it('none advertised says so in one line', () => {
     expect(renderResultTable(result({ submission: [] }), plain)).toContain('Submission: none advertised');
   });

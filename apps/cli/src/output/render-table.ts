@@ -57,7 +57,10 @@ function verdictWords(result: CheckResult): string {
   return VERDICT_WORDS[result.verdict];
 }
 
-/** How the table is laid out: `width`, the terminal's columns, wraps the note lines under the hosts to it. */
+/**
+ * How the table is laid out: `width`, the terminal's columns, wraps the note lines under the hosts to it,
+ * and stacks each host row on two lines when the columns would not fit.
+ */
 export interface TableLayout {
   width?: number;
 }
@@ -123,7 +126,7 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   for (const host of result.hosts) {
     if (host.service !== undefined) rows.push(hostRow(host, host.service, host.exchange, showPort, colors));
   }
-  if (rows.length > 1) lines.push(...formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`)));
+  if (rows.length > 1) lines.push(...hostLines(rows, showPort, colors, layout.width));
   // What follows is notes, a sentence or a paragraph each: wrapped to the terminal, the host rows above are not.
   const notesFrom = lines.length;
   lines.push(...repeatedOriginLines(result.mx.records, colors));
@@ -356,6 +359,39 @@ function tlsText(host: HostResult, colors: Colors): string {
   }
   const suffix = host.error ? ` ${colors.red(host.error)}` : '';
   return parts.join(' ') + suffix;
+}
+
+/**
+ * The host rows: in columns under a header when they fit the terminal; else each host on a line of its own
+ * (priority, exchange, address, port) with what the probe found on the next, labelled and wrapped, since a
+ * terminal wrapping a 110-column row (an IPv6 address, a long exchange, a certificate's days left) scatters
+ * its cells across the next line's columns.
+ */
+function hostLines(rows: string[][], showPort: boolean, colors: Colors, width: number | undefined): string[] {
+  const columns = formatColumns(rows).map((row, i) => (i === 0 ? colors.dim(`  ${row}`) : `  ${row}`));
+  if (width === undefined || columns.every((line) => visibleLength(line) <= width)) return columns;
+  const firstWidth = Math.max(...rows.slice(1).map((row) => visibleLength(row[0] ?? '')));
+  const lines: string[] = [];
+  for (const row of rows.slice(1)) {
+    const [first = '', exchange = '', address = '', ...rest] = row;
+    const port = showPort ? rest.shift() : undefined;
+    const [connect = '', banner = '', starttls = '', tls = '', ms = ''] = rest;
+    lines.push(
+      `  ${first}${' '.repeat(firstWidth - visibleLength(first))}  ${exchange}  ${address}${port ? `  ${colors.dim('port')} ${port}` : ''}`,
+    );
+    // A row with no probe (a dangling MX) has its problem where the address goes and nothing more.
+    if (connect === '') continue;
+    const indent = 4 + firstWidth;
+    const facts = [
+      `${colors.dim('connect')} ${connect}`,
+      ...(banner ? [`${colors.dim('banner')} ${banner}`] : []),
+      `${colors.dim('STARTTLS')} ${starttls}`,
+      ...(tls ? [tls] : []),
+      `${ms} ms`,
+    ];
+    lines.push(wrapLine(`${' '.repeat(indent)}${facts.join(colors.dim(' · '))}`, width, indent + 2));
+  }
+  return lines;
 }
 
 function formatColumns(rows: string[][]): string[] {
