@@ -11,6 +11,7 @@ import { watchCommand } from './commands/watch-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { workerCommand } from './commands/worker-command.js';
+import { envSourcedFlags, nameEnvSources } from './options/env-sources.js';
 import { UsageError } from './options/usage-error.js';
 
 const EXIT_OK = 0;
@@ -22,12 +23,18 @@ function packageVersion(): string {
   return pkg.version;
 }
 
+/** Filled before a command's action runs: which of its flags the environment set (for usage errors). */
+let envSourced = new Map<string, string>();
+
 export function buildProgram(): Command {
   const program = new Command('mxv')
     .description("Live SMTP/MX verification: does this domain's mail infrastructure work?")
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      envSourced = envSourcedFlags(action);
+    });
   program.addCommand(checkCommand());
   program.addCommand(demoCommand());
   program.addCommand(doctorCommand());
@@ -58,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`mxv: ${error.message}\n`);
+      process.stderr.write(`mxv: ${nameEnvSources(error.message, envSourced)}\n`);
       return EXIT_USAGE;
     }
     process.stderr.write(`mxv: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -228,6 +228,21 @@ describe('mxv check usage', () => {
     expect(run.stderr).toContain(message);
   });
 
+  it('a bad value from an environment variable: the message names the variable beside the flag', async () => {
+    const concurrency = await runCli(['check', 'a.test'], { env: { MXV_CONCURRENCY: 'abc' } });
+    expect(concurrency.code).toBe(2);
+    expect(concurrency.stderr).toBe(
+      'mxv: --concurrency (from MXV_CONCURRENCY) must be a whole number from 1 to 10000, got "abc"\n',
+    );
+    const proxy = await runCli(['check', 'a.test'], { env: { MXV_PROXY: 'http://user:hunter2@127.0.0.1:3128' } });
+    expect(proxy.stderr).toContain('--proxy (from MXV_PROXY): http proxies are not supported');
+    expect(proxy.stderr).not.toContain('hunter2');
+    // Typed on the command line, the flag alone, as before; a message naming the variable already is left as it is.
+    expect((await runCli(['check', '--concurrency', 'abc', 'a.test'])).stderr).toContain('mxv: --concurrency must be');
+    const families = await runCli(['check', 'a.test'], { env: { MXV_IP_FAMILIES: '5' } });
+    expect(families.stderr).toContain('mxv: --ip-families / MXV_IP_FAMILIES: "5" is not 4 or 6');
+  });
+
   it('proxy credentials appear neither in a usage error nor in --help', async () => {
     const bad = await runCli(['check', '--proxy', 'https://user:hunter2@127.0.0.1:3128', 'a.test']);
     expect(bad.code).toBe(2);

@@ -136,5 +136,8 @@ describe('mxv doctor --json against a simulated world', () => {
   it('bad usage exits 2', async () => {
     expect((await doctor(['--dnsbl', 'not a zone'])).code).toBe(2);
     expect((await doctor(['--canary', 'a:b:c:99999'])).code).toBe(2);
+    const notAnAddress = await doctor(['--egress-ip', 'notip']);
+    expect(notAnAddress.code).toBe(2);
+    expect(notAnAddress.stderr).toBe('mxv: --egress-ip: "notip" is not an IPv4 or IPv6 address\n');
   });
 });

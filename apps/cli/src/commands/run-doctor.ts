@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   checkDnsblZone,
   DirectDialer,
@@ -44,6 +45,8 @@ export async function runDoctor(flags: DoctorFlags): Promise<void> {
     if (zone.status === 'invalid') throw new UsageError(`--dnsbl: ${zone.reason}`);
     return zone.zone;
   });
+  if (flags.egressIp !== undefined && isIP(flags.egressIp) === 0)
+    throw new UsageError(`--egress-ip: "${flags.egressIp}" is not an IPv4 or IPv6 address`);
   let canary = null;
   if (flags.canary !== undefined) {
     const parsed = parseCanary(flags.canary);
