@@ -90,6 +90,11 @@ describe('lookup page', () => {
     const bad = await api.app.inject(`/lookup?q=${encodeURIComponent('not a domain')}`);
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('is not a domain name (bad_character)');
+    const url = await api.app.inject(`/lookup?q=${encodeURIComponent('https://www.recent.test/contact')}`);
+    expect(url.statusCode).toBe(400);
+    expect(url.body).toContain(
+      'is not a domain name (bad_character): it is a web address; give the domain that receives the mail (its host is www.recent.test).',
+    );
     expect((await api.app.inject('/d/Recent.Test')).headers['location']).toBe('/d/recent.test');
     const invalid = await api.app.inject('/d/bad..test');
     expect(invalid.statusCode).toBe(400);

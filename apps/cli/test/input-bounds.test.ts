@@ -68,6 +68,27 @@ describe('readDomainInputs: lines split over raw bytes, each bounded', () => {
     expect(await collect([], [`${exact}\r\n#${'c'.repeat(40)}\n`])).toEqual([line(exact)]);
   });
 
+  it('UTF-16 lists (Windows PowerShell 5.1 writes UTF-16LE with a BOM) are read as text, split anywhere', async () => {
+    const text = '\ufeffa.test\r\n# note\r\nbücher.test\r\nc.test';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const expected = [line('a.test'), line('bücher.test'), line('c.test')];
+    // One byte at a time: the BOM, a character's two bytes and a CR LF may each fall across chunks.
+    expect(
+      await collect(
+        [],
+        [...le].map((b) => Buffer.from([b])),
+      ),
+    ).toEqual(expected);
+    expect(await collect([], [be.subarray(0, 3), be.subarray(3)])).toEqual(expected);
+    // Without a BOM, told by the zero bytes beside ASCII.
+    expect(await collect([], [Buffer.from('a.test\nb.test\n', 'utf16le')])).toEqual([line('a.test'), line('b.test')]);
+    // UTF-8 with its BOM, and lists shorter than the sniff, as before.
+    expect(await collect([], [Buffer.from('\ufeffa.test\n', 'utf8')])).toEqual([line('a.test')]);
+    expect(await collect([], ['a.t'])).toEqual([line('a.t')]);
+    expect(await collect([], ['x\n'])).toEqual([line('x')]);
+  });
+
   it('bounds arguments the same way', async () => {
     expect(await collect(['a.test', 'y'.repeat(17), ''], null)).toEqual([
       line('a.test'),

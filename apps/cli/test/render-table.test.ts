@@ -179,6 +179,27 @@ describe('check table', () => {
     expect(renderResultTable(wide, plain)).toContain('PRI');
   });
 
+  it('a web address given: the headline says so and names its host, which mxv does not take for the domain', () => {
+    const invalid = (input: string) =>
+      renderResultTable(
+        checkResultSchema.parse({
+          ...result({}),
+          input,
+          domain: input,
+          verdict: 'invalid',
+          error: 'bad_character',
+          hosts: [],
+          checks: { mxExists: false, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        }),
+        plain,
+      );
+    expect(invalid('https://WWW.Bücher.example/kontakt')).toContain(
+      'invalid  not a domain name (bad_character): a web address; give the domain that receives the mail (its host is www.xn--bcher-kva.example)',
+    );
+    expect(invalid('http://192.0.2.1/')).toContain('(bad_character): a web address; give the domain that receives the mail  ');
+    expect(invalid('exa mple.test')).toContain('not a domain name (bad_character)  ');
+  });
+
   it('none advertised says so in one line', () => {
     expect(renderResultTable(result({ submission: [] }), plain)).toContain('Submission: none advertised');
   });

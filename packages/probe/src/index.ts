@@ -39,6 +39,7 @@ export { followCnameChain, type CnameChain } from './dns/follow-cname-chain.js';
 export { isIpLiteralName } from './dns/ip-literal-name.js';
 export {
   normalizeDomain,
+  webAddressHost,
   INVALID_DOMAIN_REASONS,
   MAX_DISPLAY_CHARS,
   type NormalizedDomain,

@@ -39,6 +39,15 @@ export const MAX_DISPLAY_CHARS = 256;
 
 /** RFC 5321 4.1.2 (Domain = sub-domain *("." sub-domain), Let-dig / Ldh-str) and RFC 1123 2.1. */
 const LDH_LABEL = /^[a-z0-9-]+$/;
+/**
+ * An ASCII character no domain name holds, in a name that also holds non-ASCII ones. Those go through the
+ * WHATWG URL host parser (domainToASCII), which drops tab, CR and LF, decodes %XX and stops at "/", "?", "#"
+ * and "\\": "bücher.example/path" would be checked as bücher.example and "bücher.example<TAB>2024" as
+ * xn--bcher-kva.example2024, where the same input in ASCII is bad_character. Postfix refuses them all.
+ */
+const NON_LDH_ASCII = /[\x00-\x2c\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/;
+/** Invisible direction marks a copy from right-to-left text leaves at a name's ends (LRM, RLM, ALM). */
+const EDGE_MARKS = /^[\s\u200e\u200f\u061c]+|[\s\u200e\u200f\u061c]+$/g;
 
 /**
  * What people paste, reduced to the A-label form the engine works with.
@@ -48,14 +57,17 @@ const LDH_LABEL = /^[a-z0-9-]+$/;
  * one given would mislead; ":" and "/" are not LDH, so they come out as
  * `bad_character`. E-mail addresses are unpacked, because the mail domain is
  * unambiguous: the part after the last "@" (RFC 5321 4.1.2, the local part may
- * itself contain a quoted "@").
+ * itself contain a quoted "@"), also from a mailbox as mail programs copy it ("Jane <jane@example.com>",
+ * RFC 5322 3.4) and from a mailto: link with its ?subject=.
  */
 export function normalizeDomain(input: string): NormalizedDomain {
-  let text = input.trim();
-  text = text.replace(/^mailto:/i, '');
+  let text = input.replace(EDGE_MARKS, '');
+  const angle = /<([^<>]*)>$/.exec(text);
+  if (angle?.[1] !== undefined && angle[1].includes('@')) text = angle[1].trim();
+  if (/^mailto:/i.test(text)) text = text.slice('mailto:'.length).split('?')[0] ?? '';
   const at = text.lastIndexOf('@');
   if (at >= 0) text = text.slice(at + 1);
-  text = text.trim();
+  text = text.replace(EDGE_MARKS, '');
   const display = text.toLowerCase().slice(0, MAX_DISPLAY_CHARS);
   const invalid = (reason: InvalidDomainReason, domain: string = display): NormalizedDomain => ({
     status: 'invalid',
@@ -83,6 +95,7 @@ export function normalizeDomain(input: string): NormalizedDomain {
   // numeric hosts into dotted quads, which must be caught below as ip_address.
   if (/[^\x00-\x7f]/.test(text)) {
     if (text.length > MAX_UNICODE_INPUT_CHARS) return invalid('too_long');
+    if (NON_LDH_ASCII.test(text)) return invalid('bad_character');
     ascii = domainToASCII(text);
     if (ascii === '') return invalid('idna_error');
     // Mapping can produce a trailing dot from a full-width one (U+3002 maps to ".").
@@ -118,4 +131,22 @@ function validateAscii(
     return invalid('idna_error', domain);
   }
   return { status: 'valid', domain, input };
+}
+
+/**
+ * For an input that is a web address ("https://www.example.com/contact"), the domain its host names ('' when
+ * the host is no domain name, an address say); null for any other input. normalizeDomain refuses such input
+ * (bad_character) rather than take the host for the mail domain; this lets the refusal say what it was.
+ */
+export function webAddressHost(input: string): string | null {
+  const text = input.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return null;
+  let host: string;
+  try {
+    host = new URL(text).hostname;
+  } catch {
+    return '';
+  }
+  const named = normalizeDomain(host);
+  return named.status === 'valid' ? named.domain : '';
 }

@@ -14,6 +14,11 @@ describe('normalizeDomain: accepted input', () => {
     ['"odd@local"@example.com', 'example.com'],
     ['mailto:someone@example.com', 'example.com'],
     ['MAILTO:Someone@Example.Com', 'example.com'],
+    ['mailto:someone@example.com?subject=hello%20there', 'example.com'],
+    ['Jane Doe <jane@Example.com>', 'example.com'],
+    ['"Doe, Jane" <jane@bücher.de>', 'xn--bcher-kva.de'],
+    ['\u200fexample.com\u200e', 'example.com'], // direction marks a copy from right-to-left text leaves at the ends
+    ['\ufeffexample.com', 'example.com'],
     ['bücher.de', 'xn--bcher-kva.de'],
     ['BÜCHER.de', 'xn--bcher-kva.de'],
     ['faß.de', 'xn--fa-hia.de'], // UTS #46 nontransitional: ß is kept
@@ -82,6 +87,20 @@ describe('normalizeDomain: rejected input', () => {
     ['xn--a.example', 'idna_error'],
     ['\u200d.example', 'idna_error'], // a lone ZERO WIDTH JOINER (CONTEXTJ)
     ['ex\u00a0ample.com', 'idna_error'], // NBSP inside: not a host character
+    // ASCII beside non-ASCII: the URL host parser would drop, decode or stop at these and check another name.
+    ['bücher.example/path', 'bad_character'],
+    ['bücher.example?x=1', 'bad_character'],
+    ['bücher.example#top', 'bad_character'],
+    ['bücher.example\\x', 'bad_character'],
+    ['evil.test/ü', 'bad_character'],
+    ['bücher.example\t2024', 'bad_character'],
+    ['example.test\rbücher.example', 'bad_character'],
+    ['example.test\nbücher.example', 'bad_character'],
+    ['Ü.EXAMPLE%41', 'bad_character'],
+    ['bü cher.example', 'bad_character'],
+    ['bücher.example:25', 'bad_character'],
+    ['https://bücher.example/', 'bad_character'],
+    ['<example.com>', 'bad_character'],
   ] as const)('%j → %s', (input, reason) => {
     const result = normalizeDomain(input);
     expect(result).toMatchObject({ status: 'invalid', reason, input });
@@ -106,7 +125,7 @@ describe('normalizeDomain: rejected input', () => {
       status: 'invalid',
       input,
       domain: 'a\\027]52;c;zxzpba==\\007b\\194\\15531mx.test',
-      reason: 'idna_error',
+      reason: 'bad_character',
     });
     expect(normalizeDomain('user@\u202eelpmaxe.test').domain).toBe('\\226\\128\\174elpmaxe.test');
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readHistory } from '@mxv/fleet';
+import { webAddressHost } from '@mxv/probe';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pageCsp } from '../page/render-layout.js';
 import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
@@ -38,9 +39,7 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
       const parsed = parseDomain(q);
       if (parsed.status === 'valid') return reply.redirect(`/d/${encodeURIComponent(parsed.domain)}`, 303);
       const recent = await recentDomains(services);
-      return sendPage(reply, 400, (nonce) =>
-        renderHome({ nonce, recent, query: q, error: `“${q.slice(0, 200)}” is not a domain name (${parsed.reason}).` }),
-      );
+      return sendPage(reply, 400, (nonce) => renderHome({ nonce, recent, query: q, error: lookupError(q, parsed.reason) }));
     },
   );
 
@@ -115,4 +114,12 @@ export function sendPage(reply: FastifyReply, status: number, render: (nonce: st
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(render(nonce));
+}
+
+/** Why the search box's input was refused; a web address says so and names its host (the page escapes the text). */
+function lookupError(query: string, reason: string): string {
+  const refused = `“${query.slice(0, 200)}” is not a domain name (${reason})`;
+  const host = webAddressHost(query);
+  if (host === null) return `${refused}.`;
+  return `${refused}: it is a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}.`;
 }

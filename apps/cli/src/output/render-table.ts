@@ -23,6 +23,7 @@ import {
   weakCertSignatures,
   unmatchedNamesWords,
 } from '@mxv/schema/values';
+import { webAddressHost } from '@mxv/probe';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -42,6 +43,16 @@ const VERDICT_WORDS: Record<CheckResult['verdict'], string> = {
   bad_banner: 'connected, but no host greeted with 220',
   ok: 'mail hosts answer',
 };
+
+/**
+ * An input refused for being a web address says so, with its host: mxv does not take the host of a URL for
+ * the domain (it is often www., not where the mail goes), and "bad_character" alone leaves the person guessing.
+ */
+function webAddressHint(result: CheckResult): string {
+  const host = result.verdict === 'invalid' ? webAddressHost(result.input) : null;
+  if (host === null) return '';
+  return `: a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}`;
+}
 
 /** The verdict in words; a failed lookup is told apart from an answer of "no address", since senders retry the former. */
 function verdictWords(result: CheckResult): string {
@@ -71,7 +82,7 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   const soft = result.verdict === 'null_mx';
   const paint = good ? colors.green : soft ? colors.yellow : colors.red;
   const lines: string[] = [];
-  const why = result.error ? ` (${result.error})` : '';
+  const why = (result.error ? ` (${result.error})` : '') + webAddressHint(result);
   lines.push(
     `${colors.bold(result.domain || terminalSafeJson(result.input))}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
