@@ -40,6 +40,8 @@ const cases: Array<{ name: string; before: ComparableResult; after: ComparableRe
     changes: [
       { path: 'verdict', from: 'ok', to: 'unreachable' },
       { path: `${KEY}.connect`, from: 'ok', to: 'refused' },
+      // The greeting went with it: one change of the part as a whole, not a silence (CONTRACT: a field that changed).
+      { path: `${KEY}.banner`, from: { code: 220 }, to: null },
     ],
   },
   {
@@ -73,10 +75,42 @@ const cases: Array<{ name: string; before: ComparableResult; after: ComparableRe
     changes: [{ path: 'mx.records[mx.a.test].addresses', from: ['192.0.2.1', '192.0.2.2'], to: ['192.0.2.1', '192.0.2.3'] }],
   },
   {
-    name: 'STARTTLS appears: one change for starttls, the TLS fields were absent before',
+    name: 'STARTTLS appears: starttls, and TLS as a whole from null (its fields are not listed one by one)',
     before: base,
     after: withTls({}),
-    changes: [{ path: `${KEY}.starttls`, from: 'not_offered', to: 'ok' }],
+    changes: [
+      { path: `${KEY}.starttls`, from: 'not_offered', to: 'ok' },
+      {
+        path: `${KEY}.tls`,
+        from: null,
+        to: {
+          version: 'TLSv1.3',
+          fingerprintSha256: 'AA:BB',
+          certValid: true,
+          hostnameMatch: true,
+          notAfter: '2027-01-01T00:00:00.000Z',
+        },
+      },
+    ],
+  },
+  {
+    name: 'TLS goes away: the certificate a watcher follows is said to be gone',
+    before: withTls({}),
+    after: { ...base, hosts: [{ ...host0, starttls: 'failed', tls: null, error: 'tls_handshake_failed' }] },
+    changes: [
+      { path: `${KEY}.starttls`, from: 'ok', to: 'failed' },
+      {
+        path: `${KEY}.tls`,
+        from: {
+          version: 'TLSv1.3',
+          fingerprintSha256: 'AA:BB',
+          certValid: true,
+          hostnameMatch: true,
+          notAfter: '2027-01-01T00:00:00.000Z',
+        },
+        to: null,
+      },
+    ],
   },
   {
     name: 'certificate renewed: fingerprint and notAfter',

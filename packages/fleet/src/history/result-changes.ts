@@ -61,6 +61,14 @@ export const HOST_FIELDS: readonly string[] = [
   'ptr.fcrdns',
 ];
 
+/**
+ * The host parts that are null when the probe got nothing (no greeting, no TLS). When one went to or from
+ * null, that is one change of the part as a whole (`hosts[…].tls` from null to its version, validity, name
+ * match, expiry and fingerprint), not a silence: a field under it changed. Other null parts (dane, ptr are
+ * null when their check did not run) are not compared, like absent ones: turning a check off is no change.
+ */
+const HOST_WHOLE_PARTS: ReadonlySet<string> = new Set(['banner', 'tls']);
+
 /** Lists inside a host compared entry by entry: `hosts[…].dnsbl[zone]` is the status of that zone. */
 export const HOST_KEYED_LISTS: ReadonlyArray<{ path: string; key: string; value: string }> = [
   { path: 'dnsbl', key: 'zone', value: 'status' },
@@ -95,7 +103,7 @@ export function resultChanges(before: ComparableResult, after: ComparableResult)
       changes.push({ path: `hosts[${key}]`, from: null, to: hostSummary(host) });
       continue;
     }
-    compareFields(changes, `hosts[${key}].`, previous, host, HOST_FIELDS);
+    compareHostFields(changes, `hosts[${key}].`, previous, host);
     for (const list of HOST_KEYED_LISTS) compareKeyedList(changes, `hosts[${key}].${list.path}`, previous, host, list);
   }
   for (const [key, host] of hostsBefore) {
@@ -107,6 +115,34 @@ export function resultChanges(before: ComparableResult, after: ComparableResult)
 /** The key of a host in a path: `mx1.example.com 192.0.2.1:25` (CONTRACT). */
 export function hostKey(host: { exchange: string; ip: string; port: number }): string {
   return `${host.exchange} ${host.ip}:${host.port}`;
+}
+
+function compareHostFields(changes: FieldChange[], prefix: string, before: unknown, after: unknown): void {
+  const wholeDone = new Set<string>();
+  for (const field of HOST_FIELDS) {
+    const part = field.split('.')[0] ?? field;
+    if (HOST_WHOLE_PARTS.has(part) && field !== part) {
+      const from = valueAt(before, part);
+      const to = valueAt(after, part);
+      if (from !== undefined && to !== undefined && (from === null) !== (to === null)) {
+        if (!wholeDone.has(part))
+          changes.push({ path: `${prefix}${part}`, from: partSummary(before, part), to: partSummary(after, part) });
+        wholeDone.add(part);
+        continue;
+      }
+    }
+    compareFields(changes, prefix, before, after, [field]);
+  }
+}
+
+/** A whole part as a change record gives it: null, or the compared fields under it. */
+function partSummary(host: unknown, part: string): ChangeValue {
+  if (valueAt(host, part) === null) return null;
+  const summary: Record<string, ChangeValue> = {};
+  for (const field of HOST_FIELDS) {
+    if (field.startsWith(`${part}.`)) summary[field.slice(part.length + 1)] = valueAt(host, field) ?? null;
+  }
+  return summary;
 }
 
 function compareFields(changes: FieldChange[], prefix: string, before: unknown, after: unknown, fields: readonly string[]): void {
