@@ -51,6 +51,46 @@ describe('GET /v1/domains/{domain}', () => {
     expect(errorOf(junk.body).code).toBe('not_found');
   });
 
+  it('conditional GET: a weak ETag and Last-Modified from checkedAt; 304 without a body until a newer check is stored', async () => {
+    const first = isoAgo(60_000);
+    await api.store.write(sampleResult('poll.test', first));
+    const res = await api.app.inject('/v1/domains/poll.test');
+    expect(res.statusCode).toBe(200);
+    const etag = String(res.headers['etag']);
+    expect(etag).toMatch(/^W\/"[0-9a-z]+"$/);
+    expect(res.headers['last-modified']).toBe(new Date(first).toUTCString());
+    // The body's ageSeconds moves on; the tag names the check, so it stays.
+    const same = await api.app.inject({ url: '/v1/domains/poll.test', headers: { 'if-none-match': etag } });
+    expect(same.statusCode).toBe(304);
+    expect(same.body).toBe('');
+    expect(same.headers['etag']).toBe(etag);
+    expect(same.headers['cache-control']).toBe('no-cache');
+    expect(
+      (await api.app.inject({ url: '/v1/domains/poll.test', headers: { 'if-none-match': `"x", ${etag.slice(2)}` } })).statusCode,
+    ).toBe(304);
+    const since = { 'if-modified-since': String(res.headers['last-modified']) };
+    expect((await api.app.inject({ url: '/v1/domains/poll.test', headers: since })).statusCode).toBe(304);
+    // If-None-Match decides when both are sent (RFC 9110 13.2.2).
+    expect(
+      (await api.app.inject({ url: '/v1/domains/poll.test', headers: { ...since, 'if-none-match': '"other"' } })).statusCode,
+    ).toBe(200);
+
+    await api.store.write(sampleResult('poll.test', isoAgo(1_000)));
+    const conditional = { url: '/v1/domains/poll.test', headers: { 'if-none-match': etag, ...since } };
+    // The short read cache (resultCacheMs) may serve the old check a moment longer.
+    await waitFor('the newer check', async () => (await api.app.inject(conditional)).statusCode === 200);
+    const newer = await api.app.inject(conditional);
+    expect(newer.headers['etag']).not.toBe(etag);
+    expect(checkResultSchema.parse(json(newer.body)).domain).toBe('poll.test');
+    // A POST answers in full whatever it is sent.
+    const post = await api.app.inject({
+      method: 'POST',
+      url: '/v1/domains/poll.test/refresh?maxAge=3600',
+      headers: { 'if-none-match': String(newer.headers['etag']) },
+    });
+    expect(post.statusCode).toBe(200);
+  });
+
   it('normalizes Unicode to the A-label', async () => {
     await api.store.write(sampleResult('xn--bcher-kva.test', isoAgo(1_000)));
     const res = await api.app.inject(`/v1/domains/${encodeURIComponent('Bücher.test')}`);
@@ -361,6 +401,8 @@ describe('operations', () => {
       for (const [method, operation] of Object.entries(operations)) {
         expect(Object.keys(operation.responses).length, `${method} ${path}`).toBeGreaterThan(0);
         for (const [status, response] of Object.entries(operation.responses)) {
+          // A 304 has no content (RFC 9110 15.4.5).
+          if (status === '304') continue;
           expect(response.content, `${method} ${path} ${status}`).toBeDefined();
         }
       }

@@ -30,14 +30,41 @@ interface EventsRoute {
   Querystring: { after?: string };
 }
 
-/** A domain's stored result with its age (RFC 9111 5.1), never served from a shared cache unchecked; 404 without one. */
-function sendStoredResult(reply: FastifyReply, domain: string, answer: ResultAnswer): FastifyReply {
+/**
+ * A domain's stored result with its age (RFC 9111 5.1), never served from a shared cache unchecked; 404 without
+ * one. The result is named by when it was checked: a weak ETag (the body differs only in ageSeconds) and
+ * Last-Modified, so a lookup site polling a domain gets 304 and no body until a newer check is stored
+ * (RFC 9110 13.1.2, 13.1.3), given `conditional` (GET; a POST answers in full).
+ */
+function sendStoredResult(
+  reply: FastifyReply,
+  domain: string,
+  answer: ResultAnswer,
+  conditional: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined } | null,
+): FastifyReply {
   if (answer.status === 'not_found') throw new ApiError('not_found', { message: `No result for ${domain} yet` });
-  return reply
-    .header('age', String(answer.ageSeconds))
-    .header('cache-control', 'no-cache')
-    .type('application/json; charset=utf-8')
-    .send(answer.body);
+  reply.header('age', String(answer.ageSeconds)).header('cache-control', 'no-cache');
+  if (Number.isFinite(answer.checkedAtMs)) {
+    const etag = `W/"${answer.checkedAtMs.toString(36)}"`;
+    reply.header('etag', etag).header('last-modified', new Date(answer.checkedAtMs).toUTCString());
+    if (conditional !== null && notModified(conditional, etag, answer.checkedAtMs)) return reply.code(304).send();
+  }
+  return reply.type('application/json; charset=utf-8').send(answer.body);
+}
+
+/** RFC 9110 13.2.2: If-None-Match (weak comparison) decides when present; else If-Modified-Since, to the second. */
+function notModified(
+  conditional: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined },
+  etag: string,
+  checkedAtMs: number,
+): boolean {
+  if (conditional.ifNoneMatch !== undefined) {
+    const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+    return conditional.ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
+  }
+  if (conditional.ifModifiedSince === undefined) return false;
+  const since = Date.parse(conditional.ifModifiedSince);
+  return Number.isFinite(since) && Math.floor(checkedAtMs / 1000) * 1000 <= since;
 }
 
 export async function domainRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
@@ -55,6 +82,10 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
         querystring: routeSchema(domainQuerySchema),
         response: {
           200: { description: 'the stored result (schema 1) plus ageSeconds', ...routeSchema(storedResultSchema) },
+          304: {
+            description: 'not modified: If-None-Match names the ETag, or If-Modified-Since is not older than the check',
+            type: 'null',
+          },
           ...errorResponses(400, 404, 429, 503),
         },
       },
@@ -63,7 +94,10 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       const domain = domainOrThrow(request.params.domain);
       // GET is safe (RFC 9110 9.2.1): a link, a prefetch or another site's <img> must not make the fleet connect anywhere.
       if (request.query.refresh === true) throw new ApiError('refresh_needs_post');
-      return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now()));
+      return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now()), {
+        ifNoneMatch: request.headers['if-none-match'],
+        ifModifiedSince: request.headers['if-modified-since'],
+      });
     },
   );
 
@@ -95,7 +129,7 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       if (outcome.status === 'refused') throw outcome.error;
       if (outcome.status === 'queued') return reply.code(202).send(outcome.queued);
       // The refresh has just looked at Redis: answer from it too, not from the cache.
-      return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now(), { bypassCache: true }));
+      return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now(), { bypassCache: true }), null);
     },
   );
 

@@ -2,7 +2,8 @@ import type { ResultStore } from '@mxv/fleet';
 import type { CachedResult, ResultCache } from './result-cache.js';
 
 /** The answer of GET /v1/domains/{domain}: the stored result's bytes with ageSeconds added, or none. */
-export type ResultAnswer = { status: 'found'; body: Buffer; ageSeconds: number } | { status: 'not_found' };
+/** `checkedAtMs` is NaN for a stored result whose checkedAt does not parse. */
+export type ResultAnswer = { status: 'found'; body: Buffer; ageSeconds: number; checkedAtMs: number } | { status: 'not_found' };
 
 /**
  * The API's hot read: the stored result as ResultStore holds it (the store
@@ -24,7 +25,7 @@ export class ResultAnswers {
     const stored = (options.bypassCache !== true && this.#cache.get(domain, now)) || (await this.#read(domain, now));
     if (stored.bytes === null) return { status: 'not_found' };
     const ageSeconds = Number.isFinite(stored.checkedAtMs) ? Math.max(0, Math.floor((now - stored.checkedAtMs) / 1000)) : 0;
-    return { status: 'found', body: answerBody(stored, stored.bytes, ageSeconds), ageSeconds };
+    return { status: 'found', body: answerBody(stored, stored.bytes, ageSeconds), ageSeconds, checkedAtMs: stored.checkedAtMs };
   }
 
   /** A newer result is known to exist (an event said so): the next read must not be the cached one. */
