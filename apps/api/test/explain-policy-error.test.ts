@@ -8,7 +8,7 @@ describe('explainPolicyError', () => {
 
   it('has its own words for the fetch errors that are not a status code', () => {
     expect(explainPolicyError('fetch_http_malformed')).toBe("The policy host's answer is not valid HTTP/1.1.");
-    expect(explainPolicyError('fetch_content_encoding')).toMatch(/only gzip is decoded/);
+    expect(explainPolicyError('fetch_content_encoding')).toMatch(/only gzip and deflate are decoded/);
     expect(explainPolicyError('fetch_failed')).not.toBeNull();
   });
 

@@ -1,12 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFleetLogger,
   createFleetWorker,
+  createVerifyQueue,
   fleetKeys,
   requestCheck,
   ResultStore,
@@ -27,10 +29,34 @@ import { startTestRedis, TOKEN, waitFor, type TestRedis } from './support.js';
 // the page's: typed here with just what they use. Not `/// <reference lib="dom" />`: a lib reference is
 // never file-local, it puts the DOM into every file of the program (packages/testkit/src/test-ca.ts
 // then no longer compiles).
+interface PageElement {
+  dataset: Record<string, string | undefined>;
+  tagName: string;
+  id: string;
+  isConnected: boolean;
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { left: number; right: number };
+}
 declare const document: {
-  querySelector(selectors: string): { dataset: Record<string, string | undefined> } | null;
+  querySelector(selectors: string): PageElement | null;
+  querySelectorAll(selectors: string): ArrayLike<PageElement>;
   documentElement: { scrollWidth: number; clientWidth: number };
+  activeElement: PageElement | null;
 };
+declare function getComputedStyle(element: PageElement, pseudoElement: string): { content: string };
+declare function requestAnimationFrame(callback: () => void): number;
+/** axe-core, once AXE_SOURCE has run in the page. */
+declare const axe: {
+  run(
+    context: unknown,
+    options: { runOnly: { type: 'tag'; values: string[] } },
+  ): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }>;
+};
+
+/** axe-core's browser build, put into each page by evaluate: the page's CSP would refuse a script tag. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** The audit's rules: WCAG 2.0 and 2.1, levels A and AA. */
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../../artifacts/', import.meta.url));
@@ -101,6 +127,25 @@ beforeAll(async () => {
   );
 });
 
+/** Has the worker check `domain` once, unless a result is stored already. */
+async function ensureChecked(domain: string): Promise<void> {
+  const store = new ResultStore(redis, keys);
+  if ((await store.get(domain)).status === 'found') return;
+  const queue = createVerifyQueue(redis, keys);
+  await requestCheck({ queue, redis, keys, store }, domain, { maxAgeMs: 0 });
+  await waitFor(`a result for ${domain}`, async () => (await store.get(domain)).status === 'found', 15_000);
+  await queue.close();
+}
+
+/** What axe-core finds on the page as it is now, one line per rule with the elements it faults. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (values) => {
+    const { violations } = await axe.run(document, { runOnly: { type: 'tag', values } });
+    return violations.map((v) => `${v.id}: ${v.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  }, WCAG_21_AA);
+}
+
 afterAll(async () => {
   await context?.close();
   await api?.close();
@@ -113,7 +158,6 @@ afterAll(async () => {
 describe('lookup page in Chromium', () => {
   it('search, MX table, "check again" updates live when the worker stores the new result', async () => {
     const store = new ResultStore(redis, keys);
-    const { createVerifyQueue } = await import('@mxv/fleet');
     const queue = createVerifyQueue(redis, keys);
     await requestCheck({ queue, redis, keys, store }, 'ok.test', { maxAgeMs: 0 });
     await waitFor('the first result', async () => (await store.get('ok.test')).status === 'found', 15_000);
@@ -165,6 +209,103 @@ describe('lookup page in Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.close();
   });
+
+  it('"check again" by keyboard: the busy button keeps the focus, a second press queues nothing, then the heading takes it and the status region, never replaced, says "Updated"', async () => {
+    await ensureChecked('ok.test');
+    const page = await context.newPage();
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(request.url());
+    });
+    await page.goto(`${api.url}/d/ok.test`);
+    const before = await page.locator('main').getAttribute('data-checked-at');
+    const region = await page.locator('#live-status').elementHandle();
+    expect(await page.locator('main #live-status').count()).toBe(0);
+    await page.focus('form[data-refresh] button');
+    await page.keyboard.press('Enter');
+    // Two frames on: a disabled button would have lost the focus to the body by then. The new result may
+    // already be in (the heading has the focus); before it, the button keeps it, marked busy.
+    const busy = await page.evaluate(
+      () =>
+        new Promise<{ focused: string; ariaDisabled: string | null; disabled: string | null }>((resolve) =>
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() => {
+              const button = document.querySelector('form[data-refresh] button');
+              resolve({
+                focused: document.activeElement?.tagName ?? 'none',
+                ariaDisabled: button?.getAttribute('aria-disabled') ?? null,
+                disabled: button?.getAttribute('disabled') ?? null,
+              });
+            }),
+          ),
+        ),
+    );
+    expect(['BUTTON', 'H1']).toContain(busy.focused);
+    if (busy.focused === 'BUTTON') expect(busy.ariaDisabled).toBe('true');
+    expect(busy.disabled).toBeNull();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      (old) => {
+        const main = document.querySelector('main');
+        return main !== null && main.dataset['checkedAt'] !== old;
+      },
+      before,
+      { timeout: 20_000 },
+    );
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('tabindex'))).toBe('-1');
+    // The same element throughout: a region put in and filled in one step is not announced.
+    expect(await region?.evaluate((el: PageElement) => el.isConnected && el.id === 'live-status')).toBe(true);
+    await expect
+      .poll(() => region?.evaluate((el: PageElement & { textContent: string }) => el.textContent))
+      .toBe('Updated just now.');
+    expect(posts.filter((url) => url.endsWith('/d/ok.test/refresh'))).toHaveLength(1);
+    await page.close();
+  });
+
+  it('at 320 px every cell of the MX and Mail security tables is on screen, under its column name', async () => {
+    await ensureChecked('dangling-mx.test');
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 320, height: 800 });
+    await page.goto(`${api.url}/d/dangling-mx.test`);
+    const cells = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#mx-table td, #security-table td')).map((td) => {
+        const box = td.getBoundingClientRect();
+        return {
+          onScreen: box.left >= 0 && box.right <= document.documentElement.clientWidth,
+          label: getComputedStyle(td, '::before').content,
+        };
+      }),
+    );
+    expect(cells.length).toBeGreaterThan(4);
+    expect(cells.filter((cell) => !cell.onScreen)).toEqual([]);
+    expect(cells.slice(0, 4).map((cell) => cell.label)).toEqual(['"Priority"', '"Exchange"', '"Addresses"', '"Problems"']);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'lookup-page-320.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('axe-core finds no WCAG 2.1 A or AA violation: domain pages at 320 and 1280 px in both schemes, the home and bad-lookup pages', async () => {
+    const domains = ['ok.test', 'spf-anyone.test', 'dangling-mx.test', 'expired-cert.test', 'policies-broken.test'];
+    await Promise.all(domains.map(ensureChecked));
+    const paths = [...domains.map((domain) => `/d/${domain}`), '/', `/lookup?q=${encodeURIComponent('not a domain')}`];
+    const page = await context.newPage();
+    const found: string[] = [];
+    for (const width of [320, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        for (const path of paths) {
+          await page.goto(`${api.url}${path}`);
+          found.push(...(await axeViolations(page)).map((violation) => `${width} px ${colorScheme} ${path}: ${violation}`));
+        }
+      }
+    }
+    expect(found).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('the queue dashboard opens with the token (Basic prompt) and loads nothing from elsewhere', async () => {
     const adminProfile = mkdtempSync(join(tmpdir(), 'mxv-chromium-admin-'));

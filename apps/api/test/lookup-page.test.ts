@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HostResult, MxProblem } from '@mxv/schema';
+import { NO_SECURITY, type HostResult, type MxProblem } from '@mxv/schema';
 import { queuedCount, sampleResult, startTestRedis, testApi, type TestApi, type TestRedis } from './support.js';
 
 let server: TestRedis;
@@ -210,7 +210,7 @@ describe('lookup page', () => {
     );
     const body = (await api.app.inject('/d/dane.test')).body.replace(/\s+/g, ' ');
     expect(body).not.toContain('Certificate problems');
-    expect(body).toContain('<div class="note info"><strong>Certificates vouched for by DANE.</strong>');
+    expect(body).toMatch(/<div class="note info">\s*<h3>Certificates vouched for by DANE<\/h3>/);
     // Said without the fix (a CA certificate is not needed for DANE senders), with the MTA-STS check not run.
     expect(body).toContain('mx.dane.test: the certificate is self-signed (<code>DEPTH_ZERO_SELF_SIGNED_CERT</code>).');
     expect(body).not.toContain("Let's Encrypt");
@@ -220,7 +220,7 @@ describe('lookup page', () => {
     );
     expect(body).toContain('<span class="tag ok">by DANE</span>');
     const enforced = (await api.app.inject('/d/dane-sts.test')).body;
-    expect(enforced).toContain('<div class="note warn"><strong>Certificates vouched for by DANE.</strong>');
+    expect(enforced).toMatch(/<div class="note warn">\s*<h3>Certificates vouched for by DANE<\/h3>/);
     expect(enforced).toContain('senders that use MTA-STS without DANE will not deliver');
     // Without DANE, an enforced MTA-STS policy is what makes the certificate a reason not to deliver.
     await api.store.write(
@@ -230,7 +230,7 @@ describe('lookup page', () => {
       }),
     );
     const stsOnly = (await api.app.inject('/d/sts-only.test')).body.replace(/\s+/g, ' ');
-    expect(stsOnly).toContain('<div class="note warn"><strong>Certificate problems.</strong>');
+    expect(stsOnly).toMatch(/<div class="note warn">\s*<h3>Certificate problems<\/h3>/);
     expect(stsOnly).toContain(
       // The apostrophe comes escaped, as every interpolated text does.
       'deliver anyway; but this domain&#39;s MTA-STS policy is in enforce mode, so senders that apply it will not deliver to these hosts.',
@@ -507,7 +507,7 @@ describe('lookup page', () => {
     await api.store.write(sampleResult(domain, new Date().toISOString(), { hosts: [base, v6] }));
     const body = (await api.app.inject(`/d/${domain}`)).body;
     expect(body).toContain('IPv6 not probed');
-    expect(body).toMatch(/Addresses not probed\.<\/strong>\s*2001:db8::25: this checker probes over\s+IPv4 only/);
+    expect(body).toMatch(/Addresses not probed<\/h3>\s*2001:db8::25: this checker probes over\s+IPv4 only/);
     expect(body).not.toContain('not public, not tried');
     expect(body).not.toContain('private, loopback or reserved range');
   });
@@ -715,5 +715,189 @@ describe('lookup page', () => {
       expect(page.body).toContain(`data-events="/v1/domains/odd-queued.test/events?after=${encodeURIComponent(shown)}"`);
       expect(page.body).not.toContain('<script>"');
     }
+  });
+});
+
+/** WCAG's contrast ratio of two #rrggbb colours (1.4.3, 1.4.11). */
+function contrast(a: string, b: string): number {
+  const luminance = (hex: string): number => {
+    const [r = 0, g = 0, bl = 0] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return ((light ?? 0) + 0.05) / ((dark ?? 0) + 0.05);
+}
+
+describe('lookup page accessibility', () => {
+  it('the MX and Mail security tables stack on a phone, each cell under its column name; every scroll box is a named, focusable region', async () => {
+    const result = sampleResult('narrow.test', new Date().toISOString(), {
+      security: { ...NO_SECURITY, spf: { status: 'valid', record: 'v=spf1 mx -all', error: null, lookups: 1 } },
+      submission: [{ service: 'submission', target: 'mail.narrow.test', port: 587, priority: 0, weight: 1 }],
+    });
+    await api.store.write(result);
+    const body = (await api.app.inject('/d/narrow.test')).body;
+    for (const label of ['MX records', 'Mail security', 'Submission services']) {
+      expect(body).toContain(`<div class="scroll" tabindex="0" role="region" aria-label="${label}"><table`);
+    }
+    expect(body.split('class="scroll"')).toHaveLength(4);
+    expect(body).toMatch(/<table id="mx-table">\s*<thead>\s*<tr>\s*<th scope="col">Priority<\/th>/);
+    const narrow = /@media \(max-width:560px\)\{\n#mx-table,#security-table,[\s\S]*?\n\}/.exec(body)?.[0] ?? '';
+    expect(narrow).toContain('#mx-table tr,#security-table tr,#mx-table td,#security-table td{display:block}');
+    for (const [index, column] of ['Priority', 'Exchange', 'Addresses', 'Problems'].entries()) {
+      expect(narrow).toContain(`#mx-table td:nth-child(${index + 1})::before{content:"${column}"}`);
+    }
+    expect(narrow).toContain('#security-table td:nth-child(3)::before{content:"Details"}');
+    // Host names wrap there rather than run off the screen.
+    expect(narrow).toContain('#mx-table td.mono,#security-table td.mono{white-space:normal}');
+  });
+
+  it('the live region is the layout’s, outside <main>, so it outlives the swap; the heading can take the focus', async () => {
+    const shown = new Date(Date.now() - 5_000).toISOString();
+    await api.store.write(sampleResult('live.test', shown));
+    const page = (await api.app.inject(`/d/live.test?queued=${encodeURIComponent(shown)}`)).body;
+    const live = page.indexOf('<p class="live" id="live-status" role="status">A new check is queued.');
+    expect(live).toBeGreaterThan(0);
+    expect(live).toBeLessThan(page.indexOf('<main'));
+    expect(page.split('id="live-status"')).toHaveLength(2);
+    expect(page).toContain('<h1 tabindex="-1">live.test</h1>');
+    const part = (await api.app.inject('/d/live.test?part=main')).body;
+    expect(part).toMatch(/^<main/);
+    expect(part).not.toContain('live-status');
+    const missing = (await api.app.inject('/d/never-checked.test')).body;
+    expect(missing).toContain('<h1 tabindex="-1">never-checked.test</h1>');
+    expect(missing.indexOf('id="live-status"')).toBeLessThan(missing.indexOf('<main'));
+    // A busy button stays focusable: aria-disabled, never disabled.
+    expect(page).toContain("button.setAttribute('aria-disabled', 'true')");
+    expect(page).not.toMatch(/\.disabled = /);
+  });
+
+  it('a status is never told by its colour alone: its severity in words beside the tag, and SPF’s "valid" says what it lets pass', async () => {
+    const domain = 'tones.test';
+    const base = sampleResult(domain, new Date().toISOString());
+    const host = base.hosts[0];
+    if (!host) throw new Error('sample has a host');
+    const spf = (otherSenders: 'pass' | 'neutral' | 'fail') => ({
+      status: 'valid' as const,
+      record: 'v=spf1 mx ?all',
+      error: null,
+      lookups: 1,
+      otherSenders,
+    });
+    await api.store.write({
+      ...base,
+      mx: {
+        ...base.mx,
+        dnssec: 'insecure',
+        records: [{ exchange: `mx.${domain}`, priority: 10, addresses: [], problems: ['no_address'] }],
+      },
+      security: {
+        ...NO_SECURITY,
+        dane: 'not_applicable',
+        mtaSts: { status: 'none', id: null, mode: null, mx: [], maxAge: null, error: null },
+        tlsRpt: { status: 'none', rua: [], error: null },
+        spf: spf('pass'),
+      },
+      hosts: [{ ...host, dane: { status: 'not_applicable', reason: 'mx_not_secure', tlsa: [] } }],
+    });
+    const body = (await api.app.inject(`/d/${domain}`)).body;
+    const row = (key: string): string => new RegExp(`<tr data-security="${key}"[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+    expect(row('spf')).toContain(
+      '<span class="tag bad">valid</span> <span class="aside">anyone passes</span><span class="visually-hidden"> (problem)</span>',
+    );
+    // "none" was amber here and grey there: now the amber one says so.
+    expect(row('mta-sts')).toContain('<span class="tag warn">none</span><span class="visually-hidden"> (warning)</span>');
+    expect(row('tls-rpt')).toContain('<span class="tag ">none</span>');
+    expect(row('tls-rpt')).not.toContain('visually-hidden');
+    expect(row('dane')).toContain('<span class="tag warn">not applicable</span><span class="visually-hidden"> (warning)</span>');
+    expect(row('dnssec')).not.toContain('visually-hidden');
+    expect(body).toMatch(
+      /<dt>DANE<\/dt>\s*<dd><span class="tag warn">not applicable<\/span><span class="visually-hidden"> \(warning\)<\/span>/,
+    );
+    expect(body).toContain('<span class="tag bad">none</span><span class="visually-hidden"> (problem)</span>');
+
+    await api.store.write({
+      ...base,
+      domain: 'neutral.test',
+      input: 'neutral.test',
+      security: { ...NO_SECURITY, spf: spf('neutral') },
+    });
+    const neutral = (await api.app.inject('/d/neutral.test')).body;
+    expect(neutral).toContain(
+      '<span class="tag warn">valid</span> <span class="aside">others neutral</span><span class="visually-hidden"> (warning)</span>',
+    );
+    await api.store.write({
+      ...base,
+      domain: 'strict.test',
+      input: 'strict.test',
+      security: { ...NO_SECURITY, spf: spf('fail') },
+    });
+    expect((await api.app.inject('/d/strict.test')).body).toMatch(/<span class="tag ok">valid<\/span><\/td>/);
+  });
+
+  it('the notes come under a heading of their own, each titled by a heading, before the first table', async () => {
+    await api.store.write(sampleResult('noted.test', new Date().toISOString(), { hosts: [hostileHost('noted.test')] }));
+    const body = (await api.app.inject('/d/noted.test')).body;
+    expect(body).toMatch(
+      /<section class="notes" id="notes">\s*<h2>Problems found<\/h2>\s*<div class="note warn">\s*<h3>No encryption<\/h3>/,
+    );
+    expect(body).toMatch(/<div class="note warn">\s*<h3>Certificate problems<\/h3>/);
+    expect(body.indexOf('<h2>Problems found</h2>')).toBeLessThan(body.indexOf('<h2>MX records</h2>'));
+    expect(body).not.toContain('<strong>');
+    // Notes that are only information are not called problems.
+    await api.store.write(
+      sampleResult('only-info.test', new Date().toISOString(), {
+        verdict: 'null_mx',
+        checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
+        hosts: [],
+      }),
+    );
+    const info = (await api.app.inject('/d/only-info.test')).body;
+    expect(info).toMatch(/<h2>Notes<\/h2>\s*<div class="note info">\s*<h3>Null MX: no mail on purpose<\/h3>/);
+  });
+
+  it('a refused lookup: the box is marked invalid and points at the reason, and the title starts with "Error: "', async () => {
+    const bad = await api.app.inject(`/lookup?q=${encodeURIComponent('not a domain')}`);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('<title>Error: not a domain name · mxv</title>');
+    expect(bad.body).toMatch(/<input[^>]*aria-invalid="true" aria-describedby="lookup-error"[^>]*autofocus/);
+    expect(bad.body).toContain('<p class="error" id="lookup-error" role="alert">“not a domain” is not a domain name');
+    // A plain visit: nothing invalid, and no focus taken from the top of the page.
+    const home = (await api.app.inject('/')).body;
+    expect(home).toContain('<title>mxv · mail check</title>');
+    expect(home).not.toContain('aria-invalid');
+    expect(home).not.toContain('autofocus');
+    // The error page of the other page routes has a title that says what went wrong.
+    const invalid = await api.app.inject('/d/bad..test');
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.body).toContain('<title>Error: Not a domain name · mxv</title>');
+  });
+
+  it('the check’s time is in the text, not only in a tooltip; recent verdicts are in words', async () => {
+    const at = '2026-03-04T05:06:07.890Z';
+    await api.store.write(sampleResult('dated.test', at, { verdict: 'bad_banner' }));
+    const body = (await api.app.inject('/d/dated.test')).body;
+    expect(body).toMatch(/<time datetime="2026-03-04T05:06:07\.890Z">\d+ days ago<\/time> \(2026-03-04 05:06 UTC\)/);
+    const home = (await api.app.inject('/')).body;
+    expect(home).toMatch(/<span class="tag bad" data-verdict="bad_banner"\s*>The mail hosts do not greet with 220<\/span/);
+    expect(home).not.toContain('>bad_banner<');
+  });
+
+  it('the stylesheet: a search box border of 3:1 in both schemes, borders forced colours can draw, words broken only where they must', async () => {
+    const css = /<style nonce="[^"]+">([\s\S]*?)<\/style>/.exec((await api.app.inject('/')).body)?.[1] ?? '';
+    expect(css).toContain('form.search input{flex:1;min-width:0;font:inherit;padding:9px 12px;border:1px solid var(--field)');
+    const [light, dark] = [...css.matchAll(/--field:(#[0-9a-f]{6})/g)].map((match) => match[1] ?? '');
+    expect(light && dark).toBeTruthy();
+    // Light: the white header and the grey page (the box's own background); dark: the same two.
+    for (const background of ['#ffffff', '#f6f7f9']) expect(contrast(light ?? '', background)).toBeGreaterThanOrEqual(3);
+    for (const background of ['#1b1e22', '#111316']) expect(contrast(dark ?? '', background)).toBeGreaterThanOrEqual(3);
+    expect(css).toMatch(/button,\.button\{[^}]*border:1px solid transparent/);
+    expect(css).toMatch(/\.tag\{[^}]*border:1px solid transparent/);
+    expect(css).not.toContain('break-all');
+    expect(css).toMatch(/h1\{[^}]*overflow-wrap:anywhere/);
+    expect(css).toMatch(/\.mono,code\{[^}]*overflow-wrap:anywhere/);
   });
 });

@@ -18,7 +18,7 @@ const WORDS: Record<string, string> = {
     "The policy host did not send the whole policy within mxv's limit (10 s by default). RFC 8461 3.3 asks it to answer within a minute, and some senders wait that long; most give up sooner.",
   fetch_http_malformed: "The policy host's answer is not valid HTTP/1.1.",
   fetch_content_encoding:
-    'The policy was sent compressed in a way mxv cannot read (only gzip is decoded), or the compressed data is broken. Serve it uncompressed.',
+    'The policy was sent compressed in a way mxv cannot read (only gzip and deflate are decoded, as the HTTP clients of senders decode them), or the compressed data is broken. Serve it uncompressed.',
   fetch_failed: 'Fetching the policy failed for a reason mxv does not classify.',
   fetch_redirect: 'The policy host answered with a redirect; senders must not follow it (RFC 8461 3.3). Serve the file itself.',
   fetch_content_type: 'The policy was not served as text/plain.',

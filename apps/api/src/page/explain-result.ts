@@ -1,4 +1,4 @@
-import type { CheckResult, HostResult, Verdict } from '@mxv/schema';
+import { verdictSchema, type CheckResult, type HostResult, type Verdict } from '@mxv/schema';
 import {
   certificateNamesText,
   describeCertificateError,
@@ -18,24 +18,32 @@ import { PAGE_NAMES_SHOWN } from './render-host-card.js';
 
 export type Tone = 'good' | 'warn' | 'bad';
 
+/** Each verdict in words; an `ok` result's words say whether its mail goes encrypted (verdictWords). */
+const VERDICT_WORDS: Record<Verdict, string> = {
+  ok: 'Mail can be delivered',
+  invalid: 'Not a domain name',
+  nxdomain: 'This domain does not exist',
+  dns_error: 'DNS did not answer the MX question',
+  null_mx: 'This domain accepts no mail (null MX)',
+  no_mail_host: 'No mail host: no MX and no address',
+  unresolvable: 'The mail hosts have no address',
+  unreachable: 'No mail host accepts connections',
+  bad_banner: 'The mail hosts do not greet with 220',
+};
+
 /** The verdict in words, and its tone: what the domain's owner reads first. */
 export function verdictWords(result: CheckResult): { words: string; tone: Tone } {
-  const words: Record<Verdict, string> = {
-    ok: result.checks.tlsSupported
-      ? 'Mail can be delivered, encrypted with STARTTLS'
-      : 'Mail can be delivered, but without encryption',
-    invalid: 'Not a domain name',
-    nxdomain: 'This domain does not exist',
-    dns_error: 'DNS did not answer the MX question',
-    null_mx: 'This domain accepts no mail (null MX)',
-    no_mail_host: 'No mail host: no MX and no address',
-    unresolvable: 'The mail hosts have no address',
-    unreachable: 'No mail host accepts connections',
-    bad_banner: 'The mail hosts do not greet with 220',
-  };
+  const encryption = result.checks.tlsSupported ? 'encrypted with STARTTLS' : 'but without encryption';
+  const words = result.verdict === 'ok' ? `${VERDICT_WORDS.ok}, ${encryption}` : VERDICT_WORDS[result.verdict];
   const tone: Tone =
     result.verdict === 'ok' ? (result.checks.tlsSupported ? 'good' : 'warn') : result.verdict === 'null_mx' ? 'warn' : 'bad';
-  return { words: words[result.verdict], tone };
+  return { words, tone };
+}
+
+/** A verdict as an event carries it (a string from the stream) in words; one this page does not know, as it came. */
+export function eventVerdictWords(verdict: string): string {
+  const known = verdictSchema.safeParse(verdict);
+  return known.success ? VERDICT_WORDS[known.data] : verdict;
 }
 
 export interface Note {

@@ -3,6 +3,11 @@
  * live update when the new result lands (SSE). Without JavaScript the same
  * button posts a form and the page says a check is queued; everything else is
  * server-rendered.
+ *
+ * The status line (#live-status) is the layout's, outside <main>: it stays in
+ * the page while <main> is swapped, so what it is told is announced. A busy
+ * button is aria-disabled, not disabled: a disabled button loses the focus
+ * (to the body), and a screen reader user then has to find their place again.
  */
 export const PAGE_SCRIPT = `
 (function () {
@@ -12,6 +17,14 @@ export const PAGE_SCRIPT = `
     var el = document.getElementById('live-status');
     if (el) el.textContent = text;
   }
+  function busy(button, on) {
+    if (!button) return;
+    if (on) button.setAttribute('aria-disabled', 'true');
+    else button.removeAttribute('aria-disabled');
+  }
+  function isBusy(button) {
+    return !!button && button.getAttribute('aria-disabled') === 'true';
+  }
   function swap() {
     return fetch(location.pathname + '?part=main', { headers: { accept: 'text/html' } })
       .then(function (r) { return r.text(); })
@@ -20,14 +33,21 @@ export const PAGE_SCRIPT = `
         template.innerHTML = text;
         var next = template.content.querySelector('main');
         var main = document.querySelector('main');
-        if (next && main) main.replaceWith(next);
+        if (!next || !main) return;
+        // The focus (the button, most often) goes with the old <main>: give it to the new heading rather than
+        // the body. Focus elsewhere (the search box) is left where it is.
+        var focused = document.activeElement;
+        var lost = !focused || focused === document.body || main.contains(focused);
+        main.replaceWith(next);
         bind();
+        var heading = next.querySelector('h1');
+        if (lost && heading) heading.focus();
       });
   }
   function follow(url) {
     if (live) live.close();
     var button = document.querySelector('form[data-refresh] button');
-    if (button) button.disabled = true;
+    busy(button, true);
     status('Checking now… this page updates by itself when the new result lands.');
     live = new EventSource(url);
     live.addEventListener('result', function () {
@@ -39,7 +59,7 @@ export const PAGE_SCRIPT = `
       live.close();
       live = null;
       status('No new result yet; the check is still queued. Reload in a while.');
-      if (button) button.disabled = false;
+      busy(button, false);
     });
   }
   function bind() {
@@ -51,18 +71,20 @@ export const PAGE_SCRIPT = `
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var button = form.querySelector('button');
-      if (button) button.disabled = true;
+      // A check is already on its way: a second press would only queue the same one.
+      if (isBusy(button)) return;
+      busy(button, true);
       status('Queuing a new check…');
       fetch(form.action, { method: 'POST', headers: { accept: 'application/json' } })
         .then(function (r) { return r.json(); })
         .then(function (body) {
           if (body.status === 'queued') return follow(body.events);
           status(body.message || (body.error && body.error.message) || 'Could not queue a check.');
-          if (button) button.disabled = false;
+          busy(button, false);
         })
         .catch(function () {
           status('Could not reach the server.');
-          if (button) button.disabled = false;
+          busy(button, false);
         });
     });
   }

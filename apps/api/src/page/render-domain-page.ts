@@ -1,12 +1,14 @@
 import type { ChangeRecord } from '@mxv/fleet';
 import type { CheckResult, Checks } from '@mxv/schema';
-import { explainResult, verdictWords } from './explain-result.js';
+import { explainResult, verdictWords, type Note } from './explain-result.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHistory } from './render-history.js';
 import { renderHostCard } from './render-host-card.js';
 import { renderSubmission } from './render-submission.js';
 import { renderLayout } from './render-layout.js';
 import { renderSecurity } from './render-security.js';
+import { MX_TABLE, scrollRegion, tableHead } from './table-layout.js';
+import { toneTag } from './tone-tag.js';
 
 const CHECK_LABELS: Array<[keyof Checks, string]> = [
   ['mxExists', 'MX exists'],
@@ -33,6 +35,7 @@ export function renderDomainPage(input: DomainPageInput): string {
     title: `${domain} · mail check · mxv`,
     nonce: input.nonce,
     query: domain,
+    status: queuedLine(input),
     body: renderDomainMain(input),
   });
 }
@@ -48,19 +51,19 @@ function refreshForm(domain: string, label: string): SafeHtml {
   </form>`;
 }
 
+/** What the layout's live region says first (it outlives <main>, which the script swaps). */
 function queuedLine(input: DomainPageInput): string {
   return input.queued ? 'A new check is queued. Reload this page in a few seconds to see it.' : '';
 }
 
 function missingBody(domain: string, input: DomainPageInput): SafeHtml {
   return html`<main data-domain="${domain}" data-events="${input.queued?.events ?? ''}">
-    <h1>${domain}</h1>
+    <h1 tabindex="-1">${domain}</h1>
     <p class="sub">No result for this domain yet.</p>
     <section class="card verdict" aria-label="verdict">
       <div>
         <p class="words">Not checked yet</p>
         <p class="why">Start a check: the mail route is followed live, and this page shows the result when it lands.</p>
-        <p class="live" id="live-status" role="status">${queuedLine(input)}</p>
       </div>
       ${refreshForm(domain, 'Check now')}
     </section>
@@ -77,17 +80,16 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
     data-checked-at="${result.checkedAt}"
     data-events="${input.queued?.events ?? ''}"
   >
-    <h1>${result.domain}</h1>
+    <h1 tabindex="-1">${result.domain}</h1>
     <p class="sub">
       ${result.input !== result.domain ? html`asked as <code>${result.input}</code> · ` : ''}checked
-      <time datetime="${result.checkedAt}" title="${result.checkedAt}">${ago(result.checkedAt, input.now)}</time> in
+      <time datetime="${result.checkedAt}">${ago(result.checkedAt, input.now)}</time> (${utcMinute(result.checkedAt)}) in
       ${Math.round(result.durationMs)} ms${result.attempts && result.attempts > 1 ? ` · ${result.attempts} attempts` : ''}
     </p>
     <section class="card verdict ${tone}" aria-label="verdict">
       <div>
         <p class="words" id="verdict" data-verdict="${result.verdict}">${words}</p>
         <p class="why">verdict <code>${result.verdict}</code>${result.error ? html` · <code>${result.error}</code>` : ''}</p>
-        <p class="live" id="live-status" role="status">${queuedLine(input)}</p>
       </div>
       ${refreshForm(result.domain, 'Check again')}
     </section>
@@ -100,8 +102,7 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
           </li>`,
       )}
     </ul>
-    ${notes.length > 0 ? html`<div class="notes">${notes.map((n) => html`<div class="note ${n.kind}"><strong>${n.title}.</strong> ${n.body}</div>`)}</div>` : ''}
-    ${mxSection(result)} ${renderSecurity(result)}
+    ${notesSection(notes)} ${mxSection(result)} ${renderSecurity(result)}
     ${
       mailHosts.length > 0
         ? html`<h2>Mail hosts</h2>
@@ -110,6 +111,25 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
     }
     ${renderSubmission(result, input.now)} ${renderHistory(input.history ?? [])}
   </main>`;
+}
+
+/**
+ * The notes under a heading of their own, each titled by a heading: they come before the first table, and
+ * a screen reader's list of headings would otherwise skip what matters most on the page.
+ */
+function notesSection(notes: readonly Note[]): SafeHtml | '' {
+  if (notes.length === 0) return '';
+  const heading = notes.some((note) => note.kind === 'warn') ? 'Problems found' : 'Notes';
+  return html`<section class="notes" id="notes">
+    <h2>${heading}</h2>
+    ${notes.map(
+      (n) =>
+        html`<div class="note ${n.kind}">
+          <h3>${n.title}</h3>
+          ${n.body}
+        </div>`,
+    )}
+  </section>`;
 }
 
 function mxSection(result: CheckResult): SafeHtml {
@@ -129,16 +149,10 @@ function mxSection(result: CheckResult): SafeHtml {
       <code>${result.mx.dns}</code
       >${result.mx.truncated ? ` · ${result.mx.totalRecords ?? '?'} records, the first ${result.mx.records.length} considered` : ''}
     </p>
-    <div class="scroll">
-      <table id="mx-table">
-        <thead>
-          <tr>
-            <th>Priority</th>
-            <th>Exchange</th>
-            <th>Addresses</th>
-            <th>Problems</th>
-          </tr>
-        </thead>
+    ${scrollRegion(
+      'MX records',
+      html`<table id="${MX_TABLE.id}">
+        ${tableHead(MX_TABLE)}
         <tbody>
           ${result.mx.records.map(
             (r) =>
@@ -148,7 +162,7 @@ function mxSection(result: CheckResult): SafeHtml {
                   ${r.exchange}${r.cnameTarget ? html`<br /><span class="legend">alias for ${r.cnameTarget}</span>` : ''}
                 </td>
                 <td class="mono">
-                  ${r.addresses.length > 0 ? r.addresses.map((a, i) => html`${i > 0 ? html`<br />` : ''}${a}`) : html`<span class="tag bad">none</span>`}
+                  ${r.addresses.length > 0 ? r.addresses.map((a, i) => html`${i > 0 ? html`<br />` : ''}${a}`) : toneTag('none', 'bad')}
                 </td>
                 <td>
                   ${r.problems.length > 0 ? r.problems.map((p) => html`<span class="tag warn">${p}</span>`) : html`<span class="legend">—</span>`}
@@ -156,8 +170,16 @@ function mxSection(result: CheckResult): SafeHtml {
               </tr>`,
           )}
         </tbody>
-      </table>
-    </div>`;
+      </table>`,
+    )}`;
+}
+
+/** The check's time itself, beside "how long ago" (a title tooltip reaches neither a keyboard nor a phone). */
+export function utcMinute(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const utc = new Date(ms).toISOString();
+  return `${utc.slice(0, 10)} ${utc.slice(11, 16)} UTC`;
 }
 
 export function ago(iso: string, now: number): string {

@@ -10,10 +10,19 @@ export interface LayoutInput {
   /** Value of the header search box. */
   query?: string;
   hero?: boolean;
+  /** What the live region says when the page loads (a check just queued); the script says the rest. */
+  status?: string;
+}
+
+/** Options of the lookup form: `errorId` names the element that says why the last input was refused. */
+export interface SearchFormOptions {
+  placeholder: string;
+  autofocus: boolean;
+  errorId?: string;
 }
 
 /** The lookup form: in the header of every page, and large on the home page. */
-export function renderSearchForm(query: string | undefined, options: { placeholder: string; autofocus: boolean }): SafeHtml {
+export function renderSearchForm(query: string | undefined, options: SearchFormOptions): SafeHtml {
   return html`<form class="search" method="get" action="/lookup" role="search">
     <input
       name="q"
@@ -26,12 +35,17 @@ export function renderSearchForm(query: string | undefined, options: { placehold
       spellcheck="false"
       required
       maxlength="1024"
+      ${options.errorId ? html`aria-invalid="true" aria-describedby="${options.errorId}"` : ''}
       ${options.autofocus ? raw('autofocus') : ''}
     />
     <button type="submit">Check</button>
   </form>`;
 }
 
+/**
+ * The whole page. The live region sits outside <main>: the script replaces <main> when a new result
+ * lands, and a region created and filled in one step is not announced (it must be in the page first).
+ */
 export function renderLayout(input: LayoutInput): string {
   const search = renderSearchForm(input.query, { placeholder: 'example.com or someone@example.com', autofocus: false });
   return html`<!doctype html>
@@ -53,7 +67,10 @@ export function renderLayout(input: LayoutInput): string {
             >${input.hero ? '' : search}
           </div>
         </header>
-        <div class="wrap">${input.body}</div>
+        <div class="wrap">
+          <p class="live" id="live-status" role="status">${input.status ?? ''}</p>
+          ${input.body}
+        </div>
         <footer>
           <div class="wrap">
             mxv checks a domain's mail route live: MX → address → port 25 → SMTP greeting → EHLO → STARTTLS. It never sends mail.

@@ -10,11 +10,20 @@ import {
 import { describeSpfOtherSenders } from '@mxv/schema/values';
 import { explainPolicyError } from './explain-policy-error.js';
 import { html, type SafeHtml } from './html.js';
+import { scrollRegion, SECURITY_TABLE, tableHead } from './table-layout.js';
+import { toneTag, type TagTone } from './tone-tag.js';
+
+/** A row's status: the tag's word, its tone, and short visible words where the word alone misleads (toneTag). */
+interface StatusTag {
+  text: string;
+  tone: TagTone;
+  aside?: string;
+}
 
 /** One row of the "Mail security" card: the mechanism, its state as a tag, and what it means in plain words. */
 interface SecurityRow {
   label: string;
-  tag: { text: string; tone: 'ok' | 'bad' | 'warn' | '' };
+  tag: StatusTag;
   words: SafeHtml;
 }
 
@@ -164,7 +173,7 @@ export function renderHostDane(dane: HostDane): SafeHtml {
     const data = record.data.length > 24 ? `${record.data.slice(0, 24)}…` : record.data;
     return html`<br /><span class="mono">${`${record.usage} ${record.selector} ${record.matchingType} ${data}`}</span>`;
   });
-  return html`<span class="tag ${tag.tone}">${tag.text}</span> ${hostDaneWords(dane)}${records}`;
+  return html`${toneTag(tag.text, tag.tone)} ${hostDaneWords(dane)}${records}`;
 }
 
 /** A host's DANE in words: why it failed, or, for a pass, what still wants fixing. */
@@ -191,23 +200,16 @@ export function renderSecurity(result: CheckResult): SafeHtml | '' {
   ].filter((row): row is SafeHtml => row !== null);
   if (rows.length === 0) return '';
   return html`<h2>Mail security</h2>
-    <div class="scroll">
-      <table id="security-table">
-        <thead>
-          <tr>
-            <th>Mechanism</th>
-            <th>Status</th>
-            <th>Details</th>
-          </tr>
-        </thead>
+    ${scrollRegion(
+      'Mail security',
+      html`<table id="${SECURITY_TABLE.id}">
+        ${tableHead(SECURITY_TABLE)}
         <tbody>
           ${rows}
         </tbody>
-      </table>
-    </div>`;
+      </table>`,
+    )}`;
 }
-
-type Tone = 'ok' | 'warn' | 'bad' | '';
 
 /** One line of a details cell; null (or empty) lines are left out. */
 type DetailLine = SafeHtml | string | null;
@@ -218,19 +220,12 @@ function stacked(lines: readonly DetailLine[]): SafeHtml {
   return html`${shown.map((line, index) => html`${index > 0 ? html`<br />` : ''}${line}`)}`;
 }
 
-function row(
-  mechanism: string,
-  key: string,
-  status: string,
-  tone: Tone,
-  details: readonly DetailLine[],
-  error: string | null,
-): SafeHtml {
+function row(mechanism: string, key: string, status: StatusTag, details: readonly DetailLine[], error: string | null): SafeHtml {
   const words = error === null ? null : explainPolicyError(error);
   const errorLine = error === null ? null : html`<code>${error}</code>${words === null ? '' : html` ${words}`}`;
-  return html`<tr data-security="${key}" data-status="${status}">
+  return html`<tr data-security="${key}" data-status="${status.text}">
     <td>${mechanism}</td>
-    <td><span class="tag ${tone}">${status}</span></td>
+    <td>${toneTag(status.text, status.tone, status.aside)}</td>
     <td>${stacked([...details, errorLine])}</td>
   </tr>`;
 }
@@ -242,23 +237,26 @@ function record(text: string | null): DetailLine {
 export function mtaStsRow(mtaSts: MtaSts | null): SafeHtml | null {
   if (mtaSts === null) return null;
   if (mtaSts.status === 'none')
-    return row('MTA-STS', 'mta-sts', 'none', 'warn', ['No _mta-sts TXT record: senders may deliver without verified TLS.'], null);
+    return row(
+      'MTA-STS',
+      'mta-sts',
+      { text: 'none', tone: 'warn' },
+      ['No _mta-sts TXT record: senders may deliver without verified TLS.'],
+      null,
+    );
   if (mtaSts.status === 'invalid') {
     return row(
       'MTA-STS',
       'mta-sts',
-      'invalid',
-      'bad',
+      { text: 'invalid', tone: 'bad' },
       [mtaSts.id ? html`policy id <code>${mtaSts.id}</code>` : null],
       mtaSts.error,
     );
   }
-  const tone: Tone = mtaSts.mode === 'enforce' ? 'ok' : 'warn';
   return row(
     'MTA-STS',
     'mta-sts',
-    `valid, ${mtaSts.mode ?? '?'}`,
-    tone,
+    { text: `valid, ${mtaSts.mode ?? '?'}`, tone: mtaSts.mode === 'enforce' ? 'ok' : 'warn' },
     [
       html`mx ${mtaSts.mx.map((m, i) => html`${i > 0 ? ', ' : ''}<code>${m}</code>`)} · max_age ${mtaSts.maxAge ?? '?'} s · id
         <code>${mtaSts.id ?? ''}</code>`,
@@ -270,13 +268,18 @@ export function mtaStsRow(mtaSts: MtaSts | null): SafeHtml | null {
 export function tlsRptRow(tlsRpt: TlsRpt | null): SafeHtml | null {
   if (tlsRpt === null) return null;
   if (tlsRpt.status === 'none')
-    return row('TLS-RPT', 'tls-rpt', 'none', '', ['No _smtp._tls record: nobody receives TLS failure reports.'], null);
-  if (tlsRpt.status === 'invalid') return row('TLS-RPT', 'tls-rpt', 'invalid', 'bad', [], tlsRpt.error);
+    return row(
+      'TLS-RPT',
+      'tls-rpt',
+      { text: 'none', tone: '' },
+      ['No _smtp._tls record: nobody receives TLS failure reports.'],
+      null,
+    );
+  if (tlsRpt.status === 'invalid') return row('TLS-RPT', 'tls-rpt', { text: 'invalid', tone: 'bad' }, [], tlsRpt.error);
   return row(
     'TLS-RPT',
     'tls-rpt',
-    'valid',
-    'ok',
+    { text: 'valid', tone: 'ok' },
     [html`reports to ${tlsRpt.rua.map((r, i) => html`${i > 0 ? ', ' : ''}<code>${r}</code>`)}`],
     null,
   );
@@ -288,33 +291,42 @@ export function spfRow(spf: Spf | null): SafeHtml | null {
     return row(
       'SPF',
       'spf',
-      'none',
-      'warn',
+      { text: 'none', tone: 'warn' },
       ['No v=spf1 record: receivers cannot tell which hosts may send for this domain.'],
       null,
     );
   const lookups = spf.lookups === null || spf.lookups === undefined ? null : `${spf.lookups} of 10 DNS lookups`;
   const others = spf.status === 'valid' && spf.otherSenders ? describeSpfOtherSenders(spf.otherSenders) : null;
-  return row('SPF', 'spf', spf.status, spfTone(spf), [record(spf.record), others?.words ?? null, lookups], spf.error);
+  return row('SPF', 'spf', spfStatus(spf), [record(spf.record), others?.words ?? null, lookups], spf.error);
 }
 
-/** A valid record that lets every host pass protects nothing (bad), one neutral about the hosts it does not list little (warn). */
-function spfTone(spf: Spf): Tone {
-  if (spf.status === 'temperror') return 'warn';
-  if (spf.status !== 'valid') return 'bad';
-  if (spf.otherSenders === 'pass') return 'bad';
-  return spf.otherSenders === 'neutral' ? 'warn' : 'ok';
+/**
+ * A valid record that lets every host pass protects nothing (bad), one neutral about the hosts it does not list
+ * little (warn): said beside "valid" in words too, which reads as good whatever its colour.
+ */
+function spfStatus(spf: Spf): StatusTag {
+  if (spf.status === 'temperror') return { text: spf.status, tone: 'warn' };
+  if (spf.status !== 'valid') return { text: spf.status, tone: 'bad' };
+  if (spf.otherSenders === 'pass') return { text: spf.status, tone: 'bad', aside: 'anyone passes' };
+  if (spf.otherSenders === 'neutral') return { text: spf.status, tone: 'warn', aside: 'others neutral' };
+  return { text: spf.status, tone: 'ok' };
 }
 
 export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
   if (dmarc === null) return null;
   if (dmarc.status === 'none')
-    return row('DMARC', 'dmarc', 'none', 'warn', ['No _dmarc record, here or at the organizational domain.'], null);
+    return row(
+      'DMARC',
+      'dmarc',
+      { text: 'none', tone: 'warn' },
+      ['No _dmarc record, here or at the organizational domain.'],
+      null,
+    );
   const where = dmarc.foundAt ? html`<span class="legend">found at ${dmarc.foundAt}</span>` : null;
   if (dmarc.status === 'invalid') {
     // RFC 7489 6.6.3 step 6: a record with a valid rua but no usable p is still applied, as p=none.
     const applied = dmarc.policy ? `receivers apply it as p=${dmarc.policy}` : null;
-    return row('DMARC', 'dmarc', 'invalid', 'bad', [record(dmarc.record), applied, where], dmarc.error);
+    return row('DMARC', 'dmarc', { text: 'invalid', tone: 'bad' }, [record(dmarc.record), applied, where], dmarc.error);
   }
   const extras = [
     dmarc.subdomainPolicy ? `sp=${dmarc.subdomainPolicy}` : null,
@@ -323,8 +335,7 @@ export function dmarcRow(dmarc: Dmarc | null): SafeHtml | null {
   return row(
     'DMARC',
     'dmarc',
-    `valid, p=${dmarc.policy ?? '?'}`,
-    dmarc.policy === 'none' ? 'warn' : 'ok',
+    { text: `valid, p=${dmarc.policy ?? '?'}`, tone: dmarc.policy === 'none' ? 'warn' : 'ok' },
     [record(dmarc.record), extras.length > 0 ? extras.join(' · ') : null, where, unauthorizedReports(dmarc)],
     null,
   );
@@ -348,7 +359,7 @@ function explainedRow(key: string, row: SecurityRow | null): SafeHtml | null {
   if (row === null) return null;
   return html`<tr data-security="${key}" data-status="${row.tag.text}">
     <td>${row.label}</td>
-    <td><span class="tag ${row.tag.tone}">${row.tag.text}</span></td>
+    <td>${toneTag(row.tag.text, row.tag.tone)}</td>
     <td>${row.words}</td>
   </tr>`;
 }

@@ -1,6 +1,7 @@
 import type { CheckResult } from '@mxv/schema';
 import { html, type SafeHtml } from './html.js';
 import { renderHostCard } from './render-host-card.js';
+import { scrollRegion } from './table-layout.js';
 
 /**
  * The "Submission" block: the RFC 6186 services the domain advertises (SRV
@@ -19,8 +20,9 @@ export function renderSubmission(result: CheckResult, now: number): SafeHtml | s
   const hosts = result.hosts.filter((host) => host.service !== undefined);
   return html`<h2>Submission</h2>
     <p class="sub">Where this domain’s users send mail from (RFC 6186 SRV); not part of the verdict.</p>
-    <div class="scroll">
-      <table id="submission">
+    ${scrollRegion(
+      'Submission services',
+      html`<table id="submission">
         <thead>
           <tr>
             <th>Service</th>
@@ -44,7 +46,7 @@ export function renderSubmission(result: CheckResult, now: number): SafeHtml | s
               </tr>`,
           )}
         </tbody>
-      </table>
-    </div>
+      </table>`,
+    )}
     ${hosts.length > 0 ? html`<div class="hosts">${hosts.map((h) => renderHostCard(h, now))}</div>` : ''}`;
 }

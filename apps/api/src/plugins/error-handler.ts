@@ -76,7 +76,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError
       .header('content-security-policy', pageCsp(nonce))
       .header('x-content-type-options', 'nosniff')
       .type('text/html; charset=utf-8')
-      .send(renderLayout({ title: 'mxv', nonce, body }));
+      .send(renderLayout({ title: `Error: ${pageHeading(error)} · mxv`, nonce, body }));
   }
   return sendApiError(request, reply, error);
 }
