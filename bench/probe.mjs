@@ -16,6 +16,7 @@
  *    value (default: none, then all), on the same world, and the throughput
  *    ratio of each run to the first. The world's TLD is DNSSEC-signed, so the
  *    DNSSEC and DANE checks do their real work (AD answers, TLSA per exchange).
+ * `--node-flag F` (repeatable) runs the CLI under that node option (e.g. --max-semi-space-size=32), to compare.
  * `--cpu-prof DIR` writes a V8 CPU profile of each `mxv check` run (the list once, and the five passes) into DIR
  * (node --cpu-prof; open it in Chrome DevTools), for finding where the time goes.
  * Everything runs on loopback (127.x) with the testkit resolver as --dns.
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '500' },
     checks: { type: 'string', multiple: true, default: ['none', 'all'] },
     'cpu-prof': { type: 'string' },
+    'node-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 const hostCount = Number(args.hosts);
@@ -159,6 +161,7 @@ async function timedCheck(file, checks, profileName, markLines) {
       ...(args['cpu-prof'] && profileName
         ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`, `--cpu-prof-name=${profileName}`]
         : []),
+      ...args['node-flag'],
       CLI,
       'check',
       '--json',
