@@ -155,6 +155,18 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
+/** Waits until the page has swapped in a result newer than `before` (its <main> data-checked-at), without a reload. */
+async function newResultSwappedIn(page: Page, before: string | null): Promise<void> {
+  await page.waitForFunction(
+    (old) => {
+      const main = document.querySelector('main');
+      return main !== null && main.dataset['checkedAt'] !== old;
+    },
+    before,
+    { timeout: 20_000 },
+  );
+}
+
 describe('lookup page in Chromium', () => {
   it('search, MX table, "check again" updates live when the worker stores the new result', async () => {
     const store = new ResultStore(redis, keys);
@@ -185,14 +197,7 @@ describe('lookup page in Chromium', () => {
     expect(before).toBeTruthy();
     await page.click('form[data-refresh] button');
     // The page swaps in the new result without a reload once the worker has written it.
-    await page.waitForFunction(
-      (old) => {
-        const main = document.querySelector('main');
-        return main !== null && main.dataset['checkedAt'] !== old;
-      },
-      before,
-      { timeout: 20_000 },
-    );
+    await newResultSwappedIn(page, before);
     const after = await page.locator('main').getAttribute('data-checked-at');
     expect(Date.parse(after ?? '')).toBeGreaterThan(Date.parse(before ?? ''));
     expect(page.url()).toBe(`${api.url}/d/ok.test`);
@@ -244,14 +249,7 @@ describe('lookup page in Chromium', () => {
     if (busy.focused === 'BUTTON') expect(busy.ariaDisabled).toBe('true');
     expect(busy.disabled).toBeNull();
     await page.keyboard.press('Enter');
-    await page.waitForFunction(
-      (old) => {
-        const main = document.querySelector('main');
-        return main !== null && main.dataset['checkedAt'] !== old;
-      },
-      before,
-      { timeout: 20_000 },
-    );
+    await newResultSwappedIn(page, before);
     await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('tabindex'))).toBe('-1');
     // The same element throughout: a region put in and filled in one step is not announced.
