@@ -70,6 +70,11 @@ describe('GET /v1/domains/{domain}', () => {
     ).toBe(304);
     const since = { 'if-modified-since': String(res.headers['last-modified']) };
     expect((await api.app.inject({ url: '/v1/domains/poll.test', headers: since })).statusCode).toBe(304);
+    // A value that is no HTTP-date is ignored, though Date.parse would read it (RFC 9110 13.1.3).
+    for (const notADate of ['2099', 'December 31, 2099 23:59'])
+      expect(
+        (await api.app.inject({ url: '/v1/domains/poll.test', headers: { 'if-modified-since': notADate } })).statusCode,
+      ).toBe(200);
     // If-None-Match decides when both are sent (RFC 9110 13.2.2).
     expect(
       (await api.app.inject({ url: '/v1/domains/poll.test', headers: { ...since, 'if-none-match': '"other"' } })).statusCode,

@@ -261,6 +261,21 @@ describe('lookup page in Chromium', () => {
     await page.close();
   });
 
+  it('"check again" whose live stream is refused (429: too many open): says so and frees the button', async () => {
+    await ensureChecked('ok.test');
+    const page = await context.newPage();
+    await page.route('**/events?**', (route) =>
+      route.fulfill({ status: 429, contentType: 'application/json', body: '{"error":{"code":"too_many_client_streams"}}' }),
+    );
+    await page.goto(`${api.url}/d/ok.test`);
+    await page.click('form[data-refresh] button');
+    await expect
+      .poll(() => page.locator('#live-status').innerText())
+      .toBe('Could not follow the check live; it is still queued. Reload in a while.');
+    expect(await page.locator('form[data-refresh] button').getAttribute('aria-disabled')).toBeNull();
+    await page.close();
+  });
+
   it('at 320 px every cell of the MX and Mail security tables is on screen, under its column name', async () => {
     await ensureChecked('dangling-mx.test');
     const page = await context.newPage();

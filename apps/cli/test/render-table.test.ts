@@ -175,6 +175,11 @@ describe('check table', () => {
     expect(facts).toMatch(/^connect ok · banner 220 · STARTTLS ok · TLSv1\.2 cert ok name ok 40d left · \d+ ms$/);
     // A dangling MX keeps its line, its problem where the address goes, and nothing under it.
     expect(stacked.find((l) => l.startsWith('  10 '))).toBe('  10  mx.t.test  no_address');
+    // Narrower still: the host's own line wraps too, the address under the exchange.
+    const narrow = renderResultTable(wide, plain, { width: 50 }).split('\n');
+    for (const line of narrow.slice(3)) expect(line.length).toBeLessThanOrEqual(50);
+    const exchangeAt = narrow.findIndex((l) => l === '  5   alt1.aspmx.l.mail-provider.example');
+    expect(narrow[exchangeAt + 1]).toBe(`      ${v6}`);
     // Without a width (a pipe, a test) the columns stay, whatever their width.
     expect(renderResultTable(wide, plain)).toContain('PRI');
   });

@@ -83,6 +83,8 @@ interface Script {
   greeting: string | Buffer;
   /** Implicit TLS (RFC 8314): the connection is wrapped in TLS with these options before anything is said. */
   implicitTls?: tls.TlsOptions;
+  /** Under implicitTls, what the server does once the handshake is done, instead of greeting. */
+  onSecure?: (session: Session) => void;
   /** One command line (without CRLF). */
   onCommand(line: string, session: Session): void;
 }
@@ -150,7 +152,7 @@ async function startScripted(script: Script): Promise<ScriptedHost> {
       // The greeting once the handshake is done, as servers on 465 write it (Node's server fails the
       // handshake with EPROTO, no alert, when written to before).
       session.startTls(script.implicitTls);
-      stream.once('secure', () => session.write(script.greeting));
+      stream.once('secure', () => (script.onSecure ? script.onSecure(session) : session.write(script.greeting)));
     } else {
       raw.write(script.greeting);
     }
@@ -713,6 +715,13 @@ describe('TLS: what an opportunistic sender gets', () => {
       error: 'tlsv13_alert_certificate_required',
       subject: `CN=${EXCHANGE}`,
     });
+  });
+
+  it('implicit TLS: a hang-up after the handshake without an alert (a TLS front whose mail server is down) keeps TLS as it was', async () => {
+    const host = await startScripted({ ...postfixLike(), implicitTls: {}, onSecure: (s) => s.end() });
+    const result = await probe(host, { tlsMode: 'implicit' });
+    expect(result).toMatchObject({ starttls: 'ok', error: 'closed_before_greeting', banner: null });
+    expect(result.tls).toMatchObject({ certValid: true, hostnameMatch: true });
   });
 
   it('implicit TLS: a server that greets over TLS is read as usual, one EHLO inside TLS', async () => {

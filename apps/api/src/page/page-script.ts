@@ -53,7 +53,21 @@ export const PAGE_SCRIPT = `
     live.addEventListener('result', function () {
       live.close();
       live = null;
-      swap().then(function () { status('Updated just now.'); });
+      swap().then(
+        function () { status('Updated just now.'); },
+        function () {
+          status('A new result is in, but it could not be loaded here: reload the page.');
+          busy(button, false);
+        }
+      );
+    });
+    // A refused stream (429 with too many open, 503 without Redis) closes for good: say so and free the
+    // button, which would otherwise stay busy and swallow every press. A dropped one reconnects by itself.
+    live.addEventListener('error', function () {
+      if (!live || live.readyState !== EventSource.CLOSED) return;
+      live = null;
+      status('Could not follow the check live; it is still queued. Reload in a while.');
+      busy(button, false);
     });
     live.addEventListener('timeout', function () {
       live.close();

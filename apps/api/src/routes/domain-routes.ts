@@ -52,6 +52,10 @@ function sendStoredResult(
   return reply.type('application/json; charset=utf-8').send(answer.body);
 }
 
+/** RFC 9110 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept too. */
+const HTTP_DATE =
+  /^(?:[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
 /** RFC 9110 13.2.2: If-None-Match (weak comparison) decides when present; else If-Modified-Since, to the second. */
 function notModified(
   conditional: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined },
@@ -62,7 +66,8 @@ function notModified(
     const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
     return conditional.ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
   }
-  if (conditional.ifModifiedSince === undefined) return false;
+  // RFC 9110 13.1.3: a value that is no HTTP-date is ignored (Date.parse alone takes "2099" or a local time).
+  if (conditional.ifModifiedSince === undefined || !HTTP_DATE.test(conditional.ifModifiedSince.trim())) return false;
   const since = Date.parse(conditional.ifModifiedSince);
   return Number.isFinite(since) && Math.floor(checkedAtMs / 1000) * 1000 <= since;
 }

@@ -387,9 +387,9 @@ function hostLines(rows: string[][], showPort: boolean, colors: Colors, width: n
     const [first = '', exchange = '', address = '', ...rest] = row;
     const port = showPort ? rest.shift() : undefined;
     const [connect = '', banner = '', starttls = '', tls = '', ms = ''] = rest;
-    lines.push(
-      `  ${first}${' '.repeat(firstWidth - visibleLength(first))}  ${exchange}  ${address}${port ? `  ${colors.dim('port')} ${port}` : ''}`,
-    );
+    // Wrapped too: a long exchange beside an IPv6 address is wider than a narrow terminal on its own.
+    const identity = `  ${first}${' '.repeat(firstWidth - visibleLength(first))}  ${exchange}  ${address}${port ? `  ${colors.dim('port')} ${port}` : ''}`;
+    lines.push(wrapLine(identity, width, 4 + firstWidth));
     // A row with no probe (a dangling MX) has its problem where the address goes and nothing more.
     if (connect === '') continue;
     const indent = 4 + firstWidth;

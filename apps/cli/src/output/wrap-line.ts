@@ -19,16 +19,22 @@ export function wrapLine(line: string, width: number, indent: number): string {
   let current = line.slice(0, lead);
   let currentLength = lead;
   let empty = true;
-  for (const word of line.slice(lead).split(' ')) {
+  // Words with the run of spaces before each: a break drops that run (no line ends or starts with the two
+  // spaces between columns), and where there is no break it is kept as it was.
+  const parts = line.slice(lead).split(/( +)/);
+  for (let i = 0; i < parts.length; i += 2) {
+    const word = parts[i] ?? '';
+    const gap = i === 0 ? '' : (parts[i - 1] ?? '');
+    if (word === '') continue;
     const length = visibleLength(word);
-    if (!empty && currentLength + 1 + length > width) {
+    if (!empty && currentLength + gap.length + length > width) {
       out.push(current);
       current = `${' '.repeat(indent)}${word}`;
       currentLength = indent + length;
       continue;
     }
-    current = empty ? `${current}${word}` : `${current} ${word}`;
-    currentLength += (empty ? 0 : 1) + length;
+    current = empty ? `${current}${word}` : `${current}${gap}${word}`;
+    currentLength += (empty ? 0 : gap.length) + length;
     empty = false;
   }
   out.push(current);

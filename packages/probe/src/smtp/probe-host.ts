@@ -456,8 +456,10 @@ export class SmtpHostProber implements HostProber {
    * the server has judged it: a server that wants a client certificate (which senders do not send) refuses
    * the session only then, with alert 116, where TLS 1.2 refused the handshake itself. Either way no sender
    * gets an encrypted session here: with an alert it is a failed handshake, written as one (the certificate
-   * it sent described, judged by nothing); a hang-up or a reset keeps its reason, and STARTTLS failed too.
-   * The first reply is EHLO's after STARTTLS, the greeting under implicit TLS (RFC 8314 3.3).
+   * it sent described, judged by nothing); after STARTTLS a hang-up or a reset keeps its reason, and STARTTLS
+   * failed too. The first reply is EHLO's after STARTTLS, the greeting under implicit TLS (RFC 8314 3.3),
+   * where a hang-up without an alert is more often a TLS front (stunnel, haproxy) whose mail server is down
+   * than a refusal of the session: TLS is left as it was and the reason says the greeting never came.
    */
   #sessionRefusedAfterHandshake(
     read: Exclude<CommandResult, SmtpReply>,
@@ -467,9 +469,10 @@ export class SmtpHostProber implements HostProber {
   ): void {
     draft.error = this.#readFailure(read, phase, closedReason);
     if (read.status !== 'closed' && read.status !== 'socket_error') return;
-    draft.starttls = 'failed';
     const alert = read.status === 'socket_error' ? classifyError(read.error, 'tls') : null;
-    if (alert === null || draft.tls === null || !alert.detail?.includes('_alert_')) return;
+    const alertDetail = alert?.detail?.includes('_alert_') === true && draft.tls !== null ? alert.detail : null;
+    if (phase === 'ehlo' || alertDetail !== null) draft.starttls = 'failed';
+    if (alert === null || draft.tls === null || alertDetail === null) return;
     draft.error = alert.reason;
     draft.tls = {
       ...certificateFacts(draft.tls),
@@ -477,7 +480,7 @@ export class SmtpHostProber implements HostProber {
       cipher: null,
       certValid: false,
       hostnameMatch: false,
-      error: alert.detail,
+      error: alertDetail,
     };
     draft.certIdentity = null;
     draft.chainDigests = null;
