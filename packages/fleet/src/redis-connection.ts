@@ -37,7 +37,9 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
   try {
     return { status: 'ok', redis: clientFor(target, options), described: describeRedisTarget(target) };
   } catch (error) {
-    return { status: 'invalid', reason: `bad Redis URL "${url}": ${error instanceof Error ? error.message : String(error)}` };
+    // Described, not echoed: the URL may hold a password.
+    const why = error instanceof Error ? error.message : String(error);
+    return { status: 'invalid', reason: `bad Redis URL "${describeRedisTarget(target)}": ${why}` };
   }
 }
 
