@@ -101,6 +101,15 @@ describe('lookup page', () => {
     expect(invalid.headers['content-type']).toMatch(/^text\/html/);
   });
 
+  it('an internationalized domain: how it reads beside its A-label, escaped like any stored text', async () => {
+    await api.store.write(sampleResult('xn--bcher-kva.test', new Date().toISOString(), { input: 'Bücher.test' }));
+    const res = await api.app.inject('/d/xn--bcher-kva.test');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(
+      /<h1 tabindex="-1">xn--bcher-kva\.test<\/h1>\s*<p class="sub">\s*written bücher\.test · asked as <code>Bücher\.test<\/code>/,
+    );
+  });
+
   it('shows the checks, the verdict in words, the MX table and host details', async () => {
     const result = sampleResult('shown.test', new Date(Date.now() - 120_000).toISOString());
     await api.store.write(result);

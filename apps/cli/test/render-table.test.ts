@@ -205,6 +205,12 @@ describe('check table', () => {
     expect(invalid('exa mple.test')).toContain('not a domain name (bad_character)  ');
   });
 
+  it('an internationalized domain: the headline shows how it reads beside the A-label it checked', () => {
+    const idn = renderResultTable(result({ domain: 'xn--bcher-kva.example', input: 'BÜCHER.example' }), plain);
+    expect(idn.split('\n')[0]).toMatch(/^xn--bcher-kva\.example \(bücher\.example\)  ok/);
+    expect(renderResultTable(result({}), plain).split('\n')[0]).toMatch(/^t\.test  ok/);
+  });
+
   it('none advertised says so in one line', () => {
     expect(renderResultTable(result({ submission: [] }), plain)).toContain('Submission: none advertised');
   });

@@ -40,6 +40,7 @@ export { isIpLiteralName } from './dns/ip-literal-name.js';
 export {
   normalizeDomain,
   webAddressHost,
+  unicodeForm,
   INVALID_DOMAIN_REASONS,
   MAX_DISPLAY_CHARS,
   type NormalizedDomain,

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { isIpLiteralName } from './dns/ip-literal-name.js';
 import { visibleInput } from './display-text.js';
 
@@ -172,4 +172,16 @@ export function webAddressHost(input: string): string | null {
   }
   const named = normalizeDomain(host);
   return named.status === 'valid' ? named.domain : '';
+}
+
+/**
+ * How a domain with A-labels reads (xn--bcher-kva.example is bücher.example), for showing beside it; null
+ * when it has none. Beside, never instead: the A-label is what was checked, and a look-alike in another
+ * script (а Cyrillic "а" in аpple.example) shows as what it is next to its xn-- form. What would act on a
+ * terminal or hide is written as \DDD, as for any input shown back.
+ */
+export function unicodeForm(domain: string): string | null {
+  if (!domain.split('.').some((label) => label.startsWith('xn--'))) return null;
+  const unicode = domainToUnicode(domain);
+  return unicode === '' || unicode === domain ? null : visibleInput(unicode);
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INVALID_DOMAIN_REASONS, MAX_DISPLAY_CHARS, normalizeDomain } from '@mxv/probe';
+import { INVALID_DOMAIN_REASONS, MAX_DISPLAY_CHARS, normalizeDomain, unicodeForm } from '@mxv/probe';
 
 describe('normalizeDomain: accepted input', () => {
   it.each([
@@ -201,5 +201,17 @@ describe('normalizeDomain: properties', () => {
         expect(normalizeDomain(input)).toEqual({ status: 'valid', domain, input });
       }),
     );
+  });
+});
+
+describe('unicodeForm: how an internationalized name reads, for showing beside its A-label', () => {
+  it.each([
+    ['xn--bcher-kva.example', 'bücher.example'],
+    ['mail.xn--r8jz45g.xn--zckzah', 'mail.例え.テスト'],
+    ['xn--pple-43d.example', 'аpple.example'], // a Cyrillic а: shown as it reads, next to its xn-- form
+    ['example.com', null],
+    ['xn--zz.example', null], // not valid Punycode: nothing to show
+  ])('%s → %s', (domain, shown) => {
+    expect(unicodeForm(domain)).toBe(shown);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChangeRecord } from '@mxv/fleet';
+import { unicodeForm } from '@mxv/probe';
 import type { CheckResult, Checks } from '@mxv/schema';
 import { explainResult, verdictWords, type Note } from './explain-result.js';
 import { html, type SafeHtml } from './html.js';
@@ -82,7 +83,7 @@ function resultBody(result: CheckResult, input: DomainPageInput): SafeHtml {
   >
     <h1 tabindex="-1">${result.domain}</h1>
     <p class="sub">
-      ${result.input !== result.domain ? html`asked as <code>${result.input}</code> · ` : ''}checked
+      ${unicodeLine(result.domain)}${result.input !== result.domain ? html`asked as <code>${result.input}</code> · ` : ''}checked
       <time datetime="${result.checkedAt}">${ago(result.checkedAt, input.now)}</time> (${utcMinute(result.checkedAt)}) in
       ${Math.round(result.durationMs)} ms${result.attempts && result.attempts > 1 ? ` · ${result.attempts} attempts` : ''}
     </p>
@@ -130,6 +131,12 @@ function notesSection(notes: readonly Note[]): SafeHtml | '' {
         </div>`,
     )}
   </section>`;
+}
+
+/** An internationalized name as it reads (bücher.example), beside the A-label the page is about. */
+function unicodeLine(domain: string): SafeHtml | '' {
+  const unicode = unicodeForm(domain);
+  return unicode === null ? '' : html`written ${unicode} · `;
 }
 
 function mxSection(result: CheckResult): SafeHtml {

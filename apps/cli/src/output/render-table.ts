@@ -23,7 +23,7 @@ import {
   weakCertSignatures,
   unmatchedNamesWords,
 } from '@mxv/schema/values';
-import { webAddressHost } from '@mxv/probe';
+import { unicodeForm, webAddressHost } from '@mxv/probe';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -83,8 +83,9 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   const paint = good ? colors.green : soft ? colors.yellow : colors.red;
   const lines: string[] = [];
   const why = (result.error ? ` (${result.error})` : '') + webAddressHint(result);
+  const unicode = result.verdict === 'invalid' ? null : unicodeForm(result.domain);
   lines.push(
-    `${colors.bold(result.domain || terminalSafeJson(result.input))}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
+    `${colors.bold(result.domain || terminalSafeJson(result.input))}${unicode ? colors.dim(` (${unicode})`) : ''}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
   if (result.verdict === 'invalid') return lines.join('\n');
 
