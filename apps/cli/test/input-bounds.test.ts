@@ -89,6 +89,22 @@ describe('readDomainInputs: lines split over raw bytes, each bounded', () => {
     expect(await collect([], ['x\n'])).toEqual([line('x')]);
   });
 
+  it('classic Mac line ends (a CR alone) end lines too, wherever the chunks split; CRLF as before', async () => {
+    const expected = [line('a.test'), line('b.test'), line('c.test')];
+    expect(await collect([], ['a.test\rb.test\r# note\rc.test\r'])).toEqual(expected);
+    // A CR at the end of a chunk: a CR LF split across two chunks is one line end, a lone one is one too.
+    expect(await collect([], ['a.test\r', '\nb.test\r', 'c.test'])).toEqual(expected);
+    expect(await collect([], ['a.test\r', '', 'b.test\r\n\r\nc.test\r'])).toEqual(expected);
+    // One byte at a time, and in UTF-16.
+    expect(
+      await collect(
+        [],
+        [...Buffer.from('a.test\rb.test\r\nc.test')].map((b) => Buffer.from([b])),
+      ),
+    ).toEqual(expected);
+    expect(await collect([], [Buffer.from('\ufeffa.test\rb.test\rc.test', 'utf16le')])).toEqual(expected);
+  });
+
   it('bounds arguments the same way', async () => {
     expect(await collect(['a.test', 'y'.repeat(17), ''], null)).toEqual([
       line('a.test'),

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { INPUT_BOUNDS } from '../options/cli-bounds.js';
 import { UsageError } from '../options/usage-error.js';
 import { ListTranscoder } from './list-transcoder.js';
+import { LoneCarriageReturns } from './lone-carriage-returns.js';
 
 /**
  * One input of a domain list: a line (or argument) to normalize, or one that
@@ -44,16 +45,21 @@ export async function* readDomainInputs(
   const stream: AsyncIterable<Buffer | string> = listFile ?? stdin;
   const lines = new LineSplitter(maxLineBytes);
   const transcoder = new ListTranscoder();
+  const lineEnds = new LoneCarriageReturns();
+  const utf8 = (chunk: Buffer | string): Buffer =>
+    lineEnds.push(transcoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk));
   for await (const chunk of stream) {
     // One async step per chunk, not per line: a million-line file reads as fast as with readline.
-    for (const line of lines.push(transcoder.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk))) {
+    for (const line of lines.push(utf8(chunk))) {
       const input = toInput(line, maxLineBytes);
       if (input !== null) yield input;
     }
   }
-  for (const line of lines.push(transcoder.end())) {
-    const input = toInput(line, maxLineBytes);
-    if (input !== null) yield input;
+  for (const rest of [lineEnds.push(transcoder.end()), lineEnds.end()]) {
+    for (const line of lines.push(rest)) {
+      const input = toInput(line, maxLineBytes);
+      if (input !== null) yield input;
+    }
   }
   // The last line may end without a newline.
   const last = lines.end();
