@@ -101,6 +101,16 @@ describe('lookup page', () => {
     expect(invalid.headers['content-type']).toMatch(/^text\/html/);
   });
 
+  it('a probe shared with other domains says so in text, with its time (no tooltip)', async () => {
+    const base = sampleResult('shared.test', new Date().toISOString());
+    const host = { ...(base.hosts[0] as HostResult), cached: true, probedAt: '2026-12-03T17:31:42.000Z' };
+    await api.store.write({ ...base, hosts: [host] });
+    const body = (await api.app.inject('/d/shared.test')).body;
+    expect(body).toContain('<span class="tag">shared probe</span>');
+    expect(body).toContain('probed once for every domain on this host, at 2026-12-03 17:31 UTC');
+    expect(body).not.toMatch(/ title="/);
+  });
+
   it('an internationalized domain: how it reads beside its A-label, escaped like any stored text', async () => {
     await api.store.write(sampleResult('xn--bcher-kva.test', new Date().toISOString(), { input: 'Bücher.test' }));
     const res = await api.app.inject('/d/xn--bcher-kva.test');

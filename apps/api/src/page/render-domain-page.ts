@@ -10,6 +10,7 @@ import { renderLayout } from './render-layout.js';
 import { renderSecurity } from './render-security.js';
 import { MX_TABLE, scrollRegion, tableHead } from './table-layout.js';
 import { toneTag } from './tone-tag.js';
+import { utcMinute } from './utc-minute.js';
 
 const CHECK_LABELS: Array<[keyof Checks, string]> = [
   ['mxExists', 'MX exists'],
@@ -179,14 +180,6 @@ function mxSection(result: CheckResult): SafeHtml {
         </tbody>
       </table>`,
     )}`;
-}
-
-/** The check's time itself, beside "how long ago" (a title tooltip reaches neither a keyboard nor a phone). */
-export function utcMinute(iso: string): string {
-  const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) return iso;
-  const utc = new Date(ms).toISOString();
-  return `${utc.slice(0, 10)} ${utc.slice(11, 16)} UTC`;
 }
 
 export function ago(iso: string, now: number): string {

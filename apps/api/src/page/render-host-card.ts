@@ -16,6 +16,7 @@ import {
   unmatchedNamesWords,
 } from '@mxv/schema/values';
 import { explainTlsError } from './explain-tls-error.js';
+import { utcMinute } from './utc-minute.js';
 import { html, type SafeHtml } from './html.js';
 import { renderHostDane } from './render-security.js';
 import { renderHostDnsbl, renderHostPtr } from './render-host-reputation.js';
@@ -227,12 +228,19 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   >
     <h3>
       ${host.exchange}
-      <span class="tag ${connect.tone}">${connect.text}</span
-      >${host.cached ? html`<span class="tag" title="probe shared with other domains on this host${host.probedAt ? `, made ${host.probedAt}` : ''}">shared probe</span>` : ''}
+      <span class="tag ${connect.tone}">${connect.text}</span>${host.cached ? html`<span class="tag">shared probe</span>` : ''}
     </h3>
-    <p class="where">${role} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port} · ${mode}</p>
+    <p class="where">
+      ${role} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port} ·
+      ${mode}${host.cached ? sharedProbeWords(host.probedAt) : ''}
+    </p>
     <dl class="kv">${rows}</dl>
   </article>`;
+}
+
+/** What "shared probe" means, in text (a title tooltip reaches neither a keyboard nor a phone). */
+function sharedProbeWords(probedAt: string | null | undefined): SafeHtml {
+  return html` · probed once for every domain on this host${probedAt ? `, at ${utcMinute(probedAt)}` : ''}`;
 }
 
 function expiry(notAfter: string, now: number): SafeHtml {
