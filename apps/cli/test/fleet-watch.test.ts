@@ -213,6 +213,9 @@ describe('mxv watch', () => {
     const verdictChanges = parsed.changes.flatMap((record) => record.changes.filter((c) => c.path === 'verdict'));
     expect(verdictChanges).toEqual([{ path: 'verdict', from: 'ok', to: 'unreachable' }]);
     expect(parsed.changes).toHaveLength(1);
+    // A domain never checked says so, where "changes": [] alone would read as one that never changed.
+    const never = await runCli(['history', 'never.watch.test', '--json', ...fleetFlags(prefix)]);
+    expect(JSON.parse(never.stdout)).toEqual({ domain: 'never.watch.test', changes: [], status: 'not_found' });
 
     expect(up.received).toHaveLength(1);
     expect(up.received[0]!.valid).toBe(true);

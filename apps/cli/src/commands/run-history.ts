@@ -17,12 +17,14 @@ export async function runHistory(input: string, flags: HistoryFlags): Promise<vo
       readHistory(redis, keys, normalized.domain),
       new ResultStore(redis, keys).checkedAtMany([normalized.domain]),
     ]);
+    const stored = checkedAt !== null && checkedAt !== undefined;
     if (flags.json) {
-      process.stdout.write(`${terminalSafeJson(history)}\n`);
+      // A domain never checked says so, as `mxv show` and the API's 404 do: "no changes" would read as a stable one.
+      process.stdout.write(`${terminalSafeJson(stored ? history : { ...history, status: 'not_found' })}\n`);
       return;
     }
     const colors = pc.createColors(useColors());
-    if (checkedAt === null || checkedAt === undefined) {
+    if (!stored) {
       process.stderr.write(`${normalized.domain}: no stored result (queue it with: mxv enqueue ${normalized.domain})\n`);
     }
     process.stdout.write(renderHistory(history, colors));
