@@ -177,9 +177,13 @@ describe('check table', () => {
     expect(stacked.find((l) => l.startsWith('  10 '))).toBe('  10  mx.t.test  no_address');
     // Narrower still: the host's own line wraps too, the address under the exchange.
     const narrow = renderResultTable(wide, plain, { width: 50 }).split('\n');
-    for (const line of narrow.slice(3)) expect(line.length).toBeLessThanOrEqual(50);
+    for (const line of narrow) expect(line.length).toBeLessThanOrEqual(50);
     const exchangeAt = narrow.findIndex((l) => l === '  5   alt1.aspmx.l.mail-provider.example');
     expect(narrow[exchangeAt + 1]).toBe(`      ${v6}`);
+    // The headline and the line of checks wrap too (the checks line alone is 69 columns).
+    const checksAt = narrow.findIndex((l) => l.startsWith('  ✓ MX exists'));
+    expect(narrow[checksAt + 1]).toMatch(/^ {2}✓ /);
+    expect(narrow.slice(0, 3).every((l) => l.length <= 50)).toBe(true);
     // Without a width (a pipe, a test) the columns stay, whatever their width.
     expect(renderResultTable(wide, plain)).toContain('PRI');
   });

@@ -87,14 +87,24 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   lines.push(
     `${colors.bold(result.domain || terminalSafeJson(result.input))}${unicode ? colors.dim(` (${unicode})`) : ''}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
-  if (result.verdict === 'invalid') return lines.join('\n');
+  if (result.verdict === 'invalid')
+    return layout.width === undefined ? (lines[0] ?? '') : wrapLine(lines[0] ?? '', layout.width, 4);
 
   // Under a null MX (RFC 7505) nothing past the MX record is meant to exist: not a failure.
   const mark = (ok: boolean, label: string): string =>
     ok ? colors.green(`✓ ${label}`) : soft && label !== 'MX exists' ? colors.dim(`– ${label}`) : colors.red(`✗ ${label}`);
   const c = result.checks;
   lines.push(
-    `  ${mark(c.mxExists, 'MX exists')}  ${mark(c.mxResolves, 'resolves')}  ${mark(c.smtpReachable, 'SMTP reachable')}  ${mark(c.bannerValid, 'banner 220')}  ${mark(c.tlsSupported, 'STARTTLS')}`,
+    packed(
+      [
+        mark(c.mxExists, 'MX exists'),
+        mark(c.mxResolves, 'resolves'),
+        mark(c.smtpReachable, 'SMTP reachable'),
+        mark(c.bannerValid, 'banner 220'),
+        mark(c.tlsSupported, 'STARTTLS'),
+      ],
+      layout.width,
+    ),
   );
   const source =
     result.mx.source === 'implicit'
@@ -155,8 +165,11 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
     );
   }
   const width = layout.width;
-  if (width !== undefined)
+  if (width !== undefined) {
+    // The headline (continued 4 columns in), then the notes under their labels.
+    lines[0] = wrapLine(lines[0] ?? '', width, 4);
     for (let i = notesFrom; i < lines.length; i++) lines[i] = wrapLine(lines[i] ?? '', width, noteIndent(lines[i] ?? ''));
+  }
   return lines.join('\n');
 }
 
@@ -371,6 +384,23 @@ function tlsText(host: HostResult, colors: Colors): string {
   }
   const suffix = host.error ? ` ${colors.red(host.error)}` : '';
   return parts.join(' ') + suffix;
+}
+
+/** The checks, two spaces apart, on as many lines as `width` needs; a check is never split. */
+function packed(items: readonly string[], width: number | undefined): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const item of items) {
+    const next = current === '' ? `  ${item}` : `${current}  ${item}`;
+    if (current !== '' && width !== undefined && visibleLength(next) > width) {
+      lines.push(current);
+      current = `  ${item}`;
+    } else {
+      current = next;
+    }
+  }
+  lines.push(current);
+  return lines.join('\n');
 }
 
 /**
