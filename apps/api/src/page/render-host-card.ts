@@ -219,6 +219,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   row('Timings', renderTimings(host.timingsMs));
   const role = host.service ? `${host.service} service` : `priority ${host.priority}`;
   const mode = implicit ? 'implicit TLS' : 'STARTTLS';
+  const where = `${role} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port} · ${mode}`;
   return html`<article
     class="card host"
     data-exchange="${host.exchange}"
@@ -230,10 +231,7 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
       ${host.exchange}
       <span class="tag ${connect.tone}">${connect.text}</span>${host.cached ? html`<span class="tag">shared probe</span>` : ''}
     </h3>
-    <p class="where">
-      ${role} · ${host.ip.includes(':') ? `[${host.ip}]` : host.ip}:${host.port} ·
-      ${mode}${host.cached ? sharedProbeWords(host.probedAt) : ''}
-    </p>
+    <p class="where">${where}${host.cached ? sharedProbeWords(host.probedAt) : ''}</p>
     <dl class="kv">${rows}</dl>
   </article>`;
 }
