@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDomainInputs, type DomainInput } from '../src/input/read-domain-lines.js';
 import { CLI_MAIN, resultLines, runCli } from './run-cli.js';
@@ -87,6 +87,16 @@ describe('readDomainInputs: lines split over raw bytes, each bounded', () => {
     expect(await collect([], [Buffer.from('\ufeffa.test\n', 'utf8')])).toEqual([line('a.test')]);
     expect(await collect([], ['a.t'])).toEqual([line('a.t')]);
     expect(await collect([], ['x\n'])).toEqual([line('x')]);
+  });
+
+  it('a short line typed at a terminal is read at once, not held until four bytes have come', { timeout: 5_000 }, async () => {
+    const stdin = new PassThrough();
+    const inputs = readDomainInputs([], '-', stdin, 16)[Symbol.asyncIterator]();
+    stdin.write('x\n');
+    // Before the list ends: the line is out as soon as it is typed.
+    expect(await inputs.next()).toEqual({ done: false, value: line('x') });
+    stdin.end();
+    expect((await inputs.next()).done).toBe(true);
   });
 
   it('classic Mac line ends (a CR alone) end lines too, wherever the chunks split; CRLF as before', async () => {

@@ -15,7 +15,7 @@ export class ListTranscoder {
   push(chunk: Buffer): Buffer {
     if (this.#head !== null) {
       this.#head = Buffer.concat([this.#head, chunk]);
-      if (this.#head.length < SNIFF_BYTES) return EMPTY;
+      if (this.#head.length < SNIFF_BYTES && mayBeUtf16(this.#head)) return EMPTY;
       const head = this.#head;
       this.#head = null;
       const encoding = sniffUtf16(head);
@@ -45,6 +45,17 @@ export class ListTranscoder {
 
 const EMPTY = Buffer.alloc(0);
 const SNIFF_BYTES = 4;
+
+/**
+ * Whether the first bytes leave UTF-16 open: a BOM's first byte, or a zero byte in the first two. Otherwise
+ * the list is read as UTF-8 at once (a line typed at the terminal, "x" and Enter, is not held back).
+ */
+function mayBeUtf16(head: Buffer): boolean {
+  const [b0, b1] = head;
+  if (b0 === undefined) return true;
+  if (b0 === 0xff || b0 === 0xfe || b0 === 0) return true;
+  return b1 === undefined || b1 === 0;
+}
 
 /**
  * UTF-16 by its BOM (FF FE little-endian, FE FF big-endian), or without one by an ASCII first character
