@@ -366,21 +366,36 @@ describe('hostile servers: 1,000 probes against a mix', () => {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     clearInterval(sampler);
-    const elapsedMs = Date.now() - started;
 
     // Each probe ends with its server's own reason, or, when the machine is too busy for a 1 s
     // bound (100 probes at once beside other test files), with the timeout of the phase it was in:
-    // a bound that passes is a right answer too. Timeouts stay the exception, or the reasons were
-    // never put to the test.
-    let timedOut = 0;
+    // a bound that passes is a right answer too. A probe that timed out is asked again, ten at a time,
+    // so that the reasons are still put to the test on a loaded machine (a CI run once saw 15 % time
+    // out at 100 at once); after that, timeouts stay the exception.
+    const timedOutAt: number[] = [];
     errors.forEach((error, i) => {
       if (expected[i % mix.length]?.includes(error)) return;
       expect(error, `probe ${i} (${details[i] ?? 'no detail'}): expected ${String(expected[i % mix.length])}`).toMatch(
         /^(?:[a-z]+_timeout|budget_exceeded)$/,
       );
-      timedOut += 1;
+      timedOutAt.push(i);
     });
-    expect(timedOut, 'probes that ended on a timeout instead of their reason').toBeLessThanOrEqual(total / 10);
+    const elapsedMs = Date.now() - started;
+    let stillTimedOut = 0;
+    const retry = async (): Promise<void> => {
+      for (let i = timedOutAt.shift(); i !== undefined; i = timedOutAt.shift()) {
+        const host = mix[i % mix.length] as SmtpHostHandle;
+        const again = await prober.probe({ ip: host.host, port: host.port, tlsMode: 'starttls', exchange: 'mx.hostile.test' });
+        if (!expected[i % mix.length]?.includes(again.error)) stillTimedOut += 1;
+      }
+    };
+    const firstTimedOut = timedOutAt.length;
+    // Ten at a time, a tenth of the first run's load.
+    await Promise.all(Array.from({ length: 10 }, retry));
+    expect(
+      stillTimedOut,
+      `probes that ended on a timeout instead of their reason, asked again (${firstTimedOut} at first)`,
+    ).toBeLessThanOrEqual(total / 10);
     // 10 rounds of at most one host budget each, plus slack.
     expect(elapsedMs).toBeLessThan((total / concurrency) * (BOUNDS.hostBudgetMs + slack.ms()));
 
