@@ -31,6 +31,17 @@ function result(overrides: Partial<CheckResult>): CheckResult {
   });
 }
 
+/** A domain that publishes a null MX (RFC 7505): nothing past the MX record. */
+function nullMxResult(overrides: Partial<CheckResult>): CheckResult {
+  return result({
+    verdict: 'null_mx',
+    checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+    mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
+    hosts: [],
+    ...overrides,
+  });
+}
+
 describe('check table', () => {
   it("a greeting that refuses the prober's address (no reverse DNS): the words say it is about the prober, not the mail", () => {
     const table = renderResultTable(
@@ -76,15 +87,7 @@ describe('check table', () => {
   });
 
   it('a null MX: what lies past the MX record is not there on purpose, marked with a dash, not a red cross', () => {
-    const table = renderResultTable(
-      result({
-        verdict: 'null_mx',
-        checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
-        mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
-        hosts: [],
-      }),
-      plain,
-    );
+    const table = renderResultTable(nullMxResult({}), plain);
     expect(table).toContain('✓ MX exists  – resolves  – SMTP reachable  – banner 220  – STARTTLS');
     expect(table).not.toContain('✗');
   });
@@ -576,17 +579,7 @@ describe('check table', () => {
   });
 
   it('a null MX domain without v=spf1 -all and DMARC p=reject: one line saying what would make forgeries in its name fail', () => {
-    const nullMx = (security: CheckResult['security']) =>
-      renderResultTable(
-        result({
-          verdict: 'null_mx',
-          checks: { mxExists: true, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
-          mx: { source: 'null', dns: 'NOERROR', records: [], dnssec: null },
-          hosts: [],
-          security,
-        }),
-        plain,
-      ).split('\n');
+    const nullMx = (security: CheckResult['security']) => renderResultTable(nullMxResult({ security }), plain).split('\n');
     const spf = { status: 'valid', record: 'v=spf1 -all', error: null, lookups: 0, otherSenders: 'fail' } as const;
     const dmarc = { status: 'valid', record: 'v=DMARC1; p=reject', policy: 'reject', error: null } as const;
     const base = { dane: null, mtaSts: null, tlsRpt: null };

@@ -212,6 +212,14 @@ function postfixLike(
   };
 }
 
+/** A STARTTLS answer that goes ahead, then requires a client certificate (which senders, and mxv, do not send). */
+function clientCertRequiredAfterStarttls(versions: tls.TlsOptions): (line: string, s: Session) => void {
+  return (_l, s) => {
+    s.write('220 2.0.0 Ready to start TLS\r\n');
+    s.startTls({ ...versions, requestCert: true, rejectUnauthorized: true, ca: [ca.certPem] });
+  };
+}
+
 describe('RFC 3207 4: the reply to STARTTLS', () => {
   it('a 2yz other than 220 is the go-ahead: RFC 5321 4.2 first digit, as Postfix and Exim read it', async () => {
     // Postfix smtp_proto.c: `if ((resp = smtp_chat_resp(session))->code / 100 == 2)` starts TLS;
@@ -647,14 +655,7 @@ describe('TLS: what an opportunistic sender gets', () => {
   it('a handshake that fails after the server sent its certificate: the certificate described, judged by nothing', async () => {
     // TLS 1.2 with a client certificate required: the server's Certificate comes first, then its alert
     // at the client's empty one, as OpenSMTPD's internal_error comes after its Certificate on OpenSSL 3.
-    const host = await startScripted(
-      postfixLike({
-        STARTTLS: (_l, s) => {
-          s.write('220 2.0.0 Ready to start TLS\r\n');
-          s.startTls({ maxVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: true, ca: [ca.certPem] });
-        },
-      }),
-    );
+    const host = await startScripted(postfixLike({ STARTTLS: clientCertRequiredAfterStarttls({ maxVersion: 'TLSv1.2' }) }));
     const result = await probe(host);
     expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed' });
     const sent = new X509Certificate(cert.certPem);
@@ -678,14 +679,7 @@ describe('TLS: what an opportunistic sender gets', () => {
     // client's handshake ends with its Finished; the server judges the empty Certificate, sends alert 116 and
     // hangs up. posttls-finger: "tlsv13 alert certificate required"; Postfix defers ("lost connection ... while
     // performing the EHLO handshake"). Before, mxv said starttls ok, certificate valid, TLS supported.
-    const host = await startScripted(
-      postfixLike({
-        STARTTLS: (_l, s) => {
-          s.write('220 2.0.0 Ready to start TLS\r\n');
-          s.startTls({ minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: true, ca: [ca.certPem] });
-        },
-      }),
-    );
+    const host = await startScripted(postfixLike({ STARTTLS: clientCertRequiredAfterStarttls({ minVersion: 'TLSv1.3' }) }));
     const result = await probe(host);
     expect(result).toMatchObject({ starttls: 'failed', error: 'tls_handshake_failed', ehloTls: null });
     expect(result.tls).toMatchObject({
