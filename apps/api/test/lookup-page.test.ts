@@ -95,6 +95,11 @@ describe('lookup page', () => {
     expect(url.body).toContain(
       'is not a domain name (bad_character): it is a web address; give the domain that receives the mail (its host is www.recent.test).',
     );
+    const bidi = await api.app.inject(`/lookup?q=${encodeURIComponent('1\u05d0.example')}`);
+    expect(bidi.statusCode).toBe(400);
+    expect(bidi.body).toContain(
+      'is not a domain name (idna_error): a label mixes left-to-right and right-to-left writing, or its right-to-left text starts or ends with a character it may not (the Bidi rule, RFC 5893).',
+    );
     expect((await api.app.inject('/d/Recent.Test')).headers['location']).toBe('/d/recent.test');
     const invalid = await api.app.inject('/d/bad..test');
     expect(invalid.statusCode).toBe(400);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { normalizeDomain } from '@mxv/probe';
 import { checkResultSchema, type CheckResult, type HostResult } from '@mxv/schema';
 import { renderResultTable } from '../src/output/render-table.js';
 import { sampleHost, sampleTls } from '../../../packages/fleet/test/support/sample-result.js';
@@ -206,10 +207,40 @@ describe('check table', () => {
         plain,
       );
     expect(invalid('https://WWW.Bücher.example/kontakt')).toContain(
-      'invalid  not a domain name (bad_character): a web address; give the domain that receives the mail (its host is www.xn--bcher-kva.example)',
+      'invalid  not a domain name (bad_character): it is a web address; give the domain that receives the mail (its host is www.xn--bcher-kva.example)',
     );
-    expect(invalid('http://192.0.2.1/')).toContain('(bad_character): a web address; give the domain that receives the mail  ');
+    expect(invalid('http://192.0.2.1/')).toContain(
+      '(bad_character): it is a web address; give the domain that receives the mail  ',
+    );
     expect(invalid('exa mple.test')).toContain('not a domain name (bad_character)  ');
+  });
+
+  it('an input refused by an IDNA rule: shown as typed beside its A-label, with the rule in words', () => {
+    const refused = (input: string) => {
+      const normalized = normalizeDomain(input);
+      if (normalized.status !== 'invalid') throw new Error(`${input} was accepted`);
+      return renderResultTable(
+        checkResultSchema.parse({
+          ...result({}),
+          input,
+          domain: normalized.domain,
+          verdict: 'invalid',
+          error: normalized.reason,
+          hosts: [],
+          checks: { mxExists: false, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        }),
+        plain,
+      );
+    };
+    expect(refused('ab--ü.example')).toContain(
+      'xn--ab---3ra.example (ab--ü.example)  invalid  not a domain name (idna_error): an internationalized label may not start or end with a hyphen, nor hold "--" in its third and fourth places (RFC 5891 4.2.3.1)',
+    );
+    expect(refused('a\u05d0.example')).toContain('(idna_error): a label mixes left-to-right and right-to-left writing');
+    expect(refused('xn--zz.example')).toContain(
+      'xn--zz.example  invalid  not a domain name (idna_error): an xn-- label does not decode to a valid internationalized label (RFC 5891 5.4)  ',
+    );
+    // Refused by Node's mapping (a leading combining mark): no rule to name.
+    expect(refused('\u0308a.example')).toContain('\u0308a.example  invalid  not a domain name (idna_error)  ');
   });
 
   it('an internationalized domain: the headline shows how it reads beside the A-label it checked', () => {

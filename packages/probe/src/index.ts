@@ -37,6 +37,7 @@ export {
 } from './dns/parse-server-list.js';
 export { followCnameChain, type CnameChain } from './dns/follow-cname-chain.js';
 export { isIpLiteralName } from './dns/ip-literal-name.js';
+export { refusalHint } from './refusal-hint.js';
 export {
   normalizeDomain,
   webAddressHost,

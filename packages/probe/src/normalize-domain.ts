@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { isIpLiteralName } from './dns/ip-literal-name.js';
 import { visibleInput } from './display-text.js';
+import { brokenIdnaLabelRule } from './idna-label-rules.js';
 
 export const INVALID_DOMAIN_REASONS = [
   'empty',
@@ -149,8 +150,11 @@ function validateAscii(
   // 127.1, 2130706433, 0x7f000001: an address in disguise (no TLD is all-numeric, RFC 3696 2).
   if (isIpLiteralName(domain)) return invalid('ip_address', domain);
   // An A-label must be valid Punycode that decodes to a valid U-label (RFC 5891 5.4);
-  // round-tripping through UTS #46 checks that without a second implementation.
-  if (labels.some((label) => label.startsWith('xn--')) && domainToASCII(domain) !== domain) {
+  // round-tripping through UTS #46 checks most of that, brokenIdnaLabelRule what Node's leaves out.
+  if (
+    labels.some((label) => label.startsWith('xn--')) &&
+    (domainToASCII(domain) !== domain || brokenIdnaLabelRule(domain) !== null)
+  ) {
     return invalid('idna_error', domain);
   }
   return { status: 'valid', domain, input };

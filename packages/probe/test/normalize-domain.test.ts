@@ -28,6 +28,10 @@ describe('normalizeDomain: accepted input', () => {
     ['xn--bcher-kva.de', 'xn--bcher-kva.de'],
     ['XN--BCHER-KVA.DE', 'xn--bcher-kva.de'],
     ['r3---sn-abc.example.test', 'r3---sn-abc.example.test'], // "--" in positions 3-4 is not an error (CheckHyphens=false)
+    ['r3---sn.bücher.example', 'r3---sn.xn--bcher-kva.example'], // ... in an ASCII label beside a U-label either
+    ['\u05d01.example', 'xn--1-zhc.example'], // a right-to-left label may end with a digit (RFC 5893 2, rule 3)
+    ['مثال.إختبار', 'xn--mgbh0fb.xn--kgbechtv'],
+    ['mx1.مثال.example', 'mx1.xn--mgbh0fb.example'], // left-to-right labels that keep the rule, in a Bidi domain name
     ['1password.com', '1password.com'],
     ['123.example', '123.example'],
     ['localhost', 'localhost'],
@@ -87,6 +91,17 @@ describe('normalizeDomain: rejected input', () => {
     ['xn--a.example', 'idna_error'],
     ['\u200d.example', 'idna_error'], // a lone ZERO WIDTH JOINER (CONTEXTJ)
     ['ex\u00a0ample.com', 'idna_error'], // NBSP inside: not a host character
+    // RFC 5891 4.2.3.1 (hyphens of a U-label) and RFC 5893 (the Bidi rule), which Node's domainToASCII skips.
+    ['ab--ü.example', 'idna_error'],
+    ['xn--ab---3ra.example', 'idna_error'], // the same label given as its A-label
+    ['ü-.example', 'idna_error'],
+    ['-ü.example', 'idna_error'],
+    ['xn----dha.example', 'idna_error'],
+    ['a\u05d0.example', 'idna_error'], // Latin then Hebrew in one label
+    ['xn--a-0hc.example', 'idna_error'],
+    ['1\u05d0.example', 'idna_error'], // a right-to-left label must start with R or AL, not a digit
+    ['\u0661\u0662\u0663.example', 'idna_error'], // Arabic-Indic digits (AN) alone
+    ['3com.xn--mgbh0fb', 'idna_error'], // in a Bidi domain name every label keeps the rule
     // ASCII beside non-ASCII: the URL host parser would drop, decode or stop at these and check another name.
     ['bücher.example/path', 'bad_character'],
     ['bücher.example?x=1', 'bad_character'],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readHistory } from '@mxv/fleet';
-import { webAddressHost } from '@mxv/probe';
+import { refusalHint } from '@mxv/probe';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pageCsp } from '../page/render-layout.js';
 import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
@@ -116,10 +116,9 @@ export function sendPage(reply: FastifyReply, status: number, render: (nonce: st
     .send(render(nonce));
 }
 
-/** Why the search box's input was refused; a web address says so and names its host (the page escapes the text). */
+/** Why the search box's input was refused, in words past its reason where there are some (refusalHint); the page escapes the text. */
 function lookupError(query: string, reason: string): string {
   const refused = `“${query.slice(0, 200)}” is not a domain name (${reason})`;
-  const host = webAddressHost(query);
-  if (host === null) return `${refused}.`;
-  return `${refused}: it is a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}.`;
+  const hint = refusalHint(query, reason);
+  return hint === null ? `${refused}.` : `${refused}: ${hint}.`;
 }

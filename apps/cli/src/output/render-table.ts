@@ -23,7 +23,7 @@ import {
   weakCertSignatures,
   unmatchedNamesWords,
 } from '@mxv/schema/values';
-import { unicodeForm, webAddressHost } from '@mxv/probe';
+import { refusalHint, unicodeForm } from '@mxv/probe';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -44,14 +44,10 @@ const VERDICT_WORDS: Record<CheckResult['verdict'], string> = {
   ok: 'mail hosts answer',
 };
 
-/**
- * An input refused for being a web address says so, with its host: mxv does not take the host of a URL for
- * the domain (it is often www., not where the mail goes), and "bad_character" alone leaves the person guessing.
- */
-function webAddressHint(result: CheckResult): string {
-  const host = result.verdict === 'invalid' ? webAddressHost(result.input) : null;
-  if (host === null) return '';
-  return `: a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}`;
+/** Why an input was refused, past its reason code (see refusalHint): a web address, an IDNA rule. */
+function refusalWords(result: CheckResult): string {
+  const hint = result.verdict === 'invalid' && result.error ? refusalHint(result.input, result.error) : null;
+  return hint === null ? '' : `: ${hint}`;
 }
 
 /** The verdict in words; a failed lookup is told apart from an answer of "no address", since senders retry the former. */
@@ -82,8 +78,9 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   const soft = result.verdict === 'null_mx';
   const paint = good ? colors.green : soft ? colors.yellow : colors.red;
   const lines: string[] = [];
-  const why = (result.error ? ` (${result.error})` : '') + webAddressHint(result);
-  const unicode = result.verdict === 'invalid' ? null : unicodeForm(result.domain);
+  const why = (result.error ? ` (${result.error})` : '') + refusalWords(result);
+  // An input refused by an IDNA rule too: its A-label alone (xn--ab---3ra) is not what the person typed.
+  const unicode = unicodeForm(result.domain);
   lines.push(
     `${colors.bold(result.domain || terminalSafeJson(result.input))}${unicode ? colors.dim(` (${unicode})`) : ''}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );

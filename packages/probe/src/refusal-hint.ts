@@ -1,0 +1,27 @@
+import { brokenIdnaLabelRule, type IdnaLabelRule } from './idna-label-rules.js';
+import { normalizeDomain, webAddressHost } from './normalize-domain.js';
+
+const IDNA_RULE_WORDS: Record<IdnaLabelRule, string> = {
+  a_label: 'an xn-- label does not decode to a valid internationalized label (RFC 5891 5.4)',
+  hyphen:
+    'an internationalized label may not start or end with a hyphen, nor hold "--" in its third and fourth places (RFC 5891 4.2.3.1)',
+  bidi: 'a label mixes left-to-right and right-to-left writing, or its right-to-left text starts or ends with a character it may not (the Bidi rule, RFC 5893)',
+};
+
+/**
+ * Why an input was refused, in words past its reason code, for the table and the lookup page; null when the
+ * code says it all. A web address says so and names its host: mxv does not take the host of a URL for the mail
+ * domain (it is often www.), and "bad_character" alone leaves the person guessing; so does "idna_error" alone
+ * for a name that looks fine to them.
+ */
+export function refusalHint(input: string, reason: string): string | null {
+  if (reason === 'bad_character') {
+    const host = webAddressHost(input);
+    if (host === null) return null;
+    return `it is a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}`;
+  }
+  if (reason !== 'idna_error') return null;
+  const normalized = normalizeDomain(input);
+  const rule = normalized.status === 'invalid' ? brokenIdnaLabelRule(normalized.domain) : null;
+  return rule === null ? null : IDNA_RULE_WORDS[rule];
+}
