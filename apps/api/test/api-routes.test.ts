@@ -109,10 +109,15 @@ describe('GET /v1/domains/{domain}', () => {
       ['a..b.test', 'empty_label'],
       ['192.0.2.1', 'ip_address'],
       ['x'.repeat(64) + '.test', 'label_too_long'],
+      ['x'.repeat(1_000) + '.test', 'too_long'],
+      // Past the input bound (1,024): the same code and reason, not a schema error (bad_request) of its own.
+      ['x'.repeat(1_100) + '.test', 'too_long'],
     ] as const) {
-      const res = await api.app.inject(`/v1/domains/${encodeURIComponent(input)}`);
-      expect(res.statusCode, input).toBe(400);
-      expect(errorOf(res.body)).toMatchObject({ code: 'invalid_domain', reason });
+      for (const path of [`/v1/domains/${encodeURIComponent(input)}`, `/v1/domains/${encodeURIComponent(input)}/history`]) {
+        const res = await api.app.inject(path);
+        expect(res.statusCode, path).toBe(400);
+        expect(errorOf(res.body)).toMatchObject({ code: 'invalid_domain', reason });
+      }
     }
   });
 
@@ -324,6 +329,22 @@ describe('POST /v1/checks', () => {
     expect(await api.queue.getJobState('bulk1.test')).toBe('waiting');
     const again = await post(JSON.stringify({ domains: ['bulk1.test'] }), auth);
     expect(json(again.body)).toMatchObject({ duplicates: 1, enqueued: 0 });
+  });
+
+  it('an input longer than the input bound is listed as too_long, its echo cut; the others are enqueued', async () => {
+    // The test API's bound is the default, 1,024 characters; the cut never splits a surrogate pair.
+    const long = `${'a'.repeat(1_023)}\u{1f4e7}.test`;
+    const res = await post(JSON.stringify({ domains: ['long1.test', long] }), auth);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res.body)).toEqual({
+      read: 2,
+      invalid: 1,
+      duplicates: 0,
+      fresh: 0,
+      enqueued: 1,
+      invalidInputs: [{ input: 'a'.repeat(1_023), reason: 'too_long' }],
+    });
+    expect(await api.queue.getJobState('long1.test')).toBe('waiting');
   });
 
   it('skips fresh results with maxAge', async () => {

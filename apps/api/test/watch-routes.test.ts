@@ -32,10 +32,18 @@ describe('/v1/watches', () => {
       method: 'POST',
       url: '/v1/watches',
       headers: auth,
-      payload: { domains: ['A.test', 'postmaster@b.test', 'not a domain'], every: 3600, webhook: 'https://hooks.example/mxv' },
+      payload: {
+        domains: ['A.test', 'postmaster@b.test', 'not a domain', `${'c'.repeat(2_000)}.test`],
+        every: 3600,
+        webhook: 'https://hooks.example/mxv',
+      },
     });
     expect(add.statusCode, add.body).toBe(200);
-    expect(JSON.parse(add.body)).toMatchObject({ added: 2, updated: 0, invalidInputs: [{ input: 'not a domain' }] });
+    expect(JSON.parse(add.body)).toMatchObject({
+      added: 2,
+      updated: 0,
+      invalidInputs: [{ input: 'not a domain' }, { input: 'c'.repeat(1_024), reason: 'too_long' }],
+    });
     expect(await new WatchList(api.redis, api.keys).get('a.test')).toEqual({ e: 3_600_000, w: 'https://hooks.example/mxv' });
 
     const list = await api.app.inject({ method: 'GET', url: '/v1/watches', headers: auth });

@@ -11,7 +11,7 @@ import {
 } from '../schemas/api-schemas.js';
 import type { ApiServices } from '../services/api-services.js';
 import { zodBodyCompiler } from '../schemas/zod-body-validator.js';
-import { parseDomain } from './parse-domain.js';
+import { splitDomainInputs } from './parse-domain.js';
 
 export async function checksRoute(app: FastifyInstance, services: ApiServices): Promise<void> {
   app.post<{ Body: ChecksBody }>(
@@ -33,13 +33,7 @@ export async function checksRoute(app: FastifyInstance, services: ApiServices): 
       },
     },
     async (request): Promise<ChecksResponse> => {
-      const invalidInputs: ChecksResponse['invalidInputs'] = [];
-      const valid: string[] = [];
-      for (const input of request.body.domains) {
-        const parsed = parseDomain(input);
-        if (parsed.status === 'valid') valid.push(parsed.domain);
-        else invalidInputs.push({ input: parsed.input, reason: parsed.reason });
-      }
+      const { valid, invalidInputs } = splitDomainInputs(request.body.domains, services.limits.maxInputChars);
       const summary = await enqueueDomains(services, valid, {
         ...(request.body.maxAge !== undefined ? { maxAgeMs: request.body.maxAge * 1000 } : {}),
         ...(request.body.priority !== undefined ? { priority: request.body.priority } : {}),

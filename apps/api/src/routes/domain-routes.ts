@@ -73,7 +73,7 @@ function notModified(
 }
 
 export async function domainRoutes(app: FastifyInstance, services: ApiServices): Promise<void> {
-  const params = routeSchema(domainParamsSchema(services.limits.maxInputChars));
+  const params = routeSchema(domainParamsSchema);
 
   app.get<DomainRoute>(
     '/v1/domains/:domain',
@@ -96,7 +96,7 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       },
     },
     async (request, reply) => {
-      const domain = domainOrThrow(request.params.domain);
+      const domain = domainOrThrow(request.params.domain, services.limits.maxInputChars);
       // GET is safe (RFC 9110 9.2.1): a link, a prefetch or another site's <img> must not make the fleet connect anywhere.
       if (request.query.refresh === true) throw new ApiError('refresh_needs_post');
       return sendStoredResult(reply, domain, await services.answers.latest(domain, Date.now()), {
@@ -124,7 +124,7 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       },
     },
     async (request, reply) => {
-      const domain = domainOrThrow(request.params.domain);
+      const domain = domainOrThrow(request.params.domain, services.limits.maxInputChars);
       const outcome = await refreshCheck(
         services,
         domain,
@@ -155,7 +155,7 @@ export async function domainRoutes(app: FastifyInstance, services: ApiServices):
       },
     },
     async (request, reply) => {
-      const domain = domainOrThrow(request.params.domain);
+      const domain = domainOrThrow(request.params.domain, services.limits.maxInputChars);
       await streamNextResult(request, reply, services, domain, request.query.after ?? null);
     },
   );

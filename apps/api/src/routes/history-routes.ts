@@ -15,7 +15,7 @@ export async function historyRoutes(app: FastifyInstance, services: ApiServices)
         description:
           'Each record is a stored result that differed from the one before it: `at` is its checkedAt, `changes` the paths that changed (`verdict`, `mx.records`, `hosts[mx1.example.com 192.0.2.1:25].tls.notAfter`, …) with `from` and `to`. Timings and check times are never changes. At most the last 50 records by default. 404 when the domain has no stored result.',
         tags: ['results'],
-        params: routeSchema(domainParamsSchema(services.limits.maxInputChars)),
+        params: routeSchema(domainParamsSchema),
         response: {
           200: { description: 'the history', ...routeSchema(domainHistorySchema) },
           ...errorResponses(400, 404, 429, 503),
@@ -23,7 +23,7 @@ export async function historyRoutes(app: FastifyInstance, services: ApiServices)
       },
     },
     async (request) => {
-      const domain = domainOrThrow(request.params.domain);
+      const domain = domainOrThrow(request.params.domain, services.limits.maxInputChars);
       const [[checkedAt], history] = await Promise.all([
         services.store.checkedAtMany([domain]),
         readHistory(services.redis, services.keys, domain),

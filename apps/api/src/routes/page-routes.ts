@@ -47,7 +47,7 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
     '/d/:domain',
     { config: PAGE, schema: { hide: true } },
     async (request, reply) => {
-      const domain = domainOrThrow(request.params.domain);
+      const domain = domainOrThrow(request.params.domain, services.limits.maxInputChars);
       if (domain !== request.params.domain) return reply.redirect(`/d/${encodeURIComponent(domain)}`, 301);
       const [stored, history] = await Promise.all([
         services.store.get(domain),
@@ -72,7 +72,7 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
     // The page's form posts urlencoded, its script posts no body; anything else, or another site, is refused.
     { config: PAGE, schema: { hide: true }, onRequest: sameOriginGuard(['application/x-www-form-urlencoded']) },
     async (request, reply) => {
-      const domain = domainOrThrow(request.params.domain);
+      const domain = domainOrThrow(request.params.domain, services.limits.maxInputChars);
       const outcome = await refreshCheck(services, domain, 0, liveCheckCaller(request, services));
       const wantsJson = (request.headers.accept ?? '').includes('application/json');
       // The script reads the JSON error's message; a form gets the HTML error page (the error handler).

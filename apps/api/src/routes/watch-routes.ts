@@ -6,11 +6,11 @@ import { tokenAuth } from '../plugins/token-auth.js';
 import { errorResponses, routeSchema } from '../schemas/api-schemas.js';
 import type { ApiServices } from '../services/api-services.js';
 import { zodBodyCompiler } from '../schemas/zod-body-validator.js';
-import { parseDomain } from './parse-domain.js';
+import { splitDomainInputs } from './parse-domain.js';
 
-const watchesBodySchema = (limits: { maxDomainsPerRequest: number; maxInputChars: number }) =>
+const watchesBodySchema = (limits: { maxDomainsPerRequest: number }) =>
   z.object({
-    domains: z.array(z.string().max(limits.maxInputChars)).min(1).max(limits.maxDomainsPerRequest),
+    domains: z.array(z.string()).min(1).max(limits.maxDomainsPerRequest),
     /** Seconds between re-checks (as `mxv watch add --every`). */
     every: z
       .number()
@@ -23,8 +23,8 @@ const watchesBodySchema = (limits: { maxDomainsPerRequest: number; maxInputChars
   });
 type WatchesBody = z.infer<ReturnType<typeof watchesBodySchema>>;
 
-const removeBodySchema = (limits: { maxDomainsPerRequest: number; maxInputChars: number }) =>
-  z.object({ domains: z.array(z.string().max(limits.maxInputChars)).min(1).max(limits.maxDomainsPerRequest) });
+const removeBodySchema = (limits: { maxDomainsPerRequest: number }) =>
+  z.object({ domains: z.array(z.string()).min(1).max(limits.maxDomainsPerRequest) });
 
 const invalidInputsSchema = z.array(z.object({ input: z.string(), reason: z.string() }));
 const addResponseSchema = z.object({ added: z.number().int(), updated: z.number().int(), invalidInputs: invalidInputsSchema });
@@ -68,7 +68,7 @@ export async function watchRoutes(app: FastifyInstance, services: ApiServices): 
         if (checked.status === 'invalid') throw new ApiError('bad_request', { message: `webhook: ${checked.reason}` });
         webhook = checked.url;
       }
-      const { valid, invalidInputs } = splitDomains(request.body.domains);
+      const { valid, invalidInputs } = splitDomainInputs(request.body.domains, services.limits.maxInputChars);
       const everyMs = (request.body.every ?? WATCH_EVERY_BOUND.default / 1000) * 1000;
       const summary = await list.add(valid, { everyMs, webhook });
       return { ...summary, invalidInputs };
@@ -92,7 +92,7 @@ export async function watchRoutes(app: FastifyInstance, services: ApiServices): 
       },
     },
     async (request) => {
-      const { valid, invalidInputs } = splitDomains(request.body.domains);
+      const { valid, invalidInputs } = splitDomainInputs(request.body.domains, services.limits.maxInputChars);
       return { removed: await list.remove(valid), invalidInputs };
     },
   );
@@ -123,15 +123,4 @@ export async function watchRoutes(app: FastifyInstance, services: ApiServices): 
       return { watches };
     },
   );
-}
-
-function splitDomains(inputs: string[]): { valid: string[]; invalidInputs: Array<{ input: string; reason: string }> } {
-  const valid: string[] = [];
-  const invalidInputs: Array<{ input: string; reason: string }> = [];
-  for (const input of inputs) {
-    const parsed = parseDomain(input);
-    if (parsed.status === 'valid') valid.push(parsed.domain);
-    else invalidInputs.push({ input: parsed.input, reason: parsed.reason });
-  }
-  return { valid, invalidInputs };
 }

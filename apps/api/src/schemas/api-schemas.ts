@@ -46,7 +46,11 @@ export const refreshQueuedSchema = z.object({
 });
 export type RefreshQueued = z.infer<typeof refreshQueuedSchema>;
 
-export const domainParamsSchema = (maxInputChars: number) => z.object({ domain: z.string().max(maxInputChars) });
+/**
+ * No length here: an input past the input bound is invalid_domain (too_long), as a name past 253 octets is
+ * (domainOrThrow); the router's maxParamLength bounds the path itself (414).
+ */
+export const domainParamsSchema = z.object({ domain: z.string() });
 
 export const domainQuerySchema = z.object({
   /** Enqueue a check when the stored result is older than maxAge, or missing. */
@@ -65,9 +69,10 @@ export const eventsQuerySchema = z.object({
   after: z.string().max(64).optional(),
 });
 
-export const checksBodySchema = (limits: { maxDomainsPerRequest: number; maxInputChars: number }) =>
+export const checksBodySchema = (limits: { maxDomainsPerRequest: number }) =>
   z.object({
-    domains: z.array(z.string().max(limits.maxInputChars)).min(1).max(limits.maxDomainsPerRequest),
+    // Not each string's length: one too long is listed as invalid (too_long), not a refusal of the request.
+    domains: z.array(z.string()).min(1).max(limits.maxDomainsPerRequest),
     /** Seconds: skip domains whose stored result is younger (as `mxv enqueue --max-age`). */
     maxAge: z
       .number()
