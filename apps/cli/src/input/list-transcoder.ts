@@ -13,28 +13,25 @@ export class ListTranscoder {
 
   /** UTF-8 bytes for this chunk (possibly none yet). */
   push(chunk: Buffer): Buffer {
-    if (this.#head !== null) {
-      this.#head = Buffer.concat([this.#head, chunk]);
-      if (this.#head.length < SNIFF_BYTES && mayBeUtf16(this.#head)) return EMPTY;
-      const head = this.#head;
-      this.#head = null;
-      const encoding = sniffUtf16(head);
-      if (encoding !== null) this.#decoder = new TextDecoder(encoding);
-      return this.#convert(head, true);
-    }
-    return this.#convert(chunk, true);
+    if (this.#head === null) return this.#convert(chunk, true);
+    this.#head = Buffer.concat([this.#head, chunk]);
+    if (this.#head.length < SNIFF_BYTES && mayBeUtf16(this.#head)) return EMPTY;
+    return this.#releaseHead(true);
   }
 
   /** What is left at the end of the list. */
   end(): Buffer {
-    if (this.#head !== null) {
-      const head = this.#head;
-      this.#head = null;
-      const encoding = sniffUtf16(head);
-      if (encoding !== null) this.#decoder = new TextDecoder(encoding);
-      return this.#convert(head, false);
-    }
+    if (this.#head !== null) return this.#releaseHead(false);
     return this.#decoder === null ? EMPTY : Buffer.from(this.#decoder.decode(), 'utf8');
+  }
+
+  /** The held first bytes, converted once their encoding is told (from them, or at the end of the list). */
+  #releaseHead(more: boolean): Buffer {
+    const head = this.#head ?? EMPTY;
+    this.#head = null;
+    const encoding = sniffUtf16(head);
+    if (encoding !== null) this.#decoder = new TextDecoder(encoding);
+    return this.#convert(head, more);
   }
 
   #convert(bytes: Buffer, more: boolean): Buffer {
