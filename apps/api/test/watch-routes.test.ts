@@ -27,6 +27,31 @@ describe('/v1/watches', () => {
     }
   });
 
+  it('removes a watch stored for a name an IDNA rule now refuses (the Bidi rule), which nothing can add any more', async () => {
+    const list = new WatchList(api.redis, api.keys);
+    const add = await api.app.inject({
+      method: 'POST',
+      url: '/v1/watches',
+      headers: auth,
+      payload: { domains: ['xn--a-0hc.test'] },
+    });
+    expect(JSON.parse(add.body)).toMatchObject({ added: 0, invalidInputs: [{ input: 'xn--a-0hc.test', reason: 'idna_error' }] });
+    // As a release before the rule stored it.
+    await list.add(['xn--a-0hc.test'], { everyMs: 3_600_000, webhook: null });
+    expect(await list.get('xn--a-0hc.test')).not.toBeNull();
+    const removed = await api.app.inject({
+      method: 'DELETE',
+      url: '/v1/watches',
+      headers: auth,
+      payload: { domains: ['XN--A-0HC.test.', 'a\u05d0.test'] },
+    });
+    expect(JSON.parse(removed.body)).toMatchObject({
+      removed: 1,
+      invalidInputs: [{ input: 'a\u05d0.test', reason: 'idna_error' }],
+    });
+    expect(await list.get('xn--a-0hc.test')).toBeNull();
+  });
+
   it('adds, lists and removes watches like mxv watch', async () => {
     const add = await api.app.inject({
       method: 'POST',

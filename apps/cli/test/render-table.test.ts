@@ -213,6 +213,10 @@ describe('check table', () => {
       '(bad_character): it is a web address; give the domain that receives the mail  ',
     );
     expect(invalid('exa mple.test')).toContain('not a domain name (bad_character)  ');
+    // Refused text is shown as given, never as the URL host parser would decode or cut it into another name.
+    for (const given of ['xn--80ak6aa92e.c%6fm', 'xn--80ak6aa92e.com/path', 'xn--80ak6aa92e.com\\evil.test']) {
+      expect(invalid(given)).toContain(`${given}  invalid  not a domain name (bad_character)`);
+    }
   });
 
   it('an input refused by an IDNA rule: shown as typed beside its A-label, with the rule in words', () => {
@@ -237,8 +241,16 @@ describe('check table', () => {
     );
     expect(refused('a\u05d0.example')).toContain('(idna_error): a label mixes left-to-right and right-to-left writing');
     expect(refused('xn--zz.example')).toContain(
-      'xn--zz.example  invalid  not a domain name (idna_error): an xn-- label does not decode to a valid internationalized label (RFC 5891 5.4)  ',
+      'xn--zz.example  invalid  not a domain name (idna_error): an xn-- label is not the Punycode of an internationalized label (RFC 5891 5.4)  ',
     );
+    // Right-to-left first: Node's conversion refuses these itself, and says not why; the rule is still named.
+    const bidiWords = '(idna_error): a label mixes left-to-right and right-to-left writing';
+    expect(refused('xn--a-zhc.example')).toContain(
+      `xn--a-zhc.example (\u05d0a.example)  invalid  not a domain name ${bidiWords}`,
+    );
+    expect(refused('\u05d0a.example')).toContain(`\u05d0a.example  invalid  not a domain name ${bidiWords}`);
+    // After UTS #46 mapping (① is 1) the Bidi rule holds; the joiner is what Node refused: no rule named.
+    expect(refused('xn--4db.a\u2460.a\u200db')).toMatch(/invalid {2}not a domain name \(idna_error\) {2}/);
     // Refused by Node's mapping (a leading combining mark): no rule to name.
     expect(refused('\u0308a.example')).toContain('\u0308a.example  invalid  not a domain name (idna_error)  ');
   });

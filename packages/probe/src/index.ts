@@ -40,6 +40,7 @@ export { isIpLiteralName } from './dns/ip-literal-name.js';
 export { refusalHint } from './refusal-hint.js';
 export {
   normalizeDomain,
+  normalizeStoredDomain,
   webAddressHost,
   unicodeForm,
   INVALID_DOMAIN_REASONS,

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
-import { domainToASCII, domainToUnicode } from 'node:url';
+import { domainToASCII } from 'node:url';
 import { isIpLiteralName } from './dns/ip-literal-name.js';
 import { visibleInput } from './display-text.js';
-import { brokenIdnaLabelRule } from './idna-label-rules.js';
+import { brokenIdnaLabelRule, decodeALabel } from './idna-label-rules.js';
 
 export const INVALID_DOMAIN_REASONS = [
   'empty',
@@ -161,6 +161,18 @@ function validateAscii(
 }
 
 /**
+ * For removing what was stored: normalizeDomain's answer, except that a name in A-label form it refuses only by an
+ * IDNA rule (idna_error: the hyphen and Bidi rules mxv applies since a later release) is taken as it is, so that a
+ * watch stored for it before stays removable. Never for checking or storing: those keep the refusal.
+ */
+export function normalizeStoredDomain(input: string): NormalizedDomain {
+  const normalized = normalizeDomain(input);
+  if (normalized.status === 'valid' || normalized.reason !== 'idna_error') return normalized;
+  const named = trimEdges(input).toLowerCase().replace(/\.$/, '');
+  return /^[a-z0-9.-]+$/.test(named) && named === normalized.domain ? { status: 'valid', domain: named, input } : normalized;
+}
+
+/**
  * For an input that is a web address ("https://www.example.com/contact"), the domain its host names ('' when
  * the host is no domain name, an address say); null for any other input. normalizeDomain refuses such input
  * (bad_character) rather than take the host for the mail domain; this lets the refusal say what it was.
@@ -185,7 +197,10 @@ export function webAddressHost(input: string): string | null {
  * terminal or hide is written as \DDD, as for any input shown back.
  */
 export function unicodeForm(domain: string): string | null {
-  if (!domain.split('.').some((label) => label.startsWith('xn--'))) return null;
-  const unicode = domainToUnicode(domain);
-  return unicode === '' || unicode === domain ? null : visibleInput(unicode);
+  // Only a name in A-label form: other text decoded as a host could read as another name (a %6f, a "/").
+  if (!/^[a-z0-9.-]+$/.test(domain)) return null;
+  const labels = domain.split('.');
+  if (!labels.some((label) => label.startsWith('xn--'))) return null;
+  const unicode = labels.map((label) => (label.startsWith('xn--') ? decodeALabel(label) : label));
+  return unicode.includes(null) ? null : visibleInput(unicode.join('.'));
 }

@@ -1,8 +1,11 @@
-import { brokenIdnaLabelRule, type IdnaLabelRule } from './idna-label-rules.js';
+import { brokenIdnaLabelRule, brokenUnicodeLabelRule, type IdnaLabelRule } from './idna-label-rules.js';
 import { normalizeDomain, webAddressHost } from './normalize-domain.js';
 
+/** A name in letters, digits, hyphens and dots: the A-label form normalizeDomain checked. */
+const LDH_NAME = /^[a-z0-9.-]+$/;
+
 const IDNA_RULE_WORDS: Record<IdnaLabelRule, string> = {
-  a_label: 'an xn-- label does not decode to a valid internationalized label (RFC 5891 5.4)',
+  a_label: 'an xn-- label is not the Punycode of an internationalized label (RFC 5891 5.4)',
   hyphen:
     'an internationalized label may not start or end with a hyphen, nor hold "--" in its third and fourth places (RFC 5891 4.2.3.1)',
   bidi: 'a label mixes left-to-right and right-to-left writing, or its right-to-left text starts or ends with a character it may not (the Bidi rule, RFC 5893)',
@@ -22,6 +25,13 @@ export function refusalHint(input: string, reason: string): string | null {
   }
   if (reason !== 'idna_error') return null;
   const normalized = normalizeDomain(input);
-  const rule = normalized.status === 'invalid' ? brokenIdnaLabelRule(normalized.domain) : null;
+  if (normalized.status === 'valid') return null;
+  const rule = LDH_NAME.test(normalized.domain)
+    ? // Its A-labels: refused by mxv's own rules, which name themselves.
+      brokenIdnaLabelRule(normalized.domain)
+    : // Refused by Node's conversion, which says not why: a guess from the text, unless the text shown was escaped.
+      normalized.domain.includes('\\')
+      ? null
+      : brokenUnicodeLabelRule(normalized.domain);
   return rule === null ? null : IDNA_RULE_WORDS[rule];
 }

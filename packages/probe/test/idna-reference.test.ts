@@ -51,6 +51,9 @@ const INPUTS = [
   'a\u200db.example',
   '\u0308a.example',
   'xn--zz.example',
+  '\u{20000}--x.example', // a character outside the BMP: two UTF-16 units, one character
+  'a\u{20000}--b.example',
+  '\u{20000}a--b.example',
 ];
 
 describe.skipIf(missing !== null)(`IDNA against python3-idna${missing ? ` (skipped: needs ${missing})` : ''}`, () => {

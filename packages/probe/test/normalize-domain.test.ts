@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INVALID_DOMAIN_REASONS, MAX_DISPLAY_CHARS, normalizeDomain, unicodeForm } from '@mxv/probe';
+import { INVALID_DOMAIN_REASONS, MAX_DISPLAY_CHARS, normalizeDomain, normalizeStoredDomain, unicodeForm } from '@mxv/probe';
 
 describe('normalizeDomain: accepted input', () => {
   it.each([
@@ -29,6 +29,7 @@ describe('normalizeDomain: accepted input', () => {
     ['XN--BCHER-KVA.DE', 'xn--bcher-kva.de'],
     ['r3---sn-abc.example.test', 'r3---sn-abc.example.test'], // "--" in positions 3-4 is not an error (CheckHyphens=false)
     ['r3---sn.bücher.example', 'r3---sn.xn--bcher-kva.example'], // ... in an ASCII label beside a U-label either
+    ['\u{20000}--x.example', 'xn----x-bu14b.example'], // its third and fourth characters are "-x"
     ['\u05d01.example', 'xn--1-zhc.example'], // a right-to-left label may end with a digit (RFC 5893 2, rule 3)
     ['مثال.إختبار', 'xn--mgbh0fb.xn--kgbechtv'],
     ['mx1.مثال.example', 'mx1.xn--mgbh0fb.example'], // left-to-right labels that keep the rule, in a Bidi domain name
@@ -97,6 +98,8 @@ describe('normalizeDomain: rejected input', () => {
     ['ü-.example', 'idna_error'],
     ['-ü.example', 'idna_error'],
     ['xn----dha.example', 'idna_error'],
+    ['a\u{20000}--b.example', 'idna_error'], // "--" in the third and fourth characters, not UTF-16 units
+    ['xn--a--b-lq84c.example', 'idna_error'],
     ['a\u05d0.example', 'idna_error'], // Latin then Hebrew in one label
     ['xn--a-0hc.example', 'idna_error'],
     ['1\u05d0.example', 'idna_error'], // a right-to-left label must start with R or AL, not a digit
@@ -228,5 +231,21 @@ describe('unicodeForm: how an internationalized name reads, for showing beside i
     ['xn--zz.example', null], // not valid Punycode: nothing to show
   ])('%s → %s', (domain, shown) => {
     expect(unicodeForm(domain)).toBe(shown);
+  });
+});
+
+describe('normalizeStoredDomain: what a removal takes', () => {
+  it('a name in A-label form refused only by an IDNA rule is taken as it is; anything else as normalizeDomain says', () => {
+    expect(normalizeStoredDomain(' XN--A-0HC.example. ')).toEqual({
+      status: 'valid',
+      domain: 'xn--a-0hc.example',
+      input: ' XN--A-0HC.example. ',
+    });
+    expect(normalizeStoredDomain('xn--ab---3ra.example')).toMatchObject({ status: 'valid', domain: 'xn--ab---3ra.example' });
+    expect(normalizeStoredDomain('bücher.example')).toMatchObject({ status: 'valid', domain: 'xn--bcher-kva.example' });
+    // In Unicode it never was stored so; other reasons keep their refusal.
+    expect(normalizeStoredDomain('a\u05d0.example')).toMatchObject({ status: 'invalid', reason: 'idna_error' });
+    expect(normalizeStoredDomain('jane@xn--a-0hc.example')).toMatchObject({ status: 'invalid', reason: 'idna_error' });
+    expect(normalizeStoredDomain('-x.example')).toMatchObject({ status: 'invalid', reason: 'hyphen_edge' });
   });
 });

@@ -1,12 +1,12 @@
 import { jobIdFor } from '@mxv/fleet';
-import { normalizeDomain } from '@mxv/probe';
+import { normalizeDomain, normalizeStoredDomain } from '@mxv/probe';
 import { ApiError } from '../errors/api-error.js';
 
 export type ParsedDomain = { status: 'valid'; domain: string } | { status: 'invalid'; reason: string; input: string };
 
 /** The input forms `mxv check` accepts (case, trailing dot, Unicode, an e-mail address), normalized the same way. */
-export function parseDomain(input: string): ParsedDomain {
-  const normalized = normalizeDomain(input);
+export function parseDomain(input: string, normalize: typeof normalizeDomain = normalizeDomain): ParsedDomain {
+  const normalized = normalize(input);
   if (normalized.status === 'invalid') return { status: 'invalid', reason: normalized.reason, input };
   // A name the queue cannot take as a job id is no mail domain either (RFC 3696 2: no all-numeric TLD).
   const id = jobIdFor(normalized.domain);
@@ -17,11 +17,13 @@ export function parseDomain(input: string): ParsedDomain {
 /**
  * The inputs of a bulk request (POST /v1/checks, /v1/watches), each parsed alone: one too long is listed as
  * invalid (too_long), as a too long line of `mxv enqueue` is, rather than refusing the whole request; its echo
- * is cut to maxInputChars (the body limit bounds the request).
+ * is cut to maxInputChars (the body limit bounds the request). `stored`: names to remove, read by
+ * normalizeStoredDomain.
  */
 export function splitDomainInputs(
   inputs: readonly string[],
   maxInputChars: number,
+  stored = false,
 ): { valid: string[]; invalidInputs: Array<{ input: string; reason: string }> } {
   const valid: string[] = [];
   const invalidInputs: Array<{ input: string; reason: string }> = [];
@@ -30,7 +32,7 @@ export function splitDomainInputs(
       invalidInputs.push({ input: cutAt(input, maxInputChars), reason: 'too_long' });
       continue;
     }
-    const parsed = parseDomain(input);
+    const parsed = parseDomain(input, stored ? normalizeStoredDomain : normalizeDomain);
     if (parsed.status === 'valid') valid.push(parsed.domain);
     else invalidInputs.push({ input: parsed.input, reason: parsed.reason });
   }

@@ -92,7 +92,7 @@ export async function watchRoutes(app: FastifyInstance, services: ApiServices): 
       },
     },
     async (request) => {
-      const { valid, invalidInputs } = splitDomainInputs(request.body.domains, services.limits.maxInputChars);
+      const { valid, invalidInputs } = splitDomainInputs(request.body.domains, services.limits.maxInputChars, true);
       return { removed: await list.remove(valid), invalidInputs };
     },
   );

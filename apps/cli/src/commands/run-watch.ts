@@ -6,7 +6,7 @@ import {
   WatchList,
   type WatchAddSummary,
 } from '@mxv/fleet';
-import { normalizeDomain } from '@mxv/probe';
+import { normalizeDomain, normalizeStoredDomain } from '@mxv/probe';
 import { readDomainInputs } from '../input/read-domain-lines.js';
 import { connectFleet } from '../options/connect-fleet.js';
 import { durationFlag } from '../options/fleet-flags.js';
@@ -61,9 +61,14 @@ export async function runWatchRemove(domains: string[], flags: WatchFlags): Prom
   let removed = 0;
   let inputs: InputSummary;
   try {
-    inputs = await forEachBatch(domains, flags, async (batch) => {
-      removed += await list.remove(batch);
-    });
+    inputs = await forEachBatch(
+      domains,
+      flags,
+      async (batch) => {
+        removed += await list.remove(batch);
+      },
+      normalizeStoredDomain,
+    );
   } finally {
     redis.disconnect();
   }
@@ -116,14 +121,14 @@ async function forEachBatch(
   domains: string[],
   flags: WatchFlags,
   handle: (batch: string[]) => Promise<void>,
+  normalize: typeof normalizeDomain = normalizeDomain,
 ): Promise<InputSummary> {
   const summary: InputSummary = { read: 0, invalid: 0 };
   let batch: string[] = [];
   for await (const input of readDomainInputs(domains, flags.file)) {
     summary.read += 1;
     // A line over the input bound is never normalized (nor held): it is reported like any bad input.
-    const normalized =
-      input.status === 'too_long' ? { status: 'invalid' as const, reason: 'too_long' } : normalizeDomain(input.text);
+    const normalized = input.status === 'too_long' ? { status: 'invalid' as const, reason: 'too_long' } : normalize(input.text);
     if (normalized.status !== 'valid') {
       summary.invalid += 1;
       process.stderr.write(`${JSON.stringify(input.text)}: not a domain name (${normalized.reason})\n`);

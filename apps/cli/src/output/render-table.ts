@@ -80,7 +80,7 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   const lines: string[] = [];
   const why = (result.error ? ` (${result.error})` : '') + refusalWords(result);
   // An input refused by an IDNA rule too: its A-label alone (xn--ab---3ra) is not what the person typed.
-  const unicode = unicodeForm(result.domain);
+  const unicode = result.verdict !== 'invalid' || result.error === 'idna_error' ? unicodeForm(result.domain) : null;
   lines.push(
     `${colors.bold(result.domain || terminalSafeJson(result.input))}${unicode ? colors.dim(` (${unicode})`) : ''}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
