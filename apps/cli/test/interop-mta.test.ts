@@ -106,6 +106,7 @@ const ip = {
   criticalExtension: `${block}.26`,
   crossSigned: `${block}.27`,
   finalDot: `${block}.28`,
+  unorderedChain: `${block}.29`,
   auth: `${block}.60`,
   socks: `${block}.70`,
   unbound: `${block}.53`,
@@ -139,7 +140,9 @@ const NAMES = {
   criticalExtension: 'mx26.interop.test',
   crossSigned: 'mx27.interop.test',
   finalDot: 'mx28.interop.test',
+  unorderedChain: 'mx29.interop.test',
 };
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 /** The DNS block list the postscreen at `dnsblDrop` asks; it lists 127.0.0.1, where mxv's connections come from. */
 const DNSBL_ZONE = 'dnsbl.interop.test';
 /**
@@ -154,6 +157,9 @@ const CERT_PROBLEMS = [
   { domain: 'expired.interop.test', key: 'expired', error: 'CERT_HAS_EXPIRED', verifyCode: 10, depth: 0 },
   // A valid certificate sent with an intermediate past its date: the chain file was never updated.
   { domain: 'expired-chain.interop.test', key: 'expiredChain', error: 'CERT_HAS_EXPIRED', verifyCode: 10, depth: 1 },
+  // Two intermediates past their date, sent out of order (leaf, the root's, the leaf's): OpenSSL builds the path
+  // all the same and stops at the highest (depth 2), where Node's own issuer walk ends after the leaf's.
+  { domain: 'unordered-chain.interop.test', key: 'unorderedChain', error: 'CERT_HAS_EXPIRED', verifyCode: 10, depth: 2 },
   // Node calls this one UNSPECIFIED; mxv names it from OpenSSL's words.
   {
     domain: 'critical-extension.interop.test',
@@ -347,7 +353,13 @@ describe.skipIf(reason !== null)('interop with real MTAs and a real resolver', (
         intermediateValidity: { notBefore: new Date(Date.now() - 400 * day), notAfter: new Date(Date.now() - 2 * day) },
       }),
       privateRoot: await certFiles(privateCa, 'mx22', [NAMES.privateRoot], { intermediates: 1 }),
+      unorderedChain: await certFiles(ca, 'mx29', [NAMES.unorderedChain], {
+        intermediates: 2,
+        intermediateValidity: { notBefore: new Date(Date.now() - 400 * day), notAfter: new Date(Date.now() - 2 * day) },
+      }),
     };
+    const [unorderedLeaf, ...unorderedAbove] = readFileSync(problemCerts.unorderedChain.certFile, 'utf8').match(PEM_BLOCK) ?? [];
+    writeFileSync(problemCerts.unorderedChain.certFile, [unorderedLeaf, ...unorderedAbove.reverse()].join('\n'));
     // A server of a private CA that sends the CA's root too: the chain ends at a self-signed root nobody trusts.
     appendFileSync(problemCerts.privateRoot.certFile, `\n${privateCa.certPem}`);
 

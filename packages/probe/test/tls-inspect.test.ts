@@ -7,8 +7,10 @@ import { certCoversName, inspectTls, splitSubjectAltName, type TlsInspectBounds,
 import { certificateNamesText, describeCertificateError } from '@mxv/schema/values';
 import { matchTlsa } from '../src/dane/match-tlsa.js';
 import type { TlsaCandidate } from '../src/dane/tlsa-lookup.js';
+import { TrustAnchors } from '../src/smtp/trust-anchors.js';
 
 const DAY_MS = 86_400_000;
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const BOUNDS: TlsInspectBounds = {
   maxCertChain: 16,
   maxStoredAltNames: 100,
@@ -35,9 +37,11 @@ async function handshake(
   exchange: string,
   trust: TestCa = ca,
   bounds: Partial<TlsInspectBounds> = {},
+  sent: { order?: (blocks: string[]) => string[]; anchors?: TrustAnchors } = {},
 ): Promise<TlsInspection> {
   const leaf = await issuer.issue(req);
-  const server = tls.createServer({ key: leaf.keyPem, cert: leaf.chainPem }, (socket) => socket.on('error', () => {}));
+  const chainPem = (sent.order ?? ((blocks) => blocks))(leaf.chainPem.match(PEM_BLOCK) ?? []).join('\n');
+  const server = tls.createServer({ key: leaf.keyPem, cert: chainPem }, (socket) => socket.on('error', () => {}));
   server.on('tlsClientError', () => {});
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -55,7 +59,7 @@ async function handshake(
       socket.once('secureConnect', () => resolve());
       socket.once('error', reject);
     });
-    return inspectTls(socket, exchange, { ...BOUNDS, ...bounds });
+    return inspectTls(socket, exchange, { ...BOUNDS, ...bounds }, Date.now(), sent.anchors);
   } finally {
     socket.destroy();
   }
@@ -212,6 +216,81 @@ describe('inspectTls over a real handshake', () => {
     const { tls: info, certIdentity } = await handshake(ca, { names: ['*.inspect.test'] }, 'mx.inspect.test');
     expect(info.hostnameMatch).toBe(true);
     expect(certIdentity && certCoversName(certIdentity, 'a.b.inspect.test')).toBe(false);
+  });
+});
+
+describe('a chain sent out of order (RFC 8446 4.4.2 allows it; OpenSSL builds the path from it all the same)', () => {
+  const exchange = 'mx.order.test';
+  /** Leaf, then the intermediate the root issued, then the one that issued the leaf: Node's own walk stops after the leaf's issuer. */
+  const outOfOrder = (blocks: string[]): string[] => [blocks[0] ?? '', ...blocks.slice(1).reverse()];
+  const inspect = (req: IssueOptions, order?: (blocks: string[]) => string[]) =>
+    handshake(ca, req, exchange, ca, {}, { anchors: new TrustAnchors([ca.certPem]), ...(order ? { order } : {}) });
+
+  it('walked whole, leaf to root, as when sent in order: the same length and signatures', async () => {
+    const req = { names: [exchange], intermediates: 2 };
+    const inOrder = await inspect(req);
+    const reordered = await inspect(req, outOfOrder);
+    expect(inOrder.tls.chainLength).toBe(4);
+    expect(reordered.tls).toMatchObject({ certValid: true, error: null, chainLength: 4 });
+    expect(reordered.tls.chainSignatures).toEqual(inOrder.tls.chainSignatures);
+    expect(reordered.chainDigests?.map((digest) => [digest.leafChains, digest.sent])).toEqual([
+      [true, true],
+      [true, true],
+      [true, true],
+      [true, false],
+    ]);
+  });
+
+  it('an expired intermediate above the cut is the one named (depth 2), not a certificate below it', async () => {
+    const notAfter = new Date(Date.now() - 30 * DAY_MS);
+    const reordered = await inspect(
+      { names: [exchange], intermediates: 2, intermediateValidity: { notBefore: new Date(Date.now() - 400 * DAY_MS), notAfter } },
+      outOfOrder,
+    );
+    expect(reordered.tls.error).toBe('CERT_HAS_EXPIRED');
+    expect(reordered.tls.failedCertificate).toMatchObject({ depth: 2, subject: 'CN=mxv test intermediate 1' });
+  });
+
+  it('a DANE-TA record for the root-side intermediate matches, as Postfix finds it', async () => {
+    const leaf = await ca.issue({ names: [exchange], intermediates: 2 });
+    const top = (leaf.chainPem.match(PEM_BLOCK) ?? [])
+      .map((pem) => new X509Certificate(pem))
+      .find((cert) => cert.subject === 'CN=mxv test intermediate 1');
+    if (top === undefined) throw new Error('no intermediate 1 in the chain');
+    const spki = top.publicKey.export({ type: 'spki', format: 'der' });
+    const data = createHash('sha256').update(spki).digest('hex');
+    const record: TlsaCandidate = {
+      usage: 2,
+      selector: 1,
+      matchingType: 1,
+      data,
+      dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
+    };
+    const server = tls.createServer(
+      { key: leaf.keyPem, cert: outOfOrder(leaf.chainPem.match(PEM_BLOCK) ?? []).join('\n') },
+      (socket) => socket.on('error', () => {}),
+    );
+    server.on('tlsClientError', () => {});
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: (server.address() as net.AddressInfo).port,
+      servername: exchange,
+      ca: [ca.certPem],
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', () => resolve());
+        socket.once('error', reject);
+      });
+      const inspection = inspectTls(socket, exchange, BOUNDS, Date.now(), new TrustAnchors([ca.certPem]));
+      expect(matchTlsa([record], inspection.chainDigests ?? [], () => true)).not.toBeNull();
+    } finally {
+      socket.destroy();
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import type { SmtpReply } from './reply-reader.js';
 import { truncateUtf8 } from './reply-text.js';
 import type { Dialer } from '../net/dialer.js';
 import { DirectDialer } from '../net/direct-dialer.js';
+import { linkPeerChain } from './link-peer-chain.js';
 import { SmtpConnection, type ReadResult, type TlsConnect } from './smtp-connection.js';
 import { createProbeSecureContext, starttlsOptions } from './tls-context.js';
 import { certificateFacts, describeCertificate, inspectTls } from './tls-inspect.js';
@@ -407,7 +408,16 @@ export class SmtpHostProber implements HostProber {
           notAfter: null,
           error: classified.detail ?? classified.reason,
           ...(upgraded.sentCertificate
-            ? describeCertificate(upgraded.sentCertificate.peer, upgraded.sentCertificate.leaf, this.#bounds)
+            ? describeCertificate(
+                linkPeerChain(
+                  upgraded.sentCertificate.peer,
+                  upgraded.sentCertificate.leaf,
+                  this.#bounds.maxCertChain,
+                  this.#trustAnchors,
+                ),
+                upgraded.sentCertificate.leaf,
+                this.#bounds,
+              )
             : {}),
         };
       } else {

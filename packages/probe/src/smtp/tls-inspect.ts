@@ -9,6 +9,7 @@ import { certSignature } from './cert-signature.js';
 import { stripControls } from '../display-text.js';
 import { truncateUtf8 } from './reply-text.js';
 import type { TrustAnchors } from './trust-anchors.js';
+import { linkPeerChain } from './link-peer-chain.js';
 
 export interface TlsInspection {
   tls: TlsInfo;
@@ -383,8 +384,8 @@ export function inspectTls(
     cipher: cipher ? (cipher.standardName ?? cipher.name ?? null) : null,
     keyExchange: describeKeyExchange(socket),
   };
-  const peer = socket.getPeerCertificate(true);
-  if (!peer || Object.keys(peer).length === 0) {
+  const nodePeer = socket.getPeerCertificate(true);
+  if (!nodePeer || Object.keys(nodePeer).length === 0) {
     return {
       tls: {
         ...base,
@@ -399,12 +400,13 @@ export function inspectTls(
       chainDigests: null,
     };
   }
+  const leaf = peerX509(socket);
+  const peer = linkPeerChain(nodePeer, leaf, bounds.maxCertChain, anchors);
   // The certificate's size is bounded by OpenSSL's max_cert_list (100 KiB by default), so its SAN list is too.
   const certIdentity: CertIdentity = {
     commonName: firstValue(peer.subject?.CN as DnValue),
     subjectAltName: peer.subjectaltname ?? null,
   };
-  const leaf = peerX509(socket);
   let described = describeCertificate(peer, leaf, bounds);
   // A weak signature above the leaf may be that of a certificate the server sent above the trusted one the
   // path ends at (a cross-signed root): judged on the path OpenSSL verified, as senders judge it.
