@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCa, type IssueOptions, type TestCa } from '@mxv/testkit';
+import { createTestCa, type IssuedCert, type IssueOptions, type TestCa } from '@mxv/testkit';
 import { certCoversName, inspectTls, splitSubjectAltName, type TlsInspectBounds, type TlsInspection } from '@mxv/probe';
 import { certificateNamesText, describeCertificateError } from '@mxv/schema/values';
 import { matchTlsa } from '../src/dane/match-tlsa.js';
@@ -39,7 +39,17 @@ async function handshake(
   bounds: Partial<TlsInspectBounds> = {},
   sent: { order?: (blocks: string[]) => string[]; anchors?: TrustAnchors } = {},
 ): Promise<TlsInspection> {
-  const leaf = await issuer.issue(req);
+  return serve(await issuer.issue(req), exchange, trust, bounds, sent);
+}
+
+/** handshake() with a certificate already issued; `sent.order` rearranges the chain the server sends. */
+async function serve(
+  leaf: IssuedCert,
+  exchange: string,
+  trust: TestCa = ca,
+  bounds: Partial<TlsInspectBounds> = {},
+  sent: { order?: (blocks: string[]) => string[]; anchors?: TrustAnchors } = {},
+): Promise<TlsInspection> {
   const chainPem = (sent.order ?? ((blocks) => blocks))(leaf.chainPem.match(PEM_BLOCK) ?? []).join('\n');
   const server = tls.createServer({ key: leaf.keyPem, cert: chainPem }, (socket) => socket.on('error', () => {}));
   server.on('tlsClientError', () => {});
@@ -266,31 +276,8 @@ describe('a chain sent out of order (RFC 8446 4.4.2 allows it; OpenSSL builds th
       data,
       dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
     };
-    const server = tls.createServer(
-      { key: leaf.keyPem, cert: outOfOrder(leaf.chainPem.match(PEM_BLOCK) ?? []).join('\n') },
-      (socket) => socket.on('error', () => {}),
-    );
-    server.on('tlsClientError', () => {});
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port: (server.address() as net.AddressInfo).port,
-      servername: exchange,
-      ca: [ca.certPem],
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('secureConnect', () => resolve());
-        socket.once('error', reject);
-      });
-      const inspection = inspectTls(socket, exchange, BOUNDS, Date.now(), new TrustAnchors([ca.certPem]));
-      expect(matchTlsa([record], inspection.chainDigests ?? [], () => true)).not.toBeNull();
-    } finally {
-      socket.destroy();
-    }
+    const inspection = await serve(leaf, exchange, ca, {}, { order: outOfOrder, anchors: new TrustAnchors([ca.certPem]) });
+    expect(matchTlsa([record], inspection.chainDigests ?? [], () => true)).not.toBeNull();
   });
 });
 
