@@ -34,6 +34,8 @@ export function linkPeerChain(
     top = next;
   }
   const unlinked = sentCertificates(sent, max).filter((cert) => !linked.has(cert.fingerprint256));
+  // Node linked all the server sent (the usual case, a chain in order): nothing to parse.
+  if (unlinked.length === 0) return peer;
   let child = parse(top.raw);
   // Only a walk a certificate the server sent takes further is redone: where Node ended otherwise, OpenSSL did too.
   if (child === null || !unlinked.some((cert) => issued(child as X509Certificate, cert))) return peer;
