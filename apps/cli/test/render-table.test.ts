@@ -249,6 +249,13 @@ describe('check table', () => {
       `xn--a-zhc.example (\u05d0a.example)  invalid  not a domain name ${bidiWords}`,
     );
     expect(refused('\u05d0a.example')).toContain(`\u05d0a.example  invalid  not a domain name ${bidiWords}`);
+    // An A-label Node refuses for what it decodes to (a full-width dot, an invisible filler): no rule, no decoding shown.
+    expect(refused('xn--paypalcom-b854c.example')).toMatch(
+      /^xn--paypalcom-b854c\.example {2}invalid {2}not a domain name \(idna_error\) {2}/,
+    );
+    expect(refused('xn--paypal-ks5e.example')).toMatch(
+      /^xn--paypal-ks5e\.example {2}invalid {2}not a domain name \(idna_error\) {2}/,
+    );
     // After UTS #46 mapping (① is 1) the Bidi rule holds; the joiner is what Node refused: no rule named.
     expect(refused('xn--4db.a\u2460.a\u200db')).toMatch(/invalid {2}not a domain name \(idna_error\) {2}/);
     // Refused by Node's mapping (a leading combining mark): no rule to name.

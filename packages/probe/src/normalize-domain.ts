@@ -161,15 +161,18 @@ function validateAscii(
 }
 
 /**
- * For removing what was stored: normalizeDomain's answer, except that a name in A-label form it refuses only by an
- * IDNA rule (idna_error: the hyphen and Bidi rules mxv applies since a later release) is taken as it is, so that a
- * watch stored for it before stays removable. Never for checking or storing: those keep the refusal.
+ * For removing what was stored: normalizeDomain's answer, except that a name refused only by the hyphen or Bidi
+ * rule of U-labels (idna_error, brokenIdnaLabelRule), which earlier releases did not apply, is taken in the A-label
+ * form they stored, so that a watch stored for it stays removable. Never for checking or storing: those keep the
+ * refusal.
  */
 export function normalizeStoredDomain(input: string): NormalizedDomain {
   const normalized = normalizeDomain(input);
   if (normalized.status === 'valid' || normalized.reason !== 'idna_error') return normalized;
-  const named = trimEdges(input).toLowerCase().replace(/\.$/, '');
-  return /^[a-z0-9.-]+$/.test(named) && named === normalized.domain ? { status: 'valid', domain: named, input } : normalized;
+  // The A-label Node produced, which a release before these rules stored (given as typed, in A-labels or as an address).
+  const rule = /^[a-z0-9.-]+$/.test(normalized.domain) ? brokenIdnaLabelRule(normalized.domain) : null;
+  const stored = rule === 'hyphen' || rule === 'bidi';
+  return stored ? { status: 'valid', domain: normalized.domain, input } : normalized;
 }
 
 /**

@@ -243,9 +243,12 @@ describe('normalizeStoredDomain: what a removal takes', () => {
     });
     expect(normalizeStoredDomain('xn--ab---3ra.example')).toMatchObject({ status: 'valid', domain: 'xn--ab---3ra.example' });
     expect(normalizeStoredDomain('bücher.example')).toMatchObject({ status: 'valid', domain: 'xn--bcher-kva.example' });
-    // In Unicode it never was stored so; other reasons keep their refusal.
-    expect(normalizeStoredDomain('a\u05d0.example')).toMatchObject({ status: 'invalid', reason: 'idna_error' });
-    expect(normalizeStoredDomain('jane@xn--a-0hc.example')).toMatchObject({ status: 'invalid', reason: 'idna_error' });
+    // Given as it was added: in Unicode, or as an address.
+    expect(normalizeStoredDomain('a\u05d0.example')).toMatchObject({ status: 'valid', domain: 'xn--a-0hc.example' });
+    expect(normalizeStoredDomain('jane@xn--ab---3ra.example')).toMatchObject({ status: 'valid', domain: 'xn--ab---3ra.example' });
+    // A name Node's conversion refuses was never stored; other reasons keep their refusal.
+    expect(normalizeStoredDomain('xn--zz.example')).toMatchObject({ status: 'invalid', reason: 'idna_error' });
+    expect(normalizeStoredDomain('\u05d0a.example')).toMatchObject({ status: 'invalid', reason: 'idna_error' });
     expect(normalizeStoredDomain('-x.example')).toMatchObject({ status: 'invalid', reason: 'hyphen_edge' });
   });
 });

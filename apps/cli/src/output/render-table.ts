@@ -45,9 +45,8 @@ const VERDICT_WORDS: Record<CheckResult['verdict'], string> = {
 };
 
 /** Why an input was refused, past its reason code (see refusalHint): a web address, an IDNA rule. */
-function refusalWords(result: CheckResult): string {
-  const hint = result.verdict === 'invalid' && result.error ? refusalHint(result.input, result.error) : null;
-  return hint === null ? '' : `: ${hint}`;
+function refusalOf(result: CheckResult): string | null {
+  return result.verdict === 'invalid' && result.error ? refusalHint(result.input, result.error) : null;
 }
 
 /** The verdict in words; a failed lookup is told apart from an answer of "no address", since senders retry the former. */
@@ -78,9 +77,12 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
   const soft = result.verdict === 'null_mx';
   const paint = good ? colors.green : soft ? colors.yellow : colors.red;
   const lines: string[] = [];
-  const why = (result.error ? ` (${result.error})` : '') + refusalWords(result);
-  // An input refused by an IDNA rule too: its A-label alone (xn--ab---3ra) is not what the person typed.
-  const unicode = result.verdict !== 'invalid' || result.error === 'idna_error' ? unicodeForm(result.domain) : null;
+  const refusal = refusalOf(result);
+  const why = (result.error ? ` (${result.error})` : '') + (refusal === null ? '' : `: ${refusal}`);
+  // An input refused by a named IDNA rule too: its A-label alone (xn--ab---3ra) is not what the person typed. Not an
+  // A-label Node's conversion refused: its decoding may hold what no name may (a lone surrogate, an invisible filler).
+  const unicode =
+    result.verdict !== 'invalid' || (result.error === 'idna_error' && refusal !== null) ? unicodeForm(result.domain) : null;
   lines.push(
     `${colors.bold(result.domain || terminalSafeJson(result.input))}${unicode ? colors.dim(` (${unicode})`) : ''}  ${paint(result.verdict)}  ${colors.dim(verdictWords(result) + why)}  ${colors.dim(`${result.durationMs} ms`)}`,
   );
