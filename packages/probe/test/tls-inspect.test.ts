@@ -279,6 +279,48 @@ describe('a chain sent out of order (RFC 8446 4.4.2 allows it; OpenSSL builds th
     const inspection = await serve(leaf, exchange, ca, {}, { order: outOfOrder, anchors: new TrustAnchors([ca.certPem]) });
     expect(matchTlsa([record], inspection.chainDigests ?? [], () => true)).not.toBeNull();
   });
+  it('a certificate sent twice is walked past: the chain and what was sent are as without the repeat', async () => {
+    const req = { names: [exchange], intermediates: 2 };
+    const twice = (blocks: string[]): string[] => {
+      const [leaf, leafIssuer, top] = blocks;
+      return [leaf ?? '', top ?? '', top ?? '', leafIssuer ?? ''];
+    };
+    const repeated = await inspect(req, twice);
+    expect(repeated.tls).toMatchObject({ certValid: true, chainLength: 4 });
+    expect(repeated.chainDigests?.map((digest) => digest.sent)).toEqual([true, true, true, false]);
+  });
+
+  it("the trusted root's cross-signature sent between the leaf and its issuer: matched as sent, as in order (a DANE-TA record on the root's key)", async () => {
+    const leaf = await ca.issue({ names: [exchange], intermediates: 1, crossSignedRoot: { signatureHash: 'SHA-256' } });
+    const rootKey = new X509Certificate(ca.certPem).publicKey.export({ type: 'spki', format: 'der' });
+    const data = createHash('sha256').update(rootKey).digest('hex');
+    const record: TlsaCandidate = {
+      usage: 2,
+      selector: 1,
+      matchingType: 1,
+      data,
+      dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
+    };
+    const anchors = new TrustAnchors([ca.certPem]);
+    const inOrder = await serve(leaf, exchange, ca, {}, { anchors });
+    const reordered = await serve(leaf, exchange, ca, {}, { order: outOfOrder, anchors });
+    expect(reordered.tls.chainLength).toBe(inOrder.tls.chainLength);
+    expect(reordered.chainDigests?.map((digest) => digest.sent)).toEqual(inOrder.chainDigests?.map((digest) => digest.sent));
+    expect(matchTlsa([record], inOrder.chainDigests ?? [], () => true)).not.toBeNull();
+    expect(matchTlsa([record], reordered.chainDigests ?? [], () => true)).not.toBeNull();
+  });
+
+  it('an expired leaf under an expired cross-signature of the trusted root: the leaf is named (depth 0), as OpenSSL ends the path at the trusted root', async () => {
+    const expired = await inspect({
+      names: [exchange],
+      intermediates: 1,
+      notBefore: new Date(Date.now() - 60 * DAY_MS),
+      notAfter: new Date(Date.now() - DAY_MS),
+      crossSignedRoot: { signatureHash: 'SHA-256', notAfter: new Date(Date.now() - 30 * DAY_MS) },
+    });
+    expect(expired.tls.error).toBe('CERT_HAS_EXPIRED');
+    expect(expired.tls.failedCertificate).toMatchObject({ depth: 0 });
+  });
 });
 
 describe('a chain whose root is left out, and DANE-TA records carrying it whole (RFC 7671 5.2.2)', () => {

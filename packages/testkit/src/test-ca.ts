@@ -49,9 +49,10 @@ export interface IssueOptions {
   /**
    * Send, after the chain, the root's name and key certified by another, untrusted root over this digest: a
    * cross-signed root, as Let's Encrypt sent DST Root CA X3's for ISRG Root X1. Verifiers that look in their
-   * trust store first (OpenSSL since 1.1.0) end the path at the trusted root and never check it.
+   * trust store first (OpenSSL since 1.1.0) end the path at the trusted root and never check it. `notAfter`: its
+   * end date (ten years from now by default; DST Root CA X3's cross-sign of ISRG Root X1 ended in 2024).
    */
-  crossSignedRoot?: { signatureHash: 'SHA-1' | 'SHA-256' };
+  crossSignedRoot?: { signatureHash: 'SHA-1' | 'SHA-256'; notAfter?: Date };
 }
 
 /** A private-enterprise OID no verifier knows, for `unknownCriticalExtension`. */
@@ -141,13 +142,13 @@ async function exportKeyPem(key: CryptoKey): Promise<string> {
 }
 
 /** `signer`'s name and key certified by a fresh, untrusted root of its own (crossSignedRoot), PEM. */
-async function crossSign(signer: Signer, hash: 'SHA-1' | 'SHA-256'): Promise<string> {
+async function crossSign(signer: Signer, hash: 'SHA-1' | 'SHA-256', notAfter?: Date): Promise<string> {
   const now = Date.now();
   const other = await createSigner('mxv test old root CA', new Date(now - DAY_MS), new Date(now + 3650 * DAY_MS), null);
   const cross = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    notBefore: new Date(now - DAY_MS),
-    notAfter: new Date(now + 3650 * DAY_MS),
+    notBefore: new Date(Math.min(now - DAY_MS, (notAfter?.getTime() ?? now) - DAY_MS)),
+    notAfter: notAfter ?? new Date(now + 3650 * DAY_MS),
     signingAlgorithm: { ...SIGNING, hash },
     extensions: await caExtensions(signer.keys, other),
     subject: signer.cert.subject,
@@ -221,7 +222,9 @@ export async function createTestCa(opts: TestCaOptions = {}): Promise<TestCa> {
     }
     const leafPem = leaf.toString('pem');
     const sent = [leafPem, ...chain.map((s) => s.cert.toString('pem'))];
-    if (req.crossSignedRoot) sent.push(await crossSign(root, req.crossSignedRoot.signatureHash));
+    if (req.crossSignedRoot) {
+      sent.push(await crossSign(root, req.crossSignedRoot.signatureHash, req.crossSignedRoot.notAfter));
+    }
     return {
       certPem: leafPem,
       keyPem: await exportKeyPem(keys.privateKey),

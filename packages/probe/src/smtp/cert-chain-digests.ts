@@ -3,6 +3,7 @@ import type * as tls from 'node:tls';
 import { isRefusedSignatureHash } from '@mxv/schema/values';
 import type { ChainDigest } from '../engine/host-types.js';
 import { certSignature } from './cert-signature.js';
+import { sentCertificates } from './link-peer-chain.js';
 
 function digest(algorithm: 'sha256' | 'sha512', bytes: Buffer): string {
   return createHash(algorithm).update(bytes).digest('hex');
@@ -31,16 +32,11 @@ function peerChain(leaf: tls.DetailedPeerCertificate, max: number): Buffer[] {
  * included. `getPeerCertificate(true)` completes the chain with a root from the
  * local trust store when the server left it out; the X509Certificate of
  * `getPeerX509Certificate()` links only what came over the wire (OpenSSL's
- * peer chain, in the order sent), so its issuer walk tells the two apart.
+ * peer chain, in the order sent), so its issuer walk tells the two apart. A
+ * certificate sent twice is walked past, not taken for the end.
  */
-export function sentFingerprints(leaf: X509Certificate | undefined, max: number): Set<string> {
-  const sent = new Set<string>();
-  let cert: X509Certificate | undefined = leaf;
-  while (cert !== undefined && sent.size < max && !sent.has(cert.fingerprint256)) {
-    sent.add(cert.fingerprint256);
-    cert = cert.issuerCertificate;
-  }
-  return sent;
+export function sentFingerprints(leaf: X509Certificate | undefined): Set<string> {
+  return new Set(sentCertificates(leaf).map((cert) => cert.fingerprint256));
 }
 
 /**

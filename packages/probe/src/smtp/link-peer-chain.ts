@@ -22,23 +22,28 @@ export function linkPeerChain(
   max: number,
   anchors: TrustAnchors | undefined,
 ): tls.DetailedPeerCertificate {
-  // Node's walk, to where it ended.
-  const linked = new Set<string>();
+  const sentCerts = sentCertificates(sent);
+  const sentFingerprints = new Set(sentCerts.map((cert) => cert.fingerprint256));
+  // Node's walk, up to where it ended or, if sooner, to the last certificate before one the server did not send
+  // (a root Node completed the cut walk with, where the server sent more: a DANE-TA record matches what was sent).
+  const walked = new Set<string>();
   let top = peer;
   for (;;) {
-    linked.add(top.fingerprint256);
+    walked.add(top.fingerprint256);
     const next: tls.DetailedPeerCertificate | undefined = top.issuerCertificate;
     if (next === undefined || Object.keys(next).length === 0) break;
-    // A root (Node links it to itself), or as far as anyone walks: nothing to take further.
-    if (next === top || next.fingerprint256 === top.fingerprint256 || linked.size >= max) return peer;
+    const root = next === top || next.fingerprint256 === top.fingerprint256;
+    if ((root && sentFingerprints.has(top.fingerprint256)) || walked.size >= max) return peer;
+    if (root || !sentFingerprints.has(next.fingerprint256)) break;
     top = next;
   }
-  const unlinked = sentCertificates(sent, max).filter((cert) => !linked.has(cert.fingerprint256));
+  const unlinked = sentCerts.filter((cert) => !walked.has(cert.fingerprint256));
   // Node linked all the server sent (the usual case, a chain in order): nothing to parse.
   if (unlinked.length === 0) return peer;
   let child = parse(top.raw);
   // Only a walk a certificate the server sent takes further is redone: where Node ended otherwise, OpenSSL did too.
   if (child === null || !unlinked.some((cert) => issued(child as X509Certificate, cert))) return peer;
+  const linked = new Set(walked);
   while (child !== null && linked.size < max) {
     const below: X509Certificate = child;
     const issuer =
@@ -57,14 +62,22 @@ export function linkPeerChain(
   return peer;
 }
 
-/** The certificates the server sent, in the order sent (the X509Certificate's issuer links), bounded. */
-function sentCertificates(leaf: X509Certificate | undefined, max: number): X509Certificate[] {
+/**
+ * Most steps walked of what the server sent. OpenSSL takes at most max_cert_list (100 KiB by default) of it, a
+ * few hundred certificates; the walk skips a repeat rather than stop at it (a server may send one twice).
+ */
+export const MAX_SENT_CERTIFICATES = 512;
+
+/** The certificates the server sent, in the order sent (the X509Certificate's issuer links), each once. */
+export function sentCertificates(leaf: X509Certificate | undefined): X509Certificate[] {
   const certs: X509Certificate[] = [];
   const seen = new Set<string>();
   let cert: X509Certificate | undefined = leaf;
-  while (cert !== undefined && certs.length < max && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    certs.push(cert);
+  for (let step = 0; cert !== undefined && step < MAX_SENT_CERTIFICATES; step++) {
+    if (!seen.has(cert.fingerprint256)) {
+      seen.add(cert.fingerprint256);
+      certs.push(cert);
+    }
     cert = cert.issuerCertificate;
   }
   return certs;

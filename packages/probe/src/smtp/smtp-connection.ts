@@ -288,6 +288,7 @@ export class SmtpConnection {
 /** The server's certificate, if its Certificate message came before the handshake failed; null otherwise. */
 function readSentCertificate(socket: tls.TLSSocket): SentCertificate | null {
   try {
+    // Before getPeerX509Certificate: on Node 20 that call empties the socket's peer chain for both afterwards.
     const peer = socket.getPeerCertificate(true);
     if (!peer || Object.keys(peer).length === 0) return null;
     return { peer, leaf: socket.getPeerX509Certificate() };

@@ -203,6 +203,24 @@ function chainSignatures(chain: readonly tls.DetailedPeerCertificate[]): ChainSi
  * no trusted certificate issued any certificate of the chain (the path Node built is the one verified).
  */
 function verifiedPathSignatures(chain: readonly tls.DetailedPeerCertificate[], anchors: TrustAnchors): ChainSignature[] | null {
+  const cut = trustedCut(chain, anchors);
+  if (cut === null) return null;
+  const below = chainSignatures(chain.slice(0, cut.depth + 1));
+  // A trusted self-signed certificate the server sent as its own: it is the anchor, already listed.
+  if (below.length <= cut.depth || below[cut.depth]?.selfIssued === true) return below;
+  const anchorSignature = cut.anchor.subject === cut.anchor.issuer ? certSignature(cut.anchor.raw) : null;
+  return anchorSignature === null ? below : [...below, { ...anchorSignature, selfIssued: true }];
+}
+
+/**
+ * Where the path OpenSSL verified leaves the chain: the first certificate a trusted one issued (OpenSSL looks in
+ * the trust store first, X509_V_FLAG_TRUSTED_FIRST), with that anchor; null when no trusted certificate issued
+ * any (the chain Node built is the path).
+ */
+function trustedCut(
+  chain: readonly tls.DetailedPeerCertificate[],
+  anchors: TrustAnchors,
+): { depth: number; anchor: X509Certificate } | null {
   for (const [depth, cert] of chain.entries()) {
     if (!Buffer.isBuffer(cert.raw)) return null;
     let x509: X509Certificate;
@@ -212,12 +230,7 @@ function verifiedPathSignatures(chain: readonly tls.DetailedPeerCertificate[], a
       return null;
     }
     const anchor = anchors.issuerOf(x509);
-    if (anchor === null) continue;
-    const below = chainSignatures(chain.slice(0, depth + 1));
-    // A trusted self-signed certificate the server sent as its own: it is the anchor, already listed.
-    if (below.length <= depth || below[depth]?.selfIssued === true) return below;
-    const anchorSignature = anchor.subject === anchor.issuer ? certSignature(anchor.raw) : null;
-    return anchorSignature === null ? below : [...below, { ...anchorSignature, selfIssued: true }];
+    if (anchor !== null) return { depth, anchor };
   }
   return null;
 }
@@ -235,10 +248,15 @@ function dateFailure(
   error: string,
   bounds: TlsInspectBounds,
   now: number,
+  anchors: TrustAnchors | undefined,
 ): FailedCertificate | null {
   if (error !== 'CERT_HAS_EXPIRED' && error !== 'CERT_NOT_YET_VALID') return null;
+  const chain = peerChain(peer, bounds.maxCertChain);
+  // Only the path OpenSSL verified: an out-of-date cross-signed root sent above the trusted one is not what failed.
+  const cut = anchors === undefined ? null : trustedCut(chain, anchors);
+  const path = cut === null ? chain : chain.slice(0, cut.depth + 1);
   let found: FailedCertificate | null = null;
-  for (const [depth, cert] of peerChain(peer, bounds.maxCertChain).entries()) {
+  for (const [depth, cert] of path.entries()) {
     const notBefore = isoDate(cert.valid_from);
     const notAfter = isoDate(cert.valid_to);
     const outOfDate =
@@ -384,6 +402,7 @@ export function inspectTls(
     cipher: cipher ? (cipher.standardName ?? cipher.name ?? null) : null,
     keyExchange: describeKeyExchange(socket),
   };
+  // Before getPeerX509Certificate: on Node 20 that call empties the socket's peer chain for both afterwards.
   const nodePeer = socket.getPeerCertificate(true);
   if (!nodePeer || Object.keys(nodePeer).length === 0) {
     return {
@@ -415,7 +434,7 @@ export function inspectTls(
     if (verified !== null) described = { ...described, chainSignatures: verified };
   }
   const error = authorizationCode(socket);
-  const failed = error === null ? null : dateFailure(peer, error, bounds, now);
+  const failed = error === null ? null : dateFailure(peer, error, bounds, now, anchors);
   // An error mxv has no name for either: OpenSSL's own words, so that it is not a bare UNSPECIFIED.
   const errorText = error === 'UNSPECIFIED' ? verifyErrorText(socket) : null;
   // The handshake runs at security level 0, which accepts any digest; senders verify at 1 or more, where
@@ -432,7 +451,7 @@ export function inspectTls(
       ...(errorText !== null ? { errorText: truncateUtf8(stripControls(errorText), bounds.maxStoredTextBytes) } : {}),
     },
     certIdentity,
-    chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf, bounds.maxCertChain)),
+    chainDigests: chainDigests(peer, bounds, now, sentFingerprints(leaf)),
   };
 }
 

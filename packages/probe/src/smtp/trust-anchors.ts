@@ -25,8 +25,9 @@ function parsePem(texts: readonly string[]): X509Certificate[] {
  * path OpenSSL verified ends. OpenSSL looks for each certificate's issuer in this store before the
  * certificates the server sent (X509_V_FLAG_TRUSTED_FIRST, its default since 1.1.0), so a path ends at
  * the first certificate a trusted one issued, and what the server sent above it (a cross-signed root, as
- * Let's Encrypt sent DST Root CA X3's) is never checked. Parsed on first use only: a probe needs it when
- * a signature above the leaf would otherwise count (inspectTls), which is rare.
+ * Let's Encrypt sent DST Root CA X3's) is never checked. Parsed on first use only (about 50 ms, once per
+ * prober): a probe needs it when a signature above the leaf would otherwise count, a date error is to be placed
+ * (inspectTls), or a chain sent out of order is completed (linkPeerChain), all rare.
  */
 export class TrustAnchors {
   readonly #pem: () => string[];
