@@ -28,10 +28,12 @@ beforeAll(async () => {
 });
 afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
-/** Resolves hooks.test to 127.0.0.1 and nothing else: no query leaves the process. */
+/** Where hooks.test resolves now. */
+let hooksAddress = '127.0.0.1';
+/** Resolves hooks.test to hooksAddress and nothing else: no query leaves the process. */
 const resolver: DnsResolver = {
   async query(name, type): Promise<DnsAnswer> {
-    const records = name === 'hooks.test' && type === 'A' ? [{ type: 'A' as const, name, ttl: 60, address: '127.0.0.1' }] : [];
+    const records = name === 'hooks.test' && type === 'A' ? [{ type: 'A' as const, name, ttl: 60, address: hooksAddress }] : [];
     return {
       status: records.length ? 'NOERROR' : 'NXDOMAIN',
       records,
@@ -58,6 +60,28 @@ describe('WebhookDeliverer', () => {
     const attempt = await deliverer(['127.0.0.1/32']).deliver(`http://hooks.test:${port}/hook`, body);
     expect(attempt.status).toBe('delivered');
     expect(seen).toEqual([{ host: `hooks.test:${port}`, signature: signBody(SECRET, body), body, valid: true }]);
+  });
+
+  it('each delivery connects to the address it just checked, never over a kept-alive socket to the one before', async () => {
+    const other: string[] = [];
+    const second = createServer((req, res) => {
+      other.push(req.headers.host ?? '');
+      req.resume();
+      req.on('end', () => res.end('ok'));
+    });
+    await new Promise<void>((resolve) => second.listen(port, '127.0.0.2', resolve));
+    try {
+      seen.length = 0;
+      respond = (_req, res) => res.end('ok');
+      const hooks = deliverer(['127.0.0.1/32', '127.0.0.2/32']);
+      expect(await hooks.deliver(`http://hooks.test:${port}/hook`, '{}')).toMatchObject({ status: 'delivered' });
+      hooksAddress = '127.0.0.2';
+      expect(await hooks.deliver(`http://hooks.test:${port}/hook`, '{}')).toMatchObject({ status: 'delivered' });
+      expect([seen.length, other]).toEqual([1, [`hooks.test:${port}`]]);
+    } finally {
+      hooksAddress = '127.0.0.1';
+      await new Promise<void>((resolve) => second.close(() => resolve()));
+    }
   });
 
   it('refuses an address outside the policy without connecting', async () => {

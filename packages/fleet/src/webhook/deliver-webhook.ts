@@ -77,6 +77,9 @@ export class WebhookDeliverer {
         {
           method: 'POST',
           lookup: pinned,
+          // A connection of its own: a pooled keep-alive socket (keyed by host name) would still lead to the address
+          // an earlier delivery checked, not the one just checked.
+          agent: false,
           signal,
           headers: {
             'content-type': 'application/json',
