@@ -240,6 +240,9 @@ describe('check table', () => {
       'xn--ab---3ra.example (ab--ü.example)  invalid  not a domain name (idna_error): an internationalized label may not start or end with a hyphen, nor hold "--" in its third and fourth places (RFC 5891 4.2.3.1)',
     );
     expect(refused('a\u05d0.example')).toContain('(idna_error): a label mixes left-to-right and right-to-left writing');
+    expect(refused('\u1715a.example')).toContain(
+      'xn--a-mpj.example (\u1715a.example)  invalid  not a domain name (idna_error): an internationalized label may not start with a combining mark (RFC 5891 4.2.3.2)',
+    );
     expect(refused('xn--zz.example')).toContain(
       'xn--zz.example  invalid  not a domain name (idna_error): an xn-- label is not the Punycode of an internationalized label (RFC 5891 5.4)  ',
     );
@@ -258,8 +261,10 @@ describe('check table', () => {
     );
     // After UTS #46 mapping (① is 1) the Bidi rule holds; the joiner is what Node refused: no rule named.
     expect(refused('xn--4db.a\u2460.a\u200db')).toMatch(/invalid {2}not a domain name \(idna_error\) {2}/);
-    // Refused by Node's mapping (a leading combining mark): no rule to name.
-    expect(refused('\u0308a.example')).toContain('\u0308a.example  invalid  not a domain name (idna_error)  ');
+    // Refused by Node's conversion itself (a leading combining mark), which says not why: the rule is still named.
+    expect(refused('\u0308a.example')).toContain(
+      '\u0308a.example  invalid  not a domain name (idna_error): an internationalized label may not start with a combining mark',
+    );
   });
 
   it('an internationalized domain: the headline shows how it reads beside the A-label it checked', () => {

@@ -32,9 +32,10 @@ const punycode = createRequire(import.meta.url)('punycode/punycode.js') as { dec
 
 /**
  * Which rule a name breaks: "a_label", an xn-- label that is no Punycode of a Unicode label (RFC 5891 5.4);
- * "hyphen" (RFC 5891 4.2.3.1); "bidi" (RFC 5893).
+ * "hyphen" (RFC 5891 4.2.3.1); "mark", a U-label that starts with a combining mark (RFC 5891 4.2.3.2: Node
+ * refuses those its Unicode tables know, and takes ones newer than them, such as U+0CF3); "bidi" (RFC 5893).
  */
-export type IdnaLabelRule = 'a_label' | 'hyphen' | 'bidi';
+export type IdnaLabelRule = 'a_label' | 'hyphen' | 'mark' | 'bidi';
 
 /** The rule a name in A-label form (lower case, as normalizeDomain produces it) breaks, null for none. */
 export function brokenIdnaLabelRule(asciiDomain: string): IdnaLabelRule | null {
@@ -72,10 +73,14 @@ export function brokenUnicodeLabelRule(unicodeDomain: string): IdnaLabelRule | n
 
 function brokenLabelRule(labels: readonly string[], uLabels: readonly string[]): IdnaLabelRule | null {
   if (uLabels.some(breaksHyphenRule)) return 'hyphen';
+  if (uLabels.some((label) => LEADING_MARK.test(label))) return 'mark';
   // RFC 5893 1.4: a Bidi domain name holds a right-to-left character somewhere; then every label, ASCII
   // ones included, must satisfy the Bidi rule (as UTS #46 CheckBidi and browsers apply it).
   return bidiClasses.bidiDomain.test(labels.join('.')) && !labels.every(satisfiesBidiRule) ? 'bidi' : null;
 }
+
+/** A combining mark first (General_Category M, as this V8's Unicode data has it). */
+const LEADING_MARK = /^\p{M}/u;
 
 /** The U-label of an A-label, null when it is no Punycode or decodes to ASCII alone (RFC 5890 2.3.2.1). */
 export function decodeALabel(label: string): string | null {

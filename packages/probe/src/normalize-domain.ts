@@ -161,8 +161,8 @@ function validateAscii(
 }
 
 /**
- * For removing what was stored: normalizeDomain's answer, except that a name refused only by the hyphen or Bidi
- * rule of U-labels (idna_error, brokenIdnaLabelRule), which earlier releases did not apply, is taken in the A-label
+ * For removing what was stored: normalizeDomain's answer, except that a name refused only by the hyphen, leading
+ * mark or Bidi rule of U-labels (idna_error, brokenIdnaLabelRule), which earlier releases did not apply, is taken in the A-label
  * form they stored, so that a watch stored for it stays removable. Never for checking or storing: those keep the
  * refusal.
  */
@@ -171,7 +171,7 @@ export function normalizeStoredDomain(input: string): NormalizedDomain {
   if (normalized.status === 'valid' || normalized.reason !== 'idna_error') return normalized;
   // The A-label Node produced, which a release before these rules stored (given as typed, in A-labels or as an address).
   const rule = /^[a-z0-9.-]+$/.test(normalized.domain) ? brokenIdnaLabelRule(normalized.domain) : null;
-  const stored = rule === 'hyphen' || rule === 'bidi';
+  const stored = rule === 'hyphen' || rule === 'mark' || rule === 'bidi';
   return stored ? { status: 'valid', domain: normalized.domain, input } : normalized;
 }
 

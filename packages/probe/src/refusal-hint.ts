@@ -8,6 +8,7 @@ const IDNA_RULE_WORDS: Record<IdnaLabelRule, string> = {
   a_label: 'an xn-- label is not the Punycode of an internationalized label (RFC 5891 5.4)',
   hyphen:
     'an internationalized label may not start or end with a hyphen, nor hold "--" in its third and fourth places (RFC 5891 4.2.3.1)',
+  mark: 'an internationalized label may not start with a combining mark (RFC 5891 4.2.3.2)',
   bidi: 'a label mixes left-to-right and right-to-left writing, or its right-to-left text starts or ends with a character it may not (the Bidi rule, RFC 5893)',
 };
 

@@ -99,6 +99,8 @@ describe('normalizeDomain: rejected input', () => {
     ['-ü.example', 'idna_error'],
     ['xn----dha.example', 'idna_error'],
     ['a\u{20000}--b.example', 'idna_error'], // "--" in the third and fourth characters, not UTF-16 units
+    ['\u0cf3.example', 'idna_error'], // a combining mark first, newer than Node 20's IDNA tables (RFC 5891 4.2.3.2)
+    ['xn--a-mpj.example', 'idna_error'], // U+1715 TAGALOG SIGN PAMUDPOD, then "a"
     ['xn--a--b-lq84c.example', 'idna_error'],
     ['a\u05d0.example', 'idna_error'], // Latin then Hebrew in one label
     ['xn--a-0hc.example', 'idna_error'],
