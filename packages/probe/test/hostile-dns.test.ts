@@ -131,8 +131,11 @@ describe('hostile DNS through the engine', () => {
     expect(result.mx.records[0]).toMatchObject({ problems: ['cname'], cnameTarget: 'c30.long.test' });
     expect(result.hosts[0]?.connect).toBe('ok');
     // 30 hops at 8 per answer: the first question and 3 more, for A; AAAA the same.
-    expect(queriesFor('c8.long.test').length).toBe(2);
-    expect(queriesFor('c24.long.test').length).toBe(2);
+    for (const name of ['c8.long.test', 'c24.long.test']) {
+      // Asked for A and AAAA once each; a try answered late on a busy machine is asked again, within the tries.
+      expect(new Set(queriesFor(name).map((q) => q.type)), name).toEqual(new Set(['A', 'AAAA']));
+      expect(queriesFor(name).length, name).toBeLessThanOrEqual(2 * DNS_TRIES);
+    }
     expect(elapsedMs).toBeLessThan(dnsBound(9) + slack.ms());
   });
 
@@ -142,9 +145,11 @@ describe('hostile DNS through the engine', () => {
     expect(result.mx.records[0]?.problems).toEqual(expect.arrayContaining(['cname', 'no_address']));
     expect(result.hosts).toEqual([]);
     const follows = engine.parts.options.dns.cnameFollowUps;
-    // A and AAAA: the first question and cnameFollowUps more each, 8 hops per answer.
-    const asked = world.dnsServer.queryLog.filter((q) => q.name.toLowerCase().endsWith('.endless.test')).length;
-    expect(asked).toBe(2 * (1 + follows));
+    // A and AAAA: the first question and cnameFollowUps more each, 8 hops per answer. A try answered later than
+    // DNS_TRY_MS on a busy machine is asked again: the questions are counted once, the tries bounded.
+    const asked = world.dnsServer.queryLog.filter((q) => q.name.toLowerCase().endsWith('.endless.test'));
+    expect(new Set(asked.map((q) => `${q.name.toLowerCase()} ${q.type}`)).size).toBe(2 * (1 + follows));
+    expect(asked.length).toBeLessThanOrEqual(2 * (1 + follows) * DNS_TRIES);
     expect(elapsedMs).toBeLessThan(dnsBound(1 + 2 * (1 + follows)) + slack.ms());
   });
 
