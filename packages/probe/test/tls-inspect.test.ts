@@ -229,6 +229,15 @@ describe('inspectTls over a real handshake', () => {
   });
 });
 
+/** A DANE-TA record (2 1 1) for `cert`'s public key. */
+function spkiTaRecord(cert: X509Certificate): TlsaCandidate {
+  const data = createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+  const dataSha256 = createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex');
+  return { usage: 2, selector: 1, matchingType: 1, data, dataSha256 };
+}
+
 describe('a chain sent out of order (RFC 8446 4.4.2 allows it; OpenSSL builds the path from it all the same)', () => {
   const exchange = 'mx.order.test';
   /** Leaf, then the intermediate the root issued, then the one that issued the leaf: Node's own walk stops after the leaf's issuer. */
@@ -267,18 +276,11 @@ describe('a chain sent out of order (RFC 8446 4.4.2 allows it; OpenSSL builds th
       .map((pem) => new X509Certificate(pem))
       .find((cert) => cert.subject === 'CN=mxv test intermediate 1');
     if (top === undefined) throw new Error('no intermediate 1 in the chain');
-    const spki = top.publicKey.export({ type: 'spki', format: 'der' });
-    const data = createHash('sha256').update(spki).digest('hex');
-    const record: TlsaCandidate = {
-      usage: 2,
-      selector: 1,
-      matchingType: 1,
-      data,
-      dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
-    };
+    const record = spkiTaRecord(top);
     const inspection = await serve(leaf, exchange, ca, {}, { order: outOfOrder, anchors: new TrustAnchors([ca.certPem]) });
     expect(matchTlsa([record], inspection.chainDigests ?? [], () => true)).not.toBeNull();
   });
+
   it('a certificate sent twice is walked past: the chain and what was sent are as without the repeat', async () => {
     const req = { names: [exchange], intermediates: 2 };
     const twice = (blocks: string[]): string[] => {
@@ -292,15 +294,7 @@ describe('a chain sent out of order (RFC 8446 4.4.2 allows it; OpenSSL builds th
 
   it("the trusted root's cross-signature sent between the leaf and its issuer: matched as sent, as in order (a DANE-TA record on the root's key)", async () => {
     const leaf = await ca.issue({ names: [exchange], intermediates: 1, crossSignedRoot: { signatureHash: 'SHA-256' } });
-    const rootKey = new X509Certificate(ca.certPem).publicKey.export({ type: 'spki', format: 'der' });
-    const data = createHash('sha256').update(rootKey).digest('hex');
-    const record: TlsaCandidate = {
-      usage: 2,
-      selector: 1,
-      matchingType: 1,
-      data,
-      dataSha256: createHash('sha256').update(Buffer.from(data, 'hex')).digest('hex'),
-    };
+    const record = spkiTaRecord(new X509Certificate(ca.certPem));
     const anchors = new TrustAnchors([ca.certPem]);
     const inOrder = await serve(leaf, exchange, ca, {}, { anchors });
     const reordered = await serve(leaf, exchange, ca, {}, { order: outOfOrder, anchors });
