@@ -161,10 +161,10 @@ function validateAscii(
 }
 
 /**
- * For removing what was stored: normalizeDomain's answer, except that a name refused only by the hyphen, leading
- * mark or Bidi rule of U-labels (idna_error, brokenIdnaLabelRule), which earlier releases did not apply, is taken in the A-label
- * form they stored, so that a watch stored for it stays removable. Never for checking or storing: those keep the
- * refusal.
+ * For removing what was stored: normalizeDomain's answer, except that a name refused only by the hyphen,
+ * leading-mark or Bidi rule of U-labels (idna_error, brokenIdnaLabelRule), which earlier releases did not
+ * apply, is taken in the A-label form they stored, so that a watch stored for it stays removable. Never for
+ * checking or storing: those keep the refusal.
  */
 export function normalizeStoredDomain(input: string): NormalizedDomain {
   const normalized = normalizeDomain(input);
