@@ -65,10 +65,7 @@ export function brokenUnicodeLabelRule(unicodeDomain: string): IdnaLabelRule | n
     .normalize('NFKC')
     .toLowerCase()
     .split(/[.\u3002\uff0e\uff61]/);
-  return brokenLabelRule(
-    labels,
-    labels.filter((label) => /[^\x00-\x7f]/.test(label)),
-  );
+  return brokenLabelRule(labels, labels.filter(hasNonAscii));
 }
 
 function brokenLabelRule(labels: readonly string[], uLabels: readonly string[]): IdnaLabelRule | null {
@@ -79,6 +76,13 @@ function brokenLabelRule(labels: readonly string[], uLabels: readonly string[]):
   return bidiClasses.bidiDomain.test(labels.join('.')) && !labels.every(satisfiesBidiRule) ? 'bidi' : null;
 }
 
+/** Whether the text holds a character outside ASCII. */
+export function hasNonAscii(text: string): boolean {
+  return NON_ASCII.test(text);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** A combining mark first (General_Category M, as this V8's Unicode data has it). */
 const LEADING_MARK = /^\p{M}/u;
 
@@ -86,7 +90,7 @@ const LEADING_MARK = /^\p{M}/u;
 export function decodeALabel(label: string): string | null {
   try {
     const decoded = punycode.decode(label.slice('xn--'.length));
-    return /[^\x00-\x7f]/.test(decoded) ? decoded : null;
+    return hasNonAscii(decoded) ? decoded : null;
   } catch {
     return null;
   }

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { isIpLiteralName } from './dns/ip-literal-name.js';
 import { visibleInput } from './display-text.js';
-import { brokenIdnaLabelRule, decodeALabel } from './idna-label-rules.js';
+import { brokenIdnaLabelRule, decodeALabel, hasNonAscii, type IdnaLabelRule } from './idna-label-rules.js';
 
 export const INVALID_DOMAIN_REASONS = [
   'empty',
@@ -40,6 +40,8 @@ export const MAX_DISPLAY_CHARS = 256;
 
 /** RFC 5321 4.1.2 (Domain = sub-domain *("." sub-domain), Let-dig / Ldh-str) and RFC 1123 2.1. */
 const LDH_LABEL = /^[a-z0-9-]+$/;
+/** A whole name in letters, digits, hyphens and dots, lower case: the A-label form normalizeDomain checks and gives. */
+const LDH_NAME = /^[a-z0-9.-]+$/;
 /**
  * An ASCII character no domain name holds, in a name that also holds non-ASCII ones. Those go through the
  * WHATWG URL host parser (domainToASCII), which drops tab, CR and LF, decodes %XX and stops at "/", "?", "#"
@@ -117,7 +119,7 @@ export function normalizeDomain(input: string): NormalizedDomain {
   let ascii: string;
   // Only UTS #46 processing for non-ASCII input: WHATWG domainToASCII also turns
   // numeric hosts into dotted quads, which must be caught below as ip_address.
-  if (/[^\x00-\x7f]/.test(text)) {
+  if (hasNonAscii(text)) {
     if (text.length > MAX_UNICODE_INPUT_CHARS) return invalid('too_long');
     if (NON_LDH_ASCII.test(text)) return invalid('bad_character');
     ascii = domainToASCII(text);
@@ -170,9 +172,17 @@ export function normalizeStoredDomain(input: string): NormalizedDomain {
   const normalized = normalizeDomain(input);
   if (normalized.status === 'valid' || normalized.reason !== 'idna_error') return normalized;
   // The A-label Node produced, which a release before these rules stored (given as typed, in A-labels or as an address).
-  const rule = /^[a-z0-9.-]+$/.test(normalized.domain) ? brokenIdnaLabelRule(normalized.domain) : null;
+  const rule = refusedIdnaRule(normalized.domain);
   const stored = rule === 'hyphen' || rule === 'mark' || rule === 'bidi';
   return stored ? { status: 'valid', domain: normalized.domain, input } : normalized;
+}
+
+/**
+ * The IDNA rule an invalid result's name breaks, when that name is in A-label form (the refusal was mxv's own,
+ * brokenIdnaLabelRule); null for any other text (Node's conversion refused it, or it is no name at all).
+ */
+export function refusedIdnaRule(invalidDomain: string): IdnaLabelRule | null {
+  return LDH_NAME.test(invalidDomain) ? brokenIdnaLabelRule(invalidDomain) : null;
 }
 
 /**
@@ -201,7 +211,7 @@ export function webAddressHost(input: string): string | null {
  */
 export function unicodeForm(domain: string): string | null {
   // Only a name in A-label form: other text decoded as a host could read as another name (a %6f, a "/").
-  if (!/^[a-z0-9.-]+$/.test(domain)) return null;
+  if (!LDH_NAME.test(domain)) return null;
   const labels = domain.split('.');
   if (!labels.some((label) => label.startsWith('xn--'))) return null;
   const unicode = labels.map((label) => (label.startsWith('xn--') ? decodeALabel(label) : label));

@@ -1,8 +1,5 @@
-import { brokenIdnaLabelRule, brokenUnicodeLabelRule, type IdnaLabelRule } from './idna-label-rules.js';
-import { normalizeDomain, webAddressHost } from './normalize-domain.js';
-
-/** A name in letters, digits, hyphens and dots: the A-label form normalizeDomain checked. */
-const LDH_NAME = /^[a-z0-9.-]+$/;
+import { brokenUnicodeLabelRule, type IdnaLabelRule } from './idna-label-rules.js';
+import { normalizeDomain, refusedIdnaRule, webAddressHost } from './normalize-domain.js';
 
 const IDNA_RULE_WORDS: Record<IdnaLabelRule, string> = {
   a_label: 'an xn-- label is not the Punycode of an internationalized label (RFC 5891 5.4)',
@@ -27,12 +24,9 @@ export function refusalHint(input: string, reason: string): string | null {
   if (reason !== 'idna_error') return null;
   const normalized = normalizeDomain(input);
   if (normalized.status === 'valid') return null;
-  const rule = LDH_NAME.test(normalized.domain)
-    ? // Its A-labels: refused by mxv's own rules, which name themselves.
-      brokenIdnaLabelRule(normalized.domain)
-    : // Refused by Node's conversion, which says not why: a guess from the text, unless the text shown was escaped.
-      normalized.domain.includes('\\')
-      ? null
-      : brokenUnicodeLabelRule(normalized.domain);
+  // Its A-labels: refused by mxv's own rules, which name themselves. Otherwise Node's conversion refused it, and
+  // says not why: a guess from the text, unless the text shown was escaped.
+  const rule =
+    refusedIdnaRule(normalized.domain) ?? (normalized.domain.includes('\\') ? null : brokenUnicodeLabelRule(normalized.domain));
   return rule === null ? null : IDNA_RULE_WORDS[rule];
 }
