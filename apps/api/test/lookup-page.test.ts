@@ -659,6 +659,40 @@ describe('lookup page', () => {
     expect(blockedPage).toContain('10.0.0.5 is in a private, loopback or reserved range');
     expect(blockedPage).toContain('port 25 is open');
     expect(blockedPage).toContain('not public, not tried');
+    expect(blockedPage).not.toContain('Addresses of this checker');
+  });
+
+  it("a host on the checker's own address: said as such, not as a private range", async () => {
+    const now = new Date().toISOString();
+    const ownHost = {
+      ...hostileHost('self.test'),
+      ip: '100.0.0.25',
+      connect: 'blocked' as const,
+      banner: null,
+      ehlo: null,
+      starttls: 'not_tried' as const,
+      tls: null,
+      error: 'own_address',
+    };
+    await api.store.write(
+      sampleResult('self.test', now, {
+        verdict: 'unreachable',
+        checks: { mxExists: true, mxResolves: true, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: {
+          source: 'mx',
+          dns: 'NOERROR',
+          records: [{ exchange: 'self.test', priority: 10, addresses: ['100.0.0.25'], problems: [] }],
+          dnssec: null,
+        },
+        hosts: [ownHost, { ...ownHost }],
+      }),
+    );
+    const page = (await api.app.inject('/d/self.test')).body.replace(/\s+/g, ' ');
+    expect(page).toContain('Addresses of this checker');
+    expect(page).toContain('100.0.0.25 is an address of the machine this check runs on, so mxv did not connect');
+    expect(page).toContain('this checker&#39;s own address, not tried');
+    expect(page).not.toContain('is in a private, loopback or reserved range');
+    expect(page).not.toContain('not public, not tried');
   });
 
   it('an exchange that repeats its zone name: a note with the name it was probably meant to be, once per name', async () => {

@@ -31,6 +31,13 @@ describe('LocalFailureTally: a run that failed the same way on this side for eve
     expect(hintOf(withHosts('a.test', 'blocked_address', null))).toBeNull();
   });
 
+  it("every host on this machine's own addresses: mxv does not connect to itself", () => {
+    expect(hintOf(withHosts('a.test', 'own_address', 'own_address'), withHosts('b.test', 'own_address'))).toMatch(
+      /^every mail host address is this machine's own \(own_address\)/,
+    );
+    expect(hintOf(withHosts('a.test', 'own_address'), withHosts('b.test', 'blocked_address'))).toBeNull();
+  });
+
   it('every host failed at the proxy', () => {
     expect(hintOf(withHosts('a.test', 'proxy_unreachable'), withHosts('b.test', 'proxy_refused:5'))).toMatch(/SOCKS5 proxy/);
     expect(hintOf(withHosts('a.test', 'proxy_unreachable'), withHosts('b.test', 'connect_refused'))).toBeNull();

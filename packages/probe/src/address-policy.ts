@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type * as IpAddr from 'ipaddr.js';
 
 // CommonJS, so required rather than imported: see dns/dns-query.ts (start-up time).
@@ -184,6 +185,89 @@ function blockedByDefault(address: Address): string | null {
   return null;
 }
 
+/** The range name of an address of this machine's own network interfaces. */
+export const OWN_ADDRESS = 'this-host';
+
+/** This machine's interface addresses, as text. */
+export type OwnAddressLister = () => readonly string[];
+
+/**
+ * The addresses of all of this machine's interfaces, the loopback interface
+ * included: a load balancer's or an anycast service's public address often
+ * sits there (direct server return). A system that will not list them
+ * (uv_interface_addresses fails in some sandboxes) gives none: the
+ * special-purpose ranges are still blocked.
+ */
+export function systemOwnAddresses(): readonly string[] {
+  let interfaces: ReturnType<typeof networkInterfaces>;
+  try {
+    interfaces = networkInterfaces();
+  } catch {
+    return [];
+  }
+  const addresses: string[] = [];
+  for (const entries of Object.values(interfaces)) {
+    for (const entry of entries ?? []) addresses.push(entry.address);
+  }
+  return addresses;
+}
+
+export interface AddressPolicyOptions {
+  /** Default: systemOwnAddresses. */
+  ownAddresses?: OwnAddressLister;
+  /** How long a listing of the own addresses is used before it is read again (DHCP, SLAAC and failover change them). */
+  ownAddressRefreshMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_OWN_ADDRESS_REFRESH_MS = 30_000;
+
+function addressKey(address: Address): string {
+  return address.kind() === 'ipv4' ? address.toString() : (address as IPv6).toNormalizedString();
+}
+
+/**
+ * The own addresses that the special-purpose ranges do not already block (a
+ * public address, or a documentation one in a lab), re-listed every refreshMs.
+ * An own IPv4 address is also recognised inside 64:ff9b::/96, where a NAT64
+ * gateway would translate a connection back to it.
+ */
+class OwnAddresses {
+  readonly #list: OwnAddressLister;
+  readonly #refreshMs: number;
+  readonly #now: () => number;
+  #keys: ReadonlySet<string> = new Set();
+  #listedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(list: OwnAddressLister, refreshMs: number, now: () => number) {
+    this.#list = list;
+    this.#refreshMs = refreshMs;
+    this.#now = now;
+  }
+
+  includes(address: Address): boolean {
+    const keys = this.#current();
+    if (keys.size === 0) return false;
+    if (keys.has(addressKey(address))) return true;
+    return (
+      address.kind() === 'ipv6' && inRange(address, NAT64_WELL_KNOWN) && keys.has(addressKey(lastThirtyTwoBits(address as IPv6)))
+    );
+  }
+
+  #current(): ReadonlySet<string> {
+    const now = this.#now();
+    if (now - this.#listedAt < this.#refreshMs) return this.#keys;
+    const keys = new Set<string>();
+    for (const text of this.#list()) {
+      const address = parseStrict(text);
+      if (address !== null && blockedByDefault(address) === null) keys.add(addressKey(address));
+    }
+    this.#keys = keys;
+    this.#listedAt = now;
+    return keys;
+  }
+}
+
 type AllowEntry = { network: Address; prefix: number };
 
 function parseAllowEntry(entry: string): { status: 'ok'; allow: AllowEntry } | { status: 'invalid'; reason: string } {
@@ -218,23 +302,32 @@ function covers(entry: AllowEntry, address: Address): boolean {
 
 /**
  * Builds the policy once from --allow-net. Everything private, loopback,
- * link-local, multicast or otherwise reserved is blocked (CONTRACT) unless an
- * allow entry covers the address itself or the IPv4 address it embeds.
+ * link-local, multicast or otherwise reserved is blocked (CONTRACT), and so are
+ * this machine's own interface addresses (OWN_ADDRESS): a connection to its own
+ * public address reaches services that a firewall hides from the internet only.
+ * An allow entry that covers the address itself or the IPv4 address it embeds
+ * lifts either.
  */
-export function createAddressPolicy(allowNet: readonly string[]): AddressPolicySetup {
+export function createAddressPolicy(allowNet: readonly string[], options: AddressPolicyOptions = {}): AddressPolicySetup {
   const allows: AllowEntry[] = [];
   for (const entry of allowNet) {
     const parsed = parseAllowEntry(entry);
     if (parsed.status === 'invalid') return { status: 'invalid', reason: parsed.reason, entry };
     allows.push(parsed.allow);
   }
+  const own = new OwnAddresses(
+    options.ownAddresses ?? systemOwnAddresses,
+    options.ownAddressRefreshMs ?? DEFAULT_OWN_ADDRESS_REFRESH_MS,
+    options.now ?? Date.now,
+  );
   const policy: AddressPolicy = {
     check(ip: string): AddressCheck {
       const address = parseStrict(ip);
       if (address === null) return { status: 'blocked', range: 'unparsable' };
       if (allows.some((entry) => covers(entry, address))) return { status: 'allowed' };
       const range = blockedByDefault(address);
-      return range === null ? { status: 'allowed' } : { status: 'blocked', range };
+      if (range !== null) return { status: 'blocked', range };
+      return own.includes(address) ? { status: 'blocked', range: OWN_ADDRESS } : { status: 'allowed' };
     },
   };
   return { status: 'ok', policy };
@@ -258,6 +351,12 @@ export function restrictIpFamilies(policy: AddressPolicy, families: readonly (4 
       return policy.check(ip);
     },
   };
+}
+
+/** The host `error` of an address the policy blocked: the table and the page explain each differently. */
+export function blockedAddressError(range: string): 'blocked_address' | 'ip_family_not_probed' | 'own_address' {
+  if (range === IP_FAMILY_NOT_PROBED) return 'ip_family_not_probed';
+  return range === OWN_ADDRESS ? 'own_address' : 'blocked_address';
 }
 
 export type AddressFamily = 'IPv4' | 'IPv6';

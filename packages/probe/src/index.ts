@@ -52,11 +52,16 @@ export {
   createAddressPolicy,
   restrictIpFamilies,
   IP_FAMILY_NOT_PROBED,
+  OWN_ADDRESS,
+  blockedAddressError,
+  systemOwnAddresses,
   guardOffFamilies,
   type AddressFamily,
   type AddressPolicy,
   type AddressCheck,
   type AddressPolicySetup,
+  type AddressPolicyOptions,
+  type OwnAddressLister,
 } from './address-policy.js';
 export { resolveMailRoute, type MailRoute, type MailRouteTarget } from './resolve-mail-route.js';
 export * from './policy/txt-lookup.js';

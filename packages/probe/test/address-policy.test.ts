@@ -1,12 +1,20 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { createAddressPolicy, type AddressPolicy } from '@mxv/probe';
+import {
+  blockedAddressError,
+  createAddressPolicy,
+  IP_FAMILY_NOT_PROBED,
+  OWN_ADDRESS,
+  systemOwnAddresses,
+  type AddressPolicy,
+} from '@mxv/probe';
 
 // Pure computation: nothing in this file opens a socket.
 
-function policy(allowNet: string[] = []): AddressPolicy {
-  const setup = createAddressPolicy(allowNet);
+// No own addresses unless a test gives some: this machine's own would make the properties below depend on where they run.
+function policy(allowNet: string[] = [], ownAddresses: readonly string[] = []): AddressPolicy {
+  const setup = createAddressPolicy(allowNet, { ownAddresses: () => ownAddresses });
   if (setup.status !== 'ok') throw new Error(`bad allowNet in test: ${setup.reason}`);
   return setup.policy;
 }
@@ -338,5 +346,84 @@ describe('default policy: properties', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+// The addresses below are only strings handed to the policy: no packet goes anywhere.
+describe("this machine's own addresses", () => {
+  const own = ['100.0.0.7', '2a00:1450:4001::7', '10.1.2.3', '127.0.0.1', 'not an address'];
+
+  it('blocks an own public address in every textual form, with its own range name', () => {
+    const self = policy([], own);
+    for (const ip of ['100.0.0.7', '::ffff:100.0.0.7', '::ffff:6400:7', '64:ff9b::100.0.0.7', '64:ff9b::6400:7']) {
+      expect(self.check(ip), ip).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+    }
+    for (const ip of ['2a00:1450:4001::7', '2A00:1450:4001:0:0:0:0:7', '2a00:1450:4001:0000::0007']) {
+      expect(self.check(ip), ip).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+    }
+    expect(self.check('100.0.0.8')).toEqual({ status: 'allowed' });
+    expect(self.check('2a00:1450:4001::8')).toEqual({ status: 'allowed' });
+  });
+
+  it('keeps the special-purpose range name of an own address that is in one', () => {
+    const self = policy([], own);
+    expect(self.check('10.1.2.3')).toEqual({ status: 'blocked', range: 'private-use 10.0.0.0/8' });
+    expect(self.check('127.0.0.1')).toEqual({ status: 'blocked', range: 'loopback 127.0.0.0/8' });
+  });
+
+  it('lets an --allow-net entry that covers an own address through, as for any blocked range', () => {
+    expect(policy(['100.0.0.7'], own).check('100.0.0.7')).toEqual({ status: 'allowed' });
+    expect(policy(['100.0.0.0/24'], own).check('64:ff9b::100.0.0.7')).toEqual({ status: 'allowed' });
+    expect(policy(['2a00:1450:4001::/48'], own).check('2a00:1450:4001::7')).toEqual({ status: 'allowed' });
+    expect(policy(['10.0.0.0/8'], own).check('10.1.2.3')).toEqual({ status: 'allowed' });
+  });
+
+  it('lists the addresses again once the refresh interval has passed, and not before', () => {
+    let listed = ['100.0.0.7'];
+    let calls = 0;
+    let now = 1_000;
+    const setup = createAddressPolicy([], {
+      ownAddresses: () => {
+        calls += 1;
+        return listed;
+      },
+      ownAddressRefreshMs: 30_000,
+      now: () => now,
+    });
+    if (setup.status !== 'ok') throw new Error(setup.reason);
+    expect(setup.policy.check('100.0.0.7').status).toBe('blocked');
+    listed = ['100.0.0.9'];
+    now += 29_999;
+    expect(setup.policy.check('100.0.0.7').status).toBe('blocked');
+    expect(setup.policy.check('8.8.4.4').status).toBe('allowed');
+    expect(calls).toBe(1);
+    now += 1;
+    expect(setup.policy.check('100.0.0.7')).toEqual({ status: 'allowed' });
+    expect(setup.policy.check('100.0.0.9')).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+    expect(calls).toBe(2);
+  });
+
+  it('asks for no listing while building the policy (--trust-proxy only validates ranges with it)', () => {
+    let calls = 0;
+    createAddressPolicy(['10.0.0.0/8'], {
+      ownAddresses: () => {
+        calls += 1;
+        return [];
+      },
+    });
+    expect(calls).toBe(0);
+  });
+
+  it("lists this machine's interfaces, loopback included, as parsable addresses", () => {
+    const addresses = systemOwnAddresses();
+    expect(addresses).toContain('127.0.0.1');
+    for (const address of addresses) expect(ipaddr.isValid(address.replace(/%.*$/, '')), address).toBe(true);
+  });
+
+  it('names the host error of each kind of blocked range', () => {
+    expect(blockedAddressError(OWN_ADDRESS)).toBe('own_address');
+    expect(blockedAddressError(IP_FAMILY_NOT_PROBED)).toBe('ip_family_not_probed');
+    expect(blockedAddressError('private-use 10.0.0.0/8')).toBe('blocked_address');
+    expect(blockedAddressError('unparsable')).toBe('blocked_address');
   });
 });

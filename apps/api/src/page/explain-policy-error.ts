@@ -13,7 +13,7 @@ const WORDS: Record<string, string> = {
   multiple_records: 'There is more than one record of this kind; receivers then use none. Keep exactly one.',
   // Fetching the policy.
   blocked_address:
-    'The policy host has only private or reserved addresses, which a public sender cannot reach (or only addresses of an IP version this checker does not probe: --ip-families).',
+    "The policy host has only private or reserved addresses, which a public sender cannot reach (or only addresses of an IP version this checker does not probe: --ip-families, or the checker's own addresses, which it does not connect to).",
   fetch_timeout:
     "The policy host did not send the whole policy within mxv's limit (10 s by default). RFC 8461 3.3 asks it to answer within a minute, and some senders wait that long; most give up sooner.",
   fetch_http_malformed: "The policy host's answer is not valid HTTP/1.1.",

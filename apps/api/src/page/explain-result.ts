@@ -148,7 +148,9 @@ export function explainResult(result: CheckResult): Note[] {
       but it is usually an accident: publish an MX record that names the mail host.`,
     );
   }
-  const blocked = result.hosts.filter((h) => h.connect === 'blocked' && h.error !== 'ip_family_not_probed');
+  const blocked = result.hosts.filter(
+    (h) => h.connect === 'blocked' && h.error !== 'ip_family_not_probed' && h.error !== 'own_address',
+  );
   if (blocked.length > 0) {
     add(
       'warn',
@@ -156,6 +158,16 @@ export function explainResult(result: CheckResult): Note[] {
       html`${blocked.map((h) => h.ip).join(', ')} ${blocked.length === 1 ? 'is' : 'are'} in a private, loopback or reserved range
       (10/8, 127/8, 192.168/16, fc00::/7, …). Nobody on the internet can deliver there, so mxv does not connect either. Point the
       MX at a public address.`,
+    );
+  }
+  const ownAddresses = [...new Set(result.hosts.filter((h) => h.error === 'own_address').map((h) => h.ip))];
+  if (ownAddresses.length > 0) {
+    add(
+      'info',
+      'Addresses of this checker',
+      html`${ownAddresses.join(', ')} ${ownAddresses.length === 1 ? 'is an address' : 'are addresses'} of the machine this check
+      runs on, so mxv did not connect: a connection to itself would reach services that its firewall hides from the internet, and
+      would say nothing of what senders reach. Check the domain from another machine.`,
     );
   }
   const otherFamily = result.hosts.filter((h) => h.error === 'ip_family_not_probed');

@@ -106,7 +106,9 @@ export function renderHostCard(host: HostResult, now: number): SafeHtml {
   const connect =
     host.error === 'ip_family_not_probed'
       ? { text: `IPv${host.ip.includes(':') ? 6 : 4} not probed`, tone: '' }
-      : CONNECT_WORDS[host.connect];
+      : host.error === 'own_address'
+        ? { text: "this checker's own address, not tried", tone: 'warn' }
+        : CONNECT_WORDS[host.connect];
   const implicit = host.tlsMode === 'implicit';
   const starttls = (implicit ? IMPLICIT_TLS_WORDS : STARTTLS_WORDS)[host.starttls];
   const tls = host.tls;

@@ -13,6 +13,7 @@ export class LocalFailureTally {
   #resolverDown = 0;
   #probedDomains = 0;
   #allBlocked = 0;
+  #allOwn = 0;
   #allProxyFailed = 0;
 
   add(result: CheckResult): void {
@@ -22,6 +23,7 @@ export class LocalFailureTally {
     if (result.hosts.length === 0) return;
     this.#probedDomains += 1;
     if (result.hosts.every((host) => host.error === 'blocked_address')) this.#allBlocked += 1;
+    if (result.hosts.every((host) => host.error === 'own_address')) this.#allOwn += 1;
     if (result.hosts.every((host) => host.error?.startsWith('proxy_') === true)) this.#allProxyFailed += 1;
   }
 
@@ -32,6 +34,8 @@ export class LocalFailureTally {
     if (this.#probedDomains === 0) return null;
     if (this.#allBlocked === this.#probedDomains)
       return 'every mail host address was refused by the address policy (blocked_address): private, loopback and reserved addresses are probed only when --allow-net names them';
+    if (this.#allOwn === this.#probedDomains)
+      return "every mail host address is this machine's own (own_address): mxv does not connect to itself; --allow-net ADDRESS probes it anyway, but from here that says nothing of what the internet reaches";
     if (this.#allProxyFailed === this.#probedDomains)
       return 'no connection went through the SOCKS5 proxy (--proxy / MXV_PROXY): every host failed at the proxy; `mxv doctor` checks it';
     return null;

@@ -307,6 +307,8 @@ const LEGACY_TLS_WORDS =
 
 /** The host error of an address of an IP version this run does not probe (--ip-families): not a failure of the host. */
 const IP_FAMILY_OFF = 'ip_family_not_probed';
+/** The host error of an address of the machine mxv runs on: the guard's choice, not a failure of the host either. */
+const OWN_ADDRESS = 'own_address';
 
 /** What a server whose best TLS is 1.0 or 1.1 means to senders (isDeprecatedTlsVersion). */
 const OLD_TLS_WORDS =
@@ -353,6 +355,7 @@ function hostRow(host: HostResult, first: string, exchange: string, showPort: bo
 function tlsText(host: HostResult, colors: Colors): string {
   const tls = host.tls;
   if (host.error === IP_FAMILY_OFF) return colors.dim(`IPv${host.ip.includes(':') ? 6 : 4} not probed (--ip-families)`);
+  if (host.error === OWN_ADDRESS) return colors.yellow("this machine's own address, not probed (--allow-net)");
   if (!tls) return host.error ? colors.red(host.error) : '';
   // No version: the handshake never completed, so there is no certificate to judge (not a bad one).
   if (tls.version === null) {

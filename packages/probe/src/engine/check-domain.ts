@@ -1,6 +1,6 @@
 import type { CheckName, CheckResult, HostResult, MxSection, TlsMode } from '@mxv/schema';
 import { NO_SECURITY, RESULT_SCHEMA_VERSION } from '@mxv/schema/values';
-import { IP_FAMILY_NOT_PROBED, type AddressPolicy } from '../address-policy.js';
+import { blockedAddressError, type AddressPolicy } from '../address-policy.js';
 import { defaultsOf, DANE_BOUNDS } from '../bounds.js';
 import type { DnsResolver } from '../dns/dns-types.js';
 import { MemoResolver } from '../dns/memo-resolver.js';
@@ -279,7 +279,7 @@ function blockedHost(base: HostBase, tlsMode: TlsMode, range: string): HostResul
     starttls: 'not_tried',
     tls: null,
     timingsMs: { connect: null, banner: null, tls: null, total: 0 },
-    error: range === IP_FAMILY_NOT_PROBED ? 'ip_family_not_probed' : 'blocked_address',
+    error: blockedAddressError(range),
     tlsMode,
     dane: null,
     mtaSts: null,

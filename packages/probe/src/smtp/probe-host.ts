@@ -8,7 +8,7 @@ import type {
   StarttlsStatus,
   TlsInfo,
 } from '@mxv/schema';
-import type { AddressPolicy } from '../address-policy.js';
+import { blockedAddressError, type AddressPolicy } from '../address-policy.js';
 import type { CertIdentity, ChainDigest, HostProbe, HostProber, HostTarget, ProbeCallOptions } from '../engine/host-types.js';
 import type { SmtpBounds } from '../options.js';
 import { classifyError, type ProbePhase } from '../classify-error.js';
@@ -152,9 +152,10 @@ export class SmtpHostProber implements HostProber {
     options: ProbeCallOptions,
   ): Promise<void> {
     // The SSRF guard comes before any packet: a blocked address is never dialled.
-    if (this.#policy.check(target.ip).status === 'blocked') {
+    const check = this.#policy.check(target.ip);
+    if (check.status === 'blocked') {
       draft.connect = 'blocked';
-      draft.error = 'blocked_address';
+      draft.error = blockedAddressError(check.range);
       return;
     }
 

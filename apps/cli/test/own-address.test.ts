@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkResultSchema } from '@mxv/schema';
+import { renderResultTable } from '../src/output/render-table.js';
+import { hasBinary } from './interop/real-servers.js';
+import { CLI_MAIN } from './run-cli.js';
+
+/**
+ * A mail host on the checker's own address: mxv check in a network namespace of its own, whose loopback
+ * interface also holds a public-looking address, as a load balancer's address sits on lo (nothing in the
+ * namespace routes anywhere, so no packet can leave it, whatever the address). An SMTP host listens on that address, in the same namespace, with
+ * the testkit's resolver on 127.0.0.1; its connection log says whether mxv connected.
+ */
+
+const OWN_IP = '100.0.0.25';
+const plain = { green: String, red: String, yellow: String, dim: String, bold: String, cyan: String };
+const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/dist/index.js', import.meta.url));
+const isRoot = process.getuid?.() === 0;
+const reason = !isRoot ? 'needs root (unshare --net)' : !hasBinary('unshare') || !hasBinary('ip') ? 'needs unshare and ip' : null;
+if (reason !== null) console.warn(`own-address: skipped: ${reason}`);
+
+/** In the namespace: the resolver and the SMTP host, then `mxv check` with these arguments. */
+const CHILD = `
+import { spawn } from 'node:child_process';
+const { startDnsServer, startSmtpHost } = await import(process.env.TESTKIT);
+const ip = process.env.OWN_IP;
+const smtp = await startSmtpHost({ host: ip, port: 25, behaviour: 'esmtp', hostname: 'mx.self.test' });
+const dns = await startDnsServer({ host: '127.0.0.1', port: 0, zones: ['test'], records: {
+  'self.test': [{ type: 'MX', priority: 10, exchange: 'mx.self.test' }],
+  'mx.self.test': [{ type: 'A', address: ip }],
+} });
+const args = JSON.parse(process.env.CHECK_ARGS).map((a) => a.replace('DNS', '127.0.0.1:' + dns.port));
+const child = spawn(process.execPath, [process.env.CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+let out = '', err = '';
+child.stdout.on('data', (d) => (out += d));
+child.stderr.on('data', (d) => (err += d));
+child.on('close', async (code) => {
+  const connections = smtp.log.records.length;
+  await dns.stop();
+  await smtp.stop();
+  process.stdout.write(JSON.stringify({ code, stdout: out, stderr: err, connections }));
+});
+`;
+
+interface NamespaceRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Connections the SMTP host on the own address accepted. */
+  connections: number;
+}
+
+function checkOnOwnAddress(args: string[]): Promise<NamespaceRun> {
+  const setup = `ip link set lo up && ip addr add ${OWN_IP}/32 dev lo`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'unshare',
+      ['--net', 'sh', '-c', `${setup} && exec "${process.execPath}" --input-type=module -e "$CHILD"`],
+      {
+        env: { ...process.env, NO_COLOR: '1', CHILD, TESTKIT, CLI_MAIN, OWN_IP, CHECK_ARGS: JSON.stringify(args) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out) as NamespaceRun);
+      } catch {
+        reject(new Error(`no run in the namespace: ${out}${err}`));
+      }
+    });
+  });
+}
+
+describe.skipIf(reason !== null)("a mail host on the checker's own address", () => {
+  it('is not connected to: connect blocked, error own_address, verdict unreachable, and the table and stderr say why', async () => {
+    const run = await checkOnOwnAddress(['check', '--json', '--dns', 'DNS', 'self.test']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
+    expect(result.verdict).toBe('unreachable');
+    expect(result.hosts.map((h) => [h.ip, h.connect, h.error])).toEqual([[OWN_IP, 'blocked', 'own_address']]);
+    expect(run.connections).toBe(0);
+    expect(run.stderr).toContain("every mail host address is this machine's own (own_address)");
+    expect(renderResultTable(result, plain)).toContain("this machine's own address, not probed (--allow-net)");
+  });
+
+  it('--allow-net naming the address probes it: the host is reached and greets', async () => {
+    const run = await checkOnOwnAddress(['check', '--json', '--dns', 'DNS', '--allow-net', OWN_IP, 'self.test']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
+    expect(result.verdict).toBe('ok');
+    expect(result.hosts.map((h) => [h.ip, h.connect, h.banner?.code])).toEqual([[OWN_IP, 'ok', 220]]);
+    expect(run.connections).toBe(1);
+  });
+});
