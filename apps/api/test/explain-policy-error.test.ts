@@ -19,6 +19,12 @@ describe('explainPolicyError', () => {
     }
   });
 
+  it("tells the checker's proxy failing from the policy host refusing through it", () => {
+    expect(explainPolicyError('fetch_proxy_unreachable')).toMatch(/a problem of the checker, not of the domain/);
+    expect(explainPolicyError('fetch_proxy_refused:2')).toMatch(/a problem of the checker, not of the domain/);
+    expect(explainPolicyError('fetch_proxy_refused:5')).toMatch(/the policy host could not be reached or refused .*reply 5/);
+  });
+
   it('leaves an unknown code to be shown as it is', () => {
     expect(explainPolicyError('some_future_error')).toBeNull();
   });

@@ -138,6 +138,21 @@ describe('mxv check --json against the simulated world', () => {
       expect(proxy.requests.every((r) => /^\d+\.\d+\.\d+\.\d+:\d+$/.test(r))).toBe(true);
       expect(proxy.connections).toBe(totalConnections() - before);
 
+      // The MTA-STS policy host is the domain's server too: fetched through the proxy, never directly.
+      const policyAddresses = new Set([...world.policyServers.values()].map((server) => `${server.host}:${server.port}`));
+      const policyConnections = (): number =>
+        [...world.policyServers.values()].reduce((sum, server) => sum + server.connections, 0);
+      const policyBefore = policyConnections();
+      const proxiedBefore = proxy.requests.length;
+      const withPolicy = await runCli(
+        ['check', '--json', '--allow-net', world.allowNet.join(','), '--proxy', proxy.url, ...worldFlags(), 'policies-ok.test'],
+        { env: { NODE_EXTRA_CA_CERTS: caFile } },
+      );
+      expect(resultLines(withPolicy.stdout)[0]?.security.mtaSts?.status, withPolicy.stderr).toBe('valid');
+      const proxiedPolicy = proxy.requests.slice(proxiedBefore).filter((request) => policyAddresses.has(request));
+      expect(proxiedPolicy).toHaveLength(1);
+      expect(policyConnections() - policyBefore).toBe(1);
+
       const seen = proxy.connections;
       const blocked = await runCli(['check', '--json', '--proxy', proxy.url, ...worldFlags(), 'ok.test']);
       expect(resultLines(blocked.stdout)[0]?.verdict).toBe('unreachable');

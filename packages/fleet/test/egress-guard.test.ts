@@ -89,6 +89,27 @@ describe('EgressGuard', () => {
     expect(up.checks()).toBe(1);
   });
 
+  it('an MTA-STS policy fetch that failed at the proxy waits for the canary too, though every host connected', async () => {
+    const withPolicyError = (error: string): CheckResult => {
+      const base = resultWith('ok', 0);
+      const mtaSts = { status: 'invalid' as const, id: '1', mode: null, mx: [], maxAge: null, error };
+      return { ...base, security: { ...base.security, mtaSts } };
+    };
+    const down = guardWith(() => DOWN, 3);
+    expect(await down.guard.judge(withPolicyError('fetch_proxy_timeout'), down.now())).toBe('in_doubt');
+    expect(down.guard.state).toBe('paused');
+    down.guard.stop();
+
+    const up = guardWith(() => REACHABLE, 3);
+    const startedAt = up.now();
+    up.tick(2_000);
+    expect(await up.guard.judge(withPolicyError('fetch_proxy_unreachable'), startedAt)).toBe('final');
+    expect(up.checks()).toBe(1);
+    // The policy host's own failure says nothing of our way out.
+    expect(await up.guard.judge(withPolicyError('fetch_connect_refused'), up.now())).toBe('final');
+    expect(up.checks()).toBe(1);
+  });
+
   it('below the failure count, results go through unconfirmed', async () => {
     const t = guardWith(() => DOWN, 3);
     expect(await t.guard.judge(resultWith('timeout', t.now()), t.now())).toBe('final');

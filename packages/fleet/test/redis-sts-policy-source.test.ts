@@ -109,11 +109,12 @@ describe('security metrics', () => {
       { status: 'ok', body: 'not a policy' },
       { status: 'failed', error: 'fetch_http_404' },
       { status: 'failed', error: 'fetch_tls_untrusted' },
+      { status: 'failed', error: 'fetch_proxy_unreachable' },
     ];
     const metered = new MeteredStsFetcher(new CountingFetcher(() => outcomes.shift()!), metrics);
-    for (let i = 0; i < 4; i++) await metered.fetch('a.test');
+    for (let i = 0; i < 5; i++) await metered.fetch('a.test');
     const text = await registry.metrics();
-    for (const outcome of ['ok', 'policy_invalid', 'http_status', 'tls_error']) {
+    for (const outcome of ['ok', 'policy_invalid', 'http_status', 'tls_error', 'proxy_error']) {
       expect(text).toContain(`mxv_mta_sts_policy_fetches_total{outcome="${outcome}"} 1`);
     }
     recordSecurityChecks(metrics, {

@@ -170,6 +170,8 @@ const UNTRUSTED_CERT = new Set([
  * wrong name, expired), then the socket failures as for SMTP.
  */
 export function classifyPolicyFetchError(error: unknown): string {
+  // Through --proxy: the proxy's failure keeps its own name (fetch_proxy_unreachable, fetch_proxy_refused:5, ...).
+  if (error instanceof ProxyError) return `fetch_${classifyProxyError(error).reason}`;
   const code = errorCode(error);
   if (isAbort(error, code) || code === OWN_TIMEOUT_CODE) return 'fetch_timeout';
   if (UNTRUSTED_CERT.has(code)) return 'fetch_tls_untrusted';

@@ -5,14 +5,18 @@ import {
   createAddressPolicy,
   restrictIpFamilies,
   defaultsOf,
+  DirectDialer,
   HttpsStsPolicyFetcher,
+  parseProxyUrl,
+  Socks5Dialer,
+  type Dialer,
   POLICY_BOUNDS,
   type AddressPolicy,
   type DnsAnswer,
   type DnsRecord,
   type DnsResolver,
 } from '@mxv/probe';
-import { createTestCa, type TestCa } from '@mxv/testkit';
+import { createTestCa, startSocks5Server, type Socks5ServerHandle, type TestCa } from '@mxv/testkit';
 
 /**
  * The policy fetch against exact bytes (RFC 8461 3.3 over RFC 9112 HTTP/1.1):
@@ -202,14 +206,21 @@ function policy(): AddressPolicy {
   return setup.policy;
 }
 
-function fetcher(at = port, ipFamilies: Array<4 | 6> = [4, 6]): HttpsStsPolicyFetcher {
+function fetcher(at = port, ipFamilies: Array<4 | 6> = [4, 6], dialer?: Dialer): HttpsStsPolicyFetcher {
   return new HttpsStsPolicyFetcher({
     resolver,
     policy: restrictIpFamilies(policy(), ipFamilies),
     bounds: { ...defaultsOf(POLICY_BOUNDS), mtaStsFetchTimeoutMs: FETCH_TIMEOUT_MS },
     extraCaPem: [ca.certPem],
     port: at,
+    ...(dialer ? { dialer } : {}),
   });
+}
+
+function throughProxy(url: string): HttpsStsPolicyFetcher {
+  const proxy = parseProxyUrl(url);
+  if (proxy.status !== 'ok') throw new Error(proxy.reason);
+  return fetcher(port, [4, 6], new Socks5Dialer(proxy.proxy, new DirectDialer()));
 }
 
 async function listen(server: Server, host: string, at: number): Promise<number> {
@@ -407,5 +418,63 @@ describe('the address fetched from (SSRF guard)', () => {
     expect(seen.connections.get('mta-sts.failover.test')).toEqual(['127.0.0.1']);
     // All refused: the last refusal is the answer.
     expect(await fetcher().fetch('failovernone.test')).toEqual({ status: 'failed', error: 'fetch_connect_refused' });
+  });
+});
+
+describe('through --proxy (SOCKS5): the policy host sees the proxy, never the checker', () => {
+  let proxy: Socks5ServerHandle;
+  beforeAll(async () => {
+    proxy = await startSocks5Server({ host: '127.0.0.9', behaviour: { kind: 'relay' } });
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  it('fetches through the proxy, to the address it resolved and checked (never a name), SNI and Host the policy name', async () => {
+    const before = proxy.requests.length;
+    expect(await throughProxy(proxy.url).fetch('gzip.test')).toEqual({ status: 'ok', body: POLICY });
+    expect(proxy.requests.slice(before)).toEqual([`127.0.0.1:${port}`]);
+    // The server saw the connection from the proxy, with SNI (it answered by name) and the bare Host.
+    expect(seen.requests.get('mta-sts.gzip.test')).toContain('\r\nHost: mta-sts.gzip.test\r\n');
+  });
+
+  it('checks the certificate against the policy name through the proxy too', async () => {
+    expect(await throughProxy(proxy.url).fetch('deep.test')).toEqual({ status: 'failed', error: 'fetch_tls_name_mismatch' });
+    expect(await throughProxy(proxy.url).fetch('notfound.test')).toEqual({ status: 'failed', error: 'fetch_http_404' });
+  });
+
+  it('an address the proxy reports refused (SOCKS5 reply 5) is followed by the next one; all refused is that reply', async () => {
+    expect(await throughProxy(proxy.url).fetch('failover.test')).toEqual({ status: 'ok', body: POLICY });
+    expect(await throughProxy(proxy.url).fetch('failovernone.test')).toEqual({
+      status: 'failed',
+      error: 'fetch_proxy_refused:5',
+    });
+  });
+
+  it('blocked addresses never reach the proxy', async () => {
+    const before = proxy.connections;
+    expect(await throughProxy(proxy.url).fetch('cname.test')).toEqual({ status: 'failed', error: 'blocked_address' });
+    expect(proxy.connections).toBe(before);
+  });
+
+  it("a proxy that is down or refuses is named as the proxy's failure, not the policy host's", async () => {
+    const connectionsBefore = seen.connections.get('mta-sts.request.test')?.length ?? 0;
+    // Nothing listens on 127.0.0.9:9.
+    expect(await throughProxy('socks5://127.0.0.9:9').fetch('request.test')).toEqual({
+      status: 'failed',
+      error: 'fetch_proxy_unreachable',
+    });
+    const refusing = await startSocks5Server({ host: '127.0.0.9', behaviour: { kind: 'refuse', code: 2 } });
+    try {
+      // Reply 2 (not allowed by the proxy's rules) says nothing of the host: no next address is tried.
+      expect(await throughProxy(refusing.url).fetch('failover.test')).toEqual({
+        status: 'failed',
+        error: 'fetch_proxy_refused:2',
+      });
+      expect(refusing.requests).toHaveLength(1);
+    } finally {
+      await refusing.stop();
+    }
+    expect(seen.connections.get('mta-sts.request.test')?.length ?? 0).toBe(connectionsBefore);
   });
 });

@@ -83,6 +83,11 @@ const WORDS: Record<string, string> = {
 
 export function explainPolicyError(error: string): string | null {
   if (WORDS[error] !== undefined) return WORDS[error];
+  const proxyReply = /^fetch_proxy_refused:([345])$/.exec(error);
+  if (proxyReply !== null)
+    return `Through this checker's SOCKS5 proxy (--proxy), the policy host could not be reached or refused the connection (SOCKS5 reply ${proxyReply[1]}).`;
+  if (error.startsWith('fetch_proxy_'))
+    return "This checker's SOCKS5 proxy (--proxy), which the policy fetch goes through, failed: a problem of the checker, not of the domain.";
   if (error.startsWith('fetch_http_'))
     return `The policy host answered HTTP ${error.slice('fetch_http_'.length)} instead of 200.`;
   if (error.startsWith('dns_') || error.startsWith('txt_dns_') || error.startsWith('fetch_dns_')) {

@@ -33,8 +33,9 @@ export type EgressState = 'ok' | 'paused';
  * answers, then the worker resumes (onChange(true)). Results gathered while in
  * doubt, or from probes made before egress came back (the host cache may hold
  * them), are put back by the processor, not stored. A failure that names our
- * proxy (`proxy_*`) waits for the canary below that count too: it says
- * nothing about the host, only about the way out.
+ * proxy (`proxy_*`, or `fetch_proxy_*` of the MTA-STS policy fetch) waits for
+ * the canary below that count too: it says nothing about the host, only about
+ * the way out.
  */
 export class EgressGuard {
   readonly #options: EgressGuardOptions;
@@ -88,6 +89,12 @@ export class EgressGuard {
         const probedAt = host.probedAt ? Date.parse(host.probedAt) : startedAt;
         latestFailure = Math.max(latestFailure ?? probedAt, Number.isFinite(probedAt) ? probedAt : startedAt);
       }
+    }
+    // The MTA-STS policy fetch goes through the proxy too (fetch_proxy_*): the same doubt, dated by the job.
+    const policyError = (result.security as Partial<CheckResult['security']> | undefined)?.mtaSts?.error;
+    if (policyError?.startsWith('fetch_proxy_') === true) {
+      egressNamed = true;
+      latestFailure = Math.max(latestFailure ?? startedAt, startedAt);
     }
     if (latestFailure === null) return 'final';
     if (this.#state === 'paused' || latestFailure < this.#recoveredAt) return 'in_doubt';

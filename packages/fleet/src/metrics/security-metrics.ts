@@ -50,6 +50,7 @@ export const STS_FETCH_OUTCOME_LABELS = [
   'connect_error',
   'dns_error',
   'blocked_address',
+  'proxy_error',
   'other',
 ] as const;
 export type StsFetchOutcomeLabel = (typeof STS_FETCH_OUTCOME_LABELS)[number];
@@ -92,6 +93,7 @@ export function stsFetchOutcomeLabel(error: string | null): StsFetchOutcomeLabel
   if (error === 'fetch_too_large' || error === 'fetch_headers_too_large') return 'too_large';
   if (error === 'fetch_timeout') return 'timeout';
   if (error === 'blocked_address') return 'blocked_address';
+  if (error.startsWith('fetch_proxy_')) return 'proxy_error';
   if (error.startsWith('fetch_http_')) return 'http_status';
   if (error.startsWith('fetch_tls_')) return 'tls_error';
   if (error.startsWith('fetch_connect') || error === 'fetch_connection_reset') return 'connect_error';

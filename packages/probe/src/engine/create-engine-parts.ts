@@ -63,12 +63,13 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     if (chosen.length === 0) return { status: 'invalid', reason: 'no DNS resolver configured: pass --dns HOST[:PORT]' };
     resolver = new StubResolver({ servers: chosen, bounds: options.dns });
   }
-  let dialer = overrides.dialer;
-  if (!dialer && options.proxy !== null) {
+  let proxyDialer: Dialer | undefined;
+  if (options.proxy !== null) {
     const proxy = parseProxyUrl(options.proxy);
     if (proxy.status === 'invalid') return { status: 'invalid', reason: `--proxy: ${proxy.reason}` };
-    dialer = new Socks5Dialer(proxy.proxy, new DirectDialer());
+    proxyDialer = new Socks5Dialer(proxy.proxy, new DirectDialer());
   }
+  const dialer = overrides.dialer ?? proxyDialer;
   const smtpProber = new SmtpHostProber({
     bounds: options.smtp,
     policy,
@@ -85,6 +86,8 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
     bounds: options.policy,
     ...(overrides.extraCaPem ? { extraCaPem: overrides.extraCaPem } : {}),
     port: options.policy.mtaStsPort,
+    // The policy host is the domain's server as much as its MX: --proxy carries both (a test's SMTP dialer does not).
+    ...(proxyDialer ? { dialer: proxyDialer } : {}),
   });
   return { status: 'ok', parts: { options, resolver, policy, prober, stsFetcher, reputation } };
 }

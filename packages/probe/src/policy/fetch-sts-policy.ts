@@ -1,11 +1,13 @@
 import { request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { rootCertificates, type PeerCertificate } from 'node:tls';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect, rootCertificates, type PeerCertificate } from 'node:tls';
 import { gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { AddressPolicy } from '../address-policy.js';
 import { classifyPolicyFetchError } from '../classify-error.js';
 import { followCnameChain } from '../dns/follow-cname-chain.js';
 import type { DnsResolver } from '../dns/dns-types.js';
+import type { Dialer } from '../net/dialer.js';
 import { extraCaFromEnvironment } from '../smtp/tls-context.js';
 import { certCoversName } from '../smtp/tls-inspect.js';
 
@@ -44,8 +46,16 @@ export interface StsFetchBounds {
 /**
  * Failures of the connection itself, before anything was said: the next address
  * of the name may answer. Anything later (TLS, HTTP, the body) is the host's answer.
+ * Through a proxy, its SOCKS5 replies 3 to 5 (network or host unreachable,
+ * connection refused: RFC 1928 6) say the same of the host.
  */
-const NEXT_ADDRESS_ERRORS: ReadonlySet<string> = new Set(['fetch_connect_refused', 'fetch_connect_unreachable']);
+const NEXT_ADDRESS_ERRORS: ReadonlySet<string> = new Set([
+  'fetch_connect_refused',
+  'fetch_connect_unreachable',
+  'fetch_proxy_refused:3',
+  'fetch_proxy_refused:4',
+  'fetch_proxy_refused:5',
+]);
 
 /** The policy body, or why there is none (a short machine-readable error: `fetch_http_404`, `blocked_address`, ...). */
 export type StsFetch = { status: 'ok'; body: string } | { status: 'failed'; error: string };
@@ -62,6 +72,11 @@ export interface HttpsStsPolicyFetcherOptions {
   extraCaPem?: string[];
   /** 443 (RFC 8461 3.3); another port only for the simulated world, which cannot count on binding 443. */
   port?: number;
+  /**
+   * --proxy: the policy host is reached through it, as the mail hosts are, so that the domain's servers
+   * see the proxy's address and never the checker's. Without, a direct connection.
+   */
+  dialer?: Dialer;
 }
 
 /**
@@ -130,25 +145,44 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
     return allowed.length === 0 ? { status: 'failed', error: 'blocked_address' } : { status: 'ok', ips: allowed };
   }
 
-  #get(host: string, ip: string, signal: AbortSignal): Promise<StsFetch> {
+  async #get(host: string, ip: string, signal: AbortSignal): Promise<StsFetch> {
+    const { dialer } = this.#options;
+    if (dialer === undefined) return this.#request(host, ip, signal, null);
+    const dialed = await dialer.dial({
+      host: ip,
+      port: this.#options.port ?? HTTPS_PORT,
+      timeoutMs: this.#options.bounds.mtaStsFetchTimeoutMs,
+      signal,
+    });
+    if (dialed.status === 'aborted' || dialed.status === 'timeout') return { status: 'failed', error: 'fetch_timeout' };
+    if (dialed.status === 'failed') return { status: 'failed', error: classifyPolicyFetchError(dialed.error) };
+    return this.#request(host, ip, signal, dialed.socket);
+  }
+
+  /** One GET, on a new direct connection, or inside TLS over `socket` (the dialer's connection, through a proxy). */
+  #request(host: string, ip: string, signal: AbortSignal, socket: Socket | null): Promise<StsFetch> {
     const { bounds } = this.#options;
+    const tlsOptions = {
+      // The certificate is checked against servername (Node's checkServerIdentity), not against the address.
+      servername: host,
+      rejectUnauthorized: true,
+      ciphers: POLICY_FETCH_CIPHERS,
+      checkServerIdentity: checkPolicyHostName,
+      ...(this.#ca ? { ca: this.#ca } : {}),
+    };
     const options: RequestOptions = {
       host: ip,
       port: this.#options.port ?? HTTPS_PORT,
-      // The certificate is checked against servername (Node's checkServerIdentity), not against the address.
-      servername: host,
       path: STS_POLICY_PATH,
       method: 'GET',
       // As senders' HTTP clients ask (aiohttp for postfix-mta-sts-resolver: "gzip, deflate"; Go: "gzip"): a host
       // that keeps only mta-sts.txt.gz (nginx gzip_static, Apache MultiViews) serves them, and refuses identity.
       headers: { Host: host, Accept: 'text/plain', 'Accept-Encoding': 'gzip, deflate', 'User-Agent': 'mxv' },
-      agent: false,
-      rejectUnauthorized: true,
-      ciphers: POLICY_FETCH_CIPHERS,
-      checkServerIdentity: checkPolicyHostName,
       maxHeaderSize: bounds.mtaStsMaxHeaderBytes,
       signal,
-      ...(this.#ca ? { ca: this.#ca } : {}),
+      ...tlsOptions,
+      // No agent with createConnection (Node's ClientRequest then calls it): TLS starts on the proxied socket.
+      ...(socket === null ? { agent: false } : { createConnection: () => tlsConnect({ ...tlsOptions, socket }) }),
     };
     return new Promise<StsFetch>((resolve) => {
       let settled = false;
@@ -156,6 +190,7 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
         if (settled) return;
         settled = true;
         req.destroy();
+        socket?.destroy();
         resolve(outcome);
       };
       const req = request(options, (res) => readBody(res, bounds.mtaStsMaxPolicyBytes, finish));
