@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkResultSchema } from '@mxv/schema';
+import { checkCommand } from '../src/commands/check-command.js';
+import { workerCommand } from '../src/commands/worker-command.js';
+import { probeOptionsFromFlags, type ProbeFlagValues } from '../src/options/probe-flags.js';
 import { renderResultTable } from '../src/output/render-table.js';
 import { hasBinary } from './interop/real-servers.js';
 import { CLI_MAIN } from './run-cli.js';
 
 /**
- * A mail host on the checker's own address: mxv check in a network namespace of its own, whose loopback
+ * A mail host on the checker's own address (--own-addresses): mxv check in a network namespace of its own, whose loopback
  * interface also holds a public-looking address, as a load balancer's address sits on lo (nothing in the
  * namespace routes anywhere, so no packet can leave it, whatever the address). An SMTP host listens on that address, in the same namespace, with
  * the testkit's resolver on 127.0.0.1; its connection log says whether mxv connected.
@@ -51,14 +54,14 @@ interface NamespaceRun {
   connections: number;
 }
 
-function checkOnOwnAddress(args: string[]): Promise<NamespaceRun> {
+function checkOnOwnAddress(args: string[], env: Record<string, string> = {}): Promise<NamespaceRun> {
   const setup = `ip link set lo up && ip addr add ${OWN_IP}/32 dev lo`;
   return new Promise((resolve, reject) => {
     const child = spawn(
       'unshare',
       ['--net', 'sh', '-c', `${setup} && exec "${process.execPath}" --input-type=module -e "$CHILD"`],
       {
-        env: { ...process.env, NO_COLOR: '1', CHILD, TESTKIT, CLI_MAIN, OWN_IP, CHECK_ARGS: JSON.stringify(args) },
+        env: { ...process.env, NO_COLOR: '1', CHILD, TESTKIT, CLI_MAIN, OWN_IP, CHECK_ARGS: JSON.stringify(args), ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -77,9 +80,26 @@ function checkOnOwnAddress(args: string[]): Promise<NamespaceRun> {
   });
 }
 
+describe('--own-addresses: its default per command', () => {
+  it('a worker blocks them (the public API picks its targets); mxv check probes them, as an administrator on the server expects', () => {
+    const optionsOf = (command: typeof checkCommand): boolean | undefined =>
+      probeOptionsFromFlags(command().opts() as ProbeFlagValues).blockOwnAddresses;
+    expect(optionsOf(workerCommand)).toBe(true);
+    expect(optionsOf(checkCommand)).toBe(false);
+  });
+});
+
 describe.skipIf(reason !== null)("a mail host on the checker's own address", () => {
-  it('is not connected to: connect blocked, error own_address, verdict unreachable, and the table and stderr say why', async () => {
+  it('mxv check probes it by default: the host is reached and greets', async () => {
     const run = await checkOnOwnAddress(['check', '--json', '--dns', 'DNS', 'self.test']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
+    expect(result.hosts.map((h) => [h.ip, h.connect, h.banner?.code])).toEqual([[OWN_IP, 'ok', 220]]);
+    expect(run.connections).toBe(1);
+  });
+
+  it('--own-addresses block: not connected to (connect blocked, error own_address, verdict unreachable); the table and stderr say why', async () => {
+    const run = await checkOnOwnAddress(['check', '--json', '--own-addresses', 'block', '--dns', 'DNS', 'self.test']);
     expect(run.code, run.stderr).toBe(0);
     const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
     expect(result.verdict).toBe('unreachable');
@@ -89,8 +109,25 @@ describe.skipIf(reason !== null)("a mail host on the checker's own address", () 
     expect(renderResultTable(result, plain)).toContain("this machine's own address, not probed (--allow-net)");
   });
 
-  it('--allow-net naming the address probes it: the host is reached and greets', async () => {
-    const run = await checkOnOwnAddress(['check', '--json', '--dns', 'DNS', '--allow-net', OWN_IP, 'self.test']);
+  it('MXV_OWN_ADDRESSES=block does the same', async () => {
+    const run = await checkOnOwnAddress(['check', '--json', '--dns', 'DNS', 'self.test'], { MXV_OWN_ADDRESSES: 'block' });
+    const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
+    expect(result.hosts.map((h) => h.error)).toEqual(['own_address']);
+    expect(run.connections).toBe(0);
+  });
+
+  it('blocked, but --allow-net naming the address probes it: the host is reached and greets', async () => {
+    const run = await checkOnOwnAddress([
+      'check',
+      '--json',
+      '--own-addresses',
+      'block',
+      '--dns',
+      'DNS',
+      '--allow-net',
+      OWN_IP,
+      'self.test',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const result = checkResultSchema.parse(JSON.parse(run.stdout.trim()));
     expect(result.verdict).toBe('ok');

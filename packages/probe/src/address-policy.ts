@@ -213,7 +213,7 @@ export function systemOwnAddresses(): readonly string[] {
 }
 
 export interface AddressPolicyOptions {
-  /** Default: systemOwnAddresses. */
+  /** This machine's addresses, blocked too (OWN_ADDRESS): systemOwnAddresses, or a test's list. Default: none. */
   ownAddresses?: OwnAddressLister;
   /** How long a listing of the own addresses is used before it is read again (DHCP, SLAAC and failover change them). */
   ownAddressRefreshMs?: number;
@@ -302,11 +302,11 @@ function covers(entry: AllowEntry, address: Address): boolean {
 
 /**
  * Builds the policy once from --allow-net. Everything private, loopback,
- * link-local, multicast or otherwise reserved is blocked (CONTRACT), and so are
- * this machine's own interface addresses (OWN_ADDRESS): a connection to its own
- * public address reaches services that a firewall hides from the internet only.
- * An allow entry that covers the address itself or the IPv4 address it embeds
- * lifts either.
+ * link-local, multicast or otherwise reserved is blocked (CONTRACT), and, when
+ * `ownAddresses` lists them, so are this machine's own interface addresses
+ * (OWN_ADDRESS): a connection to its own public address reaches services that
+ * a firewall hides from the internet only. An allow entry that covers the
+ * address itself or the IPv4 address it embeds lifts either.
  */
 export function createAddressPolicy(allowNet: readonly string[], options: AddressPolicyOptions = {}): AddressPolicySetup {
   const allows: AllowEntry[] = [];
@@ -316,7 +316,7 @@ export function createAddressPolicy(allowNet: readonly string[], options: Addres
     allows.push(parsed.allow);
   }
   const own = new OwnAddresses(
-    options.ownAddresses ?? systemOwnAddresses,
+    options.ownAddresses ?? (() => []),
     options.ownAddressRefreshMs ?? DEFAULT_OWN_ADDRESS_REFRESH_MS,
     options.now ?? Date.now,
   );

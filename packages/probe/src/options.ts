@@ -46,6 +46,13 @@ export interface ProbeOptions {
   /** CIDR ranges that may be probed although private, loopback or reserved. */
   allowNet: string[];
   /**
+   * Whether this machine's own interface addresses, public ones included, are blocked too
+   * (`own_address`) unless allowNet covers them. Off by default: the contract's guard is the
+   * special-purpose ranges, and a mail server's administrator checks it from the server itself.
+   * A fleet worker turns it on: whoever asks the public API chooses the MX and webhook URLs.
+   */
+  blockOwnAddresses: boolean;
+  /**
    * The IP versions mail hosts are probed over (4, 6 or both: the default). An address of the other
    * version is listed and not connected to (`ip_family_not_probed`), as an MTA with
    * `inet_protocols = ipv4` skips AAAA: on a network without IPv6 every IPv6 host would read unreachable.
@@ -83,6 +90,7 @@ export interface ProbeOptions {
 export interface ProbeOptionsInput {
   dnsServers?: readonly string[];
   allowNet?: readonly string[];
+  blockOwnAddresses?: boolean;
   ipFamilies?: readonly IpFamily[];
   smtp?: Partial<SmtpBounds>;
   dns?: Partial<DnsBounds>;
@@ -159,6 +167,12 @@ function checkedNumber(value: unknown, bound: NumberBound, name: string): number
 /** An input error, caught by readProbeOptions and turned into its `invalid` answer. */
 class InvalidOption extends Error {}
 
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new InvalidOption(`${name}: expected true or false, got ${shown(value)}`);
+  return value;
+}
+
 function completeOptions(input: ProbeOptionsInput): ProbeOptions {
   if (input === null || typeof input !== 'object') throw new InvalidOption('options: expected an object');
   const smtpGiven = input.smtp ?? {};
@@ -166,6 +180,7 @@ function completeOptions(input: ProbeOptionsInput): ProbeOptions {
   return {
     dnsServers: stringList(input.dnsServers, 'dnsServers'),
     allowNet: stringList(input.allowNet, 'allowNet'),
+    blockOwnAddresses: flag(input.blockOwnAddresses, 'blockOwnAddresses'),
     ipFamilies: ipFamilies(input.ipFamilies),
     smtp,
     dns: boundValues(DNS_BOUNDS, input.dns, 'dns'),

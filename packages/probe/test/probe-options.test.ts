@@ -139,6 +139,15 @@ describe('readProbeOptions', () => {
     }
   });
 
+  it("blocks this machine's own addresses only when asked, with a boolean", () => {
+    expect(parseProbeOptions().blockOwnAddresses).toBe(false);
+    expect(parseProbeOptions({ blockOwnAddresses: true }).blockOwnAddresses).toBe(true);
+    for (const bad of ['true', 1, null]) {
+      const read = readProbeOptions({ blockOwnAddresses: bad as never });
+      expect(read.status === 'invalid' && read.reason).toMatch(/^blockOwnAddresses: expected true or false/);
+    }
+  });
+
   it('makes block-list zones canonical and each one once', () => {
     expect(parseProbeOptions({ dnsbl: ['BL.Example.', 'bl.example', 'other.example'] }).dnsbl).toEqual([
       'bl.example',

@@ -23,7 +23,7 @@ export function checkCommand(): Command {
         .env('MXV_CONCURRENCY')
         .default(boundDefault(CHECK_BOUNDS.concurrency)),
     );
-  addProbeFlags(command);
+  addProbeFlags(command, 'allow');
   return command.action(async (domains: string[], flags: CheckFlags) => {
     // The engine is loaded only now: `mxv --help` and `mxv check --help` never pay for it.
     const { runCheck } = await import('./run-check.js');

@@ -233,7 +233,7 @@ export function workerCommand(): Command {
       ),
     );
   addLogFlags(command);
-  addProbeFlags(command);
+  addProbeFlags(command, 'block');
   addFleetFlags(command);
   return command.action(async (flags: WorkerFlags) => {
     // V8's heap is tuned before the worker's modules load: loading them grows the new space to

@@ -14,8 +14,14 @@ import { defaultTlsMode, parsePortList, type ProbePort } from '@mxv/probe/ports'
 import { boundDefault, boundFlag } from './number-flag.js';
 import { UsageError } from './usage-error.js';
 
-/** The flags every probing command understands (CONTRACT.md), each with its environment variable. */
-export function addProbeFlags(command: Command): Command {
+/** `--own-addresses`: whether this machine's own interface addresses are probed (address-policy.ts). */
+export type OwnAddressesMode = 'block' | 'allow';
+
+/**
+ * The flags every probing command understands (CONTRACT.md), each with its environment variable.
+ * `ownAddresses`: the command's default for --own-addresses (a worker blocks: the public API picks its targets).
+ */
+export function addProbeFlags(command: Command, ownAddresses: OwnAddressesMode): Command {
   return command
     .addOption(new Option('--dns <servers>', "recursive resolvers HOST[:PORT],... (default: the system's)").env('MXV_DNS'))
     .addOption(
@@ -26,14 +32,24 @@ export function addProbeFlags(command: Command): Command {
     )
     .addOption(new Option('--smtp-port <n>', 'one port probed on each mail host: the same as --ports N').env('MXV_SMTP_PORT'))
     .addOption(
-      new Option('--proxy <url>', 'send every SMTP connection through this SOCKS5 proxy: socks5://[user:pass@]host:port').env(
-        'MXV_PROXY',
-      ),
+      new Option(
+        '--proxy <url>',
+        "send every connection to the domains' servers (SMTP, the MTA-STS policy fetch) through this SOCKS5 proxy: socks5://[user:pass@]host:port",
+      ).env('MXV_PROXY'),
     )
     .addOption(
       new Option('--allow-net <cidrs>', 'private/loopback/reserved ranges that may be probed anyway, CIDR,...').env(
         'MXV_ALLOW_NET',
       ),
+    )
+    .addOption(
+      new Option(
+        '--own-addresses <mode>',
+        "block: never connect to this machine's own interface addresses, public ones included, unless --allow-net names them (own_address); allow: probe them like any public address",
+      )
+        .env('MXV_OWN_ADDRESSES')
+        .choices(['block', 'allow'])
+        .default(ownAddresses),
     )
     .addOption(
       new Option(
@@ -113,6 +129,7 @@ export interface ProbeFlagValues {
   ports?: string;
   proxy?: string;
   allowNet?: string;
+  ownAddresses: string;
   ipFamilies: string;
   timeoutMs: string;
   heloName: string;
@@ -145,6 +162,7 @@ export function probeOptionsFromFlags(flags: ProbeFlagValues): ProbeOptionsInput
   return {
     dnsServers,
     allowNet: splitList(flags.allowNet),
+    blockOwnAddresses: flags.ownAddresses === 'block',
     ipFamilies: ipFamiliesFlag(flags.ipFamilies),
     ports: portsFlag(flags),
     proxy: flags.proxy ?? null,

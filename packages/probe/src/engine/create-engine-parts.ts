@@ -1,4 +1,4 @@
-import { createAddressPolicy, restrictIpFamilies, type AddressPolicy } from '../address-policy.js';
+import { createAddressPolicy, restrictIpFamilies, systemOwnAddresses, type AddressPolicy } from '../address-policy.js';
 import type { DnsResolver, DnsServerAddress } from '../dns/dns-types.js';
 import { parseDnsServer, systemDnsServers } from '../dns/parse-server-list.js';
 import { StubResolver } from '../dns/stub-resolver.js';
@@ -46,7 +46,10 @@ export function createEngineParts(input: ProbeOptionsInput, overrides: EngineOve
   const parsed = readProbeOptions(input);
   if (parsed.status === 'invalid') return parsed;
   const options = parsed.options;
-  const policySetup = createAddressPolicy(options.allowNet);
+  const policySetup = createAddressPolicy(
+    options.allowNet,
+    options.blockOwnAddresses ? { ownAddresses: systemOwnAddresses } : {},
+  );
   if (policySetup.status === 'invalid')
     return { status: 'invalid', reason: `--allow-net: ${policySetup.entry}: ${policySetup.reason}` };
   const policy = restrictIpFamilies(policySetup.policy, options.ipFamilies);
