@@ -38,6 +38,30 @@ describe('LocalFailureTally: a run that failed the same way on this side for eve
     expect(hintOf(withHosts('a.test', 'own_address'), withHosts('b.test', 'blocked_address'))).toBeNull();
   });
 
+  it('every MTA-STS policy fetch failed at the proxy: it must allow port 443 too', () => {
+    const withPolicyError = (domain: string, error: string | null): CheckResult => {
+      const base = withHosts(domain, null);
+      const mtaSts = {
+        status: error === null ? ('valid' as const) : ('invalid' as const),
+        id: '1',
+        mode: null,
+        mx: [],
+        maxAge: null,
+        error,
+      };
+      return { ...base, security: { ...base.security, mtaSts } };
+    };
+    expect(hintOf(withPolicyError('a.test', 'fetch_proxy_refused:2'), withPolicyError('b.test', 'fetch_proxy_timeout'))).toMatch(
+      /^every MTA-STS policy fetch failed at the SOCKS5 proxy/,
+    );
+    // A domain without a policy record says nothing either way.
+    expect(hintOf(withPolicyError('a.test', 'fetch_proxy_refused:2'), withHosts('b.test', null))).toMatch(/MTA-STS/);
+    // One fetch went through, or the proxy said the policy host refused: the proxy works.
+    expect(hintOf(withPolicyError('a.test', 'fetch_proxy_refused:2'), withPolicyError('b.test', null))).toBeNull();
+    expect(hintOf(withPolicyError('a.test', 'fetch_proxy_refused:5'))).toBeNull();
+    expect(hintOf(withPolicyError('a.test', 'fetch_timeout'))).toBeNull();
+  });
+
   it('every host failed at the proxy', () => {
     expect(hintOf(withHosts('a.test', 'proxy_unreachable'), withHosts('b.test', 'proxy_refused:5'))).toMatch(/SOCKS5 proxy/);
     expect(hintOf(withHosts('a.test', 'proxy_unreachable'), withHosts('b.test', 'connect_refused'))).toBeNull();

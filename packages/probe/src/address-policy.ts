@@ -188,15 +188,18 @@ function blockedByDefault(address: Address): string | null {
 /** The range name of an address of this machine's own network interfaces. */
 export const OWN_ADDRESS = 'this-host';
 
-/** This machine's interface addresses, as text. */
+/** This machine's interface addresses, as text: an address, or a CIDR range all of which is local. */
 export type OwnAddressLister = () => readonly string[];
 
 /**
  * The addresses of all of this machine's interfaces, the loopback interface
  * included: a load balancer's or an anycast service's public address often
- * sits there (direct server return). A system that will not list them
- * (uv_interface_addresses fails in some sandboxes) gives none: the
- * special-purpose ranges are still blocked.
+ * sits there (direct server return). On the loopback interface the whole
+ * prefix is local (Linux answers 9.9.9.77 for 9.9.9.1/24 on lo), so its
+ * entries are ranges; on the others only the address itself is this machine.
+ * Not seen: AnyIP routes (`ip route add local X/Y dev lo`), which no interface
+ * lists. A system that will not list them (uv_interface_addresses fails in
+ * some sandboxes) gives none: the special-purpose ranges are still blocked.
  */
 export function systemOwnAddresses(): readonly string[] {
   let interfaces: ReturnType<typeof networkInterfaces>;
@@ -207,7 +210,7 @@ export function systemOwnAddresses(): readonly string[] {
   }
   const addresses: string[] = [];
   for (const entries of Object.values(interfaces)) {
-    for (const entry of entries ?? []) addresses.push(entry.address);
+    for (const entry of entries ?? []) addresses.push(entry.internal && entry.cidr !== null ? entry.cidr : entry.address);
   }
   return addresses;
 }
@@ -217,26 +220,26 @@ export interface AddressPolicyOptions {
   ownAddresses?: OwnAddressLister;
   /** How long a listing of the own addresses is used before it is read again (DHCP, SLAAC and failover change them). */
   ownAddressRefreshMs?: number;
+  /** A monotonic clock in milliseconds: a wall clock stepped back would keep a stale listing. */
   now?: () => number;
 }
 
 export const DEFAULT_OWN_ADDRESS_REFRESH_MS = 30_000;
 
-function addressKey(address: Address): string {
-  return address.kind() === 'ipv4' ? address.toString() : (address as IPv6).toNormalizedString();
-}
+type AllowEntry = { network: Address; prefix: number };
 
 /**
- * The own addresses that the special-purpose ranges do not already block (a
- * public address, or a documentation one in a lab), re-listed every refreshMs.
- * An own IPv4 address is also recognised inside 64:ff9b::/96, where a NAT64
- * gateway would translate a connection back to it.
+ * The own addresses and ranges that the special-purpose ranges do not already
+ * block (a public address, or a documentation one in a lab), re-listed every
+ * refreshMs. Matched as ranges, as allow entries are (covers): zone ids and
+ * textual forms do not matter, and an own IPv4 address is also recognised
+ * inside 64:ff9b::/96, where a NAT64 gateway would translate a connection back to it.
  */
 class OwnAddresses {
   readonly #list: OwnAddressLister;
   readonly #refreshMs: number;
   readonly #now: () => number;
-  #keys: ReadonlySet<string> = new Set();
+  #ranges: readonly AllowEntry[] = [];
   #listedAt = Number.NEGATIVE_INFINITY;
 
   constructor(list: OwnAddressLister, refreshMs: number, now: () => number) {
@@ -246,29 +249,23 @@ class OwnAddresses {
   }
 
   includes(address: Address): boolean {
-    const keys = this.#current();
-    if (keys.size === 0) return false;
-    if (keys.has(addressKey(address))) return true;
-    return (
-      address.kind() === 'ipv6' && inRange(address, NAT64_WELL_KNOWN) && keys.has(addressKey(lastThirtyTwoBits(address as IPv6)))
-    );
+    for (const range of this.#current()) if (covers(range, address)) return true;
+    return false;
   }
 
-  #current(): ReadonlySet<string> {
+  #current(): readonly AllowEntry[] {
     const now = this.#now();
-    if (now - this.#listedAt < this.#refreshMs) return this.#keys;
-    const keys = new Set<string>();
+    if (now - this.#listedAt < this.#refreshMs) return this.#ranges;
+    const ranges: AllowEntry[] = [];
     for (const text of this.#list()) {
-      const address = parseStrict(text);
-      if (address !== null && blockedByDefault(address) === null) keys.add(addressKey(address));
+      const parsed = parseAllowEntry(text);
+      if (parsed.status === 'ok' && blockedByDefault(parsed.allow.network) === null) ranges.push(parsed.allow);
     }
-    this.#keys = keys;
+    this.#ranges = ranges;
     this.#listedAt = now;
-    return keys;
+    return ranges;
   }
 }
-
-type AllowEntry = { network: Address; prefix: number };
 
 function parseAllowEntry(entry: string): { status: 'ok'; allow: AllowEntry } | { status: 'invalid'; reason: string } {
   const text = entry.trim();
@@ -318,7 +315,7 @@ export function createAddressPolicy(allowNet: readonly string[], options: Addres
   const own = new OwnAddresses(
     options.ownAddresses ?? (() => []),
     options.ownAddressRefreshMs ?? DEFAULT_OWN_ADDRESS_REFRESH_MS,
-    options.now ?? Date.now,
+    options.now ?? (() => performance.now()),
   );
   const policy: AddressPolicy = {
     check(ip: string): AddressCheck {

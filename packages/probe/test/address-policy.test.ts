@@ -363,6 +363,17 @@ describe("this machine's own addresses", () => {
     }
     expect(self.check('100.0.0.8')).toEqual({ status: 'allowed' });
     expect(self.check('2a00:1450:4001::8')).toEqual({ status: 'allowed' });
+    // A zone id does not make it another address (isIP takes one on any IPv6 address).
+    expect(self.check('2a00:1450:4001::7%eth0')).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+  });
+
+  it('blocks the whole of a range the loopback interface holds (Linux answers every address of it)', () => {
+    const self = policy([], ['127.0.0.1/8', '9.9.9.1/24', '::1/128']);
+    expect(self.check('9.9.9.1')).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+    expect(self.check('9.9.9.77')).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+    expect(self.check('::ffff:9.9.9.200')).toEqual({ status: 'blocked', range: OWN_ADDRESS });
+    expect(self.check('9.9.10.1')).toEqual({ status: 'allowed' });
+    expect(self.check('127.0.0.2')).toEqual({ status: 'blocked', range: 'loopback 127.0.0.0/8' });
   });
 
   it('keeps the special-purpose range name of an own address that is in one', () => {
@@ -414,10 +425,14 @@ describe("this machine's own addresses", () => {
     expect(calls).toBe(0);
   });
 
-  it("lists this machine's interfaces, loopback included, as parsable addresses", () => {
+  it("lists this machine's interfaces as addresses, and the loopback interface's as ranges", () => {
     const addresses = systemOwnAddresses();
-    expect(addresses).toContain('127.0.0.1');
-    for (const address of addresses) expect(ipaddr.isValid(address.replace(/%.*$/, '')), address).toBe(true);
+    expect(addresses).toContain('127.0.0.1/8');
+    for (const entry of addresses) {
+      const [address = '', prefix] = entry.split('/');
+      expect(ipaddr.isValid(address.replace(/%.*$/, '')), entry).toBe(true);
+      if (prefix !== undefined) expect(Number(prefix)).toBeLessThanOrEqual(128);
+    }
   });
 
   it('names the host error of each kind of blocked range', () => {

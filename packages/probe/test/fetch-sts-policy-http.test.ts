@@ -477,4 +477,19 @@ describe('through --proxy (SOCKS5): the policy host sees the proxy, never the ch
     }
     expect(seen.connections.get('mta-sts.request.test')?.length ?? 0).toBe(connectionsBefore);
   });
+
+  it("a proxy that never answers is the proxy's timeout, within the fetch's time; a caller's abort stays fetch_timeout", async () => {
+    const stalled = await startSocks5Server({ host: '127.0.0.9', behaviour: { kind: 'stall' } });
+    try {
+      const startedAt = performance.now();
+      expect(await throughProxy(stalled.url).fetch('request.test')).toEqual({ status: 'failed', error: 'fetch_proxy_timeout' });
+      expect(performance.now() - startedAt).toBeLessThan(FETCH_TIMEOUT_MS + 1_000);
+      expect(await throughProxy(stalled.url).fetch('request.test', AbortSignal.timeout(200))).toEqual({
+        status: 'failed',
+        error: 'fetch_timeout',
+      });
+    } finally {
+      await stalled.stop();
+    }
+  });
 });

@@ -115,7 +115,7 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let outcome: StsFetch = { status: 'failed', error: 'fetch_failed' };
     for (const ip of addresses.ips.slice(0, this.#options.bounds.mtaStsMaxAddresses)) {
-      outcome = await this.#get(host, ip, combined);
+      outcome = await this.#get(host, ip, combined, timeout);
       if (outcome.status === 'ok' || !NEXT_ADDRESS_ERRORS.has(outcome.error)) return outcome;
     }
     return outcome;
@@ -145,7 +145,8 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
     return allowed.length === 0 ? { status: 'failed', error: 'blocked_address' } : { status: 'ok', ips: allowed };
   }
 
-  async #get(host: string, ip: string, signal: AbortSignal): Promise<StsFetch> {
+  /** `timeout` is the fetch's own timer, which `signal` includes: when it ends the dial, the proxy took the time. */
+  async #get(host: string, ip: string, signal: AbortSignal, timeout: AbortSignal): Promise<StsFetch> {
     const { dialer } = this.#options;
     if (dialer === undefined) return this.#request(host, ip, signal, null);
     const dialed = await dialer.dial({
@@ -154,7 +155,11 @@ export class HttpsStsPolicyFetcher implements StsPolicyFetcher {
       timeoutMs: this.#options.bounds.mtaStsFetchTimeoutMs,
       signal,
     });
-    if (dialed.status === 'aborted' || dialed.status === 'timeout') return { status: 'failed', error: 'fetch_timeout' };
+    // The proxy did not finish its handshake (or its CONNECT onwards) within the fetch's time: a stalled
+    // proxy, named as such (its host probes say proxy_timeout), not the policy host's fetch_timeout.
+    if (dialed.status === 'timeout' || (dialed.status === 'aborted' && timeout.aborted))
+      return { status: 'failed', error: 'fetch_proxy_timeout' };
+    if (dialed.status === 'aborted') return { status: 'failed', error: 'fetch_timeout' };
     if (dialed.status === 'failed') return { status: 'failed', error: classifyPolicyFetchError(dialed.error) };
     return this.#request(host, ip, signal, dialed.socket);
   }
