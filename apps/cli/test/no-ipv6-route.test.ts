@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkResultSchema } from '@mxv/schema';
-import { hasBinary } from './interop/real-servers.js';
 import { CLI_MAIN } from './run-cli.js';
+import { networkNamespaceUnavailable, runInNetworkNamespace } from './support/network-namespace.js';
 
 /**
  * A checker on a network without IPv6 (most container networks): mxv check in a network namespace of
@@ -11,9 +9,7 @@ import { CLI_MAIN } from './run-cli.js';
  * leave whatever the address. The testkit's resolver runs in the same namespace, in the child.
  */
 
-const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/dist/index.js', import.meta.url));
-const isRoot = process.getuid?.() === 0;
-const reason = !isRoot ? 'needs root (unshare --net)' : !hasBinary('unshare') || !hasBinary('ip') ? 'needs unshare and ip' : null;
+const reason = networkNamespaceUnavailable();
 if (reason !== null) console.warn(`no-ipv6-route: skipped: ${reason}`);
 
 /** In the namespace: the resolver on 127.0.0.1, then `mxv check` with these arguments; prints its exit code, stdout and stderr. */
@@ -36,28 +32,7 @@ child.on('close', async (code) => {
 `;
 
 function checkWithoutIpv6(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'unshare',
-      ['--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --input-type=module -e "$CHILD"`],
-      {
-        env: { ...process.env, NO_COLOR: '1', CHILD, TESTKIT, CLI_MAIN, CHECK_ARGS: JSON.stringify(args) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out) as { code: number; stdout: string; stderr: string });
-      } catch {
-        reject(new Error(`no run in the namespace: ${out}${err}`));
-      }
-    });
-  });
+  return runInNetworkNamespace('ip link set lo up', CHILD, { CLI_MAIN, CHECK_ARGS: JSON.stringify(args) });
 }
 
 describe.skipIf(reason !== null)('mxv check on a machine without an IPv6 route', () => {

@@ -1,26 +1,23 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkResultSchema } from '@mxv/schema';
 import { checkCommand } from '../src/commands/check-command.js';
 import { workerCommand } from '../src/commands/worker-command.js';
 import { probeOptionsFromFlags, type ProbeFlagValues } from '../src/options/probe-flags.js';
 import { renderResultTable } from '../src/output/render-table.js';
-import { hasBinary } from './interop/real-servers.js';
 import { CLI_MAIN } from './run-cli.js';
+import { networkNamespaceUnavailable, runInNetworkNamespace } from './support/network-namespace.js';
 
 /**
- * A mail host on the checker's own address (--own-addresses): mxv check in a network namespace of its own, whose loopback
- * interface also holds a public-looking address, as a load balancer's address sits on lo (nothing in the
- * namespace routes anywhere, so no packet can leave it, whatever the address). An SMTP host listens on that address, in the same namespace, with
- * the testkit's resolver on 127.0.0.1; its connection log says whether mxv connected.
+ * A mail host on the checker's own address (--own-addresses): mxv check in a network namespace of its
+ * own, whose loopback interface also holds a public-looking address, as a load balancer's address sits
+ * on lo (nothing in the namespace routes anywhere, so no packet can leave it, whatever the address). An
+ * SMTP host listens on that address, in the same namespace, with the testkit's resolver on 127.0.0.1;
+ * its connection log says whether mxv connected.
  */
 
 const OWN_IP = '100.0.0.25';
 const plain = { green: String, red: String, yellow: String, dim: String, bold: String, cyan: String };
-const TESTKIT = fileURLToPath(new URL('../../../packages/testkit/dist/index.js', import.meta.url));
-const isRoot = process.getuid?.() === 0;
-const reason = !isRoot ? 'needs root (unshare --net)' : !hasBinary('unshare') || !hasBinary('ip') ? 'needs unshare and ip' : null;
+const reason = networkNamespaceUnavailable();
 if (reason !== null) console.warn(`own-address: skipped: ${reason}`);
 
 /** In the namespace: the resolver and the SMTP host, then `mxv check` with these arguments. */
@@ -55,28 +52,11 @@ interface NamespaceRun {
 }
 
 function checkOnOwnAddress(args: string[], env: Record<string, string> = {}): Promise<NamespaceRun> {
-  const setup = `ip link set lo up && ip addr add ${OWN_IP}/32 dev lo`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      'unshare',
-      ['--net', 'sh', '-c', `${setup} && exec "${process.execPath}" --input-type=module -e "$CHILD"`],
-      {
-        env: { ...process.env, NO_COLOR: '1', CHILD, TESTKIT, CLI_MAIN, OWN_IP, CHECK_ARGS: JSON.stringify(args), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out) as NamespaceRun);
-      } catch {
-        reject(new Error(`no run in the namespace: ${out}${err}`));
-      }
-    });
+  return runInNetworkNamespace<NamespaceRun>(`ip link set lo up && ip addr add ${OWN_IP}/32 dev lo`, CHILD, {
+    CLI_MAIN,
+    OWN_IP,
+    CHECK_ARGS: JSON.stringify(args),
+    ...env,
   });
 }
 
