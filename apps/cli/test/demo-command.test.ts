@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis } from '@mxv/fleet';
 import { demoWorldSpec } from '@mxv/testkit';
 import { startTestRedis, type TestRedis } from '../../../packages/fleet/test/support/redis-server.js';
+import type { ChildProcess } from 'node:child_process';
+import { killStillRunning, startCli, waitFor } from './support/cli-process.js';
 import { resultLines, runCli } from './run-cli.js';
 
 /** Domains of the demo world, the invalid input included. */
@@ -55,6 +57,30 @@ describe('mxv demo', () => {
     expect(run.stderr).toContain(`${TOTAL} as the world expects`);
     const admin = server.client();
     expect(await admin.dbsize()).toBe(0);
+  });
+
+  it('--direct --serve: the mxv check command it prints works as printed, MTA-STS policy hosts included', async () => {
+    const children = new Set<ChildProcess>();
+    try {
+      const demo = startCli(['demo', '--direct', '--serve', '--json'], { children, logTailChars: Infinity });
+      const printed = await waitFor(
+        'the command to try',
+        () => /NODE_EXTRA_CA_CERTS=(\S+) \.\/mxv (check .*)$/m.exec(demo.logs()),
+        90_000,
+        { detail: demo.logs },
+      );
+      const [, caFile = '', command = ''] = printed;
+      const run = await runCli(command.split(' '), { env: { NODE_EXTRA_CA_CERTS: caFile } });
+      expect(run.code, run.stderr).toBe(0);
+      const byDomain = new Map(resultLines(run.stdout).map((result) => [result.domain, result]));
+      expect(byDomain.get('ok.test')?.verdict).toBe('ok');
+      expect(byDomain.get('null-mx.test')?.verdict).toBe('null_mx');
+      expect(byDomain.get('policies-ok.test')?.security.mtaSts?.status).toBe('valid');
+      demo.child.kill('SIGINT');
+      expect(await demo.exited).toBe(0);
+    } finally {
+      killStillRunning(children);
+    }
   });
 
   it('without any Redis, says how to get one and checks in direct mode', async () => {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { fleetKeys } from '@mxv/fleet';
 import { MailCheckEngine, createEngineParts, createInProcessHostSource } from '@mxv/probe';
 import type { CheckResult } from '@mxv/schema';
-import { demoWorldSpec, expectationMismatches, startWorld, type World } from '@mxv/testkit';
+import { demoWorldSpec, expectationMismatches, startWorld, worldProbeFlags, type World } from '@mxv/testkit';
 import pc from 'picocolors';
 import { runOrdered } from '../input/ordered-pool.js';
 import { DEMO_BOUNDS } from '../options/cli-bounds.js';
@@ -145,7 +145,8 @@ async function serveUntilInterrupted(world: World, colors: ReturnType<typeof pc.
   try {
     process.stderr.write(
       `\nThe world keeps running. In another terminal, try:\n  ${colors.bold(
-        `NODE_EXTRA_CA_CERTS=${caFile} ./mxv check --dns ${world.dns} --allow-net ${world.allowNet.join(',')} --smtp-port ${world.smtpPort} ok.test null-mx.test`,
+        // The world's own flags, the policy hosts' port included (without it every MTA-STS fetch is refused).
+        `NODE_EXTRA_CA_CERTS=${caFile} ./mxv check ${worldProbeFlags(world).join(' ')} ok.test null-mx.test policies-ok.test`,
       )}\nCtrl-C stops it.\n`,
     );
     await new Promise<void>((resolve) => {
