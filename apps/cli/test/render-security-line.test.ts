@@ -158,6 +158,23 @@ describe('the security line of the check table', () => {
     expect(line).toBe(
       '  security  MTA-STS lookup failed (TIMEOUT) · TLS-RPT lookup failed (SERVFAIL) · DMARC lookup failed (SERVFAIL)',
     );
+    // The MTA-STS check names its TXT lookup's failure txt_dns_<status>: the same words.
+    const txt = renderSecurityLine(
+      withPolicies({
+        ...NO_SECURITY,
+        mtaSts: { status: 'invalid', mode: null, mx: [], maxAge: null, id: null, error: 'txt_dns_servfail' },
+      }),
+      plain,
+    );
+    expect(txt).toBe('  security  MTA-STS lookup failed (SERVFAIL)');
+  });
+
+  it('an SPF record over the lookup limit says by how much', () => {
+    const line = renderSecurityLine(
+      withPolicies({ ...NO_SECURITY, spf: { status: 'permerror', record: null, error: 'too_many_lookups', lookups: 11 } }),
+      plain,
+    );
+    expect(line).toBe('  security  SPF permerror (too_many_lookups, 11 lookups)');
   });
 
   it('leaves out what was not asked for', () => {

@@ -645,4 +645,79 @@ describe('check table', () => {
     // Not checked (--checks): nothing said.
     expect(nullMx({ ...base, spf: null, dmarc: null }).some((l) => l.includes('forged'))).toBe(false);
   });
+
+  it('an ok that some senders cannot deliver to: the headline says why, and ok is not painted green', () => {
+    const painted = {
+      ...plain,
+      green: (text: unknown) => `<green>${String(text)}</green>`,
+      yellow: (text: unknown) => `<yellow>${String(text)}</yellow>`,
+    };
+    const daneFails = result({ security: { ...result({}).security, dane: 'fail' } });
+    const headline = renderResultTable(daneFails, painted).split('\n')[0] ?? '';
+    expect(headline).toContain('<yellow>ok</yellow>');
+    expect(headline).toContain(
+      'mail hosts answer, but DANE fails: senders that check DANE (Postfix, Exchange Online) hold the mail',
+    );
+
+    const enforced = {
+      status: 'valid' as const,
+      id: '1',
+      mode: 'enforce' as const,
+      mx: ['other.t.test'],
+      maxAge: 86400,
+      error: null,
+    };
+    const noHostPasses = result({ security: { ...result({}).security, mtaSts: enforced }, hosts: [host({ mtaSts: 'fail' })] });
+    expect(renderResultTable(noHostPasses, plain)).toContain('but no host passes its enforced MTA-STS policy');
+    // One host passing is enough for those senders; a plain ok stays green.
+    const onePasses = result({
+      security: { ...result({}).security, mtaSts: enforced },
+      hosts: [host({ mtaSts: 'fail' }), host({ ip: '192.0.2.2', mtaSts: 'pass' })],
+    });
+    expect(renderResultTable(onePasses, plain)).not.toContain(', but');
+    expect(renderResultTable(result({}), painted).split('\n')[0]).toContain('<green>ok</green>');
+  });
+
+  it('a greeting other than 220 says what senders do next: retry after 4xx, bounce after 5xx', () => {
+    const greeting = (code: number): CheckResult =>
+      result({
+        verdict: 'bad_banner',
+        hosts: [host({ banner: { code, text: 'go away' }, ehlo: null, starttls: 'not_tried', error: 'greeting_rejected' })],
+      });
+    expect(renderResultTable(greeting(421), plain)).toContain(
+      'connected, but no host greeted with 220: 4xx, senders retry later',
+    );
+    expect(renderResultTable(greeting(554), plain)).toContain(
+      'connected, but no host greeted with 220: 5xx, senders bounce the mail',
+    );
+  });
+
+  it('EHLO not recognised and HELO accepted (no refusal kept): a plain SMTP server, with no STARTTLS to offer', () => {
+    const table = renderResultTable(
+      result({ hosts: [host({ ehlo: { code: 250, command: 'HELO', extensions: [] }, starttls: 'not_offered', refusal: null })] }),
+      plain,
+    );
+    expect(table).toContain('EHLO: not recognised, HELO accepted: a plain SMTP server (RFC 821), so it offers no STARTTLS');
+  });
+
+  it('a blocked address: the range it is in, named as the guard names it', () => {
+    const table = renderResultTable(
+      result({
+        verdict: 'unreachable',
+        hosts: [
+          host({
+            ip: '0.0.0.0',
+            connect: 'blocked',
+            banner: null,
+            ehlo: null,
+            starttls: 'not_tried',
+            tls: null,
+            error: 'blocked_address',
+          }),
+        ],
+      }),
+      plain,
+    );
+    expect(table).toContain('not probed: 0.0.0.0 is in this-network 0.0.0.0/8, which no sender on the internet reaches');
+  });
 });

@@ -71,8 +71,10 @@ export function renderSecurityLine(result: CheckResult, colors: SecurityColors):
  * lookup failed, so that nobody goes to fix a record that may be fine. Null for any other error.
  */
 function lookupFailed(mechanism: string, error: string | null | undefined, colors: SecurityColors): string | null {
-  if (error === null || error === undefined || !error.startsWith('dns_')) return null;
-  return colors.yellow(`${mechanism} lookup failed (${error.slice('dns_'.length).toUpperCase()})`);
+  // MTA-STS names its TXT lookup's failure txt_dns_<status>; the other records dns_<status>.
+  const failed = /^(?:txt_)?dns_([a-z]+)$/.exec(error ?? '');
+  if (failed === null) return null;
+  return colors.yellow(`${mechanism} lookup failed (${(failed[1] ?? '').toUpperCase()})`);
 }
 
 export function mtaStsPart(mtaSts: MtaSts | null, colors: SecurityColors): string | null {
@@ -106,7 +108,10 @@ export function spfPart(spf: Spf | null, colors: SecurityColors): string | null 
     if (spf.otherSenders === 'pass') return colors.red(`${text}: anyone passes`);
     return others !== null && !others.protects ? colors.yellow(text) : colors.green(text);
   }
-  return colors.red(`SPF ${spf.status} (${spf.error ?? '?'})`);
+  // too_many_lookups with its count: how far over the limit of 10 (RFC 7208 4.6.4) says how much to flatten.
+  return colors.red(
+    `SPF ${spf.status} (${spf.error ?? '?'}${lookups !== null && spf.status === 'permerror' ? `, ${lookups}` : ''})`,
+  );
 }
 
 export function dmarcPart(dmarc: Dmarc | null, colors: SecurityColors): string | null {

@@ -23,7 +23,7 @@ import {
   weakCertSignatures,
   unmatchedNamesWords,
 } from '@mxv/schema/values';
-import { refusalHint, unicodeForm } from '@mxv/probe';
+import { createAddressPolicy, refusalHint, unicodeForm, type AddressPolicy } from '@mxv/probe';
 import pc from 'picocolors';
 import { renderReputationLines } from './render-reputation-lines.js';
 import { renderSecurityLine } from './render-security-line.js';
@@ -60,7 +60,29 @@ function verdictWords(result: CheckResult): string {
   if (noMailHostTookEhlo(result)) {
     return 'a host greets with 220, but none accepted EHLO or HELO from mxv (see the hosts below): senders may not get further';
   }
-  return VERDICT_WORDS[result.verdict];
+  if (result.verdict === 'bad_banner') {
+    // 4xx: senders keep the mail and retry (RFC 5321 4.2.5); 5xx: they return it at once.
+    const codes = result.hosts.map((host) => host.banner?.code ?? 0).filter((code) => code >= 400);
+    if (codes.length > 0 && codes.every((code) => code < 500)) return `${VERDICT_WORDS.bad_banner}: 4xx, senders retry later`;
+    if (codes.length > 0 && codes.every((code) => code >= 500))
+      return `${VERDICT_WORDS.bad_banner}: 5xx, senders bounce the mail`;
+  }
+  const degraded = deliveryCaveat(result);
+  return degraded === null ? VERDICT_WORDS[result.verdict] : `${VERDICT_WORDS[result.verdict]}, but ${degraded}`;
+}
+
+/**
+ * What keeps an `ok` domain from taking mail from some senders (the verdict is about greeting, CONTRACT):
+ * DANE records that nothing matches, or an enforced MTA-STS policy no host passes. Null when nothing does.
+ */
+function deliveryCaveat(result: CheckResult): string | null {
+  if (result.verdict !== 'ok') return null;
+  if (result.security.dane === 'fail') return 'DANE fails: senders that check DANE (Postfix, Exchange Online) hold the mail';
+  const delivery = result.hosts.filter((host) => host.service === undefined && host.connect !== 'blocked');
+  const enforced = result.security.mtaSts?.status === 'valid' && result.security.mtaSts.mode === 'enforce';
+  if (enforced && delivery.length > 0 && delivery.every((host) => host.mtaSts === 'fail'))
+    return 'no host passes its enforced MTA-STS policy: senders that apply MTA-STS hold the mail';
+  return null;
 }
 
 /**
@@ -75,7 +97,14 @@ export interface TableLayout {
 export function renderResultTable(result: CheckResult, colors: Colors, layout: TableLayout = {}): string {
   const good = result.verdict === 'ok';
   const soft = result.verdict === 'null_mx';
-  const paint = good ? colors.green : soft ? colors.yellow : colors.red;
+  // An ok that some senders cannot deliver to is not painted as all good.
+  const paint = good
+    ? deliveryCaveat(result) === null && !noMailHostTookEhlo(result)
+      ? colors.green
+      : colors.yellow
+    : soft
+      ? colors.yellow
+      : colors.red;
   const lines: string[] = [];
   const refusal = refusalOf(result);
   const why = (result.error ? ` (${result.error})` : '') + (refusal === null ? '' : `: ${refusal}`);
@@ -202,6 +231,26 @@ function submissionLine(services: NonNullable<CheckResult['submission']>, colors
  * fails verification or names another host, with the usual fix. Per
  * probed (address, port), where a bounce is debugged from.
  */
+/**
+ * The special-purpose range a blocked address is in, named as the guard names it ("this-network
+ * 0.0.0.0/8"): the guard's own table without --allow-net, built on first need.
+ */
+let guardTable: AddressPolicy | null = null;
+function blockedRangeOf(ip: string): string | null {
+  if (guardTable === null) {
+    const setup = createAddressPolicy([]);
+    if (setup.status !== 'ok') return null;
+    guardTable = setup.policy;
+  }
+  const check = guardTable.check(ip);
+  return check.status === 'blocked' ? check.range : null;
+}
+
+/** A host that took HELO after EHLO was not recognised (500/502, so no refusal is kept): an RFC 821 server. */
+function plainSmtpOnly(host: HostResult): boolean {
+  return host.error === null && (host.refusal ?? null) === null && host.ehlo?.command === 'HELO';
+}
+
 function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[] {
   const seen = new Set<string>();
   const lines: string[] = [];
@@ -222,8 +271,12 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     const inspection = smtpInspectionSigns(host);
     // A verify error of CA_MD_TOO_WEAK already says which signature (certificateWords).
     const weakSignatures = host.tls?.error === 'CA_MD_TOO_WEAK' ? [] : weakCertSignatures(host.tls);
+    const plainSmtp = plainSmtpOnly(host);
+    const blockedRange = host.error === 'blocked_address' ? blockedRangeOf(host.ip) : null;
     if (
       said === null &&
+      !plainSmtp &&
+      blockedRange === null &&
       silentMs === null &&
       inspection === null &&
       !legacyTls &&
@@ -246,6 +299,14 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
       }
       if (aimedAtProber !== null) lines.push(`  ${colors.dim(where)}  ${colors.yellow(PROBER_REFUSAL_WORDS[aimedAtProber])}`);
     }
+    if (plainSmtp)
+      lines.push(
+        `  ${colors.dim(where)}  EHLO: ${colors.yellow('not recognised, HELO accepted: a plain SMTP server (RFC 821), so it offers no STARTTLS and senders deliver in clear')}`,
+      );
+    if (blockedRange !== null)
+      lines.push(
+        `  ${colors.dim(where)}  not probed: ${colors.yellow(`${host.ip} is in ${blockedRange}, which no sender on the internet reaches; --allow-net probes such a range in a lab`)}`,
+      );
     if (silentMs !== null) {
       const waited = `no greeting within ${(silentMs / 1000).toFixed(1)} s`;
       lines.push(
