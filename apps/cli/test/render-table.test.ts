@@ -720,4 +720,30 @@ describe('check table', () => {
     );
     expect(table).toContain('not probed: 0.0.0.0 is in this-network 0.0.0.0/8, which no sender on the internet reaches');
   });
+
+  it('a resolver that refused the connection: the MX line says so, not TIMEOUT', () => {
+    const table = renderResultTable(
+      result({
+        verdict: 'dns_error',
+        error: 'mx_timeout:connection_refused',
+        checks: { mxExists: false, mxResolves: false, smtpReachable: false, bannerValid: false, tlsSupported: false },
+        mx: { source: 'mx', dns: 'TIMEOUT', records: [], dnssec: null },
+        hosts: [],
+      }),
+      plain,
+    );
+    expect(table).toContain('MX no answer: the resolver (--dns) refused the connection');
+    expect(table).not.toContain('MX TIMEOUT');
+    expect(
+      renderResultTable(
+        result({
+          verdict: 'dns_error',
+          error: 'mx_timeout',
+          mx: { source: 'mx', dns: 'TIMEOUT', records: [], dnssec: null },
+          hosts: [],
+        }),
+        plain,
+      ),
+    ).toContain('MX TIMEOUT');
+  });
 });

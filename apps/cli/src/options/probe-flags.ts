@@ -223,7 +223,7 @@ export function portsFlag(flags: Pick<ProbeFlagValues, 'ports' | 'smtpPort'>): P
   if (flags.ports === undefined) return undefined;
   const parsed = parsePortList(flags.ports);
   if (parsed.status === 'invalid')
-    throw new UsageError(`--ports takes a list like 25,587,465 (N/tls: implicit TLS); got ${parsed.reason}`);
+    throw new UsageError(`--ports takes a list like 25,587,465 (N/tls: implicit TLS): ${parsed.reason}`);
   return parsed.ports;
 }
 

@@ -85,6 +85,18 @@ function deliveryCaveat(result: CheckResult): string | null {
   return null;
 }
 
+/** The resolver's own failure at the socket (dns-query's `:connection_refused` suffix), not a slow answer. */
+const RESOLVER_SOCKET_FAILURE = /^mx_[a-z]+:(connection_refused|unreachable|socket_error)$/;
+
+/** The MX answer's status; a resolver that refused the connection is not said to have timed out. */
+function mxStatusWords(result: CheckResult): string {
+  const socket = RESOLVER_SOCKET_FAILURE.exec(result.error ?? '')?.[1];
+  if (socket === undefined) return result.mx.dns;
+  const what =
+    socket === 'connection_refused' ? 'refused the connection' : socket === 'unreachable' ? 'is unreachable' : 'failed';
+  return `no answer: the resolver (--dns) ${what}, so nothing answers DNS there (a wrong port?)`;
+}
+
 /**
  * How the table is laid out: `width`, the terminal's columns, wraps the note lines under the hosts to it,
  * and stacks each host row on two lines when the columns would not fit.
@@ -142,7 +154,7 @@ export function renderResultTable(result: CheckResult, colors: Colors, layout: T
         : '';
   lines.push(
     colors.dim(
-      `  MX ${result.mx.dns}${source}${result.mx.truncated ? `, ${result.mx.totalRecords} records, first ${result.mx.records.length} shown` : ''}`,
+      `  MX ${mxStatusWords(result)}${source}${result.mx.truncated ? `, ${result.mx.totalRecords} records, first ${result.mx.records.length} shown` : ''}`,
     ),
   );
 
@@ -310,7 +322,7 @@ function serverWordsLines(hosts: readonly HostResult[], colors: Colors): string[
     if (silentMs !== null) {
       const waited = `no greeting within ${(silentMs / 1000).toFixed(1)} s`;
       lines.push(
-        `  ${colors.dim(where)}  greeting: ${colors.yellow(`${waited}: ${SILENT_GREETING_WORDS} (--greeting-timeout-ms and --timeout-ms wait longer)`)}`,
+        `  ${colors.dim(where)}  greeting: ${colors.yellow(`${waited}: ${SILENT_GREETING_WORDS} (--greeting-timeout-ms and --timeout-ms wait longer); a server that never greets is down or not a mail server (a web server on port 25 waits silently too)`)}`,
       );
     }
     if (inspection !== null) {
