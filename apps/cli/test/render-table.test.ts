@@ -746,4 +746,30 @@ describe('check table', () => {
       ),
     ).toContain('MX TIMEOUT');
   });
+
+  it('an address or a list given as one domain: the headline says what to give instead', () => {
+    const refused = (input: string): string => {
+      const normalized = normalizeDomain(input);
+      if (normalized.status !== 'invalid') throw new Error(`${input} was taken`);
+      return renderResultTable(
+        result({
+          verdict: 'invalid',
+          domain: '',
+          input,
+          error: normalized.reason,
+          hosts: [],
+          mx: { source: 'none', dns: 'NOERROR', records: [], dnssec: null },
+        }),
+        plain,
+      );
+    };
+    expect(refused('192.0.2.1')).toContain(
+      "(ip_address): mxv checks a domain's mail route: give the domain whose MX points at this address",
+    );
+    expect(refused('a.test,b.test')).toContain(
+      '(bad_character): it holds several names: give one domain per argument or per line',
+    );
+    expect(refused('a.test; b.test')).toContain('it holds several names');
+    expect(refused('a_b!.test')).not.toContain('several names');
+  });
 });

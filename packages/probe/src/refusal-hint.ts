@@ -9,6 +9,9 @@ const IDNA_RULE_WORDS: Record<IdnaLabelRule, string> = {
   bidi: 'a label mixes left-to-right and right-to-left writing, or its right-to-left text starts or ends with a character it may not (the Bidi rule, RFC 5893)',
 };
 
+/** Two or more dotted names separated by blanks, commas or semicolons; labels exclude the dot, so matching is linear. */
+const SEVERAL_NAMES = /^[^\s,;.]+(?:\.[^\s,;.]+)+(?:[\s,;]+[^\s,;.]+(?:\.[^\s,;.]+)+)+$/;
+
 /**
  * Why an input was refused, in words past its reason code, for the table and the lookup page; null when the
  * code says it all. A web address says so and names its host: mxv does not take the host of a URL for the mail
@@ -16,10 +19,14 @@ const IDNA_RULE_WORDS: Record<IdnaLabelRule, string> = {
  * for a name that looks fine to them.
  */
 export function refusalHint(input: string, reason: string): string | null {
+  if (reason === 'ip_address') return "mxv checks a domain's mail route: give the domain whose MX points at this address";
   if (reason === 'bad_character') {
     const host = webAddressHost(input);
-    if (host === null) return null;
-    return `it is a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}`;
+    if (host !== null)
+      return `it is a web address; give the domain that receives the mail${host === '' ? '' : ` (its host is ${host})`}`;
+    // "a.example,b.example" or "a.example b.example" in one argument or line: one domain each.
+    if (SEVERAL_NAMES.test(input.trim())) return 'it holds several names: give one domain per argument or per line';
+    return null;
   }
   if (reason !== 'idna_error') return null;
   const normalized = normalizeDomain(input);
