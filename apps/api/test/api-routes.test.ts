@@ -458,6 +458,34 @@ describe('operations', () => {
     expect(queues.statusCode).toBe(200);
     expect(queues.body).toContain('"name":"verify"');
   });
+
+  it("/admin/queues refuses another site's request that a browser sends with the remembered Basic login", async () => {
+    const basic = `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}`;
+    const add = (headers: Record<string, string>, payload?: string) =>
+      api.app.inject({
+        method: 'POST',
+        url: '/admin/queues/api/queues/verify/add',
+        headers: { authorization: basic, ...headers },
+        ...(payload === undefined ? {} : { payload }),
+      });
+    const before = await api.queue.count();
+    expect((await add({ 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await add({ origin: 'https://elsewhere.example' })).statusCode).toBe(403);
+    // A form or text/plain body (no CORS preflight) is refused before bull-board reads it, not a 500.
+    const form = await add({ 'content-type': 'application/x-www-form-urlencoded' }, 'a=b');
+    expect(form.statusCode).toBe(415);
+    expect(errorOf(form.body).code).toBe('unsupported_media_type');
+    expect(await api.queue.count()).toBe(before);
+    // The dashboard's own reads still work from anywhere with the token.
+    expect(
+      (
+        await api.app.inject({
+          url: '/admin/queues/api/queues',
+          headers: { authorization: basic, 'sec-fetch-site': 'cross-site' },
+        })
+      ).statusCode,
+    ).toBe(200);
+  });
 });
 
 describe('limits and failures', () => {

@@ -67,6 +67,42 @@ describe('anonymous live checks (issue 14)', () => {
     }
   });
 
+  it("an anonymous refresh cannot pin a domain at the back: a token-holder's refresh or POST /v1/checks raises the waiting job", async () => {
+    const api = await testApi(server, 'anon-pin', { anonymousChecksPerMinute: 3 });
+    try {
+      const state = async (domain: string) => ({
+        priority: (await api.queue.getJob(domain))?.priority ?? 0,
+        state: await api.queue.getJobState(domain),
+      });
+      expect((await refresh(api, 'pinned.test')).statusCode).toBe(202);
+      expect((await refresh(api, 'pinned-bulk.test')).statusCode).toBe(202);
+      expect(await state('pinned.test')).toEqual({ priority: ANONYMOUS_CHECK_PRIORITY, state: 'prioritized' });
+
+      // A token-holder's refresh: no priority, the highest, so the job moves to the plain waiting list.
+      expect((await refresh(api, 'pinned.test', { token: TOKEN })).statusCode).toBe(202);
+      expect(await state('pinned.test')).toEqual({ priority: 0, state: 'waiting' });
+
+      // POST /v1/checks at priority 5: raised to 5, counted as a duplicate all the same.
+      const checks = await api.app.inject({
+        method: 'POST',
+        url: '/v1/checks',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        payload: { domains: ['pinned-bulk.test'], priority: 5 },
+      });
+      expect(checks.json()).toMatchObject({ duplicates: 1, enqueued: 0 });
+      expect(await state('pinned-bulk.test')).toEqual({ priority: 5, state: 'prioritized' });
+
+      // Never lowered: another anonymous refresh leaves both where they are.
+      expect((await refresh(api, 'pinned.test', { client: '127.0.0.7' })).statusCode).toBe(202);
+      expect((await refresh(api, 'pinned-bulk.test', { client: '127.0.0.7' })).statusCode).toBe(202);
+      expect(await state('pinned.test')).toEqual({ priority: 0, state: 'waiting' });
+      expect(await state('pinned-bulk.test')).toEqual({ priority: 5, state: 'prioritized' });
+      expect(await queuedCount(api.queue)).toBe(2);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('the fleet-wide budget is shared by every API process (Redis)', async () => {
     const prefix = server.prefix('anon-fleet');
     const limits = { anonymousChecksPerMinute: 10, anonymousChecksFleetPerMinute: 3, rateLimitPerMinute: 0, minRefreshAgeMs: 0 };

@@ -100,6 +100,14 @@ describe('lookup page', () => {
     expect(bidi.body).toContain(
       'is not a domain name (idna_error): a label mixes left-to-right and right-to-left writing, or its right-to-left text starts or ends with a character it may not (the Bidi rule, RFC 5893).',
     );
+    // A right-to-left override would show "\u202emoc.elgoog" as google.com; controls could end the line. Written \DDD.
+    const spoof = await api.app.inject(`/lookup?q=${encodeURIComponent('\u202emoc.elgoog\u202c a\u0000b\u001b[31m\r\n')}`);
+    expect(spoof.statusCode).toBe(400);
+    expect(spoof.body).toContain('“\\226\\128\\174moc.elgoog\\226\\128\\172 a\\000b\\027[31m\\013\\010” is not a domain name');
+    expect(spoof.body).not.toMatch(/[\u202e\u202c\u0000\u001b]/);
+    // Cut at a character: a surrogate pair at the 200th place stays whole.
+    const long = await api.app.inject(`/lookup?q=${encodeURIComponent(`${'a'.repeat(199)}😀😀 b`)}`);
+    expect(long.body).toContain(`“${'a'.repeat(199)}😀” is not a domain name`);
     expect((await api.app.inject('/d/Recent.Test')).headers['location']).toBe('/d/recent.test');
     const invalid = await api.app.inject('/d/bad..test');
     expect(invalid.statusCode).toBe(400);

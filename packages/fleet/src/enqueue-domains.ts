@@ -28,6 +28,13 @@ export interface EnqueueOptions {
   force?: boolean;
   /** BullMQ priority, 1 (highest) .. MAX_PRIORITY. */
   priority?: number;
+  /**
+   * A domain whose job is already waiting at a lower priority (an anonymous refresh's, the lowest) is
+   * raised to this call's (none, the highest, when `priority` is not given): otherwise whoever queued it
+   * first would keep everyone else's check of it behind the whole backlog. Two round trips per such
+   * duplicate, so for the API's bounded requests, not for a bulk list.
+   */
+  raiseDuplicates?: boolean;
   /** Called for every line that never reaches the queue because it is not a domain. */
   onInvalid?: (input: string, reason: string) => void | Promise<void>;
   /** Called after every chunk with the running totals. */
@@ -96,7 +103,12 @@ export async function enqueueDomains(
     // Awaited just below; this only keeps a failure from being unhandled while an older add is awaited.
     lookedUp.catch(() => undefined);
     while (adding.length >= ADDS_IN_FLIGHT) await adding.shift()?.done;
-    const toAdd = chooseJobsToAdd(domains, await lookedUp, unseenAdds, options, now(), summary);
+    const lookup = await lookedUp;
+    const toAdd = chooseJobsToAdd(domains, lookup, unseenAdds, options, now(), summary);
+    if (options.raiseDuplicates === true) {
+      const queued = domains.filter((_, index) => lookup.exists?.[index]?.[1] === 1);
+      await Promise.all(queued.map((domain) => raiseWaitingJob(deps.queue, domain, options.priority ?? 0)));
+    }
     const previous = adding.at(-1)?.done ?? Promise.resolve();
     const added = toAdd.length === 0 ? Promise.resolve() : addJobs(deps.queue, toAdd, options);
     const done = Promise.all([added, previous]).then(() => {
@@ -215,6 +227,22 @@ function chooseJobsToAdd(
     toAdd.push(domain);
   });
   return toAdd;
+}
+
+/** BullMQ runs jobs without a priority (0) first, then 1, 2, ...: the smaller, the sooner. */
+const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'prioritized']);
+
+/** Gives a job still waiting `priority` when that runs it sooner; one running, delayed or gone is left alone. */
+async function raiseWaitingJob(queue: VerifyQueue, domain: string, priority: number): Promise<void> {
+  const job = await queue.getJob(domain);
+  if (job === undefined || priority >= (job.priority ?? 0)) return;
+  if (!WAITING_STATES.has(await queue.getJobState(domain))) return;
+  try {
+    await job.changePriority({ priority });
+  } catch (error) {
+    // A worker took it between the two questions: nothing left to raise.
+    if (WAITING_STATES.has(await queue.getJobState(domain))) throw error;
+  }
 }
 
 async function addJobs(queue: VerifyQueue, domains: string[], options: EnqueueOptions): Promise<void> {

@@ -51,6 +51,8 @@ export async function requestCheck(deps: Deps, domain: string, options: RequestC
   const summary = await enqueueDomains(deps, [domain], {
     maxAgeMs: options.maxAgeMs,
     ...(options.priority !== undefined ? { priority: options.priority } : {}),
+    // A token-holder's refresh of a domain an anonymous caller queued first must not wait at the back with it.
+    raiseDuplicates: true,
     now,
   });
   const [at] = await deps.store.checkedAtMany([domain]);

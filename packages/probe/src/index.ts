@@ -105,3 +105,4 @@ export {
   type CanaryCheckOptions,
 } from './net/canary-check.js';
 export { ResolverValidation } from './dns/resolver-validation.js';
+export { visibleInput } from './display-text.js';

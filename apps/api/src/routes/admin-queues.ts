@@ -4,11 +4,16 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
 import { ERROR_CODES } from '../errors/error-codes.js';
+import { sameOriginGuard } from '../plugins/same-origin-guard.js';
+import { sendApiError } from '../plugins/send-api-error.js';
 import { tokenAuth } from '../plugins/token-auth.js';
 import type { ApiServices } from '../services/api-services.js';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const DASHBOARD_CSP = [
   "default-src 'self'",
@@ -40,6 +45,20 @@ function bundledUiDir(): string | undefined {
 export async function adminQueues(app: FastifyInstance, services: ApiServices): Promise<void> {
   await app.register(async (admin) => {
     admin.addHook('onRequest', tokenAuth(services.token, { basic: true }));
+    // A browser keeps the Basic login and sends it with another site's request too: a page elsewhere could
+    // add or retry jobs. The dashboard's own actions are same-origin fetches with JSON or no body.
+    // Answered here, as tokenAuth answers: bull-board's error handler would reshape a thrown error.
+    const sameOrigin = sameOriginGuard(['application/json']);
+    admin.addHook('onRequest', async (request, reply) => {
+      if (SAFE_METHODS.has(request.method)) return undefined;
+      try {
+        await sameOrigin(request);
+        return undefined;
+      } catch (error) {
+        if (error instanceof ApiError) return sendApiError(request, reply, error);
+        throw error;
+      }
+    });
     // The dashboard's page asks a font CDN for its fonts: same-origin only, so an
     // offline machine does not wait on it and the admin's visit is nobody else's business.
     admin.addHook('onSend', async (_request, reply, payload) => {
@@ -54,8 +73,13 @@ export async function adminQueues(app: FastifyInstance, services: ApiServices): 
       serverAdapter,
       options: { uiConfig: { boardTitle: 'mxv queues' }, uiBasePath: bundledUiDir() },
     });
-    // bull-board's own handler answers with the stack; ours says "internal" and logs it.
+    // bull-board's own handler answers with the stack; ours says "internal" and logs it. A client's error
+    // (a body that does not parse) is a 400 and not logged as ours: bull-board answers no other 4xx here.
     serverAdapter.setErrorHandler((error) => {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        return { status: 400, body: { error: { code: 'bad_request', message: ERROR_CODES.bad_request.message } } };
+      }
       admin.log.error({ err: error }, 'queue dashboard failed');
       return { status: 500, body: { error: { code: 'internal', message: ERROR_CODES.internal.message } } };
     });

@@ -37,6 +37,7 @@ export async function checksRoute(app: FastifyInstance, services: ApiServices): 
       const summary = await enqueueDomains(services, valid, {
         ...(request.body.maxAge !== undefined ? { maxAgeMs: request.body.maxAge * 1000 } : {}),
         ...(request.body.priority !== undefined ? { priority: request.body.priority } : {}),
+        raiseDuplicates: true,
       });
       return {
         read: request.body.domains.length,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readHistory } from '@mxv/fleet';
-import { refusalHint } from '@mxv/probe';
+import { refusalHint, visibleInput } from '@mxv/probe';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { pageCsp } from '../page/render-layout.js';
 import { renderDomainMain, renderDomainPage } from '../page/render-domain-page.js';
@@ -39,7 +39,9 @@ export async function pageRoutes(app: FastifyInstance, services: ApiServices): P
       const parsed = parseDomain(q);
       if (parsed.status === 'valid') return reply.redirect(`/d/${encodeURIComponent(parsed.domain)}`, 303);
       const recent = await recentDomains(services);
-      return sendPage(reply, 400, (nonce) => renderHome({ nonce, recent, query: q, error: lookupError(q, parsed.reason) }));
+      // Shown back as the CLI shows a refused input: controls, bidi overrides and invisible characters as \DDD.
+      const shown = visibleInput(q);
+      return sendPage(reply, 400, (nonce) => renderHome({ nonce, recent, query: shown, error: lookupError(q, parsed.reason) }));
     },
   );
 
@@ -118,7 +120,8 @@ export function sendPage(reply: FastifyReply, status: number, render: (nonce: st
 
 /** Why the search box's input was refused, in words past its reason where there are some (refusalHint); the page escapes the text. */
 function lookupError(query: string, reason: string): string {
-  const refused = `“${query.slice(0, 200)}” is not a domain name (${reason})`;
+  // Cut at a character, not inside a surrogate pair, then made visible (a right-to-left override reverses the text).
+  const refused = `“${visibleInput(Array.from(query).slice(0, 200).join(''))}” is not a domain name (${reason})`;
   const hint = refusalHint(query, reason);
   return hint === null ? `${refused}.` : `${refused}: ${hint}.`;
 }
